@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tulpen/collect.h - walk the sockets of the host (or of recorded data).
+ *
+ * Records are streamed: the collector calls back once per socket and holds
+ * no more than one receive buffer, so memory stays flat however many
+ * sockets there are.
+ */
+#ifndef TULPEN_COLLECT_H
+#define TULPEN_COLLECT_H
+
+#include <stdint.h>
+#include "tulpen/ctx.h"
+#include "tulpen/sock.h"
+
+/* Address families to collect. */
+#define TULPEN_FAM_INET 0x1u
+#define TULPEN_FAM_INET6 0x2u
+#define TULPEN_FAM_UNIX 0x4u
+#define TULPEN_FAM_ALL 0x7u
+
+struct tulpen_query {
+	uint32_t protos;   /* mask of TULPEN_PF(enum tulpen_proto) */
+	uint32_t families; /* mask of TULPEN_FAM_* */
+	uint32_t states;   /* mask of TULPEN_SF(state), sent to the kernel */
+	/*
+	 * Ask the kernel for a minimal answer (no memory or tcp_info
+	 * attributes): enough for states, addresses, queues, uid, inode.
+	 */
+	int minimal;
+};
+
+/*
+ * Called once per socket. Return 0 to go on; anything else stops the walk
+ * and is returned by tulpen_collect().
+ */
+typedef int (*tulpen_sock_cb)(const struct tulpen_sock *s, void *data);
+
+/*
+ * tulpen_collect - report every socket matching @q to @cb.
+ *
+ * Uses netlink sock_diag, and /proc/net text files for a protocol the
+ * kernel's diag modules do not serve (RAW on many kernels), when netlink is
+ * unavailable, or always with TULPEN_SOURCE_PROC. Kernel-side state
+ * filtering (idiag_states) is used; records from /proc are filtered here.
+ *
+ * Returns 0, the callback's non-zero value, or a negative errno with details
+ * in tulpen_ctx_errmsg().
+ */
+int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
+		   tulpen_sock_cb cb, void *data);
+
+/*
+ * Lower-level entry points, one per source, with the same contract. They do
+ * not fall back to each other. tulpen_inet_diag_collect() returns
+ * -EPROTONOSUPPORT/-ENOENT when the kernel has no diag handler for the
+ * protocol.
+ */
+int tulpen_inet_diag_collect(struct tulpen_ctx *ctx, int proto, int family,
+			     uint32_t states, int minimal, tulpen_sock_cb cb,
+			     void *data);
+int tulpen_unix_diag_collect(struct tulpen_ctx *ctx, uint32_t states,
+			     tulpen_sock_cb cb, void *data);
+int tulpen_proc_net_collect(struct tulpen_ctx *ctx, int proto, int family,
+			    uint32_t states, tulpen_sock_cb cb, void *data);
+
+#endif /* TULPEN_COLLECT_H */

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tulpen/names.h - turning numbers into names: service names for ports
+ * (from an /etc/services file), user names for uids, and host names for
+ * addresses (reverse DNS, parallel and bounded in time).
+ *
+ * Ownership: each object has _new/_free; strings returned are owned by the
+ * object and live as long as it.
+ */
+#ifndef TULPEN_NAMES_H
+#define TULPEN_NAMES_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "tulpen/sock.h"
+
+struct tulpen_services;
+struct tulpen_users;
+struct tulpen_resolver;
+
+/*
+ * Load a services file (e.g. "/etc/services"). A missing file gives an
+ * empty table, not an error. Returns 0 or a negative errno.
+ */
+int tulpen_services_new(const char *path, struct tulpen_services **out);
+void tulpen_services_free(struct tulpen_services *s);
+/* Name of @port for "tcp" or "udp" style protocol @proto, or NULL. */
+const char *tulpen_services_name(const struct tulpen_services *s, int proto,
+				 uint16_t port);
+
+/*
+ * User names from a passwd file (e.g. "/etc/passwd"), cached. Returns 0 or
+ * a negative errno; a missing file gives numeric names.
+ */
+int tulpen_users_new(const char *passwd_path, struct tulpen_users **out);
+void tulpen_users_free(struct tulpen_users *u);
+/* The name of @uid, or NULL when unknown. */
+const char *tulpen_users_name(struct tulpen_users *u, uint32_t uid);
+
+/*
+ * Reverse DNS with a deadline: queue addresses with tulpen_resolver_add(),
+ * then tulpen_resolver_run() looks them up on up to @parallel threads and
+ * returns after at most @deadline_ms; names not found by then stay numeric.
+ */
+int tulpen_resolver_new(unsigned parallel, unsigned deadline_ms,
+			struct tulpen_resolver **out);
+void tulpen_resolver_free(struct tulpen_resolver *r);
+int tulpen_resolver_add(struct tulpen_resolver *r, int family,
+			const void *addr);
+int tulpen_resolver_run(struct tulpen_resolver *r);
+/* The host name of @addr, or NULL when not (yet) resolved. */
+const char *tulpen_resolver_name(const struct tulpen_resolver *r, int family,
+				 const void *addr);
+
+#endif /* TULPEN_NAMES_H */

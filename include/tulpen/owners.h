@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tulpen/owners.h - which processes hold which socket (for -p).
+ *
+ * Built by scanning <proc_root>/<pid>/fd for "socket:[inode]" links, into an
+ * open-addressing hash table keyed by inode. A socket held by several
+ * processes (or by several fds of one) has one entry per (pid, fd).
+ *
+ * Ownership: tulpen_owners_new() allocates; tulpen_owners_free() releases.
+ * Pointers returned by lookups point into the table and live as long as it.
+ */
+#ifndef TULPEN_OWNERS_H
+#define TULPEN_OWNERS_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "tulpen/ctx.h"
+
+struct tulpen_owners;
+
+struct tulpen_owner {
+	int32_t pid;
+	int32_t fd;
+	const char *comm; /* command name, as in /proc/PID/comm */
+};
+
+struct tulpen_owners_stats {
+	size_t processes;    /* processes scanned */
+	size_t denied;	     /* processes whose fds we may not read */
+	size_t socket_fds;   /* socket fds found */
+};
+
+/*
+ * Scan the processes under the context's proc root. Processes that exit
+ * during the scan are skipped silently; processes we may not inspect are
+ * counted in stats.denied. Returns 0 or a negative errno.
+ */
+int tulpen_owners_new(struct tulpen_ctx *ctx, struct tulpen_owners **out);
+void tulpen_owners_free(struct tulpen_owners *o);
+
+/*
+ * Find the holders of socket @inode. Stores the number found in *@n and
+ * returns a pointer to an array of them (NULL when none).
+ */
+const struct tulpen_owner *tulpen_owners_lookup(const struct tulpen_owners *o,
+						uint64_t inode, size_t *n);
+
+void tulpen_owners_stats(const struct tulpen_owners *o,
+			 struct tulpen_owners_stats *st);
+
+#endif /* TULPEN_OWNERS_H */

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tulpen/sock.h - the one socket record shared by every collector (netlink
+ * sock_diag, /proc/net) and every output back end.
+ *
+ * Ownership: a struct tulpen_sock handed to a callback is owned by the
+ * collector and valid only during that call; pointers inside it (unix_path)
+ * point into the collector's receive buffer. Copy what you keep.
+ */
+#ifndef TULPEN_SOCK_H
+#define TULPEN_SOCK_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <netinet/in.h>
+
+enum tulpen_proto {
+	TULPEN_P_TCP = 0,
+	TULPEN_P_UDP,
+	TULPEN_P_UDPLITE,
+	TULPEN_P_RAW,
+	TULPEN_P_UNIX,
+	TULPEN_P_MPTCP,
+	TULPEN_P_MAX,
+};
+
+#define TULPEN_PF(p) (1u << (p))
+
+/* Where a socket record came from. */
+enum tulpen_source {
+	TULPEN_SRC_NETLINK = 0,
+	TULPEN_SRC_PROC = 1,
+};
+
+/* Kernel timer kinds as in /proc/net/tcp's "tr" column. */
+enum tulpen_timer {
+	TULPEN_TIMER_OFF = 0,
+	TULPEN_TIMER_ON = 1,	    /* retransmit */
+	TULPEN_TIMER_KEEPALIVE = 2,
+	TULPEN_TIMER_TIMEWAIT = 3,
+	TULPEN_TIMER_PROBE = 4,	    /* zero window probe */
+};
+
+struct tulpen_endpoint {
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+		uint8_t raw[16];
+	} addr;
+	uint16_t port;	/* host byte order */
+};
+
+struct tulpen_sock {
+	uint8_t proto;	    /* enum tulpen_proto */
+	uint8_t family;	    /* AF_INET, AF_INET6 or AF_UNIX */
+	uint8_t state;	    /* enum tulpen_tcp_state (UDP/RAW/UNIX too) */
+	uint8_t timer;	    /* enum tulpen_timer */
+	uint8_t retrans;    /* retransmits of the running timer */
+	uint8_t unix_type;  /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	uint8_t source;	    /* enum tulpen_source */
+	uint8_t has_cookie; /* cookie is valid (netlink only) */
+	uint16_t raw_proto; /* RAW: IP protocol number */
+	struct tulpen_endpoint local;
+	struct tulpen_endpoint peer;
+	uint32_t ifindex;   /* bound device or scope of a link-local address */
+	uint32_t rqueue;    /* Recv-Q (LISTEN: accept queue length) */
+	uint32_t wqueue;    /* Send-Q (LISTEN: accept queue limit) */
+	uint32_t uid;
+	uint64_t inode;	    /* 0 for request and TIME-WAIT sockets */
+	uint64_t cookie;
+	int64_t timer_ms;   /* time until the timer fires, ms (may be <0) */
+	/* UNIX sockets */
+	uint64_t unix_peer; /* peer's inode, 0 if none */
+	const char *unix_path; /* NUL-terminated; abstract names start '@' */
+};
+
+/* tulpen_sock_is_inet - whether @s is an IPv4 or IPv6 socket. */
+static inline int tulpen_sock_is_inet(const struct tulpen_sock *s)
+{
+	return s->family == AF_INET || s->family == AF_INET6;
+}
+
+/* Static protocol names: "tcp", "udp", "raw", "unix", "mptcp", ... */
+const char *tulpen_proto_name(int proto);
+
+#endif /* TULPEN_SOCK_H */

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ctx_internal.h - the context's fields, shared by the library's modules.
+ * Not installed; callers use tulpen/ctx.h.
+ */
+#ifndef TULPEN_CTX_INTERNAL_H
+#define TULPEN_CTX_INTERNAL_H
+
+#include <stdio.h>
+#include "tulpen/ctx.h"
+
+struct tulpen_ctx {
+	char *proc_root;
+	enum tulpen_source_mode source;
+	const struct tulpen_nl_ops *nl_ops;
+	void *nl_priv;
+	FILE *nl_record; /* where the live transport records, or NULL */
+	unsigned int nl_seq;
+	char errmsg[512];
+};
+
+/* Live transport (nl_live.c). */
+int tulpen_nl_live_open(struct tulpen_ctx *ctx, const struct tulpen_nl_ops **ops,
+			void **priv);
+/* Replay transport (nl_replay.c). */
+int tulpen_nl_replay_open(const char *path, const struct tulpen_nl_ops **ops,
+			  void **priv);
+
+#endif /* TULPEN_CTX_INTERNAL_H */
