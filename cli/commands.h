@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * commands.h - the tulpen subcommands. Each lives in cli/cmd_NAME.c and
+ * returns the process exit code: 0 ok, 1 runtime error, 2 usage error.
+ */
+#ifndef TULPEN_CLI_COMMANDS_H
+#define TULPEN_CLI_COMMANDS_H
+
+/* The socket lister: `tulpen [options] [filters]`. */
+int cmd_list(int argc, char **argv);
+
+struct tulpen_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Subcommands, NULL-terminated (cli/main.c). */
+extern const struct tulpen_command tulpen_commands[];
+
+#endif /* TULPEN_CLI_COMMANDS_H */

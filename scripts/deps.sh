@@ -1,0 +1,19 @@
+#!/bin/sh
+# Install the Debian packages tulpen needs to build and test.
+set -e
+PKGS="build-essential meson ninja-build pkg-config libmnl-dev libpcap-dev
+libcmocka-dev libbpf-dev bpftool clang llvm libclang-rt-14-dev iproute2
+nftables tcpdump python3 jq util-linux procps"
+if [ "$(id -u)" != 0 ]; then
+	SUDO=sudo
+fi
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	$SUDO apt-get install -y -qq $missing
+fi
