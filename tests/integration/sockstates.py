@@ -196,13 +196,25 @@ def _extra_field(tokens, key):
     return None
 
 
-def parse_ss(text):
+NETIDS = ("tcp", "udp", "raw", "mptcp", "u_str", "u_dgr", "u_seq", "p_raw",
+          "p_dgr", "sctp", "tipc", "v_str", "v_dgr", "xdp", "nl")
+
+
+def parse_ss(text, netid=None):
     """Parse `ss -tuwxaepnOH` output into normalised socket dicts:
     proto, family, state (RFC), rq, sq, local (host, port), peer, uid,
-    inode, cookie, users, and for UNIX: unix_type, path, peer_inode."""
+    inode, cookie, users, and for UNIX: unix_type, path, peer_inode.
+    ss leaves out the Netid column when one protocol is asked for: pass
+    it as @netid then. The family of a dual-stack socket ("*:80") is only
+    known with -e (v6only:)."""
     socks = []
     for line in text.splitlines():
         tok = line.split()
+        if tok and tok[0] not in NETIDS and netid:
+            tok.insert(0, netid)
+        if len(tok) > 2 and tok[1].isdigit():
+            # ...and the State column when one state is asked for.
+            tok.insert(1, "UNKNOWN")
         if len(tok) < 6:
             continue
         netid, state = tok[0], tok[1]
@@ -246,9 +258,12 @@ def parse_ss(text):
     return socks
 
 
-def ss_snapshot(args="-tuwxaepnOH"):
-    p = run(["ss", args])
-    return parse_ss(p.stdout)
+def ss_snapshot(args="-tuwxaepnOH", filt=()):
+    p = run(["ss", args] + list(filt))
+    letters = set(args.lstrip("-")) & set("tuwx")
+    netid = {"t": "tcp", "u": "udp", "w": "raw"}.get(
+        letters.pop()) if len(letters) == 1 else None
+    return parse_ss(p.stdout, netid)
 
 
 # --------------------------------------------------------------- /proc truth
@@ -647,16 +662,19 @@ class Scenario:
                 "s.listen()\n"
                 "print(s.fileno(),flush=True)\n"
                 "time.sleep(3600)\n" % port)
+        # The system python: the one running us may live under /root.
+        py = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) \
+            else sys.executable
         p = subprocess.Popen(
             ["setpriv", "--reuid=" + user, "--regid=" + group,
-             "--clear-groups", sys.executable, "-c", code],
+             "--clear-groups", py, "-c", code],
             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
             universal_newlines=True)
         self.children.append(p)
         fd = int(p.stdout.readline())
         self._add("listen4-nobody", "tcp", "inet", "LISTEN",
                   local=("127.0.0.1", str(port)),
-                  users=[(os.path.basename(sys.executable)[:15], p.pid, fd)])
+                  users=[("python3", p.pid, fd)])
         self.wait_state(("127.0.0.1", str(port)), None, "LISTEN")
         return p
 

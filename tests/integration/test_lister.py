@@ -1,0 +1,1120 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""
+test_lister.py - the socket lister against the kernel's truth.
+
+Builds every TCP state (and UDP/UNIX sockets) with sockstates.py in a
+private network namespace, then compares what tulpen prints with what `ss`,
+`netstat` and /proc/net report for the same sockets. Output is TAP: one
+test case per check, each failure with a message saying what differs.
+
+usage: test_lister.py [--tap] TULPEN_BINARY
+
+Needs root (a private netns, nftables); without it prints a TAP skip plan
+and exits 77 (exit 0 with --tap, as meson's TAP protocol wants).
+Python stdlib only.
+"""
+
+import collections
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sockstates as S  # noqa: E402
+
+TULPEN = None
+SC = None
+
+# Every spelling of a state a tool may print -> RFC name.
+CANON = {}
+for rfc, spellings in {
+        "ESTABLISHED": ["ESTAB", "ESTABLISHED"],
+        "SYN-SENT": ["SYN-SENT", "SYN_SENT", "SYN-SEND", "SYN_SEND"],
+        "SYN-RECEIVED": ["SYN-RECV", "SYN_RECV", "SYN-RECEIVED",
+                         "SYN_RECEIVED", "NEW-SYN-RECV", "NEW_SYN_RECV"],
+        "FIN-WAIT-1": ["FIN-WAIT-1", "FIN_WAIT1", "FIN-WAIT1",
+                       "FIN_WAIT_1"],
+        "FIN-WAIT-2": ["FIN-WAIT-2", "FIN_WAIT2", "FIN-WAIT2",
+                       "FIN_WAIT_2"],
+        "TIME-WAIT": ["TIME-WAIT", "TIME_WAIT", "TIMED_WAIT"],
+        "CLOSED": ["CLOSE", "CLOSED", "UNCONN", "UNCONNECTED"],
+        "CLOSE-WAIT": ["CLOSE-WAIT", "CLOSE_WAIT"],
+        "LAST-ACK": ["LAST-ACK", "LAST_ACK"],
+        "LISTEN": ["LISTEN", "LISTENING"],
+        "CLOSING": ["CLOSING"],
+}.items():
+    for sp in spellings:
+        CANON[sp] = rfc
+
+
+def canon_state(s):
+    if s is None:
+        return None
+    if isinstance(s, int):
+        return S.KSTATE.get(s, "UNKNOWN")
+    return CANON.get(str(s).upper(), str(s).upper())
+
+
+def canon_host(h, family):
+    """A printable address in one canonical form; '*' and '' become the
+    unspecified address of @family."""
+    if h is None:
+        return None
+    h = str(h)
+    if h.startswith("[") and h.endswith("]"):
+        h = h[1:-1]
+    h = h.split("%")[0]
+    if h in ("*", ""):
+        return "::" if family == "inet6" else "0.0.0.0"
+    for af in (socket.AF_INET6, socket.AF_INET):
+        try:
+            return socket.inet_ntop(af, socket.inet_pton(af, h))
+        except OSError:
+            pass
+    return h
+
+
+def canon_port(p):
+    if p in (None, "*", "", 0, "0"):
+        return 0
+    return int(p)
+
+
+def canon_family(f):
+    f = str(f).lower()
+    return {"inet": "inet", "ipv4": "inet", "4": "inet", "2": "inet",
+            "af_inet": "inet", "inet6": "inet6", "ipv6": "inet6",
+            "6": "inet6", "10": "inet6", "af_inet6": "inet6",
+            "unix": "unix", "local": "unix", "af_unix": "unix",
+            "1": "unix"}.get(f, f)
+
+
+def canon_utype(t):
+    t = str(t).lower()
+    return {"stream": "stream", "str": "stream", "u_str": "stream",
+            "1": "stream", "dgram": "dgram", "dgr": "dgram",
+            "u_dgr": "dgram", "2": "dgram", "seqpacket": "seqpacket",
+            "seq": "seqpacket", "u_seq": "seqpacket",
+            "5": "seqpacket"}.get(t, t)
+
+
+class Rec:
+    """One socket in a tool-independent form."""
+    FIELDS = ("state", "rq", "sq", "uid", "inode", "owners", "utype",
+              "path", "peer_inode")
+
+    def __init__(self, **kw):
+        for f in ("proto", "family", "local", "peer") + self.FIELDS:
+            setattr(self, f, kw.get(f))
+        self.raw = kw.get("raw")
+
+    @property
+    def key(self):
+        if self.proto == "unix":
+            return ("unix", self.inode)
+        return (self.proto, self.family, self.local, self.peer)
+
+    def show(self):
+        if self.proto == "unix":
+            return "unix %s ino %s (%s)" % (self.utype, self.inode,
+                                             self.path or "unnamed")
+        return "%s %s %s:%s -> %s:%s" % (self.proto, self.family,
+                                         self.local[0], self.local[1],
+                                         self.peer[0], self.peer[1])
+
+
+def rec_from_ss(d):
+    if d["proto"] == "unix":
+        return Rec(proto="unix", family="unix", state=d["state"],
+                   rq=d["rq"], sq=d["sq"], inode=d["inode"],
+                   utype=d["unix_type"], path=d["path"],
+                   peer_inode=d["peer_inode"],
+                   owners=frozenset((u["comm"], u["pid"], u["fd"])
+                                    for u in d["users"]), raw=d["line"])
+    fam = d["family"]
+    return Rec(proto=d["proto"], family=fam, state=d["state"],
+               local=(canon_host(d["local"][0], fam),
+                      canon_port(d["local"][1])),
+               peer=(canon_host(d["peer"][0], fam), canon_port(d["peer"][1])),
+               rq=d["rq"], sq=d["sq"], uid=d["uid"], inode=d["inode"],
+               owners=frozenset((u["comm"], u["pid"], u["fd"])
+                                for u in d["users"]), raw=d["line"])
+
+
+def rec_from_proc(d):
+    if d["proto"] == "unix":
+        if d["flags"] & 0x10000:
+            st = "LISTEN"
+        elif d["ustate"] == 3:
+            st = "ESTABLISHED"
+        else:
+            st = "CLOSED"
+        return Rec(proto="unix", family="unix", state=st, inode=d["inode"],
+                   utype=d["unix_type"], path=d["path"], raw=d)
+    fam = d["family"]
+    return Rec(proto=d["proto"], family=fam, state=d["state"],
+               local=(canon_host(d["local"][0], fam),
+                      canon_port(d["local"][1])),
+               peer=(canon_host(d["peer"][0], fam), canon_port(d["peer"][1])),
+               rq=d["rq"], sq=d["sq"], uid=d["uid"], inode=d["inode"],
+               raw=d)
+
+
+def _pick(o, *names, default=None):
+    for n in names:
+        if isinstance(o, dict) and n in o and o[n] is not None:
+            return o[n]
+    return default
+
+
+def _endpoint(o, side):
+    """tulpen's JSON endpoint: {"local": {"addr": .., "port": ..}} or
+    "local_addr"/"local_port" or "local": "1.2.3.4:5"."""
+    v = _pick(o, side, side + "_address")
+    if isinstance(v, dict):
+        return (_pick(v, "addr", "address", "host", "ip"),
+                _pick(v, "port"))
+    if isinstance(v, str):
+        h, p = S._split_hostport(v)
+        return h, p
+    return (_pick(o, side + "_addr", side + "_ip", side + "_host"),
+            _pick(o, side + "_port"))
+
+
+def rec_from_tulpen(o):
+    """Map one object of tulpen's --json output to a Rec. The field names
+    are those documented in docs/json.md."""
+    proto = str(_pick(o, "proto", "protocol", "netid")).lower()
+    fam = canon_family(_pick(o, "family", default=""))
+    owners = _pick(o, "owners", "users", "processes", default=[]) or []
+    own = frozenset((_pick(u, "comm", "name", "command"), _pick(u, "pid"),
+                     _pick(u, "fd")) for u in owners)
+    st = canon_state(_pick(o, "state"))
+    rq = _pick(o, "recv_q", "rqueue", "recvq", "rx_queue")
+    sq = _pick(o, "send_q", "wqueue", "sendq", "tx_queue")
+    if proto == "unix" or fam == "unix":
+        un = o.get("unix", {}) if isinstance(o.get("unix"), dict) else {}
+        path = _pick(o, "path", default=_pick(un, "path"))
+        if path == "":
+            path = None
+        return Rec(proto="unix", family="unix", state=st, rq=rq, sq=sq,
+                   inode=_pick(o, "inode"), owners=own,
+                   utype=canon_utype(_pick(o, "unix_type", "type",
+                                           default=_pick(un, "type"))),
+                   path=path,
+                   peer_inode=_pick(o, "peer_inode", "unix_peer",
+                                    default=_pick(un, "peer_inode", "peer",
+                                                  default=0)),
+                   uid=_pick(o, "uid"), raw=o)
+    lh, lp = _endpoint(o, "local")
+    ph, pp = _endpoint(o, "peer")
+    return Rec(proto=proto, family=fam, state=st,
+               local=(canon_host(lh, fam), canon_port(lp)),
+               peer=(canon_host(ph, fam), canon_port(pp)), rq=rq, sq=sq,
+               uid=_pick(o, "uid"), inode=_pick(o, "inode"), owners=own,
+               raw=o)
+
+
+# ------------------------------------------------------------------ running
+
+class Fail(Exception):
+    pass
+
+
+def tulpen(*args, user=None, check=True, timeout=30):
+    cmd = [TULPEN] + list(args)
+    if user:
+        cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup",
+               "--clear-groups"] + cmd
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise Fail("`%s` did not finish in %d s" % (" ".join(cmd), timeout))
+    p.out = p.stdout.decode("utf-8", "replace")
+    p.err = p.stderr.decode("utf-8", "replace")
+    if check and p.returncode != 0:
+        raise Fail("`%s` exited %d: %s" % (" ".join(cmd), p.returncode,
+                                          p.err.strip()[:500]))
+    return p
+
+
+def tulpen_json(*args, **kw):
+    p = tulpen(*(list(args) + ["--json"]), **kw)
+    try:
+        doc = json.loads(p.out)
+    except ValueError as e:
+        raise Fail("--json output does not parse: %s; output starts %r" %
+                   (e, p.out[:200]))
+    if isinstance(doc, dict):
+        doc = _pick(doc, "sockets", "data", default=doc)
+    if not isinstance(doc, list):
+        raise Fail("--json: expected an array of sockets, got %s" %
+                   type(doc).__name__)
+    return doc
+
+
+def tulpen_recs(*args, **kw):
+    recs = [rec_from_tulpen(o) for o in tulpen_json(*args, **kw)]
+    return recs
+
+
+def ss_recs(args="-tuwxaepnOH", filt=()):
+    return [rec_from_ss(d) for d in S.ss_snapshot(args, filt)]
+
+
+def proc_recs():
+    return [rec_from_proc(d) for d in S.proc_snapshot()]
+
+
+def by_key(recs, what):
+    m = {}
+    dups = []
+    for r in recs:
+        if r.key in m:
+            dups.append(r.show())
+        m[r.key] = r
+    if dups:
+        raise Fail("%s lists %d socket(s) twice: %s" %
+                   (what, len(dups), "; ".join(dups[:5])))
+    return m
+
+
+def set_diff(got, want, gname, wname):
+    g, w = by_key(got, gname), by_key(want, wname)
+    msg = []
+    miss = [w[k].show() for k in w if k not in g]
+    extra = [g[k].show() for k in g if k not in w]
+    if miss:
+        msg.append("%d socket(s) %s shows are missing from %s: %s" %
+                   (len(miss), wname, gname, "; ".join(sorted(miss)[:8])))
+    if extra:
+        msg.append("%d socket(s) in %s that %s does not show: %s" %
+                   (len(extra), gname, wname, "; ".join(sorted(extra)[:8])))
+    if msg:
+        raise Fail("\n".join(msg))
+    return g, w
+
+
+def field_diff(got, want, fields, gname, wname, only=None, skip=None):
+    """For every socket in both maps (and accepted by @only), compare
+    @fields; @skip(rec, field) may exempt a field."""
+    bad = []
+    n = 0
+    for k, w in sorted(want.items(), key=lambda kv: str(kv[0])):
+        g = got.get(k)
+        if g is None or (only and not only(w)):
+            continue
+        n += 1
+        for f in fields:
+            if skip and skip(w, f):
+                continue
+            gv, wv = getattr(g, f), getattr(w, f)
+            if gv != wv:
+                bad.append("%s: %s %s=%r, %s says %r" %
+                           (w.show(), gname, f, gv, wname, wv))
+    if bad:
+        raise Fail("%d difference(s):\n%s" % (len(bad), "\n".join(bad[:12])))
+    return n
+
+
+# ------------------------------------------------------------------ tests
+
+TESTS = []
+
+
+def case(name):
+    def reg(fn):
+        TESTS.append((name, fn))
+        return fn
+    return reg
+
+
+_cache = {}
+
+
+def cached(key, fn):
+    """Run @fn once per key (a failure is cached too)."""
+    if key not in _cache:
+        try:
+            _cache[key] = (True, fn())
+        except Fail as e:
+            _cache[key] = (False, e)
+    ok, v = _cache[key]
+    if not ok:
+        raise Fail(str(v))
+    return v
+
+
+def truth():
+    """ss's view right now (fresh for every comparison)."""
+    return ss_recs()
+
+
+def source_recs(src):
+    return cached("src-" + src, lambda: tulpen_recs(
+        "-tuwxaepn", "--source=" + src))
+
+
+@case("harness: every TCP state is held and verified with ss")
+def t_harness():
+    bad = SC.check(S.ss_snapshot())
+    if bad:
+        raise Fail("\n".join(bad))
+
+
+@case("harness: /proc/net and ss list the same TCP/UDP/UNIX sockets")
+def t_proc_vs_ss():
+    ss = [r for r in truth() if r.proto in ("tcp", "udp", "unix")]
+    pr = [r for r in proc_recs() if r.proto in ("tcp", "udp", "unix")]
+    set_diff(pr, ss, "/proc/net", "ss")
+
+
+@case("--json parses with python's json module")
+def t_json_parses():
+    doc = tulpen_json("-tuwxaepn")
+    if len(doc) < len(SC.expect):
+        raise Fail("only %d objects, the namespace has at least %d sockets"
+                   % (len(doc), len(SC.expect)))
+
+
+@case("--ndjson parses line by line and matches --json")
+def t_ndjson():
+    p = tulpen("-tuwxaepn", "--ndjson")
+    objs = []
+    for n, line in enumerate(p.out.splitlines(), 1):
+        if not line.strip():
+            raise Fail("--ndjson line %d is empty" % n)
+        try:
+            objs.append(json.loads(line))
+        except ValueError as e:
+            raise Fail("--ndjson line %d does not parse: %s: %r" %
+                       (n, e, line[:200]))
+    doc = tulpen_json("-tuwxaepn")
+    ka = sorted(json.dumps(o, sort_keys=True) for o in objs)
+    kb = sorted(json.dumps(o, sort_keys=True) for o in doc)
+    # Values that move between two runs (timers) may differ; compare the
+    # socket sets and the stable fields.
+    a = by_key([rec_from_tulpen(o) for o in objs], "--ndjson")
+    b = by_key([rec_from_tulpen(o) for o in doc], "--json")
+    if set(a) != set(b):
+        raise Fail("--ndjson and --json list different sockets: only in "
+                   "ndjson %s, only in json %s" %
+                   ([a[k].show() for k in set(a) - set(b)],
+                    [b[k].show() for k in set(b) - set(a)]))
+    field_diff(a, b, Rec.FIELDS, "--ndjson", "--json")
+    keys_a = {tuple(sorted(o)) for o in objs}
+    keys_b = {tuple(sorted(o)) for o in doc}
+    if keys_a != keys_b:
+        raise Fail("--ndjson and --json objects use different field "
+                   "names: %s vs %s" % (sorted(keys_a - keys_b),
+                                        sorted(keys_b - keys_a)))
+    del ka, kb
+
+
+def _src_cases(src):
+    tname = "ss" if src == "netlink" else "/proc/net"
+
+    def want():
+        ss = truth()
+        if src == "proc":
+            # /proc/net has no RAW/UNIX diag gaps, but is the truth for
+            # what the proc source can know.
+            return ss
+        return ss
+
+    @case("--source=%s: same set of sockets as ss" % src)
+    def t_set():
+        set_diff(source_recs(src), want(), "tulpen --source=" + src, "ss")
+
+    for st in S.TCP_STATES:
+        def t_state(st=st):
+            got = by_key(source_recs(src), "tulpen")
+            w = {k: r for k, r in by_key(want(), "ss").items()
+                 if r.proto == "tcp" and r.state == st}
+            if not w:
+                raise Fail("ss shows no %s socket (harness broken?)" % st)
+            bad = []
+            for k, r in w.items():
+                g = got.get(k)
+                if g is None:
+                    bad.append("%s: missing" % r.show())
+                elif g.state != st:
+                    bad.append("%s: state %s, ss says %s" %
+                               (r.show(), g.state, st))
+            extra = [g.show() for k, g in got.items()
+                     if g.proto == "tcp" and g.state == st and k not in w]
+            if extra:
+                bad.append("shown as %s but not by ss: %s" %
+                           (st, "; ".join(extra)))
+            if bad:
+                raise Fail("\n".join(bad))
+        case("--source=%s: TCP %s sockets match ss" % (src, st))(t_state)
+
+    @case("--source=%s: UDP and UNIX states match ss" % src)
+    def t_other_states():
+        g, w = set_diff(source_recs(src), want(), "tulpen", "ss")
+        field_diff(g, w, ("state",), "tulpen", "ss",
+                   only=lambda r: r.proto != "tcp")
+
+    def queue_truth():
+        if src == "netlink":
+            return {k: r for k, r in by_key(truth(), "ss").items()}
+        # The proc source can only know what /proc/net says: e.g. a
+        # listener's Send-Q (the backlog) is not in /proc/net/tcp, and
+        # /proc/net/unix has no queues at all.
+        return by_key(proc_recs(), "/proc/net")
+
+    @case("--source=%s: Recv-Q and Send-Q match %s" % (src, tname))
+    def t_queues():
+        g = by_key(source_recs(src), "tulpen")
+        w = queue_truth()
+        n = field_diff(g, w, ("rq", "sq"), "tulpen", tname,
+                       skip=lambda r, f: r.proto == "unix" and
+                       src == "proc")
+        nz = [r for r in g.values() if (r.rq or 0) > 0 and r.proto == "tcp"]
+        if not nz:
+            raise Fail("no TCP socket with a non-zero Recv-Q in tulpen's "
+                       "output (the harness holds several)")
+        if n < len(SC.expect) // 2:
+            raise Fail("only %d sockets compared" % n)
+
+    @case("--source=%s: uid and inode match %s" % (src, tname))
+    def t_uid_inode():
+        g = by_key(source_recs(src), "tulpen")
+        w = queue_truth()
+        field_diff(g, w, ("uid", "inode"), "tulpen", tname,
+                   skip=lambda r, f: r.proto == "unix" and f == "uid" and
+                   r.uid is None)
+
+    @case("--source=%s: UNIX type, path and peer match ss" % src)
+    def t_unix():
+        g = by_key(source_recs(src), "tulpen")
+        w = by_key(truth(), "ss")
+        fields = ("utype", "path") if src == "proc" else \
+            ("utype", "path", "peer_inode")
+        n = field_diff(g, w, fields, "tulpen", "ss",
+                       only=lambda r: r.proto == "unix")
+        if n < 8:
+            raise Fail("only %d UNIX sockets compared" % n)
+
+    @case("--source=%s: owners (-p: command, pid, fd) match ss" % src)
+    def t_owners():
+        g = by_key(source_recs(src), "tulpen")
+        w = by_key(truth(), "ss")
+        field_diff(g, w, ("owners",), "tulpen", "ss")
+        shared = [r for r in g.values() if len(r.owners or ()) >= 2]
+        if not shared:
+            raise Fail("no socket with two owners (the listener on 7001 "
+                       "is held by python3 and sleep)")
+
+
+_src_cases("netlink")
+_src_cases("proc")
+
+
+@case("--source=netlink and --source=proc agree where the kernel does")
+def t_sources_agree():
+    nl = by_key(source_recs("netlink"), "netlink")
+    pr = by_key(source_recs("proc"), "proc")
+    if set(nl) != set(pr):
+        raise Fail("different sockets: only netlink %s; only proc %s" %
+                   ([nl[k].show() for k in set(nl) - set(pr)][:6],
+                    [pr[k].show() for k in set(pr) - set(nl)][:6]))
+    ss = by_key(truth(), "ss")
+    proc = by_key(proc_recs(), "/proc/net")
+    bad = []
+    for k in nl:
+        a, b = nl[k], pr[k]
+        for f in ("state", "rq", "sq", "uid", "inode", "owners", "utype",
+                  "path"):
+            # Compare where ss and /proc/net themselves agree.
+            if k in ss and k in proc and f not in ("owners",):
+                if getattr(ss[k], f) != getattr(proc[k], f):
+                    continue
+            if getattr(a, f) != getattr(b, f):
+                bad.append("%s: netlink %s=%r, proc %s=%r" %
+                           (a.show(), f, getattr(a, f), f, getattr(b, f)))
+    if bad:
+        raise Fail("\n".join(bad[:12]))
+
+
+# ---------------------------------------------------------- table output
+
+@case("table: IPv6 addresses in full, as [addr]:port")
+def t_table_ipv6():
+    p = tulpen("-tan")
+    need = ["[%s]:7003" % S.LONG6, "[::1]:7002"]
+    for n in need:
+        if n not in p.out:
+            raise Fail("%r not in `tulpen -tan` output:\n%s" %
+                       (n, p.out[:1500]))
+    for line in p.out.splitlines():
+        if re.search(r"(^|\s)::1:\d", line):
+            raise Fail("unbracketed IPv6 address in table: %r" % line)
+
+
+@case("table: header and one line per socket, columns aligned")
+def t_table_lines():
+    p = tulpen("-tan")
+    lines = p.out.splitlines()
+    ss = [r for r in truth() if r.proto == "tcp"]
+    if len(lines) != len(ss) + 1:
+        raise Fail("%d lines for %d TCP sockets (+1 header)" %
+                   (len(lines), len(ss)))
+    h = tulpen("-tanH").out.splitlines()
+    if len(h) != len(ss):
+        raise Fail("-H: %d lines for %d sockets" % (len(h), len(ss)))
+    # Aligned: the state column starts at the same offset on every line.
+    states = set(CANON)
+    offs = set()
+    for line in lines[1:]:
+        for m in re.finditer(r"\S+", line):
+            if m.group(0).upper() in states:
+                offs.add(m.start())
+                break
+    if len(offs) != 1:
+        raise Fail("the state column starts at offsets %s" % sorted(offs))
+
+
+# ------------------------------------------------------- --style=ss/netstat
+
+def _ws(line):
+    return " ".join(line.split())
+
+
+def _multiset_diff(got, want, gname, wname):
+    cg, cw = collections.Counter(got), collections.Counter(want)
+    miss = list((cw - cg).elements())
+    extra = list((cg - cw).elements())
+    if miss or extra:
+        raise Fail("%s differs from %s:\n  only in %s:\n    %s\n"
+                   "  only in %s:\n    %s" %
+                   (gname, wname, wname, "\n    ".join(miss[:10]) or "-",
+                    gname, "\n    ".join(extra[:10]) or "-"))
+
+
+SS_EXTRA_KEEP = ("uid:", "ino:", "sk:", "users:")
+
+
+def _ss_norm(line, full):
+    """Normalise one line of `ss -tulpen` output. Not @full: the six
+    columns plus users:, uid:, ino:, sk: (the extras ss adds with -e that
+    differ by kernel: cgroup:, v6only:, <-> are left out)."""
+    tok = line.split()
+    if full or len(tok) < 6:
+        return " ".join(tok)
+    keep = tok[:6] + [t for t in tok[6:] if t.startswith(SS_EXTRA_KEEP)]
+    return " ".join(keep)
+
+
+@case("--style=ss -tulpen: same lines as ss -tulpen (columns, owners, "
+      "uid/ino/sk)")
+def t_style_ss():
+    want = S.run(["ss", "-tulpen"]).stdout.splitlines()
+    got = tulpen("--style=ss", "-tulpen").out.splitlines()
+    if not got or _ws(got[0]).split()[:4] != _ws(want[0]).split()[:4]:
+        raise Fail("header %r, ss prints %r" % (got[:1], want[0]))
+    _multiset_diff([_ss_norm(x, False) for x in got[1:]],
+                   [_ss_norm(x, False) for x in want[1:]],
+                   "tulpen --style=ss -tulpen", "ss -tulpen")
+
+
+@case("--style=ss -tulpen: whole lines as ss prints them")
+def t_style_ss_full():
+    want = S.run(["ss", "-tulpen"]).stdout.splitlines()
+    got = tulpen("--style=ss", "-tulpen").out.splitlines()
+    _multiset_diff([_ws(x) for x in got], [_ws(x) for x in want],
+                   "tulpen --style=ss -tulpen", "ss -tulpen")
+
+
+@case("--style=ss -tan: same lines as ss -tan")
+def t_style_ss_tan():
+    want = S.run(["ss", "-tan"]).stdout.splitlines()
+    got = tulpen("--style=ss", "-tan").out.splitlines()
+    _multiset_diff([_ws(x) for x in got], [_ws(x) for x in want],
+                   "tulpen --style=ss -tan", "ss -tan")
+
+
+def _netstat_fields(line):
+    return line.split()
+
+
+def _netstat_match(g, w):
+    """netstat truncates an address (host part) to fit 23 columns;
+    tulpen must not: accept a tulpen address whose host the netstat one is
+    a truncation of, with the same port."""
+    if g == w:
+        return True
+    gh, _, gp = g.rpartition(":")
+    wh, _, wp = w.rpartition(":")
+    return gp == wp and len(wh) < len(gh) and gh.startswith(wh) and \
+        len(w) >= 20
+
+
+def _netstat_rows(text):
+    rows = []
+    head = []
+    for line in text.splitlines():
+        t = line.split()
+        if t and t[0] in ("tcp", "tcp6", "udp", "udp6", "raw", "raw6"):
+            rows.append(t)
+        elif line.strip():
+            head.append(_ws(line))
+    return head, rows
+
+
+@case("--style=netstat -tulpen: same lines as netstat -tulpen "
+      "(addresses untruncated)")
+def t_style_netstat():
+    if not shutil.which("netstat"):
+        raise Fail("netstat not installed (package net-tools)")
+    wtext = S.run(["netstat", "-tulpen"]).stdout
+    gtext = tulpen("--style=netstat", "-tulpen").out
+    whead, wrows = _netstat_rows(wtext)
+    ghead, grows = _netstat_rows(gtext)
+    if ghead != whead:
+        raise Fail("headers differ: tulpen %r, netstat %r" % (ghead, whead))
+    # netstat names one owner of a shared socket (the one it found first);
+    # accept any of the real owners there.
+    owners = {}
+    for r in truth():
+        if r.inode:
+            owners[str(r.inode)] = {"%d/%s" % (p, c) for c, p, _ in r.owners}
+    unmatched = list(grows)
+    missing = []
+    trunc_seen = False
+    for w in wrows:
+        hit = None
+        for g in unmatched:
+            if len(g) != len(w):
+                continue
+            ok = True
+            for i, (a, b) in enumerate(zip(g, w)):
+                if a == b:
+                    continue
+                if i in (3, 4) and _netstat_match(a, b):
+                    continue
+                if i == len(w) - 1 and "/" in a and "/" in b:
+                    inode = w[-2]
+                    if a in owners.get(inode, ()):
+                        continue
+                ok = False
+                break
+            if ok:
+                hit = g
+                break
+        if hit is None:
+            missing.append(" ".join(w))
+        else:
+            if hit[3] != w[3] or hit[4] != w[4]:
+                trunc_seen = True
+            unmatched.remove(hit)
+    if missing or unmatched:
+        raise Fail("netstat lines without a tulpen line:\n    %s\n"
+                   "tulpen lines without a netstat line:\n    %s" %
+                   ("\n    ".join(missing[:10]) or "-",
+                    "\n    ".join(" ".join(g) for g in unmatched[:10])
+                    or "-"))
+    if not trunc_seen:
+        if not any(S.LONG6 in " ".join(g) for g in grows):
+            raise Fail("the long IPv6 listener is not shown in full")
+
+
+# --------------------------------------------------------------- summary
+
+SUMMARY_NAMES = {}
+for sp, rfc in CANON.items():
+    SUMMARY_NAMES.setdefault(rfc, set()).add(sp)
+
+
+def parse_summary(text):
+    """The TCP state counts in `tulpen -s`: lines or items like
+    'ESTABLISHED 12', 'estab: 12', 'SYN-RECEIVED (requests) 3'."""
+    counts = {}
+    for line in text.splitlines():
+        for m in re.finditer(r"([A-Za-z][A-Za-z0-9_-]*(?: \([a-z ]+\))?)"
+                             r"\s*[:=]?\s*(\d+)", line):
+            word = m.group(1).split(" (")[0].upper()
+            if word in CANON:
+                st = CANON[word]
+                req = "request" in m.group(1).lower() or \
+                    "request" in line.lower() and st == "SYN-RECEIVED" \
+                    and "(" in m.group(1)
+                counts.setdefault((st, req), 0)
+                counts[(st, req)] += int(m.group(2))
+    return counts
+
+
+@case("-s: TCP count per state equals ss's counts")
+def t_summary():
+    p = tulpen("-s")
+    got = parse_summary(p.out)
+    ss = [r for r in truth() if r.proto == "tcp"]
+    want = collections.Counter(r.state for r in ss)
+    bad = []
+    for st in S.TCP_STATES + ["CLOSED"]:
+        g = got.get((st, False), 0) + got.get((st, True), 0)
+        if st == "SYN-RECEIVED":
+            # ss counts request sockets as SYN-RECV; tulpen counts them
+            # separately (and SYN-RECEIVED full sockets on their own).
+            g = got.get((st, False), 0) + got.get((st, True), 0)
+        if (st, False) not in got and (st, True) not in got and \
+                want.get(st, 0):
+            bad.append("%s: not in the summary" % st)
+        elif g != want.get(st, 0):
+            bad.append("%s: %d, ss counts %d" % (st, g, want.get(st, 0)))
+    if bad:
+        raise Fail("\n".join(bad) + "\n--- tulpen -s:\n" + p.out[:2000])
+
+
+# --------------------------------------------------------- state filters
+
+FILTERS = [
+    # tulpen filter words, the same filter for ss
+    (["state", "established"], ["state", "established"]),
+    (["state", "close-wait", "state", "time-wait"],
+     ["state", "close-wait", "state", "time-wait"]),
+    (["exclude", "listening"], ["exclude", "listening"]),
+    (["state", "connected"], ["state", "connected"]),
+    (["state", "synchronized"], ["state", "synchronized"]),
+    (["state", "bucket"], ["state", "bucket"]),
+    (["state", "big"], ["state", "big"]),
+    (["state", "all"], ["state", "all"]),
+    (["state", "SYN_RECV"], ["state", "syn-recv"]),
+    (["state", "SYN-RECEIVED"], ["state", "syn-recv"]),
+    (["state", "TIMED_WAIT"], ["state", "time-wait"]),
+    (["state", "syn-send"], ["state", "syn-sent"]),
+    (["state", "SYN_SEND"], ["state", "syn-sent"]),
+    (["state", "FIN_WAIT1"], ["state", "fin-wait-1"]),
+    (["state", "fin_wait2"], ["state", "fin-wait-2"]),
+    (["state", "ESTAB"], ["state", "established"]),
+    (["state", "Last_Ack"], ["state", "last-ack"]),
+    (["state", "closing"], ["state", "closing"]),
+    (["state", "LISTEN"], ["state", "listening"]),
+    (["exclude", "TIME_WAIT", "exclude", "syn-recv"],
+     ["exclude", "time-wait", "exclude", "syn-recv"]),
+]
+
+
+def _filter_case(tf, sf, opts="-tan"):
+    name = "filter `%s %s` gives the same sockets as `ss %s %s`" % (
+        opts, " ".join(tf), opts, " ".join(sf))
+
+    def t():
+        want = ss_recs(opts + "eOH", sf)
+        got = tulpen_recs(*([opts] + tf))
+        g, w = set_diff(got, want, "tulpen %s" % " ".join(tf),
+                        "ss %s" % " ".join(sf))
+        # ss has no State column when one state is asked for.
+        field_diff(g, w, ("state",), "tulpen", "ss",
+                   only=lambda r: r.state != "UNKNOWN")
+    case(name)(t)
+
+
+for _tf, _sf in FILTERS:
+    _filter_case(_tf, _sf)
+_filter_case(["state", "established"], ["state", "established"], "-tuan")
+_filter_case(["state", "connected"], ["state", "connected"], "-tuan")
+
+
+@case("filters: -l shows LISTEN and unconnected UDP only, like ss -l")
+def t_listening():
+    got = tulpen_recs("-tuln")
+    want = ss_recs("-tulneOH")
+    set_diff(got, want, "tulpen -tuln", "ss -tuln")
+
+
+@case("filters: default (no -a/-l) hides listeners like ss")
+def t_default():
+    got = tulpen_recs("-tun")
+    want = ss_recs("-tuneOH")
+    set_diff(got, want, "tulpen -tun", "ss -tun")
+
+
+@case("filters: -4 / -6 select the family like ss")
+def t_family():
+    for fam in ("-4", "-6"):
+        got = tulpen_recs("-tuan", fam)
+        want = ss_recs("-tuaneOH", [fam])
+        set_diff(got, want, "tulpen -tuan " + fam, "ss -tuan " + fam)
+
+
+@case("filters: -x lists only UNIX sockets, like ss -xa")
+def t_unix_only():
+    got = tulpen_recs("-xan")
+    want = ss_recs("-xaneOH")
+    set_diff(got, want, "tulpen -xan", "ss -xan")
+
+
+# -------------------------------------------------------- unprivileged
+
+def _nobody_copy():
+    """A copy of the binary that user nobody can execute."""
+    def mk():
+        d = tempfile.mkdtemp(prefix="tulpen-it-bin-")
+        os.chmod(d, 0o755)
+        dst = os.path.join(d, "tulpen")
+        shutil.copy2(TULPEN, dst)
+        os.chmod(dst, 0o755)
+        return dst
+    return cached("nobody-bin", mk)
+
+
+def _as_nobody(*args):
+    global TULPEN
+    saved = TULPEN
+    try:
+        TULPEN = _nobody_copy()
+        return tulpen(*args, user="nobody")
+    finally:
+        TULPEN = saved
+
+
+@case("unprivileged (nobody): lists every socket, owners it may see, "
+      "permissions note once")
+def t_unprivileged():
+    p = _as_nobody("-tuwxaepn", "--json")
+    try:
+        doc = json.loads(p.out)
+    except ValueError as e:
+        raise Fail("--json as nobody does not parse: %s" % e)
+    got = by_key([rec_from_tulpen(o) for o in doc], "tulpen (nobody)")
+    want = by_key(truth(), "ss (root)")
+    bad = []
+    miss = [want[k].show() for k in want if k not in got]
+    if miss:
+        bad.append("missing as nobody: %s" % "; ".join(miss[:8]))
+    field_diff(got, want, ("state", "uid", "inode"), "tulpen (nobody)",
+               "ss (root)") if not miss else None
+    mine = [r for r in want.values()
+            if r.proto == "tcp" and r.local == ("127.0.0.1", 7040)
+            and r.state == "LISTEN"]
+    if len(mine) != 1:
+        bad.append("ss shows no listener of user nobody on 7040")
+    else:
+        g = got.get(mine[0].key)
+        if g is None or g.owners != mine[0].owners:
+            bad.append("nobody's own listener on 7040: owners %s, ss says "
+                       "%s" % (g and sorted(g.owners), sorted(
+                           mine[0].owners)))
+        if g is not None and g.uid != 65534:
+            bad.append("nobody's own listener: uid %r, expected 65534" %
+                       g.uid)
+    leaked = [g.show() for k, g in got.items()
+              if g.owners and k in want and
+              not any(pid == SC.nobody.pid for _, pid, _ in g.owners)]
+    if leaked:
+        bad.append("owners shown that nobody may not see: %s" %
+                   "; ".join(leaked[:5]))
+    lines = [x for x in p.err.splitlines() if x.strip()]
+    if len(lines) != 1:
+        bad.append("stderr should hold exactly one note, has %d lines: %r"
+                   % (len(lines), p.err[:500]))
+    elif not re.search(r"permi|privileg|root", lines[0], re.I):
+        bad.append("the stderr line does not read like a permissions note:"
+                   " %r" % lines[0])
+    if bad:
+        raise Fail("\n".join(bad))
+
+
+@case("unprivileged (nobody): table output, note once, no owner leak")
+def t_unprivileged_table():
+    p = _as_nobody("-tuwxaepn")
+    lines = [x for x in p.err.splitlines() if x.strip()]
+    if len(lines) != 1:
+        raise Fail("stderr should hold exactly one note, has %d lines: %r"
+                   % (len(lines), p.err[:500]))
+    if ("pid=%d" % os.getpid()) in p.out or \
+            ("%d/" % os.getpid()) in p.out or \
+            re.search(r"\b%d\b.*python" % os.getpid(), p.out):
+        raise Fail("root's pid %d shown to nobody" % os.getpid())
+
+
+@case("-a without -p prints no permissions note as nobody")
+def t_unprivileged_no_p():
+    p = _as_nobody("-tuan")
+    if p.err.strip():
+        raise Fail("stderr without -p: %r" % p.err[:300])
+
+
+# ----------------------------------------------------------------- errors
+
+def _usage_error(args, word):
+    p = tulpen(*args, check=False)
+    bad = []
+    if p.returncode != 2:
+        bad.append("exit status %d, expected 2" % p.returncode)
+    if word not in p.err:
+        bad.append("stderr does not name %r: %r" % (word, p.err[:300]))
+    if not re.search(r"usage", p.err, re.I):
+        bad.append("no usage line on stderr: %r" % p.err[:300])
+    if p.out:
+        bad.append("stdout not empty: %r" % p.out[:200])
+    if bad:
+        raise Fail("`tulpen %s`: %s" % (" ".join(args), "; ".join(bad)))
+
+
+@case("error: unknown long option -> names it, usage, exit 2")
+def t_err_long():
+    _usage_error(["--no-such-option"], "--no-such-option")
+
+
+@case("error: unknown short option -> names it, usage, exit 2")
+def t_err_short():
+    _usage_error(["-tK"], "K")
+
+
+@case("error: bad state name -> names it, usage, exit 2")
+def t_err_state():
+    _usage_error(["-t", "state", "establishd"], "establishd")
+
+
+@case("error: bad exclude name -> names it, usage, exit 2")
+def t_err_exclude():
+    _usage_error(["-t", "exclude", "FIN_WAIT_3"], "FIN_WAIT_3")
+
+
+@case("error: broken /proc/net/tcp -> file and line, exit 1, no stdout")
+def t_err_proc():
+    d = tempfile.mkdtemp(prefix="tulpen-it-proc-")
+    try:
+        os.makedirs(os.path.join(d, "net"))
+        for n in S.PROC_NET_FILES:
+            src = "/proc/net/" + n
+            if os.path.exists(src):
+                with open(src) as f, open(os.path.join(d, "net", n),
+                                          "w") as o:
+                    o.write(f.read())
+        path = os.path.join(d, "net", "tcp")
+        with open(path) as f:
+            lines = f.read().splitlines(True)
+        if len(lines) < 4:
+            raise Fail("too few lines in /proc/net/tcp to break")
+        lines[2] = "   1: 0100007F:ZZZZ 00000000:0000 0A garbage\n"
+        with open(path, "w") as f:
+            f.writelines(lines)
+        p = tulpen("--proc-root", d, "--source=proc", "-tan", check=False)
+        bad = []
+        if p.returncode != 1:
+            bad.append("exit status %d, expected 1" % p.returncode)
+        if "net/tcp" not in p.err:
+            bad.append("stderr does not name the file: %r" % p.err[:300])
+        if not re.search(r"(line\s*3|:3\b)", p.err):
+            bad.append("stderr does not name line 3: %r" % p.err[:300])
+        if p.out:
+            bad.append("something was printed on stdout: %r" % p.out[:200])
+        pj = tulpen("--proc-root", d, "--source=proc", "-tan", "--json",
+                    check=False)
+        if pj.out:
+            bad.append("--json printed half a document: %r" % pj.out[:200])
+        if bad:
+            raise Fail("; ".join(bad))
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@case("closed pipe: no message, exit 0, not killed by SIGPIPE")
+def t_epipe():
+    for fmt in ([], ["--json"], ["--ndjson"], ["--style=netstat"]):
+        r, w = os.pipe()
+        os.close(r)
+        p = subprocess.run([TULPEN, "-tuwxaepn"] + fmt, stdout=w,
+                           stderr=subprocess.PIPE, timeout=30)
+        os.close(w)
+        err = p.stderr.decode("utf-8", "replace")
+        if p.returncode != 0 or err:
+            raise Fail("`tulpen -tuwxaepn %s` into a closed pipe: exit %d "
+                       "(%s), stderr %r" %
+                       (" ".join(fmt), p.returncode,
+                        "killed by signal %d" % -p.returncode
+                        if p.returncode < 0 else "status", err[:300]))
+
+
+@case("closed pipe: `tulpen -a | head -1` exits quietly")
+def t_head():
+    p = subprocess.run(
+        ["bash", "-c", 'set -o pipefail; for i in 1 2 3 4 5; do '
+         '"$0" -tuwxaepn; done | head -1; echo "rc=${PIPESTATUS[0]}" >&2',
+         TULPEN], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        timeout=60)
+    err = p.stderr.decode()
+    lines = [x for x in err.splitlines() if not x.startswith("rc=")]
+    if lines:
+        raise Fail("messages on stderr: %r" % lines[:5])
+    if len(p.stdout.decode().splitlines()) != 1:
+        raise Fail("head -1 printed %r" % p.stdout[:200])
+
+
+# ------------------------------------------------------------------- main
+
+def main(argv):
+    global TULPEN, SC
+    tap = False
+    if argv and argv[0] == "--tap":
+        tap = True
+        argv = argv[1:]
+    skip_rc = 0 if tap else S.SKIP
+    if len(argv) != 1:
+        print("usage: test_lister.py [--tap] TULPEN_BINARY", file=sys.stderr)
+        return 2
+    TULPEN = os.path.abspath(argv[0])
+    if not os.access(TULPEN, os.X_OK):
+        print("1..0 # SKIP tulpen binary %s not found" % TULPEN)
+        return skip_rc
+    t0 = time.monotonic()
+    try:
+        S.need_tools("setpriv")
+        SC = S.build()
+    except S.SkipTest as e:
+        print("1..0 # SKIP %s" % e)
+        return skip_rc
+    except S.HarnessError as e:
+        print("1..1\nnot ok 1 - harness: every TCP state is held")
+        for line in str(e).splitlines():
+            print("# " + line)
+        return 1
+    failed = 0
+    try:
+        SC.nobody = SC.add_foreign_owner()
+        SC.verify()
+        print("# harness ready in %.2f s (%d sockets)" %
+              (time.monotonic() - t0, len(SC.expect)))
+        for n, (name, fn) in enumerate(TESTS, 1):
+            t1 = time.monotonic()
+            try:
+                fn()
+                print("ok %d - %s" % (n, name))
+            except Fail as e:
+                failed += 1
+                print("not ok %d - %s" % (n, name))
+                for line in str(e).splitlines():
+                    print("#   " + line)
+            except Exception as e:  # a bug in the test itself
+                failed += 1
+                print("not ok %d - %s" % (n, name))
+                print("#   test error: %s: %s" % (type(e).__name__, e))
+            dt = time.monotonic() - t1
+            if dt > 5:
+                print("# (took %.1f s)" % dt)
+            sys.stdout.flush()
+        print("1..%d" % len(TESTS))
+        print("# %d passed, %d failed in %.1f s" %
+              (len(TESTS) - failed, failed, time.monotonic() - t0))
+    finally:
+        SC.teardown()
+        d = _cache.get("nobody-bin")
+        if d and d[0]:
+            shutil.rmtree(os.path.dirname(d[1]), ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
