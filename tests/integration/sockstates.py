@@ -205,8 +205,7 @@ def parse_ss(text, netid=None):
     proto, family, state (RFC), rq, sq, local (host, port), peer, uid,
     inode, cookie, users, and for UNIX: unix_type, path, peer_inode.
     ss leaves out the Netid column when one protocol is asked for: pass
-    it as @netid then. The family of a dual-stack socket ("*:80") is only
-    known with -e (v6only:)."""
+    it as @netid then."""
     socks = []
     for line in text.splitlines():
         tok = line.split()
@@ -250,10 +249,10 @@ def parse_ss(text, netid=None):
         socks.append(d)
     for d in socks:
         if d["proto"] != "unix":
-            # ss prints "*" for a wildcard IPv6 host of a dual-stack
-            # socket; those carry a v6only: flag, IPv4 sockets never do.
+            # ss prints the IPv4 wildcard as 0.0.0.0, an IPv6 one as [::]
+            # (v6only) or "*" (dual-stack, or unknown as for RAW).
             hosts = (d["local"][0], d["peer"][0])
-            v6 = any(":" in h for h in hosts) or " v6only:" in d["line"]
+            v6 = any(":" in h or h == "*" for h in hosts)
             d["family"] = "inet6" if v6 else "inet"
     return socks
 
@@ -370,6 +369,11 @@ class Scenario:
     # -- helpers ----------------------------------------------------------
     def _sock(self, fam, typ=socket.SOCK_STREAM):
         s = socket.socket(fam, typ)
+        self.keep.append(s)
+        return s
+
+    def _sock_raw(self, fam, proto):
+        s = socket.socket(fam, socket.SOCK_RAW, proto)
         self.keep.append(s)
         return s
 
@@ -602,6 +606,19 @@ class Scenario:
         uw6.bind(("::", 7033))
         self._add("udp6-any", "udp", "inet6", "CLOSED", local=("*", "7033"))
 
+        # RAW: ICMP (IPv4, IPv6) and a bound one with a private protocol
+        # number. ss and tulpen read these from /proc/net/raw* when the
+        # kernel has no raw_diag.
+        self._sock_raw(A4, socket.IPPROTO_ICMP)
+        self._add("raw4-icmp", "raw", "inet", "CLOSED",
+                  local=("0.0.0.0", "1"))
+        rb = self._sock_raw(A4, 253)
+        rb.bind((L4, 0))
+        self._add("raw4-bound", "raw", "inet", "CLOSED",
+                  local=(L4, "253"))
+        self._sock_raw(A6, socket.IPPROTO_ICMPV6)
+        self._add("raw6-icmp", "raw", "inet6", "CLOSED", local=("*", "58"))
+
         # UNIX: stream listener on a path with one accepted connection,
         # abstract stream listener, dgram on a path and abstract, an
         # unnamed connected pair.
@@ -783,10 +800,17 @@ class Scenario:
 PROC_NET_FILES = ("tcp", "tcp6", "udp", "udp6", "raw", "raw6", "unix")
 
 
-def normalise_ss(socks):
+def normalise_ss(socks, proc=None):
     """The fields of ss's view that a recorded fixture can be checked
     against, in a stable order (owners and cookies are not recorded: a
-    fixture has no /proc/PID directories and /proc/net has no cookies)."""
+    fixture has no /proc/PID directories and /proc/net has no cookies).
+    This kernel has no raw_diag: ss reads RAW sockets from /proc/net/raw*
+    and prints no uid/inode for them; @proc (proc_snapshot()) fills those
+    in."""
+    raw = {}
+    for p in proc or ():
+        if p["proto"] == "raw":
+            raw[(p["family"], p["local"][1])] = p
     out = []
     for s in socks:
         d = {"proto": s["proto"], "family": s["family"], "state": s["state"],
@@ -796,9 +820,14 @@ def normalise_ss(socks):
             d["unix_type"] = s["unix_type"]
             d["path"] = s["path"]
             d["peer_inode"] = s["peer_inode"]
+            del d["uid"]  # ss does not print it for UNIX sockets
         else:
             d["local"] = list(s["local"])
             d["peer"] = list(s["peer"])
+        if s["proto"] == "raw" and not s["inode"]:
+            p = raw.get((s["family"], s["local"][1]))
+            if p is not None:
+                d["uid"], d["inode"] = p["uid"], p["inode"]
         out.append(d)
     out.sort(key=lambda d: json.dumps(d, sort_keys=True))
     return out
@@ -809,8 +838,8 @@ def record_fixtures(dest, case="allstates"):
     DEST/CASE/net/ and write DEST/CASE/expected.json from ss's view."""
     d = os.path.join(dest, case, "net")
     os.makedirs(d, exist_ok=True)
-    # Read ss and /proc back to back and retry until they agree on the set
-    # of TCP/UDP sockets, so the fixture is one consistent snapshot.
+    # Read ss, /proc, ss again until both ss views agree, so the fixture
+    # is one consistent snapshot.
     for _ in range(20):
         socks = ss_snapshot()
         texts = {}
@@ -820,17 +849,20 @@ def record_fixtures(dest, case="allstates"):
                     texts[n] = f.read()
             except FileNotFoundError:
                 texts[n] = None
-        if ss_snapshot() == socks or \
-                [x["line"] for x in ss_snapshot()] == \
-                [x["line"] for x in socks]:
+        if normalise_ss(ss_snapshot()) == normalise_ss(socks):
             break
+    else:
+        raise HarnessError("the sockets keep changing; nothing recorded")
     for n, t in texts.items():
         if t is not None:
             with open(os.path.join(d, n), "w") as f:
                 f.write(t)
+    proc = proc_snapshot(os.path.join(dest, case))
     with open(os.path.join(dest, case, "expected.json"), "w") as f:
-        json.dump(normalise_ss(socks), f, indent=1, sort_keys=True)
-        f.write("\n")
+        # One socket per line: readable, and diffs stay small.
+        f.write("[\n" + ",\n".join(json.dumps(x, sort_keys=True)
+                                    for x in normalise_ss(socks, proc)) +
+                "\n]\n")
     return socks
 
 
@@ -874,6 +906,8 @@ def main(argv):
         print("# all %d expected sockets verified with ss in %.2f s" %
               (len(sc.expect), time.monotonic() - t0), file=sys.stderr)
         if record:
+            # A socket of another user, so the fixture has a uid != 0.
+            sc.add_foreign_owner()
             record_fixtures(record)
         if cmd:
             return subprocess.call(cmd)
