@@ -37,6 +37,7 @@ import ctypes
 import errno
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -74,6 +75,10 @@ KSTATE = {
     5: "FIN-WAIT-2", 6: "TIME-WAIT", 7: "CLOSED", 8: "CLOSE-WAIT",
     9: "LAST-ACK", 10: "LISTEN", 11: "CLOSING", 12: "SYN-RECEIVED",
 }
+
+# /proc/net/tcp "tr" values -> the names ss prints in timer:(...).
+PROC_TIMER = {0: "off", 1: "on", 2: "keepalive", 3: "timewait",
+              4: "persist"}
 
 TCP_STATES = ["LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED",
               "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING",
@@ -189,6 +194,26 @@ def _parse_users(text):
     return sorted(out, key=lambda u: (u["pid"], u["fd"]))
 
 
+def _parse_ms(text):
+    """ss's durations: '968ms', '59sec', '1min2sec', '1h2min', '1.5sec'."""
+    ms = 0.0
+    for num, unit in re.findall(r"(\d+(?:\.\d+)?)(ms|sec|min|h)", text):
+        ms += float(num) * {"ms": 1, "sec": 1000, "min": 60000,
+                            "h": 3600000}[unit]
+    return int(ms)
+
+
+def _parse_timer(text):
+    """timer:(on,968ms,0) -> ("on", 968, 0); None when absent."""
+    if not text:
+        return None
+    parts = text.strip("()").split(",")
+    if len(parts) < 2:
+        return None
+    retrans = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
+    return (parts[0], _parse_ms(parts[1]), retrans)
+
+
 def _extra_field(tokens, key):
     for t in tokens:
         if t.startswith(key + ":"):
@@ -244,6 +269,7 @@ def parse_ss(text, netid=None):
             d["inode"] = int(ino) if ino is not None else 0
             ck = _extra_field(rest, "sk")
             d["cookie"] = int(ck, 16) if ck is not None else None
+            d["timer"] = _parse_timer(_extra_field(rest, "timer"))
         d["users"] = _parse_users(line)
         d["line"] = line
         socks.append(d)
@@ -257,7 +283,7 @@ def parse_ss(text, netid=None):
     return socks
 
 
-def ss_snapshot(args="-tuwxaepnOH", filt=()):
+def ss_snapshot(args="-tuwxaepnoOH", filt=()):
     p = run(["ss", args] + list(filt))
     letters = set(args.lstrip("-")) & set("tuwx")
     netid = {"t": "tcp", "u": "udp", "w": "raw"}.get(
@@ -294,6 +320,11 @@ def parse_proc_inet(text, proto, family):
              "kstate": st, "state": KSTATE.get(st, "UNKNOWN"),
              "rq": int(rx, 16), "sq": int(tx, 16), "uid": int(tok[7]),
              "inode": int(tok[9])}
+        tr, when = tok[5].split(":")
+        # "when" is in clock ticks (USER_HZ, 100 on Linux).
+        kind = PROC_TIMER.get(int(tr, 16), "unknown")
+        d["timer"] = None if kind == "off" else \
+            (kind, int(when, 16) * 10, int(tok[6], 16))
         out.append(d)
     return out
 

@@ -105,10 +105,55 @@ def canon_utype(t):
             "5": "seqpacket"}.get(t, t)
 
 
+TIMER_KIND = {"off": "off", "on": "on", "retransmit": "on", "retrans": "on",
+              "keepalive": "keepalive", "timewait": "timewait",
+              "time-wait": "timewait", "time_wait": "timewait",
+              "persist": "persist", "probe": "persist",
+              "zero-window-probe": "persist", "probe0": "persist",
+              "zero_window_probe": "persist", "zwp": "persist"}
+
+
+class Timer(tuple):
+    """(kind, ms): equal when the kinds are and the remaining times are
+    within 1.5 s (ss and tulpen read them moments apart)."""
+    def __eq__(self, o):
+        if not isinstance(o, tuple) or len(o) != 2:
+            return False
+        if self[0] != o[0]:
+            return False
+        if self[1] is None or o[1] is None:
+            return True
+        return abs(self[1] - o[1]) <= 1500
+
+    def __ne__(self, o):
+        return not self == o
+
+    __hash__ = tuple.__hash__
+
+
+def canon_timer(t):
+    """ss/proc (kind, ms, retrans), or tulpen's JSON timer -> Timer or
+    None (no timer running)."""
+    if t is None:
+        return None
+    if isinstance(t, (tuple, list)):
+        kind, ms = t[0], t[1]
+    elif isinstance(t, dict):
+        kind = _pick(t, "kind", "name", "type", "timer")
+        ms = _pick(t, "ms", "remaining_ms", "expires_ms", "left_ms",
+                   "timeout_ms")
+    else:
+        kind, ms = t, None
+    kind = TIMER_KIND.get(str(kind).lower(), str(kind).lower())
+    if kind == "off":
+        return None
+    return Timer((kind, ms))
+
+
 class Rec:
     """One socket in a tool-independent form."""
     FIELDS = ("state", "rq", "sq", "uid", "inode", "owners", "utype",
-              "path", "peer_inode")
+              "path", "peer_inode", "cookie", "timer")
 
     def __init__(self, **kw):
         for f in ("proto", "family", "local", "peer") + self.FIELDS:
@@ -144,6 +189,7 @@ def rec_from_ss(d):
                       canon_port(d["local"][1])),
                peer=(canon_host(d["peer"][0], fam), canon_port(d["peer"][1])),
                rq=d["rq"], sq=d["sq"], uid=d["uid"], inode=d["inode"],
+               cookie=d["cookie"], timer=canon_timer(d.get("timer")),
                owners=frozenset((u["comm"], u["pid"], u["fd"])
                                 for u in d["users"]), raw=d["line"])
 
@@ -164,7 +210,7 @@ def rec_from_proc(d):
                       canon_port(d["local"][1])),
                peer=(canon_host(d["peer"][0], fam), canon_port(d["peer"][1])),
                rq=d["rq"], sq=d["sq"], uid=d["uid"], inode=d["inode"],
-               raw=d)
+               timer=canon_timer(d.get("timer")), raw=d)
 
 
 def _pick(o, *names, default=None):
@@ -219,7 +265,8 @@ def rec_from_tulpen(o):
                local=(canon_host(lh, fam), canon_port(lp)),
                peer=(canon_host(ph, fam), canon_port(pp)), rq=rq, sq=sq,
                uid=_pick(o, "uid"), inode=_pick(o, "inode"), owners=own,
-               raw=o)
+               cookie=_pick(o, "cookie", "sk"),
+               timer=canon_timer(_pick(o, "timer", "timers")), raw=o)
 
 
 # ------------------------------------------------------------------ running
@@ -266,7 +313,7 @@ def tulpen_recs(*args, **kw):
     return recs
 
 
-def ss_recs(args="-tuwxaepnOH", filt=()):
+def ss_recs(args="-tuwxaepnoOH", filt=()):
     return [rec_from_ss(d) for d in S.ss_snapshot(args, filt)]
 
 
@@ -353,7 +400,7 @@ def cached(key, fn):
     return v
 
 
-def truth(args="-tuwxaepnOH", filt=()):
+def truth(args="-tuwxaepnoOH", filt=()):
     """ss's view right now (fresh for every comparison). This kernel has
     no raw_diag, so ss reads RAW sockets from /proc/net/raw* and prints
     neither uid nor inode for them: take those from /proc/net."""
@@ -505,6 +552,25 @@ def _src_cases(src):
         field_diff(g, w, ("uid", "inode"), "tulpen", tname,
                    skip=lambda r, f: r.proto == "unix" and f == "uid" and
                    r.uid is None)
+
+    @case("--source=%s: -o timers (kind, time left) match %s" %
+          (src, tname))
+    def t_timers():
+        g = by_key(source_recs(src), "tulpen")
+        w = queue_truth()
+        n = field_diff(g, w, ("timer",), "tulpen", tname,
+                       only=lambda r: r.proto == "tcp")
+        if not any(r.timer for r in g.values()):
+            raise Fail("no timers at all in tulpen's output (%d TCP "
+                       "sockets compared)" % n)
+
+    if src == "netlink":
+        @case("--source=netlink: socket cookies (-e) match ss's sk:")
+        def t_cookie():
+            g = by_key(source_recs(src), "tulpen")
+            w = by_key(truth(), "ss")
+            field_diff(g, w, ("cookie",), "tulpen", "ss",
+                       only=lambda r: r.cookie is not None)
 
     @case("--source=%s: UNIX type, path and peer match ss" % src)
     def t_unix():
