@@ -195,12 +195,14 @@ def _parse_users(text):
 
 
 def _parse_ms(text):
-    """ss's durations: '968ms', '59sec', '1min2sec', '1h2min', '1.5sec'."""
-    ms = 0.0
-    for num, unit in re.findall(r"(\d+(?:\.\d+)?)(ms|sec|min|h)", text):
-        ms += float(num) * {"ms": 1, "sec": 1000, "min": 60000,
-                            "h": 3600000}[unit]
-    return int(ms)
+    """ss's durations (iproute2 print_ms_timer): '968ms', '1.340ms' (1 s
+    340 ms), '54sec' (ms dropped above 9 s), '2min5sec', '' (0)."""
+    m = re.fullmatch(r"(?:(\d+)min)?(?:(\d+)sec|(\d+)\.(\d+)ms|(\d+)ms)?",
+                     text.strip())
+    if not m:
+        raise ValueError("cannot read ss duration %r" % text)
+    mins, secs, s2, ms2, ms = (int(x) if x else 0 for x in m.groups())
+    return mins * 60000 + secs * 1000 + s2 * 1000 + ms2 + ms
 
 
 def _parse_timer(text):
