@@ -28,7 +28,8 @@ Use as a library (tests/integration/test_lister.py) or standalone:
   sockstates.py                 build, verify, print the ss view, exit 0/1
   sockstates.py -- CMD ARGS...  build, verify, run CMD inside the namespace
                                 with the sockets held, exit with its status
-  sockstates.py --record DIR    also record fixtures (see record_fixtures)
+  sockstates.py --record tests/fixtures [--tulpen build/cli/tulpen]
+                                also record fixtures (see record_fixtures)
 
 Needs root, nft, ip and ss; exits 77 (skip) without them. Python stdlib only.
 """
@@ -866,13 +867,19 @@ def normalise_ss(socks, proc=None):
     return out
 
 
-def record_fixtures(dest, case="allstates"):
+NL_RECORD_ARGS = ["--source=netlink", "-tuwxaen", "--json"]
+
+
+def record_fixtures(dest, case="allstates", tulpen=None):
     """Copy /proc/net/{tcp,...,unix} of this namespace into
-    DEST/CASE/net/ and write DEST/CASE/expected.json from ss's view."""
-    d = os.path.join(dest, case, "net")
+    DEST/proc/CASE/net/ and write DEST/proc/CASE/expected.json from ss's
+    view. With @tulpen (a binary that has --nl-record), also record its
+    netlink dump (NL_RECORD_ARGS) into DEST/netlink/CASE.nlrec."""
+    d = os.path.join(dest, "proc", case, "net")
     os.makedirs(d, exist_ok=True)
-    # Read ss, /proc, ss again until both ss views agree, so the fixture
-    # is one consistent snapshot.
+    nlrec = os.path.join(dest, "netlink", case + ".nlrec")
+    # Read ss, /proc (and the netlink dump), ss again until both ss views
+    # agree, so the fixture is one consistent snapshot.
     for _ in range(20):
         socks = ss_snapshot()
         texts = {}
@@ -882,6 +889,9 @@ def record_fixtures(dest, case="allstates"):
                     texts[n] = f.read()
             except FileNotFoundError:
                 texts[n] = None
+        if tulpen:
+            os.makedirs(os.path.dirname(nlrec), exist_ok=True)
+            run([tulpen, "--nl-record", nlrec] + NL_RECORD_ARGS)
         if normalise_ss(ss_snapshot()) == normalise_ss(socks):
             break
     else:
@@ -890,8 +900,8 @@ def record_fixtures(dest, case="allstates"):
         if t is not None:
             with open(os.path.join(d, n), "w") as f:
                 f.write(t)
-    proc = proc_snapshot(os.path.join(dest, case))
-    with open(os.path.join(dest, case, "expected.json"), "w") as f:
+    proc = proc_snapshot(os.path.join(dest, "proc", case))
+    with open(os.path.join(dest, "proc", case, "expected.json"), "w") as f:
         # One socket per line: readable, and diffs stay small.
         f.write("[\n" + ",\n".join(json.dumps(x, sort_keys=True)
                                     for x in normalise_ss(socks, proc)) +
@@ -920,11 +930,15 @@ def main(argv):
         i = argv.index("--")
         cmd = argv[i + 1:]
         argv = argv[:i]
-    if len(argv) >= 2 and argv[0] == "--record":
+    tulpen = None
+    if len(argv) >= 4 and argv[2] == "--tulpen":
+        tulpen = os.path.abspath(argv[3])
+        argv = argv[:2] + argv[4:]
+    if len(argv) == 2 and argv[0] == "--record":
         record = argv[1]
     elif argv:
-        print("usage: sockstates.py [--record DIR] [-- CMD ARGS...]",
-              file=sys.stderr)
+        print("usage: sockstates.py [--record FIXTURE_DIR [--tulpen BIN]] "
+              "[-- CMD ARGS...]", file=sys.stderr)
         return 2
     t0 = time.monotonic()
     try:
@@ -941,7 +955,7 @@ def main(argv):
         if record:
             # A socket of another user, so the fixture has a uid != 0.
             sc.add_foreign_owner()
-            record_fixtures(record)
+            record_fixtures(record, tulpen=tulpen)
         if cmd:
             return subprocess.call(cmd)
         sys.stdout.write(run(["ss", "-tuwxaepn"]).stdout)
