@@ -485,8 +485,6 @@ def t_ndjson():
             raise Fail("--ndjson line %d does not parse: %s: %r" %
                        (n, e, line[:200]))
     doc = tulpen_json("-tuwxaepn")
-    ka = sorted(json.dumps(o, sort_keys=True) for o in objs)
-    kb = sorted(json.dumps(o, sort_keys=True) for o in doc)
     # Values that move between two runs (timers) may differ; compare the
     # socket sets and the stable fields.
     a = by_key([rec_from_tulpen(o) for o in objs], "--ndjson")
@@ -496,14 +494,14 @@ def t_ndjson():
                    "ndjson %s, only in json %s" %
                    ([a[k].show() for k in set(a) - set(b)],
                     [b[k].show() for k in set(b) - set(a)]))
-    field_diff(a, b, Rec.FIELDS, "--ndjson", "--json")
+    field_diff(a, b, [f for f in Rec.FIELDS if f != "timer"], "--ndjson",
+               "--json")
     keys_a = {tuple(sorted(o)) for o in objs}
     keys_b = {tuple(sorted(o)) for o in doc}
     if keys_a != keys_b:
         raise Fail("--ndjson and --json objects use different field "
                    "names: %s vs %s" % (sorted(keys_a - keys_b),
                                         sorted(keys_b - keys_a)))
-    del ka, kb
 
 
 def _src_cases(src):
