@@ -640,6 +640,17 @@ class Scenario:
         uw6.bind(("::", 7033))
         self._add("udp6-any", "udp", "inet6", "CLOSED", local=("*", "7033"))
 
+        # Well-known ports, for service names (without -n): a web
+        # listener, and a DNS "server" that never answers (a black hole
+        # for tests of bounded name resolution, -r).
+        self._listener(A4, L4, 80)
+        self._add("listen4-http", "tcp", "inet", "LISTEN",
+                  local=(L4, "80"))
+        self.dns = self._sock(A4, socket.SOCK_DGRAM)
+        self.dns.bind((L4, 53))
+        self._add("udp4-dns-blackhole", "udp", "inet", "CLOSED",
+                  local=(L4, "53"))
+
         # RAW: ICMP (IPv4, IPv6) and a bound one with a private protocol
         # number. ss and tulpen read these from /proc/net/raw* when the
         # kernel has no raw_diag.

@@ -421,11 +421,21 @@ def truth(args="-tuwxaepnoOH", filt=()):
     return recs
 
 
+def snap(src):
+    """tulpen's listing from source @src, ss's and /proc/net's view, read
+    back to back (and once per source): every comparison of a source with
+    the truth uses one snapshot, so sockets that come and go (TIME-WAIT
+    ends after 60 s) cannot make tulpen and ss disagree."""
+    def take():
+        args = ["-tuwxaepno"] + ([] if src == "auto" else
+                                 ["--source=" + src])
+        t = tulpen_recs(*args)
+        return {"t": t, "ss": truth(), "proc": proc_recs()}
+    return cached("snap-" + src, take)
+
+
 def source_recs(src):
-    if src == "auto":
-        return cached("src-auto", lambda: tulpen_recs("-tuwxaepno"))
-    return cached("src-" + src, lambda: tulpen_recs(
-        "-tuwxaepno", "--source=" + src))
+    return snap(src)["t"]
 
 
 def have_raw_diag():
@@ -508,7 +518,7 @@ def _src_cases(src):
     tname = "/proc/net" if src == "proc" else "ss"
 
     def want():
-        return want_for(src, truth())
+        return want_for(src, snap(src)["ss"])
 
     @case("--source=%s: same set of sockets as ss" % src)
     def t_set():
@@ -552,7 +562,7 @@ def _src_cases(src):
         # The proc source can only know what /proc/net says: e.g. a
         # listener's Send-Q (the backlog) is not in /proc/net/tcp, and
         # /proc/net/unix has no queues at all.
-        return by_key(proc_recs(), "/proc/net")
+        return by_key(snap(src)["proc"], "/proc/net")
 
     @case("--source=%s: Recv-Q and Send-Q match %s" % (src, tname))
     def t_queues():
@@ -586,7 +596,8 @@ def _src_cases(src):
                                 ["--source=" + src])
             t0 = time.monotonic()
             g = by_key(tulpen_recs(*args), "tulpen")
-            w = queue_truth()
+            w = by_key(want_for(src, truth()), "ss") if src != "proc" \
+                else by_key(proc_recs(), "/proc/net")
             TIMER_SLACK_MS[0] = 1000 + 200 + int(
                 (time.monotonic() - t0) * 1000)
             try:
@@ -604,14 +615,14 @@ def _src_cases(src):
         @case("--source=netlink: socket cookies (-e) match ss's sk:")
         def t_cookie():
             g = by_key(source_recs(src), "tulpen")
-            w = by_key(truth(), "ss")
+            w = by_key(snap(src)["ss"], "ss")
             field_diff(g, w, ("cookie",), "tulpen", "ss",
                        only=lambda r: r.cookie is not None)
 
     @case("--source=%s: UNIX type, path and peer match ss" % src)
     def t_unix():
         g = by_key(source_recs(src), "tulpen")
-        w = by_key(truth(), "ss")
+        w = by_key(snap(src)["ss"], "ss")
         fields = ("utype", "path") if src == "proc" else \
             ("utype", "path", "peer_inode")
         n = field_diff(g, w, fields, "tulpen", "ss",
@@ -622,7 +633,7 @@ def _src_cases(src):
     @case("--source=%s: owners (-p: command, pid, fd) match ss" % src)
     def t_owners():
         g = by_key(source_recs(src), "tulpen")
-        w = by_key(truth(), "ss")
+        w = by_key(snap(src)["ss"], "ss")
         field_diff(g, w, ("owners",), "tulpen", "ss")
         shared = [r for r in g.values() if len(r.owners or ()) >= 2]
         if not shared:
@@ -643,8 +654,8 @@ def t_sources_agree():
         raise Fail("different sockets: only netlink %s; only proc %s" %
                    ([nl[k].show() for k in set(nl) - set(pr)][:6],
                     [pr[k].show() for k in set(pr) - set(nl)][:6]))
-    ss = by_key(truth(), "ss")
-    proc = by_key(proc_recs(), "/proc/net")
+    ss = by_key(snap("netlink")["ss"], "ss")
+    proc = by_key(snap("netlink")["proc"], "/proc/net")
     bad = []
     for k in nl:
         a, b = nl[k], pr[k]
@@ -697,6 +708,41 @@ def t_table_lines():
                 break
     if len(offs) != 1:
         raise Fail("the state column starts at offsets %s" % sorted(offs))
+
+
+@case("table: -O with -e -o -p still one line per socket")
+def t_table_oneline():
+    p = tulpen("-taneopO")
+    lines = p.out.splitlines()
+    ss = [r for r in truth() if r.proto == "tcp"]
+    if len(lines) != len(ss) + 1:
+        raise Fail("%d lines for %d TCP sockets (+1 header):\n%s" %
+                   (len(lines), len(ss), p.out[:1500]))
+
+
+@case("-e: user names (JSON 'user') are the names of the uids")
+def t_user_names():
+    import pwd
+    doc = tulpen_json("-tuae")
+    bad = []
+    seen = set()
+    for o in doc:
+        uid = o.get("uid")
+        if uid is None:
+            continue
+        try:
+            name = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            name = str(uid)
+        if o.get("user") != name:
+            bad.append("uid %s: user %r, expected %r" %
+                       (uid, o.get("user"), name))
+        seen.add(name)
+    if "nobody" not in seen:
+        bad.append("the listener of user nobody (port 7040) has no user "
+                   "'nobody'")
+    if bad:
+        raise Fail("\n".join(sorted(set(bad))[:10]))
 
 
 # ------------------------------------------------------- --style=ss/netstat
@@ -761,6 +807,15 @@ def t_style_ss_tan():
     got = tulpen("--style=ss", "-tan").out.splitlines()
     _multiset_diff([_ws(x) for x in got], [_ws(x) for x in want],
                    "tulpen --style=ss -tan", "ss -tan")
+
+
+@case("--style=ss -tua (no -n): service names as ss prints them")
+def t_style_ss_names():
+    want = S.run(["ss", "-tua"]).stdout.splitlines()
+    got = tulpen("--style=ss", "-tua").out.splitlines()
+    _multiset_diff([_ss_norm(x, False) for x in got[1:]],
+                   [_ss_norm(x, False) for x in want[1:]],
+                   "tulpen --style=ss -tua", "ss -tua")
 
 
 def _netstat_fields(line):
