@@ -745,6 +745,79 @@ def t_user_names():
         raise Fail("\n".join(sorted(set(bad))[:10]))
 
 
+def _blackhole_run(conf_dir, cmd, timeout, ns="127.0.0.1"):
+    """Run @cmd in a private mount namespace whose /etc/resolv.conf names
+    the harness's DNS black hole (127.0.0.1:53, never answers), or @ns
+    (127.0.0.2: nothing listens, every query is refused at once)."""
+    conf = os.path.join(conf_dir, "resolv.conf")
+    with open(conf, "w") as f:
+        f.write("nameserver %s\noptions timeout:5 attempts:2\n" % ns)
+    sh = 'mount --bind "$0" /etc/resolv.conf && exec "$@"'
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(["unshare", "-m", "sh", "-c", sh, conf] + cmd,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, time.monotonic() - t0
+    return p, time.monotonic() - t0
+
+
+@case("-r: bounded in time when the DNS server never answers; numeric "
+      "fallback")
+def t_resolve_bounded():
+    if not shutil.which("unshare"):
+        raise Fail("unshare (util-linux) not installed")
+    d = tempfile.mkdtemp(prefix="tulpen-it-dns-")
+    try:
+        # Prove the black hole stalls an ordinary lookup (else this test
+        # would show nothing): glibc waits 5 s per try, twice.
+        p, dt = _blackhole_run(d, ["getent", "hosts", S.LONG6], 3)
+        if p is not None:
+            raise Fail("the DNS black hole does not stall getent (done in "
+                       "%.1f s, exit %d): test setup broken" %
+                       (dt, p.returncode))
+        p, dt = _blackhole_run(d, [TULPEN, "-tar"], 60)
+        if p is None:
+            raise Fail("`tulpen -tar` still running after 60 s")
+        out = p.stdout.decode("utf-8", "replace")
+        bad = []
+        if dt > 8:
+            bad.append("`tulpen -tar` took %.1f s with a DNS server that "
+                       "never answers (an unbounded resolver takes 10 s per "
+                       "address)" % dt)
+        if p.returncode != 0:
+            bad.append("exit %d: %r" % (p.returncode, p.stderr[:300]))
+        if "[%s]:" % S.LONG6 not in out and S.LONG6 not in out:
+            bad.append("the unresolvable %s is not shown numerically:\n%s"
+                       % (S.LONG6, out[:1000]))
+        if "localhost" not in out:
+            bad.append("127.0.0.1 not resolved to localhost (/etc/hosts) "
+                       "with -r")
+        if bad:
+            raise Fail("\n".join(bad))
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@case("-r: --style=ss -tar names hosts like ss -tar (from /etc/hosts)")
+def t_resolve_like_ss():
+    d = tempfile.mkdtemp(prefix="tulpen-it-dns-")
+    try:
+        w, _ = _blackhole_run(d, ["ss", "-tar"], 60, ns="127.0.0.2")
+        g, _ = _blackhole_run(d, [TULPEN, "--style=ss", "-tar"], 60,
+                              ns="127.0.0.2")
+        if w is None or g is None:
+            raise Fail("ss or tulpen did not finish with a refusing DNS")
+        want = w.stdout.decode().splitlines()[1:]
+        got = g.stdout.decode().splitlines()[1:]
+        _multiset_diff([_ss_norm(x, False) for x in got],
+                       [_ss_norm(x, False) for x in want],
+                       "tulpen --style=ss -tar", "ss -tar")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 # ------------------------------------------------------- --style=ss/netstat
 
 def _ws(line):
