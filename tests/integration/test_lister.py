@@ -646,6 +646,30 @@ _src_cases("proc")
 _src_cases("auto")
 
 
+@case("UNIX socket of user nobody: uid 65534 from netlink, never a "
+      "made-up 0 from /proc")
+def t_unix_uid():
+    ino = SC.nobody_unix
+    bad = []
+    for src in ("netlink", "proc"):
+        g = [r for r in source_recs(src) if r.proto == "unix" and
+             r.inode == ino]
+        if len(g) != 1:
+            bad.append("--source=%s: nobody's UNIX socket (inode %d) "
+                       "listed %d times" % (src, ino, len(g)))
+            continue
+        uid = g[0].uid
+        if src == "netlink" and uid != 65534:
+            bad.append("--source=netlink: uid %r, the socket was made by "
+                       "uid 65534 (UNIX_DIAG_UID)" % uid)
+        if src == "proc" and uid not in (None, 65534):
+            bad.append("--source=proc: uid %r for a socket of uid 65534; "
+                       "/proc/net/unix has no uid column, so it is unknown "
+                       "(null), not %r" % (uid, uid))
+    if bad:
+        raise Fail("\n".join(bad))
+
+
 @case("--source=netlink and --source=proc agree where the kernel does")
 def t_sources_agree():
     nl = by_key(source_recs("netlink"), "netlink")
@@ -670,6 +694,134 @@ def t_sources_agree():
                            (a.show(), f, getattr(a, f), f, getattr(b, f)))
     if bad:
         raise Fail("\n".join(bad[:12]))
+
+
+DOCS_JSON = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         "..", "..", "docs", "json.md")
+
+
+def documented_fields():
+    """The socket object's fields from the table in docs/json.md:
+    name -> (set of JSON types, optional, scope) where scope is 'inet',
+    'unix', 'raw', 'inet6', '-p' or None."""
+    with open(DOCS_JSON) as f:
+        text = f.read()
+    sect = text.split("## Socket object", 1)[1].split("\n## ", 1)[0]
+    fields = {}
+    for line in sect.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 3 or not cells[0].startswith("`"):
+            continue
+        names = re.findall(r"`([a-z_0-9]+)`", cells[0])
+        types = set()
+        for t in ("number", "string", "object", "boolean", "array",
+                  "null"):
+            if re.search(r"\b%s\b" % t, cells[1]):
+                types.add(t)
+        meaning = cells[2]
+        optional = "*optional*" in meaning
+        scope = None
+        if meaning.startswith("inet sockets only"):
+            scope = "inet"
+        elif meaning.startswith("unix sockets only"):
+            scope = "unix"
+        elif "RAW sockets" in meaning:
+            scope = "raw"
+        elif "inet6 sockets" in meaning:
+            scope = "inet6"
+        elif "with `-p` only" in meaning:
+            scope = "-p"
+        for n in names:
+            fields[n] = (types, optional, scope)
+    return fields
+
+
+def json_type(v):
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, (int, float)):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, list):
+        return "array"
+    return "object"
+
+
+def check_schema(doc, with_p):
+    fields = documented_fields()
+    if len(fields) < 10:
+        raise Fail("docs/json.md: could not read the field table")
+    bad = set()
+    for o in doc:
+        fam = o.get("family")
+        proto = o.get("proto")
+        for k, v in o.items():
+            if k not in fields:
+                bad.add("field %r is not documented in docs/json.md" % k)
+            elif json_type(v) not in fields[k][0]:
+                bad.add("field %r is %s, docs/json.md says %s" %
+                        (k, json_type(v), "/".join(sorted(fields[k][0]))))
+        for k, (types, optional, scope) in fields.items():
+            applies = {None: True, "inet": fam in ("inet", "inet6"),
+                       "inet6": fam == "inet6", "unix": fam == "unix",
+                       "raw": proto == "raw", "-p": with_p}[scope]
+            if applies and not optional and k not in o:
+                bad.add("%s %s object without the documented field %r" %
+                        (proto, fam, k))
+            if not applies and k in o and scope in ("inet", "unix", "-p"):
+                bad.add("%s %s object has %r, documented for %s only" %
+                        (proto, fam, k, scope))
+    if bad:
+        raise Fail("\n".join(sorted(bad)[:15]))
+
+
+@case("--json: every field documented in docs/json.md, with its type")
+def t_json_schema():
+    check_schema(tulpen_json("-tuwxaepno"), True)
+    check_schema(tulpen_json("-tuwxaeno", "--source=proc"), False)
+
+
+@case("-s --json: tcp_states, tcp_requests, protocols equal ss's counts")
+def t_summary_json():
+    p = tulpen("-s", "--json")
+    try:
+        doc = json.loads(p.out)
+    except ValueError as e:
+        raise Fail("-s --json does not parse: %s" % e)
+    recs = truth()
+    bad = []
+    tcp = [r for r in recs if r.proto == "tcp"]
+    # Every SYN-RECV socket the harness makes is a request socket.
+    req = sum(1 for r in tcp if r.state == "SYN-RECEIVED")
+    states = doc.get("tcp_states", {})
+    for st in S.TCP_STATES + ["CLOSED"]:
+        want = sum(1 for r in tcp if r.state == st)
+        if st == "SYN-RECEIVED":
+            want -= req  # full sockets only, as docs/json.md says
+        if states.get(st) != want:
+            bad.append("tcp_states[%s] = %r, ss shows %d%s" %
+                       (st, states.get(st), want,
+                        " full sockets (+%d request sockets)" % req
+                        if st == "SYN-RECEIVED" else ""))
+    if doc.get("tcp_requests") != req:
+        bad.append("tcp_requests = %r, the namespace holds %d request "
+                   "sockets" % (doc.get("tcp_requests"), req))
+    for proto in ("tcp", "udp", "raw", "unix"):
+        got = doc.get("protocols", {}).get(proto, {})
+        for fam in ("inet", "inet6", "unix"):
+            want = sum(1 for r in recs if r.proto == proto and
+                       r.family == fam)
+            if got.get(fam, 0) != want:
+                bad.append("protocols.%s.%s = %r, ss shows %d" %
+                           (proto, fam, got.get(fam), want))
+    if doc.get("total") != len(recs):
+        bad.append("total = %r, ss shows %d sockets" %
+                   (doc.get("total"), len(recs)))
+    if bad:
+        raise Fail("\n".join(bad))
 
 
 # ---------------------------------------------------------- table output
