@@ -201,7 +201,7 @@ size_t tulpen_fmt_endpoint(char *out, size_t size, int family,
 				     ifindex);
 	if (proto != TULPEN_P_RAW && ep->port && svc)
 		pname = tulpen_services_name(svc, proto, ep->port);
-	if (!ep->port && proto != TULPEN_P_RAW) {
+	if (!ep->port) {
 		port[0] = '*';
 		pn = 1;
 	} else if (pname) {
