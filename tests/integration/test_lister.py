@@ -128,6 +128,10 @@ class Timer(tuple):
             return False
         if self[1] is None or o[1] is None:
             return True
+        if self[1] <= TIMER_SLACK_MS[0]:
+            # Read first (tulpen), due within the window: it may have
+            # fired and been re-armed with any time before the second read.
+            return True
         return abs(self[1] - o[1]) <= TIMER_SLACK_MS[0]
 
     def __ne__(self, o):
@@ -1356,8 +1360,14 @@ def t_unprivileged():
     miss = [want[k].show() for k in want if k not in got]
     if miss:
         bad.append("missing as nobody: %s" % "; ".join(miss[:8]))
-    field_diff(got, want, ("state", "uid", "inode"), "tulpen (nobody)",
-               "ss (root)") if not miss else None
+    if not miss:
+        try:
+            # ss prints no uid for UNIX sockets: nothing to compare.
+            field_diff(got, want, ("state", "uid", "inode"),
+                       "tulpen (nobody)", "ss (root)",
+                       skip=lambda r, f: r.proto == "unix" and f == "uid")
+        except Fail as e:
+            bad.append(str(e))
     mine = [r for r in want.values()
             if r.proto == "tcp" and r.local == ("127.0.0.1", 7040)
             and r.state == "LISTEN"]
