@@ -52,6 +52,8 @@ SKIP = 77
 
 # The long IPv6 address: longer than netstat's 23-column address field.
 LONG6 = "fd00:1234:5678:9abc:def0:1234:5678:9abc"
+# A veth pair made inside the namespace, for a link-local address.
+VETH = "tulpenv0"
 
 # ss state names -> RFC names (the names the harness speaks).
 SS_STATE = {
@@ -158,11 +160,25 @@ def enter_private_netns():
 def _split_hostport(s):
     """'127.0.0.1:80' -> ('127.0.0.1', '80'); '[::1]:80' -> ('::1', '80');
     '*:*' -> ('*', '*'); '[::ffff:127.0.0.1]:80' -> ('::ffff:127.0.0.1', ..).
-    ss prints '%lo' scopes as part of the host; keep them."""
+    A device (ss: '127.0.0.1%lo:80', '[fe80::1]%veth0:80'; tulpen:
+    '[fe80::1%veth0]:80') stays on the host as 'host%dev': see
+    split_iface()."""
     host, _, port = s.rpartition(":")
+    dev = ""
+    if "%" in host and not host.endswith("]"):
+        host, dev = host.rsplit("%", 1)
+        dev = "%" + dev
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
-    return host, port
+    return host + dev, port
+
+
+def split_iface(host):
+    """'fe80::1%veth0' -> ('fe80::1', 'veth0'); '::1' -> ('::1', None)."""
+    if "%" in host:
+        h, dev = host.split("%", 1)
+        return h, dev
+    return host, None
 
 
 def _parse_users(text):
@@ -264,6 +280,8 @@ def parse_ss(text, netid=None):
                           "p_dgr": "packet"}.get(netid, netid)
             lh, lp = _split_hostport(tok[4])
             ph, pp = _split_hostport(tok[5])
+            lh, d["iface"] = split_iface(lh)
+            ph, _ = split_iface(ph)
             d["local"] = (lh, lp)
             d["peer"] = (ph, pp)
             rest = tok[6:]
@@ -641,6 +659,21 @@ class Scenario:
         self._add("udp4-dns-blackhole", "udp", "inet", "CLOSED",
                   local=(L4, "53"))
 
+        # Scoped and device-bound sockets: a link-local listener on a veth
+        # pair made inside the namespace, a UDP socket bound to lo.
+        self._veth()
+        ll = self._sock(A6)
+        ll.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ll.bind(("fe80::1", 7050, 0, socket.if_nametoindex(VETH)))
+        ll.listen(4)
+        self._add("listen6-linklocal", "tcp", "inet6", "LISTEN",
+                  local=("fe80::1", "7050"), iface=VETH)
+        ub = self._sock(A4, socket.SOCK_DGRAM)
+        ub.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"lo")
+        ub.bind((L4, 7051))
+        self._add("udp4-bound-to-lo", "udp", "inet", "CLOSED",
+                  local=(L4, "7051"), iface="lo")
+
         # RAW: ICMP (IPv4, IPv6) and a bound one with a private protocol
         # number. ss and tulpen read these from /proc/net/raw* when the
         # kernel has no raw_diag.
@@ -699,6 +732,24 @@ class Scenario:
 
         self.verify()
         return self
+
+    def _veth(self):
+        run(["ip", "link", "add", VETH, "type", "veth", "peer", "name",
+             VETH + "p"])
+        run(["ip", "link", "set", VETH, "up"])
+        run(["ip", "link", "set", VETH + "p", "up"])
+        run(["ip", "-6", "addr", "add", "fe80::1/64", "dev", VETH, "nodad"])
+
+        def usable():
+            s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+            try:
+                s.bind(("fe80::1", 0, 0, socket.if_nametoindex(VETH)))
+                return True
+            except OSError:
+                return False
+            finally:
+                s.close()
+        _wait(usable, "fe80::1 on " + VETH)
 
     @staticmethod
     def _ino(s):
@@ -793,6 +844,9 @@ class Scenario:
                 if k in e and s[k] != e[k]:
                     bad.append("%s: %s is %d, expected %d" %
                                (e["name"], k, s[k], e[k]))
+            if "iface" in e and s.get("iface") != e["iface"]:
+                bad.append("%s: device %s, expected %s" %
+                           (e["name"], s.get("iface"), e["iface"]))
             if e.get("rq_nonzero") and s["rq"] == 0:
                 bad.append("%s: Recv-Q is 0" % e["name"])
             if "peer_inode" in e and s.get("peer_inode") != e["peer_inode"]:

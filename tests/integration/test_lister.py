@@ -162,7 +162,7 @@ def canon_timer(t):
 class Rec:
     """One socket in a tool-independent form."""
     FIELDS = ("state", "rq", "sq", "uid", "inode", "owners", "utype",
-              "path", "peer_inode", "cookie", "timer")
+              "path", "peer_inode", "cookie", "timer", "iface")
 
     def __init__(self, **kw):
         for f in ("proto", "family", "local", "peer") + self.FIELDS:
@@ -199,6 +199,7 @@ def rec_from_ss(d):
                peer=(canon_host(d["peer"][0], fam), canon_port(d["peer"][1])),
                rq=d["rq"], sq=d["sq"], uid=d["uid"], inode=d["inode"],
                cookie=d["cookie"], timer=canon_timer(d.get("timer")),
+               iface=d.get("iface"),
                owners=frozenset((u["comm"], u["pid"], u["fd"])
                                 for u in d["users"]), raw=d["line"])
 
@@ -227,6 +228,13 @@ def _pick(o, *names, default=None):
         if isinstance(o, dict) and n in o and o[n] is not None:
             return o[n]
     return default
+
+
+def _iface(o):
+    v = _pick(o, "local")
+    if isinstance(v, dict):
+        return _pick(v, "interface", "iface", "device", "dev")
+    return _pick(o, "interface", "iface", "device", "dev")
 
 
 def _endpoint(o, side):
@@ -274,7 +282,7 @@ def rec_from_tulpen(o):
                local=(canon_host(lh, fam), canon_port(lp)),
                peer=(canon_host(ph, fam), canon_port(pp)), rq=rq, sq=sq,
                uid=_pick(o, "uid"), inode=_pick(o, "inode"), owners=own,
-               cookie=_pick(o, "cookie", "sk"),
+               cookie=_pick(o, "cookie", "sk"), iface=_iface(o),
                timer=canon_timer(_pick(o, "timer", "timers")), raw=o)
 
 
@@ -626,6 +634,18 @@ def _src_cases(src):
             field_diff(g, w, ("cookie",), "tulpen", "ss",
                        only=lambda r: r.cookie is not None)
 
+    if src != "proc":
+        @case("--source=%s: interface (scope, bound device) matches ss" %
+              src)
+        def t_iface():
+            g = by_key(source_recs(src), "tulpen")
+            w = by_key(want(), "ss")
+            n = field_diff(g, w, ("iface",), "tulpen", "ss",
+                           only=lambda r: r.proto != "unix")
+            if not any(r.iface for r in w.values()):
+                raise Fail("ss shows no scoped or bound socket (harness?)")
+            del n
+
     @case("--source=%s: UNIX type, path and peer match ss" % src)
     def t_unix():
         g = by_key(source_recs(src), "tulpen")
@@ -848,13 +868,14 @@ def t_summary_json():
 
 # ---------------------------------------------------------- table output
 
-@case("table: IPv6 addresses in full, as [addr]:port")
+@case("table: IPv6 addresses in full, as [addr]:port, [fe80::1%dev]:port")
 def t_table_ipv6():
-    p = tulpen("-tan")
-    need = ["[%s]:7003" % S.LONG6, "[::1]:7002"]
+    p = tulpen("-tuan")
+    need = ["[%s]:7003" % S.LONG6, "[::1]:7002",
+            "[fe80::1%%%s]:7050" % S.VETH, "127.0.0.1%lo:7051"]
     for n in need:
         if n not in p.out:
-            raise Fail("%r not in `tulpen -tan` output:\n%s" %
+            raise Fail("%r not in `tulpen -tuan` output:\n%s" %
                        (n, p.out[:1500]))
     for line in p.out.splitlines():
         if re.search(r"(^|\s)::1:\d", line):
