@@ -94,8 +94,8 @@ struct tulpen_fsm_event {
 /*
  * One row of the table. A row matches an event when the state is in @from,
  * the kind is @event, (flags & flags_mask) == flags and (cond & cond_mask)
- * == cond. Rows are tried in table order; the first match wins, and the
- * table ends every event kind with a catch-all, so every (state, event)
+ * == cond. Rows are tried in table order; the first match wins, and for
+ * every state each event kind ends in a catch-all, so every (state, event)
  * pair has exactly one answer.
  */
 struct tulpen_fsm_transition {
