@@ -58,7 +58,7 @@ static const char *const art[] = {
 	"      │                 rcv ACK of FIN │               rcv ACK of FIN │",
 	"      │                                │                              │",
 	"      │                                ▼                              ▼",
-	"      │   rcv FIN / snd ACK      ┌────────────┐  timeout 2MSL   ┌────────────┐",
+	"      │   rcv FIN / snd ACK      ┌────────────┐  Timeout=2MSL   ┌────────────┐",
 	"      └─────────────────────────▶│ TIME-WAIT  ├────────────────▶│   CLOSED   │",
 	"                                 └────────────┘                 └────────────┘",
 };
