@@ -5,7 +5,8 @@ and 80 columns, --ascii, --dot (structure always; `dot` itself when
 graphviz is installed), --json for every spelling over a recorded proc
 root, and the errors: bad state, bad option, bad sysctl file, closed pipe.
 
-usage: explain_cli.py TULPEN FIXTURES_DIR
+usage: explain_cli.py [TULPEN FIXTURES_DIR]
+(default: $TULPEN and $TULPEN_SRCDIR/tests/fixtures, as meson sets them)
 """
 import json
 import os
@@ -14,7 +15,12 @@ import shutil
 import subprocess
 import sys
 
-TULPEN, FIXTURES = sys.argv[1], sys.argv[2]
+if len(sys.argv) > 2:
+    TULPEN, FIXTURES = sys.argv[1], sys.argv[2]
+else:
+    TULPEN = os.environ["TULPEN"]
+    FIXTURES = os.path.join(os.environ.get("TULPEN_SRCDIR", "."), "tests",
+                            "fixtures")
 PROC = os.path.join(FIXTURES, "explain", "proc")
 failures = []
 

@@ -9,7 +9,7 @@ client's final ACK dropped), then checks, for every state, that tulpen's
 count over netlink and over /proc equals what `ss` counts and what the test
 made. Needs root; exits 77 (skip) without it or without unshare/ss/ip.
 
-usage: explain_live.py TULPEN
+usage: explain_live.py [TULPEN]   (default: $TULPEN, as meson sets it)
 """
 import json
 import os
@@ -19,7 +19,8 @@ import subprocess
 import sys
 import time
 
-TULPEN = os.path.abspath(sys.argv[1])
+TULPEN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
+                         os.environ["TULPEN"])
 
 
 def skip(why):

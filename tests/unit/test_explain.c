@@ -3,7 +3,8 @@
  * test_explain.c - explanations of every state in every spelling, host
  * values from a recorded proc root, socket counts from recorded
  * /proc/net files, the 80-column diagram (against a golden file) and the
- * Graphviz output. argv[1] is the tests/fixtures directory.
+ * Graphviz output. The fixtures are in argv[1], else in
+ * $TULPEN_SRCDIR/tests/fixtures, else in ./tests/fixtures.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -558,7 +559,17 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_dot),
 	};
 
-	if (argc > 1)
+	static char from_env[4096];
+	const char *src = getenv("TULPEN_SRCDIR");
+
+	if (argc > 1) {
 		fixtures = argv[1];
+	} else if (src) {
+		int n = snprintf(from_env, sizeof(from_env), "%s/tests/fixtures",
+				 src);
+
+		if (n > 0 && (size_t)n < sizeof(from_env))
+			fixtures = from_env;
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
