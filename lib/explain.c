@@ -684,7 +684,8 @@ static void json_transitions(struct tulpen_buf *b, int state, int out)
 		tulpen_buf_puts(b, first ? "{" : ",{");
 		first = 0;
 		tulpen_buf_puts(b, "\"from\":[");
-		put_states(b, t[i].from, out ? -1 : state, 1);
+		put_states(b, out ? TULPEN_SF(state) : t[i].from,
+			   out ? -1 : state, 1);
 		tulpen_buf_puts(b, "],\"to\":");
 		tulpen_buf_json_str(b, tulpen_state_name(t[i].to,
 							 TULPEN_STATE_RFC));
