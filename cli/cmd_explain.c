@@ -105,7 +105,8 @@ static int parse(int argc, char **argv, struct explain_opts *o)
 		return usage_error("--dot draws the whole machine; drop '%s'",
 				   o->state_word);
 	if (o->dot && o->ascii)
-		return usage_error("%s", "--dot and --ascii exclude each other");
+		return usage_error("%s",
+				   "--dot and --ascii exclude each other");
 	if (o->json && !o->state_word)
 		return usage_error("%s", "--json needs a STATE");
 	return -1;

@@ -17,15 +17,16 @@
 static const struct tulpen_state_info infos[] = {
 	{
 		.state = TULPEN_TCP_LISTEN,
-		.meaning = "A server socket waiting for connections. The program "
-			   "called listen(); the kernel now completes "
+		.meaning = "A server socket waiting for connections. The "
+			   "program called listen(); the kernel now completes "
 			   "handshakes on its port by itself and queues the "
 			   "finished connections until the program calls "
 			   "accept(). A listening socket never carries data: "
 			   "every accepted connection is a new socket. For a "
 			   "LISTEN socket, Recv-Q is the number of connections "
-			   "waiting to be accepted and Send-Q the limit of that "
-			   "queue (the listen() backlog, capped by somaxconn).",
+			   "waiting to be accepted and Send-Q the limit of "
+			   "that queue (the listen() backlog, capped by "
+			   "somaxconn).",
 		.side = "The server only.",
 		.enter = "socket(), bind() to a port, listen().",
 		.leave = "The program closes the socket or exits. Connections "
@@ -167,11 +168,11 @@ static const struct tulpen_state_info infos[] = {
 		.state = TULPEN_TCP_CLOSE,
 		.meaning = "No connection. In the RFC the state before a "
 			   "connection exists and after it is gone. On Linux a "
-			   "TCP socket shows as CLOSED (ss: UNCONN) when it was "
-			   "created but is neither connecting nor listening, "
-			   "for example after socket() and bind(), or after a "
-			   "failed or reset connection whose socket the program "
-			   "has not closed.",
+			   "TCP socket shows as CLOSED (ss: UNCONN) when it "
+			   "was created but is neither connecting nor "
+			   "listening, for example after socket() and bind(), "
+			   "or after a failed or reset connection whose socket "
+			   "the program has not closed.",
 		.side = "Either side.",
 		.enter = "socket() creates it; a connection ends here after "
 			 "TIME-WAIT, LAST-ACK, a reset or an abort.",
@@ -544,18 +545,17 @@ static void put_states(struct tulpen_buf *b, uint32_t mask, int skip,
 	int s, first = 1;
 
 	for (s = 1; s < TULPEN_TCP_MAX_STATES; s++) {
+		const char *name = tulpen_state_name(s, TULPEN_STATE_RFC);
+
 		if (!(mask & TULPEN_SF(s)) || s == skip)
 			continue;
 		if (json) {
 			if (!first)
 				tulpen_buf_putc(b, ',');
-			tulpen_buf_json_str(b,
-					    tulpen_state_name(s,
-							      TULPEN_STATE_RFC));
+			tulpen_buf_json_str(b, name);
 		} else {
-			tulpen_buf_printf(b, "%s%s", first ? "" : ", ",
-					  tulpen_state_name(s,
-							    TULPEN_STATE_RFC));
+			tulpen_buf_puts(b, first ? "" : ", ");
+			tulpen_buf_puts(b, name);
 		}
 		first = 0;
 	}

@@ -216,18 +216,44 @@ static void dot_str(struct tulpen_buf *b, const char *s)
 	}
 }
 
-int tulpen_explain_dot(struct tulpen_buf *b)
+static const char *const edge_attrs[EDGE_NSTYLES] = {
+	[EDGE_FIGURE] = "style=solid",
+	[EDGE_OTHER] = "style=dashed, color=gray40, fontcolor=gray40",
+	[EDGE_LINUX] = "style=dotted, color=blue, fontcolor=blue",
+};
+
+/* The edge @from -> @to of style @st, its rows' labels merged, if any. */
+static void dot_edge(struct tulpen_buf *b, int from, int to,
+		     enum edge_style st)
 {
-	static const char *const attrs[EDGE_NSTYLES] = {
-		[EDGE_FIGURE] = "style=solid",
-		[EDGE_OTHER] = "style=dashed, color=gray40, fontcolor=gray40",
-		[EDGE_LINUX] = "style=dotted, color=blue, fontcolor=blue",
-	};
 	const struct tulpen_fsm_transition *t;
 	size_t n, i;
-	int from, to, st;
+	int first = 1;
 
 	t = tulpen_fsm_table(&n);
+	for (i = 0; i < n; i++) {
+		if (!listed(&t[i]) || t[i].to != to ||
+		    !(t[i].from & TULPEN_SF(from)) || style_of(&t[i]) != st)
+			continue;
+		if (first)
+			tulpen_buf_printf(b, "\t\"%s\" -> \"%s\" [label=\"",
+					  tulpen_state_name(from,
+							    TULPEN_STATE_RFC),
+					  tulpen_state_name(to,
+							    TULPEN_STATE_RFC));
+		else
+			tulpen_buf_puts(b, "\\n");
+		first = 0;
+		dot_str(b, t[i].label);
+	}
+	if (!first)
+		tulpen_buf_printf(b, "\", %s];\n", edge_attrs[st]);
+}
+
+int tulpen_explain_dot(struct tulpen_buf *b)
+{
+	int from, to, st;
+
 	tulpen_buf_puts(b, "digraph tcp_states {\n"
 			   "\tlabel=\"TCP connection states (RFC 9293); "
 			   "solid: figure 5, dashed: other transitions, "
@@ -242,41 +268,15 @@ int tulpen_explain_dot(struct tulpen_buf *b)
 					  tulpen_state_name(from,
 							    TULPEN_STATE_RFC));
 	}
-	/* One edge per (from, to, style), its rows' labels merged. */
+	/* One edge per (from, to, style). */
 	for (from = 1; from < TULPEN_TCP_MAX_STATES; from++) {
 		if (!tulpen_fsm_is_rfc_state(from))
 			continue;
 		for (to = 1; to < TULPEN_TCP_MAX_STATES; to++) {
-			for (st = 0; st < EDGE_NSTYLES; st++) {
-				int first = 1;
-
-				for (i = 0; i < n; i++) {
-					if (!listed(&t[i]) || t[i].to != to ||
-					    to == from ||
-					    !(t[i].from & TULPEN_SF(from)) ||
-					    (int)style_of(&t[i]) != st)
-						continue;
-					if (first) {
-						tulpen_buf_printf(
-							b,
-							"\t\"%s\" -> \"%s\" "
-							"[label=\"",
-							tulpen_state_name(
-								from,
-								TULPEN_STATE_RFC),
-							tulpen_state_name(
-								to,
-								TULPEN_STATE_RFC));
-					} else {
-						tulpen_buf_puts(b, "\\n");
-					}
-					first = 0;
-					dot_str(b, t[i].label);
-				}
-				if (!first)
-					tulpen_buf_printf(b, "\", %s];\n",
-							  attrs[st]);
-			}
+			if (to == from)
+				continue;
+			for (st = 0; st < EDGE_NSTYLES; st++)
+				dot_edge(b, from, to, (enum edge_style)st);
 		}
 	}
 	tulpen_buf_puts(b, "}\n");

@@ -26,7 +26,8 @@ static const struct {
 	[TULPEN_SYSCTL_KEEPALIVE_TIME] = { "tcp_keepalive_time",
 					   "sys/net/ipv4/tcp_keepalive_time" },
 	[TULPEN_SYSCTL_KEEPALIVE_INTVL] = { "tcp_keepalive_intvl",
-					    "sys/net/ipv4/tcp_keepalive_intvl" },
+					    "sys/net/ipv4/"
+					    "tcp_keepalive_intvl" },
 	[TULPEN_SYSCTL_KEEPALIVE_PROBES] = { "tcp_keepalive_probes",
 					     "sys/net/ipv4/"
 					     "tcp_keepalive_probes" },
@@ -39,7 +40,8 @@ static const struct {
 	[TULPEN_SYSCTL_ORPHAN_RETRIES] = { "tcp_orphan_retries",
 					   "sys/net/ipv4/tcp_orphan_retries" },
 	[TULPEN_SYSCTL_MAX_SYN_BACKLOG] = { "tcp_max_syn_backlog",
-					    "sys/net/ipv4/tcp_max_syn_backlog" },
+					    "sys/net/ipv4/"
+					    "tcp_max_syn_backlog" },
 	[TULPEN_SYSCTL_SYNCOOKIES] = { "tcp_syncookies",
 				       "sys/net/ipv4/tcp_syncookies" },
 	[TULPEN_SYSCTL_SOMAXCONN] = { "somaxconn", "sys/net/core/somaxconn" },

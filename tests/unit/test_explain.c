@@ -104,7 +104,8 @@ static void test_every_state(void **unused)
 						      fs, TULPEN_STATE_RFC)),
 				 text);
 		assert_non_null(strstr(text, info->owners));
-		assert_non_null(strstr(text, "Now on this host: 7 TCP sockets"));
+		assert_non_null(
+			strstr(text, "Now on this host: 7 TCP sockets"));
 		tulpen_buf_fini(&b);
 
 		render_init(&b);
@@ -565,8 +566,8 @@ int main(int argc, char **argv)
 	if (argc > 1) {
 		fixtures = argv[1];
 	} else if (src) {
-		int n = snprintf(from_env, sizeof(from_env), "%s/tests/fixtures",
-				 src);
+		int n = snprintf(from_env, sizeof(from_env),
+				 "%s/tests/fixtures", src);
 
 		if (n > 0 && (size_t)n < sizeof(from_env))
 			fixtures = from_env;

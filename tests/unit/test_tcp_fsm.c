@@ -341,11 +341,14 @@ static void test_walk_client_closes(void **unused)
 	expect_pair(&p, TIME_WAIT, LAST_ACK);
 	xmit(&p, C, ACK, TULPEN_FSM_ACK_FIN, 0);
 	expect_pair(&p, TIME_WAIT, CLOSED);
-	assert_int_equal(tulpen_fsm_step(TIME_WAIT,
-					 &(struct tulpen_fsm_event){
-						 .kind = TULPEN_FSM_EV_TIMEOUT_2MSL },
-					 NULL),
-			 CLOSED);
+	{
+		struct tulpen_fsm_event ev = {
+			.kind = TULPEN_FSM_EV_TIMEOUT_2MSL
+		};
+
+		assert_int_equal(tulpen_fsm_step(TIME_WAIT, &ev, NULL),
+				 CLOSED);
+	}
 }
 
 /* Three-way close: the server's ACK and FIN travel in one segment. */
@@ -526,7 +529,8 @@ static void test_exhaustive(void **unused)
 					ret = tulpen_fsm_step(rfc_states[si],
 							      &ev, &r);
 					assert_true(ret >= 0);
-					assert_true(tulpen_fsm_is_rfc_state(ret));
+					assert_true(
+						tulpen_fsm_is_rfc_state(ret));
 					assert_ptr_not_equal(r.rule, NULL);
 					used[r.rule - table] = 1;
 					assert_int_equal(r.state, ret);
