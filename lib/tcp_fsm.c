@@ -170,6 +170,11 @@ static const struct tulpen_fsm_transition table[] = {
 	    0, "rcv SYN (new)",
 	    "A different SYN replaces the half-open connection: back to "
 	    "LISTEN."),
+	ROW(TIME_WAIT, EV_RECV, SYN | ACK, SYN, 0, 0, STAY, ACK, 0, 0, 0,
+	    "rcv SYN / snd ACK",
+	    "A new SYN for the same ports: RFC 9293 answers with a challenge "
+	    "ACK; Linux starts a new connection instead when the SYN's "
+	    "sequence number or timestamp is newer (RFC 6191)."),
 	ROW(SYNCHRONIZED, EV_RECV, SYN, SYN, 0, 0, STAY, ACK, 0, 0, 0,
 	    "rcv SYN / snd ACK",
 	    "A SYN on a synchronized connection gets a challenge ACK "
