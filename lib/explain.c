@@ -30,7 +30,10 @@ static const struct tulpen_state_info infos[] = {
 		.side = "The server only.",
 		.enter = "socket(), bind() to a port, listen().",
 		.leave = "The program closes the socket or exits. Connections "
-			 "it already accepted live on.",
+			 "it already accepted live on. (In the RFC a SYN turns "
+			 "the listening connection into SYN-RECEIVED; Linux "
+			 "keeps the listener in LISTEN and makes a new request "
+			 "socket for each SYN.)",
 		.pileup = "One LISTEN socket per service address and port is "
 			  "normal (more with SO_REUSEPORT workers). Check for "
 			  "ports you did not mean to open. If Recv-Q stays "
