@@ -140,7 +140,7 @@ static void test_figure5_rows_match(void **unused)
 		}
 		for (j = 0; j < NFIGURE5; j++) {
 			if (figure5[j].from == from &&
-			    figure5[j].kind == (int)t[i].event &&
+			    (int)figure5[j].kind == (int)t[i].event &&
 			    figure5[j].to == t[i].to) {
 				seen[j]++;
 				break;
