@@ -285,15 +285,22 @@ static void put_duration(struct tulpen_buf *b, long long secs)
 /*
  * How long Linux retransmits a SYN or SYN,ACK @n times: the first timeout
  * is 1 s and doubles each time (capped at 120 s); the give-up comes one
- * more timeout after the last retransmission.
+ * more timeout after the last retransmission. With @linear > 0
+ * (tcp_syn_linear_timeouts, SYN-SENT only), the first @linear
+ * retransmissions come on top of the @n, and until they are done the
+ * timeout stays at 1 s. Measured on Linux 6.18: 6 retries and 4 linear
+ * ones give up after 131 s (plus timer slack).
  */
-static long long syn_give_up(long long n)
+static long long syn_give_up(long long n, long long linear)
 {
 	long long total = 0, rto = 1, i;
 
-	for (i = 0; i <= n && i < 64; i++) {
+	if (linear < 0)
+		linear = 0;
+	for (i = 0; i <= n + linear && i < 1000; i++) {
 		total += rto;
-		rto = rto * 2 > 120 ? 120 : rto * 2;
+		if (i >= linear)
+			rto = rto * 2 > 120 ? 120 : rto * 2;
 	}
 	return total;
 }
@@ -356,14 +363,21 @@ int tulpen_explain_duration(struct tulpen_buf *b, int state,
 	case TULPEN_TCP_SYN_SENT:
 		tulpen_buf_puts(b, "One round trip when the peer answers. "
 				   "Without an answer the SYN is "
-				   "retransmitted ");
+				   "retransmitted, ");
 		v = hv(h, TULPEN_SYSCTL_SYN_RETRIES);
+		w = hv(h, TULPEN_SYSCTL_SYN_LINEAR_TIMEOUTS);
+		if (w > 0) {
+			tulpen_buf_puts(b, "first ");
+			put_sysctl(b, h, TULPEN_SYSCTL_SYN_LINEAR_TIMEOUTS);
+			tulpen_buf_puts(b, " times 1 s apart, then ");
+		}
 		put_sysctl(b, h, TULPEN_SYSCTL_SYN_RETRIES);
-		tulpen_buf_puts(b, " times with growing gaps from 1 s");
+		tulpen_buf_puts(b, w > 0 ? " more times" : " times");
+		tulpen_buf_puts(b, " with gaps doubling from 1 s");
 		if (v >= 0) {
 			tulpen_buf_puts(b, ", so connect() fails after "
 					   "about ");
-			put_duration(b, syn_give_up(v));
+			put_duration(b, syn_give_up(v, w));
 		}
 		tulpen_buf_puts(b, " (unless the program sets its own "
 				   "timeout or TCP_SYNCNT).");
@@ -378,7 +392,7 @@ int tulpen_explain_duration(struct tulpen_buf *b, int state,
 		if (v >= 0) {
 			tulpen_buf_puts(b, " and the request is dropped "
 					   "after about ");
-			put_duration(b, syn_give_up(v));
+			put_duration(b, syn_give_up(v, 0));
 		}
 		tulpen_buf_puts(b, ". The queue of these is bounded by ");
 		put_sysctl(b, h, TULPEN_SYSCTL_MAX_SYN_BACKLOG);

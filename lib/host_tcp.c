@@ -45,6 +45,9 @@ static const struct {
 	[TULPEN_SYSCTL_SYNCOOKIES] = { "tcp_syncookies",
 				       "sys/net/ipv4/tcp_syncookies" },
 	[TULPEN_SYSCTL_SOMAXCONN] = { "somaxconn", "sys/net/core/somaxconn" },
+	[TULPEN_SYSCTL_SYN_LINEAR_TIMEOUTS] = { "tcp_syn_linear_timeouts",
+						"sys/net/ipv4/"
+						"tcp_syn_linear_timeouts" },
 };
 
 const char *tulpen_sysctl_name(int id)

@@ -274,11 +274,17 @@ static void test_host_fixture(void **unused)
 	assert_int_equal(h.v[TULPEN_SYSCTL_MAX_SYN_BACKLOG], 512);
 	assert_int_equal(h.v[TULPEN_SYSCTL_SYNCOOKIES], 2);
 	assert_int_equal(h.v[TULPEN_SYSCTL_SOMAXCONN], 1024);
+	assert_int_equal(h.v[TULPEN_SYSCTL_SYN_LINEAR_TIMEOUTS], 4);
 
 	expect_duration(&h, TULPEN_TCP_FIN_WAIT2, "tcp_fin_timeout = 30 s");
-	/* 3 SYN retransmissions: 1 + 2 + 4 + 8 s */
-	expect_duration(&h, TULPEN_TCP_SYN_SENT, "tcp_syn_retries = 3");
-	expect_duration(&h, TULPEN_TCP_SYN_SENT, "after about 15 s");
+	/*
+	 * 4 linear and 3 more SYN retransmissions: 1 + 1 + 1 + 1 + 1 + 2 +
+	 * 4 s, then 8 s until the give-up (measured: 19.4 s).
+	 */
+	expect_duration(&h, TULPEN_TCP_SYN_SENT, "tcp_syn_retries = 3 more");
+	expect_duration(&h, TULPEN_TCP_SYN_SENT,
+			"first tcp_syn_linear_timeouts = 4 times 1 s apart");
+	expect_duration(&h, TULPEN_TCP_SYN_SENT, "after about 19 s");
 	/* 2 SYN,ACK retransmissions: 1 + 2 + 4 s */
 	expect_duration(&h, TULPEN_TCP_SYN_RECV, "after about 7 s");
 	expect_duration(&h, TULPEN_TCP_NEW_SYN_RECV, "tcp_syncookies = 2");
@@ -308,7 +314,14 @@ static void test_host_defaults(void **unused)
 	h.v[TULPEN_SYSCTL_RETRIES2] = 15;
 	h.v[TULPEN_SYSCTL_SYN_RETRIES] = 6;
 	expect_duration(&h, TULPEN_TCP_ESTABLISHED, "at least 924.6 s");
+	/* Without linear timeouts (before Linux 6.5): 1 + 2 + ... + 64 s */
 	expect_duration(&h, TULPEN_TCP_SYN_SENT, "after about 2 min 7 s");
+	/* With 4 (measured on Linux 6.18: 133.5 s with timer slack) */
+	h.v[TULPEN_SYSCTL_SYN_LINEAR_TIMEOUTS] = 4;
+	expect_duration(&h, TULPEN_TCP_SYN_SENT, "after about 2 min 11 s");
+	/* SYN,ACKs never use linear timeouts: 1 + 2 + 4 + 8 + 16 + 32 s */
+	h.v[TULPEN_SYSCTL_SYNACK_RETRIES] = 5;
+	expect_duration(&h, TULPEN_TCP_SYN_RECV, "after about 1 min 3 s");
 	/* Unknown values are said to be unknown, not invented. */
 	expect_duration(&h, TULPEN_TCP_FIN_WAIT2,
 			"tcp_fin_timeout (not available)");
