@@ -146,6 +146,11 @@ check("fixed 60 s" in r.stdout and "2 MSL" in r.stdout, "time-wait: 60 s")
 r = run("--proc-root", PROC, "--no-count", "--json", "listen")
 check(json.loads(r.stdout)["count"] is None, "--no-count still counted")
 
+# Options may follow the state, as people type them.
+r = run("close-wait", "--json", "--proc-root", PROC)
+check(r.returncode == 0 and json.loads(r.stdout)["count"] == 3,
+      "options after the state")
+
 # Errors.
 r = run("bogus-state")
 check(r.returncode == 2 and "'bogus-state'" in r.stderr and
