@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tulpen/ctx.h"
@@ -109,6 +110,16 @@ static int parse(int argc, char **argv, struct explain_opts *o)
 				   "--dot and --ascii exclude each other");
 	if (o->json && !o->state_word)
 		return usage_error("%s", "--json needs a STATE");
+	if (o->proc_root) {
+		struct stat st;
+
+		if (stat(o->proc_root, &st))
+			return usage_error("--proc-root %s: %s", o->proc_root,
+					   strerror(errno));
+		if (!S_ISDIR(st.st_mode))
+			return usage_error("--proc-root %s: not a directory",
+					   o->proc_root);
+	}
 	return -1;
 }
 

@@ -165,6 +165,13 @@ r = run("--proc-root", os.path.join(FIXTURES, "explain", "proc-bad"),
         "fin-wait-2")
 check(r.returncode == 1 and "tcp_fin_timeout: not a number" in r.stderr
       and not r.stdout, "bad sysctl file: exit 1 naming it")
+r = run("--proc-root", "/nonexistent/tulpen-proc", "listen")
+check(r.returncode == 2 and "/nonexistent/tulpen-proc" in r.stderr and
+      not r.stdout, "--proc-root that does not exist")
+r = run("--proc-root", os.path.join(FIXTURES, "explain", "diagram.txt"),
+        "listen")
+check(r.returncode == 2 and "not a directory" in r.stderr,
+      "--proc-root that is a file")
 r = run("--proc-root", os.path.join(FIXTURES, "explain", "proc-bad"),
         "--help")
 check(r.returncode == 0 and "Usage" in r.stdout, "--help")
