@@ -21,7 +21,7 @@
 
 static const char usage[] =
 	"Usage: tulpen explain [--json] [--no-count] [--proc-root DIR] STATE\n"
-	"       tulpen explain [--ascii | --dot]\n"
+	"       tulpen explain [--ascii | --dot | --json]\n"
 	"STATE in any spelling: SYN-RECEIVED, syn-recv, SYN_RECV, "
 	"TIMED_WAIT, ...\n";
 
@@ -108,8 +108,9 @@ static int parse(int argc, char **argv, struct explain_opts *o)
 	if (o->dot && o->ascii)
 		return usage_error("%s",
 				   "--dot and --ascii exclude each other");
-	if (o->json && !o->state_word)
-		return usage_error("%s", "--json needs a STATE");
+	if (o->json && (o->dot || o->ascii))
+		return usage_error("%s", "--json, --dot and --ascii exclude "
+					 "each other");
 	if (o->proc_root) {
 		struct stat st;
 
@@ -172,8 +173,12 @@ int cmd_explain(int argc, char **argv)
 		return 1;
 	}
 	if (!o.state_word) {
-		ret = o.dot ? tulpen_explain_dot(&b) :
-			      tulpen_explain_diagram(&b, o.ascii);
+		if (o.json)
+			ret = tulpen_explain_table_json(&b);
+		else if (o.dot)
+			ret = tulpen_explain_dot(&b);
+		else
+			ret = tulpen_explain_diagram(&b, o.ascii);
 		return finish(&b, ret);
 	}
 	if (tulpen_state_parse_one(o.state_word, &state)) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * fsm_diagram.c - RFC 9293's state diagram for a terminal, and the state
- * machine as Graphviz, both from the transition table in tcp_fsm.c.
+ * machine as Graphviz and as JSON, all from the transition table in
+ * tcp_fsm.c.
  *
  * The terminal drawing is laid out by hand (an 80-column terminal leaves
  * no room for a layout engine); it shows exactly the rows marked as
@@ -280,5 +281,92 @@ int tulpen_explain_dot(struct tulpen_buf *b)
 		}
 	}
 	tulpen_buf_puts(b, "}\n");
+	return b->err;
+}
+
+static void json_names(struct tulpen_buf *b, unsigned int bits,
+		       const char *const *names, size_t n)
+{
+	size_t i;
+	int first = 1;
+
+	tulpen_buf_putc(b, '[');
+	for (i = 0; i < n; i++) {
+		if (!(bits & (1u << i)) || !names[i])
+			continue;
+		if (!first)
+			tulpen_buf_putc(b, ',');
+		tulpen_buf_json_str(b, names[i]);
+		first = 0;
+	}
+	tulpen_buf_putc(b, ']');
+}
+
+int tulpen_explain_table_json(struct tulpen_buf *b)
+{
+	/* Bit i of the TCP flags byte and of the conditions. */
+	static const char *const flag_names[8] = {
+		"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR",
+	};
+	static const char *const cond_names[5] = {
+		"SEQ_BAD", "ACK_BAD", "ACK_FIN", "DATA", "PASSIVE",
+	};
+	const struct tulpen_fsm_transition *t;
+	size_t n, i;
+	int s, first = 1;
+
+	tulpen_buf_puts(b, "{\"states\":[");
+	for (s = 1; s < TULPEN_TCP_MAX_STATES; s++) {
+		if (!tulpen_fsm_is_rfc_state(s))
+			continue;
+		if (!first)
+			tulpen_buf_putc(b, ',');
+		tulpen_buf_json_str(b, tulpen_state_name(s, TULPEN_STATE_RFC));
+		first = 0;
+	}
+	tulpen_buf_puts(b, "],\"transitions\":[");
+	t = tulpen_fsm_table(&n);
+	for (i = 0; i < n; i++) {
+		tulpen_buf_puts(b, i ? ",\n{\"from\":[" : "\n{\"from\":[");
+		first = 1;
+		for (s = 1; s < TULPEN_TCP_MAX_STATES; s++) {
+			if (!(t[i].from & TULPEN_SF(s)))
+				continue;
+			if (!first)
+				tulpen_buf_putc(b, ',');
+			tulpen_buf_json_str(b, tulpen_state_name(
+						       s, TULPEN_STATE_RFC));
+			first = 0;
+		}
+		tulpen_buf_puts(b, "],\"event\":");
+		tulpen_buf_json_str(b, tulpen_fsm_event_name(t[i].event));
+		tulpen_buf_puts(b, ",\"flags_tested\":");
+		json_names(b, t[i].flags_mask, flag_names, 8);
+		tulpen_buf_puts(b, ",\"flags_set\":");
+		json_names(b, t[i].flags, flag_names, 8);
+		tulpen_buf_puts(b, ",\"conditions_tested\":");
+		json_names(b, t[i].cond_mask, cond_names, 5);
+		tulpen_buf_puts(b, ",\"conditions_set\":");
+		json_names(b, t[i].cond, cond_names, 5);
+		tulpen_buf_puts(b, ",\"to\":");
+		if (t[i].to == TULPEN_FSM_STAY)
+			tulpen_buf_puts(b, "null");
+		else
+			tulpen_buf_json_str(b, tulpen_state_name(
+						       t[i].to,
+						       TULPEN_STATE_RFC));
+		tulpen_buf_puts(b, ",\"send\":");
+		json_names(b, t[i].send, flag_names, 8);
+		tulpen_buf_printf(b, ",\"valid\":%s,\"rfc_figure\":%s,"
+				     "\"linux_only\":%s,\"label\":",
+				  t[i].valid ? "true" : "false",
+				  t[i].diagram ? "true" : "false",
+				  t[i].linux_only ? "true" : "false");
+		tulpen_buf_json_str(b, t[i].label);
+		tulpen_buf_puts(b, ",\"why\":");
+		tulpen_buf_json_str(b, t[i].why);
+		tulpen_buf_putc(b, '}');
+	}
+	tulpen_buf_puts(b, "\n]}\n");
 	return b->err;
 }

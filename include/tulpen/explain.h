@@ -118,6 +118,17 @@ int tulpen_explain_diagram(struct tulpen_buf *b, int ascii);
 int tulpen_explain_dot(struct tulpen_buf *b);
 
 /*
+ * tulpen_explain_table_json - the whole transition table as one JSON
+ * object: {"states": [...], "transitions": [...]}, rows in match order
+ * (the first row that matches an event decides), each with "from",
+ * "event", "flags_tested"/"flags_set" (TCP flags the row looks at / wants
+ * set; the others tested must be clear), "conditions_tested"/
+ * "conditions_set" (SEQ_BAD, ACK_BAD, ACK_FIN, DATA, PASSIVE), "to" (null:
+ * no change), "send", "valid", "rfc_figure", "linux_only", "label", "why".
+ */
+int tulpen_explain_table_json(struct tulpen_buf *b);
+
+/*
  * tulpen_explain_count - count the TCP sockets (IPv4 and IPv6) in @state on
  * the context's data source (SYN-RECEIVED includes request sockets).
  * Returns 0 or a negative errno with details in tulpen_ctx_errmsg().

@@ -98,6 +98,46 @@ if shutil.which("dot"):
 else:
     print("note: graphviz not installed; --dot checked structurally only")
 
+# The table as JSON: a first-match walk over it in Python gives the RFC's
+# answers, so the JSON is the machine itself.
+r = run("--json")
+check(r.returncode == 0, f"--json: exit {r.returncode}")
+table = json.loads(r.stdout)
+check(set(table["states"]) == states, "--json: states")
+check(sum(t["rfc_figure"] for t in table["transitions"]) == 20,
+      "--json: 20 figure arrows")
+FLAGS = {"FIN": 1, "SYN": 2, "RST": 4, "PSH": 8, "ACK": 16}
+
+
+def step(state, event, flags=(), conds=()):
+    for t in table["transitions"]:
+        if state not in t["from"] or t["event"] != event:
+            continue
+        if any((f in flags) != (f in t["flags_set"])
+               for f in t["flags_tested"]):
+            continue
+        if any((c in conds) != (c in t["conditions_set"])
+               for c in t["conditions_tested"]):
+            continue
+        return t["to"] or state, sorted(t["send"]), t["valid"]
+    return None
+
+
+for args, want in [
+        (("LISTEN", "RECV", ("SYN",)), ("SYN-RECEIVED", ["ACK", "SYN"], True)),
+        (("SYN-SENT", "RECV", ("SYN", "ACK")), ("ESTABLISHED", ["ACK"], True)),
+        (("FIN-WAIT-1", "RECV", ("FIN", "ACK"), ("ACK_FIN",)),
+         ("TIME-WAIT", ["ACK"], True)),
+        (("FIN-WAIT-1", "RECV", ("FIN", "ACK")), ("CLOSING", ["ACK"], True)),
+        (("CLOSED", "RECV", ("ACK",)), ("CLOSED", ["RST"], False)),
+        (("LISTEN", "RECV", (), ("DATA",)), ("LISTEN", [], False)),
+        (("SYN-RECEIVED", "RECV", ("RST",), ("PASSIVE",)),
+         ("LISTEN", [], True)),
+        (("ESTABLISHED", "SENT", ("FIN", "ACK")), ("FIN-WAIT-1", [], True)),
+        (("TIME-WAIT", "TIMEOUT-2MSL"), ("CLOSED", [], True))]:
+    got = step(*args)
+    check(got == want, f"--json table: {args} -> {got}, want {want}")
+
 # Every spelling, JSON, counts from the recorded proc root.
 spellings = {
     "ESTABLISHED": ("ESTABLISHED", 2), "estab": ("ESTABLISHED", 2),
@@ -159,6 +199,8 @@ r = run("--frobnicate")
 check(r.returncode == 2 and "--frobnicate" in r.stderr, "bad option")
 r = run("--dot", "listen")
 check(r.returncode == 2, "--dot with a state")
+r = run("--dot", "--json")
+check(r.returncode == 2 and "exclude" in r.stderr, "--dot with --json")
 r = run("listen", "established")
 check(r.returncode == 2 and "'established'" in r.stderr, "two states")
 r = run("--proc-root", os.path.join(FIXTURES, "explain", "proc-bad"),
