@@ -5,10 +5,13 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -124,6 +127,20 @@ static int parse(int argc, char **argv, struct explain_opts *o)
 	return -1;
 }
 
+/*
+ * Box drawing needs a UTF-8 terminal: on a terminal whose locale is not
+ * UTF-8, draw with ASCII. Pipes and files always get UTF-8 (or --ascii).
+ */
+static int terminal_wants_ascii(void)
+{
+	const char *cs;
+
+	if (!isatty(STDOUT_FILENO) || !setlocale(LC_CTYPE, ""))
+		return 0;
+	cs = nl_langinfo(CODESET);
+	return !cs || (strcasecmp(cs, "UTF-8") && strcasecmp(cs, "utf8"));
+}
+
 /* Write and flush @b; a closed pipe is a quiet success. */
 static int finish(struct tulpen_buf *b, int ret)
 {
@@ -178,7 +195,8 @@ int cmd_explain(int argc, char **argv)
 		else if (o.dot)
 			ret = tulpen_explain_dot(&b);
 		else
-			ret = tulpen_explain_diagram(&b, o.ascii);
+			ret = tulpen_explain_diagram(&b, o.ascii ||
+						 terminal_wants_ascii());
 		return finish(&b, ret);
 	}
 	if (tulpen_state_parse_one(o.state_word, &state)) {
