@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -354,6 +355,89 @@ static void test_host_missing_and_bad(void **unused)
 	assert_null(tulpen_sysctl_path(TULPEN_SYSCTL_MAX));
 }
 
+/* Write @len bytes of @text as tcp_fin_timeout below @root. */
+static void put_fin_timeout(const char *root, const char *text, size_t len)
+{
+	static const char *const dirs[] = { "sys", "sys/net",
+					    "sys/net/ipv4" };
+	char path[4096];
+	size_t i;
+	FILE *f;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, dirs[i]);
+		assert_true(!mkdir(path, 0700) || errno == EEXIST);
+	}
+	snprintf(path, sizeof(path), "%s/sys/net/ipv4/tcp_fin_timeout", root);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	fclose(f);
+}
+
+#define CASE(text, value) { text, sizeof(text) - 1, value }
+
+/* What a sysctl file may hold; -2: must be rejected, naming the file. */
+static void test_host_parse(void **unused)
+{
+	static const struct {
+		const char *text;
+		size_t len;
+		long long value;
+	} cases[] = {
+		CASE("60\n", 60),
+		CASE(" 7 \n", 7),
+		CASE("0", 0),
+		CASE("9223372036854775807\n", 9223372036854775807LL),
+		CASE("", -2),
+		CASE("\n", -2),
+		CASE("-1\n", -2),
+		CASE("60s\n", -2),
+		CASE("1 2\n", -2),
+		CASE("0x10\n", -2),
+		CASE("99999999999999999999\n", -2),
+		CASE("6\0" "0\n", -2),
+		CASE("1111111111111111111111111111111111111111111111111111111"
+		     "11111111111111\n",
+		     -2),
+	};
+	static const char *const rm[] = { "sys/net/ipv4/tcp_fin_timeout",
+					  "sys/net/ipv4", "sys/net", "sys",
+					  "" };
+	char root[] = "/tmp/tulpen-explain-XXXXXX", path[4096];
+	struct tulpen_host_tcp h;
+	struct tulpen_ctx *ctx;
+	size_t i;
+	int ret;
+
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(tulpen_ctx_new(&ctx), 0);
+	assert_int_equal(tulpen_ctx_set_proc_root(ctx, root), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		put_fin_timeout(root, cases[i].text, cases[i].len);
+		ret = tulpen_host_tcp_read(ctx, &h);
+		if (cases[i].value == -2) {
+			if (ret != -EINVAL) {
+				print_error("case %zu accepted\n", i);
+				fail();
+			}
+			assert_non_null(strstr(tulpen_ctx_errmsg(ctx),
+					       "tcp_fin_timeout: not a number"));
+			continue;
+		}
+		assert_int_equal(ret, 0);
+		assert_int_equal(h.v[TULPEN_SYSCTL_FIN_TIMEOUT],
+				 cases[i].value);
+		/* The other files are missing here. */
+		assert_int_equal(h.v[TULPEN_SYSCTL_SYN_RETRIES], -1);
+	}
+	for (i = 0; i < sizeof(rm) / sizeof(rm[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, rm[i]);
+		assert_int_equal(i ? rmdir(path) : unlink(path), 0);
+	}
+	tulpen_ctx_free(ctx);
+}
+
 /*
  * tests/fixtures/explain/proc/net/tcp{,6} were recorded in a private
  * network namespace; `ss -tan` showed 2 LISTEN, 2 ESTAB, 3 CLOSE-WAIT,
@@ -568,6 +652,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_host_fixture),
 		cmocka_unit_test(test_host_defaults),
 		cmocka_unit_test(test_host_missing_and_bad),
+		cmocka_unit_test(test_host_parse),
 		cmocka_unit_test(test_count_fixture),
 		cmocka_unit_test(test_diagram),
 		cmocka_unit_test(test_dot),
