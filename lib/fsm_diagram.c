@@ -269,6 +269,11 @@ int tulpen_explain_dot(struct tulpen_buf *b)
 					  tulpen_state_name(from,
 							    TULPEN_STATE_RFC));
 	}
+	/* Rows as in figure 5: openers, closers, the end. */
+	tulpen_buf_puts(b, "\t{ rank=same; \"SYN-RECEIVED\"; \"SYN-SENT\"; }\n"
+			   "\t{ rank=same; \"FIN-WAIT-1\"; \"CLOSE-WAIT\"; }\n"
+			   "\t{ rank=same; \"FIN-WAIT-2\"; \"CLOSING\"; "
+			   "\"LAST-ACK\"; }\n");
 	/* One edge per (from, to, style). */
 	for (from = 1; from < TULPEN_TCP_MAX_STATES; from++) {
 		if (!tulpen_fsm_is_rfc_state(from))

@@ -89,7 +89,10 @@ figure5 = {
 }
 check(solid == figure5, f"--dot: solid edges differ from figure 5: "
       f"{sorted(solid ^ figure5)}")
-check(dot.count("{") == dot.count("}") == 1, "--dot: braces")
+check(dot.count("{") == dot.count("}") == 4, "--dot: braces")
+ranks = re.findall(r'^\t\{ rank=same;((?: "[A-Z12-]+";)+) \}$', dot, re.M)
+check(len(ranks) == 3 and all(set(re.findall(r'"([A-Z12-]+)"', r)) <= states
+                              for r in ranks), "--dot: rank groups")
 if shutil.which("dot"):
     g = subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True,
                        text=True, timeout=60)
