@@ -138,8 +138,16 @@ static const struct tulpen_fsm_transition table[] = {
 	ROW(CLOSE_WAIT, EV_RECV, FIN | SYN | RST, FIN, 0, 0, STAY, ACK, 1, 0,
 	    0, "rcv FIN / snd ACK",
 	    "The peer's FIN came again: ACK it again."),
-	ROW(CLOSING | LAST_ACK, EV_RECV, FIN | SYN | RST, FIN, ACK_FIN, 0,
-	    STAY, ACK, 1, 0, 0, "rcv FIN / snd ACK",
+	ROW(CLOSING, EV_RECV, CTL, FIN | ACK, ACK_FIN, ACK_FIN, T(TIME_WAIT), 0,
+	    1, 0, 1, "rcv FIN + ACK of FIN",
+	    "The peer's FIN came again, now acknowledging ours: Linux takes "
+	    "the ACK (RFC 9293 would drop the old segment first)."),
+	ROW(LAST_ACK, EV_RECV, CTL, FIN | ACK, ACK_FIN, ACK_FIN, T(CLOSE), 0,
+	    1, 0, 1, "rcv FIN + ACK of FIN",
+	    "The peer's FIN came again, now acknowledging ours: Linux takes "
+	    "the ACK (RFC 9293 would drop the old segment first)."),
+	ROW(CLOSING | LAST_ACK, EV_RECV, FIN | SYN | RST, FIN, 0, 0, STAY,
+	    ACK, 1, 0, 0, "rcv FIN / snd ACK",
 	    "The peer's FIN came again: ACK it again."),
 
 	/* Synchronized states, first check: the sequence number. */

@@ -473,6 +473,27 @@ static void test_walk_refused_and_retransmit(void **unused)
 			 SYN_RCVD);
 	assert_int_equal(r.send, SYN | ACK);
 	assert_int_equal(r.valid, 1);
+	/*
+	 * The peer's FIN retransmitted, now acking ours: Linux takes the ACK
+	 * although the segment is old (its end is at RCV.NXT).
+	 */
+	assert_int_equal(tulpen_fsm_recv(LAST_ACK, FIN | ACK,
+					 TULPEN_FSM_SEQ_BAD |
+						 TULPEN_FSM_ACK_FIN,
+					 &r),
+			 CLOSED);
+	assert_int_equal(r.rule->linux_only, 1);
+	assert_int_equal(tulpen_fsm_recv(CLOSING, FIN | ACK,
+					 TULPEN_FSM_SEQ_BAD |
+						 TULPEN_FSM_ACK_FIN,
+					 &r),
+			 TIME_WAIT);
+	/* Without the ACK of our FIN it is just acked again. */
+	assert_int_equal(tulpen_fsm_recv(LAST_ACK, FIN | ACK,
+					 TULPEN_FSM_SEQ_BAD, &r),
+			 LAST_ACK);
+	assert_int_equal(r.send, ACK);
+	assert_int_equal(r.valid, 1);
 	/* FIN retransmitted into TIME-WAIT: ACK it again. */
 	assert_int_equal(tulpen_fsm_recv(TIME_WAIT, FIN | ACK,
 					 TULPEN_FSM_SEQ_BAD, &r),
