@@ -1447,6 +1447,51 @@ def t_unprivileged_no_p():
         raise Fail("stderr without -p: %r" % p.err[:300])
 
 
+CHURN = r"""
+import os, socket, sys, time
+end = time.monotonic() + float(sys.argv[1])
+while time.monotonic() < end:
+    kids = []
+    for i in range(8):
+        pid = os.fork()
+        if pid == 0:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("127.0.0.1", 0))
+            u = socket.socket(socket.AF_UNIX)
+            time.sleep(0.002 * i)
+            os._exit(0)
+        kids.append(pid)
+    for pid in kids:
+        os.waitpid(pid, 0)
+"""
+
+
+@case("-p while processes holding sockets come and go: no error, no "
+      "message")
+def t_churn():
+    churn = subprocess.Popen([sys.executable, "-c", CHURN, "4"])
+    try:
+        bad = []
+        for i in range(3):
+            p = tulpen("-tuwxaepn", check=False)
+            if p.returncode != 0 or p.err.strip():
+                bad.append("run %d: exit %d, stderr %r" %
+                           (i, p.returncode, p.err.strip()[:300]))
+            pj = tulpen("-tuxaepn", "--json", check=False)
+            try:
+                json.loads(pj.out)
+            except ValueError as e:
+                bad.append("run %d: --json does not parse: %s" % (i, e))
+            if pj.returncode != 0 or pj.err.strip():
+                bad.append("run %d --json: exit %d, stderr %r" %
+                           (i, pj.returncode, pj.err.strip()[:300]))
+        if bad:
+            raise Fail("\n".join(bad))
+    finally:
+        churn.kill()
+        churn.wait()
+
+
 # ----------------------------------------------------------------- errors
 
 def _usage_error(args, word):
