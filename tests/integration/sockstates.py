@@ -40,7 +40,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -864,7 +863,7 @@ class Scenario:
             if "peer_inode" in e and s.get("peer_inode") != e["peer_inode"]:
                 bad.append("%s: peer inode %s, expected %s" %
                            (e["name"], s.get("peer_inode"), e["peer_inode"]))
-            if e.get("path", 0) not in (0, None) and s.get("path") != e["path"]:
+            if e.get("path") and s.get("path") != e["path"]:
                 bad.append("%s: path %s, expected %s" %
                            (e["name"], s.get("path"), e["path"]))
             if "users" in e:

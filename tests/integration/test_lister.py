@@ -1087,10 +1087,6 @@ def t_style_ss_names():
                    "tulpen --style=ss -tua", "ss -tua")
 
 
-def _netstat_fields(line):
-    return line.split()
-
-
 def _netstat_match(g, w):
     """netstat truncates an address (host part) to fit 23 columns;
     tulpen must not: accept a tulpen address whose host the netstat one is
