@@ -1103,24 +1103,26 @@ def _netstat_match(g, w):
 
 
 def _netstat_rows(text):
+    """Split netstat output into header lines and rows (token lists);
+    UNIX rows are kept as one normalised string."""
     rows = []
     head = []
     for line in text.splitlines():
         t = line.split()
         if t and t[0] in ("tcp", "tcp6", "udp", "udp6", "raw", "raw6"):
             rows.append(t)
+        elif t and t[0] == "unix":
+            rows.append([_ws(line)])
         elif line.strip():
             head.append(_ws(line))
     return head, rows
 
 
-@case("--style=netstat -tulpen: same lines as netstat -tulpen "
-      "(addresses untruncated)")
-def t_style_netstat():
+def _netstat_compare(args, need_long6):
     if not shutil.which("netstat"):
         raise Fail("netstat not installed (package net-tools)")
-    wtext = S.run(["netstat", "-tulpen"]).stdout
-    gtext = tulpen("--style=netstat", "-tulpen").out
+    wtext = S.run(["netstat"] + args).stdout
+    gtext = tulpen(*(["--style=netstat"] + args)).out
     whead, wrows = _netstat_rows(wtext)
     ghead, grows = _netstat_rows(gtext)
     if ghead != whead:
@@ -1145,7 +1147,8 @@ def t_style_netstat():
                     continue
                 if i in (3, 4) and _netstat_match(a, b):
                     continue
-                if i == len(w) - 1 and "/" in a and "/" in b:
+                if len(w) > 1 and i == len(w) - 1 and "/" in a and \
+                        "/" in b:
                     inode = w[-2]
                     if a in owners.get(inode, ()):
                         continue
@@ -1157,18 +1160,32 @@ def t_style_netstat():
         if hit is None:
             missing.append(" ".join(w))
         else:
-            if hit[3] != w[3] or hit[4] != w[4]:
+            if len(w) > 4 and (hit[3] != w[3] or hit[4] != w[4]):
                 trunc_seen = True
             unmatched.remove(hit)
     if missing or unmatched:
-        raise Fail("netstat lines without a tulpen line:\n    %s\n"
+        raise Fail("netstat %s lines without a tulpen line:\n    %s\n"
                    "tulpen lines without a netstat line:\n    %s" %
-                   ("\n    ".join(missing[:10]) or "-",
+                   (" ".join(args), "\n    ".join(missing[:10]) or "-",
                     "\n    ".join(" ".join(g) for g in unmatched[:10])
                     or "-"))
-    if not trunc_seen:
+    if need_long6 and not trunc_seen:
         if not any(S.LONG6 in " ".join(g) for g in grows):
             raise Fail("the long IPv6 listener is not shown in full")
+
+
+def _netstat_case(args, need_long6=False):
+    a = " ".join(args)
+    case("--style=netstat %s: same lines as netstat %s%s" %
+         (a, a, " (addresses untruncated)" if need_long6 else ""))(
+        lambda: _netstat_compare(args, need_long6))
+
+
+_netstat_case(["-tulpen"], True)
+_netstat_case(["-tanpe"], True)     # every TCP state, netstat spellings
+_netstat_case(["-uanpe"])
+_netstat_case(["-tan6"], True)
+_netstat_case(["-xap"])             # UNIX sockets
 
 
 # --------------------------------------------------------------- summary
