@@ -47,6 +47,7 @@ import tempfile
 import time
 
 CLONE_NEWNET = 0x40000000
+IPPROTO_MPTCP = 262
 SKIP = 77
 
 # The long IPv6 address: longer than netstat's 23-column address field.
@@ -303,10 +304,10 @@ def parse_ss(text, netid=None):
     return socks
 
 
-def ss_snapshot(args="-tuwxaepnoOH", filt=()):
+def ss_snapshot(args="-tuwxMaepnoOH", filt=()):
     p = run(["ss", args] + list(filt))
-    letters = set(args.lstrip("-")) & set("tuwx")
-    netid = {"t": "tcp", "u": "udp", "w": "raw"}.get(
+    letters = set(args.lstrip("-")) & set("tuwxM")
+    netid = {"t": "tcp", "u": "udp", "w": "raw", "M": "mptcp"}.get(
         letters.pop()) if len(letters) == 1 else None
     return parse_ss(p.stdout, netid)
 
@@ -678,6 +679,29 @@ class Scenario:
         self._add("udp4-bound-to-lo", "udp", "inet", "CLOSED",
                   local=(L4, "7051"), iface="lo")
 
+        # MPTCP, where the kernel offers it: a listener and a connection.
+        self.have_mptcp = True
+        try:
+            ml = socket.socket(A4, socket.SOCK_STREAM, IPPROTO_MPTCP)
+        except OSError:
+            self.have_mptcp = False
+        if self.have_mptcp:
+            self.keep.append(ml)
+            ml.bind((L4, 7060))
+            ml.listen(4)
+            mc = socket.socket(A4, socket.SOCK_STREAM, IPPROTO_MPTCP)
+            self.keep.append(mc)
+            mc.connect((L4, 7060))
+            ms, _ = ml.accept()
+            self.keep.append(ms)
+            cl = self._hp(mc.getsockname())
+            self._add("mptcp-listen", "mptcp", "inet", "LISTEN",
+                      local=(L4, "7060"))
+            self._add("mptcp-server", "mptcp", "inet", "ESTABLISHED",
+                      local=(L4, "7060"), peer=cl)
+            self._add("mptcp-client", "mptcp", "inet", "ESTABLISHED",
+                      local=cl, peer=(L4, "7060"))
+
         # RAW: ICMP (IPv4, IPv6) and a bound one with a private protocol
         # number. ss and tulpen read these from /proc/net/raw* when the
         # kernel has no raw_diag.
@@ -926,6 +950,8 @@ def normalise_ss(socks, proc=None):
             raw[(p["family"], p["local"][1])] = p
     out = []
     for s in socks:
+        if s["proto"] == "mptcp":
+            continue  # not in /proc/net; no fixture can hold it
         d = {"proto": s["proto"], "family": s["family"], "state": s["state"],
              "recv_q": s["rq"], "send_q": s["sq"], "uid": s["uid"],
              "inode": s["inode"]}

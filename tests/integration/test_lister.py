@@ -292,6 +292,10 @@ class Fail(Exception):
     pass
 
 
+class Skip(Exception):
+    """This check does not apply here (e.g. the kernel has no MPTCP)."""
+
+
 def tulpen(*args, user=None, check=True, timeout=30):
     cmd = [TULPEN] + list(args)
     if user:
@@ -836,9 +840,10 @@ def t_summary_json():
         doc = json.loads(p.out)
     except ValueError as e:
         raise Fail("-s --json does not parse: %s" % e)
-    recs = truth()
+    recs = truth(SUMMARY_SS)
     bad = []
-    tcp = [r for r in recs if r.proto == "tcp"]
+    # docs/json.md: tcp_states counts TCP and MPTCP sockets.
+    tcp = [r for r in recs if r.proto in ("tcp", "mptcp")]
     # Every SYN-RECV socket the harness makes is a request socket.
     req = sum(1 for r in tcp if r.state == "SYN-RECEIVED")
     states = doc.get("tcp_states", {})
@@ -854,7 +859,7 @@ def t_summary_json():
     if doc.get("tcp_requests") != req:
         bad.append("tcp_requests = %r, the namespace holds %d request "
                    "sockets" % (doc.get("tcp_requests"), req))
-    for proto in ("tcp", "udp", "raw", "unix"):
+    for proto in ("tcp", "udp", "raw", "unix", "mptcp"):
         got = doc.get("protocols", {}).get(proto, {})
         for fam in ("inet", "inet6", "unix"):
             want = sum(1 for r in recs if r.proto == proto and
@@ -867,6 +872,20 @@ def t_summary_json():
                    (doc.get("total"), len(recs)))
     if bad:
         raise Fail("\n".join(bad))
+
+
+@case("-M: MPTCP sockets (state, queues, uid, inode, cookie, owners) "
+      "match ss -M")
+def t_mptcp():
+    if not SC.have_mptcp:
+        raise Skip("the kernel has no MPTCP")
+    got = tulpen_recs("-Maepno")
+    want = truth("-MaepnoOH")
+    if not any(r.proto == "mptcp" for r in want):
+        raise Fail("ss -M shows no MPTCP socket (harness?)")
+    g, w = set_diff(got, want, "tulpen -M", "ss -M")
+    field_diff(g, w, ("state", "rq", "sq", "uid", "inode", "cookie",
+                      "owners"), "tulpen -M", "ss -M")
 
 
 # ---------------------------------------------------------- table output
@@ -1195,6 +1214,10 @@ _netstat_case(["-xa"])              # UNIX sockets
 
 # --------------------------------------------------------------- summary
 
+# What -s counts: every protocol, MPTCP included.
+SUMMARY_SS = "-tuwxMaenoOH"
+
+
 def parse_summary(text):
     """`tulpen -s`: rows 'tcp 55 30 25 -' (protocol: total, IPv4, IPv6,
     ...) and 'LISTEN 19 9 10' (TCP state: total, IPv4, IPv6), and a
@@ -1219,7 +1242,8 @@ def parse_summary(text):
 def t_summary():
     p = tulpen("-s")
     _, got = parse_summary(p.out)
-    ss = [r for r in truth() if r.proto == "tcp"]
+    # As -s --json: TCP and MPTCP sockets.
+    ss = [r for r in truth(SUMMARY_SS) if r.proto in ("tcp", "mptcp")]
     bad = []
     for st in S.TCP_STATES + ["CLOSED"]:
         want = [sum(1 for r in ss if r.state == st and
@@ -1248,7 +1272,7 @@ def t_summary_requests():
     _, got = parse_summary(p.out)
     # Every SYN-RECV socket the harness makes is a request socket (no
     # TCP Fast Open): the client's final ACK never arrives.
-    want = sum(1 for r in truth() if r.proto == "tcp" and
+    want = sum(1 for r in truth(SUMMARY_SS) if r.proto == "tcp" and
                r.state == "SYN-RECEIVED")
     req = got.get("requests")
     if req is None:
@@ -1262,9 +1286,9 @@ def t_summary_requests():
 def t_summary_protos():
     p = tulpen("-s")
     got, _ = parse_summary(p.out)
-    recs = truth()
+    recs = truth(SUMMARY_SS)
     bad = []
-    for proto in ("tcp", "udp", "raw", "unix"):
+    for proto in ("tcp", "udp", "raw", "unix", "mptcp"):
         rs = [r for r in recs if r.proto == proto]
         g = got.get(proto)
         if g is None:
@@ -1665,6 +1689,8 @@ def main(argv):
             try:
                 fn()
                 print("ok %d - %s" % (n, name))
+            except Skip as e:
+                print("ok %d - %s # SKIP %s" % (n, name, e))
             except Fail as e:
                 failed += 1
                 print("not ok %d - %s" % (n, name))
