@@ -963,6 +963,8 @@ def normalise_ss(socks, proc=None):
         else:
             d["local"] = list(s["local"])
             d["peer"] = list(s["peer"])
+            if s.get("iface"):
+                d["interface"] = s["iface"]
         if s["proto"] == "raw" and not s["inode"]:
             p = raw.get((s["family"], s["local"][1]))
             if p is not None:

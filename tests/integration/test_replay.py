@@ -52,7 +52,7 @@ def expected_recs(path):
                          peer=(L.canon_host(d["peer"][0], fam),
                                L.canon_port(d["peer"][1])),
                          rq=d["recv_q"], sq=d["send_q"], uid=d["uid"],
-                         inode=d["inode"]))
+                         inode=d["inode"], iface=d.get("interface")))
     return out
 
 
@@ -173,6 +173,18 @@ def cases_for(case_dir, name):
                                  skip=lambda r, f: r.proto == "unix" and
                                  f == "uid")
                 return t
+            def t_nl_iface():
+                # The dump holds interface indexes only; their names are
+                # the replaying host's, so only presence can be checked.
+                g, w = nl_got_want()
+                bad = ["%s: interface %r, expected.json says %r" %
+                       (w[k].show(), g[k].iface, w[k].iface)
+                       for k in w if bool(g[k].iface) != bool(w[k].iface)]
+                if not any(r.iface for r in w.values()):
+                    raise Fail("expected.json has no scoped socket")
+                if bad:
+                    raise Fail("\n".join(bad))
+
             tests += [
                 ("%s: netlink replay: same sockets as ss showed" % name,
                  t_nl_set),
@@ -184,6 +196,8 @@ def cases_for(case_dir, name):
                  t_nl_fields(("uid", "inode"))),
                 ("%s: netlink replay: UNIX type, path, peer" % name,
                  t_nl_fields(("utype", "path", "peer_inode"))),
+                ("%s: netlink replay: scoped/bound sockets have an "
+                 "interface" % name, t_nl_iface),
             ]
 
     if os.path.exists(err):
