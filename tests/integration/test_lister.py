@@ -8,7 +8,7 @@ private network namespace, then compares what tulpen prints with what `ss`,
 `netstat` and /proc/net report for the same sockets. Output is TAP: one
 test case per check, each failure with a message saying what differs.
 
-usage: test_lister.py [--tap] TULPEN_BINARY
+usage: test_lister.py [--tap] [TULPEN_BINARY]   (default: $TULPEN)
 
 Needs root (a private netns, nftables); without it prints a TAP skip plan
 and exits 77 (exit 0 with --tap, as meson's TAP protocol wants).
@@ -1659,8 +1659,11 @@ def main(argv):
         tap = True
         argv = argv[1:]
     skip_rc = 0 if tap else S.SKIP
+    if not argv and os.environ.get("TULPEN"):
+        argv = [os.environ["TULPEN"]]
     if len(argv) != 1:
-        print("usage: test_lister.py [--tap] TULPEN_BINARY", file=sys.stderr)
+        print("usage: test_lister.py [--tap] TULPEN_BINARY (or $TULPEN)",
+              file=sys.stderr)
         return 2
     TULPEN = os.path.abspath(argv[0])
     if not os.access(TULPEN, os.X_OK):

@@ -18,7 +18,8 @@ If tests/fixtures/netlink/CASE.nlrec exists (recorded in the same moment
 with `tulpen --nl-record`), the netlink source is replayed from it
 (--nl-replay) and compared with expected.json too.
 
-usage: test_replay.py [--tap] TULPEN_BINARY FIXTURE_DIR
+usage: test_replay.py [--tap] [TULPEN_BINARY [FIXTURE_DIR]]
+       (defaults: $TULPEN, tests/fixtures)
 Output is TAP. Python stdlib only.
 """
 
@@ -232,9 +233,14 @@ def main(argv):
     if argv and argv[0] == "--tap":
         tap = True
         argv = argv[1:]
+    if not argv and os.environ.get("TULPEN"):
+        argv = [os.environ["TULPEN"]]
+    if len(argv) == 1:
+        argv.append(os.path.join(os.path.dirname(os.path.abspath(
+            __file__)), "..", "fixtures"))
     if len(argv) != 2:
-        print("usage: test_replay.py [--tap] TULPEN_BINARY FIXTURE_DIR",
-              file=sys.stderr)
+        print("usage: test_replay.py [--tap] [TULPEN_BINARY [FIXTURE_DIR]]"
+              " (default: $TULPEN, tests/fixtures)", file=sys.stderr)
         return 2
     L.TULPEN = os.path.abspath(argv[0])
     root = os.path.join(os.path.abspath(argv[1]), "proc")
