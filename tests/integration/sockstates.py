@@ -102,9 +102,14 @@ def need_tools(*tools):
             raise SkipTest("%s not found (install it: scripts/deps.sh)" % t)
 
 
-def run(cmd, check=True, **kw):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True, **kw)
+def run(cmd, check=True, timeout=60, **kw):
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True,
+                           timeout=timeout, **kw)
+    except subprocess.TimeoutExpired:
+        raise HarnessError("%s did not finish in %d s" % (" ".join(cmd),
+                                                          timeout))
     if check and p.returncode != 0:
         raise HarnessError("%s failed (%d): %s" % (" ".join(cmd),
                                                   p.returncode,
