@@ -928,6 +928,65 @@ def t_table_lines():
         raise Fail("the state column starts at offsets %s" % sorted(offs))
 
 
+def parse_duration_ms(text):
+    """tulpen's human-readable durations: '320ms', '1.5s', '59.7s',
+    '2min3s', '1h2min'."""
+    parts = re.findall(r"(\d+(?:\.\d+)?)(h|min|ms|s)", text)
+    if not parts or "".join(a + b for a, b in parts) != text:
+        raise ValueError(text)
+    return int(sum(float(n) * {"h": 3600000, "min": 60000, "s": 1000,
+                               "ms": 1}[u] for n, u in parts))
+
+
+@case("table -o: timers as name(human duration,retransmits), matching ss")
+def t_table_timers():
+    for attempt in range(4):
+        t0 = time.monotonic()
+        out = tulpen("-tano").out
+        w = by_key(truth("-tanoOH"), "ss")
+        TIMER_SLACK_MS[0] = 1200 + int((time.monotonic() - t0) * 1000)
+        bad = []
+        n = 0
+        for line in out.splitlines()[1:]:
+            tok = line.split()
+            if len(tok) != 7:
+                bad.append("not 7 columns: %r" % line)
+                continue
+            fam = "inet6" if tok[0].endswith("6") else "inet"
+            lh, lp = S._split_hostport(tok[4])
+            ph, pp = S._split_hostport(tok[5])
+            key = ("tcp", fam, (canon_host(lh, fam), canon_port(lp)),
+                   (canon_host(ph, fam), canon_port(pp)))
+            m = re.fullmatch(r"([a-z]+)\(([^,]+),(\d+)\)", tok[6])
+            if tok[6] == "-":
+                got = None
+            elif not m:
+                bad.append("timer %r is not name(duration,retransmits)" %
+                           tok[6])
+                continue
+            else:
+                try:
+                    got = canon_timer((m.group(1),
+                                       parse_duration_ms(m.group(2))))
+                except ValueError:
+                    bad.append("duration %r not human-readable" %
+                               m.group(2))
+                    continue
+            r = w.get(key)
+            if r is None:
+                continue
+            n += 1
+            if got != r.timer:
+                bad.append("%s: table %s, ss %s" % (r.show(), tok[6],
+                                                    r.timer))
+        if not bad:
+            break
+    if bad:
+        raise Fail("\n".join(bad[:12]))
+    if n < 10:
+        raise Fail("only %d table rows matched ss's sockets" % n)
+
+
 @case("table: -O with -e -o -p still one line per socket")
 def t_table_oneline():
     p = tulpen("-taneopO")
