@@ -1,0 +1,1008 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pcap_flows.c - the connection table: TCP segments in, connections out.
+ *
+ * Connections live in an open-addressing hash table (linear probing,
+ * backward-shift deletion) keyed by the normalised 4-tuple, and on one of
+ * two lists in time order: "active" (least recently used first, for the idle
+ * timeout) and "finished" (in order of finishing, for the linger time). Each
+ * segment moves its connection to the tail of its list, so expiring is a
+ * look at the two heads: O(1) per segment, memory bounded by the number of
+ * connections open at one time.
+ *
+ * Per-endpoint states come from the shared state machine (tcp_fsm): each
+ * segment is a SENT event for its sender and a RECV event for its receiver,
+ * with the conditions (acceptable SEQ/ACK, ACK of our FIN) worked out from
+ * the sequence numbers seen so far. Zeek's conn_state needs Zeek's own,
+ * coarser endpoint model (INACTIVE, SYN_SENT, ... RESET); that is kept
+ * alongside, following Zeek's TCP analyzer, for conn_state only.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "tulpen/pcap_flows.h"
+#include "tulpen/tcp_fsm.h"
+
+#define NS_PER_S 1000000000LL
+
+/* Zeek's endpoint states (TCP_ENDPOINT_*). */
+enum zeek_ep {
+	Z_INACTIVE = 0,
+	Z_SYN_SENT,
+	Z_SYN_ACK_SENT,
+	Z_PARTIAL,
+	Z_ESTABLISHED,
+	Z_CLOSED,
+	Z_RESET,
+};
+
+/* Zeek history bits (one per letter and direction). */
+enum {
+	H_SYN = 1u << 0,
+	H_SYNACK = 1u << 1,
+	H_ACK = 1u << 2,
+	H_DATA = 1u << 3,
+	H_FIN = 1u << 4,
+	H_RST = 1u << 5,
+	H_FINRST = 1u << 6,
+	H_MULTI = 1u << 7,
+};
+
+struct flow_key {
+	uint8_t a[16];
+	uint8_t b[16];
+	uint16_t pa;
+	uint16_t pb;
+	uint32_t family;
+};
+
+/* What the table tracks of one side beyond the public record. */
+struct side_priv {
+	uint32_t isn;		/* its SYN's sequence number */
+	uint32_t snd_nxt;	/* one past the highest sequence sent */
+	uint32_t fin_seq;	/* its FIN's sequence number */
+	uint8_t has_isn : 1, has_seq : 1, has_fin : 1, passive : 1;
+	uint8_t fin_acked : 1;
+	uint8_t zstate, zprev;	/* Zeek's endpoint state */
+	/* Zeek history bookkeeping */
+	uint32_t hist_seen;
+	uint32_t last_syn, last_fin, last_rst;
+	uint32_t rexmit_cnt, rexmit_thresh;
+	uint32_t zwin_cnt, zwin_thresh;
+};
+
+struct flow {
+	struct tulpen_conn c;
+	struct side_priv sp[2];
+	struct flow_key key;
+	uint64_t hash;
+	struct flow *prev, *next; /* on the active or finished list */
+	int64_t finish_ns;
+	int64_t last_syn_ns;	  /* latest SYN from the originator */
+	int64_t synack_ns;
+	uint8_t finished;	  /* on the finished list */
+	uint8_t orig_is_a;	  /* side[ORIG] is key.a */
+	uint8_t hlen;
+};
+
+struct flow_list {
+	struct flow *head, *tail;
+};
+
+struct tulpen_flows {
+	struct flow **slots;
+	size_t cap;  /* power of two */
+	size_t used;
+	struct flow_list active, done;
+	struct flow *free_list;
+	size_t nfree;
+	tulpen_conn_fn cb;
+	void *priv;
+	int64_t idle_ns, linger_ns;
+	int64_t now;
+	uint64_t next_id;
+	uint32_t file;
+	struct tulpen_flows_stats st;
+};
+
+/* Serial number arithmetic (RFC 1982) on sequence numbers. */
+static inline int32_t seq_diff(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b);
+}
+
+/* -------------------------------------------------------------------- */
+/* Lists                                                                */
+
+static void list_del(struct flow_list *l, struct flow *f)
+{
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		l->head = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	else
+		l->tail = f->prev;
+	f->prev = f->next = NULL;
+}
+
+static void list_add_tail(struct flow_list *l, struct flow *f)
+{
+	f->next = NULL;
+	f->prev = l->tail;
+	if (l->tail)
+		l->tail->next = f;
+	else
+		l->head = f;
+	l->tail = f;
+}
+
+/* -------------------------------------------------------------------- */
+/* Hash table                                                           */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+static uint64_t key_hash(const struct flow_key *k)
+{
+	uint64_t w[5];
+
+	memcpy(w, k, sizeof(w));
+	return mix(mix(mix(mix(mix(0x243f6a8885a308d3ull, w[0]), w[1]), w[2]),
+		       w[3]),
+		   w[4]);
+}
+
+_Static_assert(sizeof(struct flow_key) == 40, "flow_key is 5 words");
+
+/* Build the normalised key; *@a_is_src says whether key.a is the source. */
+static void make_key(const struct tulpen_pkt *p, struct flow_key *k,
+		     int *a_is_src)
+{
+	size_t n = p->family == AF_INET6 ? 16 : 4;
+	int c = memcmp(p->src.addr.raw, p->dst.addr.raw, n);
+
+	if (c == 0)
+		c = (int)p->src.port - (int)p->dst.port;
+	memset(k, 0, sizeof(*k));
+	k->family = p->family;
+	if (c <= 0) {
+		memcpy(k->a, p->src.addr.raw, n);
+		memcpy(k->b, p->dst.addr.raw, n);
+		k->pa = p->src.port;
+		k->pb = p->dst.port;
+		*a_is_src = 1;
+	} else {
+		memcpy(k->a, p->dst.addr.raw, n);
+		memcpy(k->b, p->src.addr.raw, n);
+		k->pa = p->dst.port;
+		k->pb = p->src.port;
+		*a_is_src = 0;
+	}
+}
+
+static struct flow **slot_find(struct tulpen_flows *f, const struct flow_key *k,
+			       uint64_t h)
+{
+	size_t mask = f->cap - 1, i = h & mask;
+
+	while (f->slots[i]) {
+		struct flow *fl = f->slots[i];
+
+		if (fl->hash == h && !memcmp(&fl->key, k, sizeof(*k)))
+			return &f->slots[i];
+		i = (i + 1) & mask;
+	}
+	return &f->slots[i];
+}
+
+static int table_grow(struct tulpen_flows *f)
+{
+	size_t ncap = f->cap * 2, i, mask = ncap - 1;
+	struct flow **ns;
+
+	ns = calloc(ncap, sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	for (i = 0; i < f->cap; i++) {
+		struct flow *fl = f->slots[i];
+		size_t j;
+
+		if (!fl)
+			continue;
+		j = fl->hash & mask;
+		while (ns[j])
+			j = (j + 1) & mask;
+		ns[j] = fl;
+	}
+	free(f->slots);
+	f->slots = ns;
+	f->cap = ncap;
+	return 0;
+}
+
+/* Remove @fl from the table (backward-shift deletion). */
+static void table_del(struct tulpen_flows *f, struct flow *fl)
+{
+	size_t mask = f->cap - 1, i = fl->hash & mask, j, k;
+
+	while (f->slots[i] != fl)
+		i = (i + 1) & mask;
+	j = i;
+	for (;;) {
+		f->slots[i] = NULL;
+		for (;;) {
+			j = (j + 1) & mask;
+			if (!f->slots[j])
+				goto out;
+			k = f->slots[j]->hash & mask;
+			/* Can the entry at j move to the hole at i? */
+			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+				continue;
+			break;
+		}
+		f->slots[i] = f->slots[j];
+		i = j;
+	}
+out:
+	f->used--;
+}
+
+/* -------------------------------------------------------------------- */
+/* Zeek history and conn_state                                          */
+
+static void hist_add(struct flow *fl, int side, char code)
+{
+	if (fl->hlen >= TULPEN_CONN_HISTORY_MAX)
+		return;
+	if (side == TULPEN_RESP && code >= 'A' && code <= 'Z')
+		code = (char)(code - 'A' + 'a');
+	fl->c.history[fl->hlen++] = code;
+	fl->c.history[fl->hlen] = '\0';
+}
+
+/* Zeek's CheckHistory(): add @code the first time only; 1 if seen before. */
+static int hist_check(struct flow *fl, int side, uint32_t bit, char code)
+{
+	struct side_priv *sp = &fl->sp[side];
+
+	if (sp->hist_seen & bit)
+		return 1;
+	sp->hist_seen |= bit;
+	hist_add(fl, side, code);
+	return 0;
+}
+
+/* Zeek's ScaledHistoryEntry(): letters at 1, 10, 100, ... events. */
+static void hist_scaled(struct flow *fl, int side, char code, uint32_t *cnt,
+			uint32_t *thresh)
+{
+	if (!*thresh)
+		return;
+	if (++*cnt == *thresh) {
+		hist_add(fl, side, code);
+		*thresh = *thresh > UINT32_MAX / 10 ? 0 : *thresh * 10;
+	}
+}
+
+/* Zeek's update_history(); @rel_seq is relative to the side's ISN. */
+static void zeek_history(struct flow *fl, int side, const struct tulpen_pkt *p)
+{
+	struct side_priv *sp = &fl->sp[side];
+	unsigned int fl_ = p->flags;
+	int bits = !!(fl_ & TULPEN_TH_SYN) + !!(fl_ & TULPEN_TH_FIN) +
+		   !!(fl_ & TULPEN_TH_RST);
+
+	if (bits > 1) {
+		if ((fl_ & TULPEN_TH_FIN) && (fl_ & TULPEN_TH_RST))
+			hist_check(fl, side, H_FINRST, 'I');
+		else
+			hist_check(fl, side, H_MULTI, 'Q');
+	} else if (bits == 1) {
+		if (fl_ & TULPEN_TH_SYN) {
+			char code = (fl_ & TULPEN_TH_ACK) ? 'H' : 'S';
+			uint32_t bit = code == 'H' ? H_SYNACK : H_SYN;
+
+			if (hist_check(fl, side, bit, code) &&
+			    p->seq != sp->last_syn)
+				hist_add(fl, side, code);
+			sp->last_syn = p->seq;
+		}
+		if (fl_ & TULPEN_TH_FIN) {
+			uint32_t end = p->seq + p->payload_len;
+
+			if (hist_check(fl, side, H_FIN, 'F') &&
+			    end != sp->last_fin)
+				hist_add(fl, side, 'F');
+			sp->last_fin = end;
+		}
+		if (fl_ & TULPEN_TH_RST) {
+			if (hist_check(fl, side, H_RST, 'R') &&
+			    p->seq != sp->last_rst)
+				hist_add(fl, side, 'R');
+			sp->last_rst = p->seq;
+		}
+	} else {
+		if (p->payload_len)
+			hist_check(fl, side, H_DATA, 'D');
+		else if (fl_ & TULPEN_TH_ACK)
+			hist_check(fl, side, H_ACK, 'A');
+	}
+}
+
+/* Zeek's TCP_Analyzer::UpdateStateMachine(), endpoint states only. */
+static void zeek_set(struct side_priv *sp, uint8_t st)
+{
+	sp->zprev = sp->zstate;
+	sp->zstate = st;
+}
+
+static void zeek_state(struct flow *fl, int side, const struct tulpen_pkt *p)
+{
+	struct side_priv *ep = &fl->sp[side], *peer = &fl->sp[!side];
+	unsigned int f = p->flags;
+	int syn = f & TULPEN_TH_SYN, ack = f & TULPEN_TH_ACK;
+	int fin = f & TULPEN_TH_FIN, rst = f & TULPEN_TH_RST;
+	int is_orig = side == TULPEN_ORIG;
+
+	switch (ep->zstate) {
+	case Z_INACTIVE:
+		if (syn) {
+			if (is_orig) {
+				zeek_set(ep, ack ? Z_SYN_ACK_SENT : Z_SYN_SENT);
+			} else {
+				if (peer->zstate == Z_SYN_SENT)
+					zeek_set(peer, Z_ESTABLISHED);
+				zeek_set(ep, Z_ESTABLISHED);
+			}
+		}
+		if (fin)
+			zeek_set(ep, Z_CLOSED);
+		if (rst)
+			zeek_set(ep, Z_RESET);
+		if (ep->zstate == Z_INACTIVE) {
+			if (!is_orig && p->payload_len == 0 &&
+			    fl->sp[TULPEN_ORIG].zstate == Z_SYN_SENT)
+				; /* an ACK of the SYN before the SYN-ACK */
+			else if (ack && peer->zstate == Z_ESTABLISHED)
+				zeek_set(ep, Z_ESTABLISHED);
+			else
+				zeek_set(ep, Z_PARTIAL);
+		}
+		break;
+	case Z_SYN_SENT:
+	case Z_SYN_ACK_SENT:
+		if (fin)
+			zeek_set(ep, Z_CLOSED);
+		if (rst)
+			zeek_set(ep, Z_RESET);
+		break;
+	case Z_ESTABLISHED:
+	case Z_PARTIAL:
+		if (syn && ep->zstate == Z_PARTIAL &&
+		    peer->zstate == Z_INACTIVE && !ack)
+			zeek_set(ep, Z_SYN_SENT);
+		if (fin && !rst) {
+			zeek_set(ep, Z_CLOSED);
+			if (peer->zstate == Z_RESET && peer->zprev == Z_CLOSED)
+				zeek_set(peer, Z_CLOSED);
+		}
+		if (rst)
+			zeek_set(ep, Z_RESET);
+		break;
+	case Z_CLOSED:
+		if (rst && peer->zstate != Z_CLOSED)
+			zeek_set(ep, Z_RESET);
+		break;
+	case Z_RESET:
+		break;
+	}
+}
+
+/* Zeek's history regex /^\^?S[^HAFGIQ]*R.* / for RSTOS0. */
+static int hist_rstos0(const char *h)
+{
+	if (*h == '^')
+		h++;
+	if (*h++ != 'S')
+		return 0;
+	for (; *h; h++) {
+		if (*h == 'R')
+			return 1;
+		if (strchr("HAFGIQ", *h))
+			return 0;
+	}
+	return 0;
+}
+
+static const char *const zeek_codes[TULPEN_ZEEK_NSTATES] = {
+	"S0", "S1", "SF", "REJ", "S2", "S3", "RSTO", "RSTR", "RSTOS0",
+	"RSTRH", "SH", "SHR", "OTH",
+};
+
+const char *tulpen_zeek_conn_state_name(int idx)
+{
+	if (idx < 0 || idx >= TULPEN_ZEEK_NSTATES)
+		return NULL;
+	return zeek_codes[idx];
+}
+
+int tulpen_zeek_conn_state_parse(const char *word, int *idx)
+{
+	int i;
+
+	for (i = 0; i < TULPEN_ZEEK_NSTATES; i++)
+		if (!strcasecmp(word, zeek_codes[i])) {
+			*idx = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* Zeek's conn_state() from base/protocols/conn/main.zeek. */
+static const char *zeek_conn_state(const struct flow *fl)
+{
+	int os = fl->sp[TULPEN_ORIG].zstate, rs = fl->sp[TULPEN_RESP].zstate;
+	int o_inactive = os == Z_INACTIVE || os == Z_PARTIAL;
+	int r_inactive = rs == Z_INACTIVE || rs == Z_PARTIAL;
+
+	if (rs == Z_RESET) {
+		if (os == Z_SYN_SENT || os == Z_SYN_ACK_SENT ||
+		    (os == Z_RESET && fl->c.side[0].bytes == 0 &&
+		     fl->c.side[1].bytes == 0))
+			return "REJ";
+		return o_inactive ? "RSTRH" : "RSTR";
+	}
+	if (os == Z_RESET) {
+		if (r_inactive)
+			return hist_rstos0(fl->c.history) ? "RSTOS0" : "OTH";
+		return "RSTO";
+	}
+	if (rs == Z_CLOSED && os == Z_CLOSED)
+		return "SF";
+	if (os == Z_CLOSED)
+		return r_inactive ? "SH" : "S2";
+	if (rs == Z_CLOSED)
+		return o_inactive ? "SHR" : "S3";
+	if (os == Z_SYN_SENT && rs == Z_INACTIVE)
+		return "S0";
+	if (os == Z_ESTABLISHED && rs == Z_ESTABLISHED)
+		return "S1";
+	return "OTH";
+}
+
+/* -------------------------------------------------------------------- */
+/* RFC 9293 states of each endpoint, through tcp_fsm                    */
+
+static void push_state(struct flow *fl, int side, int state, int inferred,
+		       const struct tulpen_pkt *p, uint32_t file)
+{
+	struct tulpen_conn_side *s = &fl->c.side[side];
+	struct tulpen_conn_trans *t;
+
+	s->state = (uint8_t)state;
+	if (s->ntrans >= TULPEN_CONN_MAX_TRANS) {
+		if (s->trans_lost < UINT8_MAX)
+			s->trans_lost++;
+		/* Keep the latest state visible in the last slot. */
+		t = &s->trans[TULPEN_CONN_MAX_TRANS - 1];
+	} else {
+		t = &s->trans[s->ntrans++];
+	}
+	t->ts_ns = p->ts_ns;
+	t->state = (uint8_t)state;
+	t->inferred = (uint8_t)inferred;
+	t->pkt = p->num;
+	t->file = file;
+}
+
+/* Segment length in sequence space. */
+static uint32_t seg_len(const struct tulpen_pkt *p)
+{
+	return p->payload_len + !!(p->flags & TULPEN_TH_SYN) +
+	       !!(p->flags & TULPEN_TH_FIN);
+}
+
+/*
+ * The receiver's view of a segment: is its SEQ acceptable (not an old
+ * duplicate of what the sender already sent), is its ACK acceptable, does
+ * it cover the receiver's FIN. @snd is the sender's state before this
+ * segment was accounted.
+ */
+static unsigned int recv_cond(const struct side_priv *snd,
+			      const struct side_priv *rcv,
+			      const struct tulpen_pkt *p)
+{
+	unsigned int cond = 0;
+	uint32_t len = seg_len(p);
+
+	if (p->payload_len)
+		cond |= TULPEN_FSM_DATA;
+	if (rcv->passive)
+		cond |= TULPEN_FSM_PASSIVE;
+	if (p->flags & TULPEN_TH_SYN) {
+		/* A SYN the receiver has already had. */
+		if (snd->has_isn && p->seq == snd->isn && rcv->has_seq &&
+		    !(p->flags & TULPEN_TH_RST))
+			cond |= TULPEN_FSM_SEQ_BAD;
+	} else if (snd->has_seq && !(p->flags & TULPEN_TH_RST)) {
+		/* Entirely below what was sent before: a retransmission. */
+		if (len && seq_diff(p->seq + len, snd->snd_nxt) <= 0)
+			cond |= TULPEN_FSM_SEQ_BAD;
+		/* A keep-alive probe: one byte below snd_nxt. */
+		if (!len && seq_diff(p->seq, snd->snd_nxt) < 0)
+			cond |= TULPEN_FSM_SEQ_BAD;
+	}
+	if ((p->flags & TULPEN_TH_ACK) && rcv->has_seq) {
+		if (rcv->has_isn && !rcv->has_fin &&
+		    seq_diff(p->ack, rcv->snd_nxt) > 0)
+			cond |= TULPEN_FSM_ACK_BAD;
+		if (rcv->has_isn && seq_diff(p->ack, rcv->isn) <= 0)
+			cond |= TULPEN_FSM_ACK_BAD;
+		if (rcv->has_fin && seq_diff(p->ack, rcv->fin_seq + 1) >= 0)
+			cond |= TULPEN_FSM_ACK_FIN;
+	}
+	return cond;
+}
+
+static void fsm_event(struct flow *fl, int side, int recv, unsigned int cond,
+		      const struct tulpen_pkt *p, uint32_t file)
+{
+	struct tulpen_fsm_result r;
+	int st = fl->c.side[side].state;
+	int ret;
+
+	if (recv)
+		ret = tulpen_fsm_recv(st, p->flags, cond, &r);
+	else
+		ret = tulpen_fsm_sent(st, p->flags, cond, &r);
+	if (ret < 0 || !r.changed)
+		return;
+	push_state(fl, side, r.state, 0, p, file);
+}
+
+/* Account the sender's sequence numbers after the segment. */
+static void track_seq(struct side_priv *sp, const struct tulpen_pkt *p)
+{
+	uint32_t end = p->seq + seg_len(p);
+
+	if (p->flags & TULPEN_TH_RST)
+		return;
+	if (p->flags & TULPEN_TH_SYN) {
+		if (!sp->has_isn || sp->isn != p->seq) {
+			sp->isn = p->seq;
+			sp->has_isn = 1;
+			sp->snd_nxt = end;
+			sp->has_seq = 1;
+		}
+	}
+	if (!sp->has_seq) {
+		sp->snd_nxt = end;
+		sp->has_seq = 1;
+	} else if (seq_diff(end, sp->snd_nxt) > 0) {
+		sp->snd_nxt = end;
+	}
+	if ((p->flags & TULPEN_TH_FIN) && !sp->has_fin) {
+		sp->fin_seq = p->seq + p->payload_len + !!(p->flags &
+							   TULPEN_TH_SYN);
+		sp->has_fin = 1;
+	}
+}
+
+/*
+ * The states both endpoints were in before the first packet of the
+ * connection, inferred from that packet. @side sent it.
+ */
+static void initial_states(struct flow *fl, int side,
+			   const struct tulpen_pkt *p, uint32_t file)
+{
+	unsigned int f = p->flags & (TULPEN_TH_SYN | TULPEN_TH_ACK |
+				     TULPEN_TH_RST | TULPEN_TH_FIN);
+
+	if (f == TULPEN_TH_SYN) {
+		/* An active open towards a listener. */
+		push_state(fl, side, TULPEN_TCP_CLOSE, 0, p, file);
+		push_state(fl, !side, TULPEN_TCP_LISTEN, 0, p, file);
+		fl->sp[!side].passive = 1;
+		return;
+	}
+	fl->c.midstream = 1;
+	if ((f & (TULPEN_TH_SYN | TULPEN_TH_ACK)) ==
+	    (TULPEN_TH_SYN | TULPEN_TH_ACK)) {
+		/* We missed the SYN: the sender had it from a listener. */
+		push_state(fl, !side, TULPEN_TCP_SYN_SENT, 1, p, file);
+		push_state(fl, side, TULPEN_TCP_SYN_RECV, 1, p, file);
+		fl->sp[side].passive = 1;
+		return;
+	}
+	/* Anything else: the connection was already synchronised. */
+	push_state(fl, TULPEN_ORIG, TULPEN_TCP_ESTABLISHED, 1, p, file);
+	push_state(fl, TULPEN_RESP, TULPEN_TCP_ESTABLISHED, 1, p, file);
+}
+
+static int side_done(int st)
+{
+	return st == TULPEN_TCP_CLOSE || st == TULPEN_TCP_TIME_WAIT ||
+	       st == TULPEN_TCP_LISTEN;
+}
+
+/* -------------------------------------------------------------------- */
+/* Connections                                                          */
+
+static struct flow *flow_alloc(struct tulpen_flows *f)
+{
+	struct flow *fl = f->free_list;
+
+	if (fl) {
+		f->free_list = fl->next;
+		f->nfree--;
+	} else {
+		fl = malloc(sizeof(*fl));
+		if (!fl)
+			return NULL;
+	}
+	memset(fl, 0, sizeof(*fl));
+	return fl;
+}
+
+static void flow_release(struct tulpen_flows *f, struct flow *fl)
+{
+	if (f->nfree < 1024) {
+		fl->next = f->free_list;
+		f->free_list = fl;
+		f->nfree++;
+	} else {
+		free(fl);
+	}
+}
+
+/* Fill in the derived fields and hand the connection out, then free it. */
+static int flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
+{
+	const char *cs;
+	int ret;
+
+	if (fl->finished)
+		list_del(&f->done, fl);
+	else
+		list_del(&f->active, fl);
+	table_del(f, fl);
+	fl->c.end = (uint8_t)end;
+	cs = zeek_conn_state(fl);
+	memcpy(fl->c.conn_state, cs, strlen(cs) + 1);
+	f->st.emitted++;
+	f->st.live--;
+	ret = f->cb ? f->cb(f->priv, &fl->c) : 0;
+	flow_release(f, fl);
+	return ret;
+}
+
+static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
+			     uint64_t h, struct flow **slot,
+			     const struct tulpen_pkt *p, int a_is_src)
+{
+	struct flow *fl = flow_alloc(f);
+	unsigned int syn_ack;
+	int flip = 0;
+
+	if (!fl)
+		return NULL;
+	fl->key = *k;
+	fl->hash = h;
+	*slot = fl;
+	f->used++;
+	list_add_tail(&f->active, fl);
+	f->st.conns++;
+	if (++f->st.live > f->st.live_max)
+		f->st.live_max = f->st.live;
+
+	/*
+	 * Roles: the sender of the first packet is the originator, unless
+	 * that packet is a SYN-ACK or (as Zeek guesses) comes from a
+	 * likely server port to an unlikely one.
+	 */
+	syn_ack = p->flags & (TULPEN_TH_SYN | TULPEN_TH_ACK);
+	if (syn_ack == (TULPEN_TH_SYN | TULPEN_TH_ACK))
+		flip = 1;
+	else if (!(p->flags & TULPEN_TH_SYN) && p->src.port < 1024 &&
+		 p->dst.port >= 1024)
+		flip = 1;
+	fl->c.flipped = (uint8_t)flip;
+	fl->orig_is_a = (uint8_t)(flip ? !a_is_src : a_is_src);
+	fl->c.id = ++f->next_id;
+	fl->c.family = p->family;
+	fl->c.side[TULPEN_ORIG].ep = flip ? p->dst : p->src;
+	fl->c.side[TULPEN_RESP].ep = flip ? p->src : p->dst;
+	fl->c.start_ns = p->ts_ns;
+	fl->c.last_ns = p->ts_ns;
+	fl->c.rtt_ns = -1;
+	fl->c.syn_rtt_ns = -1;
+	fl->c.first_closer = -1;
+	fl->c.first_reset = -1;
+	fl->sp[0].rexmit_thresh = fl->sp[1].rexmit_thresh = 1;
+	fl->sp[0].zwin_thresh = fl->sp[1].zwin_thresh = 1;
+	if (flip)
+		hist_add(fl, TULPEN_ORIG, '^');
+	return fl;
+}
+
+/* Handshake, close and reset bookkeeping of the public record. */
+static void account(struct flow *fl, int side, const struct tulpen_pkt *p,
+		    const struct side_priv *before)
+{
+	struct tulpen_conn *c = &fl->c;
+	struct tulpen_conn_side *s = &c->side[side];
+	unsigned int f = p->flags;
+
+	s->pkts++;
+	s->bytes += p->payload_len;
+	s->ip_bytes += p->ip_len;
+	if (f & TULPEN_TH_SYN) {
+		s->syns++;
+		if (before->has_isn && before->isn == p->seq)
+			s->syn_rexmits++;
+		if (!(f & TULPEN_TH_ACK)) {
+			if (side == TULPEN_ORIG)
+				fl->last_syn_ns = p->ts_ns;
+			if (side == TULPEN_ORIG && !c->midstream)
+				c->opener_known = 1;
+			if (side == TULPEN_RESP &&
+			    fl->sp[TULPEN_ORIG].has_isn)
+				c->simultaneous_open = 1;
+		} else if (side == TULPEN_RESP && !fl->synack_ns &&
+			   fl->last_syn_ns) {
+			fl->synack_ns = p->ts_ns;
+			c->syn_rtt_ns = p->ts_ns - fl->last_syn_ns;
+		}
+	}
+	if ((f & (TULPEN_TH_SYN | TULPEN_TH_ACK | TULPEN_TH_RST)) ==
+		    TULPEN_TH_ACK &&
+	    side == TULPEN_ORIG && c->rtt_ns < 0 && fl->synack_ns &&
+	    fl->sp[TULPEN_RESP].has_isn &&
+	    seq_diff(p->ack, fl->sp[TULPEN_RESP].isn + 1) >= 0)
+		c->rtt_ns = p->ts_ns - fl->last_syn_ns;
+	if (f & TULPEN_TH_FIN) {
+		s->fins++;
+		if (before->has_fin &&
+		    before->fin_seq == p->seq + p->payload_len)
+			s->fin_rexmits++;
+		if (c->first_closer < 0)
+			c->first_closer = (int8_t)side;
+		else if (c->first_closer != side && !before->has_fin &&
+			 !(fl->sp[!side].has_fin && (f & TULPEN_TH_ACK) &&
+			   seq_diff(p->ack, fl->sp[!side].fin_seq + 1) >= 0))
+			/* Our FIN went out before the peer's FIN arrived. */
+			c->simultaneous_close = 1;
+	}
+	if (f & TULPEN_TH_RST) {
+		s->rsts++;
+		if (c->first_reset < 0)
+			c->first_reset = (int8_t)side;
+	}
+	if (p->payload_len && !(f & TULPEN_TH_RST) && before->has_seq &&
+	    seq_diff(p->seq + seg_len(p), before->snd_nxt) <= 0)
+		s->data_rexmits++;
+}
+
+/* Zeek's retransmission ('T') and zero window ('W') history letters. */
+static void zeek_scaled(struct flow *fl, int side, const struct tulpen_pkt *p,
+			const struct side_priv *before)
+{
+	struct side_priv *sp = &fl->sp[side];
+
+	if (p->window == 0 && !(p->flags & TULPEN_TH_RST) &&
+	    fl->sp[!side].zstate != Z_CLOSED && sp->zstate != Z_RESET)
+		hist_scaled(fl, side, 'W', &sp->zwin_cnt, &sp->zwin_thresh);
+	if (p->payload_len && !(p->flags & TULPEN_TH_RST) && before->has_seq &&
+	    sp->zstate != Z_RESET &&
+	    seq_diff(p->seq + seg_len(p), before->snd_nxt) <= 0)
+		hist_scaled(fl, side, 'T', &sp->rexmit_cnt, &sp->rexmit_thresh);
+}
+
+static int expire(struct tulpen_flows *f)
+{
+	int ret;
+
+	while (f->done.head && f->now - f->done.head->finish_ns > f->linger_ns)
+		if ((ret = flow_emit(f, f->done.head, TULPEN_END_CLOSED)))
+			return ret;
+	if (f->idle_ns < 0)
+		return 0;
+	while (f->active.head &&
+	       f->now - f->active.head->c.last_ns > f->idle_ns)
+		if ((ret = flow_emit(f, f->active.head, TULPEN_END_IDLE)))
+			return ret;
+	return 0;
+}
+
+int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
+			 uint32_t file)
+{
+	struct side_priv before;
+	struct flow_key k;
+	struct flow **slot, *fl;
+	unsigned int cond;
+	uint64_t h;
+	int a_is_src, side, ret;
+
+	f->st.segments++;
+	if (p->ts_ns > f->now)
+		f->now = p->ts_ns;
+	else if (p->ts_ns < f->now)
+		f->st.out_of_order++;
+	if ((ret = expire(f)))
+		return ret;
+
+	make_key(p, &k, &a_is_src);
+	h = key_hash(&k);
+	slot = slot_find(f, &k, h);
+	fl = *slot;
+	if (fl && (p->flags & (TULPEN_TH_SYN | TULPEN_TH_ACK |
+			       TULPEN_TH_RST)) == TULPEN_TH_SYN) {
+		/* A new SYN on a finished connection starts a new one. */
+		side = (a_is_src == fl->orig_is_a) ? TULPEN_ORIG : TULPEN_RESP;
+		if (!fl->sp[side].has_isn || fl->sp[side].isn != p->seq) {
+			if (fl->finished ||
+			    (fl->c.side[side].state == TULPEN_TCP_SYN_SENT &&
+			     side == TULPEN_ORIG)) {
+				ret = flow_emit(f, fl, fl->finished ?
+							  TULPEN_END_CLOSED :
+							  TULPEN_END_REUSED);
+				if (ret)
+					return ret;
+				slot = slot_find(f, &k, h);
+				fl = NULL;
+			}
+		}
+	}
+	if (!fl) {
+		if (f->used * 2 >= f->cap) {
+			if (table_grow(f))
+				return -ENOMEM;
+			slot = slot_find(f, &k, h);
+		}
+		fl = flow_new(f, &k, h, slot, p, a_is_src);
+		if (!fl)
+			return -ENOMEM;
+		side = fl->c.flipped ? TULPEN_RESP : TULPEN_ORIG;
+		initial_states(fl, side, p, file);
+	} else {
+		side = (a_is_src == fl->orig_is_a) ? TULPEN_ORIG : TULPEN_RESP;
+		if (!fl->finished) {
+			list_del(&f->active, fl);
+			list_add_tail(&f->active, fl);
+		}
+	}
+	if (p->ts_ns > fl->c.last_ns)
+		fl->c.last_ns = p->ts_ns;
+
+	before = fl->sp[side];
+	cond = recv_cond(&before, &fl->sp[!side], p);
+	account(fl, side, p, &before);
+	zeek_history(fl, side, p);
+	zeek_scaled(fl, side, p, &before);
+	zeek_state(fl, side, p);
+	track_seq(&fl->sp[side], p);
+
+	/* The sender acted first, then the receiver received. */
+	fsm_event(fl, side, 0, p->payload_len ? TULPEN_FSM_DATA : 0, p, file);
+	fsm_event(fl, !side, 1, cond, p, file);
+
+	if (!fl->finished && side_done(fl->c.side[0].state) &&
+	    side_done(fl->c.side[1].state)) {
+		fl->finished = 1;
+		fl->finish_ns = p->ts_ns;
+		list_del(&f->active, fl);
+		list_add_tail(&f->done, fl);
+	}
+	return 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	const struct flow *x = *(struct flow *const *)a;
+	const struct flow *y = *(struct flow *const *)b;
+
+	return x->c.id < y->c.id ? -1 : x->c.id > y->c.id;
+}
+
+int tulpen_flows_finish(struct tulpen_flows *f)
+{
+	struct flow **all, *fl;
+	size_t n = 0, i;
+	int ret = 0;
+
+	if (!f->used)
+		return 0;
+	all = malloc(f->used * sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	for (fl = f->active.head; fl; fl = fl->next)
+		all[n++] = fl;
+	for (fl = f->done.head; fl; fl = fl->next)
+		all[n++] = fl;
+	qsort(all, n, sizeof(*all), cmp_id);
+	for (i = 0; i < n && !ret; i++)
+		ret = flow_emit(f, all[i], all[i]->finished ? TULPEN_END_CLOSED :
+							       TULPEN_END_EOF);
+	free(all);
+	return ret;
+}
+
+int tulpen_flows_new(const struct tulpen_flows_opts *opts, tulpen_conn_fn cb,
+		     void *priv, struct tulpen_flows **out)
+{
+	struct tulpen_flows *f;
+
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->cap = 1024;
+	f->slots = calloc(f->cap, sizeof(*f->slots));
+	if (!f->slots) {
+		free(f);
+		return -ENOMEM;
+	}
+	f->cb = cb;
+	f->priv = priv;
+	f->idle_ns = 300 * NS_PER_S;
+	f->linger_ns = 2 * NS_PER_S;
+	if (opts && opts->idle_timeout_ns)
+		f->idle_ns = opts->idle_timeout_ns;
+	if (opts && opts->linger_ns)
+		f->linger_ns = opts->linger_ns;
+	f->now = INT64_MIN;
+	*out = f;
+	return 0;
+}
+
+void tulpen_flows_stats(const struct tulpen_flows *f,
+			struct tulpen_flows_stats *st)
+{
+	*st = f->st;
+}
+
+void tulpen_flows_free(struct tulpen_flows *f)
+{
+	struct flow *fl, *next;
+
+	if (!f)
+		return;
+	for (fl = f->active.head; fl; fl = next) {
+		next = fl->next;
+		free(fl);
+	}
+	for (fl = f->done.head; fl; fl = next) {
+		next = fl->next;
+		free(fl);
+	}
+	for (fl = f->free_list; fl; fl = next) {
+		next = fl->next;
+		free(fl);
+	}
+	free(f->slots);
+	free(f);
+}
+
+const char *tulpen_conn_end_name(enum tulpen_conn_end e)
+{
+	switch (e) {
+	case TULPEN_END_CLOSED:
+		return "closed";
+	case TULPEN_END_IDLE:
+		return "idle";
+	case TULPEN_END_REUSED:
+		return "reused";
+	case TULPEN_END_EOF:
+		return "open";
+	}
+	return "unknown";
+}
