@@ -8,6 +8,8 @@
 
 /* The socket lister: `tulpen [options] [filters]`. */
 int cmd_list(int argc, char **argv);
+/* `tulpen pcap FILE...`: connections and their states in captures. */
+int cmd_pcap(int argc, char **argv);
 
 struct tulpen_command {
 	const char *name;

@@ -8,6 +8,7 @@
 #include "commands.h"
 
 const struct tulpen_command tulpen_commands[] = {
+	{ "pcap", cmd_pcap, "TCP connections and their states in captures" },
 	{ NULL, NULL, NULL },
 };
 

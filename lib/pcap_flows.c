@@ -628,6 +628,26 @@ static void initial_states(struct flow *fl, int side,
 	push_state(fl, TULPEN_RESP, TULPEN_TCP_ESTABLISHED, 1, p, file);
 }
 
+/*
+ * A reset answering the SYN, with no SYN-ACK before it, means nobody was
+ * listening: the endpoint was CLOSED all along ("rcv SYN / snd RST" in
+ * CLOSED), not LISTEN -> SYN-RECEIVED as assumed when the SYN came in.
+ */
+static void not_listening(struct flow *fl, int side, const struct tulpen_pkt *p)
+{
+	struct tulpen_conn_side *s = &fl->c.side[side];
+
+	if (!(p->flags & TULPEN_TH_RST) || !fl->sp[side].passive ||
+	    fl->sp[side].has_isn || s->ntrans != 2 ||
+	    s->trans[0].state != TULPEN_TCP_LISTEN ||
+	    s->trans[1].state != TULPEN_TCP_SYN_RECV || s->pkts)
+		return;
+	s->ntrans = 1;
+	s->trans[0].state = TULPEN_TCP_CLOSE;
+	s->state = TULPEN_TCP_CLOSE;
+	fl->sp[side].passive = 0;
+}
+
 static int side_done(int st)
 {
 	return st == TULPEN_TCP_CLOSE || st == TULPEN_TCP_TIME_WAIT ||
@@ -885,6 +905,7 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		fl->c.last_ns = p->ts_ns;
 
 	before = fl->sp[side];
+	not_listening(fl, side, p);
 	cond = recv_cond(&before, &fl->sp[!side], p);
 	account(fl, side, p, &before);
 	zeek_history(fl, side, p);
