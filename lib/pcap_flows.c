@@ -74,9 +74,28 @@ struct side_priv {
 	uint32_t zwin_cnt, zwin_thresh;
 };
 
+/*
+ * A SYN or FIN the side has been sent but not yet shown it received: it is
+ * applied to the receiver's state when the receiver acknowledges it, or
+ * when a later segment in the same direction arrives (in-order delivery).
+ * Until then a lost or blackholed SYN/FIN changes nothing, and the time of
+ * the transition is that of the copy that got through.
+ */
+struct pending {
+	uint8_t active;
+	uint8_t flags;
+	uint32_t seq;	 /* the segment's sequence number */
+	uint32_t end;	 /* one past it in sequence space */
+	unsigned int cond;
+	int64_t ts_ns;	 /* the latest copy */
+	uint64_t num;
+	uint32_t file;
+};
+
 struct flow {
 	struct tulpen_conn c;
 	struct side_priv sp[2];
+	struct pending pend[2]; /* pend[s]: waiting to be received by s */
 	struct flow_key key;
 	uint64_t hash;
 	struct flow *prev, *next; /* on the active or finished list */
@@ -553,20 +572,114 @@ static unsigned int recv_cond(const struct side_priv *snd,
 	return cond;
 }
 
-static void fsm_event(struct flow *fl, int side, int recv, unsigned int cond,
-		      const struct tulpen_pkt *p, uint32_t file)
+static void fsm_apply(struct flow *fl, int side, int recv, unsigned int flags,
+		      unsigned int cond, int64_t ts, uint64_t num,
+		      uint32_t file)
 {
+	struct tulpen_conn_side *s = &fl->c.side[side];
+	struct tulpen_conn_trans *t;
 	struct tulpen_fsm_result r;
-	int st = fl->c.side[side].state;
 	int ret;
 
 	if (recv)
-		ret = tulpen_fsm_recv(st, p->flags, cond, &r);
+		ret = tulpen_fsm_recv(s->state, flags, cond, &r);
 	else
-		ret = tulpen_fsm_sent(st, p->flags, cond, &r);
+		ret = tulpen_fsm_sent(s->state, flags, cond, &r);
 	if (ret < 0 || !r.changed)
 		return;
-	push_state(fl, side, r.state, 0, p, file);
+	s->state = (uint8_t)r.state;
+	if (s->ntrans >= TULPEN_CONN_MAX_TRANS) {
+		if (s->trans_lost < UINT8_MAX)
+			s->trans_lost++;
+		t = &s->trans[TULPEN_CONN_MAX_TRANS - 1];
+	} else {
+		t = &s->trans[s->ntrans++];
+	}
+	t->ts_ns = ts;
+	t->state = (uint8_t)r.state;
+	t->inferred = 0;
+	t->pkt = num;
+	t->file = file;
+}
+
+/*
+ * A reset answering the SYN, with no SYN-ACK before it, means nobody was
+ * listening: the endpoint was CLOSED all along ("rcv SYN / snd RST" in
+ * CLOSED), not LISTEN -> SYN-RECEIVED as assumed when the SYN came in.
+ */
+static void not_listening(struct flow *fl, int side, const struct tulpen_pkt *p)
+{
+	struct tulpen_conn_side *s = &fl->c.side[side];
+
+	if (!(p->flags & TULPEN_TH_RST) || !fl->sp[side].passive ||
+	    fl->sp[side].has_isn || s->ntrans != 2 ||
+	    s->trans[0].state != TULPEN_TCP_LISTEN ||
+	    s->trans[1].state != TULPEN_TCP_SYN_RECV || s->pkts != 1)
+		return;
+	s->ntrans = 1;
+	s->trans[0].state = TULPEN_TCP_CLOSE;
+	s->trans[0].inferred = 0;
+	s->state = TULPEN_TCP_CLOSE;
+	fl->sp[side].passive = 0;
+}
+
+static void pend_apply(struct flow *fl, int side)
+{
+	struct pending *pd = &fl->pend[side];
+
+	if (!pd->active)
+		return;
+	pd->active = 0;
+	fsm_apply(fl, side, 1, pd->flags, pd->cond, pd->ts_ns, pd->num,
+		  pd->file);
+}
+
+/*
+ * The states of both endpoints for one segment from @side: the sender's
+ * earlier receipts it now acknowledges, the sender's own event, then the
+ * receiver's (deferred for SYN and FIN).
+ */
+static void fsm_segment(struct flow *fl, int side, const struct tulpen_pkt *p,
+			unsigned int rcond, uint32_t file)
+{
+	struct pending *mine = &fl->pend[side], *theirs = &fl->pend[!side];
+	unsigned int ctl = p->flags & (TULPEN_TH_SYN | TULPEN_TH_FIN |
+				       TULPEN_TH_RST);
+
+	/* 1. What this side acknowledges, it has received. */
+	if (mine->active && (p->flags & TULPEN_TH_ACK) &&
+	    seq_diff(p->ack, mine->end) >= 0)
+		pend_apply(fl, side);
+	not_listening(fl, side, p);
+	/* 2. The receiver's pending SYN/FIN: a copy, or overtaken. */
+	if (theirs->active) {
+		if (p->seq == theirs->seq && !(ctl & TULPEN_TH_RST) &&
+		    ctl == (theirs->flags & (TULPEN_TH_SYN | TULPEN_TH_FIN))) {
+			theirs->ts_ns = p->ts_ns;
+			theirs->num = p->num;
+			theirs->file = file;
+		} else {
+			pend_apply(fl, !side);
+		}
+	}
+	/* 3. The sender's own action. */
+	fsm_apply(fl, side, 0, p->flags,
+		  p->payload_len ? TULPEN_FSM_DATA : 0, p->ts_ns, p->num, file);
+	/* 4. The receiver. */
+	if (theirs->active)
+		return; /* a copy of what is already pending */
+	if ((ctl & (TULPEN_TH_SYN | TULPEN_TH_FIN)) && !(ctl & TULPEN_TH_RST)) {
+		theirs->active = 1;
+		theirs->flags = p->flags;
+		theirs->seq = p->seq;
+		theirs->end = p->seq + seg_len(p);
+		theirs->cond = rcond;
+		theirs->ts_ns = p->ts_ns;
+		theirs->num = p->num;
+		theirs->file = file;
+		return;
+	}
+	fsm_apply(fl, !side, 1, p->flags, rcond, p->ts_ns, p->num, file);
 }
 
 /* Account the sender's sequence numbers after the segment. */
@@ -610,7 +723,8 @@ static void initial_states(struct flow *fl, int side,
 	if (f == TULPEN_TH_SYN) {
 		/* An active open towards a listener. */
 		push_state(fl, side, TULPEN_TCP_CLOSE, 0, p, file);
-		push_state(fl, !side, TULPEN_TCP_LISTEN, 0, p, file);
+		/* Assumed: nothing shows a listener until it answers. */
+		push_state(fl, !side, TULPEN_TCP_LISTEN, 1, p, file);
 		fl->sp[!side].passive = 1;
 		return;
 	}
@@ -626,26 +740,6 @@ static void initial_states(struct flow *fl, int side,
 	/* Anything else: the connection was already synchronised. */
 	push_state(fl, TULPEN_ORIG, TULPEN_TCP_ESTABLISHED, 1, p, file);
 	push_state(fl, TULPEN_RESP, TULPEN_TCP_ESTABLISHED, 1, p, file);
-}
-
-/*
- * A reset answering the SYN, with no SYN-ACK before it, means nobody was
- * listening: the endpoint was CLOSED all along ("rcv SYN / snd RST" in
- * CLOSED), not LISTEN -> SYN-RECEIVED as assumed when the SYN came in.
- */
-static void not_listening(struct flow *fl, int side, const struct tulpen_pkt *p)
-{
-	struct tulpen_conn_side *s = &fl->c.side[side];
-
-	if (!(p->flags & TULPEN_TH_RST) || !fl->sp[side].passive ||
-	    fl->sp[side].has_isn || s->ntrans != 2 ||
-	    s->trans[0].state != TULPEN_TCP_LISTEN ||
-	    s->trans[1].state != TULPEN_TCP_SYN_RECV || s->pkts)
-		return;
-	s->ntrans = 1;
-	s->trans[0].state = TULPEN_TCP_CLOSE;
-	s->state = TULPEN_TCP_CLOSE;
-	fl->sp[side].passive = 0;
 }
 
 static int side_done(int st)
@@ -905,7 +999,6 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		fl->c.last_ns = p->ts_ns;
 
 	before = fl->sp[side];
-	not_listening(fl, side, p);
 	cond = recv_cond(&before, &fl->sp[!side], p);
 	account(fl, side, p, &before);
 	zeek_history(fl, side, p);
@@ -913,9 +1006,7 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	zeek_state(fl, side, p);
 	track_seq(&fl->sp[side], p);
 
-	/* The sender acted first, then the receiver received. */
-	fsm_event(fl, side, 0, p->payload_len ? TULPEN_FSM_DATA : 0, p, file);
-	fsm_event(fl, !side, 1, cond, p, file);
+	fsm_segment(fl, side, p, cond, file);
 
 	if (!fl->finished && side_done(fl->c.side[0].state) &&
 	    side_done(fl->c.side[1].state)) {
