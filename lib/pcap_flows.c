@@ -92,10 +92,35 @@ struct pending {
 	uint32_t file;
 };
 
+/*
+ * A pending SYN/FIN applied because a later segment from the same sender
+ * arrived (segments arrive in order) before the receiver acknowledged it.
+ * If the sender then sends the SYN/FIN again, the first copy was lost
+ * after all: the receiver's state is rolled back to before it and the
+ * events since are replayed. Allocated only while needed.
+ */
+#define TENT_LOG 8
+struct tent_event {
+	uint8_t recv;
+	uint8_t flags;
+	unsigned int cond;
+	int64_t ts_ns;
+	uint64_t num;
+	uint32_t file;
+};
+
+struct tentative {
+	struct pending p;
+	uint8_t state, ntrans, lost, nlog;
+	struct tulpen_conn_trans trans[TULPEN_CONN_MAX_TRANS];
+	struct tent_event log[TENT_LOG];
+};
+
 struct flow {
 	struct tulpen_conn c;
 	struct side_priv sp[2];
 	struct pending pend[2]; /* pend[s]: waiting to be received by s */
+	struct tentative *tent[2]; /* see fsm_segment(); usually NULL */
 	struct flow_key key;
 	uint64_t hash;
 	struct flow *prev, *next; /* on the active or finished list */
@@ -577,10 +602,27 @@ static void fsm_apply(struct flow *fl, int side, int recv, unsigned int flags,
 		      uint32_t file)
 {
 	struct tulpen_conn_side *s = &fl->c.side[side];
+	struct tentative *tn = fl->tent[side];
 	struct tulpen_conn_trans *t;
 	struct tulpen_fsm_result r;
 	int ret;
 
+	if (tn) {
+		if (tn->nlog < TENT_LOG) {
+			struct tent_event *e = &tn->log[tn->nlog++];
+
+			e->recv = (uint8_t)recv;
+			e->flags = (uint8_t)flags;
+			e->cond = cond;
+			e->ts_ns = ts;
+			e->num = num;
+			e->file = file;
+		} else {
+			/* Too much happened since: keep it. */
+			free(tn);
+			fl->tent[side] = NULL;
+		}
+	}
 	if (recv)
 		ret = tulpen_fsm_recv(s->state, flags, cond, &r);
 	else
@@ -634,10 +676,73 @@ static void pend_apply(struct flow *fl, int side)
 		  pd->file);
 }
 
+/* Apply the pending SYN/FIN of @side, keeping a way back. */
+static void pend_apply_tentative(struct flow *fl, int side)
+{
+	struct tulpen_conn_side *s = &fl->c.side[side];
+	struct tentative *tn;
+
+	free(fl->tent[side]);
+	fl->tent[side] = NULL;
+	tn = malloc(sizeof(*tn));
+	if (tn) {
+		tn->p = fl->pend[side];
+		tn->state = s->state;
+		tn->ntrans = s->ntrans;
+		tn->lost = s->trans_lost;
+		tn->nlog = 0;
+		memcpy(tn->trans, s->trans, sizeof(tn->trans));
+	}
+	pend_apply(fl, side);
+	fl->tent[side] = tn;
+}
+
+static void tent_commit(struct flow *fl, int side)
+{
+	free(fl->tent[side]);
+	fl->tent[side] = NULL;
+}
+
+/* The SYN/FIN came again: it had not arrived. Undo and replay. */
+static void tent_rollback(struct flow *fl, int side)
+{
+	struct tulpen_conn_side *s = &fl->c.side[side];
+	struct tentative *tn = fl->tent[side];
+	uint8_t i;
+
+	fl->tent[side] = NULL;
+	s->state = tn->state;
+	s->ntrans = tn->ntrans;
+	s->trans_lost = tn->lost;
+	memcpy(s->trans, tn->trans, sizeof(s->trans));
+	fl->pend[side] = tn->p;
+	for (i = 0; i < tn->nlog; i++) {
+		const struct tent_event *e = &tn->log[i];
+
+		fsm_apply(fl, side, e->recv, e->flags, e->cond, e->ts_ns,
+			  e->num, e->file);
+	}
+	free(tn);
+}
+
+static int is_copy(const struct pending *pd, const struct tulpen_pkt *p)
+{
+	unsigned int ctl = p->flags & (TULPEN_TH_SYN | TULPEN_TH_FIN |
+				       TULPEN_TH_RST);
+
+	return p->seq == pd->seq &&
+	       ctl == (pd->flags & (TULPEN_TH_SYN | TULPEN_TH_FIN));
+}
+
 /*
- * The states of both endpoints for one segment from @side: the sender's
- * earlier receipts it now acknowledges, the sender's own event, then the
- * receiver's (deferred for SYN and FIN).
+ * The states of both endpoints for one segment from @side, in the order
+ * the endpoints lived them:
+ *  1. what @side acknowledges, it has received (its pending SYN/FIN);
+ *  2. for the receiver, a pending SYN/FIN from @side is either repeated by
+ *     this segment (a retransmission: the copy that counts is the latest)
+ *     or overtaken by it (applied first, tentatively);
+ *  3. @side's own event (sending this segment);
+ *  4. the receiver's event; a SYN or FIN is held pending (step 1/2).
  */
 static void fsm_segment(struct flow *fl, int side, const struct tulpen_pkt *p,
 			unsigned int rcond, uint32_t file)
@@ -645,29 +750,34 @@ static void fsm_segment(struct flow *fl, int side, const struct tulpen_pkt *p,
 	struct pending *mine = &fl->pend[side], *theirs = &fl->pend[!side];
 	unsigned int ctl = p->flags & (TULPEN_TH_SYN | TULPEN_TH_FIN |
 				       TULPEN_TH_RST);
+	int ack = !!(p->flags & TULPEN_TH_ACK);
 
-	/* 1. What this side acknowledges, it has received. */
-	if (mine->active && (p->flags & TULPEN_TH_ACK) &&
-	    seq_diff(p->ack, mine->end) >= 0)
+	/* 1. */
+	if (mine->active && ack && seq_diff(p->ack, mine->end) >= 0)
 		pend_apply(fl, side);
+	if (fl->tent[side] && ack &&
+	    seq_diff(p->ack, fl->tent[side]->p.end) >= 0)
+		tent_commit(fl, side);
 	not_listening(fl, side, p);
-	/* 2. The receiver's pending SYN/FIN: a copy, or overtaken. */
+	/* 2. */
+	if (fl->tent[!side] && is_copy(&fl->tent[!side]->p, p))
+		tent_rollback(fl, !side);
 	if (theirs->active) {
-		if (p->seq == theirs->seq && !(ctl & TULPEN_TH_RST) &&
-		    ctl == (theirs->flags & (TULPEN_TH_SYN | TULPEN_TH_FIN))) {
+		if (is_copy(theirs, p)) {
 			theirs->ts_ns = p->ts_ns;
 			theirs->num = p->num;
 			theirs->file = file;
+			theirs->cond = rcond;
 		} else {
-			pend_apply(fl, !side);
+			pend_apply_tentative(fl, !side);
 		}
 	}
-	/* 3. The sender's own action. */
+	/* 3. */
 	fsm_apply(fl, side, 0, p->flags,
 		  p->payload_len ? TULPEN_FSM_DATA : 0, p->ts_ns, p->num, file);
-	/* 4. The receiver. */
+	/* 4. */
 	if (theirs->active)
-		return; /* a copy of what is already pending */
+		return;
 	if ((ctl & (TULPEN_TH_SYN | TULPEN_TH_FIN)) && !(ctl & TULPEN_TH_RST)) {
 		theirs->active = 1;
 		theirs->flags = p->flags;
@@ -680,66 +790,6 @@ static void fsm_segment(struct flow *fl, int side, const struct tulpen_pkt *p,
 		return;
 	}
 	fsm_apply(fl, !side, 1, p->flags, rcond, p->ts_ns, p->num, file);
-}
-
-/* Account the sender's sequence numbers after the segment. */
-static void track_seq(struct side_priv *sp, const struct tulpen_pkt *p)
-{
-	uint32_t end = p->seq + seg_len(p);
-
-	if (p->flags & TULPEN_TH_RST)
-		return;
-	if (p->flags & TULPEN_TH_SYN) {
-		if (!sp->has_isn || sp->isn != p->seq) {
-			sp->isn = p->seq;
-			sp->has_isn = 1;
-			sp->snd_nxt = end;
-			sp->has_seq = 1;
-		}
-	}
-	if (!sp->has_seq) {
-		sp->snd_nxt = end;
-		sp->has_seq = 1;
-	} else if (seq_diff(end, sp->snd_nxt) > 0) {
-		sp->snd_nxt = end;
-	}
-	if ((p->flags & TULPEN_TH_FIN) && !sp->has_fin) {
-		sp->fin_seq = p->seq + p->payload_len + !!(p->flags &
-							   TULPEN_TH_SYN);
-		sp->has_fin = 1;
-	}
-}
-
-/*
- * The states both endpoints were in before the first packet of the
- * connection, inferred from that packet. @side sent it.
- */
-static void initial_states(struct flow *fl, int side,
-			   const struct tulpen_pkt *p, uint32_t file)
-{
-	unsigned int f = p->flags & (TULPEN_TH_SYN | TULPEN_TH_ACK |
-				     TULPEN_TH_RST | TULPEN_TH_FIN);
-
-	if (f == TULPEN_TH_SYN) {
-		/* An active open towards a listener. */
-		push_state(fl, side, TULPEN_TCP_CLOSE, 0, p, file);
-		/* Assumed: nothing shows a listener until it answers. */
-		push_state(fl, !side, TULPEN_TCP_LISTEN, 1, p, file);
-		fl->sp[!side].passive = 1;
-		return;
-	}
-	fl->c.midstream = 1;
-	if ((f & (TULPEN_TH_SYN | TULPEN_TH_ACK)) ==
-	    (TULPEN_TH_SYN | TULPEN_TH_ACK)) {
-		/* We missed the SYN: the sender had it from a listener. */
-		push_state(fl, !side, TULPEN_TCP_SYN_SENT, 1, p, file);
-		push_state(fl, side, TULPEN_TCP_SYN_RECV, 1, p, file);
-		fl->sp[side].passive = 1;
-		return;
-	}
-	/* Anything else: the connection was already synchronised. */
-	push_state(fl, TULPEN_ORIG, TULPEN_TCP_ESTABLISHED, 1, p, file);
-	push_state(fl, TULPEN_RESP, TULPEN_TCP_ESTABLISHED, 1, p, file);
 }
 
 static int side_done(int st)
@@ -769,6 +819,9 @@ static struct flow *flow_alloc(struct tulpen_flows *f)
 
 static void flow_release(struct tulpen_flows *f, struct flow *fl)
 {
+	free(fl->tent[0]);
+	free(fl->tent[1]);
+	fl->tent[0] = fl->tent[1] = NULL;
 	if (f->nfree < 1024) {
 		fl->next = f->free_list;
 		f->free_list = fl;
@@ -1090,10 +1143,14 @@ void tulpen_flows_free(struct tulpen_flows *f)
 		return;
 	for (fl = f->active.head; fl; fl = next) {
 		next = fl->next;
+		free(fl->tent[0]);
+		free(fl->tent[1]);
 		free(fl);
 	}
 	for (fl = f->done.head; fl; fl = next) {
 		next = fl->next;
+		free(fl->tent[0]);
+		free(fl->tent[1]);
 		free(fl);
 	}
 	for (fl = f->free_list; fl; fl = next) {
