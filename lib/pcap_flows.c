@@ -792,6 +792,66 @@ static void fsm_segment(struct flow *fl, int side, const struct tulpen_pkt *p,
 	fsm_apply(fl, !side, 1, p->flags, rcond, p->ts_ns, p->num, file);
 }
 
+/* Account the sender's sequence numbers after the segment. */
+static void track_seq(struct side_priv *sp, const struct tulpen_pkt *p)
+{
+	uint32_t end = p->seq + seg_len(p);
+
+	if (p->flags & TULPEN_TH_RST)
+		return;
+	if (p->flags & TULPEN_TH_SYN) {
+		if (!sp->has_isn || sp->isn != p->seq) {
+			sp->isn = p->seq;
+			sp->has_isn = 1;
+			sp->snd_nxt = end;
+			sp->has_seq = 1;
+		}
+	}
+	if (!sp->has_seq) {
+		sp->snd_nxt = end;
+		sp->has_seq = 1;
+	} else if (seq_diff(end, sp->snd_nxt) > 0) {
+		sp->snd_nxt = end;
+	}
+	if ((p->flags & TULPEN_TH_FIN) && !sp->has_fin) {
+		sp->fin_seq = p->seq + p->payload_len + !!(p->flags &
+							   TULPEN_TH_SYN);
+		sp->has_fin = 1;
+	}
+}
+
+/*
+ * The states both endpoints were in before the first packet of the
+ * connection, inferred from that packet. @side sent it.
+ */
+static void initial_states(struct flow *fl, int side,
+			   const struct tulpen_pkt *p, uint32_t file)
+{
+	unsigned int f = p->flags & (TULPEN_TH_SYN | TULPEN_TH_ACK |
+				     TULPEN_TH_RST | TULPEN_TH_FIN);
+
+	if (f == TULPEN_TH_SYN) {
+		/* An active open towards a listener. */
+		push_state(fl, side, TULPEN_TCP_CLOSE, 0, p, file);
+		/* Assumed: nothing shows a listener until it answers. */
+		push_state(fl, !side, TULPEN_TCP_LISTEN, 1, p, file);
+		fl->sp[!side].passive = 1;
+		return;
+	}
+	fl->c.midstream = 1;
+	if ((f & (TULPEN_TH_SYN | TULPEN_TH_ACK)) ==
+	    (TULPEN_TH_SYN | TULPEN_TH_ACK)) {
+		/* We missed the SYN: the sender had it from a listener. */
+		push_state(fl, !side, TULPEN_TCP_SYN_SENT, 1, p, file);
+		push_state(fl, side, TULPEN_TCP_SYN_RECV, 1, p, file);
+		fl->sp[side].passive = 1;
+		return;
+	}
+	/* Anything else: the connection was already synchronised. */
+	push_state(fl, TULPEN_ORIG, TULPEN_TCP_ESTABLISHED, 1, p, file);
+	push_state(fl, TULPEN_RESP, TULPEN_TCP_ESTABLISHED, 1, p, file);
+}
+
 static int side_done(int st)
 {
 	return st == TULPEN_TCP_CLOSE || st == TULPEN_TCP_TIME_WAIT ||
