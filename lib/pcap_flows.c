@@ -767,7 +767,8 @@ static void fsm_segment(struct flow *fl, int side, const struct tulpen_pkt *p,
 			theirs->ts_ns = p->ts_ns;
 			theirs->num = p->num;
 			theirs->file = file;
-			theirs->cond = rcond;
+			/* Old for the sender, new for the receiver. */
+			theirs->cond = rcond & ~TULPEN_FSM_SEQ_BAD;
 		} else {
 			pend_apply_tentative(fl, !side);
 		}
