@@ -7,12 +7,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "commands.h"
+#include "output.h"
 #include "tulpen/ctx.h"
 #include "tulpen/fmt.h"
 #include "tulpen/pcap_decode.h"
@@ -57,23 +59,6 @@ static void usage(FILE *f)
 	      "  -h, --help             this text\n"
 	      "See docs/pcap.md for the fields.\n",
 	      f);
-}
-
-static int write_all(void *priv, const char *buf, size_t len)
-{
-	(void)priv;
-	while (len) {
-		ssize_t n = write(STDOUT_FILENO, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 static void warn_pkt(void *priv, const char *path, uint64_t num,
@@ -254,7 +239,8 @@ int cmd_pcap(int argc, char **argv)
 		goto usage;
 	}
 
-	if (tulpen_buf_init(&run.out, 0, write_all, NULL) ||
+	if (tulpen_buf_init(&run.out, 0, cli_fd_sink,
+			    (void *)(intptr_t)STDOUT_FILENO) ||
 	    tulpen_ctx_new(&ctx))
 		goto nomem;
 	run.summary_only = summary;

@@ -393,8 +393,13 @@ int tulpen_pcap_open(struct tulpen_ctx *ctx, const char *path,
 	r->pcap = pcap_open_offline_with_tstamp_precision(
 		path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!r->pcap) {
-		tulpen_ctx_seterr(ctx, "%s: %s", r->path,
-				  errbuf[0] ? errbuf : "cannot open");
+		const char *msg = errbuf[0] ? errbuf : "cannot open";
+		size_t n = strlen(path);
+
+		/* libpcap sometimes names the file itself. */
+		if (!strncmp(msg, path, n) && msg[n] == ':' && msg[n + 1] == ' ')
+			msg += n + 2;
+		tulpen_ctx_seterr(ctx, "%s: %s", r->path, msg);
 		goto fail;
 	}
 	r->nano = pcap_get_tstamp_precision(r->pcap) ==

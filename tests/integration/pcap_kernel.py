@@ -75,21 +75,33 @@ class Env:
         self.sport = random.randint(20000, 29999)
         self.next_cport = random.randint(30000, 59000)
         self.nft_ready = False
+        self.family = socket.AF_INET
         self.expect = {}   # extra expectations of the scenario
 
     def cport(self):
         self.next_cport += 1
         return self.next_cport
 
+    def ipv6(self):
+        """Use random addresses of fd00::/8 on lo instead."""
+        self.family = socket.AF_INET6
+        self.saddr = "fd%02x::%x" % (random.randint(0, 255),
+                                     random.randint(2, 65000))
+        self.caddr = "fd%02x::%x" % (random.randint(0, 255),
+                                     random.randint(2, 65000))
+        for a in (self.saddr, self.caddr):
+            run(["ip", "-6", "addr", "add", a + "/128", "dev", "lo",
+                 "nodad"])
+
     def listener(self):
-        s = socket.socket()
+        s = socket.socket(self.family)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((self.saddr, self.sport))
         s.listen(16)
         return s
 
     def client(self, connect=True, timeout=None):
-        c = socket.socket()
+        c = socket.socket(self.family)
         c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         port = self.cport()
         c.bind((self.caddr, port))
@@ -144,6 +156,11 @@ def sc_client_close(env):
     settle()
     env.expect[p] = {"conn_state": "SF", "active_closer": "client"}
     return [p]
+
+
+def sc_client_close_v6(env):
+    env.ipv6()
+    return sc_client_close(env)
 
 
 def sc_server_close(env):
@@ -329,6 +346,7 @@ def sc_midstream(env):
 
 SCENARIOS = {
     "client-close": sc_client_close,
+    "client-close-v6": sc_client_close_v6,
     "server-close": sc_server_close,
     "three-way-close": sc_three_way_close,
     "simultaneous-close": sc_simultaneous_close,
@@ -372,9 +390,9 @@ class Trace:
             pass
 
 
-LINE = re.compile(r"\s(\d+\.\d+): inet_sock_set_state: .*sport=(\d+) "
-                  r"dport=(\d+) saddr=(\S+) daddr=(\S+) .*"
-                  r"oldstate=(\w+) newstate=(\w+)")
+LINE = re.compile(r"\s(\d+\.\d+): inet_sock_set_state: family=(\w+) .*"
+                  r"sport=(\d+) dport=(\d+) saddr=(\S+) daddr=(\S+) "
+                  r"saddrv6=(\S+) .*oldstate=(\w+) newstate=(\w+)")
 
 
 def kernel_sequences(text, env):
@@ -384,8 +402,10 @@ def kernel_sequences(text, env):
         m = LINE.search(line)
         if not m:
             continue
-        t, sp, dp, sa, da, old, new = m.groups()
+        t, fam, sp, dp, sa, da, sa6, old, new = m.groups()
         sp, dp = int(sp), int(dp)
+        if fam == "AF_INET6":
+            sa = sa6
         if sa not in (env.saddr, env.caddr):
             continue        # another test's socket on the same port
         key = (sa, sp, dp)
@@ -403,7 +423,7 @@ def time_wait_sockets():
         # Recv-Q Send-Q Local Peer (state column omitted with a filter)
         local = f[2] if len(f) >= 4 else f[-2]
         addr, port = local.rsplit(":", 1)
-        tw.add((addr, int(port)))
+        tw.add((addr.strip("[]"), int(port)))
     return tw
 
 
