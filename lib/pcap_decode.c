@@ -371,33 +371,37 @@ struct tulpen_pcap_reader {
 	struct tulpen_pcap_stats st;
 };
 
-int tulpen_pcap_open(struct tulpen_ctx *ctx, const char *path,
-		     tulpen_pcap_warn_fn warn, void *warn_priv,
-		     struct tulpen_pcap_reader **out)
+/* Common to both openers: @pcap is the opened handle or NULL. */
+static int reader_init(struct tulpen_ctx *ctx, const char *name, pcap_t *pcap,
+		       const char *errbuf, tulpen_pcap_warn_fn warn,
+		       void *warn_priv, struct tulpen_pcap_reader **out)
 {
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct tulpen_pcap_reader *r;
-	const char *name;
+	const char *lname;
 
 	r = calloc(1, sizeof(*r));
-	if (!r)
+	if (!r) {
+		if (pcap)
+			pcap_close(pcap);
 		return -ENOMEM;
-	r->path = strdup(strcmp(path, "-") ? path : "<stdin>");
+	}
+	r->path = strdup(name);
 	if (!r->path) {
+		if (pcap)
+			pcap_close(pcap);
 		free(r);
 		return -ENOMEM;
 	}
 	r->ctx = ctx;
 	r->warn = warn;
 	r->warn_priv = warn_priv;
-	r->pcap = pcap_open_offline_with_tstamp_precision(
-		path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	r->pcap = pcap;
 	if (!r->pcap) {
 		const char *msg = errbuf[0] ? errbuf : "cannot open";
-		size_t n = strlen(path);
+		size_t n = strlen(name);
 
 		/* libpcap sometimes names the file itself. */
-		if (!strncmp(msg, path, n) && msg[n] == ':' && msg[n + 1] == ' ')
+		if (!strncmp(msg, name, n) && msg[n] == ':' && msg[n + 1] == ' ')
 			msg += n + 2;
 		tulpen_ctx_seterr(ctx, "%s: %s", r->path, msg);
 		goto fail;
@@ -406,12 +410,12 @@ int tulpen_pcap_open(struct tulpen_ctx *ctx, const char *path,
 		  PCAP_TSTAMP_PRECISION_NANO;
 	r->dlt = pcap_datalink(r->pcap);
 	if (!tulpen_pcap_linktype_supported(r->dlt)) {
-		name = pcap_datalink_val_to_name(r->dlt);
+		lname = pcap_datalink_val_to_name(r->dlt);
 		tulpen_ctx_seterr(ctx,
 				  "%s: link type %d (%s) is not supported "
 				  "(Ethernet, Linux cooked v1/v2, loopback, "
 				  "raw IP are)",
-				  r->path, r->dlt, name ? name : "unknown");
+				  r->path, r->dlt, lname ? lname : "unknown");
 		goto fail;
 	}
 	*out = r;
@@ -419,6 +423,33 @@ int tulpen_pcap_open(struct tulpen_ctx *ctx, const char *path,
 fail:
 	tulpen_pcap_close(r);
 	return -EINVAL;
+}
+
+int tulpen_pcap_open(struct tulpen_ctx *ctx, const char *path,
+		     tulpen_pcap_warn_fn warn, void *warn_priv,
+		     struct tulpen_pcap_reader **out)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p;
+
+	p = pcap_open_offline_with_tstamp_precision(
+		path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	return reader_init(ctx, strcmp(path, "-") ? path : "<stdin>", p,
+			   errbuf, warn, warn_priv, out);
+}
+
+int tulpen_pcap_open_fp(struct tulpen_ctx *ctx, FILE *fp, const char *name,
+			tulpen_pcap_warn_fn warn, void *warn_priv,
+			struct tulpen_pcap_reader **out)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p;
+
+	p = pcap_fopen_offline_with_tstamp_precision(
+		fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!p)
+		fclose(fp);
+	return reader_init(ctx, name, p, errbuf, warn, warn_priv, out);
 }
 
 int tulpen_pcap_next(struct tulpen_pcap_reader *r, struct tulpen_pkt *pkt)

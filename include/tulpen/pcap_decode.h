@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tulpen/ctx.h"
 #include "tulpen/sock.h"
@@ -107,6 +108,14 @@ typedef void (*tulpen_pcap_warn_fn)(void *priv, const char *path,
 int tulpen_pcap_open(struct tulpen_ctx *ctx, const char *path,
 		     tulpen_pcap_warn_fn warn, void *warn_priv,
 		     struct tulpen_pcap_reader **out);
+
+/*
+ * tulpen_pcap_open_fp - the same over an open stream @fp (read through
+ * libpcap, which closes it with the reader); @name is used in messages.
+ */
+int tulpen_pcap_open_fp(struct tulpen_ctx *ctx, FILE *fp, const char *name,
+			tulpen_pcap_warn_fn warn, void *warn_priv,
+			struct tulpen_pcap_reader **out);
 
 /*
  * tulpen_pcap_next - the next TCP segment. Returns 1 with @pkt filled, 0 at
