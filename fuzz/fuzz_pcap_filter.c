@@ -45,7 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			c.side[1].state = 7;
 			c.first_reset = (int8_t)(i - 2);
 			c.end = (uint8_t)i;
-			memcpy(c.conn_state, i ? "SF" : "REJ", 4);
+			snprintf(c.conn_state, sizeof(c.conn_state), "%s",
+				 i ? "SF" : "REJ");
 			tulpen_conn_filter_match(f, &c);
 		}
 		tulpen_conn_filter_free(f);
