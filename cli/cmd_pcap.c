@@ -53,8 +53,9 @@ static void usage(FILE *f)
 	      "reset'\n"
 	      "      --idle-timeout S   hand out connections idle S seconds "
 	      "(300; 0: never)\n"
-	      "      --linger S         keep finished ones S seconds for late "
-	      "packets (2)\n"
+	      "      --linger S         remember finished ones S seconds to "
+	      "tell their late\n"
+	      "                         packets from new connections (2)\n"
 	      "  -H, --no-header        no table header\n"
 	      "  -h, --help             this text\n"
 	      "See docs/pcap.md for the fields.\n",
@@ -206,7 +207,7 @@ int cmd_pcap(int argc, char **argv)
 				goto usage;
 			}
 			if (!fopts.linger_ns)
-				fopts.linger_ns = 1; /* 1 ns: at once */
+				fopts.linger_ns = -1; /* none */
 			break;
 		case 'H':
 			ropts.header = 0;

@@ -116,31 +116,45 @@ struct tentative {
 	struct tent_event log[TENT_LOG];
 };
 
+/*
+ * What the hash table and the time lists hold: a live connection (struct
+ * flow, which starts with an entry) or the tombstone of one already handed
+ * out. A tombstone keeps the 4-tuple for the linger time, so that late
+ * segments of a finished connection (a last retransmitted ACK, a RST after
+ * the close) are recognised and do not start a bogus new one, while its
+ * memory is that of a few words instead of a whole record.
+ */
+struct entry {
+	struct flow_key key;
+	uint64_t hash;
+	struct entry *prev, *next; /* on the active or tombstone list */
+	int64_t finish_ns;	   /* tombstones: when it finished */
+	uint32_t orig_isn;	   /* tombstones: the originator's ISN */
+	uint8_t tomb;		   /* a tombstone, not a struct flow */
+	uint8_t has_orig_isn;
+	uint8_t orig_is_a;	   /* side[ORIG] is key.a */
+};
+
 struct flow {
+	struct entry e;		/* first: a struct entry * is a flow * */
 	struct tulpen_conn c;
 	struct side_priv sp[2];
 	struct pending pend[2]; /* pend[s]: waiting to be received by s */
 	struct tentative *tent[2]; /* see fsm_segment(); usually NULL */
-	struct flow_key key;
-	uint64_t hash;
-	struct flow *prev, *next; /* on the active or finished list */
-	int64_t finish_ns;
 	int64_t last_syn_ns;	  /* latest SYN from the originator */
 	int64_t synack_ns;
-	uint8_t finished;	  /* on the finished list */
-	uint8_t orig_is_a;	  /* side[ORIG] is key.a */
 	uint8_t hlen;
 };
 
 struct flow_list {
-	struct flow *head, *tail;
+	struct entry *head, *tail;
 };
 
 struct tulpen_flows {
-	struct flow **slots;
+	struct entry **slots;
 	size_t cap;  /* power of two */
 	size_t used;
-	struct flow_list active, done;
+	struct flow_list active, done; /* flows; tombstones */
 	struct flow *free_list;
 	size_t nfree;
 	tulpen_conn_fn cb;
@@ -161,7 +175,7 @@ static inline int32_t seq_diff(uint32_t a, uint32_t b)
 /* -------------------------------------------------------------------- */
 /* Lists                                                                */
 
-static void list_del(struct flow_list *l, struct flow *f)
+static void list_del(struct flow_list *l, struct entry *f)
 {
 	if (f->prev)
 		f->prev->next = f->next;
@@ -174,7 +188,7 @@ static void list_del(struct flow_list *l, struct flow *f)
 	f->prev = f->next = NULL;
 }
 
-static void list_add_tail(struct flow_list *l, struct flow *f)
+static void list_add_tail(struct flow_list *l, struct entry *f)
 {
 	f->next = NULL;
 	f->prev = l->tail;
@@ -233,13 +247,13 @@ static void make_key(const struct tulpen_pkt *p, struct flow_key *k,
 	}
 }
 
-static struct flow **slot_find(struct tulpen_flows *f, const struct flow_key *k,
-			       uint64_t h)
+static struct entry **slot_find(struct tulpen_flows *f,
+				const struct flow_key *k, uint64_t h)
 {
 	size_t mask = f->cap - 1, i = h & mask;
 
 	while (f->slots[i]) {
-		struct flow *fl = f->slots[i];
+		struct entry *fl = f->slots[i];
 
 		if (fl->hash == h && !memcmp(&fl->key, k, sizeof(*k)))
 			return &f->slots[i];
@@ -251,13 +265,13 @@ static struct flow **slot_find(struct tulpen_flows *f, const struct flow_key *k,
 static int table_grow(struct tulpen_flows *f)
 {
 	size_t ncap = f->cap * 2, i, mask = ncap - 1;
-	struct flow **ns;
+	struct entry **ns;
 
 	ns = calloc(ncap, sizeof(*ns));
 	if (!ns)
 		return -ENOMEM;
 	for (i = 0; i < f->cap; i++) {
-		struct flow *fl = f->slots[i];
+		struct entry *fl = f->slots[i];
 		size_t j;
 
 		if (!fl)
@@ -274,7 +288,7 @@ static int table_grow(struct tulpen_flows *f)
 }
 
 /* Remove @fl from the table (backward-shift deletion). */
-static void table_del(struct tulpen_flows *f, struct flow *fl)
+static void table_del(struct tulpen_flows *f, struct entry *fl)
 {
 	size_t mask = f->cap - 1, i = fl->hash & mask, j, k;
 
@@ -867,7 +881,7 @@ static struct flow *flow_alloc(struct tulpen_flows *f)
 	struct flow *fl = f->free_list;
 
 	if (fl) {
-		f->free_list = fl->next;
+		f->free_list = (struct flow *)fl->e.next;
 		f->nfree--;
 	} else {
 		fl = malloc(sizeof(*fl));
@@ -884,7 +898,7 @@ static void flow_release(struct tulpen_flows *f, struct flow *fl)
 	free(fl->tent[1]);
 	fl->tent[0] = fl->tent[1] = NULL;
 	if (f->nfree < 1024) {
-		fl->next = f->free_list;
+		fl->e.next = (struct entry *)f->free_list;
 		f->free_list = fl;
 		f->nfree++;
 	} else {
@@ -892,17 +906,42 @@ static void flow_release(struct tulpen_flows *f, struct flow *fl)
 	}
 }
 
-/* Fill in the derived fields and hand the connection out, then free it. */
+/* Replace the table's pointer to @old by @new (same key). */
+static void table_swap(struct tulpen_flows *f, struct entry *old,
+		       struct entry *new)
+{
+	size_t mask = f->cap - 1, i = old->hash & mask;
+
+	while (f->slots[i] != old)
+		i = (i + 1) & mask;
+	f->slots[i] = new;
+}
+
+/*
+ * Fill in the derived fields and hand the connection out, then free it;
+ * a finished one leaves a tombstone behind for the linger time.
+ */
 static int flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
 {
+	struct entry *tomb = NULL;
 	const char *cs;
 	int ret;
 
-	if (fl->finished)
-		list_del(&f->done, fl);
-	else
-		list_del(&f->active, fl);
-	table_del(f, fl);
+	list_del(&f->active, &fl->e);
+	if (end == TULPEN_END_CLOSED && f->linger_ns > 0)
+		tomb = malloc(sizeof(*tomb));
+	if (tomb) {
+		*tomb = fl->e;
+		tomb->tomb = 1;
+		tomb->finish_ns = fl->c.last_ns;
+		tomb->orig_isn = fl->sp[TULPEN_ORIG].isn;
+		tomb->has_orig_isn = fl->sp[TULPEN_ORIG].has_isn;
+		table_swap(f, &fl->e, tomb);
+		list_add_tail(&f->done, tomb);
+		f->st.tombstones++;
+	} else {
+		table_del(f, &fl->e);
+	}
 	fl->c.end = (uint8_t)end;
 	cs = zeek_conn_state(fl);
 	memcpy(fl->c.conn_state, cs, strlen(cs) + 1);
@@ -913,8 +952,16 @@ static int flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
 	return ret;
 }
 
+static void tomb_free(struct tulpen_flows *f, struct entry *t)
+{
+	list_del(&f->done, t);
+	table_del(f, t);
+	f->st.tombstones--;
+	free(t);
+}
+
 static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
-			     uint64_t h, struct flow **slot,
+			     uint64_t h, struct entry **slot,
 			     const struct tulpen_pkt *p, int a_is_src)
 {
 	struct flow *fl = flow_alloc(f);
@@ -923,11 +970,11 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 
 	if (!fl)
 		return NULL;
-	fl->key = *k;
-	fl->hash = h;
-	*slot = fl;
+	fl->e.key = *k;
+	fl->e.hash = h;
+	*slot = &fl->e;
 	f->used++;
-	list_add_tail(&f->active, fl);
+	list_add_tail(&f->active, &fl->e);
 	f->st.conns++;
 	if (++f->st.live > f->st.live_max)
 		f->st.live_max = f->st.live;
@@ -944,7 +991,7 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 		 p->dst.port >= 1024)
 		flip = 1;
 	fl->c.flipped = (uint8_t)flip;
-	fl->orig_is_a = (uint8_t)(flip ? !a_is_src : a_is_src);
+	fl->e.orig_is_a = (uint8_t)(flip ? !a_is_src : a_is_src);
 	fl->c.id = ++f->next_id;
 	fl->c.family = p->family;
 	fl->c.side[TULPEN_ORIG].ep = flip ? p->dst : p->src;
@@ -1040,15 +1087,23 @@ static int expire(struct tulpen_flows *f)
 	int ret;
 
 	while (f->done.head && f->now - f->done.head->finish_ns > f->linger_ns)
-		if ((ret = flow_emit(f, f->done.head, TULPEN_END_CLOSED)))
-			return ret;
+		tomb_free(f, f->done.head);
 	if (f->idle_ns < 0)
 		return 0;
 	while (f->active.head &&
-	       f->now - f->active.head->c.last_ns > f->idle_ns)
-		if ((ret = flow_emit(f, f->active.head, TULPEN_END_IDLE)))
+	       f->now - ((struct flow *)f->active.head)->c.last_ns > f->idle_ns)
+		if ((ret = flow_emit(f, (struct flow *)f->active.head,
+				     TULPEN_END_IDLE)))
 			return ret;
 	return 0;
+}
+
+/* A SYN (no ACK) that starts a connection of its own. */
+static int new_syn(const struct tulpen_pkt *p, int has_isn, uint32_t isn)
+{
+	return (p->flags & (TULPEN_TH_SYN | TULPEN_TH_ACK | TULPEN_TH_RST)) ==
+		       TULPEN_TH_SYN &&
+	       (!has_isn || isn != p->seq);
 }
 
 int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
@@ -1056,7 +1111,8 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 {
 	struct side_priv before;
 	struct flow_key k;
-	struct flow **slot, *fl;
+	struct entry **slot, *e;
+	struct flow *fl = NULL;
 	unsigned int cond;
 	uint64_t h;
 	int a_is_src, side, ret;
@@ -1072,23 +1128,29 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	make_key(p, &k, &a_is_src);
 	h = key_hash(&k);
 	slot = slot_find(f, &k, h);
-	fl = *slot;
-	if (fl && (p->flags & (TULPEN_TH_SYN | TULPEN_TH_ACK |
-			       TULPEN_TH_RST)) == TULPEN_TH_SYN) {
-		/* A new SYN on a finished connection starts a new one. */
-		side = (a_is_src == fl->orig_is_a) ? TULPEN_ORIG : TULPEN_RESP;
-		if (!fl->sp[side].has_isn || fl->sp[side].isn != p->seq) {
-			if (fl->finished ||
-			    (fl->c.side[side].state == TULPEN_TCP_SYN_SENT &&
-			     side == TULPEN_ORIG)) {
-				ret = flow_emit(f, fl, fl->finished ?
-							  TULPEN_END_CLOSED :
-							  TULPEN_END_REUSED);
-				if (ret)
-					return ret;
-				slot = slot_find(f, &k, h);
-				fl = NULL;
-			}
+	e = *slot;
+	if (e && e->tomb) {
+		/* A finished connection: late segments stay with it. */
+		side = a_is_src == e->orig_is_a ? TULPEN_ORIG : TULPEN_RESP;
+		if (!new_syn(p, side == TULPEN_ORIG && e->has_orig_isn,
+			     e->orig_isn)) {
+			f->st.late++;
+			return 0;
+		}
+		tomb_free(f, e);
+		slot = slot_find(f, &k, h);
+		e = NULL;
+	} else if (e) {
+		fl = (struct flow *)e;
+		side = a_is_src == e->orig_is_a ? TULPEN_ORIG : TULPEN_RESP;
+		/* A new SYN after an unanswered one: a new attempt. */
+		if (side == TULPEN_ORIG &&
+		    fl->c.side[side].state == TULPEN_TCP_SYN_SENT &&
+		    new_syn(p, fl->sp[side].has_isn, fl->sp[side].isn)) {
+			if ((ret = flow_emit(f, fl, TULPEN_END_REUSED)))
+				return ret;
+			slot = slot_find(f, &k, h);
+			fl = NULL;
 		}
 	}
 	if (!fl) {
@@ -1103,10 +1165,10 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		side = fl->c.flipped ? TULPEN_RESP : TULPEN_ORIG;
 		initial_states(fl, side, p, file);
 	} else {
-		side = (a_is_src == fl->orig_is_a) ? TULPEN_ORIG : TULPEN_RESP;
-		if (!fl->finished) {
-			list_del(&f->active, fl);
-			list_add_tail(&f->active, fl);
+		side = a_is_src == fl->e.orig_is_a ? TULPEN_ORIG : TULPEN_RESP;
+		if (f->active.tail != &fl->e) {
+			list_del(&f->active, &fl->e);
+			list_add_tail(&f->active, &fl->e);
 		}
 	}
 	if (p->ts_ns > fl->c.last_ns)
@@ -1122,13 +1184,8 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 
 	fsm_segment(fl, side, p, cond, file);
 
-	if (!fl->finished && side_done(fl->c.side[0].state) &&
-	    side_done(fl->c.side[1].state)) {
-		fl->finished = 1;
-		fl->finish_ns = p->ts_ns;
-		list_del(&f->active, fl);
-		list_add_tail(&f->done, fl);
-	}
+	if (side_done(fl->c.side[0].state) && side_done(fl->c.side[1].state))
+		return flow_emit(f, fl, TULPEN_END_CLOSED);
 	return 0;
 }
 
@@ -1142,23 +1199,23 @@ static int cmp_id(const void *a, const void *b)
 
 int tulpen_flows_finish(struct tulpen_flows *f)
 {
-	struct flow **all, *fl;
+	struct flow **all;
+	struct entry *e;
 	size_t n = 0, i;
 	int ret = 0;
 
+	while (f->done.head)
+		tomb_free(f, f->done.head);
 	if (!f->used)
 		return 0;
 	all = malloc(f->used * sizeof(*all));
 	if (!all)
 		return -ENOMEM;
-	for (fl = f->active.head; fl; fl = fl->next)
-		all[n++] = fl;
-	for (fl = f->done.head; fl; fl = fl->next)
-		all[n++] = fl;
+	for (e = f->active.head; e; e = e->next)
+		all[n++] = (struct flow *)e;
 	qsort(all, n, sizeof(*all), cmp_id);
 	for (i = 0; i < n && !ret; i++)
-		ret = flow_emit(f, all[i], all[i]->finished ? TULPEN_END_CLOSED :
-							       TULPEN_END_EOF);
+		ret = flow_emit(f, all[i], TULPEN_END_EOF);
 	free(all);
 	return ret;
 }
@@ -1198,24 +1255,24 @@ void tulpen_flows_stats(const struct tulpen_flows *f,
 
 void tulpen_flows_free(struct tulpen_flows *f)
 {
-	struct flow *fl, *next;
+	struct entry *e, *next;
+	struct flow *fl, *nfl;
 
 	if (!f)
 		return;
-	for (fl = f->active.head; fl; fl = next) {
-		next = fl->next;
+	for (e = f->active.head; e; e = next) {
+		next = e->next;
+		fl = (struct flow *)e;
 		free(fl->tent[0]);
 		free(fl->tent[1]);
 		free(fl);
 	}
-	for (fl = f->done.head; fl; fl = next) {
-		next = fl->next;
-		free(fl->tent[0]);
-		free(fl->tent[1]);
-		free(fl);
+	for (e = f->done.head; e; e = next) {
+		next = e->next;
+		free(e);
 	}
-	for (fl = f->free_list; fl; fl = next) {
-		next = fl->next;
+	for (fl = f->free_list; fl; fl = nfl) {
+		nfl = (struct flow *)fl->e.next;
 		free(fl);
 	}
 	free(f->slots);

@@ -9,10 +9,12 @@
  * machine, tulpen/tcp_fsm.h) and Zeek's conn_state and history.
  *
  * Memory stays bounded: a connection is handed to the callback and freed
- * once it is finished (both sides closed, or reset) and a short linger time
- * has passed without it being reused, or when it has been idle longer than
- * the idle timeout, or when the input ends. Time is capture time, not wall
- * time.
+ * as soon as it is finished (both sides CLOSED/TIME-WAIT, or reset), when
+ * it has been idle longer than the idle timeout, or when the input ends.
+ * A finished connection leaves a small tombstone for the linger time, so
+ * its late segments (a retransmitted last ACK, a RST after the close) are
+ * recognised instead of starting a bogus new connection; a new SYN on the
+ * same 4-tuple starts a new one. Time is capture time, not wall time.
  *
  * Ownership: tulpen_flows_new() allocates the table, tulpen_flows_free()
  * releases it and every connection still in it (without calling the
@@ -97,7 +99,7 @@ typedef int (*tulpen_conn_fn)(void *priv, const struct tulpen_conn *c);
 
 struct tulpen_flows_opts {
 	int64_t idle_timeout_ns; /* 0: default 300 s; <0: never */
-	int64_t linger_ns;	 /* after finishing; 0: default 2 s */
+	int64_t linger_ns;	 /* tombstone life; 0: default 2 s; <0: none */
 };
 
 struct tulpen_flows_stats {
@@ -107,6 +109,8 @@ struct tulpen_flows_stats {
 	uint64_t live_max;	/* most connections held at once */
 	uint64_t live;		/* connections held now */
 	uint64_t out_of_order;	/* segments older than the latest seen */
+	uint64_t late;		/* segments of connections already out */
+	uint64_t tombstones;	/* finished 4-tuples remembered now */
 };
 
 struct tulpen_flows;
