@@ -143,6 +143,7 @@ struct flow {
 	struct tentative *tent[2]; /* see fsm_segment(); usually NULL */
 	int64_t last_syn_ns;	  /* latest SYN from the originator */
 	int64_t synack_ns;
+	uint8_t seen_syn, seen_synack;
 	uint8_t hlen;
 };
 
@@ -744,8 +745,14 @@ static int is_copy(const struct pending *pd, const struct tulpen_pkt *p)
 	unsigned int ctl = p->flags & (TULPEN_TH_SYN | TULPEN_TH_FIN |
 				       TULPEN_TH_RST);
 
+	/* SYN and SYN,ACK are different segments; FIN copies are FINs. */
 	return p->seq == pd->seq &&
-	       ctl == (pd->flags & (TULPEN_TH_SYN | TULPEN_TH_FIN));
+	       (ctl & TULPEN_TH_FIN ? ctl == (pd->flags & (TULPEN_TH_SYN |
+							  TULPEN_TH_FIN)) :
+				    (p->flags & (ctl | TULPEN_TH_ACK)) ==
+					    (pd->flags & (TULPEN_TH_SYN |
+							  TULPEN_TH_FIN |
+							  TULPEN_TH_ACK)));
 }
 
 /*
@@ -787,13 +794,17 @@ static void fsm_segment(struct flow *fl, int side, const struct tulpen_pkt *p,
 			pend_apply_tentative(fl, !side);
 		}
 	}
-	/* 3. */
+	/* 3. A SYN of its own: not (or no longer) a passive opener. */
+	if ((p->flags & (TULPEN_TH_SYN | TULPEN_TH_ACK)) == TULPEN_TH_SYN)
+		fl->sp[side].passive = 0;
 	fsm_apply(fl, side, 0, p->flags,
 		  p->payload_len ? TULPEN_FSM_DATA : 0, p->ts_ns, p->num, file);
 	/* 4. */
 	if (theirs->active)
 		return;
-	if ((ctl & (TULPEN_TH_SYN | TULPEN_TH_FIN)) && !(ctl & TULPEN_TH_RST)) {
+	/* A SYN/FIN the receiver already has (SEQ_BAD) is not news. */
+	if ((ctl & (TULPEN_TH_SYN | TULPEN_TH_FIN)) &&
+	    !(ctl & TULPEN_TH_RST) && !(rcond & TULPEN_FSM_SEQ_BAD)) {
 		theirs->active = 1;
 		theirs->flags = p->flags;
 		theirs->seq = p->seq;
@@ -1025,22 +1036,25 @@ static void account(struct flow *fl, int side, const struct tulpen_pkt *p,
 		if (before->has_isn && before->isn == p->seq)
 			s->syn_rexmits++;
 		if (!(f & TULPEN_TH_ACK)) {
-			if (side == TULPEN_ORIG)
+			if (side == TULPEN_ORIG) {
 				fl->last_syn_ns = p->ts_ns;
+				fl->seen_syn = 1;
+			}
 			if (side == TULPEN_ORIG && !c->midstream)
 				c->opener_known = 1;
 			if (side == TULPEN_RESP &&
 			    fl->sp[TULPEN_ORIG].has_isn)
 				c->simultaneous_open = 1;
-		} else if (side == TULPEN_RESP && !fl->synack_ns &&
-			   fl->last_syn_ns) {
+		} else if (side == TULPEN_RESP && !fl->seen_synack &&
+			   fl->seen_syn) {
+			fl->seen_synack = 1;
 			fl->synack_ns = p->ts_ns;
 			c->syn_rtt_ns = p->ts_ns - fl->last_syn_ns;
 		}
 	}
 	if ((f & (TULPEN_TH_SYN | TULPEN_TH_ACK | TULPEN_TH_RST)) ==
 		    TULPEN_TH_ACK &&
-	    side == TULPEN_ORIG && c->rtt_ns < 0 && fl->synack_ns &&
+	    side == TULPEN_ORIG && c->rtt_ns < 0 && fl->seen_synack &&
 	    fl->sp[TULPEN_RESP].has_isn &&
 	    seq_diff(p->ack, fl->sp[TULPEN_RESP].isn + 1) >= 0)
 		c->rtt_ns = p->ts_ns - fl->last_syn_ns;
