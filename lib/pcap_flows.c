@@ -141,6 +141,7 @@ struct flow {
 	struct side_priv sp[2];
 	struct pending pend[2]; /* pend[s]: waiting to be received by s */
 	struct tentative *tent[2]; /* see fsm_segment(); usually NULL */
+	uint8_t (*memo)[2][16][32]; /* the table's fsm_memo */
 	int64_t last_syn_ns;	  /* latest SYN from the originator */
 	int64_t synack_ns;
 	uint8_t seen_syn, seen_synack;
@@ -164,6 +165,13 @@ struct tulpen_flows {
 	int64_t now;
 	uint64_t next_id;
 	uint32_t file;
+	/*
+	 * tulpen_fsm_step() answers, remembered: a pure function of the
+	 * state, the event kind, the SYN/ACK/FIN/RST flags and the
+	 * conditions, looked up in a table scan; twice per segment that
+	 * was a quarter of the run time. 0: not asked yet, else state + 1.
+	 */
+	uint8_t fsm_memo[TULPEN_TCP_MAX_STATES][2][16][32];
 	struct tulpen_flows_stats st;
 };
 
@@ -612,6 +620,36 @@ static unsigned int recv_cond(const struct side_priv *snd,
 	return cond;
 }
 
+/* The four flag bits the state machine looks at, packed 0..15. */
+static inline unsigned int ctl_bits(unsigned int flags)
+{
+	return (flags & (TULPEN_TH_FIN | TULPEN_TH_SYN | TULPEN_TH_RST)) |
+	       ((flags & TULPEN_TH_ACK) >> 1);
+}
+
+static int fsm_next(uint8_t (*memo)[2][16][32], int state, int recv,
+		    unsigned int flags, unsigned int cond)
+{
+	unsigned int fb = ctl_bits(flags), c = cond & 31;
+	uint8_t *m;
+	int ret;
+
+	if (state < 0 || state >= TULPEN_TCP_MAX_STATES)
+		return -EINVAL;
+	m = &memo[state][!!recv][fb][c];
+	if (*m)
+		return *m - 1;
+	flags &= TULPEN_TH_FIN | TULPEN_TH_SYN | TULPEN_TH_RST | TULPEN_TH_ACK;
+	if (recv)
+		ret = tulpen_fsm_recv(state, flags, c, NULL);
+	else
+		ret = tulpen_fsm_sent(state, flags, c, NULL);
+	if (ret < 0)
+		return ret;
+	*m = (uint8_t)(ret + 1);
+	return ret;
+}
+
 static void fsm_apply(struct flow *fl, int side, int recv, unsigned int flags,
 		      unsigned int cond, int64_t ts, uint64_t num,
 		      uint32_t file)
@@ -619,8 +657,7 @@ static void fsm_apply(struct flow *fl, int side, int recv, unsigned int flags,
 	struct tulpen_conn_side *s = &fl->c.side[side];
 	struct tentative *tn = fl->tent[side];
 	struct tulpen_conn_trans *t;
-	struct tulpen_fsm_result r;
-	int ret;
+	int next;
 
 	if (tn) {
 		if (tn->nlog < TENT_LOG) {
@@ -638,13 +675,10 @@ static void fsm_apply(struct flow *fl, int side, int recv, unsigned int flags,
 			fl->tent[side] = NULL;
 		}
 	}
-	if (recv)
-		ret = tulpen_fsm_recv(s->state, flags, cond, &r);
-	else
-		ret = tulpen_fsm_sent(s->state, flags, cond, &r);
-	if (ret < 0 || !r.changed)
+	next = fsm_next(fl->memo, s->state, recv, flags, cond);
+	if (next < 0 || next == s->state)
 		return;
-	s->state = (uint8_t)r.state;
+	s->state = (uint8_t)next;
 	if (s->ntrans >= TULPEN_CONN_MAX_TRANS) {
 		if (s->trans_lost < UINT8_MAX)
 			s->trans_lost++;
@@ -653,7 +687,7 @@ static void fsm_apply(struct flow *fl, int side, int recv, unsigned int flags,
 		t = &s->trans[s->ntrans++];
 	}
 	t->ts_ns = ts;
-	t->state = (uint8_t)r.state;
+	t->state = (uint8_t)next;
 	t->inferred = 0;
 	t->pkt = num;
 	t->file = file;
@@ -983,6 +1017,7 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 		return NULL;
 	fl->e.key = *k;
 	fl->e.hash = h;
+	fl->memo = f->fsm_memo;
 	*slot = &fl->e;
 	f->used++;
 	list_add_tail(&f->active, &fl->e);

@@ -49,27 +49,24 @@ static int put_secs(struct tulpen_buf *b, int64_t ns, int digits)
 	return tulpen_buf_put(b, tmp, (size_t)digits + 1);
 }
 
-/* Length of what put_secs() would write, for padding. */
-static size_t secs_len(int64_t ns, int digits)
-{
-	uint64_t s = (uint64_t)(ns < 0 ? -ns : ns) / 1000000000u;
-	size_t n = 1 + (size_t)digits + (ns < 0);
-
-	do {
-		n++;
-		s /= 10;
-	} while (s);
-	return n;
-}
-
-static size_t u64_len(uint64_t v)
+/* Dotted quad without printf (inet_ntop formats through sprintf). */
+static size_t fmt_v4(char *out, const uint8_t *a)
 {
 	size_t n = 0;
+	int i;
 
-	do {
-		n++;
-		v /= 10;
-	} while (v);
+	for (i = 0; i < 4; i++) {
+		unsigned int v = a[i];
+
+		if (i)
+			out[n++] = '.';
+		if (v >= 100)
+			out[n++] = (char)('0' + v / 100);
+		if (v >= 10)
+			out[n++] = (char)('0' + v / 10 % 10);
+		out[n++] = (char)('0' + v % 10);
+	}
+	out[n] = '\0';
 	return n;
 }
 
@@ -86,8 +83,7 @@ static size_t fmt_ep(char *out, int family, const struct tulpen_endpoint *ep)
 		n = strlen(out);
 		out[n++] = ']';
 	} else {
-		inet_ntop(AF_INET, ep->addr.raw, out, 48);
-		n = strlen(out);
+		n = fmt_v4(out, ep->addr.raw);
 	}
 	out[n++] = ':';
 	do {
@@ -102,8 +98,9 @@ static size_t fmt_ep(char *out, int family, const struct tulpen_endpoint *ep)
 
 static size_t fmt_addr(char *out, int family, const struct tulpen_endpoint *ep)
 {
-	inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, ep->addr.raw, out,
-		  48);
+	if (family != AF_INET6)
+		return fmt_v4(out, ep->addr.raw);
+	inet_ntop(AF_INET6, ep->addr.raw, out, 48);
 	return strlen(out);
 }
 
@@ -171,29 +168,6 @@ static int table_header(struct tulpen_buf *b)
 	return tulpen_buf_putc(b, '\n');
 }
 
-static int put_pair(struct tulpen_buf *b, uint64_t x, uint64_t y, size_t w)
-{
-	size_t n = u64_len(x) + 1 + u64_len(y);
-
-	if (n < w)
-		tulpen_buf_pad(b, ' ', w - n);
-	tulpen_buf_u64(b, x);
-	tulpen_buf_putc(b, '/');
-	tulpen_buf_u64(b, y);
-	return tulpen_buf_putc(b, ' ');
-}
-
-static int put_time_col(struct tulpen_buf *b, int64_t ns, int digits,
-			size_t w)
-{
-	size_t n = secs_len(ns, digits);
-
-	if (n < w)
-		tulpen_buf_pad(b, ' ', w - n);
-	put_secs(b, ns, digits);
-	return tulpen_buf_putc(b, ' ');
-}
-
 static int table_timeline(struct tulpen_pcap_report *r,
 			  const struct tulpen_conn *c)
 {
@@ -257,43 +231,131 @@ static int table_timeline(struct tulpen_pcap_report *r,
 	return tulpen_buf_putc(b, '\n');
 }
 
+/*
+ * A table line is built in a stack buffer with these, then handed to the
+ * output buffer in one piece: a hundred thousand connections make the
+ * per-call cost of tulpen_buf_*() show.
+ */
+struct line {
+	char *p;
+	char buf[512];
+};
+
+static void ln_put(struct line *l, const char *s, size_t n)
+{
+	memcpy(l->p, s, n);
+	l->p += n;
+}
+
+static void ln_pad(struct line *l, size_t have, size_t width)
+{
+	if (have < width) {
+		memset(l->p, ' ', width - have);
+		l->p += width - have;
+	}
+}
+
+static size_t u64_str(char *tmp, uint64_t v)
+{
+	char r[24];
+	size_t i = sizeof(r), n;
+
+	do {
+		r[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	n = sizeof(r) - i;
+	memcpy(tmp, r + i, n);
+	return n;
+}
+
+/* A left-aligned column (never cut), then a space. */
+static void ln_col(struct line *l, const char *s, size_t n, size_t width)
+{
+	ln_put(l, s, n);
+	ln_pad(l, n, width);
+	*l->p++ = ' ';
+}
+
+/* "x/y" right-aligned. */
+static void ln_pair(struct line *l, uint64_t x, uint64_t y, size_t width)
+{
+	char t[48];
+	size_t n = u64_str(t, x);
+
+	t[n++] = '/';
+	n += u64_str(t + n, y);
+	ln_pad(l, n, width);
+	ln_put(l, t, n);
+	*l->p++ = ' ';
+}
+
+/* Seconds with @digits decimals (truncated), right-aligned. */
+static void ln_secs(struct line *l, int64_t ns, int digits, size_t width)
+{
+	char t[48];
+	uint64_t frac, v = (uint64_t)(ns < 0 ? -ns : ns);
+	size_t n = 0;
+	int i;
+
+	if (ns < 0)
+		t[n++] = '-';
+	n += u64_str(t + n, v / 1000000000u);
+	frac = v % 1000000000u;
+	for (i = 9; i > digits; i--)
+		frac /= 10;
+	t[n++] = '.';
+	for (i = digits; i > 0; i--) {
+		t[n + (size_t)i - 1] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	n += (size_t)digits;
+	ln_pad(l, n, width);
+	ln_put(l, t, n);
+	*l->p++ = ' ';
+}
+
 static int table_conn(struct tulpen_pcap_report *r, const struct tulpen_conn *c)
 {
 	struct tulpen_buf *b = r->b;
-	char ep[80];
+	struct line l;
+	const char *w;
+	char t[80];
 	size_t n;
 	int s;
 
-	n = u64_len(c->id) + !!c->midstream;
-	if (n < W_ID)
-		tulpen_buf_pad(b, ' ', W_ID - n);
-	tulpen_buf_u64(b, c->id);
+	l.p = l.buf;
+	n = u64_str(t, c->id);
 	if (c->midstream)
-		tulpen_buf_putc(b, '~');
-	tulpen_buf_putc(b, ' ');
+		t[n++] = '~';
+	ln_pad(&l, n, W_ID);
+	ln_put(&l, t, n);
+	*l.p++ = ' ';
 	for (s = 0; s < 2; s++) {
-		n = fmt_ep(ep, c->family, &c->side[s].ep);
-		put_padded(b, ep, n, W_EP, 0);
+		n = fmt_ep(t, c->family, &c->side[s].ep);
+		ln_col(&l, t, n, W_EP);
 	}
-	put_time_col(b, c->start_ns - r->o.t0_ns, 6, W_START);
-	put_time_col(b, c->last_ns - c->start_ns, 6, W_DUR);
-	put_pair(b, c->side[0].pkts, c->side[1].pkts, W_PKTS);
-	put_pair(b, c->side[0].bytes, c->side[1].bytes, W_BYTES);
+	ln_secs(&l, c->start_ns - r->o.t0_ns, 6, W_START);
+	ln_secs(&l, c->last_ns - c->start_ns, 6, W_DUR);
+	ln_pair(&l, c->side[0].pkts, c->side[1].pkts, W_PKTS);
+	ln_pair(&l, c->side[0].bytes, c->side[1].bytes, W_BYTES);
 	if (c->rtt_ns >= 0) {
-		put_time_col(b, c->rtt_ns * 1000, 3, W_RTT);
+		ln_secs(&l, c->rtt_ns * 1000, 3, W_RTT);
 	} else {
-		tulpen_buf_pad(b, ' ', W_RTT - 1);
-		tulpen_buf_puts(b, "- ");
+		ln_pad(&l, 1, W_RTT);
+		ln_put(&l, "- ", 2);
 	}
-	put_padded(b, close_word(c), strlen(close_word(c)), W_CLOSE, 0);
+	w = close_word(c);
+	ln_col(&l, w, strlen(w), W_CLOSE);
 	for (s = 0; s < 2; s++) {
-		const char *nm = state_name(c->side[s].state);
-
-		put_padded(b, nm, strlen(nm), W_STATE, 0);
+		w = state_name(c->side[s].state);
+		ln_col(&l, w, strlen(w), W_STATE);
 	}
-	put_padded(b, c->conn_state, strlen(c->conn_state), W_ZEEK, 0);
-	tulpen_buf_puts(b, c->history[0] ? c->history : "-");
-	tulpen_buf_putc(b, '\n');
+	ln_col(&l, c->conn_state, strnlen(c->conn_state, 7), W_ZEEK);
+	w = c->history[0] ? c->history : "-";
+	ln_put(&l, w, strnlen(w, TULPEN_CONN_HISTORY_MAX));
+	*l.p++ = '\n';
+	tulpen_buf_put(b, l.buf, (size_t)(l.p - l.buf));
 	if (r->o.verbose)
 		table_timeline(r, c);
 	return b->err;

@@ -42,7 +42,11 @@ def check(cond, msg):
 def tulpen(*args, stdin=None):
     r = subprocess.run([TULPEN, "pcap"] + list(args), input=stdin,
                        capture_output=True)
-    return r.returncode, r.stdout.decode(), r.stderr.decode()
+    err = r.stderr.decode()
+    # Under ASan/UBSan a memory error must not pass for an error exit.
+    check("Sanitizer" not in err and "runtime error" not in err,
+          "sanitizer report for %r: %s" % (args, err))
+    return r.returncode, r.stdout.decode(), err
 
 
 def fixtures():
