@@ -14,9 +14,9 @@
 # 2. With the capture in the page cache, each tool reads it, output to
 #    /dev/null: bench/pcap_readloop (libpcap's pcap_next_ex, nothing else),
 #    `tulpen pcap FILE` (the default table, every connection printed),
-#    `tcptrace -n FILE`, `tshark -q -n -z conv,tcp -r FILE`. Wall time and
-#    peak RSS come from /usr/bin/time; the read loop and tulpen run 3 times
-#    (best kept), tcptrace and tshark once.
+#    `tcptrace -n FILE`, `tshark -q -n -z conv,tcp -r FILE`. Wall time is
+#    taken from the clock around each run, peak RSS from /usr/bin/time; the
+#    read loop and tulpen run 3 times (best kept), tcptrace and tshark once.
 # 3. A markdown table with the ratios is printed at the end (it goes into
 #    docs/PERFORMANCE.md, section "pcap").
 #
