@@ -921,6 +921,11 @@ static int side_done(int st)
 /* -------------------------------------------------------------------- */
 /* Connections                                                          */
 
+static void zero_range(void *from, void *to)
+{
+	memset(from, 0, (size_t)((char *)to - (char *)from));
+}
+
 static struct flow *flow_alloc(struct tulpen_flows *f)
 {
 	struct flow *fl = f->free_list;
@@ -933,7 +938,11 @@ static struct flow *flow_alloc(struct tulpen_flows *f)
 		if (!fl)
 			return NULL;
 	}
-	memset(fl, 0, sizeof(*fl));
+	/* Everything but the transition arrays (ntrans says what is used). */
+	zero_range(fl, fl->c.side[0].trans);
+	zero_range(&fl->c.side[0].trans[TULPEN_CONN_MAX_TRANS],
+		   fl->c.side[1].trans);
+	zero_range(&fl->c.side[1].trans[TULPEN_CONN_MAX_TRANS], fl + 1);
 	return fl;
 }
 
