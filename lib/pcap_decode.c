@@ -429,13 +429,22 @@ int tulpen_pcap_open(struct tulpen_ctx *ctx, const char *path,
 		     tulpen_pcap_warn_fn warn, void *warn_priv,
 		     struct tulpen_pcap_reader **out)
 {
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *p;
+	const char *name = strcmp(path, "-") ? path : "<stdin>";
+	FILE *fp;
 
-	p = pcap_open_offline_with_tstamp_precision(
-		path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-	return reader_init(ctx, strcmp(path, "-") ? path : "<stdin>", p,
-			   errbuf, warn, warn_priv, out);
+	fp = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	if (!fp) {
+		int err = errno;
+
+		tulpen_ctx_seterr(ctx, "%s: %s", path, strerror(err));
+		return -err;
+	}
+	/*
+	 * libpcap reads a savefile record by record through stdio: a large
+	 * buffer saves most of the read() calls. Set before any read.
+	 */
+	setvbuf(fp, NULL, _IOFBF, 1 << 20);
+	return tulpen_pcap_open_fp(ctx, fp, name, warn, warn_priv, out);
 }
 
 int tulpen_pcap_open_fp(struct tulpen_ctx *ctx, FILE *fp, const char *name,

@@ -152,8 +152,15 @@ struct flow_list {
 	struct entry *head, *tail;
 };
 
+/* A table slot: the hash next to the pointer, so probing never has to
+ * follow a pointer to a connection that is not the one sought. */
+struct slot {
+	struct entry *e;
+	uint64_t hash;
+};
+
 struct tulpen_flows {
-	struct entry **slots;
+	struct slot *slots;
 	size_t cap;  /* power of two */
 	size_t used;
 	struct flow_list active, done; /* flows; tombstones */
@@ -218,53 +225,60 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return h ^ (h >> 29);
 }
 
-static uint64_t key_hash(const struct flow_key *k)
-{
-	uint64_t w[5];
-
-	memcpy(w, k, sizeof(w));
-	return mix(mix(mix(mix(mix(0x243f6a8885a308d3ull, w[0]), w[1]), w[2]),
-		       w[3]),
-		   w[4]);
-}
-
 _Static_assert(sizeof(struct flow_key) == 40, "flow_key is 5 words");
 
-/* Build the normalised key; *@a_is_src says whether key.a is the source. */
-static void make_key(const struct tulpen_pkt *p, struct flow_key *k,
-		     int *a_is_src)
+/*
+ * Build the normalised key (the lower address/port first) and its hash;
+ * *@a_is_src says whether key.a is the source. The hash is computed from
+ * the words as they are loaded, not from the key just stored (reading back
+ * a struct written in pieces stalls on store forwarding). Addresses are 16
+ * bytes with IPv4 in the first 4 and zeros after (tulpen/pcap_decode.h).
+ */
+static uint64_t make_key(const struct tulpen_pkt *p, struct flow_key *k,
+			 int *a_is_src)
 {
-	size_t n = p->family == AF_INET6 ? 16 : 4;
-	int c = memcmp(p->src.addr.raw, p->dst.addr.raw, n);
+	const struct tulpen_endpoint *x = &p->src, *y = &p->dst;
+	uint64_t w[4], last;
+	int c = memcmp(x->addr.raw, y->addr.raw, 16);
 
 	if (c == 0)
-		c = (int)p->src.port - (int)p->dst.port;
-	memset(k, 0, sizeof(*k));
-	k->family = p->family;
-	if (c <= 0) {
-		memcpy(k->a, p->src.addr.raw, n);
-		memcpy(k->b, p->dst.addr.raw, n);
-		k->pa = p->src.port;
-		k->pb = p->dst.port;
-		*a_is_src = 1;
-	} else {
-		memcpy(k->a, p->dst.addr.raw, n);
-		memcpy(k->b, p->src.addr.raw, n);
-		k->pa = p->dst.port;
-		k->pb = p->src.port;
-		*a_is_src = 0;
+		c = (int)x->port - (int)y->port;
+	*a_is_src = c <= 0;
+	if (c > 0) {
+		x = &p->dst;
+		y = &p->src;
 	}
+	memcpy(&w[0], x->addr.raw, 16);
+	memcpy(&w[2], y->addr.raw, 16);
+	memcpy(k->a, x->addr.raw, 16);
+	memcpy(k->b, y->addr.raw, 16);
+	k->pa = x->port;
+	k->pb = y->port;
+	k->family = p->family;
+	last = (uint64_t)x->port | (uint64_t)y->port << 16 |
+	       (uint64_t)p->family << 32;
+	return mix(mix(mix(mix(mix(0x243f6a8885a308d3ull, w[0]), w[1]), w[2]),
+		       w[3]),
+		   last);
 }
 
-static struct entry **slot_find(struct tulpen_flows *f,
-				const struct flow_key *k, uint64_t h)
+static inline int key_eq(const struct flow_key *x, const struct flow_key *y)
+{
+	uint64_t a[5], b[5];
+
+	memcpy(a, x, sizeof(a));
+	memcpy(b, y, sizeof(b));
+	return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) |
+		 (a[3] ^ b[3]) | (a[4] ^ b[4]));
+}
+
+static struct slot *slot_find(struct tulpen_flows *f, const struct flow_key *k,
+			      uint64_t h)
 {
 	size_t mask = f->cap - 1, i = h & mask;
 
-	while (f->slots[i]) {
-		struct entry *fl = f->slots[i];
-
-		if (fl->hash == h && !memcmp(&fl->key, k, sizeof(*k)))
+	while (f->slots[i].e) {
+		if (f->slots[i].hash == h && key_eq(&f->slots[i].e->key, k))
 			return &f->slots[i];
 		i = (i + 1) & mask;
 	}
@@ -274,21 +288,20 @@ static struct entry **slot_find(struct tulpen_flows *f,
 static int table_grow(struct tulpen_flows *f)
 {
 	size_t ncap = f->cap * 2, i, mask = ncap - 1;
-	struct entry **ns;
+	struct slot *ns;
 
 	ns = calloc(ncap, sizeof(*ns));
 	if (!ns)
 		return -ENOMEM;
 	for (i = 0; i < f->cap; i++) {
-		struct entry *fl = f->slots[i];
 		size_t j;
 
-		if (!fl)
+		if (!f->slots[i].e)
 			continue;
-		j = fl->hash & mask;
-		while (ns[j])
+		j = f->slots[i].hash & mask;
+		while (ns[j].e)
 			j = (j + 1) & mask;
-		ns[j] = fl;
+		ns[j] = f->slots[i];
 	}
 	free(f->slots);
 	f->slots = ns;
@@ -301,16 +314,16 @@ static void table_del(struct tulpen_flows *f, struct entry *fl)
 {
 	size_t mask = f->cap - 1, i = fl->hash & mask, j, k;
 
-	while (f->slots[i] != fl)
+	while (f->slots[i].e != fl)
 		i = (i + 1) & mask;
 	j = i;
 	for (;;) {
-		f->slots[i] = NULL;
+		f->slots[i].e = NULL;
 		for (;;) {
 			j = (j + 1) & mask;
-			if (!f->slots[j])
+			if (!f->slots[j].e)
 				goto out;
-			k = f->slots[j]->hash & mask;
+			k = f->slots[j].hash & mask;
 			/* Can the entry at j move to the hole at i? */
 			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 				continue;
@@ -966,9 +979,9 @@ static void table_swap(struct tulpen_flows *f, struct entry *old,
 {
 	size_t mask = f->cap - 1, i = old->hash & mask;
 
-	while (f->slots[i] != old)
+	while (f->slots[i].e != old)
 		i = (i + 1) & mask;
-	f->slots[i] = new;
+	f->slots[i].e = new;
 }
 
 /*
@@ -1015,7 +1028,7 @@ static void tomb_free(struct tulpen_flows *f, struct entry *t)
 }
 
 static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
-			     uint64_t h, struct entry **slot,
+			     uint64_t h, struct slot *slot,
 			     const struct tulpen_pkt *p, int a_is_src)
 {
 	struct flow *fl = flow_alloc(f);
@@ -1027,7 +1040,8 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 	fl->e.key = *k;
 	fl->e.hash = h;
 	fl->memo = f->fsm_memo;
-	*slot = &fl->e;
+	slot->e = &fl->e;
+	slot->hash = h;
 	f->used++;
 	list_add_tail(&f->active, &fl->e);
 	f->st.conns++;
@@ -1169,7 +1183,8 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 {
 	struct side_priv before;
 	struct flow_key k;
-	struct entry **slot, *e;
+	struct slot *slot;
+	struct entry *e;
 	struct flow *fl = NULL;
 	unsigned int cond;
 	uint64_t h;
@@ -1183,10 +1198,9 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	if ((ret = expire(f)))
 		return ret;
 
-	make_key(p, &k, &a_is_src);
-	h = key_hash(&k);
+	h = make_key(p, &k, &a_is_src);
 	slot = slot_find(f, &k, h);
-	e = *slot;
+	e = slot->e;
 	if (e && e->tomb) {
 		/* A finished connection: late segments stay with it. */
 		side = a_is_src == e->orig_is_a ? TULPEN_ORIG : TULPEN_RESP;

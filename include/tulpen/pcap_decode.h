@@ -45,6 +45,7 @@ struct tulpen_pkt {
 	uint16_t mss;		   /* MSS option, if has_mss */
 	uint16_t window;	   /* raw (unscaled) window field */
 	uint16_t vlan[2];	   /* outer and inner VLAN ids, 0 if none */
+	/* IPv4 addresses fill the first 4 bytes, the other 12 are zero. */
 	struct tulpen_endpoint src;
 	struct tulpen_endpoint dst;
 	uint32_t seq;
