@@ -138,8 +138,16 @@ static const struct tulpen_fsm_transition table[] = {
 	ROW(CLOSE_WAIT, EV_RECV, FIN | SYN | RST, FIN, 0, 0, STAY, ACK, 1, 0,
 	    0, "rcv FIN / snd ACK",
 	    "The peer's FIN came again: ACK it again."),
-	ROW(CLOSING | LAST_ACK, EV_RECV, FIN | SYN | RST, FIN, ACK_FIN, 0,
-	    STAY, ACK, 1, 0, 0, "rcv FIN / snd ACK",
+	ROW(CLOSING, EV_RECV, CTL, FIN | ACK, ACK_FIN, ACK_FIN, T(TIME_WAIT), 0,
+	    1, 0, 1, "rcv FIN + ACK of FIN",
+	    "The peer's FIN came again, now acknowledging ours: Linux takes "
+	    "the ACK (RFC 9293 would drop the old segment first)."),
+	ROW(LAST_ACK, EV_RECV, CTL, FIN | ACK, ACK_FIN, ACK_FIN, T(CLOSE), 0,
+	    1, 0, 1, "rcv FIN + ACK of FIN",
+	    "The peer's FIN came again, now acknowledging ours: Linux takes "
+	    "the ACK (RFC 9293 would drop the old segment first)."),
+	ROW(CLOSING | LAST_ACK, EV_RECV, FIN | SYN | RST, FIN, 0, 0, STAY,
+	    ACK, 1, 0, 0, "rcv FIN / snd ACK",
 	    "The peer's FIN came again: ACK it again."),
 
 	/* Synchronized states, first check: the sequence number. */
@@ -170,6 +178,11 @@ static const struct tulpen_fsm_transition table[] = {
 	    0, "rcv SYN (new)",
 	    "A different SYN replaces the half-open connection: back to "
 	    "LISTEN."),
+	ROW(TIME_WAIT, EV_RECV, SYN | ACK, SYN, 0, 0, STAY, ACK, 0, 0, 0,
+	    "rcv SYN / snd ACK",
+	    "A new SYN for the same ports: RFC 9293 answers with a challenge "
+	    "ACK; Linux starts a new connection instead when the SYN's "
+	    "sequence number or timestamp is newer (RFC 6191)."),
 	ROW(SYNCHRONIZED, EV_RECV, SYN, SYN, 0, 0, STAY, ACK, 0, 0, 0,
 	    "rcv SYN / snd ACK",
 	    "A SYN on a synchronized connection gets a challenge ACK "
@@ -183,10 +196,10 @@ static const struct tulpen_fsm_transition table[] = {
 	    "rcv ACK (bad) / snd RST",
 	    "The ACK is not for our SYN,ACK: reset."),
 	ROW(SYN_RCVD, EV_RECV, ACK | FIN, ACK | FIN, 0, 0, T(CLOSE_WAIT), ACK,
-	    1, 0, 0, "rcv ACK of SYN,FIN / snd ACK",
+	    1, 0, 0, "rcv ACK of SYN + FIN / snd ACK",
 	    "The handshake's ACK came with the peer's FIN."),
 	ROW(SYN_RCVD, EV_RECV, ACK, ACK, DATA, DATA, T(ESTABLISHED), ACK, 1, 0,
-	    0, "rcv ACK of SYN,data / snd ACK",
+	    0, "rcv ACK of SYN + data / snd ACK",
 	    "The handshake's ACK came with data."),
 	ROW(SYN_RCVD, EV_RECV, ACK, ACK, 0, 0, T(ESTABLISHED), 0, 1, 1, 0,
 	    "rcv ACK of SYN",
@@ -207,14 +220,14 @@ static const struct tulpen_fsm_transition table[] = {
 
 	/* FIN-WAIT-1 */
 	ROW(FIN_WAIT1, EV_RECV, FIN, FIN, ACK_FIN, ACK_FIN, T(TIME_WAIT), ACK,
-	    1, 0, 0, "rcv FIN,ACK of FIN / snd ACK",
+	    1, 0, 0, "rcv FIN + ACK of FIN / snd ACK",
 	    "Three-way close: the peer acknowledged our FIN and sent its own "
 	    "in one segment."),
 	ROW(FIN_WAIT1, EV_RECV, FIN, FIN, 0, 0, T(CLOSING), ACK, 1, 1, 0,
 	    "rcv FIN / snd ACK",
 	    "Simultaneous close: the peer's FIN crossed ours."),
 	ROW(FIN_WAIT1, EV_RECV, 0, 0, ACK_FIN | DATA, ACK_FIN | DATA,
-	    T(FIN_WAIT2), ACK, 1, 0, 0, "rcv ACK of FIN,data / snd ACK",
+	    T(FIN_WAIT2), ACK, 1, 0, 0, "rcv ACK of FIN + data / snd ACK",
 	    "Our FIN is acknowledged; the peer still sends data."),
 	ROW(FIN_WAIT1, EV_RECV, 0, 0, ACK_FIN, ACK_FIN, T(FIN_WAIT2), 0, 1, 1,
 	    0, "rcv ACK of FIN",

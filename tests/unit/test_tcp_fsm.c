@@ -140,7 +140,7 @@ static void test_figure5_rows_match(void **unused)
 		}
 		for (j = 0; j < NFIGURE5; j++) {
 			if (figure5[j].from == from &&
-			    figure5[j].kind == (int)t[i].event &&
+			    (int)figure5[j].kind == (int)t[i].event &&
 			    figure5[j].to == t[i].to) {
 				seen[j]++;
 				break;
@@ -341,11 +341,14 @@ static void test_walk_client_closes(void **unused)
 	expect_pair(&p, TIME_WAIT, LAST_ACK);
 	xmit(&p, C, ACK, TULPEN_FSM_ACK_FIN, 0);
 	expect_pair(&p, TIME_WAIT, CLOSED);
-	assert_int_equal(tulpen_fsm_step(TIME_WAIT,
-					 &(struct tulpen_fsm_event){
-						 .kind = TULPEN_FSM_EV_TIMEOUT_2MSL },
-					 NULL),
-			 CLOSED);
+	{
+		struct tulpen_fsm_event ev = {
+			.kind = TULPEN_FSM_EV_TIMEOUT_2MSL
+		};
+
+		assert_int_equal(tulpen_fsm_step(TIME_WAIT, &ev, NULL),
+				 CLOSED);
+	}
 }
 
 /* Three-way close: the server's ACK and FIN travel in one segment. */
@@ -470,6 +473,27 @@ static void test_walk_refused_and_retransmit(void **unused)
 			 SYN_RCVD);
 	assert_int_equal(r.send, SYN | ACK);
 	assert_int_equal(r.valid, 1);
+	/*
+	 * The peer's FIN retransmitted, now acking ours: Linux takes the ACK
+	 * although the segment is old (its end is at RCV.NXT).
+	 */
+	assert_int_equal(tulpen_fsm_recv(LAST_ACK, FIN | ACK,
+					 TULPEN_FSM_SEQ_BAD |
+						 TULPEN_FSM_ACK_FIN,
+					 &r),
+			 CLOSED);
+	assert_int_equal(r.rule->linux_only, 1);
+	assert_int_equal(tulpen_fsm_recv(CLOSING, FIN | ACK,
+					 TULPEN_FSM_SEQ_BAD |
+						 TULPEN_FSM_ACK_FIN,
+					 &r),
+			 TIME_WAIT);
+	/* Without the ACK of our FIN it is just acked again. */
+	assert_int_equal(tulpen_fsm_recv(LAST_ACK, FIN | ACK,
+					 TULPEN_FSM_SEQ_BAD, &r),
+			 LAST_ACK);
+	assert_int_equal(r.send, ACK);
+	assert_int_equal(r.valid, 1);
 	/* FIN retransmitted into TIME-WAIT: ACK it again. */
 	assert_int_equal(tulpen_fsm_recv(TIME_WAIT, FIN | ACK,
 					 TULPEN_FSM_SEQ_BAD, &r),
@@ -526,7 +550,8 @@ static void test_exhaustive(void **unused)
 					ret = tulpen_fsm_step(rfc_states[si],
 							      &ev, &r);
 					assert_true(ret >= 0);
-					assert_true(tulpen_fsm_is_rfc_state(ret));
+					assert_true(
+						tulpen_fsm_is_rfc_state(ret));
 					assert_ptr_not_equal(r.rule, NULL);
 					used[r.rule - table] = 1;
 					assert_int_equal(r.state, ret);
