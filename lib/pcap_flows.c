@@ -166,6 +166,9 @@ struct tulpen_flows {
 	struct flow_list active, done; /* flows; tombstones */
 	struct flow *free_list;
 	size_t nfree;
+	struct entry *free_tombs;	/* tombstones to reuse */
+	/* The entry of the previous segment: packets come in trains. */
+	struct entry *last_e;
 	tulpen_conn_fn cb;
 	void *priv;
 	int64_t idle_ns, linger_ns;
@@ -218,13 +221,6 @@ static void list_add_tail(struct flow_list *l, struct entry *f)
 /* -------------------------------------------------------------------- */
 /* Hash table                                                           */
 
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-	h ^= v;
-	h *= 0x9e3779b97f4a7c15ull;
-	return h ^ (h >> 29);
-}
-
 _Static_assert(sizeof(struct flow_key) == 40, "flow_key is 5 words");
 
 /*
@@ -238,18 +234,29 @@ static uint64_t make_key(const struct tulpen_pkt *p, struct flow_key *k,
 			 int *a_is_src)
 {
 	const struct tulpen_endpoint *x = &p->src, *y = &p->dst;
-	uint64_t w[4], last;
-	int c = memcmp(x->addr.raw, y->addr.raw, 16);
+	uint64_t w[4], last, h;
+	int c;
 
-	if (c == 0)
+	/* Any fixed order will do: compare as words. */
+	memcpy(&w[0], x->addr.raw, 16);
+	memcpy(&w[2], y->addr.raw, 16);
+	if (w[0] != w[2])
+		c = w[0] < w[2] ? -1 : 1;
+	else if (w[1] != w[3])
+		c = w[1] < w[3] ? -1 : 1;
+	else
 		c = (int)x->port - (int)y->port;
 	*a_is_src = c <= 0;
 	if (c > 0) {
+		uint64_t t0 = w[0], t1 = w[1];
+
 		x = &p->dst;
 		y = &p->src;
+		w[0] = w[2];
+		w[1] = w[3];
+		w[2] = t0;
+		w[3] = t1;
 	}
-	memcpy(&w[0], x->addr.raw, 16);
-	memcpy(&w[2], y->addr.raw, 16);
 	memcpy(k->a, x->addr.raw, 16);
 	memcpy(k->b, y->addr.raw, 16);
 	k->pa = x->port;
@@ -257,9 +264,13 @@ static uint64_t make_key(const struct tulpen_pkt *p, struct flow_key *k,
 	k->family = p->family;
 	last = (uint64_t)x->port | (uint64_t)y->port << 16 |
 	       (uint64_t)p->family << 32;
-	return mix(mix(mix(mix(mix(0x243f6a8885a308d3ull, w[0]), w[1]), w[2]),
-		       w[3]),
-		   last);
+	/* Independent multiplies (no dependency chain), then avalanche. */
+	h = (w[0] * 0x9e3779b97f4a7c15ull) ^ (w[1] * 0xc2b2ae3d27d4eb4full) ^
+	    (w[2] * 0x165667b19e3779f9ull) ^ (w[3] * 0xd6e8feb86659fd93ull) ^
+	    ((last + 0x27d4eb2f165667c5ull) * 0xff51afd7ed558ccdull);
+	h ^= h >> 32;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 29);
 }
 
 static inline int key_eq(const struct flow_key *x, const struct flow_key *y)
@@ -973,6 +984,17 @@ static void flow_release(struct tulpen_flows *f, struct flow *fl)
 	}
 }
 
+static struct entry *tomb_alloc(struct tulpen_flows *f)
+{
+	struct entry *t = f->free_tombs;
+
+	if (t) {
+		f->free_tombs = t->next;
+		return t;
+	}
+	return malloc(sizeof(*t));
+}
+
 /* Replace the table's pointer to @old by @new (same key). */
 static void table_swap(struct tulpen_flows *f, struct entry *old,
 		       struct entry *new)
@@ -982,6 +1004,8 @@ static void table_swap(struct tulpen_flows *f, struct entry *old,
 	while (f->slots[i].e != old)
 		i = (i + 1) & mask;
 	f->slots[i].e = new;
+	if (f->last_e == old)
+		f->last_e = new;
 }
 
 /*
@@ -996,7 +1020,7 @@ static int flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
 
 	list_del(&f->active, &fl->e);
 	if (end == TULPEN_END_CLOSED && f->linger_ns > 0)
-		tomb = malloc(sizeof(*tomb));
+		tomb = tomb_alloc(f);
 	if (tomb) {
 		*tomb = fl->e;
 		tomb->tomb = 1;
@@ -1007,6 +1031,8 @@ static int flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
 		list_add_tail(&f->done, tomb);
 		f->st.tombstones++;
 	} else {
+		if (f->last_e == &fl->e)
+			f->last_e = NULL;
 		table_del(f, &fl->e);
 	}
 	fl->c.end = (uint8_t)end;
@@ -1021,10 +1047,13 @@ static int flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
 
 static void tomb_free(struct tulpen_flows *f, struct entry *t)
 {
+	if (f->last_e == t)
+		f->last_e = NULL;
 	list_del(&f->done, t);
 	table_del(f, t);
 	f->st.tombstones--;
-	free(t);
+	t->next = f->free_tombs;
+	f->free_tombs = t;
 }
 
 static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
@@ -1199,8 +1228,13 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		return ret;
 
 	h = make_key(p, &k, &a_is_src);
-	slot = slot_find(f, &k, h);
-	e = slot->e;
+	if (f->last_e && f->last_e->hash == h && key_eq(&f->last_e->key, &k)) {
+		e = f->last_e;
+		slot = NULL; /* only needed to insert, found again then */
+	} else {
+		slot = slot_find(f, &k, h);
+		e = slot->e;
+	}
 	if (e && e->tomb) {
 		/* A finished connection: late segments stay with it. */
 		side = a_is_src == e->orig_is_a ? TULPEN_ORIG : TULPEN_RESP;
@@ -1243,6 +1277,7 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 			list_add_tail(&f->active, &fl->e);
 		}
 	}
+	f->last_e = &fl->e;
 	if (p->ts_ns > fl->c.last_ns)
 		fl->c.last_ns = p->ts_ns;
 
@@ -1346,6 +1381,10 @@ void tulpen_flows_free(struct tulpen_flows *f)
 	for (fl = f->free_list; fl; fl = nfl) {
 		nfl = (struct flow *)fl->e.next;
 		free(fl);
+	}
+	for (e = f->free_tombs; e; e = next) {
+		next = e->next;
+		free(e);
 	}
 	free(f->slots);
 	free(f);
