@@ -8,9 +8,11 @@
 #        (as root; BUILDDIR defaults to build, CONNECTIONS to 125000)
 #
 # 1. In a private network namespace (unshare -n), bench/pcap_churn makes
-#    CONNECTIONS short TCP connections on loopback (request, answer, close;
-#    every 20th reset, every 50th refused) while tcpdump -w captures them.
-#    About 9.8 packets per connection: 125000 give >= 1.2 million packets.
+#    CONNECTIONS short TCP connections on loopback, HTTP/1.0 style (request,
+#    answer, the server closes first; every 20th reset by the client, every
+#    50th refused; the client's ephemeral ports are reused several times)
+#    while tcpdump -w captures them. About 10 packets per connection:
+#    125000 give more than 1.2 million packets.
 # 2. With the capture in the page cache, each tool reads it, output to
 #    /dev/null: bench/pcap_readloop (libpcap's pcap_next_ex, nothing else),
 #    `tulpen pcap FILE` (the default table, every connection printed),
@@ -52,7 +54,6 @@ echo "== capturing $CONNS connections on loopback in a private netns"
 unshare -n bash -c "
 	set -e
 	ip link set lo up
-	sysctl -qw net.ipv4.ip_local_port_range='1024 65000'
 	tcpdump -i lo -n -s 128 -B 65536 -w '$PCAP' tcp 2>'$WORK/tcpdump.err' &
 	tp=\$!
 	sleep 1
