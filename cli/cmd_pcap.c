@@ -164,7 +164,7 @@ int cmd_pcap(int argc, char **argv)
 	memset(&run, 0, sizeof(run));
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+vsf:Hh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vsf:Hh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			ropts.verbose = 1;

@@ -327,7 +327,7 @@ def t_cli():
     rc, out, err = tulpen("-s", src, rst)
     check(rc == 0 and "TIME-WAIT" in out and "RSTR" in out and
           "Top talkers" in out, "summary: %r" % out)
-    rc, out, err = tulpen("-s", "--json", src, rst)
+    rc, out, err = tulpen(src, "-s", rst, "--json")  # options anywhere
     s = json.loads(out)
     check(s["connections"] == 2 and s["conn_states"] == {"SF": 1, "RSTR": 1},
           "summary json %r" % s)
