@@ -276,11 +276,15 @@ int cmd_pcap(int argc, char **argv)
 			tulpen_pcap_close(rd);
 			goto quiet;
 		}
-		if (r < 0) {
+		if (r == -EIO) {
 			/* Report what was read, then the error. */
 			fprintf(stderr, "tulpen pcap: %s\n",
-				r == -EIO ? tulpen_ctx_errmsg(ctx) :
-					    strerror(-r));
+				tulpen_ctx_errmsg(ctx));
+			ret = 1;
+		} else if (r < 0) {
+			fprintf(stderr, "tulpen pcap: %s: packet %llu: %s\n",
+				argv[i], (unsigned long long)pkt.num,
+				strerror(-r));
 			ret = 1;
 		}
 		tulpen_pcap_close(rd);
