@@ -14,7 +14,8 @@ For one scenario (argv[2]) this test, inside a private network namespace
   4. notes which sockets `ss -tan` shows in TIME-WAIT (the tracepoint shows
      a socket going to TIME-WAIT as its full socket closing: X -> CLOSE);
   5. runs `tulpen pcap --json` on the capture and compares each endpoint's
-     reconstructed state sequence with the kernel's.
+     reconstructed state sequence with the kernel's, and the time of each
+     transition (relative to the client's SYN-SENT) within 5 ms.
 
 Usage: pcap_kernel.py TULPEN SCENARIO [--keep DIR]
 Exit 77 (skip) when not root or tcpdump/tracefs/nft is missing.
@@ -443,8 +444,9 @@ def normalise_kernel(seq, local, tw, tulpen_states):
                 and times[i + 1] - times[i] < 0.0002
                 and "FIN-WAIT-2" not in tulpen_states):
             del states[i]
+            del times[i]
             break
-    return states
+    return states, times
 
 
 def main():
@@ -514,6 +516,13 @@ def main():
     conns = json.loads(r.stdout)
     kseqs = kernel_sequences(ktext, env)
     errors = []
+    # Transition times are compared too, relative to the client's
+    # SYN-SENT: the capture's clock and the tracepoint's differ in origin,
+    # not in rate. A transition tulpen dates from the wrong packet (the
+    # first SYN instead of the one that got through, the FIN instead of
+    # its late ACK) is off by a delayed-ACK time (40 ms) or an RTO (>= 200
+    # ms); loopback jitter between capture and tracepoint is microseconds.
+    TOL = 0.005
     for p in ports:
         found = [c for c in conns if c["client"]["port"] == p
                  and c["server"]["port"] == env.sport]
@@ -522,11 +531,15 @@ def main():
                           % (p, len(found)))
             continue
         c = found[0]
+        ck = kseqs.get((env.caddr, p, env.sport), [])
+        kref = ck[1][0] if len(ck) > 1 else None
+        tref = c["client"]["states"][1]["ts"] \
+            if len(c["client"]["states"]) > 1 else None
         for side, local, peer in (("client", (env.caddr, p), env.sport),
                                   ("server", (env.saddr, env.sport), p)):
             tul = [s["state"] for s in c[side]["states"]]
             kseq = kseqs.get((local[0], local[1], peer), [])
-            kern = normalise_kernel(kseq, local, tw, tul)
+            kern, ktimes = normalise_kernel(kseq, local, tw, tul)
             if c["midstream"]:
                 # Compare from where the capture could see: the states
                 # the kernel went through from ESTABLISHED on.
@@ -540,8 +553,32 @@ def main():
                 errors.append("%s %s:%d: tulpen %s, kernel %s" % (
                     side, local[0], local[1], " -> ".join(tul),
                     " -> ".join(kern)))
-            else:
-                print("ok %s: %s" % (side, " -> ".join(tul)))
+                continue
+            print("ok %s: %s" % (side, " -> ".join(tul)))
+            if c["midstream"] or kref is None or tref is None or \
+                    len(ktimes) != len(tul):
+                continue
+            # [0] is the state before the first transition: no time.
+            for i in range(1, len(tul)):
+                # The tracepoint dates a server's SYN-RECEIVED when its
+                # full socket is made, at the handshake's last ACK (the
+                # request socket before it has no tracepoint); RFC 9293's
+                # SYN-RECEIVED starts at the SYN.
+                if tul[i] == "SYN-RECEIVED" and side == "server":
+                    continue
+                # A closed socket in FIN-WAIT-2 becomes a timewait socket
+                # ("-> CLOSE" in the trace) at once; its later move to
+                # TIME-WAIT has no tracepoint.
+                if tul[i] == "TIME-WAIT" and tul[i - 1] == "FIN-WAIT-2":
+                    continue
+                kt = ktimes[i] - kref
+                tt = c[side]["states"][i]["ts"] - tref
+                if abs(kt - tt) > TOL:
+                    errors.append(
+                        "%s %s: at +%.6f s in the capture, at +%.6f s "
+                        "in the kernel" % (side, tul[i], tt, kt))
+            print("ok %s: transition times within %d ms of the kernel's"
+                  % (side, TOL * 1000))
         exp = env.expect.get(p, {})
         for key in ("conn_state", "active_closer", "first_reset_by",
                     "midstream", "simultaneous_close"):
