@@ -22,7 +22,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const int dlts[] = { 1, 113, 276, 0, 108, 12, 14, 101, 228, 229, 147 };
+static const int dlts[] = { 1, 113, 276, 0, 108, 12, 101, 228, 229, 14, 147 };
 
 struct sink {
 	struct tulpen_pcap_report *rep;

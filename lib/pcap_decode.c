@@ -57,8 +57,11 @@ int tulpen_pcap_linktype_supported(int dlt)
 	case DLT_IPV6:
 		return 1;
 	}
-	/* LINKTYPE_RAW is reported as DLT_RAW, but be liberal. */
-	return dlt == 12 || dlt == 14 || dlt == 101;
+	/*
+	 * libpcap reports LINKTYPE_RAW (101) as DLT_RAW (12 here; 14 is
+	 * DLT_RAW only on OpenBSD, PPP_BSDOS elsewhere); accept 101 too.
+	 */
+	return dlt == 101;
 }
 
 #define BAD(msg)                                                               \
