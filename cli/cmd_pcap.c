@@ -29,6 +29,7 @@ struct pcap_run {
 	struct tulpen_pcap_summary *sum;
 	struct tulpen_conn_filter *filter;
 	int summary_only;
+	int flush_each; /* reading a pipe: print connections as they end */
 	uint64_t warnings;
 	uint64_t shown;
 };
@@ -85,7 +86,9 @@ static int on_conn(void *priv, const struct tulpen_conn *c)
 		return -ENOMEM;
 	if (run->summary_only)
 		return 0;
-	return tulpen_pcap_report_conn(run->rep, c);
+	if (tulpen_pcap_report_conn(run->rep, c))
+		return run->out.err;
+	return run->flush_each ? tulpen_buf_flush(&run->out) : 0;
 }
 
 /* Seconds as a decimal number >= 0 into nanoseconds. */
@@ -251,6 +254,9 @@ int cmd_pcap(int argc, char **argv)
 	    tulpen_flows_new(&fopts, on_conn, &run, &flows))
 		goto nomem;
 
+	for (i = optind; i < argc; i++)
+		if (!strcmp(argv[i], "-"))
+			run.flush_each = 1;
 	ret = 0;
 	for (i = optind, file = 0; i < argc && !ret; i++, file++) {
 		struct tulpen_pcap_reader *rd;
