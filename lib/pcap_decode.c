@@ -224,7 +224,8 @@ static enum tulpen_decode_result ipv6(const uint8_t *p, size_t cap,
 			break;
 		case 51: /* AH */
 			if (off + 2 > cap)
-				BAD("IPv6 AH header cut by the snapshot length");
+				BAD("IPv6 AH header cut by the snapshot "
+				    "length");
 			elen = ((size_t)p[off + 1] + 2) * 4;
 			break;
 		case 44: /* fragment */
@@ -239,7 +240,8 @@ static enum tulpen_decode_result ipv6(const uint8_t *p, size_t cap,
 			return TULPEN_DECODE_OTHER;
 		}
 		if (off + elen > tot)
-			BAD("IPv6 extension header beyond the end of the packet");
+			BAD("IPv6 extension header beyond the end of the "
+			    "packet");
 		nh = p[off];
 		off += elen;
 		if (++hops > 16)
@@ -348,9 +350,11 @@ enum tulpen_decode_result tulpen_pcap_decode(int dlt, const uint8_t *data,
 		if (af > 0xffff)
 			af = __builtin_bswap32(af);
 		if (af == 2)
-			return ipv4(data + 4, caplen - 4, wirelen - 4, pkt, why);
+			return ipv4(data + 4, caplen - 4, wirelen - 4, pkt,
+				    why);
 		if (null_family_is_v6(af))
-			return ipv6(data + 4, caplen - 4, wirelen - 4, pkt, why);
+			return ipv6(data + 4, caplen - 4, wirelen - 4, pkt,
+				    why);
 		return TULPEN_DECODE_OTHER;
 	case DLT_IPV4:
 		return ipv4(data, caplen, wirelen, pkt, why);
@@ -404,7 +408,8 @@ static int reader_init(struct tulpen_ctx *ctx, const char *name, pcap_t *pcap,
 		size_t n = strlen(name);
 
 		/* libpcap sometimes names the file itself. */
-		if (!strncmp(msg, name, n) && msg[n] == ':' && msg[n + 1] == ' ')
+		if (!strncmp(msg, name, n) && msg[n] == ':' &&
+		    msg[n + 1] == ' ')
 			msg += n + 2;
 		tulpen_ctx_seterr(ctx, "%s: %s", r->path, msg);
 		goto fail;
@@ -476,7 +481,8 @@ int tulpen_pcap_next(struct tulpen_pcap_reader *r, struct tulpen_pkt *pkt)
 		if (ret == PCAP_ERROR_BREAK)
 			return 0;
 		if (ret != 1) {
-			tulpen_ctx_seterr(r->ctx, "%s: packet %llu: %s", r->path,
+			tulpen_ctx_seterr(r->ctx, "%s: packet %llu: %s",
+					  r->path,
 					  (unsigned long long)r->num + 1,
 					  pcap_geterr(r->pcap));
 			return -EIO;
@@ -488,7 +494,8 @@ int tulpen_pcap_next(struct tulpen_pcap_reader *r, struct tulpen_pkt *pkt)
 		case TULPEN_DECODE_TCP:
 			pkt->num = r->num;
 			pkt->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 +
-				     (int64_t)h->ts.tv_usec * (r->nano ? 1 : 1000);
+				     (int64_t)h->ts.tv_usec *
+					     (r->nano ? 1 : 1000);
 			r->st.tcp++;
 			r->st.truncated += pkt->truncated;
 			return 1;

@@ -25,31 +25,9 @@
 
 #include "tulpen/pcap_flows.h"
 #include "tulpen/tcp_fsm.h"
+#include "pcap_zeek.h"
 
 #define NS_PER_S 1000000000LL
-
-/* Zeek's endpoint states (TCP_ENDPOINT_*). */
-enum zeek_ep {
-	Z_INACTIVE = 0,
-	Z_SYN_SENT,
-	Z_SYN_ACK_SENT,
-	Z_PARTIAL,
-	Z_ESTABLISHED,
-	Z_CLOSED,
-	Z_RESET,
-};
-
-/* Zeek history bits (one per letter and direction). */
-enum {
-	H_SYN = 1u << 0,
-	H_SYNACK = 1u << 1,
-	H_ACK = 1u << 2,
-	H_DATA = 1u << 3,
-	H_FIN = 1u << 4,
-	H_RST = 1u << 5,
-	H_FINRST = 1u << 6,
-	H_MULTI = 1u << 7,
-};
 
 struct flow_key {
 	uint8_t a[16];
@@ -66,12 +44,6 @@ struct side_priv {
 	uint32_t fin_seq;	/* its FIN's sequence number */
 	uint8_t has_isn : 1, has_seq : 1, has_fin : 1, passive : 1;
 	uint8_t fin_acked : 1;
-	uint8_t zstate, zprev;	/* Zeek's endpoint state */
-	/* Zeek history bookkeeping */
-	uint32_t hist_seen;
-	uint32_t last_syn, last_fin, last_rst;
-	uint32_t rexmit_cnt, rexmit_thresh;
-	uint32_t zwin_cnt, zwin_thresh;
 };
 
 /*
@@ -145,7 +117,7 @@ struct flow {
 	int64_t last_syn_ns;	  /* latest SYN from the originator */
 	int64_t synack_ns;
 	uint8_t seen_syn, seen_synack;
-	uint8_t hlen;
+	struct pcap_zeek zeek;	  /* Zeek's view (pcap_zeek.h) */
 };
 
 struct flow_list {
@@ -345,229 +317,6 @@ static void table_del(struct tulpen_flows *f, struct entry *fl)
 	}
 out:
 	f->used--;
-}
-
-/* -------------------------------------------------------------------- */
-/* Zeek history and conn_state                                          */
-
-static void hist_add(struct flow *fl, int side, char code)
-{
-	if (fl->hlen >= TULPEN_CONN_HISTORY_MAX)
-		return;
-	if (side == TULPEN_RESP && code >= 'A' && code <= 'Z')
-		code = (char)(code - 'A' + 'a');
-	fl->c.history[fl->hlen++] = code;
-	fl->c.history[fl->hlen] = '\0';
-}
-
-/* Zeek's CheckHistory(): add @code the first time only; 1 if seen before. */
-static int hist_check(struct flow *fl, int side, uint32_t bit, char code)
-{
-	struct side_priv *sp = &fl->sp[side];
-
-	if (sp->hist_seen & bit)
-		return 1;
-	sp->hist_seen |= bit;
-	hist_add(fl, side, code);
-	return 0;
-}
-
-/* Zeek's ScaledHistoryEntry(): letters at 1, 10, 100, ... events. */
-static void hist_scaled(struct flow *fl, int side, char code, uint32_t *cnt,
-			uint32_t *thresh)
-{
-	if (!*thresh)
-		return;
-	if (++*cnt == *thresh) {
-		hist_add(fl, side, code);
-		*thresh = *thresh > UINT32_MAX / 10 ? 0 : *thresh * 10;
-	}
-}
-
-/* Zeek's update_history(); @rel_seq is relative to the side's ISN. */
-static void zeek_history(struct flow *fl, int side, const struct tulpen_pkt *p)
-{
-	struct side_priv *sp = &fl->sp[side];
-	unsigned int fl_ = p->flags;
-	int bits = !!(fl_ & TULPEN_TH_SYN) + !!(fl_ & TULPEN_TH_FIN) +
-		   !!(fl_ & TULPEN_TH_RST);
-
-	if (bits > 1) {
-		if ((fl_ & TULPEN_TH_FIN) && (fl_ & TULPEN_TH_RST))
-			hist_check(fl, side, H_FINRST, 'I');
-		else
-			hist_check(fl, side, H_MULTI, 'Q');
-	} else if (bits == 1) {
-		if (fl_ & TULPEN_TH_SYN) {
-			char code = (fl_ & TULPEN_TH_ACK) ? 'H' : 'S';
-			uint32_t bit = code == 'H' ? H_SYNACK : H_SYN;
-
-			if (hist_check(fl, side, bit, code) &&
-			    p->seq != sp->last_syn)
-				hist_add(fl, side, code);
-			sp->last_syn = p->seq;
-		}
-		if (fl_ & TULPEN_TH_FIN) {
-			uint32_t end = p->seq + p->payload_len;
-
-			if (hist_check(fl, side, H_FIN, 'F') &&
-			    end != sp->last_fin)
-				hist_add(fl, side, 'F');
-			sp->last_fin = end;
-		}
-		if (fl_ & TULPEN_TH_RST) {
-			if (hist_check(fl, side, H_RST, 'R') &&
-			    p->seq != sp->last_rst)
-				hist_add(fl, side, 'R');
-			sp->last_rst = p->seq;
-		}
-	} else {
-		if (p->payload_len)
-			hist_check(fl, side, H_DATA, 'D');
-		else if (fl_ & TULPEN_TH_ACK)
-			hist_check(fl, side, H_ACK, 'A');
-	}
-}
-
-/* Zeek's TCP_Analyzer::UpdateStateMachine(), endpoint states only. */
-static void zeek_set(struct side_priv *sp, uint8_t st)
-{
-	sp->zprev = sp->zstate;
-	sp->zstate = st;
-}
-
-static void zeek_state(struct flow *fl, int side, const struct tulpen_pkt *p)
-{
-	struct side_priv *ep = &fl->sp[side], *peer = &fl->sp[!side];
-	unsigned int f = p->flags;
-	int syn = f & TULPEN_TH_SYN, ack = f & TULPEN_TH_ACK;
-	int fin = f & TULPEN_TH_FIN, rst = f & TULPEN_TH_RST;
-	int is_orig = side == TULPEN_ORIG;
-
-	switch (ep->zstate) {
-	case Z_INACTIVE:
-		if (syn) {
-			if (is_orig) {
-				zeek_set(ep, ack ? Z_SYN_ACK_SENT : Z_SYN_SENT);
-			} else {
-				if (peer->zstate == Z_SYN_SENT)
-					zeek_set(peer, Z_ESTABLISHED);
-				zeek_set(ep, Z_ESTABLISHED);
-			}
-		}
-		if (fin)
-			zeek_set(ep, Z_CLOSED);
-		if (rst)
-			zeek_set(ep, Z_RESET);
-		if (ep->zstate == Z_INACTIVE) {
-			if (!is_orig && p->payload_len == 0 &&
-			    fl->sp[TULPEN_ORIG].zstate == Z_SYN_SENT)
-				; /* an ACK of the SYN before the SYN-ACK */
-			else if (ack && peer->zstate == Z_ESTABLISHED)
-				zeek_set(ep, Z_ESTABLISHED);
-			else
-				zeek_set(ep, Z_PARTIAL);
-		}
-		break;
-	case Z_SYN_SENT:
-	case Z_SYN_ACK_SENT:
-		if (fin)
-			zeek_set(ep, Z_CLOSED);
-		if (rst)
-			zeek_set(ep, Z_RESET);
-		break;
-	case Z_ESTABLISHED:
-	case Z_PARTIAL:
-		if (syn && ep->zstate == Z_PARTIAL &&
-		    peer->zstate == Z_INACTIVE && !ack)
-			zeek_set(ep, Z_SYN_SENT);
-		if (fin && !rst) {
-			zeek_set(ep, Z_CLOSED);
-			if (peer->zstate == Z_RESET && peer->zprev == Z_CLOSED)
-				zeek_set(peer, Z_CLOSED);
-		}
-		if (rst)
-			zeek_set(ep, Z_RESET);
-		break;
-	case Z_CLOSED:
-		if (rst && peer->zstate != Z_CLOSED)
-			zeek_set(ep, Z_RESET);
-		break;
-	case Z_RESET:
-		break;
-	}
-}
-
-/* Zeek's history regex /^\^?S[^HAFGIQ]*R.* / for RSTOS0. */
-static int hist_rstos0(const char *h)
-{
-	if (*h == '^')
-		h++;
-	if (*h++ != 'S')
-		return 0;
-	for (; *h; h++) {
-		if (*h == 'R')
-			return 1;
-		if (strchr("HAFGIQ", *h))
-			return 0;
-	}
-	return 0;
-}
-
-static const char *const zeek_codes[TULPEN_ZEEK_NSTATES] = {
-	"S0", "S1", "SF", "REJ", "S2", "S3", "RSTO", "RSTR", "RSTOS0",
-	"RSTRH", "SH", "SHR", "OTH",
-};
-
-const char *tulpen_zeek_conn_state_name(int idx)
-{
-	if (idx < 0 || idx >= TULPEN_ZEEK_NSTATES)
-		return NULL;
-	return zeek_codes[idx];
-}
-
-int tulpen_zeek_conn_state_parse(const char *word, int *idx)
-{
-	int i;
-
-	for (i = 0; i < TULPEN_ZEEK_NSTATES; i++)
-		if (!strcasecmp(word, zeek_codes[i])) {
-			*idx = i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-/* Zeek's conn_state() from base/protocols/conn/main.zeek. */
-static const char *zeek_conn_state(const struct flow *fl)
-{
-	int os = fl->sp[TULPEN_ORIG].zstate, rs = fl->sp[TULPEN_RESP].zstate;
-	int o_inactive = os == Z_INACTIVE || os == Z_PARTIAL;
-	int r_inactive = rs == Z_INACTIVE || rs == Z_PARTIAL;
-
-	if (rs == Z_RESET) {
-		if (os == Z_SYN_SENT || os == Z_SYN_ACK_SENT ||
-		    (os == Z_RESET && fl->c.side[0].bytes == 0 &&
-		     fl->c.side[1].bytes == 0))
-			return "REJ";
-		return o_inactive ? "RSTRH" : "RSTR";
-	}
-	if (os == Z_RESET) {
-		if (r_inactive)
-			return hist_rstos0(fl->c.history) ? "RSTOS0" : "OTH";
-		return "RSTO";
-	}
-	if (rs == Z_CLOSED && os == Z_CLOSED)
-		return "SF";
-	if (os == Z_CLOSED)
-		return r_inactive ? "SH" : "S2";
-	if (rs == Z_CLOSED)
-		return o_inactive ? "SHR" : "S3";
-	if (os == Z_SYN_SENT && rs == Z_INACTIVE)
-		return "S0";
-	if (os == Z_ESTABLISHED && rs == Z_ESTABLISHED)
-		return "S1";
-	return "OTH";
 }
 
 /* -------------------------------------------------------------------- */
@@ -1036,8 +785,10 @@ static int flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
 		table_del(f, &fl->e);
 	}
 	fl->c.end = (uint8_t)end;
-	cs = zeek_conn_state(fl);
+	cs = pcap_zeek_conn_state(&fl->zeek, fl->c.side[0].bytes,
+				  fl->c.side[1].bytes);
 	memcpy(fl->c.conn_state, cs, strlen(cs) + 1);
+	memcpy(fl->c.history, fl->zeek.history, sizeof(fl->c.history));
 	f->st.emitted++;
 	f->st.live--;
 	ret = f->cb ? f->cb(f->priv, &fl->c) : 0;
@@ -1100,10 +851,7 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 	fl->c.syn_rtt_ns = -1;
 	fl->c.first_closer = -1;
 	fl->c.first_reset = -1;
-	fl->sp[0].rexmit_thresh = fl->sp[1].rexmit_thresh = 1;
-	fl->sp[0].zwin_thresh = fl->sp[1].zwin_thresh = 1;
-	if (flip)
-		hist_add(fl, TULPEN_ORIG, '^');
+	pcap_zeek_init(&fl->zeek, flip);
 	return fl;
 }
 
@@ -1168,21 +916,6 @@ static void account(struct flow *fl, int side, const struct tulpen_pkt *p,
 		s->data_rexmits++;
 }
 
-/* Zeek's retransmission ('T') and zero window ('W') history letters. */
-static void zeek_scaled(struct flow *fl, int side, const struct tulpen_pkt *p,
-			const struct side_priv *before)
-{
-	struct side_priv *sp = &fl->sp[side];
-
-	if (p->window == 0 && !(p->flags & TULPEN_TH_RST) &&
-	    fl->sp[!side].zstate != Z_CLOSED && sp->zstate != Z_RESET)
-		hist_scaled(fl, side, 'W', &sp->zwin_cnt, &sp->zwin_thresh);
-	if (p->payload_len && !(p->flags & TULPEN_TH_RST) && before->has_seq &&
-	    sp->zstate != Z_RESET &&
-	    seq_diff(p->seq + seg_len(p), before->snd_nxt) <= 0)
-		hist_scaled(fl, side, 'T', &sp->rexmit_cnt, &sp->rexmit_thresh);
-}
-
 static int expire(struct tulpen_flows *f)
 {
 	int ret;
@@ -1217,7 +950,7 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	struct flow *fl = NULL;
 	unsigned int cond;
 	uint64_t h;
-	int a_is_src, side, ret;
+	int a_is_src, side, ret, rexmit;
 
 	f->st.segments++;
 	if (p->ts_ns > f->now)
@@ -1284,9 +1017,10 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	before = fl->sp[side];
 	cond = recv_cond(&before, &fl->sp[!side], p);
 	account(fl, side, p, &before);
-	zeek_history(fl, side, p);
-	zeek_scaled(fl, side, p, &before);
-	zeek_state(fl, side, p);
+	rexmit = p->payload_len && !(p->flags & TULPEN_TH_RST) &&
+		 before.has_seq &&
+		 seq_diff(p->seq + seg_len(p), before.snd_nxt) <= 0;
+	pcap_zeek_segment(&fl->zeek, side, p, rexmit);
 	track_seq(&fl->sp[side], p);
 
 	fsm_segment(fl, side, p, cond, file);

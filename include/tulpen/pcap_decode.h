@@ -40,7 +40,7 @@ struct tulpen_pkt {
 	uint8_t family;		   /* AF_INET or AF_INET6 */
 	uint8_t flags;		   /* TULPEN_TH_* (tulpen/tcp_fsm.h) */
 	uint8_t truncated;	   /* payload cut by the snapshot length */
-	uint8_t wscale;		   /* window scale option, if has_wscale */
+	uint8_t wscale;		   /* window scale, if has_wscale */
 	uint8_t has_mss : 1, has_wscale : 1, sack_ok : 1, has_ts : 1;
 	uint16_t mss;		   /* MSS option, if has_mss */
 	uint16_t window;	   /* raw (unscaled) window field */
@@ -50,7 +50,7 @@ struct tulpen_pkt {
 	struct tulpen_endpoint dst;
 	uint32_t seq;
 	uint32_t ack;
-	uint32_t payload_len;	   /* TCP payload length (from IP lengths) */
+	uint32_t payload_len;	   /* TCP payload (from IP lengths) */
 	uint32_t ip_len;	   /* IP header + payload as on the wire */
 };
 

@@ -87,7 +87,7 @@ struct tulpen_conn {
 	int8_t first_reset;	/* side that sent the first RST, or -1 */
 	int64_t start_ns;	/* first packet */
 	int64_t last_ns;	/* last packet */
-	int64_t rtt_ns;		/* SYN to the ACK completing the handshake */
+	int64_t rtt_ns;		/* SYN to the ACK ending the handshake */
 	int64_t syn_rtt_ns;	/* SYN to SYN-ACK (-1 when not seen) */
 	struct tulpen_conn_side side[2];
 	char conn_state[8];	/* Zeek's conn_state: "SF", "REJ", ... */
@@ -99,7 +99,7 @@ typedef int (*tulpen_conn_fn)(void *priv, const struct tulpen_conn *c);
 
 struct tulpen_flows_opts {
 	int64_t idle_timeout_ns; /* 0: default 300 s; <0: never */
-	int64_t linger_ns;	 /* tombstone life; 0: default 2 s; <0: none */
+	int64_t linger_ns;	 /* tombstones; 0: default 2 s; <0: none */
 };
 
 struct tulpen_flows_stats {

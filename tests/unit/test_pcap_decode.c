@@ -145,8 +145,8 @@ static void ipv6_ext(void **unused)
 	with_eth(f, 0x86dd, ip6, 56 + tcp);
 	assert_int_equal(tulpen_pcap_decode(1, f, n, n, &p, &why),
 			 TULPEN_DECODE_BAD);
-	assert_string_equal(why,
-			    "IPv6 extension header beyond the end of the packet");
+	assert_string_equal(why, "IPv6 extension header beyond the end of "
+				 "the packet");
 }
 
 static void link_types(void **unused)
@@ -205,7 +205,8 @@ static void bogus_lengths(void **unused)
 		{ 2, 0x01, 0, "IPv4 total length beyond the end of the frame" },
 		{ 32, 0x40, 0,
 		  "TCP data offset below 5 (header shorter than 20 bytes)" },
-		{ 32, 0xf0, 0, "TCP data offset beyond the end of the segment" },
+		{ 32, 0xf0, 0,
+		  "TCP data offset beyond the end of the segment" },
 		{ 0, 0x45, 30, "TCP header cut by the snapshot length" },
 		{ 0, 0x45, 10, "IPv4 header cut by the snapshot length" },
 		{ 0, 0x65, 0, "IP version is not 4 in an IPv4 packet" },
@@ -216,13 +217,13 @@ static void bogus_lengths(void **unused)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t cap = cases[i].cap ? cases[i].cap : sizeof(ip);
+
 		memcpy(ip, ip4_syn, sizeof(ip));
 		ip[cases[i].off] = cases[i].val;
 		why = NULL;
-		assert_int_equal(tulpen_pcap_decode(
-					 228, ip,
-					 cases[i].cap ? cases[i].cap : sizeof(ip),
-					 sizeof(ip), &p, &why),
+		assert_int_equal(tulpen_pcap_decode(228, ip, cap, sizeof(ip),
+						    &p, &why),
 				 TULPEN_DECODE_BAD);
 		assert_non_null(why);
 		if (strcmp(why, cases[i].why))

@@ -315,7 +315,8 @@ static void simultaneous_close(void **unused)
 	handshake(&v);
 	cfin = v.cseq;
 	sfin = v.sseq;
-	seg_at(&v, 1, F | A, cfin, sfin, 0);	 /* neither has the other's */
+	/* Neither FIN acknowledges the other. */
+	seg_at(&v, 1, F | A, cfin, sfin, 0);
 	seg_at(&v, 0, F | A, sfin, cfin, 0);
 	seg_at(&v, 1, A, cfin + 1, sfin + 1, 0);
 	seg_at(&v, 0, A, sfin + 1, cfin + 1, 0);
