@@ -471,6 +471,43 @@ static void many(void **unused)
 	free(seen);
 }
 
+/*
+ * Memory is bounded by what is open at one time: 20000 short connections
+ * one after the other hold at most a couple live and the tombstones of
+ * the last linger time (100 ms here, a connection per ms).
+ */
+static void bounded(void **unused)
+{
+	struct tulpen_flows_opts o = { .linger_ns = 100 * MS };
+	struct tulpen_flows_stats st;
+	struct conv v;
+	uint64_t max_tombs = 0;
+	int i;
+
+	conv_init(&v, 0);
+	tulpen_flows_free(v.f);
+	assert_int_equal(tulpen_flows_new(&o, collect, &v.g, &v.f), 0);
+	for (i = 0; i < 20000; i++) {
+		v.cport = (uint16_t)(1024 + i % 3000); /* ports reused */
+		v.cseq += 7919;
+		v.t = (int64_t)i * MS;
+		seg(&v, 1, S, 0);
+		seg(&v, 0, S | A, 0);
+		seg(&v, 1, A, 0);
+		seg(&v, 1, R, 0);
+		tulpen_flows_stats(v.f, &st);
+		if (st.tombstones > max_tombs)
+			max_tombs = st.tombstones;
+	}
+	tulpen_flows_stats(v.f, &st);
+	assert_int_equal(st.conns, 20000);
+	assert_int_equal(st.emitted, 20000);
+	assert_true(st.live_max <= 1);
+	assert_true(max_tombs <= 101);
+	assert_true(max_tombs >= 90);
+	conv_end(&v);
+}
+
 static void conn_state_names(void **unused)
 {
 	int idx;
@@ -494,6 +531,7 @@ int main(void)
 		cmocka_unit_test(tombstone_and_reuse),
 		cmocka_unit_test(idle_timeout),
 		cmocka_unit_test(many),
+		cmocka_unit_test(bounded),
 		cmocka_unit_test(conn_state_names),
 	};
 
