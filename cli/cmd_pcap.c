@@ -91,6 +91,18 @@ static int on_conn(void *priv, const struct tulpen_conn *c)
 	return run->flush_each ? tulpen_buf_flush(&run->out) : 0;
 }
 
+static void add_input(struct tulpen_pcap_input *in,
+		      const struct tulpen_pcap_reader *rd)
+{
+	struct tulpen_pcap_stats st;
+
+	tulpen_pcap_stats(rd, &st);
+	in->frames += st.frames;
+	in->tcp += st.tcp;
+	in->other += st.other;
+	in->bad += st.bad;
+}
+
 /* Seconds as a decimal number >= 0 into nanoseconds. */
 static int parse_secs(const char *s, int64_t *ns)
 {
@@ -158,6 +170,8 @@ int cmd_pcap(int argc, char **argv)
 	enum tulpen_pcap_out kind = TULPEN_PCAP_TABLE;
 	struct tulpen_flows *flows = NULL;
 	struct tulpen_ctx *ctx = NULL;
+	struct tulpen_pcap_input input = { 0 };
+	struct tulpen_flows_stats fst;
 	struct pcap_run run;
 	char *filter = NULL, err[256];
 	size_t top = 10;
@@ -293,15 +307,20 @@ int cmd_pcap(int argc, char **argv)
 				strerror(-r));
 			ret = 1;
 		}
+		add_input(&input, rd);
 		tulpen_pcap_close(rd);
 	}
 	if (tulpen_flows_finish(flows) == -EPIPE)
 		goto quiet;
-	if (!summary)
+	if (!summary) {
 		tulpen_pcap_report_end(run.rep);
-	else
+	} else {
+		tulpen_flows_stats(flows, &fst);
+		input.late = fst.late;
+		tulpen_pcap_summary_set_input(run.sum, &input);
 		tulpen_pcap_summary_write(run.sum, &run.out,
 					  kind != TULPEN_PCAP_TABLE, top);
+	}
 	tulpen_buf_flush(&run.out);
 	if (run.out.err == -EPIPE)
 		goto quiet;

@@ -26,7 +26,14 @@ struct tulpen_pcap_summary {
 	uint64_t midstream, reset, pkts, bytes;
 	struct talker *t;
 	size_t cap, used;
+	struct tulpen_pcap_input in;
 };
+
+void tulpen_pcap_summary_set_input(struct tulpen_pcap_summary *s,
+				   const struct tulpen_pcap_input *in)
+{
+	s->in = *in;
+}
 
 int tulpen_pcap_summary_new(struct tulpen_pcap_summary **out)
 {
@@ -170,7 +177,16 @@ int tulpen_pcap_summary_write(const struct tulpen_pcap_summary *s,
 
 	if (json) {
 		tulpen_buf_printf(b,
-				  "{\"connections\":%llu,\"packets\":%llu,"
+				  "{\"frames\":%llu,\"tcp_segments\":%llu,"
+				  "\"other_frames\":%llu,\"malformed\":%llu,"
+				  "\"late_segments\":%llu,",
+				  (unsigned long long)s->in.frames,
+				  (unsigned long long)s->in.tcp,
+				  (unsigned long long)s->in.other,
+				  (unsigned long long)s->in.bad,
+				  (unsigned long long)s->in.late);
+		tulpen_buf_printf(b,
+				  "\"connections\":%llu,\"packets\":%llu,"
 				  "\"bytes\":%llu,\"midstream\":%llu,"
 				  "\"reset\":%llu,\"final_states\":[",
 				  (unsigned long long)s->conns,
@@ -221,6 +237,15 @@ int tulpen_pcap_summary_write(const struct tulpen_pcap_summary *s,
 		goto out;
 	}
 
+	tulpen_buf_printf(b,
+			  "Read: %llu frames, %llu TCP segments, %llu other "
+			  "frames, %llu malformed (skipped), %llu late segments "
+			  "of finished connections\n",
+			  (unsigned long long)s->in.frames,
+			  (unsigned long long)s->in.tcp,
+			  (unsigned long long)s->in.other,
+			  (unsigned long long)s->in.bad,
+			  (unsigned long long)s->in.late);
 	tulpen_buf_printf(b,
 			  "Connections: %llu (%llu picked up mid-stream, %llu "
 			  "with a reset), %llu packets, %llu payload bytes\n\n",

@@ -331,6 +331,10 @@ def t_cli():
     s = json.loads(out)
     check(s["connections"] == 2 and s["conn_states"] == {"SF": 1, "RSTR": 1},
           "summary json %r" % s)
+    n = len(read_pcap(src)[3]) + len(read_pcap(rst)[3])
+    check(s["frames"] == n and s["tcp_segments"] == n and
+          s["packets"] == n and s["malformed"] == 0 and
+          s["late_segments"] == 0, "summary counts %r (%d frames)" % (s, n))
     print("ok cli")
 
 

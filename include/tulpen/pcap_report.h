@@ -58,6 +58,17 @@ struct tulpen_pcap_summary;
 int tulpen_pcap_summary_new(struct tulpen_pcap_summary **s);
 int tulpen_pcap_summary_add(struct tulpen_pcap_summary *s,
 			    const struct tulpen_conn *c);
+/*
+ * What was read, for the summary's first lines: frames, TCP segments,
+ * other frames (not TCP over IP), malformed frames skipped, and segments
+ * of connections already handed out (late).
+ */
+struct tulpen_pcap_input {
+	uint64_t frames, tcp, other, bad, late;
+};
+void tulpen_pcap_summary_set_input(struct tulpen_pcap_summary *s,
+				   const struct tulpen_pcap_input *in);
+
 /* Write it as text or (json != 0) one JSON object, @top talkers. */
 int tulpen_pcap_summary_write(const struct tulpen_pcap_summary *s,
 			      struct tulpen_buf *out, int json, size_t top);
