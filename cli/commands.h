@@ -10,6 +10,8 @@
 int cmd_list(int argc, char **argv);
 /* `tulpen explain [STATE]` (cli/cmd_explain.c). */
 int cmd_explain(int argc, char **argv);
+/* `tulpen pcap FILE...`: connections and their states in captures. */
+int cmd_pcap(int argc, char **argv);
 
 struct tulpen_command {
 	const char *name;
