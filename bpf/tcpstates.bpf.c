@@ -1,0 +1,563 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * tcpstates.bpf.c - every TCP state transition, with its time in the old
+ * state, the socket's real owner and TIME-WAIT, for `tulpen watch`.
+ *
+ * Only tracepoints are used (this kernel has no kprobes, and fentry/fexit
+ * programs are refused at load time here):
+ * - tp_btf/inet_sock_set_state: the kernel's own transitions (TCP, MPTCP);
+ * - syscalls connect(): the SYN-SENT event is held back until connect() has
+ *   bound the local port (the state changes before the port is chosen, so
+ *   the tracepoint sees sport 0); it names the connecting task;
+ * - syscalls accept()/accept4(): names the process that accepted a socket;
+ * - tp_btf/timer_start, timer_cancel, timer_expire_entry on the time-wait
+ *   timer (tw_timer_handler): a time-wait socket takes over (the
+ *   tracepoint's following "-> CLOSE" of the full socket is reported as
+ *   "-> TIME-WAIT"), moves from FIN-WAIT-2 to TIME-WAIT, and ends.
+ *
+ * A failed ring buffer reservation is counted in `lost`, never hidden.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+
+#include "tcpstates.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define IPPROTO_MPTCP 262
+
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_SYN_RECV 3
+#define TCP_FIN_WAIT2 5
+#define TCP_TIME_WAIT 6
+#define TCP_CLOSE 7
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* Set by the loader before load. */
+const volatile __u32 filter_netns = 0;	/* 0: every namespace */
+const volatile __u64 wakeup_bytes = 0;	/* 0: wake up on every event */
+/* [lo, hi): the kernel's __mod_timer(), to tell a re-arm from a cancel. */
+const volatile __u64 mod_timer_lo = 0;
+const volatile __u64 mod_timer_hi = 0;
+
+extern const void tw_timer_handler __ksym __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+/* Failed ring buffer reservations, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/* Socket cookie -> when it entered its current state. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 262144);
+	__type(key, __u64);
+	__type(value, __u64);
+} since SEC(".maps");
+
+/* A SYN-SENT event waiting for connect() to bind the local port. */
+struct pending_connect {
+	__u64 ts;
+	__u64 in_old;
+	__u64 cookie;
+	__u32 pid;
+	__u32 tid;
+	char comm[16];
+	__u8 oldstate;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64); /* struct sock * */
+	__type(value, struct pending_connect);
+} connecting SEC(".maps");
+
+/* Cookie of a socket a time-wait socket just replaced -> its substate. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u8);
+} tw_pending SEC(".maps");
+
+struct tw_info {
+	__u64 cookie;
+	__u8 substate;
+};
+
+/* Time-wait socket -> cookie of the socket it replaced, last substate. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 262144);
+	__type(key, __u64); /* struct inet_timewait_sock * */
+	__type(value, struct tw_info);
+} tws SEC(".maps");
+
+/* Thread in connect() -> its fd. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u32);
+} connect_fd SEC(".maps");
+
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+
+	if (n)
+		*n += 1;
+}
+
+static __always_inline __u32 sk_netns(const struct sock_common *skc)
+{
+	return BPF_CORE_READ(skc, skc_net.net, ns.inum);
+}
+
+static __always_inline struct tw_event *ev_reserve(void)
+{
+	struct tw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count_lost();
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	return e;
+}
+
+static __always_inline void ev_submit(struct tw_event *e)
+{
+	__u64 flags = 0;
+
+	if (wakeup_bytes) {
+		if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >=
+		    wakeup_bytes)
+			flags = BPF_RB_FORCE_WAKEUP;
+		else
+			flags = BPF_RB_NO_WAKEUP;
+	}
+	bpf_ringbuf_submit(e, flags);
+}
+
+/*
+ * Addresses, ports, family and namespace from the common socket part. The
+ * local port comes from inet_sport (or tw_sport): skc_num is cleared when a
+ * closing socket releases its port, before the tracepoint fires.
+ */
+static __always_inline void ev_fill_addr(struct tw_event *e,
+					 const struct sock_common *skc)
+{
+	e->family = BPF_CORE_READ(skc, skc_family);
+	if (BPF_CORE_READ(skc, skc_state) == TCP_TIME_WAIT)
+		e->sport = bpf_ntohs(BPF_CORE_READ(
+			(struct inet_timewait_sock *)skc, tw_sport));
+	else
+		e->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)skc,
+						   inet_sport));
+	e->dport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
+	e->netns = sk_netns(skc);
+	if (e->family == AF_INET6) {
+		BPF_CORE_READ_INTO(&e->saddr, skc, skc_v6_rcv_saddr.in6_u);
+		BPF_CORE_READ_INTO(&e->daddr, skc, skc_v6_daddr.in6_u);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)e->saddr, skc, skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)e->daddr, skc, skc_daddr);
+	}
+}
+
+static __always_inline void ev_fill_task(struct tw_event *e)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	BPF_CORE_READ_STR_INTO(&e->comm, t, group_leader, comm);
+	e->flags |= TW_F_OWNER;
+}
+
+static __always_inline void ev_fill_task_pc(struct pending_connect *p)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+
+	p->pid = id >> 32;
+	p->tid = (__u32)id;
+	BPF_CORE_READ_STR_INTO(&p->comm, t, group_leader, comm);
+}
+
+/*
+ * Note that @cookie entered @newstate at @now; return the time spent in the
+ * old state (TW_NO_TIME when unknown). On CLOSE the entry is removed.
+ */
+static __always_inline __u64 clock_state(__u64 cookie, int newstate,
+					 __u64 now, __u64 start)
+{
+	__u64 *t = bpf_map_lookup_elem(&since, &cookie);
+	__u64 in_old = TW_NO_TIME;
+
+	if (t && now >= *t)
+		in_old = now - *t;
+	if (newstate == TCP_CLOSE) {
+		if (t)
+			bpf_map_delete_elem(&since, &cookie);
+	} else if (t) {
+		*t = start;
+	} else {
+		bpf_map_update_elem(&since, &cookie, &start, BPF_ANY);
+	}
+	return in_old;
+}
+
+static __always_inline void emit_state(const struct sock *sk, __u64 cookie,
+				       __u64 ts, __u64 in_old, int oldstate,
+				       int newstate, __u8 flags)
+{
+	struct tw_event *e = ev_reserve();
+
+	if (!e)
+		return;
+	e->type = TW_EV_STATE;
+	e->ts_ns = ts;
+	e->cookie = cookie;
+	e->in_old_ns = in_old;
+	e->oldstate = oldstate;
+	e->newstate = newstate;
+	e->flags = flags;
+	if (in_old != TW_NO_TIME)
+		e->flags |= TW_F_IN_OLD;
+	e->protocol = BPF_CORE_READ(sk, sk_protocol);
+	ev_fill_addr(e, &sk->__sk_common);
+	/* Byte counts die with the full socket: read them at its end. */
+	if ((newstate == TCP_CLOSE || (flags & TW_F_TIMEWAIT)) &&
+	    e->protocol == IPPROTO_TCP) {
+		const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+
+		e->bytes_acked = BPF_CORE_READ(tp, bytes_acked);
+		e->bytes_received = BPF_CORE_READ(tp, bytes_received);
+		e->flags |= TW_F_BYTES;
+	}
+	ev_submit(e);
+}
+
+/* Send a SYN-SENT event held back for connect(), if any. */
+static __always_inline void flush_connect(const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct pending_connect *p = bpf_map_lookup_elem(&connecting, &key);
+
+	if (!p)
+		return;
+	{
+		struct tw_event *e = ev_reserve();
+
+		if (e) {
+			e->type = TW_EV_STATE;
+			e->ts_ns = p->ts;
+			e->cookie = p->cookie;
+			e->in_old_ns = p->in_old;
+			e->oldstate = p->oldstate;
+			e->newstate = TCP_SYN_SENT;
+			e->flags = TW_F_OWNER;
+			if (p->in_old != TW_NO_TIME)
+				e->flags |= TW_F_IN_OLD;
+			e->pid = p->pid;
+			e->tid = p->tid;
+			__builtin_memcpy(e->comm, p->comm, sizeof(e->comm));
+			e->protocol = BPF_CORE_READ(sk, sk_protocol);
+			ev_fill_addr(e, &sk->__sk_common);
+			ev_submit(e);
+		}
+	}
+	bpf_map_delete_elem(&connecting, &key);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(on_set_state, const struct sock *sk, int oldstate, int newstate)
+{
+	__u16 proto = sk->sk_protocol;
+	__u64 now = bpf_ktime_get_ns();
+	__u64 cookie, in_old, key = (__u64)sk;
+
+	if (proto != IPPROTO_TCP && proto != IPPROTO_MPTCP)
+		return 0;
+	if (filter_netns && sk_netns(&sk->__sk_common) != filter_netns)
+		return 0;
+	cookie = bpf_get_socket_cookie((void *)sk);
+
+	if (oldstate == TCP_SYN_SENT)
+		flush_connect(sk);
+
+	if (newstate == TCP_CLOSE) {
+		__u8 *sub = bpf_map_lookup_elem(&tw_pending, &cookie);
+
+		if (sub) {
+			/*
+			 * A time-wait socket took over: not a close. An
+			 * orphaned FIN-WAIT-2 socket stays in FIN-WAIT-2;
+			 * the event still carries the final byte counts.
+			 */
+			int tw_state = *sub;
+
+			bpf_map_delete_elem(&tw_pending, &cookie);
+			if (tw_state == oldstate)
+				in_old = TW_NO_TIME;
+			else
+				in_old = clock_state(cookie, tw_state, now,
+						     now);
+			emit_state(sk, cookie, now, in_old, oldstate, tw_state,
+				   TW_F_TIMEWAIT);
+			return 0;
+		}
+	}
+
+	in_old = clock_state(cookie, newstate, now, now);
+	if (newstate == TCP_SYN_SENT) {
+		/* sport is still 0 here: wait for connect() to bind it. */
+		struct pending_connect p = {
+			.ts = now,
+			.in_old = in_old,
+			.cookie = cookie,
+			.oldstate = oldstate,
+		};
+
+		ev_fill_task_pc(&p);
+		bpf_map_update_elem(&connecting, &key, &p, BPF_ANY);
+		return 0;
+	}
+	emit_state(sk, cookie, now, in_old, oldstate, newstate, 0);
+	return 0;
+}
+
+/* The socket behind file descriptor @fd of the current process. */
+static __always_inline struct sock *fd_to_sock(long fd)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct file **fds, *f = NULL;
+	struct socket *so;
+
+	if (fd < 0 || !fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), fds + fd) || !f)
+		return NULL;
+	so = BPF_CORE_READ(f, private_data);
+	if (!so)
+		return NULL;
+	return BPF_CORE_READ(so, sk);
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int on_connect_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 fd = (__u32)ctx->args[0];
+
+	bpf_map_update_elem(&connect_fd, &id, &fd, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int on_connect_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 *fd = bpf_map_lookup_elem(&connect_fd, &id);
+	struct sock *sk;
+	long nfd;
+
+	if (!fd)
+		return 0;
+	nfd = *fd;
+	bpf_map_delete_elem(&connect_fd, &id);
+	sk = fd_to_sock(nfd);
+	if (sk)
+		flush_connect(sk);
+	return 0;
+}
+
+static __always_inline int accept_exit(long fd)
+{
+	struct tw_event *e;
+	struct sock *sk;
+	__u16 proto;
+
+	if (fd < 0)
+		return 0;
+	sk = fd_to_sock(fd);
+	if (!sk)
+		return 0;
+	proto = BPF_CORE_READ(sk, sk_protocol);
+	if (proto != IPPROTO_TCP && proto != IPPROTO_MPTCP)
+		return 0;
+	if (filter_netns && sk_netns(&sk->__sk_common) != filter_netns)
+		return 0;
+	e = ev_reserve();
+	if (!e)
+		return 0;
+	e->type = TW_EV_OWNER;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	e->protocol = proto;
+	e->oldstate = e->newstate = BPF_CORE_READ(sk, __sk_common.skc_state);
+	ev_fill_addr(e, &sk->__sk_common);
+	ev_fill_task(e);
+	ev_submit(e);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int on_accept4_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return accept_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int on_accept_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return accept_exit(ctx->ret);
+}
+
+/* The time-wait socket of a time-wait timer, or NULL for other timers. */
+static __always_inline struct inet_timewait_sock *
+timer_tw(struct timer_list *timer)
+{
+	if (!&tw_timer_handler)
+		return NULL;
+	if ((void *)timer->function != &tw_timer_handler)
+		return NULL;
+	return (void *)timer -
+	       bpf_core_field_offset(struct inet_timewait_sock, tw_timer);
+}
+
+/* Emit a transition of a time-wait socket. */
+static __always_inline void emit_tw(struct inet_timewait_sock *tw,
+				    __u64 cookie, int oldstate, int newstate)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u64 in_old = clock_state(cookie, newstate, now, now);
+	struct tw_event *e = ev_reserve();
+
+	if (!e)
+		return;
+	e->type = TW_EV_STATE;
+	e->ts_ns = now;
+	e->cookie = cookie;
+	e->in_old_ns = in_old;
+	e->oldstate = oldstate;
+	e->newstate = newstate;
+	e->protocol = IPPROTO_TCP;
+	e->flags = TW_F_TIMEWAIT;
+	if (in_old != TW_NO_TIME)
+		e->flags |= TW_F_IN_OLD;
+	ev_fill_addr(e, &tw->__tw_common);
+	ev_submit(e);
+}
+
+/* A time-wait timer was armed: a new time-wait socket, or re-armed. */
+SEC("tp_btf/timer_start")
+int BPF_PROG(on_timer_start, struct timer_list *timer)
+{
+	struct inet_timewait_sock *tw = timer_tw(timer);
+	__u64 twkey = (__u64)tw;
+	struct tw_info *ti, nti = {};
+	__u8 sub;
+
+	if (!tw)
+		return 0;
+	sub = BPF_CORE_READ(tw, tw_substate);
+	ti = bpf_map_lookup_elem(&tws, &twkey);
+	if (ti) {
+		if (sub != ti->substate) {
+			emit_tw(tw, ti->cookie, ti->substate, sub);
+			ti->substate = sub;
+		}
+		return 0;
+	}
+	if (filter_netns && sk_netns(&tw->__tw_common) != filter_netns)
+		return 0;
+	/* The cookie was copied from the full socket it replaces. */
+	nti.cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
+	nti.substate = sub;
+	bpf_map_update_elem(&tws, &twkey, &nti, BPF_ANY);
+	bpf_map_update_elem(&tw_pending, &nti.cookie, &sub, BPF_ANY);
+	return 0;
+}
+
+/* The time-wait socket ends: TIME-WAIT (or FIN-WAIT-2) -> CLOSED. */
+static __always_inline void tw_end(struct inet_timewait_sock *tw)
+{
+	__u64 twkey = (__u64)tw, cookie;
+	struct tw_info *ti = bpf_map_lookup_elem(&tws, &twkey);
+	__u8 sub = BPF_CORE_READ(tw, tw_substate);
+
+	if (ti) {
+		cookie = ti->cookie;
+		/* A FIN that arrived without re-arming the timer. */
+		if (sub != ti->substate)
+			emit_tw(tw, cookie, ti->substate, sub);
+		bpf_map_delete_elem(&tws, &twkey);
+	} else {
+		/* A time-wait socket older than this program. */
+		if (filter_netns &&
+		    sk_netns(&tw->__tw_common) != filter_netns)
+			return;
+		cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
+	}
+	emit_tw(tw, cookie, sub, TCP_CLOSE);
+}
+
+SEC("tp_btf/timer_expire_entry")
+int BPF_PROG(on_timer_expire, struct timer_list *timer)
+{
+	struct inet_timewait_sock *tw = timer_tw(timer);
+
+	if (tw)
+		tw_end(tw);
+	return 0;
+}
+
+#define STACK_DEPTH 8
+
+SEC("tp_btf/timer_cancel")
+int BPF_PROG(on_timer_cancel, struct timer_list *timer)
+{
+	struct inet_timewait_sock *tw = timer_tw(timer);
+	__u64 ips[STACK_DEPTH] = {};
+	long n;
+	int i;
+
+	if (!tw)
+		return 0;
+	/*
+	 * __mod_timer() detaches a pending timer before re-arming it (a FIN
+	 * or retransmission re-arms the time-wait timer): not an end; the
+	 * timer_start that follows reports any substate change.
+	 */
+	n = bpf_get_stack(ctx, ips, sizeof(ips), 0);
+	for (i = 0; i < STACK_DEPTH; i++) {
+		if ((long)(i * sizeof(__u64)) >= n)
+			break;
+		if (ips[i] >= mod_timer_lo && ips[i] < mod_timer_hi)
+			return 0;
+	}
+	tw_end(tw);
+	return 0;
+}
