@@ -8,6 +8,7 @@
 #include "commands.h"
 
 const struct tulpen_command tulpen_commands[] = {
+	{ "watch", cmd_watch, "live TCP state transitions with owners" },
 	{ NULL, NULL, NULL },
 };
 

@@ -118,6 +118,15 @@ void tulpen_watch_sampled_free(struct tulpen_watch_sampled *w);
 int tulpen_watch_sampled_step(struct tulpen_watch_sampled *w, uint64_t now_ns,
 			      tulpen_watch_cb cb, void *data);
 
+struct tulpen_conns;
+
+/*
+ * Seed tracker @c with the sockets of the last snapshot, keyed as this
+ * source keys its events. Returns 0 or -ENOMEM.
+ */
+int tulpen_watch_sampled_seed(struct tulpen_watch_sampled *w,
+			      struct tulpen_conns *c);
+
 /* ---- connection tracker (lib/watch_conn.c) -------------------------- */
 
 #define TULPEN_CONN_MAX_PATH 16
@@ -162,15 +171,25 @@ void tulpen_conns_free(struct tulpen_conns *c);
 /*
  * Seed the tracker with a socket that exists at @now_ns (from a snapshot):
  * its age is only known to be at least since then. Sockets without a
- * cookie are ignored. @owner_pid may be 0 (unknown).
+ * cookie, and sockets already tracked (from events), are ignored. @owner_pid may be 0 (unknown).
  */
 int tulpen_conns_seed(struct tulpen_conns *c, const struct tulpen_sock *s,
 		      uint64_t now_ns, int32_t owner_pid,
 		      const char *owner_comm);
 
 /*
+ * Seed @c from a live snapshot (tulpen_collect() with @ctx: TCP, IPv4 and
+ * IPv6, every state) taken at @now_ns, with the owners found in /proc when
+ * @owners is set. Stores the number of sockets seeded in *@n (may be NULL).
+ * Returns 0 or a negative errno with details in the context.
+ */
+int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
+			  uint64_t now_ns, int owners, size_t *n);
+
+/*
  * Apply one event. *@conn is set to the connection it belongs to (valid
- * until the next call); *@ended is set when this event ended it: the
+ * until the next call), or NULL when the event is to be ignored (no cookie,
+ * or older than the snapshot that seeded its connection); *@ended is set when this event ended it: the
  * caller reports the lifetime, and the record is dropped on the next
  * call. Returns 0 or -ENOMEM.
  */
@@ -187,5 +206,45 @@ size_t tulpen_conns_size(const struct tulpen_conns *c);
 
 const struct tulpen_conn *tulpen_conns_find(const struct tulpen_conns *c,
 					    uint64_t cookie);
+
+/* ---- output (lib/watch_fmt.c) --------------------------------------- */
+
+struct tulpen_buf;
+
+struct tulpen_watch_fmt_opts {
+	int json;		     /* JSON objects (no newline) instead of text */
+	int64_t realtime_offset_ns;  /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+};
+
+/*
+ * Append one record to @b: a transition or accept @ev (with its
+ * connection @cn, may be NULL, for the owner); the lifetime of ended
+ * connection @cn; a connection that existed at start; the per-state
+ * counts; a lost-events notice. Text lines end in a newline, JSON objects
+ * do not (the caller separates them). Return 0 or the buffer's error.
+ */
+int tulpen_watch_fmt_event(struct tulpen_buf *b,
+			   const struct tulpen_watch_fmt_opts *o,
+			   const struct tulpen_watch_event *ev,
+			   const struct tulpen_conn *cn);
+int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
+			      const struct tulpen_watch_fmt_opts *o,
+			      const struct tulpen_conn *cn);
+int tulpen_watch_fmt_existing(struct tulpen_buf *b,
+			      const struct tulpen_watch_fmt_opts *o,
+			      const struct tulpen_conn *cn);
+int tulpen_watch_fmt_summary(struct tulpen_buf *b,
+			     const struct tulpen_watch_fmt_opts *o,
+			     uint64_t now_ns,
+			     const size_t counts[TULPEN_TCP_MAX_STATES],
+			     size_t tracked, uint64_t lost);
+int tulpen_watch_fmt_lost(struct tulpen_buf *b,
+			  const struct tulpen_watch_fmt_opts *o,
+			  uint64_t now_ns, uint64_t lost, uint64_t total);
+
+/* Call @fn for every tracked connection (for listing them at start). */
+void tulpen_conns_foreach(const struct tulpen_conns *c,
+			  void (*fn)(const struct tulpen_conn *cn, void *data),
+			  void *data);
 
 #endif /* TULPEN_WATCH_H */

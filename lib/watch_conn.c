@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: MIT
+/*
+ * watch_conn.c - per-connection state paths for `tulpen watch`.
+ *
+ * Connections are kept in an open-addressing hash table keyed by socket
+ * cookie (linear probing, backward-shift deletion, so no tombstones pile up
+ * under churn). Each connection keeps the states it went through with the
+ * time spent in each; the event that moves it to CLOSED ends it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tulpen/collect.h"
+#include "tulpen/owners.h"
+#include "tulpen/watch.h"
+
+#define MIN_SLOTS 1024u
+
+struct tulpen_conns {
+	struct tulpen_conn *slots;
+	size_t nslots;	/* power of two */
+	size_t used;
+	/* A connection that ended on the previous apply, to drop first. */
+	int has_ended;
+	uint64_t ended_cookie;
+};
+
+static size_t slot_of(const struct tulpen_conns *c, uint64_t cookie)
+{
+	return (size_t)((cookie * 0x9E3779B97F4A7C15ull) >> 17) &
+	       (c->nslots - 1);
+}
+
+int tulpen_conns_new(struct tulpen_conns **out)
+{
+	struct tulpen_conns *c;
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->nslots = MIN_SLOTS;
+	c->slots = calloc(c->nslots, sizeof(*c->slots));
+	if (!c->slots) {
+		free(c);
+		return -ENOMEM;
+	}
+	*out = c;
+	return 0;
+}
+
+void tulpen_conns_free(struct tulpen_conns *c)
+{
+	if (!c)
+		return;
+	free(c->slots);
+	free(c);
+}
+
+/* Cookie 0 marks an empty slot; it is never a real socket cookie. */
+static struct tulpen_conn *lookup(const struct tulpen_conns *c,
+				  uint64_t cookie)
+{
+	size_t i = slot_of(c, cookie);
+
+	if (!cookie)
+		return NULL;
+	while (c->slots[i].cookie) {
+		if (c->slots[i].cookie == cookie)
+			return &c->slots[i];
+		i = (i + 1) & (c->nslots - 1);
+	}
+	return NULL;
+}
+
+const struct tulpen_conn *tulpen_conns_find(const struct tulpen_conns *c,
+					    uint64_t cookie)
+{
+	return lookup(c, cookie);
+}
+
+static int grow(struct tulpen_conns *c)
+{
+	struct tulpen_conn *old = c->slots;
+	size_t n = c->nslots, i, j;
+
+	c->slots = calloc(n * 2, sizeof(*c->slots));
+	if (!c->slots) {
+		c->slots = old;
+		return -ENOMEM;
+	}
+	c->nslots = n * 2;
+	for (i = 0; i < n; i++) {
+		if (!old[i].cookie)
+			continue;
+		j = slot_of(c, old[i].cookie);
+		while (c->slots[j].cookie)
+			j = (j + 1) & (c->nslots - 1);
+		c->slots[j] = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+static struct tulpen_conn *insert(struct tulpen_conns *c, uint64_t cookie)
+{
+	size_t i;
+
+	if ((c->used + 1) * 4 > c->nslots * 3 && grow(c))
+		return NULL;
+	i = slot_of(c, cookie);
+	while (c->slots[i].cookie)
+		i = (i + 1) & (c->nslots - 1);
+	memset(&c->slots[i], 0, sizeof(c->slots[i]));
+	c->slots[i].cookie = cookie;
+	c->used++;
+	return &c->slots[i];
+}
+
+static void erase(struct tulpen_conns *c, uint64_t cookie)
+{
+	size_t mask = c->nslots - 1, i, j, home;
+	struct tulpen_conn *e = lookup(c, cookie);
+
+	if (!e)
+		return;
+	i = (size_t)(e - c->slots);
+	c->slots[i].cookie = 0;
+	c->used--;
+	/* Backward shift: pull later members of the run into the hole. */
+	for (j = (i + 1) & mask; c->slots[j].cookie; j = (j + 1) & mask) {
+		home = slot_of(c, c->slots[j].cookie);
+		/* Can the entry at j live at i? (i is between home and j) */
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			c->slots[i] = c->slots[j];
+			c->slots[j].cookie = 0;
+			i = j;
+		}
+	}
+}
+
+static void add_step(struct tulpen_conn *cn, int state, uint64_t enter_ns)
+{
+	struct tulpen_conn_step *st;
+
+	if (cn->nsteps == TULPEN_CONN_MAX_PATH) {
+		/* Keep the beginning and the latest state. */
+		cn->truncated = 1;
+		cn->nsteps--;
+	}
+	st = &cn->steps[cn->nsteps++];
+	memset(st, 0, sizeof(*st));
+	st->state = (uint8_t)state;
+	st->enter_ns = enter_ns;
+	cn->state = (uint8_t)state;
+}
+
+int tulpen_conns_seed(struct tulpen_conns *c, const struct tulpen_sock *s,
+		      uint64_t now_ns, int32_t owner_pid,
+		      const char *owner_comm)
+{
+	struct tulpen_conn *cn;
+
+	if (!s->has_cookie || !s->cookie || !tulpen_sock_is_inet(s))
+		return 0;
+	if (s->proto != TULPEN_P_TCP && s->proto != TULPEN_P_MPTCP)
+		return 0;
+	/* Request sockets never change state themselves. */
+	if (s->state == TULPEN_TCP_NEW_SYN_RECV)
+		return 0;
+	/* Events seen since attaching know more than the snapshot. */
+	if (lookup(c, s->cookie))
+		return 0;
+	cn = insert(c, s->cookie);
+	if (!cn)
+		return -ENOMEM;
+	cn->proto = s->proto;
+	cn->family = s->family;
+	cn->local = s->local;
+	cn->peer = s->peer;
+	cn->from_snapshot = 1;
+	cn->start_ns = now_ns;
+	cn->nsteps = 0;
+	add_step(cn, s->state, now_ns);
+	if (owner_pid > 0) {
+		cn->has_owner = 1;
+		cn->pid = owner_pid;
+		cn->tid = owner_pid;
+		if (owner_comm) {
+			strncpy(cn->comm, owner_comm, sizeof(cn->comm) - 1);
+			cn->comm[sizeof(cn->comm) - 1] = '\0';
+		}
+	}
+	return 0;
+}
+
+static void take_owner(struct tulpen_conn *cn,
+		       const struct tulpen_watch_event *ev)
+{
+	cn->has_owner = 1;
+	cn->pid = ev->pid;
+	cn->tid = ev->tid;
+	memcpy(cn->comm, ev->comm, sizeof(cn->comm));
+}
+
+static void take_addr(struct tulpen_conn *cn,
+		      const struct tulpen_watch_event *ev)
+{
+	cn->proto = ev->proto;
+	cn->family = ev->family;
+	cn->netns = ev->netns;
+	/* A closing socket may have released its port already. */
+	if (ev->local.port || !cn->local.port)
+		cn->local = ev->local;
+	if (ev->peer.port || !cn->peer.port)
+		cn->peer = ev->peer;
+}
+
+int tulpen_conns_apply(struct tulpen_conns *c,
+		       const struct tulpen_watch_event *ev,
+		       const struct tulpen_conn **conn, int *ended)
+{
+	struct tulpen_conn *cn;
+	struct tulpen_conn_step *cur;
+	uint64_t key = ev->cookie;
+
+	*conn = NULL;
+	*ended = 0;
+	if (c->has_ended) {
+		erase(c, c->ended_cookie);
+		c->has_ended = 0;
+	}
+	if (!key)
+		return 0;
+	cn = lookup(c, key);
+	if (!cn) {
+		cn = insert(c, key);
+		if (!cn)
+			return -ENOMEM;
+		take_addr(cn, ev);
+		cn->sampled = ev->sampled;
+		if (ev->type == TULPEN_WEV_OWNER) {
+			cn->start_ns = ev->ts_ns;
+			add_step(cn, ev->newstate, 0);
+		} else if (ev->oldstate == TULPEN_TCP_CLOSE ||
+			   ev->oldstate == TULPEN_TCP_LISTEN) {
+			/* Born now (a listener's child starts here too). */
+			cn->start_ns = ev->ts_ns;
+		} else {
+			/* Known only from here on: start is unknown. */
+			cn->from_snapshot = 1;
+			cn->start_ns = ev->in_old_ns >= 0 ?
+				ev->ts_ns - (uint64_t)ev->in_old_ns : ev->ts_ns;
+			add_step(cn, ev->oldstate, 0);
+		}
+	} else if (cn->from_snapshot && cn->nsteps == 1 &&
+		   ev->ts_ns < cn->steps[0].enter_ns) {
+		/* Already part of the snapshot that seeded it. */
+		return 0;
+	} else {
+		take_addr(cn, ev);
+	}
+	if (ev->has_bytes) {
+		cn->has_bytes = 1;
+		cn->bytes_acked = ev->bytes_acked;
+		cn->bytes_received = ev->bytes_received;
+	}
+	if (ev->has_owner && (ev->type == TULPEN_WEV_OWNER || !cn->has_owner))
+		take_owner(cn, ev);
+	*conn = cn;
+	if (ev->type != TULPEN_WEV_STATE || ev->oldstate == ev->newstate)
+		return 0;
+
+	/* Close the current step, then enter the new state. */
+	if (cn->nsteps) {
+		cur = &cn->steps[cn->nsteps - 1];
+		if (ev->in_old_ns >= 0 && !ev->sampled) {
+			cur->dur_ns = ev->in_old_ns;
+			cur->dur_known = !cn->from_snapshot || cn->nsteps > 1;
+			if (!cur->enter_ns)
+				cur->enter_ns = ev->ts_ns -
+						(uint64_t)ev->in_old_ns;
+		} else if (cur->enter_ns && ev->ts_ns >= cur->enter_ns) {
+			cur->dur_ns = (int64_t)(ev->ts_ns - cur->enter_ns);
+			cur->dur_known = !ev->sampled &&
+					 (!cn->from_snapshot || cn->nsteps > 1);
+		} else {
+			cur->dur_ns = -1;
+		}
+	}
+	add_step(cn, ev->newstate, ev->ts_ns);
+	if (ev->newstate == TULPEN_TCP_CLOSE) {
+		cn->end_ns = ev->ts_ns;
+		*ended = 1;
+		c->has_ended = 1;
+		c->ended_cookie = key;
+	}
+	return 0;
+}
+
+void tulpen_conns_counts(const struct tulpen_conns *c,
+			 size_t counts[TULPEN_TCP_MAX_STATES])
+{
+	size_t i;
+
+	memset(counts, 0, sizeof(size_t) * TULPEN_TCP_MAX_STATES);
+	for (i = 0; i < c->nslots; i++) {
+		const struct tulpen_conn *cn = &c->slots[i];
+
+		if (!cn->cookie || cn->state >= TULPEN_TCP_MAX_STATES)
+			continue;
+		if (c->has_ended && cn->cookie == c->ended_cookie)
+			continue;
+		counts[cn->state]++;
+	}
+}
+
+size_t tulpen_conns_size(const struct tulpen_conns *c)
+{
+	return c->used - (c->has_ended ? 1 : 0);
+}
+
+struct snap {
+	struct tulpen_conns *c;
+	const struct tulpen_owners *owners;
+	uint64_t now;
+	size_t n;
+};
+
+static int on_snap_sock(const struct tulpen_sock *s, void *data)
+{
+	struct snap *sn = data;
+	const struct tulpen_owner *o = NULL;
+	size_t no = 0;
+	int ret;
+
+	if (sn->owners && s->inode)
+		o = tulpen_owners_lookup(sn->owners, s->inode, &no);
+	ret = tulpen_conns_seed(sn->c, s, sn->now, no ? o[0].pid : 0,
+				no ? o[0].comm : NULL);
+	if (!ret)
+		sn->n++;
+	return ret;
+}
+
+int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
+			  uint64_t now_ns, int owners, size_t *n)
+{
+	struct tulpen_query q = {
+		.protos = TULPEN_PF(TULPEN_P_TCP) | TULPEN_PF(TULPEN_P_MPTCP),
+		.families = TULPEN_FAM_INET | TULPEN_FAM_INET6,
+		.states = TULPEN_SF_ALL,
+	};
+	struct tulpen_owners *ow = NULL;
+	struct snap sn = { .c = c, .now = now_ns };
+	int ret;
+
+	/* Owners are a best effort: a failed scan leaves them unknown. */
+	if (owners && tulpen_owners_new(ctx, &ow) == 0)
+		sn.owners = ow;
+	ret = tulpen_collect(ctx, &q, on_snap_sock, &sn);
+	tulpen_owners_free(ow);
+	if (n)
+		*n = sn.n;
+	return ret;
+}
+
+void tulpen_conns_foreach(const struct tulpen_conns *c,
+			  void (*fn)(const struct tulpen_conn *cn, void *data),
+			  void *data)
+{
+	size_t i;
+
+	for (i = 0; i < c->nslots; i++)
+		if (c->slots[i].cookie)
+			fn(&c->slots[i], data);
+}
