@@ -36,6 +36,9 @@
 #define TCP_FIN_WAIT2 5
 #define TCP_TIME_WAIT 6
 #define TCP_CLOSE 7
+#define SOCK_RAW 3
+#define TH_RST 0x04
+#define TH_ACK 0x10
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -107,6 +110,28 @@ struct {
 	__type(key, __u64); /* struct inet_timewait_sock * */
 	__type(value, struct tw_info);
 } tws SEC(".maps");
+
+/*
+ * Time-wait sockets still in FIN-WAIT-2, by namespace and ports: when the
+ * peer's FIN arrives the kernel moves them to TIME-WAIT and answers with an
+ * ACK from its control socket; that ACK (seen at net_dev_queue) is where
+ * the transition becomes visible without kprobes.
+ */
+struct tw_key {
+	__u32 netns;
+	__u16 lport;
+	__u16 rport;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct tw_key);
+	__type(value, __u64); /* struct inet_timewait_sock * */
+} tw_fw2 SEC(".maps");
+
+/* Entries put in tw_fw2 (evictions are not subtracted: only a hint). */
+__u64 fw2_tracked = 0;
 
 /* Thread in connect() -> its fd. */
 struct {
@@ -471,6 +496,45 @@ static __always_inline void emit_tw(struct inet_timewait_sock *tw,
 	ev_submit(e);
 }
 
+static __always_inline struct tw_key tw_key_of(struct inet_timewait_sock *tw)
+{
+	struct tw_key k = {
+		.netns = sk_netns(&tw->__tw_common),
+		.lport = bpf_ntohs(BPF_CORE_READ(tw, tw_sport)),
+		.rport = bpf_ntohs(BPF_CORE_READ(tw, __tw_common.skc_dport)),
+	};
+
+	return k;
+}
+
+static __always_inline void fw2_forget(struct inet_timewait_sock *tw)
+{
+	struct tw_key k = tw_key_of(tw);
+
+	bpf_map_delete_elem(&tw_fw2, &k);
+}
+
+/* A transition seen only afterwards: its time in the old state is unknown. */
+static __always_inline void emit_tw_late(struct inet_timewait_sock *tw,
+					 __u64 cookie, int oldstate,
+					 int newstate)
+{
+	struct tw_event *e = ev_reserve();
+
+	if (!e)
+		return;
+	e->type = TW_EV_STATE;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->cookie = cookie;
+	e->in_old_ns = TW_NO_TIME;
+	e->oldstate = oldstate;
+	e->newstate = newstate;
+	e->protocol = IPPROTO_TCP;
+	e->flags = TW_F_TIMEWAIT | TW_F_LATE;
+	ev_fill_addr(e, &tw->__tw_common);
+	ev_submit(e);
+}
+
 /* A time-wait timer was armed: a new time-wait socket, or re-armed. */
 SEC("tp_btf/timer_start")
 int BPF_PROG(on_timer_start, struct timer_list *timer)
@@ -488,6 +552,7 @@ int BPF_PROG(on_timer_start, struct timer_list *timer)
 		if (sub != ti->substate) {
 			emit_tw(tw, ti->cookie, ti->substate, sub);
 			ti->substate = sub;
+			fw2_forget(tw);
 		}
 		return 0;
 	}
@@ -498,6 +563,12 @@ int BPF_PROG(on_timer_start, struct timer_list *timer)
 	nti.substate = sub;
 	bpf_map_update_elem(&tws, &twkey, &nti, BPF_ANY);
 	bpf_map_update_elem(&tw_pending, &nti.cookie, &sub, BPF_ANY);
+	if (sub == TCP_FIN_WAIT2) {
+		struct tw_key k = tw_key_of(tw);
+
+		bpf_map_update_elem(&tw_fw2, &k, &twkey, BPF_ANY);
+		__sync_fetch_and_add(&fw2_tracked, 1);
+	}
 	return 0;
 }
 
@@ -510,9 +581,11 @@ static __always_inline void tw_end(struct inet_timewait_sock *tw)
 
 	if (ti) {
 		cookie = ti->cookie;
-		/* A FIN that arrived without re-arming the timer. */
+		/* A FIN that arrived unseen: reported late, untimed. */
 		if (sub != ti->substate)
-			emit_tw(tw, cookie, ti->substate, sub);
+			emit_tw_late(tw, cookie, ti->substate, sub);
+		if (ti->substate == TCP_FIN_WAIT2)
+			fw2_forget(tw);
 		bpf_map_delete_elem(&tws, &twkey);
 	} else {
 		/* A time-wait socket older than this program. */
@@ -559,5 +632,73 @@ int BPF_PROG(on_timer_cancel, struct timer_list *timer)
 			return 0;
 	}
 	tw_end(tw);
+	return 0;
+}
+
+/*
+ * An outgoing packet: is it the ACK with which a FIN-WAIT-2 time-wait
+ * socket answers the peer's FIN? Those come from the kernel's control
+ * socket (SOCK_RAW) or, for IPv6, from no socket. Everything else leaves
+ * after two loads.
+ */
+SEC("tp_btf/net_dev_queue")
+int BPF_PROG(on_xmit, struct sk_buff *skb)
+{
+	struct sock *sk = skb->sk;
+	struct tw_key k = {};
+	struct inet_timewait_sock *tw;
+	struct tw_info *ti;
+	unsigned char *head;
+	__u16 nh, ports[2];
+	__u8 b0, proto, flags, sub;
+	__u64 *twp, twkey;
+	__u32 tcp_off;
+
+	/*
+	 * The kernel may attach the reply to the time-wait socket itself
+	 * (then only sock_common is valid) or to its control socket.
+	 */
+	if (sk && sk->__sk_common.skc_state != TCP_TIME_WAIT &&
+	    sk->sk_type != SOCK_RAW)
+		return 0;
+	if (!fw2_tracked)
+		return 0;
+	head = BPF_CORE_READ(skb, head);
+	nh = BPF_CORE_READ(skb, network_header);
+	if (bpf_probe_read_kernel(&b0, 1, head + nh))
+		return 0;
+	if ((b0 >> 4) == 4) {
+		if (bpf_probe_read_kernel(&proto, 1, head + nh + 9))
+			return 0;
+		tcp_off = nh + (b0 & 0xf) * 4;
+	} else if ((b0 >> 4) == 6) {
+		if (bpf_probe_read_kernel(&proto, 1, head + nh + 6))
+			return 0;
+		tcp_off = nh + 40;
+	} else {
+		return 0;
+	}
+	if (proto != IPPROTO_TCP)
+		return 0;
+	if (bpf_probe_read_kernel(ports, sizeof(ports), head + tcp_off) ||
+	    bpf_probe_read_kernel(&flags, 1, head + tcp_off + 13))
+		return 0;
+	if (!(flags & TH_ACK) || (flags & TH_RST))
+		return 0;
+	k.netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+	k.lport = bpf_ntohs(ports[0]);
+	k.rport = bpf_ntohs(ports[1]);
+	twp = bpf_map_lookup_elem(&tw_fw2, &k);
+	if (!twp)
+		return 0;
+	twkey = *twp;
+	tw = (struct inet_timewait_sock *)twkey;
+	ti = bpf_map_lookup_elem(&tws, &twkey);
+	sub = BPF_CORE_READ(tw, tw_substate);
+	if (ti && ti->substate == TCP_FIN_WAIT2 && sub == TCP_TIME_WAIT) {
+		emit_tw(tw, ti->cookie, TCP_FIN_WAIT2, TCP_TIME_WAIT);
+		ti->substate = TCP_TIME_WAIT;
+		bpf_map_delete_elem(&tw_fw2, &k);
+	}
 	return 0;
 }

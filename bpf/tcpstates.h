@@ -19,6 +19,7 @@ enum {
 #define TW_F_TIMEWAIT	0x04 /* reported from the time-wait socket */
 #define TW_F_IN_OLD	0x08 /* in_old_ns is valid */
 #define TW_F_PARENT	0x10 /* parent_cookie names the listener */
+#define TW_F_LATE	0x20 /* seen only after it happened: time unknown */
 
 /* No value for in_old_ns. */
 #define TW_NO_TIME ((__u64)-1)

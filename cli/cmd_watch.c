@@ -429,12 +429,16 @@ static void report_lost(struct watch_run *r, uint64_t lost, uint64_t total)
 	}
 }
 
-/* Enter network namespace @path; returns its inode or 0 on error. */
-static uint32_t enter_netns(const char *path)
+/*
+ * Enter network namespace @path; returns its inode or 0 on error. The
+ * namespace we were in is kept open in *@home.
+ */
+static uint32_t enter_netns(const char *path, int *home)
 {
 	struct stat st;
 	int fd;
 
+	*home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) || setns(fd, CLONE_NEWNET)) {
 		fprintf(stderr, "tulpen watch: --netns %s: %s\n", path,
@@ -579,6 +583,7 @@ int cmd_watch(int argc, char **argv)
 	uint64_t start, end_at = 0;
 	uint32_t netns = 0;
 	size_t nseed = 0;
+	int home_ns = -1;
 	int err, rc = 1;
 
 	memset(&o, 0, sizeof(o));
@@ -604,7 +609,7 @@ int cmd_watch(int argc, char **argv)
 		goto out;
 	}
 	if (o.netns) {
-		netns = enter_netns(o.netns);
+		netns = enter_netns(o.netns, &home_ns);
 		if (!netns)
 			goto out;
 	}
@@ -657,6 +662,31 @@ int cmd_watch(int argc, char **argv)
 			m[0] ? m : strerror(-err), "");
 		goto out;
 	}
+	/*
+	 * The eBPF source filters by namespace in the kernel: go home so as
+	 * not to hold the watched namespace alive (its end purges TIME-WAIT).
+	 */
+	if (wb && home_ns >= 0)
+		tulpen_ctx_set_nl_ops(ctx, NULL, NULL); /* its socket, too */
+	if (wb && home_ns >= 0 && setns(home_ns, CLONE_NEWNET)) {
+		fprintf(stderr, "tulpen watch: cannot leave --netns: %s\n",
+			strerror(errno));
+		goto out;
+	}
+	if (o.out != OUT_TEXT) {
+		rec_begin(&r);
+		tulpen_buf_printf(&r.out, "{\"type\":\"start\",\"source\":"
+				  "\"%s\",\"pid\":%d,\"existing\":%zu",
+				  wb ? "bpf" : "sampled", (int)getpid(),
+				  tulpen_conns_size(r.conns));
+		if (!wb)
+			tulpen_buf_printf(&r.out, ",\"interval_s\":%g",
+					  o.interval);
+		if (netns)
+			tulpen_buf_printf(&r.out, ",\"netns\":%u", netns);
+		tulpen_buf_putc(&r.out, '}');
+		rec_end(&r);
+	}
 	if (o.existing || o.out != OUT_TEXT)
 		tulpen_conns_foreach(r.conns, on_existing, &r);
 	else if (o.transitions) {
@@ -690,6 +720,8 @@ out:
 	tulpen_conns_free(r.conns);
 	tulpen_ctx_free(ctx);
 	tulpen_buf_fini(&r.out);
+	if (home_ns >= 0)
+		close(home_ns);
 	(void)nseed;
 	return rc;
 }

@@ -54,6 +54,7 @@ static void decode(const struct tw_event *e, struct tulpen_watch_event *ev)
 	if (e->flags & TW_F_PARENT)
 		ev->parent_cookie = e->parent_cookie;
 	ev->timewait = !!(e->flags & TW_F_TIMEWAIT);
+	ev->late = !!(e->flags & TW_F_LATE);
 	ev->local.port = e->sport;
 	ev->peer.port = e->dport;
 	memcpy(ev->local.addr.raw, e->saddr, 16);

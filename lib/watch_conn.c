@@ -128,15 +128,17 @@ static void erase(struct tulpen_conns *c, uint64_t cookie)
 	i = (size_t)(e - c->slots);
 	c->slots[i].cookie = 0;
 	c->used--;
-	/* Backward shift: pull later members of the run into the hole. */
+	/*
+	 * Backward shift: walk the rest of the run; an entry whose home slot
+	 * is not cyclically within (hole, j] moves into the hole.
+	 */
 	for (j = (i + 1) & mask; c->slots[j].cookie; j = (j + 1) & mask) {
 		home = slot_of(c, c->slots[j].cookie);
-		/* Can the entry at j live at i? (i is between home and j) */
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			c->slots[i] = c->slots[j];
-			c->slots[j].cookie = 0;
-			i = j;
-		}
+		if (((home - i - 1) & mask) < ((j - i) & mask))
+			continue; /* home in (i, j]: stays */
+		c->slots[i] = c->slots[j];
+		c->slots[j].cookie = 0;
+		i = j;
 	}
 }
 
@@ -180,6 +182,7 @@ int tulpen_conns_seed(struct tulpen_conns *c, const struct tulpen_sock *s,
 	cn->local = s->local;
 	cn->peer = s->peer;
 	cn->from_snapshot = 1;
+	cn->inode = s->inode;
 	cn->start_ns = now_ns;
 	cn->nsteps = 0;
 	add_step(cn, s->state, now_ns);
@@ -323,7 +326,6 @@ size_t tulpen_conns_size(const struct tulpen_conns *c)
 
 struct snap {
 	struct tulpen_conns *c;
-	const struct tulpen_owners *owners;
 	uint64_t now;
 	size_t n;
 };
@@ -331,14 +333,9 @@ struct snap {
 static int on_snap_sock(const struct tulpen_sock *s, void *data)
 {
 	struct snap *sn = data;
-	const struct tulpen_owner *o = NULL;
-	size_t no = 0;
 	int ret;
 
-	if (sn->owners && s->inode)
-		o = tulpen_owners_lookup(sn->owners, s->inode, &no);
-	ret = tulpen_conns_seed(sn->c, s, sn->now, no ? o[0].pid : 0,
-				no ? o[0].comm : NULL);
+	ret = tulpen_conns_seed(sn->c, s, sn->now, 0, NULL);
 	if (!ret)
 		sn->n++;
 	return ret;
@@ -354,16 +351,34 @@ int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
 	};
 	struct tulpen_owners *ow = NULL;
 	struct snap sn = { .c = c, .now = now_ns };
+	const struct tulpen_owner *o;
+	size_t i, no;
 	int ret;
 
-	/* Owners are a best effort: a failed scan leaves them unknown. */
-	if (owners && tulpen_owners_new(ctx, &ow) == 0)
-		sn.owners = ow;
 	ret = tulpen_collect(ctx, &q, on_snap_sock, &sn);
-	tulpen_owners_free(ow);
 	if (n)
 		*n = sn.n;
-	return ret;
+	if (ret || !owners || !sn.n)
+		return ret;
+	/* Owners are a best effort: a failed scan leaves them unknown. */
+	if (tulpen_owners_new(ctx, &ow))
+		return 0;
+	for (i = 0; i < c->nslots; i++) {
+		struct tulpen_conn *cn = &c->slots[i];
+
+		if (!cn->cookie || !cn->inode || cn->has_owner)
+			continue;
+		o = tulpen_owners_lookup(ow, cn->inode, &no);
+		if (!no)
+			continue;
+		cn->has_owner = 1;
+		cn->pid = cn->tid = o[0].pid;
+		strncpy(cn->comm, o[0].comm ? o[0].comm : "",
+			sizeof(cn->comm) - 1);
+		cn->comm[sizeof(cn->comm) - 1] = '\0';
+	}
+	tulpen_owners_free(ow);
+	return 0;
 }
 
 void tulpen_conns_foreach(const struct tulpen_conns *c,

@@ -163,6 +163,8 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 			if (ev->in_old_ns >= 0)
 				tulpen_buf_printf(b, " after %s%s",
 						  ev->sampled ? ">=" : "", d);
+			if (ev->late)
+				tulpen_buf_puts(b, " (seen late)");
 		}
 		return tulpen_buf_putc(b, '\n');
 	}
@@ -184,8 +186,9 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 		tulpen_buf_puts(b, ",\"in_old_ns\":null");
 	if (ev->sampled)
 		tulpen_buf_puts(b, ",\"in_old_is_lower_bound\":true");
-	tulpen_buf_printf(b, ",\"timewait_sock\":%s",
-			  ev->timewait ? "true" : "false");
+	tulpen_buf_printf(b, ",\"timewait_sock\":%s,\"late\":%s",
+			  ev->timewait ? "true" : "false",
+			  ev->late ? "true" : "false");
 	if (ev->has_owner)
 		put_owner_json(b, 1, ev->pid, ev->tid, ev->comm);
 	else if (cn)
@@ -248,7 +251,7 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 		tulpen_buf_printf(b, " duration %s%s", cn->from_snapshot ||
 				  cn->sampled ? ">=" : "", d);
 		if (cn->has_bytes)
-			tulpen_buf_printf(b, " sent %llu received %llu",
+			tulpen_buf_printf(b, " acked %llu received %llu",
 					  (unsigned long long)cn->bytes_acked,
 					  (unsigned long long)cn->bytes_received);
 		if (cn->truncated)
@@ -268,12 +271,12 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 			  (long long)dur,
 			  cn->from_snapshot || cn->sampled ? "false" : "true");
 	if (cn->has_bytes)
-		tulpen_buf_printf(b, ",\"bytes_sent\":%llu,"
+		tulpen_buf_printf(b, ",\"bytes_acked\":%llu,"
 				  "\"bytes_received\":%llu",
 				  (unsigned long long)cn->bytes_acked,
 				  (unsigned long long)cn->bytes_received);
 	else
-		tulpen_buf_puts(b, ",\"bytes_sent\":null,"
+		tulpen_buf_puts(b, ",\"bytes_acked\":null,"
 				"\"bytes_received\":null");
 	tulpen_buf_printf(b, ",\"path_truncated\":%s}",
 			  cn->truncated ? "true" : "false");

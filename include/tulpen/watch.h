@@ -42,6 +42,7 @@ struct tulpen_watch_event {
 	uint8_t has_bytes;    /* bytes_acked, bytes_received are valid */
 	uint8_t timewait;     /* reported from the kernel's time-wait socket */
 	uint8_t sampled;      /* from the sampled source */
+	uint8_t late;	      /* seen only after it happened: time unknown */
 	uint64_t ts_ns;	      /* CLOCK_MONOTONIC */
 	uint64_t cookie;      /* socket cookie (0 when unknown) */
 	uint64_t parent_cookie; /* listener of a server-side socket, or 0 */
@@ -141,6 +142,7 @@ struct tulpen_conn_step {
 struct tulpen_conn {
 	uint64_t cookie;
 	uint64_t parent_cookie;
+	uint64_t inode;	     /* from the snapshot, 0 when unknown */
 	uint8_t proto;
 	uint8_t family;
 	uint8_t state;	     /* current state */
