@@ -304,6 +304,10 @@ def main():
             (cc["server_port"], cc["client_port"]),
             (scl["server_port"], scl["client_port"]),
             (scl["client_port"], scl["server_port"])]
+    if have_nft:
+        sm = r["simultaneous"]
+        want += [(sm["client_port"], sm["server_port"]),
+                 (sm["server_port"], sm["client_port"])]
 
     def done(objs):
         return all(wc.find_lifetime(objs, a, b) for a, b in want)
