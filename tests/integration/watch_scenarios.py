@@ -10,7 +10,7 @@ its owner pid, and that every time in state is present, non-negative and
 plausible. TIME-WAIT ends when the namespace goes away (the kernel purges
 its time-wait sockets), which must be reported as TIME-WAIT -> CLOSED.
 
-usage: watch_scenarios.py TULPEN
+usage: watch_scenarios.py [TULPEN]   (or $TULPEN)
 """
 import json
 import os
@@ -285,7 +285,7 @@ def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child_main()
         return 0
-    tulpen = sys.argv[1]
+    tulpen = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TULPEN")
     wc.need_root()
     wc.need_bpf(tulpen)
     have_nft = shutil.which("nft") is not None

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""tulpen watch detaches cleanly: Ctrl-C (SIGINT), SIGTERM and a closed
+output pipe each end it with status 0, and afterwards none of the eBPF
+programs (or links) it had loaded is left in the kernel (`bpftool prog
+show`). The programs are found through the process's own descriptors
+(/proc/PID/fdinfo: prog_id), so tests running in parallel do not matter.
+
+usage: watch_detach.py [TULPEN]   (or $TULPEN)
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import watch_common as wc  # noqa: E402
+
+failures = []
+
+
+def check(cond, msg):
+    if not cond:
+        failures.append(msg)
+        print("FAIL: " + msg)
+
+
+def bpftool(*args):
+    out = subprocess.run(["bpftool", "--json"] + list(args),
+                         stdout=subprocess.PIPE, check=True).stdout
+    return json.loads(out or b"[]") or []
+
+
+def prog_ids_of(pid):
+    ids = set()
+    d = "/proc/%d/fdinfo" % pid
+    for fd in os.listdir(d):
+        try:
+            with open(os.path.join(d, fd)) as f:
+                for line in f:
+                    if line.startswith("prog_id:"):
+                        ids.add(int(line.split()[1]))
+        except OSError:
+            pass
+    return ids
+
+
+def start(tulpen, extra=()):
+    p = subprocess.Popen([tulpen, "watch", "--source=bpf", "--ndjson"] +
+                         list(extra), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    lr = wc.LineReader(p.stdout)
+    line = lr.line(60)
+    if not line or json.loads(line).get("type") != "start":
+        p.kill()
+        raise AssertionError("no start record: %r %s" %
+                             (line, p.stderr.read()))
+    return p, lr
+
+
+def loaded_ids():
+    return {p["id"] for p in bpftool("prog", "show")}
+
+
+def linked_ids():
+    return {l.get("prog_id") for l in bpftool("link", "show")}
+
+
+def case(name, tulpen, stop):
+    p, lr = start(tulpen, ["--summary-every", "0.05"])
+    ids = prog_ids_of(p.pid)
+    check(len(ids) >= 5, "%s: only %d programs found in fdinfo" %
+          (name, len(ids)))
+    check(ids <= loaded_ids(), "%s: programs not in bpftool" % name)
+    check(ids & linked_ids(), "%s: programs not attached" % name)
+    rc = stop(p, lr)
+    check(rc == 0, "%s: exit status %r: %s" % (name, rc,
+                                               p.stderr.read().decode()))
+    left = ids & loaded_ids()
+    check(not left, "%s: programs left loaded: %s" % (name, sorted(left)))
+    left = ids & linked_ids()
+    check(not left, "%s: programs left attached: %s" % (name, sorted(left)))
+
+
+def by_signal(sig):
+    def stop(p, lr):
+        time.sleep(0.3)
+        p.send_signal(sig)
+        try:
+            return p.wait(20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            return "hung"
+    return stop
+
+
+def by_closed_pipe(p, lr):
+    time.sleep(0.3)
+    os.close(lr.fd)              # the reader goes away (like `| head`)
+    p.stdout = None
+    try:
+        return p.wait(20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        return "hung"
+
+
+def main():
+    tulpen = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TULPEN")
+    wc.need_root()
+    if not shutil.which("bpftool"):
+        wc.skip("bpftool is not installed")
+    wc.need_bpf(tulpen)
+    case("SIGINT", tulpen, by_signal(signal.SIGINT))
+    case("SIGTERM", tulpen, by_signal(signal.SIGTERM))
+    case("closed pipe", tulpen, by_closed_pipe)
+    if failures:
+        print("%d checks failed" % len(failures))
+        return 1
+    print("ok: SIGINT, SIGTERM and a closed pipe detach and exit 0")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
