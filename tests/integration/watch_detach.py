@@ -79,10 +79,17 @@ def case(name, tulpen, stop):
     rc = stop(p, lr)
     check(rc == 0, "%s: exit status %r: %s" % (name, rc,
                                                p.stderr.read().decode()))
-    left = ids & loaded_ids()
+    # the kernel frees programs after an RCU grace period: allow 10 s
+    end = time.monotonic() + 10
+    while True:
+        left = ids & loaded_ids()
+        attached = ids & linked_ids()
+        if not (left or attached) or time.monotonic() > end:
+            break
+        time.sleep(0.1)
+    check(not attached, "%s: programs left attached: %s" %
+          (name, sorted(attached)))
     check(not left, "%s: programs left loaded: %s" % (name, sorted(left)))
-    left = ids & linked_ids()
-    check(not left, "%s: programs left attached: %s" % (name, sorted(left)))
 
 
 def by_signal(sig):
