@@ -46,6 +46,7 @@ struct watch_opts {
 	int existing;		/* list existing connections (text) */
 	size_t ringbuf_mb;
 	size_t wakeup_kb;
+	int stats;		/* counts on stderr at exit */
 	/* filters */
 	uint32_t states;	/* 0: any */
 	uint32_t exclude;
@@ -61,6 +62,9 @@ struct watch_run {
 	struct tulpen_watch_fmt_opts fo;
 	int nobjs;		/* JSON objects written */
 	int err;		/* first output error */
+	/* --stats */
+	unsigned long long n_events, n_states, n_tw, n_accepts, n_ended;
+	uint64_t lost_total;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -77,7 +81,7 @@ static void usage(FILE *f)
 "                    [--interval S] [--summary-every S] [--duration S]\n"
 "                    [--source=auto|bpf|sampled] [--netns PATH]\n"
 "                    [--lifetimes|--transitions] [--existing]\n"
-"                    [--ringbuf-mb N] [--wakeup-kb N]\n"
+"                    [--ringbuf-mb N] [--wakeup-kb N] [--stats]\n"
 "FILTER: state NAME | exclude NAME | port N | sport N | dport N\n"
 "Every TCP state transition, live, with its owner and time in state; one\n"
 "END line per connection with its whole path. Ctrl-C stops.\n");
@@ -185,7 +189,7 @@ static int parse_opts(struct watch_opts *o, int argc, char **argv)
 {
 	enum { O_JSON = 256, O_NDJSON, O_INTERVAL, O_SUMMARY, O_DURATION,
 	       O_SOURCE, O_NETNS, O_LIFETIMES, O_TRANSITIONS, O_EXISTING,
-	       O_RINGBUF, O_WAKEUP };
+	       O_RINGBUF, O_WAKEUP, O_STATS };
 	static const struct option lo[] = {
 		{ "tcp", no_argument, NULL, 't' },
 		{ "ipv4", no_argument, NULL, '4' },
@@ -204,6 +208,7 @@ static int parse_opts(struct watch_opts *o, int argc, char **argv)
 		{ "existing", no_argument, NULL, O_EXISTING },
 		{ "ringbuf-mb", required_argument, NULL, O_RINGBUF },
 		{ "wakeup-kb", required_argument, NULL, O_WAKEUP },
+		{ "stats", no_argument, NULL, O_STATS },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long v;
@@ -212,7 +217,11 @@ static int parse_opts(struct watch_opts *o, int argc, char **argv)
 	o->interval = 1.0;
 	o->lifetimes = o->transitions = 1;
 	o->ringbuf_mb = 16;
-	o->wakeup_kb = 0;
+	/*
+	 * Wake up for every 64 KiB of events (about 500) rather than for
+	 * each: the poll timeout (100 ms) bounds the delay when it is quiet.
+	 */
+	o->wakeup_kb = 64;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+t46nh", lo, NULL)) != -1) {
@@ -283,6 +292,9 @@ static int parse_opts(struct watch_opts *o, int argc, char **argv)
 			    v == 0)
 				return -EINVAL;
 			o->ringbuf_mb = v;
+			break;
+		case O_STATS:
+			o->stats = 1;
 			break;
 		case O_WAKEUP:
 			if (parse_uint("--wakeup-kb", optarg, 65536, &v))
@@ -376,9 +388,17 @@ static int on_event(const struct tulpen_watch_event *ev, void *data)
 	const struct tulpen_conn *cn;
 	int ended, err;
 
+	r->n_events++;
+	if (ev->type == TULPEN_WEV_OWNER)
+		r->n_accepts++;
+	else if (ev->oldstate != ev->newstate)
+		r->n_states++;
+	if (ev->timewait && ev->oldstate != ev->newstate)
+		r->n_tw++;
 	err = tulpen_conns_apply(r->conns, ev, &cn, &ended);
 	if (err)
 		return err;
+	r->n_ended += ended;
 	if (!cn)
 		return 0;
 	if (r->o->transitions && event_match(r->o, ev) &&
@@ -525,6 +545,7 @@ static int run_bpf(struct watch_run *r, struct tulpen_watch_bpf *w,
 	if (total)
 		fprintf(stderr, "tulpen watch: %llu events lost in total\n",
 			(unsigned long long)total);
+	r->lost_total = total;
 	return ret < 0 ? ret : r->out.err;
 }
 
@@ -710,6 +731,11 @@ int cmd_watch(int argc, char **argv)
 		goto out;
 	}
 done:
+	if (o.stats)
+		fprintf(stderr, "tulpen watch: stats: events %llu transitions "
+			"%llu timewait %llu accepts %llu lifetimes %llu lost "
+			"%llu\n", r.n_events, r.n_states, r.n_tw, r.n_accepts,
+			r.n_ended, (unsigned long long)r.lost_total);
 	if (o.out == OUT_JSON && !r.out.err)
 		tulpen_buf_puts(&r.out, r.nobjs ? "\n]\n" : "[]\n");
 	tulpen_buf_flush(&r.out);
