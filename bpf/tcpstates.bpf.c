@@ -3,17 +3,20 @@
  * tcpstates.bpf.c - every TCP state transition, with its time in the old
  * state, the socket's real owner and TIME-WAIT, for `tulpen watch`.
  *
- * Only tracepoints are used (this kernel has no kprobes, and fentry/fexit
- * programs are refused at load time here):
- * - tp_btf/inet_sock_set_state: the kernel's own transitions (TCP, MPTCP);
- * - syscalls connect(): the SYN-SENT event is held back until connect() has
- *   bound the local port (the state changes before the port is chosen, so
- *   the tracepoint sees sport 0); it names the connecting task;
- * - syscalls accept()/accept4(): names the process that accepted a socket;
+ * Only tracepoints are used (kprobes are not configured on the kernel this
+ * was written for, and fentry/fexit programs are refused at load there):
+ * - tp_btf/inet_sock_set_state: the kernel's own transitions (TCP, MPTCP).
+ *   Per-socket state (time of the last transition, the owner, a held-back
+ *   SYN-SENT event) lives in socket local storage, freed with the socket.
+ * - tp_btf/net_dev_queue: the SYN-SENT event is held back until the SYN
+ *   leaves (connect() sets SYN-SENT before it picks the local port, so the
+ *   tracepoint sees sport 0); and the ACK with which a FIN-WAIT-2
+ *   time-wait socket answers the peer's FIN shows its move to TIME-WAIT.
+ * - syscalls accept()/accept4(): names the process that accepted a socket.
  * - tp_btf/timer_start, timer_cancel, timer_expire_entry on the time-wait
  *   timer (tw_timer_handler): a time-wait socket takes over (the
  *   tracepoint's following "-> CLOSE" of the full socket is reported as
- *   "-> TIME-WAIT"), moves from FIN-WAIT-2 to TIME-WAIT, and ends.
+ *   "-> TIME-WAIT"), and ends (TIME-WAIT -> CLOSED).
  *
  * A failed ring buffer reservation is counted in `lost`, never hidden.
  */
@@ -30,13 +33,12 @@
 #define IPPROTO_TCP 6
 #define IPPROTO_MPTCP 262
 
-#define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
-#define TCP_SYN_RECV 3
 #define TCP_FIN_WAIT2 5
 #define TCP_TIME_WAIT 6
 #define TCP_CLOSE 7
 #define SOCK_RAW 3
+#define TH_SYN 0x02
 #define TH_RST 0x04
 #define TH_ACK 0x10
 
@@ -64,48 +66,50 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
-/* Socket cookie -> when it entered its current state. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 262144);
-	__type(key, __u64);
-	__type(value, __u64);
-} since SEC(".maps");
-
-/* A SYN-SENT event waiting for connect() to bind the local port. */
-struct pending_connect {
-	__u64 ts;
-	__u64 in_old;
-	__u64 cookie;
-	__u32 pid;
+/* What we keep per full socket. */
+struct sk_state {
+	__u64 since;	   /* entered its current state (0: unknown) */
+	__u64 pend_ts;	   /* a held-back SYN-SENT event (0: none) */
+	__u64 pend_in_old;
+	__u32 pid;	   /* the task that connected */
 	__u32 tid;
 	char comm[16];
-	__u8 oldstate;
+	__u8 pend_old;
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64); /* struct sock * */
-	__type(value, struct pending_connect);
-} connecting SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sk_state);
+} sks SEC(".maps");
 
-/* Cookie of a socket a time-wait socket just replaced -> its substate. */
+/*
+ * Cookie of a socket a time-wait socket is replacing right now -> the
+ * time-wait socket's substate (consumed by the "-> CLOSE" that follows).
+ */
+struct tw_handover {
+	__u64 tw;	/* struct inet_timewait_sock * */
+	__u8 substate;
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
 	__type(key, __u64);
-	__type(value, __u8);
+	__type(value, struct tw_handover);
 } tw_pending SEC(".maps");
 
 struct tw_info {
 	__u64 cookie;
+	__u64 since;
 	__u8 substate;
 };
 
-/* Time-wait socket -> cookie of the socket it replaced, last substate. */
+/* Time-wait socket -> cookie, time of its last transition, substate. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__uint(max_entries, 262144);
 	__type(key, __u64); /* struct inet_timewait_sock * */
 	__type(value, struct tw_info);
@@ -114,8 +118,8 @@ struct {
 /*
  * Time-wait sockets still in FIN-WAIT-2, by namespace and ports: when the
  * peer's FIN arrives the kernel moves them to TIME-WAIT and answers with an
- * ACK from its control socket; that ACK (seen at net_dev_queue) is where
- * the transition becomes visible without kprobes.
+ * ACK; that ACK (seen at net_dev_queue) is where the transition becomes
+ * visible without kprobes.
  */
 struct tw_key {
 	__u32 netns;
@@ -125,6 +129,7 @@ struct tw_key {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__uint(max_entries, 65536);
 	__type(key, struct tw_key);
 	__type(value, __u64); /* struct inet_timewait_sock * */
@@ -132,14 +137,6 @@ struct {
 
 /* Entries put in tw_fw2 (evictions are not subtracted: only a hint). */
 __u64 fw2_tracked = 0;
-
-/* Thread in connect() -> its fd. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, __u32);
-} connect_fd SEC(".maps");
 
 static __always_inline void count_lost(void)
 {
@@ -163,7 +160,10 @@ static __always_inline struct tw_event *ev_reserve(void)
 		count_lost();
 		return NULL;
 	}
-	__builtin_memset(e, 0, sizeof(*e));
+	e->flags = 0;
+	e->parent_cookie = 0;
+	e->pid = e->tid = 0;
+	e->comm[0] = 0;
 	return e;
 }
 
@@ -182,15 +182,15 @@ static __always_inline void ev_submit(struct tw_event *e)
 }
 
 /*
- * Addresses, ports, family and namespace from the common socket part. The
- * local port comes from inet_sport (or tw_sport): skc_num is cleared when a
- * closing socket releases its port, before the tracepoint fires.
+ * Addresses, ports, family and namespace of a socket. The local port comes
+ * from inet_sport (tw_sport): skc_num is cleared when a closing socket
+ * releases its port, before the tracepoint fires.
  */
 static __always_inline void ev_fill_addr(struct tw_event *e,
-					 const struct sock_common *skc)
+					 const struct sock_common *skc, int tw)
 {
 	e->family = BPF_CORE_READ(skc, skc_family);
-	if (BPF_CORE_READ(skc, skc_state) == TCP_TIME_WAIT)
+	if (tw)
 		e->sport = bpf_ntohs(BPF_CORE_READ(
 			(struct inet_timewait_sock *)skc, tw_sport));
 	else
@@ -202,53 +202,11 @@ static __always_inline void ev_fill_addr(struct tw_event *e,
 		BPF_CORE_READ_INTO(&e->saddr, skc, skc_v6_rcv_saddr.in6_u);
 		BPF_CORE_READ_INTO(&e->daddr, skc, skc_v6_daddr.in6_u);
 	} else {
+		__builtin_memset(e->saddr, 0, sizeof(e->saddr));
+		__builtin_memset(e->daddr, 0, sizeof(e->daddr));
 		BPF_CORE_READ_INTO((__u32 *)e->saddr, skc, skc_rcv_saddr);
 		BPF_CORE_READ_INTO((__u32 *)e->daddr, skc, skc_daddr);
 	}
-}
-
-static __always_inline void ev_fill_task(struct tw_event *e)
-{
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	__u64 id = bpf_get_current_pid_tgid();
-
-	e->pid = id >> 32;
-	e->tid = (__u32)id;
-	BPF_CORE_READ_STR_INTO(&e->comm, t, group_leader, comm);
-	e->flags |= TW_F_OWNER;
-}
-
-static __always_inline void ev_fill_task_pc(struct pending_connect *p)
-{
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	__u64 id = bpf_get_current_pid_tgid();
-
-	p->pid = id >> 32;
-	p->tid = (__u32)id;
-	BPF_CORE_READ_STR_INTO(&p->comm, t, group_leader, comm);
-}
-
-/*
- * Note that @cookie entered @newstate at @now; return the time spent in the
- * old state (TW_NO_TIME when unknown). On CLOSE the entry is removed.
- */
-static __always_inline __u64 clock_state(__u64 cookie, int newstate,
-					 __u64 now, __u64 start)
-{
-	__u64 *t = bpf_map_lookup_elem(&since, &cookie);
-	__u64 in_old = TW_NO_TIME;
-
-	if (t && now >= *t)
-		in_old = now - *t;
-	if (newstate == TCP_CLOSE) {
-		if (t)
-			bpf_map_delete_elem(&since, &cookie);
-	} else if (t) {
-		*t = start;
-	} else {
-		bpf_map_update_elem(&since, &cookie, &start, BPF_ANY);
-	}
-	return in_old;
 }
 
 static __always_inline void emit_state(const struct sock *sk, __u64 cookie,
@@ -269,7 +227,7 @@ static __always_inline void emit_state(const struct sock *sk, __u64 cookie,
 	if (in_old != TW_NO_TIME)
 		e->flags |= TW_F_IN_OLD;
 	e->protocol = BPF_CORE_READ(sk, sk_protocol);
-	ev_fill_addr(e, &sk->__sk_common);
+	ev_fill_addr(e, &sk->__sk_common, 0);
 	/* Byte counts die with the full socket: read them at its end. */
 	if ((newstate == TCP_CLOSE || (flags & TW_F_TIMEWAIT)) &&
 	    e->protocol == IPPROTO_TCP) {
@@ -282,89 +240,98 @@ static __always_inline void emit_state(const struct sock *sk, __u64 cookie,
 	ev_submit(e);
 }
 
-/* Send a SYN-SENT event held back for connect(), if any. */
-static __always_inline void flush_connect(const struct sock *sk)
+/* Send the SYN-SENT event held back in @st, now that the port is bound. */
+static __always_inline void flush_connect(const struct sock *sk,
+					  struct sk_state *st, __u64 cookie)
 {
-	__u64 key = (__u64)sk;
-	struct pending_connect *p = bpf_map_lookup_elem(&connecting, &key);
+	struct tw_event *e;
 
-	if (!p)
+	if (!st->pend_ts)
 		return;
-	{
-		struct tw_event *e = ev_reserve();
-
-		if (e) {
-			e->type = TW_EV_STATE;
-			e->ts_ns = p->ts;
-			e->cookie = p->cookie;
-			e->in_old_ns = p->in_old;
-			e->oldstate = p->oldstate;
-			e->newstate = TCP_SYN_SENT;
-			e->flags = TW_F_OWNER;
-			if (p->in_old != TW_NO_TIME)
-				e->flags |= TW_F_IN_OLD;
-			e->pid = p->pid;
-			e->tid = p->tid;
-			__builtin_memcpy(e->comm, p->comm, sizeof(e->comm));
-			e->protocol = BPF_CORE_READ(sk, sk_protocol);
-			ev_fill_addr(e, &sk->__sk_common);
-			ev_submit(e);
-		}
+	e = ev_reserve();
+	if (e) {
+		e->type = TW_EV_STATE;
+		e->ts_ns = st->pend_ts;
+		e->cookie = cookie;
+		e->in_old_ns = st->pend_in_old;
+		e->oldstate = st->pend_old;
+		e->newstate = TCP_SYN_SENT;
+		e->flags = TW_F_OWNER;
+		if (st->pend_in_old != TW_NO_TIME)
+			e->flags |= TW_F_IN_OLD;
+		e->pid = st->pid;
+		e->tid = st->tid;
+		__builtin_memcpy(e->comm, st->comm, sizeof(e->comm));
+		e->protocol = BPF_CORE_READ(sk, sk_protocol);
+		ev_fill_addr(e, &sk->__sk_common, 0);
+		ev_submit(e);
 	}
-	bpf_map_delete_elem(&connecting, &key);
+	st->pend_ts = 0;
 }
 
 SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(on_set_state, const struct sock *sk, int oldstate, int newstate)
+int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
 {
 	__u16 proto = sk->sk_protocol;
-	__u64 now = bpf_ktime_get_ns();
-	__u64 cookie, in_old, key = (__u64)sk;
+	__u64 now = bpf_ktime_get_ns(), in_old = TW_NO_TIME, cookie, prev = 0;
+	struct sk_state *st;
 
 	if (proto != IPPROTO_TCP && proto != IPPROTO_MPTCP)
 		return 0;
 	if (filter_netns && sk_netns(&sk->__sk_common) != filter_netns)
 		return 0;
-	cookie = bpf_get_socket_cookie((void *)sk);
-
-	if (oldstate == TCP_SYN_SENT)
-		flush_connect(sk);
+	cookie = bpf_get_socket_cookie(sk);
+	st = bpf_sk_storage_get(&sks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (st) {
+		prev = st->since;
+		if (prev && now >= prev)
+			in_old = now - prev;
+		st->since = now;
+		if (oldstate == TCP_SYN_SENT)
+			flush_connect(sk, st, cookie);
+	}
 
 	if (newstate == TCP_CLOSE) {
-		__u8 *sub = bpf_map_lookup_elem(&tw_pending, &cookie);
+		struct tw_handover *h = bpf_map_lookup_elem(&tw_pending,
+							    &cookie);
 
-		if (sub) {
+		if (h) {
 			/*
 			 * A time-wait socket took over: not a close. An
-			 * orphaned FIN-WAIT-2 socket stays in FIN-WAIT-2;
-			 * the event still carries the final byte counts.
+			 * orphaned FIN-WAIT-2 socket stays in FIN-WAIT-2: its
+			 * clock goes on in the time-wait socket, and the
+			 * event only carries the final byte counts.
 			 */
-			int tw_state = *sub;
+			int tw_state = h->substate;
+			__u64 twkey = h->tw;
+			struct tw_info *ti = bpf_map_lookup_elem(&tws, &twkey);
 
 			bpf_map_delete_elem(&tw_pending, &cookie);
-			if (tw_state == oldstate)
+			if (tw_state == oldstate) {
+				if (ti && prev)
+					ti->since = prev;
 				in_old = TW_NO_TIME;
-			else
-				in_old = clock_state(cookie, tw_state, now,
-						     now);
+			} else if (ti) {
+				ti->since = now;
+			}
 			emit_state(sk, cookie, now, in_old, oldstate, tw_state,
 				   TW_F_TIMEWAIT);
 			return 0;
 		}
 	}
 
-	in_old = clock_state(cookie, newstate, now, now);
-	if (newstate == TCP_SYN_SENT) {
-		/* sport is still 0 here: wait for connect() to bind it. */
-		struct pending_connect p = {
-			.ts = now,
-			.in_old = in_old,
-			.cookie = cookie,
-			.oldstate = oldstate,
-		};
+	if (newstate == TCP_SYN_SENT && st) {
+		/* sport is still 0 here: wait for the SYN to leave. */
+		struct task_struct *t =
+			(struct task_struct *)bpf_get_current_task();
+		__u64 id = bpf_get_current_pid_tgid();
 
-		ev_fill_task_pc(&p);
-		bpf_map_update_elem(&connecting, &key, &p, BPF_ANY);
+		st->pend_ts = now;
+		st->pend_in_old = in_old;
+		st->pend_old = oldstate;
+		st->pid = id >> 32;
+		st->tid = (__u32)id;
+		BPF_CORE_READ_STR_INTO(&st->comm, t, group_leader, comm);
 		return 0;
 	}
 	emit_state(sk, cookie, now, in_old, oldstate, newstate, 0);
@@ -390,38 +357,12 @@ static __always_inline struct sock *fd_to_sock(long fd)
 	return BPF_CORE_READ(so, sk);
 }
 
-SEC("tracepoint/syscalls/sys_enter_connect")
-int on_connect_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 fd = (__u32)ctx->args[0];
-
-	bpf_map_update_elem(&connect_fd, &id, &fd, BPF_ANY);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_connect")
-int on_connect_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 *fd = bpf_map_lookup_elem(&connect_fd, &id);
-	struct sock *sk;
-	long nfd;
-
-	if (!fd)
-		return 0;
-	nfd = *fd;
-	bpf_map_delete_elem(&connect_fd, &id);
-	sk = fd_to_sock(nfd);
-	if (sk)
-		flush_connect(sk);
-	return 0;
-}
-
 static __always_inline int accept_exit(long fd)
 {
+	struct task_struct *t;
 	struct tw_event *e;
 	struct sock *sk;
+	__u64 id;
 	__u16 proto;
 
 	if (fd < 0)
@@ -439,11 +380,18 @@ static __always_inline int accept_exit(long fd)
 		return 0;
 	e->type = TW_EV_OWNER;
 	e->ts_ns = bpf_ktime_get_ns();
+	/* Set by our tracepoint when the socket was created. */
 	e->cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	e->in_old_ns = TW_NO_TIME;
 	e->protocol = proto;
 	e->oldstate = e->newstate = BPF_CORE_READ(sk, __sk_common.skc_state);
-	ev_fill_addr(e, &sk->__sk_common);
-	ev_fill_task(e);
+	ev_fill_addr(e, &sk->__sk_common, 0);
+	t = (struct task_struct *)bpf_get_current_task();
+	id = bpf_get_current_pid_tgid();
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	BPF_CORE_READ_STR_INTO(&e->comm, t, group_leader, comm);
+	e->flags |= TW_F_OWNER;
 	ev_submit(e);
 	return 0;
 }
@@ -472,30 +420,6 @@ timer_tw(struct timer_list *timer)
 	       bpf_core_field_offset(struct inet_timewait_sock, tw_timer);
 }
 
-/* Emit a transition of a time-wait socket. */
-static __always_inline void emit_tw(struct inet_timewait_sock *tw,
-				    __u64 cookie, int oldstate, int newstate)
-{
-	__u64 now = bpf_ktime_get_ns();
-	__u64 in_old = clock_state(cookie, newstate, now, now);
-	struct tw_event *e = ev_reserve();
-
-	if (!e)
-		return;
-	e->type = TW_EV_STATE;
-	e->ts_ns = now;
-	e->cookie = cookie;
-	e->in_old_ns = in_old;
-	e->oldstate = oldstate;
-	e->newstate = newstate;
-	e->protocol = IPPROTO_TCP;
-	e->flags = TW_F_TIMEWAIT;
-	if (in_old != TW_NO_TIME)
-		e->flags |= TW_F_IN_OLD;
-	ev_fill_addr(e, &tw->__tw_common);
-	ev_submit(e);
-}
-
 static __always_inline struct tw_key tw_key_of(struct inet_timewait_sock *tw)
 {
 	struct tw_key k = {
@@ -507,32 +431,40 @@ static __always_inline struct tw_key tw_key_of(struct inet_timewait_sock *tw)
 	return k;
 }
 
-static __always_inline void fw2_forget(struct inet_timewait_sock *tw)
-{
-	struct tw_key k = tw_key_of(tw);
-
-	bpf_map_delete_elem(&tw_fw2, &k);
-}
-
-/* A transition seen only afterwards: its time in the old state is unknown. */
-static __always_inline void emit_tw_late(struct inet_timewait_sock *tw,
-					 __u64 cookie, int oldstate,
-					 int newstate)
+/* Emit a transition of a time-wait socket. @in_old: TW_NO_TIME unknown. */
+static __always_inline void emit_tw(struct inet_timewait_sock *tw,
+				    __u64 cookie, __u64 now, __u64 in_old,
+				    int oldstate, int newstate, __u8 flags)
 {
 	struct tw_event *e = ev_reserve();
 
 	if (!e)
 		return;
 	e->type = TW_EV_STATE;
-	e->ts_ns = bpf_ktime_get_ns();
+	e->ts_ns = now;
 	e->cookie = cookie;
-	e->in_old_ns = TW_NO_TIME;
+	e->in_old_ns = in_old;
 	e->oldstate = oldstate;
 	e->newstate = newstate;
 	e->protocol = IPPROTO_TCP;
-	e->flags = TW_F_TIMEWAIT | TW_F_LATE;
-	ev_fill_addr(e, &tw->__tw_common);
+	e->flags = TW_F_TIMEWAIT | flags;
+	if (in_old != TW_NO_TIME)
+		e->flags |= TW_F_IN_OLD;
+	ev_fill_addr(e, &tw->__tw_common, 1);
 	ev_submit(e);
+}
+
+/* Record a substate change of a tracked time-wait socket and emit it. */
+static __always_inline void tw_moved(struct inet_timewait_sock *tw,
+				     struct tw_info *ti, __u8 sub)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u64 in_old = ti->since && now >= ti->since ? now - ti->since
+						     : TW_NO_TIME;
+
+	emit_tw(tw, ti->cookie, now, in_old, ti->substate, sub, 0);
+	ti->substate = sub;
+	ti->since = now;
 }
 
 /* A time-wait timer was armed: a new time-wait socket, or re-armed. */
@@ -550,19 +482,28 @@ int BPF_PROG(on_timer_start, struct timer_list *timer)
 	ti = bpf_map_lookup_elem(&tws, &twkey);
 	if (ti) {
 		if (sub != ti->substate) {
-			emit_tw(tw, ti->cookie, ti->substate, sub);
-			ti->substate = sub;
-			fw2_forget(tw);
+			struct tw_key k = tw_key_of(tw);
+
+			tw_moved(tw, ti, sub);
+			bpf_map_delete_elem(&tw_fw2, &k);
 		}
 		return 0;
 	}
 	if (filter_netns && sk_netns(&tw->__tw_common) != filter_netns)
 		return 0;
-	/* The cookie was copied from the full socket it replaces. */
+	/*
+	 * The cookie was copied from the full socket it replaces; the time
+	 * in state goes on from that socket's last transition.
+	 */
 	nti.cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
+	nti.since = bpf_ktime_get_ns();
 	nti.substate = sub;
 	bpf_map_update_elem(&tws, &twkey, &nti, BPF_ANY);
-	bpf_map_update_elem(&tw_pending, &nti.cookie, &sub, BPF_ANY);
+	{
+		struct tw_handover h = { .tw = twkey, .substate = sub };
+
+		bpf_map_update_elem(&tw_pending, &nti.cookie, &h, BPF_ANY);
+	}
 	if (sub == TCP_FIN_WAIT2) {
 		struct tw_key k = tw_key_of(tw);
 
@@ -575,17 +516,24 @@ int BPF_PROG(on_timer_start, struct timer_list *timer)
 /* The time-wait socket ends: TIME-WAIT (or FIN-WAIT-2) -> CLOSED. */
 static __always_inline void tw_end(struct inet_timewait_sock *tw)
 {
-	__u64 twkey = (__u64)tw, cookie;
+	__u64 twkey = (__u64)tw, now = bpf_ktime_get_ns();
 	struct tw_info *ti = bpf_map_lookup_elem(&tws, &twkey);
 	__u8 sub = BPF_CORE_READ(tw, tw_substate);
+	__u64 cookie, in_old = TW_NO_TIME;
 
 	if (ti) {
 		cookie = ti->cookie;
+		if (ti->substate == TCP_FIN_WAIT2) {
+			struct tw_key k = tw_key_of(tw);
+
+			bpf_map_delete_elem(&tw_fw2, &k);
+		}
 		/* A FIN that arrived unseen: reported late, untimed. */
 		if (sub != ti->substate)
-			emit_tw_late(tw, cookie, ti->substate, sub);
-		if (ti->substate == TCP_FIN_WAIT2)
-			fw2_forget(tw);
+			emit_tw(tw, cookie, now, TW_NO_TIME, ti->substate, sub,
+				TW_F_LATE);
+		else if (ti->since && now >= ti->since)
+			in_old = now - ti->since;
 		bpf_map_delete_elem(&tws, &twkey);
 	} else {
 		/* A time-wait socket older than this program. */
@@ -594,7 +542,7 @@ static __always_inline void tw_end(struct inet_timewait_sock *tw)
 			return;
 		cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
 	}
-	emit_tw(tw, cookie, sub, TCP_CLOSE);
+	emit_tw(tw, cookie, now, in_old, sub, TCP_CLOSE, 0);
 }
 
 SEC("tp_btf/timer_expire_entry")
@@ -635,16 +583,9 @@ int BPF_PROG(on_timer_cancel, struct timer_list *timer)
 	return 0;
 }
 
-/*
- * An outgoing packet: is it the ACK with which a FIN-WAIT-2 time-wait
- * socket answers the peer's FIN? Those come from the kernel's control
- * socket (SOCK_RAW) or, for IPv6, from no socket. Everything else leaves
- * after two loads.
- */
-SEC("tp_btf/net_dev_queue")
-int BPF_PROG(on_xmit, struct sk_buff *skb)
+/* A FIN-WAIT-2 time-wait socket's ACK to the peer's FIN (see tw_fw2). */
+static __always_inline int tw_ack(struct sk_buff *skb)
 {
-	struct sock *sk = skb->sk;
 	struct tw_key k = {};
 	struct inet_timewait_sock *tw;
 	struct tw_info *ti;
@@ -654,15 +595,6 @@ int BPF_PROG(on_xmit, struct sk_buff *skb)
 	__u64 *twp, twkey;
 	__u32 tcp_off;
 
-	/*
-	 * The kernel may attach the reply to the time-wait socket itself
-	 * (then only sock_common is valid) or to its control socket.
-	 */
-	if (sk && sk->__sk_common.skc_state != TCP_TIME_WAIT &&
-	    sk->sk_type != SOCK_RAW)
-		return 0;
-	if (!fw2_tracked)
-		return 0;
 	head = BPF_CORE_READ(skb, head);
 	nh = BPF_CORE_READ(skb, network_header);
 	if (bpf_probe_read_kernel(&b0, 1, head + nh))
@@ -683,7 +615,7 @@ int BPF_PROG(on_xmit, struct sk_buff *skb)
 	if (bpf_probe_read_kernel(ports, sizeof(ports), head + tcp_off) ||
 	    bpf_probe_read_kernel(&flags, 1, head + tcp_off + 13))
 		return 0;
-	if (!(flags & TH_ACK) || (flags & TH_RST))
+	if (!(flags & TH_ACK) || (flags & (TH_RST | TH_SYN)))
 		return 0;
 	k.netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
 	k.lport = bpf_ntohs(ports[0]);
@@ -696,9 +628,39 @@ int BPF_PROG(on_xmit, struct sk_buff *skb)
 	ti = bpf_map_lookup_elem(&tws, &twkey);
 	sub = BPF_CORE_READ(tw, tw_substate);
 	if (ti && ti->substate == TCP_FIN_WAIT2 && sub == TCP_TIME_WAIT) {
-		emit_tw(tw, ti->cookie, TCP_FIN_WAIT2, TCP_TIME_WAIT);
-		ti->substate = TCP_TIME_WAIT;
+		tw_moved(tw, ti, sub);
 		bpf_map_delete_elem(&tw_fw2, &k);
 	}
 	return 0;
+}
+
+/*
+ * Every outgoing packet passes here; most leave after two loads. Two
+ * kinds matter: a connecting socket's SYN (its port is bound now: send the
+ * held-back SYN-SENT event), and an ACK from the kernel's control socket
+ * (SOCK_RAW), from a time-wait socket or, for IPv6, from no socket.
+ */
+SEC("tp_btf/net_dev_queue")
+int BPF_PROG(on_xmit, struct sk_buff *skb)
+{
+	struct sock *sk = skb->sk;
+	struct sk_state *st;
+	__u8 state;
+
+	if (sk) {
+		state = sk->__sk_common.skc_state;
+		if (state == TCP_SYN_SENT) {
+			st = bpf_sk_storage_get(&sks, sk, 0, 0);
+			/* The cookie was made at the SYN-SENT transition. */
+			if (st && st->pend_ts)
+				flush_connect(sk, st, BPF_CORE_READ(sk,
+					__sk_common.skc_cookie.counter));
+			return 0;
+		}
+		if (state != TCP_TIME_WAIT && sk->sk_type != SOCK_RAW)
+			return 0;
+	}
+	if (!fw2_tracked)
+		return 0;
+	return tw_ack(skb);
 }

@@ -65,6 +65,7 @@ struct watch_run {
 	/* --stats */
 	unsigned long long n_events, n_states, n_tw, n_accepts, n_ended;
 	uint64_t lost_total;
+	unsigned batch;		/* events in this poll */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -388,6 +389,13 @@ static int on_event(const struct tulpen_watch_event *ev, void *data)
 	const struct tulpen_conn *cn;
 	int ended, err;
 
+	/*
+	 * Under a flood the ring never runs dry: hand control back now and
+	 * then (and at once on a stop signal) so signals, summaries and the
+	 * lost counter are served.
+	 */
+	if (stop_signal || ++r->batch > 65536)
+		return 1;
 	r->n_events++;
 	if (ev->type == TULPEN_WEV_OWNER)
 		r->n_accepts++;
@@ -511,6 +519,7 @@ static int run_bpf(struct watch_run *r, struct tulpen_watch_bpf *w,
 			break;
 		if (end_at && (end_at - now) / 1000000 < (uint64_t)timeout)
 			timeout = (int)((end_at - now) / 1000000) + 1;
+		r->batch = 0;
 		ret = tulpen_watch_bpf_poll(w, timeout, on_event, r);
 		if (ret == -EINTR) {
 			ret = 0;
@@ -536,8 +545,9 @@ static int run_bpf(struct watch_run *r, struct tulpen_watch_bpf *w,
 			break;
 		}
 	}
-	/* Drain what is left, account for the last losses. */
-	if (!ret && !r->out.err)
+	/* Drain what is left (a bounded batch), count the last losses. */
+	r->batch = 0;
+	if (!ret && !r->out.err && !stop_signal)
 		ret = tulpen_watch_bpf_poll(w, 0, on_event, r);
 	total = tulpen_watch_bpf_lost(w);
 	if (total > lost_seen && !r->out.err)
@@ -663,6 +673,7 @@ int cmd_watch(int argc, char **argv)
 	start = mono_ns();
 	if (wb) {
 		/* Events since attach that precede the snapshot come first. */
+		r.batch = 0;
 		err = tulpen_watch_bpf_poll(wb, 0, on_event, &r);
 		if (err >= 0)
 			err = tulpen_conns_snapshot(r.conns, ctx, start, 1,

@@ -162,7 +162,7 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 					  sname(ev->newstate));
 			if (ev->in_old_ns >= 0)
 				tulpen_buf_printf(b, " after %s%s",
-						  ev->sampled ? ">=" : "", d);
+						  ev->sampled ? "~" : "", d);
 			if (ev->late)
 				tulpen_buf_puts(b, " (seen late)");
 		}
@@ -185,7 +185,7 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 	else
 		tulpen_buf_puts(b, ",\"in_old_ns\":null");
 	if (ev->sampled)
-		tulpen_buf_puts(b, ",\"in_old_is_lower_bound\":true");
+		tulpen_buf_puts(b, ",\"in_old_approx\":true");
 	tulpen_buf_printf(b, ",\"timewait_sock\":%s,\"late\":%s",
 			  ev->timewait ? "true" : "false",
 			  ev->late ? "true" : "false");
@@ -245,7 +245,7 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 				break;
 			fmt_ns(d, sizeof(d), st->dur_ns);
 			tulpen_buf_printf(b, "(%s%s)",
-					  st->dur_known ? "" : ">=", d);
+					  st->dur_known ? "" : "~", d);
 		}
 		fmt_ns(d, sizeof(d), dur);
 		tulpen_buf_printf(b, " duration %s%s", cn->from_snapshot ||

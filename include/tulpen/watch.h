@@ -46,7 +46,8 @@ struct tulpen_watch_event {
 	uint64_t ts_ns;	      /* CLOCK_MONOTONIC */
 	uint64_t cookie;      /* socket cookie (0 when unknown) */
 	uint64_t parent_cookie; /* listener of a server-side socket, or 0 */
-	int64_t in_old_ns;    /* time spent in oldstate, -1 when unknown */
+	int64_t in_old_ns;    /* time spent in oldstate, -1 when unknown;
+			       * approximate (to an interval) when sampled */
 	struct tulpen_endpoint local;
 	struct tulpen_endpoint peer;
 	uint64_t bytes_acked;	 /* sent and acknowledged by the peer */
@@ -134,7 +135,7 @@ int tulpen_watch_sampled_seed(struct tulpen_watch_sampled *w,
 
 struct tulpen_conn_step {
 	uint8_t state;
-	uint8_t dur_known;  /* dur_ns is exact; else a lower bound */
+	uint8_t dur_known;  /* dur_ns is exact; else approximate */
 	uint64_t enter_ns;  /* CLOCK_MONOTONIC, 0 when unknown */
 	int64_t dur_ns;	    /* time spent in the state */
 };

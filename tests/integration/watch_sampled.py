@@ -3,7 +3,7 @@
 """tulpen watch without eBPF (--source=sampled, the forced fallback): it
 says it samples, lists the connections that existed at start, reports the
 transitions of long-lived connections made later (each labelled sampled,
-times as lower bounds), and its final picture of every socket matches
+times approximate to an interval), and its final picture of every socket matches
 what `ss` reports in the namespace. When the eBPF source works here too,
 both sources are run side by side and must agree on those states.
 
@@ -120,7 +120,7 @@ def main():
 
     tr = [o for o in ws.objs if o.get("type") == "transition"]
     for o in tr:
-        check(o["source"] == "sampled" and o.get("in_old_is_lower_bound"),
+        check(o["source"] == "sampled" and o.get("in_old_approx"),
               "transition not labelled sampled: %r" % o)
 
     def seq(lp, pp):
@@ -136,8 +136,10 @@ def main():
     for o in tr:
         if o["old"] == "ESTABLISHED" and o["local"]["port"] in (bport,
                                                                  lport):
-            check(o["in_old_ns"] >= 0.8e9, "ESTABLISHED lasted >= 1 s, "
-                  "sampled says %r" % o["in_old_ns"])
+            # first and last seen are each up to an interval (0.2 s) off;
+            # allow for a loaded machine's slow snapshots too
+            check(0.4e9 <= o["in_old_ns"] <= 2.5e9, "ESTABLISHED lasted "
+                  "1 s, sampled says %r ns" % o["in_old_ns"])
 
     fs = final_states(ws.objs)
     check(fs == truth, "sampled final states %r != ss %r" % (fs, truth))
