@@ -66,11 +66,13 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
-/* What we keep per full socket. */
+/*
+ * What we keep per connecting socket: its SYN-SENT event, held back until
+ * the port is bound. (Times in state are differences between a socket's
+ * events, taken by the reader: nothing per socket is needed for them.)
+ */
 struct sk_state {
-	__u64 since;	   /* entered its current state (0: unknown) */
 	__u64 pend_ts;	   /* a held-back SYN-SENT event (0: none) */
-	__u64 pend_in_old;
 	__u32 pid;	   /* the task that connected */
 	__u32 tid;
 	char comm[16];
@@ -102,11 +104,10 @@ struct {
 
 struct tw_info {
 	__u64 cookie;
-	__u64 since;
 	__u8 substate;
 };
 
-/* Time-wait socket -> cookie, time of its last transition, substate. */
+/* Time-wait socket -> cookie of the socket it replaced, substate. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(map_flags, BPF_F_NO_COMMON_LRU);
@@ -209,9 +210,43 @@ static __always_inline void ev_fill_addr(struct tw_event *e,
 	}
 }
 
+/*
+ * The same for a full socket we hold a BTF pointer to: direct loads (the
+ * verifier turns them into fault-safe loads), no helper call per field.
+ */
+static __always_inline void ev_fill_addr_sk(struct tw_event *e,
+					    const struct sock *sk)
+{
+	const struct sock_common *skc = &sk->__sk_common;
+
+	e->family = skc->skc_family;
+	/* inet_sock lies beyond struct sock: a checked read. */
+	e->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk,
+					   inet_sport));
+	e->dport = bpf_ntohs(skc->skc_dport);
+	e->netns = skc->skc_net.net->ns.inum;
+	if (e->family == AF_INET6) {
+		__u32 *s = (__u32 *)e->saddr, *d = (__u32 *)e->daddr;
+
+		s[0] = skc->skc_v6_rcv_saddr.in6_u.u6_addr32[0];
+		s[1] = skc->skc_v6_rcv_saddr.in6_u.u6_addr32[1];
+		s[2] = skc->skc_v6_rcv_saddr.in6_u.u6_addr32[2];
+		s[3] = skc->skc_v6_rcv_saddr.in6_u.u6_addr32[3];
+		d[0] = skc->skc_v6_daddr.in6_u.u6_addr32[0];
+		d[1] = skc->skc_v6_daddr.in6_u.u6_addr32[1];
+		d[2] = skc->skc_v6_daddr.in6_u.u6_addr32[2];
+		d[3] = skc->skc_v6_daddr.in6_u.u6_addr32[3];
+	} else {
+		__builtin_memset(e->saddr, 0, sizeof(e->saddr));
+		__builtin_memset(e->daddr, 0, sizeof(e->daddr));
+		*(__u32 *)e->saddr = skc->skc_rcv_saddr;
+		*(__u32 *)e->daddr = skc->skc_daddr;
+	}
+}
+
 static __always_inline void emit_state(const struct sock *sk, __u64 cookie,
-				       __u64 ts, __u64 in_old, int oldstate,
-				       int newstate, __u8 flags)
+				       __u64 ts, int oldstate, int newstate,
+				       __u8 flags)
 {
 	struct tw_event *e = ev_reserve();
 
@@ -220,22 +255,22 @@ static __always_inline void emit_state(const struct sock *sk, __u64 cookie,
 	e->type = TW_EV_STATE;
 	e->ts_ns = ts;
 	e->cookie = cookie;
-	e->in_old_ns = in_old;
+	e->in_old_ns = TW_NO_TIME;
 	e->oldstate = oldstate;
 	e->newstate = newstate;
 	e->flags = flags;
-	if (in_old != TW_NO_TIME)
-		e->flags |= TW_F_IN_OLD;
-	e->protocol = BPF_CORE_READ(sk, sk_protocol);
-	ev_fill_addr(e, &sk->__sk_common, 0);
+	e->protocol = sk->sk_protocol;
+	ev_fill_addr_sk(e, sk);
 	/* Byte counts die with the full socket: read them at its end. */
 	if ((newstate == TCP_CLOSE || (flags & TW_F_TIMEWAIT)) &&
 	    e->protocol == IPPROTO_TCP) {
-		const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+		struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
 
-		e->bytes_acked = BPF_CORE_READ(tp, bytes_acked);
-		e->bytes_received = BPF_CORE_READ(tp, bytes_received);
-		e->flags |= TW_F_BYTES;
+		if (tp) {
+			e->bytes_acked = tp->bytes_acked;
+			e->bytes_received = tp->bytes_received;
+			e->flags |= TW_F_BYTES;
+		}
 	}
 	ev_submit(e);
 }
@@ -253,17 +288,15 @@ static __always_inline void flush_connect(const struct sock *sk,
 		e->type = TW_EV_STATE;
 		e->ts_ns = st->pend_ts;
 		e->cookie = cookie;
-		e->in_old_ns = st->pend_in_old;
+		e->in_old_ns = TW_NO_TIME;
 		e->oldstate = st->pend_old;
 		e->newstate = TCP_SYN_SENT;
 		e->flags = TW_F_OWNER;
-		if (st->pend_in_old != TW_NO_TIME)
-			e->flags |= TW_F_IN_OLD;
 		e->pid = st->pid;
 		e->tid = st->tid;
 		__builtin_memcpy(e->comm, st->comm, sizeof(e->comm));
-		e->protocol = BPF_CORE_READ(sk, sk_protocol);
-		ev_fill_addr(e, &sk->__sk_common, 0);
+		e->protocol = sk->sk_protocol;
+		ev_fill_addr_sk(e, sk);
 		ev_submit(e);
 	}
 	st->pend_ts = 0;
@@ -273,68 +306,58 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
 {
 	__u16 proto = sk->sk_protocol;
-	__u64 now = bpf_ktime_get_ns(), in_old = TW_NO_TIME, cookie, prev = 0;
+	__u64 now = bpf_ktime_get_ns(), cookie;
 	struct sk_state *st;
 
 	if (proto != IPPROTO_TCP && proto != IPPROTO_MPTCP)
 		return 0;
-	if (filter_netns && sk_netns(&sk->__sk_common) != filter_netns)
+	if (filter_netns && sk->__sk_common.skc_net.net->ns.inum !=
+			    filter_netns)
 		return 0;
 	cookie = bpf_get_socket_cookie(sk);
-	st = bpf_sk_storage_get(&sks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (st) {
-		prev = st->since;
-		if (prev && now >= prev)
-			in_old = now - prev;
-		st->since = now;
-		if (oldstate == TCP_SYN_SENT)
-			flush_connect(sk, st, cookie);
-	}
 
-	if (newstate == TCP_CLOSE) {
+	if (oldstate == TCP_SYN_SENT) {
+		st = bpf_sk_storage_get(&sks, sk, 0, 0);
+		if (st)
+			flush_connect(sk, st, cookie);
+	} else if (newstate == TCP_CLOSE) {
 		struct tw_handover *h = bpf_map_lookup_elem(&tw_pending,
 							    &cookie);
 
 		if (h) {
 			/*
-			 * A time-wait socket took over: not a close. An
-			 * orphaned FIN-WAIT-2 socket stays in FIN-WAIT-2: its
-			 * clock goes on in the time-wait socket, and the
-			 * event only carries the final byte counts.
+			 * A time-wait socket took over: not a close. (An
+			 * orphaned FIN-WAIT-2 socket stays in FIN-WAIT-2;
+			 * the event then only carries the byte counts.)
 			 */
 			int tw_state = h->substate;
-			__u64 twkey = h->tw;
-			struct tw_info *ti = bpf_map_lookup_elem(&tws, &twkey);
 
 			bpf_map_delete_elem(&tw_pending, &cookie);
-			if (tw_state == oldstate) {
-				if (ti && prev)
-					ti->since = prev;
-				in_old = TW_NO_TIME;
-			} else if (ti) {
-				ti->since = now;
-			}
-			emit_state(sk, cookie, now, in_old, oldstate, tw_state,
+			emit_state(sk, cookie, now, oldstate, tw_state,
 				   TW_F_TIMEWAIT);
 			return 0;
 		}
 	}
 
-	if (newstate == TCP_SYN_SENT && st) {
+	if (newstate == TCP_SYN_SENT) {
 		/* sport is still 0 here: wait for the SYN to leave. */
 		struct task_struct *t =
 			(struct task_struct *)bpf_get_current_task();
 		__u64 id = bpf_get_current_pid_tgid();
 
-		st->pend_ts = now;
-		st->pend_in_old = in_old;
-		st->pend_old = oldstate;
-		st->pid = id >> 32;
-		st->tid = (__u32)id;
-		BPF_CORE_READ_STR_INTO(&st->comm, t, group_leader, comm);
-		return 0;
+		st = bpf_sk_storage_get(&sks, sk, 0,
+					BPF_SK_STORAGE_GET_F_CREATE);
+		if (st) {
+			st->pend_ts = now;
+			st->pend_old = oldstate;
+			st->pid = id >> 32;
+			st->tid = (__u32)id;
+			BPF_CORE_READ_STR_INTO(&st->comm, t, group_leader,
+					       comm);
+			return 0;
+		}
 	}
-	emit_state(sk, cookie, now, in_old, oldstate, newstate, 0);
+	emit_state(sk, cookie, now, oldstate, newstate, 0);
 	return 0;
 }
 
@@ -431,10 +454,10 @@ static __always_inline struct tw_key tw_key_of(struct inet_timewait_sock *tw)
 	return k;
 }
 
-/* Emit a transition of a time-wait socket. @in_old: TW_NO_TIME unknown. */
+/* Emit a transition of a time-wait socket. */
 static __always_inline void emit_tw(struct inet_timewait_sock *tw,
-				    __u64 cookie, __u64 now, __u64 in_old,
-				    int oldstate, int newstate, __u8 flags)
+				    __u64 cookie, __u64 now, int oldstate,
+				    int newstate, __u8 flags)
 {
 	struct tw_event *e = ev_reserve();
 
@@ -443,13 +466,11 @@ static __always_inline void emit_tw(struct inet_timewait_sock *tw,
 	e->type = TW_EV_STATE;
 	e->ts_ns = now;
 	e->cookie = cookie;
-	e->in_old_ns = in_old;
+	e->in_old_ns = TW_NO_TIME;
 	e->oldstate = oldstate;
 	e->newstate = newstate;
 	e->protocol = IPPROTO_TCP;
 	e->flags = TW_F_TIMEWAIT | flags;
-	if (in_old != TW_NO_TIME)
-		e->flags |= TW_F_IN_OLD;
 	ev_fill_addr(e, &tw->__tw_common, 1);
 	ev_submit(e);
 }
@@ -458,13 +479,8 @@ static __always_inline void emit_tw(struct inet_timewait_sock *tw,
 static __always_inline void tw_moved(struct inet_timewait_sock *tw,
 				     struct tw_info *ti, __u8 sub)
 {
-	__u64 now = bpf_ktime_get_ns();
-	__u64 in_old = ti->since && now >= ti->since ? now - ti->since
-						     : TW_NO_TIME;
-
-	emit_tw(tw, ti->cookie, now, in_old, ti->substate, sub, 0);
+	emit_tw(tw, ti->cookie, bpf_ktime_get_ns(), ti->substate, sub, 0);
 	ti->substate = sub;
-	ti->since = now;
 }
 
 /* A time-wait timer was armed: a new time-wait socket, or re-armed. */
@@ -491,12 +507,8 @@ int BPF_PROG(on_timer_start, struct timer_list *timer)
 	}
 	if (filter_netns && sk_netns(&tw->__tw_common) != filter_netns)
 		return 0;
-	/*
-	 * The cookie was copied from the full socket it replaces; the time
-	 * in state goes on from that socket's last transition.
-	 */
+	/* The cookie was copied from the full socket it replaces. */
 	nti.cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
-	nti.since = bpf_ktime_get_ns();
 	nti.substate = sub;
 	bpf_map_update_elem(&tws, &twkey, &nti, BPF_ANY);
 	{
@@ -519,7 +531,7 @@ static __always_inline void tw_end(struct inet_timewait_sock *tw)
 	__u64 twkey = (__u64)tw, now = bpf_ktime_get_ns();
 	struct tw_info *ti = bpf_map_lookup_elem(&tws, &twkey);
 	__u8 sub = BPF_CORE_READ(tw, tw_substate);
-	__u64 cookie, in_old = TW_NO_TIME;
+	__u64 cookie;
 
 	if (ti) {
 		cookie = ti->cookie;
@@ -530,10 +542,7 @@ static __always_inline void tw_end(struct inet_timewait_sock *tw)
 		}
 		/* A FIN that arrived unseen: reported late, untimed. */
 		if (sub != ti->substate)
-			emit_tw(tw, cookie, now, TW_NO_TIME, ti->substate, sub,
-				TW_F_LATE);
-		else if (ti->since && now >= ti->since)
-			in_old = now - ti->since;
+			emit_tw(tw, cookie, now, ti->substate, sub, TW_F_LATE);
 		bpf_map_delete_elem(&tws, &twkey);
 	} else {
 		/* A time-wait socket older than this program. */
@@ -542,7 +551,7 @@ static __always_inline void tw_end(struct inet_timewait_sock *tw)
 			return;
 		cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
 	}
-	emit_tw(tw, cookie, now, in_old, sub, TCP_CLOSE, 0);
+	emit_tw(tw, cookie, now, sub, TCP_CLOSE, 0);
 }
 
 SEC("tp_btf/timer_expire_entry")
@@ -555,7 +564,8 @@ int BPF_PROG(on_timer_expire, struct timer_list *timer)
 	return 0;
 }
 
-#define STACK_DEPTH 8
+/* Deep enough to reach __mod_timer from the tracepoint handler. */
+#define STACK_DEPTH 10
 
 SEC("tp_btf/timer_cancel")
 int BPF_PROG(on_timer_cancel, struct timer_list *timer)

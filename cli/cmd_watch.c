@@ -411,8 +411,18 @@ static int on_event(const struct tulpen_watch_event *ev, void *data)
 		return 0;
 	if (r->o->transitions && event_match(r->o, ev) &&
 	    !(ev->type == TULPEN_WEV_STATE && ev->oldstate == ev->newstate)) {
+		struct tulpen_watch_event e2;
+		const struct tulpen_watch_event *pe = ev;
+
+		/* The time in the old state, from the connection's path. */
+		if (ev->type == TULPEN_WEV_STATE && ev->in_old_ns < 0 &&
+		    cn->nsteps >= 2 && cn->steps[cn->nsteps - 2].dur_known) {
+			e2 = *ev;
+			e2.in_old_ns = cn->steps[cn->nsteps - 2].dur_ns;
+			pe = &e2;
+		}
 		rec_begin(r);
-		tulpen_watch_fmt_event(&r->out, &r->fo, ev, cn);
+		tulpen_watch_fmt_event(&r->out, &r->fo, pe, cn);
 		rec_end(r);
 	}
 	if (ended && r->o->lifetimes && conn_match(r->o, cn)) {

@@ -278,7 +278,11 @@ int tulpen_conns_apply(struct tulpen_conns *c,
 	/* Close the current step, then enter the new state. */
 	if (cn->nsteps) {
 		cur = &cn->steps[cn->nsteps - 1];
-		if (ev->in_old_ns >= 0 && !ev->sampled) {
+		if (ev->late) {
+			/* Seen only afterwards: when it happened is unknown. */
+			cur->dur_ns = -1;
+			cur->dur_known = 0;
+		} else if (ev->in_old_ns >= 0 && !ev->sampled) {
 			cur->dur_ns = ev->in_old_ns;
 			cur->dur_known = !cn->from_snapshot || cn->nsteps > 1;
 			if (!cur->enter_ns)
@@ -292,7 +296,7 @@ int tulpen_conns_apply(struct tulpen_conns *c,
 			cur->dur_ns = -1;
 		}
 	}
-	add_step(cn, ev->newstate, ev->ts_ns);
+	add_step(cn, ev->newstate, ev->late ? 0 : ev->ts_ns);
 	if (ev->newstate == TULPEN_TCP_CLOSE) {
 		cn->end_ns = ev->ts_ns;
 		*ended = 1;
