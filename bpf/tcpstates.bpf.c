@@ -47,9 +47,6 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 /* Set by the loader before load. */
 const volatile __u32 filter_netns = 0;	/* 0: every namespace */
 const volatile __u64 wakeup_bytes = 0;	/* 0: wake up on every event */
-/* [lo, hi): the kernel's __mod_timer(), to tell a re-arm from a cancel. */
-const volatile __u64 mod_timer_lo = 0;
-const volatile __u64 mod_timer_hi = 0;
 
 extern const void tw_timer_handler __ksym __weak;
 
@@ -139,6 +136,31 @@ struct {
 /* Entries put in tw_fw2 (evictions are not subtracted: only a hint). */
 __u64 fw2_tracked = 0;
 
+/*
+ * A time-wait timer cancelled on this CPU, not yet known to be an end.
+ * __mod_timer() re-arming a pending timer cancels it and starts it again
+ * right away, on this CPU, with interrupts off: a timer_start for the same
+ * socket as the very next of our events on this CPU means a re-arm. Any
+ * other event first means the time-wait socket ended at the cancel (it may
+ * be freed by then, so its end event is prepared at the cancel).
+ */
+struct tw_cancel {
+	__u64 tw;	/* struct inet_timewait_sock *, 0: none */
+	__u64 cookie;
+	struct tw_key key;
+	__u8 fw2;	/* it is in tw_fw2 */
+	__u8 late;	/* late_ev goes first */
+	struct tw_event late_ev;
+	struct tw_event ev;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tw_cancel);
+} cancels SEC(".maps");
+
 static __always_inline void count_lost(void)
 {
 	__u32 zero = 0;
@@ -180,6 +202,47 @@ static __always_inline void ev_submit(struct tw_event *e)
 			flags = BPF_RB_NO_WAKEUP;
 	}
 	bpf_ringbuf_submit(e, flags);
+}
+
+static __always_inline void ev_output(struct tw_event *e)
+{
+	__u64 flags = 0;
+
+	if (wakeup_bytes) {
+		if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >=
+		    wakeup_bytes)
+			flags = BPF_RB_FORCE_WAKEUP;
+		else
+			flags = BPF_RB_NO_WAKEUP;
+	}
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), flags))
+		count_lost();
+}
+
+/*
+ * Settle this CPU's pending time-wait cancel: a re-arm of (@tw, @cookie)
+ * (returns 1), or the end of the socket it names (reported now, with the
+ * time of the cancel).
+ */
+static __always_inline int settle_cancel(__u64 tw, __u64 cookie)
+{
+	__u32 zero = 0;
+	struct tw_cancel *c = bpf_map_lookup_elem(&cancels, &zero);
+	__u64 twkey;
+
+	if (!c || !c->tw)
+		return 0;
+	twkey = c->tw;
+	c->tw = 0;
+	if (twkey == tw && c->cookie == cookie)
+		return 1;
+	if (c->late)
+		ev_output(&c->late_ev);
+	ev_output(&c->ev);
+	bpf_map_delete_elem(&tws, &twkey);
+	if (c->fw2)
+		bpf_map_delete_elem(&tw_fw2, &c->key);
+	return 0;
 }
 
 /*
@@ -309,6 +372,7 @@ int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
 	__u64 now = bpf_ktime_get_ns(), cookie;
 	struct sk_state *st;
 
+	settle_cancel(0, 0);
 	if (proto != IPPROTO_TCP && proto != IPPROTO_MPTCP)
 		return 0;
 	if (filter_netns && sk->__sk_common.skc_net.net->ns.inum !=
@@ -388,6 +452,7 @@ static __always_inline int accept_exit(long fd)
 	__u64 id;
 	__u16 proto;
 
+	settle_cancel(0, 0);
 	if (fd < 0)
 		return 0;
 	sk = fd_to_sock(fd);
@@ -454,6 +519,26 @@ static __always_inline struct tw_key tw_key_of(struct inet_timewait_sock *tw)
 	return k;
 }
 
+/* Fill @e with a transition of a time-wait socket. */
+static __always_inline void tw_fill(struct tw_event *e,
+				    struct inet_timewait_sock *tw, __u64 cookie,
+				    __u64 now, int oldstate, int newstate,
+				    __u8 flags)
+{
+	e->type = TW_EV_STATE;
+	e->ts_ns = now;
+	e->cookie = cookie;
+	e->in_old_ns = TW_NO_TIME;
+	e->parent_cookie = 0;
+	e->pid = e->tid = 0;
+	e->comm[0] = 0;
+	e->oldstate = oldstate;
+	e->newstate = newstate;
+	e->protocol = IPPROTO_TCP;
+	e->flags = TW_F_TIMEWAIT | flags;
+	ev_fill_addr(e, &tw->__tw_common, 1);
+}
+
 /* Emit a transition of a time-wait socket. */
 static __always_inline void emit_tw(struct inet_timewait_sock *tw,
 				    __u64 cookie, __u64 now, int oldstate,
@@ -463,15 +548,7 @@ static __always_inline void emit_tw(struct inet_timewait_sock *tw,
 
 	if (!e)
 		return;
-	e->type = TW_EV_STATE;
-	e->ts_ns = now;
-	e->cookie = cookie;
-	e->in_old_ns = TW_NO_TIME;
-	e->oldstate = oldstate;
-	e->newstate = newstate;
-	e->protocol = IPPROTO_TCP;
-	e->flags = TW_F_TIMEWAIT | flags;
-	ev_fill_addr(e, &tw->__tw_common, 1);
+	tw_fill(e, tw, cookie, now, oldstate, newstate, flags);
 	ev_submit(e);
 }
 
@@ -492,8 +569,11 @@ int BPF_PROG(on_timer_start, struct timer_list *timer)
 	struct tw_info *ti, nti = {};
 	__u8 sub;
 
-	if (!tw)
+	if (!tw) {
+		settle_cancel(0, 0);
 		return 0;
+	}
+	settle_cancel(twkey, BPF_CORE_READ(tw, __tw_common.skc_cookie.counter));
 	sub = BPF_CORE_READ(tw, tw_substate);
 	ti = bpf_map_lookup_elem(&tws, &twkey);
 	if (ti) {
@@ -525,25 +605,31 @@ int BPF_PROG(on_timer_start, struct timer_list *timer)
 	return 0;
 }
 
-/* The time-wait socket ends: TIME-WAIT (or FIN-WAIT-2) -> CLOSED. */
-static __always_inline void tw_end(struct inet_timewait_sock *tw)
+/*
+ * The time-wait socket ends: TIME-WAIT (or FIN-WAIT-2) -> CLOSED, into
+ * @c (prepared, for a cancel) or emitted now (@c NULL).
+ */
+static __always_inline void tw_end(struct inet_timewait_sock *tw,
+				   struct tw_cancel *c)
 {
 	__u64 twkey = (__u64)tw, now = bpf_ktime_get_ns();
 	struct tw_info *ti = bpf_map_lookup_elem(&tws, &twkey);
-	__u8 sub = BPF_CORE_READ(tw, tw_substate);
+	__u8 sub = BPF_CORE_READ(tw, tw_substate), late = 0, fw2 = 0;
 	__u64 cookie;
 
 	if (ti) {
 		cookie = ti->cookie;
-		if (ti->substate == TCP_FIN_WAIT2) {
-			struct tw_key k = tw_key_of(tw);
-
-			bpf_map_delete_elem(&tw_fw2, &k);
-		}
+		fw2 = ti->substate == TCP_FIN_WAIT2;
 		/* A FIN that arrived unseen: reported late, untimed. */
-		if (sub != ti->substate)
-			emit_tw(tw, cookie, now, ti->substate, sub, TW_F_LATE);
-		bpf_map_delete_elem(&tws, &twkey);
+		late = sub != ti->substate;
+		if (late) {
+			if (c)
+				tw_fill(&c->late_ev, tw, cookie, now,
+					ti->substate, sub, TW_F_LATE);
+			else
+				emit_tw(tw, cookie, now, ti->substate, sub,
+					TW_F_LATE);
+		}
 	} else {
 		/* A time-wait socket older than this program. */
 		if (filter_netns &&
@@ -551,7 +637,24 @@ static __always_inline void tw_end(struct inet_timewait_sock *tw)
 			return;
 		cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
 	}
+	if (c) {
+		tw_fill(&c->ev, tw, cookie, now, sub, TCP_CLOSE, 0);
+		c->late = late;
+		c->fw2 = fw2;
+		c->key = tw_key_of(tw);
+		c->cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
+		c->tw = twkey;
+		return;
+	}
 	emit_tw(tw, cookie, now, sub, TCP_CLOSE, 0);
+	if (ti) {
+		if (fw2) {
+			struct tw_key k = tw_key_of(tw);
+
+			bpf_map_delete_elem(&tw_fw2, &k);
+		}
+		bpf_map_delete_elem(&tws, &twkey);
+	}
 }
 
 SEC("tp_btf/timer_expire_entry")
@@ -559,37 +662,26 @@ int BPF_PROG(on_timer_expire, struct timer_list *timer)
 {
 	struct inet_timewait_sock *tw = timer_tw(timer);
 
+	settle_cancel(0, 0);
 	if (tw)
-		tw_end(tw);
+		tw_end(tw, NULL);
 	return 0;
 }
-
-/* Deep enough to reach __mod_timer from the tracepoint handler. */
-#define STACK_DEPTH 10
 
 SEC("tp_btf/timer_cancel")
 int BPF_PROG(on_timer_cancel, struct timer_list *timer)
 {
 	struct inet_timewait_sock *tw = timer_tw(timer);
-	__u64 ips[STACK_DEPTH] = {};
-	long n;
-	int i;
+	__u32 zero = 0;
+	struct tw_cancel *c;
 
+	settle_cancel(0, 0);
 	if (!tw)
 		return 0;
-	/*
-	 * __mod_timer() detaches a pending timer before re-arming it (a FIN
-	 * or retransmission re-arms the time-wait timer): not an end; the
-	 * timer_start that follows reports any substate change.
-	 */
-	n = bpf_get_stack(ctx, ips, sizeof(ips), 0);
-	for (i = 0; i < STACK_DEPTH; i++) {
-		if ((long)(i * sizeof(__u64)) >= n)
-			break;
-		if (ips[i] >= mod_timer_lo && ips[i] < mod_timer_hi)
-			return 0;
-	}
-	tw_end(tw);
+	/* An end, or a re-arm (see struct tw_cancel): decided later. */
+	c = bpf_map_lookup_elem(&cancels, &zero);
+	if (c)
+		tw_end(tw, c);
 	return 0;
 }
 
@@ -657,6 +749,7 @@ int BPF_PROG(on_xmit, struct sk_buff *skb)
 	struct sk_state *st;
 	__u8 state;
 
+	settle_cancel(0, 0);
 	if (sk) {
 		state = sk->__sk_common.skc_state;
 		if (state == TCP_SYN_SENT) {

@@ -96,53 +96,6 @@ static int on_sample(void *priv, void *data, size_t size)
 	return 0;
 }
 
-/*
- * Find the address range [*lo, *hi) of kernel text symbol @name in
- * /proc/kallsyms: from its address to the next symbol above it.
- */
-static int ksym_range(const char *name, uint64_t *lo, uint64_t *hi)
-{
-	char line[512], *end, *sym;
-	uint64_t addr, best = UINT64_MAX, start = 0;
-	size_t nlen = strlen(name);
-	FILE *f;
-	int pass;
-
-	f = fopen("/proc/kallsyms", "re");
-	if (!f)
-		return -errno;
-	/* Pass 0 finds the symbol, pass 1 the next address above it. */
-	for (pass = 0; pass < 2; pass++) {
-		rewind(f);
-		while (fgets(line, sizeof(line), f)) {
-			errno = 0;
-			addr = strtoull(line, &end, 16);
-			if (errno || end == line || end[0] != ' ' || !end[1] ||
-			    end[2] != ' ')
-				continue;
-			sym = end + 3;
-			if (pass == 0) {
-				if (!strncmp(sym, name, nlen) &&
-				    (sym[nlen] == '\n' || sym[nlen] == '\0' ||
-				     sym[nlen] == '\t')) {
-					start = addr;
-					break;
-				}
-			} else if (addr > start && addr < best) {
-				best = addr;
-			}
-		}
-		if (pass == 0 && !start)
-			break;
-	}
-	fclose(f);
-	if (!start || best == UINT64_MAX)
-		return -ENOENT;
-	*lo = start;
-	*hi = best;
-	return 0;
-}
-
 static int pow2_at_least(size_t v, size_t min)
 {
 	size_t p = min;
@@ -158,7 +111,6 @@ int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 {
 	struct tulpen_watch_bpf_opts def = { 0 };
 	struct tulpen_watch_bpf *w;
-	uint64_t lo, hi;
 	int err;
 
 	*out = NULL;
@@ -189,15 +141,6 @@ int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 				 pow2_at_least(opts->ringbuf_bytes ?
 					       opts->ringbuf_bytes :
 					       DEFAULT_RINGBUF, 4096));
-
-	/*
-	 * Without __mod_timer's address every cancel of a time-wait timer
-	 * counts as its end; a re-arm would then end TIME-WAIT early.
-	 */
-	if (ksym_range("__mod_timer", &lo, &hi) == 0) {
-		w->skel->rodata->mod_timer_lo = lo;
-		w->skel->rodata->mod_timer_hi = hi;
-	}
 
 	err = tcpstates__load(w->skel);
 	if (err) {
