@@ -639,6 +639,7 @@ int cmd_watch(int argc, char **argv)
 	r.o = &o;
 	r.fo.json = o.out != OUT_TEXT;
 	r.fo.realtime_offset_ns = realtime_offset();
+	r.fo.cache_sec = INT64_MIN;
 	if (tulpen_buf_init(&r.out, 64 * 1024, cli_fd_sink,
 			   (void *)(intptr_t)STDOUT_FILENO) ||
 	    tulpen_ctx_new(&ctx) || tulpen_conns_new(&r.conns)) {

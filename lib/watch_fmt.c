@@ -44,23 +44,43 @@ static size_t fmt_ns(char *out, size_t size, int64_t ns)
 }
 
 /* Wall clock time of monotonic @ts: "HH:MM:SS.uuuuuu" or ISO 8601 UTC. */
-static int put_time(struct tulpen_buf *b, const struct tulpen_watch_fmt_opts *o,
+static int put_time(struct tulpen_buf *b, struct tulpen_watch_fmt_opts *o,
 		    uint64_t ts, int iso)
 {
 	int64_t real = (int64_t)ts + o->realtime_offset_ns;
 	time_t sec = (time_t)(real / 1000000000);
 	long usec = (long)(real % 1000000000 / 1000);
+	char frac[8];
 	struct tm tm;
-	char s[64];
+	int i;
 
-	if (iso) {
-		gmtime_r(&sec, &tm);
-		strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
-		return tulpen_buf_printf(b, "\"%s.%06ldZ\"", s, usec);
+	/* Calendar conversion once per second, not per record. */
+	if (sec != o->cache_sec || iso != o->cache_iso) {
+		if (iso) {
+			gmtime_r(&sec, &tm);
+			strftime(o->cache_text, sizeof(o->cache_text),
+				 "%Y-%m-%dT%H:%M:%S", &tm);
+		} else {
+			localtime_r(&sec, &tm);
+			strftime(o->cache_text, sizeof(o->cache_text),
+				 "%H:%M:%S", &tm);
+		}
+		o->cache_sec = sec;
+		o->cache_iso = iso;
 	}
-	localtime_r(&sec, &tm);
-	strftime(s, sizeof(s), "%H:%M:%S", &tm);
-	return tulpen_buf_printf(b, "%s.%06ld", s, usec);
+	frac[0] = '.';
+	for (i = 6; i >= 1; i--) {
+		frac[i] = (char)('0' + usec % 10);
+		usec /= 10;
+	}
+	frac[7] = '\0';
+	if (iso)
+		tulpen_buf_putc(b, '"');
+	tulpen_buf_puts(b, o->cache_text);
+	tulpen_buf_put(b, frac, 7);
+	if (iso)
+		tulpen_buf_puts(b, "Z\"");
+	return b->err;
 }
 
 static void endpoint(char *out, size_t size, int family,
@@ -113,19 +133,28 @@ static int put_sock_json(struct tulpen_buf *b, uint64_t cookie, int proto,
 {
 	char a[INET6_ADDRSTRLEN + 8];
 
-	tulpen_buf_printf(b, "\"cookie\":%llu,\"proto\":\"%s\","
-			  "\"family\":\"%s\",", (unsigned long long)cookie,
-			  tulpen_proto_name(proto),
-			  family == AF_INET6 ? "inet6" : "inet");
+	tulpen_buf_puts(b, "\"cookie\":");
+	tulpen_buf_u64(b, cookie);
+	tulpen_buf_puts(b, proto == TULPEN_P_MPTCP ? ",\"proto\":\"mptcp\"" :
+			",\"proto\":\"tcp\"");
+	tulpen_buf_puts(b, family == AF_INET6 ? ",\"family\":\"inet6\"," :
+			",\"family\":\"inet\",");
+	/* Addresses are digits, dots, colons: no JSON escaping needed. */
 	tulpen_fmt_addr(a, sizeof(a), family, l->addr.raw, 0);
-	tulpen_buf_puts(b, "\"local\":{\"addr\":");
-	tulpen_buf_json_str(b, a);
-	tulpen_buf_printf(b, ",\"port\":%u},\"peer\":{\"addr\":", l->port);
+	tulpen_buf_puts(b, "\"local\":{\"addr\":\"");
+	tulpen_buf_puts(b, a);
+	tulpen_buf_puts(b, "\",\"port\":");
+	tulpen_buf_u64(b, l->port);
+	tulpen_buf_puts(b, "},\"peer\":{\"addr\":\"");
 	tulpen_fmt_addr(a, sizeof(a), family, p->addr.raw, 0);
-	tulpen_buf_json_str(b, a);
-	tulpen_buf_printf(b, ",\"port\":%u}", p->port);
-	if (netns)
-		tulpen_buf_printf(b, ",\"netns\":%u", netns);
+	tulpen_buf_puts(b, a);
+	tulpen_buf_puts(b, "\",\"port\":");
+	tulpen_buf_u64(b, p->port);
+	tulpen_buf_putc(b, '}');
+	if (netns) {
+		tulpen_buf_puts(b, ",\"netns\":");
+		tulpen_buf_u64(b, netns);
+	}
 	return b->err;
 }
 
@@ -134,14 +163,17 @@ static int put_owner_json(struct tulpen_buf *b, int has, int32_t pid,
 {
 	if (!has)
 		return tulpen_buf_puts(b, ",\"owner\":null");
-	tulpen_buf_printf(b, ",\"owner\":{\"pid\":%d,\"tid\":%d,\"comm\":",
-			  pid, tid);
+	tulpen_buf_puts(b, ",\"owner\":{\"pid\":");
+	tulpen_buf_i64(b, pid);
+	tulpen_buf_puts(b, ",\"tid\":");
+	tulpen_buf_i64(b, tid);
+	tulpen_buf_puts(b, ",\"comm\":");
 	tulpen_buf_json_str(b, comm);
 	return tulpen_buf_putc(b, '}');
 }
 
 int tulpen_watch_fmt_event(struct tulpen_buf *b,
-			   const struct tulpen_watch_fmt_opts *o,
+			   struct tulpen_watch_fmt_opts *o,
 			   const struct tulpen_watch_event *ev,
 			   const struct tulpen_conn *cn)
 {
@@ -168,27 +200,32 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 		}
 		return tulpen_buf_putc(b, '\n');
 	}
-	tulpen_buf_printf(b, "{\"type\":\"%s\",\"source\":\"%s\",\"time\":",
-			  ev->type == TULPEN_WEV_OWNER ? "accept" : "transition",
-			  ev->sampled ? "sampled" : "bpf");
+	tulpen_buf_puts(b, ev->type == TULPEN_WEV_OWNER ?
+			"{\"type\":\"accept\"" : "{\"type\":\"transition\"");
+	tulpen_buf_puts(b, ev->sampled ? ",\"source\":\"sampled\",\"time\":" :
+			",\"source\":\"bpf\",\"time\":");
 	put_time(b, o, ev->ts_ns, 1);
-	tulpen_buf_printf(b, ",\"ts_ns\":%llu,", (unsigned long long)ev->ts_ns);
+	tulpen_buf_puts(b, ",\"ts_ns\":");
+	tulpen_buf_u64(b, ev->ts_ns);
+	tulpen_buf_putc(b, ',');
 	put_sock_json(b, ev->cookie, ev->proto, ev->family, &ev->local,
 		      &ev->peer, ev->netns);
-	tulpen_buf_puts(b, ",\"old\":");
-	tulpen_buf_json_str(b, sname(ev->oldstate));
-	tulpen_buf_puts(b, ",\"new\":");
-	tulpen_buf_json_str(b, sname(ev->newstate));
-	if (ev->in_old_ns >= 0)
-		tulpen_buf_printf(b, ",\"in_old_ns\":%lld",
-				  (long long)ev->in_old_ns);
-	else
+	/* State names are plain ASCII words: no escaping needed. */
+	tulpen_buf_puts(b, ",\"old\":\"");
+	tulpen_buf_puts(b, sname(ev->oldstate));
+	tulpen_buf_puts(b, "\",\"new\":\"");
+	tulpen_buf_puts(b, sname(ev->newstate));
+	tulpen_buf_putc(b, '"');
+	if (ev->in_old_ns >= 0) {
+		tulpen_buf_puts(b, ",\"in_old_ns\":");
+		tulpen_buf_i64(b, ev->in_old_ns);
+	} else
 		tulpen_buf_puts(b, ",\"in_old_ns\":null");
 	if (ev->sampled)
 		tulpen_buf_puts(b, ",\"in_old_approx\":true");
-	tulpen_buf_printf(b, ",\"timewait_sock\":%s,\"late\":%s",
-			  ev->timewait ? "true" : "false",
-			  ev->late ? "true" : "false");
+	tulpen_buf_puts(b, ev->timewait ? ",\"timewait_sock\":true" :
+			",\"timewait_sock\":false");
+	tulpen_buf_puts(b, ev->late ? ",\"late\":true" : ",\"late\":false");
 	if (ev->has_owner)
 		put_owner_json(b, 1, ev->pid, ev->tid, ev->comm);
 	else if (cn)
@@ -207,15 +244,17 @@ static int put_path_json(struct tulpen_buf *b, const struct tulpen_conn *cn)
 		const struct tulpen_conn_step *st = &cn->steps[i];
 		int last = i + 1 == cn->nsteps;
 
-		tulpen_buf_printf(b, "%s{\"state\":", i ? "," : "");
-		tulpen_buf_json_str(b, sname(st->state));
-		if (last)
+		tulpen_buf_puts(b, i ? ",{\"state\":\"" : "{\"state\":\"");
+		tulpen_buf_puts(b, sname(st->state));
+		tulpen_buf_putc(b, '"');
+		if (last) {
 			tulpen_buf_puts(b, ",\"ns\":null");
-		else if (st->dur_ns >= 0)
-			tulpen_buf_printf(b, ",\"ns\":%lld,\"exact\":%s",
-					  (long long)st->dur_ns,
-					  st->dur_known ? "true" : "false");
-		else
+		} else if (st->dur_ns >= 0) {
+			tulpen_buf_puts(b, ",\"ns\":");
+			tulpen_buf_i64(b, st->dur_ns);
+			tulpen_buf_puts(b, st->dur_known ? ",\"exact\":true" :
+					",\"exact\":false");
+		} else
 			tulpen_buf_puts(b, ",\"ns\":null,\"exact\":false");
 		tulpen_buf_putc(b, '}');
 	}
@@ -223,7 +262,7 @@ static int put_path_json(struct tulpen_buf *b, const struct tulpen_conn *cn)
 }
 
 int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
-			      const struct tulpen_watch_fmt_opts *o,
+			      struct tulpen_watch_fmt_opts *o,
 			      const struct tulpen_conn *cn)
 {
 	int64_t dur = cn->end_ns >= cn->start_ns ?
@@ -261,21 +300,23 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 	tulpen_buf_printf(b, "{\"type\":\"lifetime\",\"source\":\"%s\","
 			  "\"time\":", cn->sampled ? "sampled" : "bpf");
 	put_time(b, o, cn->end_ns, 1);
-	tulpen_buf_printf(b, ",\"ts_ns\":%llu,",
-			  (unsigned long long)cn->end_ns);
+	tulpen_buf_puts(b, ",\"ts_ns\":");
+	tulpen_buf_u64(b, cn->end_ns);
+	tulpen_buf_putc(b, ',');
 	put_sock_json(b, cn->cookie, cn->proto, cn->family, &cn->local,
 		      &cn->peer, cn->netns);
 	put_owner_json(b, cn->has_owner, cn->pid, cn->tid, cn->comm);
 	put_path_json(b, cn);
-	tulpen_buf_printf(b, ",\"duration_ns\":%lld,\"start_known\":%s",
-			  (long long)dur,
-			  cn->from_snapshot || cn->sampled ? "false" : "true");
-	if (cn->has_bytes)
-		tulpen_buf_printf(b, ",\"bytes_acked\":%llu,"
-				  "\"bytes_received\":%llu",
-				  (unsigned long long)cn->bytes_acked,
-				  (unsigned long long)cn->bytes_received);
-	else
+	tulpen_buf_puts(b, ",\"duration_ns\":");
+	tulpen_buf_i64(b, dur);
+	tulpen_buf_puts(b, cn->from_snapshot || cn->sampled ?
+			",\"start_known\":false" : ",\"start_known\":true");
+	if (cn->has_bytes) {
+		tulpen_buf_puts(b, ",\"bytes_acked\":");
+		tulpen_buf_u64(b, cn->bytes_acked);
+		tulpen_buf_puts(b, ",\"bytes_received\":");
+		tulpen_buf_u64(b, cn->bytes_received);
+	} else
 		tulpen_buf_puts(b, ",\"bytes_acked\":null,"
 				"\"bytes_received\":null");
 	tulpen_buf_printf(b, ",\"path_truncated\":%s}",
@@ -284,7 +325,7 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 }
 
 int tulpen_watch_fmt_existing(struct tulpen_buf *b,
-			      const struct tulpen_watch_fmt_opts *o,
+			      struct tulpen_watch_fmt_opts *o,
 			      const struct tulpen_conn *cn)
 {
 	if (!o->json) {
@@ -308,7 +349,7 @@ int tulpen_watch_fmt_existing(struct tulpen_buf *b,
 }
 
 int tulpen_watch_fmt_summary(struct tulpen_buf *b,
-			     const struct tulpen_watch_fmt_opts *o,
+			     struct tulpen_watch_fmt_opts *o,
 			     uint64_t now_ns,
 			     const size_t counts[TULPEN_TCP_MAX_STATES],
 			     size_t tracked, uint64_t lost)
@@ -347,7 +388,7 @@ int tulpen_watch_fmt_summary(struct tulpen_buf *b,
 }
 
 int tulpen_watch_fmt_lost(struct tulpen_buf *b,
-			  const struct tulpen_watch_fmt_opts *o,
+			  struct tulpen_watch_fmt_opts *o,
 			  uint64_t now_ns, uint64_t lost, uint64_t total)
 {
 	if (!o->json)

@@ -217,6 +217,10 @@ struct tulpen_buf;
 struct tulpen_watch_fmt_opts {
 	int json;		     /* JSON objects (no newline) instead of text */
 	int64_t realtime_offset_ns;  /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	/* The formatter's cache of the last second's text (zero it). */
+	int64_t cache_sec;
+	int cache_iso;
+	char cache_text[32];
 };
 
 /*
@@ -227,22 +231,22 @@ struct tulpen_watch_fmt_opts {
  * do not (the caller separates them). Return 0 or the buffer's error.
  */
 int tulpen_watch_fmt_event(struct tulpen_buf *b,
-			   const struct tulpen_watch_fmt_opts *o,
+			   struct tulpen_watch_fmt_opts *o,
 			   const struct tulpen_watch_event *ev,
 			   const struct tulpen_conn *cn);
 int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
-			      const struct tulpen_watch_fmt_opts *o,
+			      struct tulpen_watch_fmt_opts *o,
 			      const struct tulpen_conn *cn);
 int tulpen_watch_fmt_existing(struct tulpen_buf *b,
-			      const struct tulpen_watch_fmt_opts *o,
+			      struct tulpen_watch_fmt_opts *o,
 			      const struct tulpen_conn *cn);
 int tulpen_watch_fmt_summary(struct tulpen_buf *b,
-			     const struct tulpen_watch_fmt_opts *o,
+			     struct tulpen_watch_fmt_opts *o,
 			     uint64_t now_ns,
 			     const size_t counts[TULPEN_TCP_MAX_STATES],
 			     size_t tracked, uint64_t lost);
 int tulpen_watch_fmt_lost(struct tulpen_buf *b,
-			  const struct tulpen_watch_fmt_opts *o,
+			  struct tulpen_watch_fmt_opts *o,
 			  uint64_t now_ns, uint64_t lost, uint64_t total);
 
 /* Call @fn for every tracked connection (for listing them at start). */
