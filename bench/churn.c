@@ -14,7 +14,10 @@
  * sets a wide port range and tcp_tw_reuse there). Prints one line:
  * "connections N seconds S conn_per_s R transitions_per_s T".
  *
- * usage: churn [-t THREADS] [-d SECONDS] [-n CONNECTIONS]
+ * With -r RATE the threads together open at most RATE connections per
+ * second (paced), to measure a tracer at a fixed load.
+ *
+ * usage: churn [-t THREADS] [-d SECONDS] [-n CONNECTIONS] [-r RATE]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,6 +38,8 @@
 static atomic_ulong total;
 static unsigned long limit;	/* 0: run for the duration */
 static double deadline;
+static double start_time;
+static double per_thread_rate;	/* 0: as fast as possible */
 
 static double now(void)
 {
@@ -68,11 +73,28 @@ static void *run(void *arg)
 		return NULL;
 	}
 	for (;;) {
-		if ((n & 63) == 0) {
+		if ((n & 15) == 0) {
+			double t = now();
+
 			if (limit && atomic_load(&total) >= limit)
 				break;
-			if (!limit && now() >= deadline)
+			if (!limit && t >= deadline)
 				break;
+			/* Paced: ahead of schedule? sleep it off. */
+			if (per_thread_rate > 0) {
+				double due = start_time +
+					     (double)n / per_thread_rate;
+
+				if (due > t) {
+					struct timespec ts = {
+						.tv_sec = (time_t)(due - t),
+						.tv_nsec = (long)(((due - t) -
+							(double)(time_t)(due - t)) * 1e9),
+					};
+
+					nanosleep(&ts, NULL);
+				}
+			}
 		}
 		c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (c < 0) {
@@ -118,13 +140,17 @@ int main(int argc, char **argv)
 	double dur = 10, v, t0, t1;
 	int nthreads = 4, opt, i, rc = 0;
 
-	while ((opt = getopt(argc, argv, "t:d:n:")) != -1) {
+	double rate = 0;
+
+	while ((opt = getopt(argc, argv, "t:d:n:r:")) != -1) {
 		if (opt == '?' || parse_num(optarg, &v)) {
 			fprintf(stderr, "usage: churn [-t THREADS] [-d SECONDS] "
-				"[-n CONNECTIONS]\n");
+				"[-n CONNECTIONS] [-r RATE]\n");
 			return 2;
 		}
-		if (opt == 't')
+		if (opt == 'r')
+			rate = v;
+		else if (opt == 't')
 			nthreads = v > MAX_THREADS ? MAX_THREADS : (int)v;
 		else if (opt == 'd')
 			dur = v;
@@ -132,7 +158,9 @@ int main(int argc, char **argv)
 			limit = (unsigned long)v;
 	}
 	t0 = now();
+	start_time = t0;
 	deadline = t0 + dur;
+	per_thread_rate = rate / nthreads;
 	for (i = 0; i < nthreads; i++) {
 		ws[i].idx = i;
 		ws[i].err = 0;

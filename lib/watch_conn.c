@@ -107,7 +107,8 @@ static struct tulpen_conn *insert(struct tulpen_conns *c, uint64_t cookie)
 {
 	size_t i;
 
-	if ((c->used + 1) * 4 > c->nslots * 3 && grow(c))
+	/* At most half full: short probe runs over these large slots. */
+	if ((c->used + 1) * 2 > c->nslots && grow(c))
 		return NULL;
 	i = slot_of(c, cookie);
 	while (c->slots[i].cookie)
