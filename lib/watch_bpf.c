@@ -145,8 +145,13 @@ int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 	err = tcpstates__load(w->skel);
 	if (err) {
 		err = err < 0 ? err : -EINVAL;
-		tulpen_ctx_seterr(ctx, "eBPF: cannot load the program: %s",
-				  strerror(-err));
+		if (err == -EPERM)
+			tulpen_ctx_seterr(ctx, "eBPF: not permitted to load "
+					  "the program (needs root, or "
+					  "CAP_BPF and CAP_PERFMON)");
+		else
+			tulpen_ctx_seterr(ctx, "eBPF: cannot load the "
+					  "program: %s", strerror(-err));
 		goto fail;
 	}
 	err = tcpstates__attach(w->skel);
