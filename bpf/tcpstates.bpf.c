@@ -34,6 +34,7 @@
 #define IPPROTO_MPTCP 262
 
 #define TCP_SYN_SENT 2
+#define TCP_LISTEN 10
 #define TCP_FIN_WAIT2 5
 #define TCP_TIME_WAIT 6
 #define TCP_CLOSE 7
@@ -307,6 +308,18 @@ static __always_inline void ev_fill_addr_sk(struct tw_event *e,
 	}
 }
 
+/* listen() runs in the listening process: it owns the socket. */
+static __always_inline void ev_fill_current(struct tw_event *e)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	BPF_CORE_READ_STR_INTO(&e->comm, t, group_leader, comm);
+	e->flags |= TW_F_OWNER;
+}
+
 static __always_inline void emit_state(const struct sock *sk, __u64 cookie,
 				       __u64 ts, int oldstate, int newstate,
 				       __u8 flags)
@@ -324,6 +337,8 @@ static __always_inline void emit_state(const struct sock *sk, __u64 cookie,
 	e->flags = flags;
 	e->protocol = sk->sk_protocol;
 	ev_fill_addr_sk(e, sk);
+	if (newstate == TCP_LISTEN)
+		ev_fill_current(e);
 	/* Byte counts die with the full socket: read them at its end. */
 	if ((newstate == TCP_CLOSE || (flags & TW_F_TIMEWAIT)) &&
 	    e->protocol == IPPROTO_TCP) {
@@ -424,6 +439,7 @@ int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
 	emit_state(sk, cookie, now, oldstate, newstate, 0);
 	return 0;
 }
+
 
 /* The socket behind file descriptor @fd of the current process. */
 static __always_inline struct sock *fd_to_sock(long fd)
