@@ -193,7 +193,6 @@ def sc_simultaneous():
         tell_port(w, c)
         assert os.read(rd, 1) == b"c"   # FINs are dropped now
         c.close()
-        time.sleep(1.5)
 
     pid, r = fork_client(client)
     s, _ = ls.accept()
@@ -205,6 +204,15 @@ def sc_simultaneous():
     s.close()                    # server FIN dropped too: both FIN-WAIT-1
     time.sleep(0.05)
     nft("delete", "table", "inet", "tulpen_sim")
+    # the retransmitted FINs (after an RTO) finish the close: wait for it
+    end = time.monotonic() + 20
+    while time.monotonic() < end:
+        out = subprocess.run(["ss", "-Htan", "state", "fin-wait-1",
+                              "state", "closing"], stdout=subprocess.PIPE,
+                             text=True).stdout
+        if not out.strip():
+            break
+        time.sleep(0.1)
     reap(pid)
     ls.close()
     return {"client_pid": pid, "client_port": cport, "server_port": port}
