@@ -348,6 +348,10 @@ def main():
               "client_close: CLOSE-WAIT lasted %r ns, expected >= 0.2 s" %
               cw)
 
+    # the listener: owned by the process that called listen()
+    expect(objs, "client_close/listener", cc["server_port"], 0,
+           ["LISTEN", "CLOSED"], spid)
+
     # server closes first
     expect(objs, "server_close/server", scl["server_port"],
            scl["client_port"], SERVER_CLOSE, spid)
