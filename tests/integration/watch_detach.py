@@ -124,10 +124,27 @@ def main():
     case("SIGINT", tulpen, by_signal(signal.SIGINT))
     case("SIGTERM", tulpen, by_signal(signal.SIGTERM))
     case("closed pipe", tulpen, by_closed_pipe)
+    # --json: one document, a real JSON array, also when stopped
+    p = subprocess.Popen([tulpen, "watch", "--source=bpf", "--json",
+                          "--summary-every", "0.2"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(2)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    check(p.returncode == 0, "--json: exit status %d" % p.returncode)
+    try:
+        doc = json.loads(out)
+        check(isinstance(doc, list) and doc and doc[0]["type"] == "start",
+              "--json: not an array starting with the start record")
+        check(any(o["type"] == "summary" for o in doc),
+              "--json: no summary record")
+    except ValueError as e:
+        check(False, "--json output does not parse: %s" % e)
     if failures:
         print("%d checks failed" % len(failures))
         return 1
-    print("ok: SIGINT, SIGTERM and a closed pipe detach and exit 0")
+    print("ok: SIGINT, SIGTERM and a closed pipe detach and exit 0; "
+          "--json parses")
     return 0
 
 

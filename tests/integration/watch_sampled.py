@@ -96,7 +96,7 @@ def main():
     setup = child.read()
     lport, aport = setup["listen"], setup["a"]
     ws = wc.Watch(tulpen, child.netns, "--source=sampled", "--interval",
-                  "0.2")
+                  "0.2", "--summary-every", "0.5")
     wb = wc.Watch(tulpen, child.netns, "--source=bpf") if have_bpf else None
     child.send({"go": 1})
     bport = child.read(30)["b"]
@@ -141,7 +141,17 @@ def main():
             check(0.4e9 <= o["in_old_ns"] <= 2.5e9, "ESTABLISHED lasted "
                   "1 s, sampled says %r ns" % o["in_old_ns"])
 
+    # the live counts: the last summary matches the final picture
+    sums = [o for o in ws.objs if o.get("type") == "summary"]
+    check(sums, "no summary records with --summary-every")
+
     fs = final_states(ws.objs)
+    if sums:
+        counts = {}
+        for st in fs.values():
+            counts[st] = counts.get(st, 0) + 1
+        check(sums[-1]["states"] == counts, "last summary %r, final "
+              "states %r" % (sums[-1]["states"], counts))
     check(fs == truth, "sampled final states %r != ss %r" % (fs, truth))
     if wb:
         fb = final_states(wb.objs)
