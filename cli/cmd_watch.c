@@ -513,11 +513,48 @@ static uint64_t secs_ns(double s)
 	return (uint64_t)(s * 1e9);
 }
 
+/*
+ * After losses the tracker may hold connections whose end it missed:
+ * compare it with the kernel's socket table (in the watched namespace).
+ */
+static void reconcile(struct watch_run *r, struct tulpen_ctx *ctx)
+{
+	size_t dropped = 0;
+	int home = -1, fd = -1, err;
+
+	if (r->o->netns) {
+		home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		fd = open(r->o->netns, O_RDONLY | O_CLOEXEC);
+		if (home < 0 || fd < 0 || setns(fd, CLONE_NEWNET))
+			goto out;
+	}
+	err = tulpen_conns_reconcile(r->conns, ctx, &dropped);
+	if (err)
+		fprintf(stderr, "tulpen watch: re-reading the socket table "
+			"after losses failed: %s\n", strerror(-err));
+	else if (dropped)
+		fprintf(stderr, "tulpen watch: %zu connections whose end was "
+			"lost are no longer tracked\n", dropped);
+	if (r->o->netns) {
+		tulpen_ctx_set_nl_ops(ctx, NULL, NULL);
+		if (setns(home, CLONE_NEWNET))
+			fprintf(stderr, "tulpen watch: cannot leave --netns: "
+				"%s\n", strerror(errno));
+	}
+out:
+	if (home >= 0)
+		close(home);
+	if (fd >= 0)
+		close(fd);
+}
+
 /* Loop over the eBPF source. Returns 0 or a negative errno. */
 static int run_bpf(struct watch_run *r, struct tulpen_watch_bpf *w,
-		   uint64_t end_at)
+		   struct tulpen_ctx *ctx, uint64_t end_at)
 {
 	uint64_t next_summary = 0, next_lost = 0, lost_seen = 0, now, total;
+	uint64_t next_reconcile = 0;
+	int need_reconcile = 0;
 	int ret = 0, timeout;
 
 	if (r->o->summary_every > 0)
@@ -541,10 +578,17 @@ static int run_bpf(struct watch_run *r, struct tulpen_watch_bpf *w,
 		now = mono_ns();
 		if (now >= next_lost) {
 			total = tulpen_watch_bpf_lost(w);
-			if (total > lost_seen)
+			if (total > lost_seen) {
 				report_lost(r, total - lost_seen, total);
+				need_reconcile = 1;
+			}
 			lost_seen = total;
 			next_lost = now + 1000000000ull;
+		}
+		if (need_reconcile && now >= next_reconcile) {
+			reconcile(r, ctx);
+			need_reconcile = 0;
+			next_reconcile = mono_ns() + 10000000000ull;
 		}
 		if (due(now, next_summary)) {
 			print_summary(r, lost_seen);
@@ -745,7 +789,7 @@ int cmd_watch(int argc, char **argv)
 	if (o.duration > 0)
 		end_at = start + secs_ns(o.duration);
 	if (wb)
-		err = run_bpf(&r, wb, end_at);
+		err = run_bpf(&r, wb, ctx, end_at);
 	else
 		err = run_sampled(&r, ws, end_at);
 	if (err && err != -EPIPE) {

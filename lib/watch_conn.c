@@ -19,6 +19,7 @@
 
 struct tulpen_conns {
 	struct tulpen_conn *slots;
+	uint8_t *seen;	/* reconcile: slot found in the snapshot */
 	size_t nslots;	/* power of two */
 	size_t used;
 	/* A connection that ended on the previous apply, to drop first. */
@@ -395,4 +396,59 @@ void tulpen_conns_foreach(const struct tulpen_conns *c,
 	for (i = 0; i < c->nslots; i++)
 		if (c->slots[i].cookie)
 			fn(&c->slots[i], data);
+}
+
+static int on_reconcile_sock(const struct tulpen_sock *s, void *data)
+{
+	struct tulpen_conns *c = data;
+	struct tulpen_conn *cn;
+
+	if (!s->has_cookie)
+		return 0;
+	cn = lookup(c, s->cookie);
+	if (cn)
+		c->seen[cn - c->slots] = 1;
+	return 0;
+}
+
+int tulpen_conns_reconcile(struct tulpen_conns *c, struct tulpen_ctx *ctx,
+			   size_t *dropped)
+{
+	struct tulpen_query q = {
+		.protos = TULPEN_PF(TULPEN_P_TCP) | TULPEN_PF(TULPEN_P_MPTCP),
+		.families = TULPEN_FAM_INET | TULPEN_FAM_INET6,
+		.states = TULPEN_SF_ALL,
+	};
+	uint64_t *gone = NULL;
+	size_t i, n = 0;
+	int ret;
+
+	*dropped = 0;
+	if (c->has_ended) {
+		erase(c, c->ended_cookie);
+		c->has_ended = 0;
+	}
+	c->seen = calloc(c->nslots, 1);
+	if (!c->seen)
+		return -ENOMEM;
+	/* The table does not change during the walk: no events are applied. */
+	ret = tulpen_collect(ctx, &q, on_reconcile_sock, c);
+	if (ret)
+		goto out;
+	gone = calloc(c->used ? c->used : 1, sizeof(*gone));
+	if (!gone) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < c->nslots; i++)
+		if (c->slots[i].cookie && !c->seen[i])
+			gone[n++] = c->slots[i].cookie;
+	for (i = 0; i < n; i++)
+		erase(c, gone[i]);
+	*dropped = n;
+out:
+	free(gone);
+	free(c->seen);
+	c->seen = NULL;
+	return ret;
 }

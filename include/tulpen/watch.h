@@ -200,6 +200,15 @@ int tulpen_conns_apply(struct tulpen_conns *c,
 		       const struct tulpen_watch_event *ev,
 		       const struct tulpen_conn **conn, int *ended);
 
+/*
+ * Drop the connections the kernel no longer has (their end was missed,
+ * e.g. lost events): take a snapshot with @ctx and keep only cookies found
+ * in it. Stores the number dropped in *@dropped. Returns 0 or a negative
+ * errno with details in the context.
+ */
+int tulpen_conns_reconcile(struct tulpen_conns *c, struct tulpen_ctx *ctx,
+			   size_t *dropped);
+
 /* Number of connections currently in each state. */
 void tulpen_conns_counts(const struct tulpen_conns *c,
 			 size_t counts[TULPEN_TCP_MAX_STATES]);

@@ -77,6 +77,9 @@ def main():
     check(total > 0, "lost_total is 0 although the buffer overflowed")
     check("events lost" in w.stderr, "no loss notice on stderr: %r" %
           w.stderr)
+    # connections whose end was lost are dropped after a re-read
+    check("no longer tracked" in w.stderr, "no reconcile after losses: %r"
+          % w.stderr)
     stats = [l for l in w.stderr.splitlines() if "stats:" in l]
     check(len(stats) == 1, "no --stats line: %r" % w.stderr)
     if stats:
