@@ -49,6 +49,16 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static void pause_for(double s)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)s,
+		.tv_nsec = (long)((s - (double)(time_t)s) * 1e9),
+	};
+
+	nanosleep(&ts, NULL);
+}
+
 struct worker {
 	int idx;
 	int err;
@@ -85,15 +95,8 @@ static void *run(void *arg)
 				double due = start_time +
 					     (double)n / per_thread_rate;
 
-				if (due > t) {
-					struct timespec ts = {
-						.tv_sec = (time_t)(due - t),
-						.tv_nsec = (long)(((due - t) -
-							(double)(time_t)(due - t)) * 1e9),
-					};
-
-					nanosleep(&ts, NULL);
-				}
+				if (due > t)
+					pause_for(due - t);
 			}
 		}
 		c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -144,8 +147,8 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "t:d:n:r:")) != -1) {
 		if (opt == '?' || parse_num(optarg, &v)) {
-			fprintf(stderr, "usage: churn [-t THREADS] [-d SECONDS] "
-				"[-n CONNECTIONS] [-r RATE]\n");
+			fprintf(stderr, "usage: churn [-t THREADS] "
+				"[-d SECONDS] [-n CONNECTIONS] [-r RATE]\n");
 			return 2;
 		}
 		if (opt == 'r')

@@ -52,7 +52,7 @@ struct watch_opts {
 	uint32_t exclude;
 	int nports;
 	uint16_t ports[16];
-	int port_side[16];	/* 0 either, 1 local (sport), 2 peer (dport) */
+	int port_side[16];	/* 0 either, 1 local (sport), 2 peer */
 };
 
 struct watch_run {

@@ -112,7 +112,8 @@ static int put_owner_text(struct tulpen_buf *b, const struct tulpen_conn *cn,
 		tulpen_scnprintf(who, sizeof(who), "%d/%d", pid, tid);
 	else
 		tulpen_scnprintf(who, sizeof(who), "%d", pid);
-	return tulpen_buf_printf(b, "%-13s %-15.15s ", who, comm[0] ? comm : "-");
+	return tulpen_buf_printf(b, "%-13s %-15.15s ", who,
+				 comm[0] ? comm : "-");
 }
 
 static int put_ends_text(struct tulpen_buf *b, int family,
@@ -291,8 +292,8 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 				  cn->sampled ? ">=" : "", d);
 		if (cn->has_bytes)
 			tulpen_buf_printf(b, " acked %llu received %llu",
-					  (unsigned long long)cn->bytes_acked,
-					  (unsigned long long)cn->bytes_received);
+				(unsigned long long)cn->bytes_acked,
+				(unsigned long long)cn->bytes_received);
 		if (cn->truncated)
 			tulpen_buf_puts(b, " (path truncated)");
 		return tulpen_buf_putc(b, '\n');

@@ -42,7 +42,7 @@ struct tulpen_watch_event {
 	uint8_t has_bytes;    /* bytes_acked, bytes_received are valid */
 	uint8_t timewait;     /* reported from the kernel's time-wait socket */
 	uint8_t sampled;      /* from the sampled source */
-	uint8_t late;	      /* seen only after it happened: time unknown */
+	uint8_t late;	      /* seen only afterwards: time unknown */
 	uint64_t ts_ns;	      /* CLOCK_MONOTONIC */
 	uint64_t cookie;      /* socket cookie (0 when unknown) */
 	uint64_t parent_cookie; /* listener of a server-side socket, or 0 */
@@ -54,7 +54,7 @@ struct tulpen_watch_event {
 	uint64_t bytes_received;
 	int32_t pid;	      /* owner: process */
 	int32_t tid;	      /* owner: thread that connected / accepted */
-	uint32_t netns;	      /* network namespace inode (0 when unknown) */
+	uint32_t netns;	      /* network namespace inode (0: unknown) */
 	char comm[16];	      /* owner's command name */
 };
 
@@ -174,7 +174,8 @@ void tulpen_conns_free(struct tulpen_conns *c);
 /*
  * Seed the tracker with a socket that exists at @now_ns (from a snapshot):
  * its age is only known to be at least since then. Sockets without a
- * cookie, and sockets already tracked (from events), are ignored. @owner_pid may be 0 (unknown).
+ * cookie, and sockets already tracked (from events), are ignored.
+ * @owner_pid may be 0 (unknown).
  */
 int tulpen_conns_seed(struct tulpen_conns *c, const struct tulpen_sock *s,
 		      uint64_t now_ns, int32_t owner_pid,
@@ -191,10 +192,11 @@ int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
 
 /*
  * Apply one event. *@conn is set to the connection it belongs to (valid
- * until the next call), or NULL when the event is to be ignored (no cookie,
- * or older than the snapshot that seeded its connection); *@ended is set when this event ended it: the
- * caller reports the lifetime, and the record is dropped on the next
- * call. Returns 0 or -ENOMEM.
+ * until the next call), or NULL when the event is to be ignored (no
+ * cookie, or older than the snapshot that seeded its connection);
+ * *@ended is set when this event ended it: the caller reports the
+ * lifetime, and the record is dropped on the next call. Returns 0 or
+ * -ENOMEM.
  */
 int tulpen_conns_apply(struct tulpen_conns *c,
 		       const struct tulpen_watch_event *ev,
@@ -224,7 +226,7 @@ const struct tulpen_conn *tulpen_conns_find(const struct tulpen_conns *c,
 struct tulpen_buf;
 
 struct tulpen_watch_fmt_opts {
-	int json;		     /* JSON objects (no newline) instead of text */
+	int json;		     /* JSON objects (no newline), not text */
 	int64_t realtime_offset_ns;  /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	/* The formatter's cache of the last second's text (zero it). */
 	int64_t cache_sec;
