@@ -191,32 +191,42 @@ static __always_inline struct tw_event *ev_reserve(void)
 	return e;
 }
 
+/* Events sent on this CPU (for the wake-up decision). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} sent SEC(".maps");
+
+/*
+ * How to wake the reader: with a threshold, only look at how much is
+ * waiting every 16th event of a CPU (that read pulls in the cache line the
+ * reader writes); the reader also polls on a timeout.
+ */
+static __always_inline __u64 wakeup_flags(void)
+{
+	__u32 zero = 0;
+	__u64 *n;
+
+	if (!wakeup_bytes)
+		return 0;
+	n = bpf_map_lookup_elem(&sent, &zero);
+	if (n && (++*n & 15))
+		return BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void ev_submit(struct tw_event *e)
 {
-	__u64 flags = 0;
-
-	if (wakeup_bytes) {
-		if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >=
-		    wakeup_bytes)
-			flags = BPF_RB_FORCE_WAKEUP;
-		else
-			flags = BPF_RB_NO_WAKEUP;
-	}
-	bpf_ringbuf_submit(e, flags);
+	bpf_ringbuf_submit(e, wakeup_flags());
 }
 
 static __always_inline void ev_output(struct tw_event *e)
 {
-	__u64 flags = 0;
-
-	if (wakeup_bytes) {
-		if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >=
-		    wakeup_bytes)
-			flags = BPF_RB_FORCE_WAKEUP;
-		else
-			flags = BPF_RB_NO_WAKEUP;
-	}
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), flags))
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), wakeup_flags()))
 		count_lost();
 }
 
