@@ -25,6 +25,7 @@
 
 #include "tulpen/ctx.h"
 #include "tulpen/fmt.h"
+#include "tulpen/owners.h"
 #include "tulpen/state.h"
 #include "tulpen/watch.h"
 #include "commands.h"
@@ -66,6 +67,7 @@ struct watch_run {
 	unsigned long long n_events, n_states, n_tw, n_accepts, n_ended;
 	uint64_t lost_total;
 	unsigned batch;		/* events in this poll */
+	int quiet;		/* track, do not print */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -407,7 +409,7 @@ static int on_event(const struct tulpen_watch_event *ev, void *data)
 	if (err)
 		return err;
 	r->n_ended += ended;
-	if (!cn)
+	if (!cn || r->quiet)
 		return 0;
 	if (r->o->transitions && event_match(r->o, ev) &&
 	    !(ev->type == TULPEN_WEV_STATE && ev->oldstate == ev->newstate)) {
@@ -513,6 +515,11 @@ static uint64_t secs_ns(double s)
 	return (uint64_t)(s * 1e9);
 }
 
+static int stop_requested(void *data)
+{
+	return stop_signal != 0;
+}
+
 /*
  * After losses the tracker may hold connections whose end it missed:
  * compare it with the kernel's socket table (in the watched namespace).
@@ -528,8 +535,11 @@ static void reconcile(struct watch_run *r, struct tulpen_ctx *ctx)
 		if (home < 0 || fd < 0 || setns(fd, CLONE_NEWNET))
 			goto out;
 	}
-	err = tulpen_conns_reconcile(r->conns, ctx, &dropped);
-	if (err)
+	err = tulpen_conns_reconcile(r->conns, ctx, stop_requested, NULL,
+				     &dropped);
+	if (err == -EINTR)
+		; /* stopping */
+	else if (err)
 		fprintf(stderr, "tulpen watch: re-reading the socket table "
 			"after losses failed: %s\n", strerror(-err));
 	else if (dropped)
@@ -664,6 +674,7 @@ int cmd_watch(int argc, char **argv)
 	struct tulpen_ctx *ctx = NULL;
 	struct tulpen_watch_bpf *wb = NULL;
 	struct tulpen_watch_sampled *ws = NULL;
+	struct tulpen_owners *owners = NULL;
 	struct tulpen_watch_bpf_opts bo;
 	uint64_t start, end_at = 0;
 	uint32_t netns = 0;
@@ -700,6 +711,14 @@ int cmd_watch(int argc, char **argv)
 			goto out;
 	}
 
+	/*
+	 * Owners of what exists now, before attaching: scanning /proc can
+	 * take seconds on a big host, and events would pile up meanwhile.
+	 * (A best effort: without it owners are unknown.)
+	 */
+	if (o.source != PICK_SAMPLED && tulpen_owners_new(ctx, &owners))
+		owners = NULL;
+
 	if (o.source != PICK_SAMPLED) {
 		memset(&bo, 0, sizeof(bo));
 		bo.netns = netns;
@@ -727,12 +746,20 @@ int cmd_watch(int argc, char **argv)
 	/* Start from the present: what exists now. */
 	start = mono_ns();
 	if (wb) {
-		/* Events since attach that precede the snapshot come first. */
+		/*
+		 * Events since attach that precede the snapshot: into the
+		 * tracker (the snapshot skips what they know), not printed:
+		 * they are before the start.
+		 */
 		r.batch = 0;
+		r.quiet = 1;
 		err = tulpen_watch_bpf_poll(wb, 0, on_event, &r);
+		r.quiet = 0;
 		if (err >= 0)
-			err = tulpen_conns_snapshot(r.conns, ctx, start, 1,
+			err = tulpen_conns_snapshot(r.conns, ctx, start, owners,
 						    &nseed);
+		tulpen_owners_free(owners);
+		owners = NULL;
 	} else {
 		err = tulpen_watch_sampled_new(ctx, &ws);
 		if (!err)
@@ -809,6 +836,7 @@ done:
 out:
 	tulpen_watch_bpf_close(wb);
 	tulpen_watch_sampled_free(ws);
+	tulpen_owners_free(owners);
 	tulpen_conns_free(r.conns);
 	tulpen_ctx_free(ctx);
 	tulpen_buf_fini(&r.out);

@@ -20,6 +20,9 @@
 struct tulpen_conns {
 	struct tulpen_conn *slots;
 	uint8_t *seen;	/* reconcile: slot found in the snapshot */
+	int (*stop)(void *data); /* reconcile: give up? */
+	void *stop_data;
+	size_t walked;
 	size_t nslots;	/* power of two */
 	size_t used;
 	/* A connection that ended on the previous apply, to drop first. */
@@ -348,14 +351,14 @@ static int on_snap_sock(const struct tulpen_sock *s, void *data)
 }
 
 int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
-			  uint64_t now_ns, int owners, size_t *n)
+			  uint64_t now_ns, const struct tulpen_owners *owners,
+			  size_t *n)
 {
 	struct tulpen_query q = {
 		.protos = TULPEN_PF(TULPEN_P_TCP) | TULPEN_PF(TULPEN_P_MPTCP),
 		.families = TULPEN_FAM_INET | TULPEN_FAM_INET6,
 		.states = TULPEN_SF_ALL,
 	};
-	struct tulpen_owners *ow = NULL;
 	struct snap sn = { .c = c, .now = now_ns };
 	const struct tulpen_owner *o;
 	size_t i, no;
@@ -366,15 +369,12 @@ int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
 		*n = sn.n;
 	if (ret || !owners || !sn.n)
 		return ret;
-	/* Owners are a best effort: a failed scan leaves them unknown. */
-	if (tulpen_owners_new(ctx, &ow))
-		return 0;
 	for (i = 0; i < c->nslots; i++) {
 		struct tulpen_conn *cn = &c->slots[i];
 
 		if (!cn->cookie || !cn->inode || cn->has_owner)
 			continue;
-		o = tulpen_owners_lookup(ow, cn->inode, &no);
+		o = tulpen_owners_lookup(owners, cn->inode, &no);
 		if (!no)
 			continue;
 		cn->has_owner = 1;
@@ -383,7 +383,6 @@ int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
 			sizeof(cn->comm) - 1);
 		cn->comm[sizeof(cn->comm) - 1] = '\0';
 	}
-	tulpen_owners_free(ow);
 	return 0;
 }
 
@@ -403,6 +402,8 @@ static int on_reconcile_sock(const struct tulpen_sock *s, void *data)
 	struct tulpen_conns *c = data;
 	struct tulpen_conn *cn;
 
+	if ((++c->walked & 1023) == 0 && c->stop && c->stop(c->stop_data))
+		return -EINTR;
 	if (!s->has_cookie)
 		return 0;
 	cn = lookup(c, s->cookie);
@@ -412,6 +413,7 @@ static int on_reconcile_sock(const struct tulpen_sock *s, void *data)
 }
 
 int tulpen_conns_reconcile(struct tulpen_conns *c, struct tulpen_ctx *ctx,
+			   int (*stop)(void *data), void *data,
 			   size_t *dropped)
 {
 	struct tulpen_query q = {
@@ -431,6 +433,9 @@ int tulpen_conns_reconcile(struct tulpen_conns *c, struct tulpen_ctx *ctx,
 	c->seen = calloc(c->nslots, 1);
 	if (!c->seen)
 		return -ENOMEM;
+	c->stop = stop;
+	c->stop_data = data;
+	c->walked = 0;
 	/* The table does not change during the walk: no events are applied. */
 	ret = tulpen_collect(ctx, &q, on_reconcile_sock, c);
 	if (ret)
@@ -450,5 +455,6 @@ out:
 	free(gone);
 	free(c->seen);
 	c->seen = NULL;
+	c->stop = NULL;
 	return ret;
 }

@@ -181,14 +181,19 @@ int tulpen_conns_seed(struct tulpen_conns *c, const struct tulpen_sock *s,
 		      uint64_t now_ns, int32_t owner_pid,
 		      const char *owner_comm);
 
+struct tulpen_owners;
+
 /*
  * Seed @c from a live snapshot (tulpen_collect() with @ctx: TCP, IPv4 and
- * IPv6, every state) taken at @now_ns, with the owners found in /proc when
- * @owners is set. Stores the number of sockets seeded in *@n (may be NULL).
- * Returns 0 or a negative errno with details in the context.
+ * IPv6, every state) taken at @now_ns. Owners are looked up in @owners
+ * (borrowed, may be NULL; scanning /proc can take long on a big host, so
+ * the caller builds it before attaching its event source). Stores the
+ * number of sockets seeded in *@n (may be NULL). Returns 0 or a negative
+ * errno with details in the context.
  */
 int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
-			  uint64_t now_ns, int owners, size_t *n);
+			  uint64_t now_ns, const struct tulpen_owners *owners,
+			  size_t *n);
 
 /*
  * Apply one event. *@conn is set to the connection it belongs to (valid
@@ -205,10 +210,13 @@ int tulpen_conns_apply(struct tulpen_conns *c,
 /*
  * Drop the connections the kernel no longer has (their end was missed,
  * e.g. lost events): take a snapshot with @ctx and keep only cookies found
- * in it. Stores the number dropped in *@dropped. Returns 0 or a negative
- * errno with details in the context.
+ * in it. @stop (may be NULL) is asked now and then whether to give up (a
+ * big socket table takes a while): then nothing is dropped and -EINTR is
+ * returned. Stores the number dropped in *@dropped. Returns 0 or a
+ * negative errno with details in the context.
  */
 int tulpen_conns_reconcile(struct tulpen_conns *c, struct tulpen_ctx *ctx,
+			   int (*stop)(void *data), void *data,
 			   size_t *dropped);
 
 /* Number of connections currently in each state. */
