@@ -2,10 +2,12 @@
 /*
  * watch_conn.c - per-connection state paths for `tulpen watch`.
  *
- * Connections are kept in an open-addressing hash table keyed by socket
- * cookie (linear probing, backward-shift deletion, so no tombstones pile up
- * under churn). Each connection keeps the states it went through with the
- * time spent in each; the event that moves it to CLOSED ends it.
+ * Connections live in a dense array; an open-addressing index of 32-bit
+ * positions, keyed by socket cookie (linear probing, backward-shift
+ * deletion, so no tombstones pile up under churn), finds them. Removing a
+ * connection moves the last one into its place. Each connection keeps the
+ * states it went through with the time spent in each; the event that
+ * moves it to CLOSED ends it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,24 +18,35 @@
 #include "tulpen/watch.h"
 
 #define MIN_SLOTS 1024u
+#define NO_POS 0xffffffffu
 
 struct tulpen_conns {
-	struct tulpen_conn *slots;
-	uint8_t *seen;	/* reconcile: slot found in the snapshot */
+	struct tulpen_conn *conns; /* dense: [0, n) */
+	size_t n, cap;
+	uint32_t *idx;		/* position, or NO_POS when empty */
+	size_t nidx;		/* power of two, at least 2n */
+	uint8_t *seen;	/* reconcile: position found in the snapshot */
 	int (*stop)(void *data); /* reconcile: give up? */
 	void *stop_data;
 	size_t walked;
-	size_t nslots;	/* power of two */
-	size_t used;
 	/* A connection that ended on the previous apply, to drop first. */
 	int has_ended;
 	uint64_t ended_cookie;
 };
 
-static size_t slot_of(const struct tulpen_conns *c, uint64_t cookie)
+static size_t home_of(const struct tulpen_conns *c, uint64_t cookie)
 {
 	return (size_t)((cookie * 0x9E3779B97F4A7C15ull) >> 17) &
-	       (c->nslots - 1);
+	       (c->nidx - 1);
+}
+
+static uint32_t *new_index(size_t n)
+{
+	uint32_t *idx = malloc(n * sizeof(*idx));
+
+	if (idx)
+		memset(idx, 0xff, n * sizeof(*idx));
+	return idx;
 }
 
 int tulpen_conns_new(struct tulpen_conns **out)
@@ -44,9 +57,9 @@ int tulpen_conns_new(struct tulpen_conns **out)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->nslots = MIN_SLOTS;
-	c->slots = calloc(c->nslots, sizeof(*c->slots));
-	if (!c->slots) {
+	c->nidx = MIN_SLOTS;
+	c->idx = new_index(c->nidx);
+	if (!c->idx) {
 		free(c);
 		return -ENOMEM;
 	}
@@ -58,24 +71,31 @@ void tulpen_conns_free(struct tulpen_conns *c)
 {
 	if (!c)
 		return;
-	free(c->slots);
+	free(c->conns);
+	free(c->idx);
 	free(c);
 }
 
-/* Cookie 0 marks an empty slot; it is never a real socket cookie. */
+/* The index slot holding @cookie, or the empty slot ending its run. */
+static size_t find_slot(const struct tulpen_conns *c, uint64_t cookie)
+{
+	size_t i = home_of(c, cookie);
+
+	while (c->idx[i] != NO_POS && c->conns[c->idx[i]].cookie != cookie)
+		i = (i + 1) & (c->nidx - 1);
+	return i;
+}
+
+/* Cookie 0 is never a real socket cookie. */
 static struct tulpen_conn *lookup(const struct tulpen_conns *c,
 				  uint64_t cookie)
 {
-	size_t i = slot_of(c, cookie);
+	size_t i;
 
 	if (!cookie)
 		return NULL;
-	while (c->slots[i].cookie) {
-		if (c->slots[i].cookie == cookie)
-			return &c->slots[i];
-		i = (i + 1) & (c->nslots - 1);
-	}
-	return NULL;
+	i = find_slot(c, cookie);
+	return c->idx[i] == NO_POS ? NULL : &c->conns[c->idx[i]];
 }
 
 const struct tulpen_conn *tulpen_conns_find(const struct tulpen_conns *c,
@@ -84,67 +104,76 @@ const struct tulpen_conn *tulpen_conns_find(const struct tulpen_conns *c,
 	return lookup(c, cookie);
 }
 
-static int grow(struct tulpen_conns *c)
+static int grow_index(struct tulpen_conns *c)
 {
-	struct tulpen_conn *old = c->slots;
-	size_t n = c->nslots, i, j;
+	size_t n = c->nidx * 2, pos;
+	uint32_t *idx = new_index(n), *old = c->idx;
 
-	c->slots = calloc(n * 2, sizeof(*c->slots));
-	if (!c->slots) {
-		c->slots = old;
+	if (!idx)
 		return -ENOMEM;
-	}
-	c->nslots = n * 2;
-	for (i = 0; i < n; i++) {
-		if (!old[i].cookie)
-			continue;
-		j = slot_of(c, old[i].cookie);
-		while (c->slots[j].cookie)
-			j = (j + 1) & (c->nslots - 1);
-		c->slots[j] = old[i];
-	}
+	c->idx = idx;
+	c->nidx = n;
+	for (pos = 0; pos < c->n; pos++)
+		c->idx[find_slot(c, c->conns[pos].cookie)] = (uint32_t)pos;
 	free(old);
 	return 0;
 }
 
 static struct tulpen_conn *insert(struct tulpen_conns *c, uint64_t cookie)
 {
-	size_t i;
+	struct tulpen_conn *cn;
 
-	/* At most half full: short probe runs over these large slots. */
-	if ((c->used + 1) * 2 > c->nslots && grow(c))
+	if (c->n >= NO_POS - 1)
 		return NULL;
-	i = slot_of(c, cookie);
-	while (c->slots[i].cookie)
-		i = (i + 1) & (c->nslots - 1);
-	memset(&c->slots[i], 0, sizeof(c->slots[i]));
-	c->slots[i].cookie = cookie;
-	c->used++;
-	return &c->slots[i];
+	if ((c->n + 1) * 2 > c->nidx && grow_index(c))
+		return NULL;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+
+		cn = realloc(c->conns, cap * sizeof(*cn));
+		if (!cn)
+			return NULL;
+		c->conns = cn;
+		c->cap = cap;
+	}
+	cn = &c->conns[c->n];
+	memset(cn, 0, sizeof(*cn));
+	cn->cookie = cookie;
+	c->idx[find_slot(c, cookie)] = (uint32_t)c->n;
+	c->n++;
+	return cn;
 }
 
 static void erase(struct tulpen_conns *c, uint64_t cookie)
 {
-	size_t mask = c->nslots - 1, i, j, home;
-	struct tulpen_conn *e = lookup(c, cookie);
+	size_t mask = c->nidx - 1, i, j, home, pos, last;
 
-	if (!e)
+	if (!cookie)
 		return;
-	i = (size_t)(e - c->slots);
-	c->slots[i].cookie = 0;
-	c->used--;
+	i = find_slot(c, cookie);
+	if (c->idx[i] == NO_POS)
+		return;
+	pos = c->idx[i];
+	c->idx[i] = NO_POS;
 	/*
 	 * Backward shift: walk the rest of the run; an entry whose home slot
 	 * is not cyclically within (hole, j] moves into the hole.
 	 */
-	for (j = (i + 1) & mask; c->slots[j].cookie; j = (j + 1) & mask) {
-		home = slot_of(c, c->slots[j].cookie);
+	for (j = (i + 1) & mask; c->idx[j] != NO_POS; j = (j + 1) & mask) {
+		home = home_of(c, c->conns[c->idx[j]].cookie);
 		if (((home - i - 1) & mask) < ((j - i) & mask))
 			continue; /* home in (i, j]: stays */
-		c->slots[i] = c->slots[j];
-		c->slots[j].cookie = 0;
+		c->idx[i] = c->idx[j];
+		c->idx[j] = NO_POS;
 		i = j;
 	}
+	/* Keep the array dense: the last connection takes the place. */
+	last = c->n - 1;
+	if (pos != last) {
+		c->conns[pos] = c->conns[last];
+		c->idx[find_slot(c, c->conns[pos].cookie)] = (uint32_t)pos;
+	}
+	c->n--;
 }
 
 static void add_step(struct tulpen_conn *cn, int state, uint64_t enter_ns)
@@ -317,10 +346,10 @@ void tulpen_conns_counts(const struct tulpen_conns *c,
 	size_t i;
 
 	memset(counts, 0, sizeof(size_t) * TULPEN_TCP_MAX_STATES);
-	for (i = 0; i < c->nslots; i++) {
-		const struct tulpen_conn *cn = &c->slots[i];
+	for (i = 0; i < c->n; i++) {
+		const struct tulpen_conn *cn = &c->conns[i];
 
-		if (!cn->cookie || cn->state >= TULPEN_TCP_MAX_STATES)
+		if (cn->state >= TULPEN_TCP_MAX_STATES)
 			continue;
 		if (c->has_ended && cn->cookie == c->ended_cookie)
 			continue;
@@ -330,7 +359,7 @@ void tulpen_conns_counts(const struct tulpen_conns *c,
 
 size_t tulpen_conns_size(const struct tulpen_conns *c)
 {
-	return c->used - (c->has_ended ? 1 : 0);
+	return c->n - (c->has_ended ? 1 : 0);
 }
 
 struct snap {
@@ -369,10 +398,10 @@ int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
 		*n = sn.n;
 	if (ret || !owners || !sn.n)
 		return ret;
-	for (i = 0; i < c->nslots; i++) {
-		struct tulpen_conn *cn = &c->slots[i];
+	for (i = 0; i < c->n; i++) {
+		struct tulpen_conn *cn = &c->conns[i];
 
-		if (!cn->cookie || !cn->inode || cn->has_owner)
+		if (!cn->inode || cn->has_owner)
 			continue;
 		o = tulpen_owners_lookup(owners, cn->inode, &no);
 		if (!no)
@@ -392,9 +421,8 @@ void tulpen_conns_foreach(const struct tulpen_conns *c,
 {
 	size_t i;
 
-	for (i = 0; i < c->nslots; i++)
-		if (c->slots[i].cookie)
-			fn(&c->slots[i], data);
+	for (i = 0; i < c->n; i++)
+		fn(&c->conns[i], data);
 }
 
 static int on_reconcile_sock(const struct tulpen_sock *s, void *data)
@@ -408,7 +436,7 @@ static int on_reconcile_sock(const struct tulpen_sock *s, void *data)
 		return 0;
 	cn = lookup(c, s->cookie);
 	if (cn)
-		c->seen[cn - c->slots] = 1;
+		c->seen[cn - c->conns] = 1;
 	return 0;
 }
 
@@ -430,7 +458,7 @@ int tulpen_conns_reconcile(struct tulpen_conns *c, struct tulpen_ctx *ctx,
 		erase(c, c->ended_cookie);
 		c->has_ended = 0;
 	}
-	c->seen = calloc(c->nslots, 1);
+	c->seen = calloc(c->n ? c->n : 1, 1);
 	if (!c->seen)
 		return -ENOMEM;
 	c->stop = stop;
@@ -440,14 +468,14 @@ int tulpen_conns_reconcile(struct tulpen_conns *c, struct tulpen_ctx *ctx,
 	ret = tulpen_collect(ctx, &q, on_reconcile_sock, c);
 	if (ret)
 		goto out;
-	gone = calloc(c->used ? c->used : 1, sizeof(*gone));
+	gone = calloc(c->n ? c->n : 1, sizeof(*gone));
 	if (!gone) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < c->nslots; i++)
-		if (c->slots[i].cookie && !c->seen[i])
-			gone[n++] = c->slots[i].cookie;
+	for (i = 0; i < c->n; i++)
+		if (!c->seen[i])
+			gone[n++] = c->conns[i].cookie;
 	for (i = 0; i < n; i++)
 		erase(c, gone[i]);
 	*dropped = n;

@@ -131,7 +131,7 @@ int tulpen_watch_sampled_seed(struct tulpen_watch_sampled *w,
 
 /* ---- connection tracker (lib/watch_conn.c) -------------------------- */
 
-#define TULPEN_CONN_MAX_PATH 16
+#define TULPEN_CONN_MAX_PATH 12
 
 struct tulpen_conn_step {
 	uint8_t state;
