@@ -268,7 +268,10 @@ int tulpen_conns_apply(struct tulpen_conns *c,
 		erase(c, c->ended_cookie);
 		c->has_ended = 0;
 	}
-	if (!key)
+	/* No cookie, or nothing happened (the kernel may re-close). */
+	if (!key || (ev->type == TULPEN_WEV_STATE &&
+		     ev->oldstate == TULPEN_TCP_CLOSE &&
+		     ev->newstate == TULPEN_TCP_CLOSE))
 		return 0;
 	cn = lookup(c, key);
 	if (!cn) {
@@ -281,8 +284,12 @@ int tulpen_conns_apply(struct tulpen_conns *c,
 			cn->start_ns = ev->ts_ns;
 			add_step(cn, ev->newstate, 0);
 		} else if (ev->oldstate == TULPEN_TCP_CLOSE ||
-			   ev->oldstate == TULPEN_TCP_LISTEN) {
-			/* Born now (a listener's child starts here too). */
+			   (ev->oldstate == TULPEN_TCP_LISTEN &&
+			    ev->newstate != TULPEN_TCP_CLOSE)) {
+			/*
+			 * Born now (a listener's child starts here too: the
+			 * kernel copies the listener's state into it).
+			 */
 			cn->start_ns = ev->ts_ns;
 		} else {
 			/* Known only from here on: start is unknown. */

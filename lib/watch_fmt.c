@@ -199,6 +199,8 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 			if (ev->late)
 				tulpen_buf_puts(b, " (seen late)");
 		}
+		if (ev->proto == TULPEN_P_MPTCP)
+			tulpen_buf_puts(b, " [mptcp]");
 		return tulpen_buf_putc(b, '\n');
 	}
 	tulpen_buf_puts(b, ev->type == TULPEN_WEV_OWNER ?
@@ -296,6 +298,8 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 				(unsigned long long)cn->bytes_received);
 		if (cn->truncated)
 			tulpen_buf_puts(b, " (path truncated)");
+		if (cn->proto == TULPEN_P_MPTCP)
+			tulpen_buf_puts(b, " [mptcp]");
 		return tulpen_buf_putc(b, '\n');
 	}
 	tulpen_buf_printf(b, "{\"type\":\"lifetime\",\"source\":\"%s\","
