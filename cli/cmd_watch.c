@@ -29,7 +29,6 @@
 #include "tulpen/state.h"
 #include "tulpen/watch.h"
 #include "commands.h"
-#include "output.h"
 
 enum source_pick { PICK_AUTO, PICK_BPF, PICK_SAMPLED };
 enum out_kind { OUT_TEXT, OUT_JSON, OUT_NDJSON };
@@ -75,6 +74,30 @@ static volatile sig_atomic_t stop_signal;
 static void on_stop(int sig)
 {
 	stop_signal = sig;
+}
+
+/*
+ * Standard output, as cli_fd_sink() but a stop signal ends a write that
+ * blocks (a reader that stopped reading must not keep us from exiting).
+ */
+static int watch_sink(void *priv, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n;
+
+		/* A signal cuts a blocked write short: do not block again. */
+		if (stop_signal)
+			return -EINTR;
+		n = write(STDOUT_FILENO, buf, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 static void usage(FILE *f)
@@ -695,8 +718,7 @@ int cmd_watch(int argc, char **argv)
 	r.fo.json = o.out != OUT_TEXT;
 	r.fo.realtime_offset_ns = realtime_offset();
 	r.fo.cache_sec = INT64_MIN;
-	if (tulpen_buf_init(&r.out, 64 * 1024, cli_fd_sink,
-			   (void *)(intptr_t)STDOUT_FILENO) ||
+	if (tulpen_buf_init(&r.out, 64 * 1024, watch_sink, NULL) ||
 	    tulpen_ctx_new(&ctx) || tulpen_conns_new(&r.conns)) {
 		fprintf(stderr, "tulpen watch: out of memory\n");
 		goto out;
@@ -819,7 +841,8 @@ int cmd_watch(int argc, char **argv)
 		err = run_bpf(&r, wb, ctx, end_at);
 	else
 		err = run_sampled(&r, ws, end_at);
-	if (err && err != -EPIPE) {
+	/* A closed pipe, or a write cut short by Ctrl-C: a normal end. */
+	if (err && err != -EPIPE && !(err == -EINTR && stop_signal)) {
 		fprintf(stderr, "tulpen watch: %s\n", strerror(-err));
 		goto out;
 	}
