@@ -67,6 +67,7 @@ struct watch_run {
 	uint64_t lost_total;
 	unsigned batch;		/* events in this poll */
 	int quiet;		/* track, do not print */
+	int nonblock;		/* stdout made non-blocking (stopping) */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -77,17 +78,26 @@ static void on_stop(int sig)
 }
 
 /*
- * Standard output, as cli_fd_sink() but a stop signal ends a write that
- * blocks (a reader that stopped reading must not keep us from exiting).
+ * Standard output, as cli_fd_sink() but a reader that stopped reading must
+ * not keep us from exiting: after a stop signal a pipe is made
+ * non-blocking, and what it cannot take at once is dropped (-EAGAIN).
+ * Files and terminals are written as usual, so the JSON document still
+ * gets its end.
  */
 static int watch_sink(void *priv, const char *buf, size_t len)
 {
+	int *nonblock = priv;
+	struct stat st;
+
 	while (len) {
 		ssize_t n;
 
-		/* A signal cuts a blocked write short: do not block again. */
-		if (stop_signal)
-			return -EINTR;
+		if (stop_signal && !*nonblock) {
+			*nonblock = 1;
+			if (!fstat(STDOUT_FILENO, &st) && S_ISFIFO(st.st_mode))
+				fcntl(STDOUT_FILENO, F_SETFL, O_NONBLOCK |
+				      fcntl(STDOUT_FILENO, F_GETFL));
+		}
 		n = write(STDOUT_FILENO, buf, len);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -718,7 +728,7 @@ int cmd_watch(int argc, char **argv)
 	r.fo.json = o.out != OUT_TEXT;
 	r.fo.realtime_offset_ns = realtime_offset();
 	r.fo.cache_sec = INT64_MIN;
-	if (tulpen_buf_init(&r.out, 64 * 1024, watch_sink, NULL) ||
+	if (tulpen_buf_init(&r.out, 64 * 1024, watch_sink, &r.nonblock) ||
 	    tulpen_ctx_new(&ctx) || tulpen_conns_new(&r.conns)) {
 		fprintf(stderr, "tulpen watch: out of memory\n");
 		goto out;
@@ -841,8 +851,8 @@ int cmd_watch(int argc, char **argv)
 		err = run_bpf(&r, wb, ctx, end_at);
 	else
 		err = run_sampled(&r, ws, end_at);
-	/* A closed pipe, or a write cut short by Ctrl-C: a normal end. */
-	if (err && err != -EPIPE && !(err == -EINTR && stop_signal)) {
+	/* A closed pipe, or a stuck reader when stopping: a normal end. */
+	if (err && err != -EPIPE && !(err == -EAGAIN && stop_signal)) {
 		fprintf(stderr, "tulpen watch: %s\n", strerror(-err));
 		goto out;
 	}

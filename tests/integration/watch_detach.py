@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """tulpen watch detaches cleanly: Ctrl-C (SIGINT), SIGTERM and a closed
-output pipe each end it with status 0, and afterwards none of the eBPF
+output pipe each end it with status 0 (SIGTERM also when the reader has
+stopped reading and a write blocks), and afterwards none of the eBPF
 programs (or links) it had loaded is left in the kernel (`bpftool prog
 show`). The programs are found through the process's own descriptors
 (/proc/PID/fdinfo: prog_id), so tests running in parallel do not matter.
@@ -115,7 +116,45 @@ def by_closed_pipe(p, lr):
         return "hung"
 
 
+def child_main():
+    """In a namespace: make connections until told to stop."""
+    import socket
+    wc.child_hello()
+    sys.stdin.readline()
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(64)
+    port = ls.getsockname()[1]
+    for _ in range(2000):
+        c = socket.create_connection(("127.0.0.1", port))
+        s, _ = ls.accept()
+        c.close()
+        s.close()
+    print(json.dumps({"done": 1}), flush=True)
+    sys.stdin.readline()
+
+
+def stuck_reader(tulpen):
+    """The reader stops reading; SIGTERM must still end tulpen."""
+    child = wc.Child(os.path.abspath(__file__))
+    p, lr = start(tulpen, ["--netns", child.netns])
+    child.send({"go": 1})
+    child.read(120)              # ~2 MB of records: the pipe is full
+    time.sleep(0.5)
+    p.send_signal(signal.SIGTERM)
+    try:
+        rc = p.wait(20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = "hung"
+    child.finish()
+    check(rc == 0, "stuck reader: exit status %r" % (rc,))
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child_main()
+        return 0
     tulpen = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TULPEN")
     wc.need_root()
     if not shutil.which("bpftool"):
@@ -124,6 +163,7 @@ def main():
     case("SIGINT", tulpen, by_signal(signal.SIGINT))
     case("SIGTERM", tulpen, by_signal(signal.SIGTERM))
     case("closed pipe", tulpen, by_closed_pipe)
+    stuck_reader(tulpen)
     # --json: one document, a real JSON array, also when stopped
     p = subprocess.Popen([tulpen, "watch", "--source=bpf", "--json",
                           "--summary-every", "0.2"],
@@ -143,8 +183,8 @@ def main():
     if failures:
         print("%d checks failed" % len(failures))
         return 1
-    print("ok: SIGINT, SIGTERM and a closed pipe detach and exit 0; "
-          "--json parses")
+    print("ok: SIGINT, SIGTERM, a closed pipe and a stuck reader: detached, "
+          "exit 0; --json parses")
     return 0
 
 
