@@ -788,7 +788,7 @@ int cmd_watch(int argc, char **argv)
 		err = tulpen_watch_bpf_poll(wb, 0, on_event, &r);
 		r.quiet = 0;
 		if (err >= 0)
-			err = tulpen_conns_snapshot(r.conns, ctx, start, owners,
+			err = tulpen_conns_snapshot(r.conns, ctx, 0, owners,
 						    &nseed);
 		tulpen_owners_free(owners);
 		owners = NULL;

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tulpen/collect.h"
 #include "tulpen/owners.h"
@@ -397,14 +398,29 @@ int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
 	};
 	struct snap sn = { .c = c, .now = now_ns };
 	const struct tulpen_owner *o;
-	size_t i, no;
+	size_t i, no, first = c->n;
+	struct timespec ts;
 	int ret;
 
 	ret = tulpen_collect(ctx, &q, on_snap_sock, &sn);
 	if (n)
 		*n = sn.n;
-	if (ret || !owners || !sn.n)
+	if (ret)
 		return ret;
+	/*
+	 * The snapshot is what the kernel had when the dump ended: events
+	 * older than that are in it (the seeded connections are appended, so
+	 * they are the ones from @first on).
+	 */
+	if (!now_ns && !clock_gettime(CLOCK_MONOTONIC, &ts))
+		now_ns = (uint64_t)ts.tv_sec * 1000000000ull +
+			 (uint64_t)ts.tv_nsec;
+	for (i = first; i < c->n; i++) {
+		c->conns[i].start_ns = now_ns;
+		c->conns[i].steps[0].enter_ns = now_ns;
+	}
+	if (!owners || !sn.n)
+		return 0;
 	for (i = 0; i < c->n; i++) {
 		struct tulpen_conn *cn = &c->conns[i];
 

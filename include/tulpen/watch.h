@@ -185,7 +185,9 @@ struct tulpen_owners;
 
 /*
  * Seed @c from a live snapshot (tulpen_collect() with @ctx: TCP, IPv4 and
- * IPv6, every state) taken at @now_ns. Owners are looked up in @owners
+ * IPv6, every state) taken at @now_ns (CLOCK_MONOTONIC; 0: when the dump
+ * ends, which is right when events are being collected meanwhile: events
+ * older than the snapshot are then ignored for the connections in it). Owners are looked up in @owners
  * (borrowed, may be NULL; scanning /proc can take long on a big host, so
  * the caller builds it before attaching its event source). Stores the
  * number of sockets seeded in *@n (may be NULL). Returns 0 or a negative

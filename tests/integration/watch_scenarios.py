@@ -36,9 +36,9 @@ CLIENT_PASSIVE = ["SYN-SENT", "ESTABLISHED", "CLOSE-WAIT", "LAST-ACK",
 
 # ---- in the namespace ----------------------------------------------------
 
-def listener():
-    ls = socket.socket()
-    ls.bind(("127.0.0.1", 0))
+def listener(host="127.0.0.1"):
+    ls = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    ls.bind((host, 0))
     ls.listen(8)
     return ls, ls.getsockname()[1]
 
@@ -82,11 +82,11 @@ def reap(pid):
         raise RuntimeError("client failed: status %d" % status)
 
 
-def sc_client_close():
-    ls, port = listener()
+def sc_client_close(host="127.0.0.1"):
+    ls, port = listener(host)
 
     def client(w):
-        c = socket.create_connection(("127.0.0.1", port))
+        c = socket.create_connection((host, port))
         tell_port(w, c)
         c.sendall(b"x")
         assert c.recv(1) == b"y"
@@ -220,6 +220,7 @@ def sc_simultaneous():
 
 SCENARIOS = [
     ("client_close", sc_client_close),
+    ("client_close6", lambda: sc_client_close("::1")),
     ("server_close", sc_server_close),
     ("refused", sc_refused),
     ("reset", sc_reset),
@@ -308,8 +309,11 @@ def main():
     child.finish()               # namespace goes: TIME-WAIT sockets purged
 
     cc, scl = r["client_close"], r["server_close"]
+    c6 = r["client_close6"]
     want = [(cc["client_port"], cc["server_port"]),
             (cc["server_port"], cc["client_port"]),
+            (c6["client_port"], c6["server_port"]),
+            (c6["server_port"], c6["client_port"]),
             (scl["server_port"], scl["client_port"]),
             (scl["client_port"], scl["server_port"])]
     if have_nft:
@@ -347,6 +351,18 @@ def main():
         check(cw is not None and cw >= 0.15e9,
               "client_close: CLOSE-WAIT lasted %r ns, expected >= 0.2 s" %
               cw)
+
+    # the same over IPv6
+    lt = expect(objs, "client_close6/client", c6["client_port"],
+                c6["server_port"], CLIENT_CLOSE, c6["client_pid"])
+    if lt:
+        check(lt["family"] == "inet6" and lt["local"]["addr"] == "::1",
+              "client_close6: not IPv6 ::1: %r" % lt["local"])
+        fw2 = state_ns(lt, "FIN-WAIT-2")
+        check(fw2 is not None and fw2 >= 0.15e9,
+              "client_close6: FIN-WAIT-2 lasted %r ns" % fw2)
+    expect(objs, "client_close6/server", c6["server_port"],
+           c6["client_port"], SERVER_PASSIVE, spid)
 
     # the listener: owned by the process that called listen()
     expect(objs, "client_close/listener", cc["server_port"], 0,
