@@ -102,8 +102,15 @@ struct {
 
 struct tw_info {
 	__u64 cookie;
-	__u8 substate;
+	__u8 substate;	/* TW_ENDED once its end was reported */
 };
+
+/*
+ * An ended time-wait socket's entry stays (LRU) marked, so that a second
+ * sign of its end (the kernel may cancel a timer that just expired) is
+ * not taken for the end of a time-wait socket older than this program.
+ */
+#define TW_ENDED 0xff
 
 /* Time-wait socket -> cookie of the socket it replaced, substate. */
 struct {
@@ -250,7 +257,16 @@ static __always_inline int settle_cancel(__u64 tw, __u64 cookie)
 	if (c->late)
 		ev_output(&c->late_ev);
 	ev_output(&c->ev);
-	bpf_map_delete_elem(&tws, &twkey);
+	{
+		struct tw_info *ti = bpf_map_lookup_elem(&tws, &twkey);
+		struct tw_info dead = { .cookie = c->ev.cookie,
+					.substate = TW_ENDED };
+
+		if (ti)
+			ti->substate = TW_ENDED;
+		else
+			bpf_map_update_elem(&tws, &twkey, &dead, BPF_ANY);
+	}
 	if (c->fw2)
 		bpf_map_delete_elem(&tw_fw2, &c->key);
 	return 0;
@@ -602,7 +618,7 @@ int BPF_PROG(on_timer_start, struct timer_list *timer)
 	settle_cancel(twkey, BPF_CORE_READ(tw, __tw_common.skc_cookie.counter));
 	sub = BPF_CORE_READ(tw, tw_substate);
 	ti = bpf_map_lookup_elem(&tws, &twkey);
-	if (ti) {
+	if (ti && ti->substate != TW_ENDED) {
 		if (sub != ti->substate) {
 			struct tw_key k = tw_key_of(tw);
 
@@ -643,6 +659,8 @@ static __always_inline void tw_end(struct inet_timewait_sock *tw,
 	__u8 sub = BPF_CORE_READ(tw, tw_substate), late = 0, fw2 = 0;
 	__u64 cookie;
 
+	if (ti && ti->substate == TW_ENDED)
+		return; /* already reported */
 	if (ti) {
 		cookie = ti->cookie;
 		fw2 = ti->substate == TCP_FIN_WAIT2;
@@ -679,7 +697,12 @@ static __always_inline void tw_end(struct inet_timewait_sock *tw,
 
 			bpf_map_delete_elem(&tw_fw2, &k);
 		}
-		bpf_map_delete_elem(&tws, &twkey);
+		ti->substate = TW_ENDED;
+	} else {
+		struct tw_info dead = { .cookie = cookie,
+					.substate = TW_ENDED };
+
+		bpf_map_update_elem(&tws, &twkey, &dead, BPF_ANY);
 	}
 }
 

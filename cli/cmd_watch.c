@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -55,6 +56,11 @@ struct watch_opts {
 	int port_side[16];	/* 0 either, 1 local (sport), 2 peer */
 };
 
+struct sink_state {
+	int nonblock;		/* stdout made non-blocking (stopping) */
+	uint64_t give_up_at;
+};
+
 struct watch_run {
 	struct watch_opts *o;
 	struct tulpen_conns *conns;
@@ -67,7 +73,7 @@ struct watch_run {
 	uint64_t lost_total;
 	unsigned batch;		/* events in this poll */
 	int quiet;		/* track, do not print */
-	int nonblock;		/* stdout made non-blocking (stopping) */
+	struct sink_state sink;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -77,32 +83,51 @@ static void on_stop(int sig)
 	stop_signal = sig;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 /*
  * Standard output, as cli_fd_sink() but a reader that stopped reading must
  * not keep us from exiting: after a stop signal a pipe is made
- * non-blocking, and what it cannot take at once is dropped (-EAGAIN).
- * Files and terminals are written as usual, so the JSON document still
- * gets its end.
+ * non-blocking and given at most 3 s more to take the rest (then -EAGAIN).
+ * Files and terminals are written as usual. So the JSON document still
+ * gets its end when someone reads it.
  */
 static int watch_sink(void *priv, const char *buf, size_t len)
 {
-	int *nonblock = priv;
+	struct sink_state *ss = priv;
+	struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
 	struct stat st;
 
 	while (len) {
 		ssize_t n;
 
-		if (stop_signal && !*nonblock) {
-			*nonblock = 1;
+		if (stop_signal && !ss->nonblock) {
+			ss->nonblock = 1;
+			ss->give_up_at = mono_ns() + 3000000000ull;
 			if (!fstat(STDOUT_FILENO, &st) && S_ISFIFO(st.st_mode))
 				fcntl(STDOUT_FILENO, F_SETFL, O_NONBLOCK |
 				      fcntl(STDOUT_FILENO, F_GETFL));
 		}
 		n = write(STDOUT_FILENO, buf, len);
 		if (n < 0) {
+			uint64_t now;
+
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			if (errno != EAGAIN || !ss->nonblock)
+				return -errno;
+			now = mono_ns();
+			if (now >= ss->give_up_at)
+				return -EAGAIN;
+			poll(&pfd, 1, (int)((ss->give_up_at - now) / 1000000) +
+			     1);
+			continue;
 		}
 		buf += n;
 		len -= (size_t)n;
@@ -123,13 +148,6 @@ static void usage(FILE *f)
 "END line per connection with its whole path. Ctrl-C stops.\n");
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int64_t realtime_offset(void)
 {
@@ -728,7 +746,7 @@ int cmd_watch(int argc, char **argv)
 	r.fo.json = o.out != OUT_TEXT;
 	r.fo.realtime_offset_ns = realtime_offset();
 	r.fo.cache_sec = INT64_MIN;
-	if (tulpen_buf_init(&r.out, 64 * 1024, watch_sink, &r.nonblock) ||
+	if (tulpen_buf_init(&r.out, 64 * 1024, watch_sink, &r.sink) ||
 	    tulpen_ctx_new(&ctx) || tulpen_conns_new(&r.conns)) {
 		fprintf(stderr, "tulpen watch: out of memory\n");
 		goto out;
