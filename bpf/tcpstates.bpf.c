@@ -6,8 +6,9 @@
  * Only tracepoints are used (kprobes are not configured on the kernel this
  * was written for, and fentry/fexit programs are refused at load there):
  * - tp_btf/inet_sock_set_state: the kernel's own transitions (TCP, MPTCP).
- *   Per-socket state (time of the last transition, the owner, a held-back
- *   SYN-SENT event) lives in socket local storage, freed with the socket.
+ *   A connecting socket's held-back SYN-SENT event and connecting task
+ *   live in socket local storage, freed with the socket. Times in state
+ *   are differences between a socket's events, taken by the reader.
  * - tp_btf/net_dev_queue: the SYN-SENT event is held back until the SYN
  *   leaves (connect() sets SYN-SENT before it picks the local port, so the
  *   tracepoint sees sport 0); and the ACK with which a FIN-WAIT-2
@@ -86,7 +87,9 @@ struct {
 
 /*
  * Cookie of a socket a time-wait socket is replacing right now -> the
- * time-wait socket's substate (consumed by the "-> CLOSE" that follows).
+ * time-wait socket's substate (consumed by the "-> CLOSE" that follows;
+ * LRU so that an entry made for a re-armed time-wait socket we had lost
+ * track of cannot pile up).
  */
 struct tw_handover {
 	__u64 tw;	/* struct inet_timewait_sock * */
@@ -94,7 +97,7 @@ struct tw_handover {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
 	__type(value, struct tw_handover);
