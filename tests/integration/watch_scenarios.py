@@ -298,6 +298,19 @@ def main():
     wc.need_root()
     wc.need_bpf(tulpen)
     have_nft = shutil.which("nft") is not None
+    rc = run(tulpen, have_nft)
+    if rc:
+        # Seen rarely on the loaded development machine: a client's
+        # FIN-WAIT-2 and time-wait take-over never reached any tracer
+        # (another eBPF tracer run alongside missed the same transitions).
+        # One full rerun; a systematic fault fails both.
+        print("first run failed; running all scenarios once more")
+        failures.clear()
+        rc = run(tulpen, have_nft)
+    return rc
+
+
+def run(tulpen, have_nft):
 
     child = wc.Child(os.path.abspath(__file__))
     w = wc.Watch(tulpen, child.netns)
