@@ -442,13 +442,6 @@ static int on_event(const struct tulpen_watch_event *ev, void *data)
 	const struct tulpen_conn *cn;
 	int ended, err;
 
-	/*
-	 * Under a flood the ring never runs dry: hand control back now and
-	 * then (and at once on a stop signal) so signals, summaries and the
-	 * lost counter are served.
-	 */
-	if (stop_signal || ++r->batch > 65536)
-		return 1;
 	r->n_events++;
 	if (ev->type == TULPEN_WEV_OWNER)
 		r->n_accepts++;
@@ -461,7 +454,7 @@ static int on_event(const struct tulpen_watch_event *ev, void *data)
 		return err;
 	r->n_ended += ended;
 	if (!cn || r->quiet)
-		return 0;
+		return stop_signal || ++r->batch > 65536;
 	if (r->o->transitions && event_match(r->o, ev) &&
 	    !(ev->type == TULPEN_WEV_STATE && ev->oldstate == ev->newstate)) {
 		struct tulpen_watch_event e2;
@@ -483,7 +476,17 @@ static int on_event(const struct tulpen_watch_event *ev, void *data)
 		tulpen_watch_fmt_lifetime(&r->out, &r->fo, cn);
 		rec_end(r);
 	}
-	return r->out.err;
+	if (r->out.err)
+		return r->out.err;
+	/*
+	 * Under a flood the ring never runs dry: hand control back now and
+	 * then (and at once on a stop signal) so signals, summaries and the
+	 * lost counter are served. This event is done: the reader has
+	 * already stepped past it.
+	 */
+	if (stop_signal || ++r->batch > 65536)
+		return 1;
+	return 0;
 }
 
 static void on_existing(const struct tulpen_conn *cn, void *data)
