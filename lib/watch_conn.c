@@ -10,6 +10,9 @@
  * moves it to CLOSED ends it.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,7 +36,17 @@ struct tulpen_conns {
 	/* A connection that ended on the previous apply, to drop first. */
 	int has_ended;
 	uint64_t ended_cookie;
+	/* Listening sockets by (namespace, port): key -> cookie. */
+	struct lis *lis;
+	size_t nlis, lis_used, lis_dead;
 };
+
+struct lis {
+	uint64_t key;	/* 0: empty, LIS_DEAD: removed */
+	uint64_t cookie;
+};
+
+#define LIS_DEAD UINT64_MAX
 
 static size_t home_of(const struct tulpen_conns *c, uint64_t cookie)
 {
@@ -72,6 +85,7 @@ void tulpen_conns_free(struct tulpen_conns *c)
 {
 	if (!c)
 		return;
+	free(c->lis);
 	free(c->conns);
 	free(c->idx);
 	free(c);
@@ -177,6 +191,107 @@ static void erase(struct tulpen_conns *c, uint64_t cookie)
 	c->n--;
 }
 
+/*
+ * The listener index: which connection listens on a port of a namespace,
+ * so that a server-side socket can show its listener's owner until a
+ * process accepts it. Linear probing with tombstones (listeners are few
+ * and long-lived); rebuilt when a quarter is tombstones.
+ */
+static uint64_t lis_key(const struct tulpen_conn *cn)
+{
+	return ((uint64_t)cn->netns << 16 | cn->local.port) + 1;
+}
+
+static struct lis *lis_find(const struct tulpen_conns *c, uint64_t key)
+{
+	size_t i, n;
+
+	if (!c->nlis)
+		return NULL;
+	i = (size_t)(key * 0x9E3779B97F4A7C15ull >> 20) & (c->nlis - 1);
+	for (n = 0; n < c->nlis && c->lis[i].key; n++) {
+		if (c->lis[i].key == key)
+			return &c->lis[i];
+		i = (i + 1) & (c->nlis - 1);
+	}
+	return NULL;
+}
+
+static int lis_put(struct tulpen_conns *c, uint64_t key, uint64_t cookie);
+
+static int lis_rebuild(struct tulpen_conns *c, size_t n)
+{
+	struct lis *old = c->lis;
+	size_t i, nold = c->nlis;
+
+	c->lis = calloc(n, sizeof(*c->lis));
+	if (!c->lis) {
+		c->lis = old;
+		return -ENOMEM;
+	}
+	c->nlis = n;
+	c->lis_used = c->lis_dead = 0;
+	for (i = 0; i < nold; i++)
+		if (old[i].key && old[i].key != LIS_DEAD)
+			lis_put(c, old[i].key, old[i].cookie);
+	free(old);
+	return 0;
+}
+
+static int lis_put(struct tulpen_conns *c, uint64_t key, uint64_t cookie)
+{
+	struct lis *e = lis_find(c, key);
+	size_t i;
+
+	if (e) {
+		e->cookie = cookie;
+		return 0;
+	}
+	if ((c->lis_used + c->lis_dead + 1) * 2 > c->nlis &&
+	    lis_rebuild(c, c->nlis ? c->nlis * 2 : 64))
+		return -ENOMEM;
+	i = (size_t)(key * 0x9E3779B97F4A7C15ull >> 20) & (c->nlis - 1);
+	while (c->lis[i].key && c->lis[i].key != LIS_DEAD)
+		i = (i + 1) & (c->nlis - 1);
+	if (c->lis[i].key == LIS_DEAD)
+		c->lis_dead--;
+	c->lis[i].key = key;
+	c->lis[i].cookie = cookie;
+	c->lis_used++;
+	return 0;
+}
+
+static void lis_del(struct tulpen_conns *c, uint64_t key, uint64_t cookie)
+{
+	struct lis *e = lis_find(c, key);
+
+	if (!e || e->cookie != cookie)
+		return;
+	e->key = LIS_DEAD;
+	c->lis_used--;
+	c->lis_dead++;
+	if (c->lis_dead * 4 > c->nlis)
+		lis_rebuild(c, c->nlis);
+}
+
+/* A new server-side socket: its listener's owner, until accepted. */
+static void inherit_owner(struct tulpen_conns *c, struct tulpen_conn *cn)
+{
+	struct lis *e = lis_find(c, lis_key(cn));
+	const struct tulpen_conn *l;
+
+	if (!e)
+		return;
+	l = lookup(c, e->cookie);
+	if (!l || !l->has_owner)
+		return;
+	cn->has_owner = 1;
+	cn->owner_of_listener = 1;
+	cn->pid = l->pid;
+	cn->tid = l->tid;
+	memcpy(cn->comm, l->comm, sizeof(cn->comm));
+}
+
 static void add_step(struct tulpen_conn *cn, int state, uint64_t enter_ns)
 {
 	struct tulpen_conn_step *st;
@@ -237,6 +352,7 @@ static void take_owner(struct tulpen_conn *cn,
 		       const struct tulpen_watch_event *ev)
 {
 	cn->has_owner = 1;
+	cn->owner_of_listener = 0;
 	cn->pid = ev->pid;
 	cn->tid = ev->tid;
 	memcpy(cn->comm, ev->comm, sizeof(cn->comm));
@@ -292,6 +408,8 @@ int tulpen_conns_apply(struct tulpen_conns *c,
 			 * kernel copies the listener's state into it).
 			 */
 			cn->start_ns = ev->ts_ns;
+			if (ev->oldstate == TULPEN_TCP_LISTEN && !ev->has_owner)
+				inherit_owner(c, cn);
 		} else {
 			/* Known only from here on: start is unknown. */
 			cn->from_snapshot = 1;
@@ -311,7 +429,8 @@ int tulpen_conns_apply(struct tulpen_conns *c,
 		cn->bytes_acked = ev->bytes_acked;
 		cn->bytes_received = ev->bytes_received;
 	}
-	if (ev->has_owner && (ev->type == TULPEN_WEV_OWNER || !cn->has_owner))
+	if (ev->has_owner && (ev->type == TULPEN_WEV_OWNER ||
+			      !cn->has_owner || cn->owner_of_listener))
 		take_owner(cn, ev);
 	*conn = cn;
 	if (ev->type != TULPEN_WEV_STATE || ev->oldstate == ev->newstate)
@@ -338,7 +457,13 @@ int tulpen_conns_apply(struct tulpen_conns *c,
 			cur->dur_ns = -1;
 		}
 	}
+	if (ev->oldstate == TULPEN_TCP_LISTEN && cn->nsteps &&
+	    cn->steps[cn->nsteps - 1].state == TULPEN_TCP_LISTEN)
+		lis_del(c, lis_key(cn), cn->cookie);
 	add_step(cn, ev->newstate, ev->late ? 0 : ev->ts_ns);
+	if (ev->newstate == TULPEN_TCP_LISTEN && lis_put(c, lis_key(cn),
+							 cn->cookie))
+		return -ENOMEM;
 	if (ev->newstate == TULPEN_TCP_CLOSE) {
 		cn->end_ns = ev->ts_ns;
 		*ended = 1;
@@ -387,6 +512,19 @@ static int on_snap_sock(const struct tulpen_sock *s, void *data)
 	return ret;
 }
 
+/* The inode of our own network namespace (the snapshot's), or 0. */
+static uint32_t self_netns(struct tulpen_ctx *ctx)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/self/ns/net",
+		 tulpen_ctx_proc_root(ctx));
+	if (stat(path, &st))
+		return 0;
+	return (uint32_t)st.st_ino;
+}
+
 int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
 			  uint64_t now_ns, const struct tulpen_owners *owners,
 			  size_t *n)
@@ -400,6 +538,7 @@ int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
 	const struct tulpen_owner *o;
 	size_t i, no, first = c->n;
 	struct timespec ts;
+	uint32_t netns;
 	int ret;
 
 	ret = tulpen_collect(ctx, &q, on_snap_sock, &sn);
@@ -415,9 +554,13 @@ int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
 	if (!now_ns && !clock_gettime(CLOCK_MONOTONIC, &ts))
 		now_ns = (uint64_t)ts.tv_sec * 1000000000ull +
 			 (uint64_t)ts.tv_nsec;
+	netns = self_netns(ctx);
 	for (i = first; i < c->n; i++) {
 		c->conns[i].start_ns = now_ns;
 		c->conns[i].steps[0].enter_ns = now_ns;
+		c->conns[i].netns = netns;
+		if (c->conns[i].state == TULPEN_TCP_LISTEN)
+			lis_put(c, lis_key(&c->conns[i]), c->conns[i].cookie);
 	}
 	if (!owners || !sn.n)
 		return 0;

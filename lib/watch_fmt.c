@@ -160,10 +160,12 @@ static int put_sock_json(struct tulpen_buf *b, uint64_t cookie, int proto,
 }
 
 static int put_owner_json(struct tulpen_buf *b, int has, int32_t pid,
-			  int32_t tid, const char *comm)
+			  int32_t tid, const char *comm, int of_listener)
 {
 	if (!has)
 		return tulpen_buf_puts(b, ",\"owner\":null");
+	if (of_listener)
+		tulpen_buf_puts(b, ",\"owner_of_listener\":true");
 	tulpen_buf_puts(b, ",\"owner\":{\"pid\":");
 	tulpen_buf_i64(b, pid);
 	tulpen_buf_puts(b, ",\"tid\":");
@@ -230,11 +232,12 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 			",\"timewait_sock\":false");
 	tulpen_buf_puts(b, ev->late ? ",\"late\":true" : ",\"late\":false");
 	if (ev->has_owner)
-		put_owner_json(b, 1, ev->pid, ev->tid, ev->comm);
+		put_owner_json(b, 1, ev->pid, ev->tid, ev->comm, 0);
 	else if (cn)
-		put_owner_json(b, has_owner, cn->pid, cn->tid, cn->comm);
+		put_owner_json(b, has_owner, cn->pid, cn->tid, cn->comm,
+			       cn->owner_of_listener);
 	else
-		put_owner_json(b, 0, 0, 0, NULL);
+		put_owner_json(b, 0, 0, 0, NULL, 0);
 	return tulpen_buf_putc(b, '}');
 }
 
@@ -310,7 +313,8 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 	tulpen_buf_putc(b, ',');
 	put_sock_json(b, cn->cookie, cn->proto, cn->family, &cn->local,
 		      &cn->peer, cn->netns);
-	put_owner_json(b, cn->has_owner, cn->pid, cn->tid, cn->comm);
+	put_owner_json(b, cn->has_owner, cn->pid, cn->tid, cn->comm,
+		       cn->owner_of_listener);
 	put_path_json(b, cn);
 	tulpen_buf_puts(b, ",\"duration_ns\":");
 	tulpen_buf_i64(b, dur);
@@ -349,7 +353,8 @@ int tulpen_watch_fmt_existing(struct tulpen_buf *b,
 		      &cn->peer, cn->netns);
 	tulpen_buf_puts(b, ",\"state\":");
 	tulpen_buf_json_str(b, sname(cn->state));
-	put_owner_json(b, cn->has_owner, cn->pid, cn->tid, cn->comm);
+	put_owner_json(b, cn->has_owner, cn->pid, cn->tid, cn->comm,
+		       cn->owner_of_listener);
 	return tulpen_buf_puts(b, ",\"age_at_least_since\":\"start\"}");
 }
 

@@ -152,6 +152,7 @@ struct tulpen_conn {
 	uint8_t has_bytes;
 	uint8_t sampled;
 	uint8_t truncated;   /* more than TULPEN_CONN_MAX_PATH steps */
+	uint8_t owner_of_listener; /* not yet accepted: the listener's owner */
 	struct tulpen_endpoint local;
 	struct tulpen_endpoint peer;
 	uint64_t start_ns;

@@ -106,7 +106,10 @@ static void test_client_path(void **state)
 	tulpen_conns_free(c);
 }
 
-/* Server side: born from the listener; the accept names the owner. */
+/*
+ * Server side: born from the listener, it shows the listener's owner until
+ * the accept names the process that holds it.
+ */
 static void test_accept_owner(void **state)
 {
 	struct tulpen_conns *c;
@@ -117,10 +120,30 @@ static void test_accept_owner(void **state)
 
 	(void)state;
 	assert_int_equal(tulpen_conns_new(&c), 0);
-	apply(c, ev(9, 100, TULPEN_TCP_LISTEN, TULPEN_TCP_SYN_RECV), &ended);
-	apply(c, ev(9, 110, TULPEN_TCP_SYN_RECV, TULPEN_TCP_ESTABLISHED),
-	      &ended);
+	e = ev(8, 50, TULPEN_TCP_CLOSE, TULPEN_TCP_LISTEN);
+	e.local.port = 80;
+	e.peer.port = 0;
+	e.has_owner = 1;
+	e.pid = e.tid = 70;
+	strcpy(e.comm, "master");
+	apply(c, e, &ended);
+	e = ev(9, 100, TULPEN_TCP_LISTEN, TULPEN_TCP_SYN_RECV);
+	e.local.port = 80;
+	e.peer.port = 40000;
+	cn = apply(c, e, &ended);
+	assert_true(cn->has_owner);
+	assert_true(cn->owner_of_listener);
+	assert_int_equal(cn->pid, 70);
+	/* Another port's listener is not this socket's. */
+	e = ev(10, 101, TULPEN_TCP_LISTEN, TULPEN_TCP_SYN_RECV);
+	e.local.port = 81;
+	cn = apply(c, e, &ended);
+	assert_false(cn->has_owner);
+	e = ev(9, 110, TULPEN_TCP_SYN_RECV, TULPEN_TCP_ESTABLISHED);
+	e.local.port = 80;
+	apply(c, e, &ended);
 	e = ev(9, 120, TULPEN_TCP_ESTABLISHED, TULPEN_TCP_ESTABLISHED);
+	e.local.port = 80;
 	e.type = TULPEN_WEV_OWNER;
 	e.has_owner = 1;
 	e.pid = 77;
@@ -128,12 +151,24 @@ static void test_accept_owner(void **state)
 	strcpy(e.comm, "nginx");
 	cn = apply(c, e, &ended);
 	assert_true(cn->has_owner);
+	assert_false(cn->owner_of_listener);
 	assert_int_equal(cn->pid, 77);
 	/* An owner event adds no step. */
 	assert_int_equal(cn->nsteps, 2);
 	tulpen_conns_counts(c, counts);
 	assert_int_equal(counts[TULPEN_TCP_ESTABLISHED], 1);
-	assert_int_equal(counts[TULPEN_TCP_SYN_RECV], 0);
+	assert_int_equal(counts[TULPEN_TCP_SYN_RECV], 1);
+	assert_int_equal(counts[TULPEN_TCP_LISTEN], 1);
+	/* The listener closes: its port's new sockets have no owner. */
+	e = ev(8, 200, TULPEN_TCP_LISTEN, TULPEN_TCP_CLOSE);
+	e.local.port = 80;
+	e.peer.port = 0;
+	apply(c, e, &ended);
+	assert_true(ended);
+	e = ev(11, 300, TULPEN_TCP_LISTEN, TULPEN_TCP_SYN_RECV);
+	e.local.port = 80;
+	cn = apply(c, e, &ended);
+	assert_false(cn->has_owner);
 	tulpen_conns_free(c);
 }
 
