@@ -359,6 +359,15 @@ def run(tulpen, have_nft):
               % (lt.get("bytes_acked"), lt.get("bytes_received")))
     lt = expect(objs, "client_close/server", cc["server_port"],
                 cc["client_port"], SERVER_PASSIVE, spid)
+    # before the accept, the server side shows its listener's owner
+    first = [o for o in objs if o.get("type") == "transition" and
+             o["local"]["port"] == cc["server_port"] and
+             o["peer"]["port"] == cc["client_port"]]
+    if first:
+        check(first[0]["new"] == "SYN-RECEIVED" and
+              (first[0].get("owner") or {}).get("pid") == spid and
+              first[0].get("owner_of_listener") is True,
+              "client_close/server: first transition %r" % first[0])
     if lt:
         cw = state_ns(lt, "CLOSE-WAIT")
         check(cw is not None and cw >= 0.15e9,
