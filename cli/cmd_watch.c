@@ -278,7 +278,7 @@ static int parse_opts(struct watch_opts *o, int argc, char **argv)
 	o->wakeup_kb = 64;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+t46nh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t46nh", lo, NULL)) != -1) {
 		switch (c) {
 		case 't':
 		case 'n':
