@@ -342,9 +342,13 @@ static int parse_opts(struct watch_opts *o, int argc, char **argv)
 			o->existing = 1;
 			break;
 		case O_RINGBUF:
-			if (parse_uint("--ringbuf-mb", optarg, 1024, &v) ||
-			    v == 0)
+			if (parse_uint("--ringbuf-mb", optarg, 1024, &v))
 				return -EINVAL;
+			if (v == 0) {
+				fprintf(stderr, "tulpen watch: --ringbuf-mb: "
+					"from 1 to 1024\n");
+				return -EINVAL;
+			}
 			o->ringbuf_mb = v;
 			break;
 		case O_STATS:
