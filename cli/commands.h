@@ -12,6 +12,8 @@ int cmd_list(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 /* `tulpen pcap FILE...`: connections and their states in captures. */
 int cmd_pcap(int argc, char **argv);
+/* Live TCP state transitions: `tulpen watch` (cli/cmd_watch.c). */
+int cmd_watch(int argc, char **argv);
 
 struct tulpen_command {
 	const char *name;
