@@ -13,7 +13,8 @@
  *   - FIN-WAIT-2 / CLOSE-WAIT pairs (one end shut down for writing),
  *   - UDP sockets (bound, half of them connected).
  * A keeper process holds about T TIME-WAIT sockets by re-creating them (the
- * kernel ends TIME-WAIT after 60 s): T at start, then T per 60 s.
+ * kernel ends TIME-WAIT after 60 s): T at start, then T per 60 s; with -q
+ * only the first T, so that nothing changes for a minute.
  *
  * When everything is built it prints one line "READY key=value ..." on
  * stdout (and into the -r file) and holds the population until it gets
@@ -66,6 +67,7 @@ struct params {
 	unsigned long churn_pool;
 	unsigned long churn_rate; /* operations per second */
 	int churn_now;
+	int tw_once;	/* TIME-WAIT made once, not kept (quiet) */
 	const char *ready_file;
 };
 
@@ -430,7 +432,7 @@ static int make_tw(int lfd, const struct sockaddr_in *dst, unsigned long k)
 }
 
 /* TIME-WAIT keeper: T at once, then T per 60 s (TIME-WAIT lasts 60 s). */
-static void tw_keeper(unsigned long t, int ready_fd)
+static void tw_keeper(unsigned long t, int once, int ready_fd)
 {
 	struct sockaddr_in dst;
 	unsigned long k = 0, i;
@@ -453,6 +455,8 @@ static void tw_keeper(unsigned long t, int ready_fd)
 		_exit(1);
 	close(ready_fd);
 	report_fd = -1;
+	if (once)
+		hold_forever();
 	last = now();
 	for (;;) {
 		double t1;
@@ -608,10 +612,12 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: population [-n CONNS] [-P PROCS] [-l LISTEN] [-w TIMEWAIT]\n"
 		"                  [-f FINWAIT2_PAIRS] [-u UDP] [-6 V6_CONNS]\n"
-		"                  [-c] [-C CHURN_POOL] [-R CHURN_RATE] [-r READY_FILE]\n"
+		"                  [-q] [-c] [-C CHURN_POOL] [-R CHURN_RATE] [-r READY_FILE]\n"
 		"Builds the sockets inside the current (private) network namespace,\n"
 		"prints READY and holds them until SIGTERM/SIGINT. SIGUSR1 or -c\n"
-		"starts churn (connections opening and closing).\n");
+		"starts churn (connections opening and closing). -q: make the\n"
+		"TIME-WAIT sockets once (they end after 60 s) instead of keeping\n"
+		"them, for a population that stays unchanged for a minute.\n");
 }
 
 static int opt_ulong(const char *name, const char *s, unsigned long *v)
@@ -633,7 +639,7 @@ static int parse_args(int argc, char **argv, struct params *p)
 	p->conns = 1000;
 	p->churn_pool = 2000;
 	p->churn_rate = 5000;
-	while ((c = getopt(argc, argv, "n:P:l:w:f:u:6:cC:R:r:h")) != -1) {
+	while ((c = getopt(argc, argv, "n:P:l:w:f:u:6:qcC:R:r:h")) != -1) {
 		switch (c) {
 		case 'n':
 			err = opt_ulong("-n", optarg, &p->conns);
@@ -661,6 +667,9 @@ static int parse_args(int argc, char **argv, struct params *p)
 		case '6':
 			err = opt_ulong("-6", optarg, &p->v6);
 			have_6 = 1;
+			break;
+		case 'q':
+			p->tw_once = 1;
 			break;
 		case 'c':
 			p->churn_now = 1;
@@ -871,7 +880,7 @@ int main(int argc, char **argv)
 		child_common("tpop-tw");
 		close(pipefd[0]);
 		report_fd = pipefd[1];
-		tw_keeper(p.tw, pipefd[1]);
+		tw_keeper(p.tw, p.tw_once, pipefd[1]);
 	}
 	close(pipefd[1]);
 

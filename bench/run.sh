@@ -206,6 +206,8 @@ for sz in $sizes; do
 	done
 	unset fast
 	cleanup
+	# Let the kernel tear down the old namespace before the next size.
+	sleep $(( n / 100000 * 3 + 1 ))
 done
 echo "== total time $(( $(date +%s) - t_start )) s"
 
