@@ -1,0 +1,321 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Correctness at scale (issue 5 item 3).
+
+usage: test_scale.py TULPEN POPULATION
+
+In a private network namespace, bench/population builds more than 20,000
+TCP sockets (established pairs over many 127.x.y.z addresses and ::1,
+LISTEN, TIME-WAIT, FIN-WAIT-2/CLOSE-WAIT pairs) held by several processes.
+
+1. Quiet population: `tulpen -tanp --json` must list exactly the sockets,
+   states and owners (command, pid, fd) that `ss -tanp` lists. ss runs before
+   and after tulpen and must agree with itself (proof of quiet).
+2. Churn: the population starts opening and closing connections (TIME-WAIT
+   on either side, FIN-WAIT-2/CLOSE-WAIT, resets) while tulpen runs again
+   and again (-tan --json, -tanp --json, -tan --ndjson). Every run must exit
+   0, every document/line must parse, every record must have a valid state,
+   protocol, addresses and ports in range, no socket twice, and every socket
+   of the quiet population that churn does not touch must still be there with
+   the same state (and owners with -p). Churned sockets must show up (else
+   the churn did not happen and the test proves nothing).
+
+Exit 77 (skip) when not root or a tool is missing.
+"""
+import ipaddress
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+CONNS = 10500          # established connections: 21,000 sockets + the rest
+PROCS = 4
+CHURN_SECONDS = 10
+TCP_STATES = {
+    "ESTABLISHED", "SYN-SENT", "SYN-RECEIVED", "FIN-WAIT-1", "FIN-WAIT-2",
+    "TIME-WAIT", "CLOSED", "CLOSE-WAIT", "LAST-ACK", "LISTEN", "CLOSING",
+    "BOUND-INACTIVE",
+}
+# ss spellings -> RFC names
+SS_STATE = {
+    "ESTAB": "ESTABLISHED", "SYN-SENT": "SYN-SENT", "SYN-RECV": "SYN-RECEIVED",
+    "FIN-WAIT-1": "FIN-WAIT-1", "FIN-WAIT-2": "FIN-WAIT-2",
+    "TIME-WAIT": "TIME-WAIT", "UNCONN": "CLOSED", "CLOSE-WAIT": "CLOSE-WAIT",
+    "LAST-ACK": "LAST-ACK", "LISTEN": "LISTEN", "CLOSING": "CLOSING",
+}
+# Addresses the churn process uses (population.c): listener 127.6.0.1,
+# clients from 127.7.x.y. The TIME-WAIT keeper: 127.2.0.1 / 127.3.x.y.
+CHURN_NETS = [ipaddress.ip_network("127.6.0.0/16"),
+              ipaddress.ip_network("127.7.0.0/16")]
+
+
+class Fail(Exception):
+    pass
+
+
+def skip(msg):
+    print("SKIP: " + msg)
+    sys.exit(77)
+
+
+def run(cmd, check=True, **kw):
+    return subprocess.run(cmd, check=check, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, **kw)
+
+
+def endpoint(text):
+    """'127.0.0.1:80', '[::1]:80', '*:80', '0.0.0.0:*' -> (addr, port)."""
+    host, _, port = text.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    host = host.split("%")[0]
+    if host == "*":
+        host = "0.0.0.0"
+    port = 0 if port == "*" else int(port)
+    return str(ipaddress.ip_address(host)), port
+
+
+USERS_RE = re.compile(r'\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=(\d+)\)')
+
+
+def ss_snapshot(ns):
+    """{(state, laddr, lport, paddr, pport): frozenset(owners)} from ss."""
+    out = run(["ip", "netns", "exec", ns, "ss", "-tanpH"]).stdout
+    socks = {}
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) < 5:
+            raise Fail("ss line unparsable: %r" % line)
+        state = SS_STATE.get(f[0])
+        if state is None:
+            raise Fail("ss state unknown: %r" % line)
+        key = (state,) + endpoint(f[3]) + endpoint(f[4])
+        owners = frozenset((c, int(p), int(d)) for c, p, d in
+                           USERS_RE.findall(" ".join(f[5:])))
+        if key in socks:
+            raise Fail("ss lists %r twice" % (key,))
+        socks[key] = owners
+    return socks
+
+
+# -- tulpen's JSON records --------------------------------------------------
+
+def _addr_port(o, side):
+    """Local or peer endpoint of a tulpen JSON record."""
+    v = o.get(side)
+    if isinstance(v, dict):
+        addr = v.get("address", v.get("addr"))
+        port = v.get("port")
+    else:
+        addr = o.get(side + "_address", o.get(side + "_addr"))
+        port = o.get(side + "_port")
+    if not isinstance(addr, str):
+        raise Fail("record without %s address: %r" % (side, o))
+    if not isinstance(port, int) or isinstance(port, bool) \
+            or not 0 <= port <= 65535:
+        raise Fail("record with bad %s port: %r" % (side, o))
+    a = addr
+    if a.startswith("[") and a.endswith("]"):
+        a = a[1:-1]
+    a = a.split("%")[0]
+    if a == "*":
+        a = "0.0.0.0"
+    try:
+        a = str(ipaddress.ip_address(a))
+    except ValueError:
+        raise Fail("record with bad %s address %r: %r" % (side, addr, o))
+    return a, port
+
+
+def _owners(o):
+    lst = o.get("processes", o.get("owners", o.get("users")))
+    if lst is None:
+        return None
+    res = set()
+    for p in lst:
+        name = p.get("comm", p.get("cmd", p.get("command", p.get("name"))))
+        pid, fd = p.get("pid"), p.get("fd")
+        if not isinstance(name, str) or not isinstance(pid, int) \
+                or not isinstance(fd, int) or pid <= 0 or fd < 0:
+            raise Fail("bad owner %r in %r" % (p, o))
+        res.add((name, pid, fd))
+    return frozenset(res)
+
+
+def tulpen_record(o):
+    """Validate one record; return (key, owners or None)."""
+    if not isinstance(o, dict):
+        raise Fail("record is not an object: %r" % (o,))
+    proto = o.get("proto", o.get("protocol"))
+    if proto != "tcp":
+        raise Fail("record is not tcp with -t: %r" % o)
+    state = o.get("state")
+    if state not in TCP_STATES:
+        raise Fail("record with bad state: %r" % o)
+    key = (state,) + _addr_port(o, "local") + _addr_port(o, "peer")
+    return key, _owners(o)
+
+
+def tulpen_snapshot(ns, tulpen, args, ndjson=False):
+    r = run(["ip", "netns", "exec", ns, tulpen] + args, check=False)
+    if r.returncode != 0:
+        raise Fail("tulpen %s exited %d: %s" % (" ".join(args),
+                                                r.returncode,
+                                                r.stderr[-2000:]))
+    if ndjson:
+        recs = []
+        for i, line in enumerate(r.stdout.splitlines(), 1):
+            try:
+                recs.append(json.loads(line))
+            except ValueError as e:
+                raise Fail("ndjson line %d does not parse (%s): %r"
+                           % (i, e, line[:200]))
+    else:
+        try:
+            recs = json.loads(r.stdout)
+        except ValueError as e:
+            raise Fail("--json output does not parse: %s" % e)
+        if not isinstance(recs, list):
+            raise Fail("--json output is not an array")
+    socks = {}
+    for o in recs:
+        key, owners = tulpen_record(o)
+        if key in socks:
+            raise Fail("tulpen lists %r twice" % (key,))
+        socks[key] = owners
+    return socks
+
+
+def churned(key):
+    for a in (key[1], key[3]):
+        ip = ipaddress.ip_address(a)
+        if any(ip in n for n in CHURN_NETS):
+            return True
+    return False
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__)
+        return 2
+    tulpen, population = sys.argv[1], sys.argv[2]
+    if os.geteuid() != 0:
+        skip("needs root (network namespaces)")
+    for t in ("ip", "ss"):
+        if not shutil.which(t):
+            skip("%s not installed" % t)
+    for b in (tulpen, population):
+        if not os.access(b, os.X_OK):
+            skip("%s not built" % b)
+
+    ns = "tulpen-scale-%d" % os.getpid()
+    tmp = tempfile.mkdtemp(prefix="tulpen-scale-")
+    ready = os.path.join(tmp, "ready")
+    pop = None
+    try:
+        run(["ip", "netns", "add", ns])
+        pop = subprocess.Popen(
+            ["ip", "netns", "exec", ns, population, "-n", str(CONNS),
+             "-P", str(PROCS), "-q", "-w", "500", "-f", "300", "-u", "100",
+             "-C", "1500", "-R", "3000", "-r", ready],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not (os.path.exists(ready) and os.path.getsize(ready)):
+            if pop.poll() is not None:
+                raise Fail("population failed: " + pop.stderr.read())
+            if time.monotonic() > deadline:
+                raise Fail("population not ready after 60 s")
+            time.sleep(0.1)
+        with open(ready) as f:
+            info = dict(kv.split("=", 1) for kv in f.read().split()[1:])
+        print("population: " + " ".join("%s=%s" % kv for kv in info.items()))
+        if int(info["tcp_sockets"]) < 20000:
+            raise Fail("population too small")
+
+        # 1. quiet: tulpen == ss, sockets, states and owners
+        before = ss_snapshot(ns)
+        tp = tulpen_snapshot(ns, tulpen, ["-tanp", "--json"])
+        after = ss_snapshot(ns)
+        if before != after:
+            raise Fail("population not quiet: ss differs from itself")
+        if len(before) < 20000:
+            raise Fail("ss sees only %d sockets" % len(before))
+        missing = set(before) - set(tp)
+        extra = set(tp) - set(before)
+        if missing or extra:
+            raise Fail("socket sets differ: %d only in ss (e.g. %r), %d "
+                       "only in tulpen (e.g. %r)" % (
+                           len(missing), sorted(missing)[:3], len(extra),
+                           sorted(extra)[:3]))
+        bad = [k for k in before if tp[k] is not None and tp[k] != before[k]
+               or tp[k] is None and before[k]]
+        if bad:
+            k = bad[0]
+            raise Fail("owners differ for %d sockets, e.g. %r: ss %r, "
+                       "tulpen %r" % (len(bad), k, sorted(before[k]),
+                                      sorted(tp[k] or ())))
+        owned = sum(1 for k in before if before[k])
+        print("quiet: %d sockets, %d with owners: tulpen == ss -tanp"
+              % (len(before), owned))
+        stable = {k: v for k, v in before.items() if not churned(k)}
+
+        # 2. churn
+        os.kill(int(info["pid"]), signal.SIGUSR1)
+        time.sleep(0.5)
+        runs = 0
+        seen_churn = set()
+        variants = [(["-tan", "--json"], False, False),
+                    (["-tanp", "--json"], False, True),
+                    (["-tan", "--ndjson"], True, False)]
+        end = time.monotonic() + CHURN_SECONDS
+        while time.monotonic() < end or runs < 3:
+            args, nd, own = variants[runs % len(variants)]
+            got = tulpen_snapshot(ns, tulpen, args, ndjson=nd)
+            runs += 1
+            lost = [k for k in stable if k not in got]
+            if lost:
+                raise Fail("under churn, tulpen %s lost %d stable sockets, "
+                           "e.g. %r" % (" ".join(args), len(lost),
+                                        sorted(lost)[:3]))
+            if own:
+                wrong = [k for k in stable if got[k] != stable[k] and
+                         not (got[k] is None and not stable[k])]
+                if wrong:
+                    k = wrong[0]
+                    raise Fail("under churn, owners of %d stable sockets "
+                               "differ, e.g. %r: %r vs %r" % (
+                                   len(wrong), k, sorted(got[k] or ()),
+                                   sorted(stable[k])))
+            seen_churn |= {k[0] for k in got if churned(k)}
+        if pop.poll() is not None:
+            raise Fail("population died during churn: " + pop.stderr.read())
+        if not {"ESTABLISHED", "TIME-WAIT"} <= seen_churn:
+            raise Fail("churn not visible (states seen: %r)"
+                       % sorted(seen_churn))
+        print("churn: %d tulpen runs in %d s, all valid; churned states "
+              "seen: %s" % (runs, CHURN_SECONDS, " ".join(sorted(seen_churn))))
+        print("PASS")
+        return 0
+    except (Fail, subprocess.CalledProcessError) as e:
+        print("FAIL: %s" % e)
+        return 1
+    finally:
+        if pop is not None and pop.poll() is None:
+            # ip netns exec has become the population: SIGTERM ends it
+            pop.terminate()
+            try:
+                pop.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pop.kill()
+                pop.wait()
+        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
