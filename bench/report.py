@@ -18,7 +18,7 @@ import statistics
 import sys
 
 ORDER = [
-    "floor",
+    "floor", "floor -1 (one walk)",
     "tulpen -tan", "ss -tan", "netstat -tan", "lsof -nP -iTCP",
     "tulpen -tanp", "ss -tanp", "netstat -tanp",
     "tulpen -tan --json", "tulpen -tan --ndjson",
@@ -26,7 +26,7 @@ ORDER = [
 ]
 # the ss command each row is compared with
 SS_OF = {
-    "floor": "ss -tan",
+    "floor": "ss -tan", "floor -1 (one walk)": "ss -tan",
     "tulpen -tan": "ss -tan", "ss -tan": "ss -tan",
     "netstat -tan": "ss -tan", "lsof -nP -iTCP": "ss -tan",
     "tulpen -tanp": "ss -tanp", "ss -tanp": "ss -tanp",

@@ -110,6 +110,7 @@ trap 'exit 130' INT TERM
 commands() {
 	printf '%s\t%s\n' \
 		"floor" "$bin/floor" \
+		"floor -1 (one walk)" "$bin/floor -1" \
 		"ss -tan" "ss -tan" \
 		"netstat -tan" "netstat -tan" \
 		"lsof -nP -iTCP" "lsof -nP -iTCP" \
