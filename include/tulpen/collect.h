@@ -23,11 +23,6 @@ struct tulpen_query {
 	uint32_t protos;   /* mask of TULPEN_PF(enum tulpen_proto) */
 	uint32_t families; /* mask of TULPEN_FAM_* */
 	uint32_t states;   /* mask of TULPEN_SF(state), sent to the kernel */
-	/*
-	 * Ask the kernel for a minimal answer (no memory or tcp_info
-	 * attributes): enough for states, addresses, queues, uid, inode.
-	 */
-	int minimal;
 };
 
 /*
@@ -57,8 +52,7 @@ int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
  * protocol.
  */
 int tulpen_inet_diag_collect(struct tulpen_ctx *ctx, int proto, int family,
-			     uint32_t states, int minimal, tulpen_sock_cb cb,
-			     void *data);
+			     uint32_t states, tulpen_sock_cb cb, void *data);
 int tulpen_unix_diag_collect(struct tulpen_ctx *ctx, uint32_t states,
 			     tulpen_sock_cb cb, void *data);
 int tulpen_proc_net_collect(struct tulpen_ctx *ctx, int proto, int family,

@@ -59,6 +59,8 @@ struct tulpen_sock {
 	uint8_t unix_type;  /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
 	uint8_t source;	    /* enum tulpen_source */
 	uint8_t has_cookie; /* cookie is valid (netlink only) */
+	uint8_t v6only;	    /* IPV6_V6ONLY: 1 set, 0 clear, 2 unknown */
+	uint8_t shutdown;   /* shutdown() mask: 1 read side, 2 write side */
 	uint16_t raw_proto; /* RAW: IP protocol number */
 	struct tulpen_endpoint local;
 	struct tulpen_endpoint peer;

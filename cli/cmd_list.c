@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cmd_list.c - the socket lister: `tulpen [options] [filters]`.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tulpen/collect.h"
+#include "tulpen/ctx.h"
+#include "tulpen/fmt.h"
+#include "tulpen/names.h"
+#include "tulpen/owners.h"
+#include "tulpen/summary.h"
+#include "commands.h"
+#include "list_opts.h"
+#include "output.h"
+
+struct run {
+	struct tulpen_fmt *fmt;
+	struct tulpen_owners *owners;
+	struct tulpen_resolver *res;
+};
+
+static int print_cb(const struct tulpen_sock *s, void *data)
+{
+	struct run *r = data;
+	const struct tulpen_owner *ow = NULL;
+	size_t n = 0;
+
+	if (r->owners && s->inode)
+		ow = tulpen_owners_lookup(r->owners, s->inode, &n);
+	return tulpen_fmt_sock(r->fmt, s, ow, n);
+}
+
+static int resolve_cb(const struct tulpen_sock *s, void *data)
+{
+	struct run *r = data;
+
+	if (s->family == AF_UNIX)
+		return 0;
+	tulpen_resolver_add(r->res, s->family, s->peer.addr.raw);
+	return 0;
+}
+
+static int use_color(const struct list_opts *o)
+{
+	const char *term = getenv("TERM");
+
+	if (o->color == COLOR_ALWAYS)
+		return 1;
+	if (o->color == COLOR_NEVER || getenv("NO_COLOR"))
+		return 0;
+	return isatty(STDOUT_FILENO) && term && strcmp(term, "dumb");
+}
+
+static int fail_collect(struct tulpen_ctx *ctx, int err)
+{
+	const char *msg = tulpen_ctx_errmsg(ctx);
+
+	if (err == -EPIPE)
+		return 0; /* the reader went away: a quiet end */
+	if (*msg)
+		fprintf(stderr, "tulpen: %s\n", msg);
+	else
+		fprintf(stderr, "tulpen: %s\n", strerror(-err));
+	return 1;
+}
+
+static int run_summary(struct tulpen_ctx *ctx, const struct list_opts *o)
+{
+	struct tulpen_summary sum;
+	struct tulpen_buf b;
+	int ret;
+
+	ret = tulpen_summary_collect(ctx, &o->q, &sum);
+	if (ret)
+		return fail_collect(ctx, ret);
+	ret = tulpen_buf_init(&b, 0, cli_fd_sink, (void *)(intptr_t)1);
+	if (ret)
+		return fail_collect(ctx, ret);
+	ret = tulpen_summary_format(&sum, o->kind == TULPEN_FMT_JSON ||
+						  o->kind == TULPEN_FMT_NDJSON,
+				    &b);
+	if (!ret)
+		ret = tulpen_buf_flush(&b);
+	tulpen_buf_fini(&b);
+	return ret && ret != -EPIPE ? fail_collect(ctx, ret) : 0;
+}
+
+static int setup_ctx(struct tulpen_ctx *ctx, const struct list_opts *o)
+{
+	int ret = 0;
+
+	tulpen_ctx_set_source(ctx, o->source);
+	if (o->proc_root)
+		ret = tulpen_ctx_set_proc_root(ctx, o->proc_root);
+	if (!ret && o->nl_record)
+		ret = tulpen_ctx_nl_record(ctx, o->nl_record);
+	if (!ret && o->nl_replay)
+		ret = tulpen_ctx_nl_replay(ctx, o->nl_replay);
+	return ret;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	struct tulpen_fmt_opts fo = { 0 };
+	struct tulpen_services *svc = NULL;
+	struct tulpen_users *users = NULL;
+	struct tulpen_ctx *ctx = NULL;
+	struct list_opts o;
+	struct run r = { 0 };
+	int ret, status = 1;
+
+	if (list_opts_parse(&o, argc, argv)) {
+		fprintf(stderr, "tulpen: %s\n%s", o.err, list_usage);
+		return 2;
+	}
+	if (o.help) {
+		fputs(list_usage, stdout);
+		fputs("See tulpen(1) for every option.\n", stdout);
+		return 0;
+	}
+	if (o.version) {
+		puts("tulpen " TULPEN_VERSION);
+		return 0;
+	}
+	ret = tulpen_ctx_new(&ctx);
+	if (ret)
+		goto err;
+	ret = setup_ctx(ctx, &o);
+	if (ret)
+		goto err;
+	if (o.summary) {
+		status = run_summary(ctx, &o);
+		goto out;
+	}
+
+	if (!o.numeric) {
+		ret = tulpen_services_new(o.services_file, &svc);
+		if (ret)
+			goto err;
+	}
+	if (!o.numeric && (o.extended || o.kind == TULPEN_FMT_JSON ||
+			   o.kind == TULPEN_FMT_NDJSON)) {
+		ret = tulpen_users_new(o.passwd_file, &users);
+		if (ret)
+			goto err;
+	}
+	if (o.owners) {
+		struct tulpen_owners_stats st;
+
+		ret = tulpen_owners_new(ctx, &r.owners);
+		if (ret)
+			goto err;
+		tulpen_owners_stats(r.owners, &st);
+		if (st.denied)
+			fprintf(stderr,
+				"tulpen: owners hidden for %zu processes "
+				"that this user may not inspect (run as "
+				"root to see them)\n",
+				st.denied);
+	}
+	if (o.resolve) {
+		ret = tulpen_resolver_new(16, o.resolve_ms, &r.res);
+		if (ret)
+			goto err;
+		ret = tulpen_collect(ctx, &o.q, resolve_cb, &r);
+		if (ret)
+			goto err;
+		tulpen_resolver_run(r.res);
+	}
+
+	fo.numeric = o.numeric;
+	fo.show_owners = o.owners;
+	fo.extended = o.extended;
+	fo.timers = o.timers;
+	fo.header = !o.no_header;
+	fo.color = o.kind == TULPEN_FMT_TABLE && use_color(&o);
+	fo.listening = o.listening;
+	fo.all = o.all;
+	fo.services = svc;
+	fo.users = users;
+	fo.resolver = r.res;
+	ret = tulpen_fmt_new(o.kind, &fo, cli_fd_sink, (void *)(intptr_t)1,
+			     &r.fmt);
+	if (ret)
+		goto err;
+	ret = tulpen_collect(ctx, &o.q, print_cb, &r);
+	if (!ret)
+		ret = tulpen_fmt_end(r.fmt);
+	if (ret)
+		goto err;
+	status = 0;
+	goto out;
+err:
+	status = ctx ? fail_collect(ctx, ret)
+		     : (fprintf(stderr, "tulpen: %s\n", strerror(-ret)), 1);
+out:
+	tulpen_fmt_free(r.fmt);
+	tulpen_owners_free(r.owners);
+	tulpen_resolver_free(r.res);
+	tulpen_services_free(svc);
+	tulpen_users_free(users);
+	tulpen_ctx_free(ctx);
+	return status;
+}

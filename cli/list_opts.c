@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+/*
+ * list_opts.c - the lister's options, as people type them for ss and
+ * netstat: -tulpen, -tan, -xlp, long forms, and ss's state filters.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tulpen/state.h"
+#include "list_opts.h"
+
+const char list_usage[] =
+	"usage: tulpen [-tuwxMlapenos46HOr] [--json|--ndjson] "
+	"[--style=table|ss|netstat]\n"
+	"              [--source=auto|netlink|proc] [--proc-root DIR] "
+	"[state STATE]... [exclude STATE]...\n"
+	"       tulpen explain|pcap|watch ... (see tulpen COMMAND --help)\n";
+
+enum {
+	OPT_JSON = 256,
+	OPT_NDJSON,
+	OPT_STYLE,
+	OPT_SOURCE,
+	OPT_PROC_ROOT,
+	OPT_COLOR,
+	OPT_NL_REPLAY,
+	OPT_NL_RECORD,
+	OPT_SERVICES,
+	OPT_PASSWD,
+	OPT_RESOLVE_MS,
+};
+
+static const struct option long_opts[] = {
+	{ "tcp", no_argument, NULL, 't' },
+	{ "udp", no_argument, NULL, 'u' },
+	{ "raw", no_argument, NULL, 'w' },
+	{ "unix", no_argument, NULL, 'x' },
+	{ "mptcp", no_argument, NULL, 'M' },
+	{ "listening", no_argument, NULL, 'l' },
+	{ "all", no_argument, NULL, 'a' },
+	{ "processes", no_argument, NULL, 'p' },
+	{ "program", no_argument, NULL, 'p' },
+	{ "extend", no_argument, NULL, 'e' },
+	{ "extended", no_argument, NULL, 'e' },
+	{ "numeric", no_argument, NULL, 'n' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ "summary", no_argument, NULL, 's' },
+	{ "statistics", no_argument, NULL, 's' },
+	{ "options", no_argument, NULL, 'o' },
+	{ "timers", no_argument, NULL, 'o' },
+	{ "no-header", no_argument, NULL, 'H' },
+	{ "oneline", no_argument, NULL, 'O' },
+	{ "resolve", no_argument, NULL, 'r' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "ndjson", no_argument, NULL, OPT_NDJSON },
+	{ "style", required_argument, NULL, OPT_STYLE },
+	{ "source", required_argument, NULL, OPT_SOURCE },
+	{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
+	{ "color", optional_argument, NULL, OPT_COLOR },
+	{ "colour", optional_argument, NULL, OPT_COLOR },
+	{ "nl-replay", required_argument, NULL, OPT_NL_REPLAY },
+	{ "nl-record", required_argument, NULL, OPT_NL_RECORD },
+	{ "services-file", required_argument, NULL, OPT_SERVICES },
+	{ "passwd-file", required_argument, NULL, OPT_PASSWD },
+	{ "resolve-timeout", required_argument, NULL, OPT_RESOLVE_MS },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* "@pre '@what'@post" into o->err. */
+static int fail(struct list_opts *o, const char *pre, const char *what,
+		const char *post)
+{
+	snprintf(o->err, sizeof(o->err), "%s '%s'%s", pre, what, post);
+	return -EINVAL;
+}
+
+/* Milliseconds, a positive integer below a day. */
+static int parse_ms(const char *s, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v == 0 || v > 86400000ul)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+int list_opts_parse(struct list_opts *o, int argc, char **argv)
+{
+	uint32_t want = 0, drop = 0;
+	int have_filter = 0, fam4 = 0, fam6 = 0, c, i;
+	uint32_t protos = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->kind = TULPEN_FMT_TABLE;
+	o->resolve_ms = 2000;
+	o->services_file = "/etc/services";
+	o->passwd_file = "/etc/passwd";
+	optind = 0; /* reset getopt (also for unit tests) */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "tuwxMlapeno46sHOrhV", long_opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 't':
+			protos |= TULPEN_PF(TULPEN_P_TCP);
+			break;
+		case 'u':
+			protos |= TULPEN_PF(TULPEN_P_UDP);
+			break;
+		case 'w':
+			protos |= TULPEN_PF(TULPEN_P_RAW);
+			break;
+		case 'x':
+			protos |= TULPEN_PF(TULPEN_P_UNIX);
+			break;
+		case 'M':
+			protos |= TULPEN_PF(TULPEN_P_MPTCP);
+			break;
+		case 'l':
+			o->listening = 1;
+			break;
+		case 'a':
+			o->all = 1;
+			break;
+		case 'p':
+			o->owners = 1;
+			break;
+		case 'e':
+			o->extended = 1;
+			break;
+		case 'n':
+			o->numeric = 1;
+			break;
+		case 'o':
+			o->timers = 1;
+			break;
+		case '4':
+			fam4 = 1;
+			break;
+		case '6':
+			fam6 = 1;
+			break;
+		case 's':
+			o->summary = 1;
+			break;
+		case 'H':
+			o->no_header = 1;
+			break;
+		case 'O':
+			/* One line per socket is what every layout does. */
+			break;
+		case 'r':
+			o->resolve = 1;
+			break;
+		case 'h':
+			o->help = 1;
+			break;
+		case 'V':
+			o->version = 1;
+			break;
+		case OPT_JSON:
+			o->kind = TULPEN_FMT_JSON;
+			break;
+		case OPT_NDJSON:
+			o->kind = TULPEN_FMT_NDJSON;
+			break;
+		case OPT_STYLE:
+			if (!strcmp(optarg, "table"))
+				o->kind = TULPEN_FMT_TABLE;
+			else if (!strcmp(optarg, "ss"))
+				o->kind = TULPEN_FMT_SS;
+			else if (!strcmp(optarg, "netstat"))
+				o->kind = TULPEN_FMT_NETSTAT;
+			else
+				return fail(o, "unknown style", optarg,
+					    " (table, ss or netstat)");
+			break;
+		case OPT_SOURCE:
+			if (!strcmp(optarg, "auto"))
+				o->source = TULPEN_SOURCE_AUTO;
+			else if (!strcmp(optarg, "netlink"))
+				o->source = TULPEN_SOURCE_NETLINK;
+			else if (!strcmp(optarg, "proc"))
+				o->source = TULPEN_SOURCE_PROC;
+			else
+				return fail(o, "unknown source", optarg,
+					    " (auto, netlink or proc)");
+			break;
+		case OPT_PROC_ROOT:
+			o->proc_root = optarg;
+			break;
+		case OPT_COLOR:
+			if (!optarg || !strcmp(optarg, "always"))
+				o->color = COLOR_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				o->color = COLOR_NEVER;
+			else if (!strcmp(optarg, "auto"))
+				o->color = COLOR_AUTO;
+			else
+				return fail(o, "unknown colour mode", optarg,
+					    " (auto, always or never)");
+			break;
+		case OPT_NL_REPLAY:
+			o->nl_replay = optarg;
+			break;
+		case OPT_NL_RECORD:
+			o->nl_record = optarg;
+			break;
+		case OPT_SERVICES:
+			o->services_file = optarg;
+			break;
+		case OPT_PASSWD:
+			o->passwd_file = optarg;
+			break;
+		case OPT_RESOLVE_MS:
+			if (parse_ms(optarg, &o->resolve_ms))
+				return fail(o, "bad --resolve-timeout", optarg,
+					    " (milliseconds)");
+			break;
+		case ':':
+			return fail(o, "option", argv[optind - 1],
+				    " needs an argument");
+		case '?':
+		default:
+			if (optopt) {
+				char opt[3] = { '-', (char)optopt, '\0' };
+
+				return fail(o, "unknown option", opt, "");
+			}
+			return fail(o, "unknown option", argv[optind - 1],
+				    "");
+		}
+	}
+
+	/* Filters: state WORD, exclude WORD (also "excl"). */
+	for (i = optind; i < argc; i++) {
+		const char *kw = argv[i];
+		uint32_t mask;
+
+		if (strcmp(kw, "state") && strcmp(kw, "exclude") &&
+		    strcmp(kw, "excl"))
+			return fail(o, "unknown filter word", kw,
+				    " (expected 'state' or 'exclude')");
+		if (i + 1 >= argc)
+			return fail(o, "filter", kw, " needs a state name");
+		if (tulpen_state_parse(argv[i + 1], &mask))
+			return fail(o, "unknown state", argv[i + 1], "");
+		if (!strcmp(kw, "state"))
+			want |= mask;
+		else
+			drop |= mask;
+		have_filter = 1;
+		i++;
+	}
+
+	if (!protos)
+		protos = TULPEN_PF(TULPEN_P_TCP) | TULPEN_PF(TULPEN_P_UDP) |
+			 TULPEN_PF(TULPEN_P_RAW) | TULPEN_PF(TULPEN_P_MPTCP) |
+			 TULPEN_PF(TULPEN_P_UNIX);
+	o->q.protos = protos;
+	if (fam4 || fam6) {
+		o->q.families = (fam4 ? TULPEN_FAM_INET : 0) |
+				(fam6 ? TULPEN_FAM_INET6 : 0);
+		if (protos & TULPEN_PF(TULPEN_P_UNIX) &&
+		    (protos & ~TULPEN_PF(TULPEN_P_UNIX)) == 0)
+			o->q.families |= TULPEN_FAM_UNIX;
+	} else {
+		o->q.families = TULPEN_FAM_ALL;
+	}
+
+	if (have_filter) {
+		o->q.states = (want ? want : TULPEN_SF_ALL) & ~drop;
+	} else if (o->all || o->summary) {
+		o->q.states = TULPEN_SF_ALL;
+	} else if (o->listening) {
+		o->q.states = TULPEN_SF(TULPEN_TCP_LISTEN) |
+			      TULPEN_SF(TULPEN_TCP_CLOSE);
+	} else {
+		o->q.states = TULPEN_SF_ALL &
+			      ~(TULPEN_SF(TULPEN_TCP_LISTEN) |
+				TULPEN_SF(TULPEN_TCP_CLOSE) |
+				TULPEN_SF(TULPEN_TCP_BOUND_INACTIVE));
+	}
+	if (o->listening && o->all)
+		o->listening = 0; /* -a wins, as in ss and netstat */
+	return 0;
+}

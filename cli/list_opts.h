@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * list_opts.h - the lister's command line, parsed into a plain struct so
+ * that it can be unit-tested without running anything.
+ */
+#ifndef TULPEN_CLI_LIST_OPTS_H
+#define TULPEN_CLI_LIST_OPTS_H
+
+#include <stddef.h>
+#include "tulpen/collect.h"
+#include "tulpen/ctx.h"
+#include "tulpen/fmt.h"
+
+enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+struct list_opts {
+	struct tulpen_query q;
+	enum tulpen_fmt_kind kind;
+	enum tulpen_source_mode source;
+	enum color_mode color;
+	int listening, all, numeric, owners, extended, timers, summary;
+	int no_header, resolve, help, version;
+	unsigned int resolve_ms; /* -r deadline */
+	const char *proc_root;	 /* NULL: /proc */
+	const char *nl_replay, *nl_record;
+	const char *services_file, *passwd_file;
+	char err[256]; /* why parsing failed */
+};
+
+/*
+ * Parse @argv (argv[0] is the program name). Returns 0, or -EINVAL with a
+ * message naming the bad option or word in o->err. Does not print.
+ */
+int list_opts_parse(struct list_opts *o, int argc, char **argv);
+
+/* The one-line usage. */
+extern const char list_usage[];
+
+#endif /* TULPEN_CLI_LIST_OPTS_H */

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fmt_json.c - JSON (one array) and NDJSON (one object per line) output.
+ *
+ * Field names and types are documented in docs/json.md. Numbers are JSON
+ * numbers, states are RFC 9293 names (UNCONN for sockets without a
+ * connection), addresses are strings without brackets and ports numbers.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "tulpen/state.h"
+#include "fmt_internal.h"
+
+static void put_key(struct tulpen_buf *b, const char *key)
+{
+	tulpen_buf_putc(b, ',');
+	tulpen_buf_putc(b, '"');
+	tulpen_buf_puts(b, key);
+	tulpen_buf_puts(b, "\":");
+}
+
+static void put_u64(struct tulpen_buf *b, const char *key, uint64_t v)
+{
+	put_key(b, key);
+	tulpen_buf_u64(b, v);
+}
+
+static void put_str(struct tulpen_buf *b, const char *key, const char *v)
+{
+	put_key(b, key);
+	tulpen_buf_json_str(b, v);
+}
+
+static void put_endpoint(struct tulpen_fmt *f, const char *key,
+			 const struct tulpen_sock *s,
+			 const struct tulpen_endpoint *ep, uint32_t ifindex)
+{
+	struct tulpen_buf *b = &f->out;
+	char addr[64];
+	const char *name;
+
+	tulpen_fmt_addr(addr, sizeof(addr), s->family, ep->addr.raw, 0);
+	put_key(b, key);
+	tulpen_buf_puts(b, "{\"address\":");
+	tulpen_buf_json_str(b, addr);
+	tulpen_buf_puts(b, ",\"port\":");
+	tulpen_buf_u64(b, ep->port);
+	if (ifindex) {
+		char full[96];
+		const char *pct;
+
+		/* the interface name, as tulpen_fmt_addr adds it */
+		tulpen_fmt_addr(full, sizeof(full), s->family, ep->addr.raw,
+				ifindex);
+		pct = strrchr(full, '%');
+		if (pct)
+			put_str(b, "interface", pct + 1);
+	}
+	if (!f->o.numeric && f->o.services) {
+		name = tulpen_services_name(f->o.services, s->proto, ep->port);
+		if (name && ep->port)
+			put_str(b, "service", name);
+	}
+	if (f->o.resolver) {
+		name = tulpen_resolver_name(f->o.resolver, s->family,
+					    ep->addr.raw);
+		if (name)
+			put_str(b, "host", name);
+	}
+	tulpen_buf_putc(b, '}');
+}
+
+static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
+		    const struct tulpen_owner *ow, size_t n)
+{
+	struct tulpen_buf *b = &f->out;
+	const char *user;
+	size_t i;
+
+	tulpen_buf_puts(b, "{\"proto\":");
+	tulpen_buf_json_str(b, tulpen_proto_name(s->proto));
+	put_str(b, "family", s->family == AF_INET ? "inet" :
+			     s->family == AF_INET6 ? "inet6" : "unix");
+	put_str(b, "state", tulpen_fmt_state(s, TULPEN_STATE_RFC));
+	put_u64(b, "recv_q", s->rqueue);
+	put_u64(b, "send_q", s->wqueue);
+	if (s->family == AF_UNIX) {
+		put_str(b, "type", tulpen_fmt_unix_type(s->unix_type));
+		put_key(b, "path");
+		if (s->unix_path && *s->unix_path)
+			tulpen_buf_json_str(b, s->unix_path);
+		else
+			tulpen_buf_puts(b, "null");
+		put_u64(b, "peer_inode", s->unix_peer);
+	} else {
+		put_endpoint(f, "local", s, &s->local, s->ifindex);
+		put_endpoint(f, "peer", s, &s->peer, 0);
+		if (s->proto == TULPEN_P_RAW)
+			put_u64(b, "ip_protocol", s->raw_proto);
+		if (s->family == AF_INET6 && s->v6only != 2) {
+			put_key(b, "v6only");
+			tulpen_buf_puts(b, s->v6only ? "true" : "false");
+		}
+	}
+	put_u64(b, "uid", s->uid);
+	user = f->o.numeric ? NULL : tulpen_users_name(f->o.users, s->uid);
+	if (user)
+		put_str(b, "user", user);
+	put_u64(b, "inode", s->inode);
+	if (s->has_cookie)
+		put_u64(b, "cookie", s->cookie);
+	put_key(b, "timer");
+	if (s->timer) {
+		tulpen_buf_puts(b, "{\"name\":");
+		tulpen_buf_json_str(b, tulpen_fmt_timer_name(s->timer));
+		tulpen_buf_puts(b, ",\"expires_ms\":");
+		tulpen_buf_i64(b, s->timer_ms);
+		put_u64(b, "retransmits", s->retrans);
+		tulpen_buf_putc(b, '}');
+	} else {
+		tulpen_buf_puts(b, "null");
+	}
+	put_str(b, "source", s->source == TULPEN_SRC_PROC ? "proc" : "netlink");
+	if (f->o.show_owners) {
+		put_key(b, "processes");
+		tulpen_buf_putc(b, '[');
+		for (i = 0; i < n; i++) {
+			tulpen_buf_puts(b, i ? ",{\"pid\":" : "{\"pid\":");
+			tulpen_buf_u64(b, (uint64_t)ow[i].pid);
+			put_str(b, "command", ow[i].comm);
+			put_u64(b, "fd", (uint64_t)ow[i].fd);
+			tulpen_buf_putc(b, '}');
+		}
+		tulpen_buf_putc(b, ']');
+	}
+	tulpen_buf_putc(b, '}');
+	return b->err;
+}
+
+static int json_init(struct tulpen_fmt *f)
+{
+	return tulpen_buf_putc(&f->out, '[');
+}
+
+static int json_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
+		     const struct tulpen_owner *ow, size_t n)
+{
+	tulpen_buf_puts(&f->out, f->count ? ",\n" : "\n");
+	return put_sock(f, s, ow, n);
+}
+
+static int json_end(struct tulpen_fmt *f)
+{
+	return tulpen_buf_puts(&f->out, f->count ? "\n]\n" : "]\n");
+}
+
+static int ndjson_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
+		       const struct tulpen_owner *ow, size_t n)
+{
+	int ret = put_sock(f, s, ow, n);
+
+	return ret ? ret : tulpen_buf_putc(&f->out, '\n');
+}
+
+const struct fmt_ops tulpen_fmt_json_ops = {
+	.init = json_init,
+	.sock = json_sock,
+	.end = json_end,
+};
+
+const struct fmt_ops tulpen_fmt_ndjson_ops = {
+	.sock = ndjson_sock,
+};

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fmt_table.c - the default aligned table.
+ *
+ * Columns are sized to the data: rows are held (up to opts.table_hold
+ * bytes) until the end, then printed with each column as wide as its widest
+ * cell. Past the hold limit the widths seen so far are kept and later rows
+ * are printed as they come; a longer cell pushes its line out, it is never
+ * cut. Memory therefore stays flat on hosts with a million sockets.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "tulpen/state.h"
+#include "fmt_internal.h"
+
+enum col {
+	C_PROTO,
+	C_STATE,
+	C_RECVQ,
+	C_SENDQ,
+	C_LOCAL,
+	C_PEER,
+	C_USER,
+	C_INODE,
+	C_COOKIE,
+	C_TIMER,
+	C_PROCESS,
+	C_MAX,
+};
+
+static const char *const col_title[C_MAX] = {
+	"Proto",	 "State",	  "Recv-Q", "Send-Q",
+	"Local Address", "Peer Address", "User",   "Inode",
+	"Cookie",	 "Timer",	  "Process",
+};
+
+static const int col_right[C_MAX] = { [C_RECVQ] = 1, [C_SENDQ] = 1,
+				      [C_INODE] = 1 };
+
+struct table {
+	int on[C_MAX];	   /* which columns are shown */
+	int last;	   /* the last shown column: not padded */
+	size_t width[C_MAX];
+	struct tulpen_buf held; /* cells, NUL-terminated, row after row */
+	unsigned long rows;
+	int streaming;	   /* the hold limit was passed */
+	size_t hold;
+};
+
+static int tbl_init(struct tulpen_fmt *f)
+{
+	struct table *t = calloc(1, sizeof(*t));
+	int c, ret;
+
+	if (!t)
+		return -ENOMEM;
+	for (c = C_PROTO; c <= C_PEER; c++)
+		t->on[c] = 1;
+	t->on[C_USER] = t->on[C_INODE] = t->on[C_COOKIE] = f->o.extended;
+	t->on[C_TIMER] = f->o.timers;
+	t->on[C_PROCESS] = f->o.show_owners;
+	for (c = 0; c < C_MAX; c++) {
+		if (!t->on[c])
+			continue;
+		t->last = c;
+		t->width[c] = f->o.header ? strlen(col_title[c]) : 0;
+	}
+	t->hold = f->o.table_hold ? f->o.table_hold : 8u << 20;
+	ret = tulpen_buf_init(&t->held, 0, NULL, NULL);
+	if (ret) {
+		free(t);
+		return ret;
+	}
+	f->priv = t;
+	return 0;
+}
+
+static const char *state_color(int state)
+{
+	switch (state) {
+	case TULPEN_TCP_ESTABLISHED:
+		return "\033[32m";
+	case TULPEN_TCP_LISTEN:
+		return "\033[36m";
+	case TULPEN_TCP_CLOSE_WAIT:
+	case TULPEN_TCP_SYN_SENT:
+		return "\033[31m";
+	case TULPEN_TCP_TIME_WAIT:
+	case TULPEN_TCP_FIN_WAIT1:
+	case TULPEN_TCP_FIN_WAIT2:
+	case TULPEN_TCP_LAST_ACK:
+	case TULPEN_TCP_CLOSING:
+		return "\033[33m";
+	default:
+		return NULL;
+	}
+}
+
+/* Print one row whose cells are the NUL-separated strings at @cells. */
+static int put_row(struct tulpen_fmt *f, struct table *t, const char *cells,
+		   int state, int is_header)
+{
+	struct tulpen_buf *b = &f->out;
+	const char *p = cells;
+	int c, first = 1;
+
+	for (c = 0; c < C_MAX; c++) {
+		size_t len;
+		const char *color = NULL;
+
+		if (!t->on[c])
+			continue;
+		len = strlen(p);
+		if (!first)
+			tulpen_buf_putc(b, ' ');
+		first = 0;
+		if (col_right[c] && len < t->width[c])
+			tulpen_buf_pad(b, ' ', t->width[c] - len);
+		if (c == C_STATE && f->o.color && !is_header)
+			color = state_color(state);
+		if (color)
+			tulpen_buf_puts(b, color);
+		tulpen_buf_put(b, p, len);
+		if (color)
+			tulpen_buf_puts(b, "\033[0m");
+		if (!col_right[c] && c != t->last && len < t->width[c])
+			tulpen_buf_pad(b, ' ', t->width[c] - len);
+		p += len + 1;
+	}
+	return tulpen_buf_putc(b, '\n');
+}
+
+static int put_header(struct tulpen_fmt *f, struct table *t)
+{
+	struct tulpen_buf h;
+	int c, ret;
+
+	if (!f->o.header)
+		return 0;
+	ret = tulpen_buf_init(&h, 0, NULL, NULL);
+	if (ret)
+		return ret;
+	for (c = 0; c < C_MAX; c++)
+		if (t->on[c])
+			tulpen_buf_put(&h, col_title[c],
+				       strlen(col_title[c]) + 1);
+	ret = h.err ? h.err : put_row(f, t, h.data, 0, 1);
+	tulpen_buf_fini(&h);
+	return ret;
+}
+
+/* Print the held rows (each starts with its state byte) and drop them. */
+static int flush_held(struct tulpen_fmt *f, struct table *t)
+{
+	const char *p = t->held.data, *end = t->held.data + t->held.len;
+	int ret = put_header(f, t);
+
+	while (!ret && p < end) {
+		int state = (unsigned char)*p++;
+		int c;
+		const char *row = p;
+
+		for (c = 0; c < C_MAX; c++)
+			if (t->on[c])
+				p += strlen(p) + 1;
+		ret = put_row(f, t, row, state, 0);
+	}
+	t->held.len = 0;
+	return ret ? ret : f->out.err;
+}
+
+static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
+		    const struct tulpen_owner *ow, size_t n)
+{
+	struct table *t = f->priv;
+	char cell[C_MAX][512];
+	size_t len[C_MAX] = { 0 };
+	size_t i;
+	int c;
+
+	len[C_PROTO] = tulpen_scnprintf(cell[C_PROTO], 512, "%s",
+					tulpen_fmt_netstat_proto(s));
+	len[C_STATE] = tulpen_scnprintf(cell[C_STATE], 512, "%s",
+					tulpen_fmt_state(s, TULPEN_STATE_RFC));
+	len[C_RECVQ] = tulpen_scnprintf(cell[C_RECVQ], 512, "%u", s->rqueue);
+	len[C_SENDQ] = tulpen_scnprintf(cell[C_SENDQ], 512, "%u", s->wqueue);
+	if (s->family == AF_UNIX) {
+		const char *path = s->unix_path && *s->unix_path ?
+					   s->unix_path : "*";
+
+		len[C_LOCAL] = tulpen_scnprintf(cell[C_LOCAL], 512, "%s (%s)",
+						path,
+						tulpen_fmt_unix_type(
+							s->unix_type));
+		if (s->unix_peer)
+			len[C_PEER] = tulpen_scnprintf(cell[C_PEER], 512,
+						       "ino:%llu",
+						       (unsigned long long)
+							       s->unix_peer);
+		else
+			len[C_PEER] = tulpen_scnprintf(cell[C_PEER], 512,
+						       "*");
+	} else {
+		const struct tulpen_services *svc =
+			f->o.numeric ? NULL : f->o.services;
+
+		len[C_LOCAL] = tulpen_fmt_endpoint(cell[C_LOCAL], 512,
+						   s->family, &s->local,
+						   s->ifindex, s->proto, svc,
+						   NULL, 1);
+		len[C_PEER] = tulpen_fmt_endpoint(cell[C_PEER], 512,
+						  s->family, &s->peer, 0,
+						  s->proto, svc, f->o.resolver,
+						  1);
+	}
+	if (t->on[C_USER]) {
+		len[C_USER] = tulpen_fmt_user(cell[C_USER], 512, f, s->uid);
+		len[C_INODE] = tulpen_scnprintf(cell[C_INODE], 512, "%llu",
+						(unsigned long long)s->inode);
+		if (s->has_cookie)
+			len[C_COOKIE] = tulpen_scnprintf(
+				cell[C_COOKIE], 512, "%llx",
+				(unsigned long long)s->cookie);
+		else
+			len[C_COOKIE] = tulpen_scnprintf(cell[C_COOKIE], 512,
+							 "-");
+	}
+	if (t->on[C_TIMER]) {
+		if (s->timer) {
+			char d[32];
+
+			tulpen_fmt_duration_ms(d, sizeof(d), s->timer_ms);
+			len[C_TIMER] = tulpen_scnprintf(
+				cell[C_TIMER], 512, "%s(%s,%u)",
+				tulpen_fmt_timer_name(s->timer), d,
+				s->retrans);
+		} else {
+			len[C_TIMER] = tulpen_scnprintf(cell[C_TIMER], 512,
+							"-");
+		}
+	}
+	if (t->on[C_PROCESS]) {
+		size_t k = 0;
+
+		cell[C_PROCESS][0] = '\0';
+		for (i = 0; i < n && k < 500; i++)
+			k += tulpen_scnprintf(cell[C_PROCESS] + k, 512 - k,
+					      "%s%s(pid=%d,fd=%d)",
+					      i ? "," : "", ow[i].comm,
+					      ow[i].pid, ow[i].fd);
+		if (!n)
+			k = tulpen_scnprintf(cell[C_PROCESS], 512, "-");
+		len[C_PROCESS] = k;
+	}
+
+	for (c = 0; c < C_MAX; c++)
+		if (t->on[c] && len[c] > t->width[c] && !t->streaming)
+			t->width[c] = len[c];
+
+	if (t->streaming) {
+		struct tulpen_buf *h = &t->held;
+
+		h->len = 0;
+		for (c = 0; c < C_MAX; c++)
+			if (t->on[c])
+				tulpen_buf_put(h, cell[c], len[c] + 1);
+		return h->err ? h->err : put_row(f, t, h->data, s->state, 0);
+	}
+	tulpen_buf_putc(&t->held, (char)s->state);
+	for (c = 0; c < C_MAX; c++)
+		if (t->on[c])
+			tulpen_buf_put(&t->held, cell[c], len[c] + 1);
+	t->rows++;
+	if (t->held.err)
+		return t->held.err;
+	if (t->held.len >= t->hold) {
+		int ret = flush_held(f, t);
+
+		t->streaming = 1;
+		return ret;
+	}
+	return 0;
+}
+
+static int tbl_end(struct tulpen_fmt *f)
+{
+	struct table *t = f->priv;
+
+	if (t->streaming)
+		return 0;
+	return flush_held(f, t);
+}
+
+static void tbl_fini(struct tulpen_fmt *f)
+{
+	struct table *t = f->priv;
+
+	if (!t)
+		return;
+	tulpen_buf_fini(&t->held);
+	free(t);
+}
+
+const struct fmt_ops tulpen_fmt_table_ops = {
+	.init = tbl_init,
+	.sock = tbl_sock,
+	.end = tbl_end,
+	.fini = tbl_fini,
+};

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+/*
+ * inet_diag.c - TCP, UDP, UDP-Lite, RAW and MPTCP sockets from netlink
+ * sock_diag (NETLINK_SOCK_DIAG, SOCK_DIAG_BY_FAMILY dumps).
+ *
+ * The kernel filters by state (idiag_states), so only wanted sockets cross
+ * into user space. Request sockets (NEW_SYN_RECV) and TIME-WAIT sockets come
+ * in the same TCP dump when their bits are set.
+ */
+#include <errno.h>
+#include <string.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+
+#include "tulpen/collect.h"
+#include "tulpen/state.h"
+#include "ctx_internal.h"
+#include "nl_dump.h"
+
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+
+static int ip_proto(int proto)
+{
+	switch (proto) {
+	case TULPEN_P_TCP:
+		return IPPROTO_TCP;
+	case TULPEN_P_UDP:
+		return IPPROTO_UDP;
+	case TULPEN_P_UDPLITE:
+		return IPPROTO_UDPLITE;
+	case TULPEN_P_RAW:
+		return IPPROTO_RAW;
+	case TULPEN_P_MPTCP:
+		return IPPROTO_MPTCP;
+	default:
+		return -1;
+	}
+}
+
+struct inet_walk {
+	int proto;
+	tulpen_sock_cb cb;
+	void *data;
+};
+
+static int attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_type_valid(attr, INET_DIAG_MAX) < 0)
+		return MNL_CB_OK; /* newer kernel: ignore */
+	tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+/*
+ * tulpen_inet_diag_parse - turn one inet_diag message into a record.
+ * Exposed to the fuzz target through nl_dump.h. Returns 0 or -EBADMSG.
+ */
+int tulpen_inet_diag_parse(const struct nlmsghdr *nlh, int proto,
+			   struct tulpen_sock *s)
+{
+	const struct nlattr *tb[INET_DIAG_MAX + 1] = { NULL };
+	const struct inet_diag_msg *m;
+	size_t alen;
+
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+		return -EBADMSG;
+	m = mnl_nlmsg_get_payload(nlh);
+	if (m->idiag_family != AF_INET && m->idiag_family != AF_INET6)
+		return -EBADMSG;
+	if (mnl_attr_parse(nlh, sizeof(*m), attr_cb, tb) < 0)
+		return -EBADMSG;
+
+	memset(s, 0, sizeof(*s));
+	s->proto = (uint8_t)proto;
+	s->family = m->idiag_family;
+	s->state = m->idiag_state < TULPEN_TCP_MAX_STATES ? m->idiag_state
+							  : TULPEN_TCP_UNKNOWN;
+	s->timer = m->idiag_timer;
+	s->retrans = m->idiag_retrans;
+	s->source = TULPEN_SRC_NETLINK;
+	alen = m->idiag_family == AF_INET ? 4 : 16;
+	memcpy(s->local.addr.raw, m->id.idiag_src, alen);
+	memcpy(s->peer.addr.raw, m->id.idiag_dst, alen);
+	s->local.port = ntohs(m->id.idiag_sport);
+	s->peer.port = ntohs(m->id.idiag_dport);
+	s->ifindex = m->id.idiag_if;
+	s->cookie = (uint64_t)m->id.idiag_cookie[0] |
+		    (uint64_t)m->id.idiag_cookie[1] << 32;
+	s->has_cookie = 1;
+	s->rqueue = m->idiag_rqueue;
+	s->wqueue = m->idiag_wqueue;
+	s->uid = m->idiag_uid;
+	s->inode = m->idiag_inode;
+	s->timer_ms = s->timer ? (int64_t)m->idiag_expires : 0;
+	s->v6only = 2;
+	if (tb[INET_DIAG_SKV6ONLY] &&
+	    mnl_attr_get_payload_len(tb[INET_DIAG_SKV6ONLY]) >= 1)
+		s->v6only = *(const uint8_t *)mnl_attr_get_payload(
+				    tb[INET_DIAG_SKV6ONLY]) ? 1 : 0;
+	if (tb[INET_DIAG_SHUTDOWN] &&
+	    mnl_attr_get_payload_len(tb[INET_DIAG_SHUTDOWN]) >= 1)
+		s->shutdown = *(const uint8_t *)mnl_attr_get_payload(
+				      tb[INET_DIAG_SHUTDOWN]) & 3;
+	if (proto == TULPEN_P_RAW)
+		s->raw_proto = s->local.port;
+	return 0;
+}
+
+static int msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct inet_walk *w = data;
+	struct tulpen_sock s;
+
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+		return 0;
+	if (tulpen_inet_diag_parse(nlh, w->proto, &s))
+		return -EBADMSG;
+	return w->cb(&s, w->data);
+}
+
+int tulpen_inet_diag_collect(struct tulpen_ctx *ctx, int proto, int family,
+			     uint32_t states, tulpen_sock_cb cb,
+			     void *data)
+{
+	char req_buf[MNL_SOCKET_BUFFER_SIZE];
+	struct inet_diag_req_v2 *req;
+	struct inet_walk w = { proto, cb, data };
+	struct nlmsghdr *nlh;
+	int ipp = ip_proto(proto);
+
+	if (ipp < 0 || (family != AF_INET && family != AF_INET6))
+		return -EINVAL;
+	if (!states)
+		return 0;
+
+	nlh = mnl_nlmsg_put_header(req_buf);
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = (uint8_t)family;
+	if (ipp == IPPROTO_MPTCP) {
+		/* The protocol number does not fit in eight bits. */
+		req->sdiag_protocol = 0;
+		mnl_attr_put_u32(nlh, INET_DIAG_REQ_PROTOCOL, IPPROTO_MPTCP);
+	} else {
+		req->sdiag_protocol = (uint8_t)ipp;
+	}
+	if (ipp == IPPROTO_RAW)
+		req->pad = IPPROTO_RAW; /* sdiag_raw_protocol: every one */
+	req->idiag_states = states;
+	req->idiag_ext = 0; /* the base message has all we print */
+
+	return tulpen_nl_dump(ctx, nlh, msg_cb, &w);
+}

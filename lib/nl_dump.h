@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nl_dump.h - one netlink dump over the context's transport, and the
+ * message parsers (exposed for the fuzz targets). Not installed.
+ */
+#ifndef TULPEN_NL_DUMP_H
+#define TULPEN_NL_DUMP_H
+
+#include <linux/netlink.h>
+#include "tulpen/ctx.h"
+#include "tulpen/sock.h"
+
+/*
+ * Called per message of the answer (not for NLMSG_DONE/NLMSG_ERROR).
+ * Return 0 to go on, non-zero to stop: the rest of the dump is drained
+ * without further calls and the value is returned by tulpen_nl_dump().
+ */
+typedef int (*tulpen_nl_msg_cb)(const struct nlmsghdr *nlh, void *data);
+
+/*
+ * Send the request @req (its nlmsg_seq is set here) and feed every answer
+ * message to @cb. Returns 0, the callback's value, or a negative errno:
+ * -ENOENT/-EPROTONOSUPPORT when the kernel has no handler for the request,
+ * -EBADMSG for a malformed answer (details in the context).
+ */
+int tulpen_nl_dump(struct tulpen_ctx *ctx, struct nlmsghdr *req,
+		   tulpen_nl_msg_cb cb, void *data);
+
+int tulpen_inet_diag_parse(const struct nlmsghdr *nlh, int proto,
+			   struct tulpen_sock *s);
+/* @path must have room for 110 bytes (sun_path plus '@' and NUL). */
+int tulpen_unix_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s,
+			   char *path, size_t path_size);
+
+#endif /* TULPEN_NL_DUMP_H */
