@@ -103,62 +103,67 @@ def ss_snapshot(ns):
     return socks
 
 
-# -- tulpen's JSON records --------------------------------------------------
+# -- tulpen's JSON records (fields as lib/fmt_json.c writes them) ----------
 
-def _addr_port(o, side):
-    """Local or peer endpoint of a tulpen JSON record."""
+def _endpoint(o, side, family):
     v = o.get(side)
-    if isinstance(v, dict):
-        addr = v.get("address", v.get("addr"))
-        port = v.get("port")
-    else:
-        addr = o.get(side + "_address", o.get(side + "_addr"))
-        port = o.get(side + "_port")
-    if not isinstance(addr, str):
-        raise Fail("record without %s address: %r" % (side, o))
+    if not isinstance(v, dict):
+        raise Fail("record without %s endpoint: %r" % (side, o))
+    addr, port = v.get("address"), v.get("port")
     if not isinstance(port, int) or isinstance(port, bool) \
             or not 0 <= port <= 65535:
         raise Fail("record with bad %s port: %r" % (side, o))
-    a = addr
-    if a.startswith("[") and a.endswith("]"):
-        a = a[1:-1]
-    a = a.split("%")[0]
-    if a == "*":
-        a = "0.0.0.0"
+    if not isinstance(addr, str):
+        raise Fail("record with bad %s address: %r" % (side, o))
     try:
-        a = str(ipaddress.ip_address(a))
+        ip = ipaddress.ip_address(addr.split("%")[0])
     except ValueError:
         raise Fail("record with bad %s address %r: %r" % (side, addr, o))
-    return a, port
+    if ip.version != {"inet": 4, "inet6": 6}.get(family):
+        raise Fail("%s address %s does not match family %r: %r"
+                   % (side, addr, family, o))
+    return str(ip), port
 
 
-def _owners(o):
-    lst = o.get("processes", o.get("owners", o.get("users")))
-    if lst is None:
+def _owners(o, want):
+    lst = o.get("processes")
+    if not want:
+        if lst is not None:
+            raise Fail("processes without -p: %r" % o)
         return None
+    if not isinstance(lst, list):
+        raise Fail("record without processes list under -p: %r" % o)
     res = set()
     for p in lst:
-        name = p.get("comm", p.get("cmd", p.get("command", p.get("name"))))
-        pid, fd = p.get("pid"), p.get("fd")
+        name, pid, fd = p.get("command"), p.get("pid"), p.get("fd")
         if not isinstance(name, str) or not isinstance(pid, int) \
                 or not isinstance(fd, int) or pid <= 0 or fd < 0:
             raise Fail("bad owner %r in %r" % (p, o))
         res.add((name, pid, fd))
+    if len(res) != len(lst):
+        raise Fail("an owner listed twice: %r" % o)
     return frozenset(res)
 
 
-def tulpen_record(o):
+def tulpen_record(o, want_owners):
     """Validate one record; return (key, owners or None)."""
     if not isinstance(o, dict):
         raise Fail("record is not an object: %r" % (o,))
-    proto = o.get("proto", o.get("protocol"))
-    if proto != "tcp":
+    if o.get("proto") != "tcp":
         raise Fail("record is not tcp with -t: %r" % o)
+    family = o.get("family")
+    if family not in ("inet", "inet6"):
+        raise Fail("record with bad family: %r" % o)
     state = o.get("state")
     if state not in TCP_STATES:
         raise Fail("record with bad state: %r" % o)
-    key = (state,) + _addr_port(o, "local") + _addr_port(o, "peer")
-    return key, _owners(o)
+    for k in ("recv_q", "send_q", "uid", "inode"):
+        v = o.get(k)
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise Fail("record with bad %s: %r" % (k, o))
+    key = (state,) + _endpoint(o, "local", family) + \
+        _endpoint(o, "peer", family)
+    return key, _owners(o, want_owners)
 
 
 def tulpen_snapshot(ns, tulpen, args, ndjson=False):
@@ -183,8 +188,10 @@ def tulpen_snapshot(ns, tulpen, args, ndjson=False):
         if not isinstance(recs, list):
             raise Fail("--json output is not an array")
     socks = {}
+    want = any(a.startswith("-") and not a.startswith("--") and "p" in a
+               for a in args)
     for o in recs:
-        key, owners = tulpen_record(o)
+        key, owners = tulpen_record(o, want)
         if key in socks:
             raise Fail("tulpen lists %r twice" % (key,))
         socks[key] = owners
