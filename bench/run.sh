@@ -15,6 +15,8 @@
 #                   is not repeated (that run is its figure)
 #   --out DIR       where raw results and the report go (default
 #                   bench/out/PRESET-DATE)
+#   --bin DIR       where population, floor and measure are (default
+#                   build/bench; compiled into the out directory if absent)
 #
 # For every size it builds the population (bench/population.c) in a private
 # network namespace, runs every command once (warm-up; its output is kept
@@ -33,6 +35,7 @@ reps=""
 timeout=""
 slow=""
 out=""
+bin=$root/build/bench
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -43,7 +46,11 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift ;;
 	--slow) slow=$2; shift ;;
 	--out) out=$2; shift ;;
-	-h|--help) sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--bin) bin=$2; shift ;;
+	-h|--help)
+		awk 'NR > 3 && /^#/ { sub(/^# ?/, ""); print; next }
+		     NR > 3 { exit }' "$0"
+		exit 0 ;;
 	*) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -74,7 +81,6 @@ mkdir -p "$out"
 raw=$out/raw.tsv
 
 # The instruments: from the meson build when it is there, else compiled now.
-bin=$root/build/bench
 if [ ! -x "$bin/population" ] || [ ! -x "$bin/floor" ] ||
    [ ! -x "$bin/measure" ]; then
 	bin=$out/bin
