@@ -269,7 +269,9 @@ def main():
         owned = sum(1 for k in before if before[k])
         print("quiet: %d sockets, %d with owners: tulpen == ss -tanp"
               % (len(before), owned))
-        stable = {k: v for k, v in before.items() if not churned(k)}
+        # TIME-WAIT sockets end 60 s after they were made: not stable
+        stable = {k: v for k, v in before.items()
+                  if not churned(k) and k[0] != "TIME-WAIT"}
 
         # 2. churn
         os.kill(int(info["pid"]), signal.SIGUSR1)
