@@ -237,28 +237,29 @@ def main():
     # memory: flat without -p, <= ~64 bytes per socket fd with -p
     if len(ns) >= 2:
         n1, n2 = ns[0], ns[-1]
-        r1 = sizes[n1].get("tulpen -tan")
-        r2 = sizes[n2].get("tulpen -tan")
-        if r1 and r2:
+        for c in ("tulpen -tan", "tulpen -tan --json",
+                  "tulpen -tan --ndjson", "tulpen -s"):
+            r1, r2 = sizes[n1].get(c), sizes[n2].get(c)
+            if not (r1 and r2):
+                ck.check("%s peak memory flat in N" % c, None,
+                         "no tulpen rows")
+                continue
             growth = (r2.rss - r1.rss) / 1024.0
-            ck.check("tulpen -tan peak memory flat in N", growth <= 1.0,
+            ck.check("%s peak memory flat in N" % c, growth <= 1.0,
                      "%.1f MiB at N=%s, %.1f MiB at N=%s (%+.2f MiB; "
                      "allowed +1 MiB)" % (r1.rss / 1024.0, f"{n1:,}",
                                           r2.rss / 1024.0, f"{n2:,}",
                                           growth))
             tcp2 = meta[n2][0]
+            name = "%s peak memory < 16 MiB at ~1M sockets" % c
             if tcp2 >= 900000:
-                ck.check("tulpen -tan peak memory < 16 MiB at ~1M sockets",
-                         r2.rss < 16 * 1024,
+                ck.check(name, r2.rss < 16 * 1024,
                          "%.1f MiB at %s TCP sockets" % (r2.rss / 1024.0,
                                                          f"{tcp2:,}"))
             else:
-                ck.check("tulpen -tan peak memory < 16 MiB at ~1M sockets",
-                         None, "largest size has only %s TCP sockets "
-                         "(%.1f MiB there)" % (f"{tcp2:,}", r2.rss / 1024.0))
-        else:
-            ck.check("tulpen -tan peak memory flat in N", None,
-                     "no tulpen rows")
+                ck.check(name, None, "largest size has only %s TCP "
+                         "sockets (%.1f MiB there)"
+                         % (f"{tcp2:,}", r2.rss / 1024.0))
         p1 = sizes[n1].get("tulpen -tanp")
         p2 = sizes[n2].get("tulpen -tanp")
         if p1 and p2 and p1.ok and p2.ok:
