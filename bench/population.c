@@ -862,7 +862,7 @@ int main(int argc, char **argv)
 				.udp = share_of(p.udp, p.procs, w),
 			};
 			struct report r = { .worker = (int)w };
-			char name[16];
+			char name[32]; /* comm keeps the first 15 */
 
 			snprintf(name, sizeof(name), "tpop-w%lu", w);
 			child_common(name);

@@ -21,6 +21,7 @@ ORDER = [
     "floor", "floor -1 (one walk)",
     "tulpen -tan", "ss -tan", "netstat -tan", "lsof -nP -iTCP",
     "tulpen -tanp", "ss -tanp", "netstat -tanp",
+    "fdscan (-p floor)", "fdscan -j 2",
     "tulpen -tan --json", "tulpen -tan --ndjson",
     "tulpen -s", "ss -s",
 ]
@@ -31,6 +32,7 @@ SS_OF = {
     "netstat -tan": "ss -tan", "lsof -nP -iTCP": "ss -tan",
     "tulpen -tanp": "ss -tanp", "ss -tanp": "ss -tanp",
     "netstat -tanp": "ss -tanp",
+    "fdscan (-p floor)": "ss -tanp", "fdscan -j 2": "ss -tanp",
     "tulpen -tan --json": "ss -tan", "tulpen -tan --ndjson": "ss -tan",
     "tulpen -s": "ss -s", "ss -s": "ss -s",
 }

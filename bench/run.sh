@@ -82,11 +82,11 @@ raw=$out/raw.tsv
 
 # The instruments: from the meson build when it is there, else compiled now.
 if [ ! -x "$bin/population" ] || [ ! -x "$bin/floor" ] ||
-   [ ! -x "$bin/measure" ]; then
+   [ ! -x "$bin/measure" ] || [ ! -x "$bin/fdscan" ]; then
 	bin=$out/bin
 	mkdir -p "$bin"
-	for p in population floor measure; do
-		${CC:-cc} -O2 -D_GNU_SOURCE -o "$bin/$p" "$here/$p.c"
+	for p in population floor measure fdscan; do
+		${CC:-cc} -O2 -D_GNU_SOURCE -pthread -o "$bin/$p" "$here/$p.c"
 	done
 fi
 
@@ -122,6 +122,8 @@ commands() {
 		"lsof -nP -iTCP" "lsof -nP -iTCP" \
 		"ss -tanp" "ss -tanp" \
 		"netstat -tanp" "netstat -tanp" \
+		"fdscan (-p floor)" "$bin/fdscan" \
+		"fdscan -j 2" "$bin/fdscan -j 2" \
 		"ss -s" "ss -s"
 	if [ "$have_tulpen" = 1 ]; then
 		printf '%s\t%s\n' \
