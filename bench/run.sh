@@ -17,6 +17,8 @@
 #                   bench/out/PRESET-DATE)
 #   --bin DIR       where population, floor and measure are (default
 #                   build/bench; compiled into the out directory if absent)
+#   --only REGEX    run only the commands whose label matches REGEX (grep -E),
+#                   e.g. --only 'floor|tulpen' while tuning tulpen
 #
 # For every size it builds the population (bench/population.c) in a private
 # network namespace, runs every command once (warm-up; its output is kept
@@ -35,6 +37,7 @@ reps=""
 timeout=""
 slow=""
 out=""
+only=""
 bin=$root/build/bench
 
 while [ $# -gt 0 ]; do
@@ -47,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--slow) slow=$2; shift ;;
 	--out) out=$2; shift ;;
 	--bin) bin=$2; shift ;;
+	--only) only=$2; shift ;;
 	-h|--help)
 		awk 'NR > 3 && /^#/ { sub(/^# ?/, ""); print; next }
 		     NR > 3 { exit }' "$0"
@@ -62,7 +66,7 @@ small)
 	: "${reps:=5}" "${timeout:=60}" "${slow:=2}" ;;
 large)
 	: "${sizes:=100000:50 500000:100}"
-	: "${reps:=3}" "${timeout:=150}" "${slow:=4}" ;;
+	: "${reps:=3}" "${timeout:=150}" "${slow:=10}" ;;
 esac
 
 if [ "$(id -u)" != 0 ]; then
@@ -114,6 +118,14 @@ trap 'exit 130' INT TERM
 
 # The commands: label <TAB> argv (space separated; no argument has spaces).
 commands() {
+	if [ -n "$only" ]; then
+		all_commands | awk -F '\t' -v re="$only" '$1 ~ re'
+	else
+		all_commands
+	fi
+}
+
+all_commands() {
 	printf '%s\t%s\n' \
 		"floor" "$bin/floor" \
 		"floor -1 (one walk)" "$bin/floor -1" \
@@ -161,7 +173,7 @@ measure_one() {
 
 printf 'size\tcommand\trun\twall_s\tmaxrss_kib\tstatus\tlines\ttcp_sockets\tsocket_fds\n' >"$raw"
 {
-	echo "preset=$preset sizes='$sizes' reps=$reps timeout=$timeout slow=$slow"
+	echo "preset=$preset sizes='$sizes' reps=$reps timeout=$timeout slow=$slow only='$only'"
 	echo "tulpen=$tulpen"
 	echo "date=$(date -u +%FT%TZ) kernel=$(uname -r) cpus=$(nproc)"
 	echo "load=$(cut -d' ' -f1-3 /proc/loadavg)"
