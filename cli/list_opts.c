@@ -109,7 +109,7 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 	o->passwd_file = "/etc/passwd";
 	optind = 0; /* reset getopt (also for unit tests) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "tuwxMlapeno46sHOrhV", long_opts,
+	while ((c = getopt_long(argc, argv, ":tuwxMlapeno46sHOrhV", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 't':

@@ -15,6 +15,16 @@
 #include "ctx_internal.h"
 #include "nl_dump.h"
 
+/*
+ * mnl_nlmsg_ok() compares the length as a signed int, so a corrupt length
+ * above 2 GiB passes it; check it unsigned.
+ */
+static int msg_ok(const struct nlmsghdr *nlh, int len)
+{
+	return len >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= (unsigned int)len;
+}
+
 /* The kernel fills at most 32 KiB per dump datagram; leave room. */
 #define DUMP_BUF_SIZE (64 * 1024)
 
@@ -60,7 +70,7 @@ int tulpen_nl_dump(struct tulpen_ctx *ctx, struct nlmsghdr *req,
 			goto out;
 		}
 		len = (int)n;
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+		for (nlh = (const struct nlmsghdr *)buf; msg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			if (nlh->nlmsg_seq != seq)
 				continue; /* an older, abandoned answer */

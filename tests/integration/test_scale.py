@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """Correctness at scale (issue 5 item 3).
 
-usage: test_scale.py TULPEN POPULATION
+usage: test_scale.py [TULPEN POPULATION]
+(default: $TULPEN and $POPULATION, or $TULPEN_BUILDDIR/bench/population)
 
 In a private network namespace, bench/population builds more than 20,000
 TCP sockets (established pairs over many 127.x.y.z addresses and ::1,
@@ -207,10 +208,16 @@ def churned(key):
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) == 3:
+        tulpen, population = sys.argv[1], sys.argv[2]
+    elif len(sys.argv) == 1:
+        tulpen = os.environ.get("TULPEN", "build/cli/tulpen")
+        population = os.environ.get("POPULATION") or os.path.join(
+            os.environ.get("TULPEN_BUILDDIR", "build"), "bench",
+            "population")
+    else:
         print(__doc__)
         return 2
-    tulpen, population = sys.argv[1], sys.argv[2]
     if os.geteuid() != 0:
         skip("needs root (network namespaces)")
     for t in ("ip", "ss"):

@@ -1,0 +1,34 @@
+# A thin wrapper over Meson for the README's two commands and a few more.
+BUILD ?= build
+TULPEN = $(BUILD)/cli/tulpen
+
+.PHONY: all deps build run check bench install clean
+
+all: build
+
+deps:
+	sh scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+# Install what is needed, build, and show every socket like netstat -tulpen.
+run: deps build
+	$(TULPEN) -tulpen
+
+# Every test, twice: once plainly and once under ASan+UBSan.
+check: deps
+	bash scripts/check.sh
+
+# The scale benchmark (small preset); see docs/PERFORMANCE.md.
+bench: deps build
+	bash bench/run.sh small --tulpen $(TULPEN) --bin $(BUILD)/bench
+
+install: build
+	meson install -C $(BUILD)
+
+clean:
+	rm -rf $(BUILD) build-asan

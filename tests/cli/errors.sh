@@ -1,0 +1,84 @@
+#!/bin/sh
+# The command line's failure modes: a clear message naming the culprit, the
+# usage, the right exit code, nothing half-printed, and a quiet end on a
+# closed pipe. Runs without root.
+set -u
+T=${TULPEN:?set TULPEN to the binary}
+cd "$(dirname "$0")/.." || exit 1
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+nok() { echo "not ok - $1"; fail=$((fail + 1)); }
+
+# expect NAME CODE STDERR-SUBSTRING ARGS...
+expect() {
+	name=$1 code=$2 msg=$3
+	shift 3
+	"$T" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" != "$code" ]; then
+		nok "$name: exit $rc, wanted $code"
+		return
+	fi
+	if [ -n "$msg" ] && ! grep -qF -- "$msg" "$tmp/err"; then
+		nok "$name: stderr lacks '$msg': $(cat "$tmp/err")"
+		return
+	fi
+	ok "$name"
+}
+
+expect "unknown short option" 2 "unknown option '-z'" -tz
+expect "usage shown" 2 "usage: tulpen" -tz
+expect "unknown long option" 2 "unknown option '--frobnicate'" --frobnicate
+expect "bad state name" 2 "unknown state 'establishd'" state establishd
+expect "filter without state" 2 "needs a state name" -t state
+expect "bad style" 2 "unknown style 'xml'" --style=xml
+expect "bad source" 2 "unknown source 'bpf'" --source=bpf
+expect "help" 0 "" --help
+expect "version" 0 "" --version
+
+# A /proc table that does not parse: file and line, exit 1, no stdout.
+mkdir -p "$tmp/proc/net"
+cp fixtures/proc/basic/net/* "$tmp/proc/net/"
+printf '   9: 0100007F:1F90 0100007F:ZZZZ 01 x\n' >> "$tmp/proc/net/tcp6"
+expect "broken proc file" 1 "$tmp/proc/net/tcp6: line 5: bad local address" \
+	--source=proc --proc-root "$tmp/proc" -tan
+if [ -s "$tmp/out" ]; then
+	nok "broken proc file: something was printed: $(head -2 "$tmp/out")"
+else
+	ok "broken proc file: nothing half-printed"
+fi
+expect "missing proc dir" 1 "/nonexistent-dir/net/tcp" \
+	--source=proc --proc-root /nonexistent-dir -t
+
+# A closed pipe ends the output quietly with status 0: a large fixture
+# (100,000 sockets) so that the reader is gone long before the end.
+mkdir -p "$tmp/big/net"
+for f in fixtures/proc/basic/net/*; do
+	head -1 "$f" > "$tmp/big/net/$(basename "$f")"
+done
+awk 'NR > 1 { for (i = 0; i < 33334; i++) print }' \
+	fixtures/proc/basic/net/tcp >> "$tmp/big/net/tcp"
+for args in "-tan" "-tan --json" "-tan --ndjson" "-tan --style=ss" \
+	    "-tan --style=netstat"; do
+	# shellcheck disable=SC2086
+	"$T" --source=proc --proc-root "$tmp/big" $args 2>"$tmp/err" |
+		head -1 >/dev/null
+	# POSIX sh has no PIPESTATUS: run again with the status captured
+	# shellcheck disable=SC2086
+	rc=$( { "$T" --source=proc --proc-root "$tmp/big" $args; \
+		echo "$?" >"$tmp/rc"; } | head -1 >/dev/null; cat "$tmp/rc")
+	if [ -s "$tmp/err" ]; then
+		nok "closed pipe ($args): said '$(cat "$tmp/err")'"
+	elif [ "$rc" != 0 ]; then
+		nok "closed pipe ($args): exit $rc"
+	else
+		ok "closed pipe ($args): quiet, exit 0"
+	fi
+done
+
+echo "cli errors: $pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,52 @@
+#!/bin/sh
+# Golden tests: every output layout over recorded data (a /proc fixture and
+# a recorded netlink dump, both made from a real kernel in a private
+# network namespace). UPDATE_GOLDEN=1 rewrites the expected files.
+set -u
+T=${TULPEN:?set TULPEN to the binary}
+cd "$(dirname "$0")/.." || exit 1
+PROC="--proc-root fixtures/proc/basic --source=proc"
+NL="--nl-replay fixtures/netlink/basic.nlrec --source=netlink"
+pass=0
+fail=0
+
+check() {
+	name=$1
+	shift
+	out=$("$T" "$@" 2>&1)
+	rc=$?
+	printf '%s\n[exit %d]\n' "$out" "$rc" > "golden/$name.actual"
+	if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+		mv "golden/$name.actual" "golden/$name.out"
+	fi
+	if cmp -s "golden/$name.actual" "golden/$name.out" 2>/dev/null ||
+	   [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+		echo "ok - $name"
+		pass=$((pass + 1))
+		rm -f "golden/$name.actual"
+	else
+		echo "not ok - $name: output differs from golden/$name.out:"
+		diff -u "golden/$name.out" "golden/$name.actual" | head -40
+		fail=$((fail + 1))
+	fi
+}
+
+check proc_table $PROC -tuxan
+check proc_table_eo $PROC -tuxaneo
+check proc_listen $PROC -tuln
+check proc_json $PROC -tuxan --json
+check proc_ndjson $PROC -tuxan --ndjson
+check proc_netstat $PROC -tuxan --style=netstat -e -o
+check proc_ss $PROC -tuxan --style=ss -e -o
+check proc_state_filter $PROC -tan state close-wait state fin-wait-2
+check proc_exclude $PROC -tan exclude listening -H
+check proc_v6 $PROC -6 -tuan
+check proc_summary $PROC -s
+check proc_summary_json $PROC -s --json
+check nl_table $NL -tuxan
+check nl_json $NL -tuxan --json
+check nl_ss $NL -tuxan --style=ss -e
+check nl_netstat $NL -tuxan --style=netstat -e
+
+echo "golden: $pass passed, $fail failed"
+[ "$fail" = 0 ]

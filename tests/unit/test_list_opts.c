@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests: the lister's command line. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "tulpen/state.h"
+#include "list_opts.h"
+
+#define PARSE(o, ...)                                                     \
+	({                                                                \
+		char *argv_[] = { "tulpen", __VA_ARGS__, NULL };          \
+		list_opts_parse(o, (int)(sizeof(argv_) / sizeof(argv_[0])) - 1, \
+				argv_);                                   \
+	})
+
+#define P(x) TULPEN_PF(TULPEN_P_##x)
+#define S(x) TULPEN_SF(TULPEN_TCP_##x)
+
+static void tulpen_combined(void **unused)
+{
+	struct list_opts o;
+
+	assert_int_equal(PARSE(&o, "-tulpen"), 0);
+	assert_int_equal(o.q.protos, P(TCP) | P(UDP));
+	assert_true(o.listening && o.owners && o.extended && o.numeric);
+	assert_int_equal(o.q.states, S(LISTEN) | S(CLOSE));
+	assert_int_equal(o.q.families, TULPEN_FAM_ALL);
+}
+
+static void defaults_like_ss(void **unused)
+{
+	struct list_opts o;
+
+	assert_int_equal(PARSE(&o, "-t"), 0);
+	assert_false(o.q.states & S(LISTEN));
+	assert_true(o.q.states & S(ESTABLISHED));
+	assert_true(o.q.states & S(TIME_WAIT));
+	assert_true(o.q.states & S(NEW_SYN_RECV));
+	assert_int_equal(PARSE(&o, "-tan"), 0);
+	assert_int_equal(o.q.states, TULPEN_SF_ALL);
+	assert_int_equal(PARSE(&o, "-la"), 0);
+	assert_int_equal(o.q.states, TULPEN_SF_ALL);
+	assert_int_equal(PARSE(&o, "-xlp"), 0);
+	assert_int_equal(o.q.protos, P(UNIX));
+	assert_int_equal(o.kind, TULPEN_FMT_TABLE);
+}
+
+static void families(void **unused)
+{
+	struct list_opts o;
+
+	assert_int_equal(PARSE(&o, "-4", "-t"), 0);
+	assert_int_equal(o.q.families, TULPEN_FAM_INET);
+	assert_int_equal(PARSE(&o, "--ipv6"), 0);
+	assert_int_equal(o.q.families, TULPEN_FAM_INET6);
+	assert_int_equal(PARSE(&o, "-46"), 0);
+	assert_int_equal(o.q.families, TULPEN_FAM_INET | TULPEN_FAM_INET6);
+}
+
+static void long_forms(void **unused)
+{
+	struct list_opts o;
+
+	assert_int_equal(PARSE(&o, "--tcp", "--listening", "--processes",
+			       "--numeric", "--json", "--source=proc",
+			       "--proc-root", "/x", "--style=netstat"),
+			 0);
+	assert_int_equal(o.q.protos, P(TCP));
+	assert_true(o.listening && o.owners && o.numeric);
+	assert_int_equal(o.kind, TULPEN_FMT_NETSTAT); /* the last one wins */
+	assert_int_equal(o.source, TULPEN_SOURCE_PROC);
+	assert_string_equal(o.proc_root, "/x");
+	assert_int_equal(PARSE(&o, "--ndjson", "--style", "ss", "-H", "-O"),
+			 0);
+	assert_int_equal(o.kind, TULPEN_FMT_SS);
+	assert_true(o.no_header);
+}
+
+static void state_filters(void **unused)
+{
+	struct list_opts o;
+
+	assert_int_equal(PARSE(&o, "-t", "state", "established"), 0);
+	assert_int_equal(o.q.states, S(ESTABLISHED));
+	assert_int_equal(PARSE(&o, "state", "close-wait", "state",
+			       "TIME_WAIT"),
+			 0);
+	assert_int_equal(o.q.states, S(CLOSE_WAIT) | S(TIME_WAIT));
+	assert_int_equal(PARSE(&o, "exclude", "listening"), 0);
+	assert_int_equal(o.q.states, TULPEN_SF_ALL & ~S(LISTEN));
+	assert_int_equal(PARSE(&o, "state", "connected", "exclude",
+			       "SYN_SEND"),
+			 0);
+	assert_false(o.q.states & S(SYN_SENT));
+	assert_true(o.q.states & S(ESTABLISHED));
+	assert_int_equal(PARSE(&o, "state", "TIMED_WAIT", "-t"), 0);
+	assert_int_equal(o.q.states, S(TIME_WAIT));
+	assert_int_equal(o.q.protos, P(TCP));
+}
+
+static void errors_name_the_culprit(void **unused)
+{
+	struct list_opts o;
+
+	assert_int_equal(PARSE(&o, "-tz"), -EINVAL);
+	assert_string_equal(o.err, "unknown option '-z'");
+	assert_int_equal(PARSE(&o, "--bogus"), -EINVAL);
+	assert_string_equal(o.err, "unknown option '--bogus'");
+	assert_int_equal(PARSE(&o, "state", "establishd"), -EINVAL);
+	assert_string_equal(o.err, "unknown state 'establishd'");
+	assert_int_equal(PARSE(&o, "state"), -EINVAL);
+	assert_string_equal(o.err, "filter 'state' needs a state name");
+	assert_int_equal(PARSE(&o, "sport"), -EINVAL);
+	assert_non_null(strstr(o.err, "'sport'"));
+	assert_int_equal(PARSE(&o, "--style=csv"), -EINVAL);
+	assert_non_null(strstr(o.err, "'csv'"));
+	assert_int_equal(PARSE(&o, "--source=bpf"), -EINVAL);
+	assert_int_equal(PARSE(&o, "--proc-root"), -EINVAL);
+	assert_non_null(strstr(o.err, "needs an argument"));
+	assert_int_equal(PARSE(&o, "--resolve-timeout=0"), -EINVAL);
+	assert_int_equal(PARSE(&o, "--resolve-timeout=12x"), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(tulpen_combined),
+		cmocka_unit_test(defaults_like_ss),
+		cmocka_unit_test(families),
+		cmocka_unit_test(long_forms),
+		cmocka_unit_test(state_filters),
+		cmocka_unit_test(errors_name_the_culprit),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

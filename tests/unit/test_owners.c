@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests: the inode -> process table, over a fake proc tree (real
+ * directories and symbolic links, as /proc/PID/fd has).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "tulpen/owners.h"
+
+static char root[64];
+
+/* mkdir <root>/<pid><sub> */
+static void mk(int pid, const char *sub)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%d%s", root, pid, sub);
+	assert_int_equal(mkdir(p, 0755), 0);
+}
+
+static void put(int pid, const char *file, const char *text)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%d/%s", root, pid, file);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void link_fd(int pid, int fd, const char *target)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%d/fd/%d", root, pid, fd);
+	assert_int_equal(symlink(target, p), 0);
+}
+
+static int setup(void **unused)
+{
+	int i;
+
+	snprintf(root, sizeof(root), "/tmp/tulpen-ownersXXXXXX");
+	assert_non_null(mkdtemp(root));
+	mk(100, "");
+	mk(100, "/fd");
+	put(100, "comm", "nginx\n");
+	link_fd(100, 3, "socket:[5000]");
+	link_fd(100, 4, "pipe:[77]");
+	link_fd(100, 7, "socket:[5001]");
+	mk(101, "");
+	mk(101, "/fd");
+	put(101, "comm", "nginx-worker\n");
+	link_fd(101, 3, "socket:[5000]"); /* shared with 100 */
+	link_fd(101, 9, "socket:[bad]");
+	link_fd(101, 10, "/dev/null");
+	mk(102, ""); /* a process without an fd directory */
+	mk(103, ""); /* many sockets: the table grows */
+	mk(103, "/fd");
+	put(103, "comm", "busy");
+	for (i = 0; i < 3000; i++) {
+		char t[32];
+
+		snprintf(t, sizeof(t), "socket:[%d]", 100000 + i);
+		link_fd(103, 10 + i, t);
+	}
+	mk(0, "self"); /* "0self": not a pid */
+	return 0;
+}
+
+static int teardown(void **unused)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	return system(cmd);
+}
+
+static void finds_all_holders(void **unused)
+{
+	struct tulpen_ctx *ctx;
+	struct tulpen_owners *o;
+	struct tulpen_owners_stats st;
+	const struct tulpen_owner *w;
+	size_t n, i;
+	int seen100 = 0, seen101 = 0;
+
+	assert_int_equal(tulpen_ctx_new(&ctx), 0);
+	assert_int_equal(tulpen_ctx_set_proc_root(ctx, root), 0);
+	assert_int_equal(tulpen_owners_new(ctx, &o), 0);
+
+	w = tulpen_owners_lookup(o, 5000, &n);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(w[i].fd, 3);
+		if (w[i].pid == 100) {
+			assert_string_equal(w[i].comm, "nginx");
+			seen100 = 1;
+		}
+		if (w[i].pid == 101) {
+			assert_string_equal(w[i].comm, "nginx-worker");
+			seen101 = 1;
+		}
+	}
+	assert_true(seen100 && seen101);
+	w = tulpen_owners_lookup(o, 5001, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(w[0].pid, 100);
+	assert_int_equal(w[0].fd, 7);
+	assert_null(tulpen_owners_lookup(o, 77, &n)); /* a pipe */
+	assert_int_equal(n, 0);
+	assert_null(tulpen_owners_lookup(o, 0, &n));
+	for (i = 0; i < 3000; i++) {
+		w = tulpen_owners_lookup(o, 100000 + i, &n);
+		assert_int_equal(n, 1);
+		assert_int_equal(w[0].pid, 103);
+		assert_int_equal(w[0].fd, (int)(10 + i));
+		assert_string_equal(w[0].comm, "busy");
+	}
+	tulpen_owners_stats(o, &st);
+	assert_int_equal(st.socket_fds, 3003);
+	assert_int_equal(st.processes, 3);
+	tulpen_owners_free(o);
+	tulpen_ctx_free(ctx);
+}
+
+static void missing_root_is_an_error(void **unused)
+{
+	struct tulpen_ctx *ctx;
+	struct tulpen_owners *o;
+
+	assert_int_equal(tulpen_ctx_new(&ctx), 0);
+	assert_int_equal(tulpen_ctx_set_proc_root(ctx, "/nonexistent-x"), 0);
+	assert_int_equal(tulpen_owners_new(ctx, &o), -ENOENT);
+	assert_non_null(strstr(tulpen_ctx_errmsg(ctx), "/nonexistent-x"));
+	tulpen_ctx_free(ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(finds_all_holders),
+		cmocka_unit_test(missing_root_is_an_error),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

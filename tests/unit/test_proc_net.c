@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests: the /proc/net parsers, on a fixture recorded from a real
+ * kernel (tests/fixtures/proc/basic, made in a private network namespace)
+ * and on malformed lines.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "tulpen/collect.h"
+#include "tulpen/state.h"
+#include "proc_net.h"
+
+#define MAXS 32
+
+struct got {
+	struct tulpen_sock s[MAXS];
+	char path[MAXS][112];
+	int n;
+};
+
+static int keep(const struct tulpen_sock *s, void *data)
+{
+	struct got *g = data;
+
+	assert_true(g->n < MAXS);
+	g->s[g->n] = *s;
+	if (s->unix_path) {
+		snprintf(g->path[g->n], sizeof(g->path[0]), "%s", s->unix_path);
+		g->s[g->n].unix_path = g->path[g->n];
+	}
+	g->n++;
+	return 0;
+}
+
+static struct tulpen_ctx *fixture_ctx(const char *root)
+{
+	struct tulpen_ctx *ctx;
+
+	assert_int_equal(tulpen_ctx_new(&ctx), 0);
+	assert_int_equal(tulpen_ctx_set_proc_root(ctx, root), 0);
+	tulpen_ctx_set_source(ctx, TULPEN_SOURCE_PROC);
+	return ctx;
+}
+
+static void tcp4_fixture(void **unused)
+{
+	struct tulpen_ctx *ctx = fixture_ctx("fixtures/proc/basic");
+	struct got g = { .n = 0 };
+	char a[64];
+
+	assert_int_equal(tulpen_proc_net_collect(ctx, TULPEN_P_TCP, AF_INET,
+						 TULPEN_SF_ALL, keep, &g),
+			 0);
+	assert_int_equal(g.n, 3);
+	assert_int_equal(g.s[0].state, TULPEN_TCP_LISTEN);
+	inet_ntop(AF_INET, g.s[0].local.addr.raw, a, sizeof(a));
+	assert_string_equal(a, "127.0.0.1");
+	assert_int_equal(g.s[0].local.port, 8080);
+	assert_int_equal(g.s[0].inode, 4854686);
+	assert_int_equal(g.s[1].state, TULPEN_TCP_ESTABLISHED);
+	assert_int_equal(g.s[1].rqueue, 100);
+	assert_int_equal(g.s[1].peer.port, 0xE692);
+	assert_int_equal(g.s[1].source, TULPEN_SRC_PROC);
+	tulpen_ctx_free(ctx);
+}
+
+static void tcp6_fixture_and_filter(void **unused)
+{
+	struct tulpen_ctx *ctx = fixture_ctx("fixtures/proc/basic");
+	struct got g = { .n = 0 };
+	char a[64];
+
+	assert_int_equal(tulpen_proc_net_collect(
+				 ctx, TULPEN_P_TCP, AF_INET6,
+				 TULPEN_SF(TULPEN_TCP_CLOSE_WAIT) |
+					 TULPEN_SF(TULPEN_TCP_FIN_WAIT2),
+				 keep, &g),
+			 0);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.s[0].state, TULPEN_TCP_CLOSE_WAIT);
+	inet_ntop(AF_INET6, g.s[0].local.addr.raw, a, sizeof(a));
+	assert_string_equal(a, "::1");
+	assert_int_equal(g.s[0].peer.port, 443);
+	/* the orphaned FIN-WAIT-2 socket: no inode, a timer running */
+	assert_int_equal(g.s[1].state, TULPEN_TCP_FIN_WAIT2);
+	assert_int_equal(g.s[1].inode, 0);
+	assert_int_equal(g.s[1].timer, 3);
+	assert_int_equal(g.s[1].timer_ms, 0x175C * 10);
+	tulpen_ctx_free(ctx);
+}
+
+static void unix_fixture(void **unused)
+{
+	struct tulpen_ctx *ctx = fixture_ctx("fixtures/proc/basic");
+	struct got g = { .n = 0 };
+
+	assert_int_equal(tulpen_proc_net_collect(ctx, TULPEN_P_UNIX, AF_UNIX,
+						 TULPEN_SF_ALL, keep, &g),
+			 0);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.s[0].state, TULPEN_TCP_LISTEN);
+	assert_int_equal(g.s[0].unix_type, SOCK_STREAM);
+	assert_string_equal(g.s[0].unix_path, "/tmp/tulpen-fixture.sock");
+	assert_int_equal(g.s[1].state, TULPEN_TCP_CLOSE);
+	assert_int_equal(g.s[1].unix_type, SOCK_DGRAM);
+	assert_string_equal(g.s[1].unix_path, "@tulpen-abstract");
+	tulpen_ctx_free(ctx);
+}
+
+static void parse(const char *name, int proto, int family, const char *line,
+		  int want, const char *why_want)
+{
+	const struct proc_net_table *t = tulpen_proc_net_table(proto, family);
+	struct tulpen_sock s;
+	char buf[512], path[112];
+	const char *why = NULL;
+
+	assert_non_null(t);
+	snprintf(buf, sizeof(buf), "%s", line);
+	assert_int_equal(tulpen_proc_net_parse_line(t, buf, strlen(buf), &s,
+						    path, sizeof(path), &why),
+			 want);
+	if (why_want) {
+		assert_non_null(why);
+		assert_string_equal(why, why_want);
+	}
+	(void)name;
+}
+
+static void malformed_lines(void **unused)
+{
+	parse("ok", TULPEN_P_TCP, AF_INET,
+	      "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 "
+	      "00:00000000 00000000     0        0 4854686 1 0 100 0 0 10 0",
+	      0, NULL);
+	parse("short addr", TULPEN_P_TCP, AF_INET,
+	      "   0: 0100007:1F90 00000000:0000 0A 00000000:00000000 "
+	      "00:00000000 00000000     0        0 1",
+	      -EINVAL, "bad local address");
+	parse("bad state", TULPEN_P_TCP, AF_INET,
+	      "   0: 0100007F:1F90 00000000:0000 ZZ 00000000:00000000 "
+	      "00:00000000 00000000     0        0 1",
+	      -EINVAL, "bad state");
+	parse("state 0", TULPEN_P_TCP, AF_INET,
+	      "   0: 0100007F:1F90 00000000:0000 00 00000000:00000000 "
+	      "00:00000000 00000000     0        0 1",
+	      -EINVAL, "bad state");
+	parse("truncated", TULPEN_P_TCP, AF_INET,
+	      "   0: 0100007F:1F90 00000000:0000 0A 00000000:", -EINVAL,
+	      "bad tx_queue:rx_queue");
+	parse("uid overflow", TULPEN_P_TCP, AF_INET,
+	      "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 "
+	      "00:00000000 00000000 99999999999 0 1",
+	      -EINVAL, "bad uid");
+	parse("huge inode", TULPEN_P_TCP, AF_INET,
+	      "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 "
+	      "00:00000000 00000000 0 0 999999999999999999999999",
+	      -EINVAL, "bad inode");
+	parse("v6 addr in v4 table", TULPEN_P_TCP, AF_INET6,
+	      "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 "
+	      "00:00000000 00000000 0 0 1",
+	      -EINVAL, "bad local address");
+	parse("empty", TULPEN_P_UDP, AF_INET, "", -EINVAL, "bad slot number");
+	parse("unix ok", TULPEN_P_UNIX, AF_UNIX,
+	      "0000000084a1c6cb: 00000002 00000000 00010000 0001 01 5 /x", 0,
+	      NULL);
+	parse("unix bad type", TULPEN_P_UNIX, AF_UNIX,
+	      "0000000084a1c6cb: 00000002 00000000 00010000 01 01 5 /x",
+	      -EINVAL, "bad type");
+	parse("unix junk", TULPEN_P_UNIX, AF_UNIX,
+	      "0000000084a1c6cb: 00000002 00000000 00010000 0001 01 5x",
+	      -EINVAL, "junk after inode");
+}
+
+/* A broken file: the error names the file and the line. */
+static void error_names_file_and_line(void **unused)
+{
+	char dir[] = "/tmp/tulpen-procXXXXXX";
+	char p[256];
+	struct tulpen_ctx *ctx;
+	struct got g = { .n = 0 };
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/net", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/net/tcp", dir);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs("  sl  local_address rem_address   st tx_queue rx_queue\n", f);
+	fputs("   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 "
+	      "00:00000000 00000000     0        0 1 1 0 100 0 0 10 0\n",
+	      f);
+	fputs("   1: garbage\n", f);
+	fclose(f);
+	ctx = fixture_ctx(dir);
+	assert_int_equal(tulpen_proc_net_collect(ctx, TULPEN_P_TCP, AF_INET,
+						 TULPEN_SF_ALL, keep, &g),
+			 -EINVAL);
+	snprintf(p, sizeof(p), "%s/net/tcp: line 3: bad local address", dir);
+	assert_string_equal(tulpen_ctx_errmsg(ctx), p);
+	tulpen_ctx_free(ctx);
+	snprintf(p, sizeof(p), "rm -rf %s", dir);
+	assert_int_equal(system(p), 0);
+}
+
+static void missing_file(void **unused)
+{
+	struct tulpen_ctx *ctx = fixture_ctx("/nonexistent-tulpen");
+	struct got g = { .n = 0 };
+
+	assert_int_equal(tulpen_proc_net_collect(ctx, TULPEN_P_TCP, AF_INET,
+						 TULPEN_SF_ALL, keep, &g),
+			 -ENOENT);
+	assert_non_null(strstr(tulpen_ctx_errmsg(ctx),
+			       "/nonexistent-tulpen/net/tcp"));
+	tulpen_ctx_free(ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(tcp4_fixture),
+		cmocka_unit_test(tcp6_fixture_and_filter),
+		cmocka_unit_test(unix_fixture),
+		cmocka_unit_test(malformed_lines),
+		cmocka_unit_test(error_names_file_and_line),
+		cmocka_unit_test(missing_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
