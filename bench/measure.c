@@ -142,6 +142,6 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr,
-		"usage: measure [-t TIMEOUT_S] [-o OUT] [-e ERR] -- CMD [ARGS...]\n");
+		"usage: measure [-t TIMEOUT_S] [-o OUT] [-e ERR] -- CMD...\n");
 	return 2;
 }

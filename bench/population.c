@@ -275,8 +275,9 @@ static void worker_build(int w, const struct share *s, unsigned long v6_stride)
 		sin4(&dst, 1, hi, lo, LPORT_BASE + k);
 		lfd[k] = tcp_listener((struct sockaddr *)&dst, sizeof(dst));
 		if (lfd[k] < 0)
-			die_child(w, -lfd[k], "worker %d: listen 127.1.%u.%u:%lu",
-				  w, hi, lo, LPORT_BASE + k);
+			die_child(w, -lfd[k],
+				  "worker %d: listen 127.1.%u.%u:%lu", w, hi,
+				  lo, LPORT_BASE + k);
 	}
 
 	/* IPv4 connections, then the FIN-WAIT-2/CLOSE-WAIT pairs. */
@@ -313,7 +314,8 @@ static void worker_build(int w, const struct share *s, unsigned long v6_stride)
 
 	/* IPv6 connections over ::1, client ports unique across workers. */
 	if (s->v6) {
-		unsigned long base = V6_PORT_BASE + (unsigned long)w * v6_stride;
+		unsigned long base = V6_PORT_BASE +
+				     (unsigned long)w * v6_stride;
 
 		sin6lo(&dst6, 20000 + w);
 		lfd6 = tcp_listener((struct sockaddr *)&dst6, sizeof(dst6));
@@ -331,9 +333,9 @@ static void worker_build(int w, const struct share *s, unsigned long v6_stride)
 						    (struct sockaddr *)&dst6,
 						    sizeof(dst6));
 				if (cfd[j] < 0)
-					die_child(w, -cfd[j],
-						  "worker %d: connect [::1]:%lu",
-						  w, base + i + j);
+					die_child(w, -cfd[j], "worker %d: "
+						  "connect [::1]:%lu", w,
+						  base + i + j);
 			}
 			for (j = 0; j < n; j++)
 				if (accept4(lfd6, NULL, NULL, SOCK_CLOEXEC) < 0)
@@ -610,9 +612,10 @@ static pid_t spawn(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: population [-n CONNS] [-P PROCS] [-l LISTEN] [-w TIMEWAIT]\n"
-		"                  [-f FINWAIT2_PAIRS] [-u UDP] [-6 V6_CONNS]\n"
-		"                  [-q] [-c] [-C CHURN_POOL] [-R CHURN_RATE] [-r READY_FILE]\n"
+		"usage: population [-n CONNS] [-P PROCS] [-l LISTEN]\n"
+		"         [-w TIMEWAIT] [-f FINWAIT2_PAIRS] [-u UDP]\n"
+		"         [-6 V6_CONNS] [-q] [-c] [-C CHURN_POOL]\n"
+		"         [-R CHURN_RATE] [-r READY_FILE]\n"
 		"Builds the sockets inside the current (private) network namespace,\n"
 		"prints READY and holds them until SIGTERM/SIGINT. SIGUSR1 or -c\n"
 		"starts churn (connections opening and closing). -q: make the\n"
