@@ -38,6 +38,17 @@ SS_OF = {
 }
 
 
+def ss_of(cmd):
+    """The ss command a row is compared with (extra rows: by their flags)."""
+    if cmd in SS_OF:
+        return SS_OF[cmd]
+    if "-tanp" in cmd or " -p" in cmd:
+        return "ss -tanp"
+    if cmd.endswith(" -s") or " -s " in cmd:
+        return "ss -s"
+    return "ss -tan"
+
+
 class Row:
     def __init__(self, cmd):
         self.cmd = cmd
@@ -126,7 +137,7 @@ def table(n, rows, meta, timeout):
         [c for c in rows if c not in ORDER]
     for c in cmds:
         r = rows[c]
-        ss = rows.get(SS_OF.get(c, "ss -tan"))
+        ss = rows.get(ss_of(c))
         vs_ss = ratio(r.time, ss.time, timeout) if ss else "-"
         vs_floor = ratio(r.time, floor.time, timeout) if floor else "-"
         note = "" if r.ok else " (%s)" % ",".join(sorted(r.status))

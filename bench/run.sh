@@ -17,8 +17,11 @@
 #                   bench/out/PRESET-DATE)
 #   --bin DIR       where population, floor and measure are (default
 #                   build/bench; compiled into the out directory if absent)
-#   --only REGEX    run only the commands whose label matches REGEX (grep -E),
+#   --only REGEX    run only the commands whose label matches REGEX (awk ERE),
 #                   e.g. --only 'floor|tulpen' while tuning tulpen
+#   --extra 'LABEL=COMMAND'  one more row (repeatable), e.g.
+#                   --extra 'tulpen -tanp (proc scan)=build/cli/tulpen -tanp X'
+#                   (a LABEL with -tanp is compared with ss -tanp)
 #
 # For every size it builds the population (bench/population.c) in a private
 # network namespace, runs every command once (warm-up; its output is kept
@@ -38,6 +41,7 @@ timeout=""
 slow=""
 out=""
 only=""
+extra=()
 bin=$root/build/bench
 
 while [ $# -gt 0 ]; do
@@ -51,6 +55,12 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift ;;
 	--bin) bin=$2; shift ;;
 	--only) only=$2; shift ;;
+	--extra)
+		case "$2" in
+		?*=?*) extra+=("$2") ;;
+		*) echo "run.sh: --extra takes LABEL=COMMAND" >&2; exit 2 ;;
+		esac
+		shift ;;
 	-h|--help)
 		awk 'NR > 3 && /^#/ { sub(/^# ?/, ""); print; next }
 		     NR > 3 { exit }' "$0"
@@ -145,6 +155,9 @@ all_commands() {
 			"tulpen -tan --ndjson" "$tulpen -tan --ndjson" \
 			"tulpen -s" "$tulpen -s"
 	fi
+	for e in ${extra[@]+"${extra[@]}"}; do
+		printf '%s\t%s\n' "${e%%=*}" "${e#*=}"
+	done
 }
 
 # measure_one SIZE LABEL REP OUTFILE ARGV... -> appends one raw line
