@@ -215,6 +215,10 @@ for sz in $sizes; do
 			cat "$out/population.$n.log" >&2
 			exit 1
 		fi
+		if [ $(( $(date +%s) - t0 )) -gt 900 ]; then
+			echo "run.sh: population not ready after 900 s" >&2
+			exit 1
+		fi
 		sleep 0.2
 	done
 	ready=$(cat "$out/ready.$n")
@@ -239,6 +243,11 @@ for sz in $sizes; do
 		done < <(commands)
 	done
 	unset fast
+	if ! kill -0 "$pop_pid" 2>/dev/null; then
+		echo "run.sh: the population died while measuring:" >&2
+		cat "$out/population.$n.log" >&2
+		exit 1
+	fi
 	cleanup
 	# Let the kernel tear down the old namespace before the next size.
 	sleep $(( n / 100000 * 3 + 1 ))
