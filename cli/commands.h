@@ -8,6 +8,8 @@
 
 /* The socket lister: `tulpen [options] [filters]`. */
 int cmd_list(int argc, char **argv);
+/* `tulpen explain [STATE]` (cli/cmd_explain.c). */
+int cmd_explain(int argc, char **argv);
 
 struct tulpen_command {
 	const char *name;

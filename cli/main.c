@@ -8,6 +8,7 @@
 #include "commands.h"
 
 const struct tulpen_command tulpen_commands[] = {
+	{ "explain", cmd_explain, "what a TCP state means; the state diagram" },
 	{ NULL, NULL, NULL },
 };
 

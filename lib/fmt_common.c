@@ -123,6 +123,8 @@ size_t tulpen_fmt_addr(char *out, size_t size, int family, const void *addr,
 	char tmp[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
 	size_t n;
 
+	if (!size)
+		return 0;
 	if (family == AF_INET) {
 		n = fmt_v4(tmp, addr);
 	} else {
@@ -141,19 +143,55 @@ size_t tulpen_fmt_addr(char *out, size_t size, int family, const void *addr,
 			n += tulpen_scnprintf(tmp + n, sizeof(tmp) - n, "%u",
 					      ifindex);
 	}
-	return tulpen_scnprintf(out, size, "%.*s", (int)n, tmp);
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, tmp, n);
+	out[n] = '\0';
+	return n;
 }
 
+/* Decimal digits of @v at @out (no NUL); returns the count. */
+size_t tulpen_utoa(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* Append @s (length @n) at @out + *@at if it fits in @size (with a NUL). */
+static void append(char *out, size_t size, size_t *at, const char *s,
+		   size_t n)
+{
+	if (*at + n + 1 > size)
+		n = *at + 1 < size ? size - *at - 1 : 0;
+	memcpy(out + *at, s, n);
+	*at += n;
+}
+
+/*
+ * The hot path of every listing: built by hand, as printf costs more than
+ * the kernel's dump itself.
+ */
 size_t tulpen_fmt_endpoint(char *out, size_t size, int family,
 			   const struct tulpen_endpoint *ep, uint32_t ifindex,
 			   int proto, const struct tulpen_services *svc,
 			   struct tulpen_resolver *res, int bracket_v6)
 {
-	char host[300], port[40];
+	char host[300], port[24];
 	const char *name = NULL;
 	const char *pname = NULL;
-	size_t hn;
+	size_t hn, pn, at = 0;
+	int brackets;
 
+	if (!size)
+		return 0;
 	if (res)
 		name = tulpen_resolver_name(res, family, ep->addr.raw);
 	if (name)
@@ -163,16 +201,27 @@ size_t tulpen_fmt_endpoint(char *out, size_t size, int family,
 				     ifindex);
 	if (proto != TULPEN_P_RAW && ep->port && svc)
 		pname = tulpen_services_name(svc, proto, ep->port);
-	if (!ep->port && proto != TULPEN_P_RAW)
-		tulpen_scnprintf(port, sizeof(port), "*");
-	else if (pname)
-		tulpen_scnprintf(port, sizeof(port), "%s", pname);
-	else
-		tulpen_scnprintf(port, sizeof(port), "%u", ep->port);
-	if (family == AF_INET6 && bracket_v6 && !name)
-		return tulpen_scnprintf(out, size, "[%.*s]:%s", (int)hn, host,
-					port);
-	return tulpen_scnprintf(out, size, "%.*s:%s", (int)hn, host, port);
+	if (!ep->port) {
+		port[0] = '*';
+		pn = 1;
+	} else if (pname) {
+		pn = strlen(pname);
+		if (pn >= sizeof(port))
+			pn = sizeof(port) - 1;
+		memcpy(port, pname, pn);
+	} else {
+		pn = tulpen_utoa(port, ep->port);
+	}
+	brackets = family == AF_INET6 && bracket_v6 && !name;
+	if (brackets)
+		append(out, size, &at, "[", 1);
+	append(out, size, &at, host, hn);
+	if (brackets)
+		append(out, size, &at, "]", 1);
+	append(out, size, &at, ":", 1);
+	append(out, size, &at, port, pn);
+	out[at] = '\0';
+	return at;
 }
 
 size_t tulpen_fmt_duration_ms(char *out, size_t size, int64_t ms)

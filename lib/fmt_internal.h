@@ -47,6 +47,8 @@ size_t tulpen_fmt_user(char *out, size_t size, const struct tulpen_fmt *f,
 /* An address alone ("10.0.0.1", "::1", "fe80::1%eth0"), no port. */
 size_t tulpen_fmt_addr(char *out, size_t size, int family, const void *addr,
 		       uint32_t ifindex);
+/* Decimal digits of @v at @out, no NUL (at most 20); returns the count. */
+size_t tulpen_utoa(char *out, uint64_t v);
 /* A bounded, truncation-safe snprintf returning the length written. */
 size_t tulpen_scnprintf(char *out, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -74,6 +74,21 @@ static int tbl_init(struct tulpen_fmt *f)
 		free(t);
 		return ret;
 	}
+	/*
+	 * Room for the whole hold at once, so the buffer never doubles past
+	 * it (pages not written are not memory in use).
+	 */
+	{
+		char *p = realloc(t->held.data, t->hold + 8192);
+
+		if (!p) {
+			tulpen_buf_fini(&t->held);
+			free(t);
+			return -ENOMEM;
+		}
+		t->held.data = p;
+		t->held.cap = t->hold + 8192;
+	}
 	f->priv = t;
 	return 0;
 }
@@ -172,6 +187,18 @@ static int flush_held(struct tulpen_fmt *f, struct table *t)
 	return ret ? ret : f->out.err;
 }
 
+/* A short static string into a cell. */
+static size_t copy_cell(char *cell, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > 511)
+		n = 511;
+	memcpy(cell, s, n);
+	cell[n] = '\0';
+	return n;
+}
+
 static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		    const struct tulpen_owner *ow, size_t n)
 {
@@ -181,12 +208,13 @@ static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	size_t i;
 	int c;
 
-	len[C_PROTO] = tulpen_scnprintf(cell[C_PROTO], 512, "%s",
-					tulpen_fmt_netstat_proto(s));
-	len[C_STATE] = tulpen_scnprintf(cell[C_STATE], 512, "%s",
-					tulpen_fmt_state(s, TULPEN_STATE_RFC));
-	len[C_RECVQ] = tulpen_scnprintf(cell[C_RECVQ], 512, "%u", s->rqueue);
-	len[C_SENDQ] = tulpen_scnprintf(cell[C_SENDQ], 512, "%u", s->wqueue);
+	len[C_PROTO] = copy_cell(cell[C_PROTO], tulpen_fmt_netstat_proto(s));
+	len[C_STATE] = copy_cell(cell[C_STATE],
+				 tulpen_fmt_state(s, TULPEN_STATE_RFC));
+	len[C_RECVQ] = tulpen_utoa(cell[C_RECVQ], s->rqueue);
+	cell[C_RECVQ][len[C_RECVQ]] = '\0';
+	len[C_SENDQ] = tulpen_utoa(cell[C_SENDQ], s->wqueue);
+	cell[C_SENDQ][len[C_SENDQ]] = '\0';
 	if (s->family == AF_UNIX) {
 		const char *path = s->unix_path && *s->unix_path ?
 					   s->unix_path : "*";

@@ -74,8 +74,18 @@ int tulpen_nl_dump(struct tulpen_ctx *ctx, struct nlmsghdr *req,
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			if (nlh->nlmsg_seq != seq)
 				continue; /* an older, abandoned answer */
-			if (nlh->nlmsg_type == NLMSG_DONE)
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				/* a dump that failed says so here */
+				if (!stopped &&
+				    nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
+					int e = *(const int *)
+						mnl_nlmsg_get_payload(nlh);
+
+					if (e < 0)
+						ret = e;
+				}
 				goto out;
+			}
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e;
 

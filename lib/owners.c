@@ -7,7 +7,8 @@
  * inode with an open-addressing hash table (a counting sort through the
  * table), so that a lookup is one probe sequence and the holders of one
  * socket sit next to each other. Memory: 16 bytes per socket fd for the
- * holder, plus about 32 bytes per distinct socket for the table.
+ * holder, plus about 23 bytes per distinct socket for the table; while the
+ * table is built, the 24 bytes per fd of the scan come on top.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "tulpen/owners.h"
@@ -32,46 +34,66 @@ struct tulpen_owners {
 	struct tulpen_owner *owners; /* grouped by inode */
 	size_t nowners;
 	struct slot *slots;
-	size_t nslots; /* a power of two */
+	size_t nslots;
 	char *comms;   /* command names, NUL-separated */
-	size_t comms_len, comms_cap;
 	struct tulpen_owners_stats st;
 };
 
-/* Scan state: entries in the order found. */
-struct scan {
+/* What one scanning thread finds, in the order found. */
+struct worker {
 	uint64_t *inodes;
-	struct tulpen_owner *owners; /* comm holds an offset until the end */
+	struct tulpen_owner *owners; /* .comm holds an offset into comms */
 	size_t n, cap;
+	char *comms;
+	size_t comms_len, comms_cap;
+	size_t processes, denied;
+	char *dbuf;
+	int ret;
+	struct job *job;
+	pthread_t tid;
 };
 
-static inline size_t hash_inode(uint64_t inode, size_t mask)
+/* The processes to scan, shared by the workers. */
+struct job {
+	int procfd;
+	int *pids;
+	size_t npids;
+	size_t next; /* taken with atomic adds */
+};
+
+#define DBUF_SIZE (64 * 1024)
+#define PID_CHUNK 8
+
+/* Map @inode onto [0, nslots) without a modulo (multiply and shift). */
+static inline size_t hash_inode(uint64_t inode, size_t nslots)
 {
-	return (size_t)((inode * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+	uint64_t h = inode * 0x9E3779B97F4A7C15ull;
+
+	return (size_t)(((unsigned __int128)h * nslots) >> 64);
 }
 
-static int scan_push(struct scan *sc, uint64_t inode, int pid, int fd,
-		     size_t comm_off)
+static int push(struct worker *w, uint64_t inode, int pid, int fd,
+		size_t comm_off)
 {
-	if (sc->n == sc->cap) {
-		size_t cap = sc->cap ? sc->cap * 2 : 4096;
-		uint64_t *in = realloc(sc->inodes, cap * sizeof(*in));
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap + w->cap / 2 : 4096;
+		uint64_t *in = realloc(w->inodes, cap * sizeof(*in));
 		struct tulpen_owner *ow;
 
 		if (!in)
 			return -ENOMEM;
-		sc->inodes = in;
-		ow = realloc(sc->owners, cap * sizeof(*ow));
+		w->inodes = in;
+		ow = realloc(w->owners, cap * sizeof(*ow));
 		if (!ow)
 			return -ENOMEM;
-		sc->owners = ow;
-		sc->cap = cap;
+		w->owners = ow;
+		w->cap = cap;
 	}
-	sc->inodes[sc->n] = inode;
-	sc->owners[sc->n].pid = pid;
-	sc->owners[sc->n].fd = fd;
-	sc->owners[sc->n].comm = (const char *)(uintptr_t)comm_off;
-	sc->n++;
+	w->inodes[w->n] = inode;
+	w->owners[w->n].pid = pid;
+	w->owners[w->n].fd = fd;
+	w->owners[w->n].comm = (const char *)(uintptr_t)comm_off;
+	w->n++;
 	return 0;
 }
 
@@ -101,15 +123,15 @@ static uint64_t socket_inode(const char *l, ssize_t n)
 	if (n < 10 || memcmp(l, "socket:[", 8) || l[n - 1] != ']')
 		return 0;
 	for (i = 8; i < n - 1; i++) {
-		if (l[i] < '0' || l[i] > '9')
+		if (l[i] < '0' || l[i] > '9' || v > UINT64_MAX / 10 - 10)
 			return 0;
 		v = v * 10 + (uint64_t)(l[i] - '0');
 	}
 	return v;
 }
 
-/* Add the command name of @pid to the pool; its offset in *@off. */
-static int add_comm(struct tulpen_owners *o, int piddir, size_t *off)
+/* Add the command name of the process at @piddir to the worker's pool. */
+static int add_comm(struct worker *w, int piddir, size_t *off)
 {
 	char name[64];
 	ssize_t n = -1;
@@ -127,21 +149,21 @@ static int add_comm(struct tulpen_owners *o, int piddir, size_t *off)
 	if (name[n - 1] == '\n')
 		n--;
 	name[n] = '\0';
-	if (o->comms_len + (size_t)n + 1 > o->comms_cap) {
-		size_t cap = o->comms_cap ? o->comms_cap * 2 : 16384;
+	if (w->comms_len + (size_t)n + 1 > w->comms_cap) {
+		size_t cap = w->comms_cap ? w->comms_cap * 2 : 16384;
 		char *p;
 
-		while (cap < o->comms_len + (size_t)n + 1)
+		while (cap < w->comms_len + (size_t)n + 1)
 			cap *= 2;
-		p = realloc(o->comms, cap);
+		p = realloc(w->comms, cap);
 		if (!p)
 			return -ENOMEM;
-		o->comms = p;
-		o->comms_cap = cap;
+		w->comms = p;
+		w->comms_cap = cap;
 	}
-	memcpy(o->comms + o->comms_len, name, (size_t)n + 1);
-	*off = o->comms_len;
-	o->comms_len += (size_t)n + 1;
+	memcpy(w->comms + w->comms_len, name, (size_t)n + 1);
+	*off = w->comms_len;
+	w->comms_len += (size_t)n + 1;
 	return 0;
 }
 
@@ -153,33 +175,34 @@ struct linux_dirent64_ {
 	char d_name[];
 };
 
-static int scan_pid(struct tulpen_owners *o, struct scan *sc, int procfd,
-		    const char *pidname, int pid, char *dbuf, size_t dsize)
+static int scan_pid(struct worker *w, int procfd, int pid)
 {
+	char pidname[16];
 	int piddir, fddir, ret = 0;
 	size_t comm_off = 0;
 	int have_comm = 0;
 
+	snprintf(pidname, sizeof(pidname), "%d", pid);
 	piddir = openat(procfd, pidname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (piddir < 0)
 		return 0; /* gone */
 	fddir = openat(piddir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fddir < 0) {
 		if (errno == EACCES || errno == EPERM)
-			o->st.denied++;
+			w->denied++;
 		close(piddir);
 		return 0;
 	}
-	o->st.processes++;
+	w->processes++;
 	for (;;) {
-		long n = syscall(SYS_getdents64, fddir, dbuf, dsize);
+		long n = syscall(SYS_getdents64, fddir, w->dbuf, DBUF_SIZE);
 		long pos;
 
 		if (n <= 0)
-			break; /* end, or the process went away */
+			break; /* the end, or the process went away */
 		for (pos = 0; pos < n;) {
 			struct linux_dirent64_ *d =
-				(struct linux_dirent64_ *)(dbuf + pos);
+				(struct linux_dirent64_ *)(w->dbuf + pos);
 			char link[64];
 			ssize_t ln;
 			uint64_t inode;
@@ -198,12 +221,12 @@ static int scan_pid(struct tulpen_owners *o, struct scan *sc, int procfd,
 			if (!inode)
 				continue;
 			if (!have_comm) {
-				ret = add_comm(o, piddir, &comm_off);
+				ret = add_comm(w, piddir, &comm_off);
 				if (ret)
 					goto out;
 				have_comm = 1;
 			}
-			ret = scan_push(sc, inode, pid, fd, comm_off);
+			ret = push(w, inode, pid, fd, comm_off);
 			if (ret)
 				goto out;
 		}
@@ -214,33 +237,104 @@ out:
 	return ret;
 }
 
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+	struct job *j = w->job;
+
+	for (;;) {
+		size_t i = __atomic_fetch_add(&j->next, PID_CHUNK,
+					      __ATOMIC_RELAXED);
+		size_t end = i + PID_CHUNK;
+
+		if (i >= j->npids)
+			break;
+		if (end > j->npids)
+			end = j->npids;
+		for (; i < end && !w->ret; i++)
+			w->ret = scan_pid(w, j->procfd, j->pids[i]);
+		if (w->ret)
+			break;
+	}
+	return NULL;
+}
+
+/* Every numeric entry of the proc root. */
+static int list_pids(struct tulpen_ctx *ctx, struct job *j)
+{
+	char buf[16384];
+	size_t cap = 0;
+
+	for (;;) {
+		long n = syscall(SYS_getdents64, j->procfd, buf, sizeof(buf));
+		long pos;
+
+		if (n < 0) {
+			tulpen_ctx_seterr(ctx, "%s: %s", ctx->proc_root,
+					  strerror(errno));
+			return -errno;
+		}
+		if (n == 0)
+			return 0;
+		for (pos = 0; pos < n;) {
+			struct linux_dirent64_ *d =
+				(struct linux_dirent64_ *)(buf + pos);
+			int pid;
+
+			pos += d->d_reclen;
+			pid = dec_name(d->d_name);
+			if (pid <= 0)
+				continue;
+			if (j->npids == cap) {
+				int *p;
+
+				cap = cap ? cap * 2 : 1024;
+				p = realloc(j->pids, cap * sizeof(*p));
+				if (!p)
+					return -ENOMEM;
+				j->pids = p;
+			}
+			j->pids[j->npids++] = pid;
+		}
+	}
+}
+
 static struct slot *find_slot(struct slot *slots, size_t nslots,
 			      uint64_t inode)
 {
-	size_t mask = nslots - 1;
-	size_t i = hash_inode(inode, mask);
+	size_t i = hash_inode(inode, nslots);
 
 	while (slots[i].inode && slots[i].inode != inode)
-		i = (i + 1) & mask;
+		if (++i == nslots)
+			i = 0;
 	return &slots[i];
 }
 
-/* Group the scanned entries by inode into o->owners and o->slots. */
-static int build_table(struct tulpen_owners *o, struct scan *sc)
+/*
+ * Group what the workers found by inode into o->owners and o->slots: count
+ * per inode through the table, give each inode its range, then fill.
+ */
+static int build_table(struct tulpen_owners *o, struct worker *w, int nw)
 {
-	size_t nslots = 1024, i, run = 0;
+	size_t nslots, i, run = 0, total = 0, comm_base = 0;
+	int k;
 
-	while (nslots < sc->n * 2)
-		nslots *= 2;
+	for (k = 0; k < nw; k++)
+		total += w[k].n;
+	/* a load of at most 0.7: short probes, 23 bytes a socket */
+	nslots = total + total * 3 / 7 + 64;
 	o->slots = calloc(nslots, sizeof(*o->slots));
 	if (!o->slots)
 		return -ENOMEM;
 	o->nslots = nslots;
-	for (i = 0; i < sc->n; i++) {
-		struct slot *s = find_slot(o->slots, nslots, sc->inodes[i]);
+	for (k = 0; k < nw; k++) {
+		for (i = 0; i < w[k].n; i++) {
+			struct slot *s =
+				find_slot(o->slots, nslots, w[k].inodes[i]);
 
-		s->inode = sc->inodes[i];
-		s->count++;
+			s->inode = w[k].inodes[i];
+			s->count++;
+		}
 	}
 	for (i = 0; i < nslots; i++) {
 		if (!o->slots[i].inode)
@@ -249,91 +343,126 @@ static int build_table(struct tulpen_owners *o, struct scan *sc)
 		run += o->slots[i].count;
 		o->slots[i].count = 0; /* counts again while filling */
 	}
-	o->owners = malloc((sc->n ? sc->n : 1) * sizeof(*o->owners));
-	if (!o->owners)
+	/* one pool of command names for all workers */
+	for (k = 0; k < nw; k++)
+		comm_base += w[k].comms_len;
+	o->comms = malloc(comm_base ? comm_base : 1);
+	o->owners = malloc((total ? total : 1) * sizeof(*o->owners));
+	if (!o->comms || !o->owners)
 		return -ENOMEM;
-	for (i = 0; i < sc->n; i++) {
-		struct slot *s = find_slot(o->slots, nslots, sc->inodes[i]);
-		size_t at = s->start + s->count++;
+	comm_base = 0;
+	for (k = 0; k < nw; k++) {
+		if (w[k].comms_len)
+			memcpy(o->comms + comm_base, w[k].comms,
+			       w[k].comms_len);
+		for (i = 0; i < w[k].n; i++) {
+			struct slot *s =
+				find_slot(o->slots, nslots, w[k].inodes[i]);
+			size_t at = s->start + s->count++;
 
-		o->owners[at] = sc->owners[i];
-		o->owners[at].comm =
-			o->comms + (size_t)(uintptr_t)sc->owners[i].comm;
+			o->owners[at] = w[k].owners[i];
+			o->owners[at].comm =
+				o->comms + comm_base +
+				(size_t)(uintptr_t)w[k].owners[i].comm;
+		}
+		comm_base += w[k].comms_len;
 	}
-	o->nowners = sc->n;
+	o->nowners = total;
 	return 0;
 }
 
+static void worker_fini(struct worker *w)
+{
+	free(w->inodes);
+	free(w->owners);
+	free(w->comms);
+	free(w->dbuf);
+}
+
+#define MAX_WORKERS 4
+
 int tulpen_owners_new(struct tulpen_ctx *ctx, struct tulpen_owners **out)
 {
+	struct worker w[MAX_WORKERS];
+	struct job j = { .procfd = -1 };
 	struct tulpen_owners *o;
-	struct scan sc = { 0 };
-	size_t dsize = 64 * 1024;
-	char *dbuf = NULL;
-	int procfd = -1, ret = 0;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int nw, k, started = 0, ret;
 
+	memset(w, 0, sizeof(w));
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		return -ENOMEM;
-	dbuf = malloc(dsize);
-	if (!dbuf) {
-		ret = -ENOMEM;
-		goto err;
-	}
-	procfd = open(ctx->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (procfd < 0) {
+	j.procfd = open(ctx->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (j.procfd < 0) {
 		ret = -errno;
 		tulpen_ctx_seterr(ctx, "%s: %s", ctx->proc_root,
 				  strerror(errno));
-		goto err;
+		goto out;
 	}
-	for (;;) {
-		/* A second buffer: scan_pid reuses dbuf for fd listings. */
-		char pbuf[16384];
-		long n = syscall(SYS_getdents64, procfd, pbuf, sizeof(pbuf));
-		long pos;
-
-		if (n < 0) {
-			ret = -errno;
-			tulpen_ctx_seterr(ctx, "%s: %s", ctx->proc_root,
-					  strerror(errno));
-			goto err;
-		}
-		if (n == 0)
-			break;
-		for (pos = 0; pos < n;) {
-			struct linux_dirent64_ *d =
-				(struct linux_dirent64_ *)(pbuf + pos);
-			int pid;
-
-			pos += d->d_reclen;
-			pid = dec_name(d->d_name);
-			if (pid <= 0)
-				continue;
-			ret = scan_pid(o, &sc, procfd, d->d_name, pid, dbuf,
-				       dsize);
-			if (ret)
-				goto err;
-		}
-	}
-	o->st.socket_fds = sc.n;
-	ret = build_table(o, &sc);
+	ret = list_pids(ctx, &j);
 	if (ret)
-		goto err;
-	free(sc.inodes);
-	free(sc.owners);
-	free(dbuf);
-	close(procfd);
+		goto out;
+
+	/* One worker per CPU (at most four); few processes need one. */
+	nw = cpus > 0 ? (int)cpus : 1;
+	if (nw > MAX_WORKERS)
+		nw = MAX_WORKERS;
+	if ((size_t)nw > j.npids / 32 + 1)
+		nw = (int)(j.npids / 32 + 1);
+	for (k = 0; k < nw; k++) {
+		w[k].job = &j;
+		w[k].dbuf = malloc(DBUF_SIZE);
+		if (!w[k].dbuf) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	/* Helpers on threads; worker 0 is this thread. */
+	for (k = 1; k < nw; k++) {
+		if (pthread_create(&w[k].tid, NULL, worker_run, &w[k]))
+			break;
+		started++;
+	}
+	worker_run(&w[0]);
+	for (k = 1; k <= started; k++)
+		pthread_join(w[k].tid, NULL);
+	/* work left by a thread that could not start was taken by others */
+	for (k = 0; k < nw; k++) {
+		if (w[k].ret && !ret)
+			ret = w[k].ret;
+		o->st.processes += w[k].processes;
+		o->st.denied += w[k].denied;
+		o->st.socket_fds += w[k].n;
+	}
+	if (ret)
+		goto out;
+	/* Give back the growth slack before the table doubles the data. */
+	for (k = 0; k < nw; k++) {
+		void *p;
+
+		if (!w[k].n || w[k].n == w[k].cap)
+			continue;
+		p = realloc(w[k].inodes, w[k].n * sizeof(*w[k].inodes));
+		if (p)
+			w[k].inodes = p;
+		p = realloc(w[k].owners, w[k].n * sizeof(*w[k].owners));
+		if (p)
+			w[k].owners = p;
+	}
+	ret = build_table(o, w, nw);
+out:
+	for (k = 0; k < MAX_WORKERS; k++)
+		worker_fini(&w[k]);
+	free(j.pids);
+	if (j.procfd >= 0)
+		close(j.procfd);
+	if (ret) {
+		tulpen_owners_free(o);
+		return ret;
+	}
 	*out = o;
 	return 0;
-err:
-	free(sc.inodes);
-	free(sc.owners);
-	free(dbuf);
-	if (procfd >= 0)
-		close(procfd);
-	tulpen_owners_free(o);
-	return ret;
 }
 
 void tulpen_owners_free(struct tulpen_owners *o)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <linux/netlink.h>
 #include <cmocka.h>
 
 #include "tulpen/collect.h"
@@ -135,11 +136,64 @@ static void damaged_recordings_fail_cleanly(void **unused)
 	remove(tmp);
 }
 
+static int count_proc(const struct tulpen_sock *s, void *data)
+{
+	int *n = data;
+
+	assert_int_equal(s->source, TULPEN_SRC_PROC);
+	(*n)++;
+	return 0;
+}
+
+/*
+ * A kernel without a diag handler answers a dump with NLMSG_DONE carrying
+ * -ENOENT: with the automatic source, /proc/net is read instead; with
+ * netlink forced, the error comes back.
+ */
+static void done_with_error_falls_back(void **unused)
+{
+	const char *tmp = "/tmp/tulpen-enoent.nlrec";
+	unsigned char rec[4 + 20] = { 20, 0, 0, 0 };
+	struct nlmsghdr *nlh = (struct nlmsghdr *)(rec + 4);
+	struct tulpen_query tq = { .protos = TULPEN_PF(TULPEN_P_TCP),
+				   .families = TULPEN_FAM_INET,
+				   .states = TULPEN_SF_ALL };
+	struct tulpen_ctx *ctx;
+	int err = -ENOENT, n = 0;
+	FILE *f;
+
+	nlh->nlmsg_len = 20;
+	nlh->nlmsg_type = NLMSG_DONE;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	nlh->nlmsg_seq = 1;
+	memcpy(rec + 4 + 16, &err, 4);
+	f = fopen(tmp, "wb");
+	assert_non_null(f);
+	fwrite(rec, sizeof(rec), 1, f);
+	fclose(f);
+
+	assert_int_equal(tulpen_ctx_new(&ctx), 0);
+	assert_int_equal(tulpen_ctx_set_proc_root(ctx, "fixtures/proc/basic"),
+			 0);
+	assert_int_equal(tulpen_ctx_nl_replay(ctx, tmp), 0);
+	assert_int_equal(tulpen_collect(ctx, &tq, count_proc, &n), 0);
+	assert_int_equal(n, 3); /* the fixture's three IPv4 TCP sockets */
+	tulpen_ctx_free(ctx);
+
+	assert_int_equal(tulpen_ctx_new(&ctx), 0);
+	tulpen_ctx_set_source(ctx, TULPEN_SOURCE_NETLINK);
+	assert_int_equal(tulpen_ctx_nl_replay(ctx, tmp), 0);
+	assert_int_equal(tulpen_collect(ctx, &tq, count_proc, &n), -ENOENT);
+	tulpen_ctx_free(ctx);
+	remove(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(replays_recorded_dump),
 		cmocka_unit_test(damaged_recordings_fail_cleanly),
+		cmocka_unit_test(done_with_error_falls_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,819 @@
+// SPDX-License-Identifier: MIT
+/*
+ * explain.c - what each TCP state means, how long it lasts on this host,
+ * and how many sockets are in it now.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "tulpen/collect.h"
+#include "tulpen/explain.h"
+#include "tulpen/state.h"
+#include "tulpen/tcp_fsm.h"
+
+#define WIDTH 78
+
+static const struct tulpen_state_info infos[] = {
+	{
+		.state = TULPEN_TCP_LISTEN,
+		.meaning = "A server socket waiting for connections. The "
+			   "program called listen(); the kernel now completes "
+			   "handshakes on its port by itself and queues the "
+			   "finished connections until the program calls "
+			   "accept(). A listening socket never carries data: "
+			   "every accepted connection is a new socket. For a "
+			   "LISTEN socket, Recv-Q is the number of connections "
+			   "waiting to be accepted and Send-Q the limit of "
+			   "that queue (the listen() backlog, capped by "
+			   "somaxconn).",
+		.side = "The server only.",
+		.enter = "socket(), bind() to a port, listen().",
+		.leave = "The program closes the socket or exits. Connections "
+			 "it already accepted live on. (In the RFC a SYN turns "
+			 "the listening connection into SYN-RECEIVED; Linux "
+			 "keeps the listener in LISTEN and makes a new request "
+			 "socket for each SYN.)",
+		.pileup = "One LISTEN socket per service address and port is "
+			  "normal (more with SO_REUSEPORT workers). Check for "
+			  "ports you did not mean to open. If Recv-Q stays "
+			  "near Send-Q, the program does not accept() fast "
+			  "enough: new connections are dropped (see `nstat "
+			  "-az TcpExtListenOverflows`).",
+		.owners = "tulpen -tlnp",
+	},
+	{
+		.state = TULPEN_TCP_SYN_SENT,
+		.meaning = "A connection being opened by this side: connect() "
+			   "sent a SYN and waits for the peer's SYN,ACK.",
+		.side = "The client (the active opener). In a simultaneous "
+			"open both sides pass through it.",
+		.enter = "connect() on a new socket (or a send on a socket "
+			 "that was listening, in the RFC).",
+		.leave = "A SYN,ACK completes the handshake (ESTABLISHED); a "
+			 "reset means nobody listens there (connect() fails "
+			 "with ECONNREFUSED); a bare SYN from the peer means a "
+			 "simultaneous open (SYN-RECEIVED); without an answer "
+			 "connect() gives up with ETIMEDOUT.",
+		.pileup = "The peers do not answer: a firewall silently "
+			  "dropping SYNs, a host that is down, a wrong address "
+			  "or broken routing. Many to many different "
+			  "addresses can also be a program scanning or a "
+			  "connection storm at start-up.",
+		.owners = "tulpen -tanp state syn-sent",
+	},
+	{
+		.state = TULPEN_TCP_SYN_RECV,
+		.meaning = "Half of a handshake on the server: a SYN came in, "
+			   "the SYN,ACK went out, and the client's final ACK "
+			   "has not arrived yet. On Linux these are small "
+			   "request sockets hanging off the listener, not yet "
+			   "sockets a program can accept(); they have no "
+			   "owner process.",
+		.side = "The server (the passive opener). In a simultaneous "
+			"open the client passes through it too.",
+		.enter = "A SYN reaches a listening port.",
+		.leave = "The client's ACK arrives (ESTABLISHED, and the "
+			 "connection joins the accept queue); a reset from the "
+			 "client drops it (the listener stays in LISTEN); "
+			 "otherwise the SYN,ACK is retransmitted until the "
+			 "kernel gives up.",
+		.pileup = "Usually a SYN flood: forged source addresses never "
+			  "send the final ACK. Or clients cannot get their "
+			  "ACK back to you (asymmetric routing, a firewall "
+			  "dropping the return path). SYN cookies let the "
+			  "server keep answering when the queue is full.",
+		.owners = "tulpen -tanp state syn-recv   (the listener: "
+			  "tulpen -tlnp)",
+	},
+	{
+		.state = TULPEN_TCP_ESTABLISHED,
+		.meaning = "An open connection: the handshake is done and data "
+			   "can flow both ways.",
+		.side = "Both sides.",
+		.enter = "The client when the SYN,ACK arrives, the server "
+			 "when the client's ACK arrives.",
+		.leave = "One side closes: it sends a FIN and goes to "
+			 "FIN-WAIT-1, the other receives it and goes to "
+			 "CLOSE-WAIT. A reset, an abort or a timeout of "
+			 "retransmissions ends it at once (CLOSED).",
+		.pileup = "Mostly just load. Many to a single peer point at "
+			  "a missing or leaking connection pool. Look at the "
+			  "queues: a growing Recv-Q means the program does not "
+			  "read what arrives; a growing Send-Q means the peer "
+			  "or the network does not take what is sent.",
+		.owners = "tulpen -tanp state established",
+	},
+	{
+		.state = TULPEN_TCP_FIN_WAIT1,
+		.meaning = "This side has closed (sent its FIN) and waits for "
+			   "the peer to acknowledge it.",
+		.side = "The active closer: the side that closed first.",
+		.enter = "The program calls close() or shutdown(SHUT_WR) on an "
+			 "established connection (or before the handshake "
+			 "finished, from SYN-RECEIVED).",
+		.leave = "The ACK of the FIN arrives (FIN-WAIT-2); the peer's "
+			 "FIN arrives first (CLOSING, a simultaneous close); "
+			 "both in one segment (TIME-WAIT directly, a three-way "
+			 "close).",
+		.pileup = "The FIN cannot get through: the peer's receive "
+			  "window is zero because the remote program does not "
+			  "read, so queued data (Send-Q) and the FIN behind it "
+			  "wait; or the peer has vanished and the FIN is "
+			  "retransmitted into the void.",
+		.owners = "tulpen -tanp state fin-wait-1",
+	},
+	{
+		.state = TULPEN_TCP_FIN_WAIT2,
+		.meaning = "This side's FIN has been acknowledged; it now "
+			   "waits for the peer to close too. The connection "
+			   "is half closed: the peer may still send data.",
+		.side = "The active closer.",
+		.enter = "The ACK of our FIN arrives in FIN-WAIT-1.",
+		.leave = "The peer's FIN arrives (TIME-WAIT). On Linux, if "
+			 "the program has already closed the socket, a timer "
+			 "(tcp_fin_timeout) ends it.",
+		.pileup = "The remote program got our FIN but does not close "
+			  "its side: over there the sockets sit in CLOSE-WAIT. "
+			  "The bug is usually in the peer's code, not here. "
+			  "Sockets here that were only shut down for writing "
+			  "(not closed) can wait forever.",
+		.owners = "tulpen -tanp state fin-wait-2",
+	},
+	{
+		.state = TULPEN_TCP_TIME_WAIT,
+		.meaning = "The connection is closed and every FIN "
+			   "acknowledged, but the addresses and ports stay "
+			   "reserved for a while: a delayed segment of this "
+			   "connection must not be taken for part of a new one "
+			   "on the same ports, and our last ACK can be sent "
+			   "again if it was lost. No program holds these "
+			   "sockets any more and they have no buffers.",
+		.side = "The active closer: the side that sent the first FIN.",
+		.enter = "The peer's FIN arrives in FIN-WAIT-2 (or the ACK of "
+			 "our FIN in CLOSING, or both at once in FIN-WAIT-1).",
+		.leave = "A timer ends it (CLOSED). A reset from the peer "
+			 "ends it early.",
+		.pileup = "Normal on a host that makes many short connections "
+			  "and closes them first itself (a client, a proxy, "
+			  "a web server closing after each request). They "
+			  "cost little. Trouble starts when a client runs out "
+			  "of local ports towards one server address and "
+			  "port: reuse connections (keep-alive, pooling), let "
+			  "the other side close first, or allow reuse with "
+			  "tcp_tw_reuse. Above tcp_max_tw_buckets the kernel "
+			  "drops new ones at once and logs \"time wait bucket "
+			  "table overflow\".",
+		.owners = "tulpen -tan state time-wait   (no process owns "
+			  "them)",
+	},
+	{
+		.state = TULPEN_TCP_CLOSE,
+		.meaning = "No connection. In the RFC the state before a "
+			   "connection exists and after it is gone. On Linux a "
+			   "TCP socket shows as CLOSED (ss: UNCONN) when it "
+			   "was created but is neither connecting nor "
+			   "listening, for example after socket() and bind(), "
+			   "or after a failed or reset connection whose socket "
+			   "the program has not closed.",
+		.side = "Either side.",
+		.enter = "socket() creates it; a connection ends here after "
+			 "TIME-WAIT, LAST-ACK, a reset or an abort.",
+		.leave = "listen() (LISTEN) or connect() (SYN-SENT).",
+		.pileup = "Sockets created but never used, or kept after "
+			  "their connection failed: the program does not close "
+			  "them (a file-descriptor leak).",
+		.owners = "tulpen -tanp state closed",
+	},
+	{
+		.state = TULPEN_TCP_CLOSE_WAIT,
+		.meaning = "The peer has closed its side: its FIN arrived and "
+			   "was acknowledged. The kernel now waits for the "
+			   "local program to call close(). This side may still "
+			   "send data.",
+		.side = "The passive closer: the side that did not close "
+			"first.",
+		.enter = "The peer's FIN arrives on an established "
+			 "connection; the program's read() returns 0 "
+			 "(end of file).",
+		.leave = "The program calls close() or shutdown(SHUT_WR): our "
+			 "FIN goes out (LAST-ACK). A reset from the peer ends "
+			 "it too.",
+		.pileup = "The program received the peer's FIN but never "
+			  "called close(): a file-descriptor leak, typically "
+			  "an error path that forgets to close, or a pool that "
+			  "keeps dead connections. No timer cleans these up; "
+			  "they stay until the process closes them or exits, "
+			  "and it may run out of file descriptors first.",
+		.owners = "tulpen -tanp state close-wait",
+	},
+	{
+		.state = TULPEN_TCP_LAST_ACK,
+		.meaning = "Both sides have closed; the peer closed first. Our "
+			   "FIN is out and we wait for its ACK, the last "
+			   "segment of the connection.",
+		.side = "The passive closer.",
+		.enter = "The program calls close() in CLOSE-WAIT.",
+		.leave = "The ACK of our FIN arrives (CLOSED, at once, without "
+			 "TIME-WAIT); or retransmissions of the FIN give up.",
+		.pileup = "The peers vanish right after closing: the final ACK "
+			  "is lost, the remote host is gone, or a firewall "
+			  "forgot the connection. They expire after the FIN "
+			  "retransmissions.",
+		.owners = "tulpen -tanp state last-ack",
+	},
+	{
+		.state = TULPEN_TCP_CLOSING,
+		.meaning = "Both sides closed at the same moment: we sent our "
+			   "FIN, then the peer's FIN arrived before the ACK of "
+			   "ours. We acknowledged theirs and wait for the ACK "
+			   "of ours.",
+		.side = "Both sides, in a simultaneous close.",
+		.enter = "The peer's FIN arrives in FIN-WAIT-1 without "
+			 "acknowledging our FIN.",
+		.leave = "The ACK of our FIN arrives (TIME-WAIT).",
+		.pileup = "Rare, and short-lived. Many of them mean the ACKs "
+			  "of FINs are being lost: packet loss or a middlebox "
+			  "dropping them.",
+		.owners = "tulpen -tanp state closing",
+	},
+	{
+		.state = TULPEN_TCP_BOUND_INACTIVE,
+		.meaning = "Not an RFC state: Linux (6.6 and later) reports a "
+			   "TCP socket that is bound to a port but neither "
+			   "listening nor connecting as BOUND-INACTIVE, so "
+			   "ports held that way become visible.",
+		.side = "Either side.",
+		.enter = "bind() without listen() or connect().",
+		.leave = "listen(), connect() or close().",
+		.pileup = "Programs reserving ports they do not use (or a leak "
+			  "of bound sockets).",
+		.owners = "tulpen -tanp state bound-inactive",
+	},
+};
+
+const struct tulpen_state_info *tulpen_state_info(int state)
+{
+	size_t i;
+
+	if (state == TULPEN_TCP_NEW_SYN_RECV)
+		state = TULPEN_TCP_SYN_RECV;
+	for (i = 0; i < sizeof(infos) / sizeof(infos[0]); i++)
+		if (infos[i].state == state)
+			return &infos[i];
+	return NULL;
+}
+
+static long long hv(const struct tulpen_host_tcp *h, int id)
+{
+	return h ? h->v[id] : -1;
+}
+
+/* "2 h 11 min 15 s", "60 s", "1 min 3 s". */
+static void put_duration(struct tulpen_buf *b, long long secs)
+{
+	long long h = secs / 3600, m = secs % 3600 / 60, s = secs % 60;
+
+	if (h)
+		tulpen_buf_printf(b, "%lld h", h);
+	if (m)
+		tulpen_buf_printf(b, "%s%lld min", h ? " " : "", m);
+	if (s || (!h && !m))
+		tulpen_buf_printf(b, "%s%lld s", (h || m) ? " " : "", s);
+}
+
+/*
+ * How long Linux retransmits a SYN or SYN,ACK @n times: the first timeout
+ * is 1 s and doubles each time (capped at 120 s); the give-up comes one
+ * more timeout after the last retransmission. With @linear > 0
+ * (tcp_syn_linear_timeouts, SYN-SENT only), the first @linear
+ * retransmissions come on top of the @n, and until they are done the
+ * timeout stays at 1 s. Measured on Linux 6.18: 6 retries and 4 linear
+ * ones give up after 131 s (plus timer slack).
+ */
+static long long syn_give_up(long long n, long long linear)
+{
+	long long total = 0, rto = 1, i;
+
+	if (linear < 0)
+		linear = 0;
+	for (i = 0; i <= n + linear && i < 1000; i++) {
+		total += rto;
+		if (i >= linear)
+			rto = rto * 2 > 120 ? 120 : rto * 2;
+	}
+	return total;
+}
+
+/*
+ * Retransmissions of data or a FIN: Linux's tcp_model_timeout() with the
+ * RTO at its 200 ms floor, in milliseconds: @n retransmissions and the
+ * final timeout, doubling from 200 ms up to the 120 s cap, then 120 s each
+ * (15 gives the well-known 924.6 s).
+ */
+static long long data_give_up_ms(long long n)
+{
+	const long long base = 200, max = 120000;
+	long long total = 0, rto = base, i;
+
+	for (i = 0; i <= n && i < 1000; i++) {
+		total += rto;
+		rto = rto * 2 > max ? max : rto * 2;
+	}
+	return total;
+}
+
+static void put_ms(struct tulpen_buf *b, long long ms)
+{
+	tulpen_buf_printf(b, "%lld.%lld s", ms / 1000, ms % 1000 / 100);
+	if (ms >= 60000) {
+		tulpen_buf_puts(b, " (");
+		put_duration(b, ms / 1000);
+		tulpen_buf_puts(b, ")");
+	}
+}
+
+static void put_sysctl(struct tulpen_buf *b, const struct tulpen_host_tcp *h,
+		       int id)
+{
+	long long v = hv(h, id);
+
+	if (v < 0)
+		tulpen_buf_printf(b, "%s (not available)",
+				  tulpen_sysctl_name(id));
+	else
+		tulpen_buf_printf(b, "%s = %lld", tulpen_sysctl_name(id), v);
+}
+
+int tulpen_explain_duration(struct tulpen_buf *b, int state,
+			    const struct tulpen_host_tcp *h)
+{
+	long long v, w, x;
+
+	if (state == TULPEN_TCP_NEW_SYN_RECV)
+		state = TULPEN_TCP_SYN_RECV;
+	switch (state) {
+	case TULPEN_TCP_LISTEN:
+		tulpen_buf_puts(b, "As long as the program keeps listening. "
+				   "The accept queue holds at most the "
+				   "listen() backlog, capped by ");
+		put_sysctl(b, h, TULPEN_SYSCTL_SOMAXCONN);
+		tulpen_buf_puts(b, ".");
+		break;
+	case TULPEN_TCP_SYN_SENT:
+		tulpen_buf_puts(b, "One round trip when the peer answers. "
+				   "Without an answer the SYN is "
+				   "retransmitted, ");
+		v = hv(h, TULPEN_SYSCTL_SYN_RETRIES);
+		w = hv(h, TULPEN_SYSCTL_SYN_LINEAR_TIMEOUTS);
+		if (w > 0) {
+			tulpen_buf_puts(b, "first ");
+			put_sysctl(b, h, TULPEN_SYSCTL_SYN_LINEAR_TIMEOUTS);
+			tulpen_buf_puts(b, " times 1 s apart, then ");
+		}
+		put_sysctl(b, h, TULPEN_SYSCTL_SYN_RETRIES);
+		tulpen_buf_puts(b, w > 0 ? " more times" : " times");
+		tulpen_buf_puts(b, " with gaps doubling from 1 s");
+		if (v >= 0) {
+			tulpen_buf_puts(b, ", so connect() fails after "
+					   "about ");
+			put_duration(b, syn_give_up(v, w));
+		}
+		tulpen_buf_puts(b, " (unless the program sets its own "
+				   "timeout or TCP_SYNCNT).");
+		break;
+	case TULPEN_TCP_SYN_RECV:
+		tulpen_buf_puts(b, "One round trip normally. If the client's "
+				   "ACK never comes, the SYN,ACK is "
+				   "retransmitted ");
+		v = hv(h, TULPEN_SYSCTL_SYNACK_RETRIES);
+		put_sysctl(b, h, TULPEN_SYSCTL_SYNACK_RETRIES);
+		tulpen_buf_puts(b, " times");
+		if (v >= 0) {
+			tulpen_buf_puts(b, " and the request is dropped "
+					   "after about ");
+			put_duration(b, syn_give_up(v, 0));
+		}
+		tulpen_buf_puts(b, ". The queue of these is bounded by ");
+		put_sysctl(b, h, TULPEN_SYSCTL_MAX_SYN_BACKLOG);
+		tulpen_buf_puts(b, "; ");
+		put_sysctl(b, h, TULPEN_SYSCTL_SYNCOOKIES);
+		tulpen_buf_puts(b, " (1: SYN cookies when it overflows, 2: "
+				   "always, 0: never).");
+		break;
+	case TULPEN_TCP_ESTABLISHED:
+		tulpen_buf_puts(b, "As long as both programs keep the "
+				   "connection: TCP itself has no idle "
+				   "timeout. With SO_KEEPALIVE, an idle "
+				   "connection is probed after ");
+		v = hv(h, TULPEN_SYSCTL_KEEPALIVE_TIME);
+		w = hv(h, TULPEN_SYSCTL_KEEPALIVE_INTVL);
+		x = hv(h, TULPEN_SYSCTL_KEEPALIVE_PROBES);
+		put_sysctl(b, h, TULPEN_SYSCTL_KEEPALIVE_TIME);
+		tulpen_buf_puts(b, " s, every ");
+		put_sysctl(b, h, TULPEN_SYSCTL_KEEPALIVE_INTVL);
+		tulpen_buf_puts(b, " s, and declared dead after ");
+		put_sysctl(b, h, TULPEN_SYSCTL_KEEPALIVE_PROBES);
+		tulpen_buf_puts(b, " unanswered probes");
+		if (v >= 0 && w >= 0 && x >= 0) {
+			tulpen_buf_puts(b, ": a vanished peer is noticed "
+					   "after ");
+			put_duration(b, v + w * x);
+		}
+		tulpen_buf_puts(b, ". With unacknowledged data, "
+				   "retransmissions give up after ");
+		v = hv(h, TULPEN_SYSCTL_RETRIES2);
+		put_sysctl(b, h, TULPEN_SYSCTL_RETRIES2);
+		if (v >= 0) {
+			tulpen_buf_puts(b, " tries, at least ");
+			put_ms(b, data_give_up_ms(v));
+		}
+		tulpen_buf_puts(b, ".");
+		break;
+	case TULPEN_TCP_FIN_WAIT1:
+		tulpen_buf_puts(b, "One round trip normally. A lost FIN is "
+				   "retransmitted; once the program has "
+				   "closed the socket, the kernel gives up "
+				   "after ");
+		v = hv(h, TULPEN_SYSCTL_ORPHAN_RETRIES);
+		put_sysctl(b, h, TULPEN_SYSCTL_ORPHAN_RETRIES);
+		tulpen_buf_puts(b, " retransmissions (0 means 8)");
+		if (v >= 0) {
+			tulpen_buf_puts(b, ", at least ");
+			put_ms(b, data_give_up_ms(v ? v : 8));
+		}
+		tulpen_buf_puts(b, "; a socket still open waits up to ");
+		put_sysctl(b, h, TULPEN_SYSCTL_RETRIES2);
+		tulpen_buf_puts(b, " retransmissions.");
+		break;
+	case TULPEN_TCP_FIN_WAIT2:
+		tulpen_buf_puts(b, "Until the peer closes. If the program "
+				   "has already closed the socket (the usual "
+				   "case), Linux gives up after ");
+		v = hv(h, TULPEN_SYSCTL_FIN_TIMEOUT);
+		put_sysctl(b, h, TULPEN_SYSCTL_FIN_TIMEOUT);
+		if (v >= 0) {
+			tulpen_buf_puts(b, " s (");
+			put_duration(b, v);
+			tulpen_buf_puts(b, ")");
+		}
+		tulpen_buf_puts(b, ". A socket only shut down for writing "
+				   "and still open has no such limit.");
+		break;
+	case TULPEN_TCP_TIME_WAIT:
+		tulpen_buf_puts(b, "RFC 9293: 2 MSL, twice the maximum "
+				   "segment lifetime (MSL was 2 minutes, so "
+				   "4 minutes). Linux: a fixed 60 s "
+				   "(TCP_TIMEWAIT_LEN, compiled into the "
+				   "kernel; tcp_fin_timeout does not change "
+				   "it). Reuse for new outgoing connections: ");
+		put_sysctl(b, h, TULPEN_SYSCTL_TW_REUSE);
+		tulpen_buf_puts(b, " (0: off, 1: on, 2: loopback only). "
+				   "At most ");
+		put_sysctl(b, h, TULPEN_SYSCTL_MAX_TW_BUCKETS);
+		tulpen_buf_puts(b, " exist at once.");
+		break;
+	case TULPEN_TCP_CLOSE:
+		tulpen_buf_puts(b, "As long as the program keeps the socket "
+				   "without using it.");
+		break;
+	case TULPEN_TCP_CLOSE_WAIT:
+		tulpen_buf_puts(b, "Until the program calls close(): no "
+				   "timer ends it. It should last "
+				   "milliseconds; minutes or hours mean the "
+				   "program forgot the socket.");
+		break;
+	case TULPEN_TCP_LAST_ACK:
+		tulpen_buf_puts(b, "One round trip normally. A lost FIN is "
+				   "retransmitted up to ");
+		v = hv(h, TULPEN_SYSCTL_ORPHAN_RETRIES);
+		put_sysctl(b, h, TULPEN_SYSCTL_ORPHAN_RETRIES);
+		tulpen_buf_puts(b, " times (0 means 8)");
+		if (v >= 0) {
+			tulpen_buf_puts(b, ", at least ");
+			put_ms(b, data_give_up_ms(v ? v : 8));
+		}
+		tulpen_buf_puts(b, ".");
+		break;
+	case TULPEN_TCP_CLOSING:
+		tulpen_buf_puts(b, "One round trip normally; a lost FIN is "
+				   "retransmitted as in LAST-ACK.");
+		break;
+	case TULPEN_TCP_BOUND_INACTIVE:
+		tulpen_buf_puts(b, "As long as the program keeps the socket.");
+		break;
+	default:
+		return -EINVAL;
+	}
+	return b->err;
+}
+
+/* Write @text wrapped at WIDTH columns, each line indented by @indent. */
+static void wrap(struct tulpen_buf *b, size_t indent, const char *text)
+{
+	size_t col = 0;
+	const char *p = text;
+
+	while (*p) {
+		const char *w = p;
+		size_t len;
+
+		while (*p && *p != ' ')
+			p++;
+		len = (size_t)(p - w);
+		if (col && col + 1 + len > WIDTH) {
+			tulpen_buf_putc(b, '\n');
+			col = 0;
+		}
+		if (!col) {
+			tulpen_buf_pad(b, ' ', indent);
+			col = indent;
+		} else {
+			tulpen_buf_putc(b, ' ');
+			col++;
+		}
+		tulpen_buf_put(b, w, len);
+		col += len;
+		while (*p == ' ')
+			p++;
+	}
+	tulpen_buf_putc(b, '\n');
+}
+
+/* Whether row @t is a way into @state (from another state). */
+static int is_in(const struct tulpen_fsm_transition *t, int state)
+{
+	return t->valid && t->event != TULPEN_FSM_EV_SENT &&
+	       !(t->cond & TULPEN_FSM_DATA) && t->to == state &&
+	       (t->from & ~TULPEN_SF(state));
+}
+
+static int is_out(const struct tulpen_fsm_transition *t, int state)
+{
+	return t->valid && t->event != TULPEN_FSM_EV_SENT &&
+	       !(t->cond & TULPEN_FSM_DATA) && t->to != TULPEN_FSM_STAY &&
+	       t->to != state && (t->from & TULPEN_SF(state));
+}
+
+/* "ESTABLISHED, FIN-WAIT-1" for the states of @mask but @skip. */
+static void put_states(struct tulpen_buf *b, uint32_t mask, int skip,
+		       int json)
+{
+	int s, first = 1;
+
+	for (s = 1; s < TULPEN_TCP_MAX_STATES; s++) {
+		const char *name = tulpen_state_name(s, TULPEN_STATE_RFC);
+
+		if (!(mask & TULPEN_SF(s)) || s == skip)
+			continue;
+		if (json) {
+			if (!first)
+				tulpen_buf_putc(b, ',');
+			tulpen_buf_json_str(b, name);
+		} else {
+			tulpen_buf_puts(b, first ? "" : ", ");
+			tulpen_buf_puts(b, name);
+		}
+		first = 0;
+	}
+}
+
+static int fsm_state(int state)
+{
+	if (state == TULPEN_TCP_NEW_SYN_RECV)
+		return TULPEN_TCP_SYN_RECV;
+	return state;
+}
+
+static void text_transitions(struct tulpen_buf *b, int state, int out)
+{
+	const struct tulpen_fsm_transition *t;
+	struct tulpen_buf line;
+	size_t n, i;
+	int any = 0;
+
+	t = tulpen_fsm_table(&n);
+	if (tulpen_buf_init(&line, 0, NULL, NULL)) {
+		b->err = -ENOMEM;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (out ? !is_out(&t[i], state) : !is_in(&t[i], state))
+			continue;
+		line.len = 0;
+		if (out) {
+			tulpen_buf_printf(&line, "to %s: %s%s",
+					  tulpen_state_name(t[i].to,
+							    TULPEN_STATE_RFC),
+					  t[i].label,
+					  t[i].linux_only ? " (Linux)" : "");
+		} else {
+			tulpen_buf_puts(&line, "from ");
+			put_states(&line, t[i].from, state, 0);
+			tulpen_buf_printf(&line, ": %s%s", t[i].label,
+					  t[i].linux_only ? " (Linux)" : "");
+		}
+		if (line.err)
+			break;
+		line.data[line.len] = '\0';
+		wrap(b, 4, line.data);
+		any = 1;
+	}
+	if (line.err)
+		b->err = line.err;
+	if (!any)
+		wrap(b, 4, "(none in RFC 9293's machine)");
+	tulpen_buf_fini(&line);
+}
+
+static void section(struct tulpen_buf *b, const char *title,
+		    const char *text)
+{
+	tulpen_buf_printf(b, "\n%s\n", title);
+	wrap(b, 2, text);
+}
+
+int tulpen_explain_text(struct tulpen_buf *b, int state,
+			const struct tulpen_explain_opts *o)
+{
+	const struct tulpen_state_info *info = tulpen_state_info(state);
+	struct tulpen_buf d;
+	int fs = fsm_state(state);
+	int ret;
+
+	if (!info)
+		return -EINVAL;
+	ret = tulpen_buf_init(&d, 0, NULL, NULL);
+	if (ret)
+		return ret;
+	ret = tulpen_explain_duration(&d, state, o ? o->host : NULL);
+	if (ret)
+		goto out;
+	tulpen_buf_putc(&d, '\0');
+	ret = d.err;
+	if (ret)
+		goto out;
+
+	tulpen_buf_printf(b, "%s  (ss: %s, netstat: %s, kernel: %d)\n",
+			  tulpen_state_name(fs, TULPEN_STATE_RFC),
+			  tulpen_state_name(fs, TULPEN_STATE_SS),
+			  tulpen_state_name(fs, TULPEN_STATE_NETSTAT), fs);
+	section(b, "What it means", info->meaning);
+	section(b, "Which side is in it", info->side);
+	section(b, "How a socket gets here", info->enter);
+	text_transitions(b, fs, 0);
+	section(b, "How it leaves", info->leave);
+	text_transitions(b, fs, 1);
+	section(b, "How long it lasts (this host)", d.data);
+	section(b, "When many sockets are in it", info->pileup);
+	tulpen_buf_printf(b, "\nWho holds them\n  %s\n", info->owners);
+	if (o && o->count >= 0)
+		tulpen_buf_printf(b, "\nNow on this host: %lld TCP socket%s "
+				     "in %s\n",
+				  o->count, o->count == 1 ? "" : "s",
+				  tulpen_state_name(fs, TULPEN_STATE_RFC));
+	ret = b->err;
+out:
+	tulpen_buf_fini(&d);
+	return ret;
+}
+
+static void json_field(struct tulpen_buf *b, const char *key,
+		       const char *value)
+{
+	tulpen_buf_putc(b, ',');
+	tulpen_buf_json_str(b, key);
+	tulpen_buf_putc(b, ':');
+	tulpen_buf_json_str(b, value);
+}
+
+static void json_transitions(struct tulpen_buf *b, int state, int out)
+{
+	const struct tulpen_fsm_transition *t;
+	size_t n, i;
+	int first = 1;
+
+	t = tulpen_fsm_table(&n);
+	tulpen_buf_printf(b, ",\"%s\":[", out ? "ways_out" : "ways_in");
+	for (i = 0; i < n; i++) {
+		if (out ? !is_out(&t[i], state) : !is_in(&t[i], state))
+			continue;
+		tulpen_buf_puts(b, first ? "{" : ",{");
+		first = 0;
+		tulpen_buf_puts(b, "\"from\":[");
+		put_states(b, out ? TULPEN_SF(state) : t[i].from,
+			   out ? -1 : state, 1);
+		tulpen_buf_puts(b, "],\"to\":");
+		tulpen_buf_json_str(b, tulpen_state_name(t[i].to,
+							 TULPEN_STATE_RFC));
+		json_field(b, "event", tulpen_fsm_event_name(t[i].event));
+		json_field(b, "label", t[i].label);
+		json_field(b, "why", t[i].why);
+		tulpen_buf_printf(b, ",\"rfc_figure\":%s,\"linux_only\":%s}",
+				  t[i].diagram ? "true" : "false",
+				  t[i].linux_only ? "true" : "false");
+	}
+	tulpen_buf_putc(b, ']');
+}
+
+int tulpen_explain_json(struct tulpen_buf *b, int state,
+			const struct tulpen_explain_opts *o)
+{
+	const struct tulpen_state_info *info = tulpen_state_info(state);
+	const struct tulpen_host_tcp *h = o ? o->host : NULL;
+	struct tulpen_buf d;
+	int fs = fsm_state(state);
+	int ret, id;
+
+	if (!info)
+		return -EINVAL;
+	ret = tulpen_buf_init(&d, 0, NULL, NULL);
+	if (ret)
+		return ret;
+	ret = tulpen_explain_duration(&d, state, h);
+	if (ret)
+		goto out;
+	tulpen_buf_putc(&d, '\0');
+	ret = d.err;
+	if (ret)
+		goto out;
+
+	tulpen_buf_puts(b, "{\"state\":");
+	tulpen_buf_json_str(b, tulpen_state_name(fs, TULPEN_STATE_RFC));
+	tulpen_buf_printf(b, ",\"kernel_state\":%d,\"names\":{\"rfc\":", fs);
+	tulpen_buf_json_str(b, tulpen_state_name(fs, TULPEN_STATE_RFC));
+	tulpen_buf_puts(b, ",\"ss\":");
+	tulpen_buf_json_str(b, tulpen_state_name(fs, TULPEN_STATE_SS));
+	tulpen_buf_puts(b, ",\"netstat\":");
+	tulpen_buf_json_str(b, tulpen_state_name(fs, TULPEN_STATE_NETSTAT));
+	tulpen_buf_putc(b, '}');
+	json_field(b, "meaning", info->meaning);
+	json_field(b, "side", info->side);
+	json_field(b, "enter", info->enter);
+	json_field(b, "leave", info->leave);
+	json_transitions(b, fs, 0);
+	json_transitions(b, fs, 1);
+	json_field(b, "duration", d.data);
+	json_field(b, "pileup", info->pileup);
+	json_field(b, "owners_command", info->owners);
+	tulpen_buf_puts(b, ",\"host\":{");
+	for (id = 0; id < TULPEN_SYSCTL_MAX; id++) {
+		long long v = hv(h, id);
+
+		if (id)
+			tulpen_buf_putc(b, ',');
+		tulpen_buf_json_str(b, tulpen_sysctl_name(id));
+		if (v < 0)
+			tulpen_buf_puts(b, ":null");
+		else
+			tulpen_buf_printf(b, ":%lld", v);
+	}
+	tulpen_buf_puts(b, "},\"time_wait_seconds_linux\":60");
+	if (o && o->count >= 0)
+		tulpen_buf_printf(b, ",\"count\":%lld", o->count);
+	else
+		tulpen_buf_puts(b, ",\"count\":null");
+	tulpen_buf_puts(b, "}\n");
+	ret = b->err;
+out:
+	tulpen_buf_fini(&d);
+	return ret;
+}
+
+struct count_ctx {
+	uint32_t mask;
+	uint64_t n;
+};
+
+static int count_cb(const struct tulpen_sock *s, void *data)
+{
+	struct count_ctx *c = data;
+
+	if (s->proto == TULPEN_P_TCP && s->state < TULPEN_TCP_MAX_STATES &&
+	    (c->mask & TULPEN_SF(s->state)))
+		c->n++;
+	return 0;
+}
+
+int tulpen_explain_count(struct tulpen_ctx *ctx, int state, uint64_t *count)
+{
+	struct tulpen_query q = {
+		.protos = TULPEN_PF(TULPEN_P_TCP),
+		.families = TULPEN_FAM_INET | TULPEN_FAM_INET6,
+	};
+	struct count_ctx c = { 0 };
+	int ret;
+
+	if (state <= TULPEN_TCP_UNKNOWN || state >= TULPEN_TCP_MAX_STATES)
+		return -EINVAL;
+	c.mask = TULPEN_SF(state);
+	if (state == TULPEN_TCP_SYN_RECV || state == TULPEN_TCP_NEW_SYN_RECV)
+		c.mask = TULPEN_SF(TULPEN_TCP_SYN_RECV) |
+			 TULPEN_SF(TULPEN_TCP_NEW_SYN_RECV);
+	q.states = c.mask;
+	ret = tulpen_collect(ctx, &q, count_cb, &c);
+	if (ret)
+		return ret < 0 ? ret : -EIO;
+	*count = c.n;
+	return 0;
+}
