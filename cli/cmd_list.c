@@ -40,10 +40,28 @@ static int resolve_cb(const struct tulpen_sock *s, void *data)
 {
 	struct run *r = data;
 
+	static const uint8_t any[16];
+	size_t alen = s->family == AF_INET ? 4 : 16;
+
 	if (s->family == AF_UNIX)
 		return 0;
-	tulpen_resolver_add(r->res, s->family, s->peer.addr.raw);
+	/* wildcards stay "0.0.0.0" and "::", as with ss and netstat */
+	if (memcmp(s->local.addr.raw, any, alen))
+		tulpen_resolver_add(r->res, s->family, s->local.addr.raw);
+	if (memcmp(s->peer.addr.raw, any, alen))
+		tulpen_resolver_add(r->res, s->family, s->peer.addr.raw);
 	return 0;
+}
+
+/*
+ * ss leaves out its Netid column when one kind of socket is asked for
+ * (-t, -u, -w or -M alone); the UNIX kinds count as several.
+ */
+static int ss_single_netid(uint32_t protos)
+{
+	if (protos & TULPEN_PF(TULPEN_P_UNIX))
+		return 0;
+	return protos && !(protos & (protos - 1));
 }
 
 static int use_color(const struct list_opts *o)
@@ -110,6 +128,7 @@ int cmd_list(int argc, char **argv)
 	struct tulpen_fmt_opts fo = { 0 };
 	struct tulpen_services *svc = NULL;
 	struct tulpen_users *users = NULL;
+	struct tulpen_cgroups *cgroups = NULL;
 	struct tulpen_ctx *ctx = NULL;
 	struct list_opts o;
 	struct run r = { 0 };
@@ -174,6 +193,17 @@ int cmd_list(int argc, char **argv)
 		tulpen_resolver_run(r.res);
 	}
 
+	if (o.kind == TULPEN_FMT_SS && o.extended) {
+		char mi[4096];
+
+		snprintf(mi, sizeof(mi), "%s/self/mountinfo",
+			 o.proc_root ? o.proc_root : "/proc");
+		ret = tulpen_cgroups_new(mi, &cgroups);
+		if (ret)
+			goto err;
+	}
+	fo.ss_no_netid = ss_single_netid(o.q.protos);
+	fo.cgroups = cgroups;
 	fo.numeric = o.numeric;
 	fo.show_owners = o.owners;
 	fo.extended = o.extended;
@@ -205,6 +235,7 @@ out:
 	tulpen_resolver_free(r.res);
 	tulpen_services_free(svc);
 	tulpen_users_free(users);
+	tulpen_cgroups_free(cgroups);
 	tulpen_ctx_free(ctx);
 	return status;
 }

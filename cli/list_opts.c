@@ -287,10 +287,17 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 		o->q.states = TULPEN_SF(TULPEN_TCP_LISTEN) |
 			      TULPEN_SF(TULPEN_TCP_CLOSE);
 	} else {
+		/*
+		 * As ss: connected sockets, without the "bucket" ones
+		 * (TIME-WAIT, SYN-RECEIVED); -a or `state bucket` shows them.
+		 */
 		o->q.states = TULPEN_SF_ALL &
 			      ~(TULPEN_SF(TULPEN_TCP_LISTEN) |
 				TULPEN_SF(TULPEN_TCP_CLOSE) |
-				TULPEN_SF(TULPEN_TCP_BOUND_INACTIVE));
+				TULPEN_SF(TULPEN_TCP_BOUND_INACTIVE) |
+				TULPEN_SF(TULPEN_TCP_TIME_WAIT) |
+				TULPEN_SF(TULPEN_TCP_SYN_RECV) |
+				TULPEN_SF(TULPEN_TCP_NEW_SYN_RECV));
 	}
 	if (o->listening && o->all)
 		o->listening = 0; /* -a wins, as in ss and netstat */

@@ -8,6 +8,7 @@
  * NETLINK_SOCK_DIAG, is read from /proc/net instead.
  */
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "tulpen/collect.h"
@@ -53,8 +54,21 @@ static int collect_one(struct tulpen_ctx *ctx, int proto, int family,
 	else
 		ret = tulpen_inet_diag_collect(ctx, proto, family, states,
 					       count_cb, &c);
-	if (ret >= 0 || ctx->source == TULPEN_SOURCE_NETLINK)
+	if (ret >= 0)
 		return ret;
+	if (ctx->source == TULPEN_SOURCE_NETLINK) {
+		if (nl_absent(ret) && !c.n)
+			tulpen_ctx_seterr(ctx,
+					  "%s sockets (%s): the kernel's "
+					  "sock_diag has no handler for them "
+					  "(%s); --source=auto reads /proc/net "
+					  "instead",
+					  tulpen_proto_name(proto),
+					  family == AF_INET6 ? "IPv6" :
+					  family == AF_INET ? "IPv4" : "UNIX",
+					  strerror(-ret));
+		return ret;
+	}
 	if (!nl_absent(ret) || c.n)
 		return ret;
 	/* The kernel has no diag handler for this: read /proc/net. */

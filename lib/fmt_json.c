@@ -84,8 +84,15 @@ static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	put_str(b, "family", s->family == AF_INET ? "inet" :
 			     s->family == AF_INET6 ? "inet6" : "unix");
 	put_str(b, "state", tulpen_fmt_state(s, TULPEN_STATE_RFC));
-	put_u64(b, "recv_q", s->rqueue);
-	put_u64(b, "send_q", s->wqueue);
+	if (s->unknown & TULPEN_UNK_QUEUES) {
+		put_key(b, "recv_q");
+		tulpen_buf_puts(b, "null");
+		put_key(b, "send_q");
+		tulpen_buf_puts(b, "null");
+	} else {
+		put_u64(b, "recv_q", s->rqueue);
+		put_u64(b, "send_q", s->wqueue);
+	}
 	if (s->family == AF_UNIX) {
 		put_str(b, "type", tulpen_fmt_unix_type(s->unix_type));
 		put_key(b, "path");
@@ -93,7 +100,12 @@ static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 			tulpen_buf_json_str(b, s->unix_path);
 		else
 			tulpen_buf_puts(b, "null");
-		put_u64(b, "peer_inode", s->unix_peer);
+		if (s->unknown & TULPEN_UNK_PEER) {
+			put_key(b, "peer_inode");
+			tulpen_buf_puts(b, "null");
+		} else {
+			put_u64(b, "peer_inode", s->unix_peer);
+		}
 	} else {
 		put_endpoint(f, "local", s, &s->local, s->ifindex);
 		put_endpoint(f, "peer", s, &s->peer, 0);
@@ -104,13 +116,22 @@ static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 			tulpen_buf_puts(b, s->v6only ? "true" : "false");
 		}
 	}
-	put_u64(b, "uid", s->uid);
-	user = f->o.numeric ? NULL : tulpen_users_name(f->o.users, s->uid);
+	if (s->unknown & TULPEN_UNK_UID) {
+		put_key(b, "uid");
+		tulpen_buf_puts(b, "null");
+		user = NULL;
+	} else {
+		put_u64(b, "uid", s->uid);
+		user = f->o.numeric ? NULL
+				    : tulpen_users_name(f->o.users, s->uid);
+	}
 	if (user)
 		put_str(b, "user", user);
 	put_u64(b, "inode", s->inode);
 	if (s->has_cookie)
 		put_u64(b, "cookie", s->cookie);
+	if (s->cgroup_id)
+		put_u64(b, "cgroup_id", s->cgroup_id);
 	put_key(b, "timer");
 	if (s->timer) {
 		tulpen_buf_puts(b, "{\"name\":");

@@ -72,6 +72,10 @@ static void ss_timer(char *out, size_t size, int64_t ms)
 				 (long long)msecs);
 }
 
+/*
+ * ss's address: "*" for a dual-stack wildcard, brackets for IPv6, and the
+ * interface after the address ("[fe80::1]%eth0:22", "127.0.0.1%lo:53").
+ */
 static void endpoint(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		     const struct tulpen_endpoint *ep, uint32_t ifindex,
 		     char *out, size_t size)
@@ -79,23 +83,50 @@ static void endpoint(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	const struct tulpen_services *svc = f->o.numeric ? NULL
 							 : f->o.services;
 	static const uint8_t any[16];
+	char host[128], dev[64] = "", port[64], *colon;
+	const char *name = NULL;
+	size_t n;
 
-	/* A dual-stack wildcard socket is "*" in ss. */
-	if (s->family == AF_INET6 && s->v6only == 0 &&
-	    !memcmp(ep->addr.raw, any, 16)) {
-		struct tulpen_endpoint e4 = *ep;
-		char tmp[64];
-		size_t n;
+	/* the port, as the shared code spells it */
+	n = tulpen_fmt_endpoint(port, sizeof(port), AF_INET, ep, 0, s->proto,
+				svc, NULL, 1);
+	colon = strrchr(port, ':');
+	if (ifindex) {
+		char full[96];
+		const char *pct;
 
-		memset(&e4.addr, 0, sizeof(e4.addr));
-		n = tulpen_fmt_endpoint(tmp, sizeof(tmp), AF_INET, &e4,
-					ifindex, s->proto, svc, NULL, 1);
-		/* "0.0.0.0:port" -> "*:port" */
-		tulpen_scnprintf(out, size, "*%.*s", (int)(n - 7), tmp + 7);
-		return;
+		tulpen_fmt_addr(full, sizeof(full), s->family, ep->addr.raw,
+				ifindex);
+		pct = strrchr(full, '%');
+		if (pct)
+			tulpen_scnprintf(dev, sizeof(dev), "%s", pct);
 	}
-	tulpen_fmt_endpoint(out, size, s->family, ep, ifindex, s->proto, svc,
-			    f->o.resolver, 1);
+	if (f->o.resolver)
+		name = tulpen_resolver_name(f->o.resolver, s->family,
+					    ep->addr.raw);
+	if (s->family == AF_INET6 && s->v6only == 0 &&
+	    !memcmp(ep->addr.raw, any, 16))
+		tulpen_scnprintf(host, sizeof(host), "*");
+	else if (name)
+		tulpen_scnprintf(host, sizeof(host), "%s", name);
+	else if (s->family == AF_INET6) {
+		char a[64];
+
+		tulpen_fmt_addr(a, sizeof(a), AF_INET6, ep->addr.raw, 0);
+		tulpen_scnprintf(host, sizeof(host), "[%s]", a);
+	} else {
+		tulpen_fmt_addr(host, sizeof(host), AF_INET, ep->addr.raw, 0);
+	}
+	(void)n;
+	tulpen_scnprintf(out, size, "%s%s%s", host, dev, colon ? colon : ":*");
+}
+
+static void put_header(struct tulpen_fmt *f)
+{
+	if (!f->o.ss_no_netid)
+		tulpen_buf_puts(&f->out, "Netid ");
+	tulpen_buf_puts(&f->out, "State      Recv-Q Send-Q Local Address:Port "
+				 "Peer Address:PortProcess\n");
 }
 
 static int ss_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
@@ -106,8 +137,7 @@ static int ss_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	size_t i;
 
 	if (!f->count && f->o.header)
-		tulpen_buf_puts(b, "Netid State      Recv-Q Send-Q Local "
-				   "Address:Port Peer Address:PortProcess\n");
+		put_header(f);
 	if (s->family == AF_UNIX) {
 		tulpen_scnprintf(local, sizeof(local), "%s %llu",
 				 s->unix_path && *s->unix_path ? s->unix_path
@@ -119,13 +149,16 @@ static int ss_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		endpoint(f, s, &s->local, s->ifindex, local, sizeof(local));
 		endpoint(f, s, &s->peer, 0, peer, sizeof(peer));
 	}
-	tulpen_buf_printf(b, "%-5s %-10s %-6u %-6u %s %s", netid(s),
+	if (!f->o.ss_no_netid)
+		tulpen_buf_printf(b, "%-5s ", netid(s));
+	tulpen_buf_printf(b, "%-10s %-6u %-6u %s %s",
 			  tulpen_fmt_state(s, TULPEN_STATE_SS), s->rqueue,
 			  s->wqueue, local, peer);
 	if (f->o.show_owners && n) {
 		tulpen_buf_puts(b, " users:(");
-		for (i = 0; i < n; i++) {
-			tulpen_buf_puts(b, i ? ",(" : "(");
+		/* ss lists the holders last found first */
+		for (i = n; i-- > 0;) {
+			tulpen_buf_puts(b, i + 1 < n ? ",(" : "(");
 			tulpen_buf_json_str(b, ow[i].comm);
 			tulpen_buf_printf(b, ",pid=%d,fd=%d)", ow[i].pid,
 					  ow[i].fd);
@@ -149,6 +182,19 @@ static int ss_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		if (s->has_cookie)
 			tulpen_buf_printf(b, " sk:%llx",
 					  (unsigned long long)s->cookie);
+		if (s->cgroup_id) {
+			const char *cg = tulpen_cgroups_path(f->o.cgroups,
+							     s->cgroup_id);
+
+			if (cg)
+				tulpen_buf_printf(b, " cgroup:%s", cg);
+			else
+				tulpen_buf_printf(b, " cgroup:unreachable:%llx",
+						  (unsigned long long)
+							  s->cgroup_id);
+		}
+		if (s->family == AF_INET6 && s->v6only != 2)
+			tulpen_buf_printf(b, " v6only:%u", s->v6only);
 	}
 	if (f->o.extended && s->source == TULPEN_SRC_NETLINK)
 		tulpen_buf_printf(b, " %c-%c", s->shutdown & 1 ? '-' : '<',
@@ -160,8 +206,7 @@ static int ss_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 static int ss_end(struct tulpen_fmt *f)
 {
 	if (!f->count && f->o.header)
-		tulpen_buf_puts(&f->out, "Netid State      Recv-Q Send-Q Local "
-					 "Address:Port Peer Address:PortProcess\n");
+		put_header(f);
 	return f->out.err;
 }
 

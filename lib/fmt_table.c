@@ -211,10 +211,15 @@ static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	len[C_PROTO] = copy_cell(cell[C_PROTO], tulpen_fmt_netstat_proto(s));
 	len[C_STATE] = copy_cell(cell[C_STATE],
 				 tulpen_fmt_state(s, TULPEN_STATE_RFC));
-	len[C_RECVQ] = tulpen_utoa(cell[C_RECVQ], s->rqueue);
-	cell[C_RECVQ][len[C_RECVQ]] = '\0';
-	len[C_SENDQ] = tulpen_utoa(cell[C_SENDQ], s->wqueue);
-	cell[C_SENDQ][len[C_SENDQ]] = '\0';
+	if (s->unknown & TULPEN_UNK_QUEUES) {
+		len[C_RECVQ] = copy_cell(cell[C_RECVQ], "-");
+		len[C_SENDQ] = copy_cell(cell[C_SENDQ], "-");
+	} else {
+		len[C_RECVQ] = tulpen_utoa(cell[C_RECVQ], s->rqueue);
+		cell[C_RECVQ][len[C_RECVQ]] = '\0';
+		len[C_SENDQ] = tulpen_utoa(cell[C_SENDQ], s->wqueue);
+		cell[C_SENDQ][len[C_SENDQ]] = '\0';
+	}
 	if (s->family == AF_UNIX) {
 		const char *path = s->unix_path && *s->unix_path ?
 					   s->unix_path : "*";
@@ -223,7 +228,10 @@ static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 						path,
 						tulpen_fmt_unix_type(
 							s->unix_type));
-		if (s->unix_peer)
+		if ((s->unknown & TULPEN_UNK_PEER) &&
+		    s->state != TULPEN_TCP_LISTEN)
+			len[C_PEER] = copy_cell(cell[C_PEER], "?");
+		else if (s->unix_peer)
 			len[C_PEER] = tulpen_scnprintf(cell[C_PEER], 512,
 						       "ino:%llu",
 						       (unsigned long long)
@@ -238,14 +246,18 @@ static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		len[C_LOCAL] = tulpen_fmt_endpoint(cell[C_LOCAL], 512,
 						   s->family, &s->local,
 						   s->ifindex, s->proto, svc,
-						   NULL, 1);
+						   f->o.resolver, 1);
 		len[C_PEER] = tulpen_fmt_endpoint(cell[C_PEER], 512,
 						  s->family, &s->peer, 0,
 						  s->proto, svc, f->o.resolver,
 						  1);
 	}
 	if (t->on[C_USER]) {
-		len[C_USER] = tulpen_fmt_user(cell[C_USER], 512, f, s->uid);
+		if (s->unknown & TULPEN_UNK_UID)
+			len[C_USER] = copy_cell(cell[C_USER], "-");
+		else
+			len[C_USER] = tulpen_fmt_user(cell[C_USER], 512, f,
+						      s->uid);
 		len[C_INODE] = tulpen_scnprintf(cell[C_INODE], 512, "%llu",
 						(unsigned long long)s->inode);
 		if (s->has_cookie)

@@ -112,6 +112,16 @@ int tulpen_inet_diag_parse(const struct nlmsghdr *nlh, int proto,
 	    mnl_attr_get_payload_len(tb[INET_DIAG_SHUTDOWN]) >= 1)
 		s->shutdown = *(const uint8_t *)mnl_attr_get_payload(
 				      tb[INET_DIAG_SHUTDOWN]) & 3;
+	if (tb[INET_DIAG_CGROUP_ID] &&
+	    mnl_attr_get_payload_len(tb[INET_DIAG_CGROUP_ID]) >= 8)
+		s->cgroup_id = mnl_attr_get_u64(tb[INET_DIAG_CGROUP_ID]);
+	/*
+	 * The kernel reports request sockets as SYN_RECV; unlike full
+	 * sockets (and TIME-WAIT ones) they carry no attributes at all.
+	 */
+	if (s->state == TULPEN_TCP_SYN_RECV && !tb[INET_DIAG_SHUTDOWN] &&
+	    !s->inode)
+		s->state = TULPEN_TCP_NEW_SYN_RECV;
 	if (proto == TULPEN_P_RAW)
 		s->raw_proto = s->local.port;
 	return 0;

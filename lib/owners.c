@@ -310,6 +310,12 @@ static struct slot *find_slot(struct slot *slots, size_t nslots,
 	return &slots[i];
 }
 
+static int owner_after(const struct tulpen_owner *a,
+		       const struct tulpen_owner *b)
+{
+	return a->pid > b->pid || (a->pid == b->pid && a->fd > b->fd);
+}
+
 /*
  * Group what the workers found by inode into o->owners and o->slots: count
  * per inode through the table, give each inode its range, then fill.
@@ -358,12 +364,22 @@ static int build_table(struct tulpen_owners *o, struct worker *w, int nw)
 		for (i = 0; i < w[k].n; i++) {
 			struct slot *s =
 				find_slot(o->slots, nslots, w[k].inodes[i]);
+			struct tulpen_owner ow = w[k].owners[i];
 			size_t at = s->start + s->count++;
 
-			o->owners[at] = w[k].owners[i];
-			o->owners[at].comm =
-				o->comms + comm_base +
-				(size_t)(uintptr_t)w[k].owners[i].comm;
+			ow.comm = o->comms + comm_base +
+				  (size_t)(uintptr_t)w[k].owners[i].comm;
+			/*
+			 * Keep each socket's holders sorted by pid and fd,
+			 * whichever thread found them: an insertion into a
+			 * group that is nearly always of one.
+			 */
+			while (at > s->start && owner_after(&o->owners[at - 1],
+							    &ow)) {
+				o->owners[at] = o->owners[at - 1];
+				at--;
+			}
+			o->owners[at] = ow;
 		}
 		comm_base += w[k].comms_len;
 	}

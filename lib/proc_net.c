@@ -223,6 +223,13 @@ static int parse_inet(const struct proc_net_table *t, struct cur *c,
 	s->retrans = retr > 255 ? 255 : (uint8_t)retr;
 	s->uid = (uint32_t)uid;
 	s->inode = inode;
+	/*
+	 * /proc prints request sockets as SYN_RECV; they have no file. (A
+	 * fast-open child not yet accepted has none either: rare.)
+	 */
+	if (t->proto == TULPEN_P_TCP && s->state == TULPEN_TCP_SYN_RECV &&
+	    !inode)
+		s->state = TULPEN_TCP_NEW_SYN_RECV;
 	if (t->proto == TULPEN_P_RAW)
 		s->raw_proto = s->local.port;
 	return 0;
@@ -274,6 +281,7 @@ static int parse_unix(struct cur *c, struct tulpen_sock *s, char *path,
 		return -EINVAL;
 	}
 	s->unix_type = (uint8_t)type;
+	s->unknown = TULPEN_UNK_UID | TULPEN_UNK_PEER | TULPEN_UNK_QUEUES;
 	if (flags & SO_ACCEPTCON_)
 		s->state = TULPEN_TCP_LISTEN;
 	else if (st == SS_CONNECTED_)

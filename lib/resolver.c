@@ -176,6 +176,13 @@ static void *worker(void *arg)
 			sin->sin_family = AF_INET;
 			memcpy(&sin->sin_addr, e->addr, 4);
 			sl = sizeof(*sin);
+		} else if (!memcmp(e->addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)) {
+			/* an IPv4-mapped address: look up the IPv4 one */
+			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+			sin->sin_family = AF_INET;
+			memcpy(&sin->sin_addr, e->addr + 12, 4);
+			sl = sizeof(*sin);
 		} else {
 			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 

@@ -70,12 +70,14 @@ int tulpen_unix_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s,
 			return -EBADMSG;
 		memcpy(path, name, len);
 		path[len] = '\0';
-		if (len && path[0] == '\0')
+		if (len && path[0] == '\0') {
+			/* abstract: '@', and NULs inside shown as '@' too */
 			path[0] = '@';
-		/* abstract names may hold NULs: show them as '@' too */
-		for (i = 1; i < len; i++)
-			if (path[i] == '\0')
-				path[i] = '@';
+			for (i = 1; i < len; i++)
+				if (path[i] == '\0')
+					path[i] = '@';
+		}
+		/* a path name ends at its NUL (bind() may count it) */
 	}
 	if (tb[UNIX_DIAG_PEER] &&
 	    mnl_attr_get_payload_len(tb[UNIX_DIAG_PEER]) >= 4)
@@ -91,6 +93,8 @@ int tulpen_unix_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s,
 	}
 	if (tb[UNIX_DIAG_UID] && mnl_attr_get_payload_len(tb[UNIX_DIAG_UID]) >= 4)
 		s->uid = mnl_attr_get_u32(tb[UNIX_DIAG_UID]);
+	else
+		s->unknown |= TULPEN_UNK_UID;
 	if (tb[UNIX_DIAG_SHUTDOWN] &&
 	    mnl_attr_get_payload_len(tb[UNIX_DIAG_SHUTDOWN]) >= 1)
 		s->shutdown = mnl_attr_get_u8(tb[UNIX_DIAG_SHUTDOWN]) & 3;

@@ -44,10 +44,12 @@ struct tulpen_fmt_opts {
 	int color;	   /* ANSI colours for states (table only) */
 	int listening;	   /* netstat title: "(only servers)" */
 	int all;	   /* netstat title: "(servers and established)" */
+	int ss_no_netid;   /* ss layout: one protocol, no Netid column */
 	/* Borrowed helpers; any may be NULL. */
 	const struct tulpen_services *services;
 	struct tulpen_users *users;
 	struct tulpen_resolver *resolver;
+	struct tulpen_cgroups *cgroups; /* ss layout with -e: cgroup paths */
 	/*
 	 * Table only: how many bytes of rows to hold to size the columns
 	 * before streaming (0: a default of 8 MiB). Rows after that are

@@ -52,4 +52,16 @@ int tulpen_resolver_run(struct tulpen_resolver *r);
 const char *tulpen_resolver_name(const struct tulpen_resolver *r, int family,
 				 const void *addr);
 
+/*
+ * cgroup v2 ids (as sock_diag reports them) to paths ("/" for the root,
+ * "/system.slice/x.service"). The hierarchy is found in @mountinfo (e.g.
+ * "/proc/self/mountinfo") and walked once, on the first lookup.
+ */
+struct tulpen_cgroups;
+
+int tulpen_cgroups_new(const char *mountinfo, struct tulpen_cgroups **out);
+void tulpen_cgroups_free(struct tulpen_cgroups *c);
+/* The path of cgroup @id, or NULL when it is not found. */
+const char *tulpen_cgroups_path(struct tulpen_cgroups *c, uint64_t id);
+
 #endif /* TULPEN_NAMES_H */

@@ -40,7 +40,8 @@ void tulpen_owners_free(struct tulpen_owners *o);
 
 /*
  * Find the holders of socket @inode. Stores the number found in *@n and
- * returns a pointer to an array of them (NULL when none).
+ * returns a pointer to an array of them (NULL when none), sorted by pid
+ * and then fd.
  */
 const struct tulpen_owner *tulpen_owners_lookup(const struct tulpen_owners *o,
 						uint64_t inode, size_t *n);

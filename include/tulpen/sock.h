@@ -50,6 +50,11 @@ struct tulpen_endpoint {
 	uint16_t port;	/* host byte order */
 };
 
+/* Fields a source could not tell (struct tulpen_sock.unknown). */
+#define TULPEN_UNK_UID 0x1u	  /* /proc/net/unix has no uid column */
+#define TULPEN_UNK_PEER 0x2u	  /* nor the peer's inode */
+#define TULPEN_UNK_QUEUES 0x4u  /* nor the queues */
+
 struct tulpen_sock {
 	uint8_t proto;	    /* enum tulpen_proto */
 	uint8_t family;	    /* AF_INET, AF_INET6 or AF_UNIX */
@@ -62,6 +67,7 @@ struct tulpen_sock {
 	uint8_t v6only;	    /* IPV6_V6ONLY: 1 set, 0 clear, 2 unknown */
 	uint8_t shutdown;   /* shutdown() mask: 1 read side, 2 write side */
 	uint16_t raw_proto; /* RAW: IP protocol number */
+	uint8_t unknown;    /* TULPEN_UNK_* */
 	struct tulpen_endpoint local;
 	struct tulpen_endpoint peer;
 	uint32_t ifindex;   /* bound device or scope of a link-local address */
@@ -70,6 +76,7 @@ struct tulpen_sock {
 	uint32_t uid;
 	uint64_t inode;	    /* 0 for request and TIME-WAIT sockets */
 	uint64_t cookie;
+	uint64_t cgroup_id; /* cgroup v2 id (netlink), 0 if not known */
 	int64_t timer_ms;   /* time until the timer fires, ms (may be <0) */
 	/* UNIX sockets */
 	uint64_t unix_peer; /* peer's inode, 0 if none */

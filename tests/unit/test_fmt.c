@@ -216,7 +216,7 @@ static void ss_layout(void **unused)
 	run(TULPEN_FMT_SS, &o, &s, 1, &m);
 	assert_string_equal(m.buf, "tcp   LISTEN     0      0      *:22 *:* "
 				   "timer:(keepalive,1min1sec,0) uid:1000 "
-				   "ino:1234 sk:ab <->\n");
+				   "ino:1234 sk:ab v6only:0 <->\n");
 }
 
 static void durations(void **unused)

@@ -39,8 +39,12 @@ static void defaults_like_ss(void **unused)
 	assert_int_equal(PARSE(&o, "-t"), 0);
 	assert_false(o.q.states & S(LISTEN));
 	assert_true(o.q.states & S(ESTABLISHED));
-	assert_true(o.q.states & S(TIME_WAIT));
-	assert_true(o.q.states & S(NEW_SYN_RECV));
+	/* like ss: the bucket states only with -a or a state filter */
+	assert_false(o.q.states & S(TIME_WAIT));
+	assert_false(o.q.states & S(NEW_SYN_RECV));
+	assert_false(o.q.states & S(SYN_RECV));
+	assert_true(o.q.states & S(FIN_WAIT2));
+	assert_true(o.q.states & S(CLOSE_WAIT));
 	assert_int_equal(PARSE(&o, "-tan"), 0);
 	assert_int_equal(o.q.states, TULPEN_SF_ALL);
 	assert_int_equal(PARSE(&o, "-la"), 0);

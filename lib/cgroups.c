@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cgroups.c - cgroup v2 ids to paths, for the cgroup:... field of ss -e.
+ *
+ * A cgroup's id is the inode number of its directory in the cgroup2 file
+ * system; the root is always 1. The hierarchy is walked once, lazily.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tulpen/names.h"
+
+struct cg {
+	uint64_t id;
+	char *path;
+};
+
+struct tulpen_cgroups {
+	char *mountinfo;
+	char *mnt;    /* cgroup2 mount point, NULL if none */
+	int walked;
+	struct cg *v;
+	size_t n, cap;
+};
+
+int tulpen_cgroups_new(const char *mountinfo, struct tulpen_cgroups **out)
+{
+	struct tulpen_cgroups *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->mountinfo = strdup(mountinfo);
+	if (!c->mountinfo) {
+		free(c);
+		return -ENOMEM;
+	}
+	*out = c;
+	return 0;
+}
+
+void tulpen_cgroups_free(struct tulpen_cgroups *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->n; i++)
+		free(c->v[i].path);
+	free(c->v);
+	free(c->mnt);
+	free(c->mountinfo);
+	free(c);
+}
+
+/*
+ * The mount point of the cgroup2 file system: in a mountinfo line, field 5
+ * is the mount point and the field after " - " the file system type.
+ */
+static char *find_mount(const char *mountinfo)
+{
+	char line[4096];
+	FILE *f = fopen(mountinfo, "re");
+	char *found = NULL;
+
+	if (!f)
+		return NULL;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *sep = strstr(line, " - ");
+		char *p = line, *mp;
+		int field;
+
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
+			continue;
+		for (field = 0; field < 4 && p; field++) {
+			p = strchr(p, ' ');
+			if (p)
+				p++;
+		}
+		if (!p)
+			continue;
+		mp = p;
+		p = strchr(mp, ' ');
+		if (!p)
+			continue;
+		*p = '\0';
+		found = strdup(mp); /* octal escapes (\040) are rare here */
+	}
+	fclose(f);
+	return found;
+}
+
+static int add(struct tulpen_cgroups *c, uint64_t id, const char *path)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct cg *v = realloc(c->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n].path = strdup(path);
+	if (!c->v[c->n].path)
+		return -ENOMEM;
+	c->v[c->n].id = id;
+	c->n++;
+	return 0;
+}
+
+/* Walk @dirfd (the cgroup at @rel) and below, up to a sane depth. */
+static void walk(struct tulpen_cgroups *c, int dirfd, const char *rel,
+		 int depth)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (depth > 32)
+		return;
+	d = fdopendir(dirfd);
+	if (!d) {
+		close(dirfd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		char sub[4096];
+		struct stat st;
+		int fd;
+
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		fd = openat(dirfd, e->d_name,
+			    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) ||
+		    (size_t)snprintf(sub, sizeof(sub), "%s/%s",
+				     strcmp(rel, "/") ? rel : "",
+				     e->d_name) >= sizeof(sub) ||
+		    add(c, st.st_ino, sub)) {
+			close(fd);
+			continue;
+		}
+		walk(c, fd, sub, depth + 1);
+	}
+	closedir(d);
+}
+
+const char *tulpen_cgroups_path(struct tulpen_cgroups *c, uint64_t id)
+{
+	size_t i;
+
+	if (!c)
+		return NULL;
+	if (id == 1)
+		return "/"; /* the root cgroup, mounted or not */
+	if (!c->walked) {
+		int fd;
+
+		c->walked = 1;
+		c->mnt = find_mount(c->mountinfo);
+		fd = c->mnt ? open(c->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+			    : -1;
+		if (fd >= 0)
+			walk(c, fd, "/", 0);
+	}
+	for (i = 0; i < c->n; i++)
+		if (c->v[i].id == id)
+			return c->v[i].path;
+	return NULL;
+}
