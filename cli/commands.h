@@ -10,6 +10,10 @@
 int cmd_list(int argc, char **argv);
 /* `tulpen explain [STATE]` (cli/cmd_explain.c). */
 int cmd_explain(int argc, char **argv);
+/* `tulpen pcap FILE...`: connections and their states in captures. */
+int cmd_pcap(int argc, char **argv);
+/* Live TCP state transitions: `tulpen watch` (cli/cmd_watch.c). */
+int cmd_watch(int argc, char **argv);
 
 struct tulpen_command {
 	const char *name;

@@ -9,6 +9,8 @@
 
 const struct tulpen_command tulpen_commands[] = {
 	{ "explain", cmd_explain, "what a TCP state means; the state diagram" },
+	{ "pcap", cmd_pcap, "TCP connections and their states in captures" },
+	{ "watch", cmd_watch, "live TCP state transitions with owners" },
 	{ NULL, NULL, NULL },
 };
 

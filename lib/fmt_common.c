@@ -117,6 +117,15 @@ static size_t fmt_v4(char *out, const uint8_t *a)
 	return n;
 }
 
+size_t tulpen_fmt_ifname(char *out, size_t size, uint32_t ifindex)
+{
+	char ifname[IF_NAMESIZE];
+
+	if (if_indextoname(ifindex, ifname))
+		return tulpen_scnprintf(out, size, "%s", ifname);
+	return tulpen_scnprintf(out, size, "%u", ifindex);
+}
+
 size_t tulpen_fmt_addr(char *out, size_t size, int family, const void *addr,
 		       uint32_t ifindex)
 {
@@ -133,15 +142,8 @@ size_t tulpen_fmt_addr(char *out, size_t size, int family, const void *addr,
 		n = strlen(tmp);
 	}
 	if (ifindex) {
-		char ifname[IF_NAMESIZE];
-
 		tmp[n++] = '%';
-		if (if_indextoname(ifindex, ifname))
-			n += tulpen_scnprintf(tmp + n, sizeof(tmp) - n, "%s",
-					      ifname);
-		else
-			n += tulpen_scnprintf(tmp + n, sizeof(tmp) - n, "%u",
-					      ifindex);
+		n += tulpen_fmt_ifname(tmp + n, sizeof(tmp) - n, ifindex);
 	}
 	if (n >= size)
 		n = size - 1;

@@ -44,6 +44,8 @@ const char *tulpen_fmt_timer_name(int timer);
 /* The user column: name unless numeric (then the uid). */
 size_t tulpen_fmt_user(char *out, size_t size, const struct tulpen_fmt *f,
 		       uint32_t uid);
+/* The name of interface @ifindex ("eth0"), or its number. */
+size_t tulpen_fmt_ifname(char *out, size_t size, uint32_t ifindex);
 /* An address alone ("10.0.0.1", "::1", "fe80::1%eth0"), no port. */
 size_t tulpen_fmt_addr(char *out, size_t size, int family, const void *addr,
 		       uint32_t ifindex);

@@ -48,15 +48,10 @@ static void put_endpoint(struct tulpen_fmt *f, const char *key,
 	tulpen_buf_puts(b, ",\"port\":");
 	tulpen_buf_u64(b, ep->port);
 	if (ifindex) {
-		char full[96];
-		const char *pct;
+		char ifname[32];
 
-		/* the interface name, as tulpen_fmt_addr adds it */
-		tulpen_fmt_addr(full, sizeof(full), s->family, ep->addr.raw,
-				ifindex);
-		pct = strrchr(full, '%');
-		if (pct)
-			put_str(b, "interface", pct + 1);
+		tulpen_fmt_ifname(ifname, sizeof(ifname), ifindex);
+		put_str(b, "interface", ifname);
 	}
 	if (!f->o.numeric && f->o.services) {
 		name = tulpen_services_name(f->o.services, s->proto, ep->port);

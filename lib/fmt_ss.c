@@ -85,21 +85,13 @@ static void endpoint(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	static const uint8_t any[16];
 	char host[128], dev[64] = "", port[64], *colon;
 	const char *name = NULL;
-	size_t n;
-
 	/* the port, as the shared code spells it */
-	n = tulpen_fmt_endpoint(port, sizeof(port), AF_INET, ep, 0, s->proto,
-				svc, NULL, 1);
+	tulpen_fmt_endpoint(port, sizeof(port), AF_INET, ep, 0, s->proto, svc,
+			    NULL, 1);
 	colon = strrchr(port, ':');
 	if (ifindex) {
-		char full[96];
-		const char *pct;
-
-		tulpen_fmt_addr(full, sizeof(full), s->family, ep->addr.raw,
-				ifindex);
-		pct = strrchr(full, '%');
-		if (pct)
-			tulpen_scnprintf(dev, sizeof(dev), "%s", pct);
+		dev[0] = '%';
+		tulpen_fmt_ifname(dev + 1, sizeof(dev) - 1, ifindex);
 	}
 	if (f->o.resolver)
 		name = tulpen_resolver_name(f->o.resolver, s->family,
@@ -117,7 +109,6 @@ static void endpoint(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	} else {
 		tulpen_fmt_addr(host, sizeof(host), AF_INET, ep->addr.raw, 0);
 	}
-	(void)n;
 	tulpen_scnprintf(out, size, "%s%s%s", host, dev, colon ? colon : ":*");
 }
 

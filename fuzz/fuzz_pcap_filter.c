@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fuzz_pcap_filter.c - the connection filter of `tulpen pcap -f`: parse
+ * the input as an expression, and when it parses, evaluate it on a few
+ * connections.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "tulpen/pcap_flows.h"
+#include "tulpen/pcap_report.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct tulpen_conn_filter *f;
+	struct tulpen_conn c;
+	char *expr, err[256];
+	int ret, i;
+
+	if (size > 8192)
+		return 0;
+	expr = malloc(size + 1);
+	if (!expr)
+		return 0;
+	memcpy(expr, data, size);
+	expr[size] = '\0';
+	ret = tulpen_conn_filter_parse(expr, &f, err, sizeof(err));
+	if (ret) {
+		/* Every rejection explains itself. */
+		if (!err[0] || !memchr(err, '\0', sizeof(err)))
+			abort();
+	} else {
+		memset(&c, 0, sizeof(c));
+		for (i = 0; i < 4; i++) {
+			c.family = i & 1 ? AF_INET6 : AF_INET;
+			c.side[0].ep.addr.raw[0] = 127;
+			c.side[0].ep.port = (uint16_t)(40000 + i);
+			c.side[1].ep.port = 80;
+			c.side[0].state = (uint8_t)(i + 1);
+			c.side[1].state = 7;
+			c.first_reset = (int8_t)(i - 2);
+			c.end = (uint8_t)i;
+			snprintf(c.conn_state, sizeof(c.conn_state), "%s",
+				 i ? "SF" : "REJ");
+			tulpen_conn_filter_match(f, &c);
+		}
+		tulpen_conn_filter_free(f);
+	}
+	free(expr);
+	return 0;
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tulpen/pcap_decode.h - read capture files and decode TCP segments.
+ *
+ * Two layers:
+ *  - tulpen_pcap_decode(): a pure function from one captured frame (link
+ *    type, bytes, lengths) to a decoded TCP segment. It never allocates,
+ *    never reads past @caplen and explains every rejection in a static
+ *    string. The fuzz target drives this directly.
+ *  - struct tulpen_pcap_reader: a capture file (pcap or pcapng, "-" for
+ *    standard input) read through libpcap, handing out decoded segments with
+ *    the packet number they had in the file (counted from 1).
+ *
+ * Link types: Ethernet (with any number of 802.1Q/802.1ad VLAN tags), Linux
+ * cooked capture v1 and v2, BSD loopback (DLT_NULL, DLT_LOOP), raw IP
+ * (DLT_RAW, DLT_IPV4, DLT_IPV6). Network: IPv4 (options skipped, non-first
+ * fragments ignored) and IPv6 (extension headers skipped). Transport: TCP,
+ * header with options.
+ *
+ * Ownership: tulpen_pcap_open() allocates the reader, tulpen_pcap_close()
+ * releases it and the file. A struct tulpen_pkt filled by the reader is
+ * owned by the caller; it holds no pointers.
+ */
+#ifndef TULPEN_PCAP_DECODE_H
+#define TULPEN_PCAP_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tulpen/ctx.h"
+#include "tulpen/sock.h"
+#include "tulpen/tcp_fsm.h" /* TULPEN_TH_* flag bits */
+
+
+/* One decoded TCP segment. */
+struct tulpen_pkt {
+	int64_t ts_ns;		   /* capture time, ns since the epoch */
+	uint64_t num;		   /* packet number in its file, from 1 */
+	uint8_t family;		   /* AF_INET or AF_INET6 */
+	uint8_t flags;		   /* TULPEN_TH_* (tulpen/tcp_fsm.h) */
+	uint8_t truncated;	   /* payload cut by the snapshot length */
+	uint8_t wscale;		   /* window scale, if has_wscale */
+	uint8_t has_mss : 1, has_wscale : 1, sack_ok : 1, has_ts : 1;
+	uint16_t mss;		   /* MSS option, if has_mss */
+	uint16_t window;	   /* raw (unscaled) window field */
+	uint16_t vlan[2];	   /* outer and inner VLAN ids, 0 if none */
+	/* IPv4 addresses fill the first 4 bytes, the other 12 are zero. */
+	struct tulpen_endpoint src;
+	struct tulpen_endpoint dst;
+	uint32_t seq;
+	uint32_t ack;
+	uint32_t payload_len;	   /* TCP payload (from IP lengths) */
+	uint32_t ip_len;	   /* IP header + payload as on the wire */
+};
+
+/*
+ * Results of tulpen_pcap_decode(): a TCP segment, a frame that is valid but
+ * not TCP over IP (ARP, UDP, a non-first fragment...), or a frame that is
+ * malformed (the reason is in *why).
+ */
+enum tulpen_decode_result {
+	TULPEN_DECODE_TCP = 0,
+	TULPEN_DECODE_OTHER = 1,
+	TULPEN_DECODE_BAD = 2,
+};
+
+/*
+ * tulpen_pcap_linktype_supported - whether @dlt (a DLT_* value as libpcap
+ * reports it) can be decoded.
+ */
+int tulpen_pcap_linktype_supported(int dlt);
+
+/*
+ * tulpen_pcap_decode - decode one frame of link type @dlt: @caplen bytes at
+ * @data were captured of a frame @wirelen bytes long. Fills @pkt (all but
+ * ts_ns and num) for TULPEN_DECODE_TCP; on TULPEN_DECODE_BAD stores a static
+ * explanation ("IPv4 header length 12 < 20") in *@why.
+ */
+enum tulpen_decode_result tulpen_pcap_decode(int dlt, const uint8_t *data,
+					     size_t caplen, size_t wirelen,
+					     struct tulpen_pkt *pkt,
+					     const char **why);
+
+struct tulpen_pcap_reader;
+
+/* Counters of one reader. */
+struct tulpen_pcap_stats {
+	uint64_t frames;    /* frames read */
+	uint64_t tcp;	    /* TCP segments handed out */
+	uint64_t other;	    /* valid frames that are not TCP */
+	uint64_t bad;	    /* malformed frames skipped */
+	uint64_t truncated; /* TCP segments whose payload was cut */
+};
+
+/*
+ * Called for each malformed frame, which is then skipped: @path, the packet
+ * number and the reason. The strings are valid during the call only.
+ */
+typedef void (*tulpen_pcap_warn_fn)(void *priv, const char *path,
+				    uint64_t num, const char *why);
+
+/*
+ * tulpen_pcap_open - open the capture file @path ("-": standard input).
+ * Fails with -EINVAL and a message in @ctx ("x.pcap: unknown file format",
+ * "x.pcap: link type 147 (USER0) is not supported") when the file cannot be
+ * read. @warn may be NULL.
+ */
+int tulpen_pcap_open(struct tulpen_ctx *ctx, const char *path,
+		     tulpen_pcap_warn_fn warn, void *warn_priv,
+		     struct tulpen_pcap_reader **out);
+
+/*
+ * tulpen_pcap_open_fp - the same over an open stream @fp (read through
+ * libpcap, which closes it with the reader); @name is used in messages.
+ */
+int tulpen_pcap_open_fp(struct tulpen_ctx *ctx, FILE *fp, const char *name,
+			tulpen_pcap_warn_fn warn, void *warn_priv,
+			struct tulpen_pcap_reader **out);
+
+/*
+ * tulpen_pcap_next - the next TCP segment. Returns 1 with @pkt filled, 0 at
+ * the end of the file, or a negative errno with the message in the context
+ * ("x.pcap: packet 1234: truncated dump file; ...").
+ */
+int tulpen_pcap_next(struct tulpen_pcap_reader *r, struct tulpen_pkt *pkt);
+
+void tulpen_pcap_stats(const struct tulpen_pcap_reader *r,
+		       struct tulpen_pcap_stats *st);
+
+/* The link type's name ("EN10MB"), for messages. */
+const char *tulpen_pcap_linktype_name(const struct tulpen_pcap_reader *r);
+
+void tulpen_pcap_close(struct tulpen_pcap_reader *r);
+
+#endif /* TULPEN_PCAP_DECODE_H */

@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pcap_report.c - reconstructed connections as a table, JSON or NDJSON.
+ *
+ * Written for speed as much as for looks: a capture of a million packets
+ * has a hundred thousand connections, so numbers and addresses are
+ * formatted by hand rather than through printf.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "tulpen/pcap_report.h"
+#include "tulpen/state.h"
+
+struct tulpen_pcap_report {
+	enum tulpen_pcap_out kind;
+	struct tulpen_pcap_report_opts o;
+	struct tulpen_buf *b;
+	uint64_t n;
+	int t0_set;
+};
+
+static const char *const side_name[2] = { "client", "server" };
+
+/* "1.234567" (@digits decimals, truncated) for @ns >= 0; "-" if < 0. */
+static int put_secs(struct tulpen_buf *b, int64_t ns, int digits)
+{
+	char tmp[16];
+	uint64_t frac;
+	int i;
+
+	if (ns < 0) {
+		if (tulpen_buf_putc(b, '-'))
+			return b->err;
+		ns = -ns;
+	}
+	tulpen_buf_u64(b, (uint64_t)ns / 1000000000u);
+	frac = (uint64_t)ns % 1000000000u;
+	for (i = 9; i > digits; i--)
+		frac /= 10;
+	tmp[0] = '.';
+	for (i = digits; i > 0; i--) {
+		tmp[i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	return tulpen_buf_put(b, tmp, (size_t)digits + 1);
+}
+
+/* Dotted quad without printf (inet_ntop formats through sprintf). */
+static size_t fmt_v4(char *out, const uint8_t *a)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned int v = a[i];
+
+		if (i)
+			out[n++] = '.';
+		if (v >= 100)
+			out[n++] = (char)('0' + v / 100);
+		if (v >= 10)
+			out[n++] = (char)('0' + v / 10 % 10);
+		out[n++] = (char)('0' + v % 10);
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* "10.0.0.1:80" or "[::1]:80" into @out (at least 64 bytes). */
+static size_t fmt_ep(char *out, int family, const struct tulpen_endpoint *ep)
+{
+	char port[8];
+	size_t n, i = sizeof(port);
+	unsigned int p = ep->port;
+
+	if (family == AF_INET6) {
+		out[0] = '[';
+		inet_ntop(AF_INET6, ep->addr.raw, out + 1, 48);
+		n = strlen(out);
+		out[n++] = ']';
+	} else {
+		n = fmt_v4(out, ep->addr.raw);
+	}
+	out[n++] = ':';
+	do {
+		port[--i] = (char)('0' + p % 10);
+		p /= 10;
+	} while (p);
+	memcpy(out + n, port + i, sizeof(port) - i);
+	n += sizeof(port) - i;
+	out[n] = '\0';
+	return n;
+}
+
+static size_t fmt_addr(char *out, int family, const struct tulpen_endpoint *ep)
+{
+	if (family != AF_INET6)
+		return fmt_v4(out, ep->addr.raw);
+	inet_ntop(AF_INET6, ep->addr.raw, out, 48);
+	return strlen(out);
+}
+
+static int put_padded(struct tulpen_buf *b, const char *s, size_t n,
+		      size_t width, int right)
+{
+	if (right && n < width)
+		tulpen_buf_pad(b, ' ', width - n);
+	tulpen_buf_put(b, s, n);
+	if (!right && n < width)
+		tulpen_buf_pad(b, ' ', width - n);
+	return tulpen_buf_putc(b, ' ');
+}
+
+static const char *state_name(int st)
+{
+	return tulpen_state_name(st, TULPEN_STATE_RFC);
+}
+
+/* How the connection ended, in a word. */
+static const char *close_word(const struct tulpen_conn *c)
+{
+	if (c->first_closer < 0 && c->first_reset >= 0)
+		return c->first_reset == TULPEN_ORIG ? "rst-c" : "rst-s";
+	if (c->simultaneous_close)
+		return "simul";
+	if (c->first_closer == TULPEN_ORIG)
+		return "client";
+	if (c->first_closer == TULPEN_RESP)
+		return "server";
+	return "-";
+}
+
+#define W_ID 6
+#define W_EP 21
+#define W_START 10
+#define W_DUR 9
+#define W_PKTS 9
+#define W_BYTES 13
+#define W_RTT 8
+#define W_CLOSE 6
+#define W_STATE 12
+#define W_ZEEK 6
+
+static int table_header(struct tulpen_buf *b)
+{
+	static const char *const h[] = {
+		"ID", "Client", "Server", "Start", "Duration", "Pkts",
+		"Bytes", "RTT(ms)", "Close", "Client-State", "Server-State",
+		"Zeek", "History",
+	};
+	static const size_t w[] = {
+		W_ID, W_EP, W_EP, W_START, W_DUR, W_PKTS, W_BYTES, W_RTT,
+		W_CLOSE, W_STATE, W_STATE, W_ZEEK, 0,
+	};
+	static const int right[] = { 1, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++) {
+		if (w[i])
+			put_padded(b, h[i], strlen(h[i]), w[i], right[i]);
+		else
+			tulpen_buf_puts(b, h[i]);
+	}
+	return tulpen_buf_putc(b, '\n');
+}
+
+static int table_timeline(struct tulpen_pcap_report *r,
+			  const struct tulpen_conn *c)
+{
+	struct tulpen_buf *b = r->b;
+	int s, i;
+
+	for (s = 0; s < 2; s++) {
+		const struct tulpen_conn_side *sd = &c->side[s];
+
+		tulpen_buf_puts(b, "       ");
+		tulpen_buf_puts(b, side_name[s]);
+		tulpen_buf_puts(b, ": ");
+		for (i = 0; i < sd->ntrans; i++) {
+			const struct tulpen_conn_trans *t = &sd->trans[i];
+
+			if (i)
+				tulpen_buf_puts(b, " -> ");
+			tulpen_buf_puts(b, state_name(t->state));
+			if (t->inferred)
+				tulpen_buf_putc(b, '?');
+			tulpen_buf_puts(b, "(+");
+			put_secs(b, t->ts_ns - c->start_ns, 6);
+			tulpen_buf_puts(b, " #");
+			tulpen_buf_u64(b, t->pkt);
+			tulpen_buf_putc(b, ')');
+		}
+		if (sd->trans_lost) {
+			tulpen_buf_puts(b, " (");
+			tulpen_buf_u64(b, sd->trans_lost);
+			tulpen_buf_puts(b, " more transitions not kept)");
+		}
+		tulpen_buf_putc(b, '\n');
+	}
+	tulpen_buf_puts(b, "       details:");
+	if (c->midstream)
+		tulpen_buf_puts(b, " picked-up-mid-stream");
+	if (c->flipped)
+		tulpen_buf_puts(b, " roles-guessed");
+	if (c->simultaneous_open)
+		tulpen_buf_puts(b, " simultaneous-open");
+	if (c->simultaneous_close)
+		tulpen_buf_puts(b, " simultaneous-close");
+	for (s = 0; s < 2; s++) {
+		const struct tulpen_conn_side *sd = &c->side[s];
+
+		if (sd->rsts)
+			tulpen_buf_printf(b, " %s-sent-rst=%u", side_name[s],
+					  sd->rsts);
+		if (sd->syn_rexmits)
+			tulpen_buf_printf(b, " %s-syn-rexmits=%u", side_name[s],
+					  sd->syn_rexmits);
+		if (sd->fin_rexmits)
+			tulpen_buf_printf(b, " %s-fin-rexmits=%u", side_name[s],
+					  sd->fin_rexmits);
+		if (sd->data_rexmits)
+			tulpen_buf_printf(b, " %s-data-rexmits=%u",
+					  side_name[s], sd->data_rexmits);
+	}
+	tulpen_buf_puts(b, " end=");
+	tulpen_buf_puts(b, tulpen_conn_end_name(c->end));
+	return tulpen_buf_putc(b, '\n');
+}
+
+/*
+ * A table line is built in a stack buffer with these, then handed to the
+ * output buffer in one piece: a hundred thousand connections make the
+ * per-call cost of tulpen_buf_*() show.
+ */
+struct line {
+	char *p;
+	char buf[512];
+};
+
+static void ln_put(struct line *l, const char *s, size_t n)
+{
+	memcpy(l->p, s, n);
+	l->p += n;
+}
+
+static void ln_pad(struct line *l, size_t have, size_t width)
+{
+	if (have < width) {
+		memset(l->p, ' ', width - have);
+		l->p += width - have;
+	}
+}
+
+static size_t u64_str(char *tmp, uint64_t v)
+{
+	char r[24];
+	size_t i = sizeof(r), n;
+
+	do {
+		r[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	n = sizeof(r) - i;
+	memcpy(tmp, r + i, n);
+	return n;
+}
+
+/* A left-aligned column (never cut), then a space. */
+static void ln_col(struct line *l, const char *s, size_t n, size_t width)
+{
+	ln_put(l, s, n);
+	ln_pad(l, n, width);
+	*l->p++ = ' ';
+}
+
+/* "x/y" right-aligned. */
+static void ln_pair(struct line *l, uint64_t x, uint64_t y, size_t width)
+{
+	char t[48];
+	size_t n = u64_str(t, x);
+
+	t[n++] = '/';
+	n += u64_str(t + n, y);
+	ln_pad(l, n, width);
+	ln_put(l, t, n);
+	*l->p++ = ' ';
+}
+
+/* Seconds with @digits decimals (truncated), right-aligned. */
+static void ln_secs(struct line *l, int64_t ns, int digits, size_t width)
+{
+	char t[48];
+	uint64_t frac, v = (uint64_t)(ns < 0 ? -ns : ns);
+	size_t n = 0;
+	int i;
+
+	if (ns < 0)
+		t[n++] = '-';
+	n += u64_str(t + n, v / 1000000000u);
+	frac = v % 1000000000u;
+	for (i = 9; i > digits; i--)
+		frac /= 10;
+	t[n++] = '.';
+	for (i = digits; i > 0; i--) {
+		t[n + (size_t)i - 1] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	n += (size_t)digits;
+	ln_pad(l, n, width);
+	ln_put(l, t, n);
+	*l->p++ = ' ';
+}
+
+static int table_conn(struct tulpen_pcap_report *r, const struct tulpen_conn *c)
+{
+	struct tulpen_buf *b = r->b;
+	struct line l;
+	const char *w;
+	char t[80];
+	size_t n;
+	int s;
+
+	l.p = l.buf;
+	n = u64_str(t, c->id);
+	if (c->midstream)
+		t[n++] = '~';
+	ln_pad(&l, n, W_ID);
+	ln_put(&l, t, n);
+	*l.p++ = ' ';
+	for (s = 0; s < 2; s++) {
+		n = fmt_ep(t, c->family, &c->side[s].ep);
+		ln_col(&l, t, n, W_EP);
+	}
+	ln_secs(&l, c->start_ns - r->o.t0_ns, 6, W_START);
+	ln_secs(&l, c->last_ns - c->start_ns, 6, W_DUR);
+	ln_pair(&l, c->side[0].pkts, c->side[1].pkts, W_PKTS);
+	ln_pair(&l, c->side[0].bytes, c->side[1].bytes, W_BYTES);
+	if (c->rtt_ns >= 0) {
+		ln_secs(&l, c->rtt_ns * 1000, 3, W_RTT);
+	} else {
+		ln_pad(&l, 1, W_RTT);
+		ln_put(&l, "- ", 2);
+	}
+	w = close_word(c);
+	ln_col(&l, w, strlen(w), W_CLOSE);
+	for (s = 0; s < 2; s++) {
+		w = state_name(c->side[s].state);
+		ln_col(&l, w, strlen(w), W_STATE);
+	}
+	ln_col(&l, c->conn_state, strnlen(c->conn_state, 7), W_ZEEK);
+	w = c->history[0] ? c->history : "-";
+	ln_put(&l, w, strnlen(w, TULPEN_CONN_HISTORY_MAX));
+	*l.p++ = '\n';
+	tulpen_buf_put(b, l.buf, (size_t)(l.p - l.buf));
+	if (r->o.verbose)
+		table_timeline(r, c);
+	return b->err;
+}
+
+static int json_key(struct tulpen_buf *b, const char *k)
+{
+	tulpen_buf_putc(b, '"');
+	tulpen_buf_puts(b, k);
+	return tulpen_buf_puts(b, "\":");
+}
+
+static int json_u64(struct tulpen_buf *b, const char *k, uint64_t v)
+{
+	json_key(b, k);
+	tulpen_buf_u64(b, v);
+	return tulpen_buf_putc(b, ',');
+}
+
+static int json_bool(struct tulpen_buf *b, const char *k, int v)
+{
+	json_key(b, k);
+	tulpen_buf_puts(b, v ? "true" : "false");
+	return tulpen_buf_putc(b, ',');
+}
+
+static int json_str(struct tulpen_buf *b, const char *k, const char *v)
+{
+	json_key(b, k);
+	if (v)
+		tulpen_buf_json_str(b, v);
+	else
+		tulpen_buf_puts(b, "null");
+	return tulpen_buf_putc(b, ',');
+}
+
+static int json_secs(struct tulpen_buf *b, const char *k, int64_t ns)
+{
+	json_key(b, k);
+	if (ns < 0 && ns != INT64_MIN)
+		tulpen_buf_puts(b, "null");
+	else
+		put_secs(b, ns, 9);
+	return tulpen_buf_putc(b, ',');
+}
+
+static const char *side_or_null(int side)
+{
+	return side < 0 ? NULL : side_name[side];
+}
+
+static int json_side(struct tulpen_buf *b, const struct tulpen_conn *c, int s)
+{
+	const struct tulpen_conn_side *sd = &c->side[s];
+	char addr[64];
+	int i;
+
+	json_key(b, side_name[s]);
+	tulpen_buf_putc(b, '{');
+	fmt_addr(addr, c->family, &sd->ep);
+	json_str(b, "addr", addr);
+	json_u64(b, "port", sd->ep.port);
+	json_u64(b, "pkts", sd->pkts);
+	json_u64(b, "bytes", sd->bytes);
+	json_u64(b, "ip_bytes", sd->ip_bytes);
+	json_u64(b, "syns", sd->syns);
+	json_u64(b, "fins", sd->fins);
+	json_u64(b, "rsts", sd->rsts);
+	json_u64(b, "syn_rexmits", sd->syn_rexmits);
+	json_u64(b, "fin_rexmits", sd->fin_rexmits);
+	json_u64(b, "data_rexmits", sd->data_rexmits);
+	json_str(b, "final_state", state_name(sd->state));
+	json_u64(b, "transitions_lost", sd->trans_lost);
+	json_key(b, "states");
+	tulpen_buf_putc(b, '[');
+	for (i = 0; i < sd->ntrans; i++) {
+		const struct tulpen_conn_trans *t = &sd->trans[i];
+
+		if (i)
+			tulpen_buf_putc(b, ',');
+		tulpen_buf_putc(b, '{');
+		json_str(b, "state", state_name(t->state));
+		json_secs(b, "ts", t->ts_ns);
+		json_secs(b, "t", t->ts_ns - c->start_ns);
+		json_u64(b, "packet", t->pkt);
+		json_u64(b, "file", t->file);
+		json_key(b, "inferred");
+		tulpen_buf_puts(b, t->inferred ? "true}" : "false}");
+	}
+	return tulpen_buf_puts(b, "]}");
+}
+
+static int json_conn(struct tulpen_pcap_report *r, const struct tulpen_conn *c)
+{
+	struct tulpen_buf *b = r->b;
+
+	tulpen_buf_putc(b, '{');
+	json_u64(b, "id", c->id);
+	json_str(b, "family", c->family == AF_INET6 ? "ipv6" : "ipv4");
+	json_side(b, c, TULPEN_ORIG);
+	tulpen_buf_putc(b, ',');
+	json_side(b, c, TULPEN_RESP);
+	tulpen_buf_putc(b, ',');
+	json_str(b, "opener", c->opener_known ? "client" : NULL);
+	json_bool(b, "midstream", c->midstream);
+	json_bool(b, "roles_guessed", c->flipped);
+	json_secs(b, "start", c->start_ns);
+	json_secs(b, "duration", c->last_ns - c->start_ns);
+	json_secs(b, "rtt", c->rtt_ns);
+	json_secs(b, "syn_rtt", c->syn_rtt_ns);
+	json_str(b, "active_closer", side_or_null(c->first_closer));
+	json_str(b, "passive_closer",
+		 c->first_closer < 0 ? NULL : side_name[!c->first_closer]);
+	json_str(b, "first_reset_by", side_or_null(c->first_reset));
+	json_str(b, "close", close_word(c));
+	json_bool(b, "simultaneous_open", c->simultaneous_open);
+	json_bool(b, "simultaneous_close", c->simultaneous_close);
+	json_str(b, "conn_state", c->conn_state);
+	json_str(b, "history", c->history);
+	json_key(b, "end");
+	tulpen_buf_json_str(b, tulpen_conn_end_name(c->end));
+	return tulpen_buf_putc(b, '}');
+}
+
+int tulpen_pcap_report_new(enum tulpen_pcap_out kind,
+			   const struct tulpen_pcap_report_opts *opts,
+			   struct tulpen_buf *out,
+			   struct tulpen_pcap_report **rep)
+{
+	struct tulpen_pcap_report *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	r->kind = kind;
+	if (opts)
+		r->o = *opts;
+	r->b = out;
+	*rep = r;
+	return 0;
+}
+
+void tulpen_pcap_report_set_t0(struct tulpen_pcap_report *r, int64_t t0_ns)
+{
+	r->o.t0_ns = t0_ns;
+	r->t0_set = 1;
+}
+
+int tulpen_pcap_report_conn(struct tulpen_pcap_report *r,
+			    const struct tulpen_conn *c)
+{
+	struct tulpen_buf *b = r->b;
+
+	if (!r->t0_set) {
+		r->o.t0_ns = c->start_ns;
+		r->t0_set = 1;
+	}
+	switch (r->kind) {
+	case TULPEN_PCAP_TABLE:
+		if (!r->n && r->o.header)
+			table_header(b);
+		table_conn(r, c);
+		break;
+	case TULPEN_PCAP_JSON:
+		tulpen_buf_puts(b, r->n ? ",\n" : "[\n");
+		json_conn(r, c);
+		break;
+	case TULPEN_PCAP_NDJSON:
+		json_conn(r, c);
+		tulpen_buf_putc(b, '\n');
+		break;
+	}
+	r->n++;
+	return b->err;
+}
+
+int tulpen_pcap_report_end(struct tulpen_pcap_report *r)
+{
+	struct tulpen_buf *b = r->b;
+
+	if (r->kind == TULPEN_PCAP_JSON)
+		tulpen_buf_puts(b, r->n ? "\n]\n" : "[]\n");
+	else if (r->kind == TULPEN_PCAP_TABLE && !r->n && r->o.header)
+		table_header(b);
+	return b->err;
+}
+
+void tulpen_pcap_report_free(struct tulpen_pcap_report *r)
+{
+	free(r);
+}

@@ -1,0 +1,178 @@
+# SPDX-License-Identifier: MIT
+"""Helpers shared by the `tulpen watch` integration tests.
+
+Every test makes its own network namespace with `unshare -n` (a child
+process that runs a scenario inside it), points `tulpen watch --netns` at
+it so that only its own sockets are reported (the tracepoints are global),
+and talks to the child over pipes.
+"""
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+SKIP = 77
+
+
+def skip(msg):
+    print("SKIP: " + msg)
+    sys.exit(SKIP)
+
+
+def need_root():
+    if os.geteuid() != 0:
+        skip("needs root (network namespaces, eBPF)")
+    for tool in ("unshare", "ip"):
+        if not shutil.which(tool):
+            skip(tool + " is not installed")
+
+
+def need_bpf(tulpen):
+    """Skip unless the eBPF source loads here."""
+    p = subprocess.run([tulpen, "watch", "--source=bpf", "--duration",
+                        "0.05", "--ndjson", "--lifetimes"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=60)
+    if p.returncode != 0:
+        skip("eBPF source unavailable: " +
+             p.stderr.decode(errors="replace").strip())
+
+
+class Child:
+    """A scenario process in a fresh network namespace."""
+
+    def __init__(self, script, *args):
+        self.p = subprocess.Popen(
+            ["unshare", "-n", sys.executable, script, "--child"] +
+            list(args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True, bufsize=1)
+        self.lr = LineReader(self.p.stdout)
+        self.hello = self.read()
+        self.pid = self.hello["pid"]
+        self.netns = "/proc/%d/ns/net" % self.pid
+
+    def read(self, timeout=30):
+        line = self.lr.line(timeout)
+        if line is None:
+            if self.lr.eof:
+                raise AssertionError("scenario child died (rc %s)" %
+                                     self.p.wait())
+            raise AssertionError("scenario child: no answer in %ds" %
+                                 timeout)
+        return json.loads(line)
+
+    def send(self, obj):
+        self.p.stdin.write(json.dumps(obj) + "\n")
+        self.p.stdin.flush()
+
+    def finish(self, timeout=30):
+        self.p.stdin.close()
+        return self.p.wait(timeout)
+
+
+def child_hello():
+    """In the child: bring lo up and say who we are."""
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    print(json.dumps({"pid": os.getpid()}), flush=True)
+
+
+class LineReader:
+    """Lines from a pipe with a timeout (select() cannot see what a
+    buffered file object already holds, so read the raw fd)."""
+
+    def __init__(self, f):
+        self.fd = f.fileno()
+        self.buf = b""
+        self.eof = False
+
+    def line(self, timeout):
+        end = time.monotonic() + timeout
+        while b"\n" not in self.buf and not self.eof:
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([self.fd], [], [], left)
+            if not r:
+                return None
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                self.eof = True
+            self.buf += chunk
+        if b"\n" not in self.buf:
+            rest, self.buf = self.buf, b""
+            return rest.decode() if rest else None
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode()
+
+    def rest(self):
+        data = self.buf
+        while True:
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                break
+            data += chunk
+        self.buf = b""
+        return data.decode()
+
+
+class Watch:
+    """`tulpen watch --ndjson` on one namespace, read line by line."""
+
+    def __init__(self, tulpen, netns, *extra):
+        self.p = subprocess.Popen(
+            [tulpen, "watch", "--ndjson", "--netns", netns] + list(extra),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.lr = LineReader(self.p.stdout)
+        self.objs = []
+        start = self.next(30)
+        if start is None or start.get("type") != "start":
+            self.p.kill()
+            raise AssertionError("tulpen watch did not start: %r %s" %
+                                 (start, self.p.stderr.read().decode()))
+        self.start = start
+
+    def next(self, timeout):
+        line = self.lr.line(timeout)
+        if not line:
+            return None
+        obj = json.loads(line)  # every line must be valid JSON
+        self.objs.append(obj)
+        return obj
+
+    def wait_for(self, pred, timeout):
+        """Read until pred(list of objects) is true or time is up."""
+        end = time.monotonic() + timeout
+        while not pred(self.objs):
+            left = end - time.monotonic()
+            if left <= 0:
+                break
+            if self.next(left) is None and self.lr.eof:
+                break
+        return pred(self.objs)
+
+    def stop(self, sig=signal.SIGINT, timeout=20):
+        self.p.send_signal(sig)
+        rc = self.p.wait(timeout)
+        for line in self.lr.rest().splitlines():
+            self.objs.append(json.loads(line))
+        self.stderr = self.p.stderr.read().decode()
+        return rc
+
+
+def lifetimes(objs):
+    return [o for o in objs if o.get("type") == "lifetime"]
+
+
+def find_lifetime(objs, lport, pport):
+    for o in lifetimes(objs):
+        if o["local"]["port"] == lport and o["peer"]["port"] == pport:
+            return o
+    return None
+
+
+def path_states(lt):
+    return [s["state"] for s in lt["path"]]

@@ -1,0 +1,351 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""
+pcap_replay.py - `tulpen pcap` on recorded captures, without root.
+
+  pcap_replay.py TULPEN golden     every tests/fixtures/pcap/X.pcap against
+                                   X.txt (`-v` table) and X.json (--json)
+  pcap_replay.py TULPEN linktypes  the fixtures rewritten to every supported
+                                   link type (Ethernet, VLAN, QinQ, Linux
+                                   cooked v1/v2, BSD loopback both byte
+                                   orders, DLT_LOOP, raw IP) and to pcapng
+                                   must give the same connections
+  pcap_replay.py TULPEN bad        broken captures: truncated files, snaplen
+                                   cuts, garbage, unknown link types, bogus
+                                   header lengths; a clear message naming
+                                   the packet, the right exit code, no crash
+  pcap_replay.py TULPEN cli        options, filters, stdin, several files
+
+The fixtures were captured by tests/integration/pcap_kernel.py (--keep) in
+runs where tulpen's states matched the kernel's tracepoint. To refresh a
+golden after a deliberate output change: tulpen pcap -v X.pcap > X.txt.
+"""
+import json
+import os
+import random
+import struct
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIX = os.path.join(HERE, "fixtures", "pcap")
+failures = []
+
+
+def check(cond, msg):
+    if not cond:
+        failures.append(msg)
+        print("FAIL: " + msg)
+
+
+def tulpen(*args, stdin=None):
+    r = subprocess.run([TULPEN, "pcap"] + list(args), input=stdin,
+                       capture_output=True)
+    err = r.stderr.decode()
+    # Under ASan/UBSan a memory error must not pass for an error exit.
+    check("Sanitizer" not in err and "runtime error" not in err,
+          "sanitizer report for %r: %s" % (args, err))
+    return r.returncode, r.stdout.decode(), err
+
+
+def fixtures():
+    return sorted(f[:-5] for f in os.listdir(FIX) if f.endswith(".pcap"))
+
+
+# --- pcap reading and writing (enough for the fixtures) --------------------
+
+def read_pcap(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = struct.unpack("<I", data[:4])[0]
+    e = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+    nano = magic == 0xa1b23c4d or magic == 0x4d3cb2a1
+    _, _, _, _, _, snap, dlt = struct.unpack(e + "IHHiIII", data[:24])
+    off, pkts = 24, []
+    while off + 16 <= len(data):
+        sec, frac, cap, wire = struct.unpack(e + "IIII", data[off:off + 16])
+        pkts.append((sec, frac, wire, data[off + 16:off + 16 + cap]))
+        off += 16 + cap
+    return dlt, nano, snap, pkts
+
+
+def write_pcap(path, dlt, pkts, nano=False, snap=65535, le=True):
+    e = "<" if le else ">"
+    magic = 0xa1b23c4d if nano else 0xa1b2c3d4
+    out = [struct.pack(e + "IHHiIII", magic, 2, 4, 0, 0, snap, dlt)]
+    for sec, frac, wire, frame in pkts:
+        out.append(struct.pack(e + "IIII", sec, frac, len(frame), wire))
+        out.append(frame)
+    with open(path, "wb") as f:
+        f.write(b"".join(out))
+
+
+def write_pcapng(path, dlt, pkts, nano=False):
+    def block(btype, body):
+        body += b"\0" * (-len(body) % 4)
+        n = 12 + len(body)
+        return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+    shb = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    # if_tsresol option: 6 (us) or 9 (ns)
+    opt = struct.pack("<HHB", 9, 1, 9 if nano else 6) + b"\0\0\0"
+    opt += struct.pack("<HH", 0, 0)
+    idb = block(1, struct.pack("<HHI", dlt, 0, 65535) + opt)
+    out = [shb, idb]
+    for sec, frac, wire, frame in pkts:
+        ts = sec * (10**9 if nano else 10**6) + frac
+        out.append(block(6, struct.pack("<IIIII", 0, ts >> 32,
+                                        ts & 0xffffffff, len(frame),
+                                        wire) + frame))
+    with open(path, "wb") as f:
+        f.write(b"".join(out))
+
+
+def variants(dlt, pkts):
+    """(name, dlt, frames) of the same IP packets under each link type."""
+    assert dlt == 1, "fixtures are Ethernet (Linux lo)"
+    ip = [(s, fr, w - 14, f[14:], f[12:14]) for s, fr, w, f in pkts]
+
+    def mk(hdr_fn, hlen):
+        return [(s, fr, w + hlen, hdr_fn(et) + p) for s, fr, w, p, et in ip]
+    mac = b"\x02\0\0\0\0\1\x02\0\0\0\0\2"
+    out = [
+        ("vlan", 1, mk(lambda et: mac + b"\x81\x00\x00\x2a" + et, 18)),
+        ("qinq", 1, mk(lambda et: mac + b"\x88\xa8\x00\x64\x81\x00\x00\x2a"
+                       + et, 22)),
+        ("sll", 113, mk(lambda et: struct.pack(">HHH", 0, 772, 6)
+                        + b"\0" * 8 + et, 16)),
+        ("sll2", 276, mk(lambda et: et + b"\0\0" + struct.pack(">I", 1)
+                         + struct.pack(">HBB", 772, 0, 6) + b"\0" * 8, 20)),
+        ("null-le", 0, mk(lambda et: struct.pack(
+            "<I", 2 if et == b"\x08\x00" else 10), 4)),
+        ("null-be", 0, mk(lambda et: struct.pack(
+            ">I", 2 if et == b"\x08\x00" else 30), 4)),
+        ("loop", 108, mk(lambda et: struct.pack(
+            ">I", 2 if et == b"\x08\x00" else 24), 4)),
+        ("raw", 101, mk(lambda et: b"", 0)),
+    ]
+    return out
+
+
+# --- tests -----------------------------------------------------------------
+
+def t_golden():
+    for name in fixtures():
+        pcap = os.path.join(FIX, name + ".pcap")
+        rc, out, err = tulpen("-v", pcap)
+        check(rc == 0 and not err, "%s: exit %d, stderr %r" % (name, rc, err))
+        with open(os.path.join(FIX, name + ".txt")) as f:
+            check(out == f.read(), "%s: -v output differs from %s.txt:\n%s"
+                  % (name, name, out))
+        rc, out, err = tulpen("--json", pcap)
+        got = json.loads(out)
+        with open(os.path.join(FIX, name + ".json")) as f:
+            check(got == json.load(f), "%s: --json differs from %s.json"
+                  % (name, name))
+        rc, out, err = tulpen("--ndjson", pcap)
+        lines = [json.loads(line) for line in out.splitlines()]
+        check(lines == got, "%s: --ndjson differs from --json" % name)
+        print("ok golden %s" % name)
+
+
+def t_linktypes():
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in fixtures():
+            pcap = os.path.join(FIX, name + ".pcap")
+            dlt, nano, snap, pkts = read_pcap(pcap)
+            _, want, _ = tulpen("--json", pcap)
+            want = json.loads(want)
+            vs = variants(dlt, pkts)
+            vs.append(("pcapng", 1, pkts))
+            for vname, vdlt, frames in vs:
+                path = os.path.join(tmp, "%s-%s.pcap" % (name, vname))
+                if vname == "pcapng":
+                    write_pcapng(path, vdlt, frames, nano)
+                else:
+                    write_pcap(path, vdlt, frames, nano,
+                               le=(vname != "null-be"))
+                rc, out, err = tulpen("--json", path)
+                check(rc == 0 and not err,
+                      "%s/%s: exit %d %r" % (name, vname, rc, err))
+                check(rc == 0 and json.loads(out) == want,
+                      "%s/%s: connections differ from Ethernet" %
+                      (name, vname))
+            # IPv6 on the same connections (addresses mapped)
+            print("ok linktypes %s" % name)
+        # An IPv6 conversation with extension headers: hop-by-hop and
+        # destination options before TCP must not change anything.
+        v6 = os.path.join(FIX, "ipv6.pcap")
+        if os.path.exists(v6):
+            dlt, nano, snap, pkts = read_pcap(v6)
+            _, want, _ = tulpen("--json", v6)
+            ext = []
+            for s, fr, w, f in pkts:
+                ipv6 = bytearray(f[14:54])
+                nh = ipv6[6]
+                ipv6[6] = 0   # hop-by-hop
+                plen = struct.unpack(">H", ipv6[4:6])[0] + 16
+                ipv6[4:6] = struct.pack(">H", plen)
+                hbh = bytes([60, 0, 1, 4, 0, 0, 0, 0])   # -> dest opts
+                dst = bytes([nh, 0, 1, 4, 0, 0, 0, 0])
+                frame = f[:14] + bytes(ipv6) + hbh + dst + f[54:]
+                ext.append((s, fr, w + 16, frame))
+            path = os.path.join(tmp, "ipv6-ext.pcap")
+            write_pcap(path, 1, ext, nano)
+            rc, out, err = tulpen("--json", path)
+            got = json.loads(out)
+            want = json.loads(want)
+            for c in got + want:
+                for side in ("client", "server"):
+                    c[side]["ip_bytes"] = 0
+            check(rc == 0 and got == want,
+                  "IPv6 extension headers change the result: %r" % err)
+            print("ok linktypes ipv6 extension headers")
+
+
+def t_bad():
+    src = os.path.join(FIX, "client-close.pcap")
+    with open(src, "rb") as f:
+        good = f.read()
+    dlt, nano, snap, pkts = read_pcap(src)
+    with tempfile.TemporaryDirectory() as tmp:
+        def path(n):
+            return os.path.join(tmp, n)
+
+        def run_bad(name, want_rc, want_msgs):
+            rc, out, err = tulpen(path(name))
+            check(rc >= 0, "%s: killed by signal %d" % (name, -rc))
+            check(rc == want_rc, "%s: exit %d, want %d (%r)" %
+                  (name, rc, want_rc, err))
+            for m in want_msgs:
+                check(m in err, "%s: %r not in stderr %r" % (name, m, err))
+            print("ok bad %s: %s" % (name, err.strip().splitlines()[0]
+                                     if err.strip() else "(no message)"))
+            return out
+
+        # Truncated in the middle of packet 5's data and of a record header.
+        rec = 24
+        for i in range(4):
+            rec += 16 + len(pkts[i][3])
+        with open(path("trunc-data"), "wb") as f:
+            f.write(good[:rec + 16 + 10])
+        out = run_bad("trunc-data", 1, ["packet 5", "truncated"])
+        check("127." in out, "trunc-data: connections read so far not shown")
+        with open(path("trunc-hdr"), "wb") as f:
+            f.write(good[:rec + 7])
+        run_bad("trunc-hdr", 1, ["packet 5", "truncated"])
+        with open(path("trunc-filehdr"), "wb") as f:
+            f.write(good[:20])
+        run_bad("trunc-filehdr", 1, ["trunc-filehdr"])
+        # Garbage.
+        rnd = random.Random(3)
+        with open(path("garbage"), "wb") as f:
+            f.write(bytes(rnd.randrange(256) for _ in range(3000)))
+        run_bad("garbage", 1, ["garbage", "format"])
+        with open(path("garbage-body"), "wb") as f:
+            f.write(good[:24] + bytes(rnd.randrange(256) for _ in range(3000)))
+        rc, out, err = tulpen(path("garbage-body"))
+        check(rc in (0, 1) and "packet" in err,
+              "garbage-body: exit %d %r" % (rc, err))
+        print("ok bad garbage-body: %s" % err.strip().splitlines()[0])
+        # Unknown link type.
+        write_pcap(path("dlt147"), 147, pkts)
+        run_bad("dlt147", 1, ["link type 147", "not supported"])
+        # Snaplen cuts: inside the TCP header (packet 3), inside the IP
+        # header (packet 4), in the payload only (packet 5: fine).
+        cut = list(pkts)
+        cut[2] = cut[2][:3] + (cut[2][3][:14 + 20 + 10],)
+        cut[3] = cut[3][:3] + (cut[3][3][:14 + 12],)
+        cut[4] = cut[4][:3] + (cut[4][3][:14 + 20 + 32 + 2],)
+        write_pcap(path("snaplen"), 1, cut, nano, snap=60)
+        out = run_bad("snaplen", 0, ["packet 3: TCP header cut",
+                                     "packet 4: IPv4 header cut"])
+        check("packet 5" not in tulpen(path("snaplen"))[2],
+              "a payload cut by the snapshot length is not an error")
+        # Bogus header lengths, one per packet.
+        bog = list(pkts)
+
+        def edit(i, off, val):
+            f = bytearray(bog[i][3])
+            f[off] = val
+            bog[i] = bog[i][:3] + (bytes(f),)
+        edit(1, 14, 0x43)            # IHL 3
+        edit(2, 14 + 2, 0xff)        # total length beyond the frame
+        edit(3, 14 + 20 + 12, 0x20)  # TCP data offset 2
+        edit(4, 14 + 20 + 12, 0xf0)  # TCP data offset beyond the segment
+        edit(5, 14, 0x54)            # IP version 5
+        write_pcap(path("bogus"), 1, bog, nano)
+        run_bad("bogus", 0, ["packet 2: IPv4 header length",
+                             "packet 3: IPv4 total length",
+                             "packet 4: TCP data offset below 5",
+                             "packet 5: TCP data offset beyond",
+                             "packet 6: IP version"])
+        # A file that does not exist, and an empty one.
+        run_bad("missing", 1, ["missing"])
+        open(path("empty"), "wb").close()
+        run_bad("empty", 1, ["empty"])
+
+
+def t_cli():
+    src = os.path.join(FIX, "client-close.pcap")
+    rst = os.path.join(FIX, "rst-server.pcap")
+    with open(src, "rb") as f:
+        data = f.read()
+    rc, out, err = tulpen("-", stdin=data)
+    rc2, out2, _ = tulpen(src)
+    check(rc == 0 and out == out2, "stdin differs from the file")
+    rc, out, err = tulpen("--json", src, rst)
+    got = json.loads(out)
+    check(len(got) == 2 and got[1]["conn_state"] == "RSTR",
+          "two files: %r" % [c["conn_state"] for c in got])
+    check(got[1]["client"]["states"][0]["file"] == 1, "file index")
+    for expr, n in (("conn-state RSTR", 1), ("conn-state SF,RSTR", 2),
+                    ("not reset", 1), ("client state TIME-WAIT", 1),
+                    ("server state time_wait", 0), ("state closed", 2),
+                    ("host 127.0.0.1", 0), ("port 1-65535", 2),
+                    ("( reset or conn-state S0 ) and closed", 1)):
+        rc, out, err = tulpen("--ndjson", "-f", expr, src, rst)
+        check(rc == 0 and len(out.splitlines()) == n,
+              "filter %r: %d lines, want %d (%r)" %
+              (expr, len(out.splitlines()), n, err))
+    c = json.loads(tulpen("--json", src)[1])[0]
+    for expr in ("client host %s" % c["client"]["addr"],
+                 "server port %d" % c["server"]["port"],
+                 "net %s/8" % c["server"]["addr"]):
+        rc, out, err = tulpen("--ndjson", "-f", expr, src)
+        check(len(out.splitlines()) == 1, "filter %r matched nothing" % expr)
+    for bad in ("port", "port 70000", "host 300.1.1.1", "conn-state XX",
+                "state SLEEPING", "(port 80", "port 80)", "frobnicate",
+                "net 10.0.0.0/40", ""):
+        rc, out, err = tulpen("-f", bad, src)
+        check(rc == 2 and "filter" in err, "bad filter %r: exit %d %r" %
+              (bad, rc, err))
+    for args in (["--idle-timeout", "x", src], ["--top", "-1", src],
+                 ["--bogus", src], []):
+        rc, out, err = tulpen(*args)
+        check(rc == 2 and "Usage" in err, "%r: exit %d" % (args, rc))
+    rc, out, err = tulpen("-s", src, rst)
+    check(rc == 0 and "TIME-WAIT" in out and "RSTR" in out and
+          "Top talkers" in out, "summary: %r" % out)
+    rc, out, err = tulpen(src, "-s", rst, "--json")  # options anywhere
+    s = json.loads(out)
+    check(s["connections"] == 2 and s["conn_states"] == {"SF": 1, "RSTR": 1},
+          "summary json %r" % s)
+    n = len(read_pcap(src)[3]) + len(read_pcap(rst)[3])
+    check(s["frames"] == n and s["tcp_segments"] == n and
+          s["packets"] == n and s["malformed"] == 0 and
+          s["late_segments"] == 0, "summary counts %r (%d frames)" % (s, n))
+    print("ok cli")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        print(__doc__)
+        sys.exit(2)
+    TULPEN = os.path.abspath(sys.argv[1])
+    {"golden": t_golden, "linktypes": t_linktypes, "bad": t_bad,
+     "cli": t_cli}[sys.argv[2]]()
+    if failures:
+        print("%d failure(s)" % len(failures))
+        sys.exit(1)
+    print("PASS")
