@@ -193,6 +193,9 @@ int cmd_list(int argc, char **argv)
 		tulpen_resolver_run(r.res);
 	}
 
+	/* netstat's UNIX columns (RefCnt) come from /proc/net/unix */
+	if (o.kind == TULPEN_FMT_NETSTAT)
+		o.q.proc_protos |= TULPEN_PF(TULPEN_P_UNIX);
 	if (o.kind == TULPEN_FMT_SS && o.extended) {
 		char mi[4096];
 

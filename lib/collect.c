@@ -36,13 +36,16 @@ static int nl_absent(int err)
 	       err == -EOPNOTSUPP || err == -EAFNOSUPPORT;
 }
 
-static int collect_one(struct tulpen_ctx *ctx, int proto, int family,
-		       uint32_t states, tulpen_sock_cb cb, void *data)
+static int collect_one(struct tulpen_ctx *ctx, const struct tulpen_query *q,
+		       int proto, int family, tulpen_sock_cb cb, void *data)
 {
 	struct counting c = { cb, data, 0 };
+	uint32_t states = q->states;
 	int ret;
 
-	if (ctx->source == TULPEN_SOURCE_PROC) {
+	if (ctx->source == TULPEN_SOURCE_PROC ||
+	    (ctx->source == TULPEN_SOURCE_AUTO &&
+	     (q->proc_protos & TULPEN_PF(proto)))) {
 		if (proto == TULPEN_P_MPTCP)
 			return 0; /* MPTCP has no /proc/net table */
 		return tulpen_proc_net_collect(ctx, proto, family, states, cb,
@@ -94,21 +97,19 @@ int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		if (!(q->protos & TULPEN_PF(p)))
 			continue;
 		if (q->families & TULPEN_FAM_INET) {
-			ret = collect_one(ctx, p, AF_INET, q->states, cb, data);
+			ret = collect_one(ctx, q, p, AF_INET, cb, data);
 			if (ret)
 				return ret;
 		}
 		if (q->families & TULPEN_FAM_INET6) {
-			ret = collect_one(ctx, p, AF_INET6, q->states, cb,
-					  data);
+			ret = collect_one(ctx, q, p, AF_INET6, cb, data);
 			if (ret)
 				return ret;
 		}
 	}
 	if ((q->protos & TULPEN_PF(TULPEN_P_UNIX)) &&
 	    (q->families & TULPEN_FAM_UNIX)) {
-		ret = collect_one(ctx, TULPEN_P_UNIX, AF_UNIX, q->states, cb,
-				  data);
+		ret = collect_one(ctx, q, TULPEN_P_UNIX, AF_UNIX, cb, data);
 		if (ret)
 			return ret;
 	}

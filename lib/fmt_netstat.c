@@ -63,6 +63,17 @@ static void endpoint(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	const struct tulpen_services *svc = f->o.numeric ? NULL
 							 : f->o.services;
 
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	/* netstat shows an IPv4-mapped address as the IPv4 one */
+	if (s->family == AF_INET6 && !memcmp(ep->addr.raw, mapped, 12)) {
+		struct tulpen_endpoint e4 = *ep;
+
+		memmove(e4.addr.raw, ep->addr.raw + 12, 4);
+		tulpen_fmt_endpoint(out, size, AF_INET, &e4, 0, s->proto, svc,
+				    f->o.resolver, 0);
+		return;
+	}
 	tulpen_fmt_endpoint(out, size, s->family, ep, 0, s->proto, svc,
 			    f->o.resolver, 0);
 }
@@ -169,8 +180,12 @@ static void unix_line(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		state = "";
 	}
 	flags = s->state == TULPEN_TCP_LISTEN ? "[ ACC ]" : "[ ]";
-	/* The reference count is not known from netlink: netstat's 2. */
-	tulpen_buf_printf(b, "unix  %-6d %-11s %-10s %-13s ", 2, flags, type,
+	/* The reference count: from /proc/net/unix only */
+	if (s->unix_refcnt)
+		tulpen_scnprintf(cell, sizeof(cell), "%u", s->unix_refcnt);
+	else
+		tulpen_scnprintf(cell, sizeof(cell), "-");
+	tulpen_buf_printf(b, "unix  %-6s %-11s %-10s %-13s ", cell, flags, type,
 			  state);
 	tulpen_scnprintf(cell, sizeof(cell), "%llu",
 			 (unsigned long long)s->inode);

@@ -281,6 +281,7 @@ static int parse_unix(struct cur *c, struct tulpen_sock *s, char *path,
 		return -EINVAL;
 	}
 	s->unix_type = (uint8_t)type;
+	s->unix_refcnt = refcnt > UINT32_MAX ? UINT32_MAX : (uint32_t)refcnt;
 	s->unknown = TULPEN_UNK_UID | TULPEN_UNK_PEER | TULPEN_UNK_QUEUES;
 	if (flags & SO_ACCEPTCON_)
 		s->state = TULPEN_TCP_LISTEN;

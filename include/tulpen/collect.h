@@ -23,6 +23,12 @@ struct tulpen_query {
 	uint32_t protos;   /* mask of TULPEN_PF(enum tulpen_proto) */
 	uint32_t families; /* mask of TULPEN_FAM_* */
 	uint32_t states;   /* mask of TULPEN_SF(state), sent to the kernel */
+	/*
+	 * Protocols (TULPEN_PF mask) to read from /proc/net even when netlink
+	 * serves them, e.g. UNIX for netstat's layout, which shows the
+	 * reference count only /proc/net/unix has.
+	 */
+	uint32_t proc_protos;
 };
 
 /*

@@ -80,6 +80,7 @@ struct tulpen_sock {
 	int64_t timer_ms;   /* time until the timer fires, ms (may be <0) */
 	/* UNIX sockets */
 	uint64_t unix_peer; /* peer's inode, 0 if none */
+	uint32_t unix_refcnt; /* kernel reference count (/proc only; 0 unknown) */
 	const char *unix_path; /* NUL-terminated; abstract names start '@' */
 };
 

@@ -1098,7 +1098,10 @@ def t_resolve_like_ss():
 # ------------------------------------------------------- --style=ss/netstat
 
 def _ws(line):
-    return " ".join(line.split())
+    # ss pads its "Peer Address:Port" heading to the column's width, so
+    # "Process" is glued to it or not depending on the data: one form.
+    return " ".join(line.split()).replace("Address:PortProcess",
+                                          "Address:Port Process")
 
 
 def _multiset_diff(got, want, gname, wname):
