@@ -136,25 +136,26 @@ commands() {
 }
 
 all_commands() {
+	# each tulpen row next to the commands it is compared with, so that
+	# the output line counts are taken close together in time
+	local t=
+	[ "$have_tulpen" = 1 ] && t=$tulpen
 	printf '%s\t%s\n' \
 		"floor" "$bin/floor" \
 		"floor -1 (one walk)" "$bin/floor -1" \
+		${t:+"tulpen -tan" "$t -tan"} \
 		"ss -tan" "ss -tan" \
+		${t:+"tulpen -tan --json" "$t -tan --json"} \
+		${t:+"tulpen -tan --ndjson" "$t -tan --ndjson"} \
 		"netstat -tan" "netstat -tan" \
 		"lsof -nP -iTCP" "lsof -nP -iTCP" \
-		"ss -tanp" "ss -tanp" \
-		"netstat -tanp" "netstat -tanp" \
 		"fdscan (-p floor)" "$bin/fdscan" \
 		"fdscan -j 2" "$bin/fdscan -j 2" \
+		${t:+"tulpen -tanp" "$t -tanp"} \
+		"ss -tanp" "ss -tanp" \
+		"netstat -tanp" "netstat -tanp" \
+		${t:+"tulpen -s" "$t -s"} \
 		"ss -s" "ss -s"
-	if [ "$have_tulpen" = 1 ]; then
-		printf '%s\t%s\n' \
-			"tulpen -tan" "$tulpen -tan" \
-			"tulpen -tanp" "$tulpen -tanp" \
-			"tulpen -tan --json" "$tulpen -tan --json" \
-			"tulpen -tan --ndjson" "$tulpen -tan --ndjson" \
-			"tulpen -s" "$tulpen -s"
-	fi
 	for e in ${extra[@]+"${extra[@]}"}; do
 		printf '%s\t%s\n' "${e%%=*}" "${e#*=}"
 	done
