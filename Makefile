@@ -25,7 +25,7 @@ check: deps
 
 # The scale benchmark (small preset); see docs/PERFORMANCE.md.
 bench: deps build
-	bash bench/run.sh small
+	bash bench/run.sh small --tulpen $(TULPEN) --bin $(BUILD)/bench
 
 install: build
 	meson install -C $(BUILD)

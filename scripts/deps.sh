@@ -3,7 +3,7 @@
 set -e
 PKGS="build-essential meson ninja-build pkg-config libmnl-dev libpcap-dev
 libcmocka-dev libbpf-dev bpftool clang llvm libclang-rt-14-dev iproute2
-nftables tcpdump python3 jq util-linux procps net-tools libbpf-tools"
+nftables tcpdump python3 jq util-linux procps net-tools libbpf-tools lsof"
 if [ "$(id -u)" != 0 ]; then
 	SUDO=sudo
 fi
