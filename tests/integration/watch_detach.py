@@ -180,8 +180,8 @@ def main():
             break
     time.sleep(1)                    # a few summaries
     p.send_signal(signal.SIGINT)
+    out = "\n".join(got) + "\n" + lr.rest()   # read to the end
     p.wait(30)
-    out = "\n".join(got) + "\n" + lr.rest()
     check(p.returncode == 0, "--json: exit status %d" % p.returncode)
     try:
         doc = json.loads(out)
