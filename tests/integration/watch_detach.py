@@ -168,9 +168,20 @@ def main():
     p = subprocess.Popen([tulpen, "watch", "--source=bpf", "--json",
                           "--summary-every", "0.2"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(2)
+    lr = wc.LineReader(p.stdout)
+    got = []
+    end = time.monotonic() + 60
+    while time.monotonic() < end:   # until the start record is out
+        line = lr.line(end - time.monotonic())
+        if line is None:
+            break
+        got.append(line)
+        if '"type":"start"' in line:
+            break
+    time.sleep(1)                    # a few summaries
     p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=30)
+    out = "\n".join(got) + "\n" + lr.rest()   # read to the end
+    p.wait(30)
     check(p.returncode == 0, "--json: exit status %d" % p.returncode)
     try:
         doc = json.loads(out)
