@@ -2,8 +2,9 @@
 /*
  * collect.c - choose a source per protocol and family and walk it.
  *
- * Order: TCP, UDP, UDP-Lite, RAW, MPTCP (IPv4 then IPv6 each), then UNIX,
- * the order netstat uses. With TULPEN_SOURCE_AUTO a protocol whose sock_diag
+ * Order: TCP, UDP, UDP-Lite, RAW, MPTCP (IPv4 then IPv6 each, except TCP
+ * of both families, which comes in one walk of the kernel's tables in the
+ * kernel's order), then UNIX. With TULPEN_SOURCE_AUTO a protocol whose sock_diag
  * handler the kernel lacks (RAW on many kernels), or a host without
  * NETLINK_SOCK_DIAG, is read from /proc/net instead.
  */
@@ -81,6 +82,29 @@ static int collect_one(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 	return tulpen_proc_net_collect(ctx, proto, family, states, cb, data);
 }
 
+/*
+ * TCP of both families in one walk when netlink serves it; -EAGAIN when the
+ * per-family way has to be taken instead (the old request is refused, or
+ * /proc is the source).
+ */
+static int collect_tcp_any(struct tulpen_ctx *ctx, const struct tulpen_query *q,
+			   tulpen_sock_cb cb, void *data)
+{
+	struct counting c = { cb, data, 0 };
+	int ret;
+
+	if (ctx->source == TULPEN_SOURCE_PROC ||
+	    (ctx->source == TULPEN_SOURCE_AUTO &&
+	     (q->proc_protos & TULPEN_PF(TULPEN_P_TCP))))
+		return -EAGAIN;
+	ret = tulpen_inet_diag_collect_tcp_any(ctx, q->states, count_cb, &c);
+	if (ret < 0 && !c.n && (nl_absent(ret) || ret == -EINVAL)) {
+		tulpen_ctx_clearerr(ctx);
+		return -EAGAIN;
+	}
+	return ret;
+}
+
 int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		   tulpen_sock_cb cb, void *data)
 {
@@ -96,6 +120,16 @@ int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 
 		if (!(q->protos & TULPEN_PF(p)))
 			continue;
+		if (p == TULPEN_P_TCP &&
+		    (q->families & TULPEN_FAM_INET) &&
+		    (q->families & TULPEN_FAM_INET6)) {
+			ret = collect_tcp_any(ctx, q, cb, data);
+			if (ret != -EAGAIN) {
+				if (ret)
+					return ret;
+				continue;
+			}
+		}
 		if (q->families & TULPEN_FAM_INET) {
 			ret = collect_one(ctx, q, p, AF_INET, cb, data);
 			if (ret)

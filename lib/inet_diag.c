@@ -132,7 +132,9 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	struct inet_walk *w = data;
 	struct tulpen_sock s;
 
-	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+	/* the answer to the one-walk request has the request's type */
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY &&
+	    nlh->nlmsg_type != TCPDIAG_GETSOCK)
 		return 0;
 	if (tulpen_inet_diag_parse(nlh, w->proto, &s))
 		return -EBADMSG;
@@ -171,5 +173,29 @@ int tulpen_inet_diag_collect(struct tulpen_ctx *ctx, int proto, int family,
 	req->idiag_states = states;
 	req->idiag_ext = 0; /* the base message has all we print */
 
+	return tulpen_nl_dump(ctx, nlh, msg_cb, &w);
+}
+
+/*
+ * TCP over IPv4 and IPv6 in one walk of the kernel's socket tables: the
+ * older TCPDIAG_GETSOCK request is answered for every family at once,
+ * where a SOCK_DIAG_BY_FAMILY dump per family walks every socket twice.
+ */
+int tulpen_inet_diag_collect_tcp_any(struct tulpen_ctx *ctx, uint32_t states,
+				     tulpen_sock_cb cb, void *data)
+{
+	char req_buf[MNL_SOCKET_BUFFER_SIZE];
+	struct inet_diag_req *req;
+	struct inet_walk w = { TULPEN_P_TCP, cb, data };
+	struct nlmsghdr *nlh;
+
+	if (!states)
+		return 0;
+	nlh = mnl_nlmsg_put_header(req_buf);
+	nlh->nlmsg_type = TCPDIAG_GETSOCK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->idiag_family = AF_INET; /* the kernel takes every family */
+	req->idiag_states = states;
 	return tulpen_nl_dump(ctx, nlh, msg_cb, &w);
 }

@@ -59,6 +59,9 @@ int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
  */
 int tulpen_inet_diag_collect(struct tulpen_ctx *ctx, int proto, int family,
 			     uint32_t states, tulpen_sock_cb cb, void *data);
+/* TCP of both families in one kernel walk (the TCPDIAG_GETSOCK request). */
+int tulpen_inet_diag_collect_tcp_any(struct tulpen_ctx *ctx, uint32_t states,
+				     tulpen_sock_cb cb, void *data);
 int tulpen_unix_diag_collect(struct tulpen_ctx *ctx, uint32_t states,
 			     tulpen_sock_cb cb, void *data);
 int tulpen_proc_net_collect(struct tulpen_ctx *ctx, int proto, int family,

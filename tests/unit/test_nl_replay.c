@@ -15,6 +15,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <linux/netlink.h>
 #include <cmocka.h>
 
@@ -107,9 +108,11 @@ static int copy_damaged(const char *out, long cut, long flip)
 static void damaged_recordings_fail_cleanly(void **unused)
 {
 	const char *tmp = "/tmp/tulpen-damaged.nlrec";
+	struct stat st;
 	long i;
 
-	for (i = 0; i < 840; i += 7) {
+	assert_int_equal(stat(FIXTURE, &st), 0);
+	for (i = 0; i < (long)st.st_size; i += 7) {
 		struct tulpen_ctx *ctx;
 		struct tally t = { 0 };
 		int ret;
@@ -122,7 +125,7 @@ static void damaged_recordings_fail_cleanly(void **unused)
 		assert_true(ret < 0); /* a cut recording never "succeeds" */
 		tulpen_ctx_free(ctx);
 	}
-	for (i = 0; i < 840; i += 3) {
+	for (i = 0; i < (long)st.st_size; i += 3) {
 		struct tulpen_ctx *ctx;
 
 		copy_damaged(tmp, -1, i);
