@@ -3,10 +3,11 @@
  * fmt_table.c - the default aligned table.
  *
  * Columns are sized to the data: rows are held (up to opts.table_hold
- * bytes) until the end, then printed with each column as wide as its widest
- * cell. Past the hold limit the widths seen so far are kept and later rows
- * are printed as they come; a longer cell pushes its line out, it is never
- * cut. Memory therefore stays flat on hosts with a million sockets.
+ * bytes, 1 MiB by default: about ten thousand sockets) until the end, then
+ * printed with each column as wide as its widest cell. Past the hold limit
+ * rows are printed as they come: a wider cell widens its column from that
+ * line on, and nothing is ever cut. Memory therefore stays flat on hosts
+ * with a million sockets.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -68,7 +69,7 @@ static int tbl_init(struct tulpen_fmt *f)
 		t->last = c;
 		t->width[c] = f->o.header ? strlen(col_title[c]) : 0;
 	}
-	t->hold = f->o.table_hold ? f->o.table_hold : 8u << 20;
+	t->hold = f->o.table_hold ? f->o.table_hold : 1u << 20;
 	ret = tulpen_buf_init(&t->held, 0, NULL, NULL);
 	if (ret) {
 		free(t);
@@ -296,8 +297,12 @@ static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		len[C_PROCESS] = k;
 	}
 
+	/*
+	 * A wider cell widens its column; while streaming that realigns the
+	 * lines from here on (lines already out cannot move).
+	 */
 	for (c = 0; c < C_MAX; c++)
-		if (t->on[c] && len[c] > t->width[c] && !t->streaming)
+		if (t->on[c] && len[c] > t->width[c])
 			t->width[c] = len[c];
 
 	if (t->streaming) {

@@ -52,7 +52,7 @@ struct tulpen_fmt_opts {
 	struct tulpen_cgroups *cgroups; /* ss layout with -e: cgroup paths */
 	/*
 	 * Table only: how many bytes of rows to hold to size the columns
-	 * before streaming (0: a default of 8 MiB). Rows after that are
+	 * before streaming (0: a default of 1 MiB). Rows after that are
 	 * printed as they come, widening a column where needed, never
 	 * truncating.
 	 */
