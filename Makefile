@@ -24,7 +24,8 @@ check: deps
 	bash scripts/check.sh
 
 # The scale benchmark (small preset); see docs/PERFORMANCE.md.
-bench: deps build
+bench: build
+	sh scripts/deps.sh --bench
 	bash bench/run.sh small --tulpen $(TULPEN) --bin $(BUILD)/bench
 
 install: build
