@@ -29,6 +29,7 @@ int tulpen_ctx_new(struct tulpen_ctx **out)
 
 static void close_nl(struct tulpen_ctx *ctx)
 {
+	ctx->nl_is_live = 0;
 	if (ctx->nl_ops && ctx->nl_ops->close)
 		ctx->nl_ops->close(ctx->nl_priv);
 	ctx->nl_ops = NULL;
@@ -120,6 +121,7 @@ int tulpen_ctx_nl(struct tulpen_ctx *ctx, const struct tulpen_nl_ops **ops,
 		ret = tulpen_nl_live_open(ctx, &ctx->nl_ops, &ctx->nl_priv);
 		if (ret)
 			return ret;
+		ctx->nl_is_live = 1;
 	}
 	*ops = ctx->nl_ops;
 	*priv = ctx->nl_priv;

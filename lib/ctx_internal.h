@@ -16,6 +16,7 @@ struct tulpen_ctx {
 	void *nl_priv;
 	FILE *nl_record; /* where the live transport records, or NULL */
 	unsigned int nl_seq;
+	int nl_is_live; /* the transport is the live kernel socket */
 	char errmsg[512];
 };
 

@@ -6,6 +6,7 @@
  * buffer: no copy and no allocation per socket.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,30 +29,182 @@ static int msg_ok(const struct nlmsghdr *nlh, int len)
 /* The kernel fills at most 32 KiB per dump datagram; leave room. */
 #define DUMP_BUF_SIZE (64 * 1024)
 
+/*
+ * Where the datagrams of one dump come from. From the live kernel they are
+ * received on a second thread into a small ring of buffers, so the kernel
+ * fills the next datagram (most of a listing's time) while this thread
+ * parses and formats the last one. Replayed dumps are read in line.
+ */
+#define NBUF 4
+
+struct feeder {
+	const struct tulpen_nl_ops *ops;
+	void *priv;
+	unsigned int seq;
+	int threaded;
+	char *buf[NBUF];
+	ssize_t len[NBUF];
+	unsigned int head, full;
+	int reader_done;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t tid;
+};
+
+/* Whether datagram @buf ends the answer to @seq (DONE, or an error). */
+static int ends_dump(const char *buf, ssize_t n, unsigned int seq)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	int len = (int)n;
+
+	for (; msg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (nlh->nlmsg_seq != seq)
+			continue;
+		if (nlh->nlmsg_type == NLMSG_DONE)
+			return 1;
+		if (nlh->nlmsg_type == NLMSG_ERROR &&
+		    nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr)) &&
+		    ((const struct nlmsgerr *)mnl_nlmsg_get_payload(nlh))
+			    ->error)
+			return 1;
+	}
+	return len > 0; /* a broken datagram: nothing after it counts */
+}
+
+static void *reader(void *arg)
+{
+	struct feeder *f = arg;
+
+	for (;;) {
+		unsigned int slot;
+		ssize_t n;
+		int end;
+
+		pthread_mutex_lock(&f->lock);
+		while (f->full == NBUF)
+			pthread_cond_wait(&f->cond, &f->lock);
+		slot = (f->head + f->full) % NBUF;
+		pthread_mutex_unlock(&f->lock);
+
+		n = f->ops->recv(f->priv, f->buf[slot], DUMP_BUF_SIZE);
+		end = n <= 0 || ends_dump(f->buf[slot], n, f->seq);
+
+		pthread_mutex_lock(&f->lock);
+		f->len[slot] = n;
+		f->full++;
+		if (end)
+			f->reader_done = 1;
+		pthread_cond_broadcast(&f->cond);
+		pthread_mutex_unlock(&f->lock);
+		if (end)
+			return NULL;
+	}
+}
+
+static int feeder_start(struct feeder *f, int live)
+{
+	int i, nb = live ? NBUF : 1;
+
+	for (i = 0; i < nb; i++) {
+		f->buf[i] = malloc(DUMP_BUF_SIZE);
+		if (!f->buf[i])
+			return -ENOMEM;
+	}
+	if (!live)
+		return 0;
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->cond, NULL);
+	if (pthread_create(&f->tid, NULL, reader, f) == 0)
+		f->threaded = 1;
+	else
+		f->threaded = 0; /* no thread: read in line */
+	return 0;
+}
+
+/* The next datagram: its buffer in *@buf, its length (or -errno). */
+static ssize_t feeder_next(struct feeder *f, char **buf)
+{
+	ssize_t n;
+
+	if (!f->threaded) {
+		*buf = f->buf[0];
+		return f->ops->recv(f->priv, f->buf[0], DUMP_BUF_SIZE);
+	}
+	pthread_mutex_lock(&f->lock);
+	while (!f->full)
+		pthread_cond_wait(&f->cond, &f->lock);
+	*buf = f->buf[f->head];
+	n = f->len[f->head];
+	pthread_mutex_unlock(&f->lock);
+	return n;
+}
+
+/* Done with the datagram feeder_next() gave. */
+static void feeder_release(struct feeder *f)
+{
+	if (!f->threaded)
+		return;
+	pthread_mutex_lock(&f->lock);
+	f->head = (f->head + 1) % NBUF;
+	f->full--;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* Let the reader reach the end of the dump, then free everything. */
+static void feeder_stop(struct feeder *f)
+{
+	int i;
+
+	if (f->threaded) {
+		pthread_mutex_lock(&f->lock);
+		for (;;) {
+			while (!f->full && !f->reader_done)
+				pthread_cond_wait(&f->cond, &f->lock);
+			if (!f->full)
+				break;
+			f->head = (f->head + 1) % NBUF;
+			f->full--;
+			pthread_cond_broadcast(&f->cond);
+		}
+		pthread_mutex_unlock(&f->lock);
+		pthread_join(f->tid, NULL);
+		pthread_mutex_destroy(&f->lock);
+		pthread_cond_destroy(&f->cond);
+	}
+	for (i = 0; i < NBUF; i++)
+		free(f->buf[i]);
+}
+
 int tulpen_nl_dump(struct tulpen_ctx *ctx, struct nlmsghdr *req,
 		   tulpen_nl_msg_cb cb, void *data)
 {
+	struct feeder f = { 0 };
 	const struct tulpen_nl_ops *ops;
 	void *priv;
-	char *buf;
-	int stopped = 0, ret;
+	int stopped = 0, started = 0, ret;
 	unsigned int seq;
 
 	ret = tulpen_ctx_nl(ctx, &ops, &priv);
 	if (ret)
 		return ret;
-	buf = malloc(DUMP_BUF_SIZE);
-	if (!buf)
-		return -ENOMEM;
 	seq = ++ctx->nl_seq;
 	req->nlmsg_seq = seq;
 	ret = ops->send(priv, req, req->nlmsg_len);
 	if (ret)
+		return ret;
+	f.ops = ops;
+	f.priv = priv;
+	f.seq = seq;
+	ret = feeder_start(&f, ctx->nl_is_live);
+	started = 1;
+	if (ret)
 		goto out;
 
-	for (;;) {
+	for (;; feeder_release(&f)) {
 		const struct nlmsghdr *nlh;
-		ssize_t n = ops->recv(priv, buf, DUMP_BUF_SIZE);
+		char *buf;
+		ssize_t n = feeder_next(&f, &buf);
 		int len;
 
 		if (n < 0) {
@@ -125,6 +278,7 @@ int tulpen_nl_dump(struct tulpen_ctx *ctx, struct nlmsghdr *req,
 			goto out; /* cannot trust the stream: stop now */
 	}
 out:
-	free(buf);
+	if (started)
+		feeder_stop(&f);
 	return ret;
 }
