@@ -97,7 +97,7 @@ size_t tulpen_fmt_user(char *out, size_t size, const struct tulpen_fmt *f,
 }
 
 /* Dotted quad, by hand: this runs once or twice per socket. */
-static size_t fmt_v4(char *out, const uint8_t *a)
+size_t tulpen_fmt_v4(char *out, const uint8_t *a)
 {
 	size_t n = 0;
 	int i;
@@ -135,7 +135,7 @@ size_t tulpen_fmt_addr(char *out, size_t size, int family, const void *addr,
 	if (!size)
 		return 0;
 	if (family == AF_INET) {
-		n = fmt_v4(tmp, addr);
+		n = tulpen_fmt_v4(tmp, addr);
 	} else {
 		if (!inet_ntop(AF_INET6, addr, tmp, INET6_ADDRSTRLEN))
 			return tulpen_scnprintf(out, size, "?");

@@ -44,6 +44,8 @@ const char *tulpen_fmt_timer_name(int timer);
 /* The user column: name unless numeric (then the uid). */
 size_t tulpen_fmt_user(char *out, size_t size, const struct tulpen_fmt *f,
 		       uint32_t uid);
+/* A dotted quad at @out (16 bytes), NUL-terminated; returns its length. */
+size_t tulpen_fmt_v4(char *out, const uint8_t *a);
 /* The name of interface @ifindex ("eth0"), or its number. */
 size_t tulpen_fmt_ifname(char *out, size_t size, uint32_t ifindex);
 /* An address alone ("10.0.0.1", "::1", "fe80::1%eth0"), no port. */

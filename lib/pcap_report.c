@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "tulpen/pcap_report.h"
+#include "fmt_internal.h"
 #include "tulpen/state.h"
 
 struct tulpen_pcap_report {
@@ -49,27 +50,6 @@ static int put_secs(struct tulpen_buf *b, int64_t ns, int digits)
 	return tulpen_buf_put(b, tmp, (size_t)digits + 1);
 }
 
-/* Dotted quad without printf (inet_ntop formats through sprintf). */
-static size_t fmt_v4(char *out, const uint8_t *a)
-{
-	size_t n = 0;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		unsigned int v = a[i];
-
-		if (i)
-			out[n++] = '.';
-		if (v >= 100)
-			out[n++] = (char)('0' + v / 100);
-		if (v >= 10)
-			out[n++] = (char)('0' + v / 10 % 10);
-		out[n++] = (char)('0' + v % 10);
-	}
-	out[n] = '\0';
-	return n;
-}
-
 /* "10.0.0.1:80" or "[::1]:80" into @out (at least 64 bytes). */
 static size_t fmt_ep(char *out, int family, const struct tulpen_endpoint *ep)
 {
@@ -83,7 +63,7 @@ static size_t fmt_ep(char *out, int family, const struct tulpen_endpoint *ep)
 		n = strlen(out);
 		out[n++] = ']';
 	} else {
-		n = fmt_v4(out, ep->addr.raw);
+		n = tulpen_fmt_v4(out, ep->addr.raw);
 	}
 	out[n++] = ':';
 	do {
@@ -99,7 +79,7 @@ static size_t fmt_ep(char *out, int family, const struct tulpen_endpoint *ep)
 static size_t fmt_addr(char *out, int family, const struct tulpen_endpoint *ep)
 {
 	if (family != AF_INET6)
-		return fmt_v4(out, ep->addr.raw);
+		return tulpen_fmt_v4(out, ep->addr.raw);
 	inet_ntop(AF_INET6, ep->addr.raw, out, 48);
 	return strlen(out);
 }
