@@ -30,9 +30,17 @@ def check(cond, msg):
 
 
 def bpftool(*args):
-    out = subprocess.run(["bpftool", "--json"] + list(args),
-                         stdout=subprocess.PIPE, check=True).stdout
-    return json.loads(out or b"[]") or []
+    # bpftool walks the kernel's list of links or programs; one that goes
+    # away during the walk (another test's, tests run in parallel) makes it
+    # fail now and then: ask again before giving up.
+    for attempt in range(5):
+        r = subprocess.run(["bpftool", "--json"] + list(args),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if r.returncode == 0:
+            return json.loads(r.stdout or b"[]") or []
+        time.sleep(0.2)
+    raise RuntimeError("bpftool %s failed: %s" %
+                       (" ".join(args), r.stderr.decode(errors="replace")))
 
 
 def prog_ids_of(pid):
