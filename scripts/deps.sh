@@ -8,6 +8,7 @@ nftables tcpdump python3 jq util-linux procps net-tools libbpf-tools lsof"
 if [ "${1:-}" = "--bench" ]; then
 	PKGS="$PKGS tshark tcptrace time"
 fi
+SUDO=
 if [ "$(id -u)" != 0 ]; then
 	SUDO=sudo
 fi
@@ -17,6 +18,11 @@ for p in $PKGS; do
 		missing="$missing $p"
 done
 if [ -n "$missing" ]; then
+	if [ -n "$SUDO" ] && ! command -v sudo >/dev/null 2>&1; then
+		echo "scripts/deps.sh: missing packages:$missing;" \
+			"run this as root (sudo is not installed)" >&2
+		exit 1
+	fi
 	export DEBIAN_FRONTEND=noninteractive
 	$SUDO apt-get update -qq
 	$SUDO apt-get install -y -qq $missing
