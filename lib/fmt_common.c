@@ -177,6 +177,33 @@ static void append(char *out, size_t size, size_t *at, const char *s,
 	*at += n;
 }
 
+size_t tulpen_fmt_port(char *out, size_t size, uint16_t port, int proto,
+		       const struct tulpen_services *svc)
+{
+	const char *pname = NULL;
+	size_t n;
+
+	if (size < 21)
+		return tulpen_scnprintf(out, size, "?");
+	if (!port) {
+		out[0] = '*';
+		out[1] = '\0';
+		return 1;
+	}
+	if (proto != TULPEN_P_RAW && svc)
+		pname = tulpen_services_name(svc, proto, port);
+	if (pname) {
+		n = strlen(pname);
+		if (n >= size)
+			n = size - 1;
+		memcpy(out, pname, n);
+	} else {
+		n = tulpen_utoa(out, port);
+	}
+	out[n] = '\0';
+	return n;
+}
+
 /*
  * The hot path of every listing: built by hand, as printf costs more than
  * the kernel's dump itself.
@@ -188,7 +215,6 @@ size_t tulpen_fmt_endpoint(char *out, size_t size, int family,
 {
 	char host[300], port[24];
 	const char *name = NULL;
-	const char *pname = NULL;
 	size_t hn, pn, at = 0;
 	int brackets;
 
@@ -201,19 +227,7 @@ size_t tulpen_fmt_endpoint(char *out, size_t size, int family,
 	else
 		hn = tulpen_fmt_addr(host, sizeof(host), family, ep->addr.raw,
 				     ifindex);
-	if (proto != TULPEN_P_RAW && ep->port && svc)
-		pname = tulpen_services_name(svc, proto, ep->port);
-	if (!ep->port) {
-		port[0] = '*';
-		pn = 1;
-	} else if (pname) {
-		pn = strlen(pname);
-		if (pn >= sizeof(port))
-			pn = sizeof(port) - 1;
-		memcpy(port, pname, pn);
-	} else {
-		pn = tulpen_utoa(port, ep->port);
-	}
+	pn = tulpen_fmt_port(port, sizeof(port), ep->port, proto, svc);
 	brackets = family == AF_INET6 && bracket_v6 && !name;
 	if (brackets)
 		append(out, size, &at, "[", 1);

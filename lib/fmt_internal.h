@@ -44,6 +44,13 @@ const char *tulpen_fmt_timer_name(int timer);
 /* The user column: name unless numeric (then the uid). */
 size_t tulpen_fmt_user(char *out, size_t size, const struct tulpen_fmt *f,
 		       uint32_t uid);
+/*
+ * A port as every layout spells it: "*" for 0, the service name of @svc
+ * (NULL: numeric; never for RAW, whose "port" is the IP protocol), else the
+ * number. @size must be at least 21. Returns the length.
+ */
+size_t tulpen_fmt_port(char *out, size_t size, uint16_t port, int proto,
+		       const struct tulpen_services *svc);
 /* A dotted quad at @out (16 bytes), NUL-terminated; returns its length. */
 size_t tulpen_fmt_v4(char *out, const uint8_t *a);
 /* The name of interface @ifindex ("eth0"), or its number. */

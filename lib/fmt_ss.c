@@ -83,12 +83,10 @@ static void endpoint(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	const struct tulpen_services *svc = f->o.numeric ? NULL
 							 : f->o.services;
 	static const uint8_t any[16];
-	char host[128], dev[64] = "", port[64], *colon;
+	char host[128], dev[64] = "", port[64];
 	const char *name = NULL;
-	/* the port, as the shared code spells it */
-	tulpen_fmt_endpoint(port, sizeof(port), AF_INET, ep, 0, s->proto, svc,
-			    NULL, 1);
-	colon = strrchr(port, ':');
+
+	tulpen_fmt_port(port, sizeof(port), ep->port, s->proto, svc);
 	if (ifindex) {
 		dev[0] = '%';
 		tulpen_fmt_ifname(dev + 1, sizeof(dev) - 1, ifindex);
@@ -109,7 +107,7 @@ static void endpoint(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	} else {
 		tulpen_fmt_addr(host, sizeof(host), AF_INET, ep->addr.raw, 0);
 	}
-	tulpen_scnprintf(out, size, "%s%s%s", host, dev, colon ? colon : ":*");
+	tulpen_scnprintf(out, size, "%s%s:%s", host, dev, port);
 }
 
 static void put_header(struct tulpen_fmt *f)
