@@ -345,6 +345,24 @@ static void put_sysctl(struct tulpen_buf *b, const struct tulpen_host_tcp *h,
 		tulpen_buf_printf(b, "%s = %lld", tulpen_sysctl_name(id), v);
 }
 
+/*
+ * How often an orphaned socket's FIN is retransmitted (tcp_orphan_retries,
+ * where 0 means 8) and the least time that takes; @what names the count.
+ */
+static void put_orphan_limit(struct tulpen_buf *b,
+			     const struct tulpen_host_tcp *h, const char *what)
+{
+	long long v = hv(h, TULPEN_SYSCTL_ORPHAN_RETRIES);
+
+	put_sysctl(b, h, TULPEN_SYSCTL_ORPHAN_RETRIES);
+	tulpen_buf_puts(b, what);
+	tulpen_buf_puts(b, " (0 means 8)");
+	if (v >= 0) {
+		tulpen_buf_puts(b, ", at least ");
+		put_ms(b, data_give_up_ms(v ? v : 8));
+	}
+}
+
 int tulpen_explain_duration(struct tulpen_buf *b, int state,
 			    const struct tulpen_host_tcp *h)
 {
@@ -435,13 +453,7 @@ int tulpen_explain_duration(struct tulpen_buf *b, int state,
 				   "retransmitted; once the program has "
 				   "closed the socket, the kernel gives up "
 				   "after ");
-		v = hv(h, TULPEN_SYSCTL_ORPHAN_RETRIES);
-		put_sysctl(b, h, TULPEN_SYSCTL_ORPHAN_RETRIES);
-		tulpen_buf_puts(b, " retransmissions (0 means 8)");
-		if (v >= 0) {
-			tulpen_buf_puts(b, ", at least ");
-			put_ms(b, data_give_up_ms(v ? v : 8));
-		}
+		put_orphan_limit(b, h, " retransmissions");
 		tulpen_buf_puts(b, "; a socket still open waits up to ");
 		put_sysctl(b, h, TULPEN_SYSCTL_RETRIES2);
 		tulpen_buf_puts(b, " retransmissions.");
@@ -486,13 +498,7 @@ int tulpen_explain_duration(struct tulpen_buf *b, int state,
 	case TULPEN_TCP_LAST_ACK:
 		tulpen_buf_puts(b, "One round trip normally. A lost FIN is "
 				   "retransmitted up to ");
-		v = hv(h, TULPEN_SYSCTL_ORPHAN_RETRIES);
-		put_sysctl(b, h, TULPEN_SYSCTL_ORPHAN_RETRIES);
-		tulpen_buf_puts(b, " times (0 means 8)");
-		if (v >= 0) {
-			tulpen_buf_puts(b, ", at least ");
-			put_ms(b, data_give_up_ms(v ? v : 8));
-		}
+		put_orphan_limit(b, h, " times");
 		tulpen_buf_puts(b, ".");
 		break;
 	case TULPEN_TCP_CLOSING:
