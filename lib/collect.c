@@ -37,6 +37,15 @@ static int nl_absent(int err)
 	       err == -EOPNOTSUPP || err == -EAFNOSUPPORT;
 }
 
+/* Whether @proto is read from /proc/net rather than asked of netlink. */
+static int from_proc(const struct tulpen_ctx *ctx, const struct tulpen_query *q,
+		     int proto)
+{
+	return ctx->source == TULPEN_SOURCE_PROC ||
+	       (ctx->source == TULPEN_SOURCE_AUTO &&
+		(q->proc_protos & TULPEN_PF(proto)));
+}
+
 static int collect_one(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		       int proto, int family, tulpen_sock_cb cb, void *data)
 {
@@ -44,9 +53,7 @@ static int collect_one(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 	uint32_t states = q->states;
 	int ret;
 
-	if (ctx->source == TULPEN_SOURCE_PROC ||
-	    (ctx->source == TULPEN_SOURCE_AUTO &&
-	     (q->proc_protos & TULPEN_PF(proto)))) {
+	if (from_proc(ctx, q, proto)) {
 		if (proto == TULPEN_P_MPTCP)
 			return 0; /* MPTCP has no /proc/net table */
 		return tulpen_proc_net_collect(ctx, proto, family, states, cb,
@@ -93,9 +100,7 @@ static int collect_tcp_any(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 	struct counting c = { cb, data, 0 };
 	int ret;
 
-	if (ctx->source == TULPEN_SOURCE_PROC ||
-	    (ctx->source == TULPEN_SOURCE_AUTO &&
-	     (q->proc_protos & TULPEN_PF(TULPEN_P_TCP))))
+	if (from_proc(ctx, q, TULPEN_P_TCP))
 		return -EAGAIN;
 	ret = tulpen_inet_diag_collect_tcp_any(ctx, q->states, count_cb, &c);
 	if (ret < 0 && !c.n && (nl_absent(ret) || ret == -EINVAL)) {
