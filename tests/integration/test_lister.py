@@ -1148,18 +1148,20 @@ def t_style_ss():
 
 @case("--style=ss -tulpen: whole lines as ss prints them")
 def t_style_ss_full():
-    want = S.run(["ss", "-tulpen"]).stdout.splitlines()
-    got = tulpen("--style=ss", "-tulpen").out.splitlines()
-    _multiset_diff([_ws(x) for x in got], [_ws(x) for x in want],
-                   "tulpen --style=ss -tulpen", "ss -tulpen")
+    _same_lines_as_ss("-tulpen")
 
 
 @case("--style=ss -tan: same lines as ss -tan")
 def t_style_ss_tan():
-    want = S.run(["ss", "-tan"]).stdout.splitlines()
-    got = tulpen("--style=ss", "-tan").out.splitlines()
+    _same_lines_as_ss("-tan")
+
+
+def _same_lines_as_ss(opts):
+    """Whole lines of tulpen --style=ss OPTS against ss OPTS."""
+    want = S.run(["ss", opts]).stdout.splitlines()
+    got = tulpen("--style=ss", opts).out.splitlines()
     _multiset_diff([_ws(x) for x in got], [_ws(x) for x in want],
-                   "tulpen --style=ss -tan", "ss -tan")
+                   "tulpen --style=ss " + opts, "ss " + opts)
 
 
 @case("--style=ss -tua (no -n): service names as ss prints them")
