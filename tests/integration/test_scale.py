@@ -284,6 +284,7 @@ def main():
         os.kill(int(info["pid"]), signal.SIGUSR1)
         time.sleep(0.5)
         runs = 0
+        skips = 0
         seen_churn = set()
         variants = [(["-tan", "--json"], False, False),
                     (["-tanp", "--json"], False, True),
@@ -295,9 +296,22 @@ def main():
             runs += 1
             lost = [k for k in stable if k not in got]
             if lost:
-                raise Fail("under churn, tulpen %s lost %d stable sockets, "
-                           "e.g. %r" % (" ".join(args), len(lost),
-                                        sorted(lost)[:3]))
+                # A sock_diag dump is not atomic: the kernel resumes each
+                # datagram at a position counted within a hash bucket, so
+                # a churned socket leaving that bucket between two
+                # datagrams can make the dump (ss's as well) skip a
+                # neighbour. Seen about once in ten runs. Ask again at
+                # once: a socket tulpen itself drops is lost again.
+                skips += 1
+                print("note: tulpen %s missed %d stable sockets (e.g. %r); "
+                      "asking again" % (" ".join(args), len(lost),
+                                        sorted(lost)[:1]))
+                got = tulpen_snapshot(ns, tulpen, args, ndjson=nd)
+                lost = [k for k in stable if k not in got]
+            if lost:
+                raise Fail("under churn, tulpen %s lost %d stable sockets "
+                           "twice in a row, e.g. %r" % (
+                               " ".join(args), len(lost), sorted(lost)[:3]))
             if own:
                 wrong = [k for k in stable if got[k] != stable[k] and
                          not (got[k] is None and not stable[k])]
@@ -313,8 +327,12 @@ def main():
         if not {"ESTABLISHED", "TIME-WAIT"} <= seen_churn:
             raise Fail("churn not visible (states seen: %r)"
                        % sorted(seen_churn))
-        print("churn: %d tulpen runs in %d s, all valid; churned states "
-              "seen: %s" % (runs, CHURN_SECONDS, " ".join(sorted(seen_churn))))
+        if skips > 1:
+            raise Fail("%d runs under churn missed stable sockets: more "
+                       "than the kernel's rare dump skip" % skips)
+        print("churn: %d tulpen runs in %d s, all valid (%d asked again); "
+              "churned states seen: %s" % (runs, CHURN_SECONDS, skips,
+                                           " ".join(sorted(seen_churn))))
         print("PASS")
         return 0
     except (Fail, subprocess.CalledProcessError) as e:
