@@ -76,7 +76,7 @@ static void warn_pkt(void *priv, const char *path, uint64_t num,
 		(unsigned long long)num, why);
 }
 
-static int on_conn(void *priv, const struct tulpen_conn *c)
+static int on_conn(void *priv, const struct tulpen_flow *c)
 {
 	struct pcap_run *run = priv;
 

@@ -412,7 +412,7 @@ static int event_match(const struct watch_opts *o,
 			      TULPEN_SF(ev->newstate));
 }
 
-static int conn_match(const struct watch_opts *o, const struct tulpen_conn *cn)
+static int conn_match(const struct watch_opts *o, const struct tulpen_watch_conn *cn)
 {
 	uint32_t seen = 0;
 	unsigned i;
@@ -443,7 +443,7 @@ static void rec_end(struct watch_run *r)
 static int on_event(const struct tulpen_watch_event *ev, void *data)
 {
 	struct watch_run *r = data;
-	const struct tulpen_conn *cn;
+	const struct tulpen_watch_conn *cn;
 	int ended, err;
 
 	r->n_events++;
@@ -493,7 +493,7 @@ static int on_event(const struct tulpen_watch_event *ev, void *data)
 	return 0;
 }
 
-static void on_existing(const struct tulpen_conn *cn, void *data)
+static void on_existing(const struct tulpen_watch_conn *cn, void *data)
 {
 	struct watch_run *r = data;
 

@@ -29,7 +29,7 @@ struct sink {
 	struct tulpen_pcap_summary *sum;
 };
 
-static int on_conn(void *priv, const struct tulpen_conn *c)
+static int on_conn(void *priv, const struct tulpen_flow *c)
 {
 	struct sink *s = priv;
 	int i;

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tulpen_conn_filter *f;
-	struct tulpen_conn c;
+	struct tulpen_flow c;
 	char *expr, err[256];
 	int ret, i;
 

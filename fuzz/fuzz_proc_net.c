@@ -15,7 +15,7 @@
 
 #include "tulpen/collect.h"
 #include "tulpen/state.h"
-#include "proc_net.h"
+#include "collect/proc_net.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

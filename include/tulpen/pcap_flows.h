@@ -18,7 +18,7 @@
  *
  * Ownership: tulpen_flows_new() allocates the table, tulpen_flows_free()
  * releases it and every connection still in it (without calling the
- * callback). A struct tulpen_conn passed to the callback is owned by the
+ * callback). A struct tulpen_flow passed to the callback is owned by the
  * table and valid only during the call: copy what you keep.
  */
 #ifndef TULPEN_PCAP_FLOWS_H
@@ -74,7 +74,7 @@ enum tulpen_conn_end {
 	TULPEN_END_EOF,	       /* end of the capture, still open */
 };
 
-struct tulpen_conn {
+struct tulpen_flow {
 	uint64_t id;		/* 1, 2, ... in order of first packet */
 	uint8_t family;		/* AF_INET or AF_INET6 */
 	uint8_t end;		/* enum tulpen_conn_end */
@@ -95,7 +95,7 @@ struct tulpen_conn {
 };
 
 /* Return 0 to go on, or a negative errno to stop (passed back). */
-typedef int (*tulpen_conn_fn)(void *priv, const struct tulpen_conn *c);
+typedef int (*tulpen_conn_fn)(void *priv, const struct tulpen_flow *c);
 
 struct tulpen_flows_opts {
 	int64_t idle_timeout_ns; /* 0: default 300 s; <0: never */

@@ -43,7 +43,7 @@ int tulpen_pcap_report_new(enum tulpen_pcap_out kind,
 void tulpen_pcap_report_set_t0(struct tulpen_pcap_report *r, int64_t t0_ns);
 /* Returns 0 or the buffer's negative errno. */
 int tulpen_pcap_report_conn(struct tulpen_pcap_report *r,
-			    const struct tulpen_conn *c);
+			    const struct tulpen_flow *c);
 /* Close the JSON array. Returns 0 or the buffer's negative errno. */
 int tulpen_pcap_report_end(struct tulpen_pcap_report *r);
 void tulpen_pcap_report_free(struct tulpen_pcap_report *r);
@@ -57,7 +57,7 @@ struct tulpen_pcap_summary;
 
 int tulpen_pcap_summary_new(struct tulpen_pcap_summary **s);
 int tulpen_pcap_summary_add(struct tulpen_pcap_summary *s,
-			    const struct tulpen_conn *c);
+			    const struct tulpen_flow *c);
 /*
  * What was read, for the summary's first lines: frames, TCP segments,
  * other frames (not TCP over IP), malformed frames skipped, and segments
@@ -98,7 +98,7 @@ struct tulpen_conn_filter;
 int tulpen_conn_filter_parse(const char *expr, struct tulpen_conn_filter **out,
 			     char *err, size_t errlen);
 int tulpen_conn_filter_match(const struct tulpen_conn_filter *f,
-			     const struct tulpen_conn *c);
+			     const struct tulpen_flow *c);
 void tulpen_conn_filter_free(struct tulpen_conn_filter *f);
 
 #endif /* TULPEN_PCAP_REPORT_H */

@@ -140,7 +140,7 @@ struct tulpen_conn_step {
 	int64_t dur_ns;	    /* time spent in the state */
 };
 
-struct tulpen_conn {
+struct tulpen_watch_conn {
 	uint64_t cookie;
 	uint64_t parent_cookie;
 	uint64_t inode;	     /* from the snapshot, 0 when unknown */
@@ -208,7 +208,7 @@ int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
  */
 int tulpen_conns_apply(struct tulpen_conns *c,
 		       const struct tulpen_watch_event *ev,
-		       const struct tulpen_conn **conn, int *ended);
+		       const struct tulpen_watch_conn **conn, int *ended);
 
 /*
  * Drop the connections the kernel no longer has (their end was missed,
@@ -229,7 +229,7 @@ void tulpen_conns_counts(const struct tulpen_conns *c,
 /* Number of connections tracked. */
 size_t tulpen_conns_size(const struct tulpen_conns *c);
 
-const struct tulpen_conn *tulpen_conns_find(const struct tulpen_conns *c,
+const struct tulpen_watch_conn *tulpen_conns_find(const struct tulpen_conns *c,
 					    uint64_t cookie);
 
 /* ---- output (lib/watch_fmt.c) --------------------------------------- */
@@ -255,13 +255,13 @@ struct tulpen_watch_fmt_opts {
 int tulpen_watch_fmt_event(struct tulpen_buf *b,
 			   struct tulpen_watch_fmt_opts *o,
 			   const struct tulpen_watch_event *ev,
-			   const struct tulpen_conn *cn);
+			   const struct tulpen_watch_conn *cn);
 int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 			      struct tulpen_watch_fmt_opts *o,
-			      const struct tulpen_conn *cn);
+			      const struct tulpen_watch_conn *cn);
 int tulpen_watch_fmt_existing(struct tulpen_buf *b,
 			      struct tulpen_watch_fmt_opts *o,
-			      const struct tulpen_conn *cn);
+			      const struct tulpen_watch_conn *cn);
 int tulpen_watch_fmt_summary(struct tulpen_buf *b,
 			     struct tulpen_watch_fmt_opts *o,
 			     uint64_t now_ns,
@@ -273,7 +273,7 @@ int tulpen_watch_fmt_lost(struct tulpen_buf *b,
 
 /* Call @fn for every tracked connection (for listing them at start). */
 void tulpen_conns_foreach(const struct tulpen_conns *c,
-			  void (*fn)(const struct tulpen_conn *cn, void *data),
+			  void (*fn)(const struct tulpen_watch_conn *cn, void *data),
 			  void *data);
 
 #endif /* TULPEN_WATCH_H */

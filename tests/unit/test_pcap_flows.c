@@ -33,12 +33,12 @@
 
 struct got {
 	int n;
-	struct tulpen_conn c[MAXC];
+	struct tulpen_flow c[MAXC];
 	uint64_t last_id;
 	int ids_in_order;
 };
 
-static int collect(void *priv, const struct tulpen_conn *c)
+static int collect(void *priv, const struct tulpen_flow *c)
 {
 	struct got *g = priv;
 
@@ -146,7 +146,7 @@ static void handshake(struct conv *v)
 static void normal_close(void **unused)
 {
 	struct conv v;
-	struct tulpen_conn *c;
+	struct tulpen_flow *c;
 
 	conv_init(&v, 0);
 	handshake(&v);
@@ -280,7 +280,7 @@ static void zeek_codes(void **unused)
 static void midstream(void **unused)
 {
 	struct conv v;
-	struct tulpen_conn *c;
+	struct tulpen_flow *c;
 
 	conv_init(&v, 0);
 	seg(&v, 1, P | A, 100);
@@ -309,7 +309,7 @@ static void simultaneous_close(void **unused)
 {
 	struct conv v;
 	uint32_t cfin, sfin;
-	struct tulpen_conn *c;
+	struct tulpen_flow *c;
 
 	conv_init(&v, 0);
 	handshake(&v);
@@ -335,7 +335,7 @@ static void simultaneous_close(void **unused)
 static void simultaneous_open(void **unused)
 {
 	struct conv v;
-	struct tulpen_conn *c;
+	struct tulpen_flow *c;
 
 	conv_init(&v, 0);
 	seg_at(&v, 1, S, 1000, 0, 0);
@@ -394,7 +394,7 @@ static void idle_timeout(void **unused)
  * out exactly once (the hash table's deletion keeps the others findable)
  * and the table empties.
  */
-static int count_cb(void *priv, const struct tulpen_conn *c)
+static int count_cb(void *priv, const struct tulpen_flow *c)
 {
 	uint8_t *seen = priv;
 

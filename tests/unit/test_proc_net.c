@@ -19,7 +19,7 @@
 
 #include "tulpen/collect.h"
 #include "tulpen/state.h"
-#include "proc_net.h"
+#include "collect/proc_net.h"
 
 #define MAXS 32
 

@@ -37,10 +37,10 @@ static struct tulpen_watch_event ev(uint64_t cookie, uint64_t ts, int old,
 	return e;
 }
 
-static const struct tulpen_conn *apply(struct tulpen_conns *c,
+static const struct tulpen_watch_conn *apply(struct tulpen_conns *c,
 				       struct tulpen_watch_event e, int *ended)
 {
-	const struct tulpen_conn *cn = NULL;
+	const struct tulpen_watch_conn *cn = NULL;
 
 	assert_int_equal(tulpen_conns_apply(c, &e, &cn, ended), 0);
 	return cn;
@@ -50,7 +50,7 @@ static const struct tulpen_conn *apply(struct tulpen_conns *c,
 static void test_client_path(void **state)
 {
 	struct tulpen_conns *c;
-	const struct tulpen_conn *cn;
+	const struct tulpen_watch_conn *cn;
 	struct tulpen_watch_event e;
 	static const int path[] = {
 		TULPEN_TCP_SYN_SENT, TULPEN_TCP_ESTABLISHED,
@@ -113,7 +113,7 @@ static void test_client_path(void **state)
 static void test_accept_owner(void **state)
 {
 	struct tulpen_conns *c;
-	const struct tulpen_conn *cn;
+	const struct tulpen_watch_conn *cn;
 	struct tulpen_watch_event e;
 	size_t counts[TULPEN_TCP_MAX_STATES];
 	int ended;
@@ -176,7 +176,7 @@ static void test_accept_owner(void **state)
 static void test_snapshot_seed(void **state)
 {
 	struct tulpen_conns *c;
-	const struct tulpen_conn *cn;
+	const struct tulpen_watch_conn *cn;
 	struct tulpen_sock s;
 	int ended;
 
@@ -216,7 +216,7 @@ static void test_snapshot_seed(void **state)
 static void test_late(void **state)
 {
 	struct tulpen_conns *c;
-	const struct tulpen_conn *cn;
+	const struct tulpen_watch_conn *cn;
 	struct tulpen_watch_event e;
 	int ended;
 
@@ -275,7 +275,7 @@ static void test_churn(void **state)
 	      &ended);
 	n = 0;
 	for (k = 1; k <= N; k++) {
-		const struct tulpen_conn *cn = tulpen_conns_find(c, k);
+		const struct tulpen_watch_conn *cn = tulpen_conns_find(c, k);
 
 		if (live[k]) {
 			assert_non_null(cn);
@@ -293,7 +293,7 @@ static void test_churn(void **state)
 static void test_fmt_lifetime(void **state)
 {
 	struct tulpen_conns *c;
-	const struct tulpen_conn *cn;
+	const struct tulpen_watch_conn *cn;
 	struct tulpen_watch_fmt_opts o;
 	struct tulpen_watch_event e;
 	struct tulpen_buf b;

@@ -25,7 +25,7 @@
 
 #include "tulpen/pcap_flows.h"
 #include "tulpen/tcp_fsm.h"
-#include "pcap_zeek.h"
+#include "pcap/pcap_zeek.h"
 
 #define NS_PER_S 1000000000LL
 
@@ -109,7 +109,7 @@ struct entry {
 
 struct flow {
 	struct entry e;		/* first: a struct entry * is a flow * */
-	struct tulpen_conn c;
+	struct tulpen_flow c;
 	struct side_priv sp[2];
 	struct pending pend[2]; /* pend[s]: waiting to be received by s */
 	struct tentative *tent[2]; /* see fsm_segment(); usually NULL */
@@ -859,7 +859,7 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 static void account(struct flow *fl, int side, const struct tulpen_pkt *p,
 		    const struct side_priv *before)
 {
-	struct tulpen_conn *c = &fl->c;
+	struct tulpen_flow *c = &fl->c;
 	struct tulpen_conn_side *s = &c->side[side];
 	unsigned int f = p->flags;
 

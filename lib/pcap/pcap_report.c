@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 
 #include "tulpen/pcap_report.h"
-#include "fmt_internal.h"
+#include "fmt/fmt_internal.h"
 #include "tulpen/state.h"
 
 struct tulpen_pcap_report {
@@ -101,7 +101,7 @@ static const char *state_name(int st)
 }
 
 /* How the connection ended, in a word. */
-static const char *close_word(const struct tulpen_conn *c)
+static const char *close_word(const struct tulpen_flow *c)
 {
 	if (c->first_closer < 0 && c->first_reset >= 0)
 		return c->first_reset == TULPEN_ORIG ? "rst-c" : "rst-s";
@@ -149,7 +149,7 @@ static int table_header(struct tulpen_buf *b)
 }
 
 static int table_timeline(struct tulpen_pcap_report *r,
-			  const struct tulpen_conn *c)
+			  const struct tulpen_flow *c)
 {
 	struct tulpen_buf *b = r->b;
 	int s, i;
@@ -295,7 +295,7 @@ static void ln_secs(struct line *l, int64_t ns, int digits, size_t width)
 	*l->p++ = ' ';
 }
 
-static int table_conn(struct tulpen_pcap_report *r, const struct tulpen_conn *c)
+static int table_conn(struct tulpen_pcap_report *r, const struct tulpen_flow *c)
 {
 	struct tulpen_buf *b = r->b;
 	struct line l;
@@ -387,7 +387,7 @@ static const char *side_or_null(int side)
 	return side < 0 ? NULL : side_name[side];
 }
 
-static int json_side(struct tulpen_buf *b, const struct tulpen_conn *c, int s)
+static int json_side(struct tulpen_buf *b, const struct tulpen_flow *c, int s)
 {
 	const struct tulpen_conn_side *sd = &c->side[s];
 	char addr[64];
@@ -428,7 +428,7 @@ static int json_side(struct tulpen_buf *b, const struct tulpen_conn *c, int s)
 	return tulpen_buf_puts(b, "]}");
 }
 
-static int json_conn(struct tulpen_pcap_report *r, const struct tulpen_conn *c)
+static int json_conn(struct tulpen_pcap_report *r, const struct tulpen_flow *c)
 {
 	struct tulpen_buf *b = r->b;
 
@@ -484,7 +484,7 @@ void tulpen_pcap_report_set_t0(struct tulpen_pcap_report *r, int64_t t0_ns)
 }
 
 int tulpen_pcap_report_conn(struct tulpen_pcap_report *r,
-			    const struct tulpen_conn *c)
+			    const struct tulpen_flow *c)
 {
 	struct tulpen_buf *b = r->b;
 

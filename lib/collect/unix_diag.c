@@ -13,8 +13,8 @@
 
 #include "tulpen/collect.h"
 #include "tulpen/state.h"
-#include "ctx_internal.h"
-#include "nl_dump.h"
+#include "core/ctx_internal.h"
+#include "collect/nl_dump.h"
 
 struct unix_walk {
 	tulpen_sock_cb cb;

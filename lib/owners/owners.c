@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "tulpen/owners.h"
-#include "ctx_internal.h"
+#include "core/ctx_internal.h"
 
 struct slot {
 	uint64_t inode; /* 0: empty (socket inodes are never 0) */

@@ -13,8 +13,8 @@
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 
-#include "ctx_internal.h"
-#include "nl_dump.h"
+#include "core/ctx_internal.h"
+#include "collect/nl_dump.h"
 
 /*
  * mnl_nlmsg_ok() compares the length as a signed int, so a corrupt length

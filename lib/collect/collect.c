@@ -14,7 +14,7 @@
 
 #include "tulpen/collect.h"
 #include "tulpen/state.h"
-#include "ctx_internal.h"
+#include "core/ctx_internal.h"
 
 struct counting {
 	tulpen_sock_cb cb;

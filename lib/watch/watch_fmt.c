@@ -10,7 +10,7 @@
 #include <time.h>
 #include <sys/socket.h>
 
-#include "fmt_internal.h"
+#include "fmt/fmt_internal.h"
 #include "tulpen/fmt.h"
 #include "tulpen/state.h"
 #include "tulpen/watch.h"
@@ -90,7 +90,7 @@ static void endpoint(char *out, size_t size, int family,
 			    1);
 }
 
-static int put_owner_text(struct tulpen_buf *b, const struct tulpen_conn *cn,
+static int put_owner_text(struct tulpen_buf *b, const struct tulpen_watch_conn *cn,
 			  const struct tulpen_watch_event *ev)
 {
 	char who[48];
@@ -178,7 +178,7 @@ static int put_owner_json(struct tulpen_buf *b, int has, int32_t pid,
 int tulpen_watch_fmt_event(struct tulpen_buf *b,
 			   struct tulpen_watch_fmt_opts *o,
 			   const struct tulpen_watch_event *ev,
-			   const struct tulpen_conn *cn)
+			   const struct tulpen_watch_conn *cn)
 {
 	char d[32];
 	int has_owner = ev->has_owner || (cn && cn->has_owner);
@@ -241,7 +241,7 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 	return tulpen_buf_putc(b, '}');
 }
 
-static int put_path_json(struct tulpen_buf *b, const struct tulpen_conn *cn)
+static int put_path_json(struct tulpen_buf *b, const struct tulpen_watch_conn *cn)
 {
 	unsigned i;
 
@@ -269,7 +269,7 @@ static int put_path_json(struct tulpen_buf *b, const struct tulpen_conn *cn)
 
 int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 			      struct tulpen_watch_fmt_opts *o,
-			      const struct tulpen_conn *cn)
+			      const struct tulpen_watch_conn *cn)
 {
 	int64_t dur = cn->end_ns >= cn->start_ns ?
 		(int64_t)(cn->end_ns - cn->start_ns) : -1;
@@ -335,7 +335,7 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 
 int tulpen_watch_fmt_existing(struct tulpen_buf *b,
 			      struct tulpen_watch_fmt_opts *o,
-			      const struct tulpen_conn *cn)
+			      const struct tulpen_watch_conn *cn)
 {
 	if (!o->json) {
 		put_time(b, o, cn->start_ns, 0);

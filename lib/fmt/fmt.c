@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fmt_internal.h"
+#include "fmt/fmt_internal.h"
 
 int tulpen_fmt_new(enum tulpen_fmt_kind kind,
 		   const struct tulpen_fmt_opts *opts, tulpen_sink_fn sink,

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctx_internal.h"
+#include "core/ctx_internal.h"
 
 int tulpen_ctx_new(struct tulpen_ctx **out)
 {

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "pcap_zeek.h"
+#include "pcap/pcap_zeek.h"
 
 /* Zeek's endpoint states (TCP_ENDPOINT_*). */
 enum zeek_ep {

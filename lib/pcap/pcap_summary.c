@@ -112,7 +112,7 @@ static int talker_add(struct tulpen_pcap_summary *s, int family,
 }
 
 int tulpen_pcap_summary_add(struct tulpen_pcap_summary *s,
-			    const struct tulpen_conn *c)
+			    const struct tulpen_flow *c)
 {
 	int o = c->side[0].state, r = c->side[1].state, z;
 

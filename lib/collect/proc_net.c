@@ -18,8 +18,8 @@
 
 #include "tulpen/collect.h"
 #include "tulpen/state.h"
-#include "ctx_internal.h"
-#include "proc_net.h"
+#include "core/ctx_internal.h"
+#include "collect/proc_net.h"
 
 static const struct proc_net_table tables[] = {
 	{ "tcp", TULPEN_P_TCP, AF_INET },

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 
 #include "tulpen/state.h"
-#include "fmt_internal.h"
+#include "fmt/fmt_internal.h"
 
 size_t tulpen_scnprintf(char *out, size_t size, const char *fmt, ...)
 {

@@ -15,7 +15,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 
-#include "ctx_internal.h"
+#include "core/ctx_internal.h"
 
 struct nl_live {
 	struct mnl_socket *nl;

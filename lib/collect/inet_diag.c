@@ -20,8 +20,8 @@
 
 #include "tulpen/collect.h"
 #include "tulpen/state.h"
-#include "ctx_internal.h"
-#include "nl_dump.h"
+#include "core/ctx_internal.h"
+#include "collect/nl_dump.h"
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262

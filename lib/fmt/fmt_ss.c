@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 
 #include "tulpen/state.h"
-#include "fmt_internal.h"
+#include "fmt/fmt_internal.h"
 
 static const char *netid(const struct tulpen_sock *s)
 {

@@ -447,7 +447,7 @@ static int prefix_match(const uint8_t *a, const uint8_t *net, unsigned plen)
 }
 
 static int eval(const struct tulpen_conn_filter *f, int i,
-		const struct tulpen_conn *c)
+		const struct tulpen_flow *c)
 {
 	const struct node *n = &f->n[i];
 	int s, hit = 0;
@@ -498,7 +498,7 @@ static int eval(const struct tulpen_conn_filter *f, int i,
 }
 
 int tulpen_conn_filter_match(const struct tulpen_conn_filter *f,
-			     const struct tulpen_conn *c)
+			     const struct tulpen_flow *c)
 {
 	if (!f || !f->len)
 		return 1;

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 
 #include "tulpen/state.h"
-#include "fmt_internal.h"
+#include "fmt/fmt_internal.h"
 
 enum col {
 	C_PROTO,

@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 
 #include "tulpen/summary.h"
-#include "fmt_internal.h"
+#include "fmt/fmt_internal.h"
 
 static int fam_slot(int family)
 {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctx_internal.h"
+#include "core/ctx_internal.h"
 
 struct nl_replay {
 	FILE *f;

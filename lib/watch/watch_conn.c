@@ -25,7 +25,7 @@
 #define NO_POS 0xffffffffu
 
 struct tulpen_conns {
-	struct tulpen_conn *conns; /* dense: [0, n) */
+	struct tulpen_watch_conn *conns; /* dense: [0, n) */
 	size_t n, cap;
 	uint32_t *idx;		/* position, or NO_POS when empty */
 	size_t nidx;		/* power of two, at least 2n */
@@ -102,7 +102,7 @@ static size_t find_slot(const struct tulpen_conns *c, uint64_t cookie)
 }
 
 /* Cookie 0 is never a real socket cookie. */
-static struct tulpen_conn *lookup(const struct tulpen_conns *c,
+static struct tulpen_watch_conn *lookup(const struct tulpen_conns *c,
 				  uint64_t cookie)
 {
 	size_t i;
@@ -113,7 +113,7 @@ static struct tulpen_conn *lookup(const struct tulpen_conns *c,
 	return c->idx[i] == NO_POS ? NULL : &c->conns[c->idx[i]];
 }
 
-const struct tulpen_conn *tulpen_conns_find(const struct tulpen_conns *c,
+const struct tulpen_watch_conn *tulpen_conns_find(const struct tulpen_conns *c,
 					    uint64_t cookie)
 {
 	return lookup(c, cookie);
@@ -134,9 +134,9 @@ static int grow_index(struct tulpen_conns *c)
 	return 0;
 }
 
-static struct tulpen_conn *insert(struct tulpen_conns *c, uint64_t cookie)
+static struct tulpen_watch_conn *insert(struct tulpen_conns *c, uint64_t cookie)
 {
-	struct tulpen_conn *cn;
+	struct tulpen_watch_conn *cn;
 
 	if (c->n >= NO_POS - 1)
 		return NULL;
@@ -197,7 +197,7 @@ static void erase(struct tulpen_conns *c, uint64_t cookie)
  * process accepts it. Linear probing with tombstones (listeners are few
  * and long-lived); rebuilt when a quarter is tombstones.
  */
-static uint64_t lis_key(const struct tulpen_conn *cn)
+static uint64_t lis_key(const struct tulpen_watch_conn *cn)
 {
 	return ((uint64_t)cn->netns << 16 | cn->local.port) + 1;
 }
@@ -275,10 +275,10 @@ static void lis_del(struct tulpen_conns *c, uint64_t key, uint64_t cookie)
 }
 
 /* A new server-side socket: its listener's owner, until accepted. */
-static void inherit_owner(struct tulpen_conns *c, struct tulpen_conn *cn)
+static void inherit_owner(struct tulpen_conns *c, struct tulpen_watch_conn *cn)
 {
 	struct lis *e = lis_find(c, lis_key(cn));
-	const struct tulpen_conn *l;
+	const struct tulpen_watch_conn *l;
 
 	if (!e)
 		return;
@@ -292,7 +292,7 @@ static void inherit_owner(struct tulpen_conns *c, struct tulpen_conn *cn)
 	memcpy(cn->comm, l->comm, sizeof(cn->comm));
 }
 
-static void add_step(struct tulpen_conn *cn, int state, uint64_t enter_ns)
+static void add_step(struct tulpen_watch_conn *cn, int state, uint64_t enter_ns)
 {
 	struct tulpen_conn_step *st;
 
@@ -312,7 +312,7 @@ int tulpen_conns_seed(struct tulpen_conns *c, const struct tulpen_sock *s,
 		      uint64_t now_ns, int32_t owner_pid,
 		      const char *owner_comm)
 {
-	struct tulpen_conn *cn;
+	struct tulpen_watch_conn *cn;
 
 	if (!s->has_cookie || !s->cookie || !tulpen_sock_is_inet(s))
 		return 0;
@@ -348,7 +348,7 @@ int tulpen_conns_seed(struct tulpen_conns *c, const struct tulpen_sock *s,
 	return 0;
 }
 
-static void take_owner(struct tulpen_conn *cn,
+static void take_owner(struct tulpen_watch_conn *cn,
 		       const struct tulpen_watch_event *ev)
 {
 	cn->has_owner = 1;
@@ -358,7 +358,7 @@ static void take_owner(struct tulpen_conn *cn,
 	memcpy(cn->comm, ev->comm, sizeof(cn->comm));
 }
 
-static void take_addr(struct tulpen_conn *cn,
+static void take_addr(struct tulpen_watch_conn *cn,
 		      const struct tulpen_watch_event *ev)
 {
 	cn->proto = ev->proto;
@@ -373,9 +373,9 @@ static void take_addr(struct tulpen_conn *cn,
 
 int tulpen_conns_apply(struct tulpen_conns *c,
 		       const struct tulpen_watch_event *ev,
-		       const struct tulpen_conn **conn, int *ended)
+		       const struct tulpen_watch_conn **conn, int *ended)
 {
-	struct tulpen_conn *cn;
+	struct tulpen_watch_conn *cn;
 	struct tulpen_conn_step *cur;
 	uint64_t key = ev->cookie;
 
@@ -480,7 +480,7 @@ void tulpen_conns_counts(const struct tulpen_conns *c,
 
 	memset(counts, 0, sizeof(size_t) * TULPEN_TCP_MAX_STATES);
 	for (i = 0; i < c->n; i++) {
-		const struct tulpen_conn *cn = &c->conns[i];
+		const struct tulpen_watch_conn *cn = &c->conns[i];
 
 		if (cn->state >= TULPEN_TCP_MAX_STATES)
 			continue;
@@ -565,7 +565,7 @@ int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
 	if (!owners || !sn.n)
 		return 0;
 	for (i = 0; i < c->n; i++) {
-		struct tulpen_conn *cn = &c->conns[i];
+		struct tulpen_watch_conn *cn = &c->conns[i];
 
 		if (!cn->inode || cn->has_owner)
 			continue;
@@ -582,7 +582,7 @@ int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
 }
 
 void tulpen_conns_foreach(const struct tulpen_conns *c,
-			  void (*fn)(const struct tulpen_conn *cn, void *data),
+			  void (*fn)(const struct tulpen_watch_conn *cn, void *data),
 			  void *data)
 {
 	size_t i;
@@ -594,7 +594,7 @@ void tulpen_conns_foreach(const struct tulpen_conns *c,
 static int on_reconcile_sock(const struct tulpen_sock *s, void *data)
 {
 	struct tulpen_conns *c = data;
-	struct tulpen_conn *cn;
+	struct tulpen_watch_conn *cn;
 
 	if ((++c->walked & 1023) == 0 && c->stop && c->stop(c->stop_data))
 		return -EINTR;
