@@ -214,6 +214,9 @@ def ss_parse(job):
     keys = []
     for line in r.stdout.splitlines():
         f = line.split()
+        if f and f[0] in SS_STATE:
+            # one protocol asked for (-t): ss leaves the Netid column out
+            f.insert(0, "tcp")
         if len(f) == 5:
             # one state asked for: ss leaves the State column out
             f.insert(1, "?")
