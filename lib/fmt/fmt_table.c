@@ -216,9 +216,9 @@ static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		len[C_RECVQ] = copy_cell(cell[C_RECVQ], "-");
 		len[C_SENDQ] = copy_cell(cell[C_SENDQ], "-");
 	} else {
-		len[C_RECVQ] = tulpen_utoa(cell[C_RECVQ], s->rqueue);
+		len[C_RECVQ] = tulpen_fmt_u64(cell[C_RECVQ], s->rqueue);
 		cell[C_RECVQ][len[C_RECVQ]] = '\0';
-		len[C_SENDQ] = tulpen_utoa(cell[C_SENDQ], s->wqueue);
+		len[C_SENDQ] = tulpen_fmt_u64(cell[C_SENDQ], s->wqueue);
 		cell[C_SENDQ][len[C_SENDQ]] = '\0';
 	}
 	if (s->family == AF_UNIX) {
@@ -241,17 +241,17 @@ static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 			len[C_PEER] = tulpen_scnprintf(cell[C_PEER], 512,
 						       "*");
 	} else {
-		const struct tulpen_services *svc =
-			f->o.numeric ? NULL : f->o.services;
+		struct tulpen_ep_style st = {
+			.brackets = 1,
+			.proto = s->proto,
+			.services = f->o.numeric ? NULL : f->o.services,
+			.resolver = f->o.resolver,
+		};
 
-		len[C_LOCAL] = tulpen_fmt_endpoint(cell[C_LOCAL], 512,
-						   s->family, &s->local,
-						   s->ifindex, s->proto, svc,
-						   f->o.resolver, 1);
-		len[C_PEER] = tulpen_fmt_endpoint(cell[C_PEER], 512,
-						  s->family, &s->peer, 0,
-						  s->proto, svc, f->o.resolver,
-						  1);
+		len[C_LOCAL] = tulpen_fmt_ep(cell[C_LOCAL], 512, s->family,
+					     &s->local, s->ifindex, &st);
+		len[C_PEER] = tulpen_fmt_ep(cell[C_PEER], 512, s->family,
+					    &s->peer, 0, &st);
 	}
 	if (t->on[C_USER]) {
 		if (s->unknown & TULPEN_UNK_UID)
@@ -259,8 +259,8 @@ static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		else
 			len[C_USER] = tulpen_fmt_user(cell[C_USER], 512, f,
 						      s->uid);
-		len[C_INODE] = tulpen_scnprintf(cell[C_INODE], 512, "%llu",
-						(unsigned long long)s->inode);
+		len[C_INODE] = tulpen_fmt_u64(cell[C_INODE], s->inode);
+		cell[C_INODE][len[C_INODE]] = '\0';
 		if (s->has_cookie)
 			len[C_COOKIE] = tulpen_scnprintf(
 				cell[C_COOKIE], 512, "%llx",
