@@ -3,6 +3,7 @@
  * main.c - tulpen's entry point: dispatch to a subcommand or the lister.
  */
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +34,23 @@ static const struct tulpen_command *find_command(const char *name)
 	return NULL;
 }
 
+/* A usage error of `tulpen help`: the hint is to `tulpen --help`. */
+static int help_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static int help_usage_error(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cli_error("help", "%s", msg);
+	cli_usage_hint(NULL);
+	return CLI_EXIT_USAGE;
+}
+
 /*
  * `tulpen help [COMMAND]`: the same as `tulpen COMMAND --help`, or as
  * `tulpen --help` without a command.
@@ -48,16 +66,13 @@ static int cmd_help(int argc, char **argv)
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return cli_version();
 	if (argv[1][0] == '-')
-		return cli_usage_error("help", "unknown option '%s'", argv[1]);
+		return help_usage_error("unknown option '%s'", argv[1]);
 	if (argc > 2)
-		return cli_usage_error("help", "one command at a time, not '%s'",
-				       argv[2]);
+		return help_usage_error("one command at a time, not '%s'",
+					argv[2]);
 	c = find_command(argv[1]);
-	if (!c) {
-		cli_error("help", "unknown command '%s'", argv[1]);
-		cli_usage_hint(NULL);
-		return CLI_EXIT_USAGE;
-	}
+	if (!c)
+		return help_usage_error("unknown command '%s'", argv[1]);
 	if (c->run == cmd_help)
 		return list_help_print();
 	av[0] = argv[1];
