@@ -33,8 +33,8 @@ struct work {
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* on CLOCK_MONOTONIC */
 	resolver_lookup_fn lookup;
-	size_t next;	 /* next entry to look up */
-	size_t pending;	 /* lookups not finished */
+	size_t next;	  /* next entry to look up */
+	size_t pending;	  /* lookups not finished */
 	struct rentry *v; /* the entries to resolve, dense */
 	size_t n;
 };
