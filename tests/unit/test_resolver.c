@@ -40,12 +40,12 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The threads of this process, from /proc/self/task. */
 static int nthreads_settled(int want);
 
-static int count_tasks(void)
+/* The entries of @dir: threads of /proc/self/task, fds of /proc/self/fd. */
+static int count_dir(const char *dir)
 {
-	DIR *d = opendir("/proc/self/task");
+	DIR *d = opendir(dir);
 	struct dirent *de;
 	int n = 0;
 
@@ -55,6 +55,12 @@ static int count_tasks(void)
 			n++;
 	closedir(d);
 	return n;
+}
+
+/* The threads of this process. */
+static int count_tasks(void)
+{
+	return count_dir("/proc/self/task");
 }
 
 static void *nothing(void *arg)
@@ -211,7 +217,7 @@ static int blackholed_child(void)
 	char conf[] = "/tmp/tulpen-resolv-XXXXXX", buf[512];
 	struct tulpen_resolver *r;
 	uint8_t a[4] = { 192, 0, 2, 77 };
-	int fd, dns, before;
+	int fd, dns, before, fds;
 	double t0, took;
 
 	if (unshare(CLONE_NEWNET | CLONE_NEWNS) || lo_up() ||
@@ -230,6 +236,7 @@ static int blackholed_child(void)
 		return 13;
 
 	before = threads_before();
+	fds = count_dir("/proc/self/fd");
 	if (tulpen_resolver_new(2, 300, &r) ||
 	    tulpen_resolver_add(r, AF_INET, a))
 		return 14;
@@ -244,6 +251,8 @@ static int blackholed_child(void)
 		return 17; /* a thread outlived the run */
 	if (tulpen_resolver_name(r, AF_INET, a))
 		return 18;
+	if (count_dir("/proc/self/fd") != fds)
+		return 20; /* the cancelled lookup left its socket open */
 	/* the lookup really asked the silent server */
 	if (recv(dns, buf, sizeof(buf), 0) <= 0)
 		return 19;
