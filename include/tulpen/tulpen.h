@@ -23,6 +23,7 @@
 #include "tulpen/pcap_decode.h"
 #include "tulpen/pcap_flows.h"
 #include "tulpen/pcap_report.h"
+#include "tulpen/pcap_session.h"
 #include "tulpen/watch.h"
 
 #endif /* TULPEN_TULPEN_H */
