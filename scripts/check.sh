@@ -83,7 +83,8 @@ run_suite() {
 	rm -f "$dir/meson-logs/testlog.json"
 	before=$failed
 	meson test -C "$dir" --logbase testlog --print-errorlogs \
-		--num-processes 2 --timeout-multiplier "${TIMEOUT_MULTIPLIER:-1}" "${targs[@]}" |
+		--num-processes 2 --timeout-multiplier "${TIMEOUT_MULTIPLIER:-1}" \
+		"${targs[@]}" |
 		tee "$dir/check.log"
 	rc=${PIPESTATUS[0]}
 	count "$dir" || return 1
