@@ -36,6 +36,7 @@ _tulpen_value()
 		fi
 		;;
 	--color | --colour) words="auto always never" ;;
+	--format) words="table json ndjson" ;;
 	--proc-root)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")

@@ -90,6 +90,8 @@ comp --source = ""
 only "--source=<TAB>" auto netlink proc
 comp watch --source = ""
 only "watch --source=<TAB>" auto bpf sampled
+comp pcap --format = ""
+only "pcap --format=<TAB>" table json ndjson
 comp --colour = a
 only "--colour=a" auto always
 comp --resolve-timeout ""

@@ -87,6 +87,8 @@ comp watch --source=
 only "watch --source=" auto bpf sampled
 comp --source=
 only "--source=" auto netlink proc
+comp pcap --format ''
+only "pcap --format <TAB>" table json ndjson
 comp --proc-root ''
 only "--proc-root <TAB>: directories" DIRS
 comp --proc-root=

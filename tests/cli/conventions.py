@@ -37,6 +37,7 @@ FIXTURES = os.path.join(SRC, "tests", "fixtures")
 OPTION_SOURCES = {
     "": "cli/list_opts.c",
     "explain": "cli/cmd_explain.c",
+    "pcap": "cli/cmd_pcap.c",
 }
 # Every subcommand: `tulpen help X` is `tulpen X --help`.
 ALL_COMMANDS = ["", "explain", "pcap", "watch"]
