@@ -62,12 +62,37 @@ struct tulpen_watch_event {
 typedef int (*tulpen_watch_cb)(const struct tulpen_watch_event *ev,
 			       void *data);
 
-/* ---- eBPF source (lib/watch_bpf.c) ---------------------------------- */
+/* ---- eBPF source (lib/watch/watch_bpf.c) ---------------------------------- */
 
 struct tulpen_watch_bpf;
 
+/*
+ * The optional parts of the eBPF source. Only the transitions themselves
+ * are required; a part whose program the kernel refuses (or that is left
+ * out on request) is missing, and then:
+ */
+enum tulpen_watch_part {
+	/* owners of accepted sockets are the listener's (tp_btf/sys_exit) */
+	TULPEN_WATCH_PART_ACCEPT = 1 << 0,
+	/* TIME-WAIT is not followed: the take-over shows as "-> CLOSED" */
+	TULPEN_WATCH_PART_TIMEWAIT = 1 << 1,
+	/*
+	 * a connecting socket's SYN-SENT is sent at its next transition
+	 * (not when the SYN leaves), and an orphaned FIN-WAIT-2 socket's
+	 * move to TIME-WAIT is reported late, untimed (net_dev_queue)
+	 */
+	TULPEN_WATCH_PART_CONNECT = 1 << 2,
+};
+#define TULPEN_WATCH_NPARTS 3
+
+/* "accept", "timewait", "connect"; NULL for anything else. */
+const char *tulpen_watch_part_name(unsigned part);
+/* The part named @name into *@part. Returns 0 or -EINVAL. */
+int tulpen_watch_part_parse(const char *name, unsigned *part);
+
 struct tulpen_watch_bpf_opts {
 	uint32_t netns;	      /* only this namespace (inode); 0: all */
+	unsigned skip_parts;  /* TULPEN_WATCH_PART_* not to load */
 	size_t ringbuf_bytes; /* ring buffer size (power of 2); 0: 16 MiB */
 	/*
 	 * Wake the reader only when this much data is waiting; 0: on every
@@ -77,9 +102,12 @@ struct tulpen_watch_bpf_opts {
 };
 
 /*
- * Load the eBPF program and attach it. Returns 0, or a negative errno with
- * a message in the context: -EOPNOTSUPP when built without eBPF support,
- * -EPERM without privileges, -ENOENT without kernel BTF.
+ * Load the eBPF program and attach it; needs no tracefs. Returns 0, or a
+ * negative errno with a message in the context naming the cause (the
+ * verifier's own line when it refused the required program):
+ * -EOPNOTSUPP when built without eBPF support, -EPERM without
+ * privileges, -ENOENT without kernel BTF. An optional part that cannot be
+ * loaded or attached is left out: see tulpen_watch_bpf_missing().
  */
 int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 			  const struct tulpen_watch_bpf_opts *opts,
@@ -93,13 +121,23 @@ int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 int tulpen_watch_bpf_poll(struct tulpen_watch_bpf *w, int timeout_ms,
 			  tulpen_watch_cb cb, void *data);
 
+/* The parts (TULPEN_WATCH_PART_*) left out. */
+unsigned tulpen_watch_bpf_missing(const struct tulpen_watch_bpf *w);
+
+/*
+ * Why @part is missing ("the kernel's verifier refused on_sys_exit: ..."),
+ * or NULL when it is not. Owned by @w.
+ */
+const char *tulpen_watch_bpf_missing_why(const struct tulpen_watch_bpf *w,
+					 unsigned part);
+
 /* Events the kernel side could not deliver (ring buffer full), in total. */
 uint64_t tulpen_watch_bpf_lost(struct tulpen_watch_bpf *w);
 
 /* Detach and unload everything. NULL is allowed. */
 void tulpen_watch_bpf_close(struct tulpen_watch_bpf *w);
 
-/* ---- sampled source (lib/watch_sampled.c) --------------------------- */
+/* ---- sampled source (lib/watch/watch_sampled.c) --------------------------- */
 
 struct tulpen_watch_sampled;
 
@@ -129,7 +167,7 @@ struct tulpen_conns;
 int tulpen_watch_sampled_seed(struct tulpen_watch_sampled *w,
 			      struct tulpen_conns *c);
 
-/* ---- connection tracker (lib/watch_conn.c) -------------------------- */
+/* ---- connection tracker (lib/watch/watch_conn.c) -------------------------- */
 
 #define TULPEN_CONN_MAX_PATH 12
 
@@ -232,7 +270,7 @@ size_t tulpen_conns_size(const struct tulpen_conns *c);
 const struct tulpen_watch_conn *tulpen_conns_find(const struct tulpen_conns *c,
 					    uint64_t cookie);
 
-/* ---- output (lib/watch_fmt.c) --------------------------------------- */
+/* ---- output (lib/watch/watch_fmt.c) --------------------------------------- */
 
 struct tulpen_buf;
 
