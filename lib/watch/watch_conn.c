@@ -20,6 +20,7 @@
 #include "tulpen/collect.h"
 #include "tulpen/owners.h"
 #include "tulpen/watch.h"
+#include "tulpen/watch_conn.h"
 
 #define MIN_SLOTS 1024u
 #define NO_POS 0xffffffffu

@@ -16,6 +16,7 @@
 
 #include "tulpen/collect.h"
 #include "tulpen/watch.h"
+#include "tulpen/watch_conn.h"
 
 #define MIN_SLOTS 1024u
 #define SAMPLED_KEY_BIT (1ull << 63)
