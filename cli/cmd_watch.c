@@ -504,6 +504,12 @@ static void print_stats(const struct tulpen_watch_session *s)
 	       (unsigned long long)st.lifetimes, (unsigned long long)st.lost);
 }
 
+/* A closed pipe, or a stuck reader when stopping: a normal end. */
+static int normal_end(int err)
+{
+	return err == -EPIPE || (err == -EAGAIN && stop_signal);
+}
+
 /* Open the session and run it; returns the exit code. */
 static int watch(struct watch_cli *w, struct tulpen_ctx *ctx,
 		 struct tulpen_buf *out)
@@ -518,12 +524,13 @@ static int watch(struct watch_cli *w, struct tulpen_ctx *ctx,
 #endif
 	err = tulpen_watch_session_new(ctx, &w->so, out, &s);
 	if (err) {
+		if (normal_end(err))
+			return 0;
 		report_failure(ctx, err);
 		return 1;
 	}
 	err = tulpen_watch_session_run(s, w->duration_ns);
-	/* A closed pipe, or a stuck reader when stopping: a normal end. */
-	if (err && err != -EPIPE && !(err == -EAGAIN && stop_signal)) {
+	if (err && !normal_end(err)) {
 		report_failure(ctx, err);
 		tulpen_watch_session_free(s);
 		return 1;
