@@ -372,13 +372,22 @@ static int json_str(struct tulpen_buf *b, const char *k, const char *v)
 	return tulpen_buf_putc(b, ',');
 }
 
-static int json_secs(struct tulpen_buf *b, const char *k, int64_t ns)
+/* An absolute time: "ts" seconds since the epoch, microsecond digits. */
+static int json_ts(struct tulpen_buf *b, const char *k, int64_t ns)
 {
 	json_key(b, k);
-	if (ns < 0 && ns != INT64_MIN)
+	put_secs(b, ns, 6);
+	return tulpen_buf_putc(b, ',');
+}
+
+/* A duration in whole microseconds ("..._us"); null when < 0 (unknown). */
+static int json_us(struct tulpen_buf *b, const char *k, int64_t ns)
+{
+	json_key(b, k);
+	if (ns < 0)
 		tulpen_buf_puts(b, "null");
 	else
-		put_secs(b, ns, 9);
+		tulpen_buf_u64(b, (uint64_t)ns / 1000u);
 	return tulpen_buf_putc(b, ',');
 }
 
@@ -396,7 +405,7 @@ static int json_side(struct tulpen_buf *b, const struct tulpen_flow *c, int s)
 	json_key(b, side_name[s]);
 	tulpen_buf_putc(b, '{');
 	fmt_addr(addr, c->family, &sd->ep);
-	json_str(b, "addr", addr);
+	json_str(b, "address", addr);
 	json_u64(b, "port", sd->ep.port);
 	json_u64(b, "pkts", sd->pkts);
 	json_u64(b, "bytes", sd->bytes);
@@ -418,8 +427,8 @@ static int json_side(struct tulpen_buf *b, const struct tulpen_flow *c, int s)
 			tulpen_buf_putc(b, ',');
 		tulpen_buf_putc(b, '{');
 		json_str(b, "state", state_name(t->state));
-		json_secs(b, "ts", t->ts_ns);
-		json_secs(b, "t", t->ts_ns - c->start_ns);
+		json_ts(b, "ts", t->ts_ns);
+		json_us(b, "offset_us", t->ts_ns - c->start_ns);
 		json_u64(b, "packet", t->pkt);
 		json_u64(b, "file", t->file);
 		json_key(b, "inferred");
@@ -434,7 +443,8 @@ static int json_conn(struct tulpen_pcap_report *r, const struct tulpen_flow *c)
 
 	tulpen_buf_putc(b, '{');
 	json_u64(b, "id", c->id);
-	json_str(b, "family", c->family == AF_INET6 ? "ipv6" : "ipv4");
+	json_str(b, "family", c->family == AF_INET6 ? "inet6" : "inet");
+	json_str(b, "proto", "tcp");
 	json_side(b, c, TULPEN_ORIG);
 	tulpen_buf_putc(b, ',');
 	json_side(b, c, TULPEN_RESP);
@@ -442,10 +452,10 @@ static int json_conn(struct tulpen_pcap_report *r, const struct tulpen_flow *c)
 	json_str(b, "opener", c->opener_known ? "client" : NULL);
 	json_bool(b, "midstream", c->midstream);
 	json_bool(b, "roles_guessed", c->flipped);
-	json_secs(b, "start", c->start_ns);
-	json_secs(b, "duration", c->last_ns - c->start_ns);
-	json_secs(b, "rtt", c->rtt_ns);
-	json_secs(b, "syn_rtt", c->syn_rtt_ns);
+	json_ts(b, "ts", c->start_ns);
+	json_us(b, "duration_us", c->last_ns - c->start_ns);
+	json_us(b, "rtt_us", c->rtt_ns);
+	json_us(b, "syn_rtt_us", c->syn_rtt_ns);
 	json_str(b, "active_closer", side_or_null(c->first_closer));
 	json_str(b, "passive_closer",
 		 c->first_closer < 0 ? NULL : side_name[!c->first_closer]);
