@@ -94,6 +94,9 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 	if (level != LIBBPF_WARN || libbpf_msg[0])
 		return 0;
 	vsnprintf(libbpf_msg, sizeof(libbpf_msg), fmt, ap);
+	n = strlen("libbpf: ");
+	if (!strncmp(libbpf_msg, "libbpf: ", n))
+		memmove(libbpf_msg, libbpf_msg + n, strlen(libbpf_msg + n) + 1);
 	n = strlen(libbpf_msg);
 	while (n && libbpf_msg[n - 1] == '\n')
 		libbpf_msg[--n] = '\0';
