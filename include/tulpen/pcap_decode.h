@@ -33,6 +33,11 @@
 #include "tulpen/tcp_fsm.h" /* TULPEN_TH_* flag bits */
 
 
+/* The TCP checksum: not checked (segment not captured whole), good, bad. */
+#define TULPEN_CSUM_UNCHECKED 0
+#define TULPEN_CSUM_GOOD 1
+#define TULPEN_CSUM_BAD 2
+
 /* One decoded TCP segment. */
 struct tulpen_pkt {
 	int64_t ts_ns;		   /* capture time, ns since the epoch */
@@ -40,6 +45,7 @@ struct tulpen_pkt {
 	uint8_t family;		   /* AF_INET or AF_INET6 */
 	uint8_t flags;		   /* TULPEN_TH_* (tulpen/tcp_fsm.h) */
 	uint8_t truncated;	   /* payload cut by the snapshot length */
+	uint8_t csum;		   /* TULPEN_CSUM_*: the TCP checksum */
 	uint8_t wscale;		   /* window scale, if has_wscale */
 	uint8_t has_mss : 1, has_wscale : 1, sack_ok : 1, has_ts : 1;
 	uint16_t mss;		   /* MSS option, if has_mss */
