@@ -95,6 +95,7 @@ struct tulpen_flow {
 	int64_t syn_rtt_ns;	/* SYN to SYN-ACK (-1 when not seen) */
 	int64_t zeek_last_ns;	/* Zeek's last time (not after both closed) */
 	uint64_t missed_bytes;	/* content gaps: data acked, never seen */
+	struct tulpen_tunnel tunnel; /* its tunnel parent (type NONE: none) */
 	struct tulpen_conn_side side[2];
 	char conn_state[8];	/* Zeek's conn_state: "SF", "REJ", ... */
 	char history[TULPEN_CONN_HISTORY_MAX + 1]; /* Zeek's history */

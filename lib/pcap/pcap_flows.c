@@ -566,6 +566,8 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	if (!fl)
 		return ret;
 	f->last_e = &fl->e;
+	if (p->tunnel.type && !fl->c.tunnel.type)
+		fl->c.tunnel = p->tunnel;
 	if (p->csum == TULPEN_CSUM_BAD) {
 		f->st.bad_checksums++;
 		fl->c.side[side].bad_checksums++;

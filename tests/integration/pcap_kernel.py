@@ -463,15 +463,20 @@ def main():
     for tool in ("tcpdump", "nft", "ss", "ip", "unshare"):
         if not shutil.which(tool):
             skip("%s is not installed" % tool)
-    if not os.path.isdir(os.path.join(
-            TRACEFS, "events/sock/inet_sock_set_state")):
-        skip("no sock:inet_sock_set_state tracepoint in " + TRACEFS)
     if os.environ.get("TULPEN_PCAP_NETNS") != str(os.getppid()):
         env = dict(os.environ, TULPEN_PCAP_NETNS=str(os.getpid()))
-        # unshare execs python directly: our pid becomes its parent
-        r = subprocess.run(["unshare", "-n", sys.executable] + sys.argv,
-                           env=env)
+        # unshare execs python directly: our pid becomes its parent. A
+        # private mount namespace too, to mount tracefs where it is not.
+        r = subprocess.run(["unshare", "-n", "-m", sys.executable] +
+                           sys.argv, env=env)
         sys.exit(r.returncode)
+    if not os.path.isdir(os.path.join(TRACEFS, "events")):
+        subprocess.run(["mount", "-t", "tracefs", "tracefs", TRACEFS],
+                       check=False)
+    if not os.path.isdir(os.path.join(
+            TRACEFS, "events/sock/inet_sock_set_state")):
+        fail("no sock:inet_sock_set_state tracepoint in " + TRACEFS +
+             " (tracefs could not be mounted)")
 
     run(["ip", "link", "set", "lo", "up"])
     env = Env()
