@@ -14,10 +14,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "tulpen/container.h"
 #include "tulpen/state.h"
 #include "fmt/fmt_internal.h"
 
 enum col {
+	C_NETNS,
+	C_CONTAINER,
 	C_PROTO,
 	C_STATE,
 	C_RECVQ,
@@ -33,6 +36,7 @@ enum col {
 };
 
 static const char *const col_title[C_MAX] = {
+	"Netns",	 "Container",
 	"Proto",	 "State",	  "Recv-Q", "Send-Q",
 	"Local Address", "Peer Address", "User",   "Inode",
 	"Cookie",	 "Timer",	  "Process",
@@ -63,6 +67,8 @@ static int tbl_init(struct tulpen_fmt *f)
 	t->on[C_USER] = t->on[C_INODE] = t->on[C_COOKIE] = f->o.extended;
 	t->on[C_TIMER] = f->o.timers;
 	t->on[C_PROCESS] = f->o.show_owners;
+	t->on[C_NETNS] = f->o.show_netns;
+	t->on[C_CONTAINER] = f->o.show_container;
 	for (c = 0; c < C_MAX; c++) {
 		if (!t->on[c])
 			continue;
@@ -296,6 +302,18 @@ static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 			k = tulpen_scnprintf(cell[C_PROCESS], 512, "-");
 		len[C_PROCESS] = k;
 	}
+
+	if (t->on[C_NETNS]) {
+		if (s->netns_name)
+			len[C_NETNS] = copy_cell(cell[C_NETNS], s->netns_name);
+		else
+			len[C_NETNS] = tulpen_scnprintf(
+				cell[C_NETNS], 512, "%llu",
+				(unsigned long long)s->netns_ino);
+	}
+	if (t->on[C_CONTAINER])
+		len[C_CONTAINER] = tulpen_container_label(cell[C_CONTAINER],
+							  512, s->container);
 
 	/*
 	 * A wider cell widens its column; while streaming that realigns the
