@@ -102,7 +102,7 @@ static int pod_uid(struct comp c, char *out)
 	return 1;
 }
 
-/* The pod of a kubepods component: "pod<UID>" or "kubepods-...-pod<UID>.slice". */
+/* The pod of a component: "pod<UID>", "kubepods-...-pod<UID>.slice". */
 static void kube_pod(struct comp c, struct tulpen_container *ct)
 {
 	struct comp m;

@@ -190,7 +190,8 @@ static int scan_procs(struct tulpen_ctx *ctx, struct seen **out, size_t *n)
 static int cmp_index(const void *a, const void *b, void *arg)
 {
 	const struct tulpen_netns *v = arg;
-	uint64_t x = v[*(const size_t *)a].inode, y = v[*(const size_t *)b].inode;
+	uint64_t x = v[*(const size_t *)a].inode;
+	uint64_t y = v[*(const size_t *)b].inode;
 
 	return (x > y) - (x < y);
 }

@@ -103,8 +103,8 @@ static const int states[] = {
 
 static uint64_t proto_total(const struct tulpen_summary *s, int p)
 {
-	return s->sockets[p][TULPEN_SUM_INET] + s->sockets[p][TULPEN_SUM_INET6] +
-	       s->sockets[p][TULPEN_SUM_UNIX];
+	return s->sockets[p][TULPEN_SUM_INET] +
+	       s->sockets[p][TULPEN_SUM_INET6] + s->sockets[p][TULPEN_SUM_UNIX];
 }
 
 static void row_values(const struct tulpen_summary *s, uint64_t *v)
