@@ -86,6 +86,7 @@ static int sane_name(struct comp c)
 /* "pod" UID, with '_' for '-' in the systemd form; 36 characters. */
 static int pod_uid(struct comp c, char *out)
 {
+	char uid[37];
 	size_t i;
 
 	if (c.n != 36)
@@ -95,10 +96,11 @@ static int pod_uid(struct comp c, char *out)
 
 		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
 		      ch == '-'))
-			return 0;
-		out[i] = ch;
+			return 0; /* @out untouched */
+		uid[i] = ch;
 	}
-	out[36] = '\0';
+	uid[36] = '\0';
+	memcpy(out, uid, sizeof(uid));
 	return 1;
 }
 
