@@ -70,6 +70,12 @@ int tulpen_filter_parse(int argc, const char *const *argv,
 void tulpen_filter_free(struct tulpen_filter *f);
 
 /*
+ * Whether command line word @word begins an expression (its first token
+ * is src, dst, sport, dport, dev, fwmark, cgroup, autobound, not or "(").
+ */
+int tulpen_filter_starts_expr(const char *word);
+
+/*
  * TULPEN_FAM_* mask the expression limits the listing to (an address term
  * read in one family, as ss does), or 0 for no limit.
  */

@@ -152,8 +152,8 @@ static struct nlmsghdr *new_request(size_t hdr, size_t bclen)
 {
 	size_t size = MNL_NLMSG_HDRLEN + MNL_ALIGN(hdr) + MNL_ATTR_HDRLEN +
 		      MNL_ALIGN(bclen) + 64;
-	char *buf = calloc(1, size < (size_t)MNL_SOCKET_BUFFER_SIZE ?
-				      (size_t)MNL_SOCKET_BUFFER_SIZE : size);
+	char *buf = calloc(1, size < (size_t)TULPEN_NL_REQ_SIZE ?
+				      (size_t)TULPEN_NL_REQ_SIZE : size);
 
 	return buf ? mnl_nlmsg_put_header(buf) : NULL;
 }

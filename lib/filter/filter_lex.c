@@ -255,3 +255,31 @@ void flt_lex_free(struct flt_lexed *lx)
 	free(lx->lines);
 	memset(lx, 0, sizeof(*lx));
 }
+
+int tulpen_filter_starts_expr(const char *word)
+{
+	char tok[16];
+	size_t n;
+
+	word += strspn(word, " \t");
+	n = strcspn(word, " \t");
+	if (!n || n >= sizeof(tok))
+		return 0;
+	memcpy(tok, word, n);
+	tok[n] = '\0';
+	switch (classify(tok)) {
+	case TK_LPAREN:
+	case TK_NOT:
+	case TK_DST:
+	case TK_SRC:
+	case TK_DPORT:
+	case TK_SPORT:
+	case TK_DEV:
+	case TK_FWMARK:
+	case TK_CGROUP:
+	case TK_AUTOBOUND:
+		return 1;
+	default:
+		return 0;
+	}
+}
