@@ -91,6 +91,17 @@ int tulpen_filter_compile(const struct tulpen_filter *f, void **bc,
 			  size_t *len);
 
 /*
+ * tulpen_filter_ports - a local port (*@sport) and/or a remote port
+ * (*@dport) that every selected socket has (a "sport = P" or "dport = P"
+ * joined by "and" at the top), 0 where there is none. The dump request
+ * carries them (inet_diag_req's id): the kernel then skips other sockets
+ * before running the bytecode, and LISTEN sockets entirely for a remote
+ * port.
+ */
+void tulpen_filter_ports(const struct tulpen_filter *f, uint16_t *sport,
+			 uint16_t *dport);
+
+/*
  * tulpen_filter_match - whether @s is selected: the kernel's rules (for
  * IPv4/IPv6 records) and ss's user-space rules. Returns 1 or 0. Fields a
  * record cannot know are taken as the kernel would see them at zero (mark,
