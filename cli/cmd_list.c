@@ -206,7 +206,6 @@ static int build_filter(struct list_opts *o, struct tulpen_filter **out)
 {
 	struct tulpen_filter_opts fo = { 0 };
 	struct tulpen_filter_error fe;
-	struct tulpen_services *svc = NULL;
 	struct tulpen_cgroups *cg = NULL;
 	char *text = NULL, mi[4096];
 	int ret, status = 0;
@@ -222,14 +221,13 @@ static int build_filter(struct list_opts *o, struct tulpen_filter **out)
 	}
 	snprintf(mi, sizeof(mi), "%s/self/mountinfo",
 		 o->proc_root ? o->proc_root : "/proc");
-	if (tulpen_services_new(o->services_file, &svc) ||
-	    tulpen_cgroups_new(mi, &cg)) {
+	if (tulpen_cgroups_new(mi, &cg)) {
 		status = cli_error(NULL, "%s", strerror(ENOMEM));
 		goto out;
 	}
 	fo.family = o->filter_family;
 	fo.protos = o->q.protos;
-	fo.services = svc;
+	fo.services_file = o->services_file;
 	fo.proc_root = o->proc_root;
 	fo.cgroups = cg;
 	fo.resolve_ms = o->resolve_ms;
@@ -246,7 +244,6 @@ static int build_filter(struct list_opts *o, struct tulpen_filter **out)
 		o->q.families = tulpen_filter_families(*out);
 out:
 	free(text);
-	tulpen_services_free(svc);
 	tulpen_cgroups_free(cg);
 	return status;
 }

@@ -37,7 +37,8 @@ struct tulpen_filter_opts {
 	int family;
 	/* TULPEN_PF mask of the protocols listed: whose service names count */
 	uint32_t protos;
-	const struct tulpen_services *services; /* NULL: numbers only */
+	const struct tulpen_services *services; /* service names, or: */
+	const char *services_file; /* read when a name is met; NULL: none */
 	const char *proc_root;	 /* NULL: /proc (ephemeral port range) */
 	struct tulpen_cgroups *cgroups; /* cgroup PATH; NULL: an error */
 	unsigned int resolve_ms; /* deadline for host names; 0: 2000 ms */

@@ -495,6 +495,7 @@ int tulpen_filter_parse(int argc, const char *const *argv,
 	}
 	if (ret == -ENOMEM)
 		flt_error(err, NULL, 0, 1, "out of memory");
+	tulpen_services_free(p.own_svc);
 	flt_lex_free(&lx);
 	if (ret) {
 		free(f);
