@@ -28,6 +28,7 @@
 
 #include "tulpen/ctx.h"
 #include "tulpen/fmt.h"
+#include "tulpen/filter.h"
 #include "tulpen/state.h"
 #include "tulpen/watch_session.h"
 #include "commands.h"
@@ -197,8 +198,9 @@ static void usage(FILE *f)
 "   state NAME          transitions into or out of NAME (a state or a\n"
 "                       group of `tulpen -t state`), paths through it\n"
 "   exclude NAME        never NAME\n"
-"   port N              local or peer port N\n"
-"   sport N, dport N    local port N, peer port N\n"
+"   EXPRESSION          the lister's filter language (docs/filters.md):\n"
+"                       sport/dport/port [OP] N, src/dst ADDR[/PLEN],\n"
+"                       autobound; and, or, not, ( )\n"
 "\n"
 "   -h, --help          this text\n"
 "   -V, --version       the version\n", f);
@@ -242,53 +244,80 @@ static int parse_uint(const char *opt, const char *s, unsigned long min,
 	return 0;
 }
 
-static int parse_filter(struct tulpen_watch_filter *f, const char *w,
-			const char *val)
+/* state NAME, exclude NAME: into, out of or through (watch's own words) */
+static int parse_state_word(struct tulpen_watch_filter *f, const char *w,
+			    const char *val)
 {
-	enum tulpen_watch_port_side side;
-	unsigned long v;
 	uint32_t mask;
 
-	if (!strcmp(w, "state") || !strcmp(w, "exclude")) {
-		if (tulpen_state_parse(val, &mask)) {
-			errorf("%s: unknown state '%s'", w, val);
-			return -EINVAL;
-		}
-		if (w[0] == 's')
-			f->states |= mask;
-		else
-			f->exclude |= mask;
-		return 0;
-	}
-	if (strcmp(w, "port") && strcmp(w, "sport") && strcmp(w, "dport")) {
-		errorf("unknown filter '%s'", w);
+	if (tulpen_state_parse(val, &mask)) {
+		errorf("%s: unknown state '%s'", w, val);
 		return -EINVAL;
 	}
-	side = w[0] == 's' ? TULPEN_WATCH_PORT_LOCAL :
-	       w[0] == 'd' ? TULPEN_WATCH_PORT_PEER : TULPEN_WATCH_PORT_EITHER;
-	if (parse_uint(w, val, 0, 65535, &v))
-		return -EINVAL;
-	if (tulpen_watch_filter_add_port(f, (uint16_t)v, side)) {
-		errorf("%s: at most %d port filters", w,
-		       TULPEN_WATCH_MAX_PORTS);
-		return -EINVAL;
-	}
+	if (w[0] == 's')
+		f->states |= mask;
+	else
+		f->exclude |= mask;
 	return 0;
 }
 
-static int parse_filters(struct tulpen_watch_filter *f, int argc,
-			 char **argv)
+/* The expression, and a caret under the column the parser points at. */
+static void filter_error(const struct tulpen_filter_error *e)
 {
-	int i;
+	unsigned int i;
 
-	for (i = 0; i < argc; i += 2) {
+	errorf("filter: %s, column %u", e->msg, e->column);
+	fprintf(stderr, "  %s\n  ", e->text);
+	for (i = 1; i < e->column; i++)
+		fputc(' ', stderr);
+	fputs("^\n", stderr);
+}
+
+/*
+ * The filter words: state and exclude as watch has them (into, out of or
+ * through a state), anywhere; every other word is the lister's filter
+ * expression (docs/filters.md: sport, dport, port, src, dst, ...), parsed
+ * by the library into f->expr (owned by *@expr).
+ */
+static int parse_filters(struct tulpen_watch_filter *f, int argc,
+			 char **argv, struct tulpen_filter **expr)
+{
+	struct tulpen_filter_opts fo = { 0 };
+	struct tulpen_filter_error e;
+	const char **words;
+	int i, n = 0, ret;
+
+	words = calloc((size_t)argc + 1, sizeof(*words));
+	if (!words) {
+		errorf("out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "state") && strcmp(argv[i], "exclude")) {
+			words[n++] = argv[i];
+			continue;
+		}
 		if (i + 1 >= argc) {
 			errorf("filter '%s' needs a value", argv[i]);
+			free(words);
 			return -EINVAL;
 		}
-		if (parse_filter(f, argv[i], argv[i + 1]))
+		if (parse_state_word(f, argv[i], argv[i + 1])) {
+			free(words);
 			return -EINVAL;
+		}
+		i++;
 	}
+	fo.family = f->family;
+	fo.protos = TULPEN_PF(TULPEN_P_TCP);
+	fo.services_file = "/etc/services";
+	ret = n ? tulpen_filter_parse(n, words, NULL, &fo, expr, &e) : 0;
+	free(words);
+	if (ret) {
+		filter_error(&e);
+		return -EINVAL;
+	}
+	f->expr = *expr;
 	return 0;
 }
 
@@ -442,7 +471,8 @@ static int parse_opt(struct watch_cli *w, int c, char **argv)
 }
 
 /* Returns 0, 1 when done (--help, --version) or -EINVAL. */
-static int parse_opts(struct watch_cli *w, int argc, char **argv)
+static int parse_opts(struct watch_cli *w, int argc, char **argv,
+		      struct tulpen_filter **expr)
 {
 	int c, ret;
 
@@ -462,7 +492,8 @@ static int parse_opts(struct watch_cli *w, int argc, char **argv)
 		if (ret)
 			return ret;
 	}
-	return parse_filters(&w->so.filter, argc - optind, argv + optind);
+	return parse_filters(&w->so.filter, argc - optind, argv + optind,
+			     expr);
 }
 
 static int install_signals(void)
@@ -548,21 +579,23 @@ static int watch(struct watch_cli *w, struct tulpen_ctx *ctx,
 int cmd_watch(int argc, char **argv)
 {
 	struct sink_state sink = { 0 };
+	struct tulpen_filter *expr = NULL;
 	struct tulpen_ctx *ctx = NULL;
 	struct tulpen_buf out;
 	struct watch_cli w;
 	int err, rc = 1;
 
 	memset(&w, 0, sizeof(w));
-	err = parse_opts(&w, argc, argv);
+	err = parse_opts(&w, argc, argv, &expr);
 	if (err > 0)
 		return fflush(stdout) ? 1 : 0;
 	if (err) {
 		fputs("Try 'tulpen watch --help'.\n", stderr);
-		return 2;
+		return err == -ENOMEM ? 1 : 2;
 	}
 	if (tulpen_buf_init(&out, 64 * 1024, watch_sink, &sink)) {
 		errorf("out of memory");
+		tulpen_filter_free(expr);
 		return 1;
 	}
 	if (tulpen_ctx_new(&ctx)) {
@@ -577,5 +610,6 @@ int cmd_watch(int argc, char **argv)
 out:
 	tulpen_ctx_free(ctx);
 	tulpen_buf_fini(&out);
+	tulpen_filter_free(expr);
 	return rc;
 }

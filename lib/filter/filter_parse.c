@@ -370,7 +370,8 @@ static int expr(struct flt_parser *p, const char *after,
 		break;
 	case TK_WORD:
 		ret = fail_next(p, "unknown word '%s' (expected src, dst, "
-				"sport, dport, dev, fwmark, cgroup, autobound, "
+				"sport, dport, port, dev, fwmark, cgroup, "
+				"autobound, "
 				"not or '(')", t->text);
 		break;
 	case TK_END:

@@ -217,8 +217,8 @@ static void errors(void **unused)
 			    "ERR: expected a port after 'sport' @7");
 	assert_string_equal(canon("bogus"),
 			    "ERR: unknown word 'bogus' (expected src, dst, "
-			    "sport, dport, dev, fwmark, cgroup, autobound, "
-			    "not or '(') @1");
+			    "sport, dport, port, dev, fwmark, cgroup, "
+			    "autobound, not or '(') @1");
 	assert_string_equal(canon("sport 1 or"),
 			    "ERR: expected an expression after 'or' @12");
 	assert_string_equal(canon("not"),
