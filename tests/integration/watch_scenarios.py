@@ -185,12 +185,14 @@ def sc_simultaneous():
         "{ type filter hook output priority 0 ; }")
 
     rd, wr = os.pipe()
+    done_r, done_w = os.pipe()
 
     def client(w):
         c = socket.create_connection(("127.0.0.1", port))
         tell_port(w, c)
         assert os.read(rd, 1) == b"c"   # FINs are dropped now
         c.close()
+        os.write(done_w, b"d")
 
     pid, r = fork_client(client)
     s, _ = ls.accept()
@@ -198,6 +200,8 @@ def sc_simultaneous():
     nft("add", "rule", "inet", "tulpen_sim", "out", "tcp", "flags", "&",
         "fin", "==", "fin", "drop")
     os.write(wr, b"c")
+    # The client must close first, however slow the machine is to run it.
+    assert os.read(done_r, 1) == b"d"
     time.sleep(0.05)
     s.close()                    # server FIN dropped too: both FIN-WAIT-1
     time.sleep(0.05)
