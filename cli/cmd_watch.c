@@ -38,12 +38,12 @@
 
 struct watch_cli {
 	struct tulpen_watch_session_opts so;
-	uint64_t duration_ns;	/* 0: until stopped */
-	int stats;		/* counts on stderr at exit */
+	uint64_t duration_ns; /* 0: until stopped */
+	int stats;	      /* counts on stderr at exit */
 };
 
 struct sink_state {
-	int nonblock;		/* stdout made non-blocking (stopping) */
+	int nonblock; /* stdout made non-blocking (stopping) */
 	uint64_t give_up_at;
 };
 
@@ -122,7 +122,7 @@ static uint64_t mono_ns(void)
 static int watch_sink(void *priv, const char *buf, size_t len)
 {
 	struct sink_state *ss = priv;
-	struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
+	struct pollfd pfd = {.fd = STDOUT_FILENO, .events = POLLOUT};
 	struct stat st;
 
 	while (len) {
@@ -132,8 +132,9 @@ static int watch_sink(void *priv, const char *buf, size_t len)
 			ss->nonblock = 1;
 			ss->give_up_at = mono_ns() + 3000000000ull;
 			if (!fstat(STDOUT_FILENO, &st) && S_ISFIFO(st.st_mode))
-				fcntl(STDOUT_FILENO, F_SETFL, O_NONBLOCK |
-				      fcntl(STDOUT_FILENO, F_GETFL));
+				fcntl(STDOUT_FILENO, F_SETFL,
+				      O_NONBLOCK |
+					      fcntl(STDOUT_FILENO, F_GETFL));
 		}
 		n = write(STDOUT_FILENO, buf, len);
 		if (n < 0) {
@@ -146,8 +147,8 @@ static int watch_sink(void *priv, const char *buf, size_t len)
 			now = mono_ns();
 			if (now >= ss->give_up_at)
 				return -EAGAIN;
-			poll(&pfd, 1, (int)((ss->give_up_at - now) / 1000000) +
-			     1);
+			poll(&pfd, 1,
+			     (int)((ss->give_up_at - now) / 1000000) + 1);
 			continue;
 		}
 		buf += n;
@@ -158,50 +159,64 @@ static int watch_sink(void *priv, const char *buf, size_t len)
 
 static void usage(FILE *f)
 {
-	fputs(
-"Usage: tulpen watch [OPTIONS] [FILTER...]\n"
-"Every TCP state transition, live, with its owner and time in state; one\n"
-"END line per connection with its whole path. Ctrl-C stops.\n"
-"\n"
-"Output:\n"
-"   --json              one JSON array of records\n"
-"   --ndjson            one JSON record per line\n"
-"   --lifetimes         only the END line of each connection\n"
-"   --transitions       only transitions (no END lines)\n"
-"   --existing          list the connections that exist at start (text)\n"
-"   --summary-every S   the number of connections per state every S s\n"
-"   --stats             counts of events on stderr at exit\n"
-"\n"
-"What to watch:\n"
-"   -4, --ipv4          IPv4 only\n"
-"   -6, --ipv6          IPv6 only\n"
-"   -t, --tcp           TCP (all it watches; accepted for ss habits)\n"
-"   -n, --numeric       accepted for ss habits (always numeric)\n"
-"   --netns PATH        one network namespace (/run/netns/NAME or\n"
-"                       /proc/PID/ns/net); default: every namespace\n"
-"   --duration S        stop after S seconds\n"
-"\n"
-"Source:\n"
-"   --source=auto|bpf|sampled\n"
-"                       eBPF, or sampled netlink snapshots (auto: eBPF,\n"
-"                       else sampled, saying why)\n"
-"   --interval S        the sampled source's interval (default 1)\n"
-"   --ringbuf-mb N      eBPF ring buffer size in MiB (default 16)\n"
-"   --wakeup-kb N       wake up when N KiB are waiting (default 64; 0:\n"
-"                       for every event)\n"
-"   --bpf-without PART[,PART]\n"
-"                       leave out parts of the eBPF source: accept\n"
-"                       (owners of accepted sockets), timewait, connect\n"
-"\n"
-"Filters:\n"
-"   state NAME          transitions into or out of NAME (a state or a\n"
-"                       group of `tulpen -t state`), paths through it\n"
-"   exclude NAME        never NAME\n"
-"   port N              local or peer port N\n"
-"   sport N, dport N    local port N, peer port N\n"
-"\n"
-"   -h, --help          this text\n"
-"   -V, --version       the version\n", f);
+	fputs("Usage: tulpen watch [OPTIONS] [FILTER...]\n"
+	      "Every TCP state transition, live, with its owner and time in "
+	      "state; one\n"
+	      "END line per connection with its whole path. Ctrl-C stops.\n"
+	      "\n"
+	      "Output:\n"
+	      "   --json              one JSON array of records\n"
+	      "   --ndjson            one JSON record per line\n"
+	      "   --lifetimes         only the END line of each connection\n"
+	      "   --transitions       only transitions (no END lines)\n"
+	      "   --existing          list the connections that exist at start "
+	      "(text)\n"
+	      "   --summary-every S   the number of connections per state "
+	      "every S s\n"
+	      "   --stats             counts of events on stderr at exit\n"
+	      "\n"
+	      "What to watch:\n"
+	      "   -4, --ipv4          IPv4 only\n"
+	      "   -6, --ipv6          IPv6 only\n"
+	      "   -t, --tcp           TCP (all it watches; accepted for ss "
+	      "habits)\n"
+	      "   -n, --numeric       accepted for ss habits (always numeric)\n"
+	      "   --netns PATH        one network namespace (/run/netns/NAME "
+	      "or\n"
+	      "                       /proc/PID/ns/net); default: every "
+	      "namespace\n"
+	      "   --duration S        stop after S seconds\n"
+	      "\n"
+	      "Source:\n"
+	      "   --source=auto|bpf|sampled\n"
+	      "                       eBPF, or sampled netlink snapshots "
+	      "(auto: eBPF,\n"
+	      "                       else sampled, saying why)\n"
+	      "   --interval S        the sampled source's interval (default "
+	      "1)\n"
+	      "   --ringbuf-mb N      eBPF ring buffer size in MiB (default "
+	      "16)\n"
+	      "   --wakeup-kb N       wake up when N KiB are waiting (default "
+	      "64; 0:\n"
+	      "                       for every event)\n"
+	      "   --bpf-without PART[,PART]\n"
+	      "                       leave out parts of the eBPF source: "
+	      "accept\n"
+	      "                       (owners of accepted sockets), timewait, "
+	      "connect\n"
+	      "\n"
+	      "Filters:\n"
+	      "   state NAME          transitions into or out of NAME (a state "
+	      "or a\n"
+	      "                       group of `tulpen -t state`), paths "
+	      "through it\n"
+	      "   exclude NAME        never NAME\n"
+	      "   port N              local or peer port N\n"
+	      "   sport N, dport N    local port N, peer port N\n"
+	      "\n"
+	      "   -h, --help          this text\n"
+	      "   -V, --version       the version\n",
+	      f);
 }
 
 static int parse_seconds(const char *opt, const char *s, double min,
@@ -264,8 +279,9 @@ static int parse_filter(struct tulpen_watch_filter *f, const char *w,
 		errorf("unknown filter '%s'", w);
 		return -EINVAL;
 	}
-	side = w[0] == 's' ? TULPEN_WATCH_PORT_LOCAL :
-	       w[0] == 'd' ? TULPEN_WATCH_PORT_PEER : TULPEN_WATCH_PORT_EITHER;
+	side = w[0] == 's'   ? TULPEN_WATCH_PORT_LOCAL
+	       : w[0] == 'd' ? TULPEN_WATCH_PORT_PEER
+			     : TULPEN_WATCH_PORT_EITHER;
 	if (parse_uint(w, val, 0, 65535, &v))
 		return -EINVAL;
 	if (tulpen_watch_filter_add_port(f, (uint16_t)v, side)) {
@@ -276,8 +292,7 @@ static int parse_filter(struct tulpen_watch_filter *f, const char *w,
 	return 0;
 }
 
-static int parse_filters(struct tulpen_watch_filter *f, int argc,
-			 char **argv)
+static int parse_filters(struct tulpen_watch_filter *f, int argc, char **argv)
 {
 	int i;
 
@@ -308,7 +323,8 @@ static int parse_parts(const char *s, unsigned *parts)
 		name[n] = '\0';
 		if (tulpen_watch_part_parse(name, &p)) {
 			errorf("--bpf-without: unknown part '%s' (accept, "
-			       "timewait or connect)", name);
+			       "timewait or connect)",
+			       name);
 			return -EINVAL;
 		}
 		*parts |= p;
@@ -318,33 +334,44 @@ static int parse_parts(const char *s, unsigned *parts)
 }
 
 enum {
-	O_JSON = 256, O_NDJSON, O_INTERVAL, O_SUMMARY, O_DURATION, O_SOURCE,
-	O_NETNS, O_LIFETIMES, O_TRANSITIONS, O_EXISTING, O_RINGBUF, O_WAKEUP,
-	O_STATS, O_WITHOUT,
+	O_JSON = 256,
+	O_NDJSON,
+	O_INTERVAL,
+	O_SUMMARY,
+	O_DURATION,
+	O_SOURCE,
+	O_NETNS,
+	O_LIFETIMES,
+	O_TRANSITIONS,
+	O_EXISTING,
+	O_RINGBUF,
+	O_WAKEUP,
+	O_STATS,
+	O_WITHOUT,
 };
 
 static const struct option long_opts[] = {
-	{ "tcp", no_argument, NULL, 't' },
-	{ "ipv4", no_argument, NULL, '4' },
-	{ "ipv6", no_argument, NULL, '6' },
-	{ "numeric", no_argument, NULL, 'n' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "json", no_argument, NULL, O_JSON },
-	{ "ndjson", no_argument, NULL, O_NDJSON },
-	{ "interval", required_argument, NULL, O_INTERVAL },
-	{ "summary-every", required_argument, NULL, O_SUMMARY },
-	{ "duration", required_argument, NULL, O_DURATION },
-	{ "source", required_argument, NULL, O_SOURCE },
-	{ "netns", required_argument, NULL, O_NETNS },
-	{ "lifetimes", no_argument, NULL, O_LIFETIMES },
-	{ "transitions", no_argument, NULL, O_TRANSITIONS },
-	{ "existing", no_argument, NULL, O_EXISTING },
-	{ "ringbuf-mb", required_argument, NULL, O_RINGBUF },
-	{ "wakeup-kb", required_argument, NULL, O_WAKEUP },
-	{ "stats", no_argument, NULL, O_STATS },
-	{ "bpf-without", required_argument, NULL, O_WITHOUT },
-	{ NULL, 0, NULL, 0 },
+	{"tcp", no_argument, NULL, 't'},
+	{"ipv4", no_argument, NULL, '4'},
+	{"ipv6", no_argument, NULL, '6'},
+	{"numeric", no_argument, NULL, 'n'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{"json", no_argument, NULL, O_JSON},
+	{"ndjson", no_argument, NULL, O_NDJSON},
+	{"interval", required_argument, NULL, O_INTERVAL},
+	{"summary-every", required_argument, NULL, O_SUMMARY},
+	{"duration", required_argument, NULL, O_DURATION},
+	{"source", required_argument, NULL, O_SOURCE},
+	{"netns", required_argument, NULL, O_NETNS},
+	{"lifetimes", no_argument, NULL, O_LIFETIMES},
+	{"transitions", no_argument, NULL, O_TRANSITIONS},
+	{"existing", no_argument, NULL, O_EXISTING},
+	{"ringbuf-mb", required_argument, NULL, O_RINGBUF},
+	{"wakeup-kb", required_argument, NULL, O_WAKEUP},
+	{"stats", no_argument, NULL, O_STATS},
+	{"bpf-without", required_argument, NULL, O_WITHOUT},
+	{NULL, 0, NULL, 0},
 };
 
 static int parse_source(const char *s, enum tulpen_watch_pick *pick)
@@ -502,8 +529,7 @@ static void print_stats(const struct tulpen_watch_session *s)
 	       "%llu lifetimes %llu lost %llu",
 	       (unsigned long long)st.events,
 	       (unsigned long long)st.transitions,
-	       (unsigned long long)st.timewait,
-	       (unsigned long long)st.accepts,
+	       (unsigned long long)st.timewait, (unsigned long long)st.accepts,
 	       (unsigned long long)st.lifetimes, (unsigned long long)st.lost);
 }
 
@@ -547,7 +573,7 @@ static int watch(struct watch_cli *w, struct tulpen_ctx *ctx,
 
 int cmd_watch(int argc, char **argv)
 {
-	struct sink_state sink = { 0 };
+	struct sink_state sink = {0};
 	struct tulpen_ctx *ctx = NULL;
 	struct tulpen_buf out;
 	struct watch_cli w;

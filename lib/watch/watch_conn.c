@@ -25,8 +25,8 @@
 struct tulpen_conns {
 	struct tulpen_watch_conn *conns; /* dense: [0, n) */
 	size_t n, cap;
-	struct tulpen_hash idx;	/* cookie -> uint32_t position */
-	uint8_t *seen;	/* reconcile: position found in the snapshot */
+	struct tulpen_hash idx;	 /* cookie -> uint32_t position */
+	uint8_t *seen;		 /* reconcile: position found in the snapshot */
 	int (*stop)(void *data); /* reconcile: give up? */
 	void *stop_data;
 	size_t walked;
@@ -95,8 +95,7 @@ const struct tulpen_watch_conn *tulpen_conns_find(const struct tulpen_conns *c,
 	return lookup(c, cookie);
 }
 
-static struct tulpen_watch_conn *insert(struct tulpen_conns *c,
-					uint64_t cookie)
+static struct tulpen_watch_conn *insert(struct tulpen_conns *c, uint64_t cookie)
 {
 	struct tulpen_watch_conn *cn;
 	void *pos;
@@ -265,12 +264,38 @@ static void take_addr(struct tulpen_watch_conn *cn,
 		cn->peer = ev->peer;
 }
 
+/* The time spent in @cn's current state, which @ev leaves. */
+static void close_step(struct tulpen_watch_conn *cn,
+		       const struct tulpen_watch_event *ev)
+{
+	struct tulpen_conn_step *cur;
+
+	if (!cn->nsteps)
+		return;
+	cur = &cn->steps[cn->nsteps - 1];
+	if (ev->late) {
+		/* Seen only afterwards: when it happened is unknown. */
+		cur->dur_ns = -1;
+		cur->dur_known = 0;
+	} else if (ev->in_old_ns >= 0 && !ev->sampled) {
+		cur->dur_ns = ev->in_old_ns;
+		cur->dur_known = !cn->from_snapshot || cn->nsteps > 1;
+		if (!cur->enter_ns)
+			cur->enter_ns = ev->ts_ns - (uint64_t)ev->in_old_ns;
+	} else if (cur->enter_ns && ev->ts_ns >= cur->enter_ns) {
+		cur->dur_ns = (int64_t)(ev->ts_ns - cur->enter_ns);
+		cur->dur_known =
+			!ev->sampled && (!cn->from_snapshot || cn->nsteps > 1);
+	} else {
+		cur->dur_ns = -1;
+	}
+}
+
 int tulpen_conns_apply(struct tulpen_conns *c,
 		       const struct tulpen_watch_event *ev,
 		       const struct tulpen_watch_conn **conn, int *ended)
 {
 	struct tulpen_watch_conn *cn;
-	struct tulpen_conn_step *cur;
 	uint64_t key = ev->cookie;
 
 	*conn = NULL;
@@ -280,9 +305,9 @@ int tulpen_conns_apply(struct tulpen_conns *c,
 		c->has_ended = 0;
 	}
 	/* No cookie, or nothing happened (the kernel may re-close). */
-	if (!key || (ev->type == TULPEN_WEV_STATE &&
-		     ev->oldstate == TULPEN_TCP_CLOSE &&
-		     ev->newstate == TULPEN_TCP_CLOSE))
+	if (!key ||
+	    (ev->type == TULPEN_WEV_STATE && ev->oldstate == TULPEN_TCP_CLOSE &&
+	     ev->newstate == TULPEN_TCP_CLOSE))
 		return 0;
 	cn = lookup(c, key);
 	if (!cn) {
@@ -307,8 +332,10 @@ int tulpen_conns_apply(struct tulpen_conns *c,
 		} else {
 			/* Known only from here on: start is unknown. */
 			cn->from_snapshot = 1;
-			cn->start_ns = ev->in_old_ns >= 0 ?
-				ev->ts_ns - (uint64_t)ev->in_old_ns : ev->ts_ns;
+			cn->start_ns =
+				ev->in_old_ns >= 0
+					? ev->ts_ns - (uint64_t)ev->in_old_ns
+					: ev->ts_ns;
 			add_step(cn, ev->oldstate, 0);
 		}
 	} else if (cn->from_snapshot && cn->nsteps == 1 &&
@@ -323,40 +350,21 @@ int tulpen_conns_apply(struct tulpen_conns *c,
 		cn->bytes_acked = ev->bytes_acked;
 		cn->bytes_received = ev->bytes_received;
 	}
-	if (ev->has_owner && (ev->type == TULPEN_WEV_OWNER ||
-			      !cn->has_owner || cn->owner_of_listener))
+	if (ev->has_owner && (ev->type == TULPEN_WEV_OWNER || !cn->has_owner ||
+			      cn->owner_of_listener))
 		take_owner(cn, ev);
 	*conn = cn;
 	if (ev->type != TULPEN_WEV_STATE || ev->oldstate == ev->newstate)
 		return 0;
 
 	/* Close the current step, then enter the new state. */
-	if (cn->nsteps) {
-		cur = &cn->steps[cn->nsteps - 1];
-		if (ev->late) {
-			/* Seen only afterwards: when it happened is unknown. */
-			cur->dur_ns = -1;
-			cur->dur_known = 0;
-		} else if (ev->in_old_ns >= 0 && !ev->sampled) {
-			cur->dur_ns = ev->in_old_ns;
-			cur->dur_known = !cn->from_snapshot || cn->nsteps > 1;
-			if (!cur->enter_ns)
-				cur->enter_ns = ev->ts_ns -
-						(uint64_t)ev->in_old_ns;
-		} else if (cur->enter_ns && ev->ts_ns >= cur->enter_ns) {
-			cur->dur_ns = (int64_t)(ev->ts_ns - cur->enter_ns);
-			cur->dur_known = !ev->sampled &&
-					 (!cn->from_snapshot || cn->nsteps > 1);
-		} else {
-			cur->dur_ns = -1;
-		}
-	}
+	close_step(cn, ev);
 	if (ev->oldstate == TULPEN_TCP_LISTEN && cn->nsteps &&
 	    cn->steps[cn->nsteps - 1].state == TULPEN_TCP_LISTEN)
 		lis_del(c, lis_key(cn), cn->cookie);
 	add_step(cn, ev->newstate, ev->late ? 0 : ev->ts_ns);
-	if (ev->newstate == TULPEN_TCP_LISTEN && lis_put(c, lis_key(cn),
-							 cn->cookie))
+	if (ev->newstate == TULPEN_TCP_LISTEN &&
+	    lis_put(c, lis_key(cn), cn->cookie))
 		return -ENOMEM;
 	if (ev->newstate == TULPEN_TCP_CLOSE) {
 		cn->end_ns = ev->ts_ns;
@@ -428,7 +436,7 @@ int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
 		.families = TULPEN_FAM_INET | TULPEN_FAM_INET6,
 		.states = TULPEN_SF_ALL,
 	};
-	struct snap sn = { .c = c, .now = now_ns };
+	struct snap sn = {.c = c, .now = now_ns};
 	const struct tulpen_owner *o;
 	size_t i, no, first = c->n;
 	struct timespec ts;
@@ -476,7 +484,8 @@ int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
 }
 
 void tulpen_conns_foreach(const struct tulpen_conns *c,
-			  void (*fn)(const struct tulpen_watch_conn *cn, void *data),
+			  void (*fn)(const struct tulpen_watch_conn *cn,
+				     void *data),
 			  void *data)
 {
 	size_t i;
@@ -501,8 +510,7 @@ static int on_reconcile_sock(const struct tulpen_sock *s, void *data)
 }
 
 int tulpen_conns_reconcile(struct tulpen_conns *c, struct tulpen_ctx *ctx,
-			   int (*stop)(void *data), void *data,
-			   size_t *dropped)
+			   int (*stop)(void *data), void *data, size_t *dropped)
 {
 	struct tulpen_query q = {
 		.protos = TULPEN_PF(TULPEN_P_TCP) | TULPEN_PF(TULPEN_P_MPTCP),

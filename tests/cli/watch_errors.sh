@@ -77,7 +77,7 @@ ok "help exits 0" [ $? = 0 ]
 ok "help on stdout only" [ ! -s "$tmp/err" ]
 ok "help usage line" grep -q "^Usage: tulpen watch" "$tmp/help"
 src=${TULPEN_SRCDIR:-$(dirname "$0")/../..}/cli/cmd_watch.c
-opts=$(sed -n 's/^	{ "\([a-z0-9-]*\)", .*/\1/p' "$src")
+opts=$(sed -n 's/^	{ *"\([a-z0-9-]*\)", .*/\1/p' "$src")
 ok "option table found" [ -n "$opts" ]
 for o in $opts; do
 	ok "help lists --$o" grep -q -- "--$o" "$tmp/help"
