@@ -150,8 +150,8 @@ static void out_of_range(char *err, size_t errlen, const char *what,
 			 what, s, lo, hi);
 }
 
-int cli_parse_uint(const char *what, const char *s, uint64_t min,
-		   uint64_t max, uint64_t *out, char *err, size_t errlen)
+int cli_parse_uint(const char *what, const char *s, uint64_t min, uint64_t max,
+		   uint64_t *out, char *err, size_t errlen)
 {
 	char lo[24], hi[24];
 	const char *end;
@@ -221,8 +221,7 @@ static const struct unit *find_unit(const char *s, uint64_t bare_ns)
  * The fraction after the point, up to nine digits, as @f / @p; further
  * digits are read and dropped. -EINVAL without a digit.
  */
-static int fraction(const char *s, uint64_t *f, uint64_t *p,
-		    const char **end)
+static int fraction(const char *s, uint64_t *f, uint64_t *p, const char **end)
 {
 	int n = 0;
 

@@ -87,8 +87,8 @@ int cli_check_dir(const char *cmd, const char *opt, const char *dir);
  *   "--ringbuf-mb: '0' is out of range (1 to 1024)"
  * ready for cli_usage_error(cmd, "%s", err).
  */
-int cli_parse_uint(const char *what, const char *s, uint64_t min,
-		   uint64_t max, uint64_t *out, char *err, size_t errlen);
+int cli_parse_uint(const char *what, const char *s, uint64_t min, uint64_t max,
+		   uint64_t *out, char *err, size_t errlen);
 
 /*
  * What cli_parse_duration() accepts: a bare number counts in @unit_ns

@@ -97,9 +97,9 @@ static int run_summary(struct tulpen_ctx *ctx, const struct list_opts *o)
 	ret = tulpen_buf_init(&b, 0, cli_fd_sink, (void *)(intptr_t)1);
 	if (ret)
 		return fail_collect(ctx, ret);
-	ret = tulpen_summary_format(&sum, o->kind == TULPEN_FMT_JSON ||
-						  o->kind == TULPEN_FMT_NDJSON,
-				    &b);
+	ret = tulpen_summary_format(
+		&sum,
+		o->kind == TULPEN_FMT_JSON || o->kind == TULPEN_FMT_NDJSON, &b);
 	if (!ret)
 		ret = tulpen_buf_flush(&b);
 	tulpen_buf_fini(&b);

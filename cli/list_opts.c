@@ -356,12 +356,13 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 		uint32_t mask;
 
 		if (strcmp(kw, "state") && strcmp(kw, "exclude") &&
+		    strcmp(kw, "excl") && kw == first)
+			return fail(o, "unknown command or filter word", kw,
+				    "");
+		if (strcmp(kw, "state") && strcmp(kw, "exclude") &&
 		    strcmp(kw, "excl"))
-			return kw == first ?
-				fail(o, "unknown command or filter word", kw,
-				     "") :
-				fail(o, "unknown filter word", kw,
-				     " (expected 'state' or 'exclude')");
+			return fail(o, "unknown filter word", kw,
+				    " (expected 'state' or 'exclude')");
 		if (i + 1 >= argc)
 			return fail(o, "filter", kw, " needs a state name");
 		if (tulpen_state_parse(argv[i + 1], &mask))
@@ -403,13 +404,13 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 		 * As ss: connected sockets, without the "bucket" ones
 		 * (TIME-WAIT, SYN-RECEIVED); -a or `state bucket` shows them.
 		 */
-		o->q.states = TULPEN_SF_ALL &
-			      ~(TULPEN_SF(TULPEN_TCP_LISTEN) |
-				TULPEN_SF(TULPEN_TCP_CLOSE) |
-				TULPEN_SF(TULPEN_TCP_BOUND_INACTIVE) |
-				TULPEN_SF(TULPEN_TCP_TIME_WAIT) |
-				TULPEN_SF(TULPEN_TCP_SYN_RECV) |
-				TULPEN_SF(TULPEN_TCP_NEW_SYN_RECV));
+		o->q.states =
+			TULPEN_SF_ALL & ~(TULPEN_SF(TULPEN_TCP_LISTEN) |
+					  TULPEN_SF(TULPEN_TCP_CLOSE) |
+					  TULPEN_SF(TULPEN_TCP_BOUND_INACTIVE) |
+					  TULPEN_SF(TULPEN_TCP_TIME_WAIT) |
+					  TULPEN_SF(TULPEN_TCP_SYN_RECV) |
+					  TULPEN_SF(TULPEN_TCP_NEW_SYN_RECV));
 	}
 	if (o->listening && o->all)
 		o->listening = 0; /* -a wins, as in ss and netstat */

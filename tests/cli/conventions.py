@@ -37,6 +37,7 @@ FIXTURES = os.path.join(SRC, "tests", "fixtures")
 OPTION_SOURCES = {
     "": "cli/list_opts.c",
     "explain": "cli/cmd_explain.c",
+    "pcap": "cli/cmd_pcap.c",
 }
 # Every subcommand: `tulpen help X` is `tulpen X --help`.
 ALL_COMMANDS = ["", "explain", "pcap", "watch"]
@@ -107,6 +108,15 @@ for cmd, path in OPTION_SOURCES.items():
     check(not wide, f"{name} --help fits 80 columns: {wide[:1]}")
     h = run("-h", cmd=cmd)
     check(h.returncode == 0 and h.stdout == r.stdout, f"{name} -h")
+
+# The man page documents every option too.
+man = read("docs/tulpen.1").replace("\\-", "-")
+for cmd, path in OPTION_SOURCES.items():
+    longs, _ = options_in(path)
+    missing = [o for o in longs
+               if not re.search(r"--%s(?![a-z0-9-])" % re.escape(o), man)]
+    check(not missing, f"docs/tulpen.1 documents every option of {path}"
+          + (f"; missing: {', '.join(missing)}" if missing else ""))
 
 # The lister's help: grouped, with the filters and every subcommand.
 r = run("--help")
