@@ -25,5 +25,8 @@
 #include "tulpen/pcap_report.h"
 #include "tulpen/pcap_session.h"
 #include "tulpen/watch.h"
+#include "tulpen/watch_conn.h"
+#include "tulpen/watch_fmt.h"
+#include "tulpen/watch_session.h"
 
 #endif /* TULPEN_TULPEN_H */

@@ -41,15 +41,6 @@ struct tulpen_conns {
 	struct tulpen_hash lis;
 };
 
-/* Cookies are already well mixed: the table's own mix is enough. */
-static uint64_t cookie_hash(const void *key, size_t size)
-{
-	uint64_t v;
-
-	memcpy(&v, key, sizeof(v));
-	return v;
-}
-
 int tulpen_conns_new(struct tulpen_conns **out)
 {
 	struct tulpen_conns *c;
@@ -58,8 +49,8 @@ int tulpen_conns_new(struct tulpen_conns **out)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	if (TULPEN_HASH_INIT(&c->idx, uint64_t, uint32_t, cookie_hash) ||
-	    TULPEN_HASH_INIT(&c->lis, uint64_t, uint64_t, cookie_hash)) {
+	if (TULPEN_HASH_INIT(&c->idx, uint64_t, uint32_t, NULL) ||
+	    TULPEN_HASH_INIT(&c->lis, uint64_t, uint64_t, NULL)) {
 		free(c);
 		return -EINVAL;
 	}
@@ -85,7 +76,7 @@ static struct tulpen_watch_conn *lookup(const struct tulpen_conns *c,
 
 	if (!cookie)
 		return NULL;
-	pos = tulpen_hash_find_h(&c->idx, &cookie, cookie);
+	pos = tulpen_hash_find_u64(&c->idx, cookie);
 	return pos ? &c->conns[*pos] : NULL;
 }
 
@@ -111,7 +102,7 @@ static struct tulpen_watch_conn *insert(struct tulpen_conns *c, uint64_t cookie)
 		c->conns = cn;
 		c->cap = cap;
 	}
-	if (tulpen_hash_insert_h(&c->idx, &cookie, cookie, &pos) < 0)
+	if (tulpen_hash_insert_u64(&c->idx, cookie, &pos) < 0)
 		return NULL;
 	*(uint32_t *)pos = (uint32_t)c->n;
 	cn = &c->conns[c->n];
@@ -127,7 +118,7 @@ static void erase(struct tulpen_conns *c, uint64_t cookie)
 
 	if (!cookie)
 		return;
-	p = tulpen_hash_find_h(&c->idx, &cookie, cookie);
+	p = tulpen_hash_find_u64(&c->idx, cookie);
 	if (!p)
 		return;
 	pos = *p;
@@ -136,8 +127,7 @@ static void erase(struct tulpen_conns *c, uint64_t cookie)
 	last = (uint32_t)(c->n - 1);
 	if (pos != last) {
 		c->conns[pos] = c->conns[last];
-		p = tulpen_hash_find_h(&c->idx, &c->conns[pos].cookie,
-				       c->conns[pos].cookie);
+		p = tulpen_hash_find_u64(&c->idx, c->conns[pos].cookie);
 		if (p)
 			*p = pos;
 	}
@@ -153,7 +143,7 @@ static int lis_put(struct tulpen_conns *c, uint64_t key, uint64_t cookie)
 {
 	void *v;
 
-	if (tulpen_hash_insert(&c->lis, &key, &v) < 0)
+	if (tulpen_hash_insert_u64(&c->lis, key, &v) < 0)
 		return -ENOMEM;
 	memcpy(v, &cookie, sizeof(cookie));
 	return 0;
@@ -161,7 +151,7 @@ static int lis_put(struct tulpen_conns *c, uint64_t key, uint64_t cookie)
 
 static void lis_del(struct tulpen_conns *c, uint64_t key, uint64_t cookie)
 {
-	uint64_t *v = tulpen_hash_find(&c->lis, &key);
+	uint64_t *v = tulpen_hash_find_u64(&c->lis, key);
 
 	if (v && *v == cookie)
 		tulpen_hash_remove_value(&c->lis, v);
@@ -170,7 +160,7 @@ static void lis_del(struct tulpen_conns *c, uint64_t key, uint64_t cookie)
 /* A new server-side socket: its listener's owner, until accepted. */
 static void inherit_owner(struct tulpen_conns *c, struct tulpen_watch_conn *cn)
 {
-	uint64_t key = lis_key(cn), *cookie = tulpen_hash_find(&c->lis, &key);
+	uint64_t *cookie = tulpen_hash_find_u64(&c->lis, lis_key(cn));
 	const struct tulpen_watch_conn *l;
 
 	if (!cookie)
@@ -436,7 +426,7 @@ int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
 		.families = TULPEN_FAM_INET | TULPEN_FAM_INET6,
 		.states = TULPEN_SF_ALL,
 	};
-	struct snap sn = {.c = c, .now = now_ns};
+	struct snap sn = { .c = c, .now = now_ns };
 	const struct tulpen_owner *o;
 	size_t i, no, first = c->n;
 	struct timespec ts;

@@ -108,13 +108,6 @@ int tulpen_watch_fmt_netns(struct tulpen_buf *b,
 	return tulpen_buf_putc(b, '}');
 }
 
-static void endpoint(char *out, size_t size, int family,
-		     const struct tulpen_endpoint *ep)
-{
-	tulpen_fmt_endpoint(out, size, family, ep, 0, TULPEN_P_TCP, NULL, NULL,
-			    1);
-}
-
 static int put_owner_text(struct tulpen_buf *b,
 			  const struct tulpen_watch_conn *cn,
 			  const struct tulpen_watch_event *ev)
@@ -146,23 +139,22 @@ static int put_ends_text(struct tulpen_buf *b, int family,
 			 const struct tulpen_endpoint *l,
 			 const struct tulpen_endpoint *p)
 {
+	static const struct tulpen_ep_style table = {
+		.brackets = 1,
+		.proto = TULPEN_P_TCP,
+	};
 	char ls[96], ps[96];
 
-	endpoint(ls, sizeof(ls), family, l);
-	endpoint(ps, sizeof(ps), family, p);
+	tulpen_fmt_ep(ls, sizeof(ls), family, l, 0, &table);
+	tulpen_fmt_ep(ps, sizeof(ps), family, p, 0, &table);
 	return tulpen_buf_printf(b, "%-23s %-23s ", ls, ps);
 }
 
 static void put_endpoint_json(struct tulpen_buf *b, const char *key, int family,
 			      const struct tulpen_endpoint *ep)
 {
-	char a[INET6_ADDRSTRLEN + 8];
-
-	/* Addresses are digits, dots, colons: no JSON escaping needed. */
-	tulpen_fmt_addr(a, sizeof(a), family, ep->addr.raw, 0);
-	tulpen_buf_printf(b, ",\"%s\":{\"address\":\"%s\",\"port\":", key, a);
-	tulpen_buf_u64(b, ep->port);
-	tulpen_buf_putc(b, '}');
+	tulpen_buf_printf(b, ",\"%s\":", key);
+	tulpen_buf_json_endpoint(b, family, ep, 0, NULL);
 }
 
 /* JSON fields shared by every record about one socket. */
