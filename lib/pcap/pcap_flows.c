@@ -568,11 +568,11 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	f->last_e = &fl->e;
 	if (p->tunnel.type && !fl->c.tunnel.type)
 		fl->c.tunnel = p->tunnel;
-	if (p->csum == TULPEN_CSUM_BAD) {
+	if (p->csum == TULPEN_CSUM_BAD && !f->ignore_checksums) {
 		f->st.bad_checksums++;
 		fl->c.side[side].bad_checksums++;
 		pcap_zeek_bad_checksum(&fl->zeek, side);
-		if (f->compat && !f->ignore_checksums)
+		if (f->compat)
 			return 0; /* Zeek drops it */
 	}
 	late = fl->e.list == FL_DONE;

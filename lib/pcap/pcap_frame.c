@@ -392,6 +392,9 @@ static int take(const uint8_t **p, size_t *cap, size_t *wire, size_t n)
 	return 0;
 }
 
+static res_t ppp_proto(struct pcap_dec *d, const uint8_t *p, size_t cap,
+		       size_t wire);
+
 res_t pcap_dec_ethertype(struct pcap_dec *d, uint16_t type, const uint8_t *p,
 			 size_t cap, size_t wire)
 {
@@ -406,13 +409,17 @@ res_t pcap_dec_ethertype(struct pcap_dec *d, uint16_t type, const uint8_t *p,
 		case ETH_P_8021AD:
 		case ETH_P_QINQ1:
 		case ETH_P_QINQ2:
-		case ETH_P_VNTAG:
 			if (take(&p, &cap, &wire, 4))
 				return pcap_dec_bad(d, "VLAN tag cut by the "
 						       "snapshot length");
-			if (type != ETH_P_VNTAG && tags <= 2 &&
-			    !d->pkt->vlan[tags - 1])
+			if (tags <= 2 && !d->pkt->vlan[tags - 1])
 				d->pkt->vlan[tags - 1] = rd16(p - 4) & 0x0fff;
+			type = rd16(p - 2);
+			continue;
+		case ETH_P_VNTAG: /* 4 bytes of tag, then the EtherType */
+			if (take(&p, &cap, &wire, 6))
+				return pcap_dec_bad(d, "VN-Tag cut by the "
+						       "snapshot length");
 			type = rd16(p - 2);
 			continue;
 		case ETH_P_PBB: /* 802.1ah: I-TAG, then the customer frame */
@@ -421,10 +428,10 @@ res_t pcap_dec_ethertype(struct pcap_dec *d, uint16_t type, const uint8_t *p,
 						       "the snapshot length");
 			return pcap_dec_ether(d, p, cap, wire);
 		case ETH_P_PPPOE:
-			if (take(&p, &cap, &wire, 8))
+			if (take(&p, &cap, &wire, 6))
 				return pcap_dec_bad(d, "PPPoE header cut by "
 						       "the snapshot length");
-			return pcap_dec_ppp(d, rd16(p - 2), p, cap, wire);
+			return ppp_proto(d, p, cap, wire);
 		case ETH_P_MPLS:
 		case ETH_P_MPLS_MC:
 			return mpls(d, p, cap, wire);
@@ -467,18 +474,25 @@ res_t pcap_dec_ppp(struct pcap_dec *d, uint16_t proto, const uint8_t *p,
 	return TULPEN_DECODE_OTHER; /* LCP, IPCP, CHAP... */
 }
 
+/* A PPP protocol field (one byte when compressed), then its payload. */
+static res_t ppp_proto(struct pcap_dec *d, const uint8_t *p, size_t cap,
+		       size_t wire)
+{
+	if (cap >= 1 && (p[0] & 1))
+		return pcap_dec_ppp(d, p[0], p + 1, cap - 1,
+				    wire == SIZE_MAX ? wire : wire - 1);
+	if (take(&p, &cap, &wire, 2))
+		return pcap_dec_bad(d, "PPP header cut by the snapshot length");
+	return pcap_dec_ppp(d, rd16(p - 2), p, cap, wire);
+}
+
 /* A PPP frame: optional HDLC address/control, then the protocol. */
 static res_t ppp_frame(struct pcap_dec *d, const uint8_t *p, size_t cap,
 		       size_t wire)
 {
 	if (cap >= 2 && p[0] == 0xff && p[1] == 0x03)
 		take(&p, &cap, &wire, 2);
-	if (cap >= 1 && (p[0] & 1)) /* compressed one-byte protocol */
-		return pcap_dec_ppp(d, p[0], p + 1, cap - 1,
-				    wire == SIZE_MAX ? wire : wire - 1);
-	if (take(&p, &cap, &wire, 2))
-		return pcap_dec_bad(d, "PPP header cut by the snapshot length");
-	return pcap_dec_ppp(d, rd16(p - 2), p, cap, wire);
+	return ppp_proto(d, p, cap, wire);
 }
 
 res_t pcap_dec_llc(struct pcap_dec *d, const uint8_t *p, size_t cap,
@@ -653,10 +667,10 @@ static res_t link_layer(struct pcap_dec *d, int dlt, const uint8_t *p,
 			return pcap_dec_bad(d, "empty PPP frame");
 		return ppp_frame(d, p + 1, cap - 1, wire - 1);
 	case DLT_PPP_ETHER:
-		if (cap < 8)
+		if (cap < 6)
 			return pcap_dec_bad(d, "PPPoE header cut by the "
 					       "snapshot length");
-		return pcap_dec_ppp(d, rd16(p + 6), p + 8, cap - 8, wire - 8);
+		return ppp_proto(d, p + 6, cap - 6, wire - 6);
 	case DLT_C_HDLC:
 		if (cap < 4)
 			return pcap_dec_bad(d, "Cisco HDLC header cut by the "
