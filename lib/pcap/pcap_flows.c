@@ -249,7 +249,7 @@ static void flow_release(struct tulpen_flows *f, struct flow *fl)
 	free(fl->tent[0]);
 	free(fl->tent[1]);
 	fl->tent[0] = fl->tent[1] = NULL;
-	if (f->nfree < 1024) {
+	if (f->nfree < f->st.live_max) {
 		fl->e.next = (struct entry *)f->free_list;
 		f->free_list = fl;
 		f->nfree++;

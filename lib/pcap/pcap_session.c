@@ -96,7 +96,7 @@ static void add_input(struct tulpen_pcap_input *in,
 	tulpen_pcap_stats(rd, &st);
 	in->frames += st.frames;
 	in->tcp += st.tcp;
-	in->other += st.other;
+	in->other += st.other + st.skipped;
 	in->bad += st.bad;
 }
 
