@@ -15,7 +15,9 @@
 #include "tulpen/names.h"
 #include "tulpen/owners.h"
 #include "tulpen/summary.h"
+#include "cli_util.h"
 #include "commands.h"
+#include "list_netns.h"
 #include "list_opts.h"
 #include "output.h"
 
@@ -81,32 +83,36 @@ static int fail_collect(struct tulpen_ctx *ctx, int err)
 
 	if (err == -EPIPE)
 		return 0; /* the reader went away: a quiet end */
-	if (*msg)
-		fprintf(stderr, "tulpen: %s\n", msg);
-	else
-		fprintf(stderr, "tulpen: %s\n", strerror(-err));
-	return 1;
+	return cli_error(NULL, "%s", *msg ? msg : strerror(-err));
 }
 
-static int run_summary(struct tulpen_ctx *ctx, const struct list_opts *o)
+static int run_summary(struct tulpen_ctx *ctx, const struct list_opts *o,
+		       struct list_netns *ln)
 {
 	struct tulpen_summary sum;
 	struct tulpen_buf b;
 	int ret;
 
-	ret = tulpen_summary_collect(ctx, &o->q, &sum);
-	if (ret)
-		return fail_collect(ctx, ret);
+	if (!ln->active) {
+		ret = tulpen_summary_collect(ctx, &o->q, &sum);
+		if (ret)
+			return fail_collect(ctx, ret);
+	}
 	ret = tulpen_buf_init(&b, 0, cli_fd_sink, (void *)(intptr_t)1);
 	if (ret)
 		return fail_collect(ctx, ret);
-	ret = tulpen_summary_format(&sum, o->kind == TULPEN_FMT_JSON ||
-						  o->kind == TULPEN_FMT_NDJSON,
-				    &b);
+	if (ln->active) /* -N, --all-netns: per-namespace counts */
+		ret = list_netns_summary(ctx, o, ln, &b);
+	else
+		ret = tulpen_summary_format(&sum, o->kind == TULPEN_FMT_JSON ||
+						o->kind == TULPEN_FMT_NDJSON,
+					    &b);
 	if (!ret)
 		ret = tulpen_buf_flush(&b);
 	tulpen_buf_fini(&b);
-	return ret && ret != -EPIPE ? fail_collect(ctx, ret) : 0;
+	if (ret && ret != -EPIPE)
+		return fail_collect(ctx, ret);
+	return ln->nfailed ? 1 : 0;
 }
 
 static int setup_ctx(struct tulpen_ctx *ctx, const struct list_opts *o)
@@ -123,6 +129,23 @@ static int setup_ctx(struct tulpen_ctx *ctx, const struct list_opts *o)
 	return ret;
 }
 
+int list_help_print(void)
+{
+	const struct tulpen_command *c;
+
+	fputs(list_help, stdout);
+	fputs(list_filter_help, stdout);
+	fputs("Commands:\n", stdout);
+	for (c = tulpen_commands; c->name; c++)
+		printf("   %-20s%s\n", c->synopsis, c->summary);
+	fputs("\n'tulpen help COMMAND' or 'tulpen COMMAND --help': a "
+	      "command's options.\nSee tulpen(1) for details.\n",
+	      stdout);
+	if (fflush(stdout) && errno != EPIPE)
+		return CLI_EXIT_RUNTIME;
+	return CLI_EXIT_OK;
+}
+
 int cmd_list(int argc, char **argv)
 {
 	struct tulpen_fmt_opts fo = { 0 };
@@ -132,29 +155,30 @@ int cmd_list(int argc, char **argv)
 	struct tulpen_ctx *ctx = NULL;
 	struct list_opts o;
 	struct run r = { 0 };
+	struct list_netns ln = { 0 };
 	int ret, status = 1;
 
-	if (list_opts_parse(&o, argc, argv)) {
-		fprintf(stderr, "tulpen: %s\n%s", o.err, list_usage);
-		return 2;
-	}
-	if (o.help) {
-		fputs(list_usage, stdout);
-		fputs("See tulpen(1) for every option.\n", stdout);
-		return 0;
-	}
-	if (o.version) {
-		puts("tulpen " TULPEN_VERSION);
-		return 0;
+	if (list_opts_parse(&o, argc, argv))
+		return cli_usage_error(NULL, "%s", o.err);
+	if (o.help)
+		return list_help_print();
+	if (o.version)
+		return cli_version();
+	if (o.proc_root) {
+		ret = cli_check_dir(NULL, "--proc-root", o.proc_root);
+		if (ret)
+			return ret;
 	}
 	ret = tulpen_ctx_new(&ctx);
 	if (ret)
 		goto err;
 	ret = setup_ctx(ctx, &o);
+	if (!ret)
+		ret = list_netns_setup(ctx, &o, &ln);
 	if (ret)
 		goto err;
 	if (o.summary) {
-		status = run_summary(ctx, &o);
+		status = run_summary(ctx, &o, &ln);
 		goto out;
 	}
 
@@ -175,19 +199,20 @@ int cmd_list(int argc, char **argv)
 		ret = tulpen_owners_new(ctx, &r.owners);
 		if (ret)
 			goto err;
+		ln.owners = r.owners;
 		tulpen_owners_stats(r.owners, &st);
 		if (st.denied)
-			fprintf(stderr,
-				"tulpen: owners hidden for %zu processes "
-				"that this user may not inspect (run as "
-				"root to see them)\n",
-				st.denied);
+			cli_error(NULL,
+				  "owners hidden for %zu processes that this "
+				  "user may not inspect (run as root to see "
+				  "them)",
+				  st.denied);
 	}
 	if (o.resolve) {
 		ret = tulpen_resolver_new(16, o.resolve_ms, &r.res);
 		if (ret)
 			goto err;
-		ret = tulpen_collect(ctx, &o.q, resolve_cb, &r);
+		ret = list_netns_collect(ctx, &o, &ln, resolve_cb, &r);
 		if (ret)
 			goto err;
 		tulpen_resolver_run(r.res);
@@ -218,20 +243,22 @@ int cmd_list(int argc, char **argv)
 	fo.services = svc;
 	fo.users = users;
 	fo.resolver = r.res;
+	fo.show_netns = o.show_netns || o.all_netns;
+	fo.show_container = o.show_container || o.all_netns;
 	ret = tulpen_fmt_new(o.kind, &fo, cli_fd_sink, (void *)(intptr_t)1,
 			     &r.fmt);
 	if (ret)
 		goto err;
-	ret = tulpen_collect(ctx, &o.q, print_cb, &r);
+	ret = list_netns_collect(ctx, &o, &ln, print_cb, &r);
 	if (!ret)
 		ret = tulpen_fmt_end(r.fmt);
 	if (ret)
 		goto err;
-	status = 0;
+	status = ln.nfailed ? 1 : 0; /* each was reported */
 	goto out;
 err:
 	status = ctx ? fail_collect(ctx, ret)
-		     : (fprintf(stderr, "tulpen: %s\n", strerror(-ret)), 1);
+		     : cli_error(NULL, "%s", strerror(-ret));
 out:
 	tulpen_fmt_free(r.fmt);
 	tulpen_owners_free(r.owners);
@@ -239,6 +266,7 @@ out:
 	tulpen_services_free(svc);
 	tulpen_users_free(users);
 	tulpen_cgroups_free(cgroups);
+	list_netns_fini(&ln);
 	tulpen_ctx_free(ctx);
 	return status;
 }
