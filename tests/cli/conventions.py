@@ -225,6 +225,23 @@ for cmd, args, msg in RUNTIME:
               f"{what}: one line naming the failure: {r.stderr!r}")
     check(not r.stdout, f"{what}: nothing on stdout")
 
+# Standard output that cannot be written is a runtime error, said once.
+for cmd, opt, what in (("", "--help", "help"), ("", "--version", "version"),
+                       ("explain", "--help", "help"),
+                       ("explain", "--version", "version"),
+                       ("help", "explain", "help")):
+    prefix = ("tulpen " + cmd).strip()
+    if cmd == "help":
+        prefix = "tulpen explain"
+    argv = [TULPEN] + ([cmd] if cmd else []) + [opt]
+    with open("/dev/full", "w") as full:
+        r = subprocess.run(argv, stdout=full, stderr=subprocess.PIPE,
+                           text=True, timeout=60)
+    check(r.returncode == 1 and r.stderr ==
+          f"{prefix}: writing the {what}: No space left on device\n",
+          f"{' '.join(argv[1:])} >/dev/full: exit {r.returncode}, "
+          f"{r.stderr!r}")
+
 # --proc-root implies --source=proc: every socket of the recorded files,
 # each from /proc, none from the live kernel's netlink.
 case = os.path.join(FIXTURES, "proc", "allstates")
