@@ -346,7 +346,7 @@ def t_conventions(src, rst):
     check(rc == 0 and not err and out.startswith("Usage: tulpen pcap"),
           "--help: exit %d, stderr %r" % (rc, err))
     groups = re.findall(r"^(\w[\w ]*):$", out, re.M)
-    check(groups[:3] == ["Output", "Connections", "General"],
+    check(groups[:4] == ["Output", "Connections", "Zeek compatibility", "General"],
           "--help groups %r" % groups)
     # Every long option the command accepts is in --help.
     with open(os.path.join(HERE, "..", "cli", "cmd_pcap.c")) as f:
