@@ -38,6 +38,7 @@ OPTION_SOURCES = {
     "": "cli/list_opts.c",
     "explain": "cli/cmd_explain.c",
     "pcap": "cli/cmd_pcap.c",
+    "watch": "cli/cmd_watch.c",
 }
 # Every subcommand: `tulpen help X` is `tulpen X --help`.
 ALL_COMMANDS = ["", "explain", "pcap", "watch"]
