@@ -188,6 +188,10 @@ USAGE = [
     ("explain", ["bogus-state"], "unknown TCP state 'bogus-state'"),
     ("explain", ["listen", "established"],
      "one state at a time, not 'established'"),
+    ("watch", ["--bogus"], "unknown option '--bogus'"),
+    ("watch", ["-x"], "unknown option '-x'"),
+    ("watch", ["--netns"], "--netns: needs an argument"),
+    ("watch", ["state", "nosuch"], "state: unknown state 'nosuch'"),
     ("help", ["nosuch"], "unknown command 'nosuch'"),
     ("help", ["--frobnicate"], "unknown option '--frobnicate'"),
 ]
@@ -212,6 +216,8 @@ RUNTIME = [
           "-tan"], None),
     ("explain", ["--proc-root", "/nonexistent/tulpen", "listen"],
      "--proc-root /nonexistent/tulpen: No such file or directory"),
+    ("watch", ["--netns", "/nonexistent/tulpen", "--duration", "0.1"],
+     "--netns /nonexistent/tulpen: No such file or directory"),
 ]
 for cmd, args, msg in RUNTIME:
     prefix = ("tulpen " + cmd).strip()
