@@ -17,6 +17,7 @@
 #include "tulpen/summary.h"
 #include "cli_util.h"
 #include "commands.h"
+#include "list_netns.h"
 #include "list_opts.h"
 #include "output.h"
 
@@ -85,25 +86,33 @@ static int fail_collect(struct tulpen_ctx *ctx, int err)
 	return cli_error(NULL, "%s", *msg ? msg : strerror(-err));
 }
 
-static int run_summary(struct tulpen_ctx *ctx, const struct list_opts *o)
+static int run_summary(struct tulpen_ctx *ctx, const struct list_opts *o,
+		       struct list_netns *ln)
 {
 	struct tulpen_summary sum;
 	struct tulpen_buf b;
 	int ret;
 
-	ret = tulpen_summary_collect(ctx, &o->q, &sum);
-	if (ret)
-		return fail_collect(ctx, ret);
+	if (!ln->active) {
+		ret = tulpen_summary_collect(ctx, &o->q, &sum);
+		if (ret)
+			return fail_collect(ctx, ret);
+	}
 	ret = tulpen_buf_init(&b, 0, cli_fd_sink, (void *)(intptr_t)1);
 	if (ret)
 		return fail_collect(ctx, ret);
-	ret = tulpen_summary_format(
-		&sum,
-		o->kind == TULPEN_FMT_JSON || o->kind == TULPEN_FMT_NDJSON, &b);
+	if (ln->active) /* -N, --all-netns: per-namespace counts */
+		ret = list_netns_summary(ctx, o, ln, &b);
+	else
+		ret = tulpen_summary_format(&sum, o->kind == TULPEN_FMT_JSON ||
+						o->kind == TULPEN_FMT_NDJSON,
+					    &b);
 	if (!ret)
 		ret = tulpen_buf_flush(&b);
 	tulpen_buf_fini(&b);
-	return ret && ret != -EPIPE ? fail_collect(ctx, ret) : 0;
+	if (ret && ret != -EPIPE)
+		return fail_collect(ctx, ret);
+	return ln->nfailed ? 1 : 0;
 }
 
 static int setup_ctx(struct tulpen_ctx *ctx, const struct list_opts *o)
@@ -143,6 +152,7 @@ int cmd_list(int argc, char **argv)
 	struct tulpen_ctx *ctx = NULL;
 	struct list_opts o;
 	struct run r = { 0 };
+	struct list_netns ln = { 0 };
 	int ret, status = 1;
 
 	if (list_opts_parse(&o, argc, argv))
@@ -160,10 +170,12 @@ int cmd_list(int argc, char **argv)
 	if (ret)
 		goto err;
 	ret = setup_ctx(ctx, &o);
+	if (!ret)
+		ret = list_netns_setup(ctx, &o, &ln);
 	if (ret)
 		goto err;
 	if (o.summary) {
-		status = run_summary(ctx, &o);
+		status = run_summary(ctx, &o, &ln);
 		goto out;
 	}
 
@@ -184,6 +196,7 @@ int cmd_list(int argc, char **argv)
 		ret = tulpen_owners_new(ctx, &r.owners);
 		if (ret)
 			goto err;
+		ln.owners = r.owners;
 		tulpen_owners_stats(r.owners, &st);
 		if (st.denied)
 			cli_error(NULL,
@@ -196,7 +209,7 @@ int cmd_list(int argc, char **argv)
 		ret = tulpen_resolver_new(16, o.resolve_ms, &r.res);
 		if (ret)
 			goto err;
-		ret = tulpen_collect(ctx, &o.q, resolve_cb, &r);
+		ret = list_netns_collect(ctx, &o, &ln, resolve_cb, &r);
 		if (ret)
 			goto err;
 		tulpen_resolver_run(r.res);
@@ -227,16 +240,18 @@ int cmd_list(int argc, char **argv)
 	fo.services = svc;
 	fo.users = users;
 	fo.resolver = r.res;
+	fo.show_netns = o.show_netns || o.all_netns;
+	fo.show_container = o.show_container || o.all_netns;
 	ret = tulpen_fmt_new(o.kind, &fo, cli_fd_sink, (void *)(intptr_t)1,
 			     &r.fmt);
 	if (ret)
 		goto err;
-	ret = tulpen_collect(ctx, &o.q, print_cb, &r);
+	ret = list_netns_collect(ctx, &o, &ln, print_cb, &r);
 	if (!ret)
 		ret = tulpen_fmt_end(r.fmt);
 	if (ret)
 		goto err;
-	status = 0;
+	status = ln.nfailed ? 1 : 0; /* each was reported */
 	goto out;
 err:
 	status = ctx ? fail_collect(ctx, ret)
@@ -248,6 +263,7 @@ out:
 	tulpen_services_free(svc);
 	tulpen_users_free(users);
 	tulpen_cgroups_free(cgroups);
+	list_netns_fini(&ln);
 	tulpen_ctx_free(ctx);
 	return status;
 }

@@ -73,6 +73,12 @@ const char list_help[] =
 	"                       port names from FILE (/etc/services)\n"
 	"       --passwd-file=FILE\n"
 	"                       user names from FILE (/etc/passwd)\n"
+	"\n"
+	"   -N, --net=NSNAME    list the sockets of network namespace NSNAME:\n"
+	"                       a name in /run/netns, a path or a pid; all\n"
+	"       --all-netns     every network namespace on the host at once\n"
+	"       --netns         show each socket's network namespace\n"
+	"       --container     show the container of each socket's owner\n"
 	"\n";
 
 /* The FILTER part of `tulpen --help`. */
@@ -99,6 +105,9 @@ enum {
 	OPT_SERVICES,
 	OPT_PASSWD,
 	OPT_RESOLVE_MS,
+	OPT_ALL_NETNS,
+	OPT_SHOW_NETNS,
+	OPT_SHOW_CONTAINER,
 };
 
 static const struct option long_opts[] = {
@@ -137,6 +146,10 @@ static const struct option long_opts[] = {
 	{ "services-file", required_argument, NULL, OPT_SERVICES },
 	{ "passwd-file", required_argument, NULL, OPT_PASSWD },
 	{ "resolve-timeout", required_argument, NULL, OPT_RESOLVE_MS },
+	{ "net", required_argument, NULL, 'N' },
+	{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
+	{ "netns", no_argument, NULL, OPT_SHOW_NETNS },
+	{ "container", no_argument, NULL, OPT_SHOW_CONTAINER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -223,7 +236,7 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 	o->passwd_file = "/etc/passwd";
 	optind = 0; /* reset getopt (also for unit tests) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":tuwxMlapeno46sHOrhV", long_opts,
+	while ((c = getopt_long(argc, argv, ":tuwxMlapeno46sHOrhVN:", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -342,6 +355,24 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 			if (parse_resolve_ms(o, optarg))
 				return -EINVAL;
 			break;
+		case 'N':
+			if (!*optarg)
+				return fail(o, "option", "-N", " needs a name, "
+					    "a path, a pid or all");
+			if (!strcmp(optarg, "all"))
+				o->all_netns = 1;
+			else
+				o->netns = optarg;
+			break;
+		case OPT_ALL_NETNS:
+			o->all_netns = 1;
+			break;
+		case OPT_SHOW_NETNS:
+			o->show_netns = 1;
+			break;
+		case OPT_SHOW_CONTAINER:
+			o->show_container = 1;
+			break;
 		case ':':
 		case '?':
 		default:
@@ -414,5 +445,13 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 	}
 	if (o->listening && o->all)
 		o->listening = 0; /* -a wins, as in ss and netstat */
+	if (o->netns && o->all_netns)
+		return fail(o, "-N", o->netns,
+			    " and --all-netns (or -N all) exclude each other");
+	if ((o->netns || o->all_netns || o->show_netns ||
+	     o->show_container) && (o->nl_replay || o->nl_record))
+		return fail(o, "option", o->nl_replay ? "--nl-replay" :
+			    "--nl-record", " works in one namespace only "
+			    "(not with -N, --all-netns, --netns, --container)");
 	return 0;
 }

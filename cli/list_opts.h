@@ -24,6 +24,9 @@ struct list_opts {
 	const char *proc_root;	 /* NULL: /proc */
 	const char *nl_replay, *nl_record;
 	const char *services_file, *passwd_file;
+	/* network namespaces: -N SPEC ("all" sets all_netns), columns */
+	const char *netns;
+	int all_netns, show_netns, show_container;
 	char err[256]; /* why parsing failed */
 };
 

@@ -25,5 +25,10 @@
 #include "tulpen/pcap_report.h"
 #include "tulpen/pcap_session.h"
 #include "tulpen/watch.h"
+#include "tulpen/watch_conn.h"
+#include "tulpen/watch_fmt.h"
+#include "tulpen/watch_session.h"
+#include "tulpen/netns.h"
+#include "tulpen/container.h"
 
 #endif /* TULPEN_TULPEN_H */

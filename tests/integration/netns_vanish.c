@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+/*
+ * netns_vanish.c - namespaces that go away between the scan and their turn
+ * in the walk (driven by test_netns.py, as root).
+ *
+ * usage: netns_vanish INODE...
+ * Scans the host's namespaces, checks that each INODE was found, prints
+ * "scanned" and waits for a line on stdin (meanwhile the test deletes those
+ * namespaces: ip netns del, the holder killed, a name re-created for a new
+ * namespace). Then walks every namespace and prints one JSON line:
+ * {"rows_gone": rows from the INODEs (must be 0), "failed": namespaces
+ * reported, "rows": all rows, "moved": rows handed over on a thread that
+ * was not in this process's namespace (must be 0: the walk's threads
+ * never change namespace), "threads_moved": threads in another namespace
+ * after the walk (must be 0)}.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "tulpen/netns.h"
+#include "tulpen/state.h"
+
+struct count {
+	const uint64_t *gone;
+	int ngone;
+	uint64_t own;
+	unsigned long rows, rows_gone, failed, moved;
+};
+
+static int row(const struct tulpen_netns *ns, const struct tulpen_sock *s,
+	       void *data)
+{
+	struct count *c = data;
+	struct stat st;
+	int i;
+
+	c->rows++;
+	if (stat("/proc/thread-self/ns/net", &st) ||
+	    (uint64_t)st.st_ino != c->own)
+		c->moved++;
+	for (i = 0; i < c->ngone; i++)
+		if (s->netns_ino == c->gone[i])
+			c->rows_gone++;
+	return 0;
+}
+
+static void failed(const struct tulpen_netns *ns, int err, const char *msg,
+		   void *data)
+{
+	struct count *c = data;
+
+	fprintf(stderr, "netns_vanish: %" PRIu64 ": %s\n", ns->inode, msg);
+	c->failed++;
+}
+
+/* Threads of this process whose namespace is not @own. */
+static int threads_moved(uint64_t own)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int moved = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		char p[300];
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "/proc/self/task/%s/ns/net", e->d_name);
+		if (!stat(p, &st) && (uint64_t)st.st_ino != own)
+			moved++;
+	}
+	closedir(d);
+	return moved;
+}
+
+int main(int argc, char **argv)
+{
+	struct tulpen_query q = { TULPEN_PF(TULPEN_P_TCP) |
+				  TULPEN_PF(TULPEN_P_UDP),
+				  TULPEN_FAM_ALL, TULPEN_SF_ALL, 0 };
+	struct tulpen_netns_walk_opts wo = { .q = &q, .threads = 4 };
+	struct tulpen_netns_scan_opts so = { .containers = 1 };
+	uint64_t gone[64], own;
+	struct count c = { .gone = gone };
+	struct tulpen_netns_set *set;
+	struct tulpen_ctx *ctx;
+	struct stat st;
+	char line[16];
+	int i, ret;
+
+	if (argc < 2 || argc > 65) {
+		fprintf(stderr, "usage: netns_vanish INODE...\n");
+		return 2;
+	}
+	for (i = 1; i < argc; i++) {
+		char *end;
+
+		errno = 0;
+		gone[i - 1] = strtoull(argv[i], &end, 10);
+		if (errno || *end || !gone[i - 1]) {
+			fprintf(stderr, "netns_vanish: bad inode '%s'\n",
+				argv[i]);
+			return 2;
+		}
+	}
+	c.ngone = argc - 1;
+	if (stat("/proc/thread-self/ns/net", &st))
+		return 1;
+	own = c.own = (uint64_t)st.st_ino;
+	if (tulpen_ctx_new(&ctx) || tulpen_netns_scan(ctx, &so, &set)) {
+		fprintf(stderr, "netns_vanish: scan: %s\n",
+			tulpen_ctx_errmsg(ctx));
+		return 1;
+	}
+	for (i = 0; i < c.ngone; i++) {
+		if (!tulpen_netns_find(set, gone[i])) {
+			fprintf(stderr, "netns_vanish: %" PRIu64
+				" not found by the scan\n", gone[i]);
+			return 1;
+		}
+	}
+	printf("scanned\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	ret = tulpen_netns_walk(ctx, set, &wo, row, failed, &c, NULL);
+	printf("{\"ret\":%d,\"rows_gone\":%lu,\"failed\":%lu,\"rows\":%lu,"
+	       "\"moved\":%lu,\"threads_moved\":%d}\n", ret, c.rows_gone,
+	       c.failed, c.rows, c.moved, threads_moved(own));
+	tulpen_netns_set_free(set);
+	tulpen_ctx_free(ctx);
+	return ret ? 1 : 0;
+}
