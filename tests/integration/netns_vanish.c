@@ -9,10 +9,11 @@
  * namespaces: ip netns del, the holder killed, a name re-created for a new
  * namespace). Then walks every namespace and prints one JSON line:
  * {"rows_gone": rows from the INODEs (must be 0), "failed": namespaces
- * reported, "rows": all rows, "moved": rows handed over on a thread that
- * was not in this process's namespace (must be 0: the walk's threads
- * never change namespace), "threads_moved": threads in another namespace
- * after the walk (must be 0)}.
+ * reported, "rows": all rows, "moved": rows handed over while the calling
+ * (main) thread was in another namespace than its own (must be 0: the
+ * walk's own threads enter namespaces, the caller's never does),
+ * "threads_moved": threads in another namespace after the walk (must be
+ * 0: the walk's threads are gone)}.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tulpen/netns.h"
 #include "tulpen/state.h"
@@ -37,10 +39,13 @@ static int row(const struct tulpen_netns *ns, const struct tulpen_sock *s,
 {
 	struct count *c = data;
 	struct stat st;
+	char main_ns[64];
 	int i;
 
 	c->rows++;
-	if (stat("/proc/thread-self/ns/net", &st) ||
+	snprintf(main_ns, sizeof(main_ns), "/proc/self/task/%d/ns/net",
+		 (int)getpid());
+	if (stat(main_ns, &st) ||
 	    (uint64_t)st.st_ino != c->own)
 		c->moved++;
 	for (i = 0; i < c->ngone; i++)

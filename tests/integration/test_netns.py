@@ -278,17 +278,35 @@ def snapshot(nss, opts="-tan"):
         ns.expect, ns.owners = ss_rows(ns, opts)
 
 
-def quiet_compare(nss, args, what, attempts=3):
-    """ss, tulpen, ss again; retried while ss does not agree with itself."""
-    for attempt in range(attempts):
-        snapshot(nss)
-        p = tulpen(*args)
-        before = [ns.expect for ns in nss]
-        snapshot(nss)
-        if before == [ns.expect for ns in nss]:
-            compare(nss, json.loads(p.stdout), what)
-            return json.loads(p.stdout)
-    raise Fail("%s: the namespaces never stayed quiet" % what)
+def quiet_rounds(nss, args, what, opts="-tan", rounds=10):
+    """
+    ss, tulpen, ss again: yields (tulpen's document, the namespaces whose
+    ss agreed with itself) until every namespace was quiet once (TIME-WAIT
+    and orphaned FIN-WAIT-2 sockets expire while the test runs).
+    """
+    pending = list(nss)
+    for _ in range(rounds):
+        snapshot(pending, opts)
+        before = {ns.inode: (ns.expect, ns.owners) for ns in pending}
+        doc = json.loads(tulpen(*args).stdout)
+        snapshot(pending)
+        quiet = [ns for ns in pending if ns.expect == before[ns.inode][0]]
+        for ns in quiet:
+            ns.expect, ns.owners = before[ns.inode]
+        yield doc, quiet
+        pending = [ns for ns in pending if ns not in quiet]
+        if not pending:
+            return
+    raise Fail("%s: namespaces never quiet: %r" %
+               (what, [ns.spec() for ns in pending]))
+
+
+def quiet_compare(nss, args, what):
+    """tulpen == ss for every namespace of @nss, each at a quiet moment."""
+    doc = None
+    for doc, quiet in quiet_rounds(nss, args, what):
+        compare(quiet, doc, what)
+    return doc
 
 
 # --- cgroups -------------------------------------------------------------
@@ -422,15 +440,14 @@ def owners_of(r):
 
 
 def check_owners(nss, pod, pod_pids):
-    for attempt in range(3):
-        for ns in nss:
-            ns.expect, ns.owners = ss_rows(ns, "-tanp")
-        doc = json.loads(tulpen("--all-netns", "-tanp", "--json").stdout)
-        again = {ns.inode: ss_rows(ns, "-tan")[0] for ns in nss}
-        if all(again[ns.inode] == ns.expect for ns in nss):
-            break
-    else:
-        raise Fail("-p: the namespaces never stayed quiet")
+    for doc, quiet in quiet_rounds(nss, ["--all-netns", "-tanp", "--json"],
+                                   "-p", "-tanp"):
+        owners_match(quiet, doc, pod, pod_pids)
+    print("ok 4 --all-netns -tanp: processes == ss -tanp; containers by "
+          "holder")
+
+
+def owners_match(nss, doc, pod, pod_pids):
     rows = by_netns(doc)
     for ns in nss:
         got = collections.defaultdict(list)
@@ -455,8 +472,6 @@ def check_owners(nss, pod, pod_pids):
                 check(r["container"] == want,
                       "-p: namespace %s socket %r: container %r, want %r"
                       % (ns.spec(), tulpen_key(r), r["container"], want))
-    print("ok 4 --all-netns -tanp: processes == ss -tanp; containers by "
-          "holder")
 
 
 def check_containers(nss, pod, pod_pids):
@@ -498,15 +513,26 @@ def check_containers(nss, pod, pod_pids):
 
 
 def check_summary(nss):
-    for attempt in range(3):
-        snapshot(nss)
-        doc = json.loads(tulpen("-s", "--all-netns", "-t", "--json").stdout)
-        before = [ns.expect for ns in nss]
-        snapshot(nss)
-        if before == [ns.expect for ns in nss]:
-            break
-    else:
-        raise Fail("-s: the namespaces never stayed quiet")
+    for doc, quiet in quiet_rounds(nss, ["-s", "--all-netns", "-t",
+                                         "--json"], "-s"):
+        summary_match(quiet, doc)
+    text = tulpen("-s", "--all-netns", "-t").stdout.splitlines()
+    check(text[0].split()[:4] == ["Netns", "Inode", "Container", "Total"],
+          "-s text header: %r" % text[0])
+    col = text[0].split().index("Total")
+    tot = [int(ln.split()[col]) for ln in text[1:]]
+    check(tot == sorted(tot, reverse=True) and len(tot) >= len(nss),
+          "-s text: %r" % tot)
+    # -s -N: one namespace's counts
+    ns = nss[1]
+    for doc, quiet in quiet_rounds([ns], ["-s", "-N", ns.spec(), "-t",
+                                          "--json"], "-s -N"):
+        check(not quiet or doc["total"] == sum(ns.expect.values()),
+              "-s -N %s" % ns.spec())
+    print("ok 6 -s --all-netns: per-namespace counts == ss, sorted by total")
+
+
+def summary_match(nss, doc):
     entries = doc["namespaces"]
     totals = [e["summary"]["total"] for e in entries]
     check(totals == sorted(totals, reverse=True), "-s not sorted: %r" %
@@ -524,18 +550,6 @@ def check_summary(nss):
               e["summary"]["total"] == sum(want.values()),
               "-s: namespace %s: %r, ss %r" % (ns.spec(), states,
                                               dict(want)))
-    text = tulpen("-s", "--all-netns", "-t").stdout.splitlines()
-    check(text[0].split()[:4] == ["Netns", "Inode", "Container", "Total"],
-          "-s text header: %r" % text[0])
-    col = text[0].split().index("Total")
-    tot = [int(ln.split()[col]) for ln in text[1:]]
-    check(tot == sorted(tot, reverse=True) and len(tot) >= len(nss),
-          "-s text: %r" % tot)
-    # -s -N: one namespace's counts
-    ns = nss[1]
-    d = json.loads(tulpen("-s", "-N", ns.spec(), "-t", "--json").stdout)
-    check(d["total"] == sum(ns.expect.values()), "-s -N %s" % ns.spec())
-    print("ok 6 -s --all-netns: per-namespace counts == ss, sorted by total")
 
 
 def check_unenterable(nss):
