@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 """Every network namespace at once (issue 11), against ss in each.
 
-usage: test_netns.py [TULPEN]   (default: $TULPEN; $NETNS_VANISH for the
-                                 deleted-namespace check)
+usage: test_netns.py [TULPEN]   (default: $TULPEN; $NETNS_LIB for the
+                                 library-level checks)
 
 The test makes 50 network namespaces of its own: 25 named (ip netns add),
 25 held only by a process (22 made with unshare(2) by forked holders, 3 by
@@ -29,7 +29,8 @@ its own. Then:
    exactly once, the exit status is 1, the caller's namespace is listed.
 7. Namespaces deleted between the scan and the walk (named, re-created
    under the same name, holder killed) give no row and no error
-   ($NETNS_VANISH, which also checks that no thread changed namespace);
+   ($NETNS_LIB, which also checks that the caller's thread never changed
+   namespace);
    and tulpen runs while namespaces are being deleted exit 0 with nothing
    on stderr and every stable namespace intact.
 
@@ -49,7 +50,7 @@ import threading
 import time
 
 TULPEN = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TULPEN")
-VANISH = os.environ.get("NETNS_VANISH")
+LIB = os.environ.get("NETNS_LIB")
 NAMED = 25
 FORKED = 22
 UNSHARE_CMD = 3
@@ -569,6 +570,25 @@ def check_unenterable(nss):
     print("ok 7 without CAP_SYS_ADMIN: each namespace reported once, exit 1")
 
 
+def check_seam(nss):
+    """The context's seam from the calling thread: netlink and /proc/net."""
+    for ns in nss[::10]:
+        path = "/run/netns/" + ns.name if ns.name else \
+            "/proc/%d/ns/net" % ns.pid
+        for _ in range(10):
+            want = sum(ss_rows(ns)[0].values())
+            p = run([LIB, "seam", path], timeout=60)
+            again = sum(ss_rows(ns)[0].values())
+            if want == again:
+                break
+        check(p.returncode == 0, "seam %s: %s" % (path, p.stderr))
+        r = json.loads(p.stdout)
+        check(r == {"netlink": want, "proc": want, "moved": 0},
+              "seam %s: %r, ss %d" % (path, r, want))
+    print("ok 10 the context's seam: netlink and /proc/net of a namespace "
+          "from a helper thread, the caller's thread unmoved")
+
+
 def check_vanish(cg):
     """Deleted between the scan and the walk: no row, no error."""
     doomed = [NS(90 + i, PREFIX + "gone%d" % i if i < 2 else None)
@@ -584,10 +604,10 @@ def check_vanish(cg):
         else:
             fork_holder(ns)
             ns.inode = ns_inode_of_pid(ns.pid)
-    p = subprocess.Popen([VANISH] + [str(ns.inode) for ns in doomed],
+    p = subprocess.Popen([LIB, "vanish"] + [str(ns.inode) for ns in doomed],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
-    check(p.stdout.readline() == "scanned\n", "netns_vanish did not scan")
+    check(p.stdout.readline() == "scanned\n", "netns_lib did not scan")
     run(["ip", "netns", "del", doomed[0].name])
     run(["ip", "netns", "del", doomed[1].name])
     for ns in doomed:
@@ -599,8 +619,7 @@ def check_vanish(cg):
     out, err = p.communicate("go\n", timeout=120)
     kill(doomed[1])
     run(["ip", "netns", "del", doomed[1].name])
-    check(p.returncode == 0, "netns_vanish: exit %d: %s" % (p.returncode,
-                                                           err))
+    check(p.returncode == 0, "netns_lib: exit %d: %s" % (p.returncode, err))
     r = json.loads(out)
     check(r["rows_gone"] == 0 and r["failed"] == 0 and r["rows"] > 0 and
           r["moved"] == 0 and r["threads_moved"] == 0 and err == "",
@@ -684,8 +703,8 @@ def main():
     if os.geteuid() != 0:
         print("1..0 # SKIP needs root")
         return 77
-    if not TULPEN or not VANISH:
-        print("usage: test_netns.py TULPEN (and $NETNS_VANISH)")
+    if not TULPEN or not LIB:
+        print("usage: test_netns.py TULPEN (and $NETNS_LIB)")
         return 2
     cg = Cgroups()
     nss = []
@@ -719,6 +738,7 @@ def main():
         snapshot(nss)
         check_churn(nss)
         check_vanish(cg)
+        check_seam(nss)
     except Fail as e:
         print("not ok - %s" % e)
         return 1
