@@ -7,26 +7,39 @@
 #include <getopt.h>
 #include <langinfo.h>
 #include <locale.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tulpen/ctx.h"
 #include "tulpen/explain.h"
 #include "tulpen/fmt.h"
 #include "tulpen/state.h"
+#include "cli_util.h"
 #include "commands.h"
 #include "output.h"
 
+/* Every long option of longopts[] is listed (tests/cli/help.py). */
 static const char usage[] =
-	"Usage: tulpen explain [--json] [--no-count] [--proc-root DIR] STATE\n"
-	"       tulpen explain [--ascii | --dot | --json]\n"
+	"Usage: tulpen explain [ OPTIONS ] STATE\n"
+	"       tulpen explain [ --ascii | --dot | --json ]\n"
+	"What a TCP state means on this host, or the whole state diagram.\n"
+	"\n"
+	"   -h, --help          this message\n"
+	"   -V, --version       output version information\n"
+	"       --json          one JSON object (with STATE), or the "
+	"transition table\n"
+	"       --no-count      do not count the sockets in STATE now\n"
+	"       --proc-root=DIR read sysctls and /proc/net under DIR, not "
+	"/proc\n"
+	"       --ascii         draw the diagram in ASCII (no box drawing)\n"
+	"       --dot           the state machine as a Graphviz digraph\n"
+	"\n"
 	"STATE in any spelling: SYN-RECEIVED, syn-recv, SYN_RECV, "
-	"TIMED_WAIT, ...\n";
+	"TIMED_WAIT, ...\n"
+	"See tulpen(1) and docs/explain.md.\n";
 
 enum { OPT_DOT = 256, OPT_JSON, OPT_ASCII, OPT_PROC_ROOT, OPT_NO_COUNT };
 
@@ -37,6 +50,7 @@ static const struct option longopts[] = {
 	{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
 	{ "no-count", no_argument, NULL, OPT_NO_COUNT },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -46,21 +60,39 @@ struct explain_opts {
 	const char *state_word;
 };
 
-static int usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
+/* What getopt_long() did not accept: a usage error naming it. */
+static int bad_option(int c, char **argv)
 {
-	va_list ap;
+	char err[128];
 
-	fprintf(stderr, "tulpen explain: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n%s", usage);
-	return 2;
+	cli_getopt_error(c, argv, longopts, err, sizeof(err));
+	return cli_usage_error("explain", "%s", err);
 }
 
+/* The combinations that make no sense; -1 when there is none. */
+static int check(const struct explain_opts *o)
+{
+	if (o->dot && o->state_word)
+		return cli_usage_error("explain",
+				       "--dot draws the whole machine; drop "
+				       "'%s'",
+				       o->state_word);
+	if (o->dot && o->ascii)
+		return cli_usage_error("explain",
+				       "--dot and --ascii exclude each other");
+	if (o->json && (o->dot || o->ascii))
+		return cli_usage_error("explain", "--json, --dot and --ascii "
+						  "exclude each other");
+	if (o->proc_root) {
+		int ret = cli_check_dir("explain", "--proc-root", o->proc_root);
+
+		if (ret)
+			return ret;
+	}
+	return -1;
+}
+
+/* Returns -1 to go on, or the exit code. */
 static int parse(int argc, char **argv, struct explain_opts *o)
 {
 	int c;
@@ -68,7 +100,7 @@ static int parse(int argc, char **argv, struct explain_opts *o)
 	memset(o, 0, sizeof(*o));
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DOT:
 			o->dot = 1;
@@ -88,43 +120,19 @@ static int parse(int argc, char **argv, struct explain_opts *o)
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
+		case 'V':
+			return cli_version();
 		default:
-			if (optopt)
-				fprintf(stderr,
-					"tulpen explain: bad option '-%c'\n%s",
-					optopt, usage);
-			else
-				fprintf(stderr,
-					"tulpen explain: bad option '%s'\n%s",
-					argv[optind - 1], usage);
-			return 2;
+			return bad_option(c, argv);
 		}
 	}
 	if (argc - optind > 1)
-		return usage_error("one state at a time, not '%s'",
-				   argv[optind + 1]);
+		return cli_usage_error("explain",
+				       "one state at a time, not '%s'",
+				       argv[optind + 1]);
 	if (argc - optind == 1)
 		o->state_word = argv[optind];
-	if (o->dot && o->state_word)
-		return usage_error("--dot draws the whole machine; drop '%s'",
-				   o->state_word);
-	if (o->dot && o->ascii)
-		return usage_error("%s",
-				   "--dot and --ascii exclude each other");
-	if (o->json && (o->dot || o->ascii))
-		return usage_error("%s", "--json, --dot and --ascii exclude "
-					 "each other");
-	if (o->proc_root) {
-		struct stat st;
-
-		if (stat(o->proc_root, &st))
-			return usage_error("--proc-root %s: %s", o->proc_root,
-					   strerror(errno));
-		if (!S_ISDIR(st.st_mode))
-			return usage_error("--proc-root %s: not a directory",
-					   o->proc_root);
-	}
-	return -1;
+	return check(o);
 }
 
 /*
@@ -149,10 +157,8 @@ static int finish(struct tulpen_buf *b, int ret)
 	tulpen_buf_fini(b);
 	if (ret == -EPIPE)
 		return 0;
-	if (ret) {
-		fprintf(stderr, "tulpen explain: %s\n", strerror(-ret));
-		return 1;
-	}
+	if (ret)
+		return cli_error("explain", "%s", strerror(-ret));
 	return 0;
 }
 
@@ -165,8 +171,8 @@ static long long count_now(struct tulpen_ctx *ctx, int state)
 	if (ret) {
 		const char *msg = tulpen_ctx_errmsg(ctx);
 
-		fprintf(stderr, "tulpen explain: cannot count sockets: %s\n",
-			*msg ? msg : strerror(-ret));
+		cli_error("explain", "cannot count sockets: %s",
+			  *msg ? msg : strerror(-ret));
 		return -1;
 	}
 	return (long long)n;
@@ -185,23 +191,22 @@ int cmd_explain(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	if (tulpen_buf_init(&b, 0, cli_fd_sink,
-			    (void *)(intptr_t)STDOUT_FILENO)) {
-		fprintf(stderr, "tulpen explain: out of memory\n");
-		return 1;
-	}
+			    (void *)(intptr_t)STDOUT_FILENO))
+		return cli_error("explain", "out of memory");
 	if (!o.state_word) {
 		if (o.json)
 			ret = tulpen_explain_table_json(&b);
 		else if (o.dot)
 			ret = tulpen_explain_dot(&b);
 		else
-			ret = tulpen_explain_diagram(&b, o.ascii ||
-						 terminal_wants_ascii());
+			ret = tulpen_explain_diagram(
+				&b, o.ascii || terminal_wants_ascii());
 		return finish(&b, ret);
 	}
 	if (tulpen_state_parse_one(o.state_word, &state)) {
 		tulpen_buf_fini(&b);
-		return usage_error("unknown TCP state '%s'", o.state_word);
+		return cli_usage_error("explain", "unknown TCP state '%s'",
+				       o.state_word);
 	}
 	ret = tulpen_ctx_new(&ctx);
 	if (ret)
@@ -219,15 +224,15 @@ int cmd_explain(int argc, char **argv)
 	eo.host = &host;
 	if (!o.no_count)
 		eo.count = count_now(ctx, state);
-	ret = o.json ? tulpen_explain_json(&b, state, &eo) :
-		       tulpen_explain_text(&b, state, &eo);
+	ret = o.json ? tulpen_explain_json(&b, state, &eo)
+		     : tulpen_explain_text(&b, state, &eo);
 	tulpen_ctx_free(ctx);
 	return finish(&b, ret);
 err:
 	if (ctx && *tulpen_ctx_errmsg(ctx))
-		fprintf(stderr, "tulpen explain: %s\n", tulpen_ctx_errmsg(ctx));
+		cli_error("explain", "%s", tulpen_ctx_errmsg(ctx));
 	else
-		fprintf(stderr, "tulpen explain: %s\n", strerror(-ret));
+		cli_error("explain", "%s", strerror(-ret));
 	tulpen_ctx_free(ctx);
 	tulpen_buf_fini(&b);
 	return rc;

@@ -15,6 +15,7 @@
 #include "tulpen/names.h"
 #include "tulpen/owners.h"
 #include "tulpen/summary.h"
+#include "cli_util.h"
 #include "commands.h"
 #include "list_netns.h"
 #include "list_opts.h"
@@ -82,11 +83,7 @@ static int fail_collect(struct tulpen_ctx *ctx, int err)
 
 	if (err == -EPIPE)
 		return 0; /* the reader went away: a quiet end */
-	if (*msg)
-		fprintf(stderr, "tulpen: %s\n", msg);
-	else
-		fprintf(stderr, "tulpen: %s\n", strerror(-err));
-	return 1;
+	return cli_error(NULL, "%s", *msg ? msg : strerror(-err));
 }
 
 static int run_summary(struct tulpen_ctx *ctx, const struct list_opts *o,
@@ -132,6 +129,23 @@ static int setup_ctx(struct tulpen_ctx *ctx, const struct list_opts *o)
 	return ret;
 }
 
+int list_help_print(void)
+{
+	const struct tulpen_command *c;
+
+	fputs(list_help, stdout);
+	fputs(list_filter_help, stdout);
+	fputs("Commands:\n", stdout);
+	for (c = tulpen_commands; c->name; c++)
+		printf("   %-20s%s\n", c->synopsis, c->summary);
+	fputs("\n'tulpen help COMMAND' or 'tulpen COMMAND --help': a "
+	      "command's options.\nSee tulpen(1) for details.\n",
+	      stdout);
+	if (fflush(stdout) && errno != EPIPE)
+		return CLI_EXIT_RUNTIME;
+	return CLI_EXIT_OK;
+}
+
 int cmd_list(int argc, char **argv)
 {
 	struct tulpen_fmt_opts fo = { 0 };
@@ -144,18 +158,16 @@ int cmd_list(int argc, char **argv)
 	struct list_netns ln = { 0 };
 	int ret, status = 1;
 
-	if (list_opts_parse(&o, argc, argv)) {
-		fprintf(stderr, "tulpen: %s\n%s", o.err, list_usage);
-		return 2;
-	}
-	if (o.help) {
-		fputs(list_usage, stdout);
-		fputs("See tulpen(1) for every option.\n", stdout);
-		return 0;
-	}
-	if (o.version) {
-		puts("tulpen " TULPEN_VERSION);
-		return 0;
+	if (list_opts_parse(&o, argc, argv))
+		return cli_usage_error(NULL, "%s", o.err);
+	if (o.help)
+		return list_help_print();
+	if (o.version)
+		return cli_version();
+	if (o.proc_root) {
+		ret = cli_check_dir(NULL, "--proc-root", o.proc_root);
+		if (ret)
+			return ret;
 	}
 	ret = tulpen_ctx_new(&ctx);
 	if (ret)
@@ -190,11 +202,11 @@ int cmd_list(int argc, char **argv)
 		ln.owners = r.owners;
 		tulpen_owners_stats(r.owners, &st);
 		if (st.denied)
-			fprintf(stderr,
-				"tulpen: owners hidden for %zu processes "
-				"that this user may not inspect (run as "
-				"root to see them)\n",
-				st.denied);
+			cli_error(NULL,
+				  "owners hidden for %zu processes that this "
+				  "user may not inspect (run as root to see "
+				  "them)",
+				  st.denied);
 	}
 	if (o.resolve) {
 		ret = tulpen_resolver_new(16, o.resolve_ms, &r.res);
@@ -246,7 +258,7 @@ int cmd_list(int argc, char **argv)
 	goto out;
 err:
 	status = ctx ? fail_collect(ctx, ret)
-		     : (fprintf(stderr, "tulpen: %s\n", strerror(-ret)), 1);
+		     : cli_error(NULL, "%s", strerror(-ret));
 out:
 	tulpen_fmt_free(r.fmt);
 	tulpen_owners_free(r.owners);

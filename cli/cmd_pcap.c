@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * cmd_pcap.c - `tulpen pcap FILE...`: every TCP connection in captures,
- * with each endpoint's state history. Options and output only; the work is
- * in lib/pcap_*.c.
+ * with each endpoint's state history. Options, messages and the exit code
+ * only; the session (reading, the connection table, the report) is
+ * lib/pcap/ behind tulpen/pcap_session.h.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,21 +18,14 @@
 #include "output.h"
 #include "tulpen/ctx.h"
 #include "tulpen/fmt.h"
-#include "tulpen/pcap_decode.h"
-#include "tulpen/pcap_flows.h"
-#include "tulpen/pcap_report.h"
+#include "tulpen/pcap_session.h"
 
 #define MAX_WARNINGS 10
 
-struct pcap_run {
-	struct tulpen_buf out;
-	struct tulpen_pcap_report *rep;
-	struct tulpen_pcap_summary *sum;
-	struct tulpen_conn_filter *filter;
-	int summary_only;
-	int flush_each; /* reading a pipe: print connections as they end */
-	uint64_t warnings;
-	uint64_t shown;
+struct pcap_cli {
+	struct tulpen_pcap_session_opts so;
+	char *filter;
+	uint64_t warnings, shown;
 };
 
 static void usage(FILE *f)
@@ -39,13 +33,24 @@ static void usage(FILE *f)
 	fputs("Usage: tulpen pcap [options] FILE...   (FILE '-' is standard "
 	      "input)\n"
 	      "Every TCP connection in pcap/pcapng captures, with each "
-	      "endpoint's TCP states.\n\n"
+	      "endpoint's TCP states.\n"
+	      "\n"
+	      "Output:\n"
 	      "  -v, --verbose          each endpoint's state timeline\n"
-	      "      --json             one JSON array\n"
-	      "      --ndjson           one JSON object per line\n"
+	      "      --format FORMAT    table (default), json, ndjson, zeek "
+	      "(conn.log),\n"
+	      "                         zeek-json (conn.log as Zeek's JSON "
+	      "logs)\n"
+	      "      --json             the same as --format json (one "
+	      "array)\n"
+	      "      --ndjson           the same as --format ndjson (one "
+	      "object a line)\n"
 	      "  -s, --summary          totals: final state pairs, Zeek "
 	      "conn_state, top talkers\n"
 	      "      --top N            top talkers in the summary (10)\n"
+	      "  -H, --no-header        no table header\n"
+	      "\n"
+	      "Connections:\n"
 	      "  -f, --filter EXPR      only matching connections (repeat: "
 	      "all must match)\n"
 	      "                         e.g. 'port 80', 'server host ::1', "
@@ -54,11 +59,26 @@ static void usage(FILE *f)
 	      "reset'\n"
 	      "      --idle-timeout S   hand out connections idle S seconds "
 	      "(300; 0: never)\n"
-	      "      --linger S         remember finished ones S seconds to "
-	      "tell their late\n"
-	      "                         packets from new connections (2)\n"
-	      "  -H, --no-header        no table header\n"
+	      "      --linger S         keep finished ones S seconds so their "
+	      "late packets land\n"
+	      "                         in their history (2, Zeek: 5; 0: not "
+	      "at all)\n"
+	      "\n"
+	      "Zeek compatibility:\n"
+	      "      --compat MODEL     rfc (default): both endpoints' RFC 9293 "
+	      "view; zeek:\n"
+	      "                         Zeek's timers and record splitting, "
+	      "bad checksums\n"
+	      "                         dropped\n"
+	      "  -C, --no-checksums     with --compat zeek: keep segments with "
+	      "bad checksums\n"
+	      "\n"
+	      "General:\n"
 	      "  -h, --help             this text\n"
+	      "  -V, --version          tulpen's version\n"
+	      "\n"
+	      "Exit status: 0 ok, 1 a capture could not be read, 2 usage "
+	      "error.\n"
 	      "See docs/pcap.md for the fields.\n",
 	      f);
 }
@@ -66,41 +86,20 @@ static void usage(FILE *f)
 static void warn_pkt(void *priv, const char *path, uint64_t num,
 		     const char *why)
 {
-	struct pcap_run *run = priv;
+	struct pcap_cli *cli = priv;
 
-	run->warnings++;
-	if (run->shown >= MAX_WARNINGS)
+	cli->warnings++;
+	if (cli->shown >= MAX_WARNINGS)
 		return;
-	run->shown++;
+	cli->shown++;
 	fprintf(stderr, "tulpen pcap: %s: packet %llu: %s (skipped)\n", path,
 		(unsigned long long)num, why);
 }
 
-static int on_conn(void *priv, const struct tulpen_flow *c)
+static void note(void *priv, const char *msg)
 {
-	struct pcap_run *run = priv;
-
-	if (!tulpen_conn_filter_match(run->filter, c))
-		return 0;
-	if (run->sum && tulpen_pcap_summary_add(run->sum, c))
-		return -ENOMEM;
-	if (run->summary_only)
-		return 0;
-	if (tulpen_pcap_report_conn(run->rep, c))
-		return run->out.err;
-	return run->flush_each ? tulpen_buf_flush(&run->out) : 0;
-}
-
-static void add_input(struct tulpen_pcap_input *in,
-		      const struct tulpen_pcap_reader *rd)
-{
-	struct tulpen_pcap_stats st;
-
-	tulpen_pcap_stats(rd, &st);
-	in->frames += st.frames;
-	in->tcp += st.tcp;
-	in->other += st.other;
-	in->bad += st.bad;
+	(void)priv;
+	fprintf(stderr, "tulpen pcap: %s\n", msg);
 }
 
 /* Seconds as a decimal number >= 0 into nanoseconds. */
@@ -149,194 +148,233 @@ static int add_filter(char **acc, const char *expr)
 	return 0;
 }
 
+static int parse_format(const char *s, enum tulpen_pcap_out *kind)
+{
+	static const struct {
+		const char *name;
+		enum tulpen_pcap_out kind;
+	} f[] = {
+		{ "table", TULPEN_PCAP_TABLE },
+		{ "json", TULPEN_PCAP_JSON },
+		{ "ndjson", TULPEN_PCAP_NDJSON },
+		{ "zeek", TULPEN_PCAP_ZEEK },
+		{ "zeek-json", TULPEN_PCAP_ZEEK_JSON },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (!strcmp(s, f[i].name)) {
+			*kind = f[i].kind;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+enum {
+	O_JSON = 256,
+	O_NDJSON,
+	O_TOP,
+	O_IDLE,
+	O_LINGER,
+	O_FORMAT,
+	O_COMPAT,
+};
+
+static const struct option opts[] = {
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "format", required_argument, NULL, O_FORMAT },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "ndjson", no_argument, NULL, O_NDJSON },
+	{ "summary", no_argument, NULL, 's' },
+	{ "top", required_argument, NULL, O_TOP },
+	{ "filter", required_argument, NULL, 'f' },
+	{ "idle-timeout", required_argument, NULL, O_IDLE },
+	{ "linger", required_argument, NULL, O_LINGER },
+	{ "compat", required_argument, NULL, O_COMPAT },
+	{ "no-checksums", no_argument, NULL, 'C' },
+	{ "no-header", no_argument, NULL, 'H' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* A time option: seconds, 0 meaning "none" (stored as -1). */
+static int opt_secs(const char *name, const char *arg, int64_t *ns)
+{
+	if (parse_secs(arg, ns)) {
+		fprintf(stderr,
+			"tulpen pcap: --%s: bad number of seconds '%s'\n", name,
+			arg);
+		return -EINVAL;
+	}
+	if (!*ns)
+		*ns = -1;
+	return 0;
+}
+
+/* One option. Returns 0, 1 (done: exit 0), -EINVAL (usage), -ENOMEM. */
+static int parse_opt(struct pcap_cli *cli, int c, char **argv)
+{
+	struct tulpen_pcap_session_opts *so = &cli->so;
+
+	switch (c) {
+	case 'v':
+		so->report.verbose = 1;
+		return 0;
+	case O_FORMAT:
+		if (!parse_format(optarg, &so->kind))
+			return 0;
+		fprintf(stderr, "tulpen pcap: --format: unknown format '%s' "
+				"(table, json, ndjson, zeek, zeek-json)\n",
+			optarg);
+		return -EINVAL;
+	case O_JSON:
+		so->kind = TULPEN_PCAP_JSON;
+		return 0;
+	case O_NDJSON:
+		so->kind = TULPEN_PCAP_NDJSON;
+		return 0;
+	case 's':
+		so->summary = 1;
+		return 0;
+	case O_TOP:
+		if (!parse_count(optarg, &so->top) && so->top)
+			return 0;
+		fprintf(stderr, "tulpen pcap: --top: bad count '%s'\n", optarg);
+		return -EINVAL;
+	case 'f':
+		return add_filter(&cli->filter, optarg);
+	case O_IDLE:
+		return opt_secs("idle-timeout", optarg,
+				&so->flows.idle_timeout_ns);
+	case O_LINGER:
+		return opt_secs("linger", optarg, &so->flows.linger_ns);
+	case 'H':
+		so->report.header = 0;
+		return 0;
+	case O_COMPAT:
+		if (!strcmp(optarg, "zeek")) {
+			so->flows.compat_zeek = 1;
+			return 0;
+		}
+		if (!strcmp(optarg, "rfc")) {
+			so->flows.compat_zeek = 0;
+			return 0;
+		}
+		fprintf(stderr, "tulpen pcap: --compat: unknown model '%s' "
+				"(rfc, zeek)\n",
+			optarg);
+		return -EINVAL;
+	case 'C':
+		so->flows.ignore_checksums = 1;
+		return 0;
+	case 'h':
+		usage(stdout);
+		return 1;
+	case 'V':
+		puts("tulpen " TULPEN_VERSION);
+		return 1;
+	}
+	if (optopt && optopt < 256)
+		fprintf(stderr, "tulpen pcap: option -%c: %s\n", optopt,
+			strchr("f", optopt) ? "needs an argument" :
+					      "unknown option");
+	else
+		fprintf(stderr,
+			"tulpen pcap: unknown or incomplete option '%s'\n",
+			argv[optind - 1]);
+	return -EINVAL;
+}
+
+/* Read everything; the exit code. */
+static int run(struct pcap_cli *cli, struct tulpen_ctx *ctx,
+	       struct tulpen_buf *out, int nfiles, char **files)
+{
+	struct tulpen_pcap_session *s = NULL;
+	int i, r, ret = 1;
+
+	if (tulpen_pcap_session_new(ctx, &cli->so, out, &s))
+		goto nomem;
+	/* Every file opened and checked before anything is written. */
+	for (i = 0; i < nfiles; i++) {
+		r = tulpen_pcap_session_open(s, files[i]);
+		if (r == -ENOMEM)
+			goto nomem;
+		if (r) {
+			fprintf(stderr, "tulpen pcap: %s\n",
+				tulpen_ctx_errmsg(ctx));
+			goto out;
+		}
+	}
+	r = tulpen_pcap_session_run(s);
+	if (r == -EPIPE) {
+		ret = 0;
+		goto out;
+	}
+	if (r == -ENOMEM)
+		goto nomem;
+	if (r == -EIO)
+		fprintf(stderr, "tulpen pcap: %s\n", tulpen_ctx_errmsg(ctx));
+	else if (r)
+		fprintf(stderr, "tulpen pcap: writing output: %s\n",
+			strerror(-r));
+	ret = r ? 1 : 0;
+	if (cli->warnings > cli->shown)
+		fprintf(stderr,
+			"tulpen pcap: %llu malformed packets skipped in all "
+			"(first %d shown)\n",
+			(unsigned long long)cli->warnings, MAX_WARNINGS);
+	goto out;
+nomem:
+	fprintf(stderr, "tulpen pcap: out of memory\n");
+out:
+	tulpen_pcap_session_free(s);
+	return ret;
+}
+
 int cmd_pcap(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_NDJSON, O_TOP, O_IDLE, O_LINGER };
-	static const struct option opts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "ndjson", no_argument, NULL, O_NDJSON },
-		{ "summary", no_argument, NULL, 's' },
-		{ "top", required_argument, NULL, O_TOP },
-		{ "filter", required_argument, NULL, 'f' },
-		{ "idle-timeout", required_argument, NULL, O_IDLE },
-		{ "linger", required_argument, NULL, O_LINGER },
-		{ "no-header", no_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct tulpen_pcap_report_opts ropts = { .header = 1 };
-	struct tulpen_flows_opts fopts = { 0 };
-	enum tulpen_pcap_out kind = TULPEN_PCAP_TABLE;
-	struct tulpen_flows *flows = NULL;
+	struct tulpen_conn_filter *filter = NULL;
 	struct tulpen_ctx *ctx = NULL;
-	struct tulpen_pcap_input input = { 0 };
-	struct tulpen_flows_stats fst;
-	struct pcap_run run;
-	char *filter = NULL, err[256];
-	size_t top = 10;
-	int c, ret = 1, summary = 0, i, first = 1;
-	uint32_t file;
+	struct tulpen_buf out;
+	struct pcap_cli cli;
+	char err[256];
+	int c, ret = 1;
 
-	memset(&run, 0, sizeof(run));
+	memset(&cli, 0, sizeof(cli));
+	memset(&out, 0, sizeof(out));
+	cli.so.report.header = 1;
+	cli.so.warn = warn_pkt;
+	cli.so.warn_priv = &cli;
+	cli.so.note = note;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "vsf:Hh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'v':
-			ropts.verbose = 1;
-			break;
-		case O_JSON:
-			kind = TULPEN_PCAP_JSON;
-			break;
-		case O_NDJSON:
-			kind = TULPEN_PCAP_NDJSON;
-			break;
-		case 's':
-			summary = 1;
-			break;
-		case O_TOP:
-			if (parse_count(optarg, &top)) {
-				fprintf(stderr, "tulpen pcap: --top: bad count "
-						"'%s'\n", optarg);
-				goto usage;
-			}
-			break;
-		case 'f':
-			if (add_filter(&filter, optarg))
-				goto out;
-			break;
-		case O_IDLE:
-			if (parse_secs(optarg, &fopts.idle_timeout_ns)) {
-				fprintf(stderr, "tulpen pcap: --idle-timeout: "
-						"bad number of seconds '%s'\n",
-					optarg);
-				goto usage;
-			}
-			if (!fopts.idle_timeout_ns)
-				fopts.idle_timeout_ns = -1;
-			break;
-		case O_LINGER:
-			if (parse_secs(optarg, &fopts.linger_ns)) {
-				fprintf(stderr, "tulpen pcap: --linger: bad "
-						"number of seconds '%s'\n",
-					optarg);
-				goto usage;
-			}
-			if (!fopts.linger_ns)
-				fopts.linger_ns = -1; /* none */
-			break;
-		case 'H':
-			ropts.header = 0;
-			break;
-		case 'h':
-			usage(stdout);
+	while ((c = getopt_long(argc, argv, "vsf:HhVC", opts, NULL)) != -1) {
+		ret = parse_opt(&cli, c, argv);
+		if (ret == 1) {
 			ret = 0;
 			goto out;
-		default:
-			if (optopt)
-				fprintf(stderr, "tulpen pcap: option -%c: %s\n",
-					optopt,
-					strchr("f", optopt) ?
-						"needs an argument" :
-						"unknown option");
-			else
-				fprintf(stderr, "tulpen pcap: unknown or "
-						"incomplete option '%s'\n",
-					argv[optind - 1]);
-			goto usage;
 		}
+		if (ret == -ENOMEM)
+			goto nomem;
+		if (ret)
+			goto usage;
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "tulpen pcap: no capture file given\n");
 		goto usage;
 	}
-	if (filter && tulpen_conn_filter_parse(filter, &run.filter, err,
-					       sizeof(err))) {
+	if (cli.filter &&
+	    tulpen_conn_filter_parse(cli.filter, &filter, err, sizeof(err))) {
 		fprintf(stderr, "tulpen pcap: %s\n", err);
 		goto usage;
 	}
-
-	if (tulpen_buf_init(&run.out, 0, cli_fd_sink,
+	cli.so.filter = filter;
+	if (tulpen_buf_init(&out, 0, cli_fd_sink,
 			    (void *)(intptr_t)STDOUT_FILENO) ||
 	    tulpen_ctx_new(&ctx))
 		goto nomem;
-	run.summary_only = summary;
-	if (summary && tulpen_pcap_summary_new(&run.sum))
-		goto nomem;
-	if (tulpen_pcap_report_new(kind, &ropts, &run.out, &run.rep) ||
-	    tulpen_flows_new(&fopts, on_conn, &run, &flows))
-		goto nomem;
-
-	for (i = optind; i < argc; i++)
-		if (!strcmp(argv[i], "-"))
-			run.flush_each = 1;
-	ret = 0;
-	for (i = optind, file = 0; i < argc && !ret; i++, file++) {
-		struct tulpen_pcap_reader *rd;
-		struct tulpen_pkt pkt;
-		int r;
-
-		if (tulpen_pcap_open(ctx, argv[i], warn_pkt, &run, &rd)) {
-			fprintf(stderr, "tulpen pcap: %s\n",
-				tulpen_ctx_errmsg(ctx));
-			ret = 1;
-			break;
-		}
-		while ((r = tulpen_pcap_next(rd, &pkt)) == 1) {
-			if (first) {
-				tulpen_pcap_report_set_t0(run.rep, pkt.ts_ns);
-				first = 0;
-			}
-			r = tulpen_flows_segment(flows, &pkt, file);
-			if (r < 0)
-				break;
-		}
-		if (r == -EPIPE) {
-			tulpen_pcap_close(rd);
-			goto quiet;
-		}
-		if (r == -EIO) {
-			/* Report what was read, then the error. */
-			fprintf(stderr, "tulpen pcap: %s\n",
-				tulpen_ctx_errmsg(ctx));
-			ret = 1;
-		} else if (r < 0) {
-			fprintf(stderr, "tulpen pcap: %s: packet %llu: %s\n",
-				argv[i], (unsigned long long)pkt.num,
-				strerror(-r));
-			ret = 1;
-		}
-		add_input(&input, rd);
-		tulpen_pcap_close(rd);
-	}
-	if (tulpen_flows_finish(flows) == -EPIPE)
-		goto quiet;
-	if (!summary) {
-		tulpen_pcap_report_end(run.rep);
-	} else {
-		tulpen_flows_stats(flows, &fst);
-		input.late = fst.late;
-		tulpen_pcap_summary_set_input(run.sum, &input);
-		tulpen_pcap_summary_write(run.sum, &run.out,
-					  kind != TULPEN_PCAP_TABLE, top);
-	}
-	tulpen_buf_flush(&run.out);
-	if (run.out.err == -EPIPE)
-		goto quiet;
-	if (run.out.err) {
-		fprintf(stderr, "tulpen pcap: writing output: %s\n",
-			strerror(-run.out.err));
-		ret = 1;
-	}
-	if (run.warnings > run.shown)
-		fprintf(stderr,
-			"tulpen pcap: %llu malformed packets skipped in all "
-			"(first %d shown)\n",
-			(unsigned long long)run.warnings, MAX_WARNINGS);
-	goto out;
-quiet:
-	ret = 0;
+	ret = run(&cli, ctx, &out, argc - optind, argv + optind);
 	goto out;
 nomem:
 	fprintf(stderr, "tulpen pcap: out of memory\n");
@@ -347,12 +385,9 @@ usage:
 	      stderr);
 	ret = 2;
 out:
-	tulpen_flows_free(flows);
-	tulpen_pcap_report_free(run.rep);
-	tulpen_pcap_summary_free(run.sum);
-	tulpen_conn_filter_free(run.filter);
-	tulpen_buf_fini(&run.out);
+	tulpen_conn_filter_free(filter);
+	tulpen_buf_fini(&out);
 	tulpen_ctx_free(ctx);
-	free(filter);
+	free(cli.filter);
 	return ret;
 }

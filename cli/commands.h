@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * commands.h - the tulpen subcommands. Each lives in cli/cmd_NAME.c and
- * returns the process exit code: 0 ok, 1 runtime error, 2 usage error.
+ * returns the process exit code: 0 ok, 1 runtime error, 2 usage error
+ * (cli_util.h has the helpers for the messages and --version). Each takes
+ * --help (its options, on standard output, exit 0) and --version.
  */
 #ifndef TULPEN_CLI_COMMANDS_H
 #define TULPEN_CLI_COMMANDS_H
 
 /* The socket lister: `tulpen [options] [filters]`. */
 int cmd_list(int argc, char **argv);
+/* `tulpen --help`: the lister's options and the subcommands. */
+int list_help_print(void);
 /* `tulpen explain [STATE]` (cli/cmd_explain.c). */
 int cmd_explain(int argc, char **argv);
 /* `tulpen pcap FILE...`: connections and their states in captures. */
@@ -18,6 +22,7 @@ int cmd_watch(int argc, char **argv);
 struct tulpen_command {
 	const char *name;
 	int (*run)(int argc, char **argv);
+	const char *synopsis; /* name and arguments, for `tulpen --help` */
 	const char *summary;
 };
 

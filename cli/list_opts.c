@@ -10,16 +10,88 @@
 #include <string.h>
 
 #include "tulpen/state.h"
+#include "cli_util.h"
 #include "list_opts.h"
 
-const char list_usage[] =
-	"usage: tulpen [-tuwxMlapenos46HOr] [--json|--ndjson] "
-	"[--style=table|ss|netstat]\n"
-	"              [--source=auto|netlink|proc] [--proc-root DIR] "
-	"[state STATE]... [exclude STATE]...\n"
-	"              [-N NAME|PATH|PID|all] [--all-netns] [--netns] "
-	"[--container]\n"
-	"       tulpen explain|pcap|watch ... (see tulpen COMMAND --help)\n";
+/*
+ * `tulpen --help`, grouped as `ss -h` is. Every long option of long_opts[]
+ * below is listed (tests/cli/help.py checks it against this file).
+ */
+const char list_help[] =
+	"Usage: tulpen [ OPTIONS ] [ FILTER ]\n"
+	"       tulpen COMMAND [ ARGS ]\n"
+	"List sockets, their TCP states and the processes that hold them.\n"
+	"\n"
+	"   -h, --help          this message\n"
+	"   -V, --version       output version information\n"
+	"   -n, --numeric       don't resolve service names or user names\n"
+	"   -r, --resolve       resolve host names\n"
+	"       --resolve-timeout=TIME\n"
+	"                       give up resolving after TIME (2000: ms; "
+	"or 2s, 500ms)\n"
+	"   -a, --all           display all sockets\n"
+	"   -l, --listening     display listening sockets\n"
+	"   -o, --options, --timers\n"
+	"                       show timer information\n"
+	"   -e, --extended, --extend\n"
+	"                       show user, inode and socket cookie\n"
+	"   -p, --processes, --program\n"
+	"                       show the processes using each socket\n"
+	"   -s, --summary, --statistics\n"
+	"                       show socket usage summary\n"
+	"\n"
+	"   -4, --ipv4          display only IP version 4 sockets\n"
+	"   -6, --ipv6          display only IP version 6 sockets\n"
+	"   -t, --tcp           display only TCP sockets\n"
+	"   -M, --mptcp         display only MPTCP sockets\n"
+	"   -u, --udp           display only UDP sockets\n"
+	"   -w, --raw           display only RAW sockets\n"
+	"   -x, --unix          display only Unix domain sockets\n"
+	"\n"
+	"   -H, --no-header     suppress the header line\n"
+	"   -O, --oneline       one line per socket (every layout does so)\n"
+	"       --json          one JSON array of sockets\n"
+	"       --ndjson        one JSON object per line, streamed\n"
+	"       --style=STYLE   the column layout of tulpen, ss or netstat\n"
+	"       STYLE := {table|ss|netstat}\n"
+	"       --color[=WHEN], --colour[=WHEN]\n"
+	"                       colour the state column (no WHEN: always)\n"
+	"       WHEN := {auto|always|never}\n"
+	"\n"
+	"       --source=SOURCE where sockets come from (auto: netlink, and\n"
+	"                       /proc/net for what netlink does not serve)\n"
+	"       SOURCE := {auto|netlink|proc}\n"
+	"       --proc-root=DIR read recorded /proc files under DIR instead "
+	"of /proc;\n"
+	"                       implies --source=proc\n"
+	"       --nl-record=FILE\n"
+	"                       record the kernel's netlink answers to FILE\n"
+	"       --nl-replay=FILE\n"
+	"                       read netlink answers from FILE, not the "
+	"kernel\n"
+	"       --services-file=FILE\n"
+	"                       port names from FILE (/etc/services)\n"
+	"       --passwd-file=FILE\n"
+	"                       user names from FILE (/etc/passwd)\n"
+	"\n"
+	"   -N, --net=NSNAME    list the sockets of network namespace NSNAME:\n"
+	"                       a name in /run/netns, a path or a pid; all\n"
+	"       --all-netns     every network namespace on the host at once\n"
+	"       --netns         show each socket's network namespace\n"
+	"       --container     show the container of each socket's owner\n"
+	"\n";
+
+/* The FILTER part of `tulpen --help`. */
+const char list_filter_help[] =
+	"   FILTER := [ state STATE-FILTER ]... [ exclude STATE-FILTER ]...\n"
+	"       STATE-FILTER := {all|connected|synchronized|bucket|big|"
+	"TCP-STATES}\n"
+	"         TCP-STATES := {established|syn-sent|syn-received|"
+	"fin-wait-{1,2}|\n"
+	"                        time-wait|closed|close-wait|last-ack|listen|"
+	"closing}\n"
+	"       in the spelling of RFC 9293, ss or netstat, in any case\n"
+	"\n";
 
 enum {
 	OPT_JSON = 256,
@@ -89,26 +161,72 @@ static int fail(struct list_opts *o, const char *pre, const char *what,
 	return -EINVAL;
 }
 
-/* Milliseconds, a positive integer below a day. */
-static int parse_ms(const char *s, unsigned int *out)
+/* "@opt: '@what' is not @choices" into o->err. */
+static int not_one_of(struct list_opts *o, const char *opt, const char *what,
+		      const char *choices)
 {
-	char *end;
-	unsigned long v;
+	snprintf(o->err, sizeof(o->err), "%s: '%s' is not %s", opt, what,
+		 choices);
+	return -EINVAL;
+}
 
-	if (!s || *s < '0' || *s > '9')
+/* The -r deadline: a bare number counts milliseconds; at most a day. */
+static int parse_resolve_ms(struct list_opts *o, const char *s)
+{
+	static const struct cli_duration ms = {
+		.unit_ns = CLI_NSEC_PER_MSEC,
+		.min_ns = CLI_NSEC_PER_MSEC,
+		.max_ns = 86400 * CLI_NSEC_PER_SEC,
+	};
+	uint64_t ns;
+	int ret;
+
+	ret = cli_parse_duration("--resolve-timeout", s, &ms, &ns, o->err,
+				 sizeof(o->err));
+	if (ret)
 		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v == 0 || v > 86400000ul)
+	o->resolve_ms = (unsigned int)(ns / CLI_NSEC_PER_MSEC);
+	return 0;
+}
+
+/*
+ * --proc-root reads recorded files: the sockets come from them too, never
+ * from the live kernel (that would mix two hosts, or two moments, in one
+ * listing). So it implies --source=proc, and a netlink source with it is
+ * a contradiction.
+ */
+static int check_proc_root(struct list_opts *o, int source_given)
+{
+	if (!o->proc_root)
+		return 0;
+	if (!*o->proc_root) {
+		snprintf(o->err, sizeof(o->err),
+			 "--proc-root: the directory name is empty");
 		return -EINVAL;
-	*out = (unsigned int)v;
+	}
+	if (source_given && o->source != TULPEN_SOURCE_PROC) {
+		snprintf(o->err, sizeof(o->err),
+			 "--proc-root and --source=%s exclude each other "
+			 "(--proc-root reads recorded sockets)",
+			 o->source == TULPEN_SOURCE_AUTO ? "auto" : "netlink");
+		return -EINVAL;
+	}
+	if (o->nl_replay || o->nl_record) {
+		snprintf(o->err, sizeof(o->err),
+			 "--proc-root and %s exclude each other "
+			 "(--proc-root reads recorded sockets)",
+			 o->nl_replay ? "--nl-replay" : "--nl-record");
+		return -EINVAL;
+	}
+	o->source = TULPEN_SOURCE_PROC;
 	return 0;
 }
 
 int list_opts_parse(struct list_opts *o, int argc, char **argv)
 {
 	uint32_t want = 0, drop = 0;
-	int have_filter = 0, fam4 = 0, fam6 = 0, c, i;
+	int have_filter = 0, fam4 = 0, fam6 = 0, c, i, source_given = 0;
+	const char *first = argc > 1 ? argv[1] : NULL; /* before getopt */
 	uint32_t protos = 0;
 
 	memset(o, 0, sizeof(*o));
@@ -192,8 +310,8 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 			else if (!strcmp(optarg, "netstat"))
 				o->kind = TULPEN_FMT_NETSTAT;
 			else
-				return fail(o, "unknown style", optarg,
-					    " (table, ss or netstat)");
+				return not_one_of(o, "--style", optarg,
+						  "table, ss or netstat");
 			break;
 		case OPT_SOURCE:
 			if (!strcmp(optarg, "auto"))
@@ -203,8 +321,9 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 			else if (!strcmp(optarg, "proc"))
 				o->source = TULPEN_SOURCE_PROC;
 			else
-				return fail(o, "unknown source", optarg,
-					    " (auto, netlink or proc)");
+				return not_one_of(o, "--source", optarg,
+						  "auto, netlink or proc");
+			source_given = 1;
 			break;
 		case OPT_PROC_ROOT:
 			o->proc_root = optarg;
@@ -217,8 +336,8 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 			else if (!strcmp(optarg, "auto"))
 				o->color = COLOR_AUTO;
 			else
-				return fail(o, "unknown colour mode", optarg,
-					    " (auto, always or never)");
+				return not_one_of(o, "--color", optarg,
+						  "auto, always or never");
 			break;
 		case OPT_NL_REPLAY:
 			o->nl_replay = optarg;
@@ -233,9 +352,8 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 			o->passwd_file = optarg;
 			break;
 		case OPT_RESOLVE_MS:
-			if (parse_ms(optarg, &o->resolve_ms))
-				return fail(o, "bad --resolve-timeout", optarg,
-					    " (milliseconds)");
+			if (parse_resolve_ms(o, optarg))
+				return -EINVAL;
 			break;
 		case 'N':
 			if (!*optarg)
@@ -256,17 +374,10 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 			o->show_container = 1;
 			break;
 		case ':':
-			return fail(o, "option", argv[optind - 1],
-				    " needs an argument");
 		case '?':
 		default:
-			if (optopt) {
-				char opt[3] = { '-', (char)optopt, '\0' };
-
-				return fail(o, "unknown option", opt, "");
-			}
-			return fail(o, "unknown option", argv[optind - 1],
-				    "");
+			return cli_getopt_error(c, argv, long_opts, o->err,
+						sizeof(o->err));
 		}
 	}
 
@@ -275,6 +386,10 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 		const char *kw = argv[i];
 		uint32_t mask;
 
+		if (strcmp(kw, "state") && strcmp(kw, "exclude") &&
+		    strcmp(kw, "excl") && kw == first)
+			return fail(o, "unknown command or filter word", kw,
+				    "");
 		if (strcmp(kw, "state") && strcmp(kw, "exclude") &&
 		    strcmp(kw, "excl"))
 			return fail(o, "unknown filter word", kw,
@@ -291,6 +406,8 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 		i++;
 	}
 
+	if (check_proc_root(o, source_given))
+		return -EINVAL;
 	if (!protos)
 		protos = TULPEN_PF(TULPEN_P_TCP) | TULPEN_PF(TULPEN_P_UDP) |
 			 TULPEN_PF(TULPEN_P_RAW) | TULPEN_PF(TULPEN_P_MPTCP) |
@@ -318,13 +435,13 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 		 * As ss: connected sockets, without the "bucket" ones
 		 * (TIME-WAIT, SYN-RECEIVED); -a or `state bucket` shows them.
 		 */
-		o->q.states = TULPEN_SF_ALL &
-			      ~(TULPEN_SF(TULPEN_TCP_LISTEN) |
-				TULPEN_SF(TULPEN_TCP_CLOSE) |
-				TULPEN_SF(TULPEN_TCP_BOUND_INACTIVE) |
-				TULPEN_SF(TULPEN_TCP_TIME_WAIT) |
-				TULPEN_SF(TULPEN_TCP_SYN_RECV) |
-				TULPEN_SF(TULPEN_TCP_NEW_SYN_RECV));
+		o->q.states =
+			TULPEN_SF_ALL & ~(TULPEN_SF(TULPEN_TCP_LISTEN) |
+					  TULPEN_SF(TULPEN_TCP_CLOSE) |
+					  TULPEN_SF(TULPEN_TCP_BOUND_INACTIVE) |
+					  TULPEN_SF(TULPEN_TCP_TIME_WAIT) |
+					  TULPEN_SF(TULPEN_TCP_SYN_RECV) |
+					  TULPEN_SF(TULPEN_TCP_NEW_SYN_RECV));
 	}
 	if (o->listening && o->all)
 		o->listening = 0; /* -a wins, as in ss and netstat */

@@ -32,11 +32,18 @@ struct list_opts {
 
 /*
  * Parse @argv (argv[0] is the program name). Returns 0, or -EINVAL with a
- * message naming the bad option or word in o->err. Does not print.
+ * message naming the bad option or word in o->err ("WHAT: DETAIL", without
+ * the "tulpen: " prefix). Does not print. --proc-root implies
+ * --source=proc; with another --source, --nl-replay or --nl-record it is
+ * an error.
  */
 int list_opts_parse(struct list_opts *o, int argc, char **argv);
 
-/* The one-line usage. */
-extern const char list_usage[];
+/*
+ * `tulpen --help`: the options (list_help), then the filters
+ * (list_filter_help); cmd_list() adds the subcommands.
+ */
+extern const char list_help[];
+extern const char list_filter_help[];
 
 #endif /* TULPEN_CLI_LIST_OPTS_H */

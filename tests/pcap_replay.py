@@ -309,9 +309,9 @@ def t_cli():
               "filter %r: %d lines, want %d (%r)" %
               (expr, len(out.splitlines()), n, err))
     c = json.loads(tulpen("--json", src)[1])[0]
-    for expr in ("client host %s" % c["client"]["addr"],
+    for expr in ("client host %s" % c["client"]["address"],
                  "server port %d" % c["server"]["port"],
-                 "net %s/8" % c["server"]["addr"]):
+                 "net %s/8" % c["server"]["address"]):
         rc, out, err = tulpen("--ndjson", "-f", expr, src)
         check(len(out.splitlines()) == 1, "filter %r matched nothing" % expr)
     for bad in ("port", "port 70000", "host 300.1.1.1", "conn-state XX",
@@ -335,7 +335,55 @@ def t_cli():
     check(s["frames"] == n and s["tcp_segments"] == n and
           s["packets"] == n and s["malformed"] == 0 and
           s["late_segments"] == 0, "summary counts %r (%d frames)" % (s, n))
+    t_conventions(src, rst)
     print("ok cli")
+
+
+def t_conventions(src, rst):
+    """--help, --version, error wording, files checked before output."""
+    import re
+    rc, out, err = tulpen("--help")
+    check(rc == 0 and not err and out.startswith("Usage: tulpen pcap"),
+          "--help: exit %d, stderr %r" % (rc, err))
+    groups = re.findall(r"^(\w[\w ]*):$", out, re.M)
+    check(groups[:4] == ["Output", "Connections", "Zeek compatibility", "General"],
+          "--help groups %r" % groups)
+    # Every long option the command accepts is in --help.
+    with open(os.path.join(HERE, "..", "cli", "cmd_pcap.c")) as f:
+        names = re.findall(r'^\s*\{ "([a-z-]+)", \w+_argument',
+                           f.read(), re.M)
+    check(len(names) >= 12, "option table not found: %r" % names)
+    for n in names:
+        check(("--" + n) in out, "--help does not list --%s" % n)
+    for v in ("--version", "-V"):
+        rc, out, err = tulpen(v)
+        check(rc == 0 and re.fullmatch(r"tulpen \d+\.\d+\S*\n", out),
+              "%s: exit %d %r" % (v, rc, out))
+    # A missing file after a good one: nothing written, exit 1, and the
+    # message is "tulpen pcap: FILE: WHAT".
+    with tempfile.TemporaryDirectory() as tmp:
+        missing = os.path.join(tmp, "nope.pcap")
+        rc, out, err = tulpen(src, missing)
+        check(rc == 1 and out == "" and
+              err == "tulpen pcap: %s: No such file or directory\n" % missing,
+              "good then missing: exit %d out %r err %r" % (rc, out, err))
+        notcap = os.path.join(tmp, "text.pcap")
+        with open(notcap, "w") as f:
+            f.write("not a capture at all, just text\n" * 4)
+        for fmt in ("--json", "--ndjson", "-s"):
+            rc, out, err = tulpen(fmt, src, rst, notcap)
+            check(rc == 1 and out == "" and
+                  err.startswith("tulpen pcap: %s: " % notcap),
+                  "%s good, good, not a capture: exit %d out %r err %r" %
+                  (fmt, rc, out, err))
+    for args in (["--format", "xml", src], ["--top", "0", src],
+                 ["--linger", "-1", src], ["-f"]):
+        rc, out, err = tulpen(*args)
+        check(rc == 2 and out == "" and err.startswith("tulpen pcap: ")
+              and "Usage" in err, "%r: exit %d %r" % (args, rc, err))
+    rc, out, err = tulpen("--format", "ndjson", src)
+    check(rc == 0 and out == tulpen("--ndjson", src)[1],
+          "--format ndjson differs from --ndjson")
 
 
 if __name__ == "__main__":

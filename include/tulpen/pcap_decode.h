@@ -33,6 +33,40 @@
 #include "tulpen/tcp_fsm.h" /* TULPEN_TH_* flag bits */
 
 
+/*
+ * Tunnels, as Zeek names them (Tunnel::Type): IP-in-IP (also 6in4, 4in6,
+ * 6to4), GRE (also ERSPAN, Aruba's, GRE over UDP), VXLAN, Geneve, GTPv1
+ * (GTP-U), Teredo, AYIYA.
+ */
+enum tulpen_tunnel_type {
+	TULPEN_TUNNEL_NONE = 0,
+	TULPEN_TUNNEL_IP,
+	TULPEN_TUNNEL_GRE,
+	TULPEN_TUNNEL_VXLAN,
+	TULPEN_TUNNEL_GENEVE,
+	TULPEN_TUNNEL_GTPV1,
+	TULPEN_TUNNEL_TEREDO,
+	TULPEN_TUNNEL_AYIYA,
+	TULPEN_TUNNEL_NTYPES,
+};
+
+/* The innermost tunnel a segment came through. */
+struct tulpen_tunnel {
+	uint8_t type;	/* enum tulpen_tunnel_type; NONE: not tunnelled */
+	uint8_t family; /* AF_INET or AF_INET6: the outer addresses */
+	uint8_t depth;	/* tunnels nested around the segment */
+	/* The carrying packet's endpoints (ports 0 for IP-in-IP, GRE). */
+	struct tulpen_endpoint outer_src, outer_dst;
+};
+
+/* "IP", "GRE", "VXLAN", ... as Zeek's Tunnel::Type (without "Tunnel::"). */
+const char *tulpen_tunnel_name(int type);
+
+/* The TCP checksum: not checked (segment not captured whole), good, bad. */
+#define TULPEN_CSUM_UNCHECKED 0
+#define TULPEN_CSUM_GOOD 1
+#define TULPEN_CSUM_BAD 2
+
 /* One decoded TCP segment. */
 struct tulpen_pkt {
 	int64_t ts_ns;		   /* capture time, ns since the epoch */
@@ -40,6 +74,7 @@ struct tulpen_pkt {
 	uint8_t family;		   /* AF_INET or AF_INET6 */
 	uint8_t flags;		   /* TULPEN_TH_* (tulpen/tcp_fsm.h) */
 	uint8_t truncated;	   /* payload cut by the snapshot length */
+	uint8_t csum;		   /* TULPEN_CSUM_*: the TCP checksum */
 	uint8_t wscale;		   /* window scale, if has_wscale */
 	uint8_t has_mss : 1, has_wscale : 1, sack_ok : 1, has_ts : 1;
 	uint16_t mss;		   /* MSS option, if has_mss */
@@ -52,6 +87,7 @@ struct tulpen_pkt {
 	uint32_t ack;
 	uint32_t payload_len;	   /* TCP payload (from IP lengths) */
 	uint32_t ip_len;	   /* IP header + payload as on the wire */
+	struct tulpen_tunnel tunnel; /* type NONE when not tunnelled */
 };
 
 /*

@@ -145,7 +145,7 @@ int tulpen_inet_diag_collect(struct tulpen_ctx *ctx, int proto, int family,
 			     uint32_t states, tulpen_sock_cb cb,
 			     void *data)
 {
-	char req_buf[MNL_SOCKET_BUFFER_SIZE];
+	char req_buf[TULPEN_NL_REQ_SIZE];
 	struct inet_diag_req_v2 *req;
 	struct inet_walk w = { proto, cb, data };
 	struct nlmsghdr *nlh;
@@ -184,7 +184,7 @@ int tulpen_inet_diag_collect(struct tulpen_ctx *ctx, int proto, int family,
 int tulpen_inet_diag_collect_tcp_any(struct tulpen_ctx *ctx, uint32_t states,
 				     tulpen_sock_cb cb, void *data)
 {
-	char req_buf[MNL_SOCKET_BUFFER_SIZE];
+	char req_buf[TULPEN_NL_REQ_SIZE];
 	struct inet_diag_req *req;
 	struct inet_walk w = { TULPEN_P_TCP, cb, data };
 	struct nlmsghdr *nlh;

@@ -15,6 +15,12 @@
  * Return 0 to go on, non-zero to stop: the rest of the dump is drained
  * without further calls and the value is returned by tulpen_nl_dump().
  */
+/*
+ * Room for one request: its header, the request and a few attributes.
+ * (MNL_SOCKET_BUFFER_SIZE calls sysconf(), so an array of it is a VLA.)
+ */
+#define TULPEN_NL_REQ_SIZE 1024
+
 typedef int (*tulpen_nl_msg_cb)(const struct nlmsghdr *nlh, void *data);
 
 /*

@@ -116,7 +116,7 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 int tulpen_unix_diag_collect(struct tulpen_ctx *ctx, uint32_t states,
 			     tulpen_sock_cb cb, void *data)
 {
-	char req_buf[MNL_SOCKET_BUFFER_SIZE];
+	char req_buf[TULPEN_NL_REQ_SIZE];
 	struct unix_diag_req *req;
 	struct unix_walk w;
 	struct nlmsghdr *nlh;

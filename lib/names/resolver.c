@@ -3,10 +3,10 @@
  * resolver.c - reverse DNS for -r, parallel and bounded in time.
  *
  * getnameinfo() blocks for as long as the system resolver likes, so the
- * lookups run on a few threads and the caller waits at most the deadline.
- * Threads still blocked then are left to finish on their own: they hold a
- * reference to the shared work list, which the last one out frees, so the
- * resolver can be freed at once.
+ * lookups run on a few threads and the caller waits at most the deadline,
+ * measured on CLOCK_MONOTONIC. Lookups still blocked then are cancelled
+ * (getnameinfo() is a cancellation point) and every thread is joined, so
+ * none of them outlives tulpen_resolver_run().
  */
 #include <errno.h>
 #include <netdb.h>
@@ -19,6 +19,18 @@
 #include <netinet/in.h>
 
 #include "tulpen/names.h"
+#include "names/resolver.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define RESOLVER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RESOLVER_ASAN 1
+#endif
+#endif
+#ifdef RESOLVER_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 struct rentry {
 	uint8_t family;
@@ -27,13 +39,13 @@ struct rentry {
 	char *name; /* NULL until resolved (or never) */
 };
 
-/* Shared with the worker threads. */
+/* Shared with the worker threads for one tulpen_resolver_run(). */
 struct work {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int refs;
-	size_t next;	 /* next entry to look up */
-	size_t pending;	 /* lookups not finished */
+	pthread_cond_t cond; /* on CLOCK_MONOTONIC */
+	resolver_lookup_fn lookup;
+	size_t next;	  /* next entry to look up */
+	size_t pending;	  /* lookups not finished */
 	struct rentry *v; /* the entries to resolve, dense */
 	size_t n;
 };
@@ -41,6 +53,7 @@ struct work {
 struct tulpen_resolver {
 	unsigned int parallel;
 	unsigned int deadline_ms;
+	resolver_lookup_fn lookup;
 	struct rentry *slots; /* open addressing by address */
 	size_t nslots, used;
 };
@@ -67,6 +80,18 @@ static struct rentry *find(struct rentry *slots, size_t nslots, int family,
 	return &slots[i];
 }
 
+/*
+ * The lookup itself: the host name of @sa, 0 or non-zero when there is
+ * none. It must reach a cancellation point while it blocks, as
+ * getnameinfo() does (poll, recvfrom, read).
+ */
+static int lookup_getnameinfo(const struct sockaddr *sa, socklen_t len,
+			      char *host, size_t size)
+{
+	return getnameinfo(sa, len, host, (socklen_t)size, NULL, 0,
+			   NI_NAMEREQD);
+}
+
 int tulpen_resolver_new(unsigned parallel, unsigned deadline_ms,
 			struct tulpen_resolver **out)
 {
@@ -76,6 +101,7 @@ int tulpen_resolver_new(unsigned parallel, unsigned deadline_ms,
 		return -ENOMEM;
 	r->parallel = parallel ? parallel : 8;
 	r->deadline_ms = deadline_ms;
+	r->lookup = lookup_getnameinfo;
 	r->nslots = 256;
 	r->slots = calloc(r->nslots, sizeof(*r->slots));
 	if (!r->slots) {
@@ -133,97 +159,124 @@ int tulpen_resolver_add(struct tulpen_resolver *r, int family, const void *addr)
 	return 0;
 }
 
-static void work_put(struct work *w)
+void resolver_set_lookup(struct tulpen_resolver *r, resolver_lookup_fn fn)
 {
-	size_t i;
-	int last;
-
-	pthread_mutex_lock(&w->lock);
-	last = --w->refs == 0;
-	pthread_mutex_unlock(&w->lock);
-	if (!last)
-		return;
-	for (i = 0; i < w->n; i++)
-		free(w->v[i].name);
-	free(w->v);
-	pthread_mutex_destroy(&w->lock);
-	pthread_cond_destroy(&w->cond);
-	free(w);
+	r->lookup = fn ? fn : lookup_getnameinfo;
 }
 
+/* The socket address to look up for @e; returns its length. */
+static socklen_t entry_sockaddr(const struct rentry *e,
+				struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (e->family == AF_INET) {
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, e->addr, 4);
+		return sizeof(*sin);
+	}
+	if (!memcmp(e->addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)) {
+		/* an IPv4-mapped address: look up the IPv4 one */
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, e->addr + 12, 4);
+		return sizeof(*sin);
+	}
+	sin6->sin6_family = AF_INET6;
+	memcpy(&sin6->sin6_addr, e->addr, 16);
+	return sizeof(*sin6);
+}
+
+/*
+ * A lookup is being cancelled. Unwinding skips the epilogues that would
+ * clear AddressSanitizer's marks on this thread's stack, which it would
+ * then take for overflows as the thread exits: clear them here.
+ */
+static void lookup_cancelled(void *unused)
+{
+#ifdef RESOLVER_ASAN
+	__asan_handle_no_return();
+#endif
+}
+
+/* The one place a worker may be cancelled: inside @fn. */
+static int lookup_cancellable(resolver_lookup_fn fn, const struct sockaddr *sa,
+			      socklen_t len, char *host, size_t size)
+{
+	volatile int ret = 1;
+	int old;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
+	pthread_cleanup_push(lookup_cancelled, NULL);
+	ret = fn(sa, len, host, size);
+	pthread_cleanup_pop(0);
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	return ret;
+}
+
+/*
+ * A worker takes entries until none is left. It may be cancelled only
+ * while it is inside the lookup, where it holds no lock and owns nothing
+ * (the name is copied out under the lock afterwards).
+ */
 static void *worker(void *arg)
 {
 	struct work *w = arg;
+	int old;
 
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
 	for (;;) {
 		struct sockaddr_storage ss;
-		socklen_t sl;
 		char host[NI_MAXHOST];
 		struct rentry *e;
-		size_t i;
+		socklen_t sl;
+		int ret;
 
 		pthread_mutex_lock(&w->lock);
 		if (w->next >= w->n) {
 			pthread_mutex_unlock(&w->lock);
 			break;
 		}
-		i = w->next++;
-		e = &w->v[i];
-		memset(&ss, 0, sizeof(ss));
-		if (e->family == AF_INET) {
-			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-			sin->sin_family = AF_INET;
-			memcpy(&sin->sin_addr, e->addr, 4);
-			sl = sizeof(*sin);
-		} else if (!memcmp(e->addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)) {
-			/* an IPv4-mapped address: look up the IPv4 one */
-			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-			sin->sin_family = AF_INET;
-			memcpy(&sin->sin_addr, e->addr + 12, 4);
-			sl = sizeof(*sin);
-		} else {
-			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-			sin6->sin6_family = AF_INET6;
-			memcpy(&sin6->sin6_addr, e->addr, 16);
-			sl = sizeof(*sin6);
-		}
+		e = &w->v[w->next++];
+		sl = entry_sockaddr(e, &ss);
 		pthread_mutex_unlock(&w->lock);
 
-		if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host),
-				NULL, 0, NI_NAMEREQD))
-			host[0] = '\0';
+		ret = lookup_cancellable(w->lookup, (struct sockaddr *)&ss, sl,
+					 host, sizeof(host));
 
 		pthread_mutex_lock(&w->lock);
-		if (host[0])
+		if (!ret && host[0])
 			e->name = strdup(host);
 		w->pending--;
 		pthread_cond_broadcast(&w->cond);
 		pthread_mutex_unlock(&w->lock);
 	}
-	work_put(w);
 	return NULL;
 }
 
-int tulpen_resolver_run(struct tulpen_resolver *r)
+/* @ms from now on CLOCK_MONOTONIC. */
+static void deadline_after(struct timespec *until, unsigned int ms)
 {
-	struct timespec until;
-	struct work *w;
-	unsigned int t, nthreads;
-	size_t i, k = 0;
-
-	if (!r->used)
-		return 0;
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	w->v = calloc(r->used, sizeof(*w->v));
-	if (!w->v) {
-		free(w);
-		return -ENOMEM;
+	clock_gettime(CLOCK_MONOTONIC, until);
+	until->tv_sec += ms / 1000;
+	until->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until->tv_nsec >= 1000000000L) {
+		until->tv_sec++;
+		until->tv_nsec -= 1000000000L;
 	}
+}
+
+static int work_init(struct work *w, const struct tulpen_resolver *r)
+{
+	pthread_condattr_t ca;
+	size_t i, k = 0;
+	int ret;
+
+	memset(w, 0, sizeof(*w));
+	w->v = calloc(r->used, sizeof(*w->v));
+	if (!w->v)
+		return -ENOMEM;
 	for (i = 0; i < r->nslots; i++) {
 		if (!r->slots[i].used || r->slots[i].name)
 			continue;
@@ -232,55 +285,94 @@ int tulpen_resolver_run(struct tulpen_resolver *r)
 		k++;
 	}
 	w->n = w->pending = k;
+	w->lookup = r->lookup;
+	ret = pthread_condattr_init(&ca);
+	if (!ret)
+		ret = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	if (!ret)
+		ret = pthread_cond_init(&w->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (ret) {
+		free(w->v);
+		return -ret;
+	}
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->cond, NULL);
-	w->refs = 1;
+	return 0;
+}
 
-	nthreads = r->parallel < k ? r->parallel : (unsigned int)k;
+static void work_fini(struct work *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		free(w->v[i].name);
+	free(w->v);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+}
+
+/*
+ * Look up every queued address on up to r->parallel threads, for at most
+ * the deadline (CLOCK_MONOTONIC). Lookups still blocked then are cancelled
+ * and every thread is joined before this returns: none is left running.
+ */
+int tulpen_resolver_run(struct tulpen_resolver *r)
+{
+	struct timespec until;
+	pthread_t *tids;
+	struct work w;
+	unsigned int t, nthreads, started = 0;
+	size_t i;
+	int ret = 0;
+
+	if (!r->used)
+		return 0;
+	deadline_after(&until, r->deadline_ms);
+	ret = work_init(&w, r);
+	if (ret)
+		return ret;
+	nthreads = r->parallel < w.n ? r->parallel : (unsigned int)w.n;
+	tids = calloc(nthreads ? nthreads : 1, sizeof(*tids));
+	if (!tids) {
+		work_fini(&w);
+		return -ENOMEM;
+	}
 	for (t = 0; t < nthreads; t++) {
-		pthread_attr_t attr;
-		pthread_t tid;
-
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		pthread_mutex_lock(&w->lock);
-		w->refs++;
-		pthread_mutex_unlock(&w->lock);
-		if (pthread_create(&tid, &attr, worker, w)) {
-			pthread_mutex_lock(&w->lock);
-			w->refs--;
-			pthread_mutex_unlock(&w->lock);
-		}
-		pthread_attr_destroy(&attr);
+		ret = pthread_create(&tids[started], NULL, worker, &w);
+		if (ret)
+			break;
+		started++;
 	}
+	if (started)
+		ret = 0;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += r->deadline_ms / 1000;
-	until.tv_nsec += (long)(r->deadline_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&w->lock);
-	while (w->pending && w->refs > 1) {
-		if (pthread_cond_timedwait(&w->cond, &w->lock, &until) ==
+	pthread_mutex_lock(&w.lock);
+	while (started && w.pending) {
+		if (pthread_cond_timedwait(&w.cond, &w.lock, &until) ==
 		    ETIMEDOUT)
 			break;
 	}
-	/* Take what is resolved; stop handing out more work. */
-	w->next = w->n;
-	for (i = 0; i < w->n; i++) {
+	w.next = w.n; /* stop handing out work */
+	pthread_mutex_unlock(&w.lock);
+	/* Idle threads leave on their own; cancel the ones still looking. */
+	for (t = 0; t < started; t++)
+		pthread_cancel(tids[t]);
+	for (t = 0; t < started; t++)
+		pthread_join(tids[t], NULL);
+	free(tids);
+
+	/* Every thread is gone: take what was resolved. */
+	for (i = 0; i < w.n; i++) {
 		struct rentry *e;
 
-		if (!w->v[i].name)
+		if (!w.v[i].name)
 			continue;
-		e = find(r->slots, r->nslots, w->v[i].family, w->v[i].addr);
-		e->name = w->v[i].name;
-		w->v[i].name = NULL;
+		e = find(r->slots, r->nslots, w.v[i].family, w.v[i].addr);
+		e->name = w.v[i].name;
+		w.v[i].name = NULL;
 	}
-	pthread_mutex_unlock(&w->lock);
-	work_put(w);
-	return 0;
+	work_fini(&w);
+	return -ret;
 }
 
 const char *tulpen_resolver_name(const struct tulpen_resolver *r, int family,

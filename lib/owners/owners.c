@@ -4,11 +4,12 @@
  *
  * The scan walks <proc>/<pid>/fd with openat/getdents64/readlinkat relative
  * to each directory (no path building per fd). Entries are then grouped by
- * inode with an open-addressing hash table (a counting sort through the
- * table), so that a lookup is one probe sequence and the holders of one
- * socket sit next to each other. Memory: 16 bytes per socket fd for the
- * holder, plus about 23 bytes per distinct socket for the table; while the
- * table is built, the 24 bytes per fd of the scan come on top.
+ * inode through the library's hash table (core/hash.h; a counting sort
+ * through the table), so that a lookup is one probe sequence and the
+ * holders of one socket sit next to each other. Memory: 16 bytes per socket
+ * fd for the holder, plus about 27 bytes per socket fd for the table (20
+ * bytes a slot, sized for the fd count at a load of 3/4); while the table
+ * is built, the 24 bytes per fd of the scan come on top.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,9 +24,10 @@
 
 #include "tulpen/owners.h"
 #include "core/ctx_internal.h"
+#include "core/hash.h"
 
-struct slot {
-	uint64_t inode; /* 0: empty (socket inodes are never 0) */
+/* The table's value for one inode: where its holders are in owners[]. */
+struct group {
 	uint32_t start;
 	uint32_t count;
 };
@@ -33,8 +35,7 @@ struct slot {
 struct tulpen_owners {
 	struct tulpen_owner *owners; /* grouped by inode */
 	size_t nowners;
-	struct slot *slots;
-	size_t nslots;
+	struct tulpen_hash groups; /* inode -> struct group */
 	char *comms;   /* command names, NUL-separated */
 	struct tulpen_owners_stats st;
 };
@@ -63,14 +64,6 @@ struct job {
 
 #define DBUF_SIZE (64 * 1024)
 #define PID_CHUNK 8
-
-/* Map @inode onto [0, nslots) without a modulo (multiply and shift). */
-static inline size_t hash_inode(uint64_t inode, size_t nslots)
-{
-	uint64_t h = inode * 0x9E3779B97F4A7C15ull;
-
-	return (size_t)(((unsigned __int128)h * nslots) >> 64);
-}
 
 static int push(struct worker *w, uint64_t inode, int pid, int fd,
 		size_t comm_off)
@@ -299,17 +292,6 @@ static int list_pids(struct tulpen_ctx *ctx, struct job *j)
 	}
 }
 
-static struct slot *find_slot(struct slot *slots, size_t nslots,
-			      uint64_t inode)
-{
-	size_t i = hash_inode(inode, nslots);
-
-	while (slots[i].inode && slots[i].inode != inode)
-		if (++i == nslots)
-			i = 0;
-	return &slots[i];
-}
-
 static int owner_after(const struct tulpen_owner *a,
 		       const struct tulpen_owner *b)
 {
@@ -317,38 +299,52 @@ static int owner_after(const struct tulpen_owner *a,
 }
 
 /*
- * Group what the workers found by inode into o->owners and o->slots: count
- * per inode through the table, give each inode its range, then fill.
+ * Group what the workers found by inode into o->owners and o->groups: count
+ * per inode through the table, give each inode its range, then fill. An
+ * inode is its own hash (the table mixes it).
  */
+static int count_groups(struct tulpen_owners *o, struct worker *w, int nw,
+			size_t total)
+{
+	size_t i, pos = 0, run = 0;
+	struct group *g;
+	void *v;
+	int k, ret;
+
+	ret = TULPEN_HASH_INIT(&o->groups, uint64_t, struct group, NULL);
+	if (!ret)
+		ret = tulpen_hash_reserve(&o->groups, total);
+	if (ret)
+		return ret;
+	for (k = 0; k < nw; k++) {
+		for (i = 0; i < w[k].n; i++) {
+			ret = tulpen_hash_insert_u64(&o->groups,
+						     w[k].inodes[i], &v);
+			if (ret < 0)
+				return ret;
+			((struct group *)v)->count++;
+		}
+	}
+	while ((g = tulpen_hash_next(&o->groups, &pos, NULL))) {
+		g->start = (uint32_t)run;
+		run += g->count;
+		g->count = 0; /* counts again while filling */
+	}
+	return 0;
+}
+
 static int build_table(struct tulpen_owners *o, struct worker *w, int nw)
 {
-	size_t nslots, i, run = 0, total = 0, comm_base = 0;
-	int k;
+	size_t i, total = 0, comm_base = 0;
+	int k, ret;
 
 	for (k = 0; k < nw; k++)
 		total += w[k].n;
-	/* a load of at most 0.7: short probes, 23 bytes a socket */
-	nslots = total + total * 3 / 7 + 64;
-	o->slots = calloc(nslots, sizeof(*o->slots));
-	if (!o->slots)
-		return -ENOMEM;
-	o->nslots = nslots;
-	for (k = 0; k < nw; k++) {
-		for (i = 0; i < w[k].n; i++) {
-			struct slot *s =
-				find_slot(o->slots, nslots, w[k].inodes[i]);
-
-			s->inode = w[k].inodes[i];
-			s->count++;
-		}
-	}
-	for (i = 0; i < nslots; i++) {
-		if (!o->slots[i].inode)
-			continue;
-		o->slots[i].start = (uint32_t)run;
-		run += o->slots[i].count;
-		o->slots[i].count = 0; /* counts again while filling */
-	}
+	if (total > UINT32_MAX)
+		return -EOVERFLOW;
+	ret = count_groups(o, w, nw, total);
+	if (ret)
+		return ret;
 	/* one pool of command names for all workers */
 	for (k = 0; k < nw; k++)
 		comm_base += w[k].comms_len;
@@ -362,10 +358,10 @@ static int build_table(struct tulpen_owners *o, struct worker *w, int nw)
 			memcpy(o->comms + comm_base, w[k].comms,
 			       w[k].comms_len);
 		for (i = 0; i < w[k].n; i++) {
-			struct slot *s =
-				find_slot(o->slots, nslots, w[k].inodes[i]);
+			struct group *g = tulpen_hash_find_u64(&o->groups,
+							       w[k].inodes[i]);
 			struct tulpen_owner ow = w[k].owners[i];
-			size_t at = s->start + s->count++;
+			size_t at = g->start + g->count++;
 
 			ow.comm = o->comms + comm_base +
 				  (size_t)(uintptr_t)w[k].owners[i].comm;
@@ -374,7 +370,7 @@ static int build_table(struct tulpen_owners *o, struct worker *w, int nw)
 			 * whichever thread found them: an insertion into a
 			 * group that is nearly always of one.
 			 */
-			while (at > s->start && owner_after(&o->owners[at - 1],
+			while (at > g->start && owner_after(&o->owners[at - 1],
 							    &ow)) {
 				o->owners[at] = o->owners[at - 1];
 				at--;
@@ -486,7 +482,7 @@ void tulpen_owners_free(struct tulpen_owners *o)
 	if (!o)
 		return;
 	free(o->owners);
-	free(o->slots);
+	tulpen_hash_fini(&o->groups);
 	free(o->comms);
 	free(o);
 }
@@ -494,16 +490,16 @@ void tulpen_owners_free(struct tulpen_owners *o)
 const struct tulpen_owner *tulpen_owners_lookup(const struct tulpen_owners *o,
 						uint64_t inode, size_t *n)
 {
-	const struct slot *s;
+	const struct group *g;
 
 	*n = 0;
-	if (!o || !inode || !o->nslots)
+	if (!o || !inode)
 		return NULL;
-	s = find_slot(o->slots, o->nslots, inode);
-	if (!s->inode)
+	g = tulpen_hash_find_u64(&o->groups, inode);
+	if (!g)
 		return NULL;
-	*n = s->count;
-	return &o->owners[s->start];
+	*n = g->count;
+	return &o->owners[g->start];
 }
 
 void tulpen_owners_stats(const struct tulpen_owners *o,

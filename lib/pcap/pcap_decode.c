@@ -44,6 +44,18 @@ static inline uint32_t rd32(const uint8_t *p)
 	       (uint32_t)p[2] << 8 | p[3];
 }
 
+const char *tulpen_tunnel_name(int type)
+{
+	static const char *const names[TULPEN_TUNNEL_NTYPES] = {
+		"NONE", "IP", "GRE", "VXLAN", "GENEVE", "GTPv1", "TEREDO",
+		"AYIYA",
+	};
+
+	if (type < 0 || type >= TULPEN_TUNNEL_NTYPES)
+		return "unknown";
+	return names[type];
+}
+
 int tulpen_pcap_linktype_supported(int dlt)
 {
 	switch (dlt) {
@@ -317,6 +329,8 @@ enum tulpen_decode_result tulpen_pcap_decode(int dlt, const uint8_t *data,
 	uint32_t af;
 
 	memset(pkt->vlan, 0, sizeof(pkt->vlan));
+	memset(&pkt->tunnel, 0, sizeof(pkt->tunnel));
+	pkt->csum = TULPEN_CSUM_UNCHECKED;
 	pkt->has_mss = pkt->has_wscale = pkt->sack_ok = pkt->has_ts = 0;
 	pkt->truncated = 0;
 	if (wirelen < caplen)

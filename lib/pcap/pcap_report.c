@@ -14,6 +14,7 @@
 
 #include "tulpen/pcap_report.h"
 #include "fmt/fmt_internal.h"
+#include "pcap/pcap_zeeklog.h"
 #include "tulpen/state.h"
 
 struct tulpen_pcap_report {
@@ -22,6 +23,7 @@ struct tulpen_pcap_report {
 	struct tulpen_buf *b;
 	uint64_t n;
 	int t0_set;
+	int64_t last_ns; /* Zeek's #close: the latest time reported */
 };
 
 static const char *const side_name[2] = { "client", "server" };
@@ -372,13 +374,22 @@ static int json_str(struct tulpen_buf *b, const char *k, const char *v)
 	return tulpen_buf_putc(b, ',');
 }
 
-static int json_secs(struct tulpen_buf *b, const char *k, int64_t ns)
+/* An absolute time: "ts" seconds since the epoch, microsecond digits. */
+static int json_ts(struct tulpen_buf *b, const char *k, int64_t ns)
 {
 	json_key(b, k);
-	if (ns < 0 && ns != INT64_MIN)
+	put_secs(b, ns, 6);
+	return tulpen_buf_putc(b, ',');
+}
+
+/* A duration in whole microseconds ("..._us"); null when < 0 (unknown). */
+static int json_us(struct tulpen_buf *b, const char *k, int64_t ns)
+{
+	json_key(b, k);
+	if (ns < 0)
 		tulpen_buf_puts(b, "null");
 	else
-		put_secs(b, ns, 9);
+		tulpen_buf_u64(b, (uint64_t)ns / 1000u);
 	return tulpen_buf_putc(b, ',');
 }
 
@@ -396,7 +407,7 @@ static int json_side(struct tulpen_buf *b, const struct tulpen_flow *c, int s)
 	json_key(b, side_name[s]);
 	tulpen_buf_putc(b, '{');
 	fmt_addr(addr, c->family, &sd->ep);
-	json_str(b, "addr", addr);
+	json_str(b, "address", addr);
 	json_u64(b, "port", sd->ep.port);
 	json_u64(b, "pkts", sd->pkts);
 	json_u64(b, "bytes", sd->bytes);
@@ -407,6 +418,8 @@ static int json_side(struct tulpen_buf *b, const struct tulpen_flow *c, int s)
 	json_u64(b, "syn_rexmits", sd->syn_rexmits);
 	json_u64(b, "fin_rexmits", sd->fin_rexmits);
 	json_u64(b, "data_rexmits", sd->data_rexmits);
+	json_u64(b, "bad_checksums", sd->bad_checksums);
+	json_u64(b, "seq_bytes", sd->seq_bytes);
 	json_str(b, "final_state", state_name(sd->state));
 	json_u64(b, "transitions_lost", sd->trans_lost);
 	json_key(b, "states");
@@ -418,8 +431,8 @@ static int json_side(struct tulpen_buf *b, const struct tulpen_flow *c, int s)
 			tulpen_buf_putc(b, ',');
 		tulpen_buf_putc(b, '{');
 		json_str(b, "state", state_name(t->state));
-		json_secs(b, "ts", t->ts_ns);
-		json_secs(b, "t", t->ts_ns - c->start_ns);
+		json_ts(b, "ts", t->ts_ns);
+		json_us(b, "offset_us", t->ts_ns - c->start_ns);
 		json_u64(b, "packet", t->pkt);
 		json_u64(b, "file", t->file);
 		json_key(b, "inferred");
@@ -428,13 +441,43 @@ static int json_side(struct tulpen_buf *b, const struct tulpen_flow *c, int s)
 	return tulpen_buf_puts(b, "]}");
 }
 
+/* "tunnel": the tunnel parent (type, outer endpoints), or null. */
+static int json_tunnel(struct tulpen_buf *b, const struct tulpen_flow *c)
+{
+	const struct tulpen_tunnel *t = &c->tunnel;
+	char addr[64];
+	int i;
+
+	json_key(b, "tunnel");
+	if (!t->type)
+		return tulpen_buf_puts(b, "null,");
+	tulpen_buf_putc(b, '{');
+	json_str(b, "type", tulpen_tunnel_name(t->type));
+	json_str(b, "family", t->family == AF_INET6 ? "inet6" : "inet");
+	json_u64(b, "depth", t->depth);
+	for (i = 0; i < 2; i++) {
+		const struct tulpen_endpoint *e = i ? &t->outer_dst :
+						      &t->outer_src;
+
+		json_key(b, i ? "outer_dst" : "outer_src");
+		tulpen_buf_putc(b, '{');
+		fmt_addr(addr, t->family, e);
+		json_str(b, "address", addr);
+		json_key(b, "port");
+		tulpen_buf_u64(b, e->port);
+		tulpen_buf_puts(b, i ? "}" : "},");
+	}
+	return tulpen_buf_puts(b, "},");
+}
+
 static int json_conn(struct tulpen_pcap_report *r, const struct tulpen_flow *c)
 {
 	struct tulpen_buf *b = r->b;
 
 	tulpen_buf_putc(b, '{');
 	json_u64(b, "id", c->id);
-	json_str(b, "family", c->family == AF_INET6 ? "ipv6" : "ipv4");
+	json_str(b, "family", c->family == AF_INET6 ? "inet6" : "inet");
+	json_str(b, "proto", "tcp");
 	json_side(b, c, TULPEN_ORIG);
 	tulpen_buf_putc(b, ',');
 	json_side(b, c, TULPEN_RESP);
@@ -442,10 +485,10 @@ static int json_conn(struct tulpen_pcap_report *r, const struct tulpen_flow *c)
 	json_str(b, "opener", c->opener_known ? "client" : NULL);
 	json_bool(b, "midstream", c->midstream);
 	json_bool(b, "roles_guessed", c->flipped);
-	json_secs(b, "start", c->start_ns);
-	json_secs(b, "duration", c->last_ns - c->start_ns);
-	json_secs(b, "rtt", c->rtt_ns);
-	json_secs(b, "syn_rtt", c->syn_rtt_ns);
+	json_ts(b, "ts", c->start_ns);
+	json_us(b, "duration_us", c->last_ns - c->start_ns);
+	json_us(b, "rtt_us", c->rtt_ns);
+	json_us(b, "syn_rtt_us", c->syn_rtt_ns);
 	json_str(b, "active_closer", side_or_null(c->first_closer));
 	json_str(b, "passive_closer",
 		 c->first_closer < 0 ? NULL : side_name[!c->first_closer]);
@@ -455,9 +498,25 @@ static int json_conn(struct tulpen_pcap_report *r, const struct tulpen_flow *c)
 	json_bool(b, "simultaneous_close", c->simultaneous_close);
 	json_str(b, "conn_state", c->conn_state);
 	json_str(b, "history", c->history);
+	json_u64(b, "missed_bytes", c->missed_bytes);
+	json_tunnel(b, c);
 	json_key(b, "end");
 	tulpen_buf_json_str(b, tulpen_conn_end_name(c->end));
 	return tulpen_buf_putc(b, '}');
+}
+
+/* conn.log: the header before the first line (ASCII form only). */
+static int zeek_conn(struct tulpen_pcap_report *r, const struct tulpen_flow *c)
+{
+	char uid[20];
+
+	pcap_zeeklog_uid(uid, c->id, c->start_ns, &c->side[0].ep,
+			 &c->side[1].ep);
+	if (r->kind == TULPEN_PCAP_ZEEK_JSON)
+		return pcap_zeeklog_json(r->b, c, uid);
+	if (!r->n)
+		pcap_zeeklog_header(r->b, r->o.t0_ns);
+	return pcap_zeeklog_conn(r->b, c, uid);
 }
 
 int tulpen_pcap_report_new(enum tulpen_pcap_out kind,
@@ -492,11 +551,17 @@ int tulpen_pcap_report_conn(struct tulpen_pcap_report *r,
 		r->o.t0_ns = c->start_ns;
 		r->t0_set = 1;
 	}
+	if (c->zeek_last_ns > r->last_ns)
+		r->last_ns = c->zeek_last_ns;
 	switch (r->kind) {
 	case TULPEN_PCAP_TABLE:
 		if (!r->n && r->o.header)
 			table_header(b);
 		table_conn(r, c);
+		break;
+	case TULPEN_PCAP_ZEEK:
+	case TULPEN_PCAP_ZEEK_JSON:
+		zeek_conn(r, c);
 		break;
 	case TULPEN_PCAP_JSON:
 		tulpen_buf_puts(b, r->n ? ",\n" : "[\n");
@@ -515,6 +580,11 @@ int tulpen_pcap_report_end(struct tulpen_pcap_report *r)
 {
 	struct tulpen_buf *b = r->b;
 
+	if (r->kind == TULPEN_PCAP_ZEEK) {
+		if (!r->n)
+			pcap_zeeklog_header(b, r->o.t0_ns);
+		return pcap_zeeklog_footer(b, r->n ? r->last_ns : r->o.t0_ns);
+	}
 	if (r->kind == TULPEN_PCAP_JSON)
 		tulpen_buf_puts(b, r->n ? "\n]\n" : "[]\n");
 	else if (r->kind == TULPEN_PCAP_TABLE && !r->n && r->o.header)

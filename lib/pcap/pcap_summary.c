@@ -225,7 +225,7 @@ int tulpen_pcap_summary_write(const struct tulpen_pcap_summary *s,
 								 AF_INET,
 				  list[i]->addr, addr, sizeof(addr));
 			tulpen_buf_printf(b,
-					  "%s{\"addr\":\"%s\",\"bytes_sent\":"
+					  "%s{\"address\":\"%s\",\"bytes_sent\":"
 					  "%llu,\"bytes_received\":%llu,"
 					  "\"connections\":%llu}",
 					  i ? "," : "", addr,

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The command line's failure modes: a clear message naming the culprit, the
-# usage, the right exit code, nothing half-printed, and a quiet end on a
+# hint to --help, the right exit code, nothing half-printed, and a quiet end on a
 # closed pipe. Runs without root.
 set -u
 T=${TULPEN:?set TULPEN to the binary}
@@ -31,12 +31,14 @@ expect() {
 }
 
 expect "unknown short option" 2 "unknown option '-z'" -tz
-expect "usage shown" 2 "usage: tulpen" -tz
+expect "hint shown" 2 "Try 'tulpen --help'." -tz
 expect "unknown long option" 2 "unknown option '--frobnicate'" --frobnicate
 expect "bad state name" 2 "unknown state 'establishd'" state establishd
 expect "filter without state" 2 "needs a state name" -t state
-expect "bad style" 2 "unknown style 'xml'" --style=xml
-expect "bad source" 2 "unknown source 'bpf'" --source=bpf
+expect "bad style" 2 "tulpen: --style: 'xml' is not table, ss or netstat" \
+	--style=xml
+expect "bad source" 2 "tulpen: --source: 'bpf' is not auto, netlink or proc" \
+	--source=bpf
 expect "help" 0 "" --help
 expect "version" 0 "" --version
 
@@ -51,8 +53,13 @@ if [ -s "$tmp/out" ]; then
 else
 	ok "broken proc file: nothing half-printed"
 fi
-expect "missing proc dir" 1 "/nonexistent-dir/net/tcp" \
+expect "missing proc dir" 1 \
+	"tulpen: --proc-root /nonexistent-dir: No such file or directory" \
 	--source=proc --proc-root /nonexistent-dir -t
+# A directory without the table asked for: the file is named.
+mkdir -p "$tmp/empty"
+expect "proc dir without net/tcp" 1 "$tmp/empty/net/tcp" \
+	--proc-root "$tmp/empty" -t
 
 # A closed pipe ends the output quietly with status 0: a large fixture
 # (100,000 sockets) so that the reader is gone long before the end.

@@ -197,7 +197,8 @@ check(r.returncode == 0 and json.loads(r.stdout)["count"] == 3,
 # Errors.
 r = run("bogus-state")
 check(r.returncode == 2 and "'bogus-state'" in r.stderr and
-      "Usage" in r.stderr and not r.stdout, "bad state: exit 2 + name")
+      "Try 'tulpen explain --help'." in r.stderr and not r.stdout,
+      "bad state: exit 2 + name")
 r = run("--frobnicate")
 check(r.returncode == 2 and "--frobnicate" in r.stderr, "bad option")
 r = run("--dot", "listen")
@@ -211,11 +212,11 @@ r = run("--proc-root", os.path.join(FIXTURES, "explain", "proc-bad"),
 check(r.returncode == 1 and "tcp_fin_timeout: not a number" in r.stderr
       and not r.stdout, "bad sysctl file: exit 1 naming it")
 r = run("--proc-root", "/nonexistent/tulpen-proc", "listen")
-check(r.returncode == 2 and "/nonexistent/tulpen-proc" in r.stderr and
+check(r.returncode == 1 and "/nonexistent/tulpen-proc" in r.stderr and
       not r.stdout, "--proc-root that does not exist")
 r = run("--proc-root", os.path.join(FIXTURES, "explain", "diagram.txt"),
         "listen")
-check(r.returncode == 2 and "not a directory" in r.stderr,
+check(r.returncode == 1 and "not a directory" in r.stderr,
       "--proc-root that is a file")
 r = run("--proc-root", os.path.join(FIXTURES, "explain", "proc-bad"),
         "--help")

@@ -14,8 +14,6 @@ usage: watch_scenarios.py [TULPEN]   (or $TULPEN)
 """
 import json
 import os
-import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -255,12 +253,13 @@ def check(cond, msg):
 def check_times(name, lt):
     steps = lt["path"]
     for st in steps[:-1]:
-        ns = st.get("ns")
+        ns = st.get("duration_ns")
         check(ns is not None and 0 <= ns < 60e9,
               "%s: implausible time in %s: %r" % (name, st["state"], ns))
     check(lt["duration_ns"] >= 0 and lt["duration_ns"] < 120e9,
           "%s: implausible duration %r" % (name, lt["duration_ns"]))
-    total = sum(st["ns"] for st in steps[:-1] if st.get("ns") is not None)
+    total = sum(st["duration_ns"] for st in steps[:-1]
+                if st.get("duration_ns") is not None)
     # the parts add up to the whole (clock reads differ by microseconds)
     check(abs(total - lt["duration_ns"]) < 5e6,
           "%s: times in states add up to %d, duration is %d" %
@@ -270,7 +269,7 @@ def check_times(name, lt):
 def state_ns(lt, state):
     for st in lt["path"]:
         if st["state"] == state:
-            return st.get("ns")
+            return st.get("duration_ns")
     return None
 
 
@@ -282,9 +281,8 @@ def expect(objs, name, lport, pport, path, pid):
         return None
     got = wc.path_states(lt)
     check(got == path, "%s: path %s, expected %s" % (name, got, path))
-    owner = lt.get("owner") or {}
-    check(owner.get("pid") == pid, "%s: owner %r, expected pid %d" %
-          (name, owner, pid))
+    check(wc.owner_pid(lt) == pid, "%s: owner %r, expected pid %d" %
+          (name, lt["processes"], pid))
     check(lt["start_known"] is True, "%s: start not known" % name)
     check_times(name, lt)
     return lt
@@ -297,7 +295,8 @@ def main():
     tulpen = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TULPEN")
     wc.need_root()
     wc.need_bpf(tulpen)
-    have_nft = shutil.which("nft") is not None
+    wc.need_tools("nft")
+    have_nft = True
     rc = run(tulpen, have_nft)
     if rc:
         # Seen rarely on the loaded development machine: a client's
@@ -315,6 +314,9 @@ def run(tulpen, have_nft):
     child = wc.Child(os.path.abspath(__file__))
     w = wc.Watch(tulpen, child.netns)
     check(w.start["source"] == "bpf", "source is %r" % w.start["source"])
+    # every part of the eBPF source attached (no tracefs needed)
+    check(w.start.get("missing") == [], "eBPF parts missing: %r" %
+          w.start.get("missing"))
     child.send({"nft": have_nft})
     res = child.read(60)
     spid = res["server_pid"]
@@ -365,7 +367,7 @@ def run(tulpen, have_nft):
              o["peer"]["port"] == cc["client_port"]]
     if first:
         check(first[0]["new"] == "SYN-RECEIVED" and
-              (first[0].get("owner") or {}).get("pid") == spid and
+              wc.owner_pid(first[0]) == spid and
               first[0].get("owner_of_listener") is True,
               "client_close/server: first transition %r" % first[0])
     if lt:
@@ -378,7 +380,7 @@ def run(tulpen, have_nft):
     lt = expect(objs, "client_close6/client", c6["client_port"],
                 c6["server_port"], CLIENT_CLOSE, c6["client_pid"])
     if lt:
-        check(lt["family"] == "inet6" and lt["local"]["addr"] == "::1",
+        check(lt["family"] == "inet6" and lt["local"]["address"] == "::1",
               "client_close6: not IPv6 ::1: %r" % lt["local"])
         fw2 = state_ns(lt, "FIN-WAIT-2")
         check(fw2 is not None and fw2 >= 0.15e9,
@@ -406,8 +408,8 @@ def run(tulpen, have_nft):
         lt = cands[0]
         check(wc.path_states(lt) == ["SYN-SENT", "CLOSED"],
               "refused: path %s" % wc.path_states(lt))
-        check((lt.get("owner") or {}).get("pid") == rf["client_pid"],
-              "refused: owner %r" % lt.get("owner"))
+        check(wc.owner_pid(lt) == rf["client_pid"],
+              "refused: owner %r" % lt["processes"])
         check(lt["local"]["port"] != 0, "refused: local port 0")
         check_times("refused", lt)
 
@@ -448,8 +450,8 @@ def run(tulpen, have_nft):
                 print(json.dumps(o))
             elif o.get("type") == "transition":
                 print("transition %s:%d -> %s:%d %s -> %s" % (
-                    o["local"]["addr"], o["local"]["port"],
-                    o["peer"]["addr"], o["peer"]["port"], o["old"],
+                    o["local"]["address"], o["local"]["port"],
+                    o["peer"]["address"], o["peer"]["port"], o["old"],
                     o["new"]))
         return 1
     print("ok: %d records checked" % len(objs))

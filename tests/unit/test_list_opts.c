@@ -11,11 +11,12 @@
 #include "tulpen/state.h"
 #include "list_opts.h"
 
-#define PARSE(o, ...)                                                     \
-	({                                                                \
-		char *argv_[] = { "tulpen", __VA_ARGS__, NULL };          \
-		list_opts_parse(o, (int)(sizeof(argv_) / sizeof(argv_[0])) - 1, \
-				argv_);                                   \
+#define PARSE(o, ...)                                                          \
+	({                                                                     \
+		char *argv_[] = { "tulpen", __VA_ARGS__, NULL };               \
+		list_opts_parse(o,                                             \
+				(int)(sizeof(argv_) / sizeof(argv_[0])) - 1,   \
+				argv_);                                        \
 	})
 
 #define P(x) TULPEN_PF(TULPEN_P_##x)
@@ -79,8 +80,7 @@ static void long_forms(void **unused)
 	assert_int_equal(o.kind, TULPEN_FMT_NETSTAT); /* the last one wins */
 	assert_int_equal(o.source, TULPEN_SOURCE_PROC);
 	assert_string_equal(o.proc_root, "/x");
-	assert_int_equal(PARSE(&o, "--ndjson", "--style", "ss", "-H", "-O"),
-			 0);
+	assert_int_equal(PARSE(&o, "--ndjson", "--style", "ss", "-H", "-O"), 0);
 	assert_int_equal(o.kind, TULPEN_FMT_SS);
 	assert_true(o.no_header);
 }
@@ -91,14 +91,12 @@ static void state_filters(void **unused)
 
 	assert_int_equal(PARSE(&o, "-t", "state", "established"), 0);
 	assert_int_equal(o.q.states, S(ESTABLISHED));
-	assert_int_equal(PARSE(&o, "state", "close-wait", "state",
-			       "TIME_WAIT"),
+	assert_int_equal(PARSE(&o, "state", "close-wait", "state", "TIME_WAIT"),
 			 0);
 	assert_int_equal(o.q.states, S(CLOSE_WAIT) | S(TIME_WAIT));
 	assert_int_equal(PARSE(&o, "exclude", "listening"), 0);
 	assert_int_equal(o.q.states, TULPEN_SF_ALL & ~S(LISTEN));
-	assert_int_equal(PARSE(&o, "state", "connected", "exclude",
-			       "SYN_SEND"),
+	assert_int_equal(PARSE(&o, "state", "connected", "exclude", "SYN_SEND"),
 			 0);
 	assert_false(o.q.states & S(SYN_SENT));
 	assert_true(o.q.states & S(ESTABLISHED));
@@ -122,12 +120,79 @@ static void errors_name_the_culprit(void **unused)
 	assert_int_equal(PARSE(&o, "sport"), -EINVAL);
 	assert_non_null(strstr(o.err, "'sport'"));
 	assert_int_equal(PARSE(&o, "--style=csv"), -EINVAL);
-	assert_non_null(strstr(o.err, "'csv'"));
+	assert_string_equal(o.err,
+			    "--style: 'csv' is not table, ss or netstat");
 	assert_int_equal(PARSE(&o, "--source=bpf"), -EINVAL);
+	assert_string_equal(o.err,
+			    "--source: 'bpf' is not auto, netlink or proc");
+	assert_int_equal(PARSE(&o, "--color=blue"), -EINVAL);
+	assert_string_equal(o.err,
+			    "--color: 'blue' is not auto, always or never");
 	assert_int_equal(PARSE(&o, "--proc-root"), -EINVAL);
-	assert_non_null(strstr(o.err, "needs an argument"));
+	assert_string_equal(o.err, "--proc-root: needs an argument");
+	assert_int_equal(PARSE(&o, "--tcp=yes"), -EINVAL);
+	assert_string_equal(o.err, "--tcp: takes no argument");
 	assert_int_equal(PARSE(&o, "--resolve-timeout=0"), -EINVAL);
+	assert_string_equal(o.err, "--resolve-timeout: '0' is out of range "
+				   "(1ms to 1d)");
 	assert_int_equal(PARSE(&o, "--resolve-timeout=12x"), -EINVAL);
+	assert_non_null(strstr(o.err, "'12x' is not a duration"));
+}
+
+/* Only the first word can be a command: it says so when it is neither. */
+static void unknown_first_word(void **unused)
+{
+	struct list_opts o;
+
+	assert_int_equal(PARSE(&o, "lisen"), -EINVAL);
+	assert_string_equal(o.err, "unknown command or filter word 'lisen'");
+	assert_int_equal(PARSE(&o, "-t", "lisen"), -EINVAL);
+	assert_null(strstr(o.err, "command"));
+	assert_non_null(strstr(o.err, "'lisen'"));
+}
+
+/* The -r deadline: milliseconds, or with a unit. */
+static void resolve_timeout(void **unused)
+{
+	struct list_opts o;
+
+	assert_int_equal(PARSE(&o, "-r"), 0);
+	assert_int_equal(o.resolve_ms, 2000);
+	assert_int_equal(PARSE(&o, "--resolve-timeout=250"), 0);
+	assert_int_equal(o.resolve_ms, 250);
+	assert_int_equal(PARSE(&o, "--resolve-timeout", "1.5s"), 0);
+	assert_int_equal(o.resolve_ms, 1500);
+	assert_int_equal(PARSE(&o, "--resolve-timeout=1d"), 0);
+	assert_int_equal(o.resolve_ms, 86400000);
+	assert_int_equal(PARSE(&o, "--resolve-timeout=25h"), -EINVAL);
+	assert_int_equal(PARSE(&o, "--resolve-timeout=-5"), -EINVAL);
+}
+
+/*
+ * --proc-root reads recorded sockets: it implies --source=proc, and a
+ * netlink source with it is refused rather than mixed in.
+ */
+static void proc_root_implies_proc(void **unused)
+{
+	struct list_opts o;
+
+	assert_int_equal(PARSE(&o, "--proc-root", "/x", "-tan"), 0);
+	assert_int_equal(o.source, TULPEN_SOURCE_PROC);
+	assert_int_equal(PARSE(&o, "--source=proc", "--proc-root=/x"), 0);
+	assert_int_equal(o.source, TULPEN_SOURCE_PROC);
+	assert_int_equal(PARSE(&o, "-t"), 0);
+	assert_int_equal(o.source, TULPEN_SOURCE_AUTO);
+	assert_int_equal(PARSE(&o, "--proc-root=/x", "--source=netlink"),
+			 -EINVAL);
+	assert_non_null(strstr(o.err, "--source=netlink"));
+	assert_int_equal(PARSE(&o, "--source=auto", "--proc-root=/x"), -EINVAL);
+	assert_non_null(strstr(o.err, "--source=auto"));
+	assert_int_equal(PARSE(&o, "--proc-root=/x", "--nl-replay=f"), -EINVAL);
+	assert_non_null(strstr(o.err, "--nl-replay"));
+	assert_int_equal(PARSE(&o, "--nl-record=f", "--proc-root=/x"), -EINVAL);
+	assert_non_null(strstr(o.err, "--nl-record"));
+	assert_int_equal(PARSE(&o, "--proc-root="), -EINVAL);
+	assert_string_equal(o.err, "--proc-root: the directory name is empty");
 }
 
 int main(void)
@@ -139,6 +204,9 @@ int main(void)
 		cmocka_unit_test(long_forms),
 		cmocka_unit_test(state_filters),
 		cmocka_unit_test(errors_name_the_culprit),
+		cmocka_unit_test(unknown_first_word),
+		cmocka_unit_test(resolve_timeout),
+		cmocka_unit_test(proc_root_implies_proc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,8 @@
 
 #include "tulpen/fmt.h"
 #include "tulpen/watch.h"
+#include "tulpen/watch_conn.h"
+#include "tulpen/watch_fmt.h"
 
 static struct tulpen_watch_event ev(uint64_t cookie, uint64_t ts, int old,
 				    int new)
@@ -316,12 +318,17 @@ static void test_fmt_lifetime(void **state)
 	assert_int_equal(tulpen_watch_fmt_lifetime(&b, &o, cn), 0);
 	assert_non_null(strstr(b.data, "\"type\":\"lifetime\""));
 	assert_non_null(strstr(b.data, "\"path\":[{\"state\":\"SYN-SENT\","
-				       "\"ns\":500,\"exact\":true},"
-				       "{\"state\":\"CLOSED\",\"ns\":null}]"));
-	assert_non_null(strstr(b.data, "\"comm\":\"a\\\"b\""));
-	assert_non_null(strstr(b.data, "\"duration_ns\":500"));
-	assert_non_null(strstr(b.data, "\"local\":{\"addr\":\"127.0.0.1\","
-				       "\"port\":40000}"));
+				       "\"duration_ns\":500,\"exact\":true},"
+				       "{\"state\":\"CLOSED\","
+				       "\"duration_ns\":null}]"));
+	assert_non_null(strstr(b.data, "\"processes\":[{\"pid\":99,"
+				       "\"command\":\"a\\\"b\",\"tid\":99}]"));
+	assert_non_null(strstr(b.data, ",\"duration_ns\":500,"));
+	assert_non_null(strstr(b.data, "\"local\":{\"address\":"
+				       "\"127.0.0.1\",\"port\":40000}"));
+	/* 1 s of monotonic time at offset 0: the epoch plus one second. */
+	assert_non_null(strstr(b.data, "\"ts\":1.000000,\"monotonic_ns\":"
+				       "1000000500"));
 	tulpen_buf_fini(&b);
 	tulpen_conns_free(c);
 }

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "tulpen/watch.h"
+#include "tulpen/watch_conn.h"
 
 #define FIXTURE "fixtures/watch/sampled.nlrec"
 

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pcap_session.c - one run of `tulpen pcap`: open every file, then read
+ * them as one stream through the connection table into the report or the
+ * summary (tulpen/pcap_session.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tulpen/pcap_session.h"
+
+struct tulpen_pcap_session {
+	struct tulpen_ctx *ctx;
+	struct tulpen_pcap_session_opts o;
+	struct tulpen_buf *out;
+	struct tulpen_pcap_report *rep;
+	struct tulpen_pcap_summary *sum;
+	struct tulpen_flows *flows;
+	struct tulpen_pcap_reader **rd; /* opened, not yet read */
+	size_t nrd, caprd, next;
+	struct tulpen_pcap_input in;
+	int flush_each; /* reading a pipe: write connections as they end */
+	int t0_set;
+};
+
+static int on_conn(void *priv, const struct tulpen_flow *c)
+{
+	struct tulpen_pcap_session *s = priv;
+	int ret;
+
+	if (s->o.filter && !tulpen_conn_filter_match(s->o.filter, c))
+		return 0;
+	if (s->sum)
+		return tulpen_pcap_summary_add(s->sum, c);
+	ret = tulpen_pcap_report_conn(s->rep, c);
+	if (ret)
+		return ret;
+	return s->flush_each ? tulpen_buf_flush(s->out) : 0;
+}
+
+int tulpen_pcap_session_new(struct tulpen_ctx *ctx,
+			    const struct tulpen_pcap_session_opts *opts,
+			    struct tulpen_buf *out,
+			    struct tulpen_pcap_session **ret)
+{
+	struct tulpen_pcap_session *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->ctx = ctx;
+	if (opts)
+		s->o = *opts;
+	if (!s->o.top)
+		s->o.top = 10;
+	s->out = out;
+	if ((s->o.summary && tulpen_pcap_summary_new(&s->sum)) ||
+	    tulpen_pcap_report_new(s->o.kind, &s->o.report, out, &s->rep) ||
+	    tulpen_flows_new(&s->o.flows, on_conn, s, &s->flows)) {
+		tulpen_pcap_session_free(s);
+		return -ENOMEM;
+	}
+	*ret = s;
+	return 0;
+}
+
+int tulpen_pcap_session_open(struct tulpen_pcap_session *s, const char *path)
+{
+	struct tulpen_pcap_reader *rd;
+	int ret;
+
+	if (s->nrd == s->caprd) {
+		size_t ncap = s->caprd ? s->caprd * 2 : 4;
+		void *n = realloc(s->rd, ncap * sizeof(*s->rd));
+
+		if (!n)
+			return -ENOMEM;
+		s->rd = n;
+		s->caprd = ncap;
+	}
+	ret = tulpen_pcap_open(s->ctx, path, s->o.warn, s->o.warn_priv, &rd);
+	if (ret)
+		return ret;
+	s->rd[s->nrd++] = rd;
+	if (!strcmp(path, "-"))
+		s->flush_each = 1;
+	return 0;
+}
+
+static void add_input(struct tulpen_pcap_input *in,
+		      const struct tulpen_pcap_reader *rd)
+{
+	struct tulpen_pcap_stats st;
+
+	tulpen_pcap_stats(rd, &st);
+	in->frames += st.frames;
+	in->tcp += st.tcp;
+	in->other += st.other;
+	in->bad += st.bad;
+}
+
+/* Every segment of one file through the table. */
+static int read_file(struct tulpen_pcap_session *s,
+		     struct tulpen_pcap_reader *rd, uint32_t file)
+{
+	struct tulpen_pkt pkt;
+	int r;
+
+	while ((r = tulpen_pcap_next(rd, &pkt)) == 1) {
+		if (!s->t0_set) {
+			tulpen_pcap_report_set_t0(s->rep, pkt.ts_ns);
+			s->t0_set = 1;
+		}
+		r = tulpen_flows_segment(s->flows, &pkt, file);
+		if (r < 0)
+			break;
+	}
+	return r;
+}
+
+/* The end of the input: the rest of the connections, then the totals. */
+static int finish(struct tulpen_pcap_session *s)
+{
+	struct tulpen_flows_stats fst;
+	int ret;
+
+	ret = tulpen_flows_finish(s->flows);
+	if (ret)
+		return ret;
+	if (!s->sum)
+		return tulpen_pcap_report_end(s->rep);
+	tulpen_flows_stats(s->flows, &fst);
+	s->in.late = fst.late;
+	tulpen_pcap_summary_set_input(s->sum, &s->in);
+	return tulpen_pcap_summary_write(s->sum, s->out,
+					 s->o.kind != TULPEN_PCAP_TABLE,
+					 s->o.top);
+}
+
+int tulpen_pcap_session_run(struct tulpen_pcap_session *s)
+{
+	int ret = 0, fin;
+
+	for (; s->next < s->nrd && !ret; s->next++) {
+		struct tulpen_pcap_reader *rd = s->rd[s->next];
+
+		ret = read_file(s, rd, (uint32_t)s->next);
+		add_input(&s->in, rd);
+		tulpen_pcap_close(rd);
+		s->rd[s->next] = NULL;
+	}
+	if (ret == -EPIPE)
+		return ret;
+	if (ret && ret != -EIO)
+		tulpen_ctx_seterr(s->ctx, "%s", strerror(-ret));
+	/* A file that could not be read to its end: report what was read. */
+	fin = finish(s);
+	if (!ret)
+		ret = fin;
+	if (ret == 0 || ret == -EIO)
+		fin = tulpen_buf_flush(s->out);
+	return ret ? ret : fin;
+}
+
+void tulpen_pcap_session_input(const struct tulpen_pcap_session *s,
+			       struct tulpen_pcap_input *in)
+{
+	struct tulpen_flows_stats fst;
+
+	*in = s->in;
+	tulpen_flows_stats(s->flows, &fst);
+	in->late = fst.late;
+}
+
+void tulpen_pcap_session_free(struct tulpen_pcap_session *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = s->next; i < s->nrd; i++)
+		tulpen_pcap_close(s->rd[i]);
+	free(s->rd);
+	tulpen_flows_free(s->flows);
+	tulpen_pcap_report_free(s->rep);
+	tulpen_pcap_summary_free(s->sum);
+	free(s);
+}
