@@ -14,6 +14,7 @@
 #include "tulpen/sock.h"
 #include "tulpen/state.h"
 #include "tulpen/collect.h"
+#include "tulpen/filter.h"
 #include "tulpen/owners.h"
 #include "tulpen/names.h"
 #include "tulpen/fmt.h"
