@@ -25,5 +25,6 @@
 #include "tulpen/pcap_report.h"
 #include "tulpen/pcap_session.h"
 #include "tulpen/watch.h"
+#include "tulpen/metrics.h"
 
 #endif /* TULPEN_TULPEN_H */
