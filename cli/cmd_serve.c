@@ -370,8 +370,22 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      const char *version, const char *upload_data,
 			      size_t *upload_data_size, void **req_cls)
 {
+	static int first_seen;
 	struct server *srv = cls;
 
+	/*
+	 * Answer on the second call, when the request is complete, so the
+	 * connection stays open for the next scrape; a request that would
+	 * send a body is refused at once (and its connection closed).
+	 */
+	if (!*req_cls && !has_body(conn)) {
+		*req_cls = &first_seen;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		*upload_data_size = 0; /* never reached: bodies are refused */
+		return MHD_YES;
+	}
 	if (MHD_get_connection_values(conn, MHD_HEADER_KIND, NULL, NULL) >
 	    MAX_HEADERS)
 		return text(conn, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE,
@@ -524,11 +538,13 @@ static int load_tls(const struct serve_opts *o, struct tulpen_webcfg *web,
 		return 0;
 	ret = read_pem(cf, cert);
 	if (ret)
-		return cli_error(CMD, "%s: cert_file %s: %s", o->web_config,
+		return cli_error(CMD, "--web-config %s: cert_file %s: %s",
+				 o->web_config,
 				 cf, strerror(-ret));
 	ret = read_pem(kf, key);
 	if (ret)
-		return cli_error(CMD, "%s: key_file %s: %s", o->web_config,
+		return cli_error(CMD, "--web-config %s: key_file %s: %s",
+				 o->web_config,
 				 kf, strerror(-ret));
 	return 0;
 }
