@@ -133,15 +133,25 @@ static int parse_tls(struct parse *p, const yaml_node_t *map)
 	return 0;
 }
 
-/* "$2a$", "$2b$" or "$2y$", two digits of cost, '$', 53 characters. */
+/*
+ * "$2a$", "$2b$" or "$2y$", two digits of cost, '$', 53 characters. A cost
+ * above MAX_COST (2^15 rounds, about a second a check) is refused: each
+ * wrong password would cost that much.
+ */
+#define MAX_COST 15
+
 static int is_bcrypt(const char *h)
 {
 	size_t i;
+	int cost;
 
 	if (strlen(h) != 60 || h[0] != '$' || h[1] != '2' ||
 	    (h[2] != 'a' && h[2] != 'b' && h[2] != 'y') || h[3] != '$' ||
-	    h[4] < '0' || h[4] > '3' || h[5] < '0' || h[5] > '9' ||
+	    h[4] < '0' || h[4] > '9' || h[5] < '0' || h[5] > '9' ||
 	    h[6] != '$')
+		return 0;
+	cost = (h[4] - '0') * 10 + (h[5] - '0');
+	if (cost < 4 || cost > MAX_COST)
 		return 0;
 	for (i = 7; i < 60; i++)
 		if (!strchr("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -183,7 +193,7 @@ static int parse_users(struct parse *p, const yaml_node_t *map)
 				    "without ':'", "basic_auth_users");
 		if (!hash || !is_bcrypt(hash))
 			return fail(p, v, "basic_auth_users.%s: not a bcrypt "
-				    "hash ($2y$10$... or $2b$...)", name);
+				    "hash ($2y$ or $2b$, cost 4 to 15)", name);
 		for (i = 0; i < p->c->nusers; i++)
 			if (!strcmp(p->c->users[i].name, name))
 				return fail(p, k, "basic_auth_users.%s: given "

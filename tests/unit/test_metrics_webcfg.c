@@ -89,6 +89,8 @@ static void refused(void **unused)
 		  "basic_auth_users.u: not a bcrypt hash");
 	parse_bad("basic_auth_users:\n  u: $1$abc$defghijk\n",
 		  "not a bcrypt hash");
+	parse_bad("basic_auth_users:\n  u: '$2b$31$abcdefghijklmnopqrstuuyvPXI"
+		  "bu7xe6/CED2DzX8z6Si09MlzlW'\n", "cost 4 to 15");
 	parse_bad("basic_auth_users:\n  u: " PW_HASH "\n  u: " PW_HASH "\n",
 		  "basic_auth_users.u: given twice");
 	parse_bad("basic_auth_users:\n  'a:b': " PW_HASH "\n", "without ':'");
