@@ -15,7 +15,10 @@ In a private network namespace with a population of known states:
    values; /, /healthz, 404 and 405.
 2. --top-k 1 folds the other listeners into address="other" with their
    sums; --no-owners drops the per-process family and says so.
-3. Prometheus (Debian's) scrapes tulpen every second; its API's
+3. As user nobody (setpriv): without capabilities the per-process family
+   is dropped and said so, the states still equal ss; with the two
+   capabilities the systemd unit grants, root's CLOSE-WAIT owners show.
+4. Prometheus (Debian's) scrapes tulpen every second; its API's
    `sum by (state) (tulpen_tcp_sockets)` equals ss's counts.
 
 Needs root (exit 77 without).
@@ -145,6 +148,44 @@ def check_options(tulpen, pop):
         srv.stop()
 
 
+def check_unprivileged(tulpen, pop):
+    """As nobody: without capabilities the per-process family is dropped
+    (and said so) while the rest is exact; with the two capabilities of
+    contrib/systemd/tulpen-serve.service the owners of root's sockets are
+    read too."""
+    base = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    caps = "+sys_ptrace,+dac_read_search"
+    for what, pre in (("no capabilities", base + ["--inh-caps=-all"]),
+                      ("CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH",
+                       base + ["--inh-caps=" + caps,
+                               "--ambient-caps=" + caps])):
+        port = c.free_port()
+        srv = c.Serve(pre + [tulpen], ["--listen", "127.0.0.1:%d" % port],
+                      port)
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            _, body = scrape(conn)
+            ss = c.ss_states()
+            s = c.parse_text(body)
+            c.check(c.tulpen_states(s) == ss,
+                    "as nobody, %s: tulpen_tcp_sockets == ss" % what)
+            cw = c.values(s, "tulpen_tcp_close_wait_sockets_by_process",
+                          "pid")
+            if what == "no capabilities":
+                c.check(not cw and "metrics dropped: tulpen_tcp_close_wait_"
+                        "sockets_by_process" in srv.stderr(),
+                        "as nobody, %s: the per-process family dropped, "
+                        "and said so" % what)
+            else:
+                c.check(cw.get(str(os.getpid())) == pop.close_wait and
+                        "dropped" not in srv.stderr(),
+                        "as nobody, %s: root's CLOSE-WAIT sockets by "
+                        "process (%s)" % (what, cw))
+            conn.close()
+        finally:
+            srv.stop()
+
+
 def prometheus_query(conn, query):
     path = "/api/v1/query?" + urllib.parse.urlencode({"query": query})
     st, _, body = c.get(conn, path)
@@ -232,6 +273,7 @@ def body(tulpen):
         check_paths(conn)
         conn.close()
         check_options(tulpen, pop)
+        check_unprivileged(tulpen, pop)
         check_prometheus(port)
     finally:
         rc = srv.stop()

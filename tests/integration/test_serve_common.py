@@ -77,7 +77,8 @@ class Serve:
         self.err = open(os.path.join(os.environ.get("TMPDIR", "/tmp"),
                                      "tulpen-serve-%d.log" % os.getpid()),
                         "w+")
-        self.proc = subprocess.Popen([tulpen, "serve"] + args,
+        argv = tulpen if isinstance(tulpen, list) else [tulpen]
+        self.proc = subprocess.Popen(argv + ["serve"] + args,
                                      stdout=subprocess.DEVNULL,
                                      stderr=self.err)
         deadline = time.time() + 20
