@@ -257,12 +257,9 @@ int list_help_print(void)
 	fputs("Commands:\n", stdout);
 	for (c = tulpen_commands; c->name; c++)
 		printf("   %-20s%s\n", c->synopsis, c->summary);
-	fputs("\n'tulpen help COMMAND' or 'tulpen COMMAND --help': a "
-	      "command's options.\nSee tulpen(1) for details.\n",
-	      stdout);
-	if (fflush(stdout) && errno != EPIPE)
-		return CLI_EXIT_RUNTIME;
-	return CLI_EXIT_OK;
+	return cli_help(NULL, "\n'tulpen help COMMAND' or 'tulpen COMMAND "
+			      "--help': a command's options.\n"
+			      "See tulpen(1) for details.\n");
 }
 
 int cmd_list(int argc, char **argv)
@@ -283,7 +280,7 @@ int cmd_list(int argc, char **argv)
 	if (o.help)
 		return list_help_print();
 	if (o.version)
-		return cli_version();
+		return cli_version(NULL);
 	if (o.proc_root) {
 		ret = cli_check_dir(NULL, "--proc-root", o.proc_root);
 		if (ret)

@@ -31,5 +31,6 @@
 #include "tulpen/watch_session.h"
 #include "tulpen/netns.h"
 #include "tulpen/container.h"
+#include "tulpen/metrics.h"
 
 #endif /* TULPEN_TULPEN_H */
