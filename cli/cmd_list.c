@@ -130,42 +130,33 @@ static int setup_ctx(struct tulpen_ctx *ctx, const struct list_opts *o)
 	return ret;
 }
 
-/* The -F file, whole ("-..." is standard input, as in ss). */
+/* The -F file, whole ("-..." is standard input, as in ss); 16 MiB at most. */
 static int read_filter_file(const char *path, char **out)
 {
 	FILE *f = path[0] == '-' ? stdin : fopen(path, "re");
 	size_t len = 0, cap = 4096;
-	char *buf;
+	char *buf = NULL, *nb;
 	int ret = 0;
 
 	if (!f)
 		return -errno;
-	buf = malloc(cap);
-	while (buf) {
-		size_t n = fread(buf + len, 1, cap - len - 1, f);
-
-		len += n;
-		if (len + 1 < cap)
+	for (;;) {
+		nb = realloc(buf, cap);
+		if (!nb) {
+			ret = -ENOMEM;
+			break;
+		}
+		buf = nb;
+		len += fread(buf + len, 1, cap - len - 1, f);
+		if (len + 1 < cap || ferror(f))
 			break;
 		if (cap >= (1u << 24)) {
 			ret = -EFBIG;
 			break;
 		}
 		cap *= 2;
-		{
-			char *nb = realloc(buf, cap);
-
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-			} else {
-				buf = nb;
-			}
-		}
 	}
-	if (!buf)
-		ret = -ENOMEM;
-	else if (ferror(f))
+	if (!ret && ferror(f))
 		ret = -EIO;
 	if (f != stdin)
 		fclose(f);
