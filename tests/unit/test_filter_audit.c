@@ -33,7 +33,7 @@
 #include "tulpen/state.h"
 #include "collect/nl_dump.h"
 
-#define NEXPR 600
+#define NEXPR 400
 #define MAXC 256
 
 static uint64_t rnd_state;
