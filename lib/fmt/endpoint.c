@@ -131,7 +131,7 @@ static int is_any6(const uint8_t *a)
 
 static int is_mapped_v4(const uint8_t *a)
 {
-	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
 
 	return !memcmp(a, mapped, 12);
 }
