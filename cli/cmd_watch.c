@@ -527,7 +527,7 @@ int cmd_watch(int argc, char **argv)
 	memset(&w, 0, sizeof(w));
 	err = parse_opts(&w, argc, argv);
 	if (err == 2)
-		return cli_version();
+		return cli_version("watch");
 	if (err > 0)
 		return fflush(stdout) && errno != EPIPE ? CLI_EXIT_RUNTIME
 							: CLI_EXIT_OK;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "tulpen/container.h"
 #include "tulpen/state.h"
 #include "fmt/fmt_internal.h"
 
@@ -119,6 +120,19 @@ static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		tulpen_buf_puts(b, "null");
 	}
 	put_str(b, "source", s->source == TULPEN_SRC_PROC ? "proc" : "netlink");
+	if (s->netns_ino) { /* walked namespace by namespace */
+		put_key(b, "netns");
+		tulpen_buf_puts(b, "{\"inode\":");
+		tulpen_buf_u64(b, s->netns_ino);
+		put_key(b, "name");
+		if (s->netns_name)
+			tulpen_buf_json_str(b, s->netns_name);
+		else
+			tulpen_buf_puts(b, "null");
+		tulpen_buf_putc(b, '}');
+		put_key(b, "container");
+		tulpen_container_json(s->container, b);
+	}
 	if (f->o.show_owners) {
 		put_key(b, "processes");
 		tulpen_buf_putc(b, '[');

@@ -14,10 +14,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "tulpen/container.h"
 #include "tulpen/state.h"
 #include "fmt/fmt_internal.h"
 
 enum col {
+	C_NETNS,
+	C_CONTAINER,
 	C_PROTO,
 	C_STATE,
 	C_RECVQ,
@@ -33,6 +36,7 @@ enum col {
 };
 
 static const char *const col_title[C_MAX] = {
+	"Netns",	 "Container",
 	"Proto",	 "State",	  "Recv-Q", "Send-Q",
 	"Local Address", "Peer Address", "User",   "Inode",
 	"Cookie",	 "Timer",	  "Process",
@@ -63,6 +67,8 @@ static int tbl_init(struct tulpen_fmt *f)
 	t->on[C_USER] = t->on[C_INODE] = t->on[C_COOKIE] = f->o.extended;
 	t->on[C_TIMER] = f->o.timers;
 	t->on[C_PROCESS] = f->o.show_owners;
+	t->on[C_NETNS] = f->o.show_netns;
+	t->on[C_CONTAINER] = f->o.show_container;
 	for (c = 0; c < C_MAX; c++) {
 		if (!t->on[c])
 			continue;
@@ -276,6 +282,24 @@ static void extra_cells(struct tulpen_fmt *f, const struct table *t,
 	}
 }
 
+/* --netns, --container: the namespace and container labels. */
+static void label_cells(const struct table *t, const struct tulpen_sock *s,
+			struct cells *r)
+{
+	if (t->on[C_NETNS]) {
+		if (s->netns_name)
+			r->len[C_NETNS] = copy_cell(r->cell[C_NETNS],
+						    s->netns_name);
+		else
+			r->len[C_NETNS] = tulpen_scnprintf(
+				r->cell[C_NETNS], 512, "%llu",
+				(unsigned long long)s->netns_ino);
+	}
+	if (t->on[C_CONTAINER])
+		r->len[C_CONTAINER] = tulpen_container_label(
+			r->cell[C_CONTAINER], 512, s->container);
+}
+
 static void process_cell(const struct tulpen_owner *ow, size_t n,
 			 struct cells *r)
 {
@@ -352,6 +376,7 @@ static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	}
 	addr_cells(f, s, &r);
 	extra_cells(f, t, s, &r);
+	label_cells(t, s, &r);
 	if (t->on[C_PROCESS])
 		process_cell(ow, n, &r);
 	return keep_row(f, t, s->state, &r);
