@@ -18,8 +18,8 @@
 const char *tulpen_tunnel_name(int type)
 {
 	static const char *const names[TULPEN_TUNNEL_NTYPES] = {
-		"NONE", "IP", "GRE", "VXLAN", "GENEVE", "GTPv1", "TEREDO",
-		"AYIYA",
+		"NONE",	  "IP",	   "GRE",    "VXLAN",
+		"GENEVE", "GTPv1", "TEREDO", "AYIYA",
 	};
 
 	if (type < 0 || type >= TULPEN_TUNNEL_NTYPES)
@@ -176,9 +176,9 @@ int tulpen_pcap_next(struct tulpen_pcap_reader *r, struct tulpen_pkt *pkt)
 					   &why)) {
 		case TULPEN_DECODE_TCP:
 			pkt->num = r->num;
-			pkt->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 +
-				     (int64_t)h->ts.tv_usec *
-					     (r->nano ? 1 : 1000);
+			pkt->ts_ns =
+				(int64_t)h->ts.tv_sec * 1000000000 +
+				(int64_t)h->ts.tv_usec * (r->nano ? 1 : 1000);
 			r->st.tcp++;
 			r->st.truncated += pkt->truncated;
 			return 1;

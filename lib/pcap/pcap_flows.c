@@ -51,7 +51,6 @@ struct tulpen_flows {
 	struct tulpen_flows_stats st;
 };
 
-
 /* -------------------------------------------------------------------- */
 /* Lists                                                                */
 
@@ -140,8 +139,8 @@ static inline int key_eq(const struct flow_key *x, const struct flow_key *y)
 
 	memcpy(a, x, sizeof(a));
 	memcpy(b, y, sizeof(b));
-	return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) |
-		 (a[3] ^ b[3]) | (a[4] ^ b[4]));
+	return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) |
+		 (a[4] ^ b[4]));
 }
 
 static struct flow *table_find(const struct tulpen_flows *f,
@@ -336,8 +335,7 @@ static void account(struct flow *fl, int side, const struct tulpen_pkt *p,
 			}
 			if (side == TULPEN_ORIG && !c->midstream)
 				c->opener_known = 1;
-			if (side == TULPEN_RESP &&
-			    fl->sp[TULPEN_ORIG].has_isn)
+			if (side == TULPEN_RESP && fl->sp[TULPEN_ORIG].has_isn)
 				c->simultaneous_open = 1;
 		} else if (side == TULPEN_RESP && !fl->seen_synack &&
 			   fl->seen_syn) {
@@ -423,8 +421,8 @@ static int new_syn(const struct tulpen_pkt *p, int has_isn, uint32_t isn)
  * retries a refused connection), or a SYN from the originator with a new
  * ISN.
  */
-static int reuses(const struct tulpen_flows *f, const struct flow *fl,
-		  int side, const struct tulpen_pkt *p)
+static int reuses(const struct tulpen_flows *f, const struct flow *fl, int side,
+		  const struct tulpen_pkt *p)
 {
 	if (f->compat)
 		return pcap_zeek_reuse(&fl->zeek, p);
@@ -454,9 +452,9 @@ static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
 			*sidep = side;
 			return fl;
 		}
-		*ret = flow_emit(f, fl, fl->e.list == FL_DONE ?
-						TULPEN_END_CLOSED :
-						TULPEN_END_REUSED);
+		*ret = flow_emit(f, fl,
+				 fl->e.list == FL_DONE ? TULPEN_END_CLOSED
+						       : TULPEN_END_REUSED);
 		if (*ret)
 			return NULL;
 	}
@@ -564,9 +562,9 @@ int tulpen_flows_finish(struct tulpen_flows *f)
 			all[n++] = (struct flow *)e;
 	qsort(all, n, sizeof(*all), cmp_id);
 	for (i = 0; i < n && !ret; i++)
-		ret = flow_emit(f, all[i], all[i]->e.list == FL_DONE ?
-						   TULPEN_END_CLOSED :
-						   TULPEN_END_EOF);
+		ret = flow_emit(f, all[i],
+				all[i]->e.list == FL_DONE ? TULPEN_END_CLOSED
+							  : TULPEN_END_EOF);
 	free(all);
 	return ret;
 }
@@ -579,8 +577,7 @@ int tulpen_flows_new(const struct tulpen_flows_opts *opts, tulpen_conn_fn cb,
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	if (TULPEN_HASH_INIT(&f->table, struct flow_key, struct flow *,
-			     NULL) ||
+	if (TULPEN_HASH_INIT(&f->table, struct flow_key, struct flow *, NULL) ||
 	    tulpen_hash_reserve(&f->table, 1024)) {
 		tulpen_hash_fini(&f->table);
 		free(f);

@@ -717,7 +717,7 @@ enum tulpen_decode_result tulpen_pcap_decode(int dlt, const uint8_t *data,
 					     struct tulpen_pkt *pkt,
 					     const char **why)
 {
-	struct pcap_dec d = {.pkt = pkt, .why = why, .depth = 0};
+	struct pcap_dec d = { .pkt = pkt, .why = why, .depth = 0 };
 
 	memset(pkt->vlan, 0, sizeof(pkt->vlan));
 	memset(&pkt->tunnel, 0, sizeof(pkt->tunnel));

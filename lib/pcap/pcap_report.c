@@ -130,13 +130,13 @@ static const char *close_word(const struct tulpen_flow *c)
 static int table_header(struct tulpen_buf *b)
 {
 	static const char *const h[] = {
-		"ID", "Client", "Server", "Start", "Duration", "Pkts",
-		"Bytes", "RTT(ms)", "Close", "Client-State", "Server-State",
-		"Zeek", "History",
+		"ID",		"Client", "Server",  "Start", "Duration",
+		"Pkts",		"Bytes",  "RTT(ms)", "Close", "Client-State",
+		"Server-State", "Zeek",	  "History",
 	};
 	static const size_t w[] = {
-		W_ID, W_EP, W_EP, W_START, W_DUR, W_PKTS, W_BYTES, W_RTT,
-		W_CLOSE, W_STATE, W_STATE, W_ZEEK, 0,
+		W_ID,  W_EP,	W_EP,	 W_START, W_DUR,  W_PKTS, W_BYTES,
+		W_RTT, W_CLOSE, W_STATE, W_STATE, W_ZEEK, 0,
 	};
 	static const int right[] = { 1, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0 };
 	size_t i;
@@ -478,8 +478,8 @@ static int json_tunnel(struct tulpen_buf *b, const struct tulpen_flow *c)
 	json_str(b, "family", t->family == AF_INET6 ? "inet6" : "inet");
 	json_u64(b, "depth", t->depth);
 	for (i = 0; i < 2; i++) {
-		const struct tulpen_endpoint *e = i ? &t->outer_dst :
-						      &t->outer_src;
+		const struct tulpen_endpoint *e =
+			i ? &t->outer_dst : &t->outer_src;
 
 		json_key(b, i ? "outer_dst" : "outer_src");
 		tulpen_buf_putc(b, '{');

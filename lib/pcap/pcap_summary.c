@@ -68,8 +68,7 @@ static struct talker *talker_slot(struct talker *t, size_t cap,
 {
 	size_t i = addr_hash(a, family) & (cap - 1);
 
-	while (t[i].used &&
-	       (t[i].family != family || memcmp(t[i].addr, a, 16)))
+	while (t[i].used && (t[i].family != family || memcmp(t[i].addr, a, 16)))
 		i = (i + 1) & (cap - 1);
 	return &t[i];
 }
@@ -83,8 +82,8 @@ static int talkers_grow(struct tulpen_pcap_summary *s)
 		return -ENOMEM;
 	for (i = 0; i < s->cap; i++)
 		if (s->t[i].used)
-			*talker_slot(nt, ncap, s->t[i].addr,
-				     s->t[i].family) = s->t[i];
+			*talker_slot(nt, ncap, s->t[i].addr, s->t[i].family) =
+				s->t[i];
 	free(s->t);
 	s->t = nt;
 	s->cap = ncap;
@@ -128,13 +127,13 @@ int tulpen_pcap_summary_add(struct tulpen_pcap_summary *s,
 	s->reset += c->first_reset >= 0;
 	s->pkts += c->side[0].pkts + c->side[1].pkts;
 	s->bytes += c->side[0].bytes + c->side[1].bytes;
-	if (talker_add(s, c->family, c->side[0].ep.addr.raw,
-		       c->side[0].bytes, c->side[1].bytes))
+	if (talker_add(s, c->family, c->side[0].ep.addr.raw, c->side[0].bytes,
+		       c->side[1].bytes))
 		return -ENOMEM;
 	/* A connection to oneself counts once. */
 	if (memcmp(c->side[0].ep.addr.raw, c->side[1].ep.addr.raw, 16) &&
-	    talker_add(s, c->family, c->side[1].ep.addr.raw,
-		       c->side[1].bytes, c->side[0].bytes))
+	    talker_add(s, c->family, c->side[1].ep.addr.raw, c->side[1].bytes,
+		       c->side[0].bytes))
 		return -ENOMEM;
 	return 0;
 }
@@ -199,14 +198,13 @@ int tulpen_pcap_summary_write(const struct tulpen_pcap_summary *s,
 			for (r = 0; r < TULPEN_TCP_MAX_STATES; r++) {
 				if (!s->pairs[o][r])
 					continue;
-				tulpen_buf_printf(b,
-						  "%s{\"client\":\"%s\","
-						  "\"server\":\"%s\","
-						  "\"count\":%llu}",
-						  first ? "" : ",", sname(o),
-						  sname(r),
-						  (unsigned long long)
-							  s->pairs[o][r]);
+				tulpen_buf_printf(
+					b,
+					"%s{\"client\":\"%s\","
+					"\"server\":\"%s\","
+					"\"count\":%llu}",
+					first ? "" : ",", sname(o), sname(r),
+					(unsigned long long)s->pairs[o][r]);
 				first = 0;
 			}
 		tulpen_buf_puts(b, "],\"conn_states\":{");
@@ -221,48 +219,47 @@ int tulpen_pcap_summary_write(const struct tulpen_pcap_summary *s,
 		}
 		tulpen_buf_puts(b, "},\"top_talkers\":[");
 		for (i = 0; i < n; i++) {
-			inet_ntop(list[i]->family == AF_INET6 ? AF_INET6 :
-								 AF_INET,
+			inet_ntop(list[i]->family == AF_INET6 ? AF_INET6
+							      : AF_INET,
 				  list[i]->addr, addr, sizeof(addr));
-			tulpen_buf_printf(b,
-					  "%s{\"address\":\"%s\",\"bytes_sent\":"
-					  "%llu,\"bytes_received\":%llu,"
-					  "\"connections\":%llu}",
-					  i ? "," : "", addr,
-					  (unsigned long long)list[i]->sent,
-					  (unsigned long long)list[i]->recv,
-					  (unsigned long long)list[i]->conns);
+			tulpen_buf_printf(
+				b,
+				"%s{\"address\":\"%s\",\"bytes_sent\":"
+				"%llu,\"bytes_received\":%llu,"
+				"\"connections\":%llu}",
+				i ? "," : "", addr,
+				(unsigned long long)list[i]->sent,
+				(unsigned long long)list[i]->recv,
+				(unsigned long long)list[i]->conns);
 		}
 		tulpen_buf_puts(b, "]}\n");
 		goto out;
 	}
 
-	tulpen_buf_printf(b,
-			  "Read: %llu frames, %llu TCP segments, %llu other "
-			  "frames, %llu malformed (skipped), %llu late segments "
-			  "of finished connections\n",
-			  (unsigned long long)s->in.frames,
-			  (unsigned long long)s->in.tcp,
-			  (unsigned long long)s->in.other,
-			  (unsigned long long)s->in.bad,
-			  (unsigned long long)s->in.late);
-	tulpen_buf_printf(b,
-			  "Connections: %llu (%llu picked up mid-stream, %llu "
-			  "with a reset), %llu packets, %llu payload bytes\n\n",
-			  (unsigned long long)s->conns,
-			  (unsigned long long)s->midstream,
-			  (unsigned long long)s->reset,
-			  (unsigned long long)s->pkts,
-			  (unsigned long long)s->bytes);
+	tulpen_buf_printf(
+		b,
+		"Read: %llu frames, %llu TCP segments, %llu other "
+		"frames, %llu malformed (skipped), %llu late segments "
+		"of finished connections\n",
+		(unsigned long long)s->in.frames, (unsigned long long)s->in.tcp,
+		(unsigned long long)s->in.other, (unsigned long long)s->in.bad,
+		(unsigned long long)s->in.late);
+	tulpen_buf_printf(
+		b,
+		"Connections: %llu (%llu picked up mid-stream, %llu "
+		"with a reset), %llu packets, %llu payload bytes\n\n",
+		(unsigned long long)s->conns, (unsigned long long)s->midstream,
+		(unsigned long long)s->reset, (unsigned long long)s->pkts,
+		(unsigned long long)s->bytes);
 	tulpen_buf_printf(b, "%-14s %-14s %10s\n", "Client-State",
 			  "Server-State", "Conns");
 	for (o = 0; o < TULPEN_TCP_MAX_STATES; o++)
 		for (r = 0; r < TULPEN_TCP_MAX_STATES; r++)
 			if (s->pairs[o][r])
-				tulpen_buf_printf(b, "%-14s %-14s %10llu\n",
-						  sname(o), sname(r),
-						  (unsigned long long)
-							  s->pairs[o][r]);
+				tulpen_buf_printf(
+					b, "%-14s %-14s %10llu\n", sname(o),
+					sname(r),
+					(unsigned long long)s->pairs[o][r]);
 	tulpen_buf_printf(b, "\n%-14s %10s\n", "Zeek-State", "Conns");
 	for (o = 0; o < TULPEN_ZEEK_NSTATES; o++)
 		if (s->zeek[o])
