@@ -72,13 +72,14 @@ const char *tulpen_tunnel_name(int type);
 
 /* One decoded TCP segment. */
 struct tulpen_pkt {
-	int64_t ts_ns;	   /* capture time, ns since the epoch */
-	uint64_t num;	   /* packet number in its file, from 1 */
-	uint8_t family;	   /* AF_INET or AF_INET6 */
-	uint8_t flags;	   /* TULPEN_TH_* (tulpen/tcp_fsm.h) */
-	uint8_t truncated; /* payload cut by the snapshot length */
-	uint8_t csum;	   /* TULPEN_CSUM_*: the TCP checksum */
-	uint8_t wscale;	   /* window scale, if has_wscale */
+	int64_t ts_ns;	     /* capture time, ns since the epoch */
+	uint64_t num;	     /* packet number in its file, from 1 */
+	uint8_t family;	     /* AF_INET or AF_INET6 */
+	uint8_t flags;	     /* TULPEN_TH_* (tulpen/tcp_fsm.h) */
+	uint8_t truncated;   /* payload cut by the snapshot length */
+	uint8_t csum;	     /* TULPEN_CSUM_*: the TCP checksum */
+	uint8_t ip_csum_bad; /* an IPv4 header checksum was wrong */
+	uint8_t wscale;	     /* window scale, if has_wscale */
 	uint8_t has_mss : 1, has_wscale : 1, sack_ok : 1, has_ts : 1;
 	uint16_t mss;	  /* MSS option, if has_mss */
 	uint16_t window;  /* raw (unscaled) window field */

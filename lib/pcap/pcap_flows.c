@@ -509,6 +509,11 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		f->st.out_of_order++;
 	if ((ret = expire(f)))
 		return ret;
+	/* Zeek drops a packet whose IPv4 header checksum is wrong. */
+	if (p->ip_csum_bad && f->compat && !f->ignore_checksums) {
+		f->st.bad_checksums++;
+		return 0;
+	}
 	fl = lookup(f, p, file, &side, &ret);
 	if (!fl)
 		return ret;
