@@ -44,10 +44,10 @@
 /* One state transition of one endpoint. */
 struct tulpen_conn_trans {
 	int64_t ts_ns;	  /* when this endpoint entered the state */
-	uint8_t state;	  /* enum tulpen_tcp_state */
-	uint8_t inferred; /* guessed (connection picked up mid-stream) */
 	uint64_t pkt;	  /* capture packet number that caused it */
 	uint32_t file;	  /* index of the capture file (0 = first) */
+	uint8_t state;	  /* enum tulpen_tcp_state */
+	uint8_t inferred; /* guessed (connection picked up mid-stream) */
 };
 
 struct tulpen_conn_side {

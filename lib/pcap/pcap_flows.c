@@ -32,6 +32,7 @@ struct tulpen_flows {
 	struct flow_list lists[3]; /* enum flow_list_id */
 	struct flow *free_list;
 	size_t nfree;
+	struct tentative *free_tent; /* tentative records to reuse */
 	/* The entry of the previous segment: packets come in trains. */
 	struct entry *last_e;
 	tulpen_conn_fn cb;
@@ -199,8 +200,8 @@ static struct flow *flow_alloc(struct tulpen_flows *f)
 
 static void flow_release(struct tulpen_flows *f, struct flow *fl)
 {
-	free(fl->tent[0]);
-	free(fl->tent[1]);
+	pcap_ep_tent_put(fl, fl->tent[0]);
+	pcap_ep_tent_put(fl, fl->tent[1]);
 	fl->tent[0] = fl->tent[1] = NULL;
 	if (f->nfree < f->st.live_max) {
 		fl->e.next = (struct entry *)f->free_list;
@@ -273,6 +274,7 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 	fl->e.key = *k;
 	fl->e.hash = h;
 	fl->memo = f->fsm_memo;
+	fl->tent_free = &f->free_tent;
 	if (table_add(f, fl)) {
 		flow_release(f, fl);
 		return NULL;
@@ -628,6 +630,12 @@ void tulpen_flows_free(struct tulpen_flows *f)
 	for (fl = f->free_list; fl; fl = nfl) {
 		nfl = (struct flow *)fl->e.next;
 		free(fl);
+	}
+	while (f->free_tent) {
+		struct tentative *tn = f->free_tent;
+
+		f->free_tent = tn->next;
+		free(tn);
 	}
 	tulpen_hash_fini(&f->table);
 	free(f);
