@@ -254,7 +254,7 @@ static int parse_opt(struct pcap_cli *cli, int c, char **argv)
 		usage(stdout);
 		return 1;
 	case 'V':
-		cli_version();
+		cli_version("pcap");
 		return 1;
 	}
 	cli_getopt_error(c, argv, opts, err, sizeof(err));
