@@ -102,6 +102,10 @@ comp --resolve-timeout ""
 only "--resolve-timeout takes a number: nothing offered"
 comp --json ""
 only "after --json: filter words" state exclude
+comp --netns ""
+only "the lister's --netns is a flag: filter words" state exclude
+comp -N a
+has "-N a: all" all
 
 # --proc-root: directories only.
 mkdir -p "$tmp/d/procdir"
