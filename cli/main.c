@@ -19,6 +19,8 @@ const struct tulpen_command tulpen_commands[] = {
 	  "TCP connections and their states in captures" },
 	{ "watch", cmd_watch, "watch [FILTER]",
 	  "live TCP state transitions with owners" },
+	{ "serve", cmd_serve, "serve [--listen ADDR:PORT]",
+	  "socket metrics for Prometheus over HTTP" },
 	{ "help", cmd_help, "help [COMMAND]",
 	  "this message, or a command's options" },
 	{ NULL, NULL, NULL, NULL },

@@ -5,9 +5,10 @@
  *
  * Namespaces are found from the bind mounts in /run/netns (their names)
  * and from every process's /proc/PID/ns/net, deduplicated by inode. The
- * walk lists them in parallel on a small pool of threads; each namespace is
- * entered through the context's netns seam (tulpen_ctx_set_netns_fd()), so
- * the caller's namespace never changes. A namespace that has gone by the
+ * walk lists them in parallel on a small pool of threads of its own, which
+ * enter one namespace after the other and tell their contexts (the netns
+ * seam, tulpen_ctx_set_netns_fd()); the caller's thread only waits, its
+ * namespace never changes. A namespace that has gone by the
  * time its turn comes is skipped quietly; one that cannot be entered is
  * reported once, to the error callback.
  *
@@ -76,7 +77,9 @@ int tulpen_netns_of_pid(struct tulpen_ctx *ctx, int pid, uint64_t *inode);
 /*
  * Called once per socket, with the namespace it is in; the record's
  * netns_ino, netns_name and container are set. Calls are serialized and
- * come namespace by namespace in the order of the set. Return 0 to go on;
+ * come namespace by namespace in the order of the set, on the walk's own
+ * threads, each inside the namespace it walks (so an interface index is
+ * named as that namespace names it). Return 0 to go on;
  * anything else stops the walk and is returned by it.
  */
 typedef int (*tulpen_netns_sock_cb)(const struct tulpen_netns *ns,

@@ -262,7 +262,7 @@ int tulpen_nl_dump(struct tulpen_ctx *ctx, struct nlmsghdr *req,
 	f.ops = ops;
 	f.priv = priv;
 	f.seq = seq;
-	ret = feeder_start(&f, ctx->nl_is_live);
+	ret = feeder_start(&f, ctx->nl_is_live && !ctx->nl_inline);
 	started = 1;
 	if (ret)
 		goto out;

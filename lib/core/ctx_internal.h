@@ -20,6 +20,8 @@ struct tulpen_ctx {
 	int nl_is_live; /* the transport is the live kernel socket */
 	int netns_fd;	/* the namespace to look into, -1: the caller's */
 	uint64_t netns_ino; /* its inode (nsfs) */
+	int nl_inline;	/* receive dumps on this thread (the netns walk's
+			 * workers: already one per CPU) */
 	char errmsg[512];
 };
 

@@ -3,9 +3,11 @@
  * netns_walk.c - the sockets of many network namespaces, in parallel.
  *
  * A small pool of threads takes the namespaces in the set's order. Each
- * worker has its own context and enters a namespace through the context's
- * seam (a helper thread opens the netlink socket inside it), so no thread
- * of the caller changes namespace. Records are handed to the callback
+ * worker is a thread of the walk's own: it enters one namespace after the
+ * other (setns on itself) and tells its context (the netns seam), which
+ * then opens the netlink socket and /proc/net files right there, without
+ * a helper thread per namespace. The caller's thread only waits: its
+ * namespace never changes. Records are handed to the callback
  * namespace by namespace, in the set's order: the worker whose turn it is
  * streams its records straight through; the others hold theirs (up to
  * HOLD_BYTES, then they wait for their turn, which pauses their dump), so
@@ -14,6 +16,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -250,14 +254,25 @@ static int worker_sock(const struct tulpen_sock *in, void *data)
 	return flush(wk);
 }
 
+/* The inode of the calling thread's namespace, 0 if unknown. */
+static uint64_t thread_netns(const struct walk *w)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/thread-self/ns/net",
+		 w->parent->proc_root);
+	return stat(path, &st) ? 0 : (uint64_t)st.st_ino;
+}
+
 /*
- * Enter namespace @ns: 0, 1 when it is gone (skipped quietly), or a
- * negative errno.
+ * Enter namespace @ns on this (worker) thread: 0, 1 when it is gone
+ * (skipped quietly), or a negative errno.
  */
 static int enter(struct worker *wk, const struct tulpen_netns *ns)
 {
 	struct stat st;
-	int fd, ret;
+	int fd, ret = 0;
 
 	fd = open(ns->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -267,7 +282,15 @@ static int enter(struct worker *wk, const struct tulpen_netns *ns)
 		close(fd);
 		return 1;
 	}
-	ret = tulpen_ctx_set_netns_fd(wk->ctx, fd);
+	/* there already (its own namespace needs no CAP_SYS_ADMIN) */
+	if (thread_netns(wk->w) != ns->inode && setns(fd, CLONE_NEWNET)) {
+		ret = -errno;
+		tulpen_ctx_seterr(wk->ctx, "cannot enter network namespace "
+				  "%llu: %s", (unsigned long long)ns->inode,
+				  strerror(errno));
+	}
+	if (!ret)
+		ret = tulpen_ctx_set_netns_fd(wk->ctx, fd);
 	close(fd);
 	return ret == -EINVAL ? 1 : ret;
 }
@@ -335,6 +358,7 @@ static int worker_init(struct worker *wk, struct walk *w)
 	if (ret)
 		return ret;
 	tulpen_ctx_set_source(wk->ctx, w->o->source);
+	wk->ctx->nl_inline = 1; /* the pool is the parallelism */
 	return tulpen_ctx_set_proc_root(wk->ctx, w->parent->proc_root);
 }
 
@@ -368,15 +392,15 @@ static int run_pool(struct walk *w, struct worker *wk, unsigned int nt)
 	memset(wk, 0, nt * sizeof(*wk));
 	for (k = 0; k < nt && !ret; k++)
 		ret = worker_init(&wk[k], w);
-	/* worker 0 is this thread; the others are helpers */
-	for (k = 1; !ret && k < nt; k++) {
+	/* every worker is a thread of ours: this one never changes namespace */
+	for (k = 0; !ret && k < nt; k++) {
 		if (pthread_create(&wk[k].tid, NULL, worker_run, &wk[k]))
 			break; /* the others take its share */
 		started++;
 	}
-	if (!ret)
-		worker_run(&wk[0]);
-	for (k = 1; k <= started; k++)
+	if (!ret && !started)
+		ret = -EAGAIN;
+	for (k = 0; k < started; k++)
 		pthread_join(wk[k].tid, NULL);
 	for (k = 0; k < nt; k++)
 		worker_fini(&wk[k]);

@@ -32,8 +32,6 @@ else:
 FIXTURES = os.path.join(SRC, "tests", "fixtures")
 
 # Subcommand -> the source file holding its option table. The lister is "".
-# watch and pcap are checked once their --help and --version follow the
-# conventions too: add them here.
 OPTION_SOURCES = {
     "": "cli/list_opts.c",
     "explain": "cli/cmd_explain.c",
@@ -188,6 +186,12 @@ USAGE = [
     ("explain", ["bogus-state"], "unknown TCP state 'bogus-state'"),
     ("explain", ["listen", "established"],
      "one state at a time, not 'established'"),
+    ("watch", ["--frobnicate"], "unknown option '--frobnicate'"),
+    ("watch", ["--json=1"], "--json: takes no argument"),
+    ("watch", ["--interval"], "--interval: needs an argument"),
+    ("watch", ["--ringbuf-mb", "0"],
+     "--ringbuf-mb: '0' is out of range (1 to 1024)"),
+    ("watch", ["port"], "filter 'port' needs a value"),
     ("watch", ["--bogus"], "unknown option '--bogus'"),
     ("watch", ["-x"], "unknown option '-x'"),
     ("watch", ["--netns"], "--netns: needs an argument"),

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 """Every network namespace at once (issue 11), against ss in each.
 
-usage: test_netns.py [TULPEN]   (default: $TULPEN; $NETNS_VANISH for the
-                                 deleted-namespace check)
+usage: test_netns.py [TULPEN]   (default: $TULPEN; $NETNS_LIB for the
+                                 library-level checks)
 
 The test makes 50 network namespaces of its own: 25 named (ip netns add),
 25 held only by a process (22 made with unshare(2) by forked holders, 3 by
@@ -29,7 +29,8 @@ its own. Then:
    exactly once, the exit status is 1, the caller's namespace is listed.
 7. Namespaces deleted between the scan and the walk (named, re-created
    under the same name, holder killed) give no row and no error
-   ($NETNS_VANISH, which also checks that no thread changed namespace);
+   ($NETNS_LIB, which also checks that the caller's thread never changed
+   namespace);
    and tulpen runs while namespaces are being deleted exit 0 with nothing
    on stderr and every stable namespace intact.
 
@@ -49,7 +50,7 @@ import threading
 import time
 
 TULPEN = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TULPEN")
-VANISH = os.environ.get("NETNS_VANISH")
+LIB = os.environ.get("NETNS_LIB")
 NAMED = 25
 FORKED = 22
 UNSHARE_CMD = 3
@@ -278,17 +279,35 @@ def snapshot(nss, opts="-tan"):
         ns.expect, ns.owners = ss_rows(ns, opts)
 
 
-def quiet_compare(nss, args, what, attempts=3):
-    """ss, tulpen, ss again; retried while ss does not agree with itself."""
-    for attempt in range(attempts):
-        snapshot(nss)
-        p = tulpen(*args)
-        before = [ns.expect for ns in nss]
-        snapshot(nss)
-        if before == [ns.expect for ns in nss]:
-            compare(nss, json.loads(p.stdout), what)
-            return json.loads(p.stdout)
-    raise Fail("%s: the namespaces never stayed quiet" % what)
+def quiet_rounds(nss, args, what, opts="-tan", rounds=10):
+    """
+    ss, tulpen, ss again: yields (tulpen's document, the namespaces whose
+    ss agreed with itself) until every namespace was quiet once (TIME-WAIT
+    and orphaned FIN-WAIT-2 sockets expire while the test runs).
+    """
+    pending = list(nss)
+    for _ in range(rounds):
+        snapshot(pending, opts)
+        before = {ns.inode: (ns.expect, ns.owners) for ns in pending}
+        doc = json.loads(tulpen(*args).stdout)
+        snapshot(pending)
+        quiet = [ns for ns in pending if ns.expect == before[ns.inode][0]]
+        for ns in quiet:
+            ns.expect, ns.owners = before[ns.inode]
+        yield doc, quiet
+        pending = [ns for ns in pending if ns not in quiet]
+        if not pending:
+            return
+    raise Fail("%s: namespaces never quiet: %r" %
+               (what, [ns.spec() for ns in pending]))
+
+
+def quiet_compare(nss, args, what):
+    """tulpen == ss for every namespace of @nss, each at a quiet moment."""
+    doc = None
+    for doc, quiet in quiet_rounds(nss, args, what):
+        compare(quiet, doc, what)
+    return doc
 
 
 # --- cgroups -------------------------------------------------------------
@@ -422,15 +441,14 @@ def owners_of(r):
 
 
 def check_owners(nss, pod, pod_pids):
-    for attempt in range(3):
-        for ns in nss:
-            ns.expect, ns.owners = ss_rows(ns, "-tanp")
-        doc = json.loads(tulpen("--all-netns", "-tanp", "--json").stdout)
-        again = {ns.inode: ss_rows(ns, "-tan")[0] for ns in nss}
-        if all(again[ns.inode] == ns.expect for ns in nss):
-            break
-    else:
-        raise Fail("-p: the namespaces never stayed quiet")
+    for doc, quiet in quiet_rounds(nss, ["--all-netns", "-tanp", "--json"],
+                                   "-p", "-tanp"):
+        owners_match(quiet, doc, pod, pod_pids)
+    print("ok 4 --all-netns -tanp: processes == ss -tanp; containers by "
+          "holder")
+
+
+def owners_match(nss, doc, pod, pod_pids):
     rows = by_netns(doc)
     for ns in nss:
         got = collections.defaultdict(list)
@@ -455,8 +473,6 @@ def check_owners(nss, pod, pod_pids):
                 check(r["container"] == want,
                       "-p: namespace %s socket %r: container %r, want %r"
                       % (ns.spec(), tulpen_key(r), r["container"], want))
-    print("ok 4 --all-netns -tanp: processes == ss -tanp; containers by "
-          "holder")
 
 
 def check_containers(nss, pod, pod_pids):
@@ -498,15 +514,26 @@ def check_containers(nss, pod, pod_pids):
 
 
 def check_summary(nss):
-    for attempt in range(3):
-        snapshot(nss)
-        doc = json.loads(tulpen("-s", "--all-netns", "-t", "--json").stdout)
-        before = [ns.expect for ns in nss]
-        snapshot(nss)
-        if before == [ns.expect for ns in nss]:
-            break
-    else:
-        raise Fail("-s: the namespaces never stayed quiet")
+    for doc, quiet in quiet_rounds(nss, ["-s", "--all-netns", "-t",
+                                         "--json"], "-s"):
+        summary_match(quiet, doc)
+    text = tulpen("-s", "--all-netns", "-t").stdout.splitlines()
+    check(text[0].split()[:4] == ["Netns", "Inode", "Container", "Total"],
+          "-s text header: %r" % text[0])
+    col = text[0].split().index("Total")
+    tot = [int(ln.split()[col]) for ln in text[1:]]
+    check(tot == sorted(tot, reverse=True) and len(tot) >= len(nss),
+          "-s text: %r" % tot)
+    # -s -N: one namespace's counts
+    ns = nss[1]
+    for doc, quiet in quiet_rounds([ns], ["-s", "-N", ns.spec(), "-t",
+                                          "--json"], "-s -N"):
+        check(not quiet or doc["total"] == sum(ns.expect.values()),
+              "-s -N %s" % ns.spec())
+    print("ok 6 -s --all-netns: per-namespace counts == ss, sorted by total")
+
+
+def summary_match(nss, doc):
     entries = doc["namespaces"]
     totals = [e["summary"]["total"] for e in entries]
     check(totals == sorted(totals, reverse=True), "-s not sorted: %r" %
@@ -524,18 +551,6 @@ def check_summary(nss):
               e["summary"]["total"] == sum(want.values()),
               "-s: namespace %s: %r, ss %r" % (ns.spec(), states,
                                               dict(want)))
-    text = tulpen("-s", "--all-netns", "-t").stdout.splitlines()
-    check(text[0].split()[:4] == ["Netns", "Inode", "Container", "Total"],
-          "-s text header: %r" % text[0])
-    col = text[0].split().index("Total")
-    tot = [int(ln.split()[col]) for ln in text[1:]]
-    check(tot == sorted(tot, reverse=True) and len(tot) >= len(nss),
-          "-s text: %r" % tot)
-    # -s -N: one namespace's counts
-    ns = nss[1]
-    d = json.loads(tulpen("-s", "-N", ns.spec(), "-t", "--json").stdout)
-    check(d["total"] == sum(ns.expect.values()), "-s -N %s" % ns.spec())
-    print("ok 6 -s --all-netns: per-namespace counts == ss, sorted by total")
 
 
 def check_unenterable(nss):
@@ -555,6 +570,25 @@ def check_unenterable(nss):
     print("ok 7 without CAP_SYS_ADMIN: each namespace reported once, exit 1")
 
 
+def check_seam(nss):
+    """The context's seam from the calling thread: netlink and /proc/net."""
+    for ns in nss[::10]:
+        path = "/run/netns/" + ns.name if ns.name else \
+            "/proc/%d/ns/net" % ns.pid
+        for _ in range(10):
+            want = sum(ss_rows(ns)[0].values())
+            p = run([LIB, "seam", path], timeout=60)
+            again = sum(ss_rows(ns)[0].values())
+            if want == again:
+                break
+        check(p.returncode == 0, "seam %s: %s" % (path, p.stderr))
+        r = json.loads(p.stdout)
+        check(r == {"netlink": want, "proc": want, "moved": 0},
+              "seam %s: %r, ss %d" % (path, r, want))
+    print("ok 10 the context's seam: netlink and /proc/net of a namespace "
+          "from a helper thread, the caller's thread unmoved")
+
+
 def check_vanish(cg):
     """Deleted between the scan and the walk: no row, no error."""
     doomed = [NS(90 + i, PREFIX + "gone%d" % i if i < 2 else None)
@@ -570,10 +604,10 @@ def check_vanish(cg):
         else:
             fork_holder(ns)
             ns.inode = ns_inode_of_pid(ns.pid)
-    p = subprocess.Popen([VANISH] + [str(ns.inode) for ns in doomed],
+    p = subprocess.Popen([LIB, "vanish"] + [str(ns.inode) for ns in doomed],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
-    check(p.stdout.readline() == "scanned\n", "netns_vanish did not scan")
+    check(p.stdout.readline() == "scanned\n", "netns_lib did not scan")
     run(["ip", "netns", "del", doomed[0].name])
     run(["ip", "netns", "del", doomed[1].name])
     for ns in doomed:
@@ -585,8 +619,7 @@ def check_vanish(cg):
     out, err = p.communicate("go\n", timeout=120)
     kill(doomed[1])
     run(["ip", "netns", "del", doomed[1].name])
-    check(p.returncode == 0, "netns_vanish: exit %d: %s" % (p.returncode,
-                                                           err))
+    check(p.returncode == 0, "netns_lib: exit %d: %s" % (p.returncode, err))
     r = json.loads(out)
     check(r["rows_gone"] == 0 and r["failed"] == 0 and r["rows"] > 0 and
           r["moved"] == 0 and r["threads_moved"] == 0 and err == "",
@@ -670,8 +703,8 @@ def main():
     if os.geteuid() != 0:
         print("1..0 # SKIP needs root")
         return 77
-    if not TULPEN or not VANISH:
-        print("usage: test_netns.py TULPEN (and $NETNS_VANISH)")
+    if not TULPEN or not LIB:
+        print("usage: test_netns.py TULPEN (and $NETNS_LIB)")
         return 2
     cg = Cgroups()
     nss = []
@@ -705,6 +738,7 @@ def main():
         snapshot(nss)
         check_churn(nss)
         check_vanish(cg)
+        check_seam(nss)
     except Fail as e:
         print("not ok - %s" % e)
         return 1

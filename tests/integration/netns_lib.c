@@ -1,18 +1,27 @@
 // SPDX-License-Identifier: MIT
 /*
- * netns_vanish.c - namespaces that go away between the scan and their turn
- * in the walk (driven by test_netns.py, as root).
+ * netns_lib.c - the namespace library driven directly (by test_netns.py,
+ * as root).
  *
- * usage: netns_vanish INODE...
+ * usage: netns_lib seam PATH
+ * The context's seam from the calling thread: with the namespace at PATH
+ * set on the context, counts the TCP sockets from netlink and from
+ * /proc/net (both opened by a helper thread inside the namespace) and
+ * prints {"netlink": N, "proc": N, "moved": 0 or 1}, "moved" telling
+ * whether this thread's namespace changed.
+ *
+ * usage: netns_lib vanish INODE...
+ * Namespaces that go away between the scan and their turn in the walk.
  * Scans the host's namespaces, checks that each INODE was found, prints
  * "scanned" and waits for a line on stdin (meanwhile the test deletes those
  * namespaces: ip netns del, the holder killed, a name re-created for a new
  * namespace). Then walks every namespace and prints one JSON line:
  * {"rows_gone": rows from the INODEs (must be 0), "failed": namespaces
- * reported, "rows": all rows, "moved": rows handed over on a thread that
- * was not in this process's namespace (must be 0: the walk's threads
- * never change namespace), "threads_moved": threads in another namespace
- * after the walk (must be 0)}.
+ * reported, "rows": all rows, "moved": rows handed over while the calling
+ * (main) thread was in another namespace than its own (must be 0: the
+ * walk's own threads enter namespaces, the caller's never does),
+ * "threads_moved": threads in another namespace after the walk (must be
+ * 0: the walk's threads are gone)}.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tulpen/netns.h"
 #include "tulpen/state.h"
@@ -37,10 +47,13 @@ static int row(const struct tulpen_netns *ns, const struct tulpen_sock *s,
 {
 	struct count *c = data;
 	struct stat st;
+	char main_ns[64];
 	int i;
 
 	c->rows++;
-	if (stat("/proc/thread-self/ns/net", &st) ||
+	snprintf(main_ns, sizeof(main_ns), "/proc/self/task/%d/ns/net",
+		 (int)getpid());
+	if (stat(main_ns, &st) ||
 	    (uint64_t)st.st_ino != c->own)
 		c->moved++;
 	for (i = 0; i < c->ngone; i++)
@@ -54,7 +67,7 @@ static void failed(const struct tulpen_netns *ns, int err, const char *msg,
 {
 	struct count *c = data;
 
-	fprintf(stderr, "netns_vanish: %" PRIu64 ": %s\n", ns->inode, msg);
+	fprintf(stderr, "netns_lib: %" PRIu64 ": %s\n", ns->inode, msg);
 	c->failed++;
 }
 
@@ -81,6 +94,53 @@ static int threads_moved(uint64_t own)
 	return moved;
 }
 
+static int count_sock(const struct tulpen_sock *s, void *data)
+{
+	(*(unsigned long *)data)++;
+	return 0;
+}
+
+static uint64_t self_ns(void)
+{
+	struct stat st;
+
+	return stat("/proc/thread-self/ns/net", &st) ? 0 :
+						       (uint64_t)st.st_ino;
+}
+
+static int seam(const char *path)
+{
+	struct tulpen_query q = { TULPEN_PF(TULPEN_P_TCP),
+				  TULPEN_FAM_INET | TULPEN_FAM_INET6,
+				  TULPEN_SF_ALL, 0 };
+	unsigned long nl = 0, proc = 0;
+	uint64_t own = self_ns();
+	struct tulpen_ctx *ctx;
+	int ret;
+
+	if (tulpen_ctx_new(&ctx))
+		return 1;
+	ret = tulpen_ctx_set_netns_path(ctx, path);
+	if (!ret) {
+		tulpen_ctx_set_source(ctx, TULPEN_SOURCE_NETLINK);
+		ret = tulpen_collect(ctx, &q, count_sock, &nl);
+	}
+	if (!ret) {
+		tulpen_ctx_set_source(ctx, TULPEN_SOURCE_PROC);
+		ret = tulpen_collect(ctx, &q, count_sock, &proc);
+	}
+	if (ret) {
+		fprintf(stderr, "netns_lib: %s: %s\n", path,
+			tulpen_ctx_errmsg(ctx));
+		tulpen_ctx_free(ctx);
+		return 1;
+	}
+	printf("{\"netlink\":%lu,\"proc\":%lu,\"moved\":%d}\n", nl, proc,
+	       self_ns() != own);
+	tulpen_ctx_free(ctx);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct tulpen_query q = { TULPEN_PF(TULPEN_P_TCP) |
@@ -96,17 +156,21 @@ int main(int argc, char **argv)
 	char line[16];
 	int i, ret;
 
-	if (argc < 2 || argc > 65) {
-		fprintf(stderr, "usage: netns_vanish INODE...\n");
+	if (argc == 3 && !strcmp(argv[1], "seam"))
+		return seam(argv[2]);
+	if (argc < 3 || argc > 66 || strcmp(argv[1], "vanish")) {
+		fprintf(stderr, "usage: netns_lib seam PATH | vanish INODE...\n");
 		return 2;
 	}
+	argv++;
+	argc--;
 	for (i = 1; i < argc; i++) {
 		char *end;
 
 		errno = 0;
 		gone[i - 1] = strtoull(argv[i], &end, 10);
 		if (errno || *end || !gone[i - 1]) {
-			fprintf(stderr, "netns_vanish: bad inode '%s'\n",
+			fprintf(stderr, "netns_lib: bad inode '%s'\n",
 				argv[i]);
 			return 2;
 		}
@@ -116,13 +180,13 @@ int main(int argc, char **argv)
 		return 1;
 	own = c.own = (uint64_t)st.st_ino;
 	if (tulpen_ctx_new(&ctx) || tulpen_netns_scan(ctx, &so, &set)) {
-		fprintf(stderr, "netns_vanish: scan: %s\n",
+		fprintf(stderr, "netns_lib: scan: %s\n",
 			tulpen_ctx_errmsg(ctx));
 		return 1;
 	}
 	for (i = 0; i < c.ngone; i++) {
 		if (!tulpen_netns_find(set, gone[i])) {
-			fprintf(stderr, "netns_vanish: %" PRIu64
+			fprintf(stderr, "netns_lib: %" PRIu64
 				" not found by the scan\n", gone[i]);
 			return 1;
 		}
