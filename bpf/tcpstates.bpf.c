@@ -51,8 +51,8 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
  * events, taken by the reader: nothing per socket is needed for them.)
  */
 struct sk_state {
-	__u64 pend_ts;	   /* a held-back SYN-SENT event (0: none) */
-	__u32 pid;	   /* the task that connected */
+	__u64 pend_ts; /* a held-back SYN-SENT event (0: none) */
+	__u32 pid;     /* the task that connected */
 	__u32 tid;
 	char comm[16];
 	__u8 pend_old;
@@ -135,8 +135,8 @@ int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
 	settle_cancel(0, 0);
 	if (proto != IPPROTO_TCP && proto != IPPROTO_MPTCP)
 		return 0;
-	if (filter_netns && sk->__sk_common.skc_net.net->ns.inum !=
-			    filter_netns)
+	if (filter_netns &&
+	    sk->__sk_common.skc_net.net->ns.inum != filter_netns)
 		return 0;
 	cookie = bpf_get_socket_cookie(sk);
 
@@ -145,8 +145,8 @@ int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
 		if (st)
 			flush_connect(sk, st, cookie);
 	} else if (newstate == TCP_CLOSE) {
-		struct tw_handover *h = bpf_map_lookup_elem(&tw_pending,
-							    &cookie);
+		struct tw_handover *h =
+			bpf_map_lookup_elem(&tw_pending, &cookie);
 
 		if (h) {
 			/*
@@ -184,7 +184,6 @@ int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
 	emit_state(sk, cookie, now, oldstate, newstate, 0);
 	return 0;
 }
-
 
 /* S_IFMT, S_IFSOCK of <sys/stat.h> (not in vmlinux.h). */
 #define I_FMT 00170000
@@ -331,8 +330,10 @@ int BPF_PROG(on_xmit, struct sk_buff *skb)
 			st = bpf_sk_storage_get(&sks, sk, 0, 0);
 			/* The cookie was made at the SYN-SENT transition. */
 			if (st && st->pend_ts)
-				flush_connect(sk, st, BPF_CORE_READ(sk,
-					__sk_common.skc_cookie.counter));
+				flush_connect(
+					sk, st,
+					BPF_CORE_READ(sk, __sk_common.skc_cookie
+								  .counter));
 			return 0;
 		}
 		if (state != TCP_TIME_WAIT && sk->sk_type != SOCK_RAW)

@@ -24,9 +24,8 @@
 #define TH_ACK 0x10
 
 /* Set by the loader before load. */
-const volatile __u32 filter_netns = 0;	/* 0: every namespace */
-const volatile __u64 wakeup_bytes = 0;	/* 0: wake up on every event */
-
+const volatile __u32 filter_netns = 0; /* 0: every namespace */
+const volatile __u64 wakeup_bytes = 0; /* 0: wake up on every event */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -109,7 +108,6 @@ static __always_inline void ev_output(struct tw_event *e)
 		count_lost();
 }
 
-
 /*
  * Addresses, ports, family and namespace of a socket. The local port comes
  * from inet_sport (tw_sport): skc_num is cleared when a closing socket
@@ -123,8 +121,8 @@ static __always_inline void ev_fill_addr(struct tw_event *e,
 		e->sport = bpf_ntohs(BPF_CORE_READ(
 			(struct inet_timewait_sock *)skc, tw_sport));
 	else
-		e->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)skc,
-						   inet_sport));
+		e->sport = bpf_ntohs(
+			BPF_CORE_READ((struct inet_sock *)skc, inet_sport));
 	e->dport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
 	e->netns = sk_netns(skc);
 	if (e->family == AF_INET6) {
@@ -149,8 +147,7 @@ static __always_inline void ev_fill_addr_sk(struct tw_event *e,
 
 	e->family = skc->skc_family;
 	/* inet_sock lies beyond struct sock: a checked read. */
-	e->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk,
-					   inet_sport));
+	e->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
 	e->dport = bpf_ntohs(skc->skc_dport);
 	e->netns = skc->skc_net.net->ns.inum;
 	if (e->family == AF_INET6) {

@@ -20,7 +20,7 @@ extern const void tw_timer_handler __ksym __weak;
  * track of cannot pile up).
  */
 struct tw_handover {
-	__u64 tw;	/* struct inet_timewait_sock * */
+	__u64 tw; /* struct inet_timewait_sock * */
 	__u8 substate;
 };
 
@@ -33,7 +33,7 @@ struct {
 
 struct tw_info {
 	__u64 cookie;
-	__u8 substate;	/* TW_ENDED once its end was reported */
+	__u8 substate; /* TW_ENDED once its end was reported */
 };
 
 /*
@@ -84,11 +84,11 @@ __u64 fw2_tracked = 0;
  * be freed by then, so its end event is prepared at the cancel).
  */
 struct tw_cancel {
-	__u64 tw;	/* struct inet_timewait_sock *, 0: none */
+	__u64 tw; /* struct inet_timewait_sock *, 0: none */
 	__u64 cookie;
 	struct tw_key key;
-	__u8 fw2;	/* it is in tw_fw2 */
-	__u8 late;	/* late_ev goes first */
+	__u8 fw2;  /* it is in tw_fw2 */
+	__u8 late; /* late_ev goes first */
 	struct tw_event late_ev;
 	struct tw_event ev;
 };
@@ -99,7 +99,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tw_cancel);
 } cancels SEC(".maps");
-
 
 /*
  * Settle this CPU's pending time-wait cancel: a re-arm of (@tw, @cookie)
@@ -123,8 +122,8 @@ static __always_inline int settle_cancel(__u64 tw, __u64 cookie)
 	ev_output(&c->ev);
 	{
 		struct tw_info *ti = bpf_map_lookup_elem(&tws, &twkey);
-		struct tw_info dead = { .cookie = c->ev.cookie,
-					.substate = TW_ENDED };
+		struct tw_info dead = {.cookie = c->ev.cookie,
+				       .substate = TW_ENDED};
 
 		if (ti)
 			ti->substate = TW_ENDED;
@@ -135,7 +134,6 @@ static __always_inline int settle_cancel(__u64 tw, __u64 cookie)
 		bpf_map_delete_elem(&tw_fw2, &c->key);
 	return 0;
 }
-
 
 /* The time-wait socket of a time-wait timer, or NULL for other timers. */
 static __always_inline struct inet_timewait_sock *
@@ -181,9 +179,9 @@ static __always_inline void tw_fill(struct tw_event *e,
 }
 
 /* Emit a transition of a time-wait socket. */
-static __always_inline void emit_tw(struct inet_timewait_sock *tw,
-				    __u64 cookie, __u64 now, int oldstate,
-				    int newstate, __u8 flags)
+static __always_inline void emit_tw(struct inet_timewait_sock *tw, __u64 cookie,
+				    __u64 now, int oldstate, int newstate,
+				    __u8 flags)
 {
 	struct tw_event *e = ev_reserve();
 
@@ -233,7 +231,7 @@ int BPF_PROG(on_timer_start, struct timer_list *timer)
 	nti.substate = sub;
 	bpf_map_update_elem(&tws, &twkey, &nti, BPF_ANY);
 	{
-		struct tw_handover h = { .tw = twkey, .substate = sub };
+		struct tw_handover h = {.tw = twkey, .substate = sub};
 
 		bpf_map_update_elem(&tw_pending, &nti.cookie, &h, BPF_ANY);
 	}
@@ -275,8 +273,7 @@ static __always_inline void tw_end(struct inet_timewait_sock *tw,
 		}
 	} else {
 		/* A time-wait socket older than this program. */
-		if (filter_netns &&
-		    sk_netns(&tw->__tw_common) != filter_netns)
+		if (filter_netns && sk_netns(&tw->__tw_common) != filter_netns)
 			return;
 		cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
 	}
@@ -298,8 +295,7 @@ static __always_inline void tw_end(struct inet_timewait_sock *tw,
 		}
 		ti->substate = TW_ENDED;
 	} else {
-		struct tw_info dead = { .cookie = cookie,
-					.substate = TW_ENDED };
+		struct tw_info dead = {.cookie = cookie, .substate = TW_ENDED};
 
 		bpf_map_update_elem(&tws, &twkey, &dead, BPF_ANY);
 	}

@@ -45,11 +45,19 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 void cli_usage_hint(const char *cmd);
 
 /*
- * Print "tulpen VERSION\n" (TULPEN_VERSION, from meson.build) to standard
- * output, as --version does in every subcommand. Returns CLI_EXIT_OK, or
- * CLI_EXIT_RUNTIME if standard output cannot be written.
+ * Print @text, a subcommand's --help, to standard output. Returns
+ * CLI_EXIT_OK (also when the reader went away), or CLI_EXIT_RUNTIME after
+ * saying so as subcommand @cmd if standard output cannot be written.
  */
-int cli_version(void);
+int cli_help(const char *cmd, const char *text);
+
+/*
+ * Print "tulpen VERSION\n" (TULPEN_VERSION, from meson.build) to standard
+ * output, as --version does in every subcommand. Returns CLI_EXIT_OK (also
+ * when the reader went away), or CLI_EXIT_RUNTIME after saying so as
+ * subcommand @cmd if standard output cannot be written.
+ */
+int cli_version(const char *cmd);
 
 struct option;
 

@@ -118,10 +118,9 @@ static int parse(int argc, char **argv, struct explain_opts *o)
 			o->no_count = 1;
 			break;
 		case 'h':
-			fputs(usage, stdout);
-			return 0;
+			return cli_help("explain", usage);
 		case 'V':
-			return cli_version();
+			return cli_version("explain");
 		default:
 			return bad_option(c, argv);
 		}

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,20 +29,18 @@
 #include "tulpen/fmt.h"
 #include "tulpen/state.h"
 #include "tulpen/watch_session.h"
+#include "cli_util.h"
 #include "commands.h"
-
-#ifndef TULPEN_VERSION
-#define TULPEN_VERSION "unknown"
-#endif
 
 struct watch_cli {
 	struct tulpen_watch_session_opts so;
-	uint64_t duration_ns;	/* 0: until stopped */
-	int stats;		/* counts on stderr at exit */
+	uint64_t duration_ns; /* 0: until stopped */
+	int stats;	      /* counts on stderr at exit */
+	char err[256];	      /* the usage error */
 };
 
 struct sink_state {
-	int nonblock;		/* stdout made non-blocking (stopping) */
+	int nonblock; /* stdout made non-blocking (stopping) */
 	uint64_t give_up_at;
 };
 
@@ -59,23 +56,9 @@ static int stop_requested(void *data)
 	return stop_signal != 0;
 }
 
-static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* "tulpen watch: WHAT: DETAIL" on standard error. */
-static void errorf(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("tulpen watch: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static void notice(void *data, const char *msg)
 {
-	errorf("%s", msg);
+	cli_error("watch", "%s", msg);
 }
 
 /*
@@ -132,8 +115,9 @@ static int watch_sink(void *priv, const char *buf, size_t len)
 			ss->nonblock = 1;
 			ss->give_up_at = mono_ns() + 3000000000ull;
 			if (!fstat(STDOUT_FILENO, &st) && S_ISFIFO(st.st_mode))
-				fcntl(STDOUT_FILENO, F_SETFL, O_NONBLOCK |
-				      fcntl(STDOUT_FILENO, F_GETFL));
+				fcntl(STDOUT_FILENO, F_SETFL,
+				      O_NONBLOCK |
+					      fcntl(STDOUT_FILENO, F_GETFL));
 		}
 		n = write(STDOUT_FILENO, buf, len);
 		if (n < 0) {
@@ -146,8 +130,8 @@ static int watch_sink(void *priv, const char *buf, size_t len)
 			now = mono_ns();
 			if (now >= ss->give_up_at)
 				return -EAGAIN;
-			poll(&pfd, 1, (int)((ss->give_up_at - now) / 1000000) +
-			     1);
+			poll(&pfd, 1,
+			     (int)((ss->give_up_at - now) / 1000000) + 1);
 			continue;
 		}
 		buf += n;
@@ -158,141 +142,124 @@ static int watch_sink(void *priv, const char *buf, size_t len)
 
 static void usage(FILE *f)
 {
-	fputs(
-"Usage: tulpen watch [OPTIONS] [FILTER...]\n"
-"Every TCP state transition, live, with its owner and time in state; one\n"
-"END line per connection with its whole path. Ctrl-C stops.\n"
-"\n"
-"Output:\n"
-"   --json              one JSON array of records\n"
-"   --ndjson            one JSON record per line\n"
-"   --lifetimes         only the END line of each connection\n"
-"   --transitions       only transitions (no END lines)\n"
-"   --existing          list the connections that exist at start (text)\n"
-"   --summary-every S   the number of connections per state every S s\n"
-"   --stats             counts of events on stderr at exit\n"
-"\n"
-"What to watch:\n"
-"   -4, --ipv4          IPv4 only\n"
-"   -6, --ipv6          IPv6 only\n"
-"   -t, --tcp           TCP (all it watches; accepted for ss habits)\n"
-"   -n, --numeric       accepted for ss habits (always numeric)\n"
-"   --netns PATH        one network namespace (/run/netns/NAME or\n"
-"                       /proc/PID/ns/net); default: every namespace\n"
-"   --duration S        stop after S seconds\n"
-"\n"
-"Source:\n"
-"   --source=auto|bpf|sampled\n"
-"                       eBPF, or sampled netlink snapshots (auto: eBPF,\n"
-"                       else sampled, saying why)\n"
-"   --interval S        the sampled source's interval (default 1)\n"
-"   --ringbuf-mb N      eBPF ring buffer size in MiB (default 16)\n"
-"   --wakeup-kb N       wake up when N KiB are waiting (default 64; 0:\n"
-"                       for every event)\n"
-"   --bpf-without PART[,PART]\n"
-"                       leave out parts of the eBPF source: accept\n"
-"                       (owners of accepted sockets), timewait, connect\n"
-"\n"
-"Filters:\n"
-"   state NAME          transitions into or out of NAME (a state or a\n"
-"                       group of `tulpen -t state`), paths through it\n"
-"   exclude NAME        never NAME\n"
-"   port N              local or peer port N\n"
-"   sport N, dport N    local port N, peer port N\n"
-"\n"
-"   -h, --help          this text\n"
-"   -V, --version       the version\n", f);
+	fputs("Usage: tulpen watch [OPTIONS] [FILTER...]\n"
+	      "Every TCP state transition, live, with its owner and time in "
+	      "state; one\n"
+	      "END line per connection with its whole path. Ctrl-C stops.\n"
+	      "\n"
+	      "Output:\n"
+	      "   --json              one JSON array of records\n"
+	      "   --ndjson            one JSON record per line\n"
+	      "   --lifetimes         only the END line of each connection\n"
+	      "   --transitions       only transitions (no END lines)\n"
+	      "   --existing          list the connections that exist at start "
+	      "(text)\n"
+	      "   --summary-every S   the number of connections per state "
+	      "every S s\n"
+	      "   --stats             counts of events on stderr at exit\n"
+	      "\n"
+	      "What to watch:\n"
+	      "   -4, --ipv4          IPv4 only\n"
+	      "   -6, --ipv6          IPv6 only\n"
+	      "   -t, --tcp           TCP (all it watches; accepted for ss "
+	      "habits)\n"
+	      "   -n, --numeric       accepted for ss habits (always numeric)\n"
+	      "   --netns PATH        one network namespace (/run/netns/NAME "
+	      "or\n"
+	      "                       /proc/PID/ns/net); default: every "
+	      "namespace\n"
+	      "   --duration S        stop after S seconds\n"
+	      "\n"
+	      "Source:\n"
+	      "   --source=auto|bpf|sampled\n"
+	      "                       eBPF, or sampled netlink snapshots "
+	      "(auto: eBPF,\n"
+	      "                       else sampled, saying why)\n"
+	      "   --interval S        the sampled source's interval (default "
+	      "1)\n"
+	      "   --ringbuf-mb N      eBPF ring buffer size in MiB (default "
+	      "16)\n"
+	      "   --wakeup-kb N       wake up when N KiB are waiting (default "
+	      "64; 0:\n"
+	      "                       for every event)\n"
+	      "   --bpf-without PART[,PART]\n"
+	      "                       leave out parts of the eBPF source: "
+	      "accept\n"
+	      "                       (owners of accepted sockets), timewait, "
+	      "connect\n"
+	      "\n"
+	      "Filters:\n"
+	      "   state NAME          transitions into or out of NAME (a state "
+	      "or a\n"
+	      "                       group of `tulpen -t state`), paths "
+	      "through it\n"
+	      "   exclude NAME        never NAME\n"
+	      "   port N              local or peer port N\n"
+	      "   sport N, dport N    local port N, peer port N\n"
+	      "\n"
+	      "   -h, --help          this text\n"
+	      "   -V, --version       the version\n",
+	      f);
 }
 
-static int parse_seconds(const char *opt, const char *s, double min,
-			 uint64_t *ns)
-{
-	char *end;
-	double v;
+#define ERR(w, ...) (snprintf((w)->err, sizeof((w)->err), __VA_ARGS__), -EINVAL)
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < min ||
-	    v > 86400.0 * 365) {
-		errorf("%s: bad number of seconds '%s'", opt, s);
-		return -EINVAL;
-	}
-	*ns = (uint64_t)(v * 1e9);
-	return 0;
+static int parse_seconds(struct watch_cli *w, const char *opt, const char *s,
+			 uint64_t min_ns, uint64_t *ns)
+{
+	const struct cli_duration d = {
+		.unit_ns = CLI_NSEC_PER_SEC,
+		.min_ns = min_ns,
+		.max_ns = 365 * 86400 * CLI_NSEC_PER_SEC,
+	};
+
+	return cli_parse_duration(opt, s, &d, ns, w->err, sizeof(w->err));
 }
 
-static int parse_uint(const char *opt, const char *s, unsigned long min,
-		      unsigned long max, unsigned long *out)
+static int parse_filter(struct watch_cli *w, const char *word, const char *val)
 {
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] < '0' || s[0] > '9') {
-		errorf("%s: bad number '%s'", opt, s);
-		return -EINVAL;
-	}
-	if (v < min || v > max) {
-		errorf("%s: '%s' is out of range (%lu to %lu)", opt, s, min,
-		       max);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_filter(struct tulpen_watch_filter *f, const char *w,
-			const char *val)
-{
+	struct tulpen_watch_filter *f = &w->so.filter;
 	enum tulpen_watch_port_side side;
-	unsigned long v;
 	uint32_t mask;
+	uint64_t v;
 
-	if (!strcmp(w, "state") || !strcmp(w, "exclude")) {
-		if (tulpen_state_parse(val, &mask)) {
-			errorf("%s: unknown state '%s'", w, val);
-			return -EINVAL;
-		}
-		if (w[0] == 's')
+	if (!strcmp(word, "state") || !strcmp(word, "exclude")) {
+		if (tulpen_state_parse(val, &mask))
+			return ERR(w, "%s: unknown state '%s'", word, val);
+		if (word[0] == 's')
 			f->states |= mask;
 		else
 			f->exclude |= mask;
 		return 0;
 	}
-	if (strcmp(w, "port") && strcmp(w, "sport") && strcmp(w, "dport")) {
-		errorf("unknown filter '%s'", w);
+	if (strcmp(word, "port") && strcmp(word, "sport") &&
+	    strcmp(word, "dport"))
+		return ERR(w, "unknown filter '%s'", word);
+	side = word[0] == 's'	? TULPEN_WATCH_PORT_LOCAL
+	       : word[0] == 'd' ? TULPEN_WATCH_PORT_PEER
+				: TULPEN_WATCH_PORT_EITHER;
+	if (cli_parse_uint(word, val, 0, 65535, &v, w->err, sizeof(w->err)))
 		return -EINVAL;
-	}
-	side = w[0] == 's' ? TULPEN_WATCH_PORT_LOCAL :
-	       w[0] == 'd' ? TULPEN_WATCH_PORT_PEER : TULPEN_WATCH_PORT_EITHER;
-	if (parse_uint(w, val, 0, 65535, &v))
-		return -EINVAL;
-	if (tulpen_watch_filter_add_port(f, (uint16_t)v, side)) {
-		errorf("%s: at most %d port filters", w,
-		       TULPEN_WATCH_MAX_PORTS);
-		return -EINVAL;
-	}
+	if (tulpen_watch_filter_add_port(f, (uint16_t)v, side))
+		return ERR(w, "%s: at most %d port filters", word,
+			   TULPEN_WATCH_MAX_PORTS);
 	return 0;
 }
 
-static int parse_filters(struct tulpen_watch_filter *f, int argc,
-			 char **argv)
+static int parse_filters(struct watch_cli *w, int argc, char **argv)
 {
 	int i;
 
 	for (i = 0; i < argc; i += 2) {
-		if (i + 1 >= argc) {
-			errorf("filter '%s' needs a value", argv[i]);
-			return -EINVAL;
-		}
-		if (parse_filter(f, argv[i], argv[i + 1]))
+		if (i + 1 >= argc)
+			return ERR(w, "filter '%s' needs a value", argv[i]);
+		if (parse_filter(w, argv[i], argv[i + 1]))
 			return -EINVAL;
 	}
 	return 0;
 }
 
-static int parse_parts(const char *s, unsigned *parts)
+static int parse_parts(struct watch_cli *w, const char *s)
 {
 	char name[32];
 	unsigned p;
@@ -300,27 +267,37 @@ static int parse_parts(const char *s, unsigned *parts)
 
 	while (*s) {
 		n = strcspn(s, ",");
-		if (n >= sizeof(name)) {
-			errorf("--bpf-without: unknown part '%.*s'", (int)n, s);
-			return -EINVAL;
-		}
+		if (n >= sizeof(name))
+			return ERR(w, "--bpf-without: unknown part '%.*s'",
+				   (int)n, s);
 		memcpy(name, s, n);
 		name[n] = '\0';
-		if (tulpen_watch_part_parse(name, &p)) {
-			errorf("--bpf-without: unknown part '%s' (accept, "
-			       "timewait or connect)", name);
-			return -EINVAL;
-		}
-		*parts |= p;
+		if (tulpen_watch_part_parse(name, &p))
+			return ERR(w,
+				   "--bpf-without: unknown part '%s' (accept, "
+				   "timewait or connect)",
+				   name);
+		w->so.skip_parts |= p;
 		s += n + (s[n] == ',');
 	}
 	return 0;
 }
 
 enum {
-	O_JSON = 256, O_NDJSON, O_INTERVAL, O_SUMMARY, O_DURATION, O_SOURCE,
-	O_NETNS, O_LIFETIMES, O_TRANSITIONS, O_EXISTING, O_RINGBUF, O_WAKEUP,
-	O_STATS, O_WITHOUT,
+	O_JSON = 256,
+	O_NDJSON,
+	O_INTERVAL,
+	O_SUMMARY,
+	O_DURATION,
+	O_SOURCE,
+	O_NETNS,
+	O_LIFETIMES,
+	O_TRANSITIONS,
+	O_EXISTING,
+	O_RINGBUF,
+	O_WAKEUP,
+	O_STATS,
+	O_WITHOUT,
 };
 
 static const struct option long_opts[] = {
@@ -347,38 +324,36 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int parse_source(const char *s, enum tulpen_watch_pick *pick)
+static int parse_source(struct watch_cli *w, const char *s)
 {
+	enum tulpen_watch_pick *pick = &w->so.source;
+
 	if (!strcmp(s, "auto"))
 		*pick = TULPEN_WATCH_PICK_AUTO;
 	else if (!strcmp(s, "bpf"))
 		*pick = TULPEN_WATCH_PICK_BPF;
 	else if (!strcmp(s, "sampled"))
 		*pick = TULPEN_WATCH_PICK_SAMPLED;
-	else {
-		errorf("--source: '%s' is not auto, bpf or sampled", s);
-		return -EINVAL;
-	}
+	else
+		return ERR(w, "--source: '%s' is not auto, bpf or sampled", s);
 	return 0;
 }
 
-static void getopt_error(int c, char **argv)
+static int parse_kib(struct watch_cli *w, const char *opt, uint64_t min,
+		     uint64_t max, int shift, size_t *bytes)
 {
-	const char *arg = argv[optind - 1];
+	uint64_t v;
 
-	if (c == ':')
-		errorf("%.*s: needs an argument", (int)strcspn(arg, "="), arg);
-	else if (optopt > 0 && optopt < 256)
-		errorf("unknown option '-%c'", optopt);
-	else
-		errorf("unknown option '%.*s'", (int)strcspn(arg, "="), arg);
+	if (cli_parse_uint(opt, optarg, min, max, &v, w->err, sizeof(w->err)))
+		return -EINVAL;
+	*bytes = (size_t)v << shift;
+	return 0;
 }
 
 /* One option; 1 when it was --help or --version (done). */
 static int parse_opt(struct watch_cli *w, int c, char **argv)
 {
 	struct tulpen_watch_session_opts *o = &w->so;
-	unsigned long v;
 
 	switch (c) {
 	case 't':
@@ -392,24 +367,24 @@ static int parse_opt(struct watch_cli *w, int c, char **argv)
 		usage(stdout);
 		return 1;
 	case 'V':
-		printf("tulpen %s\n", TULPEN_VERSION);
-		return 1;
+		return 2;
 	case O_JSON:
 	case O_NDJSON:
 		o->output = c == O_JSON ? TULPEN_WATCH_OUT_JSON
 					: TULPEN_WATCH_OUT_NDJSON;
 		return 0;
 	case O_INTERVAL:
-		return parse_seconds("--interval", optarg, 0.01,
-				     &o->interval_ns);
+		return parse_seconds(w, "--interval", optarg,
+				     10 * CLI_NSEC_PER_MSEC, &o->interval_ns);
 	case O_SUMMARY:
-		return parse_seconds("--summary-every", optarg, 0.01,
+		return parse_seconds(w, "--summary-every", optarg,
+				     10 * CLI_NSEC_PER_MSEC,
 				     &o->summary_every_ns);
 	case O_DURATION:
-		return parse_seconds("--duration", optarg, 0.001,
+		return parse_seconds(w, "--duration", optarg, CLI_NSEC_PER_MSEC,
 				     &w->duration_ns);
 	case O_SOURCE:
-		return parse_source(optarg, &o->source);
+		return parse_source(w, optarg);
 	case O_NETNS:
 		o->netns = optarg;
 		return 0;
@@ -422,26 +397,21 @@ static int parse_opt(struct watch_cli *w, int c, char **argv)
 		o->existing = 1;
 		return 0;
 	case O_RINGBUF:
-		if (parse_uint("--ringbuf-mb", optarg, 1, 1024, &v))
-			return -EINVAL;
-		o->ringbuf_bytes = (size_t)v << 20;
-		return 0;
+		return parse_kib(w, "--ringbuf-mb", 1, 1024, 20,
+				 &o->ringbuf_bytes);
 	case O_WAKEUP:
-		if (parse_uint("--wakeup-kb", optarg, 0, 65536, &v))
-			return -EINVAL;
-		o->wakeup_bytes = (size_t)v << 10;
-		return 0;
+		return parse_kib(w, "--wakeup-kb", 0, 65536, 10,
+				 &o->wakeup_bytes);
 	case O_STATS:
 		w->stats = 1;
 		return 0;
 	case O_WITHOUT:
-		return parse_parts(optarg, &o->skip_parts);
+		return parse_parts(w, optarg);
 	}
-	getopt_error(c, argv);
-	return -EINVAL;
+	return cli_getopt_error(c, argv, long_opts, w->err, sizeof(w->err));
 }
 
-/* Returns 0, 1 when done (--help, --version) or -EINVAL. */
+/* Returns 0, 1 (--help: done), 2 (--version) or -EINVAL. */
 static int parse_opts(struct watch_cli *w, int argc, char **argv)
 {
 	int c, ret;
@@ -462,7 +432,7 @@ static int parse_opts(struct watch_cli *w, int argc, char **argv)
 		if (ret)
 			return ret;
 	}
-	return parse_filters(&w->so.filter, argc - optind, argv + optind);
+	return parse_filters(w, argc - optind, argv + optind);
 }
 
 static int install_signals(void)
@@ -486,11 +456,11 @@ static void report_failure(struct tulpen_ctx *ctx, int err)
 
 #ifdef TULPEN_HAVE_LIBBPF
 	if (libbpf_msg[0] && !strncmp(m, "eBPF:", 5)) {
-		errorf("%s (libbpf: %s)", m, libbpf_msg);
+		cli_error("watch", "%s (libbpf: %s)", m, libbpf_msg);
 		return;
 	}
 #endif
-	errorf("%s", m[0] ? m : strerror(-err));
+	cli_error("watch", "%s", m[0] ? m : strerror(-err));
 }
 
 static void print_stats(const struct tulpen_watch_session *s)
@@ -498,13 +468,14 @@ static void print_stats(const struct tulpen_watch_session *s)
 	struct tulpen_watch_stats st;
 
 	tulpen_watch_session_stats(s, &st);
-	errorf("stats: events %llu transitions %llu timewait %llu accepts "
-	       "%llu lifetimes %llu lost %llu",
-	       (unsigned long long)st.events,
-	       (unsigned long long)st.transitions,
-	       (unsigned long long)st.timewait,
-	       (unsigned long long)st.accepts,
-	       (unsigned long long)st.lifetimes, (unsigned long long)st.lost);
+	cli_error(
+		"watch",
+		"stats: events %llu transitions %llu timewait %llu accepts "
+		"%llu lifetimes %llu lost %llu",
+		(unsigned long long)st.events,
+		(unsigned long long)st.transitions,
+		(unsigned long long)st.timewait, (unsigned long long)st.accepts,
+		(unsigned long long)st.lifetimes, (unsigned long long)st.lost);
 }
 
 /* A closed pipe, or a stuck reader when stopping: a normal end. */
@@ -555,22 +526,23 @@ int cmd_watch(int argc, char **argv)
 
 	memset(&w, 0, sizeof(w));
 	err = parse_opts(&w, argc, argv);
+	if (err == 2)
+		return cli_version("watch");
 	if (err > 0)
-		return fflush(stdout) ? 1 : 0;
-	if (err) {
-		fputs("Try 'tulpen watch --help'.\n", stderr);
-		return 2;
-	}
+		return fflush(stdout) && errno != EPIPE ? CLI_EXIT_RUNTIME
+							: CLI_EXIT_OK;
+	if (err)
+		return cli_usage_error("watch", "%s", w.err);
 	if (tulpen_buf_init(&out, 64 * 1024, watch_sink, &sink)) {
-		errorf("out of memory");
+		cli_error("watch", "out of memory");
 		return 1;
 	}
 	if (tulpen_ctx_new(&ctx)) {
-		errorf("out of memory");
+		cli_error("watch", "out of memory");
 		goto out;
 	}
 	if (install_signals()) {
-		errorf("signals: %s", strerror(errno));
+		cli_error("watch", "signals: %s", strerror(errno));
 		goto out;
 	}
 	rc = watch(&w, ctx, &out);

@@ -18,6 +18,8 @@ int cmd_explain(int argc, char **argv);
 int cmd_pcap(int argc, char **argv);
 /* Live TCP state transitions: `tulpen watch` (cli/cmd_watch.c). */
 int cmd_watch(int argc, char **argv);
+/* `tulpen serve`: metrics for Prometheus over HTTP (cli/cmd_serve.c). */
+int cmd_serve(int argc, char **argv);
 
 struct tulpen_command {
 	const char *name;

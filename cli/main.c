@@ -19,6 +19,8 @@ const struct tulpen_command tulpen_commands[] = {
 	  "TCP connections and their states in captures" },
 	{ "watch", cmd_watch, "watch [FILTER]",
 	  "live TCP state transitions with owners" },
+	{ "serve", cmd_serve, "serve [--listen ADDR:PORT]",
+	  "socket metrics for Prometheus over HTTP" },
 	{ "help", cmd_help, "help [COMMAND]",
 	  "this message, or a command's options" },
 	{ NULL, NULL, NULL, NULL },
@@ -64,7 +66,7 @@ static int cmd_help(int argc, char **argv)
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return list_help_print();
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
-		return cli_version();
+		return cli_version("help");
 	if (argv[1][0] == '-')
 		return help_usage_error("unknown option '%s'", argv[1]);
 	if (argc > 2)

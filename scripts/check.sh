@@ -31,9 +31,11 @@ fi
 # count DIR: add DIR's meson-logs/testlog.json to the totals, listing
 # every test that did not pass with its reason.
 count() {
-	local dir=$1 out line
+	local dir=$1 out line log
+	# testlog.json, or testlog-WRAPPER.json when run with a wrapper
+	log=$(ls -t "$dir"/meson-logs/testlog*.json 2>/dev/null | head -1)
 	out=$("$PY" scripts/testlog.py $([ $strict = 1 ] && echo --strict) \
-		"$dir/meson-logs/testlog.json")
+		"${log:-$dir/meson-logs/testlog.json}")
 	line=$(printf '%s\n' "$out" | tail -1)
 	printf '%s\n' "$out" | sed '$d'
 	set -- $line
@@ -80,9 +82,9 @@ run_suite() {
 		return 1
 	fi
 	echo "=== $dir: tests ${targs[*]}"
-	rm -f "$dir/meson-logs/testlog.json"
+	rm -f "$dir"/meson-logs/testlog*.json
 	before=$failed
-	meson test -C "$dir" --logbase testlog --print-errorlogs \
+	meson test -C "$dir" --print-errorlogs \
 		--num-processes 2 --timeout-multiplier "${TIMEOUT_MULTIPLIER:-1}" \
 		"${targs[@]}" |
 		tee "$dir/check.log"

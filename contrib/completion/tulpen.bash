@@ -37,6 +37,8 @@ _tulpen_value()
 		;;
 	--color | --colour) words="auto always never" ;;
 	--format) words="table json ndjson" ;;
+	--compat) words="rfc zeek" ;;
+	--bpf-without) words="accept timewait connect" ;;
 	--proc-root)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")

@@ -11,11 +11,15 @@
  *    standard input) read through libpcap, handing out decoded segments with
  *    the packet number they had in the file (counted from 1).
  *
- * Link types: Ethernet (with any number of 802.1Q/802.1ad VLAN tags), Linux
- * cooked capture v1 and v2, BSD loopback (DLT_NULL, DLT_LOOP), raw IP
- * (DLT_RAW, DLT_IPV4, DLT_IPV6). Network: IPv4 (options skipped, non-first
- * fragments ignored) and IPv6 (extension headers skipped). Transport: TCP,
- * header with options.
+ * Link types: Ethernet, Linux cooked capture v1 and v2, BSD loopback
+ * (DLT_NULL, DLT_LOOP), raw IP (DLT_RAW, DLT_IPV4, DLT_IPV6), PPP (also
+ * serial, with direction, over Ethernet), Cisco HDLC, FDDI, Token Ring, ATM
+ * (RFC 1483), 802.11 (also radiotap), OpenBSD enc and pflog, Linux NFLOG.
+ * Encapsulations: 802.1Q/802.1ad/QinQ tags, 802.1ah PBB, VN-Tag, MPLS,
+ * PPPoE, LLC/SNAP, and the tunnels of struct tulpen_tunnel, nested.
+ * Network: IPv4 (options skipped, non-first fragments ignored) and IPv6
+ * (extension headers skipped). Transport: TCP, header with options, the
+ * checksum checked when the whole segment was captured.
  *
  * Ownership: tulpen_pcap_open() allocates the reader, tulpen_pcap_close()
  * releases it and the file. A struct tulpen_pkt filled by the reader is
@@ -92,13 +96,16 @@ struct tulpen_pkt {
 
 /*
  * Results of tulpen_pcap_decode(): a TCP segment, a frame that is valid but
- * not TCP over IP (ARP, UDP, a non-first fragment...), or a frame that is
- * malformed (the reason is in *why).
+ * not TCP over IP (ARP, UDP, a non-first fragment...), a frame that is
+ * malformed (the reason is in *why), or a frame tulpen cannot look into
+ * (an unknown link type, a tunnel payload of an unknown kind: *why says
+ * which, so that they can be counted).
  */
 enum tulpen_decode_result {
 	TULPEN_DECODE_TCP = 0,
 	TULPEN_DECODE_OTHER = 1,
 	TULPEN_DECODE_BAD = 2,
+	TULPEN_DECODE_SKIPPED = 3, /* valid, not decoded (why in *why) */
 };
 
 /*
@@ -126,6 +133,7 @@ struct tulpen_pcap_stats {
 	uint64_t tcp;	    /* TCP segments handed out */
 	uint64_t other;	    /* valid frames that are not TCP */
 	uint64_t bad;	    /* malformed frames skipped */
+	uint64_t skipped;   /* valid frames not decoded (tulpen_pcap_skips) */
 	uint64_t truncated; /* TCP segments whose payload was cut */
 };
 
@@ -138,9 +146,9 @@ typedef void (*tulpen_pcap_warn_fn)(void *priv, const char *path,
 
 /*
  * tulpen_pcap_open - open the capture file @path ("-": standard input).
- * Fails with -EINVAL and a message in @ctx ("x.pcap: unknown file format",
- * "x.pcap: link type 147 (USER0) is not supported") when the file cannot be
- * read. @warn may be NULL.
+ * Fails with -EINVAL and a message in @ctx ("x.pcap: unknown file format")
+ * when the file cannot be read. A link type tulpen does not decode is no
+ * error: its frames are counted as skipped. @warn may be NULL.
  */
 int tulpen_pcap_open(struct tulpen_ctx *ctx, const char *path,
 		     tulpen_pcap_warn_fn warn, void *warn_priv,
@@ -163,6 +171,23 @@ int tulpen_pcap_next(struct tulpen_pcap_reader *r, struct tulpen_pkt *pkt);
 
 void tulpen_pcap_stats(const struct tulpen_pcap_reader *r,
 		       struct tulpen_pcap_stats *st);
+
+/* Frames not decoded, by reason ("link type not decoded", ...). */
+struct tulpen_pcap_skip {
+	const char *why; /* static string */
+	uint64_t count;
+};
+#define TULPEN_PCAP_SKIP_KINDS 8
+
+/* Up to @n reasons with their counts into @out; returns how many. */
+size_t tulpen_pcap_skips(const struct tulpen_pcap_reader *r,
+			 struct tulpen_pcap_skip *out, size_t n);
+
+/* The name the reader was opened with ("x.pcap", "<stdin>"). */
+const char *tulpen_pcap_path(const struct tulpen_pcap_reader *r);
+
+/* The link type (a DLT_* value) of the file. */
+int tulpen_pcap_linktype(const struct tulpen_pcap_reader *r);
 
 /* The link type's name ("EN10MB"), for messages. */
 const char *tulpen_pcap_linktype_name(const struct tulpen_pcap_reader *r);

@@ -79,6 +79,7 @@ struct tulpen_sock {
 	uint64_t inode;	    /* 0 for request and TIME-WAIT sockets */
 	uint64_t cookie;
 	uint64_t cgroup_id; /* cgroup v2 id (netlink), 0 if not known */
+	uint32_t mark;	    /* SO_MARK (netlink, CAP_NET_ADMIN), else 0 */
 	int64_t timer_ms;   /* time until the timer fires, ms (may be <0) */
 	/* UNIX sockets */
 	uint64_t unix_peer; /* peer's inode, 0 if none */

@@ -14,6 +14,7 @@
 #include "tulpen/sock.h"
 #include "tulpen/state.h"
 #include "tulpen/collect.h"
+#include "tulpen/filter.h"
 #include "tulpen/owners.h"
 #include "tulpen/names.h"
 #include "tulpen/fmt.h"
@@ -30,5 +31,6 @@
 #include "tulpen/watch_session.h"
 #include "tulpen/netns.h"
 #include "tulpen/container.h"
+#include "tulpen/metrics.h"
 
 #endif /* TULPEN_TULPEN_H */

@@ -33,36 +33,35 @@ enum tulpen_wev_type {
 };
 
 struct tulpen_watch_event {
-	uint8_t type;	      /* enum tulpen_wev_type */
-	uint8_t proto;	      /* enum tulpen_proto: TCP or MPTCP */
-	uint8_t family;	      /* AF_INET or AF_INET6 */
-	uint8_t oldstate;     /* enum tulpen_tcp_state */
+	uint8_t type;	  /* enum tulpen_wev_type */
+	uint8_t proto;	  /* enum tulpen_proto: TCP or MPTCP */
+	uint8_t family;	  /* AF_INET or AF_INET6 */
+	uint8_t oldstate; /* enum tulpen_tcp_state */
 	uint8_t newstate;
-	uint8_t has_owner;    /* pid, tid, comm are valid */
-	uint8_t has_bytes;    /* bytes_acked, bytes_received are valid */
-	uint8_t timewait;     /* reported from the kernel's time-wait socket */
-	uint8_t sampled;      /* from the sampled source */
-	uint8_t late;	      /* seen only afterwards: time unknown */
-	uint64_t ts_ns;	      /* CLOCK_MONOTONIC */
-	uint64_t cookie;      /* socket cookie (0 when unknown) */
+	uint8_t has_owner; /* pid, tid, comm are valid */
+	uint8_t has_bytes; /* bytes_acked, bytes_received are valid */
+	uint8_t timewait;  /* reported from the kernel's time-wait socket */
+	uint8_t sampled;   /* from the sampled source */
+	uint8_t late;	   /* seen only afterwards: time unknown */
+	uint64_t ts_ns;	   /* CLOCK_MONOTONIC */
+	uint64_t cookie;   /* socket cookie (0 when unknown) */
 	uint64_t parent_cookie; /* listener of a server-side socket, or 0 */
-	int64_t in_old_ns;    /* time spent in oldstate, -1 when unknown;
-			       * approximate (to an interval) when sampled */
+	int64_t in_old_ns;	/* time spent in oldstate, -1 when unknown;
+				 * approximate (to an interval) when sampled */
 	struct tulpen_endpoint local;
 	struct tulpen_endpoint peer;
-	uint64_t bytes_acked;	 /* sent and acknowledged by the peer */
+	uint64_t bytes_acked; /* sent and acknowledged by the peer */
 	uint64_t bytes_received;
-	int32_t pid;	      /* owner: process */
-	int32_t tid;	      /* owner: thread that connected / accepted */
-	uint32_t netns;	      /* network namespace inode (0: unknown) */
-	char comm[16];	      /* owner's command name */
+	int32_t pid;	/* owner: process */
+	int32_t tid;	/* owner: thread that connected / accepted */
+	uint32_t netns; /* network namespace inode (0: unknown) */
+	char comm[16];	/* owner's command name */
 };
 
 /* Return 0 to go on; anything else stops the poll and is returned. */
-typedef int (*tulpen_watch_cb)(const struct tulpen_watch_event *ev,
-			       void *data);
+typedef int (*tulpen_watch_cb)(const struct tulpen_watch_event *ev, void *data);
 
-/* ---- eBPF source (lib/watch/watch_bpf.c) ---------------------------------- */
+/* ---- eBPF source (lib/watch/watch_bpf.c) ------------------------- */
 
 struct tulpen_watch_bpf;
 
@@ -137,7 +136,7 @@ uint64_t tulpen_watch_bpf_lost(struct tulpen_watch_bpf *w);
 /* Detach and unload everything. NULL is allowed. */
 void tulpen_watch_bpf_close(struct tulpen_watch_bpf *w);
 
-/* ---- sampled source (lib/watch/watch_sampled.c) --------------------------- */
+/* ---- sampled source (lib/watch/watch_sampled.c) ------------------ */
 
 struct tulpen_watch_sampled;
 

@@ -23,23 +23,23 @@
 
 struct tulpen_conn_step {
 	uint8_t state;
-	uint8_t dur_known;  /* dur_ns is exact; else approximate */
-	uint64_t enter_ns;  /* CLOCK_MONOTONIC, 0 when unknown */
-	int64_t dur_ns;	    /* time spent in the state */
+	uint8_t dur_known; /* dur_ns is exact; else approximate */
+	uint64_t enter_ns; /* CLOCK_MONOTONIC, 0 when unknown */
+	int64_t dur_ns;	   /* time spent in the state */
 };
 
 struct tulpen_watch_conn {
 	uint64_t cookie;
 	uint64_t parent_cookie;
-	uint64_t inode;	     /* from the snapshot, 0 when unknown */
+	uint64_t inode; /* from the snapshot, 0 when unknown */
 	uint8_t proto;
 	uint8_t family;
-	uint8_t state;	     /* current state */
+	uint8_t state;	       /* current state */
 	uint8_t from_snapshot; /* existed at start: start_ns is a bound */
 	uint8_t has_owner;
 	uint8_t has_bytes;
 	uint8_t sampled;
-	uint8_t truncated;   /* more than TULPEN_CONN_MAX_PATH steps */
+	uint8_t truncated;	   /* more than TULPEN_CONN_MAX_PATH steps */
 	uint8_t owner_of_listener; /* not yet accepted: the listener's owner */
 	struct tulpen_endpoint local;
 	struct tulpen_endpoint peer;
@@ -76,9 +76,10 @@ struct tulpen_owners;
  * Seed @c from a live snapshot (tulpen_collect() with @ctx: TCP, IPv4 and
  * IPv6, every state) taken at @now_ns (CLOCK_MONOTONIC; 0: when the dump
  * ends, which is right when events are being collected meanwhile: events
- * older than the snapshot are then ignored for the connections in it). Owners are looked up in @owners
- * (borrowed, may be NULL; scanning /proc can take long on a big host, so
- * the caller builds it before attaching its event source). Stores the
+ * older than the snapshot are then ignored for the connections in it).
+ * Owners are looked up in @owners (borrowed, may be NULL; scanning /proc
+ * can take long on a big host, so the caller builds it before attaching
+ * its event source). Stores the
  * number of sockets seeded in *@n (may be NULL). Returns 0 or a negative
  * errno with details in the context.
  */
@@ -118,11 +119,12 @@ void tulpen_conns_counts(const struct tulpen_conns *c,
 size_t tulpen_conns_size(const struct tulpen_conns *c);
 
 const struct tulpen_watch_conn *tulpen_conns_find(const struct tulpen_conns *c,
-					    uint64_t cookie);
+						  uint64_t cookie);
 
 /* Call @fn for every tracked connection (for listing them at start). */
 void tulpen_conns_foreach(const struct tulpen_conns *c,
-			  void (*fn)(const struct tulpen_watch_conn *cn, void *data),
+			  void (*fn)(const struct tulpen_watch_conn *cn,
+				     void *data),
 			  void *data);
 
 #endif /* TULPEN_WATCH_CONN_H */

@@ -20,8 +20,8 @@
 struct tulpen_buf;
 
 struct tulpen_watch_fmt_opts {
-	int json;		     /* JSON objects (no newline), not text */
-	int64_t realtime_offset_ns;  /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	int json;		    /* JSON objects (no newline), not text */
+	int64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	/* The name of namespace netns_inode (borrowed; NULL: unknown). */
 	uint32_t netns_inode;
 	const char *netns_name;
@@ -48,12 +48,10 @@ int tulpen_watch_fmt_existing(struct tulpen_buf *b,
 			      struct tulpen_watch_fmt_opts *o,
 			      const struct tulpen_watch_conn *cn);
 int tulpen_watch_fmt_summary(struct tulpen_buf *b,
-			     struct tulpen_watch_fmt_opts *o,
-			     uint64_t now_ns,
+			     struct tulpen_watch_fmt_opts *o, uint64_t now_ns,
 			     const size_t counts[TULPEN_TCP_MAX_STATES],
 			     size_t tracked, uint64_t lost);
-int tulpen_watch_fmt_lost(struct tulpen_buf *b,
-			  struct tulpen_watch_fmt_opts *o,
+int tulpen_watch_fmt_lost(struct tulpen_buf *b, struct tulpen_watch_fmt_opts *o,
 			  uint64_t now_ns, uint64_t lost, uint64_t total);
 
 /* JSON parts: the "ts" number of monotonic @ts_ns (seconds since the

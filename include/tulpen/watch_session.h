@@ -47,10 +47,10 @@ enum tulpen_watch_port_side {
 
 /* Which records are printed (all zero: every one). */
 struct tulpen_watch_filter {
-	int family;	    /* 0, AF_INET or AF_INET6 */
-	uint32_t states;    /* TULPEN_SF() mask: into/out of/through; 0: any */
-	uint32_t exclude;   /* TULPEN_SF() mask never seen */
-	unsigned nports;    /* any of these ports matches */
+	int family;	  /* 0, AF_INET or AF_INET6 */
+	uint32_t states;  /* TULPEN_SF() mask: into/out of/through; 0: any */
+	uint32_t exclude; /* TULPEN_SF() mask never seen */
+	unsigned nports;  /* any of these ports matches */
 	uint16_t ports[TULPEN_WATCH_MAX_PORTS];
 	uint8_t side[TULPEN_WATCH_MAX_PORTS]; /* enum tulpen_watch_port_side */
 };
@@ -70,12 +70,12 @@ struct tulpen_watch_session_opts {
 	uint64_t summary_every_ns; /* per-state counts; 0: never */
 	/* A network namespace (/run/netns/NAME, /proc/PID/ns/net) or NULL. */
 	const char *netns;
-	int lifetimes;		   /* print a record when a connection ends */
-	int transitions;	   /* print transitions and accepts */
-	int existing;		   /* text: list connections at start */
-	size_t ringbuf_bytes;	   /* eBPF ring buffer; 0: 16 MiB */
-	size_t wakeup_bytes;	   /* see struct tulpen_watch_bpf_opts */
-	unsigned skip_parts;	   /* TULPEN_WATCH_PART_* not to load */
+	int lifetimes;	      /* print a record when a connection ends */
+	int transitions;      /* print transitions and accepts */
+	int existing;	      /* text: list connections at start */
+	size_t ringbuf_bytes; /* eBPF ring buffer; 0: 16 MiB */
+	size_t wakeup_bytes;  /* see struct tulpen_watch_bpf_opts */
+	unsigned skip_parts;  /* TULPEN_WATCH_PART_* not to load */
 	/*
 	 * Called with one line of text (no newline) for the user: the
 	 * source fell back, a part is missing, events were lost. May be NULL.
@@ -124,8 +124,8 @@ struct tulpen_watch_stats {
 	uint64_t transitions; /* state changes among them */
 	uint64_t timewait;    /* ... reported from time-wait sockets */
 	uint64_t accepts;
-	uint64_t lifetimes;   /* connections that ended */
-	uint64_t lost;	      /* events the eBPF side could not deliver */
+	uint64_t lifetimes; /* connections that ended */
+	uint64_t lost;	    /* events the eBPF side could not deliver */
 };
 
 void tulpen_watch_session_stats(const struct tulpen_watch_session *s,

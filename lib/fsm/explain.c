@@ -532,7 +532,7 @@ int tulpen_explain_json(struct tulpen_buf *b, int state,
 		else
 			tulpen_buf_printf(b, ":%lld", v);
 	}
-	tulpen_buf_puts(b, "},\"time_wait_seconds_linux\":60");
+	tulpen_buf_puts(b, "},\"linux_time_wait_s\":60");
 	if (o && o->count >= 0)
 		tulpen_buf_printf(b, ",\"count\":%lld", o->count);
 	else

@@ -163,7 +163,8 @@ const char *tulpen_cgroups_path(struct tulpen_cgroups *c, uint64_t id)
 		int fd;
 
 		c->walked = 1;
-		c->mnt = find_mount(c->mountinfo);
+		if (!c->mnt)
+			c->mnt = find_mount(c->mountinfo);
 		fd = c->mnt ? open(c->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
 			    : -1;
 		if (fd >= 0)
@@ -171,4 +172,30 @@ const char *tulpen_cgroups_path(struct tulpen_cgroups *c, uint64_t id)
 	}
 	path = tulpen_hash_find_u64(&c->paths, id);
 	return path ? *path : NULL;
+}
+
+int tulpen_cgroups_id(struct tulpen_cgroups *c, const char *path,
+		      uint64_t *id)
+{
+	struct stat st;
+	char full[4096];
+	int n;
+
+	if (!c)
+		return -ENOENT;
+	if (!c->mnt)
+		c->mnt = find_mount(c->mountinfo);
+	if (!c->mnt)
+		return -ENOENT;
+	while (*path == '/')
+		path++;
+	n = snprintf(full, sizeof(full), "%s/%s", c->mnt, path);
+	if (n < 0 || (size_t)n >= sizeof(full))
+		return -ENAMETOOLONG;
+	if (stat(full, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	*id = (uint64_t)st.st_ino;
+	return 0;
 }

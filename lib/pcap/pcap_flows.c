@@ -2,13 +2,13 @@
 /*
  * pcap_flows.c - the connection table: TCP segments in, connections out.
  *
- * Connections live in an open-addressing hash table (linear probing,
- * backward-shift deletion) keyed by the normalised 4-tuple, and on one of
- * two lists in time order: "active" (least recently used first, for the idle
- * timeout) and "finished" (in order of finishing, for the linger time). Each
- * segment moves its connection to the tail of its list, so expiring is a
- * look at the two heads: O(1) per segment, memory bounded by the number of
- * connections open at one time.
+ * Connections live in the library's hash table (core/hash.h) keyed by the
+ * normalised 4-tuple, and on one of three lists in time order: "active"
+ * (least recently used first, for the idle timeout), "done" (finished, in
+ * order of finishing, for the linger time) and "attempt" (--compat zeek:
+ * unanswered SYNs, for tcp_attempt_delay). Each segment moves its
+ * connection to the tail of its list, so expiring is a look at the heads:
+ * O(1) per segment, memory bounded by the connections held at one time.
  *
  * Per-endpoint RFC 9293 states are worked out in pcap_endpoint.c; Zeek's
  * own, coarser endpoint model (for conn_state and history) in pcap_zeek.c.
@@ -19,23 +19,16 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "core/hash.h"
 #include "pcap/pcap_flow.h"
 
 struct flow_list {
 	struct entry *head, *tail;
 };
 
-/* A table slot: the hash next to the pointer, so probing never has to
- * follow a pointer to a connection that is not the one sought. */
-struct slot {
-	struct entry *e;
-	uint64_t hash;
-};
-
 struct tulpen_flows {
-	struct slot *slots;
-	size_t cap;  /* power of two */
-	size_t used;
+	/* The library's hash table: 4-tuple -> struct flow *. */
+	struct tulpen_hash table;
 	struct flow_list lists[3]; /* enum flow_list_id */
 	struct flow *free_list;
 	size_t nfree;
@@ -151,70 +144,31 @@ static inline int key_eq(const struct flow_key *x, const struct flow_key *y)
 		 (a[3] ^ b[3]) | (a[4] ^ b[4]));
 }
 
-static struct slot *slot_find(struct tulpen_flows *f, const struct flow_key *k,
-			      uint64_t h)
+static struct flow *table_find(const struct tulpen_flows *f,
+			       const struct flow_key *k, uint64_t h)
 {
-	size_t mask = f->cap - 1, i = h & mask;
+	struct flow **v = tulpen_hash_find_h(&f->table, k, h);
 
-	while (f->slots[i].e) {
-		if (f->slots[i].hash == h && key_eq(&f->slots[i].e->key, k))
-			return &f->slots[i];
-		i = (i + 1) & mask;
-	}
-	return &f->slots[i];
+	return v ? *v : NULL;
 }
 
-static int table_grow(struct tulpen_flows *f)
+static int table_add(struct tulpen_flows *f, struct flow *fl)
 {
-	size_t ncap = f->cap * 2, i, mask = ncap - 1;
-	struct slot *ns;
+	struct flow **v;
+	int ret;
 
-	ns = calloc(ncap, sizeof(*ns));
-	if (!ns)
-		return -ENOMEM;
-	for (i = 0; i < f->cap; i++) {
-		size_t j;
-
-		if (!f->slots[i].e)
-			continue;
-		j = f->slots[i].hash & mask;
-		while (ns[j].e)
-			j = (j + 1) & mask;
-		ns[j] = f->slots[i];
-	}
-	free(f->slots);
-	f->slots = ns;
-	f->cap = ncap;
+	ret = tulpen_hash_insert_h(&f->table, &fl->e.key, fl->e.hash,
+				   (void **)&v);
+	if (ret < 0)
+		return ret;
+	*v = fl;
 	return 0;
 }
 
-/* Remove @fl from the table (backward-shift deletion). */
-static void table_del(struct tulpen_flows *f, struct entry *fl)
+static void table_del(struct tulpen_flows *f, struct entry *e)
 {
-	size_t mask = f->cap - 1, i = fl->hash & mask, j, k;
-
-	while (f->slots[i].e != fl)
-		i = (i + 1) & mask;
-	j = i;
-	for (;;) {
-		f->slots[i].e = NULL;
-		for (;;) {
-			j = (j + 1) & mask;
-			if (!f->slots[j].e)
-				goto out;
-			k = f->slots[j].hash & mask;
-			/* Can the entry at j move to the hole at i? */
-			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
-				continue;
-			break;
-		}
-		f->slots[i] = f->slots[j];
-		i = j;
-	}
-out:
-	f->used--;
+	tulpen_hash_remove_h(&f->table, &e->key, e->hash);
 }
-
 
 /* -------------------------------------------------------------------- */
 /* Connections                                                          */
@@ -249,7 +203,7 @@ static void flow_release(struct tulpen_flows *f, struct flow *fl)
 	free(fl->tent[0]);
 	free(fl->tent[1]);
 	fl->tent[0] = fl->tent[1] = NULL;
-	if (f->nfree < 1024) {
+	if (f->nfree < f->st.live_max) {
 		fl->e.next = (struct entry *)f->free_list;
 		f->free_list = fl;
 		f->nfree++;
@@ -308,8 +262,8 @@ static int flow_finished(struct tulpen_flows *f, struct flow *fl, int64_t ts)
 }
 
 static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
-			     uint64_t h, struct slot *slot,
-			     const struct tulpen_pkt *p, int a_is_src)
+			     uint64_t h, const struct tulpen_pkt *p,
+			     int a_is_src)
 {
 	struct flow *fl = flow_alloc(f);
 	unsigned int syn_ack;
@@ -320,9 +274,10 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 	fl->e.key = *k;
 	fl->e.hash = h;
 	fl->memo = f->fsm_memo;
-	slot->e = &fl->e;
-	slot->hash = h;
-	f->used++;
+	if (table_add(f, fl)) {
+		flow_release(f, fl);
+		return NULL;
+	}
 	fl->e.list = FL_ACTIVE;
 	list_add_tail(&f->lists[FL_ACTIVE], &fl->e);
 	f->st.conns++;
@@ -484,7 +439,6 @@ static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
 			   uint32_t file, int *sidep, int *ret)
 {
 	struct flow_key k;
-	struct slot *slot;
 	struct flow *fl;
 	uint64_t h;
 	int a_is_src, side;
@@ -493,7 +447,7 @@ static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	if (f->last_e && f->last_e->hash == h && key_eq(&f->last_e->key, &k))
 		fl = (struct flow *)f->last_e;
 	else
-		fl = (struct flow *)slot_find(f, &k, h)->e;
+		fl = table_find(f, &k, h);
 	if (fl) {
 		side = a_is_src == fl->e.orig_is_a ? TULPEN_ORIG : TULPEN_RESP;
 		if (!reuses(f, fl, side, p)) {
@@ -506,12 +460,7 @@ static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		if (*ret)
 			return NULL;
 	}
-	if (f->used * 2 >= f->cap && table_grow(f)) {
-		*ret = -ENOMEM;
-		return NULL;
-	}
-	slot = slot_find(f, &k, h);
-	fl = flow_new(f, &k, h, slot, p, a_is_src);
+	fl = flow_new(f, &k, h, p, a_is_src);
 	if (!fl) {
 		*ret = -ENOMEM;
 		return NULL;
@@ -568,11 +517,11 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	f->last_e = &fl->e;
 	if (p->tunnel.type && !fl->c.tunnel.type)
 		fl->c.tunnel = p->tunnel;
-	if (p->csum == TULPEN_CSUM_BAD) {
+	if (p->csum == TULPEN_CSUM_BAD && !f->ignore_checksums) {
 		f->st.bad_checksums++;
 		fl->c.side[side].bad_checksums++;
 		pcap_zeek_bad_checksum(&fl->zeek, side);
-		if (f->compat && !f->ignore_checksums)
+		if (f->compat)
 			return 0; /* Zeek drops it */
 	}
 	late = fl->e.list == FL_DONE;
@@ -605,9 +554,9 @@ int tulpen_flows_finish(struct tulpen_flows *f)
 	size_t n = 0, i;
 	int ret = 0, l;
 
-	if (!f->used)
+	if (!tulpen_hash_count(&f->table))
 		return 0;
-	all = malloc(f->used * sizeof(*all));
+	all = malloc(tulpen_hash_count(&f->table) * sizeof(*all));
 	if (!all)
 		return -ENOMEM;
 	for (l = 0; l < 3; l++)
@@ -630,9 +579,10 @@ int tulpen_flows_new(const struct tulpen_flows_opts *opts, tulpen_conn_fn cb,
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	f->cap = 1024;
-	f->slots = calloc(f->cap, sizeof(*f->slots));
-	if (!f->slots) {
+	if (TULPEN_HASH_INIT(&f->table, struct flow_key, struct flow *,
+			     NULL) ||
+	    tulpen_hash_reserve(&f->table, 1024)) {
+		tulpen_hash_fini(&f->table);
 		free(f);
 		return -ENOMEM;
 	}
@@ -677,7 +627,7 @@ void tulpen_flows_free(struct tulpen_flows *f)
 		nfl = (struct flow *)fl->e.next;
 		free(fl);
 	}
-	free(f->slots);
+	tulpen_hash_fini(&f->table);
 	free(f);
 }
 

@@ -150,6 +150,20 @@ static int table_header(struct tulpen_buf *b)
 	return tulpen_buf_putc(b, '\n');
 }
 
+/* " tunnel=VXLAN(192.0.2.1:51000->192.0.2.2:4789)" */
+static void table_tunnel(struct tulpen_buf *b, const struct tulpen_tunnel *t)
+{
+	char ep[64];
+
+	tulpen_buf_puts(b, " tunnel=");
+	tulpen_buf_puts(b, tulpen_tunnel_name(t->type));
+	tulpen_buf_putc(b, '(');
+	tulpen_buf_put(b, ep, fmt_ep(ep, t->family, &t->outer_src));
+	tulpen_buf_puts(b, "->");
+	tulpen_buf_put(b, ep, fmt_ep(ep, t->family, &t->outer_dst));
+	tulpen_buf_putc(b, ')');
+}
+
 static int table_timeline(struct tulpen_pcap_report *r,
 			  const struct tulpen_flow *c)
 {
@@ -207,7 +221,15 @@ static int table_timeline(struct tulpen_pcap_report *r,
 		if (sd->data_rexmits)
 			tulpen_buf_printf(b, " %s-data-rexmits=%u",
 					  side_name[s], sd->data_rexmits);
+		if (sd->bad_checksums)
+			tulpen_buf_printf(b, " %s-bad-checksums=%u",
+					  side_name[s], sd->bad_checksums);
 	}
+	if (c->missed_bytes)
+		tulpen_buf_printf(b, " missed-bytes=%llu",
+				  (unsigned long long)c->missed_bytes);
+	if (c->tunnel.type)
+		table_tunnel(b, &c->tunnel);
 	tulpen_buf_puts(b, " end=");
 	tulpen_buf_puts(b, tulpen_conn_end_name(c->end));
 	return tulpen_buf_putc(b, '\n');

@@ -342,6 +342,7 @@ static void seq_init(struct pcap_zeek_side *sp, uint32_t start, uint32_t last)
 	sp->ack64 = start;
 	sp->last64 = seq64(start, last);
 	sp->data64 = sp->last64;
+	sp->ooo_end = 0;
 	sp->has_start = 1;
 }
 
@@ -431,7 +432,7 @@ static int clean(const struct pcap_zeek_side *sp)
 static void seq_gap(struct pcap_zeek *z, int side, const struct tulpen_pkt *p)
 {
 	struct pcap_zeek_side *peer = &z->s[!side];
-	uint64_t acked, upto;
+	uint64_t acked, upto, hole_end;
 
 	if (!(p->flags & TULPEN_TH_ACK) || (p->flags & TULPEN_TH_RST) ||
 	    !peer->has_start)
@@ -442,11 +443,43 @@ static void seq_gap(struct pcap_zeek *z, int side, const struct tulpen_pkt *p)
 		acked = upto;
 	if (acked <= peer->data64 || acked <= peer->start64 + 1)
 		return;
-	if (clean(peer) && clean(&z->s[side])) {
-		z->missed_bytes += acked - peer->data64;
+	hole_end = acked;
+	if (peer->ooo_end && peer->ooo_start < acked)
+		hole_end = peer->ooo_start;
+	if (hole_end > peer->data64 && clean(peer) && clean(&z->s[side])) {
+		z->missed_bytes += hole_end - peer->data64;
 		hist_scaled(z, !side, 'G', &peer->gap_cnt, &peer->gap_thresh);
 	}
 	peer->data64 = acked;
+	if (peer->ooo_end && peer->ooo_start < acked) {
+		if (peer->ooo_end > acked)
+			peer->data64 = peer->ooo_end;
+		peer->ooo_end = 0;
+	}
+}
+
+/* Payload [@s, @e) seen from @sp: contiguous, or a block past a hole. */
+static void seq_data(struct pcap_zeek_side *sp, uint64_t s, uint64_t e)
+{
+	if (s <= sp->data64) {
+		if (e > sp->data64)
+			sp->data64 = e;
+		if (sp->ooo_end && sp->ooo_start <= sp->data64) {
+			if (sp->ooo_end > sp->data64)
+				sp->data64 = sp->ooo_end;
+			sp->ooo_end = 0;
+		}
+		return;
+	}
+	if (!sp->ooo_end) {
+		sp->ooo_start = s;
+		sp->ooo_end = e;
+		return;
+	}
+	if (s < sp->ooo_start)
+		sp->ooo_start = s;
+	if (e > sp->ooo_end)
+		sp->ooo_end = e;
 }
 
 int pcap_zeek_segment(struct pcap_zeek *z, int side,
@@ -474,11 +507,11 @@ int pcap_zeek_segment(struct pcap_zeek *z, int side,
 		seq_ack(peer, p);
 	if (seq_last(sp, p, end))
 		hist_scaled(z, side, 'T', &sp->rexmit_cnt, &sp->rexmit_thresh);
-	if (p->payload_len && !(f & TULPEN_TH_RST)) {
-		uint64_t dend = seq64(sp->data64, end - !!(f & TULPEN_TH_FIN));
+	if (p->payload_len && !(f & TULPEN_TH_RST) && sp->has_start) {
+		uint64_t ds = seq64(sp->data64,
+				    p->seq + !!(f & TULPEN_TH_SYN));
 
-		if (dend > sp->data64)
-			sp->data64 = dend;
+		seq_data(sp, ds, ds + p->payload_len);
 	}
 	did = zeek_state(z, side, p);
 	seq_gap(z, side, p);

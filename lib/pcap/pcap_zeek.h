@@ -39,6 +39,8 @@ struct pcap_zeek_side {
 	 * payload seen reaches (for content gaps).
 	 */
 	uint64_t start64, last64, ack64, data64;
+	/* One block of payload seen beyond a hole at data64 (ooo_end 0: none). */
+	uint64_t ooo_start, ooo_end;
 };
 
 struct pcap_zeek {

@@ -21,18 +21,20 @@
 #include "pcap/pcap_zeeklog.h"
 
 static const char *const fields[] = {
-	"ts",	      "uid",	       "id.orig_h",	"id.orig_p",
-	"id.resp_h",  "id.resp_p",     "proto",		"service",
-	"duration",   "orig_bytes",    "resp_bytes",	"conn_state",
-	"local_orig", "local_resp",    "missed_bytes",	"history",
-	"orig_pkts",  "orig_ip_bytes", "resp_pkts",	"resp_ip_bytes",
-	"tunnel_parents",
+	"ts",	      "uid",	       "id.orig_h",
+	"id.orig_p",  "id.resp_h",     "id.resp_p",
+	"proto",      "service",       "duration",
+	"orig_bytes", "resp_bytes",    "conn_state",
+	"local_orig", "local_resp",    "missed_bytes",
+	"history",    "orig_pkts",     "orig_ip_bytes",
+	"resp_pkts",  "resp_ip_bytes", "tunnel_parents",
 };
 
 static const char *const types[] = {
-	"time",	 "string", "addr",  "port",  "addr",   "port",	"enum",
-	"string", "interval", "count", "count", "string", "bool",	"bool",
-	"count",  "string", "count", "count", "count",  "count",	"set[string]",
+	"time",	 "string", "addr",	  "port",   "addr",  "port",
+	"enum",	 "string", "interval",	  "count",  "count", "string",
+	"bool",	 "bool",   "count",	  "string", "count", "count",
+	"count", "count",  "set[string]",
 };
 
 _Static_assert(sizeof(fields) == sizeof(types), "one type per field");
@@ -44,8 +46,8 @@ static void put_stamp(struct tulpen_buf *b, int64_t ns)
 	struct tm tm;
 	char s[32];
 
-	if (!gmtime_r(&t, &tm) || !strftime(s, sizeof(s), "%Y-%m-%d-%H-%M-%S",
-					    &tm))
+	if (!gmtime_r(&t, &tm) ||
+	    !strftime(s, sizeof(s), "%Y-%m-%d-%H-%M-%S", &tm))
 		memcpy(s, "-", 2);
 	tulpen_buf_puts(b, s);
 }

@@ -27,21 +27,21 @@
 #include "tcpstates.skel.h"
 
 #define DEFAULT_RINGBUF (16u << 20)
-#define LOG_SIZE (64u << 10)	/* per program: the end of a verifier log */
+#define LOG_SIZE (64u << 10) /* per program: the end of a verifier log */
 #define MAX_PROGS 8
 #define WHY_SIZE 200
 
 /* The programs of bpf/tcpstates.bpf.c and the part each one serves. */
 static const struct {
 	const char *name;
-	unsigned part;		/* 0: required */
+	unsigned part; /* 0: required */
 } progs[] = {
-	{ "on_set_state", 0 },
-	{ "on_sys_exit", TULPEN_WATCH_PART_ACCEPT },
-	{ "on_timer_start", TULPEN_WATCH_PART_TIMEWAIT },
-	{ "on_timer_expire", TULPEN_WATCH_PART_TIMEWAIT },
-	{ "on_timer_cancel", TULPEN_WATCH_PART_TIMEWAIT },
-	{ "on_xmit", TULPEN_WATCH_PART_CONNECT },
+	{"on_set_state", 0},
+	{"on_sys_exit", TULPEN_WATCH_PART_ACCEPT},
+	{"on_timer_start", TULPEN_WATCH_PART_TIMEWAIT},
+	{"on_timer_expire", TULPEN_WATCH_PART_TIMEWAIT},
+	{"on_timer_cancel", TULPEN_WATCH_PART_TIMEWAIT},
+	{"on_xmit", TULPEN_WATCH_PART_CONNECT},
 };
 
 #define NPROGS (sizeof(progs) / sizeof(progs[0]))
@@ -53,7 +53,7 @@ struct tulpen_watch_bpf {
 	int ncpus;
 	uint64_t *lost_vals;
 	size_t wakeup_bytes;
-	unsigned missing;	/* TULPEN_WATCH_PART_* left out */
+	unsigned missing; /* TULPEN_WATCH_PART_* left out */
 	char why[TULPEN_WATCH_NPARTS][WHY_SIZE];
 	/* Logs of the load in progress: one per program, one for BTF. */
 	char *logs;
@@ -160,10 +160,12 @@ static int open_skel(struct tulpen_watch_bpf *w,
 	w->skel->rodata->filter_netns = opts->netns;
 	w->skel->rodata->wakeup_bytes = opts->wakeup_bytes;
 	bpf_map__set_max_entries(w->skel->maps.events,
-				 pow2_at_least(opts->ringbuf_bytes ?
-					       opts->ringbuf_bytes :
-					       DEFAULT_RINGBUF, 4096));
-	bpf_object__for_each_program(prog, w->skel->obj) {
+				 pow2_at_least(opts->ringbuf_bytes
+						       ? opts->ringbuf_bytes
+						       : DEFAULT_RINGBUF,
+					       4096));
+	bpf_object__for_each_program(prog, w->skel->obj)
+	{
 		pi = prog_index(prog);
 		if (pi < 0 || (progs[pi].part & skip)) {
 			bpf_program__set_autoload(prog, false);
@@ -192,22 +194,26 @@ static int refused_prog(struct tulpen_watch_bpf *w)
 static void load_error(struct tulpen_ctx *ctx, struct tulpen_watch_bpf *w,
 		       int err, int pi)
 {
-	const char *line = pi >= 0 ? verifier_line(prog_log(w, (size_t)pi))
-				   : NULL;
+	const char *line =
+		pi >= 0 ? verifier_line(prog_log(w, (size_t)pi)) : NULL;
 	const char *btf = verifier_line(prog_log(w, NPROGS));
 
 	if (err == -EPERM && !line)
 		tulpen_ctx_seterr(ctx, "eBPF: not permitted to load the "
-				  "program (needs root, or CAP_BPF and "
-				  "CAP_PERFMON; a kernel lockdown or "
-				  "kernel.unprivileged_bpf_disabled also "
-				  "refuses it)");
+				       "program (needs root, or CAP_BPF and "
+				       "CAP_PERFMON; a kernel lockdown or "
+				       "kernel.unprivileged_bpf_disabled also "
+				       "refuses it)");
 	else if (line)
-		tulpen_ctx_seterr(ctx, "eBPF: the kernel's verifier refused "
-				  "%s: %s", progs[pi].name, line);
+		tulpen_ctx_seterr(ctx,
+				  "eBPF: the kernel's verifier refused "
+				  "%s: %s",
+				  progs[pi].name, line);
 	else if (btf)
-		tulpen_ctx_seterr(ctx, "eBPF: the kernel refused the "
-				  "program's BTF: %s", btf);
+		tulpen_ctx_seterr(ctx,
+				  "eBPF: the kernel refused the "
+				  "program's BTF: %s",
+				  btf);
 	else
 		tulpen_ctx_seterr(ctx, "eBPF: cannot load the program: %s",
 				  strerror(-err));
@@ -224,8 +230,10 @@ static int load(struct tulpen_ctx *ctx, struct tulpen_watch_bpf *w,
 	for (tries = 0; tries <= TULPEN_WATCH_NPARTS; tries++) {
 		err = open_skel(w, opts, skip);
 		if (err) {
-			tulpen_ctx_seterr(ctx, "eBPF: cannot open the program: "
-					  "%s", strerror(-err));
+			tulpen_ctx_seterr(ctx,
+					  "eBPF: cannot open the program: "
+					  "%s",
+					  strerror(-err));
 			return err;
 		}
 		err = tcpstates__load(w->skel);
@@ -237,8 +245,10 @@ static int load(struct tulpen_ctx *ctx, struct tulpen_watch_bpf *w,
 			load_error(ctx, w, err, pi);
 			return err;
 		}
-		set_missing(w, progs[pi].part, "the kernel's verifier refused "
-			    "%s: %s", progs[pi].name,
+		set_missing(w, progs[pi].part,
+			    "the kernel's verifier refused "
+			    "%s: %s",
+			    progs[pi].name,
 			    verifier_line(prog_log(w, (size_t)pi)));
 		skip |= progs[pi].part;
 		tcpstates__destroy(w->skel);
@@ -248,7 +258,8 @@ static int load(struct tulpen_ctx *ctx, struct tulpen_watch_bpf *w,
 		return err;
 	for (pi = 0; pi < (int)NPROGS; pi++)
 		if (progs[pi].part & opts->skip_parts)
-			set_missing(w, progs[pi].part, "left out on "
+			set_missing(w, progs[pi].part,
+				    "left out on "
 				    "request");
 	return 0;
 }
@@ -271,7 +282,8 @@ static int attach(struct tulpen_ctx *ctx, struct tulpen_watch_bpf *w)
 	struct bpf_program *prog;
 	int pi, err;
 
-	bpf_object__for_each_program(prog, w->skel->obj) {
+	bpf_object__for_each_program(prog, w->skel->obj)
+	{
 		pi = prog_index(prog);
 		if (pi < 0 || !bpf_program__autoload(prog) ||
 		    (w->missing & progs[pi].part))
@@ -282,8 +294,10 @@ static int attach(struct tulpen_ctx *ctx, struct tulpen_watch_bpf *w)
 		err = -errno;
 		w->links[pi] = NULL;
 		if (!progs[pi].part) {
-			tulpen_ctx_seterr(ctx, "eBPF: cannot attach %s (%s): "
-					  "%s", progs[pi].name,
+			tulpen_ctx_seterr(ctx,
+					  "eBPF: cannot attach %s (%s): "
+					  "%s",
+					  progs[pi].name,
 					  bpf_program__section_name(prog),
 					  strerror(-err));
 			return err;
@@ -326,10 +340,9 @@ static int have_tw_timer_handler(void)
 static void decode(const struct tw_event *e, struct tulpen_watch_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
-	ev->type = e->type == TW_EV_OWNER ? TULPEN_WEV_OWNER
-					  : TULPEN_WEV_STATE;
-	ev->proto = e->protocol == IPPROTO_MPTCP ? TULPEN_P_MPTCP
-						 : TULPEN_P_TCP;
+	ev->type = e->type == TW_EV_OWNER ? TULPEN_WEV_OWNER : TULPEN_WEV_STATE;
+	ev->proto =
+		e->protocol == IPPROTO_MPTCP ? TULPEN_P_MPTCP : TULPEN_P_TCP;
 	ev->family = e->family;
 	ev->oldstate = e->oldstate;
 	ev->newstate = e->newstate;
@@ -385,7 +398,7 @@ int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 			  const struct tulpen_watch_bpf_opts *opts,
 			  struct tulpen_watch_bpf **out)
 {
-	struct tulpen_watch_bpf_opts def = { 0 };
+	struct tulpen_watch_bpf_opts def = {0};
 	struct tulpen_watch_bpf *w;
 	int err;
 
@@ -394,7 +407,8 @@ int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 		opts = &def;
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 		err = -errno;
-		tulpen_ctx_seterr(ctx, "eBPF: no kernel BTF "
+		tulpen_ctx_seterr(ctx,
+				  "eBPF: no kernel BTF "
 				  "(/sys/kernel/btf/vmlinux): %s",
 				  strerror(-err));
 		return err == -EACCES ? -EPERM : -ENOENT;
@@ -418,7 +432,8 @@ int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 		goto fail;
 	if (!(w->missing & TULPEN_WATCH_PART_TIMEWAIT) &&
 	    !have_tw_timer_handler()) {
-		set_missing(w, TULPEN_WATCH_PART_TIMEWAIT, "the kernel has no "
+		set_missing(w, TULPEN_WATCH_PART_TIMEWAIT,
+			    "the kernel has no "
 			    "tw_timer_handler symbol");
 		detach_part(w, TULPEN_WATCH_PART_TIMEWAIT);
 	}
@@ -426,8 +441,7 @@ int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 				 w, NULL);
 	if (!w->rb) {
 		err = -errno;
-		tulpen_ctx_seterr(ctx, "eBPF: ring buffer: %s",
-				  strerror(-err));
+		tulpen_ctx_seterr(ctx, "eBPF: ring buffer: %s", strerror(-err));
 		goto fail;
 	}
 	w->ncpus = libbpf_num_possible_cpus();

@@ -25,8 +25,8 @@
 struct tulpen_conns {
 	struct tulpen_watch_conn *conns; /* dense: [0, n) */
 	size_t n, cap;
-	struct tulpen_hash idx;	/* cookie -> uint32_t position */
-	uint8_t *seen;	/* reconcile: position found in the snapshot */
+	struct tulpen_hash idx;	 /* cookie -> uint32_t position */
+	uint8_t *seen;		 /* reconcile: position found in the snapshot */
 	int (*stop)(void *data); /* reconcile: give up? */
 	void *stop_data;
 	size_t walked;
@@ -41,15 +41,6 @@ struct tulpen_conns {
 	struct tulpen_hash lis;
 };
 
-/* Cookies are already well mixed: the table's own mix is enough. */
-static uint64_t cookie_hash(const void *key, size_t size)
-{
-	uint64_t v;
-
-	memcpy(&v, key, sizeof(v));
-	return v;
-}
-
 int tulpen_conns_new(struct tulpen_conns **out)
 {
 	struct tulpen_conns *c;
@@ -58,8 +49,8 @@ int tulpen_conns_new(struct tulpen_conns **out)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	if (TULPEN_HASH_INIT(&c->idx, uint64_t, uint32_t, cookie_hash) ||
-	    TULPEN_HASH_INIT(&c->lis, uint64_t, uint64_t, cookie_hash)) {
+	if (TULPEN_HASH_INIT(&c->idx, uint64_t, uint32_t, NULL) ||
+	    TULPEN_HASH_INIT(&c->lis, uint64_t, uint64_t, NULL)) {
 		free(c);
 		return -EINVAL;
 	}
@@ -85,7 +76,7 @@ static struct tulpen_watch_conn *lookup(const struct tulpen_conns *c,
 
 	if (!cookie)
 		return NULL;
-	pos = tulpen_hash_find_h(&c->idx, &cookie, cookie);
+	pos = tulpen_hash_find_u64(&c->idx, cookie);
 	return pos ? &c->conns[*pos] : NULL;
 }
 
@@ -95,8 +86,7 @@ const struct tulpen_watch_conn *tulpen_conns_find(const struct tulpen_conns *c,
 	return lookup(c, cookie);
 }
 
-static struct tulpen_watch_conn *insert(struct tulpen_conns *c,
-					uint64_t cookie)
+static struct tulpen_watch_conn *insert(struct tulpen_conns *c, uint64_t cookie)
 {
 	struct tulpen_watch_conn *cn;
 	void *pos;
@@ -112,7 +102,7 @@ static struct tulpen_watch_conn *insert(struct tulpen_conns *c,
 		c->conns = cn;
 		c->cap = cap;
 	}
-	if (tulpen_hash_insert_h(&c->idx, &cookie, cookie, &pos) < 0)
+	if (tulpen_hash_insert_u64(&c->idx, cookie, &pos) < 0)
 		return NULL;
 	*(uint32_t *)pos = (uint32_t)c->n;
 	cn = &c->conns[c->n];
@@ -128,7 +118,7 @@ static void erase(struct tulpen_conns *c, uint64_t cookie)
 
 	if (!cookie)
 		return;
-	p = tulpen_hash_find_h(&c->idx, &cookie, cookie);
+	p = tulpen_hash_find_u64(&c->idx, cookie);
 	if (!p)
 		return;
 	pos = *p;
@@ -137,8 +127,7 @@ static void erase(struct tulpen_conns *c, uint64_t cookie)
 	last = (uint32_t)(c->n - 1);
 	if (pos != last) {
 		c->conns[pos] = c->conns[last];
-		p = tulpen_hash_find_h(&c->idx, &c->conns[pos].cookie,
-				       c->conns[pos].cookie);
+		p = tulpen_hash_find_u64(&c->idx, c->conns[pos].cookie);
 		if (p)
 			*p = pos;
 	}
@@ -154,7 +143,7 @@ static int lis_put(struct tulpen_conns *c, uint64_t key, uint64_t cookie)
 {
 	void *v;
 
-	if (tulpen_hash_insert(&c->lis, &key, &v) < 0)
+	if (tulpen_hash_insert_u64(&c->lis, key, &v) < 0)
 		return -ENOMEM;
 	memcpy(v, &cookie, sizeof(cookie));
 	return 0;
@@ -162,7 +151,7 @@ static int lis_put(struct tulpen_conns *c, uint64_t key, uint64_t cookie)
 
 static void lis_del(struct tulpen_conns *c, uint64_t key, uint64_t cookie)
 {
-	uint64_t *v = tulpen_hash_find(&c->lis, &key);
+	uint64_t *v = tulpen_hash_find_u64(&c->lis, key);
 
 	if (v && *v == cookie)
 		tulpen_hash_remove_value(&c->lis, v);
@@ -171,7 +160,7 @@ static void lis_del(struct tulpen_conns *c, uint64_t key, uint64_t cookie)
 /* A new server-side socket: its listener's owner, until accepted. */
 static void inherit_owner(struct tulpen_conns *c, struct tulpen_watch_conn *cn)
 {
-	uint64_t key = lis_key(cn), *cookie = tulpen_hash_find(&c->lis, &key);
+	uint64_t *cookie = tulpen_hash_find_u64(&c->lis, lis_key(cn));
 	const struct tulpen_watch_conn *l;
 
 	if (!cookie)
@@ -265,12 +254,38 @@ static void take_addr(struct tulpen_watch_conn *cn,
 		cn->peer = ev->peer;
 }
 
+/* The time spent in @cn's current state, which @ev leaves. */
+static void close_step(struct tulpen_watch_conn *cn,
+		       const struct tulpen_watch_event *ev)
+{
+	struct tulpen_conn_step *cur;
+
+	if (!cn->nsteps)
+		return;
+	cur = &cn->steps[cn->nsteps - 1];
+	if (ev->late) {
+		/* Seen only afterwards: when it happened is unknown. */
+		cur->dur_ns = -1;
+		cur->dur_known = 0;
+	} else if (ev->in_old_ns >= 0 && !ev->sampled) {
+		cur->dur_ns = ev->in_old_ns;
+		cur->dur_known = !cn->from_snapshot || cn->nsteps > 1;
+		if (!cur->enter_ns)
+			cur->enter_ns = ev->ts_ns - (uint64_t)ev->in_old_ns;
+	} else if (cur->enter_ns && ev->ts_ns >= cur->enter_ns) {
+		cur->dur_ns = (int64_t)(ev->ts_ns - cur->enter_ns);
+		cur->dur_known =
+			!ev->sampled && (!cn->from_snapshot || cn->nsteps > 1);
+	} else {
+		cur->dur_ns = -1;
+	}
+}
+
 int tulpen_conns_apply(struct tulpen_conns *c,
 		       const struct tulpen_watch_event *ev,
 		       const struct tulpen_watch_conn **conn, int *ended)
 {
 	struct tulpen_watch_conn *cn;
-	struct tulpen_conn_step *cur;
 	uint64_t key = ev->cookie;
 
 	*conn = NULL;
@@ -280,9 +295,9 @@ int tulpen_conns_apply(struct tulpen_conns *c,
 		c->has_ended = 0;
 	}
 	/* No cookie, or nothing happened (the kernel may re-close). */
-	if (!key || (ev->type == TULPEN_WEV_STATE &&
-		     ev->oldstate == TULPEN_TCP_CLOSE &&
-		     ev->newstate == TULPEN_TCP_CLOSE))
+	if (!key ||
+	    (ev->type == TULPEN_WEV_STATE && ev->oldstate == TULPEN_TCP_CLOSE &&
+	     ev->newstate == TULPEN_TCP_CLOSE))
 		return 0;
 	cn = lookup(c, key);
 	if (!cn) {
@@ -307,8 +322,10 @@ int tulpen_conns_apply(struct tulpen_conns *c,
 		} else {
 			/* Known only from here on: start is unknown. */
 			cn->from_snapshot = 1;
-			cn->start_ns = ev->in_old_ns >= 0 ?
-				ev->ts_ns - (uint64_t)ev->in_old_ns : ev->ts_ns;
+			cn->start_ns =
+				ev->in_old_ns >= 0
+					? ev->ts_ns - (uint64_t)ev->in_old_ns
+					: ev->ts_ns;
 			add_step(cn, ev->oldstate, 0);
 		}
 	} else if (cn->from_snapshot && cn->nsteps == 1 &&
@@ -323,40 +340,21 @@ int tulpen_conns_apply(struct tulpen_conns *c,
 		cn->bytes_acked = ev->bytes_acked;
 		cn->bytes_received = ev->bytes_received;
 	}
-	if (ev->has_owner && (ev->type == TULPEN_WEV_OWNER ||
-			      !cn->has_owner || cn->owner_of_listener))
+	if (ev->has_owner && (ev->type == TULPEN_WEV_OWNER || !cn->has_owner ||
+			      cn->owner_of_listener))
 		take_owner(cn, ev);
 	*conn = cn;
 	if (ev->type != TULPEN_WEV_STATE || ev->oldstate == ev->newstate)
 		return 0;
 
 	/* Close the current step, then enter the new state. */
-	if (cn->nsteps) {
-		cur = &cn->steps[cn->nsteps - 1];
-		if (ev->late) {
-			/* Seen only afterwards: when it happened is unknown. */
-			cur->dur_ns = -1;
-			cur->dur_known = 0;
-		} else if (ev->in_old_ns >= 0 && !ev->sampled) {
-			cur->dur_ns = ev->in_old_ns;
-			cur->dur_known = !cn->from_snapshot || cn->nsteps > 1;
-			if (!cur->enter_ns)
-				cur->enter_ns = ev->ts_ns -
-						(uint64_t)ev->in_old_ns;
-		} else if (cur->enter_ns && ev->ts_ns >= cur->enter_ns) {
-			cur->dur_ns = (int64_t)(ev->ts_ns - cur->enter_ns);
-			cur->dur_known = !ev->sampled &&
-					 (!cn->from_snapshot || cn->nsteps > 1);
-		} else {
-			cur->dur_ns = -1;
-		}
-	}
+	close_step(cn, ev);
 	if (ev->oldstate == TULPEN_TCP_LISTEN && cn->nsteps &&
 	    cn->steps[cn->nsteps - 1].state == TULPEN_TCP_LISTEN)
 		lis_del(c, lis_key(cn), cn->cookie);
 	add_step(cn, ev->newstate, ev->late ? 0 : ev->ts_ns);
-	if (ev->newstate == TULPEN_TCP_LISTEN && lis_put(c, lis_key(cn),
-							 cn->cookie))
+	if (ev->newstate == TULPEN_TCP_LISTEN &&
+	    lis_put(c, lis_key(cn), cn->cookie))
 		return -ENOMEM;
 	if (ev->newstate == TULPEN_TCP_CLOSE) {
 		cn->end_ns = ev->ts_ns;
@@ -476,7 +474,8 @@ int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
 }
 
 void tulpen_conns_foreach(const struct tulpen_conns *c,
-			  void (*fn)(const struct tulpen_watch_conn *cn, void *data),
+			  void (*fn)(const struct tulpen_watch_conn *cn,
+				     void *data),
 			  void *data)
 {
 	size_t i;
@@ -501,8 +500,7 @@ static int on_reconcile_sock(const struct tulpen_sock *s, void *data)
 }
 
 int tulpen_conns_reconcile(struct tulpen_conns *c, struct tulpen_ctx *ctx,
-			   int (*stop)(void *data), void *data,
-			   size_t *dropped)
+			   int (*stop)(void *data), void *data, size_t *dropped)
 {
 	struct tulpen_query q = {
 		.protos = TULPEN_PF(TULPEN_P_TCP) | TULPEN_PF(TULPEN_P_MPTCP),

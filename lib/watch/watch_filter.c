@@ -55,8 +55,8 @@ int watch_event_match(const struct tulpen_watch_filter *f,
 		return 0;
 	if (ev->type == TULPEN_WEV_OWNER)
 		return state_match(f, TULPEN_SF(ev->newstate));
-	return state_match(f, TULPEN_SF(ev->oldstate) |
-			      TULPEN_SF(ev->newstate));
+	return state_match(f,
+			   TULPEN_SF(ev->oldstate) | TULPEN_SF(ev->newstate));
 }
 
 int watch_conn_match(const struct tulpen_watch_filter *f,

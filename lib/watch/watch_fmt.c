@@ -59,8 +59,7 @@ static int put_time(struct tulpen_buf *b, struct tulpen_watch_fmt_opts *o,
 	/* Calendar conversion once per second, not per record. */
 	if (sec != o->cache_sec) {
 		localtime_r(&sec, &tm);
-		strftime(o->cache_text, sizeof(o->cache_text), "%H:%M:%S",
-			 &tm);
+		strftime(o->cache_text, sizeof(o->cache_text), "%H:%M:%S", &tm);
 		o->cache_sec = sec;
 	}
 	frac[0] = '.';
@@ -109,14 +108,8 @@ int tulpen_watch_fmt_netns(struct tulpen_buf *b,
 	return tulpen_buf_putc(b, '}');
 }
 
-static void endpoint(char *out, size_t size, int family,
-		     const struct tulpen_endpoint *ep)
-{
-	tulpen_fmt_endpoint(out, size, family, ep, 0, TULPEN_P_TCP, NULL, NULL,
-			    1);
-}
-
-static int put_owner_text(struct tulpen_buf *b, const struct tulpen_watch_conn *cn,
+static int put_owner_text(struct tulpen_buf *b,
+			  const struct tulpen_watch_conn *cn,
 			  const struct tulpen_watch_event *ev)
 {
 	char who[48];
@@ -146,38 +139,36 @@ static int put_ends_text(struct tulpen_buf *b, int family,
 			 const struct tulpen_endpoint *l,
 			 const struct tulpen_endpoint *p)
 {
+	static const struct tulpen_ep_style table = {
+		.brackets = 1,
+		.proto = TULPEN_P_TCP,
+	};
 	char ls[96], ps[96];
 
-	endpoint(ls, sizeof(ls), family, l);
-	endpoint(ps, sizeof(ps), family, p);
+	tulpen_fmt_ep(ls, sizeof(ls), family, l, 0, &table);
+	tulpen_fmt_ep(ps, sizeof(ps), family, p, 0, &table);
 	return tulpen_buf_printf(b, "%-23s %-23s ", ls, ps);
 }
 
-static void put_endpoint_json(struct tulpen_buf *b, const char *key,
-			      int family, const struct tulpen_endpoint *ep)
+static void put_endpoint_json(struct tulpen_buf *b, const char *key, int family,
+			      const struct tulpen_endpoint *ep)
 {
-	char a[INET6_ADDRSTRLEN + 8];
-
-	/* Addresses are digits, dots, colons: no JSON escaping needed. */
-	tulpen_fmt_addr(a, sizeof(a), family, ep->addr.raw, 0);
-	tulpen_buf_printf(b, ",\"%s\":{\"address\":\"%s\",\"port\":", key, a);
-	tulpen_buf_u64(b, ep->port);
-	tulpen_buf_putc(b, '}');
+	tulpen_buf_printf(b, ",\"%s\":", key);
+	tulpen_buf_json_endpoint(b, family, ep, 0, NULL);
 }
 
 /* JSON fields shared by every record about one socket. */
 static int put_sock_json(struct tulpen_buf *b,
-			 const struct tulpen_watch_fmt_opts *o,
-			 uint64_t cookie, int proto, int family,
-			 const struct tulpen_endpoint *l,
+			 const struct tulpen_watch_fmt_opts *o, uint64_t cookie,
+			 int proto, int family, const struct tulpen_endpoint *l,
 			 const struct tulpen_endpoint *p, uint32_t netns)
 {
 	tulpen_buf_puts(b, ",\"cookie\":");
 	tulpen_buf_u64(b, cookie);
-	tulpen_buf_puts(b, proto == TULPEN_P_MPTCP ? ",\"proto\":\"mptcp\"" :
-			",\"proto\":\"tcp\"");
-	tulpen_buf_puts(b, family == AF_INET6 ? ",\"family\":\"inet6\"" :
-			",\"family\":\"inet\"");
+	tulpen_buf_puts(b, proto == TULPEN_P_MPTCP ? ",\"proto\":\"mptcp\""
+						   : ",\"proto\":\"tcp\"");
+	tulpen_buf_puts(b, family == AF_INET6 ? ",\"family\":\"inet6\""
+					      : ",\"family\":\"inet\"");
 	put_endpoint_json(b, "local", family, l);
 	put_endpoint_json(b, "peer", family, p);
 	if (netns)
@@ -235,10 +226,11 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 			tulpen_buf_puts(b, " [mptcp]");
 		return tulpen_buf_putc(b, '\n');
 	}
-	tulpen_buf_puts(b, ev->type == TULPEN_WEV_OWNER ?
-			"{\"type\":\"accept\"" : "{\"type\":\"transition\"");
-	tulpen_buf_puts(b, ev->sampled ? ",\"source\":\"sampled\"" :
-			",\"source\":\"bpf\"");
+	tulpen_buf_puts(b, ev->type == TULPEN_WEV_OWNER
+				   ? "{\"type\":\"accept\""
+				   : "{\"type\":\"transition\"");
+	tulpen_buf_puts(b, ev->sampled ? ",\"source\":\"sampled\""
+				       : ",\"source\":\"bpf\"");
 	put_times(b, o, ev->ts_ns);
 	put_sock_json(b, o, ev->cookie, ev->proto, ev->family, &ev->local,
 		      &ev->peer, ev->netns);
@@ -255,8 +247,8 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 		tulpen_buf_puts(b, ",\"in_old_ns\":null");
 	if (ev->sampled)
 		tulpen_buf_puts(b, ",\"in_old_approx\":true");
-	tulpen_buf_puts(b, ev->timewait ? ",\"timewait_sock\":true" :
-			",\"timewait_sock\":false");
+	tulpen_buf_puts(b, ev->timewait ? ",\"timewait_sock\":true"
+					: ",\"timewait_sock\":false");
 	tulpen_buf_puts(b, ev->late ? ",\"late\":true" : ",\"late\":false");
 	if (ev->has_owner)
 		put_procs_json(b, 1, ev->pid, ev->tid, ev->comm, 0);
@@ -268,7 +260,8 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 	return tulpen_buf_putc(b, '}');
 }
 
-static int put_path_json(struct tulpen_buf *b, const struct tulpen_watch_conn *cn)
+static int put_path_json(struct tulpen_buf *b,
+			 const struct tulpen_watch_conn *cn)
 {
 	unsigned i;
 
@@ -285,11 +278,11 @@ static int put_path_json(struct tulpen_buf *b, const struct tulpen_watch_conn *c
 		} else if (st->dur_ns >= 0) {
 			tulpen_buf_puts(b, ",\"duration_ns\":");
 			tulpen_buf_i64(b, st->dur_ns);
-			tulpen_buf_puts(b, st->dur_known ? ",\"exact\":true" :
-					",\"exact\":false");
+			tulpen_buf_puts(b, st->dur_known ? ",\"exact\":true"
+							 : ",\"exact\":false");
 		} else
 			tulpen_buf_puts(b, ",\"duration_ns\":null,"
-					"\"exact\":false");
+					   "\"exact\":false");
 		tulpen_buf_putc(b, '}');
 	}
 	return tulpen_buf_putc(b, ']');
@@ -299,8 +292,9 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 			      struct tulpen_watch_fmt_opts *o,
 			      const struct tulpen_watch_conn *cn)
 {
-	int64_t dur = cn->end_ns >= cn->start_ns ?
-		(int64_t)(cn->end_ns - cn->start_ns) : -1;
+	int64_t dur = cn->end_ns >= cn->start_ns
+			      ? (int64_t)(cn->end_ns - cn->start_ns)
+			      : -1;
 	char d[32];
 	unsigned i;
 
@@ -317,14 +311,16 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 			if (i + 1 == cn->nsteps)
 				break;
 			fmt_ns(d, sizeof(d), st->dur_ns);
-			tulpen_buf_printf(b, "(%s%s)",
-					  st->dur_known ? "" : "~", d);
+			tulpen_buf_printf(b, "(%s%s)", st->dur_known ? "" : "~",
+					  d);
 		}
 		fmt_ns(d, sizeof(d), dur);
-		tulpen_buf_printf(b, " duration %s%s", cn->from_snapshot ||
-				  cn->sampled ? ">=" : "", d);
+		tulpen_buf_printf(b, " duration %s%s",
+				  cn->from_snapshot || cn->sampled ? ">=" : "",
+				  d);
 		if (cn->has_bytes)
-			tulpen_buf_printf(b, " acked %llu received %llu",
+			tulpen_buf_printf(
+				b, " acked %llu received %llu",
 				(unsigned long long)cn->bytes_acked,
 				(unsigned long long)cn->bytes_received);
 		if (cn->truncated)
@@ -343,8 +339,9 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 	put_path_json(b, cn);
 	tulpen_buf_puts(b, ",\"duration_ns\":");
 	tulpen_buf_i64(b, dur);
-	tulpen_buf_puts(b, cn->from_snapshot || cn->sampled ?
-			",\"start_known\":false" : ",\"start_known\":true");
+	tulpen_buf_puts(b, cn->from_snapshot || cn->sampled
+				   ? ",\"start_known\":false"
+				   : ",\"start_known\":true");
 	if (cn->has_bytes) {
 		tulpen_buf_puts(b, ",\"bytes_acked\":");
 		tulpen_buf_u64(b, cn->bytes_acked);
@@ -352,7 +349,7 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 		tulpen_buf_u64(b, cn->bytes_received);
 	} else
 		tulpen_buf_puts(b, ",\"bytes_acked\":null,"
-				"\"bytes_received\":null");
+				   "\"bytes_received\":null");
 	tulpen_buf_printf(b, ",\"path_truncated\":%s}",
 			  cn->truncated ? "true" : "false");
 	return b->err;
@@ -367,8 +364,7 @@ int tulpen_watch_fmt_existing(struct tulpen_buf *b,
 		tulpen_buf_putc(b, ' ');
 		put_owner_text(b, cn, NULL);
 		put_ends_text(b, cn->family, &cn->local, &cn->peer);
-		return tulpen_buf_printf(b, "exists in %s\n",
-					 sname(cn->state));
+		return tulpen_buf_printf(b, "exists in %s\n", sname(cn->state));
 	}
 	tulpen_buf_puts(b, "{\"type\":\"existing\"");
 	put_times(b, o, cn->start_ns);
@@ -382,8 +378,7 @@ int tulpen_watch_fmt_existing(struct tulpen_buf *b,
 }
 
 int tulpen_watch_fmt_summary(struct tulpen_buf *b,
-			     struct tulpen_watch_fmt_opts *o,
-			     uint64_t now_ns,
+			     struct tulpen_watch_fmt_opts *o, uint64_t now_ns,
 			     const size_t counts[TULPEN_TCP_MAX_STATES],
 			     size_t tracked, uint64_t lost)
 {
@@ -419,12 +414,12 @@ int tulpen_watch_fmt_summary(struct tulpen_buf *b,
 				 tracked, (unsigned long long)lost);
 }
 
-int tulpen_watch_fmt_lost(struct tulpen_buf *b,
-			  struct tulpen_watch_fmt_opts *o,
+int tulpen_watch_fmt_lost(struct tulpen_buf *b, struct tulpen_watch_fmt_opts *o,
 			  uint64_t now_ns, uint64_t lost, uint64_t total)
 {
 	if (!o->json)
-		return tulpen_buf_printf(b, "%llu events lost (ring buffer "
+		return tulpen_buf_printf(b,
+					 "%llu events lost (ring buffer "
 					 "full), %llu in total\n",
 					 (unsigned long long)lost,
 					 (unsigned long long)total);

@@ -25,16 +25,16 @@ struct tulpen_watch_session {
 	struct tulpen_ctx *ctx;
 	struct tulpen_buf *out;
 	struct tulpen_conns *conns;
-	struct tulpen_watch_bpf *wb;	/* one of these two is the source */
+	struct tulpen_watch_bpf *wb; /* one of these two is the source */
 	struct tulpen_watch_sampled *ws;
 	struct tulpen_watch_fmt_opts fo;
-	int nsfd;		/* sampled source in --netns: held open */
-	uint32_t netns;		/* inode of opts.netns, 0 without */
-	char netns_name[64];	/* NAME of /run/netns/NAME, "" */
+	int nsfd;	     /* sampled source in --netns: held open */
+	uint32_t netns;	     /* inode of opts.netns, 0 without */
+	char netns_name[64]; /* NAME of /run/netns/NAME, "" */
 	uint64_t start_ns;
-	int nobjs;		/* JSON objects written */
-	int quiet;		/* track, do not print (before the start) */
-	unsigned batch;		/* events in this poll */
+	int nobjs;	/* JSON objects written */
+	int quiet;	/* track, do not print (before the start) */
+	unsigned batch; /* events in this poll */
 	struct tulpen_watch_stats st;
 	/* The loss policy of the eBPF source (watch_run.c). */
 	uint64_t lost_seen;

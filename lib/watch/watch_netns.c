@@ -46,8 +46,10 @@ int watch_netns_call(struct tulpen_ctx *ctx, int nsfd, int (*fn)(void *),
 	home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (home < 0) {
 		err = -errno;
-		tulpen_ctx_seterr(ctx, "network namespace: cannot open our "
-				  "own: %s", strerror(-err));
+		tulpen_ctx_seterr(ctx,
+				  "network namespace: cannot open our "
+				  "own: %s",
+				  strerror(-err));
 		return err;
 	}
 	if (setns(nsfd, CLONE_NEWNET)) {
@@ -60,8 +62,10 @@ int watch_netns_call(struct tulpen_ctx *ctx, int nsfd, int (*fn)(void *),
 	ret = fn(arg);
 	if (setns(home, CLONE_NEWNET)) {
 		err = -errno;
-		tulpen_ctx_seterr(ctx, "--netns: cannot go back to our own "
-				  "network namespace: %s", strerror(-err));
+		tulpen_ctx_seterr(ctx,
+				  "--netns: cannot go back to our own "
+				  "network namespace: %s",
+				  strerror(-err));
 		ret = err;
 	}
 	close(home);

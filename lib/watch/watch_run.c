@@ -62,11 +62,15 @@ static int reconcile_inside(void *arg)
 	if (err == -EINTR)
 		return 0; /* stopping */
 	if (err)
-		watch_notice(s, "re-reading the socket table after losses "
-			     "failed: %s", strerror(-err));
+		watch_notice(s,
+			     "re-reading the socket table after losses "
+			     "failed: %s",
+			     strerror(-err));
 	else if (dropped)
-		watch_notice(s, "%zu connections whose end was lost are no "
-			     "longer tracked", dropped);
+		watch_notice(s,
+			     "%zu connections whose end was lost are no "
+			     "longer tracked",
+			     dropped);
 	return 0;
 }
 
@@ -80,10 +84,11 @@ static void reconcile(struct tulpen_watch_session *s)
 	uint32_t inode;
 	int fd = -1;
 
-	if (s->o.netns &&
-	    watch_netns_open(s->ctx, s->o.netns, &fd, &inode)) {
-		watch_notice(s, "re-reading the socket table after losses "
-			     "failed: %s", tulpen_ctx_errmsg(s->ctx));
+	if (s->o.netns && watch_netns_open(s->ctx, s->o.netns, &fd, &inode)) {
+		watch_notice(s,
+			     "re-reading the socket table after losses "
+			     "failed: %s",
+			     tulpen_ctx_errmsg(s->ctx));
 		return;
 	}
 	if (watch_netns_call(s->ctx, fd, reconcile_inside, s))
@@ -180,8 +185,8 @@ static int sampled_step(void *arg)
 {
 	struct tulpen_watch_session *s = arg;
 
-	return tulpen_watch_sampled_step(s->ws, watch_mono_ns(),
-					 watch_on_event, s);
+	return tulpen_watch_sampled_step(s->ws, watch_mono_ns(), watch_on_event,
+					 s);
 }
 
 int watch_run_sampled(struct tulpen_watch_session *s, uint64_t end_at)

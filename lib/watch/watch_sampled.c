@@ -30,7 +30,7 @@ struct tuple {
 };
 
 struct sent {
-	uint64_t key;	/* the events' cookie */
+	uint64_t key; /* the events' cookie */
 	uint64_t since_ns;
 	struct tulpen_endpoint local;
 	struct tulpen_endpoint peer;
@@ -42,7 +42,7 @@ struct sent {
 
 struct tulpen_watch_sampled {
 	struct tulpen_ctx *ctx;
-	struct tulpen_hash tab;	/* struct tuple -> struct sent */
+	struct tulpen_hash tab; /* struct tuple -> struct sent */
 	uint8_t gen;
 	int primed;
 	/* The step in progress. */
@@ -140,8 +140,9 @@ static int report(struct tulpen_watch_sampled *w, const struct sent *e,
 	ev.ts_ns = w->now;
 	ev.cookie = e->key;
 	/* At least this long: it was there at the previous samples. */
-	ev.in_old_ns = oldstate == TULPEN_TCP_CLOSE ?
-		-1 : (int64_t)(w->now - e->since_ns);
+	ev.in_old_ns = oldstate == TULPEN_TCP_CLOSE
+			       ? -1
+			       : (int64_t)(w->now - e->since_ns);
 	ev.local = e->local;
 	ev.peer = e->peer;
 	return w->cb(&ev, w->data);

@@ -174,9 +174,10 @@ static const char *part_effect(unsigned part)
 
 static void sampled_notice(struct tulpen_watch_session *s, const char *why)
 {
-	watch_notice(s, "SAMPLED mode%s: comparing socket snapshots every "
-		     "%gs; transitions shorter than that are not seen", why,
-		     (double)s->o.interval_ns / 1e9);
+	watch_notice(s,
+		     "SAMPLED mode%s: comparing socket snapshots every "
+		     "%gs; transitions shorter than that are not seen",
+		     why, (double)s->o.interval_ns / 1e9);
 }
 
 /* eBPF, or (auto) a notice and no source yet. Returns 0 or an error. */
@@ -266,7 +267,7 @@ static int setup_source(void *arg)
 
 static void netns_name(struct tulpen_watch_session *s, const char *path)
 {
-	static const char *const dirs[] = { "/run/netns/", "/var/run/netns/" };
+	static const char *const dirs[] = {"/run/netns/", "/var/run/netns/"};
 	size_t i, n;
 
 	for (i = 0; i < 2; i++) {
@@ -284,7 +285,8 @@ static void put_start_json(struct tulpen_watch_session *s)
 	unsigned p, n = 0;
 
 	watch_rec_begin(s);
-	tulpen_buf_printf(b, "{\"type\":\"start\",\"source\":\"%s\","
+	tulpen_buf_printf(b,
+			  "{\"type\":\"start\",\"source\":\"%s\","
 			  "\"pid\":%d,\"ts\":",
 			  tulpen_watch_session_source(s), (int)getpid());
 	tulpen_watch_fmt_ts(b, &s->fo, s->start_ns);
@@ -302,8 +304,8 @@ static void put_start_json(struct tulpen_watch_session *s)
 			tulpen_buf_printf(b, "%s{\"part\":\"%s\",\"reason\":",
 					  n++ ? "," : "",
 					  tulpen_watch_part_name(p));
-			tulpen_buf_json_str(b, tulpen_watch_bpf_missing_why(
-						       s->wb, p));
+			tulpen_buf_json_str(
+				b, tulpen_watch_bpf_missing_why(s->wb, p));
 			tulpen_buf_putc(b, '}');
 		}
 		tulpen_buf_putc(b, ']');
@@ -319,7 +321,8 @@ static int put_start(struct tulpen_watch_session *s)
 	if (s->o.existing || s->o.output != TULPEN_WATCH_OUT_TEXT) {
 		tulpen_conns_foreach(s->conns, on_existing, s);
 	} else if (s->o.transitions) {
-		tulpen_buf_printf(s->out, "# %s source; %zu TCP sockets exist "
+		tulpen_buf_printf(s->out,
+				  "# %s source; %zu TCP sockets exist "
 				  "at start (ages count from now)\n",
 				  s->wb ? "eBPF" : "SAMPLED",
 				  tulpen_conns_size(s->conns));

@@ -92,6 +92,10 @@ comp watch --source = ""
 only "watch --source=<TAB>" auto bpf sampled
 comp pcap --format = ""
 only "pcap --format=<TAB>" table json ndjson
+comp pcap --compat ""
+only "pcap --compat <TAB>" rfc zeek
+comp watch --bpf-without = ""
+only "watch --bpf-without=<TAB>" accept timewait connect
 comp --colour = a
 only "--colour=a" auto always
 comp --resolve-timeout ""
@@ -108,6 +112,23 @@ only "--proc-root proc: the directory, not the file" procdir
 comp --proc-root = proc
 only "--proc-root=proc" procdir
 cd - >/dev/null || exit 1
+
+# Every long option of the other subcommands' tables.
+for sub in explain pcap watch; do
+	opts=$(grep -oE '\{ ?"[a-z0-9-]+", (no|required|optional)_argument' \
+		"$SRC/cli/cmd_$sub.c" | cut -d'"' -f2 | sort -u)
+	comp "$sub" --
+	missing=
+	for o in $opts; do
+		printf '%s\n' "$reply" | grep -qxE -- "--$o=?" ||
+			missing="$missing $o"
+	done
+	if [ -n "$opts" ] && [ -z "$missing" ]; then
+		ok "tulpen $sub --<TAB>: all $(echo $opts | wc -w) long options"
+	else
+		nok "tulpen $sub --<TAB>: missing$missing (of: $(echo $opts))"
+	fi
+done
 
 # explain: its options, and single states.
 comp explain --n

@@ -89,6 +89,22 @@ comp --source=
 only "--source=" auto netlink proc
 comp pcap --format ''
 only "pcap --format <TAB>" table json ndjson
+comp pcap --compat=
+only "pcap --compat=" rfc zeek
+comp watch --bpf-without ''
+only "watch --bpf-without <TAB>" accept timewait connect
+for sub in pcap watch; do
+	comp $sub --
+	subopts=(${(f)"$(grep -oE '\{ ?"[a-z0-9-]+", (no|required|optional)_argument' \
+		$SRC/cli/cmd_$sub.c | cut -d'"' -f2 | sort -u)"})
+	missing=()
+	for o in $subopts; do
+		(( ${got[(Ie)--$o]} || ${got[(Ie)--$o=]} )) || missing+=($o)
+	done
+	(( ${#subopts} > 5 && ${#missing} == 0 )) &&
+		ok "tulpen $sub --<TAB>: all ${#subopts} long options" ||
+		nok "tulpen $sub --<TAB>: missing $missing"
+done
 comp --proc-root ''
 only "--proc-root <TAB>: directories" DIRS
 comp --proc-root=

@@ -32,12 +32,11 @@ else:
 FIXTURES = os.path.join(SRC, "tests", "fixtures")
 
 # Subcommand -> the source file holding its option table. The lister is "".
-# watch and pcap are checked once their --help and --version follow the
-# conventions too: add them here.
 OPTION_SOURCES = {
     "": "cli/list_opts.c",
     "explain": "cli/cmd_explain.c",
     "pcap": "cli/cmd_pcap.c",
+    "watch": "cli/cmd_watch.c",
 }
 # Every subcommand: `tulpen help X` is `tulpen X --help`.
 ALL_COMMANDS = ["", "explain", "pcap", "watch"]
@@ -187,6 +186,16 @@ USAGE = [
     ("explain", ["bogus-state"], "unknown TCP state 'bogus-state'"),
     ("explain", ["listen", "established"],
      "one state at a time, not 'established'"),
+    ("watch", ["--frobnicate"], "unknown option '--frobnicate'"),
+    ("watch", ["--json=1"], "--json: takes no argument"),
+    ("watch", ["--interval"], "--interval: needs an argument"),
+    ("watch", ["--ringbuf-mb", "0"],
+     "--ringbuf-mb: '0' is out of range (1 to 1024)"),
+    ("watch", ["port"], "filter 'port' needs a value"),
+    ("watch", ["--bogus"], "unknown option '--bogus'"),
+    ("watch", ["-x"], "unknown option '-x'"),
+    ("watch", ["--netns"], "--netns: needs an argument"),
+    ("watch", ["state", "nosuch"], "state: unknown state 'nosuch'"),
     ("help", ["nosuch"], "unknown command 'nosuch'"),
     ("help", ["--frobnicate"], "unknown option '--frobnicate'"),
 ]
@@ -211,6 +220,8 @@ RUNTIME = [
           "-tan"], None),
     ("explain", ["--proc-root", "/nonexistent/tulpen", "listen"],
      "--proc-root /nonexistent/tulpen: No such file or directory"),
+    ("watch", ["--netns", "/nonexistent/tulpen", "--duration", "0.1"],
+     "--netns /nonexistent/tulpen: No such file or directory"),
 ]
 for cmd, args, msg in RUNTIME:
     prefix = ("tulpen " + cmd).strip()
@@ -224,6 +235,23 @@ for cmd, args, msg in RUNTIME:
               r.stderr.count("\n") == 1 and "Try" not in r.stderr,
               f"{what}: one line naming the failure: {r.stderr!r}")
     check(not r.stdout, f"{what}: nothing on stdout")
+
+# Standard output that cannot be written is a runtime error, said once.
+for cmd, opt, what in (("", "--help", "help"), ("", "--version", "version"),
+                       ("explain", "--help", "help"),
+                       ("explain", "--version", "version"),
+                       ("help", "explain", "help")):
+    prefix = ("tulpen " + cmd).strip()
+    if cmd == "help":
+        prefix = "tulpen explain"
+    argv = [TULPEN] + ([cmd] if cmd else []) + [opt]
+    with open("/dev/full", "w") as full:
+        r = subprocess.run(argv, stdout=full, stderr=subprocess.PIPE,
+                           text=True, timeout=60)
+    check(r.returncode == 1 and r.stderr ==
+          f"{prefix}: writing the {what}: No space left on device\n",
+          f"{' '.join(argv[1:])} >/dev/full: exit {r.returncode}, "
+          f"{r.stderr!r}")
 
 # --proc-root implies --source=proc: every socket of the recorded files,
 # each from /proc, none from the live kernel's netlink.

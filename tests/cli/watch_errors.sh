@@ -41,14 +41,20 @@ expect "filter without value" 2 "filter 'port' needs a value" port
 expect "unknown filter" 2 "tulpen watch: unknown filter 'host'" host 1.2.3.4
 expect "bad port" 2 "tulpen watch: port: '70000' is out of range (0 to 65535)" \
 	port 70000
-expect "not a port" 2 "tulpen watch: dport: bad number 'x1'" dport x1
+expect "not a port" 2 "tulpen watch: dport: 'x1' is not a whole number" \
+	dport x1
 expect "negative port" 2 "unknown option '-1'" sport -1
-expect "bad interval" 2 "--interval: bad number of seconds 'abc'" \
+expect "bad interval" 2 \
+	"--interval: 'abc' is not a duration (seconds, or 500ms, 2s, 1.5m)" \
 	--interval abc
-expect "too short interval" 2 "--interval: bad number of seconds '0'" \
+expect "too short interval" 2 "--interval: '0' is out of range (10ms to 365d)" \
 	--interval 0
-expect "bad summary" 2 "--summary-every: bad number of seconds '1x'" \
+expect "bad summary" 2 "--summary-every: '1x' is not a duration" \
 	--summary-every 1x
+expect "option without argument" 2 "tulpen watch: --json: takes no argument" \
+	--json=1
+expect "interval in ms" 1 "tulpen watch: --netns /nonexistent/ns" \
+	--interval 500ms --netns /nonexistent/ns
 expect "bad source" 2 "--source: 'kprobe' is not auto, bpf or sampled" \
 	--source=kprobe
 expect "bad ring size" 2 "--ringbuf-mb: '0' is out of range (1 to 1024)" \
@@ -77,7 +83,7 @@ ok "help exits 0" [ $? = 0 ]
 ok "help on stdout only" [ ! -s "$tmp/err" ]
 ok "help usage line" grep -q "^Usage: tulpen watch" "$tmp/help"
 src=${TULPEN_SRCDIR:-$(dirname "$0")/../..}/cli/cmd_watch.c
-opts=$(sed -n 's/^	{ "\([a-z0-9-]*\)", .*/\1/p' "$src")
+opts=$(sed -n 's/^	{ *"\([a-z0-9-]*\)", .*/\1/p' "$src")
 ok "option table found" [ -n "$opts" ]
 for o in $opts; do
 	ok "help lists --$o" grep -q -- "--$o" "$tmp/help"

@@ -92,6 +92,12 @@ for d in "$src"/docs/*.md; do
 		bad "docs/${d##*/} is not installed"
 done
 
+# The shell completions.
+[ -e "$dest$datadir/bash-completion/completions/tulpen" ] ||
+	bad "the bash completion is not installed"
+[ -e "$dest$datadir/zsh/vendor-completions/_tulpen" ] ||
+	bad "the zsh completion is not installed"
+
 # pkg-config sees only the installed copy.
 PKG_CONFIG_PATH=$dest$libdir/pkgconfig:$dest$(abs share)/pkgconfig
 PKG_CONFIG_SYSROOT_DIR=$dest

@@ -25,7 +25,7 @@
 
 struct run {
 	struct tulpen_buf out;
-	int stop_after;	   /* lifetimes in the output that end the run */
+	int stop_after; /* lifetimes in the output that end the run */
 	int notices;
 	char notice[256];
 };
@@ -60,9 +60,8 @@ static void on_notice(void *data, const char *msg)
 }
 
 /* Run a sampled session over the fixture until @stop_after lifetimes. */
-static struct tulpen_watch_stats run(struct run *r,
-				     struct tulpen_watch_session_opts *o,
-				     int stop_after)
+static struct tulpen_watch_stats
+run(struct run *r, struct tulpen_watch_session_opts *o, int stop_after)
 {
 	struct tulpen_watch_session *s;
 	struct tulpen_watch_stats st;
@@ -104,8 +103,10 @@ static void test_ndjson(void **state)
 	st = run(&r, &o, 3);
 	d = r.out.data;
 	/* The first line is the start record. */
-	assert_true(!strncmp(d, "{\"type\":\"start\",\"source\":\"sampled\","
-			     "\"pid\":", 37));
+	assert_true(!strncmp(d,
+			     "{\"type\":\"start\",\"source\":\"sampled\","
+			     "\"pid\":",
+			     37));
 	assert_non_null(strstr(d, "\"existing\":3,\"interval_s\":0.005}\n"));
 	assert_int_equal(count(d, "\"type\":\"existing\""), 3);
 	assert_non_null(strstr(d, "\"local\":{\"address\":\"127.0.0.1\","
@@ -167,10 +168,13 @@ static void test_filter_ports(void **state)
 	(void)state;
 	memset(&f, 0, sizeof(f));
 	for (i = 0; i < TULPEN_WATCH_MAX_PORTS; i++)
-		assert_int_equal(tulpen_watch_filter_add_port(&f, (uint16_t)i,
-						TULPEN_WATCH_PORT_LOCAL), 0);
-	assert_int_equal(tulpen_watch_filter_add_port(&f, 1,
-					TULPEN_WATCH_PORT_PEER), -E2BIG);
+		assert_int_equal(
+			tulpen_watch_filter_add_port(&f, (uint16_t)i,
+						     TULPEN_WATCH_PORT_LOCAL),
+			0);
+	assert_int_equal(
+		tulpen_watch_filter_add_port(&f, 1, TULPEN_WATCH_PORT_PEER),
+		-E2BIG);
 }
 
 int main(void)

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kstats.c - the kernel's TCP counters: /proc/net/netstat (TcpExt),
+ * /proc/net/snmp (Tcp), /proc/net/sockstat and the ephemeral port range.
+ *
+ * netstat and snmp come in pairs of lines, "Section: Name1 Name2 ..." then
+ * "Section: 1 2 ...": the names and values are walked side by side, and a
+ * counter the running kernel does not have is left out (never a made-up 0).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "metrics/metrics_internal.h"
+
+#define NS(key, metric, label, help)                                           \
+	{ TM_KF_NETSTAT, "TcpExt", key, metric, label, help }
+#define SN(key, metric, help) { TM_KF_SNMP, "Tcp", key, metric, NULL, help }
+
+const struct tm_kcounter tm_kcounters[] = {
+	NS("ListenOverflows", "tulpen_tcp_listen_overflows", NULL,
+	   "Handshakes completed while the accept queue was full "
+	   "(TcpExt ListenOverflows)."),
+	NS("ListenDrops", "tulpen_tcp_listen_drops", NULL,
+	   "Connections dropped at a listener for any reason, overflows "
+	   "included (TcpExt ListenDrops)."),
+	NS("TCPBacklogDrop", "tulpen_tcp_backlog_drops", NULL,
+	   "Segments dropped because the socket backlog was full "
+	   "(TcpExt TCPBacklogDrop)."),
+	NS("TCPReqQFullDrop", "tulpen_tcp_request_queue_full_drops", NULL,
+	   "SYNs dropped because the SYN queue was full and syncookies off "
+	   "(TcpExt TCPReqQFullDrop)."),
+	NS("TCPReqQFullDoCookies", "tulpen_tcp_request_queue_full_cookies",
+	   NULL, "SYN cookies sent because the SYN queue was full "
+	   "(TcpExt TCPReqQFullDoCookies)."),
+	NS("SyncookiesSent", "tulpen_tcp_syncookies_sent", NULL,
+	   "SYN cookies sent (TcpExt SyncookiesSent)."),
+	NS("SyncookiesRecv", "tulpen_tcp_syncookies_received", NULL,
+	   "Valid SYN cookies received (TcpExt SyncookiesRecv)."),
+	NS("SyncookiesFailed", "tulpen_tcp_syncookies_failed", NULL,
+	   "Invalid SYN cookies received (TcpExt SyncookiesFailed)."),
+	NS("TCPAbortOnData", "tulpen_tcp_aborts", "reason=\"data\"",
+	   "Connections reset by this host, by reason (TcpExt TCPAbortOn*)."),
+	NS("TCPAbortOnClose", "tulpen_tcp_aborts", "reason=\"close\"", NULL),
+	NS("TCPAbortOnMemory", "tulpen_tcp_aborts", "reason=\"memory\"", NULL),
+	NS("TCPAbortOnTimeout", "tulpen_tcp_aborts", "reason=\"timeout\"",
+	   NULL),
+	NS("TCPAbortOnLinger", "tulpen_tcp_aborts", "reason=\"linger\"", NULL),
+	NS("TCPAbortFailed", "tulpen_tcp_aborts", "reason=\"failed\"", NULL),
+	NS("TCPTimeouts", "tulpen_tcp_timeouts", NULL,
+	   "Retransmission timeouts (TcpExt TCPTimeouts)."),
+	NS("TCPSynRetrans", "tulpen_tcp_syn_retransmits", NULL,
+	   "SYN and SYN-ACK retransmissions (TcpExt TCPSynRetrans)."),
+	NS("TCPLostRetransmit", "tulpen_tcp_lost_retransmits", NULL,
+	   "Retransmissions that were lost again (TcpExt TCPLostRetransmit)."),
+	NS("TCPRetransFail", "tulpen_tcp_retransmit_failures", NULL,
+	   "Retransmissions the stack failed to send "
+	   "(TcpExt TCPRetransFail)."),
+	NS("TW", "tulpen_tcp_time_wait_ended", NULL,
+	   "TIME-WAIT sockets that ended by their timer (TcpExt TW)."),
+	NS("TCPMemoryPressures", "tulpen_tcp_memory_pressures", NULL,
+	   "Times TCP entered memory pressure (TcpExt TCPMemoryPressures)."),
+	SN("ActiveOpens", "tulpen_tcp_active_opens",
+	   "Connections this host opened: CLOSED to SYN-SENT "
+	   "(Tcp ActiveOpens)."),
+	SN("PassiveOpens", "tulpen_tcp_passive_opens",
+	   "Connections accepted: LISTEN to SYN-RECEIVED (Tcp PassiveOpens)."),
+	SN("AttemptFails", "tulpen_tcp_attempt_fails",
+	   "Connection attempts that failed: SYN-SENT or SYN-RECEIVED to "
+	   "CLOSED, SYN-RECEIVED to LISTEN (Tcp AttemptFails)."),
+	SN("EstabResets", "tulpen_tcp_established_resets",
+	   "Resets from ESTABLISHED or CLOSE-WAIT to CLOSED "
+	   "(Tcp EstabResets)."),
+	SN("InSegs", "tulpen_tcp_segments_received",
+	   "Segments received, errors included (Tcp InSegs)."),
+	SN("OutSegs", "tulpen_tcp_segments_sent",
+	   "Segments sent, retransmissions excluded (Tcp OutSegs)."),
+	SN("RetransSegs", "tulpen_tcp_segments_retransmitted",
+	   "Segments retransmitted (Tcp RetransSegs)."),
+	SN("InErrs", "tulpen_tcp_segments_received_errors",
+	   "Segments received in error (Tcp InErrs)."),
+	SN("InCsumErrors", "tulpen_tcp_segments_checksum_errors",
+	   "Segments received with a bad checksum (Tcp InCsumErrors)."),
+	SN("OutRsts", "tulpen_tcp_resets_sent",
+	   "Segments sent with RST (Tcp OutRsts)."),
+};
+
+const size_t tm_nkcounters = sizeof(tm_kcounters) / sizeof(tm_kcounters[0]);
+
+_Static_assert(sizeof(tm_kcounters) / sizeof(tm_kcounters[0]) <= TM_KMAX,
+	       "TM_KMAX too small");
+
+/* A whole token of decimal digits, no sign; 0 or -EINVAL/-ERANGE. */
+static int parse_u64(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (!len || len > 20)
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		unsigned int d = (unsigned char)s[i] - '0';
+
+		if (d > 9)
+			return -EINVAL;
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* The next space-separated token of [*p, end): its start and length. */
+static int next_token(const char **p, const char *end, const char **tok,
+		      size_t *len)
+{
+	const char *s = *p;
+
+	while (s < end && *s == ' ')
+		s++;
+	if (s >= end)
+		return 0;
+	*tok = s;
+	while (s < end && *s != ' ')
+		s++;
+	*len = (size_t)(s - *tok);
+	*p = s;
+	return 1;
+}
+
+static const char *line_end(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	return nl ? nl : end;
+}
+
+static int counter_index(enum tm_kfile file, const char *sec, size_t seclen,
+			 const char *key, size_t keylen)
+{
+	size_t i;
+
+	for (i = 0; i < tm_nkcounters; i++) {
+		const struct tm_kcounter *c = &tm_kcounters[i];
+
+		if (c->file == file && strlen(c->section) == seclen &&
+		    !memcmp(c->section, sec, seclen) &&
+		    strlen(c->key) == keylen && !memcmp(c->key, key, keylen))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* One "Section: names" line and its "Section: values" line. */
+static void parse_pair(const char *n, const char *nend, const char *v,
+		       const char *vend, enum tm_kfile file,
+		       struct tm_kstats *k)
+{
+	const char *colon = memchr(n, ':', (size_t)(nend - n));
+	size_t seclen, nl, vl;
+	const char *nt, *vt;
+	uint64_t val;
+	int idx;
+
+	if (!colon)
+		return;
+	seclen = (size_t)(colon - n);
+	if ((size_t)(vend - v) <= seclen || memcmp(n, v, seclen + 1))
+		return; /* not the same section: a malformed file */
+	n = colon + 1;
+	v += seclen + 1;
+	while (next_token(&n, nend, &nt, &nl)) {
+		if (!next_token(&v, vend, &vt, &vl))
+			return;
+		idx = counter_index(file, colon - seclen, seclen, nt, nl);
+		if (idx < 0 || parse_u64(vt, vl, &val))
+			continue;
+		k->value[idx] = val;
+		k->have[idx] = 1;
+	}
+}
+
+void tm_kstats_parse_pairs(const char *text, size_t len, enum tm_kfile file,
+			   struct tm_kstats *k)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *nend = line_end(p, end), *v, *vend;
+
+		if (nend >= end)
+			return;
+		v = nend + 1;
+		vend = line_end(v, end);
+		parse_pair(p, nend, v, vend, file, k);
+		p = vend < end ? vend + 1 : end;
+	}
+}
+
+/* "TCP: inuse 3 orphan 0 tw 0 alloc 4 mem 1" */
+void tm_kstats_parse_sockstat(const char *text, size_t len, long page_size,
+			      struct tm_kstats *k)
+{
+	const char *p = text, *end = text + len, *t, *vt;
+	uint64_t orphans = 0, mem = 0, v;
+	int seen = 0;
+	size_t tl, vl;
+
+	while (p < end) {
+		const char *le = line_end(p, end);
+
+		if (le - p > 4 && !memcmp(p, "TCP: ", 5)) {
+			p += 5;
+			while (next_token(&p, le, &t, &tl) &&
+			       next_token(&p, le, &vt, &vl)) {
+				if (parse_u64(vt, vl, &v))
+					return;
+				if (tl == 6 && !memcmp(t, "orphan", 6)) {
+					orphans = v;
+					seen |= 1;
+				} else if (tl == 3 && !memcmp(t, "mem", 3)) {
+					mem = v;
+					seen |= 2;
+				}
+			}
+			break;
+		}
+		p = le < end ? le + 1 : end;
+	}
+	if (seen != 3 || page_size <= 0 ||
+	    mem > UINT64_MAX / (uint64_t)page_size)
+		return;
+	k->have_sockstat = 1;
+	k->tcp_orphans = orphans;
+	k->tcp_mem_bytes = mem * (uint64_t)page_size;
+}
+
+/* Read @root/@rel into @buf (at most @size - 1 bytes); length or -errno. */
+static ssize_t read_small(const char *root, const char *rel, char *buf,
+			  size_t size)
+{
+	char path[4096];
+	size_t len = 0;
+	ssize_t r;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, rel) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (len < size - 1) {
+		r = read(fd, buf + len, size - 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+static void parse_port_range(const char *s, size_t len, struct tm_kstats *k)
+{
+	const char *p = s, *end = s + len, *t;
+	uint64_t lo, hi;
+	size_t tl;
+
+	/* "32768\t60999\n" */
+	while (p < end && (*p == '\t' || *p == ' '))
+		p++;
+	t = p;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	if (parse_u64(t, (size_t)(p - t), &lo))
+		return;
+	while (p < end && (*p == '\t' || *p == ' '))
+		p++;
+	t = p;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	tl = (size_t)(p - t);
+	if (parse_u64(t, tl, &hi) || lo > hi || hi > 65535)
+		return;
+	k->have_port_range = 1;
+	k->port_lo = (uint32_t)lo;
+	k->port_hi = (uint32_t)hi;
+}
+
+void tm_kstats_read(const char *proc_root, struct tm_kstats *k)
+{
+	char buf[16384];
+	ssize_t n;
+
+	memset(k, 0, sizeof(*k));
+	n = read_small(proc_root, "net/netstat", buf, sizeof(buf));
+	if (n > 0)
+		tm_kstats_parse_pairs(buf, (size_t)n, TM_KF_NETSTAT, k);
+	n = read_small(proc_root, "net/snmp", buf, sizeof(buf));
+	if (n > 0)
+		tm_kstats_parse_pairs(buf, (size_t)n, TM_KF_SNMP, k);
+	n = read_small(proc_root, "net/sockstat", buf, sizeof(buf));
+	if (n > 0)
+		tm_kstats_parse_sockstat(buf, (size_t)n, sysconf(_SC_PAGESIZE),
+					 k);
+	n = read_small(proc_root, "sys/net/ipv4/ip_local_port_range", buf,
+		       sizeof(buf));
+	if (n > 0)
+		parse_port_range(buf, (size_t)n, k);
+}

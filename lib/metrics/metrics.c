@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: MIT
+/*
+ * metrics.c - one collection per scrape, shared by concurrent scrapes.
+ *
+ * A collection is one tulpen_collect() walk over every protocol (sock_diag;
+ * /proc/net only for what the kernel's diag modules do not serve), counting
+ * as it goes: sockets per protocol and family, TCP states, listeners merged
+ * per address and port (SO_REUSEPORT groups are one series), the local
+ * ports of the ephemeral range in use, and the inodes of CLOSE-WAIT
+ * sockets. Then, only if there are CLOSE-WAIT sockets, their holders from
+ * the cached owner scan (re-scanned when older than owners_max_age_ms),
+ * and the kernel's counters. The top K listeners and processes go into the
+ * snapshot by name, the rest into one "other" series.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tulpen/collect.h"
+#include "tulpen/owners.h"
+#include "core/hash.h"
+#include "metrics/metrics_internal.h"
+
+struct listen_key {
+	uint8_t family;
+	uint8_t pad;
+	uint16_t port;
+	uint8_t addr[16];
+};
+
+struct listen_val {
+	uint64_t queue, limit;
+	uint32_t sockets;
+};
+
+struct proc_val {
+	const char *comm; /* into the owner table */
+	uint64_t sockets;
+};
+
+struct tulpen_metrics {
+	struct tulpen_ctx *ctx;
+	struct tulpen_metrics_opts opts;
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	int collecting;
+	uint64_t gen;
+	struct tm_snap *pub;  /* what scrapes render (under lock) */
+	struct tm_snap *work; /* what the collecting thread fills */
+	struct tm_snap snaps[2];
+	uint64_t shared;
+	/* working state of the collecting thread */
+	struct tulpen_hash listeners; /* listen_key -> listen_val */
+	struct tulpen_hash procs;     /* int32_t pid -> proc_val */
+	uint64_t *cw_inodes;
+	size_t ncw, cw_cap;
+	uint64_t cw_noinode;
+	uint8_t ports[65536 / 8];
+	struct tulpen_owners *owners;
+	double owners_at;
+	uint64_t owner_scans;
+	uint64_t owners_denied; /* of the last scan */
+	uint64_t collections, failures;
+	/* scratch for the top K sort, reused */
+	void *sortbuf;
+	size_t sortcap;
+};
+
+void tulpen_metrics_opts_default(struct tulpen_metrics_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->top_k = TULPEN_METRICS_TOP_K_DEFAULT;
+	o->owners = 1;
+	o->owners_max_age_ms = TULPEN_METRICS_OWNERS_MAX_AGE_DEFAULT_MS;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int snap_init(struct tm_snap *s, unsigned int k)
+{
+	memset(s, 0, sizeof(*s));
+	s->top_listeners = calloc(k, sizeof(*s->top_listeners));
+	s->top_procs = calloc(k, sizeof(*s->top_procs));
+	return s->top_listeners && s->top_procs ? 0 : -ENOMEM;
+}
+
+static void snap_fini(struct tm_snap *s)
+{
+	free(s->top_listeners);
+	free(s->top_procs);
+}
+
+int tulpen_metrics_new(struct tulpen_ctx *ctx,
+		       const struct tulpen_metrics_opts *o,
+		       struct tulpen_metrics **out)
+{
+	struct tulpen_metrics *m;
+	int ret = -ENOMEM;
+
+	if (!ctx || !o || !o->top_k || o->top_k > TULPEN_METRICS_TOP_K_MAX)
+		return -EINVAL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->ctx = ctx;
+	m->opts = *o;
+	if (snap_init(&m->snaps[0], o->top_k) ||
+	    snap_init(&m->snaps[1], o->top_k))
+		goto fail;
+	if (TULPEN_HASH_INIT(&m->listeners, struct listen_key,
+			     struct listen_val, NULL) ||
+	    TULPEN_HASH_INIT(&m->procs, int32_t, struct proc_val, NULL)) {
+		ret = -EINVAL;
+		goto fail;
+	}
+	if (pthread_mutex_init(&m->lock, NULL))
+		goto fail;
+	if (pthread_cond_init(&m->done, NULL)) {
+		pthread_mutex_destroy(&m->lock);
+		goto fail;
+	}
+	m->pub = &m->snaps[0];
+	m->work = &m->snaps[1];
+	*out = m;
+	return 0;
+fail:
+	snap_fini(&m->snaps[0]);
+	snap_fini(&m->snaps[1]);
+	free(m);
+	return ret;
+}
+
+void tulpen_metrics_free(struct tulpen_metrics *m)
+{
+	if (!m)
+		return;
+	pthread_cond_destroy(&m->done);
+	pthread_mutex_destroy(&m->lock);
+	snap_fini(&m->snaps[0]);
+	snap_fini(&m->snaps[1]);
+	tulpen_hash_fini(&m->listeners);
+	tulpen_hash_fini(&m->procs);
+	tulpen_owners_free(m->owners);
+	free(m->cw_inodes);
+	free(m->sortbuf);
+	free(m);
+}
+
+static int fam_slot(int family)
+{
+	return family == AF_INET ? TM_INET :
+	       family == AF_INET6 ? TM_INET6 : TM_UNIX;
+}
+
+static int add_listener(struct tulpen_metrics *m, const struct tulpen_sock *s)
+{
+	struct listen_key key;
+	struct listen_val *v;
+	int ret;
+
+	memset(&key, 0, sizeof(key));
+	key.family = s->family;
+	key.port = s->local.port;
+	memcpy(key.addr, s->local.addr.raw,
+	       s->family == AF_INET ? 4 : 16);
+	ret = tulpen_hash_insert(&m->listeners, &key, (void **)&v);
+	if (ret < 0)
+		return ret;
+	v->queue += s->rqueue;
+	v->limit += s->wqueue;
+	v->sockets++;
+	return 0;
+}
+
+static int add_close_wait(struct tulpen_metrics *m, uint64_t inode)
+{
+	uint64_t *p;
+	size_t cap;
+
+	if (!inode) {
+		m->cw_noinode++;
+		return 0;
+	}
+	if (m->ncw == m->cw_cap) {
+		cap = m->cw_cap ? m->cw_cap * 2 : 256;
+		p = realloc(m->cw_inodes, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		m->cw_inodes = p;
+		m->cw_cap = cap;
+	}
+	m->cw_inodes[m->ncw++] = inode;
+	return 0;
+}
+
+static int walk_cb(const struct tulpen_sock *s, void *data)
+{
+	struct tulpen_metrics *m = data;
+	struct tm_snap *w = m->work;
+	int state = s->state;
+
+	if (s->proto < TULPEN_P_MAX)
+		w->sockets[s->proto][fam_slot(s->family)]++;
+	if (s->proto != TULPEN_P_TCP)
+		return 0;
+	if (state == TULPEN_TCP_NEW_SYN_RECV)
+		state = TULPEN_TCP_SYN_RECV;
+	if (state < TULPEN_TCP_MAX_STATES)
+		w->tcp_states[state]++;
+	if (state == TULPEN_TCP_LISTEN) {
+		w->listeners++;
+		return add_listener(m, s);
+	}
+	if (state != TULPEN_TCP_CLOSE)
+		m->ports[s->local.port / 8] |= (uint8_t)(1u << (s->local.port % 8));
+	if (state == TULPEN_TCP_CLOSE_WAIT)
+		return add_close_wait(m, s->inode);
+	return 0;
+}
+
+static void *sort_space(struct tulpen_metrics *m, size_t n, size_t size)
+{
+	void *p;
+
+	if (n * size <= m->sortcap)
+		return m->sortbuf;
+	p = realloc(m->sortbuf, n * size);
+	if (!p)
+		return NULL;
+	m->sortbuf = p;
+	m->sortcap = n * size;
+	return p;
+}
+
+static int cmp_listener(const void *a, const void *b)
+{
+	const struct tm_listener *x = a, *y = b;
+	int c;
+
+	if (x->queue != y->queue)
+		return x->queue > y->queue ? -1 : 1;
+	if (x->limit != y->limit)
+		return x->limit > y->limit ? -1 : 1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	c = strcmp(x->address, y->address);
+	return c;
+}
+
+/* The listeners table into the snapshot: top K by queue, rest summed. */
+static int pick_listeners(struct tulpen_metrics *m, struct tm_snap *w)
+{
+	size_t n = tulpen_hash_count(&m->listeners), i = 0, pos = 0;
+	struct tm_listener *all, *o = &w->other_listeners;
+	const struct listen_val *v;
+	struct listen_key key;
+	const void *kp;
+
+	if (!n)
+		return 0;
+	all = sort_space(m, n, sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	while ((v = tulpen_hash_next(&m->listeners, &pos, &kp))) {
+		memcpy(&key, kp, sizeof(key));
+		memset(&all[i], 0, sizeof(all[i]));
+		inet_ntop(key.family, key.addr, all[i].address,
+			  sizeof(all[i].address));
+		all[i].port = key.port;
+		all[i].queue = v->queue;
+		all[i].limit = v->limit;
+		all[i].sockets = v->sockets;
+		i++;
+	}
+	qsort(all, n, sizeof(*all), cmp_listener);
+	w->ntop_listeners = n < m->opts.top_k ? n : m->opts.top_k;
+	memcpy(w->top_listeners, all, w->ntop_listeners * sizeof(*all));
+	for (i = w->ntop_listeners; i < n; i++) {
+		w->has_other_listeners = 1;
+		o->queue += all[i].queue;
+		o->limit += all[i].limit;
+		o->sockets += all[i].sockets;
+	}
+	return 0;
+}
+
+static int cmp_proc(const void *a, const void *b)
+{
+	const struct tm_process *x = a, *y = b;
+
+	if (x->sockets != y->sockets)
+		return x->sockets > y->sockets ? -1 : 1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* Scan the owners again if there is no scan or it is too old. */
+static void refresh_owners(struct tulpen_metrics *m, double now)
+{
+	struct tulpen_owners *o;
+	struct tulpen_owners_stats st;
+
+	if (m->owners && (now - m->owners_at) * 1000.0 <
+				 (double)m->opts.owners_max_age_ms)
+		return;
+	if (tulpen_owners_new(m->ctx, &o))
+		return; /* keep the old scan, if any; counted as unknown */
+	tulpen_owners_free(m->owners);
+	m->owners = o;
+	m->owners_at = now;
+	m->owner_scans++;
+	tulpen_owners_stats(o, &st);
+	m->owners_denied = st.denied;
+}
+
+static int pick_procs(struct tulpen_metrics *m, struct tm_snap *w)
+{
+	const struct tulpen_owner *own;
+	struct tm_process *all;
+	struct proc_val *v;
+	size_t i, n, pos = 0;
+	const void *kp;
+	int ret;
+
+	tulpen_hash_clear(&m->procs);
+	w->unknown_sockets = m->cw_noinode;
+	for (i = 0; i < m->ncw; i++) {
+		own = m->owners ? tulpen_owners_lookup(m->owners,
+						       m->cw_inodes[i], &n) :
+				  NULL;
+		if (!own) {
+			w->unknown_sockets++;
+			continue;
+		}
+		ret = tulpen_hash_insert(&m->procs, &own->pid, (void **)&v);
+		if (ret < 0)
+			return ret;
+		v->comm = own->comm;
+		v->sockets++;
+	}
+	n = tulpen_hash_count(&m->procs);
+	if (!n)
+		return 0;
+	all = sort_space(m, n, sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	i = 0;
+	while ((v = tulpen_hash_next(&m->procs, &pos, &kp))) {
+		memcpy(&all[i].pid, kp, sizeof(all[i].pid));
+		snprintf(all[i].command, sizeof(all[i].command), "%s",
+			 v->comm ? v->comm : "");
+		all[i].sockets = v->sockets;
+		i++;
+	}
+	qsort(all, n, sizeof(*all), cmp_proc);
+	w->ntop_procs = n < m->opts.top_k ? n : m->opts.top_k;
+	memcpy(w->top_procs, all, w->ntop_procs * sizeof(*all));
+	for (i = w->ntop_procs; i < n; i++)
+		w->other_procs_sockets += all[i].sockets;
+	return 0;
+}
+
+static void snap_reset(struct tm_snap *w)
+{
+	struct tm_listener *tl = w->top_listeners;
+	struct tm_process *tp = w->top_procs;
+
+	memset(w, 0, sizeof(*w));
+	w->top_listeners = tl;
+	w->top_procs = tp;
+}
+
+static void count_ports(struct tulpen_metrics *m, struct tm_snap *w)
+{
+	uint32_t p;
+
+	if (!w->k.have_port_range)
+		return;
+	for (p = w->k.port_lo; p <= w->k.port_hi; p++)
+		if (m->ports[p / 8] & (1u << (p % 8)))
+			w->ephemeral_used++;
+}
+
+/* Fill m->work; called by one thread at a time, without the lock. */
+static void collect(struct tulpen_metrics *m)
+{
+	struct tulpen_query q = {
+		.protos = TULPEN_PF(TULPEN_P_TCP) | TULPEN_PF(TULPEN_P_UDP) |
+			  TULPEN_PF(TULPEN_P_UDPLITE) |
+			  TULPEN_PF(TULPEN_P_RAW) | TULPEN_PF(TULPEN_P_UNIX) |
+			  TULPEN_PF(TULPEN_P_MPTCP),
+		.families = TULPEN_FAM_ALL,
+		.states = TULPEN_SF_ALL,
+	};
+	struct tm_snap *w = m->work;
+	double t0 = now_s();
+	int ret;
+
+	snap_reset(w);
+	tulpen_hash_clear(&m->listeners);
+	m->ncw = 0;
+	m->cw_noinode = 0;
+	memset(m->ports, 0, sizeof(m->ports));
+	tulpen_ctx_clearerr(m->ctx);
+	ret = tulpen_collect(m->ctx, &q, walk_cb, m);
+	if (ret > 0)
+		ret = -EIO;
+	if (!ret)
+		ret = pick_listeners(m, w);
+	w->owners_enabled = m->opts.owners;
+	w->owners_age_s = -1;
+	if (!ret && m->opts.owners) {
+		if (m->ncw)
+			refresh_owners(m, t0);
+		ret = pick_procs(m, w);
+		if (m->owners)
+			w->owners_age_s = now_s() - m->owners_at;
+		w->owners_denied = m->owners_denied;
+	}
+	if (ret) {
+		w->err = ret;
+		snprintf(w->errmsg, sizeof(w->errmsg), "%s: %s",
+			 strerror(-ret), tulpen_ctx_errmsg(m->ctx));
+		m->failures++;
+	}
+	tm_kstats_read(tulpen_ctx_proc_root(m->ctx), &w->k);
+	count_ports(m, w);
+	m->collections++;
+	w->collections = m->collections;
+	w->failures = m->failures;
+	w->owner_scans = m->owner_scans;
+	w->duration_s = now_s() - t0;
+}
+
+int tulpen_metrics_scrape(struct tulpen_metrics *m,
+			  enum tulpen_metrics_format fmt,
+			  struct tulpen_buf *out, char *err, size_t errlen)
+{
+	struct tm_snap *t;
+	uint64_t gen;
+	int ret;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->collecting) {
+		/* join the collection that is running */
+		m->shared++;
+		gen = m->gen;
+		while (m->gen == gen)
+			pthread_cond_wait(&m->done, &m->lock);
+	} else {
+		m->collecting = 1;
+		pthread_mutex_unlock(&m->lock);
+		collect(m);
+		pthread_mutex_lock(&m->lock);
+		t = m->pub;
+		m->pub = m->work;
+		m->work = t;
+		m->collecting = 0;
+		m->gen++;
+		pthread_cond_broadcast(&m->done);
+	}
+	m->pub->shared = m->shared;
+	if (m->pub->err) {
+		ret = m->pub->err;
+		if (err && errlen)
+			snprintf(err, errlen, "%s", m->pub->errmsg);
+	} else {
+		ret = tm_render(m->pub, fmt, out);
+		if (ret && err && errlen)
+			snprintf(err, errlen, "%s", strerror(-ret));
+	}
+	pthread_mutex_unlock(&m->lock);
+	return ret;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * metrics/metrics_internal.h - what the collector, the kernel counters
+ * and the renderer share. Not installed.
+ *
+ * A snapshot is everything one scrape renders, in fixed-size storage
+ * allocated once: the collector fills a private one while unlocked and
+ * publishes it by swapping pointers under the lock, so renderers never see
+ * one half written and memory stays flat between scrapes.
+ */
+#ifndef TULPEN_METRICS_INTERNAL_H
+#define TULPEN_METRICS_INTERNAL_H
+
+#include <arpa/inet.h>
+#include <stdint.h>
+
+#include "tulpen/metrics.h"
+#include "tulpen/sock.h"
+#include "tulpen/state.h"
+
+/* Family slots: the JSON vocabulary's names. */
+enum { TM_INET, TM_INET6, TM_UNIX, TM_FAMS };
+
+/* The kernel counters tulpen exports (kstats.c has the table). */
+enum tm_kfile { TM_KF_NETSTAT, TM_KF_SNMP };
+
+struct tm_kcounter {
+	enum tm_kfile file;
+	const char *section; /* "TcpExt", "Tcp" */
+	const char *key;     /* "ListenOverflows" */
+	const char *metric;  /* family name without _total */
+	const char *label;   /* 'reason="data"' or NULL */
+	const char *help;    /* once per family: the first entry's */
+};
+
+extern const struct tm_kcounter tm_kcounters[];
+extern const size_t tm_nkcounters;
+
+#define TM_KMAX 64 /* >= tm_nkcounters (checked in kstats.c) */
+
+struct tm_kstats {
+	uint64_t value[TM_KMAX];
+	uint8_t have[TM_KMAX];
+	int have_sockstat;
+	uint64_t tcp_orphans;
+	uint64_t tcp_mem_bytes;
+	int have_port_range;
+	uint32_t port_lo, port_hi;
+};
+
+struct tm_listener {
+	char address[INET6_ADDRSTRLEN];
+	uint16_t port;
+	uint64_t queue;	  /* connections waiting in the accept queue */
+	uint64_t limit;	  /* the accept queue's limit (backlog) */
+	uint32_t sockets; /* listening sockets (SO_REUSEPORT groups) */
+};
+
+struct tm_process {
+	int32_t pid;
+	char command[64];
+	uint64_t sockets;
+};
+
+struct tm_snap {
+	int err;		/* 0 or the negative errno of the walk */
+	char errmsg[256];
+	uint64_t sockets[TULPEN_P_MAX][TM_FAMS];
+	uint64_t tcp_states[TULPEN_TCP_MAX_STATES];
+	/* listeners: the top K by queue, then the rest summed */
+	struct tm_listener *top_listeners;
+	size_t ntop_listeners;
+	uint64_t listeners;	/* TCP listening sockets in all */
+	struct tm_listener other_listeners;
+	int has_other_listeners;
+	/* CLOSE-WAIT by process: the top K, the rest, no holder known */
+	int owners_enabled;
+	struct tm_process *top_procs;
+	size_t ntop_procs;
+	uint64_t other_procs_sockets;
+	uint64_t unknown_sockets;
+	double owners_age_s;	/* age of the owners used; <0 none */
+	uint64_t owners_denied;	/* processes the last scan could not read */
+	uint64_t owner_scans;
+	uint64_t ephemeral_used;
+	struct tm_kstats k;
+	double duration_s;	/* of this collection */
+	uint64_t collections;
+	uint64_t shared;	/* scrapes that joined a running collection */
+	uint64_t failures;
+};
+
+/* kstats.c: read the counters under @proc_root into @k. */
+void tm_kstats_read(const char *proc_root, struct tm_kstats *k);
+/* Exported for the unit tests and the fuzz target: one netstat/snmp
+ * style file's text, its values stored into @k. */
+void tm_kstats_parse_pairs(const char *text, size_t len, enum tm_kfile file,
+			   struct tm_kstats *k);
+void tm_kstats_parse_sockstat(const char *text, size_t len, long page_size,
+			      struct tm_kstats *k);
+
+/* render.c */
+int tm_render(const struct tm_snap *s, enum tulpen_metrics_format fmt,
+	      struct tulpen_buf *out);
+
+#endif /* TULPEN_METRICS_INTERNAL_H */
