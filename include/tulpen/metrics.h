@@ -10,9 +10,11 @@
  * into one "other" series. docs/metrics.md lists every family.
  *
  * Owners (CLOSE-WAIT per process) need a scan of every process's fds. It
- * runs only when there are CLOSE-WAIT sockets and the last scan is older
- * than owners_max_age_ms; in between, the cached owners are used and a
- * socket they do not know is counted under command "unknown".
+ * runs only when there are CLOSE-WAIT sockets: the first one during that
+ * scrape, later ones in a background thread of the collector when the
+ * cached scan is older than owners_max_age_ms (0: a scan in every scrape,
+ * in the foreground). A socket the cached scan does not know is counted
+ * under command "unknown".
  *
  * Ownership: tulpen_metrics_new() allocates and borrows @ctx, which must
  * outlive the collector and is used by only one thread at a time (the one

@@ -29,17 +29,24 @@ struct scrape {
 	struct tulpen_buf b;
 };
 
-static void scrape_open(struct scrape *s, unsigned int top_k)
+static void scrape_open_age(struct scrape *s, unsigned int top_k,
+			    uint64_t max_age_ms)
 {
 	struct tulpen_metrics_opts o;
 
 	tulpen_metrics_opts_default(&o);
 	o.top_k = top_k;
+	o.owners_max_age_ms = max_age_ms;
 	assert_int_equal(tulpen_ctx_new(&s->ctx), 0);
 	assert_int_equal(tulpen_ctx_set_proc_root(s->ctx, FIXTURE), 0);
 	tulpen_ctx_set_source(s->ctx, TULPEN_SOURCE_PROC);
 	assert_int_equal(tulpen_metrics_new(s->ctx, &o, &s->m), 0);
 	assert_int_equal(tulpen_buf_init(&s->b, 0, NULL, NULL), 0);
+}
+
+static void scrape_open(struct scrape *s, unsigned int top_k)
+{
+	scrape_open_age(s, top_k, TULPEN_METRICS_OWNERS_MAX_AGE_DEFAULT_MS);
 }
 
 static const char *scrape_run(struct scrape *s, enum tulpen_metrics_format f)
@@ -227,6 +234,37 @@ static uint64_t value_of(const char *t, const char *name)
 	return strtoull(p + strlen(name), NULL, 10);
 }
 
+/* The first scan in the foreground, the next ones in the background. */
+static void owners_refresh(void **unused)
+{
+	struct scrape s;
+	const char *t;
+	int i;
+
+	scrape_open_age(&s, 10, 1);
+	t = scrape_run(&s, TULPEN_METRICS_PROMETHEUS);
+	assert_int_equal(value_of(t, "\ntulpen_owners_scans_total "), 1);
+	has_line(t, "tulpen_tcp_close_wait_sockets_by_process{command=\"svc\","
+		    "pid=\"77\"} 1");
+	for (i = 0; i < 400; i++) {
+		usleep(5000);
+		t = scrape_run(&s, TULPEN_METRICS_PROMETHEUS);
+		/* the old scan serves while the new one runs */
+		has_line(t, "tulpen_tcp_close_wait_sockets_by_process{command="
+			    "\"svc\",pid=\"77\"} 1");
+		if (value_of(t, "\ntulpen_owners_scans_total ") >= 2)
+			break;
+	}
+	assert_true(value_of(t, "\ntulpen_owners_scans_total ") >= 2);
+	scrape_close(&s);
+	/* max age 0: a scan in every scrape */
+	scrape_open_age(&s, 10, 0);
+	for (i = 0; i < 3; i++)
+		t = scrape_run(&s, TULPEN_METRICS_PROMETHEUS);
+	assert_int_equal(value_of(t, "\ntulpen_owners_scans_total "), 3);
+	scrape_close(&s);
+}
+
 /* Every scrape collects or joins a collection: the two add up. */
 static void concurrent_scrapes(void **unused)
 {
@@ -375,6 +413,7 @@ int main(void)
 		cmocka_unit_test(fixture_top_k),
 		cmocka_unit_test(fixture_openmetrics),
 		cmocka_unit_test(concurrent_scrapes),
+		cmocka_unit_test(owners_refresh),
 		cmocka_unit_test(walk_error),
 		cmocka_unit_test(bad_options),
 		cmocka_unit_test(kstats_malformed),
