@@ -97,8 +97,8 @@ struct tulpen_webcfg;
 int tulpen_webcfg_parse(const char *text, size_t len, const char *dir,
 			struct tulpen_webcfg **out, char *err, size_t errlen);
 /* Read and parse the file @path (relative names: from its folder). */
-int tulpen_webcfg_load(const char *path, struct tulpen_webcfg **out,
-		       char *err, size_t errlen);
+int tulpen_webcfg_load(const char *path, struct tulpen_webcfg **out, char *err,
+		       size_t errlen);
 void tulpen_webcfg_free(struct tulpen_webcfg *c);
 
 /* cert_file and key_file (resolved), or NULL without TLS. */
@@ -109,8 +109,9 @@ size_t tulpen_webcfg_users(const struct tulpen_webcfg *c);
 
 /*
  * 1 when @user with @password matches a basic_auth_users entry (bcrypt,
- * through crypt_r()), else 0. A match is remembered (a SHA-256 of the
- * password, in memory) so a scraper does not pay bcrypt every time.
+ * through libxcrypt's crypt_rn()), else 0. A match is remembered (a
+ * SHA-256 of the password, in memory) so a scraper does not pay bcrypt
+ * every time.
  */
 int tulpen_webcfg_auth(struct tulpen_webcfg *c, const char *user,
 		       const char *password);

@@ -163,8 +163,9 @@ void tulpen_metrics_free(struct tulpen_metrics *m)
 
 static int fam_slot(int family)
 {
-	return family == AF_INET ? TM_INET :
-	       family == AF_INET6 ? TM_INET6 : TM_UNIX;
+	return family == AF_INET    ? TM_INET
+	       : family == AF_INET6 ? TM_INET6
+				    : TM_UNIX;
 }
 
 static int add_listener(struct tulpen_metrics *m, const struct tulpen_sock *s)
@@ -176,8 +177,7 @@ static int add_listener(struct tulpen_metrics *m, const struct tulpen_sock *s)
 	memset(&key, 0, sizeof(key));
 	key.family = s->family;
 	key.port = s->local.port;
-	memcpy(key.addr, s->local.addr.raw,
-	       s->family == AF_INET ? 4 : 16);
+	memcpy(key.addr, s->local.addr.raw, s->family == AF_INET ? 4 : 16);
 	ret = tulpen_hash_insert(&m->listeners, &key, (void **)&v);
 	if (ret < 0)
 		return ret;
@@ -227,7 +227,8 @@ static int walk_cb(const struct tulpen_sock *s, void *data)
 		return add_listener(m, s);
 	}
 	if (state != TULPEN_TCP_CLOSE)
-		m->ports[s->local.port / 8] |= (uint8_t)(1u << (s->local.port % 8));
+		m->ports[s->local.port / 8] |=
+			(uint8_t)(1u << (s->local.port % 8));
 	if (state == TULPEN_TCP_CLOSE_WAIT)
 		return add_close_wait(m, s->inode);
 	return 0;
@@ -321,9 +322,8 @@ static int pick_procs(struct tulpen_metrics *m, struct tm_snap *w,
 	tulpen_hash_clear(&m->procs);
 	w->unknown_sockets = m->cw_noinode;
 	for (i = 0; i < m->ncw; i++) {
-		own = owners ? tulpen_owners_lookup(owners, m->cw_inodes[i],
-						    &n) :
-			       NULL;
+		own = owners ? tulpen_owners_lookup(owners, m->cw_inodes[i], &n)
+			     : NULL;
 		if (!own) {
 			w->unknown_sockets++;
 			continue;
@@ -407,16 +407,17 @@ static void collect(struct tulpen_metrics *m)
 	w->owners_age_s = -1;
 	if (!ret && m->opts.owners) {
 		/* no CLOSE-WAIT socket, no process scan */
-		ret = pick_procs(m, w, m->ncw ? tm_owner_cache_get(&m->owners) :
-					      m->owners.owners);
+		ret = pick_procs(m, w,
+				 m->ncw ? tm_owner_cache_get(&m->owners)
+					: m->owners.owners);
 		w->owners_age_s = tm_owner_cache_age(&m->owners);
 		w->owners_denied = m->owners.denied;
 		w->owner_scans = m->owners.scans;
 	}
 	if (ret) {
 		w->err = ret;
-		snprintf(w->errmsg, sizeof(w->errmsg), "%s: %s",
-			 strerror(-ret), tulpen_ctx_errmsg(m->ctx));
+		snprintf(w->errmsg, sizeof(w->errmsg), "%s: %s", strerror(-ret),
+			 tulpen_ctx_errmsg(m->ctx));
 		m->failures++;
 	}
 	tm_kstats_read(tulpen_ctx_proc_root(m->ctx), &w->k);

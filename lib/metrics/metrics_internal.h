@@ -65,14 +65,14 @@ struct tm_process {
 };
 
 struct tm_snap {
-	int err;		/* 0 or the negative errno of the walk */
+	int err; /* 0 or the negative errno of the walk */
 	char errmsg[256];
 	uint64_t sockets[TULPEN_P_MAX][TM_FAMS];
 	uint64_t tcp_states[TULPEN_TCP_MAX_STATES];
 	/* listeners: the top K by queue, then the rest summed */
 	struct tm_listener *top_listeners;
 	size_t ntop_listeners;
-	uint64_t listeners;	/* TCP listening sockets in all */
+	uint64_t listeners; /* TCP listening sockets in all */
 	struct tm_listener other_listeners;
 	int has_other_listeners;
 	/* CLOSE-WAIT by process: the top K, the rest, no holder known */
@@ -82,13 +82,13 @@ struct tm_snap {
 	uint64_t other_procs_sockets;
 	uint64_t unknown_sockets;
 	double owners_age_s;	/* age of the owners used; <0 none */
-	uint64_t owners_denied;	/* processes the last scan could not read */
+	uint64_t owners_denied; /* processes the last scan could not read */
 	uint64_t owner_scans;
 	uint64_t ephemeral_used;
 	struct tm_kstats k;
-	double duration_s;	/* of this collection */
+	double duration_s; /* of this collection */
 	uint64_t collections;
-	uint64_t shared;	/* scrapes that joined a running collection */
+	uint64_t shared; /* scrapes that joined a running collection */
 	uint64_t failures;
 };
 
@@ -107,9 +107,9 @@ struct tm_owner_cache {
 	uint64_t max_age_ms;
 	/* used by the collecting thread only */
 	struct tulpen_owners *owners;
-	double at;		/* when the scan of @owners started */
+	double at; /* when the scan of @owners started */
 	uint64_t denied, scans;
-	int running;		/* a background scan was started */
+	int running; /* a background scan was started */
 	pthread_t thread;
 	double started;
 	/* shared with the scan thread, under @lock */

@@ -118,8 +118,7 @@ const struct tulpen_owners *tm_owner_cache_get(struct tm_owner_cache *c)
 			install(c, o, now);
 		return c->owners;
 	}
-	if (!c->running &&
-	    (now - c->at) * 1000.0 >= (double)c->max_age_ms) {
+	if (!c->running && (now - c->at) * 1000.0 >= (double)c->max_age_ms) {
 		c->started = now;
 		if (!pthread_create(&c->thread, NULL, scan_thread, c))
 			c->running = 1;

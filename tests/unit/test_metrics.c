@@ -54,8 +54,8 @@ static const char *scrape_run(struct scrape *s, enum tulpen_metrics_format f)
 	char err[256];
 
 	s->b.len = 0;
-	assert_int_equal(tulpen_metrics_scrape(s->m, f, &s->b, err,
-					       sizeof(err)), 0);
+	assert_int_equal(
+		tulpen_metrics_scrape(s->m, f, &s->b, err, sizeof(err)), 0);
 	s->b.data[s->b.len] = '\0';
 	return s->b.data;
 }
@@ -278,8 +278,8 @@ static void concurrent_scrapes(void **unused)
 	st.m = s.m;
 	st.failures = 0;
 	for (i = 0; i < STORM_THREADS; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, storm_thread,
-						&st), 0);
+		assert_int_equal(
+			pthread_create(&th[i], NULL, storm_thread, &st), 0);
 	for (i = 0; i < STORM_THREADS; i++)
 		pthread_join(th[i], NULL);
 	assert_int_equal(st.failures, 0);
@@ -301,12 +301,13 @@ static void walk_error(void **unused)
 	tulpen_metrics_opts_default(&o);
 	assert_int_equal(tulpen_ctx_new(&ctx), 0);
 	assert_int_equal(tulpen_ctx_set_proc_root(ctx, "fixtures/proc/"
-						  "broken-tcp"), 0);
+						       "broken-tcp"),
+			 0);
 	tulpen_ctx_set_source(ctx, TULPEN_SOURCE_PROC);
 	assert_int_equal(tulpen_metrics_new(ctx, &o, &m), 0);
 	assert_int_equal(tulpen_buf_init(&b, 0, NULL, NULL), 0);
-	assert_true(tulpen_metrics_scrape(m, TULPEN_METRICS_PROMETHEUS, &b,
-					  err, sizeof(err)) < 0);
+	assert_true(tulpen_metrics_scrape(m, TULPEN_METRICS_PROMETHEUS, &b, err,
+					  sizeof(err)) < 0);
 	assert_true(strstr(err, "net/tcp") != NULL);
 	assert_int_equal(b.len, 0);
 	tulpen_buf_fini(&b);
@@ -355,8 +356,7 @@ static void kstats_malformed(void **unused)
 			assert_int_equal(k.value[0], 7);
 	}
 	memset(&k, 0, sizeof(k));
-	tm_kstats_parse_sockstat("TCP: inuse 1 orphan x mem 1\n", 27, 4096,
-				 &k);
+	tm_kstats_parse_sockstat("TCP: inuse 1 orphan x mem 1\n", 27, 4096, &k);
 	assert_int_equal(k.have_sockstat, 0);
 	tm_kstats_parse_sockstat("TCP: inuse 1 orphan 3\n", 22, 4096, &k);
 	assert_int_equal(k.have_sockstat, 0);
@@ -371,38 +371,41 @@ static void negotiate(void **unused)
 		const char *accept;
 		enum tulpen_metrics_format want;
 	} cases[] = {
-		{ NULL, TULPEN_METRICS_PROMETHEUS },
-		{ "", TULPEN_METRICS_PROMETHEUS },
-		{ "*/*", TULPEN_METRICS_PROMETHEUS },
-		{ "application/openmetrics-text", TULPEN_METRICS_OPENMETRICS },
+		{NULL, TULPEN_METRICS_PROMETHEUS},
+		{"", TULPEN_METRICS_PROMETHEUS},
+		{"*/*", TULPEN_METRICS_PROMETHEUS},
+		{"application/openmetrics-text", TULPEN_METRICS_OPENMETRICS},
 		/* what Prometheus 2.42 sends */
-		{ "application/openmetrics-text;version=1.0.0,application/"
-		  "openmetrics-text;version=0.0.1;q=0.75,text/plain;"
-		  "version=0.0.4;q=0.5,*/*;q=0.1",
-		  TULPEN_METRICS_OPENMETRICS },
-		{ "text/plain;version=0.0.4;q=1,application/openmetrics-text;"
-		  "q=0.5", TULPEN_METRICS_PROMETHEUS },
-		{ "text/plain;q=0.4, application/openmetrics-text; "
-		  "version=1.0.0; q=0.5", TULPEN_METRICS_OPENMETRICS },
-		{ "application/openmetrics-text;q=0", TULPEN_METRICS_PROMETHEUS },
-		{ "APPLICATION/OpenMetrics-Text", TULPEN_METRICS_OPENMETRICS },
-		{ "application/openmetrics-textx", TULPEN_METRICS_PROMETHEUS },
-		{ "application/openmetrics-text;q=junk",
-		  TULPEN_METRICS_PROMETHEUS },
-		{ ",,;;,application/openmetrics-text;;", TULPEN_METRICS_OPENMETRICS },
+		{"application/openmetrics-text;version=1.0.0,application/"
+		 "openmetrics-text;version=0.0.1;q=0.75,text/plain;"
+		 "version=0.0.4;q=0.5,*/*;q=0.1",
+		 TULPEN_METRICS_OPENMETRICS},
+		{"text/plain;version=0.0.4;q=1,application/openmetrics-text;"
+		 "q=0.5",
+		 TULPEN_METRICS_PROMETHEUS},
+		{"text/plain;q=0.4, application/openmetrics-text; "
+		 "version=1.0.0; q=0.5",
+		 TULPEN_METRICS_OPENMETRICS},
+		{"application/openmetrics-text;q=0", TULPEN_METRICS_PROMETHEUS},
+		{"APPLICATION/OpenMetrics-Text", TULPEN_METRICS_OPENMETRICS},
+		{"application/openmetrics-textx", TULPEN_METRICS_PROMETHEUS},
+		{"application/openmetrics-text;q=junk",
+		 TULPEN_METRICS_PROMETHEUS},
+		{",,;;,application/openmetrics-text;;",
+		 TULPEN_METRICS_OPENMETRICS},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		if (tulpen_metrics_negotiate(cases[i].accept) != cases[i].want)
-			fail_msg("Accept '%s'", cases[i].accept ?
-				 cases[i].accept : "(none)");
-	assert_true(strstr(tulpen_metrics_content_type(
-				   TULPEN_METRICS_OPENMETRICS),
-			   "application/openmetrics-text; version=1.0.0") != NULL);
-	assert_true(strstr(tulpen_metrics_content_type(
-				   TULPEN_METRICS_PROMETHEUS),
-			   "text/plain; version=0.0.4") != NULL);
+			fail_msg("Accept '%s'",
+				 cases[i].accept ? cases[i].accept : "(none)");
+	assert_true(
+		strstr(tulpen_metrics_content_type(TULPEN_METRICS_OPENMETRICS),
+		       "application/openmetrics-text; version=1.0.0") != NULL);
+	assert_true(
+		strstr(tulpen_metrics_content_type(TULPEN_METRICS_PROMETHEUS),
+		       "text/plain; version=0.0.4") != NULL);
 }
 
 int main(void)
