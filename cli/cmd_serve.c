@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/capability.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -34,7 +35,7 @@
 #define DEFAULT_LISTEN "127.0.0.1:9829"
 #define MAX_HEADERS 100
 #define MAX_PEM (1024 * 1024)
-#define POOL_THREADS 4
+#define POOL_THREADS 16
 
 /* Every long option of longopts[] is listed (tests/cli/conventions.py). */
 static const char usage[] =
@@ -573,6 +574,11 @@ static int run(struct server *srv, struct serve_opts *o)
 		ret = cli_error(CMD, "out of memory");
 		goto out;
 	}
+	/*
+	 * Few malloc arenas: each pool thread would otherwise get its own,
+	 * and the RSS would grow with the threads that ever answered.
+	 */
+	mallopt(M_ARENA_MAX, 2);
 	/* the pool threads inherit the mask: signals come to sigwait() */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
