@@ -28,8 +28,12 @@ bench: build
 	sh scripts/deps.sh --bench
 	bash bench/run.sh small --tulpen $(TULPEN) --bin $(BUILD)/bench
 
+# The command, libtulpen.so, its headers, tulpen.pc, the man page and the
+# docs. DESTDIR=/tmp/stage installs below that directory instead. Meson
+# before 1.1 does not refresh the linker cache for a new shared library.
 install: build
-	meson install -C $(BUILD)
+	meson install -C $(BUILD) --no-rebuild
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-tsan

@@ -14,12 +14,12 @@ enum {
 };
 
 /* Event flags. */
-#define TW_F_BYTES	0x01 /* bytes_acked/bytes_received are valid */
-#define TW_F_OWNER	0x02 /* pid/tid/comm name the owner */
-#define TW_F_TIMEWAIT	0x04 /* reported from the time-wait socket */
-#define TW_F_IN_OLD	0x08 /* in_old_ns is valid */
-#define TW_F_PARENT	0x10 /* parent_cookie names the listener */
-#define TW_F_LATE	0x20 /* seen only after it happened: time unknown */
+#define TW_F_BYTES 0x01	   /* bytes_acked/bytes_received are valid */
+#define TW_F_OWNER 0x02	   /* pid/tid/comm name the owner */
+#define TW_F_TIMEWAIT 0x04 /* reported from the time-wait socket */
+#define TW_F_IN_OLD 0x08   /* in_old_ns is valid */
+#define TW_F_PARENT 0x10   /* parent_cookie names the listener */
+#define TW_F_LATE 0x20	   /* seen only after it happened: time unknown */
 
 /* No value for in_old_ns. */
 #define TW_NO_TIME ((__u64)-1)
@@ -41,10 +41,10 @@ struct tw_event {
 	__u8 type;	      /* TW_EV_* */
 	__u8 oldstate;	      /* kernel TCP state numbers */
 	__u8 newstate;
-	__u8 flags;	      /* TW_F_* */
-	__u8 saddr[16];	      /* IPv4 in the first 4 bytes */
+	__u8 flags;	/* TW_F_* */
+	__u8 saddr[16]; /* IPv4 in the first 4 bytes */
 	__u8 daddr[16];
-	char comm[16];	      /* owner's thread name (TW_F_OWNER) */
+	char comm[16]; /* owner's thread name (TW_F_OWNER) */
 };
 
 #endif /* TULPEN_BPF_TCPSTATES_H */

@@ -51,11 +51,26 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return CLI_EXIT_USAGE;
 }
 
-int cli_version(void)
+/* Flush standard output; 0, or the exit code after saying what failed. */
+static int flush_stdout(const char *cmd, const char *what)
 {
-	if (printf("tulpen %s\n", TULPEN_VERSION) < 0 || fflush(stdout))
-		return errno == EPIPE ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
-	return CLI_EXIT_OK;
+	if (!fflush(stdout) && !ferror(stdout))
+		return CLI_EXIT_OK;
+	if (errno == EPIPE)
+		return CLI_EXIT_OK;
+	return cli_error(cmd, "writing the %s: %s", what, strerror(errno));
+}
+
+int cli_help(const char *cmd, const char *text)
+{
+	fputs(text, stdout);
+	return flush_stdout(cmd, "help");
+}
+
+int cli_version(const char *cmd)
+{
+	printf("tulpen %s\n", TULPEN_VERSION);
+	return flush_stdout(cmd, "version");
 }
 
 /* @arg ("--name" or "--name=value") names a no_argument option for @val. */
@@ -150,8 +165,8 @@ static void out_of_range(char *err, size_t errlen, const char *what,
 			 what, s, lo, hi);
 }
 
-int cli_parse_uint(const char *what, const char *s, uint64_t min,
-		   uint64_t max, uint64_t *out, char *err, size_t errlen)
+int cli_parse_uint(const char *what, const char *s, uint64_t min, uint64_t max,
+		   uint64_t *out, char *err, size_t errlen)
 {
 	char lo[24], hi[24];
 	const char *end;
@@ -221,8 +236,7 @@ static const struct unit *find_unit(const char *s, uint64_t bare_ns)
  * The fraction after the point, up to nine digits, as @f / @p; further
  * digits are read and dropped. -EINVAL without a digit.
  */
-static int fraction(const char *s, uint64_t *f, uint64_t *p,
-		    const char **end)
+static int fraction(const char *s, uint64_t *f, uint64_t *p, const char **end)
 {
 	int n = 0;
 

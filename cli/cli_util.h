@@ -45,11 +45,19 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 void cli_usage_hint(const char *cmd);
 
 /*
- * Print "tulpen VERSION\n" (TULPEN_VERSION, from meson.build) to standard
- * output, as --version does in every subcommand. Returns CLI_EXIT_OK, or
- * CLI_EXIT_RUNTIME if standard output cannot be written.
+ * Print @text, a subcommand's --help, to standard output. Returns
+ * CLI_EXIT_OK (also when the reader went away), or CLI_EXIT_RUNTIME after
+ * saying so as subcommand @cmd if standard output cannot be written.
  */
-int cli_version(void);
+int cli_help(const char *cmd, const char *text);
+
+/*
+ * Print "tulpen VERSION\n" (TULPEN_VERSION, from meson.build) to standard
+ * output, as --version does in every subcommand. Returns CLI_EXIT_OK (also
+ * when the reader went away), or CLI_EXIT_RUNTIME after saying so as
+ * subcommand @cmd if standard output cannot be written.
+ */
+int cli_version(const char *cmd);
 
 struct option;
 
@@ -87,8 +95,8 @@ int cli_check_dir(const char *cmd, const char *opt, const char *dir);
  *   "--ringbuf-mb: '0' is out of range (1 to 1024)"
  * ready for cli_usage_error(cmd, "%s", err).
  */
-int cli_parse_uint(const char *what, const char *s, uint64_t min,
-		   uint64_t max, uint64_t *out, char *err, size_t errlen);
+int cli_parse_uint(const char *what, const char *s, uint64_t min, uint64_t max,
+		   uint64_t *out, char *err, size_t errlen);
 
 /*
  * What cli_parse_duration() accepts: a bare number counts in @unit_ns

@@ -84,8 +84,7 @@ static int check(const struct explain_opts *o)
 		return cli_usage_error("explain", "--json, --dot and --ascii "
 						  "exclude each other");
 	if (o->proc_root) {
-		int ret = cli_check_dir("explain", "--proc-root",
-					o->proc_root);
+		int ret = cli_check_dir("explain", "--proc-root", o->proc_root);
 
 		if (ret)
 			return ret;
@@ -119,16 +118,16 @@ static int parse(int argc, char **argv, struct explain_opts *o)
 			o->no_count = 1;
 			break;
 		case 'h':
-			fputs(usage, stdout);
-			return 0;
+			return cli_help("explain", usage);
 		case 'V':
-			return cli_version();
+			return cli_version("explain");
 		default:
 			return bad_option(c, argv);
 		}
 	}
 	if (argc - optind > 1)
-		return cli_usage_error("explain", "one state at a time, not '%s'",
+		return cli_usage_error("explain",
+				       "one state at a time, not '%s'",
 				       argv[optind + 1]);
 	if (argc - optind == 1)
 		o->state_word = argv[optind];
@@ -199,8 +198,8 @@ int cmd_explain(int argc, char **argv)
 		else if (o.dot)
 			ret = tulpen_explain_dot(&b);
 		else
-			ret = tulpen_explain_diagram(&b, o.ascii ||
-						 terminal_wants_ascii());
+			ret = tulpen_explain_diagram(
+				&b, o.ascii || terminal_wants_ascii());
 		return finish(&b, ret);
 	}
 	if (tulpen_state_parse_one(o.state_word, &state)) {
@@ -224,8 +223,8 @@ int cmd_explain(int argc, char **argv)
 	eo.host = &host;
 	if (!o.no_count)
 		eo.count = count_now(ctx, state);
-	ret = o.json ? tulpen_explain_json(&b, state, &eo) :
-		       tulpen_explain_text(&b, state, &eo);
+	ret = o.json ? tulpen_explain_json(&b, state, &eo)
+		     : tulpen_explain_text(&b, state, &eo);
 	tulpen_ctx_free(ctx);
 	return finish(&b, ret);
 err:

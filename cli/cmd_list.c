@@ -11,12 +11,14 @@
 
 #include "tulpen/collect.h"
 #include "tulpen/ctx.h"
+#include "tulpen/filter.h"
 #include "tulpen/fmt.h"
 #include "tulpen/names.h"
 #include "tulpen/owners.h"
 #include "tulpen/summary.h"
 #include "cli_util.h"
 #include "commands.h"
+#include "list_netns.h"
 #include "list_opts.h"
 #include "output.h"
 
@@ -85,25 +87,33 @@ static int fail_collect(struct tulpen_ctx *ctx, int err)
 	return cli_error(NULL, "%s", *msg ? msg : strerror(-err));
 }
 
-static int run_summary(struct tulpen_ctx *ctx, const struct list_opts *o)
+static int run_summary(struct tulpen_ctx *ctx, const struct list_opts *o,
+		       struct list_netns *ln)
 {
 	struct tulpen_summary sum;
 	struct tulpen_buf b;
 	int ret;
 
-	ret = tulpen_summary_collect(ctx, &o->q, &sum);
-	if (ret)
-		return fail_collect(ctx, ret);
+	if (!ln->active) {
+		ret = tulpen_summary_collect(ctx, &o->q, &sum);
+		if (ret)
+			return fail_collect(ctx, ret);
+	}
 	ret = tulpen_buf_init(&b, 0, cli_fd_sink, (void *)(intptr_t)1);
 	if (ret)
 		return fail_collect(ctx, ret);
-	ret = tulpen_summary_format(&sum, o->kind == TULPEN_FMT_JSON ||
-						  o->kind == TULPEN_FMT_NDJSON,
-				    &b);
+	if (ln->active) /* -N, --all-netns: per-namespace counts */
+		ret = list_netns_summary(ctx, o, ln, &b);
+	else
+		ret = tulpen_summary_format(&sum, o->kind == TULPEN_FMT_JSON ||
+						o->kind == TULPEN_FMT_NDJSON,
+					    &b);
 	if (!ret)
 		ret = tulpen_buf_flush(&b);
 	tulpen_buf_fini(&b);
-	return ret && ret != -EPIPE ? fail_collect(ctx, ret) : 0;
+	if (ret && ret != -EPIPE)
+		return fail_collect(ctx, ret);
+	return ln->nfailed ? 1 : 0;
 }
 
 static int setup_ctx(struct tulpen_ctx *ctx, const struct list_opts *o)
@@ -120,6 +130,127 @@ static int setup_ctx(struct tulpen_ctx *ctx, const struct list_opts *o)
 	return ret;
 }
 
+/* The -F file, whole ("-..." is standard input, as in ss). */
+static int read_filter_file(const char *path, char **out)
+{
+	FILE *f = path[0] == '-' ? stdin : fopen(path, "re");
+	size_t len = 0, cap = 4096;
+	char *buf;
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	buf = malloc(cap);
+	while (buf) {
+		size_t n = fread(buf + len, 1, cap - len - 1, f);
+
+		len += n;
+		if (len + 1 < cap)
+			break;
+		if (cap >= (1u << 24)) {
+			ret = -EFBIG;
+			break;
+		}
+		cap *= 2;
+		{
+			char *nb = realloc(buf, cap);
+
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+			} else {
+				buf = nb;
+			}
+		}
+	}
+	if (!buf)
+		ret = -ENOMEM;
+	else if (ferror(f))
+		ret = -EIO;
+	if (f != stdin)
+		fclose(f);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/* The error, the line it is in, and a caret under the column. */
+static void print_filter_error(const struct tulpen_filter_error *e,
+			       const char *file)
+{
+	unsigned int i;
+
+	if (e->line)
+		fprintf(stderr, "tulpen: filter: %s, line %u, column %u\n",
+			e->msg, e->line, e->column);
+	else
+		fprintf(stderr, "tulpen: filter: %s, column %u\n", e->msg,
+			e->column);
+	if (e->line)
+		fprintf(stderr, "  (%s)\n", file);
+	fprintf(stderr, "  %s\n  ", e->text);
+	for (i = 1; i < e->column; i++)
+		fputc(e->text[i - 1] == '\t' ? '\t' : ' ', stderr);
+	fputs("^\n", stderr);
+}
+
+/*
+ * The filter expression (words after the states, and -F FILE) through the
+ * library's one parser into o->q.filter. Returns 0, or the exit status.
+ */
+static int build_filter(struct list_opts *o, struct tulpen_filter **out)
+{
+	struct tulpen_filter_opts fo = { 0 };
+	struct tulpen_filter_error fe;
+	struct tulpen_services *svc = NULL;
+	struct tulpen_cgroups *cg = NULL;
+	char *text = NULL, mi[4096];
+	int ret, status = 0;
+
+	*out = NULL;
+	if (!o->expr_argc && !o->filter_file)
+		return 0;
+	if (o->filter_file) {
+		ret = read_filter_file(o->filter_file, &text);
+		if (ret)
+			return cli_error(NULL, "filter file '%s': %s",
+					 o->filter_file, strerror(-ret));
+	}
+	snprintf(mi, sizeof(mi), "%s/self/mountinfo",
+		 o->proc_root ? o->proc_root : "/proc");
+	if (tulpen_services_new(o->services_file, &svc) ||
+	    tulpen_cgroups_new(mi, &cg)) {
+		status = cli_error(NULL, "%s", strerror(ENOMEM));
+		goto out;
+	}
+	fo.family = o->filter_family;
+	fo.protos = o->q.protos;
+	fo.services = svc;
+	fo.proc_root = o->proc_root;
+	fo.cgroups = cg;
+	fo.resolve_ms = o->resolve_ms;
+	ret = tulpen_filter_parse(o->expr_argc,
+				  (const char *const *)o->expr_argv, text,
+				  &fo, out, &fe);
+	if (ret) {
+		print_filter_error(&fe, o->filter_file);
+		status = ret == -ENOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_USAGE;
+		goto out;
+	}
+	o->q.filter = *out;
+	if (tulpen_filter_families(*out))
+		o->q.families = tulpen_filter_families(*out);
+out:
+	free(text);
+	tulpen_services_free(svc);
+	tulpen_cgroups_free(cg);
+	return status;
+}
+
 int list_help_print(void)
 {
 	const struct tulpen_command *c;
@@ -129,12 +260,9 @@ int list_help_print(void)
 	fputs("Commands:\n", stdout);
 	for (c = tulpen_commands; c->name; c++)
 		printf("   %-20s%s\n", c->synopsis, c->summary);
-	fputs("\n'tulpen help COMMAND' or 'tulpen COMMAND --help': a "
-	      "command's options.\nSee tulpen(1) for details.\n",
-	      stdout);
-	if (fflush(stdout) && errno != EPIPE)
-		return CLI_EXIT_RUNTIME;
-	return CLI_EXIT_OK;
+	return cli_help(NULL, "\n'tulpen help COMMAND' or 'tulpen COMMAND "
+			      "--help': a command's options.\n"
+			      "See tulpen(1) for details.\n");
 }
 
 int cmd_list(int argc, char **argv)
@@ -144,8 +272,10 @@ int cmd_list(int argc, char **argv)
 	struct tulpen_users *users = NULL;
 	struct tulpen_cgroups *cgroups = NULL;
 	struct tulpen_ctx *ctx = NULL;
+	struct tulpen_filter *filter = NULL;
 	struct list_opts o;
 	struct run r = { 0 };
+	struct list_netns ln = { 0 };
 	int ret, status = 1;
 
 	if (list_opts_parse(&o, argc, argv))
@@ -153,20 +283,26 @@ int cmd_list(int argc, char **argv)
 	if (o.help)
 		return list_help_print();
 	if (o.version)
-		return cli_version();
+		return cli_version(NULL);
 	if (o.proc_root) {
 		ret = cli_check_dir(NULL, "--proc-root", o.proc_root);
 		if (ret)
 			return ret;
 	}
+	status = build_filter(&o, &filter);
+	if (status)
+		return status;
+	status = 1;
 	ret = tulpen_ctx_new(&ctx);
 	if (ret)
 		goto err;
 	ret = setup_ctx(ctx, &o);
+	if (!ret)
+		ret = list_netns_setup(ctx, &o, &ln);
 	if (ret)
 		goto err;
 	if (o.summary) {
-		status = run_summary(ctx, &o);
+		status = run_summary(ctx, &o, &ln);
 		goto out;
 	}
 
@@ -187,6 +323,7 @@ int cmd_list(int argc, char **argv)
 		ret = tulpen_owners_new(ctx, &r.owners);
 		if (ret)
 			goto err;
+		ln.owners = r.owners;
 		tulpen_owners_stats(r.owners, &st);
 		if (st.denied)
 			cli_error(NULL,
@@ -199,7 +336,7 @@ int cmd_list(int argc, char **argv)
 		ret = tulpen_resolver_new(16, o.resolve_ms, &r.res);
 		if (ret)
 			goto err;
-		ret = tulpen_collect(ctx, &o.q, resolve_cb, &r);
+		ret = list_netns_collect(ctx, &o, &ln, resolve_cb, &r);
 		if (ret)
 			goto err;
 		tulpen_resolver_run(r.res);
@@ -230,16 +367,18 @@ int cmd_list(int argc, char **argv)
 	fo.services = svc;
 	fo.users = users;
 	fo.resolver = r.res;
+	fo.show_netns = o.show_netns || o.all_netns;
+	fo.show_container = o.show_container || o.all_netns;
 	ret = tulpen_fmt_new(o.kind, &fo, cli_fd_sink, (void *)(intptr_t)1,
 			     &r.fmt);
 	if (ret)
 		goto err;
-	ret = tulpen_collect(ctx, &o.q, print_cb, &r);
+	ret = list_netns_collect(ctx, &o, &ln, print_cb, &r);
 	if (!ret)
 		ret = tulpen_fmt_end(r.fmt);
 	if (ret)
 		goto err;
-	status = 0;
+	status = ln.nfailed ? 1 : 0; /* each was reported */
 	goto out;
 err:
 	status = ctx ? fail_collect(ctx, ret)
@@ -251,6 +390,8 @@ out:
 	tulpen_services_free(svc);
 	tulpen_users_free(users);
 	tulpen_cgroups_free(cgroups);
+	list_netns_fini(&ln);
 	tulpen_ctx_free(ctx);
+	tulpen_filter_free(filter);
 	return status;
 }

@@ -37,7 +37,10 @@ static void usage(FILE *f)
 	      "\n"
 	      "Output:\n"
 	      "  -v, --verbose          each endpoint's state timeline\n"
-	      "      --format FORMAT    table (default), json, ndjson\n"
+	      "      --format FORMAT    table (default), json, ndjson, zeek "
+	      "(conn.log),\n"
+	      "                         zeek-json (conn.log as Zeek's JSON "
+	      "logs)\n"
 	      "      --json             the same as --format json (one "
 	      "array)\n"
 	      "      --ndjson           the same as --format ndjson (one "
@@ -58,7 +61,17 @@ static void usage(FILE *f)
 	      "(300; 0: never)\n"
 	      "      --linger S         keep finished ones S seconds so their "
 	      "late packets land\n"
-	      "                         in their history (2; 0: not at all)\n"
+	      "                         in their history (2, Zeek: 5; 0: not "
+	      "at all)\n"
+	      "\n"
+	      "Zeek compatibility:\n"
+	      "      --compat MODEL     rfc (default): both endpoints' RFC 9293 "
+	      "view; zeek:\n"
+	      "                         Zeek's timers and record splitting, "
+	      "bad checksums\n"
+	      "                         dropped\n"
+	      "  -C, --no-checksums     with --compat zeek: keep segments with "
+	      "bad checksums\n"
 	      "\n"
 	      "General:\n"
 	      "  -h, --help             this text\n"
@@ -144,6 +157,8 @@ static int parse_format(const char *s, enum tulpen_pcap_out *kind)
 		{ "table", TULPEN_PCAP_TABLE },
 		{ "json", TULPEN_PCAP_JSON },
 		{ "ndjson", TULPEN_PCAP_NDJSON },
+		{ "zeek", TULPEN_PCAP_ZEEK },
+		{ "zeek-json", TULPEN_PCAP_ZEEK_JSON },
 	};
 	size_t i;
 
@@ -162,6 +177,7 @@ enum {
 	O_IDLE,
 	O_LINGER,
 	O_FORMAT,
+	O_COMPAT,
 };
 
 static const struct option opts[] = {
@@ -174,6 +190,8 @@ static const struct option opts[] = {
 	{ "filter", required_argument, NULL, 'f' },
 	{ "idle-timeout", required_argument, NULL, O_IDLE },
 	{ "linger", required_argument, NULL, O_LINGER },
+	{ "compat", required_argument, NULL, O_COMPAT },
+	{ "no-checksums", no_argument, NULL, 'C' },
 	{ "no-header", no_argument, NULL, 'H' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -207,7 +225,7 @@ static int parse_opt(struct pcap_cli *cli, int c, char **argv)
 		if (!parse_format(optarg, &so->kind))
 			return 0;
 		fprintf(stderr, "tulpen pcap: --format: unknown format '%s' "
-				"(table, json, ndjson)\n",
+				"(table, json, ndjson, zeek, zeek-json)\n",
 			optarg);
 		return -EINVAL;
 	case O_JSON:
@@ -233,6 +251,22 @@ static int parse_opt(struct pcap_cli *cli, int c, char **argv)
 		return opt_secs("linger", optarg, &so->flows.linger_ns);
 	case 'H':
 		so->report.header = 0;
+		return 0;
+	case O_COMPAT:
+		if (!strcmp(optarg, "zeek")) {
+			so->flows.compat_zeek = 1;
+			return 0;
+		}
+		if (!strcmp(optarg, "rfc")) {
+			so->flows.compat_zeek = 0;
+			return 0;
+		}
+		fprintf(stderr, "tulpen pcap: --compat: unknown model '%s' "
+				"(rfc, zeek)\n",
+			optarg);
+		return -EINVAL;
+	case 'C':
+		so->flows.ignore_checksums = 1;
 		return 0;
 	case 'h':
 		usage(stdout);
@@ -315,7 +349,7 @@ int cmd_pcap(int argc, char **argv)
 	cli.so.note = note;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "vsf:HhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vsf:HhVC", opts, NULL)) != -1) {
 		ret = parse_opt(&cli, c, argv);
 		if (ret == 1) {
 			ret = 0;

@@ -225,7 +225,7 @@ static int parse_one(int c, char **argv, struct serve_opts *o)
 		fputs(usage, stdout);
 		return fflush(stdout) ? CLI_EXIT_RUNTIME : CLI_EXIT_OK;
 	case 'V':
-		return cli_version();
+		return cli_version("serve");
 	default:
 		return bad_option(c, argv);
 	}

@@ -2,19 +2,17 @@
 /*
  * cmd_watch.c - `tulpen watch`: live TCP state transitions.
  *
- * Thin: parse options, pick the source (eBPF, else sampled netlink), seed
- * the connection tracker from a snapshot, then loop: events -> tracker ->
- * filters -> formatter -> stdout, until Ctrl-C, SIGTERM, a closed pipe or
- * --duration.
+ * Thin: parse options and filter words into a watch session's options
+ * (tulpen/watch_session.h, which does the work), catch the stop signals,
+ * and give the session standard output as its sink and standard error
+ * for its notices.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
-#include <math.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,57 +21,27 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#ifdef TULPEN_HAVE_LIBBPF
+#include <bpf/libbpf.h>
+#endif
 
 #include "tulpen/ctx.h"
 #include "tulpen/fmt.h"
-#include "tulpen/owners.h"
 #include "tulpen/state.h"
-#include "tulpen/watch.h"
+#include "tulpen/watch_session.h"
+#include "cli_util.h"
 #include "commands.h"
 
-enum source_pick { PICK_AUTO, PICK_BPF, PICK_SAMPLED };
-enum out_kind { OUT_TEXT, OUT_JSON, OUT_NDJSON };
-
-struct watch_opts {
-	enum source_pick source;
-	enum out_kind out;
-	int family;		/* 0, AF_INET or AF_INET6 */
-	double interval;	/* sampled mode, seconds */
-	double summary_every;	/* 0: never */
-	double duration;	/* 0: until stopped */
-	const char *netns;	/* path of a network namespace, or NULL */
-	int lifetimes;		/* print lifetimes */
-	int transitions;	/* print transitions */
-	int existing;		/* list existing connections (text) */
-	size_t ringbuf_mb;
-	size_t wakeup_kb;
-	int stats;		/* counts on stderr at exit */
-	/* filters */
-	uint32_t states;	/* 0: any */
-	uint32_t exclude;
-	int nports;
-	uint16_t ports[16];
-	int port_side[16];	/* 0 either, 1 local (sport), 2 peer */
+struct watch_cli {
+	struct tulpen_watch_session_opts so;
+	uint64_t duration_ns; /* 0: until stopped */
+	int stats;	      /* counts on stderr at exit */
+	char err[256];	      /* the usage error */
 };
 
 struct sink_state {
-	int nonblock;		/* stdout made non-blocking (stopping) */
+	int nonblock; /* stdout made non-blocking (stopping) */
 	uint64_t give_up_at;
-};
-
-struct watch_run {
-	struct watch_opts *o;
-	struct tulpen_conns *conns;
-	struct tulpen_buf out;
-	struct tulpen_watch_fmt_opts fo;
-	int nobjs;		/* JSON objects written */
-	int err;		/* first output error */
-	/* --stats */
-	unsigned long long n_events, n_states, n_tw, n_accepts, n_ended;
-	uint64_t lost_total;
-	unsigned batch;		/* events in this poll */
-	int quiet;		/* track, do not print */
-	struct sink_state sink;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -82,6 +50,42 @@ static void on_stop(int sig)
 {
 	stop_signal = sig;
 }
+
+static int stop_requested(void *data)
+{
+	return stop_signal != 0;
+}
+
+static void notice(void *data, const char *msg)
+{
+	cli_error("watch", "%s", msg);
+}
+
+/*
+ * libbpf's print callback is process-global, so it is set here and not in
+ * the library: its first warning is kept (and shown when eBPF cannot be
+ * used: the library's message names the cause), the rest dropped.
+ */
+#ifdef TULPEN_HAVE_LIBBPF
+static char libbpf_msg[256];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	size_t n;
+
+	if (level != LIBBPF_WARN || libbpf_msg[0])
+		return 0;
+	vsnprintf(libbpf_msg, sizeof(libbpf_msg), fmt, ap);
+	n = strlen("libbpf: ");
+	if (!strncmp(libbpf_msg, "libbpf: ", n))
+		memmove(libbpf_msg, libbpf_msg + n, strlen(libbpf_msg + n) + 1);
+	n = strlen(libbpf_msg);
+	while (n && libbpf_msg[n - 1] == '\n')
+		libbpf_msg[--n] = '\0';
+	return 0;
+}
+#endif
 
 static uint64_t mono_ns(void)
 {
@@ -111,8 +115,9 @@ static int watch_sink(void *priv, const char *buf, size_t len)
 			ss->nonblock = 1;
 			ss->give_up_at = mono_ns() + 3000000000ull;
 			if (!fstat(STDOUT_FILENO, &st) && S_ISFIFO(st.st_mode))
-				fcntl(STDOUT_FILENO, F_SETFL, O_NONBLOCK |
-				      fcntl(STDOUT_FILENO, F_GETFL));
+				fcntl(STDOUT_FILENO, F_SETFL,
+				      O_NONBLOCK |
+					      fcntl(STDOUT_FILENO, F_GETFL));
 		}
 		n = write(STDOUT_FILENO, buf, len);
 		if (n < 0) {
@@ -125,8 +130,8 @@ static int watch_sink(void *priv, const char *buf, size_t len)
 			now = mono_ns();
 			if (now >= ss->give_up_at)
 				return -EAGAIN;
-			poll(&pfd, 1, (int)((ss->give_up_at - now) / 1000000) +
-			     1);
+			poll(&pfd, 1,
+			     (int)((ss->give_up_at - now) / 1000000) + 1);
 			continue;
 		}
 		buf += n;
@@ -137,416 +142,297 @@ static int watch_sink(void *priv, const char *buf, size_t len)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-"usage: tulpen watch [-t] [-4|-6] [FILTER...] [--json|--ndjson]\n"
-"                    [--interval S] [--summary-every S] [--duration S]\n"
-"                    [--source=auto|bpf|sampled] [--netns PATH]\n"
-"                    [--lifetimes|--transitions] [--existing]\n"
-"                    [--ringbuf-mb N] [--wakeup-kb N] [--stats]\n"
-"FILTER: state NAME | exclude NAME | port N | sport N | dport N\n"
-"Every TCP state transition, live, with its owner and time in state; one\n"
-"END line per connection with its whole path. Ctrl-C stops.\n");
+	fputs("Usage: tulpen watch [OPTIONS] [FILTER...]\n"
+	      "Every TCP state transition, live, with its owner and time in "
+	      "state; one\n"
+	      "END line per connection with its whole path. Ctrl-C stops.\n"
+	      "\n"
+	      "Output:\n"
+	      "   --json              one JSON array of records\n"
+	      "   --ndjson            one JSON record per line\n"
+	      "   --lifetimes         only the END line of each connection\n"
+	      "   --transitions       only transitions (no END lines)\n"
+	      "   --existing          list the connections that exist at start "
+	      "(text)\n"
+	      "   --summary-every S   the number of connections per state "
+	      "every S s\n"
+	      "   --stats             counts of events on stderr at exit\n"
+	      "\n"
+	      "What to watch:\n"
+	      "   -4, --ipv4          IPv4 only\n"
+	      "   -6, --ipv6          IPv6 only\n"
+	      "   -t, --tcp           TCP (all it watches; accepted for ss "
+	      "habits)\n"
+	      "   -n, --numeric       accepted for ss habits (always numeric)\n"
+	      "   --netns PATH        one network namespace (/run/netns/NAME "
+	      "or\n"
+	      "                       /proc/PID/ns/net); default: every "
+	      "namespace\n"
+	      "   --duration S        stop after S seconds\n"
+	      "\n"
+	      "Source:\n"
+	      "   --source=auto|bpf|sampled\n"
+	      "                       eBPF, or sampled netlink snapshots "
+	      "(auto: eBPF,\n"
+	      "                       else sampled, saying why)\n"
+	      "   --interval S        the sampled source's interval (default "
+	      "1)\n"
+	      "   --ringbuf-mb N      eBPF ring buffer size in MiB (default "
+	      "16)\n"
+	      "   --wakeup-kb N       wake up when N KiB are waiting (default "
+	      "64; 0:\n"
+	      "                       for every event)\n"
+	      "   --bpf-without PART[,PART]\n"
+	      "                       leave out parts of the eBPF source: "
+	      "accept\n"
+	      "                       (owners of accepted sockets), timewait, "
+	      "connect\n"
+	      "\n"
+	      "Filters:\n"
+	      "   state NAME          transitions into or out of NAME (a state "
+	      "or a\n"
+	      "                       group of `tulpen -t state`), paths "
+	      "through it\n"
+	      "   exclude NAME        never NAME\n"
+	      "   port N              local or peer port N\n"
+	      "   sport N, dport N    local port N, peer port N\n"
+	      "\n"
+	      "   -h, --help          this text\n"
+	      "   -V, --version       the version\n",
+	      f);
 }
 
+#define ERR(w, ...) (snprintf((w)->err, sizeof((w)->err), __VA_ARGS__), -EINVAL)
 
-static int64_t realtime_offset(void)
+static int parse_seconds(struct watch_cli *w, const char *opt, const char *s,
+			 uint64_t min_ns, uint64_t *ns)
 {
-	struct timespec r, m;
-
-	clock_gettime(CLOCK_REALTIME, &r);
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	return ((int64_t)r.tv_sec - (int64_t)m.tv_sec) * 1000000000ll +
-	       ((int64_t)r.tv_nsec - (int64_t)m.tv_nsec);
-}
-
-static int parse_seconds(const char *opt, const char *s, double min,
-			 double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < min ||
-	    v > 86400.0 * 365) {
-		fprintf(stderr, "tulpen watch: %s: bad number of seconds "
-			"'%s'\n", opt, s);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_uint(const char *opt, const char *s, unsigned long max,
-		      unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v > max) {
-		fprintf(stderr, "tulpen watch: %s: bad number '%s'\n", opt, s);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_filters(struct watch_opts *o, int argc, char **argv)
-{
-	unsigned long v;
-	uint32_t mask;
-	int i, side;
-
-	for (i = 0; i < argc; i++) {
-		const char *w = argv[i];
-
-		if (i + 1 >= argc) {
-			fprintf(stderr, "tulpen watch: filter '%s' needs a "
-				"value\n", w);
-			return -EINVAL;
-		}
-		if (!strcmp(w, "state") || !strcmp(w, "exclude")) {
-			if (tulpen_state_parse(argv[i + 1], &mask)) {
-				fprintf(stderr, "tulpen watch: unknown state "
-					"'%s'\n", argv[i + 1]);
-				return -EINVAL;
-			}
-			if (w[0] == 's')
-				o->states |= mask;
-			else
-				o->exclude |= mask;
-		} else if (!strcmp(w, "port") || !strcmp(w, "sport") ||
-			   !strcmp(w, "dport")) {
-			side = w[0] == 's' ? 1 : w[0] == 'd' ? 2 : 0;
-			if (parse_uint(w, argv[i + 1], 65535, &v))
-				return -EINVAL;
-			if (o->nports == 16) {
-				fprintf(stderr, "tulpen watch: at most 16 port "
-					"filters\n");
-				return -EINVAL;
-			}
-			o->ports[o->nports] = (uint16_t)v;
-			o->port_side[o->nports++] = side;
-		} else {
-			fprintf(stderr, "tulpen watch: unknown filter '%s'\n",
-				w);
-			return -EINVAL;
-		}
-		i++;
-	}
-	return 0;
-}
-
-static int parse_opts(struct watch_opts *o, int argc, char **argv)
-{
-	enum { O_JSON = 256, O_NDJSON, O_INTERVAL, O_SUMMARY, O_DURATION,
-	       O_SOURCE, O_NETNS, O_LIFETIMES, O_TRANSITIONS, O_EXISTING,
-	       O_RINGBUF, O_WAKEUP, O_STATS };
-	static const struct option lo[] = {
-		{ "tcp", no_argument, NULL, 't' },
-		{ "ipv4", no_argument, NULL, '4' },
-		{ "ipv6", no_argument, NULL, '6' },
-		{ "numeric", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "ndjson", no_argument, NULL, O_NDJSON },
-		{ "interval", required_argument, NULL, O_INTERVAL },
-		{ "summary-every", required_argument, NULL, O_SUMMARY },
-		{ "duration", required_argument, NULL, O_DURATION },
-		{ "source", required_argument, NULL, O_SOURCE },
-		{ "netns", required_argument, NULL, O_NETNS },
-		{ "lifetimes", no_argument, NULL, O_LIFETIMES },
-		{ "transitions", no_argument, NULL, O_TRANSITIONS },
-		{ "existing", no_argument, NULL, O_EXISTING },
-		{ "ringbuf-mb", required_argument, NULL, O_RINGBUF },
-		{ "wakeup-kb", required_argument, NULL, O_WAKEUP },
-		{ "stats", no_argument, NULL, O_STATS },
-		{ NULL, 0, NULL, 0 },
+	const struct cli_duration d = {
+		.unit_ns = CLI_NSEC_PER_SEC,
+		.min_ns = min_ns,
+		.max_ns = 365 * 86400 * CLI_NSEC_PER_SEC,
 	};
-	unsigned long v;
-	int c;
 
-	o->interval = 1.0;
-	o->lifetimes = o->transitions = 1;
-	o->ringbuf_mb = 16;
+	return cli_parse_duration(opt, s, &d, ns, w->err, sizeof(w->err));
+}
+
+static int parse_filter(struct watch_cli *w, const char *word, const char *val)
+{
+	struct tulpen_watch_filter *f = &w->so.filter;
+	enum tulpen_watch_port_side side;
+	uint32_t mask;
+	uint64_t v;
+
+	if (!strcmp(word, "state") || !strcmp(word, "exclude")) {
+		if (tulpen_state_parse(val, &mask))
+			return ERR(w, "%s: unknown state '%s'", word, val);
+		if (word[0] == 's')
+			f->states |= mask;
+		else
+			f->exclude |= mask;
+		return 0;
+	}
+	if (strcmp(word, "port") && strcmp(word, "sport") &&
+	    strcmp(word, "dport"))
+		return ERR(w, "unknown filter '%s'", word);
+	side = word[0] == 's'	? TULPEN_WATCH_PORT_LOCAL
+	       : word[0] == 'd' ? TULPEN_WATCH_PORT_PEER
+				: TULPEN_WATCH_PORT_EITHER;
+	if (cli_parse_uint(word, val, 0, 65535, &v, w->err, sizeof(w->err)))
+		return -EINVAL;
+	if (tulpen_watch_filter_add_port(f, (uint16_t)v, side))
+		return ERR(w, "%s: at most %d port filters", word,
+			   TULPEN_WATCH_MAX_PORTS);
+	return 0;
+}
+
+static int parse_filters(struct watch_cli *w, int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			return ERR(w, "filter '%s' needs a value", argv[i]);
+		if (parse_filter(w, argv[i], argv[i + 1]))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_parts(struct watch_cli *w, const char *s)
+{
+	char name[32];
+	unsigned p;
+	size_t n;
+
+	while (*s) {
+		n = strcspn(s, ",");
+		if (n >= sizeof(name))
+			return ERR(w, "--bpf-without: unknown part '%.*s'",
+				   (int)n, s);
+		memcpy(name, s, n);
+		name[n] = '\0';
+		if (tulpen_watch_part_parse(name, &p))
+			return ERR(w,
+				   "--bpf-without: unknown part '%s' (accept, "
+				   "timewait or connect)",
+				   name);
+		w->so.skip_parts |= p;
+		s += n + (s[n] == ',');
+	}
+	return 0;
+}
+
+enum {
+	O_JSON = 256,
+	O_NDJSON,
+	O_INTERVAL,
+	O_SUMMARY,
+	O_DURATION,
+	O_SOURCE,
+	O_NETNS,
+	O_LIFETIMES,
+	O_TRANSITIONS,
+	O_EXISTING,
+	O_RINGBUF,
+	O_WAKEUP,
+	O_STATS,
+	O_WITHOUT,
+};
+
+static const struct option long_opts[] = {
+	{ "tcp", no_argument, NULL, 't' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ "numeric", no_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "ndjson", no_argument, NULL, O_NDJSON },
+	{ "interval", required_argument, NULL, O_INTERVAL },
+	{ "summary-every", required_argument, NULL, O_SUMMARY },
+	{ "duration", required_argument, NULL, O_DURATION },
+	{ "source", required_argument, NULL, O_SOURCE },
+	{ "netns", required_argument, NULL, O_NETNS },
+	{ "lifetimes", no_argument, NULL, O_LIFETIMES },
+	{ "transitions", no_argument, NULL, O_TRANSITIONS },
+	{ "existing", no_argument, NULL, O_EXISTING },
+	{ "ringbuf-mb", required_argument, NULL, O_RINGBUF },
+	{ "wakeup-kb", required_argument, NULL, O_WAKEUP },
+	{ "stats", no_argument, NULL, O_STATS },
+	{ "bpf-without", required_argument, NULL, O_WITHOUT },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_source(struct watch_cli *w, const char *s)
+{
+	enum tulpen_watch_pick *pick = &w->so.source;
+
+	if (!strcmp(s, "auto"))
+		*pick = TULPEN_WATCH_PICK_AUTO;
+	else if (!strcmp(s, "bpf"))
+		*pick = TULPEN_WATCH_PICK_BPF;
+	else if (!strcmp(s, "sampled"))
+		*pick = TULPEN_WATCH_PICK_SAMPLED;
+	else
+		return ERR(w, "--source: '%s' is not auto, bpf or sampled", s);
+	return 0;
+}
+
+static int parse_kib(struct watch_cli *w, const char *opt, uint64_t min,
+		     uint64_t max, int shift, size_t *bytes)
+{
+	uint64_t v;
+
+	if (cli_parse_uint(opt, optarg, min, max, &v, w->err, sizeof(w->err)))
+		return -EINVAL;
+	*bytes = (size_t)v << shift;
+	return 0;
+}
+
+/* One option; 1 when it was --help or --version (done). */
+static int parse_opt(struct watch_cli *w, int c, char **argv)
+{
+	struct tulpen_watch_session_opts *o = &w->so;
+
+	switch (c) {
+	case 't':
+	case 'n':
+		return 0;
+	case '4':
+	case '6':
+		o->filter.family = c == '4' ? AF_INET : AF_INET6;
+		return 0;
+	case 'h':
+		usage(stdout);
+		return 1;
+	case 'V':
+		return 2;
+	case O_JSON:
+	case O_NDJSON:
+		o->output = c == O_JSON ? TULPEN_WATCH_OUT_JSON
+					: TULPEN_WATCH_OUT_NDJSON;
+		return 0;
+	case O_INTERVAL:
+		return parse_seconds(w, "--interval", optarg,
+				     10 * CLI_NSEC_PER_MSEC, &o->interval_ns);
+	case O_SUMMARY:
+		return parse_seconds(w, "--summary-every", optarg,
+				     10 * CLI_NSEC_PER_MSEC,
+				     &o->summary_every_ns);
+	case O_DURATION:
+		return parse_seconds(w, "--duration", optarg, CLI_NSEC_PER_MSEC,
+				     &w->duration_ns);
+	case O_SOURCE:
+		return parse_source(w, optarg);
+	case O_NETNS:
+		o->netns = optarg;
+		return 0;
+	case O_LIFETIMES:
+	case O_TRANSITIONS:
+		o->transitions = c == O_TRANSITIONS;
+		o->lifetimes = c == O_LIFETIMES;
+		return 0;
+	case O_EXISTING:
+		o->existing = 1;
+		return 0;
+	case O_RINGBUF:
+		return parse_kib(w, "--ringbuf-mb", 1, 1024, 20,
+				 &o->ringbuf_bytes);
+	case O_WAKEUP:
+		return parse_kib(w, "--wakeup-kb", 0, 65536, 10,
+				 &o->wakeup_bytes);
+	case O_STATS:
+		w->stats = 1;
+		return 0;
+	case O_WITHOUT:
+		return parse_parts(w, optarg);
+	}
+	return cli_getopt_error(c, argv, long_opts, w->err, sizeof(w->err));
+}
+
+/* Returns 0, 1 (--help: done), 2 (--version) or -EINVAL. */
+static int parse_opts(struct watch_cli *w, int argc, char **argv)
+{
+	int c, ret;
+
+	w->so.interval_ns = 1000000000ull;
+	w->so.lifetimes = w->so.transitions = 1;
+	w->so.ringbuf_bytes = 16u << 20;
 	/*
 	 * Wake up for every 64 KiB of events (about 500) rather than for
 	 * each: the poll timeout (100 ms) bounds the delay when it is quiet.
 	 */
-	o->wakeup_kb = 64;
+	w->so.wakeup_bytes = 64u << 10;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "t46nh", lo, NULL)) != -1) {
-		switch (c) {
-		case 't':
-		case 'n':
-			break;
-		case '4':
-			o->family = AF_INET;
-			break;
-		case '6':
-			o->family = AF_INET6;
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		case O_JSON:
-			o->out = OUT_JSON;
-			break;
-		case O_NDJSON:
-			o->out = OUT_NDJSON;
-			break;
-		case O_INTERVAL:
-			if (parse_seconds("--interval", optarg, 0.01,
-					  &o->interval))
-				return -EINVAL;
-			break;
-		case O_SUMMARY:
-			if (parse_seconds("--summary-every", optarg, 0.01,
-					  &o->summary_every))
-				return -EINVAL;
-			break;
-		case O_DURATION:
-			if (parse_seconds("--duration", optarg, 0.001,
-					  &o->duration))
-				return -EINVAL;
-			break;
-		case O_SOURCE:
-			if (!strcmp(optarg, "auto")) {
-				o->source = PICK_AUTO;
-			} else if (!strcmp(optarg, "bpf")) {
-				o->source = PICK_BPF;
-			} else if (!strcmp(optarg, "sampled")) {
-				o->source = PICK_SAMPLED;
-			} else {
-				fprintf(stderr, "tulpen watch: --source: "
-					"'%s' is not auto, bpf or sampled\n",
-					optarg);
-				return -EINVAL;
-			}
-			break;
-		case O_NETNS:
-			o->netns = optarg;
-			break;
-		case O_LIFETIMES:
-			o->transitions = 0;
-			o->lifetimes = 1;
-			break;
-		case O_TRANSITIONS:
-			o->lifetimes = 0;
-			o->transitions = 1;
-			break;
-		case O_EXISTING:
-			o->existing = 1;
-			break;
-		case O_RINGBUF:
-			if (parse_uint("--ringbuf-mb", optarg, 1024, &v))
-				return -EINVAL;
-			if (v == 0) {
-				fprintf(stderr, "tulpen watch: --ringbuf-mb: "
-					"from 1 to 1024\n");
-				return -EINVAL;
-			}
-			o->ringbuf_mb = v;
-			break;
-		case O_STATS:
-			o->stats = 1;
-			break;
-		case O_WAKEUP:
-			if (parse_uint("--wakeup-kb", optarg, 65536, &v))
-				return -EINVAL;
-			o->wakeup_kb = v;
-			break;
-		default:
-			if (optopt && optopt < 256)
-				fprintf(stderr, "tulpen watch: unknown option "
-					"'-%c'\n", optopt);
-			else
-				fprintf(stderr, "tulpen watch: unknown or "
-					"incomplete option '%s'\n",
-					argv[optind - 1]);
-			return -EINVAL;
-		}
+	while ((c = getopt_long(argc, argv, ":t46nhV", long_opts, NULL)) !=
+	       -1) {
+		ret = parse_opt(w, c, argv);
+		if (ret)
+			return ret;
 	}
-	return parse_filters(o, argc - optind, argv + optind);
-}
-
-static int port_match(const struct watch_opts *o,
-		      const struct tulpen_endpoint *l,
-		      const struct tulpen_endpoint *p)
-{
-	int i;
-
-	if (!o->nports)
-		return 1;
-	for (i = 0; i < o->nports; i++) {
-		if (o->port_side[i] != 2 && l->port == o->ports[i])
-			return 1;
-		if (o->port_side[i] != 1 && p->port == o->ports[i])
-			return 1;
-	}
-	return 0;
-}
-
-static int state_match(const struct watch_opts *o, uint32_t seen)
-{
-	if (o->states && !(seen & o->states))
-		return 0;
-	if (o->exclude && (seen & o->exclude))
-		return 0;
-	return 1;
-}
-
-static int event_match(const struct watch_opts *o,
-		       const struct tulpen_watch_event *ev)
-{
-	if (o->family && ev->family != o->family)
-		return 0;
-	if (!port_match(o, &ev->local, &ev->peer))
-		return 0;
-	if (ev->type == TULPEN_WEV_OWNER)
-		return state_match(o, TULPEN_SF(ev->newstate));
-	return state_match(o, TULPEN_SF(ev->oldstate) |
-			      TULPEN_SF(ev->newstate));
-}
-
-static int conn_match(const struct watch_opts *o, const struct tulpen_watch_conn *cn)
-{
-	uint32_t seen = 0;
-	unsigned i;
-
-	if (o->family && cn->family != o->family)
-		return 0;
-	if (!port_match(o, &cn->local, &cn->peer))
-		return 0;
-	for (i = 0; i < cn->nsteps; i++)
-		seen |= TULPEN_SF(cn->steps[i].state);
-	return state_match(o, seen);
-}
-
-/* Start a record: the separator JSON needs between objects. */
-static void rec_begin(struct watch_run *r)
-{
-	if (r->o->out == OUT_JSON)
-		tulpen_buf_puts(&r->out, r->nobjs ? ",\n" : "[\n");
-	r->nobjs++;
-}
-
-static void rec_end(struct watch_run *r)
-{
-	if (r->o->out == OUT_NDJSON)
-		tulpen_buf_putc(&r->out, '\n');
-}
-
-static int on_event(const struct tulpen_watch_event *ev, void *data)
-{
-	struct watch_run *r = data;
-	const struct tulpen_watch_conn *cn;
-	int ended, err;
-
-	r->n_events++;
-	if (ev->type == TULPEN_WEV_OWNER)
-		r->n_accepts++;
-	else if (ev->oldstate != ev->newstate)
-		r->n_states++;
-	if (ev->timewait && ev->oldstate != ev->newstate)
-		r->n_tw++;
-	err = tulpen_conns_apply(r->conns, ev, &cn, &ended);
-	if (err)
-		return err;
-	r->n_ended += ended;
-	if (!cn || r->quiet)
-		return stop_signal || ++r->batch > 65536;
-	if (r->o->transitions && event_match(r->o, ev) &&
-	    !(ev->type == TULPEN_WEV_STATE && ev->oldstate == ev->newstate)) {
-		struct tulpen_watch_event e2;
-		const struct tulpen_watch_event *pe = ev;
-
-		/* The time in the old state, from the connection's path. */
-		if (ev->type == TULPEN_WEV_STATE && ev->in_old_ns < 0 &&
-		    cn->nsteps >= 2 && cn->steps[cn->nsteps - 2].dur_known) {
-			e2 = *ev;
-			e2.in_old_ns = cn->steps[cn->nsteps - 2].dur_ns;
-			pe = &e2;
-		}
-		rec_begin(r);
-		tulpen_watch_fmt_event(&r->out, &r->fo, pe, cn);
-		rec_end(r);
-	}
-	if (ended && r->o->lifetimes && conn_match(r->o, cn)) {
-		rec_begin(r);
-		tulpen_watch_fmt_lifetime(&r->out, &r->fo, cn);
-		rec_end(r);
-	}
-	if (r->out.err)
-		return r->out.err;
-	/*
-	 * Under a flood the ring never runs dry: hand control back now and
-	 * then (and at once on a stop signal) so signals, summaries and the
-	 * lost counter are served. This event is done: the reader has
-	 * already stepped past it.
-	 */
-	if (stop_signal || ++r->batch > 65536)
-		return 1;
-	return 0;
-}
-
-static void on_existing(const struct tulpen_watch_conn *cn, void *data)
-{
-	struct watch_run *r = data;
-
-	if (!conn_match(r->o, cn))
-		return;
-	rec_begin(r);
-	tulpen_watch_fmt_existing(&r->out, &r->fo, cn);
-	rec_end(r);
-}
-
-static void print_summary(struct watch_run *r, uint64_t lost)
-{
-	size_t counts[TULPEN_TCP_MAX_STATES];
-
-	tulpen_conns_counts(r->conns, counts);
-	rec_begin(r);
-	tulpen_watch_fmt_summary(&r->out, &r->fo, mono_ns(), counts,
-				 tulpen_conns_size(r->conns), lost);
-	rec_end(r);
-}
-
-static void report_lost(struct watch_run *r, uint64_t lost, uint64_t total)
-{
-	fprintf(stderr, "tulpen watch: %llu events lost (ring buffer full), "
-		"%llu in total\n", (unsigned long long)lost,
-		(unsigned long long)total);
-	if (r->o->out != OUT_TEXT) {
-		rec_begin(r);
-		tulpen_watch_fmt_lost(&r->out, &r->fo, mono_ns(), lost, total);
-		rec_end(r);
-	}
-}
-
-/*
- * Enter network namespace @path; returns its inode or 0 on error. The
- * namespace we were in is kept open in *@home.
- */
-static uint32_t enter_netns(const char *path, int *home)
-{
-	struct stat st;
-	int fd;
-
-	*home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) || setns(fd, CLONE_NEWNET)) {
-		fprintf(stderr, "tulpen watch: --netns %s: %s\n", path,
-			strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	close(fd);
-	return (uint32_t)st.st_ino;
+	return parse_filters(w, argc - optind, argv + optind);
 }
 
 static int install_signals(void)
@@ -563,343 +449,105 @@ static int install_signals(void)
 	return 0;
 }
 
-static int due(uint64_t now, uint64_t at)
+/* The session's failure, with what libbpf said when eBPF was the cause. */
+static void report_failure(struct tulpen_ctx *ctx, int err)
 {
-	return at && now >= at;
-}
+	const char *m = tulpen_ctx_errmsg(ctx);
 
-static uint64_t secs_ns(double s)
-{
-	return (uint64_t)(s * 1e9);
-}
-
-static int stop_requested(void *data)
-{
-	return stop_signal != 0;
-}
-
-/*
- * After losses the tracker may hold connections whose end it missed:
- * compare it with the kernel's socket table (in the watched namespace).
- */
-static void reconcile(struct watch_run *r, struct tulpen_ctx *ctx)
-{
-	size_t dropped = 0;
-	int home = -1, fd = -1, err;
-
-	if (r->o->netns) {
-		home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		fd = open(r->o->netns, O_RDONLY | O_CLOEXEC);
-		if (home < 0 || fd < 0 || setns(fd, CLONE_NEWNET))
-			goto out;
+#ifdef TULPEN_HAVE_LIBBPF
+	if (libbpf_msg[0] && !strncmp(m, "eBPF:", 5)) {
+		cli_error("watch", "%s (libbpf: %s)", m, libbpf_msg);
+		return;
 	}
-	err = tulpen_conns_reconcile(r->conns, ctx, stop_requested, NULL,
-				     &dropped);
-	if (err == -EINTR)
-		; /* stopping */
-	else if (err)
-		fprintf(stderr, "tulpen watch: re-reading the socket table "
-			"after losses failed: %s\n", strerror(-err));
-	else if (dropped)
-		fprintf(stderr, "tulpen watch: %zu connections whose end was "
-			"lost are no longer tracked\n", dropped);
-	if (r->o->netns) {
-		tulpen_ctx_set_nl_ops(ctx, NULL, NULL);
-		if (setns(home, CLONE_NEWNET))
-			fprintf(stderr, "tulpen watch: cannot leave --netns: "
-				"%s\n", strerror(errno));
-	}
-out:
-	if (home >= 0)
-		close(home);
-	if (fd >= 0)
-		close(fd);
+#endif
+	cli_error("watch", "%s", m[0] ? m : strerror(-err));
 }
 
-/* Loop over the eBPF source. Returns 0 or a negative errno. */
-static int run_bpf(struct watch_run *r, struct tulpen_watch_bpf *w,
-		   struct tulpen_ctx *ctx, uint64_t end_at)
+static void print_stats(const struct tulpen_watch_session *s)
 {
-	uint64_t next_summary = 0, next_lost = 0, lost_seen = 0, now, total;
-	uint64_t next_reconcile = 0;
-	int need_reconcile = 0;
-	int ret = 0, timeout;
+	struct tulpen_watch_stats st;
 
-	if (r->o->summary_every > 0)
-		next_summary = mono_ns() + secs_ns(r->o->summary_every);
-	while (!stop_signal) {
-		now = mono_ns();
-		timeout = 100;
-		if (end_at && end_at <= now)
-			break;
-		if (end_at && (end_at - now) / 1000000 < (uint64_t)timeout)
-			timeout = (int)((end_at - now) / 1000000) + 1;
-		r->batch = 0;
-		ret = tulpen_watch_bpf_poll(w, timeout, on_event, r);
-		if (ret == -EINTR) {
-			ret = 0;
-			continue;
-		}
-		if (ret < 0)
-			break;
-		ret = 0;
-		now = mono_ns();
-		if (now >= next_lost) {
-			total = tulpen_watch_bpf_lost(w);
-			if (total > lost_seen) {
-				report_lost(r, total - lost_seen, total);
-				need_reconcile = 1;
-			}
-			lost_seen = total;
-			next_lost = now + 1000000000ull;
-		}
-		if (need_reconcile && now >= next_reconcile) {
-			reconcile(r, ctx);
-			need_reconcile = 0;
-			next_reconcile = mono_ns() + 10000000000ull;
-		}
-		if (due(now, next_summary)) {
-			print_summary(r, lost_seen);
-			next_summary = now + secs_ns(r->o->summary_every);
-		}
-		if (tulpen_buf_flush(&r->out)) {
-			ret = r->out.err;
-			break;
-		}
-	}
-	/* Drain what is left (a bounded batch), count the last losses. */
-	r->batch = 0;
-	if (!ret && !r->out.err && !stop_signal)
-		ret = tulpen_watch_bpf_poll(w, 0, on_event, r);
-	total = tulpen_watch_bpf_lost(w);
-	if (total > lost_seen && !r->out.err)
-		report_lost(r, total - lost_seen, total);
-	if (total)
-		fprintf(stderr, "tulpen watch: %llu events lost in total\n",
-			(unsigned long long)total);
-	r->lost_total = total;
-	return ret < 0 ? ret : r->out.err;
+	tulpen_watch_session_stats(s, &st);
+	cli_error(
+		"watch",
+		"stats: events %llu transitions %llu timewait %llu accepts "
+		"%llu lifetimes %llu lost %llu",
+		(unsigned long long)st.events,
+		(unsigned long long)st.transitions,
+		(unsigned long long)st.timewait, (unsigned long long)st.accepts,
+		(unsigned long long)st.lifetimes, (unsigned long long)st.lost);
 }
 
-static void sleep_until(uint64_t at)
+/* A closed pipe, or a stuck reader when stopping: a normal end. */
+static int normal_end(int err)
 {
-	struct timespec ts = {
-		.tv_sec = (time_t)(at / 1000000000ull),
-		.tv_nsec = (long)(at % 1000000000ull),
-	};
-
-	/* Returns early (EINTR) when a stop signal arrives. */
-	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	return err == -EPIPE || (err == -EAGAIN && stop_signal);
 }
 
-static int run_sampled(struct watch_run *r, struct tulpen_watch_sampled *w,
-		       uint64_t end_at)
+/* Open the session and run it; returns the exit code. */
+static int watch(struct watch_cli *w, struct tulpen_ctx *ctx,
+		 struct tulpen_buf *out)
 {
-	uint64_t next = mono_ns(), next_summary = 0, now;
-	int ret = 0;
+	struct tulpen_watch_session *s = NULL;
+	int err;
 
-	if (r->o->summary_every > 0)
-		next_summary = next + secs_ns(r->o->summary_every);
-	while (!stop_signal) {
-		next += secs_ns(r->o->interval);
-		if (end_at && next > end_at)
-			next = end_at;
-		sleep_until(next);
-		if (stop_signal)
-			break;
-		now = mono_ns();
-		ret = tulpen_watch_sampled_step(w, now, on_event, r);
-		if (ret)
-			break;
-		if (due(now, next_summary)) {
-			print_summary(r, 0);
-			next_summary = now + secs_ns(r->o->summary_every);
-		}
-		if (tulpen_buf_flush(&r->out)) {
-			ret = r->out.err;
-			break;
-		}
-		if (end_at && now >= end_at)
-			break;
+	w->so.notice = notice;
+	w->so.stop = stop_requested;
+#ifdef TULPEN_HAVE_LIBBPF
+	libbpf_set_print(libbpf_print);
+#endif
+	err = tulpen_watch_session_new(ctx, &w->so, out, &s);
+	if (err) {
+		if (normal_end(err))
+			return 0;
+		report_failure(ctx, err);
+		return 1;
 	}
-	return ret < 0 ? ret : r->out.err;
+	err = tulpen_watch_session_run(s, w->duration_ns);
+	if (err && !normal_end(err)) {
+		report_failure(ctx, err);
+		tulpen_watch_session_free(s);
+		return 1;
+	}
+	if (w->stats)
+		print_stats(s);
+	tulpen_watch_session_end(s);
+	tulpen_watch_session_free(s);
+	return 0;
 }
 
 int cmd_watch(int argc, char **argv)
 {
-	struct watch_opts o;
-	struct watch_run r;
+	struct sink_state sink = { 0 };
 	struct tulpen_ctx *ctx = NULL;
-	struct tulpen_watch_bpf *wb = NULL;
-	struct tulpen_watch_sampled *ws = NULL;
-	struct tulpen_owners *owners = NULL;
-	struct tulpen_watch_bpf_opts bo;
-	uint64_t start, end_at = 0;
-	uint32_t netns = 0;
-	size_t nseed = 0;
-	int home_ns = -1;
+	struct tulpen_buf out;
+	struct watch_cli w;
 	int err, rc = 1;
 
-	memset(&o, 0, sizeof(o));
-	memset(&r, 0, sizeof(r));
-	err = parse_opts(&o, argc, argv);
+	memset(&w, 0, sizeof(w));
+	err = parse_opts(&w, argc, argv);
+	if (err == 2)
+		return cli_version("watch");
 	if (err > 0)
-		return 0;
-	if (err) {
-		usage(stderr);
-		return 2;
+		return fflush(stdout) && errno != EPIPE ? CLI_EXIT_RUNTIME
+							: CLI_EXIT_OK;
+	if (err)
+		return cli_usage_error("watch", "%s", w.err);
+	if (tulpen_buf_init(&out, 64 * 1024, watch_sink, &sink)) {
+		cli_error("watch", "out of memory");
+		return 1;
 	}
-	r.o = &o;
-	r.fo.json = o.out != OUT_TEXT;
-	r.fo.realtime_offset_ns = realtime_offset();
-	r.fo.cache_sec = INT64_MIN;
-	if (tulpen_buf_init(&r.out, 64 * 1024, watch_sink, &r.sink) ||
-	    tulpen_ctx_new(&ctx) || tulpen_conns_new(&r.conns)) {
-		fprintf(stderr, "tulpen watch: out of memory\n");
+	if (tulpen_ctx_new(&ctx)) {
+		cli_error("watch", "out of memory");
 		goto out;
 	}
 	if (install_signals()) {
-		fprintf(stderr, "tulpen watch: signals: %s\n", strerror(errno));
+		cli_error("watch", "signals: %s", strerror(errno));
 		goto out;
 	}
-	if (o.netns) {
-		netns = enter_netns(o.netns, &home_ns);
-		if (!netns)
-			goto out;
-	}
-
-	/*
-	 * Owners of what exists now, before attaching: scanning /proc can
-	 * take seconds on a big host, and events would pile up meanwhile.
-	 * (A best effort: without it owners are unknown.)
-	 */
-	if (o.source != PICK_SAMPLED && tulpen_owners_new(ctx, &owners))
-		owners = NULL;
-
-	if (o.source != PICK_SAMPLED) {
-		memset(&bo, 0, sizeof(bo));
-		bo.netns = netns;
-		bo.ringbuf_bytes = o.ringbuf_mb << 20;
-		bo.wakeup_bytes = o.wakeup_kb << 10;
-		err = tulpen_watch_bpf_open(ctx, &bo, &wb);
-		if (err) {
-			if (o.source == PICK_BPF) {
-				fprintf(stderr, "tulpen watch: %s\n",
-					tulpen_ctx_errmsg(ctx));
-				goto out;
-			}
-			fprintf(stderr, "tulpen watch: %s\n"
-				"tulpen watch: SAMPLED mode: comparing socket "
-				"snapshots every %gs; transitions shorter "
-				"than that are not seen\n",
-				tulpen_ctx_errmsg(ctx), o.interval);
-		}
-	} else {
-		fprintf(stderr, "tulpen watch: SAMPLED mode (--source=sampled):"
-			" comparing socket snapshots every %gs; transitions "
-			"shorter than that are not seen\n", o.interval);
-	}
-
-	/* Start from the present: what exists now. */
-	start = mono_ns();
-	if (wb) {
-		/*
-		 * Events since attach that precede the snapshot: into the
-		 * tracker (the snapshot skips what they know), not printed:
-		 * they are before the start.
-		 */
-		r.batch = 0;
-		r.quiet = 1;
-		err = tulpen_watch_bpf_poll(wb, 0, on_event, &r);
-		r.quiet = 0;
-		if (err >= 0)
-			err = tulpen_conns_snapshot(r.conns, ctx, 0, owners,
-						    &nseed);
-		tulpen_owners_free(owners);
-		owners = NULL;
-	} else {
-		err = tulpen_watch_sampled_new(ctx, &ws);
-		if (!err)
-			err = tulpen_watch_sampled_step(ws, start, on_event,
-							&r);
-		if (!err)
-			err = tulpen_watch_sampled_seed(ws, r.conns);
-	}
-	if (err < 0) {
-		const char *m = tulpen_ctx_errmsg(ctx);
-
-		fprintf(stderr, "tulpen watch: %s%s%s\n",
-			wb ? "snapshot: " : "neither eBPF nor sampling works: ",
-			m[0] ? m : strerror(-err), "");
-		goto out;
-	}
-	/*
-	 * The eBPF source filters by namespace in the kernel: go home so as
-	 * not to hold the watched namespace alive (its end purges TIME-WAIT).
-	 */
-	if (wb && home_ns >= 0)
-		tulpen_ctx_set_nl_ops(ctx, NULL, NULL); /* its socket, too */
-	if (wb && home_ns >= 0 && setns(home_ns, CLONE_NEWNET)) {
-		fprintf(stderr, "tulpen watch: cannot leave --netns: %s\n",
-			strerror(errno));
-		goto out;
-	}
-	if (o.out != OUT_TEXT) {
-		rec_begin(&r);
-		tulpen_buf_printf(&r.out, "{\"type\":\"start\",\"source\":"
-				  "\"%s\",\"pid\":%d,\"existing\":%zu",
-				  wb ? "bpf" : "sampled", (int)getpid(),
-				  tulpen_conns_size(r.conns));
-		if (!wb)
-			tulpen_buf_printf(&r.out, ",\"interval_s\":%g",
-					  o.interval);
-		if (netns)
-			tulpen_buf_printf(&r.out, ",\"netns\":%u", netns);
-		tulpen_buf_putc(&r.out, '}');
-		rec_end(&r);
-	}
-	if (o.existing || o.out != OUT_TEXT)
-		tulpen_conns_foreach(r.conns, on_existing, &r);
-	else if (o.transitions) {
-		tulpen_buf_printf(&r.out, "# %s source; %zu TCP sockets exist "
-				  "at start (ages count from now)\n",
-				  wb ? "eBPF" : "SAMPLED", tulpen_conns_size(
-				  r.conns));
-		print_summary(&r, 0);
-	}
-	if (tulpen_buf_flush(&r.out))
-		goto done;
-
-	if (o.duration > 0)
-		end_at = start + secs_ns(o.duration);
-	if (wb)
-		err = run_bpf(&r, wb, ctx, end_at);
-	else
-		err = run_sampled(&r, ws, end_at);
-	/* A closed pipe, or a stuck reader when stopping: a normal end. */
-	if (err && err != -EPIPE && !(err == -EAGAIN && stop_signal)) {
-		fprintf(stderr, "tulpen watch: %s\n", strerror(-err));
-		goto out;
-	}
-done:
-	if (o.stats)
-		fprintf(stderr, "tulpen watch: stats: events %llu transitions "
-			"%llu timewait %llu accepts %llu lifetimes %llu lost "
-			"%llu\n", r.n_events, r.n_states, r.n_tw, r.n_accepts,
-			r.n_ended, (unsigned long long)r.lost_total);
-	if (o.out == OUT_JSON && !r.out.err)
-		tulpen_buf_puts(&r.out, r.nobjs ? "\n]\n" : "[]\n");
-	tulpen_buf_flush(&r.out);
-	rc = 0;
+	rc = watch(&w, ctx, &out);
 out:
-	tulpen_watch_bpf_close(wb);
-	tulpen_watch_sampled_free(ws);
-	tulpen_owners_free(owners);
-	tulpen_conns_free(r.conns);
 	tulpen_ctx_free(ctx);
-	tulpen_buf_fini(&r.out);
-	if (home_ns >= 0)
-		close(home_ns);
-	(void)nseed;
+	tulpen_buf_fini(&out);
 	return rc;
 }

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include "tulpen/filter.h"
 #include "tulpen/state.h"
 #include "cli_util.h"
 #include "list_opts.h"
@@ -73,6 +75,12 @@ const char list_help[] =
 	"                       port names from FILE (/etc/services)\n"
 	"       --passwd-file=FILE\n"
 	"                       user names from FILE (/etc/passwd)\n"
+	"\n"
+	"   -N, --net=NSNAME    list the sockets of network namespace NSNAME:\n"
+	"                       a name in /run/netns, a path or a pid; all\n"
+	"       --all-netns     every network namespace on the host at once\n"
+	"       --netns         show each socket's network namespace\n"
+	"       --container     show the container of each socket's owner\n"
 	"\n";
 
 /* The FILTER part of `tulpen --help`. */
@@ -85,6 +93,12 @@ const char list_filter_help[] =
 	"                        time-wait|closed|close-wait|last-ack|listen|"
 	"closing}\n"
 	"       in the spelling of RFC 9293, ss or netstat, in any case\n"
+	"   then an EXPRESSION, as ss takes it (docs/filters.md):\n"
+	"       sport|dport [OP] [:]PORT   src|dst [=] ADDR[/PLEN][:PORT]\n"
+	"       dev [!=] NAME  fwmark [!=] MARK[/MASK]  cgroup [!=] PATH\n"
+	"       autobound; and, or, not, ( ); OP := {=|!=|<|>|<=|>=|eq|ne|"
+	"lt|gt|le|ge}\n"
+	"   -F, --filter=FILE   read the EXPRESSION from FILE ('-': stdin)\n"
 	"\n";
 
 enum {
@@ -99,6 +113,9 @@ enum {
 	OPT_SERVICES,
 	OPT_PASSWD,
 	OPT_RESOLVE_MS,
+	OPT_ALL_NETNS,
+	OPT_SHOW_NETNS,
+	OPT_SHOW_CONTAINER,
 };
 
 static const struct option long_opts[] = {
@@ -137,6 +154,11 @@ static const struct option long_opts[] = {
 	{ "services-file", required_argument, NULL, OPT_SERVICES },
 	{ "passwd-file", required_argument, NULL, OPT_PASSWD },
 	{ "resolve-timeout", required_argument, NULL, OPT_RESOLVE_MS },
+	{ "filter", required_argument, NULL, 'F' },
+	{ "net", required_argument, NULL, 'N' },
+	{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
+	{ "netns", no_argument, NULL, OPT_SHOW_NETNS },
+	{ "container", no_argument, NULL, OPT_SHOW_CONTAINER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -211,7 +233,7 @@ static int check_proc_root(struct list_opts *o, int source_given)
 
 int list_opts_parse(struct list_opts *o, int argc, char **argv)
 {
-	uint32_t want = 0, drop = 0;
+	uint32_t want = 0;
 	int have_filter = 0, fam4 = 0, fam6 = 0, c, i, source_given = 0;
 	const char *first = argc > 1 ? argv[1] : NULL; /* before getopt */
 	uint32_t protos = 0;
@@ -223,7 +245,7 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 	o->passwd_file = "/etc/passwd";
 	optind = 0; /* reset getopt (also for unit tests) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":tuwxMlapeno46sHOrhV", long_opts,
+	while ((c = getopt_long(argc, argv, ":tuwxMlapeno46sHOrhVN:F:", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -237,6 +259,7 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 			break;
 		case 'x':
 			protos |= TULPEN_PF(TULPEN_P_UNIX);
+			o->filter_family = AF_UNIX;
 			break;
 		case 'M':
 			protos |= TULPEN_PF(TULPEN_P_MPTCP);
@@ -261,9 +284,14 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 			break;
 		case '4':
 			fam4 = 1;
+			o->filter_family = AF_INET;
 			break;
 		case '6':
 			fam6 = 1;
+			o->filter_family = AF_INET6;
+			break;
+		case 'F':
+			o->filter_file = optarg;
 			break;
 		case 's':
 			o->summary = 1;
@@ -342,6 +370,24 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 			if (parse_resolve_ms(o, optarg))
 				return -EINVAL;
 			break;
+		case 'N':
+			if (!*optarg)
+				return fail(o, "option", "-N", " needs a name, "
+					    "a path, a pid or all");
+			if (!strcmp(optarg, "all"))
+				o->all_netns = 1;
+			else
+				o->netns = optarg;
+			break;
+		case OPT_ALL_NETNS:
+			o->all_netns = 1;
+			break;
+		case OPT_SHOW_NETNS:
+			o->show_netns = 1;
+			break;
+		case OPT_SHOW_CONTAINER:
+			o->show_container = 1;
+			break;
 		case ':':
 		case '?':
 		default:
@@ -350,29 +396,38 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 		}
 	}
 
-	/* Filters: state WORD, exclude WORD (also "excl"). */
+	/*
+	 * As ss: state WORD and exclude WORD (also "excl") first, in order:
+	 * the first "state" starts from no state, the first "exclude" from
+	 * every state. The expression follows.
+	 */
 	for (i = optind; i < argc; i++) {
 		const char *kw = argv[i];
 		uint32_t mask;
 
 		if (strcmp(kw, "state") && strcmp(kw, "exclude") &&
+		    strcmp(kw, "excl") && kw == first &&
+		    !tulpen_filter_starts_expr(kw))
+			return fail(o, "unknown command or filter word", kw,
+				    "");
+		if (strcmp(kw, "state") && strcmp(kw, "exclude") &&
 		    strcmp(kw, "excl"))
-			return kw == first ?
-				fail(o, "unknown command or filter word", kw,
-				     "") :
-				fail(o, "unknown filter word", kw,
-				     " (expected 'state' or 'exclude')");
+			break;
 		if (i + 1 >= argc)
 			return fail(o, "filter", kw, " needs a state name");
 		if (tulpen_state_parse(argv[i + 1], &mask))
 			return fail(o, "unknown state", argv[i + 1], "");
+		if (!have_filter)
+			want = strcmp(kw, "state") ? TULPEN_SF_ALL : 0;
 		if (!strcmp(kw, "state"))
 			want |= mask;
 		else
-			drop |= mask;
+			want &= ~mask;
 		have_filter = 1;
 		i++;
 	}
+	o->expr_argc = argc - i;
+	o->expr_argv = argv + i;
 
 	if (check_proc_root(o, source_given))
 		return -EINVAL;
@@ -391,11 +446,12 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 		o->q.families = TULPEN_FAM_ALL;
 	}
 
-	if (have_filter) {
-		o->q.states = (want ? want : TULPEN_SF_ALL) & ~drop;
-	} else if (o->all || o->summary) {
+	if (have_filter && want) {
+		/* ss: state words that leave no state mean the default */
+		o->q.states = want;
+	} else if (!have_filter && (o->all || o->summary)) {
 		o->q.states = TULPEN_SF_ALL;
-	} else if (o->listening) {
+	} else if (!have_filter && o->listening) {
 		o->q.states = TULPEN_SF(TULPEN_TCP_LISTEN) |
 			      TULPEN_SF(TULPEN_TCP_CLOSE);
 	} else {
@@ -403,15 +459,23 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 		 * As ss: connected sockets, without the "bucket" ones
 		 * (TIME-WAIT, SYN-RECEIVED); -a or `state bucket` shows them.
 		 */
-		o->q.states = TULPEN_SF_ALL &
-			      ~(TULPEN_SF(TULPEN_TCP_LISTEN) |
-				TULPEN_SF(TULPEN_TCP_CLOSE) |
-				TULPEN_SF(TULPEN_TCP_BOUND_INACTIVE) |
-				TULPEN_SF(TULPEN_TCP_TIME_WAIT) |
-				TULPEN_SF(TULPEN_TCP_SYN_RECV) |
-				TULPEN_SF(TULPEN_TCP_NEW_SYN_RECV));
+		o->q.states =
+			TULPEN_SF_ALL & ~(TULPEN_SF(TULPEN_TCP_LISTEN) |
+					  TULPEN_SF(TULPEN_TCP_CLOSE) |
+					  TULPEN_SF(TULPEN_TCP_BOUND_INACTIVE) |
+					  TULPEN_SF(TULPEN_TCP_TIME_WAIT) |
+					  TULPEN_SF(TULPEN_TCP_SYN_RECV) |
+					  TULPEN_SF(TULPEN_TCP_NEW_SYN_RECV));
 	}
 	if (o->listening && o->all)
 		o->listening = 0; /* -a wins, as in ss and netstat */
+	if (o->netns && o->all_netns)
+		return fail(o, "-N", o->netns,
+			    " and --all-netns (or -N all) exclude each other");
+	if ((o->netns || o->all_netns || o->show_netns ||
+	     o->show_container) && (o->nl_replay || o->nl_record))
+		return fail(o, "option", o->nl_replay ? "--nl-replay" :
+			    "--nl-record", " works in one namespace only "
+			    "(not with -N, --all-netns, --netns, --container)");
 	return 0;
 }

@@ -24,6 +24,18 @@ struct list_opts {
 	const char *proc_root;	 /* NULL: /proc */
 	const char *nl_replay, *nl_record;
 	const char *services_file, *passwd_file;
+	/*
+	 * The filter expression: the words after the state words (parsed by
+	 * the library, tulpen/filter.h), -F FILE, and ss's "preferred
+	 * family" (the last of -4, -6, -x: AF_INET, AF_INET6, AF_UNIX).
+	 */
+	int expr_argc;
+	char **expr_argv;
+	const char *filter_file;
+	int filter_family;
+	/* network namespaces: -N SPEC ("all" sets all_netns), columns */
+	const char *netns;
+	int all_netns, show_netns, show_container;
 	char err[256]; /* why parsing failed */
 };
 

@@ -66,7 +66,7 @@ static int cmd_help(int argc, char **argv)
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return list_help_print();
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
-		return cli_version();
+		return cli_version("help");
 	if (argv[1][0] == '-')
 		return help_usage_error("unknown option '%s'", argv[1]);
 	if (argc > 2)

@@ -22,7 +22,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const int dlts[] = { 1, 113, 276, 0, 108, 12, 101, 228, 229, 14, 147 };
+static const int dlts[] = { 1,	 113, 276, 0,  108, 12, 101, 228, 229, 14,
+			    147, 9,   10,  50, 51,  104, 204, 6,  11,  105,
+			    127, 117, 239, 109 };
 
 struct sink {
 	struct tulpen_pcap_report *rep;
@@ -55,7 +57,10 @@ static void frame(const uint8_t *data, size_t size)
 	r = tulpen_pcap_decode(dlts[data[0] % (sizeof(dlts) / sizeof(dlts[0]))],
 			       data + 1, size - 1, size - 1 + (data[0] >> 6),
 			       &pkt, &why);
-	if (r == TULPEN_DECODE_BAD && !why)
+	if ((r == TULPEN_DECODE_BAD || r == TULPEN_DECODE_SKIPPED) && !why)
+		abort();
+	if (r == TULPEN_DECODE_TCP &&
+	    pkt.tunnel.type >= TULPEN_TUNNEL_NTYPES)
 		abort();
 	if (r == TULPEN_DECODE_TCP && pkt.payload_len > pkt.ip_len)
 		abort();
@@ -63,8 +68,14 @@ static void frame(const uint8_t *data, size_t size)
 
 static void file(const uint8_t *data, size_t size)
 {
+	/* Both connection models, and every report layout, by the size. */
 	struct tulpen_flows_opts fo = { .idle_timeout_ns = 1000000000,
-					.linger_ns = 1000000 };
+					.linger_ns = 1000000,
+					.compat_zeek = (int)(size & 1) };
+	static const enum tulpen_pcap_out kinds[] = {
+		TULPEN_PCAP_JSON, TULPEN_PCAP_ZEEK, TULPEN_PCAP_ZEEK_JSON,
+		TULPEN_PCAP_TABLE,
+	};
 	struct tulpen_pcap_reader *rd = NULL;
 	struct tulpen_flows *fl = NULL;
 	struct tulpen_ctx *ctx = NULL;
@@ -76,7 +87,8 @@ static void file(const uint8_t *data, size_t size)
 	if (tulpen_buf_init(&out, 0, NULL, NULL))
 		return;
 	if (tulpen_ctx_new(&ctx) ||
-	    tulpen_pcap_report_new(TULPEN_PCAP_JSON, NULL, &out, &s.rep) ||
+	    tulpen_pcap_report_new(kinds[(size >> 1) & 3], NULL, &out,
+				   &s.rep) ||
 	    tulpen_pcap_summary_new(&s.sum) ||
 	    tulpen_flows_new(&fo, on_conn, &s, &fl))
 		goto out;

@@ -4,7 +4,8 @@ set -e
 PKGS="build-essential meson ninja-build pkg-config libmnl-dev libpcap-dev
 libcmocka-dev libbpf-dev bpftool clang llvm libclang-rt-14-dev iproute2
 nftables tcpdump python3 jq util-linux procps net-tools libbpf-tools lsof
-libmicrohttpd-dev libgnutls28-dev libyaml-dev libcrypt-dev prometheus openssl"
+clang-format binutils zsh libmicrohttpd-dev libgnutls28-dev libyaml-dev
+libcrypt-dev prometheus openssl"
 # The benchmarks also run the tools tulpen is measured against.
 if [ "${1:-}" = "--bench" ]; then
 	PKGS="$PKGS tshark tcptrace time prometheus-node-exporter"

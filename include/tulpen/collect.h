@@ -13,6 +13,8 @@
 #include "tulpen/ctx.h"
 #include "tulpen/sock.h"
 
+struct tulpen_filter;
+
 /* Address families to collect. */
 #define TULPEN_FAM_INET 0x1u
 #define TULPEN_FAM_INET6 0x2u
@@ -29,6 +31,12 @@ struct tulpen_query {
 	 * reference count only /proc/net/unix has.
 	 */
 	uint32_t proc_protos;
+	/*
+	 * A filter expression (tulpen/filter.h) or NULL. Inet dumps carry it
+	 * to the kernel as bytecode; every record is also matched here, so
+	 * every source selects the same sockets. Borrowed, not freed.
+	 */
+	const struct tulpen_filter *filter;
 };
 
 /*

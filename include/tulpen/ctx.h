@@ -7,8 +7,9 @@
  * kernel. The library keeps no global state: everything lives here.
  *
  * Ownership: tulpen_ctx_new() allocates, tulpen_ctx_free() releases the
- * context and anything it opened (netlink socket, replay file). Strings
- * passed to setters are copied.
+ * context and anything it opened (netlink socket, replay file, network
+ * namespace descriptor). Strings passed to setters are copied, descriptors
+ * duplicated.
  */
 #ifndef TULPEN_CTX_H
 #define TULPEN_CTX_H
@@ -77,6 +78,34 @@ int tulpen_ctx_nl_record(struct tulpen_ctx *ctx, const char *path);
  */
 int tulpen_ctx_nl(struct tulpen_ctx *ctx, const struct tulpen_nl_ops **ops,
 		  void **priv);
+
+/*
+ * The network namespace to look into; the caller's own by default. With
+ * another one set, the live netlink socket and the /proc/net files are
+ * opened by a short-lived helper thread that enters the namespace (setns)
+ * and leaves it with the thread: the calling thread's namespace never
+ * changes. Sockets and files opened there keep reading that namespace.
+ * Setting a namespace closes a live transport already opened.
+ *
+ * tulpen_ctx_set_netns_fd() duplicates @fd (-1: back to the caller's own);
+ * tulpen_ctx_set_netns_path() opens a netns file (/run/netns/NAME,
+ * /proc/PID/ns/net). Both return 0 or a negative errno: -EINVAL when it is
+ * not a network namespace, -ENOENT/-ESRCH when it is gone.
+ */
+int tulpen_ctx_set_netns_fd(struct tulpen_ctx *ctx, int fd);
+int tulpen_ctx_set_netns_path(struct tulpen_ctx *ctx, const char *path);
+/* The namespace's descriptor (owned by the context), or -1. */
+int tulpen_ctx_netns_fd(const struct tulpen_ctx *ctx);
+
+/*
+ * Run @fn(@arg) in the context's network namespace and return what it
+ * returns: on a helper thread that enters the namespace when one is set
+ * (and is not the caller's own), on this thread otherwise. Returns the
+ * negative errno of entering when that fails (-EPERM without
+ * CAP_SYS_ADMIN), with details in tulpen_ctx_errmsg().
+ */
+int tulpen_ctx_in_netns(struct tulpen_ctx *ctx, int (*fn)(void *arg),
+			void *arg);
 
 /*
  * The last error's details ("/proc/net/tcp: line 3: bad local address"),

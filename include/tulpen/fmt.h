@@ -45,6 +45,8 @@ struct tulpen_fmt_opts {
 	int listening;	   /* netstat title: "(only servers)" */
 	int all;	   /* netstat title: "(servers and established)" */
 	int ss_no_netid;   /* ss layout: one protocol, no Netid column */
+	int show_netns;	   /* table: the Netns column (s->netns_*) */
+	int show_container; /* table: the Container column (s->container) */
 	/* Borrowed helpers; any may be NULL. */
 	const struct tulpen_services *services;
 	struct tulpen_users *users;
@@ -112,15 +114,81 @@ int tulpen_buf_json_str(struct tulpen_buf *b, const char *s);
 int tulpen_buf_flush(struct tulpen_buf *b);
 
 /*
- * Text forms shared by the back ends. Each writes a NUL-terminated string
- * into @out (at most @size bytes) and returns its length.
- * tulpen_fmt_addr: "10.0.0.1:22", "[::1]:443", "[fe80::1%eth0]:22",
- * "*:*"-style wildcards as ss prints them, service names unless numeric.
+ * Numbers: the one decimal formatter. Each writes its text at @out with no
+ * NUL and returns the length; @out needs TULPEN_FMT_NUM_MAX bytes.
+ */
+#define TULPEN_FMT_NUM_MAX 48
+size_t tulpen_fmt_u64(char *out, uint64_t v);
+size_t tulpen_fmt_i64(char *out, int64_t v);
+/* At least @width digits (at most 20), zero-padded: "007". */
+size_t tulpen_fmt_u64_pad(char *out, uint64_t v, unsigned int width);
+/*
+ * @v / 10^@decimals with exactly @decimals decimals (at most 18), cut, not
+ * rounded: (1500, 3) "1.500", (-250, 3) "-0.250", (7, 0) "7". JSON times
+ * are this with microseconds: tulpen_buf_fixed(b, us, 6).
+ */
+size_t tulpen_fmt_fixed(char *out, int64_t v, unsigned int decimals);
+int tulpen_buf_fixed(struct tulpen_buf *b, int64_t v, unsigned int decimals);
+
+/*
+ * Endpoints: the one endpoint formatter. Every layout says how it spells
+ * an address and port; all of them go through tulpen_fmt_ep():
+ *   table    brackets                    "[fe80::1%eth0]:22", "10.0.0.1:80"
+ *   ss       brackets, dev_after,        "[fe80::1]%eth0:22", "*:22"
+ *            any_star (when !v6only)
+ *   netstat  unmap_v4                    "::1:22", "10.0.0.1:22" (mapped)
+ *   reports  brackets                    "[::1]:443"
+ * Port 0 is "*"; service names when @services is set (never for RAW,
+ * whose "port" is the IP protocol); host names when @resolver has one
+ * (never bracketed). The structure is the caller's; the helpers in it are
+ * borrowed.
+ */
+struct tulpen_ep_style {
+	unsigned int brackets : 1;  /* IPv6 in brackets */
+	unsigned int dev_after : 1; /* "%dev" after the host, any family */
+	unsigned int any_star : 1;  /* the IPv6 any address as "*" */
+	unsigned int unmap_v4 : 1;  /* ::ffff:a.b.c.d as a.b.c.d */
+	int proto;		    /* enum tulpen_proto, for service names */
+	const struct tulpen_services *services; /* NULL: numeric ports */
+	struct tulpen_resolver *resolver;	/* NULL: numeric hosts */
+};
+
+/*
+ * "host:port" into @out (at most @size bytes, NUL-terminated), cut to fit;
+ * @ifindex: the bound device or scope (0: none). Returns the length.
+ */
+size_t tulpen_fmt_ep(char *out, size_t size, int family,
+		     const struct tulpen_endpoint *ep, uint32_t ifindex,
+		     const struct tulpen_ep_style *st);
+/*
+ * The JSON endpoint object of docs/json.md: {"address", "port"} and, when
+ * known, "interface" (@ifindex), "service" (st->services), "host"
+ * (st->resolver). @st may be NULL (address and port only).
+ */
+int tulpen_buf_json_endpoint(struct tulpen_buf *b, int family,
+			     const struct tulpen_endpoint *ep,
+			     uint32_t ifindex,
+			     const struct tulpen_ep_style *st);
+/* Pieces of it. Each NUL-terminates and returns the length. */
+/* The address alone: "10.0.0.1", "::1", "fe80::1%eth0" (@ifindex != 0). */
+size_t tulpen_fmt_addr(char *out, size_t size, int family, const void *addr,
+		       uint32_t ifindex);
+/* A dotted quad at @out (16 bytes). */
+size_t tulpen_fmt_v4(char *out, const uint8_t *a);
+/* "*" for 0, a service name (@svc, not for RAW), else digits; @size >= 21. */
+size_t tulpen_fmt_port(char *out, size_t size, uint16_t port, int proto,
+		       const struct tulpen_services *svc);
+/* The name of interface @ifindex ("eth0"), or its number. */
+size_t tulpen_fmt_ifname(char *out, size_t size, uint32_t ifindex);
+/*
+ * The old call, kept until watch_fmt.c moves to tulpen_fmt_ep(): the table
+ * style (@bracket_v6) with @proto, @svc and @res.
  */
 size_t tulpen_fmt_endpoint(char *out, size_t size, int family,
 			   const struct tulpen_endpoint *ep, uint32_t ifindex,
 			   int proto, const struct tulpen_services *svc,
 			   struct tulpen_resolver *res, int bracket_v6);
+
 /* "1.5s", "2min3s", "1h2min", "-" for off timers. */
 size_t tulpen_fmt_duration_ms(char *out, size_t size, int64_t ms);
 

@@ -27,6 +27,12 @@ void tulpen_services_free(struct tulpen_services *s);
 /* Name of @port for "tcp" or "udp" style protocol @proto, or NULL. */
 const char *tulpen_services_name(const struct tulpen_services *s, int proto,
 				 uint16_t port);
+/*
+ * The port of service @name for @proto (the lowest port whose name it is),
+ * in *@port. Returns 0 or -ENOENT.
+ */
+int tulpen_services_port(const struct tulpen_services *s, int proto,
+			 const char *name, uint16_t *port);
 
 /*
  * User names from a passwd file (e.g. "/etc/passwd"), cached. Returns 0 or
@@ -63,5 +69,12 @@ int tulpen_cgroups_new(const char *mountinfo, struct tulpen_cgroups **out);
 void tulpen_cgroups_free(struct tulpen_cgroups *c);
 /* The path of cgroup @id, or NULL when it is not found. */
 const char *tulpen_cgroups_path(struct tulpen_cgroups *c, uint64_t id);
+/*
+ * The id of the cgroup at @path (relative to the cgroup2 mount, leading '/'
+ * optional): its directory's inode number. Returns 0 or a negative errno
+ * (-ENOENT without a cgroup2 mount or such a cgroup).
+ */
+int tulpen_cgroups_id(struct tulpen_cgroups *c, const char *path,
+		      uint64_t *id);
 
 #endif /* TULPEN_NAMES_H */

@@ -11,11 +11,15 @@
  *    standard input) read through libpcap, handing out decoded segments with
  *    the packet number they had in the file (counted from 1).
  *
- * Link types: Ethernet (with any number of 802.1Q/802.1ad VLAN tags), Linux
- * cooked capture v1 and v2, BSD loopback (DLT_NULL, DLT_LOOP), raw IP
- * (DLT_RAW, DLT_IPV4, DLT_IPV6). Network: IPv4 (options skipped, non-first
- * fragments ignored) and IPv6 (extension headers skipped). Transport: TCP,
- * header with options.
+ * Link types: Ethernet, Linux cooked capture v1 and v2, BSD loopback
+ * (DLT_NULL, DLT_LOOP), raw IP (DLT_RAW, DLT_IPV4, DLT_IPV6), PPP (also
+ * serial, with direction, over Ethernet), Cisco HDLC, FDDI, Token Ring, ATM
+ * (RFC 1483), 802.11 (also radiotap), OpenBSD enc and pflog, Linux NFLOG.
+ * Encapsulations: 802.1Q/802.1ad/QinQ tags, 802.1ah PBB, VN-Tag, MPLS,
+ * PPPoE, LLC/SNAP, and the tunnels of struct tulpen_tunnel, nested.
+ * Network: IPv4 (options skipped, non-first fragments ignored) and IPv6
+ * (extension headers skipped). Transport: TCP, header with options, the
+ * checksum checked when the whole segment was captured.
  *
  * Ownership: tulpen_pcap_open() allocates the reader, tulpen_pcap_close()
  * releases it and the file. A struct tulpen_pkt filled by the reader is
@@ -33,6 +37,40 @@
 #include "tulpen/tcp_fsm.h" /* TULPEN_TH_* flag bits */
 
 
+/*
+ * Tunnels, as Zeek names them (Tunnel::Type): IP-in-IP (also 6in4, 4in6,
+ * 6to4), GRE (also ERSPAN, Aruba's, GRE over UDP), VXLAN, Geneve, GTPv1
+ * (GTP-U), Teredo, AYIYA.
+ */
+enum tulpen_tunnel_type {
+	TULPEN_TUNNEL_NONE = 0,
+	TULPEN_TUNNEL_IP,
+	TULPEN_TUNNEL_GRE,
+	TULPEN_TUNNEL_VXLAN,
+	TULPEN_TUNNEL_GENEVE,
+	TULPEN_TUNNEL_GTPV1,
+	TULPEN_TUNNEL_TEREDO,
+	TULPEN_TUNNEL_AYIYA,
+	TULPEN_TUNNEL_NTYPES,
+};
+
+/* The innermost tunnel a segment came through. */
+struct tulpen_tunnel {
+	uint8_t type;	/* enum tulpen_tunnel_type; NONE: not tunnelled */
+	uint8_t family; /* AF_INET or AF_INET6: the outer addresses */
+	uint8_t depth;	/* tunnels nested around the segment */
+	/* The carrying packet's endpoints (ports 0 for IP-in-IP, GRE). */
+	struct tulpen_endpoint outer_src, outer_dst;
+};
+
+/* "IP", "GRE", "VXLAN", ... as Zeek's Tunnel::Type (without "Tunnel::"). */
+const char *tulpen_tunnel_name(int type);
+
+/* The TCP checksum: not checked (segment not captured whole), good, bad. */
+#define TULPEN_CSUM_UNCHECKED 0
+#define TULPEN_CSUM_GOOD 1
+#define TULPEN_CSUM_BAD 2
+
 /* One decoded TCP segment. */
 struct tulpen_pkt {
 	int64_t ts_ns;		   /* capture time, ns since the epoch */
@@ -40,6 +78,7 @@ struct tulpen_pkt {
 	uint8_t family;		   /* AF_INET or AF_INET6 */
 	uint8_t flags;		   /* TULPEN_TH_* (tulpen/tcp_fsm.h) */
 	uint8_t truncated;	   /* payload cut by the snapshot length */
+	uint8_t csum;		   /* TULPEN_CSUM_*: the TCP checksum */
 	uint8_t wscale;		   /* window scale, if has_wscale */
 	uint8_t has_mss : 1, has_wscale : 1, sack_ok : 1, has_ts : 1;
 	uint16_t mss;		   /* MSS option, if has_mss */
@@ -52,17 +91,21 @@ struct tulpen_pkt {
 	uint32_t ack;
 	uint32_t payload_len;	   /* TCP payload (from IP lengths) */
 	uint32_t ip_len;	   /* IP header + payload as on the wire */
+	struct tulpen_tunnel tunnel; /* type NONE when not tunnelled */
 };
 
 /*
  * Results of tulpen_pcap_decode(): a TCP segment, a frame that is valid but
- * not TCP over IP (ARP, UDP, a non-first fragment...), or a frame that is
- * malformed (the reason is in *why).
+ * not TCP over IP (ARP, UDP, a non-first fragment...), a frame that is
+ * malformed (the reason is in *why), or a frame tulpen cannot look into
+ * (an unknown link type, a tunnel payload of an unknown kind: *why says
+ * which, so that they can be counted).
  */
 enum tulpen_decode_result {
 	TULPEN_DECODE_TCP = 0,
 	TULPEN_DECODE_OTHER = 1,
 	TULPEN_DECODE_BAD = 2,
+	TULPEN_DECODE_SKIPPED = 3, /* valid, not decoded (why in *why) */
 };
 
 /*
@@ -90,6 +133,7 @@ struct tulpen_pcap_stats {
 	uint64_t tcp;	    /* TCP segments handed out */
 	uint64_t other;	    /* valid frames that are not TCP */
 	uint64_t bad;	    /* malformed frames skipped */
+	uint64_t skipped;   /* valid frames not decoded (tulpen_pcap_skips) */
 	uint64_t truncated; /* TCP segments whose payload was cut */
 };
 
@@ -102,9 +146,9 @@ typedef void (*tulpen_pcap_warn_fn)(void *priv, const char *path,
 
 /*
  * tulpen_pcap_open - open the capture file @path ("-": standard input).
- * Fails with -EINVAL and a message in @ctx ("x.pcap: unknown file format",
- * "x.pcap: link type 147 (USER0) is not supported") when the file cannot be
- * read. @warn may be NULL.
+ * Fails with -EINVAL and a message in @ctx ("x.pcap: unknown file format")
+ * when the file cannot be read. A link type tulpen does not decode is no
+ * error: its frames are counted as skipped. @warn may be NULL.
  */
 int tulpen_pcap_open(struct tulpen_ctx *ctx, const char *path,
 		     tulpen_pcap_warn_fn warn, void *warn_priv,
@@ -127,6 +171,23 @@ int tulpen_pcap_next(struct tulpen_pcap_reader *r, struct tulpen_pkt *pkt);
 
 void tulpen_pcap_stats(const struct tulpen_pcap_reader *r,
 		       struct tulpen_pcap_stats *st);
+
+/* Frames not decoded, by reason ("link type not decoded", ...). */
+struct tulpen_pcap_skip {
+	const char *why; /* static string */
+	uint64_t count;
+};
+#define TULPEN_PCAP_SKIP_KINDS 8
+
+/* Up to @n reasons with their counts into @out; returns how many. */
+size_t tulpen_pcap_skips(const struct tulpen_pcap_reader *r,
+			 struct tulpen_pcap_skip *out, size_t n);
+
+/* The name the reader was opened with ("x.pcap", "<stdin>"). */
+const char *tulpen_pcap_path(const struct tulpen_pcap_reader *r);
+
+/* The link type (a DLT_* value) of the file. */
+int tulpen_pcap_linktype(const struct tulpen_pcap_reader *r);
 
 /* The link type's name ("EN10MB"), for messages. */
 const char *tulpen_pcap_linktype_name(const struct tulpen_pcap_reader *r);

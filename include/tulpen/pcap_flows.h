@@ -9,12 +9,13 @@
  * machine, tulpen/tcp_fsm.h) and Zeek's conn_state and history.
  *
  * Memory stays bounded: a connection is handed to the callback and freed
- * as soon as it is finished (both sides CLOSED/TIME-WAIT, or reset), when
- * it has been idle longer than the idle timeout, or when the input ends.
- * A finished connection leaves a small tombstone for the linger time, so
- * its late segments (a retransmitted last ACK, a RST after the close) are
- * recognised instead of starting a bogus new connection; a new SYN on the
- * same 4-tuple starts a new one. Time is capture time, not wall time.
+ * once it is finished (both sides CLOSED/TIME-WAIT, or reset; with
+ * compat_zeek, when Zeek's close is complete) and the linger time has
+ * passed, when it has been idle for the idle timeout, or when the input
+ * ends. While it lingers, its late segments (a retransmitted last ACK, the
+ * peer's FIN after a RST) land in its counts and history; a new SYN on the
+ * same 4-tuple hands it out and starts a new one, even with the same ISN.
+ * Time is capture time, not wall time.
  *
  * Ownership: tulpen_flows_new() allocates the table, tulpen_flows_free()
  * releases it and every connection still in it (without calling the
@@ -60,6 +61,8 @@ struct tulpen_conn_side {
 	uint32_t syn_rexmits;	/* SYNs (or SYN-ACKs) sent again */
 	uint32_t fin_rexmits;	/* FINs sent again */
 	uint32_t data_rexmits;	/* payload segments sent again */
+	uint32_t bad_checksums;	/* segments with a bad TCP checksum */
+	uint64_t seq_bytes;	/* payload bytes from sequence numbers (Zeek) */
 	uint8_t state;		/* final enum tulpen_tcp_state */
 	uint8_t ntrans;		/* entries used in trans[] */
 	uint8_t trans_lost;	/* transitions not kept (trans[] full) */
@@ -72,6 +75,7 @@ enum tulpen_conn_end {
 	TULPEN_END_IDLE,       /* idle longer than the idle timeout */
 	TULPEN_END_REUSED,     /* a new SYN reused the 4-tuple */
 	TULPEN_END_EOF,	       /* end of the capture, still open */
+	TULPEN_END_ATTEMPT,    /* compat_zeek: SYN unanswered 5 s */
 };
 
 struct tulpen_flow {
@@ -89,6 +93,9 @@ struct tulpen_flow {
 	int64_t last_ns;	/* last packet */
 	int64_t rtt_ns;		/* SYN to the ACK ending the handshake */
 	int64_t syn_rtt_ns;	/* SYN to SYN-ACK (-1 when not seen) */
+	int64_t zeek_last_ns;	/* Zeek's last time (not after both closed) */
+	uint64_t missed_bytes;	/* content gaps: data acked, never seen */
+	struct tulpen_tunnel tunnel; /* its tunnel parent (type NONE: none) */
 	struct tulpen_conn_side side[2];
 	char conn_state[8];	/* Zeek's conn_state: "SF", "REJ", ... */
 	char history[TULPEN_CONN_HISTORY_MAX + 1]; /* Zeek's history */
@@ -99,7 +106,18 @@ typedef int (*tulpen_conn_fn)(void *priv, const struct tulpen_flow *c);
 
 struct tulpen_flows_opts {
 	int64_t idle_timeout_ns; /* 0: default 300 s; <0: never */
-	int64_t linger_ns;	 /* tombstones; 0: default 2 s; <0: none */
+	/* Finished connections kept; 0: default (2 s, Zeek 5 s); <0: none */
+	int64_t linger_ns;
+	/*
+	 * Zeek's record splitting: a connection ends when Zeek's close is
+	 * complete (then lingers tcp_close_delay), an unanswered SYN ends
+	 * tcp_attempt_delay (5 s) after it, roles of a connection picked up
+	 * mid-stream are guessed from Zeek's likely server ports, and
+	 * segments with a bad checksum are dropped (unless
+	 * ignore_checksums) as Zeek does.
+	 */
+	int compat_zeek;
+	int ignore_checksums;
 };
 
 struct tulpen_flows_stats {
@@ -109,8 +127,9 @@ struct tulpen_flows_stats {
 	uint64_t live_max;	/* most connections held at once */
 	uint64_t live;		/* connections held now */
 	uint64_t out_of_order;	/* segments older than the latest seen */
-	uint64_t late;		/* segments of connections already out */
-	uint64_t tombstones;	/* finished 4-tuples remembered now */
+	uint64_t late;		/* segments of connections already finished */
+	uint64_t tombstones;	/* finished connections lingering now */
+	uint64_t bad_checksums;	/* segments with a bad TCP checksum */
 };
 
 struct tulpen_flows;

@@ -41,6 +41,8 @@ enum tulpen_timer {
 	TULPEN_TIMER_PROBE = 4,	    /* zero window probe */
 };
 
+struct tulpen_container; /* tulpen/container.h */
+
 struct tulpen_endpoint {
 	union {
 		struct in_addr v4;
@@ -77,11 +79,20 @@ struct tulpen_sock {
 	uint64_t inode;	    /* 0 for request and TIME-WAIT sockets */
 	uint64_t cookie;
 	uint64_t cgroup_id; /* cgroup v2 id (netlink), 0 if not known */
+	uint32_t mark;	    /* SO_MARK (netlink, CAP_NET_ADMIN), else 0 */
 	int64_t timer_ms;   /* time until the timer fires, ms (may be <0) */
 	/* UNIX sockets */
 	uint64_t unix_peer; /* peer's inode, 0 if none */
 	uint32_t unix_refcnt; /* kernel reference count (/proc only; 0 unknown) */
 	const char *unix_path; /* NUL-terminated; abstract names start '@' */
+	/*
+	 * Where the socket lives: set by the walk over network namespaces
+	 * (tulpen/netns.h), 0 and NULL from the plain collectors. Valid as
+	 * long as the record.
+	 */
+	uint64_t netns_ino;	/* the namespace's inode */
+	const char *netns_name; /* its /run/netns name, NULL if none */
+	const struct tulpen_container *container; /* NULL: none known */
 };
 
 /* tulpen_sock_is_inet - whether @s is an IPv4 or IPv6 socket. */

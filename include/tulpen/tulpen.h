@@ -14,6 +14,7 @@
 #include "tulpen/sock.h"
 #include "tulpen/state.h"
 #include "tulpen/collect.h"
+#include "tulpen/filter.h"
 #include "tulpen/owners.h"
 #include "tulpen/names.h"
 #include "tulpen/fmt.h"
@@ -25,6 +26,11 @@
 #include "tulpen/pcap_report.h"
 #include "tulpen/pcap_session.h"
 #include "tulpen/watch.h"
+#include "tulpen/watch_conn.h"
+#include "tulpen/watch_fmt.h"
+#include "tulpen/watch_session.h"
+#include "tulpen/netns.h"
+#include "tulpen/container.h"
 #include "tulpen/metrics.h"
 
 #endif /* TULPEN_TULPEN_H */

@@ -9,12 +9,15 @@
  * NETLINK_SOCK_DIAG, is read from /proc/net instead.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "tulpen/collect.h"
+#include "tulpen/filter.h"
 #include "tulpen/state.h"
 #include "core/ctx_internal.h"
+#include "collect/nl_dump.h"
 
 struct counting {
 	tulpen_sock_cb cb;
@@ -28,6 +31,96 @@ static int count_cb(const struct tulpen_sock *s, void *data)
 
 	c->n++;
 	return c->cb(s, c->data);
+}
+
+/*
+ * The filter expression, matched on every record. Records from a live
+ * dump that carried the bytecode have passed the kernel's half already,
+ * so only ss's user-space half is left for them.
+ */
+struct filtering {
+	tulpen_sock_cb cb;
+	void *data;
+	const struct tulpen_filter *f;
+	int kernel_done;
+	/* a replayed dump may answer for other states and families too */
+	uint32_t states, families;
+};
+
+static uint32_t fam_bit(int family)
+{
+	return family == AF_INET ? TULPEN_FAM_INET :
+	       family == AF_INET6 ? TULPEN_FAM_INET6 : TULPEN_FAM_UNIX;
+}
+
+static int filter_cb(const struct tulpen_sock *s, void *data)
+{
+	struct filtering *fl = data;
+	int ok;
+
+	if (!(fl->states & TULPEN_SF(s->state)) ||
+	    !(fl->families & fam_bit(s->family)))
+		return 0;
+	if (fl->kernel_done && s->source == TULPEN_SRC_NETLINK &&
+	    tulpen_sock_is_inet(s))
+		ok = tulpen_filter_match_user(fl->f, s);
+	else
+		ok = tulpen_filter_match(fl->f, s);
+	return ok ? fl->cb(s, fl->data) : 0;
+}
+
+/* The compiled filter of one tulpen_collect() call. */
+struct prog {
+	void *bc;
+	size_t len;
+};
+
+/*
+ * One inet dump with the bytecode (TCP of both families when @any). When
+ * the kernel refuses the program before any socket (an older kernel
+ * without a condition, fwmark without CAP_NET_ADMIN), the dump is asked
+ * for again without it and the filter runs here alone: same result.
+ */
+static int inet_dump(struct tulpen_ctx *ctx, const struct tulpen_query *q,
+		     const struct prog *pr, int proto, int family, int any,
+		     tulpen_sock_cb cb, void *data)
+{
+	struct filtering fl = { cb, data, q->filter, 0, q->states,
+				  q->families };
+	struct counting c = { filter_cb, &fl, 0 };
+	const void *bc = q->filter ? pr->bc : NULL;
+	size_t len = bc ? pr->len : 0;
+	int ret;
+
+	if (!q->filter) {
+		c.cb = cb;
+		c.data = data;
+	}
+	if (bc) {
+		const struct tulpen_nl_ops *ops;
+		void *priv;
+
+		/* open the transport now: is it the live kernel? */
+		ret = tulpen_ctx_nl(ctx, &ops, &priv);
+		if (ret)
+			return ret;
+		fl.kernel_done = ctx->nl_is_live;
+	}
+	ret = any ? tulpen_inet_diag_dump_tcp_any(ctx, q->states, bc, len,
+						   count_cb, &c)
+		  : tulpen_inet_diag_dump(ctx, proto, family, q->states, bc,
+					  len, count_cb, &c);
+	if (bc && !c.n &&
+	    (ret == -EINVAL || ret == -EPERM || ret == -EOPNOTSUPP)) {
+		tulpen_ctx_clearerr(ctx);
+		fl.kernel_done = 0;
+		ret = any ? tulpen_inet_diag_dump_tcp_any(ctx, q->states, NULL,
+							   0, count_cb, &c)
+			  : tulpen_inet_diag_dump(ctx, proto, family,
+						  q->states, NULL, 0, count_cb,
+						  &c);
+	}
+	return ret;
 }
 
 /* Errors that mean "the kernel does not serve this over netlink". */
@@ -47,12 +140,20 @@ static int from_proc(const struct tulpen_ctx *ctx, const struct tulpen_query *q,
 }
 
 static int collect_one(struct tulpen_ctx *ctx, const struct tulpen_query *q,
-		       int proto, int family, tulpen_sock_cb cb, void *data)
+		       const struct prog *pr, int proto, int family,
+		       tulpen_sock_cb cb, void *data)
 {
+	struct filtering fl = { cb, data, q->filter, 0, q->states,
+				  q->families };
 	struct counting c = { cb, data, 0 };
 	uint32_t states = q->states;
 	int ret;
 
+	if (q->filter) {
+		/* /proc and UNIX records: the whole filter runs here */
+		cb = filter_cb;
+		data = &fl;
+	}
 	if (from_proc(ctx, q, proto)) {
 		if (proto == TULPEN_P_MPTCP)
 			return 0; /* MPTCP has no /proc/net table */
@@ -60,11 +161,13 @@ static int collect_one(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 					       data);
 	}
 
-	if (family == AF_UNIX)
+	if (family == AF_UNIX) {
+		c.cb = cb;
+		c.data = data;
 		ret = tulpen_unix_diag_collect(ctx, states, count_cb, &c);
-	else
-		ret = tulpen_inet_diag_collect(ctx, proto, family, states,
-					       count_cb, &c);
+	} else {
+		ret = inet_dump(ctx, q, pr, proto, family, 0, count_cb, &c);
+	}
 	if (ret >= 0)
 		return ret;
 	if (ctx->source == TULPEN_SOURCE_NETLINK) {
@@ -95,14 +198,14 @@ static int collect_one(struct tulpen_ctx *ctx, const struct tulpen_query *q,
  * /proc is the source).
  */
 static int collect_tcp_any(struct tulpen_ctx *ctx, const struct tulpen_query *q,
-			   tulpen_sock_cb cb, void *data)
+			   const struct prog *pr, tulpen_sock_cb cb, void *data)
 {
 	struct counting c = { cb, data, 0 };
 	int ret;
 
 	if (from_proc(ctx, q, TULPEN_P_TCP))
 		return -EAGAIN;
-	ret = tulpen_inet_diag_collect_tcp_any(ctx, q->states, count_cb, &c);
+	ret = inet_dump(ctx, q, pr, TULPEN_P_TCP, 0, 1, count_cb, &c);
 	if (ret < 0 && !c.n && (nl_absent(ret) || ret == -EINVAL)) {
 		tulpen_ctx_clearerr(ctx);
 		return -EAGAIN;
@@ -110,8 +213,8 @@ static int collect_tcp_any(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 	return ret;
 }
 
-int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
-		   tulpen_sock_cb cb, void *data)
+static int collect_all(struct tulpen_ctx *ctx, const struct tulpen_query *q,
+		       const struct prog *pr, tulpen_sock_cb cb, void *data)
 {
 	static const int inet_protos[] = { TULPEN_P_TCP, TULPEN_P_UDP,
 					   TULPEN_P_UDPLITE, TULPEN_P_RAW,
@@ -128,7 +231,7 @@ int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		if (p == TULPEN_P_TCP &&
 		    (q->families & TULPEN_FAM_INET) &&
 		    (q->families & TULPEN_FAM_INET6)) {
-			ret = collect_tcp_any(ctx, q, cb, data);
+			ret = collect_tcp_any(ctx, q, pr, cb, data);
 			if (ret != -EAGAIN) {
 				if (ret)
 					return ret;
@@ -136,21 +239,39 @@ int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 			}
 		}
 		if (q->families & TULPEN_FAM_INET) {
-			ret = collect_one(ctx, q, p, AF_INET, cb, data);
+			ret = collect_one(ctx, q, pr, p, AF_INET, cb, data);
 			if (ret)
 				return ret;
 		}
 		if (q->families & TULPEN_FAM_INET6) {
-			ret = collect_one(ctx, q, p, AF_INET6, cb, data);
+			ret = collect_one(ctx, q, pr, p, AF_INET6, cb, data);
 			if (ret)
 				return ret;
 		}
 	}
 	if ((q->protos & TULPEN_PF(TULPEN_P_UNIX)) &&
 	    (q->families & TULPEN_FAM_UNIX)) {
-		ret = collect_one(ctx, q, TULPEN_P_UNIX, AF_UNIX, cb, data);
+		ret = collect_one(ctx, q, pr, TULPEN_P_UNIX, AF_UNIX, cb,
+				  data);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
+		   tulpen_sock_cb cb, void *data)
+{
+	struct prog pr = { NULL, 0 };
+	int ret;
+
+	if (q->filter) {
+		ret = tulpen_filter_compile(q->filter, &pr.bc, &pr.len);
+		if (ret == -ENOMEM)
+			return ret;
+		/* not expressible as bytecode: filter here only */
+	}
+	ret = collect_all(ctx, q, &pr, cb, data);
+	free(pr.bc);
+	return ret;
 }

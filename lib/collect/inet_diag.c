@@ -112,6 +112,9 @@ int tulpen_inet_diag_parse(const struct nlmsghdr *nlh, int proto,
 	    mnl_attr_get_payload_len(tb[INET_DIAG_SHUTDOWN]) >= 1)
 		s->shutdown = *(const uint8_t *)mnl_attr_get_payload(
 				      tb[INET_DIAG_SHUTDOWN]) & 3;
+	if (tb[INET_DIAG_MARK] &&
+	    mnl_attr_get_payload_len(tb[INET_DIAG_MARK]) >= 4)
+		s->mark = mnl_attr_get_u32(tb[INET_DIAG_MARK]);
 	if (tb[INET_DIAG_CGROUP_ID] &&
 	    mnl_attr_get_payload_len(tb[INET_DIAG_CGROUP_ID]) >= 8)
 		s->cgroup_id = mnl_attr_get_u64(tb[INET_DIAG_CGROUP_ID]);
@@ -141,22 +144,46 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	return w->cb(&s, w->data);
 }
 
-int tulpen_inet_diag_collect(struct tulpen_ctx *ctx, int proto, int family,
-			     uint32_t states, tulpen_sock_cb cb,
-			     void *data)
+/*
+ * A request buffer with room for the header, @hdr bytes of request and the
+ * bytecode attribute (up to 64 KiB); freed by the caller.
+ */
+static struct nlmsghdr *new_request(size_t hdr, size_t bclen)
 {
-	char req_buf[TULPEN_NL_REQ_SIZE];
+	size_t size = MNL_NLMSG_HDRLEN + MNL_ALIGN(hdr) + MNL_ATTR_HDRLEN +
+		      MNL_ALIGN(bclen) + 64;
+	char *buf = calloc(1, size < (size_t)TULPEN_NL_REQ_SIZE ?
+				      (size_t)TULPEN_NL_REQ_SIZE : size);
+
+	return buf ? mnl_nlmsg_put_header(buf) : NULL;
+}
+
+/* The filter's program for the kernel, INET_DIAG_REQ_BYTECODE. */
+static void put_bytecode(struct nlmsghdr *nlh, const void *bc, size_t bclen)
+{
+	if (bc && bclen)
+		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, bclen, bc);
+}
+
+int tulpen_inet_diag_dump(struct tulpen_ctx *ctx, int proto, int family,
+			  uint32_t states, const void *bc, size_t bclen,
+			  tulpen_sock_cb cb, void *data)
+{
 	struct inet_diag_req_v2 *req;
 	struct inet_walk w = { proto, cb, data };
 	struct nlmsghdr *nlh;
-	int ipp = ip_proto(proto);
+	int ipp = ip_proto(proto), ret;
 
 	if (ipp < 0 || (family != AF_INET && family != AF_INET6))
 		return -EINVAL;
 	if (!states)
 		return 0;
+	if (bclen > 65528)
+		return -E2BIG;
 
-	nlh = mnl_nlmsg_put_header(req_buf);
+	nlh = new_request(sizeof(*req) + MNL_ATTR_HDRLEN + 4, bclen);
+	if (!nlh)
+		return -ENOMEM;
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
@@ -172,30 +199,56 @@ int tulpen_inet_diag_collect(struct tulpen_ctx *ctx, int proto, int family,
 		req->pad = IPPROTO_RAW; /* sdiag_raw_protocol: every one */
 	req->idiag_states = states;
 	req->idiag_ext = 0; /* the base message has all we print */
+	put_bytecode(nlh, bc, bclen);
 
-	return tulpen_nl_dump(ctx, nlh, msg_cb, &w);
+	ret = tulpen_nl_dump(ctx, nlh, msg_cb, &w);
+	free(nlh);
+	return ret;
+}
+
+int tulpen_inet_diag_collect(struct tulpen_ctx *ctx, int proto, int family,
+			     uint32_t states, tulpen_sock_cb cb,
+			     void *data)
+{
+	return tulpen_inet_diag_dump(ctx, proto, family, states, NULL, 0, cb,
+				     data);
 }
 
 /*
  * TCP over IPv4 and IPv6 in one walk of the kernel's socket tables: the
  * older TCPDIAG_GETSOCK request is answered for every family at once,
  * where a SOCK_DIAG_BY_FAMILY dump per family walks every socket twice.
+ * It takes the same bytecode.
  */
-int tulpen_inet_diag_collect_tcp_any(struct tulpen_ctx *ctx, uint32_t states,
-				     tulpen_sock_cb cb, void *data)
+int tulpen_inet_diag_dump_tcp_any(struct tulpen_ctx *ctx, uint32_t states,
+				  const void *bc, size_t bclen,
+				  tulpen_sock_cb cb, void *data)
 {
-	char req_buf[TULPEN_NL_REQ_SIZE];
 	struct inet_diag_req *req;
 	struct inet_walk w = { TULPEN_P_TCP, cb, data };
 	struct nlmsghdr *nlh;
+	int ret;
 
 	if (!states)
 		return 0;
-	nlh = mnl_nlmsg_put_header(req_buf);
+	if (bclen > 65528)
+		return -E2BIG;
+	nlh = new_request(sizeof(*req), bclen);
+	if (!nlh)
+		return -ENOMEM;
 	nlh->nlmsg_type = TCPDIAG_GETSOCK;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->idiag_family = AF_INET; /* the kernel takes every family */
 	req->idiag_states = states;
-	return tulpen_nl_dump(ctx, nlh, msg_cb, &w);
+	put_bytecode(nlh, bc, bclen);
+	ret = tulpen_nl_dump(ctx, nlh, msg_cb, &w);
+	free(nlh);
+	return ret;
+}
+
+int tulpen_inet_diag_collect_tcp_any(struct tulpen_ctx *ctx, uint32_t states,
+				     tulpen_sock_cb cb, void *data)
+{
+	return tulpen_inet_diag_dump_tcp_any(ctx, states, NULL, 0, cb, data);
 }

@@ -176,6 +176,72 @@ static void feeder_stop(struct feeder *f)
 		free(f->buf[i]);
 }
 
+/*
+ * The messages of one datagram of our dump. Returns 1 when the dump is
+ * over (its end, an error, or a stream that cannot be trusted any more),
+ * else 0; *@ret and *@stopped carry the outcome for tulpen_nl_dump():
+ * after the callback stops, the rest of the dump is read and dropped.
+ */
+static int walk_datagram(struct tulpen_ctx *ctx, const char *buf, int len,
+			 unsigned int seq, tulpen_nl_msg_cb cb, void *data,
+			 int *stopped, int *ret)
+{
+	const struct nlmsghdr *nlh;
+
+	for (nlh = (const struct nlmsghdr *)buf; msg_ok(nlh, len);
+	     nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (nlh->nlmsg_seq != seq)
+			continue; /* an older, abandoned answer */
+		if (nlh->nlmsg_type == NLMSG_DONE) {
+			/* a dump that failed says so here */
+			if (!*stopped &&
+			    nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
+				const int *e = mnl_nlmsg_get_payload(nlh);
+
+				if (*e < 0)
+					*ret = *e;
+			}
+			return 1;
+		}
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e;
+
+			if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e))) {
+				*ret = -EBADMSG;
+				return 1;
+			}
+			e = mnl_nlmsg_get_payload(nlh);
+			if (e->error == 0)
+				continue; /* an ack */
+			if (!*stopped)
+				*ret = e->error < 0 ? e->error : -e->error;
+			return 1;
+		}
+		if (*stopped)
+			continue;
+		*ret = cb(nlh, data);
+		if (*ret) {
+			if (*ret == -EBADMSG)
+				tulpen_ctx_seterr(ctx,
+						  "malformed sock_diag message "
+						  "(type %u, length %u)",
+						  nlh->nlmsg_type,
+						  nlh->nlmsg_len);
+			*stopped = 1;
+		}
+	}
+	if (len > 0 && !*stopped) {
+		*ret = -EBADMSG;
+		tulpen_ctx_seterr(ctx,
+				  "truncated netlink message "
+				  "(%d bytes left over)",
+				  len);
+		*stopped = 1;
+	}
+	/* cannot trust the stream: stop now */
+	return *stopped && *ret == -EBADMSG;
+}
+
 int tulpen_nl_dump(struct tulpen_ctx *ctx, struct nlmsghdr *req,
 		   tulpen_nl_msg_cb cb, void *data)
 {
@@ -196,16 +262,14 @@ int tulpen_nl_dump(struct tulpen_ctx *ctx, struct nlmsghdr *req,
 	f.ops = ops;
 	f.priv = priv;
 	f.seq = seq;
-	ret = feeder_start(&f, ctx->nl_is_live);
+	ret = feeder_start(&f, ctx->nl_is_live && !ctx->nl_inline);
 	started = 1;
 	if (ret)
 		goto out;
 
 	for (;; feeder_release(&f)) {
-		const struct nlmsghdr *nlh;
 		char *buf;
 		ssize_t n = feeder_next(&f, &buf);
-		int len;
 
 		if (n < 0) {
 			if (stopped)
@@ -222,60 +286,9 @@ int tulpen_nl_dump(struct tulpen_ctx *ctx, struct nlmsghdr *req,
 			tulpen_ctx_seterr(ctx, "empty netlink datagram");
 			goto out;
 		}
-		len = (int)n;
-		for (nlh = (const struct nlmsghdr *)buf; msg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (nlh->nlmsg_seq != seq)
-				continue; /* an older, abandoned answer */
-			if (nlh->nlmsg_type == NLMSG_DONE) {
-				/* a dump that failed says so here */
-				if (!stopped &&
-				    nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
-					int e = *(const int *)
-						mnl_nlmsg_get_payload(nlh);
-
-					if (e < 0)
-						ret = e;
-				}
-				goto out;
-			}
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e;
-
-				if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e))) {
-					ret = -EBADMSG;
-					goto out;
-				}
-				e = mnl_nlmsg_get_payload(nlh);
-				if (e->error == 0)
-					continue; /* an ack */
-				if (!stopped)
-					ret = e->error < 0 ? e->error
-							   : -e->error;
-				goto out;
-			}
-			if (stopped)
-				continue;
-			ret = cb(nlh, data);
-			if (ret) {
-				if (ret == -EBADMSG)
-					tulpen_ctx_seterr(ctx,
-							  "malformed sock_diag "
-							  "message (type %u, "
-							  "length %u)",
-							  nlh->nlmsg_type,
-							  nlh->nlmsg_len);
-				stopped = 1;
-			}
-		}
-		if (len > 0 && !stopped) {
-			ret = -EBADMSG;
-			tulpen_ctx_seterr(ctx, "truncated netlink message "
-					       "(%d bytes left over)", len);
-			stopped = 1;
-		}
-		if (stopped && ret == -EBADMSG)
-			goto out; /* cannot trust the stream: stop now */
+		if (walk_datagram(ctx, buf, (int)n, seq, cb, data, &stopped,
+				  &ret))
+			goto out;
 	}
 out:
 	if (started)

@@ -8,6 +8,7 @@
 
 #include <linux/netlink.h>
 #include "tulpen/ctx.h"
+#include "tulpen/collect.h"
 #include "tulpen/sock.h"
 
 /*
@@ -31,6 +32,19 @@ typedef int (*tulpen_nl_msg_cb)(const struct nlmsghdr *nlh, void *data);
  */
 int tulpen_nl_dump(struct tulpen_ctx *ctx, struct nlmsghdr *req,
 		   tulpen_nl_msg_cb cb, void *data);
+
+/*
+ * Inet dumps with the filter's bytecode (INET_DIAG_REQ_BYTECODE, @bclen
+ * bytes; NULL for none): the kernel's answer as it is, no fallback. The
+ * kernel refuses a program its audit rejects with -EINVAL (-EPERM for
+ * fwmark without CAP_NET_ADMIN).
+ */
+int tulpen_inet_diag_dump(struct tulpen_ctx *ctx, int proto, int family,
+			  uint32_t states, const void *bc, size_t bclen,
+			  tulpen_sock_cb cb, void *data);
+int tulpen_inet_diag_dump_tcp_any(struct tulpen_ctx *ctx, uint32_t states,
+				  const void *bc, size_t bclen,
+				  tulpen_sock_cb cb, void *data);
 
 int tulpen_inet_diag_parse(const struct nlmsghdr *nlh, int proto,
 			   struct tulpen_sock *s);

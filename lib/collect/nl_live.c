@@ -2,7 +2,8 @@
 /*
  * nl_live.c - the live netlink transport: a NETLINK_SOCK_DIAG socket opened
  * with libmnl. When the context records, every datagram received is also
- * written to the record file for later replay.
+ * written to the record file for later replay. With a network namespace on
+ * the context, the socket is opened inside it (tulpen_ctx_in_netns()).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -71,6 +72,15 @@ static const struct tulpen_nl_ops live_ops = {
 	.close = live_close,
 };
 
+/* Open the socket: runs in the context's network namespace. */
+static int open_in_netns(void *arg)
+{
+	struct nl_live *l = arg;
+
+	l->nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	return l->nl ? 0 : -errno;
+}
+
 int tulpen_nl_live_open(struct tulpen_ctx *ctx, const struct tulpen_nl_ops **ops,
 			void **priv)
 {
@@ -82,10 +92,12 @@ int tulpen_nl_live_open(struct tulpen_ctx *ctx, const struct tulpen_nl_ops **ops
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
-	l->nl = mnl_socket_open(NETLINK_SOCK_DIAG);
-	if (!l->nl) {
-		ret = -errno;
-		tulpen_ctx_seterr(ctx, "cannot open a sock_diag netlink socket");
+	tulpen_ctx_clearerr(ctx);
+	ret = tulpen_ctx_in_netns(ctx, open_in_netns, l);
+	if (ret) {
+		if (!*tulpen_ctx_errmsg(ctx)) /* not the entering */
+			tulpen_ctx_seterr(ctx, "cannot open a sock_diag "
+					  "netlink socket");
 		goto err_free;
 	}
 	if (mnl_socket_bind(l->nl, 0, MNL_SOCKET_AUTOPID) < 0) {

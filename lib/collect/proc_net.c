@@ -392,6 +392,14 @@ static char *next_line(struct reader *r, size_t *len, int *err)
 	}
 }
 
+/* open(@path) for reading; the descriptor or a negative errno. */
+static int open_rd(void *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
 int tulpen_proc_net_collect(struct tulpen_ctx *ctx, int proto, int family,
 			    uint32_t states, tulpen_sock_cb cb, void *data)
 {
@@ -406,15 +414,22 @@ int tulpen_proc_net_collect(struct tulpen_ctx *ctx, int proto, int family,
 
 	if (!t)
 		return -EINVAL;
-	if ((size_t)snprintf(fname, sizeof(fname), "%s/net/%s", ctx->proc_root,
+	/* in another namespace: the helper thread's own net/ */
+	if ((size_t)snprintf(fname, sizeof(fname), "%s/%snet/%s",
+			     ctx->proc_root,
+			     ctx->netns_fd >= 0 ? "thread-self/" : "",
 			     t->name) >= sizeof(fname))
 		return -ENAMETOOLONG;
-	r.fd = open(fname, O_RDONLY | O_CLOEXEC);
-	if (r.fd < 0) {
-		ret = -errno;
-		tulpen_ctx_seterr(ctx, "%s: %s", fname, strerror(errno));
+	tulpen_ctx_clearerr(ctx);
+	ret = tulpen_ctx_in_netns(ctx, open_rd, fname);
+	if (ret < 0) {
+		if (!*tulpen_ctx_errmsg(ctx)) /* not the entering */
+			tulpen_ctx_seterr(ctx, "%s: %s", fname,
+					  strerror(-ret));
 		return ret;
 	}
+	r.fd = ret;
+	ret = 0;
 	r.size = 256 * 1024;
 	r.buf = malloc(r.size);
 	if (!r.buf) {

@@ -142,27 +142,7 @@ int tulpen_buf_printf(struct tulpen_buf *b, const char *fmt, ...)
 	return maybe_flush(b);
 }
 
-int tulpen_buf_u64(struct tulpen_buf *b, uint64_t v)
-{
-	char tmp[24];
-	size_t i = sizeof(tmp);
-
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	return tulpen_buf_put(b, tmp + i, sizeof(tmp) - i);
-}
-
-int tulpen_buf_i64(struct tulpen_buf *b, int64_t v)
-{
-	if (v < 0) {
-		if (tulpen_buf_putc(b, '-'))
-			return b->err;
-		return tulpen_buf_u64(b, (uint64_t)0 - (uint64_t)v);
-	}
-	return tulpen_buf_u64(b, (uint64_t)v);
-}
+/* tulpen_buf_u64(), _i64() and _fixed() are in lib/fmt/number.c. */
 
 int tulpen_buf_json_str(struct tulpen_buf *b, const char *s)
 {

@@ -3,10 +3,18 @@
  * ctx.c - the library context: data sources and error details.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/nsfs.h>
 
 #include "core/ctx_internal.h"
 
@@ -23,6 +31,7 @@ int tulpen_ctx_new(struct tulpen_ctx **out)
 		return -ENOMEM;
 	}
 	ctx->source = TULPEN_SOURCE_AUTO;
+	ctx->netns_fd = -1;
 	*out = ctx;
 	return 0;
 }
@@ -43,6 +52,8 @@ void tulpen_ctx_free(struct tulpen_ctx *ctx)
 	close_nl(ctx);
 	if (ctx->nl_record)
 		fclose(ctx->nl_record);
+	if (ctx->netns_fd >= 0)
+		close(ctx->netns_fd);
 	free(ctx->proc_root);
 	free(ctx);
 }
@@ -126,6 +137,109 @@ int tulpen_ctx_nl(struct tulpen_ctx *ctx, const struct tulpen_nl_ops **ops,
 	*ops = ctx->nl_ops;
 	*priv = ctx->nl_priv;
 	return 0;
+}
+
+int tulpen_ctx_set_netns_fd(struct tulpen_ctx *ctx, int fd)
+{
+	struct stat st;
+	int copy = -1;
+
+	if (fd >= 0) {
+		int type = ioctl(fd, NS_GET_NSTYPE);
+
+		if (type < 0 && errno != ENOTTY)
+			return -errno;
+		if (type != CLONE_NEWNET || fstat(fd, &st))
+			return -EINVAL;
+		copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (copy < 0)
+			return -errno;
+	}
+	if (ctx->nl_is_live)
+		close_nl(ctx); /* it reads the namespace it was opened in */
+	if (ctx->netns_fd >= 0)
+		close(ctx->netns_fd);
+	ctx->netns_fd = copy;
+	ctx->netns_ino = copy >= 0 ? (uint64_t)st.st_ino : 0;
+	return 0;
+}
+
+int tulpen_ctx_set_netns_path(struct tulpen_ctx *ctx, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0) {
+		ret = -errno;
+		tulpen_ctx_seterr(ctx, "%s: %s", path, strerror(errno));
+		return ret;
+	}
+	ret = tulpen_ctx_set_netns_fd(ctx, fd);
+	if (ret)
+		tulpen_ctx_seterr(ctx, "%s: %s", path,
+				  ret == -EINVAL ? "not a network namespace"
+						 : strerror(-ret));
+	close(fd);
+	return ret;
+}
+
+int tulpen_ctx_netns_fd(const struct tulpen_ctx *ctx)
+{
+	return ctx->netns_fd;
+}
+
+struct ns_call {
+	int fd;
+	int (*fn)(void *arg);
+	void *arg;
+	int entered;
+	int ret;
+};
+
+/* The helper thread: enter, run, and end (the namespace goes with it). */
+static void *ns_thread(void *p)
+{
+	struct ns_call *c = p;
+
+	if (setns(c->fd, CLONE_NEWNET)) {
+		c->ret = -errno;
+		return NULL;
+	}
+	c->entered = 1;
+	c->ret = c->fn(c->arg);
+	return NULL;
+}
+
+/* Whether the calling thread already is in namespace @ino. */
+static int in_own_netns(uint64_t ino)
+{
+	struct stat st;
+
+	return !stat("/proc/thread-self/ns/net", &st) &&
+	       (uint64_t)st.st_ino == ino;
+}
+
+int tulpen_ctx_in_netns(struct tulpen_ctx *ctx, int (*fn)(void *arg),
+			void *arg)
+{
+	struct ns_call c = { ctx->netns_fd, fn, arg, 0, 0 };
+	pthread_t tid;
+	int err;
+
+	if (ctx->netns_fd < 0 || in_own_netns(ctx->netns_ino))
+		return fn(arg);
+	err = pthread_create(&tid, NULL, ns_thread, &c);
+	if (err) {
+		tulpen_ctx_seterr(ctx, "cannot start a thread to enter the "
+				  "network namespace: %s", strerror(err));
+		return -err;
+	}
+	pthread_join(tid, NULL);
+	if (!c.entered)
+		tulpen_ctx_seterr(ctx, "cannot enter network namespace %llu: "
+				  "%s", (unsigned long long)ctx->netns_ino,
+				  strerror(-c.ret));
+	return c.ret;
 }
 
 const char *tulpen_ctx_errmsg(const struct tulpen_ctx *ctx)

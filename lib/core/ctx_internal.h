@@ -6,6 +6,7 @@
 #ifndef TULPEN_CTX_INTERNAL_H
 #define TULPEN_CTX_INTERNAL_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include "tulpen/ctx.h"
 
@@ -17,6 +18,10 @@ struct tulpen_ctx {
 	FILE *nl_record; /* where the live transport records, or NULL */
 	unsigned int nl_seq;
 	int nl_is_live; /* the transport is the live kernel socket */
+	int netns_fd;	/* the namespace to look into, -1: the caller's */
+	uint64_t netns_ino; /* its inode (nsfs) */
+	int nl_inline;	/* receive dumps on this thread (the netns walk's
+			 * workers: already one per CPU) */
 	char errmsg[512];
 };
 

@@ -20,12 +20,14 @@
 
 static inline uint32_t tag_of(uint64_t hash)
 {
-	return tulpen_hash_tag_(hash);
+	uint32_t tag = (uint32_t)((hash * GOLDEN) >> 32);
+
+	return tag ? tag : 1;
 }
 
 static inline size_t home_of(size_t cap, uint32_t tag)
 {
-	return tulpen_hash_home_(cap, tag);
+	return (size_t)(((uint64_t)tag * cap) >> 32);
 }
 
 static inline uint8_t *slot_at(const struct tulpen_hash *t, size_t i)
@@ -41,6 +43,19 @@ static inline uint32_t slot_tag(const uint8_t *s)
 static inline void set_tag(uint8_t *s, uint32_t tag)
 {
 	*(uint32_t *)(void *)s = tag;
+}
+
+static inline int key_eq(const struct tulpen_hash *t, const uint8_t *s,
+			 const void *key)
+{
+	if (t->ksize == 8) {
+		uint64_t a, b;
+
+		memcpy(&a, s + KOFF, 8);
+		memcpy(&b, key, 8);
+		return a == b;
+	}
+	return !memcmp(s + KOFF, key, t->ksize);
 }
 
 static inline uint64_t hash_key(const struct tulpen_hash *t, const void *key)
@@ -128,10 +143,38 @@ int tulpen_hash_reserve(struct tulpen_hash *t, size_t n)
 	return resize(t, need);
 }
 
+/*
+ * The slot holding @key, or the empty slot ending its run (*@found 0).
+ * The table must have slots.
+ */
 static inline size_t probe(const struct tulpen_hash *t, const void *key,
 			   uint32_t tag, int *found)
 {
-	return tulpen_hash_probe_(t, key, tag, found);
+	size_t i = home_of(t->cap, tag);
+	uint32_t st;
+
+	while ((st = slot_tag(slot_at(t, i)))) {
+		if (st == tag && key_eq(t, slot_at(t, i), key)) {
+			*found = 1;
+			return i;
+		}
+		if (++i == t->cap)
+			i = 0;
+	}
+	*found = 0;
+	return i;
+}
+
+void *tulpen_hash_find_h(const struct tulpen_hash *t, const void *key,
+			 uint64_t hash)
+{
+	int found;
+	size_t i;
+
+	if (!t->used)
+		return NULL;
+	i = probe(t, key, tag_of(hash), &found);
+	return found ? slot_at(t, i) + t->voff : NULL;
 }
 
 void *tulpen_hash_find(const struct tulpen_hash *t, const void *key)

@@ -69,8 +69,8 @@ int tulpen_hash_reserve(struct tulpen_hash *t, size_t n);
 
 /* The value stored under @key, or NULL. */
 void *tulpen_hash_find(const struct tulpen_hash *t, const void *key);
-static inline void *tulpen_hash_find_h(const struct tulpen_hash *t,
-				       const void *key, uint64_t hash);
+void *tulpen_hash_find_h(const struct tulpen_hash *t, const void *key,
+			 uint64_t hash);
 /*
  * Find @key or add it: *@value points to its value. Returns 1 when the key
  * was added (the value is zeroed), 0 when it was there, -ENOMEM (the table
@@ -107,93 +107,48 @@ uint64_t tulpen_hash_bytes(const void *key, size_t size);
 uint64_t tulpen_hash_u64(uint64_t v);
 
 /*
- * The lookup, inline: the probe loop is the hot path of the owner scan and
- * of the capture's connection table. The rest is in hash.c.
+ * Tables keyed by one 64-bit integer that is its own hash (inodes, socket
+ * cookies, cgroup ids: the table's mix spreads them): TULPEN_HASH_INIT with
+ * uint64_t keys, then these. The lookup is inline: it is the hot path of
+ * the owner scan.
  */
 #define TULPEN_HASH_KOFF 4 /* the key's offset in a slot */
 
-static inline uint32_t tulpen_hash_tag_(uint64_t hash)
+static inline void *tulpen_hash_find_u64(const struct tulpen_hash *t,
+					 uint64_t key)
 {
-	uint32_t tag = (uint32_t)((hash * 0x9E3779B97F4A7C15ull) >> 32);
-
-	return tag ? tag : 1;
-}
-
-static inline size_t tulpen_hash_home_(size_t cap, uint32_t tag)
-{
-	return (size_t)(((uint64_t)tag * cap) >> 32);
-}
-
-/* Slot @i's tag (0: empty). */
-static inline uint32_t tulpen_hash_tagat_(const struct tulpen_hash *t, size_t i)
-{
-	uint32_t tag;
-
-	memcpy(&tag, t->slots + i * t->stride, 4);
-	return tag;
-}
-
-/*
- * The slot holding @key, or the empty slot ending its run (*@found 0).
- * The table must have slots. Keys of 8 bytes (inodes, cookies) take a
- * loop of their own: a compare, no call.
- */
-static inline size_t tulpen_hash_probe8_(const struct tulpen_hash *t,
-					 const void *key, uint32_t tag,
-					 int *found)
-{
-	size_t i = tulpen_hash_home_(t->cap, tag);
-	uint64_t k, sk;
-	uint32_t st;
-
-	memcpy(&k, key, 8);
-	while ((st = tulpen_hash_tagat_(t, i))) {
-		memcpy(&sk, t->slots + i * t->stride + TULPEN_HASH_KOFF, 8);
-		if (st == tag && sk == k) {
-			*found = 1;
-			return i;
-		}
-		if (++i == t->cap)
-			i = 0;
-	}
-	*found = 0;
-	return i;
-}
-
-static inline size_t tulpen_hash_probe_(const struct tulpen_hash *t,
-					const void *key, uint32_t tag,
-					int *found)
-{
+	uint32_t tag = (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 32);
 	size_t i;
 	uint32_t st;
-
-	if (t->ksize == 8)
-		return tulpen_hash_probe8_(t, key, tag, found);
-	i = tulpen_hash_home_(t->cap, tag);
-	while ((st = tulpen_hash_tagat_(t, i))) {
-		if (st == tag &&
-		    !memcmp(t->slots + i * t->stride + TULPEN_HASH_KOFF, key,
-			    t->ksize)) {
-			*found = 1;
-			return i;
-		}
-		if (++i == t->cap)
-			i = 0;
-	}
-	*found = 0;
-	return i;
-}
-
-static inline void *tulpen_hash_find_h(const struct tulpen_hash *t,
-				       const void *key, uint64_t hash)
-{
-	int found;
-	size_t i;
 
 	if (!t->used)
 		return NULL;
-	i = tulpen_hash_probe_(t, key, tulpen_hash_tag_(hash), &found);
-	return found ? t->slots + i * t->stride + t->voff : NULL;
+	tag = tag ? tag : 1;
+	i = (size_t)(((uint64_t)tag * t->cap) >> 32);
+	for (;;) {
+		const uint8_t *s = t->slots + i * t->stride;
+		uint64_t sk;
+
+		memcpy(&st, s, 4);
+		if (!st)
+			return NULL;
+		memcpy(&sk, s + TULPEN_HASH_KOFF, 8);
+		if (st == tag && sk == key)
+			return (void *)(s + t->voff);
+		if (++i == t->cap)
+			i = 0;
+	}
+}
+
+static inline int tulpen_hash_insert_u64(struct tulpen_hash *t, uint64_t key,
+					 void **value)
+{
+	return tulpen_hash_insert_h(t, &key, key, value);
+}
+
+static inline int tulpen_hash_remove_u64(struct tulpen_hash *t, uint64_t key)
+{
+	return tulpen_hash_remove_h(t, &key, key);
 }
 
 #endif /* TULPEN_CORE_HASH_H */

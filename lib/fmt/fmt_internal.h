@@ -44,22 +44,6 @@ const char *tulpen_fmt_timer_name(int timer);
 /* The user column: name unless numeric (then the uid). */
 size_t tulpen_fmt_user(char *out, size_t size, const struct tulpen_fmt *f,
 		       uint32_t uid);
-/*
- * A port as every layout spells it: "*" for 0, the service name of @svc
- * (NULL: numeric; never for RAW, whose "port" is the IP protocol), else the
- * number. @size must be at least 21. Returns the length.
- */
-size_t tulpen_fmt_port(char *out, size_t size, uint16_t port, int proto,
-		       const struct tulpen_services *svc);
-/* A dotted quad at @out (16 bytes), NUL-terminated; returns its length. */
-size_t tulpen_fmt_v4(char *out, const uint8_t *a);
-/* The name of interface @ifindex ("eth0"), or its number. */
-size_t tulpen_fmt_ifname(char *out, size_t size, uint32_t ifindex);
-/* An address alone ("10.0.0.1", "::1", "fe80::1%eth0"), no port. */
-size_t tulpen_fmt_addr(char *out, size_t size, int family, const void *addr,
-		       uint32_t ifindex);
-/* Decimal digits of @v at @out, no NUL (at most 20); returns the count. */
-size_t tulpen_utoa(char *out, uint64_t v);
 /* A bounded, truncation-safe snprintf returning the length written. */
 size_t tulpen_scnprintf(char *out, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

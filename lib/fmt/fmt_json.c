@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "tulpen/container.h"
 #include "tulpen/state.h"
 #include "fmt/fmt_internal.h"
 
@@ -37,34 +38,14 @@ static void put_endpoint(struct tulpen_fmt *f, const char *key,
 			 const struct tulpen_sock *s,
 			 const struct tulpen_endpoint *ep, uint32_t ifindex)
 {
-	struct tulpen_buf *b = &f->out;
-	char addr[64];
-	const char *name;
+	struct tulpen_ep_style st = {
+		.proto = s->proto,
+		.services = f->o.numeric ? NULL : f->o.services,
+		.resolver = f->o.resolver,
+	};
 
-	tulpen_fmt_addr(addr, sizeof(addr), s->family, ep->addr.raw, 0);
-	put_key(b, key);
-	tulpen_buf_puts(b, "{\"address\":");
-	tulpen_buf_json_str(b, addr);
-	tulpen_buf_puts(b, ",\"port\":");
-	tulpen_buf_u64(b, ep->port);
-	if (ifindex) {
-		char ifname[32];
-
-		tulpen_fmt_ifname(ifname, sizeof(ifname), ifindex);
-		put_str(b, "interface", ifname);
-	}
-	if (!f->o.numeric && f->o.services) {
-		name = tulpen_services_name(f->o.services, s->proto, ep->port);
-		if (name && ep->port)
-			put_str(b, "service", name);
-	}
-	if (f->o.resolver) {
-		name = tulpen_resolver_name(f->o.resolver, s->family,
-					    ep->addr.raw);
-		if (name)
-			put_str(b, "host", name);
-	}
-	tulpen_buf_putc(b, '}');
+	put_key(&f->out, key);
+	tulpen_buf_json_endpoint(&f->out, s->family, ep, ifindex, &st);
 }
 
 static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
@@ -139,6 +120,19 @@ static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		tulpen_buf_puts(b, "null");
 	}
 	put_str(b, "source", s->source == TULPEN_SRC_PROC ? "proc" : "netlink");
+	if (s->netns_ino) { /* walked namespace by namespace */
+		put_key(b, "netns");
+		tulpen_buf_puts(b, "{\"inode\":");
+		tulpen_buf_u64(b, s->netns_ino);
+		put_key(b, "name");
+		if (s->netns_name)
+			tulpen_buf_json_str(b, s->netns_name);
+		else
+			tulpen_buf_puts(b, "null");
+		tulpen_buf_putc(b, '}');
+		put_key(b, "container");
+		tulpen_container_json(s->container, b);
+	}
 	if (f->o.show_owners) {
 		put_key(b, "processes");
 		tulpen_buf_putc(b, '[');

@@ -60,22 +60,15 @@ static void put_right(struct tulpen_buf *b, const char *s, size_t width)
 static void endpoint(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		     const struct tulpen_endpoint *ep, char *out, size_t size)
 {
-	const struct tulpen_services *svc = f->o.numeric ? NULL
-							 : f->o.services;
-
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-
 	/* netstat shows an IPv4-mapped address as the IPv4 one */
-	if (s->family == AF_INET6 && !memcmp(ep->addr.raw, mapped, 12)) {
-		struct tulpen_endpoint e4 = *ep;
+	struct tulpen_ep_style st = {
+		.unmap_v4 = 1,
+		.proto = s->proto,
+		.services = f->o.numeric ? NULL : f->o.services,
+		.resolver = f->o.resolver,
+	};
 
-		memmove(e4.addr.raw, ep->addr.raw + 12, 4);
-		tulpen_fmt_endpoint(out, size, AF_INET, &e4, 0, s->proto, svc,
-				    f->o.resolver, 0);
-		return;
-	}
-	tulpen_fmt_endpoint(out, size, s->family, ep, 0, s->proto, svc,
-			    f->o.resolver, 0);
+	tulpen_fmt_ep(out, size, s->family, ep, 0, &st);
 }
 
 static void owner_cell(const struct tulpen_owner *ow, size_t n, char *out,

@@ -80,34 +80,16 @@ static void endpoint(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		     const struct tulpen_endpoint *ep, uint32_t ifindex,
 		     char *out, size_t size)
 {
-	const struct tulpen_services *svc = f->o.numeric ? NULL
-							 : f->o.services;
-	static const uint8_t any[16];
-	char host[128], dev[64] = "", port[64];
-	const char *name = NULL;
+	struct tulpen_ep_style st = {
+		.brackets = 1,
+		.dev_after = 1,
+		.any_star = s->v6only == 0, /* a dual-stack wildcard */
+		.proto = s->proto,
+		.services = f->o.numeric ? NULL : f->o.services,
+		.resolver = f->o.resolver,
+	};
 
-	tulpen_fmt_port(port, sizeof(port), ep->port, s->proto, svc);
-	if (ifindex) {
-		dev[0] = '%';
-		tulpen_fmt_ifname(dev + 1, sizeof(dev) - 1, ifindex);
-	}
-	if (f->o.resolver)
-		name = tulpen_resolver_name(f->o.resolver, s->family,
-					    ep->addr.raw);
-	if (s->family == AF_INET6 && s->v6only == 0 &&
-	    !memcmp(ep->addr.raw, any, 16))
-		tulpen_scnprintf(host, sizeof(host), "*");
-	else if (name)
-		tulpen_scnprintf(host, sizeof(host), "%s", name);
-	else if (s->family == AF_INET6) {
-		char a[64];
-
-		tulpen_fmt_addr(a, sizeof(a), AF_INET6, ep->addr.raw, 0);
-		tulpen_scnprintf(host, sizeof(host), "[%s]", a);
-	} else {
-		tulpen_fmt_addr(host, sizeof(host), AF_INET, ep->addr.raw, 0);
-	}
-	tulpen_scnprintf(out, size, "%s%s:%s", host, dev, port);
+	tulpen_fmt_ep(out, size, s->family, ep, ifindex, &st);
 }
 
 static void put_header(struct tulpen_fmt *f)

@@ -14,10 +14,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "tulpen/container.h"
 #include "tulpen/state.h"
 #include "fmt/fmt_internal.h"
 
 enum col {
+	C_NETNS,
+	C_CONTAINER,
 	C_PROTO,
 	C_STATE,
 	C_RECVQ,
@@ -33,6 +36,7 @@ enum col {
 };
 
 static const char *const col_title[C_MAX] = {
+	"Netns",	 "Container",
 	"Proto",	 "State",	  "Recv-Q", "Send-Q",
 	"Local Address", "Peer Address", "User",   "Inode",
 	"Cookie",	 "Timer",	  "Process",
@@ -63,6 +67,8 @@ static int tbl_init(struct tulpen_fmt *f)
 	t->on[C_USER] = t->on[C_INODE] = t->on[C_COOKIE] = f->o.extended;
 	t->on[C_TIMER] = f->o.timers;
 	t->on[C_PROCESS] = f->o.show_owners;
+	t->on[C_NETNS] = f->o.show_netns;
+	t->on[C_CONTAINER] = f->o.show_container;
 	for (c = 0; c < C_MAX; c++) {
 		if (!t->on[c])
 			continue;
@@ -200,124 +206,142 @@ static size_t copy_cell(char *cell, const char *s)
 	return n;
 }
 
-static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
-		    const struct tulpen_owner *ow, size_t n)
-{
-	struct table *t = f->priv;
+/* The cells of a row: text (NUL-terminated) and length per column. */
+struct cells {
 	char cell[C_MAX][512];
-	size_t len[C_MAX] = { 0 };
-	size_t i;
-	int c;
+	size_t len[C_MAX];
+};
 
-	len[C_PROTO] = copy_cell(cell[C_PROTO], tulpen_fmt_netstat_proto(s));
-	len[C_STATE] = copy_cell(cell[C_STATE],
-				 tulpen_fmt_state(s, TULPEN_STATE_RFC));
-	if (s->unknown & TULPEN_UNK_QUEUES) {
-		len[C_RECVQ] = copy_cell(cell[C_RECVQ], "-");
-		len[C_SENDQ] = copy_cell(cell[C_SENDQ], "-");
-	} else {
-		len[C_RECVQ] = tulpen_utoa(cell[C_RECVQ], s->rqueue);
-		cell[C_RECVQ][len[C_RECVQ]] = '\0';
-		len[C_SENDQ] = tulpen_utoa(cell[C_SENDQ], s->wqueue);
-		cell[C_SENDQ][len[C_SENDQ]] = '\0';
-	}
+static void addr_cells(struct tulpen_fmt *f, const struct tulpen_sock *s,
+		       struct cells *r)
+{
 	if (s->family == AF_UNIX) {
 		const char *path = s->unix_path && *s->unix_path ?
 					   s->unix_path : "*";
 
-		len[C_LOCAL] = tulpen_scnprintf(cell[C_LOCAL], 512, "%s (%s)",
-						path,
-						tulpen_fmt_unix_type(
-							s->unix_type));
+		r->len[C_LOCAL] = tulpen_scnprintf(r->cell[C_LOCAL], 512,
+						   "%s (%s)", path,
+						   tulpen_fmt_unix_type(
+							   s->unix_type));
 		if ((s->unknown & TULPEN_UNK_PEER) &&
 		    s->state != TULPEN_TCP_LISTEN)
-			len[C_PEER] = copy_cell(cell[C_PEER], "?");
+			r->len[C_PEER] = copy_cell(r->cell[C_PEER], "?");
 		else if (s->unix_peer)
-			len[C_PEER] = tulpen_scnprintf(cell[C_PEER], 512,
-						       "ino:%llu",
-						       (unsigned long long)
-							       s->unix_peer);
+			r->len[C_PEER] = tulpen_scnprintf(
+				r->cell[C_PEER], 512, "ino:%llu",
+				(unsigned long long)s->unix_peer);
 		else
-			len[C_PEER] = tulpen_scnprintf(cell[C_PEER], 512,
-						       "*");
+			r->len[C_PEER] = copy_cell(r->cell[C_PEER], "*");
 	} else {
-		const struct tulpen_services *svc =
-			f->o.numeric ? NULL : f->o.services;
+		struct tulpen_ep_style st = {
+			.brackets = 1,
+			.proto = s->proto,
+			.services = f->o.numeric ? NULL : f->o.services,
+			.resolver = f->o.resolver,
+		};
 
-		len[C_LOCAL] = tulpen_fmt_endpoint(cell[C_LOCAL], 512,
-						   s->family, &s->local,
-						   s->ifindex, s->proto, svc,
-						   f->o.resolver, 1);
-		len[C_PEER] = tulpen_fmt_endpoint(cell[C_PEER], 512,
-						  s->family, &s->peer, 0,
-						  s->proto, svc, f->o.resolver,
-						  1);
+		r->len[C_LOCAL] = tulpen_fmt_ep(r->cell[C_LOCAL], 512,
+						s->family, &s->local,
+						s->ifindex, &st);
+		r->len[C_PEER] = tulpen_fmt_ep(r->cell[C_PEER], 512, s->family,
+					       &s->peer, 0, &st);
 	}
+}
+
+/* -e: user, inode, cookie; -o: the timer. */
+static void extra_cells(struct tulpen_fmt *f, const struct table *t,
+			const struct tulpen_sock *s, struct cells *r)
+{
 	if (t->on[C_USER]) {
 		if (s->unknown & TULPEN_UNK_UID)
-			len[C_USER] = copy_cell(cell[C_USER], "-");
+			r->len[C_USER] = copy_cell(r->cell[C_USER], "-");
 		else
-			len[C_USER] = tulpen_fmt_user(cell[C_USER], 512, f,
-						      s->uid);
-		len[C_INODE] = tulpen_scnprintf(cell[C_INODE], 512, "%llu",
-						(unsigned long long)s->inode);
+			r->len[C_USER] = tulpen_fmt_user(r->cell[C_USER], 512,
+							 f, s->uid);
+		r->len[C_INODE] = tulpen_fmt_u64(r->cell[C_INODE], s->inode);
+		r->cell[C_INODE][r->len[C_INODE]] = '\0';
 		if (s->has_cookie)
-			len[C_COOKIE] = tulpen_scnprintf(
-				cell[C_COOKIE], 512, "%llx",
+			r->len[C_COOKIE] = tulpen_scnprintf(
+				r->cell[C_COOKIE], 512, "%llx",
 				(unsigned long long)s->cookie);
 		else
-			len[C_COOKIE] = tulpen_scnprintf(cell[C_COOKIE], 512,
-							 "-");
+			r->len[C_COOKIE] = copy_cell(r->cell[C_COOKIE], "-");
 	}
 	if (t->on[C_TIMER]) {
 		if (s->timer) {
 			char d[32];
 
 			tulpen_fmt_duration_ms(d, sizeof(d), s->timer_ms);
-			len[C_TIMER] = tulpen_scnprintf(
-				cell[C_TIMER], 512, "%s(%s,%u)",
+			r->len[C_TIMER] = tulpen_scnprintf(
+				r->cell[C_TIMER], 512, "%s(%s,%u)",
 				tulpen_fmt_timer_name(s->timer), d,
 				s->retrans);
 		} else {
-			len[C_TIMER] = tulpen_scnprintf(cell[C_TIMER], 512,
-							"-");
+			r->len[C_TIMER] = copy_cell(r->cell[C_TIMER], "-");
 		}
 	}
-	if (t->on[C_PROCESS]) {
-		size_t k = 0;
+}
 
-		cell[C_PROCESS][0] = '\0';
-		for (i = 0; i < n && k < 500; i++)
-			k += tulpen_scnprintf(cell[C_PROCESS] + k, 512 - k,
-					      "%s%s(pid=%d,fd=%d)",
-					      i ? "," : "", ow[i].comm,
-					      ow[i].pid, ow[i].fd);
-		if (!n)
-			k = tulpen_scnprintf(cell[C_PROCESS], 512, "-");
-		len[C_PROCESS] = k;
+/* --netns, --container: the namespace and container labels. */
+static void label_cells(const struct table *t, const struct tulpen_sock *s,
+			struct cells *r)
+{
+	if (t->on[C_NETNS]) {
+		if (s->netns_name)
+			r->len[C_NETNS] = copy_cell(r->cell[C_NETNS],
+						    s->netns_name);
+		else
+			r->len[C_NETNS] = tulpen_scnprintf(
+				r->cell[C_NETNS], 512, "%llu",
+				(unsigned long long)s->netns_ino);
 	}
+	if (t->on[C_CONTAINER])
+		r->len[C_CONTAINER] = tulpen_container_label(
+			r->cell[C_CONTAINER], 512, s->container);
+}
 
-	/*
-	 * A wider cell widens its column; while streaming that realigns the
-	 * lines from here on (lines already out cannot move).
-	 */
+static void process_cell(const struct tulpen_owner *ow, size_t n,
+			 struct cells *r)
+{
+	char *cell = r->cell[C_PROCESS];
+	size_t i, k = 0;
+
+	cell[0] = '\0';
+	for (i = 0; i < n && k < 500; i++)
+		k += tulpen_scnprintf(cell + k, 512 - k, "%s%s(pid=%d,fd=%d)",
+				      i ? "," : "", ow[i].comm, ow[i].pid,
+				      ow[i].fd);
+	if (!n)
+		k = copy_cell(cell, "-");
+	r->len[C_PROCESS] = k;
+}
+
+/*
+ * Hold the row (to size the columns) or, past the hold, print it. A wider
+ * cell widens its column; while streaming that realigns the lines from
+ * here on (lines already out cannot move).
+ */
+static int keep_row(struct tulpen_fmt *f, struct table *t, int state,
+		    const struct cells *r)
+{
+	int c;
+
 	for (c = 0; c < C_MAX; c++)
-		if (t->on[c] && len[c] > t->width[c])
-			t->width[c] = len[c];
-
+		if (t->on[c] && r->len[c] > t->width[c])
+			t->width[c] = r->len[c];
 	if (t->streaming) {
 		struct tulpen_buf *h = &t->held;
 
 		h->len = 0;
 		for (c = 0; c < C_MAX; c++)
 			if (t->on[c])
-				tulpen_buf_put(h, cell[c], len[c] + 1);
-		return h->err ? h->err : put_row(f, t, h->data, s->state, 0);
+				tulpen_buf_put(h, r->cell[c], r->len[c] + 1);
+		return h->err ? h->err : put_row(f, t, h->data, state, 0);
 	}
-	tulpen_buf_putc(&t->held, (char)s->state);
+	tulpen_buf_putc(&t->held, (char)state);
 	for (c = 0; c < C_MAX; c++)
 		if (t->on[c])
-			tulpen_buf_put(&t->held, cell[c], len[c] + 1);
+			tulpen_buf_put(&t->held, r->cell[c], r->len[c] + 1);
 	t->rows++;
 	if (t->held.err)
 		return t->held.err;
@@ -328,6 +352,34 @@ static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		return ret;
 	}
 	return 0;
+}
+
+static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
+		    const struct tulpen_owner *ow, size_t n)
+{
+	struct table *t = f->priv;
+	struct cells r;
+
+	memset(r.len, 0, sizeof(r.len));
+	r.len[C_PROTO] = copy_cell(r.cell[C_PROTO],
+				   tulpen_fmt_netstat_proto(s));
+	r.len[C_STATE] = copy_cell(r.cell[C_STATE],
+				   tulpen_fmt_state(s, TULPEN_STATE_RFC));
+	if (s->unknown & TULPEN_UNK_QUEUES) {
+		r.len[C_RECVQ] = copy_cell(r.cell[C_RECVQ], "-");
+		r.len[C_SENDQ] = copy_cell(r.cell[C_SENDQ], "-");
+	} else {
+		r.len[C_RECVQ] = tulpen_fmt_u64(r.cell[C_RECVQ], s->rqueue);
+		r.cell[C_RECVQ][r.len[C_RECVQ]] = '\0';
+		r.len[C_SENDQ] = tulpen_fmt_u64(r.cell[C_SENDQ], s->wqueue);
+		r.cell[C_SENDQ][r.len[C_SENDQ]] = '\0';
+	}
+	addr_cells(f, s, &r);
+	extra_cells(f, t, s, &r);
+	label_cells(t, s, &r);
+	if (t->on[C_PROCESS])
+		process_cell(ow, n, &r);
+	return keep_row(f, t, s->state, &r);
 }
 
 static int tbl_end(struct tulpen_fmt *f)

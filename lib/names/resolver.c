@@ -21,6 +21,17 @@
 #include "tulpen/names.h"
 #include "names/resolver.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define RESOLVER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RESOLVER_ASAN 1
+#endif
+#endif
+#ifdef RESOLVER_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 struct rentry {
 	uint8_t family;
 	uint8_t used;
@@ -33,8 +44,8 @@ struct work {
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* on CLOCK_MONOTONIC */
 	resolver_lookup_fn lookup;
-	size_t next;	 /* next entry to look up */
-	size_t pending;	 /* lookups not finished */
+	size_t next;	  /* next entry to look up */
+	size_t pending;	  /* lookups not finished */
 	struct rentry *v; /* the entries to resolve, dense */
 	size_t n;
 };
@@ -178,6 +189,33 @@ static socklen_t entry_sockaddr(const struct rentry *e,
 }
 
 /*
+ * A lookup is being cancelled. Unwinding skips the epilogues that would
+ * clear AddressSanitizer's marks on this thread's stack, which it would
+ * then take for overflows as the thread exits: clear them here.
+ */
+static void lookup_cancelled(void *unused)
+{
+#ifdef RESOLVER_ASAN
+	__asan_handle_no_return();
+#endif
+}
+
+/* The one place a worker may be cancelled: inside @fn. */
+static int lookup_cancellable(resolver_lookup_fn fn, const struct sockaddr *sa,
+			      socklen_t len, char *host, size_t size)
+{
+	volatile int ret = 1;
+	int old;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
+	pthread_cleanup_push(lookup_cancelled, NULL);
+	ret = fn(sa, len, host, size);
+	pthread_cleanup_pop(0);
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	return ret;
+}
+
+/*
  * A worker takes entries until none is left. It may be cancelled only
  * while it is inside the lookup, where it holds no lock and owns nothing
  * (the name is copied out under the lock afterwards).
@@ -204,9 +242,8 @@ static void *worker(void *arg)
 		sl = entry_sockaddr(e, &ss);
 		pthread_mutex_unlock(&w->lock);
 
-		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
-		ret = w->lookup((struct sockaddr *)&ss, sl, host, sizeof(host));
-		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+		ret = lookup_cancellable(w->lookup, (struct sockaddr *)&ss, sl,
+					 host, sizeof(host));
 
 		pthread_mutex_lock(&w->lock);
 		if (!ret && host[0])

@@ -154,3 +154,26 @@ const char *tulpen_services_name(const struct tulpen_services *s, int proto,
 	}
 	return off ? s->names + off : NULL;
 }
+
+int tulpen_services_port(const struct tulpen_services *s, int proto,
+			 const char *name, uint16_t *port)
+{
+	const uint32_t *table;
+	uint32_t p;
+
+	if (!s || !*name)
+		return -ENOENT;
+	if (proto == TULPEN_P_TCP || proto == TULPEN_P_MPTCP)
+		table = s->tcp;
+	else if (proto == TULPEN_P_UDP || proto == TULPEN_P_UDPLITE)
+		table = s->udp;
+	else
+		return -ENOENT;
+	for (p = 0; p < 65536; p++) {
+		if (table[p] && !strcmp(s->names + table[p], name)) {
+			*port = (uint16_t)p;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * users.c - uid to user name, read once from a passwd file.
+ * users.c - uid to user name, read once from a passwd file into the
+ * library's hash table (uid -> name). The first line of a uid wins, as
+ * with getpwuid().
  */
 #include <errno.h>
 #include <stdint.h>
@@ -9,23 +11,11 @@
 #include <string.h>
 
 #include "tulpen/names.h"
-
-struct user {
-	uint32_t uid;
-	char *name;
-};
+#include "core/hash.h"
 
 struct tulpen_users {
-	struct user *v;
-	size_t n, cap;
+	struct tulpen_hash names; /* uid -> char * (owned) */
 };
-
-static int by_uid(const void *a, const void *b)
-{
-	const struct user *x = a, *y = b;
-
-	return x->uid < y->uid ? -1 : x->uid > y->uid;
-}
 
 /* "name:passwd:uid:..." -> name and uid; 0 on success. */
 static int parse_line(char *line, char **name, uint32_t *uid)
@@ -55,79 +45,69 @@ static int parse_line(char *line, char **name, uint32_t *uid)
 	return 0;
 }
 
+/* Keep @name for @uid unless the uid has one already. */
+static int add(struct tulpen_users *u, uint32_t uid, const char *name)
+{
+	void *v;
+	int ret = tulpen_hash_insert_h(&u->names, &uid, uid, &v);
+
+	if (ret != 1)
+		return ret < 0 ? ret : 0;
+	*(char **)v = strdup(name);
+	if (!*(char **)v) {
+		tulpen_hash_remove_value(&u->names, v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int tulpen_users_new(const char *passwd_path, struct tulpen_users **out)
 {
 	struct tulpen_users *u = calloc(1, sizeof(*u));
 	char line[1024];
 	FILE *f;
+	int ret = 0;
 
 	if (!u)
 		return -ENOMEM;
+	TULPEN_HASH_INIT(&u->names, uint32_t, char *, NULL);
 	f = passwd_path ? fopen(passwd_path, "re") : NULL;
-	while (f && fgets(line, sizeof(line), f)) {
+	while (f && !ret && fgets(line, sizeof(line), f)) {
 		char *name;
 		uint32_t uid;
 
-		if (parse_line(line, &name, &uid))
-			continue;
-		if (u->n == u->cap) {
-			size_t cap = u->cap ? u->cap * 2 : 64;
-			struct user *v = realloc(u->v, cap * sizeof(*v));
-
-			if (!v)
-				goto nomem;
-			u->v = v;
-			u->cap = cap;
-		}
-		u->v[u->n].uid = uid;
-		u->v[u->n].name = strdup(name);
-		if (!u->v[u->n].name)
-			goto nomem;
-		u->n++;
+		if (!parse_line(line, &name, &uid))
+			ret = add(u, uid, name);
 	}
 	if (f)
 		fclose(f);
-	/* qsort is not stable: duplicates of a uid may swap (rare). */
-	if (u->n)
-		qsort(u->v, u->n, sizeof(*u->v), by_uid);
+	if (ret) {
+		tulpen_users_free(u);
+		return ret;
+	}
 	*out = u;
 	return 0;
-nomem:
-	if (f)
-		fclose(f);
-	tulpen_users_free(u);
-	return -ENOMEM;
 }
 
 void tulpen_users_free(struct tulpen_users *u)
 {
-	size_t i;
+	size_t pos = 0;
+	char **name;
 
 	if (!u)
 		return;
-	for (i = 0; i < u->n; i++)
-		free(u->v[i].name);
-	free(u->v);
+	while ((name = tulpen_hash_next(&u->names, &pos, NULL)))
+		free(*name);
+	tulpen_hash_fini(&u->names);
 	free(u);
 }
 
 const char *tulpen_users_name(struct tulpen_users *u, uint32_t uid)
 {
-	size_t lo = 0, hi;
+	char **name;
 
 	if (!u)
 		return NULL;
-	hi = u->n;
-	/* the first entry with this uid */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (u->v[mid].uid < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < u->n && u->v[lo].uid == uid)
-		return u->v[lo].name;
-	return NULL;
+	name = tulpen_hash_find_h(&u->names, &uid, uid);
+	return name ? *name : NULL;
 }

@@ -3,7 +3,9 @@
  * cgroups.c - cgroup v2 ids to paths, for the cgroup:... field of ss -e.
  *
  * A cgroup's id is the inode number of its directory in the cgroup2 file
- * system; the root is always 1. The hierarchy is walked once, lazily.
+ * system; the root is always 1. The hierarchy is walked once, lazily, into
+ * the library's hash table (id -> path), so that each socket's lookup is
+ * one probe however many cgroups a host has.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -16,18 +18,13 @@
 #include <unistd.h>
 
 #include "tulpen/names.h"
-
-struct cg {
-	uint64_t id;
-	char *path;
-};
+#include "core/hash.h"
 
 struct tulpen_cgroups {
 	char *mountinfo;
-	char *mnt;    /* cgroup2 mount point, NULL if none */
+	char *mnt; /* cgroup2 mount point, NULL if none */
 	int walked;
-	struct cg *v;
-	size_t n, cap;
+	struct tulpen_hash paths; /* id -> char * (owned) */
 };
 
 int tulpen_cgroups_new(const char *mountinfo, struct tulpen_cgroups **out)
@@ -36,6 +33,7 @@ int tulpen_cgroups_new(const char *mountinfo, struct tulpen_cgroups **out)
 
 	if (!c)
 		return -ENOMEM;
+	TULPEN_HASH_INIT(&c->paths, uint64_t, char *, NULL);
 	c->mountinfo = strdup(mountinfo);
 	if (!c->mountinfo) {
 		free(c);
@@ -47,13 +45,14 @@ int tulpen_cgroups_new(const char *mountinfo, struct tulpen_cgroups **out)
 
 void tulpen_cgroups_free(struct tulpen_cgroups *c)
 {
-	size_t i;
+	size_t pos = 0;
+	char **path;
 
 	if (!c)
 		return;
-	for (i = 0; i < c->n; i++)
-		free(c->v[i].path);
-	free(c->v);
+	while ((path = tulpen_hash_next(&c->paths, &pos, NULL)))
+		free(*path);
+	tulpen_hash_fini(&c->paths);
 	free(c->mnt);
 	free(c->mountinfo);
 	free(c);
@@ -96,22 +95,21 @@ static char *find_mount(const char *mountinfo)
 	return found;
 }
 
+/* Remember @path for @id; the first path seen for an id stays. */
 static int add(struct tulpen_cgroups *c, uint64_t id, const char *path)
 {
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct cg *v = realloc(c->v, cap * sizeof(*v));
+	char *dup = strdup(path);
+	void *v;
+	int ret;
 
-		if (!v)
-			return -ENOMEM;
-		c->v = v;
-		c->cap = cap;
-	}
-	c->v[c->n].path = strdup(path);
-	if (!c->v[c->n].path)
+	if (!dup)
 		return -ENOMEM;
-	c->v[c->n].id = id;
-	c->n++;
+	ret = tulpen_hash_insert_u64(&c->paths, id, &v);
+	if (ret != 1) {
+		free(dup);
+		return ret < 0 ? ret : 0;
+	}
+	*(char **)v = dup;
 	return 0;
 }
 
@@ -155,7 +153,7 @@ static void walk(struct tulpen_cgroups *c, int dirfd, const char *rel,
 
 const char *tulpen_cgroups_path(struct tulpen_cgroups *c, uint64_t id)
 {
-	size_t i;
+	char **path;
 
 	if (!c)
 		return NULL;
@@ -165,14 +163,39 @@ const char *tulpen_cgroups_path(struct tulpen_cgroups *c, uint64_t id)
 		int fd;
 
 		c->walked = 1;
-		c->mnt = find_mount(c->mountinfo);
+		if (!c->mnt)
+			c->mnt = find_mount(c->mountinfo);
 		fd = c->mnt ? open(c->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
 			    : -1;
 		if (fd >= 0)
 			walk(c, fd, "/", 0);
 	}
-	for (i = 0; i < c->n; i++)
-		if (c->v[i].id == id)
-			return c->v[i].path;
-	return NULL;
+	path = tulpen_hash_find_u64(&c->paths, id);
+	return path ? *path : NULL;
+}
+
+int tulpen_cgroups_id(struct tulpen_cgroups *c, const char *path,
+		      uint64_t *id)
+{
+	struct stat st;
+	char full[4096];
+	int n;
+
+	if (!c)
+		return -ENOENT;
+	if (!c->mnt)
+		c->mnt = find_mount(c->mountinfo);
+	if (!c->mnt)
+		return -ENOENT;
+	while (*path == '/')
+		path++;
+	n = snprintf(full, sizeof(full), "%s/%s", c->mnt, path);
+	if (n < 0 || (size_t)n >= sizeof(full))
+		return -ENAMETOOLONG;
+	if (stat(full, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	*id = (uint64_t)st.st_ino;
+	return 0;
 }

@@ -318,10 +318,8 @@ static int count_groups(struct tulpen_owners *o, struct worker *w, int nw,
 		return ret;
 	for (k = 0; k < nw; k++) {
 		for (i = 0; i < w[k].n; i++) {
-			uint64_t inode = w[k].inodes[i];
-
-			ret = tulpen_hash_insert_h(&o->groups, &inode, inode,
-						   &v);
+			ret = tulpen_hash_insert_u64(&o->groups,
+						     w[k].inodes[i], &v);
 			if (ret < 0)
 				return ret;
 			((struct group *)v)->count++;
@@ -360,9 +358,8 @@ static int build_table(struct tulpen_owners *o, struct worker *w, int nw)
 			memcpy(o->comms + comm_base, w[k].comms,
 			       w[k].comms_len);
 		for (i = 0; i < w[k].n; i++) {
-			uint64_t inode = w[k].inodes[i];
-			struct group *g =
-				tulpen_hash_find_h(&o->groups, &inode, inode);
+			struct group *g = tulpen_hash_find_u64(&o->groups,
+							       w[k].inodes[i]);
 			struct tulpen_owner ow = w[k].owners[i];
 			size_t at = g->start + g->count++;
 
@@ -498,7 +495,7 @@ const struct tulpen_owner *tulpen_owners_lookup(const struct tulpen_owners *o,
 	*n = 0;
 	if (!o || !inode)
 		return NULL;
-	g = tulpen_hash_find_h(&o->groups, &inode, inode);
+	g = tulpen_hash_find_u64(&o->groups, inode);
 	if (!g)
 		return NULL;
 	*n = g->count;

@@ -275,6 +275,15 @@ void pcap_ep_segment(struct flow *fl, int side, const struct tulpen_pkt *p,
 	/* 1. */
 	if (mine->active && ack && seq_diff(p->ack, mine->end) >= 0)
 		pend_apply(fl, side);
+	/*
+	 * A RST with the sequence number a pending SYN-ACK acknowledged
+	 * answers that SYN-ACK: it arrived (and was acceptable).
+	 */
+	if (mine->active && (p->flags & TULPEN_TH_RST) && !ack &&
+	    (mine->flags & (TULPEN_TH_SYN | TULPEN_TH_ACK)) ==
+		    (TULPEN_TH_SYN | TULPEN_TH_ACK) &&
+	    p->seq == mine->ack)
+		pend_apply(fl, side);
 	if (fl->tent[side] && ack &&
 	    seq_diff(p->ack, fl->tent[side]->p.end) >= 0)
 		tent_commit(fl, side);
@@ -308,6 +317,7 @@ void pcap_ep_segment(struct flow *fl, int side, const struct tulpen_pkt *p,
 		theirs->flags = p->flags;
 		theirs->seq = p->seq;
 		theirs->end = p->seq + pcap_seg_len(p);
+		theirs->ack = p->ack;
 		theirs->cond = rcond;
 		theirs->ts_ns = p->ts_ns;
 		theirs->num = p->num;

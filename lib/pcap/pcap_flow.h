@@ -50,6 +50,7 @@ struct pending {
 	uint8_t flags;
 	uint32_t seq; /* the segment's sequence number */
 	uint32_t end; /* one past it in sequence space */
+	uint32_t ack; /* its acknowledgment number (if ACK) */
 	unsigned int cond;
 	int64_t ts_ns; /* the latest copy */
 	uint64_t num;
@@ -80,23 +81,26 @@ struct tentative {
 	struct tent_event log[TENT_LOG];
 };
 
+/* Which time list a connection is on (pcap_flows.c). */
+enum flow_list_id {
+	FL_ACTIVE = 0, /* open: least recently used first (idle timeout) */
+	FL_DONE,       /* finished, lingering: in order of finishing */
+	FL_ATTEMPT,    /* --compat=zeek: unanswered SYNs, oldest first */
+};
+
 /*
- * What the hash table and the time lists hold: a live connection (struct
- * flow, which starts with an entry) or the tombstone of one already handed
- * out. A tombstone keeps the 4-tuple for the linger time, so that late
- * segments of a finished connection (a last retransmitted ACK, a RST after
- * the close) are recognised and do not start a bogus new one, while its
- * memory is that of a few words instead of a whole record.
+ * What the hash table and the time lists hold: the key, and the links of
+ * the list the connection is on. A finished connection stays for the
+ * linger time, so its late segments (a retransmitted last ACK, the peer's
+ * FIN after a RST) land in its history instead of starting a bogus one.
  */
 struct entry {
 	struct flow_key key;
 	uint64_t hash;
-	struct entry *prev, *next; /* on the active or tombstone list */
-	int64_t finish_ns;	   /* tombstones: when it finished */
-	uint32_t orig_isn;	   /* tombstones: the originator's ISN */
-	uint8_t tomb;		   /* a tombstone, not a struct flow */
-	uint8_t has_orig_isn;
-	uint8_t orig_is_a; /* side[ORIG] is key.a */
+	struct entry *prev, *next; /* on the list named by @list */
+	int64_t due_ns;		   /* FL_DONE, FL_ATTEMPT: when listed */
+	uint8_t list;		   /* enum flow_list_id */
+	uint8_t orig_is_a;	   /* side[ORIG] is key.a */
 };
 
 struct flow {

@@ -2,13 +2,13 @@
 /*
  * pcap_flows.c - the connection table: TCP segments in, connections out.
  *
- * Connections live in an open-addressing hash table (linear probing,
- * backward-shift deletion) keyed by the normalised 4-tuple, and on one of
- * two lists in time order: "active" (least recently used first, for the idle
- * timeout) and "finished" (in order of finishing, for the linger time). Each
- * segment moves its connection to the tail of its list, so expiring is a
- * look at the two heads: O(1) per segment, memory bounded by the number of
- * connections open at one time.
+ * Connections live in the library's hash table (core/hash.h) keyed by the
+ * normalised 4-tuple, and on one of three lists in time order: "active"
+ * (least recently used first, for the idle timeout), "done" (finished, in
+ * order of finishing, for the linger time) and "attempt" (--compat zeek:
+ * unanswered SYNs, for tcp_attempt_delay). Each segment moves its
+ * connection to the tail of its list, so expiring is a look at the heads:
+ * O(1) per segment, memory bounded by the connections held at one time.
  *
  * Per-endpoint RFC 9293 states are worked out in pcap_endpoint.c; Zeek's
  * own, coarser endpoint model (for conn_state and history) in pcap_zeek.c.
@@ -19,32 +19,25 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "core/hash.h"
 #include "pcap/pcap_flow.h"
 
 struct flow_list {
 	struct entry *head, *tail;
 };
 
-/* A table slot: the hash next to the pointer, so probing never has to
- * follow a pointer to a connection that is not the one sought. */
-struct slot {
-	struct entry *e;
-	uint64_t hash;
-};
-
 struct tulpen_flows {
-	struct slot *slots;
-	size_t cap;  /* power of two */
-	size_t used;
-	struct flow_list active, done; /* flows; tombstones */
+	/* The library's hash table: 4-tuple -> struct flow *. */
+	struct tulpen_hash table;
+	struct flow_list lists[3]; /* enum flow_list_id */
 	struct flow *free_list;
 	size_t nfree;
-	struct entry *free_tombs;	/* tombstones to reuse */
 	/* The entry of the previous segment: packets come in trains. */
 	struct entry *last_e;
 	tulpen_conn_fn cb;
 	void *priv;
 	int64_t idle_ns, linger_ns;
+	int compat, ignore_checksums;
 	int64_t now;
 	uint64_t next_id;
 	uint32_t file;
@@ -151,70 +144,31 @@ static inline int key_eq(const struct flow_key *x, const struct flow_key *y)
 		 (a[3] ^ b[3]) | (a[4] ^ b[4]));
 }
 
-static struct slot *slot_find(struct tulpen_flows *f, const struct flow_key *k,
-			      uint64_t h)
+static struct flow *table_find(const struct tulpen_flows *f,
+			       const struct flow_key *k, uint64_t h)
 {
-	size_t mask = f->cap - 1, i = h & mask;
+	struct flow **v = tulpen_hash_find_h(&f->table, k, h);
 
-	while (f->slots[i].e) {
-		if (f->slots[i].hash == h && key_eq(&f->slots[i].e->key, k))
-			return &f->slots[i];
-		i = (i + 1) & mask;
-	}
-	return &f->slots[i];
+	return v ? *v : NULL;
 }
 
-static int table_grow(struct tulpen_flows *f)
+static int table_add(struct tulpen_flows *f, struct flow *fl)
 {
-	size_t ncap = f->cap * 2, i, mask = ncap - 1;
-	struct slot *ns;
+	struct flow **v;
+	int ret;
 
-	ns = calloc(ncap, sizeof(*ns));
-	if (!ns)
-		return -ENOMEM;
-	for (i = 0; i < f->cap; i++) {
-		size_t j;
-
-		if (!f->slots[i].e)
-			continue;
-		j = f->slots[i].hash & mask;
-		while (ns[j].e)
-			j = (j + 1) & mask;
-		ns[j] = f->slots[i];
-	}
-	free(f->slots);
-	f->slots = ns;
-	f->cap = ncap;
+	ret = tulpen_hash_insert_h(&f->table, &fl->e.key, fl->e.hash,
+				   (void **)&v);
+	if (ret < 0)
+		return ret;
+	*v = fl;
 	return 0;
 }
 
-/* Remove @fl from the table (backward-shift deletion). */
-static void table_del(struct tulpen_flows *f, struct entry *fl)
+static void table_del(struct tulpen_flows *f, struct entry *e)
 {
-	size_t mask = f->cap - 1, i = fl->hash & mask, j, k;
-
-	while (f->slots[i].e != fl)
-		i = (i + 1) & mask;
-	j = i;
-	for (;;) {
-		f->slots[i].e = NULL;
-		for (;;) {
-			j = (j + 1) & mask;
-			if (!f->slots[j].e)
-				goto out;
-			k = f->slots[j].hash & mask;
-			/* Can the entry at j move to the hole at i? */
-			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
-				continue;
-			break;
-		}
-		f->slots[i] = f->slots[j];
-		i = j;
-	}
-out:
-	f->used--;
+	tulpen_hash_remove_h(&f->table, &e->key, e->hash);
 }
-
 
 /* -------------------------------------------------------------------- */
 /* Connections                                                          */
@@ -249,7 +203,7 @@ static void flow_release(struct tulpen_flows *f, struct flow *fl)
 	free(fl->tent[0]);
 	free(fl->tent[1]);
 	fl->tent[0] = fl->tent[1] = NULL;
-	if (f->nfree < 1024) {
+	if (f->nfree < f->st.live_max) {
 		fl->e.next = (struct entry *)f->free_list;
 		f->free_list = fl;
 		f->nfree++;
@@ -258,62 +212,35 @@ static void flow_release(struct tulpen_flows *f, struct flow *fl)
 	}
 }
 
-static struct entry *tomb_alloc(struct tulpen_flows *f)
+/* Move @fl to the tail of list @to. */
+static void flow_move(struct tulpen_flows *f, struct flow *fl, int to)
 {
-	struct entry *t = f->free_tombs;
-
-	if (t) {
-		f->free_tombs = t->next;
-		return t;
-	}
-	return malloc(sizeof(*t));
+	list_del(&f->lists[fl->e.list], &fl->e);
+	fl->e.list = (uint8_t)to;
+	list_add_tail(&f->lists[to], &fl->e);
 }
 
-/* Replace the table's pointer to @old by @new (same key). */
-static void table_swap(struct tulpen_flows *f, struct entry *old,
-		       struct entry *new)
-{
-	size_t mask = f->cap - 1, i = old->hash & mask;
-
-	while (f->slots[i].e != old)
-		i = (i + 1) & mask;
-	f->slots[i].e = new;
-	if (f->last_e == old)
-		f->last_e = new;
-}
-
-/*
- * Fill in the derived fields and hand the connection out, then free it;
- * a finished one leaves a tombstone behind for the linger time.
- */
+/* Fill in the derived fields, hand the connection out, free it. */
 static int flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
 {
-	struct entry *tomb = NULL;
 	const char *cs;
-	int ret;
+	int ret, i;
 
-	list_del(&f->active, &fl->e);
-	if (end == TULPEN_END_CLOSED && f->linger_ns > 0)
-		tomb = tomb_alloc(f);
-	if (tomb) {
-		*tomb = fl->e;
-		tomb->tomb = 1;
-		tomb->finish_ns = fl->c.last_ns;
-		tomb->orig_isn = fl->sp[TULPEN_ORIG].isn;
-		tomb->has_orig_isn = fl->sp[TULPEN_ORIG].has_isn;
-		table_swap(f, &fl->e, tomb);
-		list_add_tail(&f->done, tomb);
-		f->st.tombstones++;
-	} else {
-		if (f->last_e == &fl->e)
-			f->last_e = NULL;
-		table_del(f, &fl->e);
-	}
+	if (fl->e.list == FL_DONE)
+		f->st.tombstones--;
+	list_del(&f->lists[fl->e.list], &fl->e);
+	if (f->last_e == &fl->e)
+		f->last_e = NULL;
+	table_del(f, &fl->e);
 	fl->c.end = (uint8_t)end;
-	cs = pcap_zeek_conn_state(&fl->zeek, fl->c.side[0].bytes,
-				  fl->c.side[1].bytes);
+	for (i = 0; i < 2; i++)
+		fl->c.side[i].seq_bytes = pcap_zeek_size(&fl->zeek, i);
+	cs = pcap_zeek_conn_state(&fl->zeek, fl->c.side[0].seq_bytes,
+				  fl->c.side[1].seq_bytes);
 	memcpy(fl->c.conn_state, cs, strlen(cs) + 1);
 	memcpy(fl->c.history, fl->zeek.history, sizeof(fl->c.history));
+	fl->c.zeek_last_ns = fl->zeek.last_ns;
+	fl->c.missed_bytes = fl->zeek.missed_bytes;
 	f->st.emitted++;
 	f->st.live--;
 	ret = f->cb ? f->cb(f->priv, &fl->c) : 0;
@@ -321,20 +248,22 @@ static int flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
 	return ret;
 }
 
-static void tomb_free(struct tulpen_flows *f, struct entry *t)
+/* @fl is finished: it lingers, or goes out now. */
+static int flow_finished(struct tulpen_flows *f, struct flow *fl, int64_t ts)
 {
-	if (f->last_e == t)
-		f->last_e = NULL;
-	list_del(&f->done, t);
-	table_del(f, t);
-	f->st.tombstones--;
-	t->next = f->free_tombs;
-	f->free_tombs = t;
+	if (fl->e.list == FL_DONE)
+		return 0;
+	if (f->linger_ns <= 0)
+		return flow_emit(f, fl, TULPEN_END_CLOSED);
+	flow_move(f, fl, FL_DONE);
+	fl->e.due_ns = ts;
+	f->st.tombstones++;
+	return 0;
 }
 
 static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
-			     uint64_t h, struct slot *slot,
-			     const struct tulpen_pkt *p, int a_is_src)
+			     uint64_t h, const struct tulpen_pkt *p,
+			     int a_is_src)
 {
 	struct flow *fl = flow_alloc(f);
 	unsigned int syn_ack;
@@ -345,21 +274,26 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 	fl->e.key = *k;
 	fl->e.hash = h;
 	fl->memo = f->fsm_memo;
-	slot->e = &fl->e;
-	slot->hash = h;
-	f->used++;
-	list_add_tail(&f->active, &fl->e);
+	if (table_add(f, fl)) {
+		flow_release(f, fl);
+		return NULL;
+	}
+	fl->e.list = FL_ACTIVE;
+	list_add_tail(&f->lists[FL_ACTIVE], &fl->e);
 	f->st.conns++;
 	if (++f->st.live > f->st.live_max)
 		f->st.live_max = f->st.live;
 
 	/*
 	 * Roles: the sender of the first packet is the originator, unless
-	 * that packet is a SYN-ACK or (as Zeek guesses) comes from a
-	 * likely server port to an unlikely one.
+	 * that packet is a SYN-ACK or comes from a port below 1024 to one
+	 * above; with compat_zeek, as Zeek guesses from its likely server
+	 * ports.
 	 */
 	syn_ack = p->flags & (TULPEN_TH_SYN | TULPEN_TH_ACK);
-	if (syn_ack == (TULPEN_TH_SYN | TULPEN_TH_ACK))
+	if (f->compat)
+		flip = pcap_zeek_flip(p);
+	else if (syn_ack == (TULPEN_TH_SYN | TULPEN_TH_ACK))
 		flip = 1;
 	else if (!(p->flags & TULPEN_TH_SYN) && p->src.port < 1024 &&
 		 p->dst.port >= 1024)
@@ -376,7 +310,7 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 	fl->c.syn_rtt_ns = -1;
 	fl->c.first_closer = -1;
 	fl->c.first_reset = -1;
-	pcap_zeek_init(&fl->zeek, flip);
+	pcap_zeek_init(&fl->zeek, flip, f->compat, p->ts_ns);
 	return fl;
 }
 
@@ -441,18 +375,35 @@ static void account(struct flow *fl, int side, const struct tulpen_pkt *p,
 		s->data_rexmits++;
 }
 
+/* Zeek's tcp_attempt_delay: an unanswered SYN ends 5 s after it. */
+#define ZEEK_ATTEMPT_NS (5 * NS_PER_S)
+/* Zeek's tcp_close_delay (and tcp_reset_delay). */
+#define ZEEK_CLOSE_NS (5 * NS_PER_S)
+
+static struct flow *list_head(struct tulpen_flows *f, int l)
+{
+	return (struct flow *)f->lists[l].head;
+}
+
+/* Hand out what is due at f->now (due when now - start >= the delay). */
 static int expire(struct tulpen_flows *f)
 {
+	struct flow *fl;
 	int ret;
 
-	while (f->done.head && f->now - f->done.head->finish_ns > f->linger_ns)
-		tomb_free(f, f->done.head);
+	while ((fl = list_head(f, FL_DONE)) &&
+	       f->now - fl->e.due_ns >= f->linger_ns)
+		if ((ret = flow_emit(f, fl, TULPEN_END_CLOSED)))
+			return ret;
+	while ((fl = list_head(f, FL_ATTEMPT)) &&
+	       f->now - fl->e.due_ns >= ZEEK_ATTEMPT_NS)
+		if ((ret = flow_emit(f, fl, TULPEN_END_ATTEMPT)))
+			return ret;
 	if (f->idle_ns < 0)
 		return 0;
-	while (f->active.head &&
-	       f->now - ((struct flow *)f->active.head)->c.last_ns > f->idle_ns)
-		if ((ret = flow_emit(f, (struct flow *)f->active.head,
-				     TULPEN_END_IDLE)))
+	while ((fl = list_head(f, FL_ACTIVE)) &&
+	       f->now - fl->c.last_ns >= f->idle_ns)
+		if ((ret = flow_emit(f, fl, TULPEN_END_IDLE)))
 			return ret;
 	return 0;
 }
@@ -465,17 +416,93 @@ static int new_syn(const struct tulpen_pkt *p, int has_isn, uint32_t isn)
 	       (!has_isn || isn != p->seq);
 }
 
+/*
+ * Does @p, from @side of the connection @fl, start a new connection on the
+ * same 4-tuple? With compat_zeek as Zeek's IsReuse() decides; else a SYN
+ * after the connection finished (even with the same ISN: a client that
+ * retries a refused connection), or a SYN from the originator with a new
+ * ISN.
+ */
+static int reuses(const struct tulpen_flows *f, const struct flow *fl,
+		  int side, const struct tulpen_pkt *p)
+{
+	if (f->compat)
+		return pcap_zeek_reuse(&fl->zeek, p);
+	if (fl->e.list == FL_DONE)
+		return new_syn(p, 0, 0);
+	return side == TULPEN_ORIG &&
+	       new_syn(p, fl->sp[side].has_isn, fl->sp[side].isn);
+}
+
+/* Find the connection of @p, or make one. NULL: out of memory. */
+static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
+			   uint32_t file, int *sidep, int *ret)
+{
+	struct flow_key k;
+	struct flow *fl;
+	uint64_t h;
+	int a_is_src, side;
+
+	h = make_key(p, &k, &a_is_src);
+	if (f->last_e && f->last_e->hash == h && key_eq(&f->last_e->key, &k))
+		fl = (struct flow *)f->last_e;
+	else
+		fl = table_find(f, &k, h);
+	if (fl) {
+		side = a_is_src == fl->e.orig_is_a ? TULPEN_ORIG : TULPEN_RESP;
+		if (!reuses(f, fl, side, p)) {
+			*sidep = side;
+			return fl;
+		}
+		*ret = flow_emit(f, fl, fl->e.list == FL_DONE ?
+						TULPEN_END_CLOSED :
+						TULPEN_END_REUSED);
+		if (*ret)
+			return NULL;
+	}
+	fl = flow_new(f, &k, h, p, a_is_src);
+	if (!fl) {
+		*ret = -ENOMEM;
+		return NULL;
+	}
+	side = fl->c.flipped ? TULPEN_RESP : TULPEN_ORIG;
+	pcap_ep_initial(fl, side, p, file);
+	*sidep = side;
+	return fl;
+}
+
+/* After a segment: which list the connection belongs on now. */
+static int relist(struct tulpen_flows *f, struct flow *fl, int closing,
+		  int64_t ts)
+{
+	if (fl->e.list == FL_DONE)
+		return 0;
+	if (f->compat) {
+		if (closing)
+			return flow_finished(f, fl, fl->zeek.last_ns);
+		if (pcap_zeek_attempt(&fl->zeek)) {
+			if (fl->e.list != FL_ATTEMPT) {
+				flow_move(f, fl, FL_ATTEMPT);
+				fl->e.due_ns = ts;
+			}
+			return 0;
+		}
+	} else if (pcap_ep_done(fl->c.side[0].state) &&
+		   pcap_ep_done(fl->c.side[1].state)) {
+		return flow_finished(f, fl, ts);
+	}
+	if (fl->e.list != FL_ACTIVE || f->lists[FL_ACTIVE].tail != &fl->e)
+		flow_move(f, fl, FL_ACTIVE);
+	return 0;
+}
+
 int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 			 uint32_t file)
 {
 	struct side_priv before;
-	struct flow_key k;
-	struct slot *slot;
-	struct entry *e;
-	struct flow *fl = NULL;
+	struct flow *fl;
 	unsigned int cond;
-	uint64_t h;
-	int a_is_src, side, ret, rexmit;
+	int side, ret = 0, closing, late;
 
 	f->st.segments++;
 	if (p->ts_ns > f->now)
@@ -484,75 +511,32 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		f->st.out_of_order++;
 	if ((ret = expire(f)))
 		return ret;
-
-	h = make_key(p, &k, &a_is_src);
-	if (f->last_e && f->last_e->hash == h && key_eq(&f->last_e->key, &k)) {
-		e = f->last_e;
-		slot = NULL; /* only needed to insert, found again then */
-	} else {
-		slot = slot_find(f, &k, h);
-		e = slot->e;
-	}
-	if (e && e->tomb) {
-		/* A finished connection: late segments stay with it. */
-		side = a_is_src == e->orig_is_a ? TULPEN_ORIG : TULPEN_RESP;
-		if (!new_syn(p, side == TULPEN_ORIG && e->has_orig_isn,
-			     e->orig_isn)) {
-			f->st.late++;
-			return 0;
-		}
-		tomb_free(f, e);
-		slot = slot_find(f, &k, h);
-		e = NULL;
-	} else if (e) {
-		fl = (struct flow *)e;
-		side = a_is_src == e->orig_is_a ? TULPEN_ORIG : TULPEN_RESP;
-		/* A new SYN after an unanswered one: a new attempt. */
-		if (side == TULPEN_ORIG &&
-		    fl->c.side[side].state == TULPEN_TCP_SYN_SENT &&
-		    new_syn(p, fl->sp[side].has_isn, fl->sp[side].isn)) {
-			if ((ret = flow_emit(f, fl, TULPEN_END_REUSED)))
-				return ret;
-			slot = slot_find(f, &k, h);
-			fl = NULL;
-		}
-	}
-	if (!fl) {
-		if (f->used * 2 >= f->cap) {
-			if (table_grow(f))
-				return -ENOMEM;
-			slot = slot_find(f, &k, h);
-		}
-		fl = flow_new(f, &k, h, slot, p, a_is_src);
-		if (!fl)
-			return -ENOMEM;
-		side = fl->c.flipped ? TULPEN_RESP : TULPEN_ORIG;
-		pcap_ep_initial(fl, side, p, file);
-	} else {
-		side = a_is_src == fl->e.orig_is_a ? TULPEN_ORIG : TULPEN_RESP;
-		if (f->active.tail != &fl->e) {
-			list_del(&f->active, &fl->e);
-			list_add_tail(&f->active, &fl->e);
-		}
-	}
+	fl = lookup(f, p, file, &side, &ret);
+	if (!fl)
+		return ret;
 	f->last_e = &fl->e;
-	if (p->ts_ns > fl->c.last_ns)
+	if (p->tunnel.type && !fl->c.tunnel.type)
+		fl->c.tunnel = p->tunnel;
+	if (p->csum == TULPEN_CSUM_BAD && !f->ignore_checksums) {
+		f->st.bad_checksums++;
+		fl->c.side[side].bad_checksums++;
+		pcap_zeek_bad_checksum(&fl->zeek, side);
+		if (f->compat)
+			return 0; /* Zeek drops it */
+	}
+	late = fl->e.list == FL_DONE;
+	if (late)
+		f->st.late++;
+	else if (p->ts_ns > fl->c.last_ns)
 		fl->c.last_ns = p->ts_ns;
 
 	before = fl->sp[side];
 	cond = pcap_ep_recv_cond(&before, &fl->sp[!side], p);
 	account(fl, side, p, &before);
-	rexmit = p->payload_len && !(p->flags & TULPEN_TH_RST) &&
-		 before.has_seq &&
-		 seq_diff(p->seq + pcap_seg_len(p), before.snd_nxt) <= 0;
-	pcap_zeek_segment(&fl->zeek, side, p, rexmit);
+	closing = pcap_zeek_segment(&fl->zeek, side, p);
 	pcap_ep_track_seq(&fl->sp[side], p);
-
 	pcap_ep_segment(fl, side, p, cond, file);
-
-	if (pcap_ep_done(fl->c.side[0].state) && pcap_ep_done(fl->c.side[1].state))
-		return flow_emit(f, fl, TULPEN_END_CLOSED);
-	return 0;
+	return relist(f, fl, closing, p->ts_ns);
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -568,20 +552,21 @@ int tulpen_flows_finish(struct tulpen_flows *f)
 	struct flow **all;
 	struct entry *e;
 	size_t n = 0, i;
-	int ret = 0;
+	int ret = 0, l;
 
-	while (f->done.head)
-		tomb_free(f, f->done.head);
-	if (!f->used)
+	if (!tulpen_hash_count(&f->table))
 		return 0;
-	all = malloc(f->used * sizeof(*all));
+	all = malloc(tulpen_hash_count(&f->table) * sizeof(*all));
 	if (!all)
 		return -ENOMEM;
-	for (e = f->active.head; e; e = e->next)
-		all[n++] = (struct flow *)e;
+	for (l = 0; l < 3; l++)
+		for (e = f->lists[l].head; e; e = e->next)
+			all[n++] = (struct flow *)e;
 	qsort(all, n, sizeof(*all), cmp_id);
 	for (i = 0; i < n && !ret; i++)
-		ret = flow_emit(f, all[i], TULPEN_END_EOF);
+		ret = flow_emit(f, all[i], all[i]->e.list == FL_DONE ?
+						   TULPEN_END_CLOSED :
+						   TULPEN_END_EOF);
 	free(all);
 	return ret;
 }
@@ -594,16 +579,19 @@ int tulpen_flows_new(const struct tulpen_flows_opts *opts, tulpen_conn_fn cb,
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	f->cap = 1024;
-	f->slots = calloc(f->cap, sizeof(*f->slots));
-	if (!f->slots) {
+	if (TULPEN_HASH_INIT(&f->table, struct flow_key, struct flow *,
+			     NULL) ||
+	    tulpen_hash_reserve(&f->table, 1024)) {
+		tulpen_hash_fini(&f->table);
 		free(f);
 		return -ENOMEM;
 	}
 	f->cb = cb;
 	f->priv = priv;
+	f->compat = opts && opts->compat_zeek;
+	f->ignore_checksums = opts && opts->ignore_checksums;
 	f->idle_ns = 300 * NS_PER_S;
-	f->linger_ns = 2 * NS_PER_S;
+	f->linger_ns = f->compat ? ZEEK_CLOSE_NS : 2 * NS_PER_S;
 	if (opts && opts->idle_timeout_ns)
 		f->idle_ns = opts->idle_timeout_ns;
 	if (opts && opts->linger_ns)
@@ -623,29 +611,23 @@ void tulpen_flows_free(struct tulpen_flows *f)
 {
 	struct entry *e, *next;
 	struct flow *fl, *nfl;
+	int l;
 
 	if (!f)
 		return;
-	for (e = f->active.head; e; e = next) {
-		next = e->next;
-		fl = (struct flow *)e;
-		free(fl->tent[0]);
-		free(fl->tent[1]);
-		free(fl);
-	}
-	for (e = f->done.head; e; e = next) {
-		next = e->next;
-		free(e);
-	}
+	for (l = 0; l < 3; l++)
+		for (e = f->lists[l].head; e; e = next) {
+			next = e->next;
+			fl = (struct flow *)e;
+			free(fl->tent[0]);
+			free(fl->tent[1]);
+			free(fl);
+		}
 	for (fl = f->free_list; fl; fl = nfl) {
 		nfl = (struct flow *)fl->e.next;
 		free(fl);
 	}
-	for (e = f->free_tombs; e; e = next) {
-		next = e->next;
-		free(e);
-	}
-	free(f->slots);
+	tulpen_hash_fini(&f->table);
 	free(f);
 }
 
@@ -660,6 +642,8 @@ const char *tulpen_conn_end_name(enum tulpen_conn_end e)
 		return "reused";
 	case TULPEN_END_EOF:
 		return "open";
+	case TULPEN_END_ATTEMPT:
+		return "attempt";
 	}
 	return "unknown";
 }

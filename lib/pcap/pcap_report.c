@@ -14,6 +14,7 @@
 
 #include "tulpen/pcap_report.h"
 #include "fmt/fmt_internal.h"
+#include "pcap/pcap_zeeklog.h"
 #include "tulpen/state.h"
 
 struct tulpen_pcap_report {
@@ -22,6 +23,7 @@ struct tulpen_pcap_report {
 	struct tulpen_buf *b;
 	uint64_t n;
 	int t0_set;
+	int64_t last_ns; /* Zeek's #close: the latest time reported */
 };
 
 static const char *const side_name[2] = { "client", "server" };
@@ -148,6 +150,20 @@ static int table_header(struct tulpen_buf *b)
 	return tulpen_buf_putc(b, '\n');
 }
 
+/* " tunnel=VXLAN(192.0.2.1:51000->192.0.2.2:4789)" */
+static void table_tunnel(struct tulpen_buf *b, const struct tulpen_tunnel *t)
+{
+	char ep[64];
+
+	tulpen_buf_puts(b, " tunnel=");
+	tulpen_buf_puts(b, tulpen_tunnel_name(t->type));
+	tulpen_buf_putc(b, '(');
+	tulpen_buf_put(b, ep, fmt_ep(ep, t->family, &t->outer_src));
+	tulpen_buf_puts(b, "->");
+	tulpen_buf_put(b, ep, fmt_ep(ep, t->family, &t->outer_dst));
+	tulpen_buf_putc(b, ')');
+}
+
 static int table_timeline(struct tulpen_pcap_report *r,
 			  const struct tulpen_flow *c)
 {
@@ -205,7 +221,15 @@ static int table_timeline(struct tulpen_pcap_report *r,
 		if (sd->data_rexmits)
 			tulpen_buf_printf(b, " %s-data-rexmits=%u",
 					  side_name[s], sd->data_rexmits);
+		if (sd->bad_checksums)
+			tulpen_buf_printf(b, " %s-bad-checksums=%u",
+					  side_name[s], sd->bad_checksums);
 	}
+	if (c->missed_bytes)
+		tulpen_buf_printf(b, " missed-bytes=%llu",
+				  (unsigned long long)c->missed_bytes);
+	if (c->tunnel.type)
+		table_tunnel(b, &c->tunnel);
 	tulpen_buf_puts(b, " end=");
 	tulpen_buf_puts(b, tulpen_conn_end_name(c->end));
 	return tulpen_buf_putc(b, '\n');
@@ -416,6 +440,8 @@ static int json_side(struct tulpen_buf *b, const struct tulpen_flow *c, int s)
 	json_u64(b, "syn_rexmits", sd->syn_rexmits);
 	json_u64(b, "fin_rexmits", sd->fin_rexmits);
 	json_u64(b, "data_rexmits", sd->data_rexmits);
+	json_u64(b, "bad_checksums", sd->bad_checksums);
+	json_u64(b, "seq_bytes", sd->seq_bytes);
 	json_str(b, "final_state", state_name(sd->state));
 	json_u64(b, "transitions_lost", sd->trans_lost);
 	json_key(b, "states");
@@ -435,6 +461,35 @@ static int json_side(struct tulpen_buf *b, const struct tulpen_flow *c, int s)
 		tulpen_buf_puts(b, t->inferred ? "true}" : "false}");
 	}
 	return tulpen_buf_puts(b, "]}");
+}
+
+/* "tunnel": the tunnel parent (type, outer endpoints), or null. */
+static int json_tunnel(struct tulpen_buf *b, const struct tulpen_flow *c)
+{
+	const struct tulpen_tunnel *t = &c->tunnel;
+	char addr[64];
+	int i;
+
+	json_key(b, "tunnel");
+	if (!t->type)
+		return tulpen_buf_puts(b, "null,");
+	tulpen_buf_putc(b, '{');
+	json_str(b, "type", tulpen_tunnel_name(t->type));
+	json_str(b, "family", t->family == AF_INET6 ? "inet6" : "inet");
+	json_u64(b, "depth", t->depth);
+	for (i = 0; i < 2; i++) {
+		const struct tulpen_endpoint *e = i ? &t->outer_dst :
+						      &t->outer_src;
+
+		json_key(b, i ? "outer_dst" : "outer_src");
+		tulpen_buf_putc(b, '{');
+		fmt_addr(addr, t->family, e);
+		json_str(b, "address", addr);
+		json_key(b, "port");
+		tulpen_buf_u64(b, e->port);
+		tulpen_buf_puts(b, i ? "}" : "},");
+	}
+	return tulpen_buf_puts(b, "},");
 }
 
 static int json_conn(struct tulpen_pcap_report *r, const struct tulpen_flow *c)
@@ -465,9 +520,25 @@ static int json_conn(struct tulpen_pcap_report *r, const struct tulpen_flow *c)
 	json_bool(b, "simultaneous_close", c->simultaneous_close);
 	json_str(b, "conn_state", c->conn_state);
 	json_str(b, "history", c->history);
+	json_u64(b, "missed_bytes", c->missed_bytes);
+	json_tunnel(b, c);
 	json_key(b, "end");
 	tulpen_buf_json_str(b, tulpen_conn_end_name(c->end));
 	return tulpen_buf_putc(b, '}');
+}
+
+/* conn.log: the header before the first line (ASCII form only). */
+static int zeek_conn(struct tulpen_pcap_report *r, const struct tulpen_flow *c)
+{
+	char uid[20];
+
+	pcap_zeeklog_uid(uid, c->id, c->start_ns, &c->side[0].ep,
+			 &c->side[1].ep);
+	if (r->kind == TULPEN_PCAP_ZEEK_JSON)
+		return pcap_zeeklog_json(r->b, c, uid);
+	if (!r->n)
+		pcap_zeeklog_header(r->b, r->o.t0_ns);
+	return pcap_zeeklog_conn(r->b, c, uid);
 }
 
 int tulpen_pcap_report_new(enum tulpen_pcap_out kind,
@@ -502,11 +573,17 @@ int tulpen_pcap_report_conn(struct tulpen_pcap_report *r,
 		r->o.t0_ns = c->start_ns;
 		r->t0_set = 1;
 	}
+	if (c->zeek_last_ns > r->last_ns)
+		r->last_ns = c->zeek_last_ns;
 	switch (r->kind) {
 	case TULPEN_PCAP_TABLE:
 		if (!r->n && r->o.header)
 			table_header(b);
 		table_conn(r, c);
+		break;
+	case TULPEN_PCAP_ZEEK:
+	case TULPEN_PCAP_ZEEK_JSON:
+		zeek_conn(r, c);
 		break;
 	case TULPEN_PCAP_JSON:
 		tulpen_buf_puts(b, r->n ? ",\n" : "[\n");
@@ -525,6 +602,11 @@ int tulpen_pcap_report_end(struct tulpen_pcap_report *r)
 {
 	struct tulpen_buf *b = r->b;
 
+	if (r->kind == TULPEN_PCAP_ZEEK) {
+		if (!r->n)
+			pcap_zeeklog_header(b, r->o.t0_ns);
+		return pcap_zeeklog_footer(b, r->n ? r->last_ns : r->o.t0_ns);
+	}
 	if (r->kind == TULPEN_PCAP_JSON)
 		tulpen_buf_puts(b, r->n ? "\n]\n" : "[]\n");
 	else if (r->kind == TULPEN_PCAP_TABLE && !r->n && r->o.header)

@@ -5,6 +5,7 @@
  * summary (tulpen/pcap_session.h).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,8 +96,37 @@ static void add_input(struct tulpen_pcap_input *in,
 	tulpen_pcap_stats(rd, &st);
 	in->frames += st.frames;
 	in->tcp += st.tcp;
-	in->other += st.other;
+	in->other += st.other + st.skipped;
 	in->bad += st.bad;
+}
+
+/* One note per kind of frame that could not be looked into. */
+static void notes(struct tulpen_pcap_session *s,
+		  const struct tulpen_pcap_reader *rd)
+{
+	struct tulpen_pcap_skip sk[TULPEN_PCAP_SKIP_KINDS];
+	size_t n, i;
+	char msg[256];
+
+	if (!s->o.note)
+		return;
+	n = tulpen_pcap_skips(rd, sk, TULPEN_PCAP_SKIP_KINDS);
+	for (i = 0; i < n; i++) {
+		if (!strcmp(sk[i].why, "link type not decoded"))
+			snprintf(msg, sizeof(msg),
+				 "%s: %llu frames skipped: link type %d (%s) "
+				 "is not decoded",
+				 tulpen_pcap_path(rd),
+				 (unsigned long long)sk[i].count,
+				 tulpen_pcap_linktype(rd),
+				 tulpen_pcap_linktype_name(rd));
+		else
+			snprintf(msg, sizeof(msg),
+				 "%s: %llu frames skipped: %s",
+				 tulpen_pcap_path(rd),
+				 (unsigned long long)sk[i].count, sk[i].why);
+		s->o.note(s->o.note_priv, msg);
+	}
 }
 
 /* Every segment of one file through the table. */
@@ -132,9 +162,8 @@ static int finish(struct tulpen_pcap_session *s)
 	tulpen_flows_stats(s->flows, &fst);
 	s->in.late = fst.late;
 	tulpen_pcap_summary_set_input(s->sum, &s->in);
-	return tulpen_pcap_summary_write(s->sum, s->out,
-					 s->o.kind != TULPEN_PCAP_TABLE,
-					 s->o.top);
+	return tulpen_pcap_summary_write(
+		s->sum, s->out, s->o.kind != TULPEN_PCAP_TABLE, s->o.top);
 }
 
 int tulpen_pcap_session_run(struct tulpen_pcap_session *s)
@@ -146,6 +175,7 @@ int tulpen_pcap_session_run(struct tulpen_pcap_session *s)
 
 		ret = read_file(s, rd, (uint32_t)s->next);
 		add_input(&s->in, rd);
+		notes(s, rd);
 		tulpen_pcap_close(rd);
 		s->rd[s->next] = NULL;
 	}

@@ -6,9 +6,10 @@
  * main.zeek: conn_state codes; history letters, upper case for the
  * originator, lower for the responder; 'a', 'd', 'i', 'q' once per
  * direction; 'f', 'h', 'r', 's' again only with a new sequence number;
- * 't', 'w' (and 'c', 'g') at 1, 10, 100, ... events) and its TCP
- * analyzer's endpoint model. Not produced: 'c' (captured checksums are
- * usually offloaded), 'g' (content gaps need reassembly), 'x'.
+ * 'c', 'g', 't', 'w' at 1, 10, 100, ... events) and its TCP analyzer's
+ * endpoint model: states, when a close is complete, which SYN starts a new
+ * connection, sequence-space byte counts, retransmissions and content gaps
+ * (acknowledged data the capture never had).
  */
 #include <errno.h>
 #include <string.h>
@@ -127,46 +128,68 @@ static void zeek_set(struct pcap_zeek_side *sp, uint8_t st)
 	sp->state = st;
 }
 
-static void zeek_state(struct pcap_zeek *z, int side,
-		       const struct tulpen_pkt *p)
+/* What a segment did besides changing states (Zeek's do_close). */
+enum { DO_CLOSE = 1, RESET_TIMER = 2 };
+
+static int zeek_inactive(struct pcap_zeek *z, int side,
+			 const struct tulpen_pkt *p)
+{
+	struct pcap_zeek_side *ep = &z->s[side], *peer = &z->s[!side];
+	unsigned int f = p->flags;
+	int is_orig = side == TULPEN_ORIG, ret = 0;
+
+	if (f & TULPEN_TH_SYN) {
+		if (is_orig) {
+			zeek_set(ep, (f & TULPEN_TH_ACK) ? Z_SYN_ACK_SENT :
+							   Z_SYN_SENT);
+		} else {
+			if (peer->state == Z_SYN_SENT)
+				zeek_set(peer, Z_ESTABLISHED);
+			zeek_set(ep, Z_ESTABLISHED);
+		}
+	}
+	if (f & TULPEN_TH_FIN) {
+		zeek_set(ep, Z_CLOSED);
+		ret = DO_CLOSE;
+	}
+	if (f & TULPEN_TH_RST) {
+		zeek_set(ep, Z_RESET);
+		ret = DO_CLOSE;
+	}
+	if (ep->state == Z_INACTIVE) {
+		if (!is_orig && p->payload_len == 0 &&
+		    z->s[TULPEN_ORIG].state == Z_SYN_SENT)
+			; /* an ACK of the SYN before the SYN-ACK */
+		else if ((f & TULPEN_TH_ACK) && peer->state == Z_ESTABLISHED)
+			zeek_set(ep, Z_ESTABLISHED);
+		else
+			zeek_set(ep, Z_PARTIAL);
+	}
+	return ret;
+}
+
+static int zeek_state(struct pcap_zeek *z, int side,
+		      const struct tulpen_pkt *p)
 {
 	struct pcap_zeek_side *ep = &z->s[side], *peer = &z->s[!side];
 	unsigned int f = p->flags;
 	int syn = f & TULPEN_TH_SYN, ack = f & TULPEN_TH_ACK;
 	int fin = f & TULPEN_TH_FIN, rst = f & TULPEN_TH_RST;
-	int is_orig = side == TULPEN_ORIG;
+	int ret = 0;
 
 	switch (ep->state) {
 	case Z_INACTIVE:
-		if (syn) {
-			if (is_orig) {
-				zeek_set(ep, ack ? Z_SYN_ACK_SENT : Z_SYN_SENT);
-			} else {
-				if (peer->state == Z_SYN_SENT)
-					zeek_set(peer, Z_ESTABLISHED);
-				zeek_set(ep, Z_ESTABLISHED);
-			}
-		}
-		if (fin)
-			zeek_set(ep, Z_CLOSED);
-		if (rst)
-			zeek_set(ep, Z_RESET);
-		if (ep->state == Z_INACTIVE) {
-			if (!is_orig && p->payload_len == 0 &&
-			    z->s[TULPEN_ORIG].state == Z_SYN_SENT)
-				; /* an ACK of the SYN before the SYN-ACK */
-			else if (ack && peer->state == Z_ESTABLISHED)
-				zeek_set(ep, Z_ESTABLISHED);
-			else
-				zeek_set(ep, Z_PARTIAL);
-		}
-		break;
+		return zeek_inactive(z, side, p);
 	case Z_SYN_SENT:
 	case Z_SYN_ACK_SENT:
-		if (fin)
+		if (fin) {
 			zeek_set(ep, Z_CLOSED);
-		if (rst)
+			ret = DO_CLOSE;
+		}
+		if (rst) {
 			zeek_set(ep, Z_RESET);
+			ret = DO_CLOSE;
+		}
 		break;
 	case Z_ESTABLISHED:
 	case Z_PARTIAL:
@@ -175,19 +198,38 @@ static void zeek_state(struct pcap_zeek *z, int side,
 			zeek_set(ep, Z_SYN_SENT);
 		if (fin && !rst) {
 			zeek_set(ep, Z_CLOSED);
+			/* FIN, RST, then the peer's FIN: a normal close. */
 			if (peer->state == Z_RESET && peer->prev == Z_CLOSED)
 				zeek_set(peer, Z_CLOSED);
+			ret = DO_CLOSE;
 		}
-		if (rst)
+		if (rst) {
 			zeek_set(ep, Z_RESET);
+			ret = DO_CLOSE;
+		}
 		break;
 	case Z_CLOSED:
-		if (rst && peer->state != Z_CLOSED)
+		if (rst && peer->state != Z_CLOSED) {
 			zeek_set(ep, Z_RESET);
+			ret = RESET_TIMER | (ep->did_close ? 0 : DO_CLOSE);
+		}
 		break;
 	case Z_RESET:
 		break;
 	}
+	return ret;
+}
+
+/* Zeek's ConnectionClosed(): 1 when the close is now complete. */
+static int zeek_closed(struct pcap_zeek *z, int side)
+{
+	struct pcap_zeek_side *ep = &z->s[side], *peer = &z->s[!side];
+
+	if (ep->did_close)
+		return 0;
+	ep->did_close = 1;
+	return ep->state == Z_RESET || peer->did_close ||
+	       peer->state == Z_INACTIVE;
 }
 
 /* Zeek's history regex /^\^?S[^HAFGIQ]*R.* / for RSTOS0. */
@@ -262,26 +304,321 @@ const char *pcap_zeek_conn_state(const struct pcap_zeek *z,
 	return "OTH";
 }
 
-void pcap_zeek_init(struct pcap_zeek *z, int flipped)
+void pcap_zeek_init(struct pcap_zeek *z, int flipped, int compat,
+		    int64_t ts_ns)
 {
+	int i;
+
 	memset(z, 0, sizeof(*z));
-	z->s[0].rexmit_thresh = z->s[1].rexmit_thresh = 1;
-	z->s[0].zwin_thresh = z->s[1].zwin_thresh = 1;
+	for (i = 0; i < 2; i++) {
+		z->s[i].rexmit_thresh = 1;
+		z->s[i].zwin_thresh = 1;
+		z->s[i].csum_thresh = 1;
+		z->s[i].gap_thresh = 1;
+	}
+	z->compat = (uint8_t)compat;
+	z->last_ns = ts_ns;
 	if (flipped)
 		hist_add(z, TULPEN_ORIG, '^');
 }
 
-void pcap_zeek_segment(struct pcap_zeek *z, int side,
-		       const struct tulpen_pkt *p, int rexmit)
+/* Serial number arithmetic (RFC 1982). */
+static inline int32_t sdiff(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b);
+}
+
+/* Move a 64-bit sequence position to the 32-bit @seq nearest to it. */
+static inline uint64_t seq64(uint64_t at, uint32_t seq)
+{
+	return at + (uint64_t)(int64_t)sdiff(seq, (uint32_t)at);
+}
+
+#define TOO_LARGE_SEQ_DELTA 1048576
+
+static void seq_init(struct pcap_zeek_side *sp, uint32_t start, uint32_t last)
+{
+	sp->start64 = start;
+	sp->ack64 = start;
+	sp->last64 = seq64(start, last);
+	sp->data64 = sp->last64;
+	sp->ooo_end = 0;
+	sp->has_start = 1;
+}
+
+/* Zeek's init_endpoint(): where this side's sequence space starts. */
+static void seq_start(struct pcap_zeek_side *sp, const struct tulpen_pkt *p,
+		      uint32_t end)
+{
+	int syn = p->flags & TULPEN_TH_SYN;
+
+	switch (sp->state) {
+	case Z_INACTIVE:
+		if (syn)
+			seq_init(sp, p->seq, end);
+		else
+			seq_init(sp, p->seq - 1, p->seq);
+		break;
+	case Z_SYN_SENT:
+	case Z_SYN_ACK_SENT:
+		if (syn && p->seq != (uint32_t)sp->start64)
+			seq_init(sp, p->seq, end);
+		break;
+	case Z_ESTABLISHED:
+	case Z_PARTIAL:
+		if (syn)
+			seq_init(sp, p->seq, end);
+		break;
+	case Z_RESET:
+		if (syn && sp->prev == Z_INACTIVE)
+			seq_init(sp, p->seq, end);
+		break;
+	}
+}
+
+/* Zeek's update_last_seq(); returns 1 for a retransmission ('T'). */
+static int seq_last(struct pcap_zeek_side *sp, const struct tulpen_pkt *p,
+		    uint32_t end)
+{
+	int32_t d = sdiff(end, (uint32_t)sp->last64);
+	unsigned int f = p->flags;
+
+	if ((f & (TULPEN_TH_SYN | TULPEN_TH_RST)) &&
+	    (d > TOO_LARGE_SEQ_DELTA || d < -TOO_LARGE_SEQ_DELTA))
+		return 0;
+	if ((f & TULPEN_TH_FIN) && sp->last64 == sp->start64 + 1) {
+		sp->last64 = seq64(sp->last64, end);
+		return 0;
+	}
+	if (sp->state == Z_RESET)
+		return 0;
+	if (d > 0) {
+		sp->last64 += (uint64_t)d;
+		return 0;
+	}
+	return p->payload_len > 0;
+}
+
+/* The peer acknowledges @ack: Zeek's init_peer()/update_ack_seq(). */
+static void seq_ack(struct pcap_zeek_side *peer, const struct tulpen_pkt *p)
+{
+	int32_t d;
+
+	if (peer->state == Z_INACTIVE) {
+		seq_init(peer, p->ack - 1, p->ack - 1);
+		return;
+	}
+	if (p->flags & TULPEN_TH_RST)
+		return;
+	d = sdiff(p->ack, (uint32_t)peer->ack64);
+	if (p->ack == 0 && d > TOO_LARGE_SEQ_DELTA)
+		return;
+	if (d > 0)
+		peer->ack64 += (uint64_t)d;
+}
+
+static int clean(const struct pcap_zeek_side *sp)
+{
+	return sp->state == Z_ESTABLISHED ||
+	       (sp->state == Z_CLOSED && sp->prev == Z_ESTABLISHED);
+}
+
+/*
+ * A content gap: @peer's data acknowledged but never seen (captured
+ * elsewhere, or dropped by the capture). Recorded as Zeek does, only while
+ * both sides are cleanly established or closing, never for the FIN octet
+ * nor in a RST.
+ */
+static void seq_gap(struct pcap_zeek *z, int side, const struct tulpen_pkt *p)
+{
+	struct pcap_zeek_side *peer = &z->s[!side];
+	uint64_t acked, upto, hole_end;
+
+	if (!(p->flags & TULPEN_TH_ACK) || (p->flags & TULPEN_TH_RST) ||
+	    !peer->has_start)
+		return;
+	acked = seq64(peer->data64, p->ack);
+	upto = peer->fin_cnt ? peer->last64 - 1 : peer->last64;
+	if (acked > upto)
+		acked = upto;
+	if (acked <= peer->data64 || acked <= peer->start64 + 1)
+		return;
+	hole_end = acked;
+	if (peer->ooo_end && peer->ooo_start < acked)
+		hole_end = peer->ooo_start;
+	if (hole_end > peer->data64 && clean(peer) && clean(&z->s[side])) {
+		z->missed_bytes += hole_end - peer->data64;
+		hist_scaled(z, !side, 'G', &peer->gap_cnt, &peer->gap_thresh);
+	}
+	peer->data64 = acked;
+	if (peer->ooo_end && peer->ooo_start < acked) {
+		if (peer->ooo_end > acked)
+			peer->data64 = peer->ooo_end;
+		peer->ooo_end = 0;
+	}
+}
+
+/* Payload [@s, @e) seen from @sp: contiguous, or a block past a hole. */
+static void seq_data(struct pcap_zeek_side *sp, uint64_t s, uint64_t e)
+{
+	if (s <= sp->data64) {
+		if (e > sp->data64)
+			sp->data64 = e;
+		if (sp->ooo_end && sp->ooo_start <= sp->data64) {
+			if (sp->ooo_end > sp->data64)
+				sp->data64 = sp->ooo_end;
+			sp->ooo_end = 0;
+		}
+		return;
+	}
+	if (!sp->ooo_end) {
+		sp->ooo_start = s;
+		sp->ooo_end = e;
+		return;
+	}
+	if (s < sp->ooo_start)
+		sp->ooo_start = s;
+	if (e > sp->ooo_end)
+		sp->ooo_end = e;
+}
+
+int pcap_zeek_segment(struct pcap_zeek *z, int side,
+		      const struct tulpen_pkt *p)
+{
+	struct pcap_zeek_side *sp = &z->s[side], *peer = &z->s[!side];
+	unsigned int f = p->flags;
+	uint32_t end = p->seq + (uint32_t)!!(f & TULPEN_TH_SYN) +
+		       (uint32_t)!!(f & TULPEN_TH_FIN) +
+		       ((f & TULPEN_TH_RST) ? 0 : p->payload_len);
+	int did, ret = 0;
+
+	seq_start(sp, p, end);
+	zeek_history(z, side, p);
+	/* Zero windows: logarithmic letters. */
+	if (p->window == 0 && !(f & TULPEN_TH_RST) &&
+	    peer->state != Z_CLOSED && sp->state != Z_RESET)
+		hist_scaled(z, side, 'W', &sp->zwin_cnt, &sp->zwin_thresh);
+	if (!sp->did_close || !peer->did_close)
+		if (p->ts_ns > z->last_ns)
+			z->last_ns = p->ts_ns;
+	if (f & TULPEN_TH_FIN)
+		sp->fin_cnt++;
+	if (f & TULPEN_TH_ACK)
+		seq_ack(peer, p);
+	if (seq_last(sp, p, end))
+		hist_scaled(z, side, 'T', &sp->rexmit_cnt, &sp->rexmit_thresh);
+	if (p->payload_len && !(f & TULPEN_TH_RST) && sp->has_start) {
+		uint64_t ds = seq64(sp->data64,
+				    p->seq + !!(f & TULPEN_TH_SYN));
+
+		seq_data(sp, ds, ds + p->payload_len);
+	}
+	did = zeek_state(z, side, p);
+	seq_gap(z, side, p);
+	if ((did & DO_CLOSE) && zeek_closed(z, side))
+		ret = PCAP_ZEEK_CLOSING;
+	if (did & RESET_TIMER)
+		ret = PCAP_ZEEK_CLOSING;
+	return ret;
+}
+
+void pcap_zeek_bad_checksum(struct pcap_zeek *z, int side)
 {
 	struct pcap_zeek_side *sp = &z->s[side];
 
-	zeek_history(z, side, p);
-	/* Zero windows and retransmissions: logarithmic letters. */
-	if (p->window == 0 && !(p->flags & TULPEN_TH_RST) &&
-	    z->s[!side].state != Z_CLOSED && sp->state != Z_RESET)
-		hist_scaled(z, side, 'W', &sp->zwin_cnt, &sp->zwin_thresh);
-	if (rexmit && sp->state != Z_RESET)
-		hist_scaled(z, side, 'T', &sp->rexmit_cnt, &sp->rexmit_thresh);
-	zeek_state(z, side, p);
+	hist_scaled(z, side, 'C', &sp->csum_cnt, &sp->csum_thresh);
+}
+
+int pcap_zeek_reuse(const struct pcap_zeek *z, const struct tulpen_pkt *p)
+{
+	const struct pcap_zeek_side *o = &z->s[TULPEN_ORIG];
+	const struct pcap_zeek_side *r = &z->s[TULPEN_RESP];
+	const struct pcap_zeek_side *conn_orig = o;
+
+	if (!(p->flags & TULPEN_TH_SYN))
+		return 0;
+	if (p->flags & TULPEN_TH_ACK) {
+		if (o->state != Z_INACTIVE)
+			return 0; /* not a half connection */
+		conn_orig = r;
+	}
+	if (o->did_close || r->did_close)
+		return 1;
+	if (conn_orig->has_start && p->seq == (uint32_t)conn_orig->start64)
+		return 0;
+	/* A SYN answering a SYN-ACK seen first (reordered): not a reuse. */
+	if (!(p->flags & TULPEN_TH_ACK) && conn_orig->state == Z_SYN_ACK_SENT &&
+	    r->state == Z_INACTIVE && r->has_start &&
+	    p->seq == (uint32_t)r->start64)
+		return 0;
+	return 1;
+}
+
+int pcap_zeek_attempt(const struct pcap_zeek *z)
+{
+	int os = z->s[TULPEN_ORIG].state;
+
+	return (os == Z_SYN_SENT || os == Z_SYN_ACK_SENT) &&
+	       z->s[TULPEN_RESP].state == Z_INACTIVE;
+}
+
+uint64_t pcap_zeek_size(const struct pcap_zeek *z, int side)
+{
+	const struct pcap_zeek_side *sp = &z->s[side];
+	uint64_t top, size;
+
+	if (!sp->has_start)
+		return 0;
+	top = sp->last64 > sp->ack64 ? sp->last64 : sp->ack64;
+	size = top > sp->start64 ? top - sp->start64 : 0;
+	if (size)
+		size--; /* the SYN's octet */
+	if (sp->fin_cnt && size)
+		size--; /* the FIN's octet */
+	return size;
+}
+
+/*
+ * Ports Zeek's default scripts register for their analyzers, which make its
+ * likely_server_ports (TCP): a connection picked up without its SYN whose
+ * first packet comes from one of these is turned around.
+ */
+static const uint16_t likely_server_ports[] = {
+	21,   22,   23,	  25,	53,   79,   80,	  81,	88,   110,  111,
+	113,  135,  139,  143,	389,  443,  445,  502,	513,  514,  563,
+	585,  587,  614,  631,	636,  989,  990,  992,	993,  995,  1080,
+	1433, 1434, 1883, 2049, 2811, 3128, 3268, 3306, 3389, 5222, 5223,
+	5269, 5432, 6379, 6666, 6667, 6668, 6669, 8000, 8080, 8888, 20000,
+};
+
+static int likely_server(uint16_t port)
+{
+	size_t lo = 0,
+	       hi = sizeof(likely_server_ports) / sizeof(likely_server_ports[0]);
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (likely_server_ports[mid] == port)
+			return 1;
+		if (likely_server_ports[mid] < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+int pcap_zeek_flip(const struct tulpen_pkt *p)
+{
+	unsigned int f = p->flags;
+
+	if ((f & TULPEN_TH_SYN) && !(f & TULPEN_TH_ACK))
+		return 0;
+	if (!likely_server(p->src.port))
+		return 0;
+	if (likely_server(p->dst.port))
+		/* Both plausible: not for a SYN-ACK, and toward the higher. */
+		return !(f & TULPEN_TH_SYN) && p->src.port < p->dst.port;
+	return 1;
 }

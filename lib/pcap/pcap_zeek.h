@@ -23,27 +23,73 @@
 
 struct pcap_zeek_side {
 	uint8_t state, prev;	/* TCP_ENDPOINT_* */
+	uint8_t did_close;	/* the connection saw this side close */
+	uint8_t has_start;	/* start64 and last64 are set */
 	uint32_t hist_seen;	/* letters recorded once */
 	uint32_t last_syn, last_fin, last_rst;
 	uint32_t rexmit_cnt, rexmit_thresh;
 	uint32_t zwin_cnt, zwin_thresh;
+	uint32_t csum_cnt, csum_thresh;
+	uint32_t gap_cnt, gap_thresh;
+	uint32_t fin_cnt;
+	/*
+	 * Sequence space as Zeek's endpoint keeps it, 64 bits wide: the
+	 * start (the ISN, or one before the first byte seen), the highest
+	 * end sent, the highest acknowledged by the peer, and how far the
+	 * payload seen reaches (for content gaps).
+	 */
+	uint64_t start64, last64, ack64, data64;
+	/* One block of payload seen beyond a hole at data64 (ooo_end 0: none). */
+	uint64_t ooo_start, ooo_end;
 };
 
 struct pcap_zeek {
 	struct pcap_zeek_side s[2]; /* [TULPEN_ORIG], [TULPEN_RESP] */
 	uint8_t hlen;
+	uint8_t compat;		/* Zeek's timers and record splitting */
+	int64_t last_ns;	/* Zeek's LastTime (not after both closed) */
+	uint64_t missed_bytes;	/* content gaps */
 	char history[TULPEN_CONN_HISTORY_MAX + 1];
 };
 
-/* Start a connection; @flipped: roles guessed (history starts with ^). */
-void pcap_zeek_init(struct pcap_zeek *z, int flipped);
+/* pcap_zeek_segment() results. */
+#define PCAP_ZEEK_CLOSING 1 /* the connection's close is complete */
 
 /*
- * One segment from @side. @rexmit: it carries payload already sent (a
- * retransmission, Zeek's 'T').
+ * Start a connection; @flipped: roles guessed (history starts with ^);
+ * @compat: Zeek's own record splitting is followed (--compat=zeek).
  */
-void pcap_zeek_segment(struct pcap_zeek *z, int side,
-		       const struct tulpen_pkt *p, int rexmit);
+void pcap_zeek_init(struct pcap_zeek *z, int flipped, int compat,
+		    int64_t ts_ns);
+
+/*
+ * One segment from @side. Returns PCAP_ZEEK_CLOSING when Zeek would now
+ * schedule the connection's removal (its close is complete, or a RST
+ * followed a FIN), else 0.
+ */
+int pcap_zeek_segment(struct pcap_zeek *z, int side,
+		      const struct tulpen_pkt *p);
+
+/* A segment from @side with a bad checksum (history 'C'). */
+void pcap_zeek_bad_checksum(struct pcap_zeek *z, int side);
+
+/*
+ * Zeek's IsReuse(): whether the SYN or SYN-ACK @p starts a new connection
+ * on this 4-tuple instead of belonging to this one.
+ */
+int pcap_zeek_reuse(const struct pcap_zeek *z, const struct tulpen_pkt *p);
+
+/* A connection attempt: the originator's SYN, nothing from the responder. */
+int pcap_zeek_attempt(const struct pcap_zeek *z);
+
+/* Payload bytes of @side from its sequence numbers, as Zeek counts them. */
+uint64_t pcap_zeek_size(const struct pcap_zeek *z, int side);
+
+/*
+ * Zeek's guess at roles for a connection whose first packet @p is not a
+ * plain SYN: 1 when the sender is more likely the responder.
+ */
+int pcap_zeek_flip(const struct tulpen_pkt *p);
 
 /* conn_state from the endpoint states and the payload bytes each way. */
 const char *pcap_zeek_conn_state(const struct pcap_zeek *z,

@@ -1,10 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
  * watch_bpf.c - the eBPF source of `tulpen watch`: load the tcpstates
- * skeleton (bpf/tcpstates.bpf.c), attach it, read its ring buffer and hand
- * decoded events to a callback.
+ * skeleton (bpf/tcpstates.bpf.c), attach its programs one by one, read its
+ * ring buffer and hand decoded events to a callback.
+ *
+ * Only the transition program is required. When another program is
+ * refused by the verifier or cannot attach, its part (owners of accepted
+ * sockets, TIME-WAIT, SYN-SENT ports) is left out and the reason kept for
+ * tulpen_watch_bpf_missing_why(). The kernel's verifier log goes into a
+ * buffer of our own per program (not through libbpf's process-global
+ * print callback), so an error names the verifier's own words.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +27,36 @@
 #include "tcpstates.skel.h"
 
 #define DEFAULT_RINGBUF (16u << 20)
+#define LOG_SIZE (64u << 10) /* per program: the end of a verifier log */
+#define MAX_PROGS 8
+#define WHY_SIZE 200
+
+/* The programs of bpf/tcpstates.bpf.c and the part each one serves. */
+static const struct {
+	const char *name;
+	unsigned part; /* 0: required */
+} progs[] = {
+	{"on_set_state", 0},
+	{"on_sys_exit", TULPEN_WATCH_PART_ACCEPT},
+	{"on_timer_start", TULPEN_WATCH_PART_TIMEWAIT},
+	{"on_timer_expire", TULPEN_WATCH_PART_TIMEWAIT},
+	{"on_timer_cancel", TULPEN_WATCH_PART_TIMEWAIT},
+	{"on_xmit", TULPEN_WATCH_PART_CONNECT},
+};
+
+#define NPROGS (sizeof(progs) / sizeof(progs[0]))
 
 struct tulpen_watch_bpf {
 	struct tcpstates *skel;
 	struct ring_buffer *rb;
+	struct bpf_link *links[NPROGS];
 	int ncpus;
 	uint64_t *lost_vals;
 	size_t wakeup_bytes;
+	unsigned missing; /* TULPEN_WATCH_PART_* left out */
+	char why[TULPEN_WATCH_NPARTS][WHY_SIZE];
+	/* Logs of the load in progress: one per program, one for BTF. */
+	char *logs;
 	/* The callback of the poll in progress. */
 	tulpen_watch_cb cb;
 	void *cb_data;
@@ -32,19 +64,285 @@ struct tulpen_watch_bpf {
 	int nevents;
 };
 
-static int quiet_print(enum libbpf_print_level level, const char *fmt,
-		       va_list ap)
+static int pow2_at_least(size_t v, size_t min)
 {
+	size_t p = min;
+
+	while (p < v && p < ((size_t)1 << 30))
+		p <<= 1;
+	return (int)p;
+}
+
+static int part_index(unsigned part)
+{
+	int i;
+
+	for (i = 0; i < TULPEN_WATCH_NPARTS; i++)
+		if (part == 1u << i)
+			return i;
+	return -1;
+}
+
+static void set_missing(struct tulpen_watch_bpf *w, unsigned part,
+			const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_missing(struct tulpen_watch_bpf *w, unsigned part,
+			const char *fmt, ...)
+{
+	int i = part_index(part);
+	va_list ap;
+
+	if (i < 0 || (w->missing & part))
+		return;
+	w->missing |= part;
+	va_start(ap, fmt);
+	vsnprintf(w->why[i], WHY_SIZE, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The verifier's own words: the last line of @log that is not one of its
+ * closing statistics. Returns a pointer into @log (cut at the line's end),
+ * or NULL when the log is empty.
+ */
+static const char *verifier_line(char *log)
+{
+	char *line = NULL, *p, *nl;
+
+	for (p = log; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		if (*p && strncmp(p, "processed ", 10) &&
+		    strncmp(p, "verification time", 17) &&
+		    strncmp(p, "stack depth", 11) &&
+		    strncmp(p, "-- END PROG LOAD LOG --", 23))
+			line = p;
+		if (!nl)
+			break;
+	}
+	return line;
+}
+
+static int prog_index(const struct bpf_program *prog)
+{
+	const char *name = bpf_program__name(prog);
+	size_t i;
+
+	for (i = 0; i < NPROGS; i++)
+		if (!strcmp(name, progs[i].name))
+			return (int)i;
+	return -1;
+}
+
+static char *prog_log(struct tulpen_watch_bpf *w, size_t i)
+{
+	return w->logs + i * LOG_SIZE;
+}
+
+/* Open the skeleton, leaving out the programs of the parts in @skip. */
+static int open_skel(struct tulpen_watch_bpf *w,
+		     const struct tulpen_watch_bpf_opts *opts, unsigned skip)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo,
+		    .kernel_log_buf = prog_log(w, NPROGS),
+		    .kernel_log_size = LOG_SIZE);
+	struct bpf_program *prog;
+	size_t i;
+	int pi;
+
+	for (i = 0; i <= NPROGS; i++)
+		prog_log(w, i)[0] = '\0';
+	w->skel = tcpstates__open_opts(&oo);
+	if (!w->skel)
+		return -errno;
+	w->skel->rodata->filter_netns = opts->netns;
+	w->skel->rodata->wakeup_bytes = opts->wakeup_bytes;
+	bpf_map__set_max_entries(w->skel->maps.events,
+				 pow2_at_least(opts->ringbuf_bytes
+						       ? opts->ringbuf_bytes
+						       : DEFAULT_RINGBUF,
+					       4096));
+	bpf_object__for_each_program(prog, w->skel->obj)
+	{
+		pi = prog_index(prog);
+		if (pi < 0 || (progs[pi].part & skip)) {
+			bpf_program__set_autoload(prog, false);
+			continue;
+		}
+		bpf_program__set_log_buf(prog, prog_log(w, (size_t)pi),
+					 LOG_SIZE);
+	}
 	return 0;
+}
+
+/*
+ * After a failed load: the program the verifier refused (its log is the
+ * only one written: libbpf asks for a log only when a load fails), or -1.
+ */
+static int refused_prog(struct tulpen_watch_bpf *w)
+{
+	size_t i;
+
+	for (i = 0; i < NPROGS; i++)
+		if (prog_log(w, i)[0])
+			return (int)i;
+	return -1;
+}
+
+static void load_error(struct tulpen_ctx *ctx, struct tulpen_watch_bpf *w,
+		       int err, int pi)
+{
+	const char *line =
+		pi >= 0 ? verifier_line(prog_log(w, (size_t)pi)) : NULL;
+	const char *btf = verifier_line(prog_log(w, NPROGS));
+
+	if (err == -EPERM && !line)
+		tulpen_ctx_seterr(ctx, "eBPF: not permitted to load the "
+				       "program (needs root, or CAP_BPF and "
+				       "CAP_PERFMON; a kernel lockdown or "
+				       "kernel.unprivileged_bpf_disabled also "
+				       "refuses it)");
+	else if (line)
+		tulpen_ctx_seterr(ctx,
+				  "eBPF: the kernel's verifier refused "
+				  "%s: %s",
+				  progs[pi].name, line);
+	else if (btf)
+		tulpen_ctx_seterr(ctx,
+				  "eBPF: the kernel refused the "
+				  "program's BTF: %s",
+				  btf);
+	else
+		tulpen_ctx_seterr(ctx, "eBPF: cannot load the program: %s",
+				  strerror(-err));
+}
+
+/* Load, leaving out each optional part the verifier refuses. */
+static int load(struct tulpen_ctx *ctx, struct tulpen_watch_bpf *w,
+		const struct tulpen_watch_bpf_opts *opts)
+{
+	unsigned skip = opts->skip_parts;
+	int err, pi, tries;
+
+	w->missing = 0;
+	for (tries = 0; tries <= TULPEN_WATCH_NPARTS; tries++) {
+		err = open_skel(w, opts, skip);
+		if (err) {
+			tulpen_ctx_seterr(ctx,
+					  "eBPF: cannot open the program: "
+					  "%s",
+					  strerror(-err));
+			return err;
+		}
+		err = tcpstates__load(w->skel);
+		if (!err)
+			break;
+		err = err < 0 ? err : -EINVAL;
+		pi = refused_prog(w);
+		if (pi < 0 || !progs[pi].part) {
+			load_error(ctx, w, err, pi);
+			return err;
+		}
+		set_missing(w, progs[pi].part,
+			    "the kernel's verifier refused "
+			    "%s: %s",
+			    progs[pi].name,
+			    verifier_line(prog_log(w, (size_t)pi)));
+		skip |= progs[pi].part;
+		tcpstates__destroy(w->skel);
+		w->skel = NULL;
+	}
+	if (err)
+		return err;
+	for (pi = 0; pi < (int)NPROGS; pi++)
+		if (progs[pi].part & opts->skip_parts)
+			set_missing(w, progs[pi].part,
+				    "left out on "
+				    "request");
+	return 0;
+}
+
+static void detach_part(struct tulpen_watch_bpf *w, unsigned part)
+{
+	size_t i;
+
+	for (i = 0; i < NPROGS; i++) {
+		if (progs[i].part != part || !w->links[i])
+			continue;
+		bpf_link__destroy(w->links[i]);
+		w->links[i] = NULL;
+	}
+}
+
+/* Attach every loaded program; an optional part that fails is left out. */
+static int attach(struct tulpen_ctx *ctx, struct tulpen_watch_bpf *w)
+{
+	struct bpf_program *prog;
+	int pi, err;
+
+	bpf_object__for_each_program(prog, w->skel->obj)
+	{
+		pi = prog_index(prog);
+		if (pi < 0 || !bpf_program__autoload(prog) ||
+		    (w->missing & progs[pi].part))
+			continue;
+		w->links[pi] = bpf_program__attach(prog);
+		if (w->links[pi])
+			continue;
+		err = -errno;
+		w->links[pi] = NULL;
+		if (!progs[pi].part) {
+			tulpen_ctx_seterr(ctx,
+					  "eBPF: cannot attach %s (%s): "
+					  "%s",
+					  progs[pi].name,
+					  bpf_program__section_name(prog),
+					  strerror(-err));
+			return err;
+		}
+		set_missing(w, progs[pi].part, "cannot attach %s: %s",
+			    bpf_program__section_name(prog), strerror(-err));
+		detach_part(w, progs[pi].part);
+	}
+	return 0;
+}
+
+/*
+ * The time-wait programs follow timers whose function is the kernel's
+ * tw_timer_handler (a weak ksym: 0 when the kernel has no such symbol,
+ * and then they see nothing).
+ */
+static int have_tw_timer_handler(void)
+{
+	static const char sym[] = " tw_timer_handler\n";
+	const size_t tail = sizeof(sym) - 1;
+	char buf[65536];
+	size_t keep = 0, len;
+	ssize_t n;
+	int fd, found = 0;
+
+	fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1; /* cannot tell: let the programs find out */
+	while (!found && (n = read(fd, buf + keep, sizeof(buf) - keep)) > 0) {
+		len = keep + (size_t)n;
+		found = memmem(buf, len, sym, tail) != NULL;
+		/* Keep the tail: a name may straddle two reads. */
+		keep = len < tail ? len : tail;
+		memmove(buf, buf + len - keep, keep);
+	}
+	close(fd);
+	return found;
 }
 
 static void decode(const struct tw_event *e, struct tulpen_watch_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
-	ev->type = e->type == TW_EV_OWNER ? TULPEN_WEV_OWNER
-					  : TULPEN_WEV_STATE;
-	ev->proto = e->protocol == IPPROTO_MPTCP ? TULPEN_P_MPTCP
-						 : TULPEN_P_TCP;
+	ev->type = e->type == TW_EV_OWNER ? TULPEN_WEV_OWNER : TULPEN_WEV_STATE;
+	ev->proto =
+		e->protocol == IPPROTO_MPTCP ? TULPEN_P_MPTCP : TULPEN_P_TCP;
 	ev->family = e->family;
 	ev->oldstate = e->oldstate;
 	ev->newstate = e->newstate;
@@ -96,20 +394,11 @@ static int on_sample(void *priv, void *data, size_t size)
 	return 0;
 }
 
-static int pow2_at_least(size_t v, size_t min)
-{
-	size_t p = min;
-
-	while (p < v && p < ((size_t)1 << 30))
-		p <<= 1;
-	return (int)p;
-}
-
 int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 			  const struct tulpen_watch_bpf_opts *opts,
 			  struct tulpen_watch_bpf **out)
 {
-	struct tulpen_watch_bpf_opts def = { 0 };
+	struct tulpen_watch_bpf_opts def = {0};
 	struct tulpen_watch_bpf *w;
 	int err;
 
@@ -117,56 +406,42 @@ int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 	if (!opts)
 		opts = &def;
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-		tulpen_ctx_seterr(ctx, "eBPF: no kernel BTF "
+		err = -errno;
+		tulpen_ctx_seterr(ctx,
+				  "eBPF: no kernel BTF "
 				  "(/sys/kernel/btf/vmlinux): %s",
-				  strerror(errno));
-		return -ENOENT;
+				  strerror(-err));
+		return err == -EACCES ? -EPERM : -ENOENT;
 	}
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	libbpf_set_print(quiet_print);
-
-	w->skel = tcpstates__open();
-	if (!w->skel) {
-		err = -errno;
-		tulpen_ctx_seterr(ctx, "eBPF: cannot open the program: %s",
-				  strerror(-err));
+	w->logs = malloc((NPROGS + 1) * LOG_SIZE);
+	if (!w->logs) {
+		err = -ENOMEM;
 		goto fail;
 	}
-	w->skel->rodata->filter_netns = opts->netns;
-	w->skel->rodata->wakeup_bytes = opts->wakeup_bytes;
 	w->wakeup_bytes = opts->wakeup_bytes;
-	bpf_map__set_max_entries(w->skel->maps.events,
-				 pow2_at_least(opts->ringbuf_bytes ?
-					       opts->ringbuf_bytes :
-					       DEFAULT_RINGBUF, 4096));
-
-	err = tcpstates__load(w->skel);
-	if (err) {
-		err = err < 0 ? err : -EINVAL;
-		if (err == -EPERM)
-			tulpen_ctx_seterr(ctx, "eBPF: not permitted to load "
-					  "the program (needs root, or "
-					  "CAP_BPF and CAP_PERFMON)");
-		else
-			tulpen_ctx_seterr(ctx, "eBPF: cannot load the "
-					  "program: %s", strerror(-err));
+	err = load(ctx, w, opts);
+	free(w->logs);
+	w->logs = NULL;
+	if (err)
 		goto fail;
-	}
-	err = tcpstates__attach(w->skel);
-	if (err) {
-		err = err < 0 ? err : -EINVAL;
-		tulpen_ctx_seterr(ctx, "eBPF: cannot attach the program: %s",
-				  strerror(-err));
+	err = attach(ctx, w);
+	if (err)
 		goto fail;
+	if (!(w->missing & TULPEN_WATCH_PART_TIMEWAIT) &&
+	    !have_tw_timer_handler()) {
+		set_missing(w, TULPEN_WATCH_PART_TIMEWAIT,
+			    "the kernel has no "
+			    "tw_timer_handler symbol");
+		detach_part(w, TULPEN_WATCH_PART_TIMEWAIT);
 	}
 	w->rb = ring_buffer__new(bpf_map__fd(w->skel->maps.events), on_sample,
 				 w, NULL);
 	if (!w->rb) {
 		err = -errno;
-		tulpen_ctx_seterr(ctx, "eBPF: ring buffer: %s",
-				  strerror(-err));
+		tulpen_ctx_seterr(ctx, "eBPF: ring buffer: %s", strerror(-err));
 		goto fail;
 	}
 	w->ncpus = libbpf_num_possible_cpus();
@@ -185,6 +460,21 @@ int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 fail:
 	tulpen_watch_bpf_close(w);
 	return err;
+}
+
+unsigned tulpen_watch_bpf_missing(const struct tulpen_watch_bpf *w)
+{
+	return w->missing;
+}
+
+const char *tulpen_watch_bpf_missing_why(const struct tulpen_watch_bpf *w,
+					 unsigned part)
+{
+	int i = part_index(part);
+
+	if (i < 0 || !(w->missing & part))
+		return NULL;
+	return w->why[i];
 }
 
 int tulpen_watch_bpf_poll(struct tulpen_watch_bpf *w, int timeout_ms,
@@ -226,10 +516,15 @@ uint64_t tulpen_watch_bpf_lost(struct tulpen_watch_bpf *w)
 
 void tulpen_watch_bpf_close(struct tulpen_watch_bpf *w)
 {
+	size_t i;
+
 	if (!w)
 		return;
 	ring_buffer__free(w->rb);
+	for (i = 0; i < NPROGS; i++)
+		bpf_link__destroy(w->links[i]);
 	tcpstates__destroy(w->skel);
 	free(w->lost_vals);
+	free(w->logs);
 	free(w);
 }

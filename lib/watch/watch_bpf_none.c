@@ -25,6 +25,17 @@ int tulpen_watch_bpf_poll(struct tulpen_watch_bpf *w, int timeout_ms,
 	return -EOPNOTSUPP;
 }
 
+unsigned tulpen_watch_bpf_missing(const struct tulpen_watch_bpf *w)
+{
+	return 0;
+}
+
+const char *tulpen_watch_bpf_missing_why(const struct tulpen_watch_bpf *w,
+					 unsigned part)
+{
+	return NULL;
+}
+
 uint64_t tulpen_watch_bpf_lost(struct tulpen_watch_bpf *w)
 {
 	return 0;

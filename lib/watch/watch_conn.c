@@ -2,12 +2,11 @@
 /*
  * watch_conn.c - per-connection state paths for `tulpen watch`.
  *
- * Connections live in a dense array; an open-addressing index of 32-bit
- * positions, keyed by socket cookie (linear probing, backward-shift
- * deletion, so no tombstones pile up under churn), finds them. Removing a
- * connection moves the last one into its place. Each connection keeps the
- * states it went through with the time spent in each; the event that
- * moves it to CLOSED ends it.
+ * Connections live in a dense array; the library's hash table (core/hash.h)
+ * maps socket cookies to positions in it. Removing a connection moves the
+ * last one into its place. Each connection keeps the states it went
+ * through with the time spent in each; the event that moves it to CLOSED
+ * ends it.
  */
 #include <errno.h>
 #include <limits.h>
@@ -17,51 +16,30 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/hash.h"
 #include "tulpen/collect.h"
 #include "tulpen/owners.h"
 #include "tulpen/watch.h"
-
-#define MIN_SLOTS 1024u
-#define NO_POS 0xffffffffu
+#include "tulpen/watch_conn.h"
 
 struct tulpen_conns {
 	struct tulpen_watch_conn *conns; /* dense: [0, n) */
 	size_t n, cap;
-	uint32_t *idx;		/* position, or NO_POS when empty */
-	size_t nidx;		/* power of two, at least 2n */
-	uint8_t *seen;	/* reconcile: position found in the snapshot */
+	struct tulpen_hash idx;	 /* cookie -> uint32_t position */
+	uint8_t *seen;		 /* reconcile: position found in the snapshot */
 	int (*stop)(void *data); /* reconcile: give up? */
 	void *stop_data;
 	size_t walked;
 	/* A connection that ended on the previous apply, to drop first. */
 	int has_ended;
 	uint64_t ended_cookie;
-	/* Listening sockets by (namespace, port): key -> cookie. */
-	struct lis *lis;
-	size_t nlis, lis_used, lis_dead;
+	/*
+	 * Listening sockets by (namespace, port) -> cookie, so that a
+	 * server-side socket can show its listener's owner until a process
+	 * accepts it.
+	 */
+	struct tulpen_hash lis;
 };
-
-struct lis {
-	uint64_t key;	/* 0: empty, LIS_DEAD: removed */
-	uint64_t cookie;
-};
-
-#define LIS_DEAD UINT64_MAX
-
-static size_t home_of(const struct tulpen_conns *c, uint64_t cookie)
-{
-	return (size_t)((cookie * 0x9E3779B97F4A7C15ull) >> 17) &
-	       (c->nidx - 1);
-}
-
-static uint32_t *new_index(size_t n)
-{
-	uint32_t *idx = malloc(n * sizeof(*idx));
-
-	if (idx)
-		memset(idx, 0xff, n * sizeof(*idx));
-	return idx;
-}
 
 int tulpen_conns_new(struct tulpen_conns **out)
 {
@@ -71,11 +49,10 @@ int tulpen_conns_new(struct tulpen_conns **out)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->nidx = MIN_SLOTS;
-	c->idx = new_index(c->nidx);
-	if (!c->idx) {
+	if (TULPEN_HASH_INIT(&c->idx, uint64_t, uint32_t, NULL) ||
+	    TULPEN_HASH_INIT(&c->lis, uint64_t, uint64_t, NULL)) {
 		free(c);
-		return -ENOMEM;
+		return -EINVAL;
 	}
 	*out = c;
 	return 0;
@@ -85,62 +62,36 @@ void tulpen_conns_free(struct tulpen_conns *c)
 {
 	if (!c)
 		return;
-	free(c->lis);
+	tulpen_hash_fini(&c->lis);
+	tulpen_hash_fini(&c->idx);
 	free(c->conns);
-	free(c->idx);
 	free(c);
-}
-
-/* The index slot holding @cookie, or the empty slot ending its run. */
-static size_t find_slot(const struct tulpen_conns *c, uint64_t cookie)
-{
-	size_t i = home_of(c, cookie);
-
-	while (c->idx[i] != NO_POS && c->conns[c->idx[i]].cookie != cookie)
-		i = (i + 1) & (c->nidx - 1);
-	return i;
 }
 
 /* Cookie 0 is never a real socket cookie. */
 static struct tulpen_watch_conn *lookup(const struct tulpen_conns *c,
-				  uint64_t cookie)
+					uint64_t cookie)
 {
-	size_t i;
+	uint32_t *pos;
 
 	if (!cookie)
 		return NULL;
-	i = find_slot(c, cookie);
-	return c->idx[i] == NO_POS ? NULL : &c->conns[c->idx[i]];
+	pos = tulpen_hash_find_u64(&c->idx, cookie);
+	return pos ? &c->conns[*pos] : NULL;
 }
 
 const struct tulpen_watch_conn *tulpen_conns_find(const struct tulpen_conns *c,
-					    uint64_t cookie)
+						  uint64_t cookie)
 {
 	return lookup(c, cookie);
-}
-
-static int grow_index(struct tulpen_conns *c)
-{
-	size_t n = c->nidx * 2, pos;
-	uint32_t *idx = new_index(n), *old = c->idx;
-
-	if (!idx)
-		return -ENOMEM;
-	c->idx = idx;
-	c->nidx = n;
-	for (pos = 0; pos < c->n; pos++)
-		c->idx[find_slot(c, c->conns[pos].cookie)] = (uint32_t)pos;
-	free(old);
-	return 0;
 }
 
 static struct tulpen_watch_conn *insert(struct tulpen_conns *c, uint64_t cookie)
 {
 	struct tulpen_watch_conn *cn;
+	void *pos;
 
-	if (c->n >= NO_POS - 1)
-		return NULL;
-	if ((c->n + 1) * 2 > c->nidx && grow_index(c))
+	if (c->n >= UINT32_MAX)
 		return NULL;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 256;
@@ -151,138 +102,70 @@ static struct tulpen_watch_conn *insert(struct tulpen_conns *c, uint64_t cookie)
 		c->conns = cn;
 		c->cap = cap;
 	}
+	if (tulpen_hash_insert_u64(&c->idx, cookie, &pos) < 0)
+		return NULL;
+	*(uint32_t *)pos = (uint32_t)c->n;
 	cn = &c->conns[c->n];
 	memset(cn, 0, sizeof(*cn));
 	cn->cookie = cookie;
-	c->idx[find_slot(c, cookie)] = (uint32_t)c->n;
 	c->n++;
 	return cn;
 }
 
 static void erase(struct tulpen_conns *c, uint64_t cookie)
 {
-	size_t mask = c->nidx - 1, i, j, home, pos, last;
+	uint32_t *p, pos, last;
 
 	if (!cookie)
 		return;
-	i = find_slot(c, cookie);
-	if (c->idx[i] == NO_POS)
+	p = tulpen_hash_find_u64(&c->idx, cookie);
+	if (!p)
 		return;
-	pos = c->idx[i];
-	c->idx[i] = NO_POS;
-	/*
-	 * Backward shift: walk the rest of the run; an entry whose home slot
-	 * is not cyclically within (hole, j] moves into the hole.
-	 */
-	for (j = (i + 1) & mask; c->idx[j] != NO_POS; j = (j + 1) & mask) {
-		home = home_of(c, c->conns[c->idx[j]].cookie);
-		if (((home - i - 1) & mask) < ((j - i) & mask))
-			continue; /* home in (i, j]: stays */
-		c->idx[i] = c->idx[j];
-		c->idx[j] = NO_POS;
-		i = j;
-	}
+	pos = *p;
+	tulpen_hash_remove_value(&c->idx, p);
 	/* Keep the array dense: the last connection takes the place. */
-	last = c->n - 1;
+	last = (uint32_t)(c->n - 1);
 	if (pos != last) {
 		c->conns[pos] = c->conns[last];
-		c->idx[find_slot(c, c->conns[pos].cookie)] = (uint32_t)pos;
+		p = tulpen_hash_find_u64(&c->idx, c->conns[pos].cookie);
+		if (p)
+			*p = pos;
 	}
 	c->n--;
 }
 
-/*
- * The listener index: which connection listens on a port of a namespace,
- * so that a server-side socket can show its listener's owner until a
- * process accepts it. Linear probing with tombstones (listeners are few
- * and long-lived); rebuilt when a quarter is tombstones.
- */
 static uint64_t lis_key(const struct tulpen_watch_conn *cn)
 {
-	return ((uint64_t)cn->netns << 16 | cn->local.port) + 1;
-}
-
-static struct lis *lis_find(const struct tulpen_conns *c, uint64_t key)
-{
-	size_t i, n;
-
-	if (!c->nlis)
-		return NULL;
-	i = (size_t)(key * 0x9E3779B97F4A7C15ull >> 20) & (c->nlis - 1);
-	for (n = 0; n < c->nlis && c->lis[i].key; n++) {
-		if (c->lis[i].key == key)
-			return &c->lis[i];
-		i = (i + 1) & (c->nlis - 1);
-	}
-	return NULL;
-}
-
-static int lis_put(struct tulpen_conns *c, uint64_t key, uint64_t cookie);
-
-static int lis_rebuild(struct tulpen_conns *c, size_t n)
-{
-	struct lis *old = c->lis;
-	size_t i, nold = c->nlis;
-
-	c->lis = calloc(n, sizeof(*c->lis));
-	if (!c->lis) {
-		c->lis = old;
-		return -ENOMEM;
-	}
-	c->nlis = n;
-	c->lis_used = c->lis_dead = 0;
-	for (i = 0; i < nold; i++)
-		if (old[i].key && old[i].key != LIS_DEAD)
-			lis_put(c, old[i].key, old[i].cookie);
-	free(old);
-	return 0;
+	return (uint64_t)cn->netns << 16 | cn->local.port;
 }
 
 static int lis_put(struct tulpen_conns *c, uint64_t key, uint64_t cookie)
 {
-	struct lis *e = lis_find(c, key);
-	size_t i;
+	void *v;
 
-	if (e) {
-		e->cookie = cookie;
-		return 0;
-	}
-	if ((c->lis_used + c->lis_dead + 1) * 2 > c->nlis &&
-	    lis_rebuild(c, c->nlis ? c->nlis * 2 : 64))
+	if (tulpen_hash_insert_u64(&c->lis, key, &v) < 0)
 		return -ENOMEM;
-	i = (size_t)(key * 0x9E3779B97F4A7C15ull >> 20) & (c->nlis - 1);
-	while (c->lis[i].key && c->lis[i].key != LIS_DEAD)
-		i = (i + 1) & (c->nlis - 1);
-	if (c->lis[i].key == LIS_DEAD)
-		c->lis_dead--;
-	c->lis[i].key = key;
-	c->lis[i].cookie = cookie;
-	c->lis_used++;
+	memcpy(v, &cookie, sizeof(cookie));
 	return 0;
 }
 
 static void lis_del(struct tulpen_conns *c, uint64_t key, uint64_t cookie)
 {
-	struct lis *e = lis_find(c, key);
+	uint64_t *v = tulpen_hash_find_u64(&c->lis, key);
 
-	if (!e || e->cookie != cookie)
-		return;
-	e->key = LIS_DEAD;
-	c->lis_used--;
-	c->lis_dead++;
-	if (c->lis_dead * 4 > c->nlis)
-		lis_rebuild(c, c->nlis);
+	if (v && *v == cookie)
+		tulpen_hash_remove_value(&c->lis, v);
 }
 
 /* A new server-side socket: its listener's owner, until accepted. */
 static void inherit_owner(struct tulpen_conns *c, struct tulpen_watch_conn *cn)
 {
-	struct lis *e = lis_find(c, lis_key(cn));
+	uint64_t *cookie = tulpen_hash_find_u64(&c->lis, lis_key(cn));
 	const struct tulpen_watch_conn *l;
 
-	if (!e)
+	if (!cookie)
 		return;
-	l = lookup(c, e->cookie);
+	l = lookup(c, *cookie);
 	if (!l || !l->has_owner)
 		return;
 	cn->has_owner = 1;
@@ -371,12 +254,38 @@ static void take_addr(struct tulpen_watch_conn *cn,
 		cn->peer = ev->peer;
 }
 
+/* The time spent in @cn's current state, which @ev leaves. */
+static void close_step(struct tulpen_watch_conn *cn,
+		       const struct tulpen_watch_event *ev)
+{
+	struct tulpen_conn_step *cur;
+
+	if (!cn->nsteps)
+		return;
+	cur = &cn->steps[cn->nsteps - 1];
+	if (ev->late) {
+		/* Seen only afterwards: when it happened is unknown. */
+		cur->dur_ns = -1;
+		cur->dur_known = 0;
+	} else if (ev->in_old_ns >= 0 && !ev->sampled) {
+		cur->dur_ns = ev->in_old_ns;
+		cur->dur_known = !cn->from_snapshot || cn->nsteps > 1;
+		if (!cur->enter_ns)
+			cur->enter_ns = ev->ts_ns - (uint64_t)ev->in_old_ns;
+	} else if (cur->enter_ns && ev->ts_ns >= cur->enter_ns) {
+		cur->dur_ns = (int64_t)(ev->ts_ns - cur->enter_ns);
+		cur->dur_known =
+			!ev->sampled && (!cn->from_snapshot || cn->nsteps > 1);
+	} else {
+		cur->dur_ns = -1;
+	}
+}
+
 int tulpen_conns_apply(struct tulpen_conns *c,
 		       const struct tulpen_watch_event *ev,
 		       const struct tulpen_watch_conn **conn, int *ended)
 {
 	struct tulpen_watch_conn *cn;
-	struct tulpen_conn_step *cur;
 	uint64_t key = ev->cookie;
 
 	*conn = NULL;
@@ -386,9 +295,9 @@ int tulpen_conns_apply(struct tulpen_conns *c,
 		c->has_ended = 0;
 	}
 	/* No cookie, or nothing happened (the kernel may re-close). */
-	if (!key || (ev->type == TULPEN_WEV_STATE &&
-		     ev->oldstate == TULPEN_TCP_CLOSE &&
-		     ev->newstate == TULPEN_TCP_CLOSE))
+	if (!key ||
+	    (ev->type == TULPEN_WEV_STATE && ev->oldstate == TULPEN_TCP_CLOSE &&
+	     ev->newstate == TULPEN_TCP_CLOSE))
 		return 0;
 	cn = lookup(c, key);
 	if (!cn) {
@@ -413,8 +322,10 @@ int tulpen_conns_apply(struct tulpen_conns *c,
 		} else {
 			/* Known only from here on: start is unknown. */
 			cn->from_snapshot = 1;
-			cn->start_ns = ev->in_old_ns >= 0 ?
-				ev->ts_ns - (uint64_t)ev->in_old_ns : ev->ts_ns;
+			cn->start_ns =
+				ev->in_old_ns >= 0
+					? ev->ts_ns - (uint64_t)ev->in_old_ns
+					: ev->ts_ns;
 			add_step(cn, ev->oldstate, 0);
 		}
 	} else if (cn->from_snapshot && cn->nsteps == 1 &&
@@ -429,40 +340,21 @@ int tulpen_conns_apply(struct tulpen_conns *c,
 		cn->bytes_acked = ev->bytes_acked;
 		cn->bytes_received = ev->bytes_received;
 	}
-	if (ev->has_owner && (ev->type == TULPEN_WEV_OWNER ||
-			      !cn->has_owner || cn->owner_of_listener))
+	if (ev->has_owner && (ev->type == TULPEN_WEV_OWNER || !cn->has_owner ||
+			      cn->owner_of_listener))
 		take_owner(cn, ev);
 	*conn = cn;
 	if (ev->type != TULPEN_WEV_STATE || ev->oldstate == ev->newstate)
 		return 0;
 
 	/* Close the current step, then enter the new state. */
-	if (cn->nsteps) {
-		cur = &cn->steps[cn->nsteps - 1];
-		if (ev->late) {
-			/* Seen only afterwards: when it happened is unknown. */
-			cur->dur_ns = -1;
-			cur->dur_known = 0;
-		} else if (ev->in_old_ns >= 0 && !ev->sampled) {
-			cur->dur_ns = ev->in_old_ns;
-			cur->dur_known = !cn->from_snapshot || cn->nsteps > 1;
-			if (!cur->enter_ns)
-				cur->enter_ns = ev->ts_ns -
-						(uint64_t)ev->in_old_ns;
-		} else if (cur->enter_ns && ev->ts_ns >= cur->enter_ns) {
-			cur->dur_ns = (int64_t)(ev->ts_ns - cur->enter_ns);
-			cur->dur_known = !ev->sampled &&
-					 (!cn->from_snapshot || cn->nsteps > 1);
-		} else {
-			cur->dur_ns = -1;
-		}
-	}
+	close_step(cn, ev);
 	if (ev->oldstate == TULPEN_TCP_LISTEN && cn->nsteps &&
 	    cn->steps[cn->nsteps - 1].state == TULPEN_TCP_LISTEN)
 		lis_del(c, lis_key(cn), cn->cookie);
 	add_step(cn, ev->newstate, ev->late ? 0 : ev->ts_ns);
-	if (ev->newstate == TULPEN_TCP_LISTEN && lis_put(c, lis_key(cn),
-							 cn->cookie))
+	if (ev->newstate == TULPEN_TCP_LISTEN &&
+	    lis_put(c, lis_key(cn), cn->cookie))
 		return -ENOMEM;
 	if (ev->newstate == TULPEN_TCP_CLOSE) {
 		cn->end_ns = ev->ts_ns;
@@ -582,7 +474,8 @@ int tulpen_conns_snapshot(struct tulpen_conns *c, struct tulpen_ctx *ctx,
 }
 
 void tulpen_conns_foreach(const struct tulpen_conns *c,
-			  void (*fn)(const struct tulpen_watch_conn *cn, void *data),
+			  void (*fn)(const struct tulpen_watch_conn *cn,
+				     void *data),
 			  void *data)
 {
 	size_t i;
@@ -607,8 +500,7 @@ static int on_reconcile_sock(const struct tulpen_sock *s, void *data)
 }
 
 int tulpen_conns_reconcile(struct tulpen_conns *c, struct tulpen_ctx *ctx,
-			   int (*stop)(void *data), void *data,
-			   size_t *dropped)
+			   int (*stop)(void *data), void *data, size_t *dropped)
 {
 	struct tulpen_query q = {
 		.protos = TULPEN_PF(TULPEN_P_TCP) | TULPEN_PF(TULPEN_P_MPTCP),

@@ -14,6 +14,8 @@
 #include "tulpen/fmt.h"
 #include "tulpen/state.h"
 #include "tulpen/watch.h"
+#include "tulpen/watch_conn.h"
+#include "tulpen/watch_fmt.h"
 
 static const char *sname(int state)
 {
@@ -43,9 +45,9 @@ static size_t fmt_ns(char *out, size_t size, int64_t ns)
 	return tulpen_fmt_duration_ms(out, size, ns / 1000000);
 }
 
-/* Wall clock time of monotonic @ts: "HH:MM:SS.uuuuuu" or ISO 8601 UTC. */
+/* Wall clock time of monotonic @ts, for text: "HH:MM:SS.uuuuuu". */
 static int put_time(struct tulpen_buf *b, struct tulpen_watch_fmt_opts *o,
-		    uint64_t ts, int iso)
+		    uint64_t ts)
 {
 	int64_t real = (int64_t)ts + o->realtime_offset_ns;
 	time_t sec = (time_t)(real / 1000000000);
@@ -55,18 +57,10 @@ static int put_time(struct tulpen_buf *b, struct tulpen_watch_fmt_opts *o,
 	int i;
 
 	/* Calendar conversion once per second, not per record. */
-	if (sec != o->cache_sec || iso != o->cache_iso) {
-		if (iso) {
-			gmtime_r(&sec, &tm);
-			strftime(o->cache_text, sizeof(o->cache_text),
-				 "%Y-%m-%dT%H:%M:%S", &tm);
-		} else {
-			localtime_r(&sec, &tm);
-			strftime(o->cache_text, sizeof(o->cache_text),
-				 "%H:%M:%S", &tm);
-		}
+	if (sec != o->cache_sec) {
+		localtime_r(&sec, &tm);
+		strftime(o->cache_text, sizeof(o->cache_text), "%H:%M:%S", &tm);
 		o->cache_sec = sec;
-		o->cache_iso = iso;
 	}
 	frac[0] = '.';
 	for (i = 6; i >= 1; i--) {
@@ -74,23 +68,48 @@ static int put_time(struct tulpen_buf *b, struct tulpen_watch_fmt_opts *o,
 		usec /= 10;
 	}
 	frac[7] = '\0';
-	if (iso)
-		tulpen_buf_putc(b, '"');
 	tulpen_buf_puts(b, o->cache_text);
-	tulpen_buf_put(b, frac, 7);
-	if (iso)
-		tulpen_buf_puts(b, "Z\"");
-	return b->err;
+	return tulpen_buf_put(b, frac, 7);
 }
 
-static void endpoint(char *out, size_t size, int family,
-		     const struct tulpen_endpoint *ep)
+int tulpen_watch_fmt_ts(struct tulpen_buf *b,
+			const struct tulpen_watch_fmt_opts *o, uint64_t ts_ns)
 {
-	tulpen_fmt_endpoint(out, size, family, ep, 0, TULPEN_P_TCP, NULL, NULL,
-			    1);
+	int64_t real = (int64_t)ts_ns + o->realtime_offset_ns;
+
+	if (real < 0)
+		real = 0;
+	return tulpen_buf_printf(b, "%lld.%06lld",
+				 (long long)(real / 1000000000),
+				 (long long)(real % 1000000000 / 1000));
 }
 
-static int put_owner_text(struct tulpen_buf *b, const struct tulpen_watch_conn *cn,
+/* "ts" (wall clock) and "monotonic_ns" (the kernel's clock) of @ts. */
+static int put_times(struct tulpen_buf *b, struct tulpen_watch_fmt_opts *o,
+		     uint64_t ts)
+{
+	tulpen_buf_puts(b, ",\"ts\":");
+	tulpen_watch_fmt_ts(b, o, ts);
+	tulpen_buf_puts(b, ",\"monotonic_ns\":");
+	return tulpen_buf_u64(b, ts);
+}
+
+int tulpen_watch_fmt_netns(struct tulpen_buf *b,
+			   const struct tulpen_watch_fmt_opts *o,
+			   uint32_t inode)
+{
+	tulpen_buf_puts(b, ",\"netns\":{\"inode\":");
+	tulpen_buf_u64(b, inode);
+	tulpen_buf_puts(b, ",\"name\":");
+	if (o->netns_name && inode == o->netns_inode)
+		tulpen_buf_json_str(b, o->netns_name);
+	else
+		tulpen_buf_puts(b, "null");
+	return tulpen_buf_putc(b, '}');
+}
+
+static int put_owner_text(struct tulpen_buf *b,
+			  const struct tulpen_watch_conn *cn,
 			  const struct tulpen_watch_event *ev)
 {
 	char who[48];
@@ -120,59 +139,61 @@ static int put_ends_text(struct tulpen_buf *b, int family,
 			 const struct tulpen_endpoint *l,
 			 const struct tulpen_endpoint *p)
 {
+	static const struct tulpen_ep_style table = {
+		.brackets = 1,
+		.proto = TULPEN_P_TCP,
+	};
 	char ls[96], ps[96];
 
-	endpoint(ls, sizeof(ls), family, l);
-	endpoint(ps, sizeof(ps), family, p);
+	tulpen_fmt_ep(ls, sizeof(ls), family, l, 0, &table);
+	tulpen_fmt_ep(ps, sizeof(ps), family, p, 0, &table);
 	return tulpen_buf_printf(b, "%-23s %-23s ", ls, ps);
 }
 
+static void put_endpoint_json(struct tulpen_buf *b, const char *key, int family,
+			      const struct tulpen_endpoint *ep)
+{
+	tulpen_buf_printf(b, ",\"%s\":", key);
+	tulpen_buf_json_endpoint(b, family, ep, 0, NULL);
+}
+
 /* JSON fields shared by every record about one socket. */
-static int put_sock_json(struct tulpen_buf *b, uint64_t cookie, int proto,
-			 int family, const struct tulpen_endpoint *l,
+static int put_sock_json(struct tulpen_buf *b,
+			 const struct tulpen_watch_fmt_opts *o, uint64_t cookie,
+			 int proto, int family, const struct tulpen_endpoint *l,
 			 const struct tulpen_endpoint *p, uint32_t netns)
 {
-	char a[INET6_ADDRSTRLEN + 8];
-
-	tulpen_buf_puts(b, "\"cookie\":");
+	tulpen_buf_puts(b, ",\"cookie\":");
 	tulpen_buf_u64(b, cookie);
-	tulpen_buf_puts(b, proto == TULPEN_P_MPTCP ? ",\"proto\":\"mptcp\"" :
-			",\"proto\":\"tcp\"");
-	tulpen_buf_puts(b, family == AF_INET6 ? ",\"family\":\"inet6\"," :
-			",\"family\":\"inet\",");
-	/* Addresses are digits, dots, colons: no JSON escaping needed. */
-	tulpen_fmt_addr(a, sizeof(a), family, l->addr.raw, 0);
-	tulpen_buf_puts(b, "\"local\":{\"addr\":\"");
-	tulpen_buf_puts(b, a);
-	tulpen_buf_puts(b, "\",\"port\":");
-	tulpen_buf_u64(b, l->port);
-	tulpen_buf_puts(b, "},\"peer\":{\"addr\":\"");
-	tulpen_fmt_addr(a, sizeof(a), family, p->addr.raw, 0);
-	tulpen_buf_puts(b, a);
-	tulpen_buf_puts(b, "\",\"port\":");
-	tulpen_buf_u64(b, p->port);
-	tulpen_buf_putc(b, '}');
-	if (netns) {
-		tulpen_buf_puts(b, ",\"netns\":");
-		tulpen_buf_u64(b, netns);
-	}
+	tulpen_buf_puts(b, proto == TULPEN_P_MPTCP ? ",\"proto\":\"mptcp\""
+						   : ",\"proto\":\"tcp\"");
+	tulpen_buf_puts(b, family == AF_INET6 ? ",\"family\":\"inet6\""
+					      : ",\"family\":\"inet\"");
+	put_endpoint_json(b, "local", family, l);
+	put_endpoint_json(b, "peer", family, p);
+	if (netns)
+		tulpen_watch_fmt_netns(b, o, netns);
 	return b->err;
 }
 
-static int put_owner_json(struct tulpen_buf *b, int has, int32_t pid,
+/*
+ * The owner as the lister's "processes" array (one entry, with the thread
+ * that connected or accepted as "tid"; empty when unknown).
+ */
+static int put_procs_json(struct tulpen_buf *b, int has, int32_t pid,
 			  int32_t tid, const char *comm, int of_listener)
 {
 	if (!has)
-		return tulpen_buf_puts(b, ",\"owner\":null");
+		return tulpen_buf_puts(b, ",\"processes\":[]");
 	if (of_listener)
 		tulpen_buf_puts(b, ",\"owner_of_listener\":true");
-	tulpen_buf_puts(b, ",\"owner\":{\"pid\":");
+	tulpen_buf_puts(b, ",\"processes\":[{\"pid\":");
 	tulpen_buf_i64(b, pid);
+	tulpen_buf_puts(b, ",\"command\":");
+	tulpen_buf_json_str(b, comm);
 	tulpen_buf_puts(b, ",\"tid\":");
 	tulpen_buf_i64(b, tid);
-	tulpen_buf_puts(b, ",\"comm\":");
-	tulpen_buf_json_str(b, comm);
-	return tulpen_buf_putc(b, '}');
+	return tulpen_buf_puts(b, "}]");
 }
 
 int tulpen_watch_fmt_event(struct tulpen_buf *b,
@@ -184,7 +205,7 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 	int has_owner = ev->has_owner || (cn && cn->has_owner);
 
 	if (!o->json) {
-		put_time(b, o, ev->ts_ns, 0);
+		put_time(b, o, ev->ts_ns);
 		tulpen_buf_putc(b, ' ');
 		put_owner_text(b, cn, ev);
 		put_ends_text(b, ev->family, &ev->local, &ev->peer);
@@ -205,15 +226,13 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 			tulpen_buf_puts(b, " [mptcp]");
 		return tulpen_buf_putc(b, '\n');
 	}
-	tulpen_buf_puts(b, ev->type == TULPEN_WEV_OWNER ?
-			"{\"type\":\"accept\"" : "{\"type\":\"transition\"");
-	tulpen_buf_puts(b, ev->sampled ? ",\"source\":\"sampled\",\"time\":" :
-			",\"source\":\"bpf\",\"time\":");
-	put_time(b, o, ev->ts_ns, 1);
-	tulpen_buf_puts(b, ",\"ts_ns\":");
-	tulpen_buf_u64(b, ev->ts_ns);
-	tulpen_buf_putc(b, ',');
-	put_sock_json(b, ev->cookie, ev->proto, ev->family, &ev->local,
+	tulpen_buf_puts(b, ev->type == TULPEN_WEV_OWNER
+				   ? "{\"type\":\"accept\""
+				   : "{\"type\":\"transition\"");
+	tulpen_buf_puts(b, ev->sampled ? ",\"source\":\"sampled\""
+				       : ",\"source\":\"bpf\"");
+	put_times(b, o, ev->ts_ns);
+	put_sock_json(b, o, ev->cookie, ev->proto, ev->family, &ev->local,
 		      &ev->peer, ev->netns);
 	/* State names are plain ASCII words: no escaping needed. */
 	tulpen_buf_puts(b, ",\"old\":\"");
@@ -228,20 +247,21 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 		tulpen_buf_puts(b, ",\"in_old_ns\":null");
 	if (ev->sampled)
 		tulpen_buf_puts(b, ",\"in_old_approx\":true");
-	tulpen_buf_puts(b, ev->timewait ? ",\"timewait_sock\":true" :
-			",\"timewait_sock\":false");
+	tulpen_buf_puts(b, ev->timewait ? ",\"timewait_sock\":true"
+					: ",\"timewait_sock\":false");
 	tulpen_buf_puts(b, ev->late ? ",\"late\":true" : ",\"late\":false");
 	if (ev->has_owner)
-		put_owner_json(b, 1, ev->pid, ev->tid, ev->comm, 0);
+		put_procs_json(b, 1, ev->pid, ev->tid, ev->comm, 0);
 	else if (cn)
-		put_owner_json(b, has_owner, cn->pid, cn->tid, cn->comm,
+		put_procs_json(b, has_owner, cn->pid, cn->tid, cn->comm,
 			       cn->owner_of_listener);
 	else
-		put_owner_json(b, 0, 0, 0, NULL, 0);
+		put_procs_json(b, 0, 0, 0, NULL, 0);
 	return tulpen_buf_putc(b, '}');
 }
 
-static int put_path_json(struct tulpen_buf *b, const struct tulpen_watch_conn *cn)
+static int put_path_json(struct tulpen_buf *b,
+			 const struct tulpen_watch_conn *cn)
 {
 	unsigned i;
 
@@ -254,14 +274,15 @@ static int put_path_json(struct tulpen_buf *b, const struct tulpen_watch_conn *c
 		tulpen_buf_puts(b, sname(st->state));
 		tulpen_buf_putc(b, '"');
 		if (last) {
-			tulpen_buf_puts(b, ",\"ns\":null");
+			tulpen_buf_puts(b, ",\"duration_ns\":null");
 		} else if (st->dur_ns >= 0) {
-			tulpen_buf_puts(b, ",\"ns\":");
+			tulpen_buf_puts(b, ",\"duration_ns\":");
 			tulpen_buf_i64(b, st->dur_ns);
-			tulpen_buf_puts(b, st->dur_known ? ",\"exact\":true" :
-					",\"exact\":false");
+			tulpen_buf_puts(b, st->dur_known ? ",\"exact\":true"
+							 : ",\"exact\":false");
 		} else
-			tulpen_buf_puts(b, ",\"ns\":null,\"exact\":false");
+			tulpen_buf_puts(b, ",\"duration_ns\":null,"
+					   "\"exact\":false");
 		tulpen_buf_putc(b, '}');
 	}
 	return tulpen_buf_putc(b, ']');
@@ -271,13 +292,14 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 			      struct tulpen_watch_fmt_opts *o,
 			      const struct tulpen_watch_conn *cn)
 {
-	int64_t dur = cn->end_ns >= cn->start_ns ?
-		(int64_t)(cn->end_ns - cn->start_ns) : -1;
+	int64_t dur = cn->end_ns >= cn->start_ns
+			      ? (int64_t)(cn->end_ns - cn->start_ns)
+			      : -1;
 	char d[32];
 	unsigned i;
 
 	if (!o->json) {
-		put_time(b, o, cn->end_ns, 0);
+		put_time(b, o, cn->end_ns);
 		tulpen_buf_putc(b, ' ');
 		put_owner_text(b, cn, NULL);
 		put_ends_text(b, cn->family, &cn->local, &cn->peer);
@@ -289,14 +311,16 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 			if (i + 1 == cn->nsteps)
 				break;
 			fmt_ns(d, sizeof(d), st->dur_ns);
-			tulpen_buf_printf(b, "(%s%s)",
-					  st->dur_known ? "" : "~", d);
+			tulpen_buf_printf(b, "(%s%s)", st->dur_known ? "" : "~",
+					  d);
 		}
 		fmt_ns(d, sizeof(d), dur);
-		tulpen_buf_printf(b, " duration %s%s", cn->from_snapshot ||
-				  cn->sampled ? ">=" : "", d);
+		tulpen_buf_printf(b, " duration %s%s",
+				  cn->from_snapshot || cn->sampled ? ">=" : "",
+				  d);
 		if (cn->has_bytes)
-			tulpen_buf_printf(b, " acked %llu received %llu",
+			tulpen_buf_printf(
+				b, " acked %llu received %llu",
 				(unsigned long long)cn->bytes_acked,
 				(unsigned long long)cn->bytes_received);
 		if (cn->truncated)
@@ -305,21 +329,19 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 			tulpen_buf_puts(b, " [mptcp]");
 		return tulpen_buf_putc(b, '\n');
 	}
-	tulpen_buf_printf(b, "{\"type\":\"lifetime\",\"source\":\"%s\","
-			  "\"time\":", cn->sampled ? "sampled" : "bpf");
-	put_time(b, o, cn->end_ns, 1);
-	tulpen_buf_puts(b, ",\"ts_ns\":");
-	tulpen_buf_u64(b, cn->end_ns);
-	tulpen_buf_putc(b, ',');
-	put_sock_json(b, cn->cookie, cn->proto, cn->family, &cn->local,
+	tulpen_buf_printf(b, "{\"type\":\"lifetime\",\"source\":\"%s\"",
+			  cn->sampled ? "sampled" : "bpf");
+	put_times(b, o, cn->end_ns);
+	put_sock_json(b, o, cn->cookie, cn->proto, cn->family, &cn->local,
 		      &cn->peer, cn->netns);
-	put_owner_json(b, cn->has_owner, cn->pid, cn->tid, cn->comm,
+	put_procs_json(b, cn->has_owner, cn->pid, cn->tid, cn->comm,
 		       cn->owner_of_listener);
 	put_path_json(b, cn);
 	tulpen_buf_puts(b, ",\"duration_ns\":");
 	tulpen_buf_i64(b, dur);
-	tulpen_buf_puts(b, cn->from_snapshot || cn->sampled ?
-			",\"start_known\":false" : ",\"start_known\":true");
+	tulpen_buf_puts(b, cn->from_snapshot || cn->sampled
+				   ? ",\"start_known\":false"
+				   : ",\"start_known\":true");
 	if (cn->has_bytes) {
 		tulpen_buf_puts(b, ",\"bytes_acked\":");
 		tulpen_buf_u64(b, cn->bytes_acked);
@@ -327,7 +349,7 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 		tulpen_buf_u64(b, cn->bytes_received);
 	} else
 		tulpen_buf_puts(b, ",\"bytes_acked\":null,"
-				"\"bytes_received\":null");
+				   "\"bytes_received\":null");
 	tulpen_buf_printf(b, ",\"path_truncated\":%s}",
 			  cn->truncated ? "true" : "false");
 	return b->err;
@@ -338,29 +360,25 @@ int tulpen_watch_fmt_existing(struct tulpen_buf *b,
 			      const struct tulpen_watch_conn *cn)
 {
 	if (!o->json) {
-		put_time(b, o, cn->start_ns, 0);
+		put_time(b, o, cn->start_ns);
 		tulpen_buf_putc(b, ' ');
 		put_owner_text(b, cn, NULL);
 		put_ends_text(b, cn->family, &cn->local, &cn->peer);
-		return tulpen_buf_printf(b, "exists in %s\n",
-					 sname(cn->state));
+		return tulpen_buf_printf(b, "exists in %s\n", sname(cn->state));
 	}
-	tulpen_buf_puts(b, "{\"type\":\"existing\",\"time\":");
-	put_time(b, o, cn->start_ns, 1);
-	tulpen_buf_printf(b, ",\"ts_ns\":%llu,",
-			  (unsigned long long)cn->start_ns);
-	put_sock_json(b, cn->cookie, cn->proto, cn->family, &cn->local,
+	tulpen_buf_puts(b, "{\"type\":\"existing\"");
+	put_times(b, o, cn->start_ns);
+	put_sock_json(b, o, cn->cookie, cn->proto, cn->family, &cn->local,
 		      &cn->peer, cn->netns);
 	tulpen_buf_puts(b, ",\"state\":");
 	tulpen_buf_json_str(b, sname(cn->state));
-	put_owner_json(b, cn->has_owner, cn->pid, cn->tid, cn->comm,
+	put_procs_json(b, cn->has_owner, cn->pid, cn->tid, cn->comm,
 		       cn->owner_of_listener);
 	return tulpen_buf_puts(b, ",\"age_at_least_since\":\"start\"}");
 }
 
 int tulpen_watch_fmt_summary(struct tulpen_buf *b,
-			     struct tulpen_watch_fmt_opts *o,
-			     uint64_t now_ns,
+			     struct tulpen_watch_fmt_opts *o, uint64_t now_ns,
 			     const size_t counts[TULPEN_TCP_MAX_STATES],
 			     size_t tracked, uint64_t lost)
 {
@@ -368,13 +386,12 @@ int tulpen_watch_fmt_summary(struct tulpen_buf *b,
 
 	if (!o->json) {
 		tulpen_buf_puts(b, "-- ");
-		put_time(b, o, now_ns, 0);
+		put_time(b, o, now_ns);
 		tulpen_buf_puts(b, " states:");
 	} else {
-		tulpen_buf_puts(b, "{\"type\":\"summary\",\"time\":");
-		put_time(b, o, now_ns, 1);
-		tulpen_buf_printf(b, ",\"ts_ns\":%llu,\"states\":{",
-				  (unsigned long long)now_ns);
+		tulpen_buf_puts(b, "{\"type\":\"summary\"");
+		put_times(b, o, now_ns);
+		tulpen_buf_puts(b, ",\"states\":{");
 	}
 	for (s = 1; s < TULPEN_TCP_MAX_STATES; s++) {
 		if (!counts[s] || s == TULPEN_TCP_NEW_SYN_RECV)
@@ -397,17 +414,17 @@ int tulpen_watch_fmt_summary(struct tulpen_buf *b,
 				 tracked, (unsigned long long)lost);
 }
 
-int tulpen_watch_fmt_lost(struct tulpen_buf *b,
-			  struct tulpen_watch_fmt_opts *o,
+int tulpen_watch_fmt_lost(struct tulpen_buf *b, struct tulpen_watch_fmt_opts *o,
 			  uint64_t now_ns, uint64_t lost, uint64_t total)
 {
 	if (!o->json)
-		return tulpen_buf_printf(b, "%llu events lost (ring buffer "
+		return tulpen_buf_printf(b,
+					 "%llu events lost (ring buffer "
 					 "full), %llu in total\n",
 					 (unsigned long long)lost,
 					 (unsigned long long)total);
-	tulpen_buf_puts(b, "{\"type\":\"lost\",\"time\":");
-	put_time(b, o, now_ns, 1);
+	tulpen_buf_puts(b, "{\"type\":\"lost\"");
+	put_times(b, o, now_ns);
 	return tulpen_buf_printf(b, ",\"lost\":%llu,\"lost_total\":%llu}",
 				 (unsigned long long)lost,
 				 (unsigned long long)total);

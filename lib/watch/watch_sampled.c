@@ -5,23 +5,32 @@
  *
  * Sockets are keyed by their address tuple (not the cookie) so that a
  * request socket and the full socket it becomes, or a socket and the
- * time-wait socket that replaces it, are one connection. Events carry that
- * key, with bit 63 set, as their cookie. Every event is marked sampled:
- * transitions between two snapshots are not seen and times are bounds.
+ * time-wait socket that replaces it, are one connection; they live in the
+ * library's hash table (core/hash.h). Events carry the tuple's hash, with
+ * bit 63 set, as their cookie. Every event is marked sampled: transitions
+ * between two snapshots are not seen and times are bounds.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/hash.h"
 #include "tulpen/collect.h"
 #include "tulpen/watch.h"
+#include "tulpen/watch_conn.h"
 
-#define MIN_SLOTS 1024u
 #define SAMPLED_KEY_BIT (1ull << 63)
 
+/* The table's key: family, local and peer address and port, packed. */
+#define TUPLE_SIZE (1 + 2 * (16 + 2))
+
+struct tuple {
+	uint8_t b[TUPLE_SIZE];
+};
+
 struct sent {
-	uint64_t key; /* 0: empty */
+	uint64_t key; /* the events' cookie */
 	uint64_t since_ns;
 	struct tulpen_endpoint local;
 	struct tulpen_endpoint peer;
@@ -33,9 +42,7 @@ struct sent {
 
 struct tulpen_watch_sampled {
 	struct tulpen_ctx *ctx;
-	struct sent *tab;
-	size_t nslots;
-	size_t used;
+	struct tulpen_hash tab; /* struct tuple -> struct sent */
 	uint8_t gen;
 	int primed;
 	/* The step in progress. */
@@ -45,68 +52,50 @@ struct tulpen_watch_sampled {
 	int cb_ret;
 };
 
-static uint64_t tuple_key(int family, const struct tulpen_endpoint *l,
-			  const struct tulpen_endpoint *p)
+static void tuple_of(struct tuple *t, int family,
+		     const struct tulpen_endpoint *l,
+		     const struct tulpen_endpoint *p)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	const uint8_t *parts[2] = { l->addr.raw, p->addr.raw };
-	uint16_t ports[2] = { l->port, p->port };
-	size_t i, j;
+	t->b[0] = (uint8_t)family;
+	memcpy(t->b + 1, l->addr.raw, 16);
+	memcpy(t->b + 17, &l->port, 2);
+	memcpy(t->b + 19, p->addr.raw, 16);
+	memcpy(t->b + 35, &p->port, 2);
+}
 
-	h = (h ^ (uint64_t)family) * 0x100000001b3ull;
-	for (i = 0; i < 2; i++) {
-		for (j = 0; j < 16; j++)
-			h = (h ^ parts[i][j]) * 0x100000001b3ull;
-		h = (h ^ (ports[i] & 0xff)) * 0x100000001b3ull;
-		h = (h ^ (ports[i] >> 8)) * 0x100000001b3ull;
+static int new_table(struct tulpen_hash *t)
+{
+	return TULPEN_HASH_INIT(t, struct tuple, struct sent, NULL);
+}
+
+/* Keep only the sockets seen in this generation's snapshot. */
+static int keep_seen(struct tulpen_watch_sampled *w)
+{
+	struct tulpen_hash live;
+	const void *key;
+	struct sent *e;
+	void *v;
+	size_t pos = 0;
+	int ret;
+
+	ret = new_table(&live);
+	if (!ret)
+		ret = tulpen_hash_reserve(&live, tulpen_hash_count(&w->tab));
+	if (ret) {
+		tulpen_hash_fini(&live);
+		return ret;
 	}
-	return h | SAMPLED_KEY_BIT;
-}
-
-static size_t slot_of(size_t nslots, uint64_t key)
-{
-	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 17) & (nslots - 1);
-}
-
-static struct sent *find(struct sent *tab, size_t nslots, uint64_t key,
-			 int family, const struct tulpen_endpoint *l,
-			 const struct tulpen_endpoint *p, int *found)
-{
-	size_t i = slot_of(nslots, key);
-
-	*found = 0;
-	while (tab[i].key) {
-		if (tab[i].key == key && tab[i].family == family &&
-		    !memcmp(&tab[i].local, l, sizeof(*l)) &&
-		    !memcmp(&tab[i].peer, p, sizeof(*p))) {
-			*found = 1;
-			return &tab[i];
-		}
-		i = (i + 1) & (nslots - 1);
-	}
-	return &tab[i];
-}
-
-static int rehash(struct tulpen_watch_sampled *w, size_t nslots, int live)
-{
-	struct sent *tab = calloc(nslots, sizeof(*tab)), *e;
-	size_t i;
-	int found;
-
-	if (!tab)
-		return -ENOMEM;
-	w->used = 0;
-	for (i = 0; i < w->nslots; i++) {
-		if (!w->tab[i].key || (live && w->tab[i].seen != w->gen))
+	while ((e = tulpen_hash_next(&w->tab, &pos, &key))) {
+		if (e->seen != w->gen)
 			continue;
-		e = find(tab, nslots, w->tab[i].key, w->tab[i].family,
-			 &w->tab[i].local, &w->tab[i].peer, &found);
-		*e = w->tab[i];
-		w->used++;
+		if (tulpen_hash_insert(&live, key, &v) < 0) {
+			tulpen_hash_fini(&live);
+			return -ENOMEM;
+		}
+		memcpy(v, e, sizeof(*e));
 	}
-	free(w->tab);
-	w->tab = tab;
-	w->nslots = nslots;
+	tulpen_hash_fini(&w->tab);
+	w->tab = live;
 	return 0;
 }
 
@@ -120,11 +109,9 @@ int tulpen_watch_sampled_new(struct tulpen_ctx *ctx,
 	if (!w)
 		return -ENOMEM;
 	w->ctx = ctx;
-	w->nslots = MIN_SLOTS;
-	w->tab = calloc(w->nslots, sizeof(*w->tab));
-	if (!w->tab) {
+	if (new_table(&w->tab)) {
 		free(w);
-		return -ENOMEM;
+		return -EINVAL;
 	}
 	*out = w;
 	return 0;
@@ -134,7 +121,7 @@ void tulpen_watch_sampled_free(struct tulpen_watch_sampled *w)
 {
 	if (!w)
 		return;
-	free(w->tab);
+	tulpen_hash_fini(&w->tab);
 	free(w);
 }
 
@@ -153,8 +140,9 @@ static int report(struct tulpen_watch_sampled *w, const struct sent *e,
 	ev.ts_ns = w->now;
 	ev.cookie = e->key;
 	/* At least this long: it was there at the previous samples. */
-	ev.in_old_ns = oldstate == TULPEN_TCP_CLOSE ?
-		-1 : (int64_t)(w->now - e->since_ns);
+	ev.in_old_ns = oldstate == TULPEN_TCP_CLOSE
+			       ? -1
+			       : (int64_t)(w->now - e->since_ns);
 	ev.local = e->local;
 	ev.peer = e->peer;
 	return w->cb(&ev, w->data);
@@ -163,24 +151,24 @@ static int report(struct tulpen_watch_sampled *w, const struct sent *e,
 static int on_sock(const struct tulpen_sock *s, void *data)
 {
 	struct tulpen_watch_sampled *w = data;
+	struct tuple t;
 	struct sent *e;
-	uint64_t key;
-	int found, state = s->state, old, ret;
+	uint64_t hash;
+	void *v;
+	int state = s->state, old, ret;
 
 	if (!tulpen_sock_is_inet(s))
 		return 0;
 	/* A request socket is the server's SYN-RECEIVED. */
 	if (state == TULPEN_TCP_NEW_SYN_RECV)
 		state = TULPEN_TCP_SYN_RECV;
-	if ((w->used + 1) * 4 > w->nslots * 3) {
-		ret = rehash(w, w->nslots * 2, 0);
-		if (ret)
-			return ret;
-	}
-	key = tuple_key(s->family, &s->local, &s->peer);
-	e = find(w->tab, w->nslots, key, s->family, &s->local, &s->peer,
-		 &found);
-	if (found) {
+	tuple_of(&t, s->family, &s->local, &s->peer);
+	hash = tulpen_hash_bytes(&t, sizeof(t));
+	ret = tulpen_hash_insert_h(&w->tab, &t, hash, &v);
+	if (ret < 0)
+		return ret;
+	e = v;
+	if (!ret) {
 		if (e->seen == w->gen)
 			return 0; /* listed twice (v4-mapped, ...) */
 		e->seen = w->gen;
@@ -192,7 +180,7 @@ static int on_sock(const struct tulpen_sock *s, void *data)
 		e->since_ns = w->now;
 		return ret;
 	}
-	e->key = key;
+	e->key = hash | SAMPLED_KEY_BIT;
 	e->family = s->family;
 	e->proto = s->proto;
 	e->local = s->local;
@@ -200,7 +188,6 @@ static int on_sock(const struct tulpen_sock *s, void *data)
 	e->state = (uint8_t)state;
 	e->since_ns = w->now;
 	e->seen = w->gen;
-	w->used++;
 	if (!w->primed)
 		return 0;
 	return report(w, e, TULPEN_TCP_CLOSE, state);
@@ -214,7 +201,8 @@ int tulpen_watch_sampled_step(struct tulpen_watch_sampled *w, uint64_t now_ns,
 		.families = TULPEN_FAM_INET | TULPEN_FAM_INET6,
 		.states = TULPEN_SF_ALL,
 	};
-	size_t i, nslots;
+	struct sent *e;
+	size_t pos = 0;
 	int ret;
 
 	w->now = now_ns;
@@ -225,21 +213,14 @@ int tulpen_watch_sampled_step(struct tulpen_watch_sampled *w, uint64_t now_ns,
 	if (ret)
 		return ret;
 	/* Sockets not in this snapshot are gone. */
-	if (w->primed) {
-		for (i = 0; i < w->nslots; i++) {
-			struct sent *e = &w->tab[i];
-
-			if (!e->key || e->seen == w->gen)
-				continue;
-			ret = report(w, e, e->state, TULPEN_TCP_CLOSE);
-			if (ret)
-				return ret;
-		}
+	while (w->primed && (e = tulpen_hash_next(&w->tab, &pos, NULL))) {
+		if (e->seen == w->gen)
+			continue;
+		ret = report(w, e, e->state, TULPEN_TCP_CLOSE);
+		if (ret)
+			return ret;
 	}
-	nslots = w->nslots;
-	while (nslots > MIN_SLOTS && w->used * 8 < nslots)
-		nslots /= 2;
-	ret = rehash(w, nslots, 1);
+	ret = keep_seen(w);
 	if (ret)
 		return ret;
 	w->primed = 1;
@@ -249,15 +230,12 @@ int tulpen_watch_sampled_step(struct tulpen_watch_sampled *w, uint64_t now_ns,
 int tulpen_watch_sampled_seed(struct tulpen_watch_sampled *w,
 			      struct tulpen_conns *c)
 {
+	const struct sent *e;
 	struct tulpen_sock s;
-	size_t i;
+	size_t pos = 0;
 	int ret;
 
-	for (i = 0; i < w->nslots; i++) {
-		const struct sent *e = &w->tab[i];
-
-		if (!e->key)
-			continue;
+	while ((e = tulpen_hash_next(&w->tab, &pos, NULL))) {
 		memset(&s, 0, sizeof(s));
 		s.proto = e->proto;
 		s.family = e->family;

@@ -32,11 +32,11 @@ else:
 FIXTURES = os.path.join(SRC, "tests", "fixtures")
 
 # Subcommand -> the source file holding its option table. The lister is "".
-# watch and pcap are checked once their --help and --version follow the
-# conventions too: add them here.
 OPTION_SOURCES = {
     "": "cli/list_opts.c",
     "explain": "cli/cmd_explain.c",
+    "pcap": "cli/cmd_pcap.c",
+    "watch": "cli/cmd_watch.c",
 }
 # Every subcommand: `tulpen help X` is `tulpen X --help`.
 ALL_COMMANDS = ["", "explain", "pcap", "watch"]
@@ -108,6 +108,15 @@ for cmd, path in OPTION_SOURCES.items():
     h = run("-h", cmd=cmd)
     check(h.returncode == 0 and h.stdout == r.stdout, f"{name} -h")
 
+# The man page documents every option too.
+man = read("docs/tulpen.1").replace("\\-", "-")
+for cmd, path in OPTION_SOURCES.items():
+    longs, _ = options_in(path)
+    missing = [o for o in longs
+               if not re.search(r"--%s(?![a-z0-9-])" % re.escape(o), man)]
+    check(not missing, f"docs/tulpen.1 documents every option of {path}"
+          + (f"; missing: {', '.join(missing)}" if missing else ""))
+
 # The lister's help: grouped, with the filters and every subcommand.
 r = run("--help")
 commands = re.findall(r'\{\s*"([a-z]+)",\s*cmd_', read("cli/main.c"))
@@ -177,6 +186,16 @@ USAGE = [
     ("explain", ["bogus-state"], "unknown TCP state 'bogus-state'"),
     ("explain", ["listen", "established"],
      "one state at a time, not 'established'"),
+    ("watch", ["--frobnicate"], "unknown option '--frobnicate'"),
+    ("watch", ["--json=1"], "--json: takes no argument"),
+    ("watch", ["--interval"], "--interval: needs an argument"),
+    ("watch", ["--ringbuf-mb", "0"],
+     "--ringbuf-mb: '0' is out of range (1 to 1024)"),
+    ("watch", ["port"], "filter 'port' needs a value"),
+    ("watch", ["--bogus"], "unknown option '--bogus'"),
+    ("watch", ["-x"], "unknown option '-x'"),
+    ("watch", ["--netns"], "--netns: needs an argument"),
+    ("watch", ["state", "nosuch"], "state: unknown state 'nosuch'"),
     ("help", ["nosuch"], "unknown command 'nosuch'"),
     ("help", ["--frobnicate"], "unknown option '--frobnicate'"),
 ]
@@ -201,6 +220,8 @@ RUNTIME = [
           "-tan"], None),
     ("explain", ["--proc-root", "/nonexistent/tulpen", "listen"],
      "--proc-root /nonexistent/tulpen: No such file or directory"),
+    ("watch", ["--netns", "/nonexistent/tulpen", "--duration", "0.1"],
+     "--netns /nonexistent/tulpen: No such file or directory"),
 ]
 for cmd, args, msg in RUNTIME:
     prefix = ("tulpen " + cmd).strip()
@@ -214,6 +235,23 @@ for cmd, args, msg in RUNTIME:
               r.stderr.count("\n") == 1 and "Try" not in r.stderr,
               f"{what}: one line naming the failure: {r.stderr!r}")
     check(not r.stdout, f"{what}: nothing on stdout")
+
+# Standard output that cannot be written is a runtime error, said once.
+for cmd, opt, what in (("", "--help", "help"), ("", "--version", "version"),
+                       ("explain", "--help", "help"),
+                       ("explain", "--version", "version"),
+                       ("help", "explain", "help")):
+    prefix = ("tulpen " + cmd).strip()
+    if cmd == "help":
+        prefix = "tulpen explain"
+    argv = [TULPEN] + ([cmd] if cmd else []) + [opt]
+    with open("/dev/full", "w") as full:
+        r = subprocess.run(argv, stdout=full, stderr=subprocess.PIPE,
+                           text=True, timeout=60)
+    check(r.returncode == 1 and r.stderr ==
+          f"{prefix}: writing the {what}: No space left on device\n",
+          f"{' '.join(argv[1:])} >/dev/full: exit {r.returncode}, "
+          f"{r.stderr!r}")
 
 # --proc-root implies --source=proc: every socket of the recorded files,
 # each from /proc, none from the live kernel's netlink.

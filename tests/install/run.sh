@@ -43,7 +43,7 @@ libtulpen.so.[0-9]*) echo "ok: soname $soname" ;;
 esac
 [ -e "$dest$libdir/$soname" ] || bad "$soname is not installed"
 nm -D --defined-only "$so" | awk '{ print $NF }' | sed 's/@.*//' >"$tmp/syms"
-n=$(grep -c . "$tmp/syms")
+n=$(grep -vc '^TULPEN_0$' "$tmp/syms")
 others=$(grep -v '^tulpen_' "$tmp/syms" | grep -v '^TULPEN_0$')
 if [ -n "$others" ] || [ "$n" -lt 10 ]; then
 	bad "exports other than tulpen_* ($n in all):" $others
@@ -51,6 +51,28 @@ else
 	echo "ok: $n symbols exported, all tulpen_*"
 fi
 grep -qx tulpen_version "$tmp/syms" || bad "tulpen_version is not exported"
+# Exported is exactly what the installed headers declare: no internal
+# helper, and no declared function missing from the library.
+/usr/bin/python3 - "$tmp/syms" "$dest$incdir"/tulpen/*.h <<'PY' || fail=1
+import re, sys
+comments = re.compile(r'/\*.*?\*/|//[^\n]*', re.S)
+cpp = re.compile(r'^[ \t]*#[^\n]*', re.M)
+text = ' '.join(cpp.sub(' ', comments.sub(' ', open(p).read()))
+                for p in sys.argv[2:])
+names = set(re.findall(r'\btulpen_\w+\b', text))
+inline = set(re.findall(r'static\s+inline[^;{(]*\b(tulpen_\w+)\s*\(', text))
+funcs = set(re.findall(r'\b(tulpen_\w+)\s*\(', text)) - inline
+syms = set(open(sys.argv[1]).read().split()) - {'TULPEN_0'}
+extra, missing = sorted(syms - names), sorted(funcs - syms)
+for s in extra:
+    print('FAIL: exported but not in the installed headers:', s)
+for s in missing:
+    print('FAIL: declared in the installed headers, not exported:', s)
+if not extra and not missing:
+    print('ok: the exports are the %d functions and data the headers declare'
+          % len(syms))
+sys.exit(1 if extra or missing else 0)
+PY
 
 # Every header of the tree is installed and compiles on its own.
 for h in "$src"/include/tulpen/*.h; do
@@ -69,6 +91,12 @@ for d in "$src"/docs/*.md; do
 	[ -e "$dest$datadir/doc/tulpen/${d##*/}" ] ||
 		bad "docs/${d##*/} is not installed"
 done
+
+# The shell completions.
+[ -e "$dest$datadir/bash-completion/completions/tulpen" ] ||
+	bad "the bash completion is not installed"
+[ -e "$dest$datadir/zsh/vendor-completions/_tulpen" ] ||
+	bad "the zsh completion is not installed"
 
 # pkg-config sees only the installed copy.
 PKG_CONFIG_PATH=$dest$libdir/pkgconfig:$dest$(abs share)/pkgconfig

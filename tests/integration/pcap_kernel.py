@@ -18,7 +18,9 @@ For one scenario (argv[2]) this test, inside a private network namespace
      transition (relative to the client's SYN-SENT) within 5 ms.
 
 Usage: pcap_kernel.py TULPEN SCENARIO [--keep DIR]
-Exit 77 (skip) when not root or tcpdump/tracefs/nft is missing.
+Exit 77 (skip) only when not root (or the kernel has no tracefs at all);
+as root a missing tool is a failure. tracefs is mounted, when the host has
+not, in a private mount namespace of the test's own.
 
 With --keep DIR the capture is kept as DIR/SCENARIO.pcap (used to refresh
 the fixtures in tests/fixtures/pcap/).
@@ -56,6 +58,23 @@ def skip(msg):
 def fail(msg):
     print("FAIL: " + msg)
     sys.exit(1)
+
+
+def need_tracefs():
+    """The sock:inet_sock_set_state tracepoint in TRACEFS, mounting tracefs
+    there when it is not (called in our private mount namespace)."""
+    ev = os.path.join(TRACEFS, "events/sock/inet_sock_set_state")
+    if os.path.isdir(ev):
+        return
+    with open("/proc/filesystems") as f:
+        if "tracefs" not in f.read().split():
+            skip("the kernel has no tracefs")
+    r = subprocess.run(["mount", "-t", "tracefs", "nodev", TRACEFS],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        fail("cannot mount tracefs on %s: %s" % (TRACEFS, r.stderr.strip()))
+    if not os.path.isdir(ev):
+        fail("no sock:inet_sock_set_state tracepoint in " + TRACEFS)
 
 
 def run(cmd, **kw):
@@ -460,18 +479,21 @@ def main():
         keep = sys.argv[sys.argv.index("--keep") + 1]
     if os.geteuid() != 0:
         skip("needs root (network namespace, tracefs, tcpdump)")
-    for tool in ("tcpdump", "nft", "ss", "ip", "unshare"):
+    # As root these are part of the set-up (scripts/deps.sh): a missing
+    # one is a failure, not a skip.
+    for tool in ("tcpdump", "nft", "ss", "ip", "unshare", "mount"):
         if not shutil.which(tool):
-            skip("%s is not installed" % tool)
-    if not os.path.isdir(os.path.join(
-            TRACEFS, "events/sock/inet_sock_set_state")):
-        skip("no sock:inet_sock_set_state tracepoint in " + TRACEFS)
+            fail("%s is not installed (scripts/deps.sh)" % tool)
     if os.environ.get("TULPEN_PCAP_NETNS") != str(os.getppid()):
         env = dict(os.environ, TULPEN_PCAP_NETNS=str(os.getpid()))
-        # unshare execs python directly: our pid becomes its parent
-        r = subprocess.run(["unshare", "-n", sys.executable] + sys.argv,
-                           env=env)
+        # A network namespace and a private mount namespace of our own
+        # (tracefs is mounted there if the host has not: the host is left
+        # as it was). unshare execs python directly: our pid becomes its
+        # parent.
+        r = subprocess.run(["unshare", "-n", "-m", "--propagation",
+                            "private", sys.executable] + sys.argv, env=env)
         sys.exit(r.returncode)
+    need_tracefs()
 
     run(["ip", "link", "set", "lo", "up"])
     env = Env()

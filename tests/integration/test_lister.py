@@ -28,6 +28,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sockstates as S  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "schema"))
+from validate import SchemaViolation, validate  # noqa: E402
 
 TULPEN = None
 SC = None
@@ -326,7 +329,16 @@ def tulpen_json(*args, **kw):
     if not isinstance(doc, list):
         raise Fail("--json: expected an array of sockets, got %s" %
                    type(doc).__name__)
+    schema_check("socket", doc, "tulpen " + " ".join(args) + " --json")
     return doc
+
+
+def schema_check(kind, doc, what):
+    """Every live JSON document follows docs/schema/ (tests/schema)."""
+    try:
+        validate(kind, doc)
+    except SchemaViolation as e:
+        raise Fail("%s: %s" % (what, e))
 
 
 def tulpen_recs(*args, **kw):
@@ -513,6 +525,7 @@ def t_ndjson():
         except ValueError as e:
             raise Fail("--ndjson line %d does not parse: %s: %r" %
                        (n, e, line[:200]))
+    schema_check("socket", objs, "tulpen -tuwxaepn --ndjson")
     doc = tulpen_json("-tuwxaepn")
     # Values that move between two runs (timers) may differ; compare the
     # socket sets and the stable fields.
@@ -840,6 +853,7 @@ def t_summary_json():
         doc = json.loads(p.out)
     except ValueError as e:
         raise Fail("-s --json does not parse: %s" % e)
+    schema_check("summary", doc, "tulpen -s --json")
     recs = truth(SUMMARY_SS)
     bad = []
     # docs/json.md: tcp_states counts TCP and MPTCP sockets.

@@ -16,6 +16,7 @@ import sys
 import time
 
 SKIP = 77
+BTF = "/sys/kernel/btf/vmlinux"
 
 
 def skip(msg):
@@ -23,23 +24,62 @@ def skip(msg):
     sys.exit(SKIP)
 
 
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def need_tools(*tools):
+    """As root every tool a test needs is part of the set-up: a missing
+    one is a failure, not a skip (scripts/deps.sh installs them)."""
+    for tool in tools:
+        if not shutil.which(tool):
+            fail(tool + " is not installed (scripts/deps.sh)")
+
+
 def need_root():
     if os.geteuid() != 0:
         skip("needs root (network namespaces, eBPF)")
-    for tool in ("unshare", "ip"):
-        if not shutil.which(tool):
-            skip(tool + " is not installed")
+    need_tools("unshare", "ip")
+
+
+def have_btf():
+    return os.path.exists(BTF)
 
 
 def need_bpf(tulpen):
-    """Skip unless the eBPF source loads here."""
-    p = subprocess.run([tulpen, "watch", "--source=bpf", "--duration",
-                        "0.05", "--ndjson", "--lifetimes"],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=60)
+    """Skip only without root or kernel BTF. Where eBPF can work, the
+    eBPF source must load: a missing binary, a crash or a load failure is
+    a failure with its reason."""
+    need_root()
+    if not have_btf():
+        skip("the kernel has no BTF (%s)" % BTF)
+    if not tulpen or not os.access(tulpen, os.X_OK):
+        fail("no tulpen binary at %r" % tulpen)
+    cmd = [tulpen, "watch", "--source=bpf", "--duration", "0.05",
+           "--ndjson", "--lifetimes"]
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=60)
+    except subprocess.TimeoutExpired:
+        fail("%s hung (no exit in 60 s)" % " ".join(cmd))
+    err = p.stderr.decode(errors="replace").strip()
+    if p.returncode < 0:
+        fail("%s was killed by signal %d: %s" %
+             (" ".join(cmd), -p.returncode, err))
     if p.returncode != 0:
-        skip("eBPF source unavailable: " +
-             p.stderr.decode(errors="replace").strip())
+        fail("the eBPF source does not load as root with BTF (exit %d): "
+             "%s" % (p.returncode, err))
+    start = json.loads(p.stdout.decode().splitlines()[0])
+    if start.get("source") != "bpf":
+        fail("--source=bpf started %r" % start)
+
+
+def owner_pid(rec):
+    """The owner's pid of a record ("processes": [{"pid", ...}]), or
+    None."""
+    procs = rec.get("processes") or []
+    return procs[0]["pid"] if procs else None
 
 
 class Child:

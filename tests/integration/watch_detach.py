@@ -11,7 +11,6 @@ usage: watch_detach.py [TULPEN]   (or $TULPEN)
 """
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -165,8 +164,7 @@ def main():
         return 0
     tulpen = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TULPEN")
     wc.need_root()
-    if not shutil.which("bpftool"):
-        wc.skip("bpftool is not installed")
+    wc.need_tools("bpftool")
     wc.need_bpf(tulpen)
     case("SIGINT", tulpen, by_signal(signal.SIGINT))
     case("SIGTERM", tulpen, by_signal(signal.SIGTERM))

@@ -87,10 +87,11 @@ def main():
         return 0
     tulpen = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TULPEN")
     wc.need_root()
-    have_bpf = subprocess.run(
-        [tulpen, "watch", "--source=bpf", "--duration", "0.05",
-         "--lifetimes"], stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL).returncode == 0
+    # The sampled source is the subject; where eBPF can work (BTF) it must,
+    # and both sources must agree.
+    have_bpf = wc.have_btf()
+    if have_bpf:
+        wc.need_bpf(tulpen)
 
     child = wc.Child(os.path.abspath(__file__))
     setup = child.read()

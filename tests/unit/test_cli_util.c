@@ -51,9 +51,9 @@ static void uint_refuses_and_says_why(void **unused)
 			 -ERANGE);
 	assert_string_equal(err, "--ringbuf-mb: '0' is out of range "
 				 "(1 to 1024)");
-	assert_int_equal(cli_parse_uint("port", "70000", 0, 65535, &v, err,
-					sizeof(err)),
-			 -ERANGE);
+	assert_int_equal(
+		cli_parse_uint("port", "70000", 0, 65535, &v, err, sizeof(err)),
+		-ERANGE);
 	assert_string_equal(err, "port: '70000' is out of range (0 to 65535)");
 	/* one more than 2^64 - 1 */
 	assert_int_equal(cli_parse_uint("-n", "18446744073709551616", 0,
@@ -107,24 +107,23 @@ static void duration_units_exact(void **unused)
 static void duration_refuses_and_says_why(void **unused)
 {
 	static const char *const bad[] = {
-		"", "s", "1x", "1 s", " 1", "-1", "+1", ".5", "1.", "1..2",
-		"1.5.", "1e3", "1S", "nan", "inf", "1sec", "1,5",
+		"",	"s",	"1x",  "1 s", " 1",  "-1",  "+1",   ".5",  "1.",
+		"1..2", "1.5.", "1e3", "1S",  "nan", "inf", "1sec", "1,5",
 	};
 	char err[128];
 	uint64_t ns = 42;
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(cli_parse_duration("--interval", bad[i],
-						    &secs, &ns, err,
-						    sizeof(err)),
+		assert_int_equal(cli_parse_duration("--interval", bad[i], &secs,
+						    &ns, err, sizeof(err)),
 				 -EINVAL);
 		assert_int_equal(ns, 42);
 	}
 	assert_string_equal(err, "--interval: '1,5' is not a duration "
 				 "(seconds, or 500ms, 2s, 1.5m)");
-	assert_int_equal(cli_parse_duration("--interval", "0", &secs, &ns,
-					    err, sizeof(err)),
+	assert_int_equal(cli_parse_duration("--interval", "0", &secs, &ns, err,
+					    sizeof(err)),
 			 -ERANGE);
 	assert_string_equal(err, "--interval: '0' is out of range "
 				 "(10ms to 365d)");
@@ -135,8 +134,8 @@ static void duration_refuses_and_says_why(void **unused)
 					    err, sizeof(err)),
 			 -ERANGE);
 	/* far beyond 64 bits of nanoseconds: out of range, not wrapped */
-	assert_int_equal(cli_parse_duration("--interval", "99999999999d",
-					    &secs, &ns, err, sizeof(err)),
+	assert_int_equal(cli_parse_duration("--interval", "99999999999d", &secs,
+					    &ns, err, sizeof(err)),
 			 -ERANGE);
 	assert_int_equal(cli_parse_duration("--interval",
 					    "99999999999999999999999", &secs,
@@ -155,14 +154,13 @@ static void duration_bare_milliseconds(void **unused)
 	char err[128];
 	uint64_t ns;
 
-	assert_int_equal(cli_parse_duration("-t", "250", &ms, &ns, NULL, 0),
-			 0);
+	assert_int_equal(cli_parse_duration("-t", "250", &ms, &ns, NULL, 0), 0);
 	assert_true(ns == 250 * CLI_NSEC_PER_MSEC);
 	assert_int_equal(cli_parse_duration("-t", "0", &ms, &ns, NULL, 0), 0);
 	assert_true(ns == 0);
-	assert_int_equal(cli_parse_duration("-t", "x", &ms, &ns, err,
-					    sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+		cli_parse_duration("-t", "x", &ms, &ns, err, sizeof(err)),
+		-EINVAL);
 	assert_non_null(strstr(err, "(milliseconds, or"));
 }
 
@@ -201,9 +199,9 @@ static void getopt_errors(void **unused)
 		while ((c = getopt_long(2, argv, ":tf:", lo, NULL)) == 't')
 			;
 		assert_true(c == '?' || c == ':');
-		assert_int_equal(cli_getopt_error(c, argv, lo, err,
-						  sizeof(err)),
-				 -EINVAL);
+		assert_int_equal(
+			cli_getopt_error(c, argv, lo, err, sizeof(err)),
+			-EINVAL);
 		assert_string_equal(err, cases[i].want);
 	}
 }

@@ -255,6 +255,109 @@ static void closed_pipe_is_reported(void **unused)
 	tulpen_fmt_free(f);
 }
 
+/* The one number formatter. */
+static void numbers(void **unused)
+{
+	char out[TULPEN_FMT_NUM_MAX];
+	size_t n;
+
+	n = tulpen_fmt_u64(out, 0);
+	assert_int_equal(n, 1);
+	assert_memory_equal(out, "0", 1);
+	n = tulpen_fmt_u64(out, UINT64_MAX);
+	assert_int_equal(n, 20);
+	assert_memory_equal(out, "18446744073709551615", 20);
+	n = tulpen_fmt_i64(out, INT64_MIN);
+	assert_int_equal(n, 20);
+	assert_memory_equal(out, "-9223372036854775808", 20);
+	n = tulpen_fmt_i64(out, -7);
+	assert_int_equal(n, 2);
+	assert_memory_equal(out, "-7", 2);
+	n = tulpen_fmt_u64_pad(out, 7, 3);
+	assert_int_equal(n, 3);
+	assert_memory_equal(out, "007", 3);
+	n = tulpen_fmt_u64_pad(out, 12345, 3); /* never cut */
+	assert_int_equal(n, 5);
+	assert_memory_equal(out, "12345", 5);
+	n = tulpen_fmt_fixed(out, 1500, 3);
+	assert_int_equal(n, 5);
+	assert_memory_equal(out, "1.500", 5);
+	n = tulpen_fmt_fixed(out, -250, 3);
+	assert_int_equal(n, 6);
+	assert_memory_equal(out, "-0.250", 6);
+	n = tulpen_fmt_fixed(out, 7, 0);
+	assert_int_equal(n, 1);
+	assert_memory_equal(out, "7", 1);
+	n = tulpen_fmt_fixed(out, 1700000000000001ll, 6);
+	assert_int_equal(n, 17);
+	assert_memory_equal(out, "1700000000.000001", 17);
+	n = tulpen_fmt_fixed(out, INT64_MIN, 18);
+	out[n] = '\0';
+	assert_string_equal(out, "-9.223372036854775808");
+}
+
+static void ep(const struct tulpen_ep_style *st, int family, const char *a,
+	       int port, uint32_t ifindex, const char *want)
+{
+	struct tulpen_endpoint e;
+	char out[128];
+	size_t n;
+
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(inet_pton(family, a, e.addr.raw), 1);
+	e.port = (uint16_t)port;
+	n = tulpen_fmt_ep(out, sizeof(out), family, &e, ifindex, st);
+	assert_string_equal(out, want);
+	assert_int_equal(n, strlen(want));
+}
+
+/* The one endpoint formatter, in every layout's style. */
+static void endpoint_styles(void **unused)
+{
+	struct tulpen_ep_style table = { .brackets = 1 };
+	struct tulpen_ep_style ss = { .brackets = 1, .dev_after = 1,
+				      .any_star = 1 };
+	struct tulpen_ep_style netstat = { .unmap_v4 = 1 };
+	struct tulpen_endpoint e = { .port = 443 };
+	char out[8];
+
+	ep(&table, AF_INET, "10.0.0.1", 80, 0, "10.0.0.1:80");
+	ep(&table, AF_INET6, "::1", 443, 0, "[::1]:443");
+	ep(&table, AF_INET6, "fe80::1", 22, 1, "[fe80::1%lo]:22");
+	ep(&table, AF_INET, "127.0.0.1", 53, 1, "127.0.0.1%lo:53");
+	ep(&table, AF_INET6, "::", 0, 0, "[::]:*");
+	ep(&ss, AF_INET6, "fe80::1", 22, 1, "[fe80::1]%lo:22");
+	ep(&ss, AF_INET, "127.0.0.1", 53, 1, "127.0.0.1%lo:53");
+	ep(&ss, AF_INET6, "::", 22, 0, "*:22");
+	ep(&ss, AF_INET, "0.0.0.0", 0, 0, "0.0.0.0:*");
+	ss.any_star = 0; /* a v6only socket: the address as it is */
+	ep(&ss, AF_INET6, "::", 22, 0, "[::]:22");
+	ep(&netstat, AF_INET6, "::ffff:10.0.0.1", 22, 0, "10.0.0.1:22");
+	ep(&netstat, AF_INET6, "::1", 22, 0, "::1:22");
+	ep(&netstat, AF_INET, "10.1.2.3", 0, 0, "10.1.2.3:*");
+	/* cut to fit, always terminated */
+	inet_pton(AF_INET6, "2001:db8::1", e.addr.raw);
+	assert_int_equal(tulpen_fmt_ep(out, sizeof(out), AF_INET6, &e, 0,
+				       &table),
+			 7);
+	assert_string_equal(out, "[2001:d");
+	assert_int_equal(tulpen_fmt_ep(out, 0, AF_INET6, &e, 0, &table), 0);
+}
+
+static void json_endpoint(void **unused)
+{
+	struct tulpen_endpoint e = { .port = 22 };
+	struct tulpen_buf b;
+
+	assert_int_equal(tulpen_buf_init(&b, 0, NULL, NULL), 0);
+	inet_pton(AF_INET6, "fe80::1", e.addr.raw);
+	tulpen_buf_json_endpoint(&b, AF_INET6, &e, 1, NULL);
+	tulpen_buf_putc(&b, '\0');
+	assert_string_equal(b.data, "{\"address\":\"fe80::1\",\"port\":22,"
+				    "\"interface\":\"lo\"}");
+	tulpen_buf_fini(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +370,9 @@ int main(void)
 		cmocka_unit_test(ss_layout),
 		cmocka_unit_test(durations),
 		cmocka_unit_test(closed_pipe_is_reported),
+		cmocka_unit_test(numbers),
+		cmocka_unit_test(endpoint_styles),
+		cmocka_unit_test(json_endpoint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -297,6 +297,37 @@ static void own_hash(void **unused)
 	tulpen_hash_fini(&t);
 }
 
+/* The integer-key calls agree with the generic ones. */
+static void u64_keys(void **unused)
+{
+	struct tulpen_hash t;
+	uint64_t k;
+	void *p;
+
+	assert_int_equal(TULPEN_HASH_INIT(&t, uint64_t, uint64_t, NULL), 0);
+	for (k = 1; k <= 5000; k++) {
+		assert_int_equal(tulpen_hash_insert_u64(&t, k << 20, &p), 1);
+		*(uint64_t *)p = k;
+	}
+	assert_int_equal(tulpen_hash_insert_u64(&t, 7 << 20, &p), 0);
+	for (k = 1; k <= 5000; k++) {
+		uint64_t key = k << 20;
+
+		p = tulpen_hash_find_u64(&t, key);
+		assert_non_null(p);
+		assert_int_equal(*(uint64_t *)p, k);
+		assert_ptr_equal(tulpen_hash_find_h(&t, &key, key), p);
+		assert_null(tulpen_hash_find_u64(&t, key + 1));
+	}
+	for (k = 1; k <= 5000; k += 2)
+		assert_int_equal(tulpen_hash_remove_u64(&t, k << 20), 0);
+	assert_int_equal(tulpen_hash_remove_u64(&t, 1 << 20), -ENOENT);
+	for (k = 1; k <= 5000; k++)
+		assert_int_equal(tulpen_hash_find_u64(&t, k << 20) == NULL,
+				 k % 2);
+	tulpen_hash_fini(&t);
+}
+
 static void hash_functions(void **unused)
 {
 	uint8_t a[40] = {0}, b[40] = {0};
@@ -323,6 +354,7 @@ int main(void)
 		cmocka_unit_test(random_wrap_around),
 		cmocka_unit_test(reserve_exact),
 		cmocka_unit_test(own_hash),
+		cmocka_unit_test(u64_keys),
 		cmocka_unit_test(hash_functions),
 	};
 

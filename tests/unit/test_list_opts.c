@@ -11,11 +11,12 @@
 #include "tulpen/state.h"
 #include "list_opts.h"
 
-#define PARSE(o, ...)                                                     \
-	({                                                                \
-		char *argv_[] = { "tulpen", __VA_ARGS__, NULL };          \
-		list_opts_parse(o, (int)(sizeof(argv_) / sizeof(argv_[0])) - 1, \
-				argv_);                                   \
+#define PARSE(o, ...)                                                          \
+	({                                                                     \
+		char *argv_[] = { "tulpen", __VA_ARGS__, NULL };               \
+		list_opts_parse(o,                                             \
+				(int)(sizeof(argv_) / sizeof(argv_[0])) - 1,   \
+				argv_);                                        \
 	})
 
 #define P(x) TULPEN_PF(TULPEN_P_##x)
@@ -79,8 +80,7 @@ static void long_forms(void **unused)
 	assert_int_equal(o.kind, TULPEN_FMT_NETSTAT); /* the last one wins */
 	assert_int_equal(o.source, TULPEN_SOURCE_PROC);
 	assert_string_equal(o.proc_root, "/x");
-	assert_int_equal(PARSE(&o, "--ndjson", "--style", "ss", "-H", "-O"),
-			 0);
+	assert_int_equal(PARSE(&o, "--ndjson", "--style", "ss", "-H", "-O"), 0);
 	assert_int_equal(o.kind, TULPEN_FMT_SS);
 	assert_true(o.no_header);
 }
@@ -91,14 +91,12 @@ static void state_filters(void **unused)
 
 	assert_int_equal(PARSE(&o, "-t", "state", "established"), 0);
 	assert_int_equal(o.q.states, S(ESTABLISHED));
-	assert_int_equal(PARSE(&o, "state", "close-wait", "state",
-			       "TIME_WAIT"),
+	assert_int_equal(PARSE(&o, "state", "close-wait", "state", "TIME_WAIT"),
 			 0);
 	assert_int_equal(o.q.states, S(CLOSE_WAIT) | S(TIME_WAIT));
 	assert_int_equal(PARSE(&o, "exclude", "listening"), 0);
 	assert_int_equal(o.q.states, TULPEN_SF_ALL & ~S(LISTEN));
-	assert_int_equal(PARSE(&o, "state", "connected", "exclude",
-			       "SYN_SEND"),
+	assert_int_equal(PARSE(&o, "state", "connected", "exclude", "SYN_SEND"),
 			 0);
 	assert_false(o.q.states & S(SYN_SENT));
 	assert_true(o.q.states & S(ESTABLISHED));
@@ -119,8 +117,9 @@ static void errors_name_the_culprit(void **unused)
 	assert_string_equal(o.err, "unknown state 'establishd'");
 	assert_int_equal(PARSE(&o, "state"), -EINVAL);
 	assert_string_equal(o.err, "filter 'state' needs a state name");
-	assert_int_equal(PARSE(&o, "sport"), -EINVAL);
-	assert_non_null(strstr(o.err, "'sport'"));
+	/* the filter expression is the library's to judge (test_filter.c) */
+	assert_int_equal(PARSE(&o, "sport"), 0);
+	assert_int_equal(o.expr_argc, 1);
 	assert_int_equal(PARSE(&o, "--style=csv"), -EINVAL);
 	assert_string_equal(o.err,
 			    "--style: 'csv' is not table, ss or netstat");
@@ -148,9 +147,9 @@ static void unknown_first_word(void **unused)
 
 	assert_int_equal(PARSE(&o, "lisen"), -EINVAL);
 	assert_string_equal(o.err, "unknown command or filter word 'lisen'");
-	assert_int_equal(PARSE(&o, "-t", "lisen"), -EINVAL);
-	assert_null(strstr(o.err, "command"));
-	assert_non_null(strstr(o.err, "'lisen'"));
+	/* later words are the filter expression: the library judges them */
+	assert_int_equal(PARSE(&o, "-t", "lisen"), 0);
+	assert_int_equal(o.expr_argc, 1);
 }
 
 /* The -r deadline: milliseconds, or with a unit. */
@@ -187,14 +186,11 @@ static void proc_root_implies_proc(void **unused)
 	assert_int_equal(PARSE(&o, "--proc-root=/x", "--source=netlink"),
 			 -EINVAL);
 	assert_non_null(strstr(o.err, "--source=netlink"));
-	assert_int_equal(PARSE(&o, "--source=auto", "--proc-root=/x"),
-			 -EINVAL);
+	assert_int_equal(PARSE(&o, "--source=auto", "--proc-root=/x"), -EINVAL);
 	assert_non_null(strstr(o.err, "--source=auto"));
-	assert_int_equal(PARSE(&o, "--proc-root=/x", "--nl-replay=f"),
-			 -EINVAL);
+	assert_int_equal(PARSE(&o, "--proc-root=/x", "--nl-replay=f"), -EINVAL);
 	assert_non_null(strstr(o.err, "--nl-replay"));
-	assert_int_equal(PARSE(&o, "--nl-record=f", "--proc-root=/x"),
-			 -EINVAL);
+	assert_int_equal(PARSE(&o, "--nl-record=f", "--proc-root=/x"), -EINVAL);
 	assert_non_null(strstr(o.err, "--nl-record"));
 	assert_int_equal(PARSE(&o, "--proc-root="), -EINVAL);
 	assert_string_equal(o.err, "--proc-root: the directory name is empty");

@@ -22,11 +22,12 @@ static void users_from_file(void **unused)
 	assert_non_null(f);
 	fputs("root:x:0:0:root:/root:/bin/bash\nbroken line\n"
 	      "www-data:x:33:33::/var/www:/usr/sbin/nologin\n"
-	      "big:x:4294967295:1::/:/bin/sh\nover:x:4294967296:1::/:/\n",
+	      "big:x:4294967295:1::/:/bin/sh\nover:x:4294967296:1::/:/\n"
+	      "toor:x:0:0:second root:/root:/bin/sh\n",
 	      f);
 	fclose(f);
 	assert_int_equal(tulpen_users_new("/tmp/tulpen-test-passwd", &u), 0);
-	assert_string_equal(tulpen_users_name(u, 0), "root");
+	assert_string_equal(tulpen_users_name(u, 0), "root"); /* first wins */
 	assert_string_equal(tulpen_users_name(u, 33), "www-data");
 	assert_string_equal(tulpen_users_name(u, 4294967295u), "big");
 	assert_null(tulpen_users_name(u, 1000));

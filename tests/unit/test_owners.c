@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "tulpen/owners.h"
+#include "tulpen/names.h"
 
 static char root[64];
 
@@ -148,11 +149,73 @@ static void missing_root_is_an_error(void **unused)
 	tulpen_ctx_free(ctx);
 }
 
+/*
+ * cgroup ids to paths over a fake cgroup2 mount: a mountinfo file naming a
+ * directory tree under the test root; an id is a directory's inode.
+ */
+static uint64_t ino_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_ino;
+}
+
+static void cgroup_paths(void **unused)
+{
+	char mi[160], cg[128], p[256];
+	struct tulpen_cgroups *c;
+	uint64_t a, ab, many[200];
+	FILE *f;
+	int i;
+
+	snprintf(cg, sizeof(cg), "%s/cg2", root);
+	assert_int_equal(mkdir(cg, 0755), 0);
+	snprintf(p, sizeof(p), "%s/a", cg);
+	assert_int_equal(mkdir(p, 0755), 0);
+	a = ino_of(p);
+	snprintf(p, sizeof(p), "%s/a/b.slice", cg);
+	assert_int_equal(mkdir(p, 0755), 0);
+	ab = ino_of(p);
+	for (i = 0; i < 200; i++) {
+		snprintf(p, sizeof(p), "%s/a/b.slice/s%d", cg, i);
+		assert_int_equal(mkdir(p, 0755), 0);
+		many[i] = ino_of(p);
+	}
+	snprintf(mi, sizeof(mi), "%s/mountinfo", root);
+	f = fopen(mi, "w");
+	assert_non_null(f);
+	fprintf(f, "22 1 0:5 / /proc rw,nosuid - proc proc rw\n"
+		   "35 24 0:30 / %s rw,nosuid shared:9 - cgroup2 cgroup2 rw\n",
+		cg);
+	fclose(f);
+	assert_int_equal(tulpen_cgroups_new(mi, &c), 0);
+	assert_string_equal(tulpen_cgroups_path(c, 1), "/");
+	assert_string_equal(tulpen_cgroups_path(c, a), "/a");
+	assert_string_equal(tulpen_cgroups_path(c, ab), "/a/b.slice");
+	for (i = 0; i < 200; i++) {
+		snprintf(p, sizeof(p), "/a/b.slice/s%d", i);
+		assert_string_equal(tulpen_cgroups_path(c, many[i]), p);
+	}
+	assert_null(tulpen_cgroups_path(c, ino_of(root))); /* not below */
+	tulpen_cgroups_free(c);
+	/* no cgroup2 line: only the root is known */
+	f = fopen(mi, "w");
+	assert_non_null(f);
+	fputs("22 1 0:5 / /proc rw,nosuid - proc proc rw\n", f);
+	fclose(f);
+	assert_int_equal(tulpen_cgroups_new(mi, &c), 0);
+	assert_string_equal(tulpen_cgroups_path(c, 1), "/");
+	assert_null(tulpen_cgroups_path(c, a));
+	tulpen_cgroups_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(finds_all_holders),
 		cmocka_unit_test(missing_root_is_an_error),
+		cmocka_unit_test(cgroup_paths),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

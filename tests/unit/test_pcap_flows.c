@@ -110,6 +110,12 @@ static void seg(struct conv *v, int from_client, unsigned int flags,
 	*mine += len + !!(flags & S) + !!(flags & F);
 }
 
+/* Hand out everything held, lingering connections included. */
+static void settle(struct conv *v)
+{
+	assert_int_equal(tulpen_flows_finish(v->f), 0);
+}
+
 static void conv_end(struct conv *v)
 {
 	assert_int_equal(tulpen_flows_finish(v->f), 0);
@@ -158,7 +164,9 @@ static void normal_close(void **unused)
 	seg(&v, 0, A, 0);
 	seg(&v, 0, F | A, 0);
 	assert_int_equal(v.g.n, 0);
-	seg(&v, 1, A, 0); /* the last ACK finishes it at once */
+	seg(&v, 1, A, 0); /* the last ACK finishes it; it lingers */
+	assert_int_equal(v.g.n, 0);
+	settle(&v);
 	assert_int_equal(v.g.n, 1);
 	c = &v.g.c[0];
 	assert_string_equal(c->history, "ShADadFf");
@@ -212,6 +220,7 @@ static void rejected(void **unused)
 	conv_init(&v, 0);
 	seg(&v, 1, S, 0);
 	seg_at(&v, 0, R | A, 0, v.cseq, 0);
+	settle(&v);
 	assert_int_equal(v.g.n, 1);
 	assert_string_equal(v.g.c[0].history, "Sr");
 	assert_string_equal(v.g.c[0].conn_state, "REJ");
@@ -289,6 +298,7 @@ static void midstream(void **unused)
 	seg(&v, 1, A, 0);
 	seg(&v, 1, F | A, 0);
 	seg(&v, 0, A, 0);
+	settle(&v);
 	assert_int_equal(v.g.n, 1);
 	c = &v.g.c[0];
 	assert_true(c->midstream);
@@ -320,6 +330,7 @@ static void simultaneous_close(void **unused)
 	seg_at(&v, 0, F | A, sfin, cfin, 0);
 	seg_at(&v, 1, A, cfin + 1, sfin + 1, 0);
 	seg_at(&v, 0, A, sfin + 1, cfin + 1, 0);
+	settle(&v);
 	assert_int_equal(v.g.n, 1);
 	c = &v.g.c[0];
 	assert_true(c->simultaneous_close);
@@ -358,18 +369,113 @@ static void tombstone_and_reuse(void **unused)
 	conv_init(&v, 0);
 	handshake(&v);
 	seg(&v, 1, R, 0);
-	assert_int_equal(v.g.n, 1);
-	seg(&v, 0, A, 0); /* late: must not start a connection */
+	assert_int_equal(v.g.n, 0); /* finished: it lingers */
+	seg(&v, 0, A, 0); /* late: lands in its history */
 	seg(&v, 0, R, 0);
 	tulpen_flows_stats(v.f, &st);
 	assert_int_equal(st.late, 2);
 	assert_int_equal(st.conns, 1);
+	assert_int_equal(st.tombstones, 1);
 	v.cseq += 100000;
 	handshake(&v); /* a new SYN on the same 4-tuple */
+	assert_int_equal(v.g.n, 1);
+	assert_int_equal(v.g.c[0].end, TULPEN_END_CLOSED);
+	assert_string_equal(v.g.c[0].history, "ShARar");
+	assert_int_equal(v.g.c[0].side[1].pkts, 3);
 	seg(&v, 1, R, 0);
+	settle(&v);
 	assert_int_equal(v.g.n, 2);
 	assert_int_equal(v.g.c[1].id, 2);
 	assert_string_equal(v.g.c[1].history, "ShAR");
+	conv_end(&v);
+}
+
+/* A client retrying a refused connection with the same ISN: one REJ each. */
+static void refused_retry_same_isn(void **unused)
+{
+	struct conv v;
+	int i;
+
+	conv_init(&v, 0);
+	for (i = 0; i < 3; i++) {
+		seg_at(&v, 1, S, 77, 0, 0);
+		seg_at(&v, 0, R | A, 0, 78, 0);
+		v.t += 200 * MS;
+	}
+	settle(&v);
+	assert_int_equal(v.g.n, 3);
+	for (i = 0; i < 3; i++) {
+		assert_string_equal(v.g.c[i].history, "Sr");
+		assert_string_equal(v.g.c[i].conn_state, "REJ");
+		assert_int_equal(v.g.c[i].side[0].pkts, 1);
+		assert_int_equal(v.g.c[i].end, TULPEN_END_CLOSED);
+	}
+	conv_end(&v);
+}
+
+/*
+ * A RST answering the SYN-ACK with the sequence number it acknowledges
+ * (no ACK bit: a SYN scanner, or a client whose socket is gone) ends the
+ * connection; a later probe on the same ports is a connection of its own.
+ */
+static void rst_answers_synack(void **unused)
+{
+	struct conv v;
+	struct tulpen_flow *c;
+
+	conv_init(&v, 0);
+	seg(&v, 1, S, 0);
+	seg(&v, 0, S | A, 0);
+	seg_at(&v, 1, R, v.cseq, 0, 0);
+	v.t += 500 * MS;
+	v.cseq += 5000;
+	seg(&v, 1, S, 0); /* a new probe, 0.5 s later */
+	assert_int_equal(v.g.n, 1);
+	c = &v.g.c[0];
+	assert_int_equal(c->end, TULPEN_END_CLOSED);
+	assert_string_equal(c->history, "ShR");
+	assert_string_equal(c->conn_state, "RSTO");
+	assert_int_equal(c->side[0].pkts, 2);
+	states_are(&c->side[0], TULPEN_TCP_CLOSE, TULPEN_TCP_SYN_SENT,
+		   TULPEN_TCP_ESTABLISHED, TULPEN_TCP_CLOSE, END);
+	states_are(&c->side[1], TULPEN_TCP_LISTEN, TULPEN_TCP_SYN_RECV,
+		   TULPEN_TCP_LISTEN, END);
+	settle(&v);
+	assert_int_equal(v.g.n, 2);
+	assert_string_equal(v.g.c[1].history, "S");
+	assert_string_equal(v.g.c[1].conn_state, "S0");
+	conv_end(&v);
+}
+
+/* The peer's FIN after a RST lands in the lingering connection. */
+static void fin_after_rst(void **unused)
+{
+	struct conv v;
+
+	conv_init(&v, 0);
+	handshake(&v);
+	seg(&v, 1, P | A, 10);
+	seg(&v, 1, R | A, 0);
+	seg(&v, 0, F | A, 0);
+	settle(&v);
+	assert_int_equal(v.g.n, 1);
+	assert_string_equal(v.g.c[0].history, "ShADRf");
+	assert_int_equal(v.g.c[0].side[1].fins, 1);
+	conv_end(&v);
+}
+
+/* Idle expiry at idle >= timeout, as Zeek's inactivity timer. */
+static void idle_exactly(void **unused)
+{
+	struct conv v;
+
+	conv_init(&v, 10 * 1000 * MS);
+	handshake(&v);
+	v.t += 10 * 1000 * MS - MS; /* the last segment was 1 ms ago */
+	v.cport++;
+	seg(&v, 1, S, 0); /* exactly 10 s after the handshake's ACK */
+	assert_int_equal(v.g.n, 1);
+	assert_int_equal(v.g.c[0].end, TULPEN_END_IDLE);
 	conv_end(&v);
 }
 
@@ -501,8 +607,8 @@ static void bounded(void **unused)
 	}
 	tulpen_flows_stats(v.f, &st);
 	assert_int_equal(st.conns, 20000);
-	assert_int_equal(st.emitted, 20000);
-	assert_true(st.live_max <= 1);
+	assert_int_equal(st.emitted + st.tombstones, 20000);
+	assert_true(st.live_max <= 102);
 	assert_true(max_tombs <= 101);
 	assert_true(max_tombs >= 90);
 	conv_end(&v);
@@ -530,6 +636,10 @@ int main(void)
 		cmocka_unit_test(simultaneous_open),
 		cmocka_unit_test(tombstone_and_reuse),
 		cmocka_unit_test(idle_timeout),
+		cmocka_unit_test(refused_retry_same_isn),
+		cmocka_unit_test(rst_answers_synack),
+		cmocka_unit_test(fin_after_rst),
+		cmocka_unit_test(idle_exactly),
 		cmocka_unit_test(many),
 		cmocka_unit_test(bounded),
 		cmocka_unit_test(conn_state_names),

@@ -15,6 +15,8 @@
 
 #include "tulpen/fmt.h"
 #include "tulpen/watch.h"
+#include "tulpen/watch_conn.h"
+#include "tulpen/watch_fmt.h"
 
 static struct tulpen_watch_event ev(uint64_t cookie, uint64_t ts, int old,
 				    int new)
@@ -28,7 +30,7 @@ static struct tulpen_watch_event ev(uint64_t cookie, uint64_t ts, int old,
 	e.cookie = cookie;
 	e.ts_ns = ts;
 	e.oldstate = (uint8_t)old;
-	e.newstate = (uint8_t)new;
+	e.newstate = (uint8_t) new;
 	e.in_old_ns = -1;
 	e.local.port = 40000;
 	e.peer.port = 80;
@@ -37,8 +39,8 @@ static struct tulpen_watch_event ev(uint64_t cookie, uint64_t ts, int old,
 	return e;
 }
 
-static const struct tulpen_watch_conn *apply(struct tulpen_conns *c,
-				       struct tulpen_watch_event e, int *ended)
+static const struct tulpen_watch_conn *
+apply(struct tulpen_conns *c, struct tulpen_watch_event e, int *ended)
 {
 	const struct tulpen_watch_conn *cn = NULL;
 
@@ -53,11 +55,11 @@ static void test_client_path(void **state)
 	const struct tulpen_watch_conn *cn;
 	struct tulpen_watch_event e;
 	static const int path[] = {
-		TULPEN_TCP_SYN_SENT, TULPEN_TCP_ESTABLISHED,
+		TULPEN_TCP_SYN_SENT,  TULPEN_TCP_ESTABLISHED,
 		TULPEN_TCP_FIN_WAIT1, TULPEN_TCP_FIN_WAIT2,
 		TULPEN_TCP_TIME_WAIT, TULPEN_TCP_CLOSE,
 	};
-	static const int64_t durs[] = { 50, 1000, 20, 300, 60000 };
+	static const int64_t durs[] = {50, 1000, 20, 300, 60000};
 	uint64_t t = 1000000;
 	int ended, i;
 
@@ -89,8 +91,8 @@ static void test_client_path(void **state)
 		assert_int_equal(cn->steps[i].dur_ns, durs[i]);
 		assert_true(cn->steps[i].dur_known);
 	}
-	assert_int_equal(cn->end_ns - cn->start_ns, 50 + 1000 + 20 + 300 +
-						    60000);
+	assert_int_equal(cn->end_ns - cn->start_ns,
+			 50 + 1000 + 20 + 300 + 60000);
 	assert_false(cn->from_snapshot);
 	assert_true(cn->has_owner);
 	assert_int_equal(cn->pid, 1234);
@@ -202,8 +204,9 @@ static void test_snapshot_seed(void **state)
 	cn = apply(c, ev(5, 900, TULPEN_TCP_SYN_SENT, TULPEN_TCP_ESTABLISHED),
 		   &ended);
 	assert_null(cn);
-	cn = apply(c, ev(5, 1500, TULPEN_TCP_ESTABLISHED,
-			 TULPEN_TCP_CLOSE_WAIT), &ended);
+	cn = apply(c,
+		   ev(5, 1500, TULPEN_TCP_ESTABLISHED, TULPEN_TCP_CLOSE_WAIT),
+		   &ended);
 	assert_non_null(cn);
 	assert_true(cn->from_snapshot);
 	assert_int_equal(cn->steps[0].dur_ns, 500);
@@ -227,8 +230,7 @@ static void test_late(void **state)
 	      &ended);
 	apply(c, ev(3, 30, TULPEN_TCP_ESTABLISHED, TULPEN_TCP_FIN_WAIT1),
 	      &ended);
-	apply(c, ev(3, 40, TULPEN_TCP_FIN_WAIT1, TULPEN_TCP_FIN_WAIT2),
-	      &ended);
+	apply(c, ev(3, 40, TULPEN_TCP_FIN_WAIT1, TULPEN_TCP_FIN_WAIT2), &ended);
 	e = ev(3, 500, TULPEN_TCP_FIN_WAIT2, TULPEN_TCP_TIME_WAIT);
 	e.late = 1;
 	apply(c, e, &ended);
@@ -260,19 +262,20 @@ static void test_churn(void **state)
 		seed = seed * 1103515245u + 12345u;
 		k = 1 + (seed >> 8) % N;
 		if (!live[k]) {
-			apply(c, ev(k, t++, TULPEN_TCP_CLOSE,
-				    TULPEN_TCP_SYN_SENT), &ended);
+			apply(c,
+			      ev(k, t++, TULPEN_TCP_CLOSE, TULPEN_TCP_SYN_SENT),
+			      &ended);
 			live[k] = 1;
 		} else {
-			apply(c, ev(k, t++, TULPEN_TCP_SYN_SENT,
-				    TULPEN_TCP_CLOSE), &ended);
+			apply(c,
+			      ev(k, t++, TULPEN_TCP_SYN_SENT, TULPEN_TCP_CLOSE),
+			      &ended);
 			assert_true(ended);
 			live[k] = 0;
 		}
 	}
 	/* Let the last ended one go. */
-	apply(c, ev(N + 100, t++, TULPEN_TCP_CLOSE, TULPEN_TCP_LISTEN),
-	      &ended);
+	apply(c, ev(N + 100, t++, TULPEN_TCP_CLOSE, TULPEN_TCP_LISTEN), &ended);
 	n = 0;
 	for (k = 1; k <= N; k++) {
 		const struct tulpen_watch_conn *cn = tulpen_conns_find(c, k);
@@ -306,8 +309,8 @@ static void test_fmt_lifetime(void **state)
 	e.pid = e.tid = 99;
 	strcpy(e.comm, "a\"b");
 	apply(c, e, &ended);
-	cn = apply(c, ev(4, 1000000500, TULPEN_TCP_SYN_SENT,
-			 TULPEN_TCP_CLOSE), &ended);
+	cn = apply(c, ev(4, 1000000500, TULPEN_TCP_SYN_SENT, TULPEN_TCP_CLOSE),
+		   &ended);
 	assert_true(ended);
 	memset(&o, 0, sizeof(o));
 	o.json = 1;
@@ -316,12 +319,17 @@ static void test_fmt_lifetime(void **state)
 	assert_int_equal(tulpen_watch_fmt_lifetime(&b, &o, cn), 0);
 	assert_non_null(strstr(b.data, "\"type\":\"lifetime\""));
 	assert_non_null(strstr(b.data, "\"path\":[{\"state\":\"SYN-SENT\","
-				       "\"ns\":500,\"exact\":true},"
-				       "{\"state\":\"CLOSED\",\"ns\":null}]"));
-	assert_non_null(strstr(b.data, "\"comm\":\"a\\\"b\""));
-	assert_non_null(strstr(b.data, "\"duration_ns\":500"));
-	assert_non_null(strstr(b.data, "\"local\":{\"addr\":\"127.0.0.1\","
-				       "\"port\":40000}"));
+				       "\"duration_ns\":500,\"exact\":true},"
+				       "{\"state\":\"CLOSED\","
+				       "\"duration_ns\":null}]"));
+	assert_non_null(strstr(b.data, "\"processes\":[{\"pid\":99,"
+				       "\"command\":\"a\\\"b\",\"tid\":99}]"));
+	assert_non_null(strstr(b.data, ",\"duration_ns\":500,"));
+	assert_non_null(strstr(b.data, "\"local\":{\"address\":"
+				       "\"127.0.0.1\",\"port\":40000}"));
+	/* 1 s of monotonic time at offset 0: the epoch plus one second. */
+	assert_non_null(strstr(b.data, "\"ts\":1.000000,\"monotonic_ns\":"
+				       "1000000500"));
 	tulpen_buf_fini(&b);
 	tulpen_conns_free(c);
 }

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "tulpen/watch.h"
+#include "tulpen/watch_conn.h"
 
 #define FIXTURE "fixtures/watch/sampled.nlrec"
 
@@ -96,8 +97,8 @@ static void test_differences(void **state)
 	assert_int_equal(s.n, 4);
 	expect(&s, 40001, 5555, TULPEN_TCP_ESTABLISHED, TULPEN_TCP_FIN_WAIT2,
 	       1000000000);
-	expect(&s, 5555, 40001, TULPEN_TCP_ESTABLISHED,
-	       TULPEN_TCP_CLOSE_WAIT, 1000000000);
+	expect(&s, 5555, 40001, TULPEN_TCP_ESTABLISHED, TULPEN_TCP_CLOSE_WAIT,
+	       1000000000);
 	expect(&s, 40002, 5555, TULPEN_TCP_CLOSE, TULPEN_TCP_ESTABLISHED, -1);
 	expect(&s, 5555, 40002, TULPEN_TCP_CLOSE, TULPEN_TCP_ESTABLISHED, -1);
 

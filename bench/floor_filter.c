@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/*
+ * floor_filter.c - the floor of a filtered listing: the least work that
+ * lists the TCP sockets with remote port PORT. The kernel runs the
+ * bytecode of `dport = :PORT` (one D_COND host condition, as ss and tulpen
+ * send it) over its socket tables; the answers are received and discarded
+ * (only counted, to check the dump ended with NLMSG_DONE).
+ *
+ * usage: floor_filter [-1] [-v] PORT
+ *   -1  one dump for both families (TCPDIAG_GETSOCK, as tulpen asks);
+ *       without it one SOCK_DIAG_BY_FAMILY dump per family, as ss asks
+ *   -v  print the number of sockets on stderr
+ */
+#include <errno.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static char buf[64 * 1024] __attribute__((aligned(8)));
+
+struct prog {
+	struct nlattr nla;
+	struct inet_diag_bc_op op;
+	struct inet_diag_hostcond cond;
+	unsigned char addr[4];
+};
+
+static int receive(int fd, unsigned long *count)
+{
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+
+				return e->error ? e->error : -EIO;
+			}
+			(*count)++;
+		}
+	}
+}
+
+static void fill_prog(struct prog *p, int port)
+{
+	memset(p, 0, sizeof(*p));
+	p->nla.nla_len = sizeof(*p);
+	p->nla.nla_type = INET_DIAG_REQ_BYTECODE;
+	p->op.code = INET_DIAG_BC_D_COND;
+	p->op.yes = sizeof(p->op) + sizeof(p->cond) + 4;
+	p->op.no = p->op.yes + 4;
+	p->cond.family = AF_UNSPEC;
+	p->cond.port = port;
+}
+
+static int dump(int fd, int family, int any, int port, unsigned long *count)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct {
+		struct nlmsghdr nlh;
+		union {
+			struct inet_diag_req_v2 v2;
+			struct inet_diag_req old;
+		} r;
+		struct prog prog;
+	} msg;
+	size_t rlen = any ? sizeof(msg.r.old) : sizeof(msg.r.v2);
+	char *p = (char *)&msg;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.nlh.nlmsg_type = any ? TCPDIAG_GETSOCK : SOCK_DIAG_BY_FAMILY;
+	msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	msg.nlh.nlmsg_seq = (unsigned)family;
+	if (any) {
+		msg.r.old.idiag_family = AF_INET;
+		msg.r.old.idiag_states = ~0u;
+	} else {
+		msg.r.v2.sdiag_family = (unsigned char)family;
+		msg.r.v2.sdiag_protocol = IPPROTO_TCP;
+		msg.r.v2.idiag_states = ~0u;
+	}
+	/* the attribute right after the request, wherever that ends */
+	fill_prog((struct prog *)(void *)(p + NLMSG_HDRLEN + NLMSG_ALIGN(rlen)),
+		  port);
+	msg.nlh.nlmsg_len = NLMSG_HDRLEN + NLMSG_ALIGN(rlen) +
+			    sizeof(struct prog);
+	if (sendto(fd, &msg, msg.nlh.nlmsg_len, 0, (struct sockaddr *)&kernel,
+		   sizeof(kernel)) < 0)
+		return -errno;
+	return receive(fd, count);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long count = 0;
+	int one = 0, verbose = 0, fd, err, c, port;
+	int rcvbuf = 4 * 1024 * 1024;
+	char *end;
+
+	while ((c = getopt(argc, argv, "1v")) != -1) {
+		if (c == '1')
+			one = 1;
+		else if (c == 'v')
+			verbose = 1;
+		else
+			return 2;
+	}
+	if (optind != argc - 1)
+		return 2;
+	port = (int)strtol(argv[optind], &end, 10);
+	if (*end || port < 0 || port > 65535)
+		return 2;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0) {
+		perror("floor_filter: socket");
+		return 1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	err = one ? dump(fd, AF_INET, 1, port, &count)
+		  : dump(fd, AF_INET, 0, port, &count);
+	if (!err && !one)
+		err = dump(fd, AF_INET6, 0, port, &count);
+	if (err) {
+		fprintf(stderr, "floor_filter: %s\n", strerror(-err));
+		return 1;
+	}
+	if (verbose)
+		fprintf(stderr, "%lu sockets\n", count);
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * tcpstates_tw.bpf.h - following the kernel's time-wait sockets, which the
+ * inet_sock_set_state tracepoint does not see: through their timer
+ * (tp_btf/timer_start, timer_cancel, timer_expire_entry on
+ * tw_timer_handler) and, for an orphaned FIN-WAIT-2 socket's move to
+ * TIME-WAIT, through the ACK it sends (tw_ack(), called from
+ * net_dev_queue). Included once, by tcpstates.bpf.c, after
+ * tcpstates_common.bpf.h.
+ */
+#ifndef TULPEN_TCPSTATES_TW_BPF_H
+#define TULPEN_TCPSTATES_TW_BPF_H
+
+extern const void tw_timer_handler __ksym __weak;
+
+/*
+ * Cookie of a socket a time-wait socket is replacing right now -> the
+ * time-wait socket's substate (consumed by the "-> CLOSE" that follows;
+ * LRU so that an entry made for a re-armed time-wait socket we had lost
+ * track of cannot pile up).
+ */
+struct tw_handover {
+	__u64 tw; /* struct inet_timewait_sock * */
+	__u8 substate;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct tw_handover);
+} tw_pending SEC(".maps");
+
+struct tw_info {
+	__u64 cookie;
+	__u8 substate; /* TW_ENDED once its end was reported */
+};
+
+/*
+ * An ended time-wait socket's entry stays (LRU) marked, so that a second
+ * sign of its end (the kernel may cancel a timer that just expired) is
+ * not taken for the end of a time-wait socket older than this program.
+ */
+#define TW_ENDED 0xff
+
+/* Time-wait socket -> cookie of the socket it replaced, substate. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__uint(max_entries, 262144);
+	__type(key, __u64); /* struct inet_timewait_sock * */
+	__type(value, struct tw_info);
+} tws SEC(".maps");
+
+/*
+ * Time-wait sockets still in FIN-WAIT-2, by namespace and ports: when the
+ * peer's FIN arrives the kernel moves them to TIME-WAIT and answers with an
+ * ACK; that ACK (seen at net_dev_queue) is where the transition becomes
+ * visible without kprobes.
+ */
+struct tw_key {
+	__u32 netns;
+	__u16 lport;
+	__u16 rport;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__uint(max_entries, 65536);
+	__type(key, struct tw_key);
+	__type(value, __u64); /* struct inet_timewait_sock * */
+} tw_fw2 SEC(".maps");
+
+/* Entries put in tw_fw2 (evictions are not subtracted: only a hint). */
+__u64 fw2_tracked = 0;
+
+/*
+ * A time-wait timer cancelled on this CPU, not yet known to be an end.
+ * __mod_timer() re-arming a pending timer cancels it and starts it again
+ * right away, on this CPU, with interrupts off: a timer_start for the same
+ * socket as the very next of our events on this CPU means a re-arm. Any
+ * other event first means the time-wait socket ended at the cancel (it may
+ * be freed by then, so its end event is prepared at the cancel).
+ */
+struct tw_cancel {
+	__u64 tw; /* struct inet_timewait_sock *, 0: none */
+	__u64 cookie;
+	struct tw_key key;
+	__u8 fw2;  /* it is in tw_fw2 */
+	__u8 late; /* late_ev goes first */
+	struct tw_event late_ev;
+	struct tw_event ev;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tw_cancel);
+} cancels SEC(".maps");
+
+/*
+ * Settle this CPU's pending time-wait cancel: a re-arm of (@tw, @cookie)
+ * (returns 1), or the end of the socket it names (reported now, with the
+ * time of the cancel).
+ */
+static __always_inline int settle_cancel(__u64 tw, __u64 cookie)
+{
+	__u32 zero = 0;
+	struct tw_cancel *c = bpf_map_lookup_elem(&cancels, &zero);
+	__u64 twkey;
+
+	if (!c || !c->tw)
+		return 0;
+	twkey = c->tw;
+	c->tw = 0;
+	if (twkey == tw && c->cookie == cookie)
+		return 1;
+	if (c->late)
+		ev_output(&c->late_ev);
+	ev_output(&c->ev);
+	{
+		struct tw_info *ti = bpf_map_lookup_elem(&tws, &twkey);
+		struct tw_info dead = {.cookie = c->ev.cookie,
+				       .substate = TW_ENDED};
+
+		if (ti)
+			ti->substate = TW_ENDED;
+		else
+			bpf_map_update_elem(&tws, &twkey, &dead, BPF_ANY);
+	}
+	if (c->fw2)
+		bpf_map_delete_elem(&tw_fw2, &c->key);
+	return 0;
+}
+
+/* The time-wait socket of a time-wait timer, or NULL for other timers. */
+static __always_inline struct inet_timewait_sock *
+timer_tw(struct timer_list *timer)
+{
+	if (!&tw_timer_handler)
+		return NULL;
+	if ((void *)timer->function != &tw_timer_handler)
+		return NULL;
+	return (void *)timer -
+	       bpf_core_field_offset(struct inet_timewait_sock, tw_timer);
+}
+
+static __always_inline struct tw_key tw_key_of(struct inet_timewait_sock *tw)
+{
+	struct tw_key k = {
+		.netns = sk_netns(&tw->__tw_common),
+		.lport = bpf_ntohs(BPF_CORE_READ(tw, tw_sport)),
+		.rport = bpf_ntohs(BPF_CORE_READ(tw, __tw_common.skc_dport)),
+	};
+
+	return k;
+}
+
+/* Fill @e with a transition of a time-wait socket. */
+static __always_inline void tw_fill(struct tw_event *e,
+				    struct inet_timewait_sock *tw, __u64 cookie,
+				    __u64 now, int oldstate, int newstate,
+				    __u8 flags)
+{
+	e->type = TW_EV_STATE;
+	e->ts_ns = now;
+	e->cookie = cookie;
+	e->in_old_ns = TW_NO_TIME;
+	e->parent_cookie = 0;
+	e->pid = e->tid = 0;
+	e->comm[0] = 0;
+	e->oldstate = oldstate;
+	e->newstate = newstate;
+	e->protocol = IPPROTO_TCP;
+	e->flags = TW_F_TIMEWAIT | flags;
+	ev_fill_addr(e, &tw->__tw_common, 1);
+}
+
+/* Emit a transition of a time-wait socket. */
+static __always_inline void emit_tw(struct inet_timewait_sock *tw, __u64 cookie,
+				    __u64 now, int oldstate, int newstate,
+				    __u8 flags)
+{
+	struct tw_event *e = ev_reserve();
+
+	if (!e)
+		return;
+	tw_fill(e, tw, cookie, now, oldstate, newstate, flags);
+	ev_submit(e);
+}
+
+/* Record a substate change of a tracked time-wait socket and emit it. */
+static __always_inline void tw_moved(struct inet_timewait_sock *tw,
+				     struct tw_info *ti, __u8 sub)
+{
+	emit_tw(tw, ti->cookie, bpf_ktime_get_ns(), ti->substate, sub, 0);
+	ti->substate = sub;
+}
+
+/* A time-wait timer was armed: a new time-wait socket, or re-armed. */
+SEC("tp_btf/timer_start")
+int BPF_PROG(on_timer_start, struct timer_list *timer)
+{
+	struct inet_timewait_sock *tw = timer_tw(timer);
+	__u64 twkey = (__u64)tw;
+	struct tw_info *ti, nti = {};
+	__u8 sub;
+
+	if (!tw) {
+		settle_cancel(0, 0);
+		return 0;
+	}
+	settle_cancel(twkey, BPF_CORE_READ(tw, __tw_common.skc_cookie.counter));
+	sub = BPF_CORE_READ(tw, tw_substate);
+	ti = bpf_map_lookup_elem(&tws, &twkey);
+	if (ti && ti->substate != TW_ENDED) {
+		if (sub != ti->substate) {
+			struct tw_key k = tw_key_of(tw);
+
+			tw_moved(tw, ti, sub);
+			bpf_map_delete_elem(&tw_fw2, &k);
+		}
+		return 0;
+	}
+	if (filter_netns && sk_netns(&tw->__tw_common) != filter_netns)
+		return 0;
+	/* The cookie was copied from the full socket it replaces. */
+	nti.cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
+	nti.substate = sub;
+	bpf_map_update_elem(&tws, &twkey, &nti, BPF_ANY);
+	{
+		struct tw_handover h = {.tw = twkey, .substate = sub};
+
+		bpf_map_update_elem(&tw_pending, &nti.cookie, &h, BPF_ANY);
+	}
+	if (sub == TCP_FIN_WAIT2) {
+		struct tw_key k = tw_key_of(tw);
+
+		bpf_map_update_elem(&tw_fw2, &k, &twkey, BPF_ANY);
+		__sync_fetch_and_add(&fw2_tracked, 1);
+	}
+	return 0;
+}
+
+/*
+ * The time-wait socket ends: TIME-WAIT (or FIN-WAIT-2) -> CLOSED, into
+ * @c (prepared, for a cancel) or emitted now (@c NULL).
+ */
+static __always_inline void tw_end(struct inet_timewait_sock *tw,
+				   struct tw_cancel *c)
+{
+	__u64 twkey = (__u64)tw, now = bpf_ktime_get_ns();
+	struct tw_info *ti = bpf_map_lookup_elem(&tws, &twkey);
+	__u8 sub = BPF_CORE_READ(tw, tw_substate), late = 0, fw2 = 0;
+	__u64 cookie;
+
+	if (ti && ti->substate == TW_ENDED)
+		return; /* already reported */
+	if (ti) {
+		cookie = ti->cookie;
+		fw2 = ti->substate == TCP_FIN_WAIT2;
+		/* A FIN that arrived unseen: reported late, untimed. */
+		late = sub != ti->substate;
+		if (late) {
+			if (c)
+				tw_fill(&c->late_ev, tw, cookie, now,
+					ti->substate, sub, TW_F_LATE);
+			else
+				emit_tw(tw, cookie, now, ti->substate, sub,
+					TW_F_LATE);
+		}
+	} else {
+		/* A time-wait socket older than this program. */
+		if (filter_netns && sk_netns(&tw->__tw_common) != filter_netns)
+			return;
+		cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
+	}
+	if (c) {
+		tw_fill(&c->ev, tw, cookie, now, sub, TCP_CLOSE, 0);
+		c->late = late;
+		c->fw2 = fw2;
+		c->key = tw_key_of(tw);
+		c->cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
+		c->tw = twkey;
+		return;
+	}
+	emit_tw(tw, cookie, now, sub, TCP_CLOSE, 0);
+	if (ti) {
+		if (fw2) {
+			struct tw_key k = tw_key_of(tw);
+
+			bpf_map_delete_elem(&tw_fw2, &k);
+		}
+		ti->substate = TW_ENDED;
+	} else {
+		struct tw_info dead = {.cookie = cookie, .substate = TW_ENDED};
+
+		bpf_map_update_elem(&tws, &twkey, &dead, BPF_ANY);
+	}
+}
+
+SEC("tp_btf/timer_expire_entry")
+int BPF_PROG(on_timer_expire, struct timer_list *timer)
+{
+	struct inet_timewait_sock *tw = timer_tw(timer);
+
+	settle_cancel(0, 0);
+	if (tw)
+		tw_end(tw, NULL);
+	return 0;
+}
+
+SEC("tp_btf/timer_cancel")
+int BPF_PROG(on_timer_cancel, struct timer_list *timer)
+{
+	struct inet_timewait_sock *tw = timer_tw(timer);
+	__u32 zero = 0;
+	struct tw_cancel *c;
+
+	settle_cancel(0, 0);
+	if (!tw)
+		return 0;
+	/* An end, or a re-arm (see struct tw_cancel): decided later. */
+	c = bpf_map_lookup_elem(&cancels, &zero);
+	if (c)
+		tw_end(tw, c);
+	return 0;
+}
+
+/* A FIN-WAIT-2 time-wait socket's ACK to the peer's FIN (see tw_fw2). */
+static __always_inline int tw_ack(struct sk_buff *skb)
+{
+	struct tw_key k = {};
+	struct inet_timewait_sock *tw;
+	struct tw_info *ti;
+	unsigned char *head;
+	__u16 nh, ports[2];
+	__u8 b0, proto, flags, sub;
+	__u64 *twp, twkey;
+	__u32 tcp_off;
+
+	head = BPF_CORE_READ(skb, head);
+	nh = BPF_CORE_READ(skb, network_header);
+	if (bpf_probe_read_kernel(&b0, 1, head + nh))
+		return 0;
+	if ((b0 >> 4) == 4) {
+		if (bpf_probe_read_kernel(&proto, 1, head + nh + 9))
+			return 0;
+		tcp_off = nh + (b0 & 0xf) * 4;
+	} else if ((b0 >> 4) == 6) {
+		if (bpf_probe_read_kernel(&proto, 1, head + nh + 6))
+			return 0;
+		tcp_off = nh + 40;
+	} else {
+		return 0;
+	}
+	if (proto != IPPROTO_TCP)
+		return 0;
+	if (bpf_probe_read_kernel(ports, sizeof(ports), head + tcp_off) ||
+	    bpf_probe_read_kernel(&flags, 1, head + tcp_off + 13))
+		return 0;
+	if (!(flags & TH_ACK) || (flags & (TH_RST | TH_SYN)))
+		return 0;
+	k.netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+	k.lport = bpf_ntohs(ports[0]);
+	k.rport = bpf_ntohs(ports[1]);
+	twp = bpf_map_lookup_elem(&tw_fw2, &k);
+	if (!twp)
+		return 0;
+	twkey = *twp;
+	tw = (struct inet_timewait_sock *)twkey;
+	ti = bpf_map_lookup_elem(&tws, &twkey);
+	sub = BPF_CORE_READ(tw, tw_substate);
+	if (ti && ti->substate == TCP_FIN_WAIT2 && sub == TCP_TIME_WAIT) {
+		tw_moved(tw, ti, sub);
+		bpf_map_delete_elem(&tw_fw2, &k);
+	}
+	return 0;
+}
+
+#endif /* TULPEN_TCPSTATES_TW_BPF_H */

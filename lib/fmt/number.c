@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+/*
+ * number.c - the library's one decimal formatter (tulpen/fmt.h): integers,
+ * zero-padded integers and fixed-point decimals, by hand, since printf
+ * costs more per socket than the kernel's dump itself. tulpen_buf_u64(),
+ * the tables, the JSON writers and the reports all come here.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "tulpen/fmt.h"
+
+size_t tulpen_fmt_u64(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t i = sizeof(tmp), n;
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	n = sizeof(tmp) - i;
+	memcpy(out, tmp + i, n);
+	return n;
+}
+
+size_t tulpen_fmt_i64(char *out, int64_t v)
+{
+	if (v >= 0)
+		return tulpen_fmt_u64(out, (uint64_t)v);
+	out[0] = '-';
+	return 1 + tulpen_fmt_u64(out + 1, (uint64_t)0 - (uint64_t)v);
+}
+
+size_t tulpen_fmt_u64_pad(char *out, uint64_t v, unsigned int width)
+{
+	char tmp[20];
+	size_t n = tulpen_fmt_u64(tmp, v), pad;
+
+	if (width > 20)
+		width = 20;
+	pad = width > n ? width - n : 0;
+	memset(out, '0', pad);
+	memcpy(out + pad, tmp, n);
+	return pad + n;
+}
+
+size_t tulpen_fmt_fixed(char *out, int64_t v, unsigned int decimals)
+{
+	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, p = 1;
+	size_t n = 0;
+	unsigned int i;
+
+	if (decimals > 18)
+		decimals = 18;
+	for (i = 0; i < decimals; i++)
+		p *= 10;
+	if (v < 0)
+		out[n++] = '-';
+	n += tulpen_fmt_u64(out + n, a / p);
+	if (!decimals)
+		return n;
+	out[n++] = '.';
+	return n + tulpen_fmt_u64_pad(out + n, a % p, decimals);
+}
+
+int tulpen_buf_u64(struct tulpen_buf *b, uint64_t v)
+{
+	char tmp[TULPEN_FMT_NUM_MAX];
+
+	return tulpen_buf_put(b, tmp, tulpen_fmt_u64(tmp, v));
+}
+
+int tulpen_buf_i64(struct tulpen_buf *b, int64_t v)
+{
+	char tmp[TULPEN_FMT_NUM_MAX];
+
+	return tulpen_buf_put(b, tmp, tulpen_fmt_i64(tmp, v));
+}
+
+int tulpen_buf_fixed(struct tulpen_buf *b, int64_t v, unsigned int decimals)
+{
+	char tmp[TULPEN_FMT_NUM_MAX];
+
+	return tulpen_buf_put(b, tmp, tulpen_fmt_fixed(tmp, v, decimals));
+}
