@@ -105,8 +105,10 @@ static int run_summary(struct tulpen_ctx *ctx, const struct list_opts *o,
 	if (ln->active) /* -N, --all-netns: per-namespace counts */
 		ret = list_netns_summary(ctx, o, ln, &b);
 	else
-		ret = tulpen_summary_format(&sum, o->kind == TULPEN_FMT_JSON ||
-						o->kind == TULPEN_FMT_NDJSON,
+		ret = tulpen_summary_format(&sum,
+					    o->kind == TULPEN_FMT_JSON ||
+						    o->kind ==
+							    TULPEN_FMT_NDJSON,
 					    &b);
 	if (!ret)
 		ret = tulpen_buf_flush(&b);

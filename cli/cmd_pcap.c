@@ -7,13 +7,13 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "commands.h"
 #include "output.h"
 #include "tulpen/ctx.h"
@@ -28,60 +28,58 @@ struct pcap_cli {
 	uint64_t warnings, shown;
 };
 
-static void usage(FILE *f)
-{
-	fputs("Usage: tulpen pcap [options] FILE...   (FILE '-' is standard "
-	      "input)\n"
-	      "Every TCP connection in pcap/pcapng captures, with each "
-	      "endpoint's TCP states.\n"
-	      "\n"
-	      "Output:\n"
-	      "  -v, --verbose          each endpoint's state timeline\n"
-	      "      --format FORMAT    table (default), json, ndjson, zeek "
-	      "(conn.log),\n"
-	      "                         zeek-json (conn.log as Zeek's JSON "
-	      "logs)\n"
-	      "      --json             the same as --format json (one "
-	      "array)\n"
-	      "      --ndjson           the same as --format ndjson (one "
-	      "object a line)\n"
-	      "  -s, --summary          totals: final state pairs, Zeek "
-	      "conn_state, top talkers\n"
-	      "      --top N            top talkers in the summary (10)\n"
-	      "  -H, --no-header        no table header\n"
-	      "\n"
-	      "Connections:\n"
-	      "  -f, --filter EXPR      only matching connections (repeat: "
-	      "all must match)\n"
-	      "                         e.g. 'port 80', 'server host ::1', "
-	      "'conn-state SF,S1',\n"
-	      "                         'client state TIME-WAIT and not "
-	      "reset'\n"
-	      "      --idle-timeout S   hand out connections idle S seconds "
-	      "(300; 0: never)\n"
-	      "      --linger S         keep finished ones S seconds so their "
-	      "late packets land\n"
-	      "                         in their history (2, Zeek: 5; 0: not "
-	      "at all)\n"
-	      "\n"
-	      "Zeek compatibility:\n"
-	      "      --compat MODEL     rfc (default): both endpoints' RFC 9293 "
-	      "view; zeek:\n"
-	      "                         Zeek's timers and record splitting, "
-	      "bad checksums\n"
-	      "                         dropped\n"
-	      "  -C, --no-checksums     with --compat zeek: keep segments with "
-	      "bad checksums\n"
-	      "\n"
-	      "General:\n"
-	      "  -h, --help             this text\n"
-	      "  -V, --version          tulpen's version\n"
-	      "\n"
-	      "Exit status: 0 ok, 1 a capture could not be read, 2 usage "
-	      "error.\n"
-	      "See docs/pcap.md for the fields.\n",
-	      f);
-}
+static const char help_text[] =
+	"Usage: tulpen pcap [options] FILE...   (FILE '-' is standard "
+	"input)\n"
+	"Every TCP connection in pcap/pcapng captures, with each "
+	"endpoint's TCP states.\n"
+	"\n"
+	"Output:\n"
+	"  -v, --verbose          each endpoint's state timeline\n"
+	"      --format FORMAT    table (default), json, ndjson, zeek "
+	"(conn.log),\n"
+	"                         zeek-json (conn.log as Zeek's JSON "
+	"logs)\n"
+	"      --json             the same as --format json (one "
+	"array)\n"
+	"      --ndjson           the same as --format ndjson (one "
+	"object a line)\n"
+	"  -s, --summary          totals: final state pairs, Zeek "
+	"conn_state, top talkers\n"
+	"      --top N            top talkers in the summary (10)\n"
+	"  -H, --no-header        no table header\n"
+	"\n"
+	"Connections:\n"
+	"  -f, --filter EXPR      only matching connections (repeat: "
+	"all must match)\n"
+	"                         e.g. 'port 80', 'server host ::1', "
+	"'conn-state SF,S1',\n"
+	"                         'client state TIME-WAIT and not "
+	"reset'\n"
+	"      --idle-timeout S   hand out connections idle S seconds "
+	"(300; 0: never)\n"
+	"      --linger S         keep finished ones S seconds so their "
+	"late packets land\n"
+	"                         in their history (2, Zeek: 5; 0: not "
+	"at all)\n"
+	"\n"
+	"Zeek compatibility:\n"
+	"      --compat MODEL     rfc (default): both endpoints' RFC "
+	"9293 "
+	"view; zeek:\n"
+	"                         Zeek's timers and record splitting, "
+	"bad checksums\n"
+	"                         dropped\n"
+	"  -C, --no-checksums     with --compat zeek: keep segments with "
+	"bad checksums\n"
+	"\n"
+	"General:\n"
+	"  -h, --help             this text\n"
+	"  -V, --version          tulpen's version\n"
+	"\n"
+	"Exit status: 0 ok, 1 a capture could not be read, 2 usage "
+	"error.\n"
+	"See docs/pcap.md for the fields.\n";
 
 static void warn_pkt(void *priv, const char *path, uint64_t num,
 		     const char *why)
@@ -100,35 +98,6 @@ static void note(void *priv, const char *msg)
 {
 	(void)priv;
 	fprintf(stderr, "tulpen pcap: %s\n", msg);
-}
-
-/* Seconds as a decimal number >= 0 into nanoseconds. */
-static int parse_secs(const char *s, int64_t *ns)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 1e9)
-		return -EINVAL;
-	*ns = (int64_t)(v * 1e9);
-	return 0;
-}
-
-static int parse_count(const char *s, size_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > 1000000)
-		return -EINVAL;
-	*out = v;
-	return 0;
 }
 
 /* Join several --filter expressions with "and". */
@@ -198,17 +167,22 @@ static const struct option opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* A time option: seconds, 0 meaning "none" (stored as -1). */
+/* A time option: seconds (or 500ms, 2m...), 0 meaning "none" (-1). */
 static int opt_secs(const char *name, const char *arg, int64_t *ns)
 {
-	if (parse_secs(arg, ns)) {
-		fprintf(stderr,
-			"tulpen pcap: --%s: bad number of seconds '%s'\n", name,
-			arg);
+	static const struct cli_duration d = {
+		.unit_ns = CLI_NSEC_PER_SEC,
+		.min_ns = 0,
+		.max_ns = 1000000000ull * CLI_NSEC_PER_SEC,
+	};
+	uint64_t v;
+	char err[160];
+
+	if (cli_parse_duration(name, arg, &d, &v, err, sizeof(err))) {
+		cli_error("pcap", "%s", err);
 		return -EINVAL;
 	}
-	if (!*ns)
-		*ns = -1;
+	*ns = v ? (int64_t)v : -1;
 	return 0;
 }
 
@@ -216,6 +190,8 @@ static int opt_secs(const char *name, const char *arg, int64_t *ns)
 static int parse_opt(struct pcap_cli *cli, int c, char **argv)
 {
 	struct tulpen_pcap_session_opts *so = &cli->so;
+	char err[160];
+	uint64_t top;
 
 	switch (c) {
 	case 'v':
@@ -224,9 +200,10 @@ static int parse_opt(struct pcap_cli *cli, int c, char **argv)
 	case O_FORMAT:
 		if (!parse_format(optarg, &so->kind))
 			return 0;
-		fprintf(stderr, "tulpen pcap: --format: unknown format '%s' "
-				"(table, json, ndjson, zeek, zeek-json)\n",
-			optarg);
+		cli_error("pcap",
+			  "--format: unknown format '%s' (table, json, "
+			  "ndjson, zeek, zeek-json)",
+			  optarg);
 		return -EINVAL;
 	case O_JSON:
 		so->kind = TULPEN_PCAP_JSON;
@@ -238,17 +215,20 @@ static int parse_opt(struct pcap_cli *cli, int c, char **argv)
 		so->summary = 1;
 		return 0;
 	case O_TOP:
-		if (!parse_count(optarg, &so->top) && so->top)
-			return 0;
-		fprintf(stderr, "tulpen pcap: --top: bad count '%s'\n", optarg);
-		return -EINVAL;
+		if (cli_parse_uint("--top", optarg, 1, 1000000, &top, err,
+				   sizeof(err))) {
+			cli_error("pcap", "%s", err);
+			return -EINVAL;
+		}
+		so->top = (size_t)top;
+		return 0;
 	case 'f':
 		return add_filter(&cli->filter, optarg);
 	case O_IDLE:
-		return opt_secs("idle-timeout", optarg,
+		return opt_secs("--idle-timeout", optarg,
 				&so->flows.idle_timeout_ns);
 	case O_LINGER:
-		return opt_secs("linger", optarg, &so->flows.linger_ns);
+		return opt_secs("--linger", optarg, &so->flows.linger_ns);
 	case 'H':
 		so->report.header = 0;
 		return 0;
@@ -261,28 +241,21 @@ static int parse_opt(struct pcap_cli *cli, int c, char **argv)
 			so->flows.compat_zeek = 0;
 			return 0;
 		}
-		fprintf(stderr, "tulpen pcap: --compat: unknown model '%s' "
-				"(rfc, zeek)\n",
-			optarg);
+		cli_error("pcap", "--compat: unknown model '%s' (rfc, zeek)",
+			  optarg);
 		return -EINVAL;
 	case 'C':
 		so->flows.ignore_checksums = 1;
 		return 0;
 	case 'h':
-		usage(stdout);
+		cli_help("pcap", help_text);
 		return 1;
 	case 'V':
-		puts("tulpen " TULPEN_VERSION);
+		cli_version("pcap");
 		return 1;
 	}
-	if (optopt && optopt < 256)
-		fprintf(stderr, "tulpen pcap: option -%c: %s\n", optopt,
-			strchr("f", optopt) ? "needs an argument" :
-					      "unknown option");
-	else
-		fprintf(stderr,
-			"tulpen pcap: unknown or incomplete option '%s'\n",
-			argv[optind - 1]);
+	cli_getopt_error(c, argv, opts, err, sizeof(err));
+	cli_error("pcap", "%s", err);
 	return -EINVAL;
 }
 
@@ -301,8 +274,7 @@ static int run(struct pcap_cli *cli, struct tulpen_ctx *ctx,
 		if (r == -ENOMEM)
 			goto nomem;
 		if (r) {
-			fprintf(stderr, "tulpen pcap: %s\n",
-				tulpen_ctx_errmsg(ctx));
+			cli_error("pcap", "%s", tulpen_ctx_errmsg(ctx));
 			goto out;
 		}
 	}
@@ -314,10 +286,9 @@ static int run(struct pcap_cli *cli, struct tulpen_ctx *ctx,
 	if (r == -ENOMEM)
 		goto nomem;
 	if (r == -EIO)
-		fprintf(stderr, "tulpen pcap: %s\n", tulpen_ctx_errmsg(ctx));
+		cli_error("pcap", "%s", tulpen_ctx_errmsg(ctx));
 	else if (r)
-		fprintf(stderr, "tulpen pcap: writing output: %s\n",
-			strerror(-r));
+		cli_error("pcap", "writing output: %s", strerror(-r));
 	ret = r ? 1 : 0;
 	if (cli->warnings > cli->shown)
 		fprintf(stderr,
@@ -349,7 +320,7 @@ int cmd_pcap(int argc, char **argv)
 	cli.so.note = note;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "vsf:HhVC", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":vsf:HhVC", opts, NULL)) != -1) {
 		ret = parse_opt(&cli, c, argv);
 		if (ret == 1) {
 			ret = 0;
@@ -361,12 +332,12 @@ int cmd_pcap(int argc, char **argv)
 			goto usage;
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "tulpen pcap: no capture file given\n");
+		cli_error("pcap", "no capture file given");
 		goto usage;
 	}
 	if (cli.filter &&
 	    tulpen_conn_filter_parse(cli.filter, &filter, err, sizeof(err))) {
-		fprintf(stderr, "tulpen pcap: %s\n", err);
+		cli_error("pcap", "%s", err);
 		goto usage;
 	}
 	cli.so.filter = filter;
@@ -381,9 +352,8 @@ nomem:
 	ret = 1;
 	goto out;
 usage:
-	fputs("Usage: tulpen pcap [options] FILE...  (tulpen pcap --help)\n",
-	      stderr);
-	ret = 2;
+	cli_usage_hint("pcap");
+	ret = CLI_EXIT_USAGE;
 out:
 	tulpen_conn_filter_free(filter);
 	tulpen_buf_fini(&out);

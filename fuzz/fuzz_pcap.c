@@ -22,9 +22,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const int dlts[] = { 1,	 113, 276, 0,  108, 12, 101, 228, 229, 14,
-			    147, 9,   10,  50, 51,  104, 204, 6,  11,  105,
-			    127, 117, 239, 109 };
+static const int dlts[] = { 1,	 113, 276, 0,	108, 12,  101, 228,
+			    229, 14,  147, 9,	10,  50,  51,  104,
+			    204, 6,   11,  105, 127, 117, 239, 109 };
 
 struct sink {
 	struct tulpen_pcap_report *rep;
@@ -59,8 +59,7 @@ static void frame(const uint8_t *data, size_t size)
 			       &pkt, &why);
 	if ((r == TULPEN_DECODE_BAD || r == TULPEN_DECODE_SKIPPED) && !why)
 		abort();
-	if (r == TULPEN_DECODE_TCP &&
-	    pkt.tunnel.type >= TULPEN_TUNNEL_NTYPES)
+	if (r == TULPEN_DECODE_TCP && pkt.tunnel.type >= TULPEN_TUNNEL_NTYPES)
 		abort();
 	if (r == TULPEN_DECODE_TCP && pkt.payload_len > pkt.ip_len)
 		abort();
@@ -73,7 +72,9 @@ static void file(const uint8_t *data, size_t size)
 					.linger_ns = 1000000,
 					.compat_zeek = (int)(size & 1) };
 	static const enum tulpen_pcap_out kinds[] = {
-		TULPEN_PCAP_JSON, TULPEN_PCAP_ZEEK, TULPEN_PCAP_ZEEK_JSON,
+		TULPEN_PCAP_JSON,
+		TULPEN_PCAP_ZEEK,
+		TULPEN_PCAP_ZEEK_JSON,
 		TULPEN_PCAP_TABLE,
 	};
 	struct tulpen_pcap_reader *rd = NULL;

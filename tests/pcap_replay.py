@@ -325,7 +325,8 @@ def t_cli():
     for args in (["--idle-timeout", "x", src], ["--top", "-1", src],
                  ["--bogus", src], []):
         rc, out, err = tulpen(*args)
-        check(rc == 2 and "Usage" in err, "%r: exit %d" % (args, rc))
+        check(rc == 2 and "Try 'tulpen pcap --help'" in err,
+              "%r: exit %d %r" % (args, rc, err))
     rc, out, err = tulpen("-s", src, rst)
     check(rc == 0 and "TIME-WAIT" in out and "RSTR" in out and
           "Top talkers" in out, "summary: %r" % out)
@@ -382,7 +383,8 @@ def t_conventions(src, rst):
                  ["--linger", "-1", src], ["-f"]):
         rc, out, err = tulpen(*args)
         check(rc == 2 and out == "" and err.startswith("tulpen pcap: ")
-              and "Usage" in err, "%r: exit %d %r" % (args, rc, err))
+              and "Try 'tulpen pcap --help'" in err,
+              "%r: exit %d %r" % (args, rc, err))
     rc, out, err = tulpen("--format", "ndjson", src)
     check(rc == 0 and out == tulpen("--ndjson", src)[1],
           "--format ndjson differs from --ndjson")

@@ -279,6 +279,17 @@ def t_rules():
     expect("bad checksum", p, [("S1", "ShADa", 3)], ZEEK + ("-C",))
     expect("bad checksum", p, [("S1", "ShADa", 3)], ("-C",))
 
+    # A bad IPv4 header checksum: Zeek drops the packet before TCP sees
+    # it (no connection, no letter); the default model keeps it.
+    v = Conv()
+    v.handshake()
+    v.pkts[1] = (v.pkts[1][0], v.pkts[1][1].copy())
+    v.pkts[1][1][IP].chksum = 0x4321
+    p = v.write("bad-ip-checksum")
+    expect("bad IP checksum", p, [("S0", "SA", 2)], ZEEK)
+    expect("bad IP checksum", p, [("S1", "ShA", 2)])
+    expect("bad IP checksum", p, [("S1", "ShA", 2)], ZEEK + ("-C",))
+
     # Roles of a connection picked up mid-stream: Zeek turns it around
     # when the first packet comes from a likely server port (80) to one
     # that is not ('^').

@@ -36,7 +36,6 @@
 #include "tulpen/sock.h"
 #include "tulpen/tcp_fsm.h" /* TULPEN_TH_* flag bits */
 
-
 /*
  * Tunnels, as Zeek names them (Tunnel::Type): IP-in-IP (also 6in4, 4in6,
  * 6to4), GRE (also ERSPAN, Aruba's, GRE over UDP), VXLAN, Geneve, GTPv1
@@ -73,24 +72,25 @@ const char *tulpen_tunnel_name(int type);
 
 /* One decoded TCP segment. */
 struct tulpen_pkt {
-	int64_t ts_ns;		   /* capture time, ns since the epoch */
-	uint64_t num;		   /* packet number in its file, from 1 */
-	uint8_t family;		   /* AF_INET or AF_INET6 */
-	uint8_t flags;		   /* TULPEN_TH_* (tulpen/tcp_fsm.h) */
-	uint8_t truncated;	   /* payload cut by the snapshot length */
-	uint8_t csum;		   /* TULPEN_CSUM_*: the TCP checksum */
-	uint8_t wscale;		   /* window scale, if has_wscale */
+	int64_t ts_ns;	     /* capture time, ns since the epoch */
+	uint64_t num;	     /* packet number in its file, from 1 */
+	uint8_t family;	     /* AF_INET or AF_INET6 */
+	uint8_t flags;	     /* TULPEN_TH_* (tulpen/tcp_fsm.h) */
+	uint8_t truncated;   /* payload cut by the snapshot length */
+	uint8_t csum;	     /* TULPEN_CSUM_*: the TCP checksum */
+	uint8_t ip_csum_bad; /* an IPv4 header checksum was wrong */
+	uint8_t wscale;	     /* window scale, if has_wscale */
 	uint8_t has_mss : 1, has_wscale : 1, sack_ok : 1, has_ts : 1;
-	uint16_t mss;		   /* MSS option, if has_mss */
-	uint16_t window;	   /* raw (unscaled) window field */
-	uint16_t vlan[2];	   /* outer and inner VLAN ids, 0 if none */
+	uint16_t mss;	  /* MSS option, if has_mss */
+	uint16_t window;  /* raw (unscaled) window field */
+	uint16_t vlan[2]; /* outer and inner VLAN ids, 0 if none */
 	/* IPv4 addresses fill the first 4 bytes, the other 12 are zero. */
 	struct tulpen_endpoint src;
 	struct tulpen_endpoint dst;
 	uint32_t seq;
 	uint32_t ack;
-	uint32_t payload_len;	   /* TCP payload (from IP lengths) */
-	uint32_t ip_len;	   /* IP header + payload as on the wire */
+	uint32_t payload_len;	     /* TCP payload (from IP lengths) */
+	uint32_t ip_len;	     /* IP header + payload as on the wire */
 	struct tulpen_tunnel tunnel; /* type NONE when not tunnelled */
 };
 
@@ -141,8 +141,8 @@ struct tulpen_pcap_stats {
  * Called for each malformed frame, which is then skipped: @path, the packet
  * number and the reason. The strings are valid during the call only.
  */
-typedef void (*tulpen_pcap_warn_fn)(void *priv, const char *path,
-				    uint64_t num, const char *why);
+typedef void (*tulpen_pcap_warn_fn)(void *priv, const char *path, uint64_t num,
+				    const char *why);
 
 /*
  * tulpen_pcap_open - open the capture file @path ("-": standard input).

@@ -44,10 +44,10 @@
 /* One state transition of one endpoint. */
 struct tulpen_conn_trans {
 	int64_t ts_ns;	  /* when this endpoint entered the state */
-	uint8_t state;	  /* enum tulpen_tcp_state */
-	uint8_t inferred; /* guessed (connection picked up mid-stream) */
 	uint64_t pkt;	  /* capture packet number that caused it */
 	uint32_t file;	  /* index of the capture file (0 = first) */
+	uint8_t state;	  /* enum tulpen_tcp_state */
+	uint8_t inferred; /* guessed (connection picked up mid-stream) */
 };
 
 struct tulpen_conn_side {
@@ -61,7 +61,7 @@ struct tulpen_conn_side {
 	uint32_t syn_rexmits;	/* SYNs (or SYN-ACKs) sent again */
 	uint32_t fin_rexmits;	/* FINs sent again */
 	uint32_t data_rexmits;	/* payload segments sent again */
-	uint32_t bad_checksums;	/* segments with a bad TCP checksum */
+	uint32_t bad_checksums; /* segments with a bad TCP checksum */
 	uint64_t seq_bytes;	/* payload bytes from sequence numbers (Zeek) */
 	uint8_t state;		/* final enum tulpen_tcp_state */
 	uint8_t ntrans;		/* entries used in trans[] */
@@ -79,25 +79,25 @@ enum tulpen_conn_end {
 };
 
 struct tulpen_flow {
-	uint64_t id;		/* 1, 2, ... in order of first packet */
-	uint8_t family;		/* AF_INET or AF_INET6 */
-	uint8_t end;		/* enum tulpen_conn_end */
-	uint8_t midstream : 1;	/* first packet seen was not the SYN */
+	uint64_t id;		  /* 1, 2, ... in order of first packet */
+	uint8_t family;		  /* AF_INET or AF_INET6 */
+	uint8_t end;		  /* enum tulpen_conn_end */
+	uint8_t midstream : 1;	  /* first packet seen was not the SYN */
 	uint8_t opener_known : 1; /* side[ORIG] sent the SYN */
-	uint8_t flipped : 1;	/* roles decided by heuristic (Zeek's ^) */
+	uint8_t flipped : 1;	  /* roles decided by heuristic (Zeek's ^) */
 	uint8_t simultaneous_open : 1;
 	uint8_t simultaneous_close : 1;
-	int8_t first_closer;	/* side that sent the first FIN, or -1 */
-	int8_t first_reset;	/* side that sent the first RST, or -1 */
-	int64_t start_ns;	/* first packet */
-	int64_t last_ns;	/* last packet */
-	int64_t rtt_ns;		/* SYN to the ACK ending the handshake */
-	int64_t syn_rtt_ns;	/* SYN to SYN-ACK (-1 when not seen) */
-	int64_t zeek_last_ns;	/* Zeek's last time (not after both closed) */
-	uint64_t missed_bytes;	/* content gaps: data acked, never seen */
+	int8_t first_closer;   /* side that sent the first FIN, or -1 */
+	int8_t first_reset;    /* side that sent the first RST, or -1 */
+	int64_t start_ns;      /* first packet */
+	int64_t last_ns;       /* last packet */
+	int64_t rtt_ns;	       /* SYN to the ACK ending the handshake */
+	int64_t syn_rtt_ns;    /* SYN to SYN-ACK (-1 when not seen) */
+	int64_t zeek_last_ns;  /* Zeek's last time (not after both closed) */
+	uint64_t missed_bytes; /* content gaps: data acked, never seen */
 	struct tulpen_tunnel tunnel; /* its tunnel parent (type NONE: none) */
 	struct tulpen_conn_side side[2];
-	char conn_state[8];	/* Zeek's conn_state: "SF", "REJ", ... */
+	char conn_state[8]; /* Zeek's conn_state: "SF", "REJ", ... */
 	char history[TULPEN_CONN_HISTORY_MAX + 1]; /* Zeek's history */
 };
 
@@ -129,7 +129,7 @@ struct tulpen_flows_stats {
 	uint64_t out_of_order;	/* segments older than the latest seen */
 	uint64_t late;		/* segments of connections already finished */
 	uint64_t tombstones;	/* finished connections lingering now */
-	uint64_t bad_checksums;	/* segments with a bad TCP checksum */
+	uint64_t bad_checksums; /* segments with a bad TCP checksum */
 };
 
 struct tulpen_flows;

@@ -22,9 +22,9 @@
 
 enum tulpen_pcap_out {
 	TULPEN_PCAP_TABLE = 0,
-	TULPEN_PCAP_JSON,   /* one array */
-	TULPEN_PCAP_NDJSON, /* one object per line */
-	TULPEN_PCAP_ZEEK,   /* Zeek's conn.log, tab-separated with header */
+	TULPEN_PCAP_JSON,      /* one array */
+	TULPEN_PCAP_NDJSON,    /* one object per line */
+	TULPEN_PCAP_ZEEK,      /* Zeek's conn.log, tab-separated with header */
 	TULPEN_PCAP_ZEEK_JSON, /* Zeek's conn.log in its JSON form */
 };
 

@@ -18,8 +18,8 @@
 const char *tulpen_tunnel_name(int type)
 {
 	static const char *const names[TULPEN_TUNNEL_NTYPES] = {
-		"NONE", "IP", "GRE", "VXLAN", "GENEVE", "GTPv1", "TEREDO",
-		"AYIYA",
+		"NONE",	  "IP",	   "GRE",    "VXLAN",
+		"GENEVE", "GTPv1", "TEREDO", "AYIYA",
 	};
 
 	if (type < 0 || type >= TULPEN_TUNNEL_NTYPES)
@@ -120,6 +120,25 @@ int tulpen_pcap_open_fp(struct tulpen_ctx *ctx, FILE *fp, const char *name,
 	return reader_init(ctx, name, p, errbuf, warn, warn_priv, out);
 }
 
+/*
+ * A record's time in ns since the epoch. A broken or hostile file may
+ * claim any seconds: those beyond what 64-bit nanoseconds hold (year 2262)
+ * are clamped.
+ */
+static int64_t ts_ns(const struct pcap_pkthdr *h, int nano)
+{
+	const int64_t max_s = INT64_MAX / 1000000000 - 1;
+	int64_t sec = (int64_t)h->ts.tv_sec, frac = (int64_t)h->ts.tv_usec;
+
+	if (sec > max_s)
+		sec = max_s;
+	if (sec < -max_s)
+		sec = -max_s;
+	if (frac < 0 || frac > 999999999)
+		frac = 0;
+	return sec * 1000000000 + frac * (nano ? 1 : 1000);
+}
+
 /* Count a skipped frame under its reason (the last slot takes the rest). */
 static void count_skip(struct tulpen_pcap_reader *r, const char *why)
 {
@@ -176,9 +195,7 @@ int tulpen_pcap_next(struct tulpen_pcap_reader *r, struct tulpen_pkt *pkt)
 					   &why)) {
 		case TULPEN_DECODE_TCP:
 			pkt->num = r->num;
-			pkt->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 +
-				     (int64_t)h->ts.tv_usec *
-					     (r->nano ? 1 : 1000);
+			pkt->ts_ns = ts_ns(h, r->nano);
 			r->st.tcp++;
 			r->st.truncated += pkt->truncated;
 			return 1;

@@ -137,7 +137,7 @@ static void fsm_apply(struct flow *fl, int side, int recv, unsigned int flags,
 			e->file = file;
 		} else {
 			/* Too much happened since: keep it. */
-			free(tn);
+			pcap_ep_tent_put(fl, tn);
 			fl->tent[side] = NULL;
 		}
 	}
@@ -197,9 +197,13 @@ static void pend_apply_tentative(struct flow *fl, int side)
 	struct tulpen_conn_side *s = &fl->c.side[side];
 	struct tentative *tn;
 
-	free(fl->tent[side]);
+	pcap_ep_tent_put(fl, fl->tent[side]);
 	fl->tent[side] = NULL;
-	tn = malloc(sizeof(*tn));
+	tn = *fl->tent_free;
+	if (tn)
+		*fl->tent_free = tn->next;
+	else
+		tn = malloc(sizeof(*tn));
 	if (tn) {
 		tn->p = fl->pend[side];
 		tn->state = s->state;
@@ -212,9 +216,17 @@ static void pend_apply_tentative(struct flow *fl, int side)
 	fl->tent[side] = tn;
 }
 
+void pcap_ep_tent_put(struct flow *fl, struct tentative *tn)
+{
+	if (!tn)
+		return;
+	tn->next = *fl->tent_free;
+	*fl->tent_free = tn;
+}
+
 static void tent_commit(struct flow *fl, int side)
 {
-	free(fl->tent[side]);
+	pcap_ep_tent_put(fl, fl->tent[side]);
 	fl->tent[side] = NULL;
 }
 
@@ -237,7 +249,7 @@ static void tent_rollback(struct flow *fl, int side)
 		fsm_apply(fl, side, e->recv, e->flags, e->cond, e->ts_ns,
 			  e->num, e->file);
 	}
-	free(tn);
+	pcap_ep_tent_put(fl, tn);
 }
 
 static int is_copy(const struct pending *pd, const struct tulpen_pkt *p)

@@ -75,6 +75,7 @@ struct tent_event {
 };
 
 struct tentative {
+	struct tentative *next; /* on the table's free list */
 	struct pending p;
 	uint8_t state, ntrans, lost, nlog;
 	struct tulpen_conn_trans trans[TULPEN_CONN_MAX_TRANS];
@@ -110,6 +111,7 @@ struct flow {
 	struct pending pend[2];	    /* pend[s]: waiting to be received by s */
 	struct tentative *tent[2];  /* see fsm_segment(); usually NULL */
 	uint8_t (*memo)[2][16][32]; /* the table's fsm_memo */
+	struct tentative **tent_free; /* the table's free tentatives */
 	int64_t last_syn_ns;	    /* latest SYN from the originator */
 	int64_t synack_ns;
 	uint8_t seen_syn, seen_synack;
@@ -149,6 +151,9 @@ void pcap_ep_segment(struct flow *fl, int side, const struct tulpen_pkt *p,
 
 /* Account the sender's sequence numbers after the segment. */
 void pcap_ep_track_seq(struct side_priv *sp, const struct tulpen_pkt *p);
+
+/* Give a tentative record back to the table's free list (NULL: none). */
+void pcap_ep_tent_put(struct flow *fl, struct tentative *tn);
 
 /* @st is a final state for an endpoint (CLOSED, TIME-WAIT, LISTEN). */
 int pcap_ep_done(int st);

@@ -32,6 +32,7 @@ struct tulpen_flows {
 	struct flow_list lists[3]; /* enum flow_list_id */
 	struct flow *free_list;
 	size_t nfree;
+	struct tentative *free_tent; /* tentative records to reuse */
 	/* The entry of the previous segment: packets come in trains. */
 	struct entry *last_e;
 	tulpen_conn_fn cb;
@@ -50,7 +51,6 @@ struct tulpen_flows {
 	pcap_fsm_memo fsm_memo;
 	struct tulpen_flows_stats st;
 };
-
 
 /* -------------------------------------------------------------------- */
 /* Lists                                                                */
@@ -140,8 +140,8 @@ static inline int key_eq(const struct flow_key *x, const struct flow_key *y)
 
 	memcpy(a, x, sizeof(a));
 	memcpy(b, y, sizeof(b));
-	return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) |
-		 (a[3] ^ b[3]) | (a[4] ^ b[4]));
+	return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) |
+		 (a[4] ^ b[4]));
 }
 
 static struct flow *table_find(const struct tulpen_flows *f,
@@ -200,8 +200,8 @@ static struct flow *flow_alloc(struct tulpen_flows *f)
 
 static void flow_release(struct tulpen_flows *f, struct flow *fl)
 {
-	free(fl->tent[0]);
-	free(fl->tent[1]);
+	pcap_ep_tent_put(fl, fl->tent[0]);
+	pcap_ep_tent_put(fl, fl->tent[1]);
 	fl->tent[0] = fl->tent[1] = NULL;
 	if (f->nfree < f->st.live_max) {
 		fl->e.next = (struct entry *)f->free_list;
@@ -274,6 +274,7 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 	fl->e.key = *k;
 	fl->e.hash = h;
 	fl->memo = f->fsm_memo;
+	fl->tent_free = &f->free_tent;
 	if (table_add(f, fl)) {
 		flow_release(f, fl);
 		return NULL;
@@ -336,8 +337,7 @@ static void account(struct flow *fl, int side, const struct tulpen_pkt *p,
 			}
 			if (side == TULPEN_ORIG && !c->midstream)
 				c->opener_known = 1;
-			if (side == TULPEN_RESP &&
-			    fl->sp[TULPEN_ORIG].has_isn)
+			if (side == TULPEN_RESP && fl->sp[TULPEN_ORIG].has_isn)
 				c->simultaneous_open = 1;
 		} else if (side == TULPEN_RESP && !fl->seen_synack &&
 			   fl->seen_syn) {
@@ -423,8 +423,8 @@ static int new_syn(const struct tulpen_pkt *p, int has_isn, uint32_t isn)
  * retries a refused connection), or a SYN from the originator with a new
  * ISN.
  */
-static int reuses(const struct tulpen_flows *f, const struct flow *fl,
-		  int side, const struct tulpen_pkt *p)
+static int reuses(const struct tulpen_flows *f, const struct flow *fl, int side,
+		  const struct tulpen_pkt *p)
 {
 	if (f->compat)
 		return pcap_zeek_reuse(&fl->zeek, p);
@@ -454,9 +454,9 @@ static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
 			*sidep = side;
 			return fl;
 		}
-		*ret = flow_emit(f, fl, fl->e.list == FL_DONE ?
-						TULPEN_END_CLOSED :
-						TULPEN_END_REUSED);
+		*ret = flow_emit(f, fl,
+				 fl->e.list == FL_DONE ? TULPEN_END_CLOSED
+						       : TULPEN_END_REUSED);
 		if (*ret)
 			return NULL;
 	}
@@ -511,6 +511,11 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		f->st.out_of_order++;
 	if ((ret = expire(f)))
 		return ret;
+	/* Zeek drops a packet whose IPv4 header checksum is wrong. */
+	if (p->ip_csum_bad && f->compat && !f->ignore_checksums) {
+		f->st.bad_checksums++;
+		return 0;
+	}
 	fl = lookup(f, p, file, &side, &ret);
 	if (!fl)
 		return ret;
@@ -564,9 +569,9 @@ int tulpen_flows_finish(struct tulpen_flows *f)
 			all[n++] = (struct flow *)e;
 	qsort(all, n, sizeof(*all), cmp_id);
 	for (i = 0; i < n && !ret; i++)
-		ret = flow_emit(f, all[i], all[i]->e.list == FL_DONE ?
-						   TULPEN_END_CLOSED :
-						   TULPEN_END_EOF);
+		ret = flow_emit(f, all[i],
+				all[i]->e.list == FL_DONE ? TULPEN_END_CLOSED
+							  : TULPEN_END_EOF);
 	free(all);
 	return ret;
 }
@@ -579,8 +584,7 @@ int tulpen_flows_new(const struct tulpen_flows_opts *opts, tulpen_conn_fn cb,
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	if (TULPEN_HASH_INIT(&f->table, struct flow_key, struct flow *,
-			     NULL) ||
+	if (TULPEN_HASH_INIT(&f->table, struct flow_key, struct flow *, NULL) ||
 	    tulpen_hash_reserve(&f->table, 1024)) {
 		tulpen_hash_fini(&f->table);
 		free(f);
@@ -626,6 +630,12 @@ void tulpen_flows_free(struct tulpen_flows *f)
 	for (fl = f->free_list; fl; fl = nfl) {
 		nfl = (struct flow *)fl->e.next;
 		free(fl);
+	}
+	while (f->free_tent) {
+		struct tentative *tn = f->free_tent;
+
+		f->free_tent = tn->next;
+		free(tn);
 	}
 	tulpen_hash_fini(&f->table);
 	free(f);

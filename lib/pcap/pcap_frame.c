@@ -202,6 +202,8 @@ static res_t ipv4(struct pcap_dec *d, const uint8_t *p, size_t cap, size_t wire)
 	frag = rd16(p + 6);
 	if (frag & 0x1fff)
 		return TULPEN_DECODE_OTHER; /* not the first fragment */
+	if (csum_fold(csum_add(0, p, hlen)) != 0xffff)
+		pkt->ip_csum_bad = 1; /* any IPv4 header on the way in */
 	pkt->family = AF_INET;
 	memset(&pkt->src.addr, 0, sizeof(pkt->src.addr));
 	memset(&pkt->dst.addr, 0, sizeof(pkt->dst.addr));
@@ -717,11 +719,12 @@ enum tulpen_decode_result tulpen_pcap_decode(int dlt, const uint8_t *data,
 					     struct tulpen_pkt *pkt,
 					     const char **why)
 {
-	struct pcap_dec d = {.pkt = pkt, .why = why, .depth = 0};
+	struct pcap_dec d = { .pkt = pkt, .why = why, .depth = 0 };
 
 	memset(pkt->vlan, 0, sizeof(pkt->vlan));
 	memset(&pkt->tunnel, 0, sizeof(pkt->tunnel));
 	pkt->csum = TULPEN_CSUM_UNCHECKED;
+	pkt->ip_csum_bad = 0;
 	pkt->has_mss = pkt->has_wscale = pkt->sack_ok = pkt->has_ts = 0;
 	pkt->truncated = 0;
 	if (wirelen < caplen)

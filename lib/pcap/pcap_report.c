@@ -28,62 +28,24 @@ struct tulpen_pcap_report {
 
 static const char *const side_name[2] = { "client", "server" };
 
-/* "1.234567" (@digits decimals, truncated) for @ns >= 0; "-" if < 0. */
-static int put_secs(struct tulpen_buf *b, int64_t ns, int digits)
+/* Seconds with six decimals (microseconds, cut), the shared formatter. */
+static int put_secs(struct tulpen_buf *b, int64_t ns)
 {
-	char tmp[16];
-	uint64_t frac;
-	int i;
-
-	if (ns < 0) {
-		if (tulpen_buf_putc(b, '-'))
-			return b->err;
-		ns = -ns;
-	}
-	tulpen_buf_u64(b, (uint64_t)ns / 1000000000u);
-	frac = (uint64_t)ns % 1000000000u;
-	for (i = 9; i > digits; i--)
-		frac /= 10;
-	tmp[0] = '.';
-	for (i = digits; i > 0; i--) {
-		tmp[i] = (char)('0' + frac % 10);
-		frac /= 10;
-	}
-	return tulpen_buf_put(b, tmp, (size_t)digits + 1);
+	return tulpen_buf_fixed(b, ns / 1000, 6);
 }
+
+/* Reports spell endpoints as the table does: "10.0.0.1:80", "[::1]:80". */
+static const struct tulpen_ep_style report_style = { .brackets = 1 };
 
 /* "10.0.0.1:80" or "[::1]:80" into @out (at least 64 bytes). */
 static size_t fmt_ep(char *out, int family, const struct tulpen_endpoint *ep)
 {
-	char port[8];
-	size_t n, i = sizeof(port);
-	unsigned int p = ep->port;
-
-	if (family == AF_INET6) {
-		out[0] = '[';
-		inet_ntop(AF_INET6, ep->addr.raw, out + 1, 48);
-		n = strlen(out);
-		out[n++] = ']';
-	} else {
-		n = tulpen_fmt_v4(out, ep->addr.raw);
-	}
-	out[n++] = ':';
-	do {
-		port[--i] = (char)('0' + p % 10);
-		p /= 10;
-	} while (p);
-	memcpy(out + n, port + i, sizeof(port) - i);
-	n += sizeof(port) - i;
-	out[n] = '\0';
-	return n;
+	return tulpen_fmt_ep(out, 64, family, ep, 0, &report_style);
 }
 
 static size_t fmt_addr(char *out, int family, const struct tulpen_endpoint *ep)
 {
-	if (family != AF_INET6)
-		return tulpen_fmt_v4(out, ep->addr.raw);
-	inet_ntop(AF_INET6, ep->addr.raw, out, 48);
-	return strlen(out);
+	return tulpen_fmt_addr(out, 64, family, ep->addr.raw, 0);
 }
 
 static int put_padded(struct tulpen_buf *b, const char *s, size_t n,
@@ -130,13 +92,13 @@ static const char *close_word(const struct tulpen_flow *c)
 static int table_header(struct tulpen_buf *b)
 {
 	static const char *const h[] = {
-		"ID", "Client", "Server", "Start", "Duration", "Pkts",
-		"Bytes", "RTT(ms)", "Close", "Client-State", "Server-State",
-		"Zeek", "History",
+		"ID",		"Client", "Server",  "Start", "Duration",
+		"Pkts",		"Bytes",  "RTT(ms)", "Close", "Client-State",
+		"Server-State", "Zeek",	  "History",
 	};
 	static const size_t w[] = {
-		W_ID, W_EP, W_EP, W_START, W_DUR, W_PKTS, W_BYTES, W_RTT,
-		W_CLOSE, W_STATE, W_STATE, W_ZEEK, 0,
+		W_ID,  W_EP,	W_EP,	 W_START, W_DUR,  W_PKTS, W_BYTES,
+		W_RTT, W_CLOSE, W_STATE, W_STATE, W_ZEEK, 0,
 	};
 	static const int right[] = { 1, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0 };
 	size_t i;
@@ -185,7 +147,7 @@ static int table_timeline(struct tulpen_pcap_report *r,
 			if (t->inferred)
 				tulpen_buf_putc(b, '?');
 			tulpen_buf_puts(b, "(+");
-			put_secs(b, t->ts_ns - c->start_ns, 6);
+			put_secs(b, t->ts_ns - c->start_ns);
 			tulpen_buf_puts(b, " #");
 			tulpen_buf_u64(b, t->pkt);
 			tulpen_buf_putc(b, ')');
@@ -261,16 +223,7 @@ static void ln_pad(struct line *l, size_t have, size_t width)
 
 static size_t u64_str(char *tmp, uint64_t v)
 {
-	char r[24];
-	size_t i = sizeof(r), n;
-
-	do {
-		r[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	n = sizeof(r) - i;
-	memcpy(tmp, r + i, n);
-	return n;
+	return tulpen_fmt_u64(tmp, v);
 }
 
 /* A left-aligned column (never cut), then a space. */
@@ -294,26 +247,17 @@ static void ln_pair(struct line *l, uint64_t x, uint64_t y, size_t width)
 	*l->p++ = ' ';
 }
 
-/* Seconds with @digits decimals (truncated), right-aligned. */
+/* Seconds with @digits decimals (cut), right-aligned. */
 static void ln_secs(struct line *l, int64_t ns, int digits, size_t width)
 {
-	char t[48];
-	uint64_t frac, v = (uint64_t)(ns < 0 ? -ns : ns);
-	size_t n = 0;
+	char t[TULPEN_FMT_NUM_MAX];
+	int64_t div = 1000000000;
+	size_t n;
 	int i;
 
-	if (ns < 0)
-		t[n++] = '-';
-	n += u64_str(t + n, v / 1000000000u);
-	frac = v % 1000000000u;
-	for (i = 9; i > digits; i--)
-		frac /= 10;
-	t[n++] = '.';
-	for (i = digits; i > 0; i--) {
-		t[n + (size_t)i - 1] = (char)('0' + frac % 10);
-		frac /= 10;
-	}
-	n += (size_t)digits;
+	for (i = 0; i < digits; i++)
+		div /= 10;
+	n = tulpen_fmt_fixed(t, ns / div, (unsigned int)digits);
 	ln_pad(l, n, width);
 	ln_put(l, t, n);
 	*l->p++ = ' ';
@@ -400,7 +344,7 @@ static int json_str(struct tulpen_buf *b, const char *k, const char *v)
 static int json_ts(struct tulpen_buf *b, const char *k, int64_t ns)
 {
 	json_key(b, k);
-	put_secs(b, ns, 6);
+	put_secs(b, ns);
 	return tulpen_buf_putc(b, ',');
 }
 
@@ -478,8 +422,8 @@ static int json_tunnel(struct tulpen_buf *b, const struct tulpen_flow *c)
 	json_str(b, "family", t->family == AF_INET6 ? "inet6" : "inet");
 	json_u64(b, "depth", t->depth);
 	for (i = 0; i < 2; i++) {
-		const struct tulpen_endpoint *e = i ? &t->outer_dst :
-						      &t->outer_src;
+		const struct tulpen_endpoint *e =
+			i ? &t->outer_dst : &t->outer_src;
 
 		json_key(b, i ? "outer_dst" : "outer_src");
 		tulpen_buf_putc(b, '{');

@@ -3,20 +3,25 @@
  * pcap_summary.c - totals over reconstructed connections: final state
  * pairs, Zeek conn_state codes and the top talkers.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/hash.h"
+#include "tulpen/fmt.h"
 #include "tulpen/pcap_report.h"
 #include "tulpen/state.h"
 
-struct talker {
+/* A talker: an address (the key) and what it did (the value). */
+struct talker_key {
 	uint8_t addr[16];
 	uint8_t family;
-	uint8_t used;
+};
+
+struct talker {
 	uint64_t sent, recv, conns;
+	struct talker_key key; /* a copy, for sorting and printing */
 };
 
 struct tulpen_pcap_summary {
@@ -24,8 +29,7 @@ struct tulpen_pcap_summary {
 	uint64_t pairs[TULPEN_TCP_MAX_STATES][TULPEN_TCP_MAX_STATES];
 	uint64_t zeek[TULPEN_ZEEK_NSTATES];
 	uint64_t midstream, reset, pkts, bytes;
-	struct talker *t;
-	size_t cap, used;
+	struct tulpen_hash talkers; /* struct talker_key -> struct talker */
 	struct tulpen_pcap_input in;
 };
 
@@ -41,9 +45,8 @@ int tulpen_pcap_summary_new(struct tulpen_pcap_summary **out)
 
 	if (!s)
 		return -ENOMEM;
-	s->cap = 256;
-	s->t = calloc(s->cap, sizeof(*s->t));
-	if (!s->t) {
+	if (TULPEN_HASH_INIT(&s->talkers, struct talker_key, struct talker,
+			     NULL)) {
 		free(s);
 		return -ENOMEM;
 	}
@@ -51,60 +54,21 @@ int tulpen_pcap_summary_new(struct tulpen_pcap_summary **out)
 	return 0;
 }
 
-static size_t addr_hash(const uint8_t *a, int family)
-{
-	uint64_t h = 1469598103934665603ull ^ (uint64_t)family;
-	int i;
-
-	for (i = 0; i < 16; i++) {
-		h ^= a[i];
-		h *= 1099511628211ull;
-	}
-	return (size_t)(h ^ (h >> 32));
-}
-
-static struct talker *talker_slot(struct talker *t, size_t cap,
-				  const uint8_t *a, int family)
-{
-	size_t i = addr_hash(a, family) & (cap - 1);
-
-	while (t[i].used &&
-	       (t[i].family != family || memcmp(t[i].addr, a, 16)))
-		i = (i + 1) & (cap - 1);
-	return &t[i];
-}
-
-static int talkers_grow(struct tulpen_pcap_summary *s)
-{
-	size_t ncap = s->cap * 2, i;
-	struct talker *nt = calloc(ncap, sizeof(*nt));
-
-	if (!nt)
-		return -ENOMEM;
-	for (i = 0; i < s->cap; i++)
-		if (s->t[i].used)
-			*talker_slot(nt, ncap, s->t[i].addr,
-				     s->t[i].family) = s->t[i];
-	free(s->t);
-	s->t = nt;
-	s->cap = ncap;
-	return 0;
-}
-
 static int talker_add(struct tulpen_pcap_summary *s, int family,
 		      const uint8_t *a, uint64_t sent, uint64_t recv)
 {
+	struct talker_key k;
 	struct talker *t;
+	int ret;
 
-	if ((s->used + 1) * 2 > s->cap && talkers_grow(s))
-		return -ENOMEM;
-	t = talker_slot(s->t, s->cap, a, family);
-	if (!t->used) {
-		t->used = 1;
-		t->family = (uint8_t)family;
-		memcpy(t->addr, a, 16);
-		s->used++;
-	}
+	memset(&k, 0, sizeof(k));
+	memcpy(k.addr, a, 16);
+	k.family = (uint8_t)family;
+	ret = tulpen_hash_insert(&s->talkers, &k, (void **)&t);
+	if (ret < 0)
+		return ret;
+	if (ret)
+		t->key = k;
 	t->sent += sent;
 	t->recv += recv;
 	t->conns++;
@@ -128,13 +92,13 @@ int tulpen_pcap_summary_add(struct tulpen_pcap_summary *s,
 	s->reset += c->first_reset >= 0;
 	s->pkts += c->side[0].pkts + c->side[1].pkts;
 	s->bytes += c->side[0].bytes + c->side[1].bytes;
-	if (talker_add(s, c->family, c->side[0].ep.addr.raw,
-		       c->side[0].bytes, c->side[1].bytes))
+	if (talker_add(s, c->family, c->side[0].ep.addr.raw, c->side[0].bytes,
+		       c->side[1].bytes))
 		return -ENOMEM;
 	/* A connection to oneself counts once. */
 	if (memcmp(c->side[0].ep.addr.raw, c->side[1].ep.addr.raw, 16) &&
-	    talker_add(s, c->family, c->side[1].ep.addr.raw,
-		       c->side[1].bytes, c->side[0].bytes))
+	    talker_add(s, c->family, c->side[1].ep.addr.raw, c->side[1].bytes,
+		       c->side[0].bytes))
 		return -ENOMEM;
 	return 0;
 }
@@ -149,7 +113,7 @@ static int cmp_talker(const void *a, const void *b)
 		return tx > ty ? -1 : 1;
 	if (x->conns != y->conns)
 		return x->conns > y->conns ? -1 : 1;
-	return memcmp(x->addr, y->addr, 16);
+	return memcmp(x->key.addr, y->key.addr, 16);
 }
 
 static const char *sname(int st)
@@ -157,112 +121,110 @@ static const char *sname(int st)
 	return tulpen_state_name(st, TULPEN_STATE_RFC);
 }
 
-int tulpen_pcap_summary_write(const struct tulpen_pcap_summary *s,
-			      struct tulpen_buf *b, int json, size_t top)
+static void put_addr(char *addr, const struct talker *t)
 {
-	struct talker **list;
-	size_t n = 0, i;
+	tulpen_fmt_addr(addr, 64,
+			t->key.family == AF_INET6 ? AF_INET6 : AF_INET,
+			t->key.addr, 0);
+}
+
+static void json_counts(const struct tulpen_pcap_summary *s,
+			struct tulpen_buf *b)
+{
+	tulpen_buf_printf(
+		b,
+		"{\"frames\":%llu,\"tcp_segments\":%llu,"
+		"\"other_frames\":%llu,\"malformed\":%llu,"
+		"\"late_segments\":%llu,",
+		(unsigned long long)s->in.frames, (unsigned long long)s->in.tcp,
+		(unsigned long long)s->in.other, (unsigned long long)s->in.bad,
+		(unsigned long long)s->in.late);
+	tulpen_buf_printf(
+		b,
+		"\"connections\":%llu,\"packets\":%llu,"
+		"\"bytes\":%llu,\"midstream\":%llu,"
+		"\"reset\":%llu,",
+		(unsigned long long)s->conns, (unsigned long long)s->pkts,
+		(unsigned long long)s->bytes, (unsigned long long)s->midstream,
+		(unsigned long long)s->reset);
+}
+
+static void write_json(const struct tulpen_pcap_summary *s,
+		       struct tulpen_buf *b, struct talker **list, size_t n)
+{
 	char addr[64];
-	int o, r, first;
+	int o, r, first = 1;
+	size_t i;
 
-	list = malloc((s->used ? s->used : 1) * sizeof(*list));
-	if (!list)
-		return -ENOMEM;
-	for (i = 0; i < s->cap; i++)
-		if (s->t[i].used)
-			list[n++] = &s->t[i];
-	qsort(list, n, sizeof(*list), cmp_talker);
-	if (n > top)
-		n = top;
-
-	if (json) {
-		tulpen_buf_printf(b,
-				  "{\"frames\":%llu,\"tcp_segments\":%llu,"
-				  "\"other_frames\":%llu,\"malformed\":%llu,"
-				  "\"late_segments\":%llu,",
-				  (unsigned long long)s->in.frames,
-				  (unsigned long long)s->in.tcp,
-				  (unsigned long long)s->in.other,
-				  (unsigned long long)s->in.bad,
-				  (unsigned long long)s->in.late);
-		tulpen_buf_printf(b,
-				  "\"connections\":%llu,\"packets\":%llu,"
-				  "\"bytes\":%llu,\"midstream\":%llu,"
-				  "\"reset\":%llu,\"final_states\":[",
-				  (unsigned long long)s->conns,
-				  (unsigned long long)s->pkts,
-				  (unsigned long long)s->bytes,
-				  (unsigned long long)s->midstream,
-				  (unsigned long long)s->reset);
-		first = 1;
-		for (o = 0; o < TULPEN_TCP_MAX_STATES; o++)
-			for (r = 0; r < TULPEN_TCP_MAX_STATES; r++) {
-				if (!s->pairs[o][r])
-					continue;
-				tulpen_buf_printf(b,
-						  "%s{\"client\":\"%s\","
-						  "\"server\":\"%s\","
-						  "\"count\":%llu}",
-						  first ? "" : ",", sname(o),
-						  sname(r),
-						  (unsigned long long)
-							  s->pairs[o][r]);
-				first = 0;
-			}
-		tulpen_buf_puts(b, "],\"conn_states\":{");
-		first = 1;
-		for (o = 0; o < TULPEN_ZEEK_NSTATES; o++) {
-			if (!s->zeek[o])
+	json_counts(s, b);
+	tulpen_buf_puts(b, "\"final_states\":[");
+	for (o = 0; o < TULPEN_TCP_MAX_STATES; o++)
+		for (r = 0; r < TULPEN_TCP_MAX_STATES; r++) {
+			if (!s->pairs[o][r])
 				continue;
-			tulpen_buf_printf(b, "%s\"%s\":%llu", first ? "" : ",",
-					  tulpen_zeek_conn_state_name(o),
-					  (unsigned long long)s->zeek[o]);
+			tulpen_buf_printf(b,
+					  "%s{\"client\":\"%s\","
+					  "\"server\":\"%s\",\"count\":%llu}",
+					  first ? "" : ",", sname(o), sname(r),
+					  (unsigned long long)s->pairs[o][r]);
 			first = 0;
 		}
-		tulpen_buf_puts(b, "},\"top_talkers\":[");
-		for (i = 0; i < n; i++) {
-			inet_ntop(list[i]->family == AF_INET6 ? AF_INET6 :
-								 AF_INET,
-				  list[i]->addr, addr, sizeof(addr));
-			tulpen_buf_printf(b,
-					  "%s{\"address\":\"%s\",\"bytes_sent\":"
-					  "%llu,\"bytes_received\":%llu,"
-					  "\"connections\":%llu}",
-					  i ? "," : "", addr,
-					  (unsigned long long)list[i]->sent,
-					  (unsigned long long)list[i]->recv,
-					  (unsigned long long)list[i]->conns);
-		}
-		tulpen_buf_puts(b, "]}\n");
-		goto out;
+	tulpen_buf_puts(b, "],\"conn_states\":{");
+	first = 1;
+	for (o = 0; o < TULPEN_ZEEK_NSTATES; o++) {
+		if (!s->zeek[o])
+			continue;
+		tulpen_buf_printf(b, "%s\"%s\":%llu", first ? "" : ",",
+				  tulpen_zeek_conn_state_name(o),
+				  (unsigned long long)s->zeek[o]);
+		first = 0;
 	}
+	tulpen_buf_puts(b, "},\"top_talkers\":[");
+	for (i = 0; i < n; i++) {
+		put_addr(addr, list[i]);
+		tulpen_buf_printf(b,
+				  "%s{\"address\":\"%s\",\"bytes_sent\":%llu,"
+				  "\"bytes_received\":%llu,"
+				  "\"connections\":%llu}",
+				  i ? "," : "", addr,
+				  (unsigned long long)list[i]->sent,
+				  (unsigned long long)list[i]->recv,
+				  (unsigned long long)list[i]->conns);
+	}
+	tulpen_buf_puts(b, "]}\n");
+}
 
-	tulpen_buf_printf(b,
-			  "Read: %llu frames, %llu TCP segments, %llu other "
-			  "frames, %llu malformed (skipped), %llu late segments "
-			  "of finished connections\n",
-			  (unsigned long long)s->in.frames,
-			  (unsigned long long)s->in.tcp,
-			  (unsigned long long)s->in.other,
-			  (unsigned long long)s->in.bad,
-			  (unsigned long long)s->in.late);
-	tulpen_buf_printf(b,
-			  "Connections: %llu (%llu picked up mid-stream, %llu "
-			  "with a reset), %llu packets, %llu payload bytes\n\n",
-			  (unsigned long long)s->conns,
-			  (unsigned long long)s->midstream,
-			  (unsigned long long)s->reset,
-			  (unsigned long long)s->pkts,
-			  (unsigned long long)s->bytes);
+static void write_text(const struct tulpen_pcap_summary *s,
+		       struct tulpen_buf *b, struct talker **list, size_t n)
+{
+	char addr[64];
+	size_t i;
+	int o, r;
+
+	tulpen_buf_printf(
+		b,
+		"Read: %llu frames, %llu TCP segments, %llu other "
+		"frames, %llu malformed (skipped), %llu late segments "
+		"of finished connections\n",
+		(unsigned long long)s->in.frames, (unsigned long long)s->in.tcp,
+		(unsigned long long)s->in.other, (unsigned long long)s->in.bad,
+		(unsigned long long)s->in.late);
+	tulpen_buf_printf(
+		b,
+		"Connections: %llu (%llu picked up mid-stream, %llu "
+		"with a reset), %llu packets, %llu payload bytes\n\n",
+		(unsigned long long)s->conns, (unsigned long long)s->midstream,
+		(unsigned long long)s->reset, (unsigned long long)s->pkts,
+		(unsigned long long)s->bytes);
 	tulpen_buf_printf(b, "%-14s %-14s %10s\n", "Client-State",
 			  "Server-State", "Conns");
 	for (o = 0; o < TULPEN_TCP_MAX_STATES; o++)
 		for (r = 0; r < TULPEN_TCP_MAX_STATES; r++)
 			if (s->pairs[o][r])
-				tulpen_buf_printf(b, "%-14s %-14s %10llu\n",
-						  sname(o), sname(r),
-						  (unsigned long long)
-							  s->pairs[o][r]);
+				tulpen_buf_printf(
+					b, "%-14s %-14s %10llu\n", sname(o),
+					sname(r),
+					(unsigned long long)s->pairs[o][r]);
 	tulpen_buf_printf(b, "\n%-14s %10s\n", "Zeek-State", "Conns");
 	for (o = 0; o < TULPEN_ZEEK_NSTATES; o++)
 		if (s->zeek[o])
@@ -272,14 +234,32 @@ int tulpen_pcap_summary_write(const struct tulpen_pcap_summary *s,
 	tulpen_buf_printf(b, "\n%-40s %14s %14s %10s\n", "Top talkers",
 			  "Bytes-Sent", "Bytes-Recv", "Conns");
 	for (i = 0; i < n; i++) {
-		inet_ntop(list[i]->family == AF_INET6 ? AF_INET6 : AF_INET,
-			  list[i]->addr, addr, sizeof(addr));
+		put_addr(addr, list[i]);
 		tulpen_buf_printf(b, "%-40s %14llu %14llu %10llu\n", addr,
 				  (unsigned long long)list[i]->sent,
 				  (unsigned long long)list[i]->recv,
 				  (unsigned long long)list[i]->conns);
 	}
-out:
+}
+
+int tulpen_pcap_summary_write(const struct tulpen_pcap_summary *s,
+			      struct tulpen_buf *b, int json, size_t top)
+{
+	size_t cnt = tulpen_hash_count(&s->talkers), n = 0, pos = 0;
+	struct talker **list, *t;
+
+	list = malloc((cnt ? cnt : 1) * sizeof(*list));
+	if (!list)
+		return -ENOMEM;
+	while ((t = tulpen_hash_next(&s->talkers, &pos, NULL)))
+		list[n++] = t;
+	qsort(list, n, sizeof(*list), cmp_talker);
+	if (n > top)
+		n = top;
+	if (json)
+		write_json(s, b, list, n);
+	else
+		write_text(s, b, list, n);
 	free(list);
 	return b->err;
 }
@@ -288,6 +268,6 @@ void tulpen_pcap_summary_free(struct tulpen_pcap_summary *s)
 {
 	if (!s)
 		return;
-	free(s->t);
+	tulpen_hash_fini(&s->talkers);
 	free(s);
 }

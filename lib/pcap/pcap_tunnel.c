@@ -234,12 +234,12 @@ struct udp_tunnel {
 };
 
 static const struct udp_tunnel udp_tunnels[] = {
-	{4789, TULPEN_TUNNEL_VXLAN, vxlan},
-	{6081, TULPEN_TUNNEL_GENEVE, geneve},
-	{2152, TULPEN_TUNNEL_GTPV1, gtpu},
-	{3544, TULPEN_TUNNEL_TEREDO, teredo},
-	{5072, TULPEN_TUNNEL_AYIYA, ayiya},
-	{4754, TULPEN_TUNNEL_GRE, NULL}, /* GRE over UDP */
+	{ 4789, TULPEN_TUNNEL_VXLAN, vxlan },
+	{ 6081, TULPEN_TUNNEL_GENEVE, geneve },
+	{ 2152, TULPEN_TUNNEL_GTPV1, gtpu },
+	{ 3544, TULPEN_TUNNEL_TEREDO, teredo },
+	{ 5072, TULPEN_TUNNEL_AYIYA, ayiya },
+	{ 4754, TULPEN_TUNNEL_GRE, NULL }, /* GRE over UDP */
 };
 
 res_t pcap_dec_udp(struct pcap_dec *d, const uint8_t *p, size_t cap, size_t len)

@@ -40,7 +40,6 @@ enum {
 	H_MULTI = 1u << 7,
 };
 
-
 static void hist_add(struct pcap_zeek *z, int side, char code)
 {
 	if (z->hlen >= TULPEN_CONN_HISTORY_MAX)
@@ -140,8 +139,8 @@ static int zeek_inactive(struct pcap_zeek *z, int side,
 
 	if (f & TULPEN_TH_SYN) {
 		if (is_orig) {
-			zeek_set(ep, (f & TULPEN_TH_ACK) ? Z_SYN_ACK_SENT :
-							   Z_SYN_SENT);
+			zeek_set(ep, (f & TULPEN_TH_ACK) ? Z_SYN_ACK_SENT
+							 : Z_SYN_SENT);
 		} else {
 			if (peer->state == Z_SYN_SENT)
 				zeek_set(peer, Z_ESTABLISHED);
@@ -168,8 +167,7 @@ static int zeek_inactive(struct pcap_zeek *z, int side,
 	return ret;
 }
 
-static int zeek_state(struct pcap_zeek *z, int side,
-		      const struct tulpen_pkt *p)
+static int zeek_state(struct pcap_zeek *z, int side, const struct tulpen_pkt *p)
 {
 	struct pcap_zeek_side *ep = &z->s[side], *peer = &z->s[!side];
 	unsigned int f = p->flags;
@@ -249,8 +247,8 @@ static int hist_rstos0(const char *h)
 }
 
 static const char *const zeek_codes[TULPEN_ZEEK_NSTATES] = {
-	"S0", "S1", "SF", "REJ", "S2", "S3", "RSTO", "RSTR", "RSTOS0",
-	"RSTRH", "SH", "SHR", "OTH",
+	"S0",	"S1",	  "SF",	   "REJ", "S2",	 "S3",	"RSTO",
+	"RSTR", "RSTOS0", "RSTRH", "SH",  "SHR", "OTH",
 };
 
 const char *tulpen_zeek_conn_state_name(int idx)
@@ -273,8 +271,8 @@ int tulpen_zeek_conn_state_parse(const char *word, int *idx)
 }
 
 /* Zeek's conn_state() from base/protocols/conn/main.zeek. */
-const char *pcap_zeek_conn_state(const struct pcap_zeek *z,
-				 uint64_t orig_bytes, uint64_t resp_bytes)
+const char *pcap_zeek_conn_state(const struct pcap_zeek *z, uint64_t orig_bytes,
+				 uint64_t resp_bytes)
 {
 	int os = z->s[TULPEN_ORIG].state, rs = z->s[TULPEN_RESP].state;
 	int o_inactive = os == Z_INACTIVE || os == Z_PARTIAL;
@@ -304,8 +302,7 @@ const char *pcap_zeek_conn_state(const struct pcap_zeek *z,
 	return "OTH";
 }
 
-void pcap_zeek_init(struct pcap_zeek *z, int flipped, int compat,
-		    int64_t ts_ns)
+void pcap_zeek_init(struct pcap_zeek *z, int flipped, int compat, int64_t ts_ns)
 {
 	int i;
 
@@ -482,21 +479,20 @@ static void seq_data(struct pcap_zeek_side *sp, uint64_t s, uint64_t e)
 		sp->ooo_end = e;
 }
 
-int pcap_zeek_segment(struct pcap_zeek *z, int side,
-		      const struct tulpen_pkt *p)
+int pcap_zeek_segment(struct pcap_zeek *z, int side, const struct tulpen_pkt *p)
 {
 	struct pcap_zeek_side *sp = &z->s[side], *peer = &z->s[!side];
 	unsigned int f = p->flags;
-	uint32_t end = p->seq + (uint32_t)!!(f & TULPEN_TH_SYN) +
-		       (uint32_t)!!(f & TULPEN_TH_FIN) +
+	uint32_t end = p->seq + (uint32_t) !!(f & TULPEN_TH_SYN) +
+		       (uint32_t) !!(f & TULPEN_TH_FIN) +
 		       ((f & TULPEN_TH_RST) ? 0 : p->payload_len);
 	int did, ret = 0;
 
 	seq_start(sp, p, end);
 	zeek_history(z, side, p);
 	/* Zero windows: logarithmic letters. */
-	if (p->window == 0 && !(f & TULPEN_TH_RST) &&
-	    peer->state != Z_CLOSED && sp->state != Z_RESET)
+	if (p->window == 0 && !(f & TULPEN_TH_RST) && peer->state != Z_CLOSED &&
+	    sp->state != Z_RESET)
 		hist_scaled(z, side, 'W', &sp->zwin_cnt, &sp->zwin_thresh);
 	if (!sp->did_close || !peer->did_close)
 		if (p->ts_ns > z->last_ns)
@@ -508,8 +504,7 @@ int pcap_zeek_segment(struct pcap_zeek *z, int side,
 	if (seq_last(sp, p, end))
 		hist_scaled(z, side, 'T', &sp->rexmit_cnt, &sp->rexmit_thresh);
 	if (p->payload_len && !(f & TULPEN_TH_RST) && sp->has_start) {
-		uint64_t ds = seq64(sp->data64,
-				    p->seq + !!(f & TULPEN_TH_SYN));
+		uint64_t ds = seq64(sp->data64, p->seq + !!(f & TULPEN_TH_SYN));
 
 		seq_data(sp, ds, ds + p->payload_len);
 	}
@@ -593,8 +588,8 @@ static const uint16_t likely_server_ports[] = {
 
 static int likely_server(uint16_t port)
 {
-	size_t lo = 0,
-	       hi = sizeof(likely_server_ports) / sizeof(likely_server_ports[0]);
+	size_t lo = 0, hi = sizeof(likely_server_ports) /
+			    sizeof(likely_server_ports[0]);
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;

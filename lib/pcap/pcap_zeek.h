@@ -22,10 +22,10 @@
 #include "tulpen/pcap_flows.h"
 
 struct pcap_zeek_side {
-	uint8_t state, prev;	/* TCP_ENDPOINT_* */
-	uint8_t did_close;	/* the connection saw this side close */
-	uint8_t has_start;	/* start64 and last64 are set */
-	uint32_t hist_seen;	/* letters recorded once */
+	uint8_t state, prev; /* TCP_ENDPOINT_* */
+	uint8_t did_close;   /* the connection saw this side close */
+	uint8_t has_start;   /* start64 and last64 are set */
+	uint32_t hist_seen;  /* letters recorded once */
 	uint32_t last_syn, last_fin, last_rst;
 	uint32_t rexmit_cnt, rexmit_thresh;
 	uint32_t zwin_cnt, zwin_thresh;
@@ -39,16 +39,17 @@ struct pcap_zeek_side {
 	 * payload seen reaches (for content gaps).
 	 */
 	uint64_t start64, last64, ack64, data64;
-	/* One block of payload seen beyond a hole at data64 (ooo_end 0: none). */
+	/* One block of payload seen beyond a hole at data64 (ooo_end 0: none).
+	 */
 	uint64_t ooo_start, ooo_end;
 };
 
 struct pcap_zeek {
 	struct pcap_zeek_side s[2]; /* [TULPEN_ORIG], [TULPEN_RESP] */
 	uint8_t hlen;
-	uint8_t compat;		/* Zeek's timers and record splitting */
-	int64_t last_ns;	/* Zeek's LastTime (not after both closed) */
-	uint64_t missed_bytes;	/* content gaps */
+	uint8_t compat;	       /* Zeek's timers and record splitting */
+	int64_t last_ns;       /* Zeek's LastTime (not after both closed) */
+	uint64_t missed_bytes; /* content gaps */
 	char history[TULPEN_CONN_HISTORY_MAX + 1];
 };
 
@@ -92,7 +93,7 @@ uint64_t pcap_zeek_size(const struct pcap_zeek *z, int side);
 int pcap_zeek_flip(const struct tulpen_pkt *p);
 
 /* conn_state from the endpoint states and the payload bytes each way. */
-const char *pcap_zeek_conn_state(const struct pcap_zeek *z,
-				 uint64_t orig_bytes, uint64_t resp_bytes);
+const char *pcap_zeek_conn_state(const struct pcap_zeek *z, uint64_t orig_bytes,
+				 uint64_t resp_bytes);
 
 #endif /* TULPEN_PCAP_ZEEK_H */

@@ -86,22 +86,7 @@ int pcap_zeeklog_footer(struct tulpen_buf *b, int64_t close_ns)
 /* Seconds with six decimals (Zeek's time and interval). */
 static void put_secs6(struct tulpen_buf *b, int64_t ns)
 {
-	char t[8];
-	uint64_t us;
-	int i;
-
-	if (ns < 0) {
-		tulpen_buf_putc(b, '-');
-		ns = -ns;
-	}
-	us = (uint64_t)ns / 1000;
-	tulpen_buf_u64(b, us / 1000000);
-	t[0] = '.';
-	for (i = 6; i > 0; i--) {
-		t[i] = (char)('0' + us % 10);
-		us /= 10;
-	}
-	tulpen_buf_put(b, t, 7);
+	tulpen_buf_fixed(b, ns / 1000, 6);
 }
 
 static uint64_t mix64(uint64_t x)

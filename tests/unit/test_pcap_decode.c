@@ -13,15 +13,14 @@
 
 /* IPv4 + TCP (MSS, SACK-permitted, timestamps, NOP, window scale). */
 static const uint8_t ip4_syn[] = {
-	0x45, 0x00, 0x00, 0x3c, 0x12, 0x34, 0x40, 0x00, 0x40, 0x06, 0, 0,
-	10, 0, 0, 1, 10, 0, 0, 2,
-	0x9c, 0x40, 0x00, 0x50, 0, 0, 0x03, 0xe8, 0, 0, 0, 0,
-	0xa0, 0x02, 0xff, 0xff, 0, 0, 0, 0,
-	2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7,
+	0x45, 0x00, 0x00, 0x3c, 0x12, 0x34, 0x40, 0x00, 0x40, 0x06, 0,	  0,
+	10,   0,    0,	  1,	10,   0,    0,	  2,	0x9c, 0x40, 0x00, 0x50,
+	0,    0,    0x03, 0xe8, 0,    0,    0,	  0,	0xa0, 0x02, 0xff, 0xff,
+	0,    0,    0,	  0,	2,    4,    0x05, 0xb4, 4,    2,    8,	  10,
+	0,    0,    0,	  1,	0,    0,    0,	  0,	1,    3,    3,	  7,
 };
 
-static size_t with_eth(uint8_t *out, uint16_t type, const uint8_t *p,
-		       size_t n)
+static size_t with_eth(uint8_t *out, uint16_t type, const uint8_t *p, size_t n)
 {
 	memset(out, 0xaa, 12);
 	out[12] = (uint8_t)(type >> 8);
@@ -123,12 +122,12 @@ static void ipv6_ext(void **unused)
 	ip6[0] = 0x60;
 	ip6[4] = 0;
 	ip6[5] = (uint8_t)(8 + 8 + tcp);
-	ip6[6] = 0;   /* hop-by-hop */
-	ip6[23] = 1;  /* ::1 */
+	ip6[6] = 0;  /* hop-by-hop */
+	ip6[23] = 1; /* ::1 */
 	ip6[39] = 2;
 	ip6[40] = 44; /* -> fragment */
 	ip6[41] = 0;
-	ip6[48] = 6;  /* fragment -> TCP, offset 0 */
+	ip6[48] = 6; /* fragment -> TCP, offset 0 */
 	memcpy(ip6 + 56, ip4_syn + 20, tcp);
 	n = with_eth(f, 0x86dd, ip6, 56 + tcp);
 	assert_int_equal(tulpen_pcap_decode(1, f, n, n, &p, &why),
@@ -223,9 +222,9 @@ static void bogus_lengths(void **unused)
 		memcpy(ip, ip4_syn, sizeof(ip));
 		ip[cases[i].off] = cases[i].val;
 		why = NULL;
-		assert_int_equal(tulpen_pcap_decode(228, ip, cap, sizeof(ip),
-						    &p, &why),
-				 TULPEN_DECODE_BAD);
+		assert_int_equal(
+			tulpen_pcap_decode(228, ip, cap, sizeof(ip), &p, &why),
+			TULPEN_DECODE_BAD);
 		assert_non_null(why);
 		if (strcmp(why, cases[i].why))
 			fail_msg("case %zu: '%s', want '%s'", i, why,

@@ -259,8 +259,8 @@ static void zeek_codes(void **unused)
 		} else if (!strcmp(n, "shr") || !strcmp(n, "rstrh")) {
 			v.cport = 80; /* the responder's SYN-ACK comes first */
 			seg_at(&v, 0, S | A, 5000, 1001, 0);
-			seg_at(&v, 0, !strcmp(n, "shr") ? F | A : R, 5001,
-			       1001, 0);
+			seg_at(&v, 0, !strcmp(n, "shr") ? F | A : R, 5001, 1001,
+			       0);
 		} else if (!strcmp(n, "oth")) {
 			v.cport = 40001;
 			seg(&v, 1, P | A, 5);
@@ -304,9 +304,8 @@ static void midstream(void **unused)
 	assert_true(c->midstream);
 	assert_false(c->opener_known);
 	assert_true(c->side[0].trans[0].inferred);
-	states_are(&c->side[0], TULPEN_TCP_ESTABLISHED,
-		   TULPEN_TCP_CLOSE_WAIT, TULPEN_TCP_LAST_ACK, TULPEN_TCP_CLOSE,
-		   END);
+	states_are(&c->side[0], TULPEN_TCP_ESTABLISHED, TULPEN_TCP_CLOSE_WAIT,
+		   TULPEN_TCP_LAST_ACK, TULPEN_TCP_CLOSE, END);
 	states_are(&c->side[1], TULPEN_TCP_ESTABLISHED, TULPEN_TCP_FIN_WAIT1,
 		   TULPEN_TCP_FIN_WAIT2, TULPEN_TCP_TIME_WAIT, END);
 	assert_int_equal(c->first_closer, TULPEN_RESP);
@@ -370,7 +369,7 @@ static void tombstone_and_reuse(void **unused)
 	handshake(&v);
 	seg(&v, 1, R, 0);
 	assert_int_equal(v.g.n, 0); /* finished: it lingers */
-	seg(&v, 0, A, 0); /* late: lands in its history */
+	seg(&v, 0, A, 0);	    /* late: lands in its history */
 	seg(&v, 0, R, 0);
 	tulpen_flows_stats(v.f, &st);
 	assert_int_equal(st.late, 2);
