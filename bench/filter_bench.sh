@@ -15,7 +15,9 @@
 # In a private network namespace it builds bench/population (as
 # bench/run.sh does), picks the remote port PORT that a few thousand
 # sockets have (the client ends of one listener's connections), then times
-#   floor_filter -1 PORT       the kernel's filtered walk, nothing else
+#   floor_filter -1 -p PORT    the kernel's filtered walk, nothing else, with
+#                              the port in the request as tulpen sends it
+#   floor_filter -1 PORT       the same with the bytecode alone
 #   floor_filter PORT          the same as two per-family dumps (as ss asks)
 #   floor -1                   the unfiltered walk
 #   tulpen -tan dport = :PORT
@@ -112,10 +114,12 @@ port=$(ip netns exec "$ns" ss -Htan | awk '{ n = split($5, a, ":");
 total=$(ip netns exec "$ns" ss -Htan | wc -l)
 echo "== PORT=$port, $total TCP sockets"
 
-labels=("floor_filter -1 PORT" "floor_filter PORT" "floor -1"
+labels=("floor_filter -1 -p PORT" "floor_filter -1 PORT"
+	"floor_filter PORT" "floor -1"
 	"tulpen -tan dport = :PORT" "ss -tan dport = :PORT" "tulpen -tan"
 	"ss -tan")
-cmds=("$bin/floor_filter -1 $port" "$bin/floor_filter $port"
+cmds=("$bin/floor_filter -1 -p $port" "$bin/floor_filter -1 $port"
+      "$bin/floor_filter $port"
       "$bin/floor -1" "$tulpen -tan dport = :$port" "ss -tan dport = :$port"
       "$tulpen -tan" "ss -tan")
 raw=$out/raw.tsv
@@ -144,16 +148,17 @@ awk -F '\t' -v reps="$reps" -v port="$port" '
 		return (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
 	}
 	END {
-		split("floor_filter -1 PORT|floor_filter PORT|floor -1|" \
+		split("floor_filter -1 -p PORT|floor_filter -1 PORT|" \
+		      "floor_filter PORT|floor -1|" \
 		      "tulpen -tan dport = :PORT|ss -tan dport = :PORT|" \
 		      "tulpen -tan|ss -tan", lab, "|")
-		for (k = 0; k < 7; k++) med[k] = median(k)
+		for (k = 0; k < 8; k++) med[k] = median(k)
 		printf "%-28s %9s %9s %8s\n", "command (PORT=" port ")", \
 		       "median s", "max KiB", "lines"
-		for (k = 0; k < 7; k++)
+		for (k = 0; k < 8; k++)
 			printf "%-28s %9.4f %9d %8d\n", lab[k + 1], med[k], \
 			       rss[k], lines[k]
-		f = med[3]; u = med[5]; s = med[4]; fl = med[0]
+		f = med[4]; u = med[6]; s = med[5]; fl = med[0]
 		printf "\nfiltered tulpen vs unfiltered tulpen: %.1fx faster " \
 		       "(target >= 4x): %s\n", u / f, (u / f >= 4) ? "met" : \
 		       "NOT met"

@@ -6,9 +6,11 @@
  * send it) over its socket tables; the answers are received and discarded
  * (only counted, to check the dump ended with NLMSG_DONE).
  *
- * usage: floor_filter [-1] [-v] PORT
+ * usage: floor_filter [-1] [-p] [-v] PORT
  *   -1  one dump for both families (TCPDIAG_GETSOCK, as tulpen asks);
  *       without it one SOCK_DIAG_BY_FAMILY dump per family, as ss asks
+ *   -p  also put PORT into the request's socket id (idiag_dport), as
+ *       tulpen does: the kernel skips other sockets before the bytecode
  *   -v  print the number of sockets on stderr
  */
 #include <errno.h>
@@ -67,7 +69,8 @@ static void fill_prog(struct prog *p, int port)
 	p->cond.port = port;
 }
 
-static int dump(int fd, int family, int any, int port, unsigned long *count)
+static int dump(int fd, int family, int any, int port, int pre,
+		unsigned long *count)
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	struct {
@@ -88,7 +91,11 @@ static int dump(int fd, int family, int any, int port, unsigned long *count)
 	if (any) {
 		msg.r.old.idiag_family = AF_INET;
 		msg.r.old.idiag_states = ~0u;
+		if (pre)
+			msg.r.old.id.idiag_dport = htons((unsigned short)port);
 	} else {
+		if (pre)
+			msg.r.v2.id.idiag_dport = htons((unsigned short)port);
 		msg.r.v2.sdiag_family = (unsigned char)family;
 		msg.r.v2.sdiag_protocol = IPPROTO_TCP;
 		msg.r.v2.idiag_states = ~0u;
@@ -107,13 +114,15 @@ static int dump(int fd, int family, int any, int port, unsigned long *count)
 int main(int argc, char **argv)
 {
 	unsigned long count = 0;
-	int one = 0, verbose = 0, fd, err, c, port;
+	int one = 0, pre = 0, verbose = 0, fd, err, c, port;
 	int rcvbuf = 4 * 1024 * 1024;
 	char *end;
 
-	while ((c = getopt(argc, argv, "1v")) != -1) {
+	while ((c = getopt(argc, argv, "1pv")) != -1) {
 		if (c == '1')
 			one = 1;
+		else if (c == 'p')
+			pre = 1;
 		else if (c == 'v')
 			verbose = 1;
 		else
@@ -130,10 +139,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	err = one ? dump(fd, AF_INET, 1, port, &count)
-		  : dump(fd, AF_INET, 0, port, &count);
+	err = one ? dump(fd, AF_INET, 1, port, pre, &count)
+		  : dump(fd, AF_INET, 0, port, pre, &count);
 	if (!err && !one)
-		err = dump(fd, AF_INET6, 0, port, &count);
+		err = dump(fd, AF_INET6, 0, port, pre, &count);
 	if (err) {
 		fprintf(stderr, "floor_filter: %s\n", strerror(-err));
 		return 1;

@@ -105,8 +105,10 @@ static int run_summary(struct tulpen_ctx *ctx, const struct list_opts *o,
 	if (ln->active) /* -N, --all-netns: per-namespace counts */
 		ret = list_netns_summary(ctx, o, ln, &b);
 	else
-		ret = tulpen_summary_format(&sum, o->kind == TULPEN_FMT_JSON ||
-						o->kind == TULPEN_FMT_NDJSON,
+		ret = tulpen_summary_format(&sum,
+					    o->kind == TULPEN_FMT_JSON ||
+						    o->kind ==
+							    TULPEN_FMT_NDJSON,
 					    &b);
 	if (!ret)
 		ret = tulpen_buf_flush(&b);
@@ -130,42 +132,33 @@ static int setup_ctx(struct tulpen_ctx *ctx, const struct list_opts *o)
 	return ret;
 }
 
-/* The -F file, whole ("-..." is standard input, as in ss). */
+/* The -F file, whole ("-..." is standard input, as in ss); 16 MiB at most. */
 static int read_filter_file(const char *path, char **out)
 {
 	FILE *f = path[0] == '-' ? stdin : fopen(path, "re");
 	size_t len = 0, cap = 4096;
-	char *buf;
+	char *buf = NULL, *nb;
 	int ret = 0;
 
 	if (!f)
 		return -errno;
-	buf = malloc(cap);
-	while (buf) {
-		size_t n = fread(buf + len, 1, cap - len - 1, f);
-
-		len += n;
-		if (len + 1 < cap)
+	for (;;) {
+		nb = realloc(buf, cap);
+		if (!nb) {
+			ret = -ENOMEM;
+			break;
+		}
+		buf = nb;
+		len += fread(buf + len, 1, cap - len - 1, f);
+		if (len + 1 < cap || ferror(f))
 			break;
 		if (cap >= (1u << 24)) {
 			ret = -EFBIG;
 			break;
 		}
 		cap *= 2;
-		{
-			char *nb = realloc(buf, cap);
-
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-			} else {
-				buf = nb;
-			}
-		}
 	}
-	if (!buf)
-		ret = -ENOMEM;
-	else if (ferror(f))
+	if (!ret && ferror(f))
 		ret = -EIO;
 	if (f != stdin)
 		fclose(f);
@@ -206,7 +199,6 @@ static int build_filter(struct list_opts *o, struct tulpen_filter **out)
 {
 	struct tulpen_filter_opts fo = { 0 };
 	struct tulpen_filter_error fe;
-	struct tulpen_services *svc = NULL;
 	struct tulpen_cgroups *cg = NULL;
 	char *text = NULL, mi[4096];
 	int ret, status = 0;
@@ -222,14 +214,13 @@ static int build_filter(struct list_opts *o, struct tulpen_filter **out)
 	}
 	snprintf(mi, sizeof(mi), "%s/self/mountinfo",
 		 o->proc_root ? o->proc_root : "/proc");
-	if (tulpen_services_new(o->services_file, &svc) ||
-	    tulpen_cgroups_new(mi, &cg)) {
+	if (tulpen_cgroups_new(mi, &cg)) {
 		status = cli_error(NULL, "%s", strerror(ENOMEM));
 		goto out;
 	}
 	fo.family = o->filter_family;
 	fo.protos = o->q.protos;
-	fo.services = svc;
+	fo.services_file = o->services_file;
 	fo.proc_root = o->proc_root;
 	fo.cgroups = cg;
 	fo.resolve_ms = o->resolve_ms;
@@ -246,7 +237,6 @@ static int build_filter(struct list_opts *o, struct tulpen_filter **out)
 		o->q.families = tulpen_filter_families(*out);
 out:
 	free(text);
-	tulpen_services_free(svc);
 	tulpen_cgroups_free(cg);
 	return status;
 }

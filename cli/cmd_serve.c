@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/capability.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -34,7 +35,7 @@
 #define DEFAULT_LISTEN "127.0.0.1:9829"
 #define MAX_HEADERS 100
 #define MAX_PEM (1024 * 1024)
-#define POOL_THREADS 4
+#define POOL_THREADS 16
 
 /* Every long option of longopts[] is listed (tests/cli/conventions.py). */
 static const char usage[] =
@@ -142,7 +143,8 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss)
 	s4->sin_port = htons((uint16_t)port);
 	return 0;
 bad:
-	return cli_usage_error(CMD, "--listen: '%s' is not an IPv4 address "
+	return cli_usage_error(CMD,
+			       "--listen: '%s' is not an IPv4 address "
 			       "or an IPv6 one in brackets",
 			       host);
 }
@@ -195,9 +197,10 @@ static int parse_one(int c, char **argv, struct serve_opts *o)
 		o->web_config = optarg;
 		return -1;
 	case OPT_TOP_K:
-		return parse_number("--top-k", optarg, 1,
-				    TULPEN_METRICS_TOP_K_MAX, &o->m.top_k) ?:
-			       -1;
+		if (parse_number("--top-k", optarg, 1,
+				 TULPEN_METRICS_TOP_K_MAX, &o->m.top_k))
+			return CLI_EXIT_USAGE;
+		return -1;
 	case OPT_OWNERS_MAX_AGE:
 		if (parse_duration_s("--owners-max-age", optarg, 0, &ns))
 			return CLI_EXIT_USAGE;
@@ -207,8 +210,10 @@ static int parse_one(int c, char **argv, struct serve_opts *o)
 		o->m.owners = 0;
 		return -1;
 	case OPT_MAX_CONN:
-		return parse_number("--max-connections", optarg, 4, 65536,
-				    &o->max_conn) ?: -1;
+		if (parse_number("--max-connections", optarg, 4, 65536,
+				 &o->max_conn))
+			return CLI_EXIT_USAGE;
+		return -1;
 	case OPT_TIMEOUT:
 		if (parse_duration_s("--timeout", optarg, CLI_NSEC_PER_SEC,
 				     &ns))
@@ -306,9 +311,8 @@ static enum MHD_Result text(struct MHD_Connection *conn, unsigned int code,
 static enum MHD_Result serve_metrics(struct server *srv,
 				     struct MHD_Connection *conn)
 {
-	const char *accept = MHD_lookup_connection_value(conn,
-							 MHD_HEADER_KIND,
-							 "Accept");
+	const char *accept =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
 	enum tulpen_metrics_format f = tulpen_metrics_negotiate(accept);
 	struct tulpen_buf b;
 	char err[300], msg[400];
@@ -473,6 +477,7 @@ static struct MHD_Daemon *start(struct server *srv, const struct serve_opts *o,
 		flags |= MHD_USE_IPv6;
 	if (cert)
 		flags |= MHD_USE_TLS;
+	/* clang-format off: one option and its value a line */
 	return MHD_start_daemon(flags, 0, NULL, NULL, handle, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&srv->addr,
@@ -481,9 +486,11 @@ static struct MHD_Daemon *start(struct server *srv, const struct serve_opts *o,
 		MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 		MHD_OPTION_STRICT_FOR_CLIENT, 1,
+		/* without TLS the list ends here */
 		cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
 		MHD_OPTION_HTTPS_MEM_KEY, key,
 		MHD_OPTION_END);
+	/* clang-format on */
 }
 
 static void describe(struct server *srv, struct MHD_Daemon *d)
@@ -494,19 +501,18 @@ static void describe(struct server *srv, struct MHD_Daemon *d)
 	int v6 = srv->addr.ss_family == AF_INET6;
 	unsigned int port = 0;
 
-	a = v6 ? (const void *)&((struct sockaddr_in6 *)&srv->addr)->sin6_addr :
-		 (const void *)&((struct sockaddr_in *)&srv->addr)->sin_addr;
+	a = v6 ? (const void *)&((struct sockaddr_in6 *)&srv->addr)->sin6_addr
+	       : (const void *)&((struct sockaddr_in *)&srv->addr)->sin_addr;
 	inet_ntop(srv->addr.ss_family, a, host, sizeof(host));
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	if (info)
 		port = info->port;
-	snprintf(srv->where, sizeof(srv->where), v6 ? "[%s]:%u" : "%s:%u",
-		 host, port);
+	snprintf(srv->where, sizeof(srv->where), v6 ? "[%s]:%u" : "%s:%u", host,
+		 port);
 }
 
 /* The warnings about what is exposed, and what is left out. */
-static void warn(const struct server *srv, const struct serve_opts *o,
-		 int tls)
+static void warn(const struct server *srv, const struct serve_opts *o, int tls)
 {
 	int auth = tulpen_webcfg_users(srv->web) > 0;
 
@@ -515,16 +521,17 @@ static void warn(const struct server *srv, const struct serve_opts *o,
 			"tulpen serve: warning: listening on %s without %s: "
 			"anyone who can reach it can %s (see --web-config)\n",
 			srv->where,
-			!tls && !auth ? "TLS or basic auth" :
-			!tls ? "TLS" : "basic auth",
-			!auth ? "read the metrics" :
-				"read the passwords on the wire");
+			!tls && !auth ? "TLS or basic auth"
+			: !tls	      ? "TLS"
+				      : "basic auth",
+			!auth ? "read the metrics"
+			      : "read the passwords on the wire");
 	if (!o->m.owners)
 		fprintf(stderr, "tulpen serve: metrics dropped: "
-			"tulpen_tcp_close_wait_sockets_by_process "
-			"(--no-owners, or no CAP_SYS_PTRACE and "
-			"CAP_DAC_READ_SEARCH to read other processes' "
-			"sockets)\n");
+				"tulpen_tcp_close_wait_sockets_by_process "
+				"(--no-owners, or no CAP_SYS_PTRACE and "
+				"CAP_DAC_READ_SEARCH to read other processes' "
+				"sockets)\n");
 }
 
 static int load_tls(const struct serve_opts *o, struct tulpen_webcfg *web,
@@ -539,13 +546,11 @@ static int load_tls(const struct serve_opts *o, struct tulpen_webcfg *web,
 	ret = read_pem(cf, cert);
 	if (ret)
 		return cli_error(CMD, "--web-config %s: cert_file %s: %s",
-				 o->web_config,
-				 cf, strerror(-ret));
+				 o->web_config, cf, strerror(-ret));
 	ret = read_pem(kf, key);
 	if (ret)
 		return cli_error(CMD, "--web-config %s: key_file %s: %s",
-				 o->web_config,
-				 kf, strerror(-ret));
+				 o->web_config, kf, strerror(-ret));
 	return 0;
 }
 
@@ -569,6 +574,11 @@ static int run(struct server *srv, struct serve_opts *o)
 		ret = cli_error(CMD, "out of memory");
 		goto out;
 	}
+	/*
+	 * Few malloc arenas: each pool thread would otherwise get its own,
+	 * and the RSS would grow with the threads that ever answered.
+	 */
+	mallopt(M_ARENA_MAX, 2);
 	/* the pool threads inherit the mask: signals come to sigwait() */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -577,7 +587,8 @@ static int run(struct server *srv, struct serve_opts *o)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	d = start(srv, o, cert, key);
 	if (!d) {
-		ret = cli_error(CMD, "cannot listen on %s (in use, or "
+		ret = cli_error(CMD,
+				"cannot listen on %s (in use, or "
 				"the TLS certificate or key is bad)",
 				o->listen);
 		goto out;
@@ -618,7 +629,7 @@ int cmd_serve(int argc, char **argv)
 	if (o.m.owners && !can_read_owners()) {
 		o.m.owners = 0;
 		fprintf(stderr, "tulpen serve: warning: not allowed to read "
-			"other processes' file descriptors\n");
+				"other processes' file descriptors\n");
 	}
 	return run(&srv, &o);
 }

@@ -27,6 +27,7 @@
 
 #include "tulpen/ctx.h"
 #include "tulpen/fmt.h"
+#include "tulpen/filter.h"
 #include "tulpen/state.h"
 #include "tulpen/watch_session.h"
 #include "cli_util.h"
@@ -36,7 +37,7 @@ struct watch_cli {
 	struct tulpen_watch_session_opts so;
 	uint64_t duration_ns; /* 0: until stopped */
 	int stats;	      /* counts on stderr at exit */
-	char err[256];	      /* the usage error */
+	char err[1536];	      /* the usage error (a filter's is long) */
 };
 
 struct sink_state {
@@ -194,8 +195,11 @@ static void usage(FILE *f)
 	      "                       group of `tulpen -t state`), paths "
 	      "through it\n"
 	      "   exclude NAME        never NAME\n"
-	      "   port N              local or peer port N\n"
-	      "   sport N, dport N    local port N, peer port N\n"
+	      "   EXPRESSION          the lister's filter language "
+	      "(docs/filters.md):\n"
+	      "                       sport/dport/port [OP] N, src/dst "
+	      "ADDR[/PLEN],\n"
+	      "                       autobound; and, or, not, ( )\n"
 	      "\n"
 	      "   -h, --help          this text\n"
 	      "   -V, --version       the version\n",
@@ -216,47 +220,79 @@ static int parse_seconds(struct watch_cli *w, const char *opt, const char *s,
 	return cli_parse_duration(opt, s, &d, ns, w->err, sizeof(w->err));
 }
 
-static int parse_filter(struct watch_cli *w, const char *word, const char *val)
+/* state NAME, exclude NAME: into, out of or through (watch's own words) */
+static int parse_state_word(struct watch_cli *w, const char *word,
+			    const char *val)
 {
 	struct tulpen_watch_filter *f = &w->so.filter;
-	enum tulpen_watch_port_side side;
 	uint32_t mask;
-	uint64_t v;
 
-	if (!strcmp(word, "state") || !strcmp(word, "exclude")) {
-		if (tulpen_state_parse(val, &mask))
-			return ERR(w, "%s: unknown state '%s'", word, val);
-		if (word[0] == 's')
-			f->states |= mask;
-		else
-			f->exclude |= mask;
-		return 0;
-	}
-	if (strcmp(word, "port") && strcmp(word, "sport") &&
-	    strcmp(word, "dport"))
-		return ERR(w, "unknown filter '%s'", word);
-	side = word[0] == 's'	? TULPEN_WATCH_PORT_LOCAL
-	       : word[0] == 'd' ? TULPEN_WATCH_PORT_PEER
-				: TULPEN_WATCH_PORT_EITHER;
-	if (cli_parse_uint(word, val, 0, 65535, &v, w->err, sizeof(w->err)))
-		return -EINVAL;
-	if (tulpen_watch_filter_add_port(f, (uint16_t)v, side))
-		return ERR(w, "%s: at most %d port filters", word,
-			   TULPEN_WATCH_MAX_PORTS);
+	if (tulpen_state_parse(val, &mask))
+		return ERR(w, "%s: unknown state '%s'", word, val);
+	if (word[0] == 's')
+		f->states |= mask;
+	else
+		f->exclude |= mask;
 	return 0;
 }
 
-static int parse_filters(struct watch_cli *w, int argc, char **argv)
+/* The message, the expression, and a caret under the column. */
+static int filter_error(struct watch_cli *w,
+			const struct tulpen_filter_error *e)
 {
-	int i;
+	int n = snprintf(w->err, sizeof(w->err), "filter: %s, column %u\n  %s"
+			 "\n  ", e->msg, e->column, e->text);
+	size_t off = n > 0 ? (size_t)n : 0;
+	unsigned int i;
 
-	for (i = 0; i < argc; i += 2) {
-		if (i + 1 >= argc)
-			return ERR(w, "filter '%s' needs a value", argv[i]);
-		if (parse_filter(w, argv[i], argv[i + 1]))
-			return -EINVAL;
+	for (i = 1; i < e->column && off + 2 < sizeof(w->err); i++)
+		w->err[off++] = ' ';
+	if (off + 1 < sizeof(w->err))
+		w->err[off++] = '^';
+	w->err[off < sizeof(w->err) ? off : sizeof(w->err) - 1] = '\0';
+	return -EINVAL;
+}
+
+/*
+ * The filter words: state and exclude as watch has them (into, out of or
+ * through a state), anywhere; every other word is the lister's filter
+ * expression (docs/filters.md: sport, dport, port, src, dst, ...), parsed
+ * by the library into the session's filter (owned by *@expr).
+ */
+static int parse_filters(struct watch_cli *w, int argc, char **argv,
+			 struct tulpen_filter **expr)
+{
+	struct tulpen_watch_filter *f = &w->so.filter;
+	struct tulpen_filter_opts fo = { 0 };
+	struct tulpen_filter_error e;
+	const char **words;
+	int i, n = 0, ret = 0;
+
+	words = calloc((size_t)argc + 1, sizeof(*words));
+	if (!words)
+		return ERR(w, "out of memory");
+	for (i = 0; i < argc && !ret; i++) {
+		if (strcmp(argv[i], "state") && strcmp(argv[i], "exclude"))
+			words[n++] = argv[i];
+		else if (i + 1 >= argc)
+			ret = ERR(w, "filter '%s' needs a value", argv[i]);
+		else
+			ret = parse_state_word(w, argv[i], argv[i + 1]);
+		if (!strcmp(argv[i], "state") || !strcmp(argv[i], "exclude"))
+			i++;
 	}
-	return 0;
+	fo.family = f->family;
+	fo.protos = TULPEN_PF(TULPEN_P_TCP);
+	fo.services_file = "/etc/services";
+	if (!ret && n) {
+		ret = tulpen_filter_parse(n, words, NULL, &fo, expr, &e);
+		if (ret)
+			ret = filter_error(w, &e);
+		else
+			f->expr = *expr;
+	}
+	free(words);
+	return ret;
 }
 
 static int parse_parts(struct watch_cli *w, const char *s)
@@ -412,7 +448,8 @@ static int parse_opt(struct watch_cli *w, int c, char **argv)
 }
 
 /* Returns 0, 1 (--help: done), 2 (--version) or -EINVAL. */
-static int parse_opts(struct watch_cli *w, int argc, char **argv)
+static int parse_opts(struct watch_cli *w, int argc, char **argv,
+		      struct tulpen_filter **expr)
 {
 	int c, ret;
 
@@ -432,7 +469,7 @@ static int parse_opts(struct watch_cli *w, int argc, char **argv)
 		if (ret)
 			return ret;
 	}
-	return parse_filters(w, argc - optind, argv + optind);
+	return parse_filters(w, argc - optind, argv + optind, expr);
 }
 
 static int install_signals(void)
@@ -519,13 +556,14 @@ static int watch(struct watch_cli *w, struct tulpen_ctx *ctx,
 int cmd_watch(int argc, char **argv)
 {
 	struct sink_state sink = { 0 };
+	struct tulpen_filter *expr = NULL;
 	struct tulpen_ctx *ctx = NULL;
 	struct tulpen_buf out;
 	struct watch_cli w;
 	int err, rc = 1;
 
 	memset(&w, 0, sizeof(w));
-	err = parse_opts(&w, argc, argv);
+	err = parse_opts(&w, argc, argv, &expr);
 	if (err == 2)
 		return cli_version("watch");
 	if (err > 0)
@@ -535,6 +573,7 @@ int cmd_watch(int argc, char **argv)
 		return cli_usage_error("watch", "%s", w.err);
 	if (tulpen_buf_init(&out, 64 * 1024, watch_sink, &sink)) {
 		cli_error("watch", "out of memory");
+		tulpen_filter_free(expr);
 		return 1;
 	}
 	if (tulpen_ctx_new(&ctx)) {
@@ -549,5 +588,6 @@ int cmd_watch(int argc, char **argv)
 out:
 	tulpen_ctx_free(ctx);
 	tulpen_buf_fini(&out);
+	tulpen_filter_free(expr);
 	return rc;
 }

@@ -198,6 +198,35 @@ static int parse_resolve_ms(struct list_opts *o, const char *s)
 	return 0;
 }
 
+/* The namespace options against each other and the recorded sources. */
+static int check_netns(struct list_opts *o)
+{
+	const char *rec = o->nl_replay ? "--nl-replay" : "--nl-record";
+
+	if (o->netns && o->all_netns) {
+		snprintf(o->err, sizeof(o->err),
+			 "-N %s and --all-netns (or -N all) exclude each other",
+			 o->netns);
+		return -EINVAL;
+	}
+	if ((o->netns || o->all_netns) && o->proc_root) {
+		snprintf(o->err, sizeof(o->err),
+			 "--proc-root and %s exclude each other (--proc-root "
+			 "reads recorded sockets)",
+			 o->netns ? "-N" : "--all-netns");
+		return -EINVAL;
+	}
+	if ((o->netns || o->all_netns || o->show_netns || o->show_container) &&
+	    (o->nl_replay || o->nl_record)) {
+		snprintf(o->err, sizeof(o->err),
+			 "%s: works in one namespace only (not with -N, "
+			 "--all-netns, --netns, --container)",
+			 rec);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * --proc-root reads recorded files: the sockets come from them too, never
  * from the live kernel (that would mix two hosts, or two moments, in one
@@ -371,9 +400,12 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 				return -EINVAL;
 			break;
 		case 'N':
-			if (!*optarg)
-				return fail(o, "option", "-N", " needs a name, "
-					    "a path, a pid or all");
+			if (!*optarg) {
+				snprintf(o->err, sizeof(o->err),
+					 "-N: needs a name, a path, a pid or "
+					 "all");
+				return -EINVAL;
+			}
 			if (!strcmp(optarg, "all"))
 				o->all_netns = 1;
 			else
@@ -469,13 +501,5 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 	}
 	if (o->listening && o->all)
 		o->listening = 0; /* -a wins, as in ss and netstat */
-	if (o->netns && o->all_netns)
-		return fail(o, "-N", o->netns,
-			    " and --all-netns (or -N all) exclude each other");
-	if ((o->netns || o->all_netns || o->show_netns ||
-	     o->show_container) && (o->nl_replay || o->nl_record))
-		return fail(o, "option", o->nl_replay ? "--nl-replay" :
-			    "--nl-record", " works in one namespace only "
-			    "(not with -N, --all-netns, --netns, --container)");
-	return 0;
+	return check_netns(o);
 }

@@ -28,10 +28,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tm_kstats_parse_pairs((const char *)data + 1, size - 1,
 				      TM_KF_SNMP, &snap.k);
 	else
-		tm_kstats_parse_sockstat((const char *)data + 1, size - 1,
-					 4096, &snap.k);
+		tm_kstats_parse_sockstat((const char *)data + 1, size - 1, 4096,
+					 &snap.k);
 	for (i = 0; i < TM_KMAX; i++)
-		if (snap.k.have[i] > 1 || (i >= tm_nkcounters && snap.k.have[i]))
+		if (snap.k.have[i] > 1 ||
+		    (i >= tm_nkcounters && snap.k.have[i]))
 			abort();
 	if (tulpen_buf_init(&b, 0, NULL, NULL))
 		return 0;

@@ -44,10 +44,21 @@ _tulpen_value()
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return 0
 		;;
-	--nl-replay | --nl-record | --services-file | --passwd-file | --netns)
+	--netns)
+		# the lister's --netns is a flag; watch's takes a path
+		[ "$cmd" = watch ] || return 1
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return 0
+		;;
+	--nl-replay | --nl-record | --services-file | --passwd-file)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return 0
+		;;
+	-N | --net)
+		# a name under /run/netns, or all (a path or a pid works too)
+		words="all $(ls /run/netns 2>/dev/null)"
 		;;
 	--resolve-timeout | --interval | --summary-every | --duration | \
 	--ringbuf-mb | --wakeup-kb | --top | --idle-timeout | --linger | \

@@ -37,7 +37,8 @@ struct tulpen_filter_opts {
 	int family;
 	/* TULPEN_PF mask of the protocols listed: whose service names count */
 	uint32_t protos;
-	const struct tulpen_services *services; /* NULL: numbers only */
+	const struct tulpen_services *services; /* service names, or: */
+	const char *services_file; /* read when a name is met; NULL: none */
 	const char *proc_root;	 /* NULL: /proc (ephemeral port range) */
 	struct tulpen_cgroups *cgroups; /* cgroup PATH; NULL: an error */
 	unsigned int resolve_ms; /* deadline for host names; 0: 2000 ms */
@@ -89,6 +90,17 @@ uint32_t tulpen_filter_families(const struct tulpen_filter *f);
  */
 int tulpen_filter_compile(const struct tulpen_filter *f, void **bc,
 			  size_t *len);
+
+/*
+ * tulpen_filter_ports - a local port (*@sport) and/or a remote port
+ * (*@dport) that every selected socket has (a "sport = P" or "dport = P"
+ * joined by "and" at the top), 0 where there is none. The dump request
+ * carries them (inet_diag_req's id): the kernel then skips other sockets
+ * before running the bytecode, and LISTEN sockets entirely for a remote
+ * port.
+ */
+void tulpen_filter_ports(const struct tulpen_filter *f, uint16_t *sport,
+			 uint16_t *dport);
 
 /*
  * tulpen_filter_match - whether @s is selected: the kernel's rules (for

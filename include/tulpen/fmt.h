@@ -180,15 +180,6 @@ size_t tulpen_fmt_port(char *out, size_t size, uint16_t port, int proto,
 		       const struct tulpen_services *svc);
 /* The name of interface @ifindex ("eth0"), or its number. */
 size_t tulpen_fmt_ifname(char *out, size_t size, uint32_t ifindex);
-/*
- * The old call, kept until watch_fmt.c moves to tulpen_fmt_ep(): the table
- * style (@bracket_v6) with @proto, @svc and @res.
- */
-size_t tulpen_fmt_endpoint(char *out, size_t size, int family,
-			   const struct tulpen_endpoint *ep, uint32_t ifindex,
-			   int proto, const struct tulpen_services *svc,
-			   struct tulpen_resolver *res, int bracket_v6);
-
 /* "1.5s", "2min3s", "1h2min", "-" for off timers. */
 size_t tulpen_fmt_duration_ms(char *out, size_t size, int64_t ms);
 

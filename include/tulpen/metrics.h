@@ -10,9 +10,11 @@
  * into one "other" series. docs/metrics.md lists every family.
  *
  * Owners (CLOSE-WAIT per process) need a scan of every process's fds. It
- * runs only when there are CLOSE-WAIT sockets and the last scan is older
- * than owners_max_age_ms; in between, the cached owners are used and a
- * socket they do not know is counted under command "unknown".
+ * runs only when there are CLOSE-WAIT sockets: the first one during that
+ * scrape, later ones in a background thread of the collector when the
+ * cached scan is older than owners_max_age_ms (0: a scan in every scrape,
+ * in the foreground). A socket the cached scan does not know is counted
+ * under command "unknown".
  *
  * Ownership: tulpen_metrics_new() allocates and borrows @ctx, which must
  * outlive the collector and is used by only one thread at a time (the one
@@ -95,8 +97,8 @@ struct tulpen_webcfg;
 int tulpen_webcfg_parse(const char *text, size_t len, const char *dir,
 			struct tulpen_webcfg **out, char *err, size_t errlen);
 /* Read and parse the file @path (relative names: from its folder). */
-int tulpen_webcfg_load(const char *path, struct tulpen_webcfg **out,
-		       char *err, size_t errlen);
+int tulpen_webcfg_load(const char *path, struct tulpen_webcfg **out, char *err,
+		       size_t errlen);
 void tulpen_webcfg_free(struct tulpen_webcfg *c);
 
 /* cert_file and key_file (resolved), or NULL without TLS. */
@@ -107,8 +109,9 @@ size_t tulpen_webcfg_users(const struct tulpen_webcfg *c);
 
 /*
  * 1 when @user with @password matches a basic_auth_users entry (bcrypt,
- * through crypt_r()), else 0. A match is remembered (a SHA-256 of the
- * password, in memory) so a scraper does not pay bcrypt every time.
+ * through libxcrypt's crypt_rn()), else 0. A match is remembered (a
+ * SHA-256 of the password, in memory) so a scraper does not pay bcrypt
+ * every time.
  */
 int tulpen_webcfg_auth(struct tulpen_webcfg *c, const char *user,
 		       const char *password);

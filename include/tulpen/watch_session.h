@@ -53,6 +53,12 @@ struct tulpen_watch_filter {
 	unsigned nports;  /* any of these ports matches */
 	uint16_t ports[TULPEN_WATCH_MAX_PORTS];
 	uint8_t side[TULPEN_WATCH_MAX_PORTS]; /* enum tulpen_watch_port_side */
+	/*
+	 * The lister's filter language (tulpen/filter.h) over each record's
+	 * endpoints and state; NULL: none. Borrowed: it must outlive the
+	 * session.
+	 */
+	const struct tulpen_filter *expr;
 };
 
 /*

@@ -69,11 +69,6 @@ static int filter_cb(const struct tulpen_sock *s, void *data)
 	return ok ? fl->cb(s, fl->data) : 0;
 }
 
-/* The compiled filter of one tulpen_collect() call. */
-struct prog {
-	void *bc;
-	size_t len;
-};
 
 /*
  * One inet dump with the bytecode (TCP of both families when @any). When
@@ -82,14 +77,16 @@ struct prog {
  * for again without it and the filter runs here alone: same result.
  */
 static int inet_dump(struct tulpen_ctx *ctx, const struct tulpen_query *q,
-		     const struct prog *pr, int proto, int family, int any,
+		     const struct tulpen_diag_prog *pr, int proto, int family, int any,
 		     tulpen_sock_cb cb, void *data)
 {
 	struct filtering fl = { cb, data, q->filter, 0, q->states,
 				  q->families };
 	struct counting c = { filter_cb, &fl, 0 };
-	const void *bc = q->filter ? pr->bc : NULL;
-	size_t len = bc ? pr->len : 0;
+	const struct tulpen_diag_prog *prog = q->filter ? pr : NULL;
+	const struct tulpen_diag_prog ports = { NULL, 0, pr->sport,
+						pr->dport };
+	const void *bc = prog ? prog->bc : NULL;
 	int ret;
 
 	if (!q->filter) {
@@ -106,18 +103,20 @@ static int inet_dump(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 			return ret;
 		fl.kernel_done = ctx->nl_is_live;
 	}
-	ret = any ? tulpen_inet_diag_dump_tcp_any(ctx, q->states, bc, len,
+	ret = any ? tulpen_inet_diag_dump_tcp_any(ctx, q->states, prog,
 						   count_cb, &c)
-		  : tulpen_inet_diag_dump(ctx, proto, family, q->states, bc,
-					  len, count_cb, &c);
+		  : tulpen_inet_diag_dump(ctx, proto, family, q->states, prog,
+					  count_cb, &c);
 	if (bc && !c.n &&
 	    (ret == -EINVAL || ret == -EPERM || ret == -EOPNOTSUPP)) {
+		/* the ports alone, and the whole filter here */
 		tulpen_ctx_clearerr(ctx);
 		fl.kernel_done = 0;
-		ret = any ? tulpen_inet_diag_dump_tcp_any(ctx, q->states, NULL,
-							   0, count_cb, &c)
+		ret = any ? tulpen_inet_diag_dump_tcp_any(ctx, q->states,
+							   &ports, count_cb,
+							   &c)
 			  : tulpen_inet_diag_dump(ctx, proto, family,
-						  q->states, NULL, 0, count_cb,
+						  q->states, &ports, count_cb,
 						  &c);
 	}
 	return ret;
@@ -140,7 +139,7 @@ static int from_proc(const struct tulpen_ctx *ctx, const struct tulpen_query *q,
 }
 
 static int collect_one(struct tulpen_ctx *ctx, const struct tulpen_query *q,
-		       const struct prog *pr, int proto, int family,
+		       const struct tulpen_diag_prog *pr, int proto, int family,
 		       tulpen_sock_cb cb, void *data)
 {
 	struct filtering fl = { cb, data, q->filter, 0, q->states,
@@ -198,7 +197,7 @@ static int collect_one(struct tulpen_ctx *ctx, const struct tulpen_query *q,
  * /proc is the source).
  */
 static int collect_tcp_any(struct tulpen_ctx *ctx, const struct tulpen_query *q,
-			   const struct prog *pr, tulpen_sock_cb cb, void *data)
+			   const struct tulpen_diag_prog *pr, tulpen_sock_cb cb, void *data)
 {
 	struct counting c = { cb, data, 0 };
 	int ret;
@@ -214,7 +213,7 @@ static int collect_tcp_any(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 }
 
 static int collect_all(struct tulpen_ctx *ctx, const struct tulpen_query *q,
-		       const struct prog *pr, tulpen_sock_cb cb, void *data)
+		       const struct tulpen_diag_prog *pr, tulpen_sock_cb cb, void *data)
 {
 	static const int inet_protos[] = { TULPEN_P_TCP, TULPEN_P_UDP,
 					   TULPEN_P_UDPLITE, TULPEN_P_RAW,
@@ -262,16 +261,19 @@ static int collect_all(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		   tulpen_sock_cb cb, void *data)
 {
-	struct prog pr = { NULL, 0 };
+	struct tulpen_diag_prog pr = { NULL, 0, 0, 0 };
+	void *bc = NULL;
 	int ret;
 
 	if (q->filter) {
-		ret = tulpen_filter_compile(q->filter, &pr.bc, &pr.len);
+		ret = tulpen_filter_compile(q->filter, &bc, &pr.len);
 		if (ret == -ENOMEM)
 			return ret;
 		/* not expressible as bytecode: filter here only */
+		pr.bc = bc;
+		tulpen_filter_ports(q->filter, &pr.sport, &pr.dport);
 	}
 	ret = collect_all(ctx, q, &pr, cb, data);
-	free(pr.bc);
+	free(bc);
 	return ret;
 }

@@ -159,19 +159,31 @@ static struct nlmsghdr *new_request(size_t hdr, size_t bclen)
 }
 
 /* The filter's program for the kernel, INET_DIAG_REQ_BYTECODE. */
-static void put_bytecode(struct nlmsghdr *nlh, const void *bc, size_t bclen)
+static void put_bytecode(struct nlmsghdr *nlh,
+			 const struct tulpen_diag_prog *prog)
 {
-	if (bc && bclen)
-		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, bclen, bc);
+	if (prog && prog->bc && prog->len)
+		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, prog->len, prog->bc);
+}
+
+/* Ports every wanted socket has: the kernel skips the others early. */
+static void put_ports(struct inet_diag_sockid *id,
+		      const struct tulpen_diag_prog *prog)
+{
+	if (!prog)
+		return;
+	id->idiag_sport = htons(prog->sport);
+	id->idiag_dport = htons(prog->dport);
 }
 
 int tulpen_inet_diag_dump(struct tulpen_ctx *ctx, int proto, int family,
-			  uint32_t states, const void *bc, size_t bclen,
+			  uint32_t states, const struct tulpen_diag_prog *prog,
 			  tulpen_sock_cb cb, void *data)
 {
 	struct inet_diag_req_v2 *req;
 	struct inet_walk w = { proto, cb, data };
 	struct nlmsghdr *nlh;
+	size_t bclen = prog && prog->bc ? prog->len : 0;
 	int ipp = ip_proto(proto), ret;
 
 	if (ipp < 0 || (family != AF_INET && family != AF_INET6))
@@ -180,7 +192,6 @@ int tulpen_inet_diag_dump(struct tulpen_ctx *ctx, int proto, int family,
 		return 0;
 	if (bclen > 65528)
 		return -E2BIG;
-
 	nlh = new_request(sizeof(*req) + MNL_ATTR_HDRLEN + 4, bclen);
 	if (!nlh)
 		return -ENOMEM;
@@ -199,7 +210,8 @@ int tulpen_inet_diag_dump(struct tulpen_ctx *ctx, int proto, int family,
 		req->pad = IPPROTO_RAW; /* sdiag_raw_protocol: every one */
 	req->idiag_states = states;
 	req->idiag_ext = 0; /* the base message has all we print */
-	put_bytecode(nlh, bc, bclen);
+	put_ports(&req->id, prog);
+	put_bytecode(nlh, prog);
 
 	ret = tulpen_nl_dump(ctx, nlh, msg_cb, &w);
 	free(nlh);
@@ -210,7 +222,7 @@ int tulpen_inet_diag_collect(struct tulpen_ctx *ctx, int proto, int family,
 			     uint32_t states, tulpen_sock_cb cb,
 			     void *data)
 {
-	return tulpen_inet_diag_dump(ctx, proto, family, states, NULL, 0, cb,
+	return tulpen_inet_diag_dump(ctx, proto, family, states, NULL, cb,
 				     data);
 }
 
@@ -221,12 +233,13 @@ int tulpen_inet_diag_collect(struct tulpen_ctx *ctx, int proto, int family,
  * It takes the same bytecode.
  */
 int tulpen_inet_diag_dump_tcp_any(struct tulpen_ctx *ctx, uint32_t states,
-				  const void *bc, size_t bclen,
+				  const struct tulpen_diag_prog *prog,
 				  tulpen_sock_cb cb, void *data)
 {
 	struct inet_diag_req *req;
 	struct inet_walk w = { TULPEN_P_TCP, cb, data };
 	struct nlmsghdr *nlh;
+	size_t bclen = prog && prog->bc ? prog->len : 0;
 	int ret;
 
 	if (!states)
@@ -241,7 +254,8 @@ int tulpen_inet_diag_dump_tcp_any(struct tulpen_ctx *ctx, uint32_t states,
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->idiag_family = AF_INET; /* the kernel takes every family */
 	req->idiag_states = states;
-	put_bytecode(nlh, bc, bclen);
+	put_ports(&req->id, prog);
+	put_bytecode(nlh, prog);
 	ret = tulpen_nl_dump(ctx, nlh, msg_cb, &w);
 	free(nlh);
 	return ret;
@@ -250,5 +264,5 @@ int tulpen_inet_diag_dump_tcp_any(struct tulpen_ctx *ctx, uint32_t states,
 int tulpen_inet_diag_collect_tcp_any(struct tulpen_ctx *ctx, uint32_t states,
 				     tulpen_sock_cb cb, void *data)
 {
-	return tulpen_inet_diag_dump_tcp_any(ctx, states, NULL, 0, cb, data);
+	return tulpen_inet_diag_dump_tcp_any(ctx, states, NULL, cb, data);
 }

@@ -34,16 +34,26 @@ int tulpen_nl_dump(struct tulpen_ctx *ctx, struct nlmsghdr *req,
 		   tulpen_nl_msg_cb cb, void *data);
 
 /*
- * Inet dumps with the filter's bytecode (INET_DIAG_REQ_BYTECODE, @bclen
- * bytes; NULL for none): the kernel's answer as it is, no fallback. The
- * kernel refuses a program its audit rejects with -EINVAL (-EPERM for
- * fwmark without CAP_NET_ADMIN).
+ * What a filter asks of an inet dump: the bytecode (INET_DIAG_REQ_BYTECODE,
+ * @len bytes; NULL for none) and the ports every selected socket has (0:
+ * any; tulpen_filter_ports()).
+ */
+struct tulpen_diag_prog {
+	const void *bc;
+	size_t len;
+	uint16_t sport, dport;
+};
+
+/*
+ * Inet dumps with @prog (NULL: everything): the kernel's answer as it is,
+ * no fallback. The kernel refuses a program its audit rejects with -EINVAL
+ * (-EPERM for fwmark without CAP_NET_ADMIN).
  */
 int tulpen_inet_diag_dump(struct tulpen_ctx *ctx, int proto, int family,
-			  uint32_t states, const void *bc, size_t bclen,
+			  uint32_t states, const struct tulpen_diag_prog *prog,
 			  tulpen_sock_cb cb, void *data);
 int tulpen_inet_diag_dump_tcp_any(struct tulpen_ctx *ctx, uint32_t states,
-				  const void *bc, size_t bclen,
+				  const struct tulpen_diag_prog *prog,
 				  tulpen_sock_cb cb, void *data);
 
 int tulpen_inet_diag_parse(const struct nlmsghdr *nlh, int proto,

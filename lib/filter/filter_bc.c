@@ -207,3 +207,31 @@ int tulpen_filter_compile(const struct tulpen_filter *f, void **bc,
 	*len = b.len;
 	return 0;
 }
+
+static void ports(const struct flt_node *n, uint16_t *sport, uint16_t *dport)
+{
+	const struct flt_host *h = &n->host;
+
+	if (n->kind == FLT_AND) {
+		ports(n->a, sport, dport);
+		ports(n->b, sport, dport);
+		return;
+	}
+	if ((n->kind != FLT_SCOND && n->kind != FLT_DCOND) ||
+	    h->family == AF_UNIX || h->port <= 0 ||
+	    h->addrs[0].family != AF_UNSPEC || h->addrs[0].bitlen)
+		return;
+	if (n->kind == FLT_SCOND && !*sport)
+		*sport = (uint16_t)h->port;
+	if (n->kind == FLT_DCOND && !*dport)
+		*dport = (uint16_t)h->port;
+}
+
+void tulpen_filter_ports(const struct tulpen_filter *f, uint16_t *sport,
+			 uint16_t *dport)
+{
+	*sport = 0;
+	*dport = 0;
+	if (f)
+		ports(f->root, sport, dport);
+}

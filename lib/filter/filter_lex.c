@@ -27,6 +27,7 @@ static const struct {
 	{ "(", TK_LPAREN },	{ ")", TK_RPAREN },
 	{ "dst", TK_DST },	{ "src", TK_SRC },
 	{ "dport", TK_DPORT },	{ "sport", TK_SPORT },
+	{ "port", TK_PORT },
 	{ "dev", TK_DEV },	{ "fwmark", TK_FWMARK },
 	{ "cgroup", TK_CGROUP }, { ">=", TK_GEQ },
 	{ "ge", TK_GEQ },	{ "geq", TK_GEQ },
@@ -274,6 +275,7 @@ int tulpen_filter_starts_expr(const char *word)
 	case TK_SRC:
 	case TK_DPORT:
 	case TK_SPORT:
+	case TK_PORT:
 	case TK_DEV:
 	case TK_FWMARK:
 	case TK_CGROUP:

@@ -21,6 +21,7 @@ enum flt_tok {
 	TK_SRC,
 	TK_DPORT,
 	TK_SPORT,
+	TK_PORT,   /* tulpen's: either side (not in ss) */
 	TK_DEV,
 	TK_FWMARK,
 	TK_CGROUP,

@@ -108,6 +108,7 @@ static int starts_expr(enum flt_tok k)
 	case TK_SRC:
 	case TK_DPORT:
 	case TK_SPORT:
+	case TK_PORT:
 	case TK_DEV:
 	case TK_FWMARK:
 	case TK_CGROUP:
@@ -151,13 +152,65 @@ static int operand(struct flt_parser *p, size_t from, const char *what,
 	return fail_next(p, "expected %s after %s", what, after);
 }
 
-/* src/dst ["="] HOST and sport/dport [OP] PORT. */
+static int port_node(struct flt_parser *p, const struct flt_token *t,
+		     enum flt_kind kind, int is_port, const char *after,
+		     struct flt_node **out)
+{
+	struct flt_node *n = node(kind, NULL, NULL);
+	int ret;
+
+	if (!n)
+		return -ENOMEM;
+	ret = flt_parse_host(p, t, is_port, after, &n->host);
+	if (ret) {
+		flt_node_free(n);
+		return ret;
+	}
+	*out = n;
+	return 0;
+}
+
+/* The other side's copy of a local-port term: "port" is either side. */
+static enum flt_kind peer_kind(enum flt_kind k)
+{
+	switch (k) {
+	case FLT_SCOND:
+		return FLT_DCOND;
+	case FLT_S_GE:
+		return FLT_D_GE;
+	case FLT_S_LE:
+		return FLT_D_LE;
+	default:
+		return k;
+	}
+}
+
+static int either_side(struct flt_parser *p, const struct flt_token *t,
+		       enum flt_kind kind, const char *after,
+		       struct flt_node **n)
+{
+	struct flt_node *d;
+	int ret = port_node(p, t, peer_kind(kind), 1, after, &d);
+
+	if (ret) {
+		flt_node_free(*n);
+		return ret;
+	}
+	*n = node(FLT_OR, *n, d);
+	return *n ? 0 : -ENOMEM;
+}
+
+/*
+ * src/dst ["="] HOST and sport/dport [OP] PORT; tulpen's "port [OP] PORT"
+ * is "( sport OP PORT or dport OP PORT )".
+ */
 static int host_term(struct flt_parser *p, struct flt_node **out)
 {
 	const struct flt_token *kw = peek(p), *t;
 	size_t from = p->pos;
-	int is_port = kw->kind == TK_SPORT || kw->kind == TK_DPORT;
-	int src = kw->kind == TK_SRC || kw->kind == TK_SPORT;
+	int either = kw->kind == TK_PORT;
+	int is_port = either || kw->kind == TK_SPORT || kw->kind == TK_DPORT;
+	int src = kw->kind == TK_SRC || kw->kind == TK_SPORT || either;
 	enum flt_tok op = TK_EQ;
 	enum flt_kind kind;
 	struct flt_node *n;
@@ -199,17 +252,14 @@ static int host_term(struct flt_parser *p, struct flt_node **out)
 		kind = src ? FLT_SCOND : FLT_DCOND;
 		break;
 	}
-	n = node(kind, NULL, NULL);
-	if (!n)
-		return -ENOMEM;
 	p->pos--;
 	term_words(p, from, after, sizeof(after));
 	p->pos++;
-	ret = flt_parse_host(p, t, is_port, after, &n->host);
-	if (ret) {
-		flt_node_free(n);
+	ret = port_node(p, t, kind, is_port, after, &n);
+	if (!ret && either)
+		ret = either_side(p, t, kind, after, &n);
+	if (ret)
 		return ret;
-	}
 	if (negate && !(n = node(FLT_NOT, n, NULL)))
 		return -ENOMEM;
 	*out = n;
@@ -305,6 +355,7 @@ static int expr(struct flt_parser *p, const char *after,
 	case TK_SRC:
 	case TK_DPORT:
 	case TK_SPORT:
+	case TK_PORT:
 		ret = host_term(p, &n);
 		break;
 	case TK_DEV:
@@ -319,7 +370,8 @@ static int expr(struct flt_parser *p, const char *after,
 		break;
 	case TK_WORD:
 		ret = fail_next(p, "unknown word '%s' (expected src, dst, "
-				"sport, dport, dev, fwmark, cgroup, autobound, "
+				"sport, dport, port, dev, fwmark, cgroup, "
+				"autobound, "
 				"not or '(')", t->text);
 		break;
 	case TK_END:
@@ -444,6 +496,7 @@ int tulpen_filter_parse(int argc, const char *const *argv,
 	}
 	if (ret == -ENOMEM)
 		flt_error(err, NULL, 0, 1, "out of memory");
+	tulpen_services_free(p.own_svc);
 	flt_lex_free(&lx);
 	if (ret) {
 		free(f);

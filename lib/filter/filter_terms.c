@@ -321,9 +321,10 @@ static int resolve(struct flt_parser *p, const char *name, int fam,
 static int parse_port(struct flt_parser *p, const struct flt_token *t,
 		      const char *s, int *port)
 {
+	const struct tulpen_services *svc = p->opts->services;
 	uint32_t protos = p->opts->protos;
 	uint16_t tp = 0, up = 0;
-	int have_t = 0, have_u = 0;
+	int have_t = 0, have_u = 0, ret;
 	long long v;
 
 	if (!flt_number(s, INT_MIN, INT_MAX, &v)) {
@@ -333,12 +334,20 @@ static int parse_port(struct flt_parser *p, const struct flt_token *t,
 		*port = (int)v;
 		return 0;
 	}
+	if (!svc && p->opts->services_file) {
+		/* the file is read only when an expression names a port */
+		if (!p->own_svc) {
+			ret = tulpen_services_new(p->opts->services_file,
+						  &p->own_svc);
+			if (ret)
+				return ret;
+		}
+		svc = p->own_svc;
+	}
 	if (protos & TULPEN_PF(TULPEN_P_TCP))
-		have_t = !tulpen_services_port(p->opts->services, TULPEN_P_TCP,
-					       s, &tp);
+		have_t = !tulpen_services_port(svc, TULPEN_P_TCP, s, &tp);
 	if (protos & TULPEN_PF(TULPEN_P_UDP))
-		have_u = !tulpen_services_port(p->opts->services, TULPEN_P_UDP,
-					       s, &up);
+		have_u = !tulpen_services_port(svc, TULPEN_P_UDP, s, &up);
 	if (have_t && have_u && tp != up)
 		return err_at(p, t, "port '%s' is ambiguous (another number "
 			      "for TCP than for UDP)", s);

@@ -17,6 +17,7 @@ struct flt_parser {
 	struct tulpen_filter *f;
 	unsigned int depth, nterms;
 	int family; /* ss's preferred family: an address term sets it */
+	struct tulpen_services *own_svc; /* opts->services_file, once read */
 };
 
 /*

@@ -131,7 +131,7 @@ static int is_any6(const uint8_t *a)
 
 static int is_mapped_v4(const uint8_t *a)
 {
-	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
 
 	return !memcmp(a, mapped, 12);
 }
@@ -193,21 +193,6 @@ size_t tulpen_fmt_ep(char *out, size_t size, int family,
 	append(out, size, &at, port, pn);
 	out[at] = '\0';
 	return at;
-}
-
-size_t tulpen_fmt_endpoint(char *out, size_t size, int family,
-			   const struct tulpen_endpoint *ep, uint32_t ifindex,
-			   int proto, const struct tulpen_services *svc,
-			   struct tulpen_resolver *res, int bracket_v6)
-{
-	struct tulpen_ep_style st = {
-		.brackets = !!bracket_v6,
-		.proto = proto,
-		.services = svc,
-		.resolver = res,
-	};
-
-	return tulpen_fmt_ep(out, size, family, ep, ifindex, &st);
 }
 
 static void put_str(struct tulpen_buf *b, const char *key, const char *v)

@@ -16,8 +16,13 @@
 #include "metrics/metrics_internal.h"
 
 #define NS(key, metric, label, help)                                           \
-	{ TM_KF_NETSTAT, "TcpExt", key, metric, label, help }
-#define SN(key, metric, help) { TM_KF_SNMP, "Tcp", key, metric, NULL, help }
+	{                                                                      \
+		TM_KF_NETSTAT, "TcpExt", key, metric, label, help              \
+	}
+#define SN(key, metric, help)                                                  \
+	{                                                                      \
+		TM_KF_SNMP, "Tcp", key, metric, NULL, help                     \
+	}
 
 const struct tm_kcounter tm_kcounters[] = {
 	NS("ListenOverflows", "tulpen_tcp_listen_overflows", NULL,
@@ -33,7 +38,8 @@ const struct tm_kcounter tm_kcounters[] = {
 	   "SYNs dropped because the SYN queue was full and syncookies off "
 	   "(TcpExt TCPReqQFullDrop)."),
 	NS("TCPReqQFullDoCookies", "tulpen_tcp_request_queue_full_cookies",
-	   NULL, "SYN cookies sent because the SYN queue was full "
+	   NULL,
+	   "SYN cookies sent because the SYN queue was full "
 	   "(TcpExt TCPReqQFullDoCookies)."),
 	NS("SyncookiesSent", "tulpen_tcp_syncookies_sent", NULL,
 	   "SYN cookies sent (TcpExt SyncookiesSent)."),

@@ -8,7 +8,8 @@
  * per address and port (SO_REUSEPORT groups are one series), the local
  * ports of the ephemeral range in use, and the inodes of CLOSE-WAIT
  * sockets. Then, only if there are CLOSE-WAIT sockets, their holders from
- * the cached owner scan (re-scanned when older than owners_max_age_ms),
+ * the cached owner scan (owner_cache.c: refreshed in the background when
+ * older than owners_max_age_ms),
  * and the kernel's counters. The top K listeners and processes go into the
  * snapshot by name, the rest into one "other" series.
  */
@@ -59,10 +60,7 @@ struct tulpen_metrics {
 	size_t ncw, cw_cap;
 	uint64_t cw_noinode;
 	uint8_t ports[65536 / 8];
-	struct tulpen_owners *owners;
-	double owners_at;
-	uint64_t owner_scans;
-	uint64_t owners_denied; /* of the last scan */
+	struct tm_owner_cache owners;
 	uint64_t collections, failures;
 	/* scratch for the top K sort, reused */
 	void *sortbuf;
@@ -122,10 +120,18 @@ int tulpen_metrics_new(struct tulpen_ctx *ctx,
 		ret = -EINVAL;
 		goto fail;
 	}
-	if (pthread_mutex_init(&m->lock, NULL))
+	ret = tm_owner_cache_init(&m->owners, tulpen_ctx_proc_root(ctx),
+				  o->owners_max_age_ms);
+	if (ret)
 		goto fail;
+	ret = -ENOMEM;
+	if (pthread_mutex_init(&m->lock, NULL)) {
+		tm_owner_cache_fini(&m->owners);
+		goto fail;
+	}
 	if (pthread_cond_init(&m->done, NULL)) {
 		pthread_mutex_destroy(&m->lock);
+		tm_owner_cache_fini(&m->owners);
 		goto fail;
 	}
 	m->pub = &m->snaps[0];
@@ -149,7 +155,7 @@ void tulpen_metrics_free(struct tulpen_metrics *m)
 	snap_fini(&m->snaps[1]);
 	tulpen_hash_fini(&m->listeners);
 	tulpen_hash_fini(&m->procs);
-	tulpen_owners_free(m->owners);
+	tm_owner_cache_fini(&m->owners);
 	free(m->cw_inodes);
 	free(m->sortbuf);
 	free(m);
@@ -157,8 +163,9 @@ void tulpen_metrics_free(struct tulpen_metrics *m)
 
 static int fam_slot(int family)
 {
-	return family == AF_INET ? TM_INET :
-	       family == AF_INET6 ? TM_INET6 : TM_UNIX;
+	return family == AF_INET    ? TM_INET
+	       : family == AF_INET6 ? TM_INET6
+				    : TM_UNIX;
 }
 
 static int add_listener(struct tulpen_metrics *m, const struct tulpen_sock *s)
@@ -170,8 +177,7 @@ static int add_listener(struct tulpen_metrics *m, const struct tulpen_sock *s)
 	memset(&key, 0, sizeof(key));
 	key.family = s->family;
 	key.port = s->local.port;
-	memcpy(key.addr, s->local.addr.raw,
-	       s->family == AF_INET ? 4 : 16);
+	memcpy(key.addr, s->local.addr.raw, s->family == AF_INET ? 4 : 16);
 	ret = tulpen_hash_insert(&m->listeners, &key, (void **)&v);
 	if (ret < 0)
 		return ret;
@@ -221,7 +227,8 @@ static int walk_cb(const struct tulpen_sock *s, void *data)
 		return add_listener(m, s);
 	}
 	if (state != TULPEN_TCP_CLOSE)
-		m->ports[s->local.port / 8] |= (uint8_t)(1u << (s->local.port % 8));
+		m->ports[s->local.port / 8] |=
+			(uint8_t)(1u << (s->local.port % 8));
 	if (state == TULPEN_TCP_CLOSE_WAIT)
 		return add_close_wait(m, s->inode);
 	return 0;
@@ -302,26 +309,8 @@ static int cmp_proc(const void *a, const void *b)
 	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
-/* Scan the owners again if there is no scan or it is too old. */
-static void refresh_owners(struct tulpen_metrics *m, double now)
-{
-	struct tulpen_owners *o;
-	struct tulpen_owners_stats st;
-
-	if (m->owners && (now - m->owners_at) * 1000.0 <
-				 (double)m->opts.owners_max_age_ms)
-		return;
-	if (tulpen_owners_new(m->ctx, &o))
-		return; /* keep the old scan, if any; counted as unknown */
-	tulpen_owners_free(m->owners);
-	m->owners = o;
-	m->owners_at = now;
-	m->owner_scans++;
-	tulpen_owners_stats(o, &st);
-	m->owners_denied = st.denied;
-}
-
-static int pick_procs(struct tulpen_metrics *m, struct tm_snap *w)
+static int pick_procs(struct tulpen_metrics *m, struct tm_snap *w,
+		      const struct tulpen_owners *owners)
 {
 	const struct tulpen_owner *own;
 	struct tm_process *all;
@@ -333,9 +322,8 @@ static int pick_procs(struct tulpen_metrics *m, struct tm_snap *w)
 	tulpen_hash_clear(&m->procs);
 	w->unknown_sockets = m->cw_noinode;
 	for (i = 0; i < m->ncw; i++) {
-		own = m->owners ? tulpen_owners_lookup(m->owners,
-						       m->cw_inodes[i], &n) :
-				  NULL;
+		own = owners ? tulpen_owners_lookup(owners, m->cw_inodes[i], &n)
+			     : NULL;
 		if (!own) {
 			w->unknown_sockets++;
 			continue;
@@ -418,17 +406,18 @@ static void collect(struct tulpen_metrics *m)
 	w->owners_enabled = m->opts.owners;
 	w->owners_age_s = -1;
 	if (!ret && m->opts.owners) {
-		if (m->ncw)
-			refresh_owners(m, t0);
-		ret = pick_procs(m, w);
-		if (m->owners)
-			w->owners_age_s = now_s() - m->owners_at;
-		w->owners_denied = m->owners_denied;
+		/* no CLOSE-WAIT socket, no process scan */
+		ret = pick_procs(m, w,
+				 m->ncw ? tm_owner_cache_get(&m->owners)
+					: m->owners.owners);
+		w->owners_age_s = tm_owner_cache_age(&m->owners);
+		w->owners_denied = m->owners.denied;
+		w->owner_scans = m->owners.scans;
 	}
 	if (ret) {
 		w->err = ret;
-		snprintf(w->errmsg, sizeof(w->errmsg), "%s: %s",
-			 strerror(-ret), tulpen_ctx_errmsg(m->ctx));
+		snprintf(w->errmsg, sizeof(w->errmsg), "%s: %s", strerror(-ret),
+			 tulpen_ctx_errmsg(m->ctx));
 		m->failures++;
 	}
 	tm_kstats_read(tulpen_ctx_proc_root(m->ctx), &w->k);
@@ -436,7 +425,6 @@ static void collect(struct tulpen_metrics *m)
 	m->collections++;
 	w->collections = m->collections;
 	w->failures = m->failures;
-	w->owner_scans = m->owner_scans;
 	w->duration_s = now_s() - t0;
 }
 

@@ -12,9 +12,11 @@
 #define TULPEN_METRICS_INTERNAL_H
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "tulpen/metrics.h"
+#include "tulpen/owners.h"
 #include "tulpen/sock.h"
 #include "tulpen/state.h"
 
@@ -63,14 +65,14 @@ struct tm_process {
 };
 
 struct tm_snap {
-	int err;		/* 0 or the negative errno of the walk */
+	int err; /* 0 or the negative errno of the walk */
 	char errmsg[256];
 	uint64_t sockets[TULPEN_P_MAX][TM_FAMS];
 	uint64_t tcp_states[TULPEN_TCP_MAX_STATES];
 	/* listeners: the top K by queue, then the rest summed */
 	struct tm_listener *top_listeners;
 	size_t ntop_listeners;
-	uint64_t listeners;	/* TCP listening sockets in all */
+	uint64_t listeners; /* TCP listening sockets in all */
 	struct tm_listener other_listeners;
 	int has_other_listeners;
 	/* CLOSE-WAIT by process: the top K, the rest, no holder known */
@@ -80,13 +82,13 @@ struct tm_snap {
 	uint64_t other_procs_sockets;
 	uint64_t unknown_sockets;
 	double owners_age_s;	/* age of the owners used; <0 none */
-	uint64_t owners_denied;	/* processes the last scan could not read */
+	uint64_t owners_denied; /* processes the last scan could not read */
 	uint64_t owner_scans;
 	uint64_t ephemeral_used;
 	struct tm_kstats k;
-	double duration_s;	/* of this collection */
+	double duration_s; /* of this collection */
 	uint64_t collections;
-	uint64_t shared;	/* scrapes that joined a running collection */
+	uint64_t shared; /* scrapes that joined a running collection */
 	uint64_t failures;
 };
 
@@ -98,6 +100,31 @@ void tm_kstats_parse_pairs(const char *text, size_t len, enum tm_kfile file,
 			   struct tm_kstats *k);
 void tm_kstats_parse_sockstat(const char *text, size_t len, long page_size,
 			      struct tm_kstats *k);
+
+/* owner_cache.c: the process scan, refreshed in the background. */
+struct tm_owner_cache {
+	struct tulpen_ctx *ctx; /* the scan's own, same proc root */
+	uint64_t max_age_ms;
+	/* used by the collecting thread only */
+	struct tulpen_owners *owners;
+	double at; /* when the scan of @owners started */
+	uint64_t denied, scans;
+	int running; /* a background scan was started */
+	pthread_t thread;
+	double started;
+	/* shared with the scan thread, under @lock */
+	pthread_mutex_t lock;
+	int done;
+	struct tulpen_owners *result;
+};
+
+int tm_owner_cache_init(struct tm_owner_cache *c, const char *proc_root,
+			uint64_t max_age_ms);
+void tm_owner_cache_fini(struct tm_owner_cache *c);
+/* The owners to use now (NULL when no scan succeeded yet). */
+const struct tulpen_owners *tm_owner_cache_get(struct tm_owner_cache *c);
+/* Age of the owners in seconds, -1 without any. */
+double tm_owner_cache_age(const struct tm_owner_cache *c);
 
 /* render.c */
 int tm_render(const struct tm_snap *s, enum tulpen_metrics_format fmt,

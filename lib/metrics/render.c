@@ -28,7 +28,7 @@ struct out {
 static void family(struct out *o, const char *name, enum ftype t,
 		   const char *help)
 {
-	static const char *const tname[] = { "gauge", "counter", "info" };
+	static const char *const tname[] = {"gauge", "counter", "info"};
 	const char *suffix = "";
 	int om = o->fmt == TULPEN_METRICS_OPENMETRICS;
 
@@ -73,18 +73,18 @@ static void sample_f(struct out *o, const char *name, double v)
 	tulpen_buf_printf(o->b, "%s %.6f\n", name, v);
 }
 
-static const char *const fam_name[TM_FAMS] = { "inet", "inet6", "unix" };
+static const char *const fam_name[TM_FAMS] = {"inet", "inet6", "unix"};
 
 static void render_sockets(struct out *o, const struct tm_snap *s)
 {
 	/* the states in the order a connection meets them */
 	static const int order[] = {
-		TULPEN_TCP_LISTEN,	TULPEN_TCP_SYN_SENT,
-		TULPEN_TCP_SYN_RECV,	TULPEN_TCP_ESTABLISHED,
-		TULPEN_TCP_FIN_WAIT1,	TULPEN_TCP_FIN_WAIT2,
-		TULPEN_TCP_CLOSE_WAIT,	TULPEN_TCP_CLOSING,
-		TULPEN_TCP_LAST_ACK,	TULPEN_TCP_TIME_WAIT,
-		TULPEN_TCP_CLOSE,	TULPEN_TCP_BOUND_INACTIVE,
+		TULPEN_TCP_LISTEN,     TULPEN_TCP_SYN_SENT,
+		TULPEN_TCP_SYN_RECV,   TULPEN_TCP_ESTABLISHED,
+		TULPEN_TCP_FIN_WAIT1,  TULPEN_TCP_FIN_WAIT2,
+		TULPEN_TCP_CLOSE_WAIT, TULPEN_TCP_CLOSING,
+		TULPEN_TCP_LAST_ACK,   TULPEN_TCP_TIME_WAIT,
+		TULPEN_TCP_CLOSE,      TULPEN_TCP_BOUND_INACTIVE,
 	};
 	char lab[96];
 	size_t i;
@@ -105,11 +105,9 @@ static void render_sockets(struct out *o, const struct tm_snap *s)
 		for (f = 0; f < TM_FAMS; f++) {
 			if ((p == TULPEN_P_UNIX) != (f == TM_UNIX))
 				continue;
-			snprintf(lab, sizeof(lab),
-				 "proto=\"%s\",family=\"%s\"",
+			snprintf(lab, sizeof(lab), "proto=\"%s\",family=\"%s\"",
 				 tulpen_proto_name(p), fam_name[f]);
-			sample(o, "tulpen_sockets", "", lab,
-			       s->sockets[p][f]);
+			sample(o, "tulpen_sockets", "", lab, s->sockets[p][f]);
 		}
 }
 
@@ -131,8 +129,10 @@ static void listener_family(struct out *o, const struct tm_snap *s,
 			if (!s->has_other_listeners)
 				break;
 			l = &s->other_listeners;
-			tulpen_buf_printf(o->b, "%s{address=\"other\","
-					  "port=\"other\"}", name);
+			tulpen_buf_printf(o->b,
+					  "%s{address=\"other\","
+					  "port=\"other\"}",
+					  name);
 		} else {
 			l = &s->top_listeners[i];
 			tulpen_buf_puts(o->b, name);
@@ -146,8 +146,7 @@ static void listener_family(struct out *o, const struct tm_snap *s,
 
 static void render_listeners(struct out *o, const struct tm_snap *s)
 {
-	family(o, "tulpen_tcp_listeners", F_GAUGE,
-	       "TCP listening sockets.");
+	family(o, "tulpen_tcp_listeners", F_GAUGE, "TCP listening sockets.");
 	sample(o, "tulpen_tcp_listeners", "", NULL, s->listeners);
 	family(o, "tulpen_tcp_listen_queue_length", F_GAUGE,
 	       "Connections waiting in a listener's accept queue; the top K "
@@ -190,8 +189,7 @@ static void render_procs(struct out *o, const struct tm_snap *s)
 	sample(o, "tulpen_owners_scans", "_total", NULL, s->owner_scans);
 	family(o, "tulpen_owners_denied_processes", F_GAUGE,
 	       "Processes the last scan was not allowed to inspect.");
-	sample(o, "tulpen_owners_denied_processes", "", NULL,
-	       s->owners_denied);
+	sample(o, "tulpen_owners_denied_processes", "", NULL, s->owners_denied);
 }
 
 static void render_kernel(struct out *o, const struct tm_snap *s)
@@ -217,7 +215,8 @@ static void render_kernel(struct out *o, const struct tm_snap *s)
 		sample(o, "tulpen_tcp_orphan_sockets", "", NULL,
 		       s->k.tcp_orphans);
 		family(o, "tulpen_tcp_memory_bytes", F_GAUGE,
-		       "Memory TCP buffers use, host-wide (/proc/net/sockstat).");
+		       "Memory TCP buffers use, host-wide "
+		       "(/proc/net/sockstat).");
 		sample(o, "tulpen_tcp_memory_bytes", "", NULL,
 		       s->k.tcp_mem_bytes);
 	}
@@ -256,7 +255,7 @@ static void render_self(struct out *o, const struct tm_snap *s)
 int tm_render(const struct tm_snap *s, enum tulpen_metrics_format fmt,
 	      struct tulpen_buf *b)
 {
-	struct out o = { b, fmt };
+	struct out o = {b, fmt};
 
 	render_sockets(&o, s);
 	render_listeners(&o, s);
@@ -270,10 +269,10 @@ int tm_render(const struct tm_snap *s, enum tulpen_metrics_format fmt,
 
 const char *tulpen_metrics_content_type(enum tulpen_metrics_format fmt)
 {
-	return fmt == TULPEN_METRICS_OPENMETRICS ?
-		       "application/openmetrics-text; version=1.0.0; "
-		       "charset=utf-8" :
-		       "text/plain; version=0.0.4; charset=utf-8";
+	return fmt == TULPEN_METRICS_OPENMETRICS
+		       ? "application/openmetrics-text; version=1.0.0; "
+			 "charset=utf-8"
+		       : "text/plain; version=0.0.4; charset=utf-8";
 }
 
 static int is_space(char c)
@@ -333,13 +332,12 @@ enum tulpen_metrics_format tulpen_metrics_negotiate(const char *accept)
 		if (!comma)
 			comma = end;
 		q = element_q(p, comma);
-		if (type_is(p, comma, "application/openmetrics-text") &&
-		    q > om)
+		if (type_is(p, comma, "application/openmetrics-text") && q > om)
 			om = q;
 		else if (type_is(p, comma, "text/plain") && q > text)
 			text = q;
 		p = comma + 1;
 	}
-	return om > 0 && om > text ? TULPEN_METRICS_OPENMETRICS :
-				     TULPEN_METRICS_PROMETHEUS;
+	return om > 0 && om > text ? TULPEN_METRICS_OPENMETRICS
+				   : TULPEN_METRICS_PROMETHEUS;
 }

@@ -10,9 +10,10 @@
  *	  prometheus: $2y$10$...
  *
  * tulpen implements cert_file, key_file and basic_auth_users (bcrypt
- * hashes, checked with libxcrypt's crypt_r()). Any other key is refused by
- * name, as the toolkit refuses unknown ones: a setting that looks applied
- * but is not (client certificates, say) would be worse than an error.
+ * hashes, checked with libxcrypt's crypt_rn()). Any other key is refused
+ * by name, as the toolkit refuses unknown ones: a setting that looks
+ * applied but is not (client certificates, say) would be worse than an
+ * error.
  */
 #include <crypt.h>
 #include <errno.h>
@@ -34,7 +35,7 @@
 struct user {
 	char *name;
 	char *hash;
-	int ok_valid;	/* ok_digest holds the last password that matched */
+	int ok_valid; /* ok_digest holds the last password that matched */
 	uint8_t ok_digest[DIGEST_LEN];
 };
 
@@ -75,9 +76,9 @@ static int fail(struct parse *p, const yaml_node_t *n, const char *fmt, ...)
 
 static const char *scalar(const yaml_node_t *n)
 {
-	return n && n->type == YAML_SCALAR_NODE ?
-		       (const char *)n->data.scalar.value :
-		       NULL;
+	return n && n->type == YAML_SCALAR_NODE
+		       ? (const char *)n->data.scalar.value
+		       : NULL;
 }
 
 static int path_value(struct parse *p, const yaml_node_t *n, const char *key,
@@ -108,7 +109,8 @@ static int parse_tls(struct parse *p, const yaml_node_t *map)
 	int ret;
 
 	if (map->type != YAML_MAPPING_NODE)
-		return fail(p, map, "%s: must be a mapping", "tls_server_config");
+		return fail(p, map, "%s: must be a mapping",
+			    "tls_server_config");
 	for (pair = map->data.mapping.pairs.start;
 	     pair < map->data.mapping.pairs.top; pair++) {
 		k = yaml_document_get_node(p->doc, pair->key);
@@ -122,8 +124,10 @@ static int parse_tls(struct parse *p, const yaml_node_t *map)
 		else if (!strcmp(key, "key_file"))
 			ret = path_value(p, v, "key_file", &p->c->key_file);
 		else
-			return fail(p, k, "tls_server_config.%s: not supported "
-				    "by tulpen serve", key);
+			return fail(p, k,
+				    "tls_server_config.%s: not supported "
+				    "by tulpen serve",
+				    key);
 		if (ret)
 			return ret;
 	}
@@ -147,15 +151,17 @@ static int is_bcrypt(const char *h)
 
 	if (strlen(h) != 60 || h[0] != '$' || h[1] != '2' ||
 	    (h[2] != 'a' && h[2] != 'b' && h[2] != 'y') || h[3] != '$' ||
-	    h[4] < '0' || h[4] > '9' || h[5] < '0' || h[5] > '9' ||
-	    h[6] != '$')
+	    h[4] < '0' || h[4] > '9' || h[5] < '0' || h[5] > '9' || h[6] != '$')
 		return 0;
 	cost = (h[4] - '0') * 10 + (h[5] - '0');
 	if (cost < 4 || cost > MAX_COST)
 		return 0;
 	for (i = 7; i < 60; i++)
-		if (!strchr("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			    "0123456789", h[i]))
+		if (!strchr("./"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx"
+			    "yz"
+			    "0123456789",
+			    h[i]))
 			return 0;
 	return 1;
 }
@@ -169,7 +175,8 @@ static int parse_users(struct parse *p, const yaml_node_t *map)
 	size_t i, n;
 
 	if (map->type != YAML_MAPPING_NODE)
-		return fail(p, map, "%s: must be a mapping of user: bcrypt hash",
+		return fail(p, map,
+			    "%s: must be a mapping of user: bcrypt hash",
 			    "basic_auth_users");
 	n = (size_t)(map->data.mapping.pairs.top -
 		     map->data.mapping.pairs.start);
@@ -189,15 +196,21 @@ static int parse_users(struct parse *p, const yaml_node_t *map)
 		name = scalar(k);
 		hash = scalar(v);
 		if (!name || !*name || strchr(name, ':'))
-			return fail(p, k, "%s: a user name must be a word "
-				    "without ':'", "basic_auth_users");
+			return fail(p, k,
+				    "%s: a user name must be a word "
+				    "without ':'",
+				    "basic_auth_users");
 		if (!hash || !is_bcrypt(hash))
-			return fail(p, v, "basic_auth_users.%s: not a bcrypt "
-				    "hash ($2y$ or $2b$, cost 4 to 15)", name);
+			return fail(p, v,
+				    "basic_auth_users.%s: not a bcrypt "
+				    "hash ($2y$ or $2b$, cost 4 to 15)",
+				    name);
 		for (i = 0; i < p->c->nusers; i++)
 			if (!strcmp(p->c->users[i].name, name))
-				return fail(p, k, "basic_auth_users.%s: given "
-					    "twice", name);
+				return fail(p, k,
+					    "basic_auth_users.%s: given "
+					    "twice",
+					    name);
 		u = &p->c->users[p->c->nusers];
 		u->name = strdup(name);
 		u->hash = strdup(hash);
@@ -247,7 +260,7 @@ static int parse_root(struct parse *p)
 int tulpen_webcfg_parse(const char *text, size_t len, const char *dir,
 			struct tulpen_webcfg **out, char *err, size_t errlen)
 {
-	struct parse p = { .dir = dir, .err = err, .errlen = errlen };
+	struct parse p = {.dir = dir, .err = err, .errlen = errlen};
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	int ret;
@@ -268,8 +281,7 @@ int tulpen_webcfg_parse(const char *text, size_t len, const char *dir,
 		tulpen_webcfg_free(p.c);
 		return -ENOMEM;
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
-				     len);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		snprintf(err, errlen, "line %zu: %s",
 			 (size_t)parser.problem_mark.line + 1,
@@ -290,8 +302,8 @@ int tulpen_webcfg_parse(const char *text, size_t len, const char *dir,
 	return 0;
 }
 
-int tulpen_webcfg_load(const char *path, struct tulpen_webcfg **out,
-		       char *err, size_t errlen)
+int tulpen_webcfg_load(const char *path, struct tulpen_webcfg **out, char *err,
+		       size_t errlen)
 {
 	char *buf, *dir, *slash;
 	size_t len = 0;
@@ -387,7 +399,13 @@ static int bcrypt_ok(const char *hash, const char *password)
 
 	if (!cd)
 		return 0;
-	r = crypt_r(password, hash, cd);
+	/*
+	 * crypt_rn(), libxcrypt's crypt_r() with the size of the data: NULL
+	 * instead of a "*0" string on failure. (And not crypt_r(), which the
+	 * sanitizers intercept and then cannot find when the linker took the
+	 * symbol from them and dropped libcrypt.)
+	 */
+	r = crypt_rn(password, hash, cd, (int)sizeof(*cd));
 	if (r && r[0] != '*' && strlen(r) == strlen(hash))
 		ok = same(r, hash, strlen(hash));
 	free(cd);

@@ -5,7 +5,9 @@
  * through for a lifetime; excluded states never).
  */
 #include <errno.h>
+#include <string.h>
 
+#include "tulpen/filter.h"
 #include "watch/watch_internal.h"
 
 int tulpen_watch_filter_add_port(struct tulpen_watch_filter *f, uint16_t port,
@@ -46,10 +48,30 @@ static int state_match(const struct tulpen_watch_filter *f, uint32_t seen)
 	return 1;
 }
 
+/* The expression over a TCP socket with these endpoints, in @state. */
+static int expr_match(const struct tulpen_watch_filter *f, int family,
+		      const struct tulpen_endpoint *l,
+		      const struct tulpen_endpoint *p, int state)
+{
+	struct tulpen_sock s;
+
+	if (!f->expr)
+		return 1;
+	memset(&s, 0, sizeof(s));
+	s.proto = TULPEN_P_TCP;
+	s.family = (uint8_t)family;
+	s.state = (uint8_t)state;
+	s.local = *l;
+	s.peer = *p;
+	return tulpen_filter_match(f->expr, &s);
+}
+
 int watch_event_match(const struct tulpen_watch_filter *f,
 		      const struct tulpen_watch_event *ev)
 {
 	if (f->family && ev->family != f->family)
+		return 0;
+	if (!expr_match(f, ev->family, &ev->local, &ev->peer, ev->newstate))
 		return 0;
 	if (!port_match(f, &ev->local, &ev->peer))
 		return 0;
@@ -68,6 +90,9 @@ int watch_conn_match(const struct tulpen_watch_filter *f,
 	if (f->family && cn->family != f->family)
 		return 0;
 	if (!port_match(f, &cn->local, &cn->peer))
+		return 0;
+	if (!expr_match(f, cn->family, &cn->local, &cn->peer,
+			cn->nsteps ? cn->steps[cn->nsteps - 1].state : 0))
 		return 0;
 	for (i = 0; i < cn->nsteps; i++)
 		seen |= TULPEN_SF(cn->steps[i].state);

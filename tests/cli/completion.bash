@@ -102,6 +102,10 @@ comp --resolve-timeout ""
 only "--resolve-timeout takes a number: nothing offered"
 comp --json ""
 only "after --json: filter words" state exclude
+comp --netns ""
+only "the lister's --netns is a flag: filter words" state exclude
+comp -N a
+has "-N a: all" all
 
 # --proc-root: directories only.
 mkdir -p "$tmp/d/procdir"
@@ -147,11 +151,21 @@ has "state <TAB>" established syn-sent syn-recv fin-wait-1 fin-wait-2 \
 states=$reply
 comp exclude time
 only "exclude time" time-wait
-bad=
+# all in one listing; one by one only to name the culprit
+args=
 for s in $states; do
-	"$T" --proc-root "$SRC/tests/fixtures/proc/basic" -t state "$s" \
-		>/dev/null 2>&1 || bad="$bad $s"
+	args="$args state $s"
 done
+bad=
+# shellcheck disable=SC2086
+if ! "$T" --proc-root "$SRC/tests/fixtures/proc/basic" -t $args \
+	>/dev/null 2>&1; then
+	for s in $states; do
+		"$T" --proc-root "$SRC/tests/fixtures/proc/basic" -t state \
+			"$s" >/dev/null 2>&1 || bad="$bad $s"
+	done
+	[ -n "$bad" ] || bad=" (together)"
+fi
 [ -z "$bad" ] && ok "every completed state is a valid filter" ||
 	nok "the lister refuses the completed states$bad"
 comp explain ""

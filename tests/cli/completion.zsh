@@ -123,6 +123,12 @@ comp -t state ''
 has "state <TAB>: states and groups" close-wait time-wait all bucket big
 comp watch ''
 only "watch <TAB>" state exclude port sport dport
+comp --netns ''
+only "the lister's --netns is a flag" state exclude
+comp watch --netns ''
+only "watch --netns <TAB>: files" FILES
+comp --net=
+has "--net=: all" all
 
 print "zsh completion: $pass passed, $fail failed"
 (( fail == 0 ))

@@ -191,7 +191,9 @@ USAGE = [
     ("watch", ["--interval"], "--interval: needs an argument"),
     ("watch", ["--ringbuf-mb", "0"],
      "--ringbuf-mb: '0' is out of range (1 to 1024)"),
-    ("watch", ["port"], "filter 'port' needs a value"),
+    # the filter language's errors point (docs/filters.md)
+    ("watch", ["port"], "filter: expected a port after 'port', column 6\n"
+     "  port\n       ^"),
     ("watch", ["--bogus"], "unknown option '--bogus'"),
     ("watch", ["-x"], "unknown option '-x'"),
     ("watch", ["--netns"], "--netns: needs an argument"),

@@ -37,12 +37,16 @@ expect "missing argument" 2 "tulpen watch: --interval: needs an argument" \
 	--interval
 expect "bad state" 2 "tulpen watch: state: unknown state 'nosuch'" \
 	state nosuch
-expect "filter without value" 2 "filter 'port' needs a value" port
-expect "unknown filter" 2 "tulpen watch: unknown filter 'host'" host 1.2.3.4
-expect "bad port" 2 "tulpen watch: port: '70000' is out of range (0 to 65535)" \
+# the filter words are the lister's language (docs/filters.md)
+expect "filter without value" 2 \
+	"tulpen watch: filter: expected a port after 'port', column 6" port
+expect "state without value" 2 "filter 'state' needs a value" state
+expect "unknown filter" 2 "tulpen watch: filter: unknown word 'host'" \
+	host 1.2.3.4
+expect "bad port" 2 \
+	"tulpen watch: filter: port 70000 is out of range (0 to 65535)" \
 	port 70000
-expect "not a port" 2 "tulpen watch: dport: 'x1' is not a whole number" \
-	dport x1
+expect "not a port" 2 "tulpen watch: filter: 'x1' is not a port" dport x1
 expect "negative port" 2 "unknown option '-1'" sport -1
 expect "bad interval" 2 \
 	"--interval: 'abc' is not a duration (seconds, or 500ms, 2s, 1.5m)" \

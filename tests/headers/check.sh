@@ -2,7 +2,8 @@
 # Every public header compiles alone and all of them together, with
 # -Wall -Wextra -Werror, as GNU C11 and as strict C99 (-pedantic).
 # Only the public include directories are on the path, so a header that
-# includes one that is not installed fails here.
+# includes one that is not installed fails here. And tulpen/tulpen.h
+# includes every other one.
 #
 # usage: check.sh SRC-INCLUDE-DIR BUILD-INCLUDE-DIR [CC...]
 set -u
@@ -47,4 +48,14 @@ for h in $headers; do
 done
 name="all $(echo "$headers" | wc -l) headers together"
 compile "$@"
+# The umbrella header gathers every other one.
+for h in $headers; do
+	[ "$h" = tulpen/tulpen.h ] && continue
+	if grep -q "^#include \"$h\"" "$src/tulpen/tulpen.h"; then
+		echo "ok: tulpen/tulpen.h includes $h"
+	else
+		echo "FAIL: tulpen/tulpen.h does not include $h"
+		fail=1
+	fi
+done
 exit $fail

@@ -133,17 +133,10 @@ def build_population():
     c.shutdown(socket.SHUT_WR)
     c, _ = p.connect(I6, "fd00::1", "fd00::1", 8080, l8080)
     c.shutdown(socket.SHUT_WR)
-    # TIME-WAIT: the client closes first, then the server
-    for fam, src, dst, port, lst in ((I4, "10.1.2.3", "10.1.2.3", 22, l22),
-                                     (I4, "127.0.0.1", "10.1.7.9", 3000,
-                                      l3000),
-                                     (I6, "::1", "fd00::1", 8080, l8080)):
-        c, a = p.connect(fam, src, dst, port, lst)
-        c.close()
-        time.sleep(0.02)
-        a.close()
-        p.socks.remove(c)
-        p.socks.remove(a)
+    p.tw_from = ((I4, "10.1.2.3", "10.1.2.3", 22, l22),
+                 (I4, "127.0.0.1", "10.1.7.9", 3000, l3000),
+                 (I6, "::1", "fd00::1", 8080, l8080))
+    time_wait(p)
     # SYN-SENT into the void
     for fam, dst in ((I4, "10.55.0.1"), (I6, "fd55::1")):
         s = socket.socket(fam, socket.SOCK_STREAM)
@@ -164,6 +157,20 @@ def build_population():
     p.keep(u)
     time.sleep(0.2)
     return p
+
+
+def time_wait(p):
+    """TIME-WAIT sockets: the client closes first, then the server. They
+    end 60 s later (p.tw_since says when they were made)."""
+    for fam, src, dst, port, lst in p.tw_from:
+        c, a = p.connect(fam, src, dst, port, lst)
+        c.close()
+        time.sleep(0.02)
+        a.close()
+        p.socks.remove(c)
+        p.socks.remove(a)
+    time.sleep(0.1)
+    p.tw_since = time.time()
 
 
 def _norm_addr(a):

@@ -25,8 +25,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import filter_common as fc  # noqa: E402
 
-MIN_EXPRS = 250
-BUDGET_S = 45.0
+MIN_EXPRS = 200
+BUDGET_S = 50.0
 
 PORTS = [22, 80, 443, 8080, 5432, 1024, 3000, 2222, 53, 123, 5353, 9, 0,
          1, 1023, 1025, 32768, 40000, 60999, 65535]
@@ -182,6 +182,17 @@ def main():
     held = {k: set(fc.tulpen_set(tulpen, opts + fam_opt[k], [],
                                  ["--nl-replay", v])[0])
             for k, v in recs.items()}
+
+    def renew():
+        """TIME-WAIT sockets end after 60 s, all at once: wait for that
+        outside any comparison, make new ones, record again."""
+        time.sleep(max(0.0, pop.tw_since + 61.5 - time.time()))
+        fc.time_wait(pop)
+        for k in recs:
+            os.unlink(recs[k])
+            recs[k] = fc.record(tulpen, opts + fam_opt[k])
+            held[k] = set(fc.tulpen_set(tulpen, opts + fam_opt[k], [],
+                                        ["--nl-replay", recs[k]])[0])
     base = fc.ss_set(opts, [])
     n = 0
     fails = 0
@@ -199,6 +210,8 @@ def main():
             break
         if time.time() - start > 2 * BUDGET_S:
             break
+        if time.time() - pop.tw_since > 56:
+            renew()
         g.proc_ok = True
         argv = g.argv()
         # the four listings at once: the population is the same for all
@@ -247,9 +260,12 @@ def main():
            "/proc and replay agree (%d select something, %d refused by "
            "both)" % (checked, seed, selected, refused))
     n += 1
-    fc.tap(selected > checked // 4 and checked >= MIN_EXPRS, n,
+    fc.tap(selected > checked // 4, n,
            "the expressions select something often enough to mean "
            "something (%d of %d)" % (selected, checked))
+    n += 1
+    fc.tap(checked >= MIN_EXPRS, n, "at least %d expressions (%d in %.0f s)"
+           % (MIN_EXPRS, checked, time.time() - start))
     print("1..%d" % n)
     for rec in recs.values():
         os.unlink(rec)

@@ -6,6 +6,7 @@ process that runs a scenario inside it), points `tulpen watch --netns` at
 it so that only its own sockets are reported (the tracepoints are global),
 and talks to the child over pipes.
 """
+import collections
 import json
 import os
 import select
@@ -122,39 +123,44 @@ def child_hello():
 
 class LineReader:
     """Lines from a pipe with a timeout (select() cannot see what a
-    buffered file object already holds, so read the raw fd)."""
+    buffered file object already holds, so read the raw fd). Each chunk
+    is split once: a flood of records costs linear time."""
 
     def __init__(self, f):
         self.fd = f.fileno()
-        self.buf = b""
+        self.lines = collections.deque()
+        self.buf = b""          # an incomplete last line
         self.eof = False
+
+    def _read(self, timeout):
+        r, _, _ = select.select([self.fd], [], [], timeout)
+        if not r:
+            return False
+        chunk = os.read(self.fd, 1 << 20)
+        if not chunk:
+            self.eof = True
+            return True
+        parts = (self.buf + chunk).split(b"\n")
+        self.buf = parts.pop()
+        self.lines.extend(parts)
+        return True
 
     def line(self, timeout):
         end = time.monotonic() + timeout
-        while b"\n" not in self.buf and not self.eof:
+        while not self.lines and not self.eof:
             left = end - time.monotonic()
-            if left <= 0:
+            if left <= 0 or not self._read(left):
                 return None
-            r, _, _ = select.select([self.fd], [], [], left)
-            if not r:
-                return None
-            chunk = os.read(self.fd, 65536)
-            if not chunk:
-                self.eof = True
-            self.buf += chunk
-        if b"\n" not in self.buf:
-            rest, self.buf = self.buf, b""
-            return rest.decode() if rest else None
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line.decode()
+        if self.lines:
+            return self.lines.popleft().decode()
+        rest, self.buf = self.buf, b""
+        return rest.decode() if rest else None
 
     def rest(self):
-        data = self.buf
-        while True:
-            chunk = os.read(self.fd, 65536)
-            if not chunk:
-                break
-            data += chunk
+        while not self.eof:
+            self._read(None)
+        data = b"".join(l + b"\n" for l in self.lines) + self.buf
+        self.lines.clear()
         self.buf = b""
         return data.decode()
 
@@ -195,8 +201,16 @@ class Watch:
         return pred(self.objs)
 
     def stop(self, sig=signal.SIGINT, timeout=20):
+        """Stop tulpen and read everything it still writes: it gives a
+        reader that stops reading only 3 s (then a record may be cut), so
+        keep reading until the end of its output."""
         self.p.send_signal(sig)
-        rc = self.p.wait(timeout)
+        end = time.monotonic() + timeout
+        while not self.lr.eof and time.monotonic() < end:
+            line = self.lr.line(end - time.monotonic())
+            if line:
+                self.objs.append(json.loads(line))
+        rc = self.p.wait(max(end - time.monotonic(), 1))
         for line in self.lr.rest().splitlines():
             self.objs.append(json.loads(line))
         self.stderr = self.p.stderr.read().decode()

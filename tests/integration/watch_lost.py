@@ -10,15 +10,17 @@ usage: watch_lost.py [TULPEN]   (or $TULPEN)
 """
 import json
 import os
+import re
 import signal
 import socket
+import struct
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import watch_common as wc  # noqa: E402
 
 N = 3000          # connections in the burst
+K = 5             # connections open before it, reset after it
 # Events per connection at least: client SYN-SENT, ESTABLISHED, FIN-WAIT-1,
 # FIN-WAIT-2, its time-wait take-over; server SYN-RECEIVED, ESTABLISHED,
 # accept, CLOSE-WAIT, LAST-ACK, CLOSED.
@@ -35,16 +37,32 @@ def check(cond, msg):
 
 def child_main():
     wc.child_hello()
-    sys.stdin.readline()                  # tulpen is stopped now
     ls = socket.socket()
     ls.bind(("127.0.0.1", 0))
     ls.listen(64)
     port = ls.getsockname()[1]
+    sys.stdin.readline()                  # tulpen watches now
+    # K connections tulpen tracks before it is stopped...
+    held = []
+    for _ in range(K):
+        c = socket.create_connection(("127.0.0.1", port))
+        s, _ = ls.accept()
+        held += [c, s]
+    print(json.dumps({"port": port, "held": [c.getsockname()[1]
+                                             for c in held[::2]]}),
+          flush=True)
+    sys.stdin.readline()                  # tulpen is stopped now
     for _ in range(N):
         c = socket.create_connection(("127.0.0.1", port))
         s, _ = ls.accept()
         c.close()
         s.close()
+    # ... whose ends (resets: no TIME-WAIT is left) go into a full ring
+    # buffer: only the re-read of the socket table can drop them.
+    for so in held:
+        so.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                      struct.pack("ii", 1, 0))
+        so.close()
     print(json.dumps({"done": N}), flush=True)
     sys.stdin.readline()
     ls.close()
@@ -60,13 +78,28 @@ def main():
     child = wc.Child(os.path.abspath(__file__))
     w = wc.Watch(tulpen, child.netns, "--source=bpf", "--ringbuf-mb", "1",
                  "--stats")
+    child.send({"open": K})
+    held = child.read(60)
+    port = held["port"]
+
+    def tracked(objs):
+        est = {o["local"]["port"] for o in objs
+               if o.get("type") == "transition" and
+               o["new"] == "ESTABLISHED" and o["peer"]["port"] == port}
+        return est >= set(held["held"])
+
+    check(w.wait_for(tracked, 30), "the held connections were not seen")
     w.p.send_signal(signal.SIGSTOP)
     child.send({"go": 1})
     child.read(120)
     w.p.send_signal(signal.SIGCONT)
     # let it read what is there and notice the losses (checked each second)
-    w.wait_for(lambda objs: any(o.get("type") == "lost" for o in objs), 10)
-    time.sleep(1.5)
+    # (and reading all of it: tulpen must not block on a full pipe; the
+    # lost record is flushed after the re-read of the socket table)
+    check(w.wait_for(lambda objs: any(o.get("type") == "lost"
+                                      for o in objs), 60),
+          "no lost record within 60 s")
+    w.wait_for(lambda objs: False, 1.5)
     rc = w.stop()
     child.finish()
     check(rc == 0, "exit status %d" % rc)
@@ -77,9 +110,12 @@ def main():
     check(total > 0, "lost_total is 0 although the buffer overflowed")
     check("events lost" in w.stderr, "no loss notice on stderr: %r" %
           w.stderr)
-    # connections whose end was lost are dropped after a re-read
-    check("no longer tracked" in w.stderr, "no reconcile after losses: %r"
-          % w.stderr)
+    # connections whose end was lost are dropped after a re-read: at least
+    # both sides of the K reset ones
+    m = re.search(r"(\d+) connections whose end was lost are no longer "
+                  r"tracked", w.stderr)
+    check(m and int(m.group(1)) >= 2 * K, "no reconcile after losses "
+          "(at least %d to drop): %r" % (2 * K, w.stderr))
     stats = [l for l in w.stderr.splitlines() if "stats:" in l]
     check(len(stats) == 1, "no --stats line: %r" % w.stderr)
     if stats:
@@ -97,6 +133,7 @@ def main():
     if failures:
         print("%d checks failed" % len(failures))
         return 1
+    print("tulpen said: " + w.stderr.strip())
     print("ok: losses reported")
     return 0
 

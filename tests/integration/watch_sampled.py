@@ -132,7 +132,11 @@ def main():
     check(got == [("CLOSED", "ESTABLISHED"), ("ESTABLISHED", "CLOSE-WAIT")],
           "client B: %r" % got)
     got = seq(lport, bport)
-    check(got == [("CLOSED", "ESTABLISHED"), ("ESTABLISHED", "FIN-WAIT-2")],
+    # FIN-WAIT-1 lasts until the peer's ACK: a snapshot may catch it on a
+    # loaded machine
+    check(got in ([("CLOSED", "ESTABLISHED"), ("ESTABLISHED", "FIN-WAIT-2")],
+                  [("CLOSED", "ESTABLISHED"), ("ESTABLISHED", "FIN-WAIT-1"),
+                   ("FIN-WAIT-1", "FIN-WAIT-2")]),
           "server B: %r" % got)
     for o in tr:
         if o["old"] == "ESTABLISHED" and o["local"]["port"] in (bport,

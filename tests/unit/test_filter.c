@@ -143,6 +143,13 @@ static void terms(void **unused)
 	assert_string_equal(canon("fwmark != -1"),
 			    "not fwmark 0xffffffff/0xffffffff");
 	assert_string_equal(canon("autobound"), "autobound");
+	/* tulpen's own (not in ss): either side */
+	assert_string_equal(canon("port 22"),
+			    "(src[*/0 port 22] or dst[*/0 port 22])");
+	assert_string_equal(canon("port >= 1024"),
+			    "(sport >= 1024 or dport >= 1024)");
+	assert_string_equal(canon("port != 22"),
+			    "not (src[*/0 port 22] or dst[*/0 port 22])");
 	assert_string_equal(canon(""), "all");
 }
 
@@ -210,8 +217,8 @@ static void errors(void **unused)
 			    "ERR: expected a port after 'sport' @7");
 	assert_string_equal(canon("bogus"),
 			    "ERR: unknown word 'bogus' (expected src, dst, "
-			    "sport, dport, dev, fwmark, cgroup, autobound, "
-			    "not or '(') @1");
+			    "sport, dport, port, dev, fwmark, cgroup, "
+			    "autobound, not or '(') @1");
 	assert_string_equal(canon("sport 1 or"),
 			    "ERR: expected an expression after 'or' @12");
 	assert_string_equal(canon("not"),
@@ -443,6 +450,39 @@ static void bytecode(void **unused)
 	bc_shape("sport 1 or dport 2", 36, "7,1,8");
 	bc_shape("not autobound", 8, "6,1");
 	bc_shape("fwmark 1/1 and cgroup .", 24, "10,13");
+	/* the ports every selected socket has, for the dump request */
+	{
+		static const struct {
+			const char *expr;
+			uint16_t sport, dport;
+		} pc[] = {
+			{ "dport = :443", 0, 443 },
+			{ "state established", 0, 0 },
+			{ "sport 22 and dst 10.0.0.0/8 dport 80", 22, 80 },
+			{ "sport 22 or dport 80", 0, 0 },
+			{ "not dport 80", 0, 0 },
+			{ "dst 10.0.0.1:80", 0, 0 },
+			{ "( dport 80 and autobound ) sport > 1", 0, 80 },
+			{ "dport 0", 0, 0 },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(pc) / sizeof(pc[0]); i++) {
+			uint16_t sp, dp;
+
+			if (!strncmp(pc[i].expr, "state", 5)) {
+				tulpen_filter_ports(NULL, &sp, &dp);
+			} else {
+				assert_int_equal(parse_with(&o, pc[i].expr, &f,
+							    &e),
+						 0);
+				tulpen_filter_ports(f, &sp, &dp);
+				tulpen_filter_free(f);
+			}
+			assert_int_equal(sp, pc[i].sport);
+			assert_int_equal(dp, pc[i].dport);
+		}
+	}
 	/* dev: ss 6.1 sends no bytecode; neither for UNIX patterns */
 	assert_int_equal(parse_with(&o, "dev 1 or sport 2", &f, &e), 0);
 	assert_int_equal(tulpen_filter_compile(f, &bc, &len), -EOPNOTSUPP);

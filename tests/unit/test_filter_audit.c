@@ -6,7 +6,8 @@
  * For each seeded random expression: the compiled program is sent with a
  * TCP dump (both families, one walk) and with UDP dumps, with no fallback;
  * the kernel must accept every one (it answers -EINVAL to a program its
- * inet_diag_bc_audit() rejects). Then the sockets the kernel selected,
+ * inet_diag_bc_audit() rejects). The dumps carry the expression's ports
+ * too (tulpen_filter_ports()), as the lister sends them. Then the sockets the kernel selected,
  * after ss's user-space half, must be exactly those tulpen_filter_match()
  * selects from the unfiltered dump: the evaluator's copy of the kernel's
  * rules is checked against the kernel itself.
@@ -61,7 +62,7 @@ static void term(char *b, size_t size)
 {
 	static const char *const ops[] = { "=", "!=", "<", ">", "<=", ">=",
 					   "" };
-	static const char *const ports[] = { ":22", ":80", "1024", ":0",
+	static const char *const ports[] = { ":22", ":80", "1024", ":0", "22",
 					     ":65535", "0x8000", ":*",
 					     "40000" };
 	static const char *const hosts[] = {
@@ -145,22 +146,20 @@ static int cmp64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Every inet socket the tests hold, through @bc (NULL: none). */
-static int dump(struct tulpen_ctx *ctx, const void *bc, size_t len,
+/* Every inet socket the tests hold, through @pr (NULL: everything). */
+static int dump(struct tulpen_ctx *ctx, const struct tulpen_diag_prog *pr,
 		struct set *st)
 {
 	int ret;
 
-	ret = tulpen_inet_diag_dump_tcp_any(ctx, TULPEN_SF_ALL, bc, len,
+	ret = tulpen_inet_diag_dump_tcp_any(ctx, TULPEN_SF_ALL, pr,
 					    collect_cb, st);
 	if (!ret)
 		ret = tulpen_inet_diag_dump(ctx, TULPEN_P_UDP, AF_INET,
-					    TULPEN_SF_ALL, bc, len, collect_cb,
-					    st);
+					    TULPEN_SF_ALL, pr, collect_cb, st);
 	if (!ret)
 		ret = tulpen_inet_diag_dump(ctx, TULPEN_P_UDP, AF_INET6,
-					    TULPEN_SF_ALL, bc, len, collect_cb,
-					    st);
+					    TULPEN_SF_ALL, pr, collect_cb, st);
 	qsort(st->c, st->n, sizeof(st->c[0]), cmp64);
 	return ret;
 }
@@ -262,6 +261,7 @@ int main(void)
 		struct tulpen_filter_error e;
 		struct tulpen_filter *f = NULL;
 		struct set k = { .n = 0 }, u = { .n = 0 };
+		struct tulpen_diag_prog pr;
 		char text[2048] = "";
 		const char *words[1] = { text };
 		void *bc = NULL;
@@ -284,7 +284,10 @@ int main(void)
 		}
 		k.f = u.f = f;
 		u.full = 1;
-		ret = dump(ctx, bc, len, &k);
+		pr.bc = bc;
+		pr.len = len;
+		tulpen_filter_ports(f, &pr.sport, &pr.dport);
+		ret = dump(ctx, &pr, &k);
 		if (ret) {
 			printf("not ok - the kernel refuses the program for "
 			       "'%s': %s\n", text, strerror(-ret));
@@ -292,7 +295,7 @@ int main(void)
 		} else {
 			accepted++;
 		}
-		if (!ret && (dump(ctx, NULL, 0, &u) || k.n != u.n ||
+		if (!ret && (dump(ctx, NULL, &u) || k.n != u.n ||
 			     memcmp(k.c, u.c, k.n * sizeof(k.c[0])))) {
 			printf("not ok - '%s': the kernel selects %zu sockets, "
 			       "the evaluator %zu\n", text, k.n, u.n);

@@ -114,6 +114,7 @@ static void services_and_scope(void **unused)
 	struct tulpen_sock s = tcp(AF_INET6, "fe80::1", 22, "fe80::2", 40000,
 				   TULPEN_TCP_ESTABLISHED);
 	struct tulpen_services *svc;
+	struct tulpen_ep_style st = { .brackets = 1, .proto = TULPEN_P_TCP };
 	char out[128];
 	FILE *f = fopen("/tmp/tulpen-test-services", "w");
 
@@ -126,12 +127,14 @@ static void services_and_scope(void **unused)
 					     &svc),
 			 0);
 	s.ifindex = 1; /* lo */
-	tulpen_fmt_endpoint(out, sizeof(out), AF_INET6, &s.local, s.ifindex,
-			    TULPEN_P_TCP, svc, NULL, 1);
+	st.services = svc;
+	tulpen_fmt_ep(out, sizeof(out), AF_INET6, &s.local, s.ifindex, &st);
 	assert_string_equal(out, "[fe80::1%lo]:ssh");
-	tulpen_fmt_endpoint(out, sizeof(out), AF_INET6, &s.peer, 0,
-			    TULPEN_P_TCP, svc, NULL, 1);
+	tulpen_fmt_ep(out, sizeof(out), AF_INET6, &s.peer, 0, &st);
 	assert_string_equal(out, "[fe80::2]:40000");
+	st.services = NULL; /* -n */
+	tulpen_fmt_ep(out, sizeof(out), AF_INET6, &s.local, s.ifindex, &st);
+	assert_string_equal(out, "[fe80::1%lo]:22");
 	assert_string_equal(tulpen_services_name(svc, TULPEN_P_UDP, 22),
 			    "foo");
 	assert_null(tulpen_services_name(svc, TULPEN_P_RAW, 22));

@@ -330,7 +330,7 @@ static void u64_keys(void **unused)
 
 static void hash_functions(void **unused)
 {
-	uint8_t a[40] = {0}, b[40] = {0};
+	uint8_t a[40] = { 0 }, b[40] = { 0 };
 
 	/* every length, every byte matters */
 	b[39] = 1;

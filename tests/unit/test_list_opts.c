@@ -196,6 +196,38 @@ static void proc_root_implies_proc(void **unused)
 	assert_string_equal(o.err, "--proc-root: the directory name is empty");
 }
 
+/* The namespace options: which go together, worded as every error. */
+static void netns_options(void **unused)
+{
+	struct list_opts o;
+
+	assert_int_equal(PARSE(&o, "-N", "blue", "-tan"), 0);
+	assert_string_equal(o.netns, "blue");
+	assert_false(o.all_netns);
+	assert_int_equal(PARSE(&o, "-N", "all"), 0);
+	assert_true(o.all_netns);
+	assert_null(o.netns);
+	assert_int_equal(PARSE(&o, "--all-netns", "--netns", "--container"), 0);
+	assert_true(o.all_netns && o.show_netns && o.show_container);
+	assert_int_equal(PARSE(&o, "-N", ""), -EINVAL);
+	assert_string_equal(o.err, "-N: needs a name, a path, a pid or all");
+	assert_int_equal(PARSE(&o, "-N", "blue", "--all-netns"), -EINVAL);
+	assert_string_equal(o.err, "-N blue and --all-netns (or -N all) "
+				   "exclude each other");
+	assert_int_equal(PARSE(&o, "--all-netns", "--nl-replay=f"), -EINVAL);
+	assert_string_equal(o.err, "--nl-replay: works in one namespace only "
+				   "(not with -N, --all-netns, --netns, "
+				   "--container)");
+	assert_int_equal(PARSE(&o, "--container", "--nl-record=f"), -EINVAL);
+	assert_non_null(strstr(o.err, "--nl-record: works in one namespace"));
+	/* recorded /proc files are one host: no namespaces to walk */
+	assert_int_equal(PARSE(&o, "--proc-root=/x", "-N", "blue"), -EINVAL);
+	assert_string_equal(o.err, "--proc-root and -N exclude each other "
+				   "(--proc-root reads recorded sockets)");
+	assert_int_equal(PARSE(&o, "--all-netns", "--proc-root=/x"), -EINVAL);
+	assert_non_null(strstr(o.err, "--proc-root and --all-netns"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +240,7 @@ int main(void)
 		cmocka_unit_test(unknown_first_word),
 		cmocka_unit_test(resolve_timeout),
 		cmocka_unit_test(proc_root_implies_proc),
+		cmocka_unit_test(netns_options),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

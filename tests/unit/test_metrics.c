@@ -29,12 +29,14 @@ struct scrape {
 	struct tulpen_buf b;
 };
 
-static void scrape_open(struct scrape *s, unsigned int top_k)
+static void scrape_open_age(struct scrape *s, unsigned int top_k,
+			    uint64_t max_age_ms)
 {
 	struct tulpen_metrics_opts o;
 
 	tulpen_metrics_opts_default(&o);
 	o.top_k = top_k;
+	o.owners_max_age_ms = max_age_ms;
 	assert_int_equal(tulpen_ctx_new(&s->ctx), 0);
 	assert_int_equal(tulpen_ctx_set_proc_root(s->ctx, FIXTURE), 0);
 	tulpen_ctx_set_source(s->ctx, TULPEN_SOURCE_PROC);
@@ -42,13 +44,18 @@ static void scrape_open(struct scrape *s, unsigned int top_k)
 	assert_int_equal(tulpen_buf_init(&s->b, 0, NULL, NULL), 0);
 }
 
+static void scrape_open(struct scrape *s, unsigned int top_k)
+{
+	scrape_open_age(s, top_k, TULPEN_METRICS_OWNERS_MAX_AGE_DEFAULT_MS);
+}
+
 static const char *scrape_run(struct scrape *s, enum tulpen_metrics_format f)
 {
 	char err[256];
 
 	s->b.len = 0;
-	assert_int_equal(tulpen_metrics_scrape(s->m, f, &s->b, err,
-					       sizeof(err)), 0);
+	assert_int_equal(
+		tulpen_metrics_scrape(s->m, f, &s->b, err, sizeof(err)), 0);
 	s->b.data[s->b.len] = '\0';
 	return s->b.data;
 }
@@ -227,6 +234,37 @@ static uint64_t value_of(const char *t, const char *name)
 	return strtoull(p + strlen(name), NULL, 10);
 }
 
+/* The first scan in the foreground, the next ones in the background. */
+static void owners_refresh(void **unused)
+{
+	struct scrape s;
+	const char *t;
+	int i;
+
+	scrape_open_age(&s, 10, 1);
+	t = scrape_run(&s, TULPEN_METRICS_PROMETHEUS);
+	assert_int_equal(value_of(t, "\ntulpen_owners_scans_total "), 1);
+	has_line(t, "tulpen_tcp_close_wait_sockets_by_process{command=\"svc\","
+		    "pid=\"77\"} 1");
+	for (i = 0; i < 400; i++) {
+		usleep(5000);
+		t = scrape_run(&s, TULPEN_METRICS_PROMETHEUS);
+		/* the old scan serves while the new one runs */
+		has_line(t, "tulpen_tcp_close_wait_sockets_by_process{command="
+			    "\"svc\",pid=\"77\"} 1");
+		if (value_of(t, "\ntulpen_owners_scans_total ") >= 2)
+			break;
+	}
+	assert_true(value_of(t, "\ntulpen_owners_scans_total ") >= 2);
+	scrape_close(&s);
+	/* max age 0: a scan in every scrape */
+	scrape_open_age(&s, 10, 0);
+	for (i = 0; i < 3; i++)
+		t = scrape_run(&s, TULPEN_METRICS_PROMETHEUS);
+	assert_int_equal(value_of(t, "\ntulpen_owners_scans_total "), 3);
+	scrape_close(&s);
+}
+
 /* Every scrape collects or joins a collection: the two add up. */
 static void concurrent_scrapes(void **unused)
 {
@@ -240,8 +278,8 @@ static void concurrent_scrapes(void **unused)
 	st.m = s.m;
 	st.failures = 0;
 	for (i = 0; i < STORM_THREADS; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, storm_thread,
-						&st), 0);
+		assert_int_equal(
+			pthread_create(&th[i], NULL, storm_thread, &st), 0);
 	for (i = 0; i < STORM_THREADS; i++)
 		pthread_join(th[i], NULL);
 	assert_int_equal(st.failures, 0);
@@ -263,12 +301,13 @@ static void walk_error(void **unused)
 	tulpen_metrics_opts_default(&o);
 	assert_int_equal(tulpen_ctx_new(&ctx), 0);
 	assert_int_equal(tulpen_ctx_set_proc_root(ctx, "fixtures/proc/"
-						  "broken-tcp"), 0);
+						       "broken-tcp"),
+			 0);
 	tulpen_ctx_set_source(ctx, TULPEN_SOURCE_PROC);
 	assert_int_equal(tulpen_metrics_new(ctx, &o, &m), 0);
 	assert_int_equal(tulpen_buf_init(&b, 0, NULL, NULL), 0);
-	assert_true(tulpen_metrics_scrape(m, TULPEN_METRICS_PROMETHEUS, &b,
-					  err, sizeof(err)) < 0);
+	assert_true(tulpen_metrics_scrape(m, TULPEN_METRICS_PROMETHEUS, &b, err,
+					  sizeof(err)) < 0);
 	assert_true(strstr(err, "net/tcp") != NULL);
 	assert_int_equal(b.len, 0);
 	tulpen_buf_fini(&b);
@@ -317,8 +356,7 @@ static void kstats_malformed(void **unused)
 			assert_int_equal(k.value[0], 7);
 	}
 	memset(&k, 0, sizeof(k));
-	tm_kstats_parse_sockstat("TCP: inuse 1 orphan x mem 1\n", 27, 4096,
-				 &k);
+	tm_kstats_parse_sockstat("TCP: inuse 1 orphan x mem 1\n", 27, 4096, &k);
 	assert_int_equal(k.have_sockstat, 0);
 	tm_kstats_parse_sockstat("TCP: inuse 1 orphan 3\n", 22, 4096, &k);
 	assert_int_equal(k.have_sockstat, 0);
@@ -333,38 +371,41 @@ static void negotiate(void **unused)
 		const char *accept;
 		enum tulpen_metrics_format want;
 	} cases[] = {
-		{ NULL, TULPEN_METRICS_PROMETHEUS },
-		{ "", TULPEN_METRICS_PROMETHEUS },
-		{ "*/*", TULPEN_METRICS_PROMETHEUS },
-		{ "application/openmetrics-text", TULPEN_METRICS_OPENMETRICS },
+		{NULL, TULPEN_METRICS_PROMETHEUS},
+		{"", TULPEN_METRICS_PROMETHEUS},
+		{"*/*", TULPEN_METRICS_PROMETHEUS},
+		{"application/openmetrics-text", TULPEN_METRICS_OPENMETRICS},
 		/* what Prometheus 2.42 sends */
-		{ "application/openmetrics-text;version=1.0.0,application/"
-		  "openmetrics-text;version=0.0.1;q=0.75,text/plain;"
-		  "version=0.0.4;q=0.5,*/*;q=0.1",
-		  TULPEN_METRICS_OPENMETRICS },
-		{ "text/plain;version=0.0.4;q=1,application/openmetrics-text;"
-		  "q=0.5", TULPEN_METRICS_PROMETHEUS },
-		{ "text/plain;q=0.4, application/openmetrics-text; "
-		  "version=1.0.0; q=0.5", TULPEN_METRICS_OPENMETRICS },
-		{ "application/openmetrics-text;q=0", TULPEN_METRICS_PROMETHEUS },
-		{ "APPLICATION/OpenMetrics-Text", TULPEN_METRICS_OPENMETRICS },
-		{ "application/openmetrics-textx", TULPEN_METRICS_PROMETHEUS },
-		{ "application/openmetrics-text;q=junk",
-		  TULPEN_METRICS_PROMETHEUS },
-		{ ",,;;,application/openmetrics-text;;", TULPEN_METRICS_OPENMETRICS },
+		{"application/openmetrics-text;version=1.0.0,application/"
+		 "openmetrics-text;version=0.0.1;q=0.75,text/plain;"
+		 "version=0.0.4;q=0.5,*/*;q=0.1",
+		 TULPEN_METRICS_OPENMETRICS},
+		{"text/plain;version=0.0.4;q=1,application/openmetrics-text;"
+		 "q=0.5",
+		 TULPEN_METRICS_PROMETHEUS},
+		{"text/plain;q=0.4, application/openmetrics-text; "
+		 "version=1.0.0; q=0.5",
+		 TULPEN_METRICS_OPENMETRICS},
+		{"application/openmetrics-text;q=0", TULPEN_METRICS_PROMETHEUS},
+		{"APPLICATION/OpenMetrics-Text", TULPEN_METRICS_OPENMETRICS},
+		{"application/openmetrics-textx", TULPEN_METRICS_PROMETHEUS},
+		{"application/openmetrics-text;q=junk",
+		 TULPEN_METRICS_PROMETHEUS},
+		{",,;;,application/openmetrics-text;;",
+		 TULPEN_METRICS_OPENMETRICS},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		if (tulpen_metrics_negotiate(cases[i].accept) != cases[i].want)
-			fail_msg("Accept '%s'", cases[i].accept ?
-				 cases[i].accept : "(none)");
-	assert_true(strstr(tulpen_metrics_content_type(
-				   TULPEN_METRICS_OPENMETRICS),
-			   "application/openmetrics-text; version=1.0.0") != NULL);
-	assert_true(strstr(tulpen_metrics_content_type(
-				   TULPEN_METRICS_PROMETHEUS),
-			   "text/plain; version=0.0.4") != NULL);
+			fail_msg("Accept '%s'",
+				 cases[i].accept ? cases[i].accept : "(none)");
+	assert_true(
+		strstr(tulpen_metrics_content_type(TULPEN_METRICS_OPENMETRICS),
+		       "application/openmetrics-text; version=1.0.0") != NULL);
+	assert_true(
+		strstr(tulpen_metrics_content_type(TULPEN_METRICS_PROMETHEUS),
+		       "text/plain; version=0.0.4") != NULL);
 }
 
 int main(void)
@@ -375,6 +416,7 @@ int main(void)
 		cmocka_unit_test(fixture_top_k),
 		cmocka_unit_test(fixture_openmetrics),
 		cmocka_unit_test(concurrent_scrapes),
+		cmocka_unit_test(owners_refresh),
 		cmocka_unit_test(walk_error),
 		cmocka_unit_test(bad_options),
 		cmocka_unit_test(kstats_malformed),

@@ -51,7 +51,8 @@ static void full_config(void **unused)
 		"  key_file: /etc/keys/server.key\n"
 		"basic_auth_users:\n"
 		"  alice: " PW_HASH "\n"
-		"  bob: '$2y$04$abcdefghijklmnopqrstuuyvPXIbu7xe6/CED2DzX8z6Si09"
+		"  bob: "
+		"'$2y$04$abcdefghijklmnopqrstuuyvPXIbu7xe6/CED2DzX8z6Si09"
 		"MlzlW'\n",
 		"/etc/tulpen");
 
@@ -90,7 +91,8 @@ static void refused(void **unused)
 	parse_bad("basic_auth_users:\n  u: $1$abc$defghijk\n",
 		  "not a bcrypt hash");
 	parse_bad("basic_auth_users:\n  u: '$2b$31$abcdefghijklmnopqrstuuyvPXI"
-		  "bu7xe6/CED2DzX8z6Si09MlzlW'\n", "cost 4 to 15");
+		  "bu7xe6/CED2DzX8z6Si09MlzlW'\n",
+		  "cost 4 to 15");
 	parse_bad("basic_auth_users:\n  u: " PW_HASH "\n  u: " PW_HASH "\n",
 		  "basic_auth_users.u: given twice");
 	parse_bad("basic_auth_users:\n  'a:b': " PW_HASH "\n", "without ':'");
@@ -109,9 +111,9 @@ static void too_big(void **unused)
 
 	assert_non_null(big);
 	memset(big, '#', n);
-	assert_int_equal(tulpen_webcfg_parse(big, n, NULL, &c, err,
-					     sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+		tulpen_webcfg_parse(big, n, NULL, &c, err, sizeof(err)),
+		-EINVAL);
 	assert_non_null(strstr(err, "larger than"));
 	free(big);
 }
@@ -120,7 +122,8 @@ static void basic_auth(void **unused)
 {
 	struct tulpen_webcfg *c = parse_ok(
 		"basic_auth_users:\n  alice: " PW_HASH "\n"
-		"  bob: '$2y$04$abcdefghijklmnopqrstuuyvPXIbu7xe6/CED2DzX8z6Si09"
+		"  bob: "
+		"'$2y$04$abcdefghijklmnopqrstuuyvPXIbu7xe6/CED2DzX8z6Si09"
 		"MlzlW'\n",
 		NULL);
 
@@ -150,12 +153,9 @@ static void load_missing(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(full_config),
-		cmocka_unit_test(empty_config),
-		cmocka_unit_test(refused),
-		cmocka_unit_test(too_big),
-		cmocka_unit_test(basic_auth),
-		cmocka_unit_test(load_missing),
+		cmocka_unit_test(full_config), cmocka_unit_test(empty_config),
+		cmocka_unit_test(refused),     cmocka_unit_test(too_big),
+		cmocka_unit_test(basic_auth),  cmocka_unit_test(load_missing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+/*
+ * owner_cache.c - the process scan behind CLOSE-WAIT per process, cached.
+ *
+ * The first time owners are needed the scan runs at once (that scrape
+ * waits for it). After that, a scan older than max_age is replaced in the
+ * background: a thread of the cache's own makes the new table while
+ * scrapes go on with the old one, and the collecting thread swaps it in
+ * when it is done. So a scrape never waits for a rescan, and owners are at
+ * most max_age plus one scan's time old. max_age 0 means a fresh scan in
+ * every scrape, in the foreground. The scan uses a context of its own (the
+ * same proc root), so it never shares one with the socket walk.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "metrics/metrics_internal.h"
+
+int tm_owner_cache_init(struct tm_owner_cache *c, const char *proc_root,
+			uint64_t max_age_ms)
+{
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	c->max_age_ms = max_age_ms;
+	ret = tulpen_ctx_new(&c->ctx);
+	if (ret)
+		return ret;
+	ret = tulpen_ctx_set_proc_root(c->ctx, proc_root);
+	if (!ret && pthread_mutex_init(&c->lock, NULL))
+		ret = -ENOMEM;
+	if (ret) {
+		tulpen_ctx_free(c->ctx);
+		c->ctx = NULL;
+	}
+	return ret;
+}
+
+void tm_owner_cache_fini(struct tm_owner_cache *c)
+{
+	if (!c->ctx)
+		return;
+	if (c->running) {
+		pthread_join(c->thread, NULL);
+		tulpen_owners_free(c->result);
+	}
+	tulpen_owners_free(c->owners);
+	pthread_mutex_destroy(&c->lock);
+	tulpen_ctx_free(c->ctx);
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void install(struct tm_owner_cache *c, struct tulpen_owners *o,
+		    double at)
+{
+	struct tulpen_owners_stats st;
+
+	tulpen_owners_free(c->owners);
+	c->owners = o;
+	c->at = at;
+	c->scans++;
+	tulpen_owners_stats(o, &st);
+	c->denied = st.denied;
+}
+
+static void *scan_thread(void *arg)
+{
+	struct tm_owner_cache *c = arg;
+	struct tulpen_owners *o = NULL;
+
+	if (tulpen_owners_new(c->ctx, &o))
+		o = NULL;
+	pthread_mutex_lock(&c->lock);
+	c->result = o;
+	c->done = 1;
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+/* A background scan that has finished: join it, take its table. */
+static void harvest(struct tm_owner_cache *c)
+{
+	int done;
+
+	if (!c->running)
+		return;
+	pthread_mutex_lock(&c->lock);
+	done = c->done;
+	pthread_mutex_unlock(&c->lock);
+	if (!done)
+		return;
+	pthread_join(c->thread, NULL);
+	c->running = 0;
+	c->done = 0;
+	if (c->result)
+		install(c, c->result, c->started);
+	c->result = NULL;
+}
+
+const struct tulpen_owners *tm_owner_cache_get(struct tm_owner_cache *c)
+{
+	struct tulpen_owners *o;
+	double now = mono_s();
+
+	harvest(c);
+	if (!c->owners || !c->max_age_ms) {
+		if (c->running)
+			return c->owners; /* one scan at a time */
+		if (!tulpen_owners_new(c->ctx, &o))
+			install(c, o, now);
+		return c->owners;
+	}
+	if (!c->running && (now - c->at) * 1000.0 >= (double)c->max_age_ms) {
+		c->started = now;
+		if (!pthread_create(&c->thread, NULL, scan_thread, c))
+			c->running = 1;
+	}
+	return c->owners;
+}
+
+double tm_owner_cache_age(const struct tm_owner_cache *c)
+{
+	return c->owners ? mono_s() - c->at : -1.0;
+}
