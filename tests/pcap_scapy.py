@@ -40,6 +40,10 @@ from scapy.contrib.mpls import MPLS
 from scapy.contrib.gtp import GTP_U_Header
 from scapy.utils import PcapWriter
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "schema"))
+from validate import SchemaViolation, validate_text  # noqa: E402
+
 failures = []
 TMP = None
 CLI = ("10.1.0.1", 40000)
@@ -117,13 +121,17 @@ class Conv:
 
 
 def conns(path, *opts):
+    """The connections of --json, checked against docs/schema."""
     rc, out, err = tulpen("--json", *opts, path)
     check(rc == 0, "%s %r: exit %d %r" % (path, opts, rc, err))
     try:
-        return json.loads(out)
+        return validate_text("pcap-connection", out, path)
+    except SchemaViolation as e:
+        check(False, "%s %r: not valid JSON for the schema: %s" %
+              (path, opts, e))
     except ValueError:
         check(False, "%s: not JSON: %r" % (path, out[:200]))
-        return []
+    return []
 
 
 def expect(name, path, want, opts=()):

@@ -10,7 +10,10 @@
 _tulpen_states="established syn-sent syn-recv fin-wait-1 fin-wait-2
 time-wait closed close-wait last-ack listening closing"
 _tulpen_groups="all connected synchronized bucket big"
-_tulpen_commands="explain pcap watch help"
+_tulpen_commands="explain pcap watch serve help"
+# The lister's filter words: ss's expression language (docs/filters.md).
+_tulpen_filter_words="state exclude sport dport src dst dev fwmark cgroup
+autobound and or not"
 
 # The long options of `$1 $2 --help`, as typed: "--style=" for those that
 # take a value after '='.
@@ -60,9 +63,20 @@ _tulpen_value()
 		# a name under /run/netns, or all (a path or a pid works too)
 		words="all $(ls /run/netns 2>/dev/null)"
 		;;
+	-F | --filter | --web-config)
+		# the lister's -F and serve's --web-config read a file; pcap's
+		# --filter is an expression
+		[ "$cmd" = pcap ] && { COMPREPLY=(); return 0; }
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return 0
+		;;
 	--resolve-timeout | --interval | --summary-every | --duration | \
 	--ringbuf-mb | --wakeup-kb | --top | --idle-timeout | --linger | \
-	-f | --filter)
+	-f | --listen | -l | --top-k | --owners-max-age | --max-connections | \
+	--timeout)
+		# -l is the lister's --listening: a value only for serve
+		[ "$opt" = -l ] && [ "$cmd" != serve ] && return 1
 		COMPREPLY=()
 		return 0
 		;;
@@ -80,7 +94,7 @@ _tulpen()
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	if [ "$COMP_CWORD" -gt 1 ]; then
 		case ${COMP_WORDS[1]} in
-		explain | pcap | watch | help) cmd=${COMP_WORDS[1]} ;;
+		explain | pcap | watch | serve | help) cmd=${COMP_WORDS[1]} ;;
 		esac
 	fi
 
@@ -117,10 +131,11 @@ _tulpen()
 	"")
 		if [ "$COMP_CWORD" -eq 1 ]; then
 			mapfile -t COMPREPLY < <(compgen -W \
-				"$_tulpen_commands state exclude" -- "$cur")
-		else
-			mapfile -t COMPREPLY < <(compgen -W "state exclude" \
+				"$_tulpen_commands $_tulpen_filter_words" \
 				-- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -W \
+				"$_tulpen_filter_words" -- "$cur")
 		fi
 		;;
 	explain)

@@ -55,12 +55,12 @@ only() {
 }
 
 comp ""
-has "first word: subcommands and filter words" explain pcap watch help \
-	state exclude
+has "first word: subcommands and filter words" explain pcap watch serve \
+	help state exclude sport dport src dst
 comp ex
 only "first word 'ex'" explain exclude
 comp help ""
-only "help COMMAND" explain pcap watch help
+only "help COMMAND" explain pcap watch serve help
 
 # Every long option of the lister's table, from the source.
 opts=$(grep -oE '\{ "[a-z0-9-]+", (no|required|optional)_argument' \
@@ -101,9 +101,17 @@ only "--colour=a" auto always
 comp --resolve-timeout ""
 only "--resolve-timeout takes a number: nothing offered"
 comp --json ""
-only "after --json: filter words" state exclude
+has "after --json: filter words" state exclude dport src and not
 comp --netns ""
-only "the lister's --netns is a flag: filter words" state exclude
+has "the lister's --netns is a flag: filter words" state exclude
+comp -l ""
+has "the lister's -l is a flag: filter words" state dport
+comp serve -l ""
+only "serve -l takes ADDR:PORT: nothing offered"
+comp pcap -f ""
+only "pcap -f takes an expression: nothing offered"
+comp pcap --filter ""
+only "pcap --filter takes an expression: nothing offered"
 comp -N a
 has "-N a: all" all
 
@@ -115,10 +123,14 @@ comp --proc-root proc
 only "--proc-root proc: the directory, not the file" procdir
 comp --proc-root = proc
 only "--proc-root=proc" procdir
+comp -F procf
+only "-F FILE: files" procfile
+comp serve --web-config proc
+only "serve --web-config FILE: files" procdir procfile
 cd - >/dev/null || exit 1
 
 # Every long option of the other subcommands' tables.
-for sub in explain pcap watch; do
+for sub in explain pcap watch serve; do
 	opts=$(grep -oE '\{ ?"[a-z0-9-]+", (no|required|optional)_argument' \
 		"$SRC/cli/cmd_$sub.c" | cut -d'"' -f2 | sort -u)
 	comp "$sub" --

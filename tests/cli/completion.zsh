@@ -66,9 +66,10 @@ has() {
 }
 
 comp ''
-only "first word" explain pcap watch help state exclude
+only "first word" explain pcap watch serve help state exclude sport dport \
+	src dst dev fwmark cgroup autobound and or not
 comp help ''
-only "help COMMAND" explain pcap watch help
+only "help COMMAND" explain pcap watch serve help
 comp --
 opts=(${(f)"$(grep -oE '\{ "[a-z0-9-]+", (no|required|optional)_argument' \
 	$SRC/cli/list_opts.c | cut -d'"' -f2 | sort -u)"})
@@ -93,7 +94,7 @@ comp pcap --compat=
 only "pcap --compat=" rfc zeek
 comp watch --bpf-without ''
 only "watch --bpf-without <TAB>" accept timewait connect
-for sub in pcap watch; do
+for sub in pcap watch serve; do
 	comp $sub --
 	subopts=(${(f)"$(grep -oE '\{ ?"[a-z0-9-]+", (no|required|optional)_argument' \
 		$SRC/cli/cmd_$sub.c | cut -d'"' -f2 | sort -u)"})
@@ -124,7 +125,13 @@ has "state <TAB>: states and groups" close-wait time-wait all bucket big
 comp watch ''
 only "watch <TAB>" state exclude port sport dport
 comp --netns ''
-only "the lister's --netns is a flag" state exclude
+has "the lister's --netns is a flag" state exclude dport
+comp -F ''
+only "-F FILE: files" FILES
+comp pcap -f ''
+only "pcap -f: an expression" MESSAGE
+comp serve --web-config ''
+only "serve --web-config: files" FILES
 comp watch --netns ''
 only "watch --netns <TAB>: files" FILES
 comp --net=

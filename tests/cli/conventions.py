@@ -37,9 +37,10 @@ OPTION_SOURCES = {
     "explain": "cli/cmd_explain.c",
     "pcap": "cli/cmd_pcap.c",
     "watch": "cli/cmd_watch.c",
+    "serve": "cli/cmd_serve.c",
 }
 # Every subcommand: `tulpen help X` is `tulpen X --help`.
-ALL_COMMANDS = ["", "explain", "pcap", "watch"]
+ALL_COMMANDS = ["", "explain", "pcap", "watch", "serve"]
 
 failures = []
 count = 0
@@ -198,6 +199,8 @@ USAGE = [
     ("watch", ["-x"], "unknown option '-x'"),
     ("watch", ["--netns"], "--netns: needs an argument"),
     ("watch", ["state", "nosuch"], "state: unknown state 'nosuch'"),
+    ("serve", ["--bogus"], "unknown option '--bogus'"),
+    ("serve", ["--top-k=x"], "--top-k: 'x' is not a whole number"),
     ("help", ["nosuch"], "unknown command 'nosuch'"),
     ("help", ["--frobnicate"], "unknown option '--frobnicate'"),
 ]
