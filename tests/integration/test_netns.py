@@ -50,6 +50,10 @@ import threading
 import time
 
 TULPEN = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TULPEN")
+SRCDIR = os.environ.get("TULPEN_SRCDIR",
+                        os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(SRCDIR, "tests", "schema"))
+from validate import SchemaViolation, validate_text  # noqa: E402
 LIB = os.environ.get("NETNS_LIB")
 NAMED = 25
 FORKED = 22
@@ -85,6 +89,12 @@ def tulpen(*args, ok=True):
               (" ".join(args), p.returncode, p.stderr.strip()))
         check(p.stderr == "", "tulpen %s: stderr: %s" %
               (" ".join(args), p.stderr.strip()))
+    if ok and "--json" in args:  # every document against its schema
+        try:
+            validate_text("summary" if "-s" in args else "socket",
+                          p.stdout, " ".join(args))
+        except SchemaViolation as e:
+            raise Fail("schema: %s" % e)
     return p
 
 
