@@ -734,6 +734,11 @@ def main():
         return 2
     cg = Cgroups()
     nss = []
+
+    def stop(signum, frame):  # meson's timeout: clean up all the same
+        raise Fail("stopped by signal %d" % signum)
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         for i in range(NAMED + FORKED + UNSHARE_CMD):
             if i < NAMED:
