@@ -190,7 +190,8 @@ ptag=
 [ "$EVERY" = 1 ] || ptag=" (extrapolated from every ${EVERY}th namespace)"
 get() { awk -v n="$1" -v f="$2" '$1 == n { print $f }' "$work/results"; }
 ratio() { awk -v a="$(get "$1" 2)" -v b="$(get "$2" 2)" 'BEGIN { printf "%.1f", a / b }'; }
-nsall=$("$TULPEN" -s --all-netns -t | tail -n +2 | wc -l)
+# namespaces with TCP sockets in tulpen's listing (no second walk)
+nsall=$(tail -n +2 "$work/tulpen_tan.out" | awk '{print $1}' | sort -u | wc -l)
 cat <<EOF
 netns_bench: $N namespaces x $(( PAIRS * 2 )) ESTABLISHED TCP sockets ($want rows of ours; tulpen saw $nsall namespaces)
 | command | wall s | peak RSS KiB |

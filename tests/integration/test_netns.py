@@ -50,6 +50,10 @@ import threading
 import time
 
 TULPEN = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TULPEN")
+SRCDIR = os.environ.get("TULPEN_SRCDIR",
+                        os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(SRCDIR, "tests", "schema"))
+from validate import SchemaViolation, validate  # noqa: E402
 LIB = os.environ.get("NETNS_LIB")
 NAMED = 25
 FORKED = 22
@@ -85,7 +89,29 @@ def tulpen(*args, ok=True):
               (" ".join(args), p.returncode, p.stderr.strip()))
         check(p.stderr == "", "tulpen %s: stderr: %s" %
               (" ".join(args), p.stderr.strip()))
+    if ok and "--json" in args:
+        check_schema(args, json.loads(p.stdout))
     return p
+
+
+OURS = set()  # the inodes of our namespaces
+
+
+def check_schema(args, doc):
+    """
+    The document against its schema: a summary whole; of a listing, the
+    rows of our namespaces and the first 50 (other helpers' populations on
+    a shared host would make whole documents slow to validate).
+    """
+    try:
+        if "-s" in args:
+            validate("summary", doc, " ".join(args))
+        else:
+            rows = doc[:50] + [r for r in doc[50:]
+                               if r.get("netns", {}).get("inode") in OURS]
+            validate("socket", rows, " ".join(args))
+    except SchemaViolation as e:
+        raise Fail("schema: %s" % e)
 
 
 # --- the namespaces and their holders --------------------------------------
@@ -708,6 +734,11 @@ def main():
         return 2
     cg = Cgroups()
     nss = []
+
+    def stop(signum, frame):  # meson's timeout: clean up all the same
+        raise Fail("stopped by signal %d" % signum)
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         for i in range(NAMED + FORKED + UNSHARE_CMD):
             if i < NAMED:
@@ -728,6 +759,7 @@ def main():
                 ns.inode = ns_inode_of_pid(ns.pid)
             nss.append(ns)
         check(len({ns.inode for ns in nss}) == len(nss), "50 namespaces")
+        OURS.update(ns.inode for ns in nss)
         pod, pod_pids = setup_containers(cg, nss)
         check_listing(nss)
         check_each(nss)
