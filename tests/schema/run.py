@@ -27,10 +27,7 @@ from validate import SchemaViolation, validate_text  # noqa: E402
 
 # Rooms whose JSON is not in the vocabulary on this branch yet: their
 # checks are TAP TODO. Empty the entry once the room's JSON has landed.
-PENDING = {
-    'watch': 'watch JSON moves to the vocabulary (local.address, '
-             'processes, ts) in the watch branch',
-}
+PENDING = {}
 
 # Lister fixtures that are bad input on purpose (they must fail, with no
 # JSON to check).
