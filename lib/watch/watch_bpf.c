@@ -36,12 +36,12 @@ static const struct {
 	const char *name;
 	unsigned part; /* 0: required */
 } progs[] = {
-	{"on_set_state", 0},
-	{"on_sys_exit", TULPEN_WATCH_PART_ACCEPT},
-	{"on_timer_start", TULPEN_WATCH_PART_TIMEWAIT},
-	{"on_timer_expire", TULPEN_WATCH_PART_TIMEWAIT},
-	{"on_timer_cancel", TULPEN_WATCH_PART_TIMEWAIT},
-	{"on_xmit", TULPEN_WATCH_PART_CONNECT},
+	{ "on_set_state", 0 },
+	{ "on_sys_exit", TULPEN_WATCH_PART_ACCEPT },
+	{ "on_timer_start", TULPEN_WATCH_PART_TIMEWAIT },
+	{ "on_timer_expire", TULPEN_WATCH_PART_TIMEWAIT },
+	{ "on_timer_cancel", TULPEN_WATCH_PART_TIMEWAIT },
+	{ "on_xmit", TULPEN_WATCH_PART_CONNECT },
 };
 
 #define NPROGS (sizeof(progs) / sizeof(progs[0]))
@@ -398,7 +398,7 @@ int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 			  const struct tulpen_watch_bpf_opts *opts,
 			  struct tulpen_watch_bpf **out)
 {
-	struct tulpen_watch_bpf_opts def = {0};
+	struct tulpen_watch_bpf_opts def = { 0 };
 	struct tulpen_watch_bpf *w;
 	int err;
 

@@ -404,12 +404,18 @@ static int on_snap_sock(const struct tulpen_sock *s, void *data)
 	return ret;
 }
 
-/* The inode of our own network namespace (the snapshot's), or 0. */
+/*
+ * The inode of the network namespace the snapshot reads: the context's
+ * (tulpen_ctx_set_netns_*()), else our own; 0 when unknown.
+ */
 static uint32_t self_netns(struct tulpen_ctx *ctx)
 {
 	char path[PATH_MAX];
 	struct stat st;
+	int fd = tulpen_ctx_netns_fd(ctx);
 
+	if (fd >= 0)
+		return fstat(fd, &st) ? 0 : (uint32_t)st.st_ino;
 	snprintf(path, sizeof(path), "%s/self/ns/net",
 		 tulpen_ctx_proc_root(ctx));
 	if (stat(path, &st))

@@ -28,7 +28,6 @@ struct tulpen_watch_session {
 	struct tulpen_watch_bpf *wb; /* one of these two is the source */
 	struct tulpen_watch_sampled *ws;
 	struct tulpen_watch_fmt_opts fo;
-	int nsfd;	     /* sampled source in --netns: held open */
 	uint32_t netns;	     /* inode of opts.netns, 0 without */
 	char netns_name[64]; /* NAME of /run/netns/NAME, "" */
 	uint64_t start_ns;
@@ -63,15 +62,14 @@ int watch_conn_match(const struct tulpen_watch_filter *f,
 		     const struct tulpen_watch_conn *cn);
 
 /*
- * watch_netns.c: open namespace @path (*@fd, its inode in *@inode); call
- * @fn(@arg) with this thread in namespace @nsfd (-1: where it is) and
- * come back. Return 0 or a negative errno with the cause in @ctx (or
- * @fn's value).
+ * watch_netns.c: look into namespace opts.netns through the context's seam
+ * (tulpen_ctx_set_netns_path(): netlink sockets and /proc/net files are
+ * opened there; this thread never changes namespace), and stop looking,
+ * so that nothing of ours holds it. Enter returns 0 or a negative errno
+ * with the cause in the context.
  */
-int watch_netns_open(struct tulpen_ctx *ctx, const char *path, int *fd,
-		     uint32_t *inode);
-int watch_netns_call(struct tulpen_ctx *ctx, int nsfd, int (*fn)(void *),
-		     void *arg);
+int watch_netns_enter(struct tulpen_watch_session *s);
+void watch_netns_leave(struct tulpen_watch_session *s);
 
 /* watch_run.c */
 int watch_run_bpf(struct tulpen_watch_session *s, uint64_t end_at);

@@ -1,73 +1,40 @@
 // SPDX-License-Identifier: MIT
 /*
- * watch_netns.c - running part of a watch session inside the network
- * namespace it watches (--netns): the snapshot, the sampled source's
- * steps and the reconcile after losses ask that namespace's socket table.
- * The calling thread enters the namespace for the call only and is back
- * in its own when it returns, so nothing outlives the call but what the
- * callee keeps (the context's netlink socket, which the session closes
- * when it must not hold the namespace alive).
+ * watch_netns.c - a watch session's --netns: the snapshot, the sampled
+ * source's steps and the re-read after losses ask the watched namespace's
+ * socket table through the context's namespace seam (tulpen/ctx.h), which
+ * opens the netlink socket there on a helper thread. The eBPF source
+ * filters by namespace in the kernel and needs nothing of it afterwards:
+ * the session lets go of it then, since holding a namespace keeps it (and
+ * its TIME-WAIT sockets) alive after its last process.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <string.h>
-#include <unistd.h>
 #include <sys/stat.h>
 
 #include "watch/watch_internal.h"
 
-int watch_netns_open(struct tulpen_ctx *ctx, const char *path, int *fd,
-		     uint32_t *inode)
+int watch_netns_enter(struct tulpen_watch_session *s)
 {
 	struct stat st;
 	int err;
 
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (*fd < 0 || fstat(*fd, &st)) {
+	if (!s->o.netns)
+		return 0;
+	err = tulpen_ctx_set_netns_path(s->ctx, s->o.netns);
+	if (!err && fstat(tulpen_ctx_netns_fd(s->ctx), &st))
 		err = -errno;
-		tulpen_ctx_seterr(ctx, "--netns %s: %s", path, strerror(-err));
-		if (*fd >= 0)
-			close(*fd);
-		*fd = -1;
+	if (err) {
+		tulpen_ctx_seterr(s->ctx, "--netns %s: %s", s->o.netns,
+				  strerror(-err));
 		return err;
 	}
-	*inode = (uint32_t)st.st_ino;
+	s->netns = (uint32_t)st.st_ino;
 	return 0;
 }
 
-int watch_netns_call(struct tulpen_ctx *ctx, int nsfd, int (*fn)(void *),
-		     void *arg)
+void watch_netns_leave(struct tulpen_watch_session *s)
 {
-	int home, ret, err;
-
-	if (nsfd < 0)
-		return fn(arg);
-	home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (home < 0) {
-		err = -errno;
-		tulpen_ctx_seterr(ctx,
-				  "network namespace: cannot open our "
-				  "own: %s",
-				  strerror(-err));
-		return err;
-	}
-	if (setns(nsfd, CLONE_NEWNET)) {
-		err = -errno;
-		tulpen_ctx_seterr(ctx, "--netns: cannot enter it: %s",
-				  strerror(-err));
-		close(home);
-		return err;
-	}
-	ret = fn(arg);
-	if (setns(home, CLONE_NEWNET)) {
-		err = -errno;
-		tulpen_ctx_seterr(ctx,
-				  "--netns: cannot go back to our own "
-				  "network namespace: %s",
-				  strerror(-err));
-		ret = err;
-	}
-	close(home);
-	return ret;
+	if (s->o.netns)
+		tulpen_ctx_set_netns_fd(s->ctx, -1);
 }

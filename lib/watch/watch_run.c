@@ -52,9 +52,8 @@ static int stop_cb(void *data)
 	return watch_stopping(data);
 }
 
-static int reconcile_inside(void *arg)
+static int reconcile_inside(struct tulpen_watch_session *s)
 {
-	struct tulpen_watch_session *s = arg;
 	size_t dropped = 0;
 	int err;
 
@@ -81,22 +80,15 @@ static int reconcile_inside(void *arg)
  */
 static void reconcile(struct tulpen_watch_session *s)
 {
-	uint32_t inode;
-	int fd = -1;
-
-	if (s->o.netns && watch_netns_open(s->ctx, s->o.netns, &fd, &inode)) {
+	if (watch_netns_enter(s)) {
 		watch_notice(s,
 			     "re-reading the socket table after losses "
 			     "failed: %s",
 			     tulpen_ctx_errmsg(s->ctx));
 		return;
 	}
-	if (watch_netns_call(s->ctx, fd, reconcile_inside, s))
-		watch_notice(s, "%s", tulpen_ctx_errmsg(s->ctx));
-	if (fd >= 0) {
-		tulpen_ctx_set_nl_ops(s->ctx, NULL, NULL);
-		close(fd);
-	}
+	reconcile_inside(s);
+	watch_netns_leave(s);
 }
 
 /* What is due after a poll: losses, reconcile, summary. */
@@ -181,9 +173,8 @@ static void sleep_until(uint64_t at)
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
-static int sampled_step(void *arg)
+static int sampled_step(struct tulpen_watch_session *s)
 {
-	struct tulpen_watch_session *s = arg;
 
 	return tulpen_watch_sampled_step(s->ws, watch_mono_ns(), watch_on_event,
 					 s);
@@ -204,7 +195,7 @@ int watch_run_sampled(struct tulpen_watch_session *s, uint64_t end_at)
 		if (watch_stopping(s))
 			break;
 		s->batch = 0;
-		ret = watch_netns_call(s->ctx, s->nsfd, sampled_step, s);
+		ret = sampled_step(s);
 		if (ret < 0)
 			break;
 		now = watch_mono_ns();

@@ -219,10 +219,9 @@ static int fail(struct tulpen_watch_session *s, int err, const char *what)
 	return err;
 }
 
-/* The source and the tracker's seed; in the watched namespace. */
-static int setup_source(void *arg)
+/* The source and the tracker's seed (from the watched namespace). */
+static int setup_source(struct tulpen_watch_session *s)
 {
-	struct tulpen_watch_session *s = arg;
 	struct tulpen_owners *owners = NULL;
 	int err = 0;
 
@@ -267,7 +266,7 @@ static int setup_source(void *arg)
 
 static void netns_name(struct tulpen_watch_session *s, const char *path)
 {
-	static const char *const dirs[] = {"/run/netns/", "/var/run/netns/"};
+	static const char *const dirs[] = { "/run/netns/", "/var/run/netns/" };
 	size_t i, n;
 
 	for (i = 0; i < 2; i++) {
@@ -338,7 +337,6 @@ static int session_init(struct tulpen_ctx *ctx,
 	s->o = *opts;
 	s->ctx = ctx;
 	s->out = out;
-	s->nsfd = -1;
 	if (!s->o.interval_ns)
 		s->o.interval_ns = 1000000000ull;
 	s->fo.json = s->o.output != TULPEN_WATCH_OUT_TEXT;
@@ -353,7 +351,7 @@ int tulpen_watch_session_new(struct tulpen_ctx *ctx,
 			     struct tulpen_watch_session **sp)
 {
 	struct tulpen_watch_session *s;
-	int nsfd = -1, err;
+	int err;
 
 	*sp = NULL;
 	s = calloc(1, sizeof(*s));
@@ -362,38 +360,29 @@ int tulpen_watch_session_new(struct tulpen_ctx *ctx,
 	err = session_init(ctx, opts, out, s);
 	if (err)
 		goto fail;
+	err = watch_netns_enter(s);
+	if (err)
+		goto fail;
 	if (opts->netns) {
-		err = watch_netns_open(ctx, opts->netns, &nsfd, &s->netns);
-		if (err)
-			goto fail;
 		netns_name(s, opts->netns);
 		s->fo.netns_inode = s->netns;
 		s->fo.netns_name = s->netns_name[0] ? s->netns_name : NULL;
 	}
 	s->start_ns = watch_mono_ns();
-	err = watch_netns_call(ctx, nsfd, setup_source, s);
+	err = setup_source(s);
 	if (err)
 		goto fail;
-	if (s->wb && nsfd >= 0) {
-		/*
-		 * The eBPF source filters by namespace in the kernel: hold
-		 * nothing of it (its end purges TIME-WAIT), not even the
-		 * context's netlink socket opened in it.
-		 */
-		tulpen_ctx_set_nl_ops(ctx, NULL, NULL);
-		close(nsfd);
-		nsfd = -1;
-	}
-	s->nsfd = nsfd;
-	nsfd = -1;
+	/* The eBPF source filters in the kernel: let go of the namespace. */
+	if (s->wb)
+		watch_netns_leave(s);
 	err = put_start(s);
 	if (err)
 		goto fail;
 	*sp = s;
 	return 0;
 fail:
-	if (nsfd >= 0)
-		close(nsfd);
+	if (s->netns)
+		watch_netns_leave(s);
 	tulpen_watch_session_free(s);
 	return err;
 }
@@ -433,7 +422,5 @@ void tulpen_watch_session_free(struct tulpen_watch_session *s)
 	tulpen_watch_bpf_close(s->wb);
 	tulpen_watch_sampled_free(s->ws);
 	tulpen_conns_free(s->conns);
-	if (s->nsfd >= 0)
-		close(s->nsfd);
 	free(s);
 }
