@@ -76,8 +76,9 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 ip netns add "$ns"
 nsx ip link set lo up
 t0=$(date +%s)
-nsx "$bin/population" -n "$conns" -P "$procs" -r "$tmp/ready" \
-	>"$tmp/population.log" 2>&1 &
+# not through nsx: $! must be the population, for the cleanup to stop it
+ip netns exec "$ns" "$bin/population" -n "$conns" -P "$procs" \
+	-r "$tmp/ready" >"$tmp/population.log" 2>&1 &
 pids+=($!)
 while [ ! -s "$tmp/ready" ]; do
 	kill -0 "${pids[0]}" 2>/dev/null ||
