@@ -36,10 +36,10 @@
 #define MAX_THREADS 64
 
 static atomic_ulong total;
-static unsigned long limit;	/* 0: run for the duration */
+static unsigned long limit; /* 0: run for the duration */
 static double deadline;
 static double start_time;
-static double per_thread_rate;	/* 0: as fast as possible */
+static double per_thread_rate; /* 0: as fast as possible */
 
 static double now(void)
 {
@@ -76,8 +76,8 @@ static void *run(void *arg)
 	sa.sin_port = htons(5000);
 	sa.sin_addr.s_addr = htonl(0x7f4d0001u + (uint32_t)w->idx);
 	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one,
-				sizeof(one)) ||
+	if (l < 0 ||
+	    setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(l, (struct sockaddr *)&sa, sizeof(sa)) || listen(l, 128)) {
 		w->err = errno;
 		return NULL;
@@ -147,7 +147,8 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "t:d:n:r:")) != -1) {
 		if (opt == '?' || parse_num(optarg, &v)) {
-			fprintf(stderr, "usage: churn [-t THREADS] "
+			fprintf(stderr,
+				"usage: churn [-t THREADS] "
 				"[-d SECONDS] [-n CONNECTIONS] [-r RATE]\n");
 			return 2;
 		}
@@ -182,8 +183,9 @@ int main(int argc, char **argv)
 	}
 	t1 = now() - t0;
 	printf("connections %lu seconds %.3f conn_per_s %.0f "
-	       "transitions_per_s %.0f\n", (unsigned long)atomic_load(&total),
-	       t1, (double)atomic_load(&total) / t1,
+	       "transitions_per_s %.0f\n",
+	       (unsigned long)atomic_load(&total), t1,
+	       (double)atomic_load(&total) / t1,
 	       (double)atomic_load(&total) * TRANSITIONS_PER_CONN / t1);
 	return rc;
 }

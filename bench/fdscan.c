@@ -31,7 +31,7 @@ struct job {
 	int procfd;
 	int *pids;
 	size_t npids;
-	size_t next;		/* shared cursor, under lock */
+	size_t next; /* shared cursor, under lock */
 	pthread_mutex_t lock;
 };
 

@@ -103,8 +103,8 @@ static int dump(int fd, int family, int any, int port, int pre,
 	/* the attribute right after the request, wherever that ends */
 	fill_prog((struct prog *)(void *)(p + NLMSG_HDRLEN + NLMSG_ALIGN(rlen)),
 		  port);
-	msg.nlh.nlmsg_len = NLMSG_HDRLEN + NLMSG_ALIGN(rlen) +
-			    sizeof(struct prog);
+	msg.nlh.nlmsg_len =
+		NLMSG_HDRLEN + NLMSG_ALIGN(rlen) + sizeof(struct prog);
 	if (sendto(fd, &msg, msg.nlh.nlmsg_len, 0, (struct sockaddr *)&kernel,
 		   sizeof(kernel)) < 0)
 		return -errno;

@@ -49,25 +49,25 @@
 #include <unistd.h>
 
 #define BACKLOG 4096
-#define BATCH 256		/* connects per listener before accepting */
-#define FD_SLACK 32		/* fds a worker keeps free */
-#define V6_PORT_BASE 30000	/* client ports of the ::1 connections */
+#define BATCH 256	   /* connects per listener before accepting */
+#define FD_SLACK 32	   /* fds a worker keeps free */
+#define V6_PORT_BASE 30000 /* client ports of the ::1 connections */
 #define V6_MAX 30000
-#define LPORT_BASE 100		/* listener ports */
+#define LPORT_BASE 100 /* listener ports */
 #define LPORT_MAX 900
 
 struct params {
-	unsigned long conns;	/* established connections */
-	unsigned long procs;	/* worker processes */
-	unsigned long listen;	/* LISTEN sockets */
-	unsigned long tw;	/* TIME-WAIT sockets to keep */
-	unsigned long half;	/* FIN-WAIT-2 / CLOSE-WAIT pairs */
-	unsigned long udp;	/* UDP sockets */
-	unsigned long v6;	/* connections over ::1 (part of conns) */
+	unsigned long conns;  /* established connections */
+	unsigned long procs;  /* worker processes */
+	unsigned long listen; /* LISTEN sockets */
+	unsigned long tw;     /* TIME-WAIT sockets to keep */
+	unsigned long half;   /* FIN-WAIT-2 / CLOSE-WAIT pairs */
+	unsigned long udp;    /* UDP sockets */
+	unsigned long v6;     /* connections over ::1 (part of conns) */
 	unsigned long churn_pool;
 	unsigned long churn_rate; /* operations per second */
 	int churn_now;
-	int tw_once;	/* TIME-WAIT made once, not kept (quiet) */
+	int tw_once; /* TIME-WAIT made once, not kept (quiet) */
 	const char *ready_file;
 };
 
@@ -292,13 +292,12 @@ static void worker_build(int w, const struct share *s, unsigned long v6_stride)
 
 			sin4(&src, 16 + hi, lo, 1 + x / 60000,
 			     1024 + x % 60000);
-			cfd[j] = tcp_client((struct sockaddr *)&src,
-					    sizeof(src),
-					    (struct sockaddr *)&dst,
-					    sizeof(dst));
+			cfd[j] = tcp_client(
+				(struct sockaddr *)&src, sizeof(src),
+				(struct sockaddr *)&dst, sizeof(dst));
 			if (cfd[j] < 0)
-				die_child(w, -cfd[j],
-					  "worker %d: connect #%lu", w, x);
+				die_child(w, -cfd[j], "worker %d: connect #%lu",
+					  w, x);
 		}
 		for (j = 0; j < n; j++) {
 			int a = accept4(lfd[lk], NULL, NULL, SOCK_CLOEXEC);
@@ -314,8 +313,8 @@ static void worker_build(int w, const struct share *s, unsigned long v6_stride)
 
 	/* IPv6 connections over ::1, client ports unique across workers. */
 	if (s->v6) {
-		unsigned long base = V6_PORT_BASE +
-				     (unsigned long)w * v6_stride;
+		unsigned long base =
+			V6_PORT_BASE + (unsigned long)w * v6_stride;
 
 		sin6lo(&dst6, 20000 + w);
 		lfd6 = tcp_listener((struct sockaddr *)&dst6, sizeof(dst6));
@@ -328,14 +327,14 @@ static void worker_build(int w, const struct share *s, unsigned long v6_stride)
 			n = s->v6 - i < BATCH ? s->v6 - i : BATCH;
 			for (j = 0; j < n; j++) {
 				sin6lo(&src6, base + i + j);
-				cfd[j] = tcp_client((struct sockaddr *)&src6,
-						    sizeof(src6),
-						    (struct sockaddr *)&dst6,
-						    sizeof(dst6));
+				cfd[j] = tcp_client(
+					(struct sockaddr *)&src6, sizeof(src6),
+					(struct sockaddr *)&dst6, sizeof(dst6));
 				if (cfd[j] < 0)
-					die_child(w, -cfd[j], "worker %d: "
-						  "connect [::1]:%lu", w,
-						  base + i + j);
+					die_child(w, -cfd[j],
+						  "worker %d: "
+						  "connect [::1]:%lu",
+						  w, base + i + j);
 			}
 			for (j = 0; j < n; j++)
 				if (accept4(lfd6, NULL, NULL, SOCK_CLOEXEC) < 0)
@@ -358,7 +357,7 @@ static void worker_build(int w, const struct share *s, unsigned long v6_stride)
 		    connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0)
 			die_child(w, errno, "worker %d: udp connect", w);
 	}
-	free(lfd);	/* the descriptors stay open */
+	free(lfd); /* the descriptors stay open */
 }
 
 static void child_common(const char *name)
@@ -477,11 +476,11 @@ static void tw_keeper(unsigned long t, int once, int ready_fd)
 
 struct churn_conn {
 	int c, a;
-	int half;	/* client already shut down writing */
+	int half; /* client already shut down writing */
 };
 
-static int churn_open(int lfd, const struct sockaddr_in *dst,
-		      unsigned long k, struct churn_conn *cc)
+static int churn_open(int lfd, const struct sockaddr_in *dst, unsigned long k,
+		      struct churn_conn *cc)
 {
 	struct sockaddr_in src;
 
@@ -576,7 +575,7 @@ static void churn(unsigned long pool, unsigned long rate)
 		}
 		if (churn_open(lfd, &dst, k++, &cc[s]) < 0)
 			cc[s].c = cc[s].a = -1;
-pace:
+	pace:
 		ops++;
 		if (rate && ops % 64 == 0)
 			sleep_s(t0 + (double)ops / rate - now());
@@ -616,10 +615,13 @@ static void usage(FILE *f)
 		"         [-w TIMEWAIT] [-f FINWAIT2_PAIRS] [-u UDP]\n"
 		"         [-6 V6_CONNS] [-q] [-c] [-C CHURN_POOL]\n"
 		"         [-R CHURN_RATE] [-r READY_FILE]\n"
-		"Builds the sockets inside the current (private) network namespace,\n"
-		"prints READY and holds them until SIGTERM/SIGINT. SIGUSR1 or -c\n"
+		"Builds the sockets inside the current (private) network "
+		"namespace,\n"
+		"prints READY and holds them until SIGTERM/SIGINT. SIGUSR1 or "
+		"-c\n"
 		"starts churn (connections opening and closing). -q: make the\n"
-		"TIME-WAIT sockets once (they end after 60 s) instead of keeping\n"
+		"TIME-WAIT sockets once (they end after 60 s) instead of "
+		"keeping\n"
 		"them, for a population that stays unchanged for a minute.\n");
 }
 
@@ -713,7 +715,7 @@ static int parse_args(int argc, char **argv, struct params *p)
 	if (p->v6 > p->conns)
 		p->v6 = p->conns;
 	if (!have_p)
-		p->procs = 0;	/* decided once the fd limit is known */
+		p->procs = 0; /* decided once the fd limit is known */
 	if (!have_l)
 		p->listen = 0;
 	if (p->churn_pool == 0) {
@@ -754,8 +756,10 @@ int main(int argc, char **argv)
 				"unshare -n\n");
 		return 1;
 	} else if (err < 0) {
-		fprintf(stderr, "population: cannot compare network "
-				"namespaces: %s\n", strerror(-err));
+		fprintf(stderr,
+			"population: cannot compare network "
+			"namespaces: %s\n",
+			strerror(-err));
 		return 1;
 	}
 	err = lo_up();
@@ -804,16 +808,19 @@ int main(int argc, char **argv)
 	if (!p.listen)
 		p.listen = p.conns / 100 > p.procs ? p.conns / 100 : p.procs;
 	if (p.listen < p.procs) {
-		fprintf(stderr, "population: need at least one listener per "
-				"process (-l %lu < -P %lu)\n", p.listen,
-			p.procs);
+		fprintf(stderr,
+			"population: need at least one listener per "
+			"process (-l %lu < -P %lu)\n",
+			p.listen, p.procs);
 		return 2;
 	}
 	if (p.procs > 10000 || p.listen / p.procs + 1 > LPORT_MAX ||
 	    (p.v6 / p.procs + 1) * p.procs > V6_MAX) {
-		fprintf(stderr, "population: too many processes, listeners or "
-				"IPv6 connections per process (IPv6 at most %d "
-				"in all)\n", V6_MAX);
+		fprintf(stderr,
+			"population: too many processes, listeners or "
+			"IPv6 connections per process (IPv6 at most %d "
+			"in all)\n",
+			V6_MAX);
 		return 2;
 	}
 	for (w = 0; w < p.procs; w++) {
@@ -829,8 +836,9 @@ int main(int argc, char **argv)
 			max_fds = share_fds(&s);
 	}
 	if (max_fds > fds_per) {
-		fprintf(stderr, "population: %lu fds per process exceed the "
-				"limit %lu; use more processes (-P)\n",
+		fprintf(stderr,
+			"population: %lu fds per process exceed the "
+			"limit %lu; use more processes (-P)\n",
 			max_fds, fds_per);
 		return 2;
 	}
@@ -914,9 +922,8 @@ int main(int argc, char **argv)
 		 "READY pid=%d procs=%lu conns=%lu v6=%lu listen=%lu "
 		 "timewait=%lu finwait2=%lu closewait=%lu udp=%lu "
 		 "tcp_sockets=%lu socket_fds=%lu\n",
-		 (int)getpid(), p.procs, p.conns, p.v6, listeners, p.tw,
-		 p.half, p.half, p.udp,
-		 2 * p.conns + 2 * p.half + listeners + 1 + p.tw,
+		 (int)getpid(), p.procs, p.conns, p.v6, listeners, p.tw, p.half,
+		 p.half, p.udp, 2 * p.conns + 2 * p.half + listeners + 1 + p.tw,
 		 2 * p.conns + 2 * p.half + listeners + 1 + p.udp);
 	fputs(line, stdout);
 	fflush(stdout);
@@ -953,8 +960,10 @@ int main(int argc, char **argv)
 		}
 		if (sig == SIGCHLD) {
 			/* a child must never end on its own */
-			fprintf(stderr, "population: child %d ended "
-					"unexpectedly\n", (int)si.si_pid);
+			fprintf(stderr,
+				"population: child %d ended "
+				"unexpectedly\n",
+				(int)si.si_pid);
 			kill_children();
 			return 1;
 		}

@@ -122,8 +122,8 @@ static __always_inline int settle_cancel(__u64 tw, __u64 cookie)
 	ev_output(&c->ev);
 	{
 		struct tw_info *ti = bpf_map_lookup_elem(&tws, &twkey);
-		struct tw_info dead = {.cookie = c->ev.cookie,
-				       .substate = TW_ENDED};
+		struct tw_info dead = { .cookie = c->ev.cookie,
+					.substate = TW_ENDED };
 
 		if (ti)
 			ti->substate = TW_ENDED;
@@ -231,7 +231,7 @@ int BPF_PROG(on_timer_start, struct timer_list *timer)
 	nti.substate = sub;
 	bpf_map_update_elem(&tws, &twkey, &nti, BPF_ANY);
 	{
-		struct tw_handover h = {.tw = twkey, .substate = sub};
+		struct tw_handover h = { .tw = twkey, .substate = sub };
 
 		bpf_map_update_elem(&tw_pending, &nti.cookie, &h, BPF_ANY);
 	}
@@ -295,7 +295,8 @@ static __always_inline void tw_end(struct inet_timewait_sock *tw,
 		}
 		ti->substate = TW_ENDED;
 	} else {
-		struct tw_info dead = {.cookie = cookie, .substate = TW_ENDED};
+		struct tw_info dead = { .cookie = cookie,
+					.substate = TW_ENDED };
 
 		bpf_map_update_elem(&tws, &twkey, &dead, BPF_ANY);
 	}

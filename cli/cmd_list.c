@@ -225,8 +225,8 @@ static int build_filter(struct list_opts *o, struct tulpen_filter **out)
 	fo.cgroups = cg;
 	fo.resolve_ms = o->resolve_ms;
 	ret = tulpen_filter_parse(o->expr_argc,
-				  (const char *const *)o->expr_argv, text,
-				  &fo, out, &fe);
+				  (const char *const *)o->expr_argv, text, &fo,
+				  out, &fe);
 	if (ret) {
 		print_filter_error(&fe, o->filter_file);
 		status = ret == -ENOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_USAGE;

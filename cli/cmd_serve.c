@@ -197,8 +197,8 @@ static int parse_one(int c, char **argv, struct serve_opts *o)
 		o->web_config = optarg;
 		return -1;
 	case OPT_TOP_K:
-		if (parse_number("--top-k", optarg, 1,
-				 TULPEN_METRICS_TOP_K_MAX, &o->m.top_k))
+		if (parse_number("--top-k", optarg, 1, TULPEN_METRICS_TOP_K_MAX,
+				 &o->m.top_k))
 			return CLI_EXIT_USAGE;
 		return -1;
 	case OPT_OWNERS_MAX_AGE:
@@ -478,18 +478,17 @@ static struct MHD_Daemon *start(struct server *srv, const struct serve_opts *o,
 	if (cert)
 		flags |= MHD_USE_TLS;
 	/* clang-format off: one option and its value a line */
-	return MHD_start_daemon(flags, 0, NULL, NULL, handle, srv,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&srv->addr,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)POOL_THREADS,
-		MHD_OPTION_CONNECTION_LIMIT, o->max_conn,
-		MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
+	return MHD_start_daemon(
+		flags, 0, NULL, NULL, handle, srv, MHD_OPTION_EXTERNAL_LOGGER,
+		mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&srv->addr, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned int)POOL_THREADS, MHD_OPTION_CONNECTION_LIMIT,
+		o->max_conn, MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 		MHD_OPTION_STRICT_FOR_CLIENT, 1,
 		/* without TLS the list ends here */
 		cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
-		MHD_OPTION_HTTPS_MEM_KEY, key,
-		MHD_OPTION_END);
+		MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
 	/* clang-format on */
 }
 

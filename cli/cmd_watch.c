@@ -240,8 +240,10 @@ static int parse_state_word(struct watch_cli *w, const char *word,
 static int filter_error(struct watch_cli *w,
 			const struct tulpen_filter_error *e)
 {
-	int n = snprintf(w->err, sizeof(w->err), "filter: %s, column %u\n  %s"
-			 "\n  ", e->msg, e->column, e->text);
+	int n = snprintf(w->err, sizeof(w->err),
+			 "filter: %s, column %u\n  %s"
+			 "\n  ",
+			 e->msg, e->column, e->text);
 	size_t off = n > 0 ? (size_t)n : 0;
 	unsigned int i;
 

@@ -42,8 +42,10 @@ static void report(const struct tulpen_netns *ns, int err, const char *msg,
 		   void *data)
 {
 	if (ns->name)
-		fprintf(stderr, "tulpen: network namespace %s (inode %llu): "
-			"%s\n", ns->name, (unsigned long long)ns->inode, msg);
+		fprintf(stderr,
+			"tulpen: network namespace %s (inode %llu): "
+			"%s\n",
+			ns->name, (unsigned long long)ns->inode, msg);
 	else
 		fprintf(stderr, "tulpen: network namespace %llu: %s\n",
 			(unsigned long long)ns->inode, msg);

@@ -13,7 +13,7 @@
 #include "list_opts.h"
 
 struct list_netns {
-	int active;			    /* namespaces are walked */
+	int active; /* namespaces are walked */
 	struct tulpen_netns_set *set;
 	const struct tulpen_netns *only;    /* -N, or NULL for all */
 	const struct tulpen_owners *owners; /* -p: containers by holder */

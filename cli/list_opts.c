@@ -274,8 +274,8 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 	o->passwd_file = "/etc/passwd";
 	optind = 0; /* reset getopt (also for unit tests) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":tuwxMlapeno46sHOrhVN:F:", long_opts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":tuwxMlapeno46sHOrhVN:F:",
+				long_opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			protos |= TULPEN_PF(TULPEN_P_TCP);

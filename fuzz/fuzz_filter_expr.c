@@ -29,7 +29,8 @@ static void check_program(const uint8_t *bc, size_t len)
 		abort();
 	while (off < len) {
 		const struct inet_diag_bc_op *op =
-			(const struct inet_diag_bc_op *)(const void *)(bc + off);
+			(const struct inet_diag_bc_op *)(const void *)(bc +
+								       off);
 
 		if (op->yes < 4 || op->yes % 4 || off + op->yes > len ||
 		    n == sizeof(starts) / sizeof(starts[0]))
@@ -39,8 +40,8 @@ static void check_program(const uint8_t *bc, size_t len)
 	}
 	for (i = 0; i < n; i++) {
 		const struct inet_diag_bc_op *op =
-			(const struct inet_diag_bc_op *)(const void *)(bc +
-								      starts[i]);
+			(const struct inet_diag_bc_op
+				 *)(const void *)(bc + starts[i]);
 		size_t to = starts[i] + op->no;
 
 		if (op->code == INET_DIAG_BC_NOP)
@@ -112,8 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					  &o, &f, &e);
 	}
 	if (ret) {
-		if (!e.msg[0] || e.column < 1 ||
-		    e.column > strlen(e.text) + 2)
+		if (!e.msg[0] || e.column < 1 || e.column > strlen(e.text) + 2)
 			abort(); /* a failure says why, and points at it */
 	} else if (f) {
 		ret = tulpen_filter_compile(f, &bc, &len);

@@ -68,7 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tulpen_ctx_set_proc_root(ctx, root);
 		tulpen_ctx_set_source(ctx, TULPEN_SOURCE_PROC);
 		if (tulpen_proc_net_collect(ctx, t[k].proto, t[k].family,
-					    TULPEN_SF_ALL, check, &n) == -EINVAL &&
+					    TULPEN_SF_ALL, check,
+					    &n) == -EINVAL &&
 		    !strstr(tulpen_ctx_errmsg(ctx), ": line "))
 			abort(); /* a parse error must name its line */
 		tulpen_ctx_free(ctx);

@@ -37,11 +37,11 @@ enum tulpen_runtime {
 };
 
 struct tulpen_container {
-	uint8_t runtime;   /* enum tulpen_runtime */
-	char id[65];	   /* hex id; for nspawn and LXC the name; "" none */
-	char name[65];	   /* machine or LXC name, "" if the path has none */
-	char pod_uid[37];  /* Kubernetes pod uid, "" if none */
-	char unit[129];	   /* systemd unit when in no container, "" none */
+	uint8_t runtime;  /* enum tulpen_runtime */
+	char id[65];	  /* hex id; for nspawn and LXC the name; "" none */
+	char name[65];	  /* machine or LXC name, "" if the path has none */
+	char pod_uid[37]; /* Kubernetes pod uid, "" if none */
+	char unit[129];	  /* systemd unit when in no container, "" none */
 };
 
 /* "docker", "containerd", "cri-o", "podman", "systemd-nspawn", "lxc"; NULL. */

@@ -133,7 +133,6 @@ int tulpen_explain_table_json(struct tulpen_buf *b);
  * the context's data source (SYN-RECEIVED includes request sockets).
  * Returns 0 or a negative errno with details in tulpen_ctx_errmsg().
  */
-int tulpen_explain_count(struct tulpen_ctx *ctx, int state,
-			 uint64_t *count);
+int tulpen_explain_count(struct tulpen_ctx *ctx, int state, uint64_t *count);
 
 #endif /* TULPEN_EXPLAIN_H */

@@ -39,7 +39,7 @@ struct tulpen_filter_opts {
 	uint32_t protos;
 	const struct tulpen_services *services; /* service names, or: */
 	const char *services_file; /* read when a name is met; NULL: none */
-	const char *proc_root;	 /* NULL: /proc (ephemeral port range) */
+	const char *proc_root;	   /* NULL: /proc (ephemeral port range) */
 	struct tulpen_cgroups *cgroups; /* cgroup PATH; NULL: an error */
 	unsigned int resolve_ms; /* deadline for host names; 0: 2000 ms */
 	int no_resolve;		 /* host names are an error (fuzzing, tests) */
@@ -47,8 +47,8 @@ struct tulpen_filter_opts {
 
 /* Where parsing failed: msg says what, the column and line point at it. */
 struct tulpen_filter_error {
-	char msg[192];	 /* "expected a port after 'sport ='" */
-	char text[1024]; /* the line holding the error, as echoed */
+	char msg[192];	     /* "expected a port after 'sport ='" */
+	char text[1024];     /* the line holding the error, as echoed */
 	unsigned int line;   /* 0: the command line, else the -F file's line */
 	unsigned int column; /* 1-based column in text */
 };
@@ -123,7 +123,6 @@ int tulpen_filter_match_user(const struct tulpen_filter *f,
  * parenthesised string (for tests and --debug output). Returns the length
  * it needed (like snprintf), or a negative errno.
  */
-int tulpen_filter_format(const struct tulpen_filter *f, char *buf,
-			 size_t size);
+int tulpen_filter_format(const struct tulpen_filter *f, char *buf, size_t size);
 
 #endif /* TULPEN_FILTER_H */

@@ -36,16 +36,16 @@ enum tulpen_fmt_kind {
 typedef int (*tulpen_sink_fn)(void *priv, const char *buf, size_t len);
 
 struct tulpen_fmt_opts {
-	int numeric;	   /* -n: no service or user names */
-	int show_owners;   /* -p */
-	int extended;	   /* -e: user, inode, cookie */
-	int timers;	   /* -o */
-	int header;	   /* print a header line (table, netstat, ss) */
-	int color;	   /* ANSI colours for states (table only) */
-	int listening;	   /* netstat title: "(only servers)" */
-	int all;	   /* netstat title: "(servers and established)" */
-	int ss_no_netid;   /* ss layout: one protocol, no Netid column */
-	int show_netns;	   /* table: the Netns column (s->netns_*) */
+	int numeric;	    /* -n: no service or user names */
+	int show_owners;    /* -p */
+	int extended;	    /* -e: user, inode, cookie */
+	int timers;	    /* -o */
+	int header;	    /* print a header line (table, netstat, ss) */
+	int color;	    /* ANSI colours for states (table only) */
+	int listening;	    /* netstat title: "(only servers)" */
+	int all;	    /* netstat title: "(servers and established)" */
+	int ss_no_netid;    /* ss layout: one protocol, no Netid column */
+	int show_netns;	    /* table: the Netns column (s->netns_*) */
 	int show_container; /* table: the Container column (s->container) */
 	/* Borrowed helpers; any may be NULL. */
 	const struct tulpen_services *services;
@@ -93,8 +93,8 @@ struct tulpen_buf {
 	size_t cap;
 	tulpen_sink_fn sink; /* may be NULL: grow without flushing */
 	void *sink_priv;
-	size_t flush_at;     /* flush to the sink when len reaches this */
-	int err;	     /* first error from the sink or allocation */
+	size_t flush_at; /* flush to the sink when len reaches this */
+	int err;	 /* first error from the sink or allocation */
 };
 
 int tulpen_buf_init(struct tulpen_buf *b, size_t flush_at, tulpen_sink_fn sink,
@@ -166,8 +166,7 @@ size_t tulpen_fmt_ep(char *out, size_t size, int family,
  * (st->resolver). @st may be NULL (address and port only).
  */
 int tulpen_buf_json_endpoint(struct tulpen_buf *b, int family,
-			     const struct tulpen_endpoint *ep,
-			     uint32_t ifindex,
+			     const struct tulpen_endpoint *ep, uint32_t ifindex,
 			     const struct tulpen_ep_style *st);
 /* Pieces of it. Each NUL-terminates and returns the length. */
 /* The address alone: "10.0.0.1", "::1", "fe80::1%eth0" (@ifindex != 0). */

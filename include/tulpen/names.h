@@ -74,7 +74,6 @@ const char *tulpen_cgroups_path(struct tulpen_cgroups *c, uint64_t id);
  * optional): its directory's inode number. Returns 0 or a negative errno
  * (-ENOENT without a cgroup2 mount or such a cgroup).
  */
-int tulpen_cgroups_id(struct tulpen_cgroups *c, const char *path,
-		      uint64_t *id);
+int tulpen_cgroups_id(struct tulpen_cgroups *c, const char *path, uint64_t *id);
 
 #endif /* TULPEN_NAMES_H */

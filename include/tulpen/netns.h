@@ -58,8 +58,8 @@ size_t tulpen_netns_count(const struct tulpen_netns_set *set);
 const struct tulpen_netns *tulpen_netns_at(const struct tulpen_netns_set *set,
 					   size_t i);
 /* The namespace with @inode, or NULL (for labelling watch events). */
-const struct tulpen_netns *
-tulpen_netns_find(const struct tulpen_netns_set *set, uint64_t inode);
+const struct tulpen_netns *tulpen_netns_find(const struct tulpen_netns_set *set,
+					     uint64_t inode);
 
 /*
  * The namespace that @spec names, as ss -N takes it: a name under the
@@ -93,8 +93,7 @@ typedef void (*tulpen_netns_err_cb)(const struct tulpen_netns *ns, int err,
 				    const char *msg, void *data);
 
 /* Called (serialized) when all of a namespace's sockets were handed over. */
-typedef void (*tulpen_netns_done_cb)(const struct tulpen_netns *ns,
-				     void *data);
+typedef void (*tulpen_netns_done_cb)(const struct tulpen_netns *ns, void *data);
 
 struct tulpen_netns_walk_opts {
 	const struct tulpen_query *q;
@@ -141,7 +140,7 @@ int tulpen_netns_summary_collect(struct tulpen_ctx *ctx,
 				 size_t *nfailed);
 
 /* A table for people (@json = 0) or one JSON object (@json = 1). */
-int tulpen_netns_summary_format(const struct tulpen_netns_summary *v,
-				size_t n, int json, struct tulpen_buf *b);
+int tulpen_netns_summary_format(const struct tulpen_netns_summary *v, size_t n,
+				int json, struct tulpen_buf *b);
 
 #endif /* TULPEN_NETNS_H */

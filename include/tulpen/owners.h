@@ -25,9 +25,9 @@ struct tulpen_owner {
 };
 
 struct tulpen_owners_stats {
-	size_t processes;    /* processes scanned */
-	size_t denied;	     /* processes whose fds we may not read */
-	size_t socket_fds;   /* socket fds found */
+	size_t processes;  /* processes scanned */
+	size_t denied;	   /* processes whose fds we may not read */
+	size_t socket_fds; /* socket fds found */
 };
 
 /*

@@ -35,10 +35,10 @@ enum tulpen_source {
 /* Kernel timer kinds as in /proc/net/tcp's "tr" column. */
 enum tulpen_timer {
 	TULPEN_TIMER_OFF = 0,
-	TULPEN_TIMER_ON = 1,	    /* retransmit */
+	TULPEN_TIMER_ON = 1, /* retransmit */
 	TULPEN_TIMER_KEEPALIVE = 2,
 	TULPEN_TIMER_TIMEWAIT = 3,
-	TULPEN_TIMER_PROBE = 4,	    /* zero window probe */
+	TULPEN_TIMER_PROBE = 4, /* zero window probe */
 };
 
 struct tulpen_container; /* tulpen/container.h */
@@ -49,13 +49,13 @@ struct tulpen_endpoint {
 		struct in6_addr v6;
 		uint8_t raw[16];
 	} addr;
-	uint16_t port;	/* host byte order */
+	uint16_t port; /* host byte order */
 };
 
 /* Fields a source could not tell (struct tulpen_sock.unknown). */
-#define TULPEN_UNK_UID 0x1u	  /* /proc/net/unix has no uid column */
-#define TULPEN_UNK_PEER 0x2u	  /* nor the peer's inode */
-#define TULPEN_UNK_QUEUES 0x4u  /* nor the queues */
+#define TULPEN_UNK_UID 0x1u    /* /proc/net/unix has no uid column */
+#define TULPEN_UNK_PEER 0x2u   /* nor the peer's inode */
+#define TULPEN_UNK_QUEUES 0x4u /* nor the queues */
 
 struct tulpen_sock {
 	uint8_t proto;	    /* enum tulpen_proto */
@@ -72,18 +72,19 @@ struct tulpen_sock {
 	uint8_t unknown;    /* TULPEN_UNK_* */
 	struct tulpen_endpoint local;
 	struct tulpen_endpoint peer;
-	uint32_t ifindex;   /* bound device or scope of a link-local address */
-	uint32_t rqueue;    /* Recv-Q (LISTEN: accept queue length) */
-	uint32_t wqueue;    /* Send-Q (LISTEN: accept queue limit) */
+	uint32_t ifindex; /* bound device or scope of a link-local address */
+	uint32_t rqueue;  /* Recv-Q (LISTEN: accept queue length) */
+	uint32_t wqueue;  /* Send-Q (LISTEN: accept queue limit) */
 	uint32_t uid;
-	uint64_t inode;	    /* 0 for request and TIME-WAIT sockets */
+	uint64_t inode; /* 0 for request and TIME-WAIT sockets */
 	uint64_t cookie;
 	uint64_t cgroup_id; /* cgroup v2 id (netlink), 0 if not known */
 	uint32_t mark;	    /* SO_MARK (netlink, CAP_NET_ADMIN), else 0 */
 	int64_t timer_ms;   /* time until the timer fires, ms (may be <0) */
 	/* UNIX sockets */
-	uint64_t unix_peer; /* peer's inode, 0 if none */
-	uint32_t unix_refcnt; /* kernel reference count (/proc only; 0 unknown) */
+	uint64_t unix_peer;    /* peer's inode, 0 if none */
+	uint32_t unix_refcnt;  /* kernel reference count (/proc only; 0 unknown)
+				*/
 	const char *unix_path; /* NUL-terminated; abstract names start '@' */
 	/*
 	 * Where the socket lives: set by the walk over network namespaces

@@ -29,7 +29,8 @@ int tulpen_summary_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 			   struct tulpen_summary *sum);
 
 /* Add one socket to @sum. */
-void tulpen_summary_add(struct tulpen_summary *sum, const struct tulpen_sock *s);
+void tulpen_summary_add(struct tulpen_summary *sum,
+			const struct tulpen_sock *s);
 
 /* Text for people (@json = 0) or one JSON object (@json = 1). */
 int tulpen_summary_format(const struct tulpen_summary *sum, int json,

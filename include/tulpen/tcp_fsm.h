@@ -47,8 +47,8 @@
 
 enum tulpen_fsm_event_kind {
 	/* Segment events: ev.flags holds the segment's flags. */
-	TULPEN_FSM_EV_RECV = 0,	  /* the endpoint received a segment */
-	TULPEN_FSM_EV_SENT,	  /* the endpoint sent a segment */
+	TULPEN_FSM_EV_RECV = 0, /* the endpoint received a segment */
+	TULPEN_FSM_EV_SENT,	/* the endpoint sent a segment */
 	/* User calls (RFC 9293 section 3.10). */
 	TULPEN_FSM_EV_PASSIVE_OPEN, /* listen() */
 	TULPEN_FSM_EV_ACTIVE_OPEN,  /* connect() */

@@ -4,8 +4,8 @@
  *
  * Order: TCP, UDP, UDP-Lite, RAW, MPTCP (IPv4 then IPv6 each, except TCP
  * of both families, which comes in one walk of the kernel's tables in the
- * kernel's order), then UNIX. With TULPEN_SOURCE_AUTO a protocol whose sock_diag
- * handler the kernel lacks (RAW on many kernels), or a host without
+ * kernel's order), then UNIX. With TULPEN_SOURCE_AUTO a protocol whose
+ * sock_diag handler the kernel lacks (RAW on many kernels), or a host without
  * NETLINK_SOCK_DIAG, is read from /proc/net instead.
  */
 #include <errno.h>
@@ -49,8 +49,9 @@ struct filtering {
 
 static uint32_t fam_bit(int family)
 {
-	return family == AF_INET ? TULPEN_FAM_INET :
-	       family == AF_INET6 ? TULPEN_FAM_INET6 : TULPEN_FAM_UNIX;
+	return family == AF_INET    ? TULPEN_FAM_INET
+	       : family == AF_INET6 ? TULPEN_FAM_INET6
+				    : TULPEN_FAM_UNIX;
 }
 
 static int filter_cb(const struct tulpen_sock *s, void *data)
@@ -69,7 +70,6 @@ static int filter_cb(const struct tulpen_sock *s, void *data)
 	return ok ? fl->cb(s, fl->data) : 0;
 }
 
-
 /*
  * One inet dump with the bytecode (TCP of both families when @any). When
  * the kernel refuses the program before any socket (an older kernel
@@ -77,15 +77,15 @@ static int filter_cb(const struct tulpen_sock *s, void *data)
  * for again without it and the filter runs here alone: same result.
  */
 static int inet_dump(struct tulpen_ctx *ctx, const struct tulpen_query *q,
-		     const struct tulpen_diag_prog *pr, int proto, int family, int any,
-		     tulpen_sock_cb cb, void *data)
+		     const struct tulpen_diag_prog *pr, int proto, int family,
+		     int any, tulpen_sock_cb cb, void *data)
 {
-	struct filtering fl = { cb, data, q->filter, 0, q->states,
-				  q->families };
+	struct filtering fl = {
+		cb, data, q->filter, 0, q->states, q->families
+	};
 	struct counting c = { filter_cb, &fl, 0 };
 	const struct tulpen_diag_prog *prog = q->filter ? pr : NULL;
-	const struct tulpen_diag_prog ports = { NULL, 0, pr->sport,
-						pr->dport };
+	const struct tulpen_diag_prog ports = { NULL, 0, pr->sport, pr->dport };
 	const void *bc = prog ? prog->bc : NULL;
 	int ret;
 
@@ -104,7 +104,7 @@ static int inet_dump(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		fl.kernel_done = ctx->nl_is_live;
 	}
 	ret = any ? tulpen_inet_diag_dump_tcp_any(ctx, q->states, prog,
-						   count_cb, &c)
+						  count_cb, &c)
 		  : tulpen_inet_diag_dump(ctx, proto, family, q->states, prog,
 					  count_cb, &c);
 	if (bc && !c.n &&
@@ -113,11 +113,9 @@ static int inet_dump(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		tulpen_ctx_clearerr(ctx);
 		fl.kernel_done = 0;
 		ret = any ? tulpen_inet_diag_dump_tcp_any(ctx, q->states,
-							   &ports, count_cb,
-							   &c)
-			  : tulpen_inet_diag_dump(ctx, proto, family,
-						  q->states, &ports, count_cb,
-						  &c);
+							  &ports, count_cb, &c)
+			  : tulpen_inet_diag_dump(ctx, proto, family, q->states,
+						  &ports, count_cb, &c);
 	}
 	return ret;
 }
@@ -142,8 +140,9 @@ static int collect_one(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		       const struct tulpen_diag_prog *pr, int proto, int family,
 		       tulpen_sock_cb cb, void *data)
 {
-	struct filtering fl = { cb, data, q->filter, 0, q->states,
-				  q->families };
+	struct filtering fl = {
+		cb, data, q->filter, 0, q->states, q->families
+	};
 	struct counting c = { cb, data, 0 };
 	uint32_t states = q->states;
 	int ret;
@@ -177,8 +176,9 @@ static int collect_one(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 					  "(%s); --source=auto reads /proc/net "
 					  "instead",
 					  tulpen_proto_name(proto),
-					  family == AF_INET6 ? "IPv6" :
-					  family == AF_INET ? "IPv4" : "UNIX",
+					  family == AF_INET6  ? "IPv6"
+					  : family == AF_INET ? "IPv4"
+							      : "UNIX",
 					  strerror(-ret));
 		return ret;
 	}
@@ -197,7 +197,8 @@ static int collect_one(struct tulpen_ctx *ctx, const struct tulpen_query *q,
  * /proc is the source).
  */
 static int collect_tcp_any(struct tulpen_ctx *ctx, const struct tulpen_query *q,
-			   const struct tulpen_diag_prog *pr, tulpen_sock_cb cb, void *data)
+			   const struct tulpen_diag_prog *pr, tulpen_sock_cb cb,
+			   void *data)
 {
 	struct counting c = { cb, data, 0 };
 	int ret;
@@ -213,7 +214,8 @@ static int collect_tcp_any(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 }
 
 static int collect_all(struct tulpen_ctx *ctx, const struct tulpen_query *q,
-		       const struct tulpen_diag_prog *pr, tulpen_sock_cb cb, void *data)
+		       const struct tulpen_diag_prog *pr, tulpen_sock_cb cb,
+		       void *data)
 {
 	static const int inet_protos[] = { TULPEN_P_TCP, TULPEN_P_UDP,
 					   TULPEN_P_UDPLITE, TULPEN_P_RAW,
@@ -227,8 +229,7 @@ static int collect_all(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 
 		if (!(q->protos & TULPEN_PF(p)))
 			continue;
-		if (p == TULPEN_P_TCP &&
-		    (q->families & TULPEN_FAM_INET) &&
+		if (p == TULPEN_P_TCP && (q->families & TULPEN_FAM_INET) &&
 		    (q->families & TULPEN_FAM_INET6)) {
 			ret = collect_tcp_any(ctx, q, pr, cb, data);
 			if (ret != -EAGAIN) {
@@ -250,8 +251,7 @@ static int collect_all(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 	}
 	if ((q->protos & TULPEN_PF(TULPEN_P_UNIX)) &&
 	    (q->families & TULPEN_FAM_UNIX)) {
-		ret = collect_one(ctx, q, pr, TULPEN_P_UNIX, AF_UNIX, cb,
-				  data);
+		ret = collect_one(ctx, q, pr, TULPEN_P_UNIX, AF_UNIX, cb, data);
 		if (ret)
 			return ret;
 	}

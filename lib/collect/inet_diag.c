@@ -107,11 +107,14 @@ int tulpen_inet_diag_parse(const struct nlmsghdr *nlh, int proto,
 	if (tb[INET_DIAG_SKV6ONLY] &&
 	    mnl_attr_get_payload_len(tb[INET_DIAG_SKV6ONLY]) >= 1)
 		s->v6only = *(const uint8_t *)mnl_attr_get_payload(
-				    tb[INET_DIAG_SKV6ONLY]) ? 1 : 0;
+				    tb[INET_DIAG_SKV6ONLY])
+				    ? 1
+				    : 0;
 	if (tb[INET_DIAG_SHUTDOWN] &&
 	    mnl_attr_get_payload_len(tb[INET_DIAG_SHUTDOWN]) >= 1)
 		s->shutdown = *(const uint8_t *)mnl_attr_get_payload(
-				      tb[INET_DIAG_SHUTDOWN]) & 3;
+				      tb[INET_DIAG_SHUTDOWN]) &
+			      3;
 	if (tb[INET_DIAG_MARK] &&
 	    mnl_attr_get_payload_len(tb[INET_DIAG_MARK]) >= 4)
 		s->mark = mnl_attr_get_u32(tb[INET_DIAG_MARK]);
@@ -152,8 +155,9 @@ static struct nlmsghdr *new_request(size_t hdr, size_t bclen)
 {
 	size_t size = MNL_NLMSG_HDRLEN + MNL_ALIGN(hdr) + MNL_ATTR_HDRLEN +
 		      MNL_ALIGN(bclen) + 64;
-	char *buf = calloc(1, size < (size_t)TULPEN_NL_REQ_SIZE ?
-				      (size_t)TULPEN_NL_REQ_SIZE : size);
+	char *buf = calloc(1, size < (size_t)TULPEN_NL_REQ_SIZE
+				      ? (size_t)TULPEN_NL_REQ_SIZE
+				      : size);
 
 	return buf ? mnl_nlmsg_put_header(buf) : NULL;
 }
@@ -219,8 +223,7 @@ int tulpen_inet_diag_dump(struct tulpen_ctx *ctx, int proto, int family,
 }
 
 int tulpen_inet_diag_collect(struct tulpen_ctx *ctx, int proto, int family,
-			     uint32_t states, tulpen_sock_cb cb,
-			     void *data)
+			     uint32_t states, tulpen_sock_cb cb, void *data)
 {
 	return tulpen_inet_diag_dump(ctx, proto, family, states, NULL, cb,
 				     data);

@@ -276,9 +276,8 @@ int tulpen_nl_dump(struct tulpen_ctx *ctx, struct nlmsghdr *req,
 				goto out; /* keep the callback's value */
 			ret = (int)n;
 			if (ret == -ENODATA)
-				tulpen_ctx_seterr(ctx,
-						  "netlink recording ends "
-						  "before the dump does");
+				tulpen_ctx_seterr(ctx, "netlink recording ends "
+						       "before the dump does");
 			goto out;
 		}
 		if (n == 0) {

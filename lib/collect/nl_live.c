@@ -81,8 +81,8 @@ static int open_in_netns(void *arg)
 	return l->nl ? 0 : -errno;
 }
 
-int tulpen_nl_live_open(struct tulpen_ctx *ctx, const struct tulpen_nl_ops **ops,
-			void **priv)
+int tulpen_nl_live_open(struct tulpen_ctx *ctx,
+			const struct tulpen_nl_ops **ops, void **priv)
 {
 	struct nl_live *l;
 	int one = 1;
@@ -97,7 +97,7 @@ int tulpen_nl_live_open(struct tulpen_ctx *ctx, const struct tulpen_nl_ops **ops
 	if (ret) {
 		if (!*tulpen_ctx_errmsg(ctx)) /* not the entering */
 			tulpen_ctx_seterr(ctx, "cannot open a sock_diag "
-					  "netlink socket");
+					       "netlink socket");
 		goto err_free;
 	}
 	if (mnl_socket_bind(l->nl, 0, MNL_SOCKET_AUTOPID) < 0) {

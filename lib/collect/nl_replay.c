@@ -32,8 +32,8 @@ static ssize_t replay_recv(void *priv, void *buf, size_t len)
 
 	if (fread(hdr, 4, 1, r->f) != 1)
 		return -ENODATA; /* the recording ends here */
-	n = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 |
-	    (uint32_t)hdr[2] << 16 | (uint32_t)hdr[3] << 24;
+	n = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 |
+	    (uint32_t)hdr[3] << 24;
 	if (n > len)
 		return -EMSGSIZE;
 	if (n && fread(buf, n, 1, r->f) != 1)

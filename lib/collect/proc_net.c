@@ -424,8 +424,7 @@ int tulpen_proc_net_collect(struct tulpen_ctx *ctx, int proto, int family,
 	ret = tulpen_ctx_in_netns(ctx, open_rd, fname);
 	if (ret < 0) {
 		if (!*tulpen_ctx_errmsg(ctx)) /* not the entering */
-			tulpen_ctx_seterr(ctx, "%s: %s", fname,
-					  strerror(-ret));
+			tulpen_ctx_seterr(ctx, "%s: %s", fname, strerror(-ret));
 		return ret;
 	}
 	r.fd = ret;

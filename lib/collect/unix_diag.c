@@ -54,8 +54,8 @@ int tulpen_unix_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s,
 							  : TULPEN_TCP_UNKNOWN;
 	s->source = TULPEN_SRC_NETLINK;
 	s->inode = m->udiag_ino;
-	s->cookie = (uint64_t)m->udiag_cookie[0] |
-		    (uint64_t)m->udiag_cookie[1] << 32;
+	s->cookie = (uint64_t)m->udiag_cookie[0] | (uint64_t)m->udiag_cookie[1]
+							   << 32;
 	s->has_cookie = 1;
 	s->v6only = 2;
 	path[0] = '\0';
@@ -91,7 +91,8 @@ int tulpen_unix_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s,
 		s->rqueue = q->udiag_rqueue;
 		s->wqueue = q->udiag_wqueue;
 	}
-	if (tb[UNIX_DIAG_UID] && mnl_attr_get_payload_len(tb[UNIX_DIAG_UID]) >= 4)
+	if (tb[UNIX_DIAG_UID] &&
+	    mnl_attr_get_payload_len(tb[UNIX_DIAG_UID]) >= 4)
 		s->uid = mnl_attr_get_u32(tb[UNIX_DIAG_UID]);
 	else
 		s->unknown |= TULPEN_UNK_UID;
@@ -131,7 +132,7 @@ int tulpen_unix_diag_collect(struct tulpen_ctx *ctx, uint32_t states,
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->sdiag_family = AF_UNIX;
 	req->udiag_states = states;
-	req->udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER |
-			  UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
+	req->udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN |
+			  UDIAG_SHOW_UID;
 	return tulpen_nl_dump(ctx, nlh, msg_cb, &w);
 }

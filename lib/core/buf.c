@@ -158,16 +158,26 @@ int tulpen_buf_json_str(struct tulpen_buf *b, const char *s)
 
 		if (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f)
 			continue;
-		if (p > run && tulpen_buf_put(b, (const char *)run,
-					      (size_t)(p - run)))
+		if (p > run &&
+		    tulpen_buf_put(b, (const char *)run, (size_t)(p - run)))
 			return b->err;
 		esc[0] = '\\';
 		switch (*p) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\t': esc[1] = 't'; break;
-		case '\r': esc[1] = 'r'; break;
+		case '"':
+			esc[1] = '"';
+			break;
+		case '\\':
+			esc[1] = '\\';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
 		default:
 			esc[1] = 'u';
 			esc[2] = '0';

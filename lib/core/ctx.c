@@ -219,8 +219,7 @@ static int in_own_netns(uint64_t ino)
 	       (uint64_t)st.st_ino == ino;
 }
 
-int tulpen_ctx_in_netns(struct tulpen_ctx *ctx, int (*fn)(void *arg),
-			void *arg)
+int tulpen_ctx_in_netns(struct tulpen_ctx *ctx, int (*fn)(void *arg), void *arg)
 {
 	struct ns_call c = { ctx->netns_fd, fn, arg, 0, 0 };
 	pthread_t tid;
@@ -230,14 +229,18 @@ int tulpen_ctx_in_netns(struct tulpen_ctx *ctx, int (*fn)(void *arg),
 		return fn(arg);
 	err = pthread_create(&tid, NULL, ns_thread, &c);
 	if (err) {
-		tulpen_ctx_seterr(ctx, "cannot start a thread to enter the "
-				  "network namespace: %s", strerror(err));
+		tulpen_ctx_seterr(ctx,
+				  "cannot start a thread to enter the "
+				  "network namespace: %s",
+				  strerror(err));
 		return -err;
 	}
 	pthread_join(tid, NULL);
 	if (!c.entered)
-		tulpen_ctx_seterr(ctx, "cannot enter network namespace %llu: "
-				  "%s", (unsigned long long)ctx->netns_ino,
+		tulpen_ctx_seterr(ctx,
+				  "cannot enter network namespace %llu: "
+				  "%s",
+				  (unsigned long long)ctx->netns_ino,
 				  strerror(-c.ret));
 	return c.ret;
 }

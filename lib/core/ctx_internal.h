@@ -17,17 +17,17 @@ struct tulpen_ctx {
 	void *nl_priv;
 	FILE *nl_record; /* where the live transport records, or NULL */
 	unsigned int nl_seq;
-	int nl_is_live; /* the transport is the live kernel socket */
-	int netns_fd;	/* the namespace to look into, -1: the caller's */
+	int nl_is_live;	    /* the transport is the live kernel socket */
+	int netns_fd;	    /* the namespace to look into, -1: the caller's */
 	uint64_t netns_ino; /* its inode (nsfs) */
-	int nl_inline;	/* receive dumps on this thread (the netns walk's
-			 * workers: already one per CPU) */
+	int nl_inline;	    /* receive dumps on this thread (the netns walk's
+			     * workers: already one per CPU) */
 	char errmsg[512];
 };
 
 /* Live transport (nl_live.c). */
-int tulpen_nl_live_open(struct tulpen_ctx *ctx, const struct tulpen_nl_ops **ops,
-			void **priv);
+int tulpen_nl_live_open(struct tulpen_ctx *ctx,
+			const struct tulpen_nl_ops **ops, void **priv);
 /* Replay transport (nl_replay.c). */
 int tulpen_nl_replay_open(const char *path, const struct tulpen_nl_ops **ops,
 			  void **priv);

@@ -7,9 +7,9 @@
 const char *tulpen_proto_name(int proto)
 {
 	static const char *const names[TULPEN_P_MAX] = {
-		[TULPEN_P_TCP] = "tcp",	  [TULPEN_P_UDP] = "udp",
+		[TULPEN_P_TCP] = "tcp",		[TULPEN_P_UDP] = "udp",
 		[TULPEN_P_UDPLITE] = "udplite", [TULPEN_P_RAW] = "raw",
-		[TULPEN_P_UNIX] = "unix", [TULPEN_P_MPTCP] = "mptcp",
+		[TULPEN_P_UNIX] = "unix",	[TULPEN_P_MPTCP] = "mptcp",
 	};
 
 	if (proto < 0 || proto >= TULPEN_P_MAX)

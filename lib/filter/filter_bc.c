@@ -105,8 +105,9 @@ static int host_op(struct bc *b, const struct flt_node *n)
 	c.port = n->host.port;
 	memcpy(arg, &c, sizeof(c));
 	memcpy(arg + sizeof(c), a->addr, alen);
-	return bc_op(b, n->kind == FLT_SCOND ? INET_DIAG_BC_S_COND
-					     : INET_DIAG_BC_D_COND,
+	return bc_op(b,
+		     n->kind == FLT_SCOND ? INET_DIAG_BC_S_COND
+					  : INET_DIAG_BC_D_COND,
 		     4 + sizeof(c) + alen, arg, sizeof(c) + alen);
 }
 
@@ -119,8 +120,7 @@ static int port_op(struct bc *b, uint8_t code, int port)
 
 static int jmp(struct bc *b, size_t no)
 {
-	struct inet_diag_bc_op op = { INET_DIAG_BC_JMP, 4,
-				      (unsigned short)no };
+	struct inet_diag_bc_op op = { INET_DIAG_BC_JMP, 4, (unsigned short)no };
 	int ret = bc_room(b, 4);
 
 	if (ret)
@@ -186,8 +186,7 @@ static int compile(struct bc *b, const struct flt_node *n, unsigned int depth)
 	return -EINVAL;
 }
 
-int tulpen_filter_compile(const struct tulpen_filter *f, void **bc,
-			  size_t *len)
+int tulpen_filter_compile(const struct tulpen_filter *f, void **bc, size_t *len)
 {
 	struct bc b = { NULL, 0, 0 };
 	int ret;

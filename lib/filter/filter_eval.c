@@ -39,8 +39,8 @@ static int bits_eq(const uint8_t *a, const uint8_t *b, unsigned int bits)
 
 static int v4_mapped(const uint8_t *a)
 {
-	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
-					 0, 0, 0xff, 0xff };
+	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0,	   0,
+					 0, 0, 0, 0, 0xff, 0xff };
 
 	return !memcmp(a, pfx, 12);
 }
@@ -123,7 +123,8 @@ static int kernel_run(const struct tulpen_filter *f, const struct flt_node *n,
 static int user_port(const struct tulpen_sock *s, int src)
 {
 	if (s->family == AF_UNIX)
-		return src ? (int)(uint32_t)s->inode : (int)(uint32_t)s->unix_peer;
+		return src ? (int)(uint32_t)s->inode
+			   : (int)(uint32_t)s->unix_peer;
 	return src ? s->local.port : s->peer.port;
 }
 

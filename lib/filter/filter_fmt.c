@@ -61,8 +61,10 @@ static void host(struct out *o, const struct flt_host *h)
 static void node(struct out *o, const struct flt_node *n)
 {
 	static const char *const cmp[] = {
-		[FLT_S_GE] = "sport >=", [FLT_S_LE] = "sport <=",
-		[FLT_D_GE] = "dport >=", [FLT_D_LE] = "dport <=",
+		[FLT_S_GE] = "sport >=",
+		[FLT_S_LE] = "sport <=",
+		[FLT_D_GE] = "dport >=",
+		[FLT_D_LE] = "dport <=",
 	};
 
 	switch (n->kind) {
@@ -105,8 +107,7 @@ static void node(struct out *o, const struct flt_node *n)
 	}
 }
 
-int tulpen_filter_format(const struct tulpen_filter *f, char *buf,
-			 size_t size)
+int tulpen_filter_format(const struct tulpen_filter *f, char *buf, size_t size)
 {
 	struct out o = { buf, size, 0 };
 

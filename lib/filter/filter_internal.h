@@ -28,15 +28,15 @@ enum flt_kind {
 
 /* One address of a host condition (a host name may give several). */
 struct flt_addr {
-	int family;	  /* AF_UNSPEC ("any", port only), AF_INET, AF_INET6 */
+	int family; /* AF_UNSPEC ("any", port only), AF_INET, AF_INET6 */
 	unsigned int bitlen; /* prefix length; 0 matches every address */
 	uint8_t addr[16];
 };
 
 struct flt_host {
-	int port;	  /* -1: any port */
-	int family;	  /* AF_UNIX: pattern; else addrs[0].family */
-	char *pattern;	  /* UNIX path pattern (fnmatch), NULL: any */
+	int port;      /* -1: any port */
+	int family;    /* AF_UNIX: pattern; else addrs[0].family */
+	char *pattern; /* UNIX path pattern (fnmatch), NULL: any */
 	unsigned int naddr;
 	struct flt_addr *addrs; /* naddr >= 1 */
 };

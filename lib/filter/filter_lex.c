@@ -20,24 +20,41 @@ static const struct {
 	const char *word;
 	enum flt_tok kind;
 } keywords[] = {
-	{ "!", TK_NOT },	{ "not", TK_NOT },
-	{ "&", TK_AND },	{ "&&", TK_AND },
-	{ "and", TK_AND },	{ "|", TK_OR },
-	{ "||", TK_OR },	{ "or", TK_OR },
-	{ "(", TK_LPAREN },	{ ")", TK_RPAREN },
-	{ "dst", TK_DST },	{ "src", TK_SRC },
-	{ "dport", TK_DPORT },	{ "sport", TK_SPORT },
+	{ "!", TK_NOT },
+	{ "not", TK_NOT },
+	{ "&", TK_AND },
+	{ "&&", TK_AND },
+	{ "and", TK_AND },
+	{ "|", TK_OR },
+	{ "||", TK_OR },
+	{ "or", TK_OR },
+	{ "(", TK_LPAREN },
+	{ ")", TK_RPAREN },
+	{ "dst", TK_DST },
+	{ "src", TK_SRC },
+	{ "dport", TK_DPORT },
+	{ "sport", TK_SPORT },
 	{ "port", TK_PORT },
-	{ "dev", TK_DEV },	{ "fwmark", TK_FWMARK },
-	{ "cgroup", TK_CGROUP }, { ">=", TK_GEQ },
-	{ "ge", TK_GEQ },	{ "geq", TK_GEQ },
-	{ "<=", TK_LEQ },	{ "le", TK_LEQ },
-	{ "leq", TK_LEQ },	{ "!=", TK_NEQ },
-	{ "ne", TK_NEQ },	{ "neq", TK_NEQ },
-	{ "=", TK_EQ },		{ "==", TK_EQ },
-	{ "eq", TK_EQ },	{ ">", TK_GT },
-	{ "gt", TK_GT },	{ "<", TK_LT },
-	{ "lt", TK_LT },	{ "autobound", TK_AUTOBOUND },
+	{ "dev", TK_DEV },
+	{ "fwmark", TK_FWMARK },
+	{ "cgroup", TK_CGROUP },
+	{ ">=", TK_GEQ },
+	{ "ge", TK_GEQ },
+	{ "geq", TK_GEQ },
+	{ "<=", TK_LEQ },
+	{ "le", TK_LEQ },
+	{ "leq", TK_LEQ },
+	{ "!=", TK_NEQ },
+	{ "ne", TK_NEQ },
+	{ "neq", TK_NEQ },
+	{ "=", TK_EQ },
+	{ "==", TK_EQ },
+	{ "eq", TK_EQ },
+	{ ">", TK_GT },
+	{ "gt", TK_GT },
+	{ "<", TK_LT },
+	{ "lt", TK_LT },
+	{ "autobound", TK_AUTOBOUND },
 };
 
 const char *flt_tok_name(enum flt_tok k)
@@ -210,9 +227,11 @@ static int lex_file(struct flt_lexed *lx, const char *text,
 			return ret;
 		if (len >= 1022)
 			return flt_error(err, lx, (unsigned int)lx->nlines - 1,
-					 1023, "line %u of the filter file "
+					 1023,
+					 "line %u of the filter file "
 					 "is too long (1022 characters at "
-					 "most)", lineno);
+					 "most)",
+					 lineno);
 		/* ss skips lines that start with '#', and with '0' */
 		if (len && p[0] != '#' && p[0] != '0') {
 			ret = split(lx, lx->lines[lx->nlines - 1].text,

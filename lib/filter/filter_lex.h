@@ -12,27 +12,27 @@
 /* Token kinds: ss's lexer, word for word. */
 enum flt_tok {
 	TK_END = 0,
-	TK_NOT,	   /* ! not */
-	TK_AND,	   /* & && and */
-	TK_OR,	   /* | || or */
+	TK_NOT, /* ! not */
+	TK_AND, /* & && and */
+	TK_OR,	/* | || or */
 	TK_LPAREN,
 	TK_RPAREN,
 	TK_DST,
 	TK_SRC,
 	TK_DPORT,
 	TK_SPORT,
-	TK_PORT,   /* tulpen's: either side (not in ss) */
+	TK_PORT, /* tulpen's: either side (not in ss) */
 	TK_DEV,
 	TK_FWMARK,
 	TK_CGROUP,
-	TK_GEQ,	   /* >= ge geq */
-	TK_LEQ,	   /* <= le leq */
-	TK_NEQ,	   /* != ne neq */
-	TK_EQ,	   /* = == eq */
-	TK_GT,	   /* > gt */
-	TK_LT,	   /* < lt */
+	TK_GEQ, /* >= ge geq */
+	TK_LEQ, /* <= le leq */
+	TK_NEQ, /* != ne neq */
+	TK_EQ,	/* = == eq */
+	TK_GT,	/* > gt */
+	TK_LT,	/* < lt */
 	TK_AUTOBOUND,
-	TK_WORD,   /* anything else: an operand */
+	TK_WORD, /* anything else: an operand */
 };
 
 struct flt_token {

@@ -36,8 +36,7 @@ static const struct flt_token *peek(struct flt_parser *p)
 }
 
 /* Where the next token is, or would be after the last one. */
-static void next_pos(struct flt_parser *p, unsigned int *src,
-		     unsigned int *col)
+static void next_pos(struct flt_parser *p, unsigned int *src, unsigned int *col)
 {
 	const struct flt_token *t;
 
@@ -224,7 +223,8 @@ static int host_term(struct flt_parser *p, struct flt_node **out)
 			 peek(p)->kind == TK_NEQ)))
 		op = p->lx->tok[p->pos++].kind;
 	else if (peek(p)->kind >= TK_GEQ && peek(p)->kind <= TK_LT)
-		return fail_next(p, "'%s' compares only ports: after src and "
+		return fail_next(p,
+				 "'%s' compares only ports: after src and "
 				 "dst comes '=' or nothing",
 				 peek(p)->text);
 	ret = operand(p, from, is_port ? "a port" : "an address", &t);
@@ -282,21 +282,23 @@ static int word_term(struct flt_parser *p, struct flt_node **out)
 		p->pos++;
 		negate = 1;
 	}
-	ret = operand(p, from, kw == TK_DEV ? "a device" :
-			       kw == TK_FWMARK ? "a mark" : "a cgroup path",
+	ret = operand(p, from,
+		      kw == TK_DEV	? "a device"
+		      : kw == TK_FWMARK ? "a mark"
+					: "a cgroup path",
 		      &t);
 	if (ret)
 		return ret;
-	n = node(kw == TK_DEV ? FLT_DEV : kw == TK_FWMARK ? FLT_MARK
-							  : FLT_CGROUP,
+	n = node(kw == TK_DEV	   ? FLT_DEV
+		 : kw == TK_FWMARK ? FLT_MARK
+				   : FLT_CGROUP,
 		 NULL, NULL);
 	if (!n)
 		return -ENOMEM;
 	if (kw == TK_DEV) {
 		ret = flt_parse_dev(p, t, &n->ifindex);
 		p->f->user_only = 1;
-	}
-	else if (kw == TK_FWMARK)
+	} else if (kw == TK_FWMARK)
 		ret = flt_parse_mark(p, t, &n->mark, &n->mask);
 	else
 		ret = flt_parse_cgroup(p, t, &n->cgroup_id);
@@ -312,8 +314,7 @@ static int word_term(struct flt_parser *p, struct flt_node **out)
 
 static int exprlist(struct flt_parser *p, struct flt_node **out);
 
-static int expr(struct flt_parser *p, const char *after,
-		struct flt_node **out)
+static int expr(struct flt_parser *p, const char *after, struct flt_node **out)
 {
 	const struct flt_token *t = peek(p);
 	struct flt_node *n = NULL;
@@ -334,9 +335,10 @@ static int expr(struct flt_parser *p, const char *after,
 		if (peek(p)->kind != TK_RPAREN) {
 			flt_node_free(n);
 			p->depth--;
-			return fail_next(p, "expected ')' to close the '(' "
-					 "of column %u%s", col,
-					 src ? " of its line" : "");
+			return fail_next(p,
+					 "expected ')' to close the '(' "
+					 "of column %u%s",
+					 col, src ? " of its line" : "");
 		}
 		p->pos++;
 		break;
@@ -369,10 +371,12 @@ static int expr(struct flt_parser *p, const char *after,
 		ret = n ? 0 : -ENOMEM;
 		break;
 	case TK_WORD:
-		ret = fail_next(p, "unknown word '%s' (expected src, dst, "
+		ret = fail_next(p,
+				"unknown word '%s' (expected src, dst, "
 				"sport, dport, port, dev, fwmark, cgroup, "
 				"autobound, "
-				"not or '(')", t->text);
+				"not or '(')",
+				t->text);
 		break;
 	case TK_END:
 		ret = fail_next(p, "expected an expression after %s", after);

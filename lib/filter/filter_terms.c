@@ -139,7 +139,8 @@ static int parse_prefix(char *s, int fam, struct flt_addr *a)
 			ret = -EINVAL;
 	} else {
 		a->family = AF_INET;
-		if ((fam != AF_UNSPEC && fam != AF_INET) || parse_v4(s, a->addr))
+		if ((fam != AF_UNSPEC && fam != AF_INET) ||
+		    parse_v4(s, a->addr))
 			ret = -EINVAL;
 	}
 	if (slash)
@@ -259,12 +260,16 @@ static int add_results(struct flt_host *h, const struct addrinfo *ai)
 		memset(a, 0, sizeof(*a));
 		a->family = ai->ai_family;
 		if (a->family == AF_INET) {
-			memcpy(a->addr, &((const struct sockaddr_in *)
-					  ai->ai_addr)->sin_addr, 4);
+			memcpy(a->addr,
+			       &((const struct sockaddr_in *)ai->ai_addr)
+					->sin_addr,
+			       4);
 			a->bitlen = 32;
 		} else {
-			memcpy(a->addr, &((const struct sockaddr_in6 *)
-					  ai->ai_addr)->sin6_addr, 16);
+			memcpy(a->addr,
+			       &((const struct sockaddr_in6 *)ai->ai_addr)
+					->sin6_addr,
+			       16);
 			a->bitlen = 128;
 		}
 	}
@@ -299,8 +304,9 @@ static int resolve(struct flt_parser *p, const char *name, int fam,
 		dl.tv_nsec -= 1000000000L;
 	}
 	for (i = 0; i < n; i++) {
-		l[i] = lookup_start(name, fam == AF_UNSPEC ?
-					       (i ? AF_INET6 : AF_INET) : fam);
+		l[i] = lookup_start(name, fam == AF_UNSPEC
+						  ? (i ? AF_INET6 : AF_INET)
+						  : fam);
 		if (!l[i])
 			ret = -ENOMEM;
 	}
@@ -329,8 +335,10 @@ static int parse_port(struct flt_parser *p, const struct flt_token *t,
 
 	if (!flt_number(s, INT_MIN, INT_MAX, &v)) {
 		if (v < 0 || v > 65535)
-			return err_at(p, t, "port %s is out of range "
-				      "(0 to 65535)", s);
+			return err_at(p, t,
+				      "port %s is out of range "
+				      "(0 to 65535)",
+				      s);
 		*port = (int)v;
 		return 0;
 	}
@@ -349,19 +357,24 @@ static int parse_port(struct flt_parser *p, const struct flt_token *t,
 	if (protos & TULPEN_PF(TULPEN_P_UDP))
 		have_u = !tulpen_services_port(svc, TULPEN_P_UDP, s, &up);
 	if (have_t && have_u && tp != up)
-		return err_at(p, t, "port '%s' is ambiguous (another number "
-			      "for TCP than for UDP)", s);
+		return err_at(p, t,
+			      "port '%s' is ambiguous (another number "
+			      "for TCP than for UDP)",
+			      s);
 	if (!have_t && !have_u)
-		return err_at(p, t, "'%s' is not a port (a number or a "
-			      "service name)", s);
+		return err_at(p, t,
+			      "'%s' is not a port (a number or a "
+			      "service name)",
+			      s);
 	*port = have_u ? up : tp;
 	return 0;
 }
 
 static uint32_t fam_mask(int fam)
 {
-	return fam == AF_INET ? TULPEN_FAM_INET :
-	       fam == AF_INET6 ? TULPEN_FAM_INET6 : TULPEN_FAM_UNIX;
+	return fam == AF_INET	 ? TULPEN_FAM_INET
+	       : fam == AF_INET6 ? TULPEN_FAM_INET6
+				 : TULPEN_FAM_UNIX;
 }
 
 static int one_addr(struct flt_host *h)
@@ -383,8 +396,10 @@ static int split_host(struct flt_parser *p, const struct flt_token *t,
 		*sp = ++s;
 		port = strchr(s, ']');
 		if (!port)
-			return err_at(p, t, "'%s' has no ']' to close its "
-				      "'['", t->text);
+			return err_at(p, t,
+				      "'%s' has no ']' to close its "
+				      "'['",
+				      t->text);
 		*port++ = '\0';
 	} else if (s[0] == '*') {
 		port = s + 1;
@@ -401,8 +416,8 @@ static int split_host(struct flt_parser *p, const struct flt_token *t,
 	return 0;
 }
 
-int flt_parse_host(struct flt_parser *p, const struct flt_token *t,
-		   int is_port, const char *after, struct flt_host *h)
+int flt_parse_host(struct flt_parser *p, const struct flt_token *t, int is_port,
+		   const char *after, struct flt_host *h)
 {
 	char buf[1024], *s = buf, *port;
 	int fam = p->family, ret;
@@ -410,8 +425,8 @@ int flt_parse_host(struct flt_parser *p, const struct flt_token *t,
 	memset(h, 0, sizeof(*h));
 	h->port = -1;
 	if (strlen(t->text) >= sizeof(buf) || !t->text[0])
-		return err_at(p, t, "expected %s after %s", is_port ?
-			      "a port" : "an address", after);
+		return err_at(p, t, "expected %s after %s",
+			      is_port ? "a port" : "an address", after);
 	memcpy(buf, t->text, strlen(t->text) + 1);
 	if (!strncmp(s, "unix:", 5)) {
 		fam = AF_UNIX;
@@ -424,8 +439,10 @@ int flt_parse_host(struct flt_parser *p, const struct flt_token *t,
 		s += 6;
 	} else if (!strncmp(s, "link:", 5) || !strncmp(s, "netlink:", 8) ||
 		   !strncmp(s, "vsock:", 6)) {
-		return err_at(p, t, "'%s': tulpen lists no packet, netlink or "
-			      "vsock sockets", t->text);
+		return err_at(p, t,
+			      "'%s': tulpen lists no packet, netlink or "
+			      "vsock sockets",
+			      t->text);
 	}
 	if (fam != AF_UNSPEC) {
 		/* as ss: the listing is this family only, and so are the
@@ -458,11 +475,15 @@ int flt_parse_host(struct flt_parser *p, const struct flt_token *t,
 	h->naddr = 0;
 	ret = resolve(p, s, fam, h);
 	if (ret == -ETIMEDOUT)
-		return err_at(p, t, "host name '%s' was not resolved in time "
-			      "(--resolve-timeout)", s);
+		return err_at(p, t,
+			      "host name '%s' was not resolved in time "
+			      "(--resolve-timeout)",
+			      s);
 	if (ret == -ENOENT)
-		return err_at(p, t, "'%s' is not an address, a prefix or a "
-			      "known host name", s);
+		return err_at(p, t,
+			      "'%s' is not an address, a prefix or a "
+			      "known host name",
+			      s);
 	if (ret)
 		return ret;
 done:
@@ -482,8 +503,10 @@ int flt_parse_dev(struct flt_parser *p, const struct flt_token *t,
 		*ifindex = (uint32_t)v;
 		return 0;
 	}
-	return err_at(p, t, "'%s' is not a network device (a name or an "
-		      "index)", t->text);
+	return err_at(p, t,
+		      "'%s' is not a network device (a name or an "
+		      "index)",
+		      t->text);
 }
 
 static int mark_word(const char *s, uint32_t *out)
@@ -513,8 +536,10 @@ int flt_parse_mark(struct flt_parser *p, const struct flt_token *t,
 	if (!bad)
 		return 0;
 bad:
-	return err_at(p, t, "'%s' is not a mark (MARK or MARK/MASK, numbers "
-		      "such as 0x10/0xff)", t->text);
+	return err_at(p, t,
+		      "'%s' is not a mark (MARK or MARK/MASK, numbers "
+		      "such as 0x10/0xff)",
+		      t->text);
 }
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -545,7 +570,9 @@ int flt_parse_cgroup(struct flt_parser *p, const struct flt_token *t,
 	if (ret == -ENOMEM)
 		return ret;
 	if (ret)
-		return err_at(p, t, "no cgroup '%s' in the cgroup2 file "
-			      "system (%s)", t->text, strerror(-ret));
+		return err_at(p, t,
+			      "no cgroup '%s' in the cgroup2 file "
+			      "system (%s)",
+			      t->text, strerror(-ret));
 	return 0;
 }

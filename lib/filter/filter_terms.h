@@ -25,8 +25,8 @@ struct flt_parser {
  * sport/dport otherwise), after the words @after ("'sport ='"). Returns 0,
  * -EINVAL/-ETIMEDOUT with the error set, or -ENOMEM.
  */
-int flt_parse_host(struct flt_parser *p, const struct flt_token *t,
-		   int is_port, const char *after, struct flt_host *h);
+int flt_parse_host(struct flt_parser *p, const struct flt_token *t, int is_port,
+		   const char *after, struct flt_host *h);
 int flt_parse_dev(struct flt_parser *p, const struct flt_token *t,
 		  uint32_t *ifindex);
 int flt_parse_mark(struct flt_parser *p, const struct flt_token *t,

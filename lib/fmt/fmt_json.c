@@ -57,8 +57,10 @@ static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 
 	tulpen_buf_puts(b, "{\"proto\":");
 	tulpen_buf_json_str(b, tulpen_proto_name(s->proto));
-	put_str(b, "family", s->family == AF_INET ? "inet" :
-			     s->family == AF_INET6 ? "inet6" : "unix");
+	put_str(b, "family",
+		s->family == AF_INET	? "inet"
+		: s->family == AF_INET6 ? "inet6"
+					: "unix");
 	put_str(b, "state", tulpen_fmt_state(s, TULPEN_STATE_RFC));
 	if (s->unknown & TULPEN_UNK_QUEUES) {
 		put_key(b, "recv_q");

@@ -154,15 +154,15 @@ static int ss_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 			tulpen_buf_printf(b, " sk:%llx",
 					  (unsigned long long)s->cookie);
 		if (s->cgroup_id) {
-			const char *cg = tulpen_cgroups_path(f->o.cgroups,
-							     s->cgroup_id);
+			const char *cg =
+				tulpen_cgroups_path(f->o.cgroups, s->cgroup_id);
 
 			if (cg)
 				tulpen_buf_printf(b, " cgroup:%s", cg);
 			else
-				tulpen_buf_printf(b, " cgroup:unreachable:%llx",
-						  (unsigned long long)
-							  s->cgroup_id);
+				tulpen_buf_printf(
+					b, " cgroup:unreachable:%llx",
+					(unsigned long long)s->cgroup_id);
 		}
 		if (s->family == AF_INET6 && s->v6only != 2)
 			tulpen_buf_printf(b, " v6only:%u", s->v6only);

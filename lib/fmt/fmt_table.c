@@ -36,22 +36,22 @@ enum col {
 };
 
 static const char *const col_title[C_MAX] = {
-	"Netns",	 "Container",
-	"Proto",	 "State",	  "Recv-Q", "Send-Q",
-	"Local Address", "Peer Address", "User",   "Inode",
-	"Cookie",	 "Timer",	  "Process",
+	"Netns",  "Container",	   "Proto",	   "State", "Recv-Q",
+	"Send-Q", "Local Address", "Peer Address", "User",  "Inode",
+	"Cookie", "Timer",	   "Process",
 };
 
-static const int col_right[C_MAX] = { [C_RECVQ] = 1, [C_SENDQ] = 1,
-				      [C_INODE] = 1 };
+static const int col_right[C_MAX] = {
+	[C_RECVQ] = 1, [C_SENDQ] = 1, [C_INODE] = 1
+};
 
 struct table {
-	int on[C_MAX];	   /* which columns are shown */
-	int last;	   /* the last shown column: not padded */
+	int on[C_MAX]; /* which columns are shown */
+	int last;      /* the last shown column: not padded */
 	size_t width[C_MAX];
 	struct tulpen_buf held; /* cells, NUL-terminated, row after row */
 	unsigned long rows;
-	int streaming;	   /* the hold limit was passed */
+	int streaming; /* the hold limit was passed */
 	size_t hold;
 };
 
@@ -216,13 +216,12 @@ static void addr_cells(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		       struct cells *r)
 {
 	if (s->family == AF_UNIX) {
-		const char *path = s->unix_path && *s->unix_path ?
-					   s->unix_path : "*";
+		const char *path =
+			s->unix_path && *s->unix_path ? s->unix_path : "*";
 
-		r->len[C_LOCAL] = tulpen_scnprintf(r->cell[C_LOCAL], 512,
-						   "%s (%s)", path,
-						   tulpen_fmt_unix_type(
-							   s->unix_type));
+		r->len[C_LOCAL] =
+			tulpen_scnprintf(r->cell[C_LOCAL], 512, "%s (%s)", path,
+					 tulpen_fmt_unix_type(s->unix_type));
 		if ((s->unknown & TULPEN_UNK_PEER) &&
 		    s->state != TULPEN_TCP_LISTEN)
 			r->len[C_PEER] = copy_cell(r->cell[C_PEER], "?");
@@ -240,9 +239,9 @@ static void addr_cells(struct tulpen_fmt *f, const struct tulpen_sock *s,
 			.resolver = f->o.resolver,
 		};
 
-		r->len[C_LOCAL] = tulpen_fmt_ep(r->cell[C_LOCAL], 512,
-						s->family, &s->local,
-						s->ifindex, &st);
+		r->len[C_LOCAL] =
+			tulpen_fmt_ep(r->cell[C_LOCAL], 512, s->family,
+				      &s->local, s->ifindex, &st);
 		r->len[C_PEER] = tulpen_fmt_ep(r->cell[C_PEER], 512, s->family,
 					       &s->peer, 0, &st);
 	}
@@ -261,9 +260,9 @@ static void extra_cells(struct tulpen_fmt *f, const struct table *t,
 		r->len[C_INODE] = tulpen_fmt_u64(r->cell[C_INODE], s->inode);
 		r->cell[C_INODE][r->len[C_INODE]] = '\0';
 		if (s->has_cookie)
-			r->len[C_COOKIE] = tulpen_scnprintf(
-				r->cell[C_COOKIE], 512, "%llx",
-				(unsigned long long)s->cookie);
+			r->len[C_COOKIE] =
+				tulpen_scnprintf(r->cell[C_COOKIE], 512, "%llx",
+						 (unsigned long long)s->cookie);
 		else
 			r->len[C_COOKIE] = copy_cell(r->cell[C_COOKIE], "-");
 	}
@@ -274,8 +273,7 @@ static void extra_cells(struct tulpen_fmt *f, const struct table *t,
 			tulpen_fmt_duration_ms(d, sizeof(d), s->timer_ms);
 			r->len[C_TIMER] = tulpen_scnprintf(
 				r->cell[C_TIMER], 512, "%s(%s,%u)",
-				tulpen_fmt_timer_name(s->timer), d,
-				s->retrans);
+				tulpen_fmt_timer_name(s->timer), d, s->retrans);
 		} else {
 			r->len[C_TIMER] = copy_cell(r->cell[C_TIMER], "-");
 		}
@@ -288,8 +286,8 @@ static void label_cells(const struct table *t, const struct tulpen_sock *s,
 {
 	if (t->on[C_NETNS]) {
 		if (s->netns_name)
-			r->len[C_NETNS] = copy_cell(r->cell[C_NETNS],
-						    s->netns_name);
+			r->len[C_NETNS] =
+				copy_cell(r->cell[C_NETNS], s->netns_name);
 		else
 			r->len[C_NETNS] = tulpen_scnprintf(
 				r->cell[C_NETNS], 512, "%llu",
@@ -361,8 +359,8 @@ static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	struct cells r;
 
 	memset(r.len, 0, sizeof(r.len));
-	r.len[C_PROTO] = copy_cell(r.cell[C_PROTO],
-				   tulpen_fmt_netstat_proto(s));
+	r.len[C_PROTO] =
+		copy_cell(r.cell[C_PROTO], tulpen_fmt_netstat_proto(s));
 	r.len[C_STATE] = copy_cell(r.cell[C_STATE],
 				   tulpen_fmt_state(s, TULPEN_STATE_RFC));
 	if (s->unknown & TULPEN_UNK_QUEUES) {

@@ -10,8 +10,9 @@
 
 static int fam_slot(int family)
 {
-	return family == AF_INET ? TULPEN_SUM_INET :
-	       family == AF_INET6 ? TULPEN_SUM_INET6 : TULPEN_SUM_UNIX;
+	return family == AF_INET    ? TULPEN_SUM_INET
+	       : family == AF_INET6 ? TULPEN_SUM_INET6
+				    : TULPEN_SUM_UNIX;
 }
 
 void tulpen_summary_add(struct tulpen_summary *sum, const struct tulpen_sock *s)
@@ -42,9 +43,9 @@ int tulpen_summary_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 
 /* The states in the order a connection meets them. */
 static const int state_order[] = {
-	TULPEN_TCP_LISTEN,	TULPEN_TCP_SYN_SENT,   TULPEN_TCP_SYN_RECV,
-	TULPEN_TCP_ESTABLISHED, TULPEN_TCP_FIN_WAIT1,  TULPEN_TCP_FIN_WAIT2,
-	TULPEN_TCP_CLOSE_WAIT,	TULPEN_TCP_CLOSING,    TULPEN_TCP_LAST_ACK,
+	TULPEN_TCP_LISTEN,	TULPEN_TCP_SYN_SENT,  TULPEN_TCP_SYN_RECV,
+	TULPEN_TCP_ESTABLISHED, TULPEN_TCP_FIN_WAIT1, TULPEN_TCP_FIN_WAIT2,
+	TULPEN_TCP_CLOSE_WAIT,	TULPEN_TCP_CLOSING,   TULPEN_TCP_LAST_ACK,
 	TULPEN_TCP_TIME_WAIT,	TULPEN_TCP_CLOSE,
 };
 
@@ -76,7 +77,8 @@ static int format_text(const struct tulpen_summary *sum, struct tulpen_buf *b)
 		tulpen_buf_printf(b, "%-8s %10llu", tulpen_proto_name(p),
 				  (unsigned long long)t);
 		for (fs = 0; fs < TULPEN_SUM_FAMS; fs++) {
-			int na = (p == TULPEN_P_UNIX) != (fs == TULPEN_SUM_UNIX);
+			int na =
+				(p == TULPEN_P_UNIX) != (fs == TULPEN_SUM_UNIX);
 
 			if (na)
 				tulpen_buf_printf(b, " %10s", "-");
@@ -87,8 +89,8 @@ static int format_text(const struct tulpen_summary *sum, struct tulpen_buf *b)
 		}
 		tulpen_buf_putc(b, '\n');
 	}
-	if (!(sum->protos & (TULPEN_PF(TULPEN_P_TCP) |
-			     TULPEN_PF(TULPEN_P_MPTCP))))
+	if (!(sum->protos &
+	      (TULPEN_PF(TULPEN_P_TCP) | TULPEN_PF(TULPEN_P_MPTCP))))
 		return b->err;
 	tulpen_buf_printf(b, "\nTCP states   %10s %10s %10s\n", "Total",
 			  fam_name[0], fam_name[1]);
@@ -100,16 +102,16 @@ static int format_text(const struct tulpen_summary *sum, struct tulpen_buf *b)
 				  (unsigned long long)both(sum, st),
 				  (unsigned long long)
 					  sum->tcp_states[TULPEN_SUM_INET][st],
-				  (unsigned long long)
-					  sum->tcp_states[TULPEN_SUM_INET6][st]);
+				  (unsigned long long)sum
+					  ->tcp_states[TULPEN_SUM_INET6][st]);
 	}
-	tulpen_buf_printf(b, "%-12s %10llu %10llu %10llu\n", "requests",
-			  (unsigned long long)both(sum,
-						   TULPEN_TCP_NEW_SYN_RECV),
-			  (unsigned long long)sum->tcp_states[TULPEN_SUM_INET]
-							    [TULPEN_TCP_NEW_SYN_RECV],
-			  (unsigned long long)sum->tcp_states[TULPEN_SUM_INET6]
-							    [TULPEN_TCP_NEW_SYN_RECV]);
+	tulpen_buf_printf(
+		b, "%-12s %10llu %10llu %10llu\n", "requests",
+		(unsigned long long)both(sum, TULPEN_TCP_NEW_SYN_RECV),
+		(unsigned long long)sum
+			->tcp_states[TULPEN_SUM_INET][TULPEN_TCP_NEW_SYN_RECV],
+		(unsigned long long)sum->tcp_states[TULPEN_SUM_INET6]
+						   [TULPEN_TCP_NEW_SYN_RECV]);
 	tulpen_buf_puts(b, "(requests: connections still in the handshake, "
 			   "SYN-RECEIVED request sockets)\n");
 	return b->err;
@@ -130,10 +132,9 @@ static int format_json(const struct tulpen_summary *sum, struct tulpen_buf *b)
 				  tulpen_proto_name(p));
 		first = 0;
 		for (fs = 0; fs < TULPEN_SUM_FAMS; fs++)
-			tulpen_buf_printf(b, "%s\"%s\":%llu", fs ? "," : "",
-					  fam_key[fs],
-					  (unsigned long long)
-						  sum->sockets[p][fs]);
+			tulpen_buf_printf(
+				b, "%s\"%s\":%llu", fs ? "," : "", fam_key[fs],
+				(unsigned long long)sum->sockets[p][fs]);
 		tulpen_buf_putc(b, '}');
 	}
 	tulpen_buf_puts(b, "},\"tcp_states\":{");
@@ -144,9 +145,9 @@ static int format_json(const struct tulpen_summary *sum, struct tulpen_buf *b)
 				  tulpen_state_name(st, TULPEN_STATE_RFC),
 				  (unsigned long long)both(sum, st));
 	}
-	tulpen_buf_printf(b, "},\"tcp_requests\":%llu}\n",
-			  (unsigned long long)both(sum,
-						   TULPEN_TCP_NEW_SYN_RECV));
+	tulpen_buf_printf(
+		b, "},\"tcp_requests\":%llu}\n",
+		(unsigned long long)both(sum, TULPEN_TCP_NEW_SYN_RECV));
 	return b->err;
 }
 

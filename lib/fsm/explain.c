@@ -320,8 +320,7 @@ static int is_out(const struct tulpen_fsm_transition *t, int state)
 }
 
 /* "ESTABLISHED, FIN-WAIT-1" for the states of @mask but @skip. */
-static void put_states(struct tulpen_buf *b, uint32_t mask, int skip,
-		       int json)
+static void put_states(struct tulpen_buf *b, uint32_t mask, int skip, int json)
 {
 	int s, first = 1;
 
@@ -366,11 +365,10 @@ static void text_transitions(struct tulpen_buf *b, int state, int out)
 			continue;
 		line.len = 0;
 		if (out) {
-			tulpen_buf_printf(&line, "to %s: %s%s",
-					  tulpen_state_name(t[i].to,
-							    TULPEN_STATE_RFC),
-					  t[i].label,
-					  t[i].linux_only ? " (Linux)" : "");
+			tulpen_buf_printf(
+				&line, "to %s: %s%s",
+				tulpen_state_name(t[i].to, TULPEN_STATE_RFC),
+				t[i].label, t[i].linux_only ? " (Linux)" : "");
 		} else {
 			tulpen_buf_puts(&line, "from ");
 			put_states(&line, t[i].from, state, 0);
@@ -390,8 +388,7 @@ static void text_transitions(struct tulpen_buf *b, int state, int out)
 	tulpen_buf_fini(&line);
 }
 
-static void section(struct tulpen_buf *b, const char *title,
-		    const char *text)
+static void section(struct tulpen_buf *b, const char *title, const char *text)
 {
 	tulpen_buf_printf(b, "\n%s\n", title);
 	wrap(b, 2, text);
@@ -432,8 +429,9 @@ int tulpen_explain_text(struct tulpen_buf *b, int state,
 	section(b, "When many sockets are in it", info->pileup);
 	tulpen_buf_printf(b, "\nWho holds them\n  %s\n", info->owners);
 	if (o && o->count >= 0)
-		tulpen_buf_printf(b, "\nNow on this host: %lld TCP socket%s "
-				     "in %s\n",
+		tulpen_buf_printf(b,
+				  "\nNow on this host: %lld TCP socket%s "
+				  "in %s\n",
 				  o->count, o->count == 1 ? "" : "s",
 				  tulpen_state_name(fs, TULPEN_STATE_RFC));
 	ret = b->err;
@@ -442,8 +440,7 @@ out:
 	return ret;
 }
 
-static void json_field(struct tulpen_buf *b, const char *key,
-		       const char *value)
+static void json_field(struct tulpen_buf *b, const char *key, const char *value)
 {
 	tulpen_buf_putc(b, ',');
 	tulpen_buf_json_str(b, key);
@@ -468,8 +465,8 @@ static void json_transitions(struct tulpen_buf *b, int state, int out)
 		put_states(b, out ? TULPEN_SF(state) : t[i].from,
 			   out ? -1 : state, 1);
 		tulpen_buf_puts(b, "],\"to\":");
-		tulpen_buf_json_str(b, tulpen_state_name(t[i].to,
-							 TULPEN_STATE_RFC));
+		tulpen_buf_json_str(
+			b, tulpen_state_name(t[i].to, TULPEN_STATE_RFC));
 		json_field(b, "event", tulpen_fsm_event_name(t[i].event));
 		json_field(b, "label", t[i].label);
 		json_field(b, "why", t[i].why);

@@ -17,51 +17,94 @@
 #include "tulpen/tcp_fsm.h"
 
 static const char *const art[] = {
-	"                                 ┌────────────┐   active OPEN / snd SYN",
-	"                                 │   CLOSED   ├───────────────────────────┐",
-	"                                 └──┬─────────┘                           │",
-	"                                    │   ▲   ▲                             │",
-	"                       passive OPEN │   │   └─────────────────────────┐   │",
-	"                                    │   │ CLOSE          CLOSE        │   │",
-	"                                    ▼   │                             │   │",
-	"        rcv SYN / snd SYN,ACK    ┌──────┴─────┐  SEND / snd SYN       │   │",
-	"      ┌──────────────────────────┤   LISTEN   ├───────────────────┐   │   │",
-	"      │                          └────────────┘                   │   │   │",
-	"      │                            ▲                              │   │   │",
-	"      │   ┌────────────────────────┘                              │   │   │",
-	"      │   │   rcv RST                                             │   │   │",
-	"      ▼   │                                                       ▼   │   ▼",
-	" ┌────────┴───┐          rcv SYN / snd SYN,ACK                  ┌─────┴──────┐",
-	" │SYN-RECEIVED│◀────────────────────────────────────────────────┤  SYN-SENT  │",
-	" └─┬─────────┬┘                                                 └─────┬──────┘",
-	"   │         │                                                        │",
-	"   │         │                                                        │",
-	"   │ CLOSE   │                                                        │",
-	"   │ snd FIN │                                                        │",
-	"   │         │ rcv ACK of SYN    ┌────────────┐ rcv SYN,ACK / snd ACK │",
-	"   │         └──────────────────▶│ESTABLISHED │◀──────────────────────┘",
+	"                                 ┌────────────┐   active OPEN / snd "
+	"SYN",
+	"                                 │   CLOSED   "
+	"├───────────────────────────┐",
+	"                                 └──┬─────────┘                       "
+	"    │",
+	"                                    │   ▲   ▲                         "
+	"    │",
+	"                       passive OPEN │   │   "
+	"└─────────────────────────┐   │",
+	"                                    │   │ CLOSE          CLOSE        "
+	"│   │",
+	"                                    ▼   │                             "
+	"│   │",
+	"        rcv SYN / snd SYN,ACK    ┌──────┴─────┐  SEND / snd SYN       "
+	"│   │",
+	"      ┌──────────────────────────┤   LISTEN   ├───────────────────┐   "
+	"│   │",
+	"      │                          └────────────┘                   │   "
+	"│   │",
+	"      │                            ▲                              │   "
+	"│   │",
+	"      │   ┌────────────────────────┘                              │   "
+	"│   │",
+	"      │   │   rcv RST                                             │   "
+	"│   │",
+	"      ▼   │                                                       ▼   "
+	"│   ▼",
+	" ┌────────┴───┐          rcv SYN / snd SYN,ACK                  "
+	"┌─────┴──────┐",
+	" │SYN-RECEIVED│◀────────────────────────────────────────────────┤  "
+	"SYN-SENT  │",
+	" └─┬─────────┬┘                                                 "
+	"└─────┬──────┘",
+	"   │         │                                                        "
+	"│",
+	"   │         │                                                        "
+	"│",
+	"   │ CLOSE   │                                                        "
+	"│",
+	"   │ snd FIN │                                                        "
+	"│",
+	"   │         │ rcv ACK of SYN    ┌────────────┐ rcv SYN,ACK / snd ACK "
+	"│",
+	"   │         └──────────────────▶│ESTABLISHED "
+	"│◀──────────────────────┘",
 	"   │                             └──┬──────┬──┘",
 	"   │           CLOSE / snd FIN      │      │  rcv FIN / snd ACK",
-	"   │      ┌─────────────────────────┘      └──────────────────────────┐",
-	"   │      │                                                           │",
-	"   ▼      ▼                                                           ▼",
-	" ┌────────────┐  rcv FIN / snd ACK                              ┌────────────┐",
-	" │ FIN-WAIT-1 ├────────────────────────┐                        │ CLOSE-WAIT │",
-	" └────┬───────┘                        │                        └─────┬──────┘",
-	"      │                                │                              │",
-	"      │ rcv ACK of FIN                 │              CLOSE / snd FIN │",
-	"      │                                │                              │",
-	"      ▼                                ▼                              ▼",
-	" ┌────────────┐                  ┌────────────┐                 ┌────────────┐",
-	" │ FIN-WAIT-2 │                  │  CLOSING   │                 │  LAST-ACK  │",
-	" └────┬───────┘                  └─────┬──────┘                 └─────┬──────┘",
-	"      │                                │                              │",
-	"      │                 rcv ACK of FIN │               rcv ACK of FIN │",
-	"      │                                │                              │",
-	"      │                                ▼                              ▼",
-	"      │   rcv FIN / snd ACK      ┌────────────┐  Timeout=2MSL   ┌────────────┐",
-	"      └─────────────────────────▶│ TIME-WAIT  ├────────────────▶│   CLOSED   │",
-	"                                 └────────────┘                 └────────────┘",
+	"   │      ┌─────────────────────────┘      "
+	"└──────────────────────────┐",
+	"   │      │                                                           "
+	"│",
+	"   ▼      ▼                                                           "
+	"▼",
+	" ┌────────────┐  rcv FIN / snd ACK                              "
+	"┌────────────┐",
+	" │ FIN-WAIT-1 ├────────────────────────┐                        │ "
+	"CLOSE-WAIT │",
+	" └────┬───────┘                        │                        "
+	"└─────┬──────┘",
+	"      │                                │                              "
+	"│",
+	"      │ rcv ACK of FIN                 │              CLOSE / snd FIN "
+	"│",
+	"      │                                │                              "
+	"│",
+	"      ▼                                ▼                              "
+	"▼",
+	" ┌────────────┐                  ┌────────────┐                 "
+	"┌────────────┐",
+	" │ FIN-WAIT-2 │                  │  CLOSING   │                 │  "
+	"LAST-ACK  │",
+	" └────┬───────┘                  └─────┬──────┘                 "
+	"└─────┬──────┘",
+	"      │                                │                              "
+	"│",
+	"      │                 rcv ACK of FIN │               rcv ACK of FIN "
+	"│",
+	"      │                                │                              "
+	"│",
+	"      │                                ▼                              "
+	"▼",
+	"      │   rcv FIN / snd ACK      ┌────────────┐  Timeout=2MSL   "
+	"┌────────────┐",
+	"      └─────────────────────────▶│ TIME-WAIT  ├────────────────▶│   "
+	"CLOSED   │",
+	"                                 └────────────┘                 "
+	"└────────────┘",
 };
 
 /* Box-drawing characters (3 bytes of UTF-8 each) and their ASCII forms. */
@@ -69,10 +112,9 @@ static const struct {
 	const char *utf8;
 	char ascii;
 } glyphs[] = {
-	{ "─", '-' }, { "│", '|' }, { "┌", '+' }, { "┐", '+' },
-	{ "└", '+' }, { "┘", '+' }, { "├", '+' }, { "┤", '+' },
-	{ "┬", '+' }, { "┴", '+' }, { "┼", '+' }, { "▶", '>' },
-	{ "◀", '<' }, { "▲", '^' }, { "▼", 'v' },
+	{ "─", '-' }, { "│", '|' }, { "┌", '+' }, { "┐", '+' }, { "└", '+' },
+	{ "┘", '+' }, { "├", '+' }, { "┤", '+' }, { "┬", '+' }, { "┴", '+' },
+	{ "┼", '+' }, { "▶", '>' }, { "◀", '<' }, { "▲", '^' }, { "▼", 'v' },
 };
 
 static void put_ascii(struct tulpen_buf *b, const char *line)
@@ -224,8 +266,7 @@ static const char *const edge_attrs[EDGE_NSTYLES] = {
 };
 
 /* The edge @from -> @to of style @st, its rows' labels merged, if any. */
-static void dot_edge(struct tulpen_buf *b, int from, int to,
-		     enum edge_style st)
+static void dot_edge(struct tulpen_buf *b, int from, int to, enum edge_style st)
 {
 	const struct tulpen_fsm_transition *t;
 	size_t n, i;
@@ -237,11 +278,10 @@ static void dot_edge(struct tulpen_buf *b, int from, int to,
 		    !(t[i].from & TULPEN_SF(from)) || style_of(&t[i]) != st)
 			continue;
 		if (first)
-			tulpen_buf_printf(b, "\t\"%s\" -> \"%s\" [label=\"",
-					  tulpen_state_name(from,
-							    TULPEN_STATE_RFC),
-					  tulpen_state_name(to,
-							    TULPEN_STATE_RFC));
+			tulpen_buf_printf(
+				b, "\t\"%s\" -> \"%s\" [label=\"",
+				tulpen_state_name(from, TULPEN_STATE_RFC),
+				tulpen_state_name(to, TULPEN_STATE_RFC));
 		else
 			tulpen_buf_puts(b, "\\n");
 		first = 0;
@@ -265,9 +305,9 @@ int tulpen_explain_dot(struct tulpen_buf *b)
 			   "\tedge [fontname=\"Helvetica\", fontsize=10];\n");
 	for (from = 1; from < TULPEN_TCP_MAX_STATES; from++) {
 		if (tulpen_fsm_is_rfc_state(from))
-			tulpen_buf_printf(b, "\t\"%s\";\n",
-					  tulpen_state_name(from,
-							    TULPEN_STATE_RFC));
+			tulpen_buf_printf(
+				b, "\t\"%s\";\n",
+				tulpen_state_name(from, TULPEN_STATE_RFC));
 	}
 	/* Rows as in figure 5: openers, closers, the end. */
 	tulpen_buf_puts(b, "\t{ rank=same; \"SYN-RECEIVED\"; \"SYN-SENT\"; }\n"
@@ -339,8 +379,8 @@ int tulpen_explain_table_json(struct tulpen_buf *b)
 				continue;
 			if (!first)
 				tulpen_buf_putc(b, ',');
-			tulpen_buf_json_str(b, tulpen_state_name(
-						       s, TULPEN_STATE_RFC));
+			tulpen_buf_json_str(
+				b, tulpen_state_name(s, TULPEN_STATE_RFC));
 			first = 0;
 		}
 		tulpen_buf_puts(b, "],\"event\":");
@@ -357,13 +397,14 @@ int tulpen_explain_table_json(struct tulpen_buf *b)
 		if (t[i].to == TULPEN_FSM_STAY)
 			tulpen_buf_puts(b, "null");
 		else
-			tulpen_buf_json_str(b, tulpen_state_name(
-						       t[i].to,
-						       TULPEN_STATE_RFC));
+			tulpen_buf_json_str(
+				b,
+				tulpen_state_name(t[i].to, TULPEN_STATE_RFC));
 		tulpen_buf_puts(b, ",\"send\":");
 		json_names(b, t[i].send, flag_names, 8);
-		tulpen_buf_printf(b, ",\"valid\":%s,\"rfc_figure\":%s,"
-				     "\"linux_only\":%s,\"label\":",
+		tulpen_buf_printf(b,
+				  ",\"valid\":%s,\"rfc_figure\":%s,"
+				  "\"linux_only\":%s,\"label\":",
 				  t[i].valid ? "true" : "false",
 				  t[i].diagram ? "true" : "false",
 				  t[i].linux_only ? "true" : "false");

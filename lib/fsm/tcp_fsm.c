@@ -28,8 +28,8 @@
 #define LAST_ACK S(LAST_ACK)
 #define TIME_WAIT S(TIME_WAIT)
 
-#define SYNCHRONIZED                                                          \
-	(SYN_RCVD | ESTAB | FIN_WAIT1 | FIN_WAIT2 | CLOSE_WAIT | CLOSING |    \
+#define SYNCHRONIZED                                                           \
+	(SYN_RCVD | ESTAB | FIN_WAIT1 | FIN_WAIT2 | CLOSE_WAIT | CLOSING |     \
 	 LAST_ACK | TIME_WAIT)
 #define ALL_STATES (CLOSED | LISTEN | SYN_SENT | SYNCHRONIZED)
 
@@ -56,12 +56,12 @@
  * ROW(from, event, flags_mask, flags, cond_mask, cond, to, send, valid,
  *     diagram, linux_only, label, why)
  */
-#define ROW(fr, ev, fm, f, cm, c, t, snd, ok, dia, lnx, lab, y)               \
-	{                                                                     \
-		.from = (fr), .event = (ev), .flags_mask = (fm),              \
-		.flags = (f), .cond_mask = (cm), .cond = (c), .to = (t),      \
-		.send = (snd), .valid = (ok), .diagram = (dia),               \
-		.linux_only = (lnx), .label = (lab), .why = (y)               \
+#define ROW(fr, ev, fm, f, cm, c, t, snd, ok, dia, lnx, lab, y)                \
+	{                                                                      \
+		.from = (fr), .event = (ev), .flags_mask = (fm), .flags = (f), \
+		.cond_mask = (cm), .cond = (c), .to = (t), .send = (snd),      \
+		.valid = (ok), .diagram = (dia), .linux_only = (lnx),          \
+		.label = (lab), .why = (y)                                     \
 	}
 
 static const struct tulpen_fsm_transition table[] = {
@@ -90,15 +90,14 @@ static const struct tulpen_fsm_transition table[] = {
 	    "Data or FIN without SYN in LISTEN is dropped."),
 
 	/* SYN-SENT: the ACK is checked first, then RST, then SYN. */
-	ROW(SYN_SENT, EV_RECV, ACK | RST, ACK | RST, ACK_BAD, ACK_BAD, STAY,
-	    0, 0, 0, 0, "rcv RST,ACK (bad ACK)",
+	ROW(SYN_SENT, EV_RECV, ACK | RST, ACK | RST, ACK_BAD, ACK_BAD, STAY, 0,
+	    0, 0, 0, "rcv RST,ACK (bad ACK)",
 	    "A reset whose ACK is not for our SYN is dropped."),
-	ROW(SYN_SENT, EV_RECV, ACK, ACK, ACK_BAD, ACK_BAD, STAY, RST, 0, 0,
-	    0, "rcv ACK (bad) / snd RST",
+	ROW(SYN_SENT, EV_RECV, ACK, ACK, ACK_BAD, ACK_BAD, STAY, RST, 0, 0, 0,
+	    "rcv ACK (bad) / snd RST",
 	    "The ACK is not for our SYN (an old connection?): reset."),
-	ROW(SYN_SENT, EV_RECV, ACK | RST, ACK | RST, 0, 0, T(CLOSE), 0, 1, 0,
-	    0, "rcv RST,ACK",
-	    "Connection refused: nobody listens on that port."),
+	ROW(SYN_SENT, EV_RECV, ACK | RST, ACK | RST, 0, 0, T(CLOSE), 0, 1, 0, 0,
+	    "rcv RST,ACK", "Connection refused: nobody listens on that port."),
 	ROW(SYN_SENT, EV_RECV, RST, RST, 0, 0, STAY, 0, 0, 0, 0,
 	    "rcv RST (no ACK)",
 	    "A reset without an ACK of our SYN is dropped."),
@@ -123,36 +122,35 @@ static const struct tulpen_fsm_transition table[] = {
 	    0, 1, "rcv SYN again / snd SYN,ACK",
 	    "The client retransmitted its SYN: the SYN,ACK is sent again "
 	    "(RFC 9293 answers with an ACK)."),
-	ROW(SYN_RCVD, EV_RECV, SYN | ACK | RST, SYN | ACK, ACK_BAD | PASSIVE,
-	    0, T(ESTABLISHED), ACK, 1, 0, 0, "rcv SYN,ACK / snd ACK",
+	ROW(SYN_RCVD, EV_RECV, SYN | ACK | RST, SYN | ACK, ACK_BAD | PASSIVE, 0,
+	    T(ESTABLISHED), ACK, 1, 0, 0, "rcv SYN,ACK / snd ACK",
 	    "Simultaneous open: the peer's SYN,ACK completes it."),
 
 	/*
 	 * Retransmitted FINs are acknowledged again, whatever their sequence
 	 * number says (they are usually old).
 	 */
-	ROW(TIME_WAIT, EV_RECV, FIN | SYN | RST, FIN, 0, 0, STAY, ACK, 1, 0,
-	    0, "rcv FIN / snd ACK",
+	ROW(TIME_WAIT, EV_RECV, FIN | SYN | RST, FIN, 0, 0, STAY, ACK, 1, 0, 0,
+	    "rcv FIN / snd ACK",
 	    "The peer's FIN came again (our ACK was lost): ACK it again "
 	    "and restart the 2 MSL timer."),
-	ROW(CLOSE_WAIT, EV_RECV, FIN | SYN | RST, FIN, 0, 0, STAY, ACK, 1, 0,
-	    0, "rcv FIN / snd ACK",
-	    "The peer's FIN came again: ACK it again."),
+	ROW(CLOSE_WAIT, EV_RECV, FIN | SYN | RST, FIN, 0, 0, STAY, ACK, 1, 0, 0,
+	    "rcv FIN / snd ACK", "The peer's FIN came again: ACK it again."),
 	ROW(CLOSING, EV_RECV, CTL, FIN | ACK, ACK_FIN, ACK_FIN, T(TIME_WAIT), 0,
 	    1, 0, 1, "rcv FIN + ACK of FIN",
 	    "The peer's FIN came again, now acknowledging ours: Linux takes "
 	    "the ACK (RFC 9293 would drop the old segment first)."),
-	ROW(LAST_ACK, EV_RECV, CTL, FIN | ACK, ACK_FIN, ACK_FIN, T(CLOSE), 0,
-	    1, 0, 1, "rcv FIN + ACK of FIN",
+	ROW(LAST_ACK, EV_RECV, CTL, FIN | ACK, ACK_FIN, ACK_FIN, T(CLOSE), 0, 1,
+	    0, 1, "rcv FIN + ACK of FIN",
 	    "The peer's FIN came again, now acknowledging ours: Linux takes "
 	    "the ACK (RFC 9293 would drop the old segment first)."),
-	ROW(CLOSING | LAST_ACK, EV_RECV, FIN | SYN | RST, FIN, 0, 0, STAY,
-	    ACK, 1, 0, 0, "rcv FIN / snd ACK",
+	ROW(CLOSING | LAST_ACK, EV_RECV, FIN | SYN | RST, FIN, 0, 0, STAY, ACK,
+	    1, 0, 0, "rcv FIN / snd ACK",
 	    "The peer's FIN came again: ACK it again."),
 
 	/* Synchronized states, first check: the sequence number. */
-	ROW(SYNCHRONIZED, EV_RECV, RST, RST, SEQ_BAD, SEQ_BAD, STAY, 0, 0, 0,
-	    0, "rcv RST (out of window)",
+	ROW(SYNCHRONIZED, EV_RECV, RST, RST, SEQ_BAD, SEQ_BAD, STAY, 0, 0, 0, 0,
+	    "rcv RST (out of window)",
 	    "A reset outside the window is dropped."),
 	ROW(SYNCHRONIZED, EV_RECV, 0, 0, SEQ_BAD, SEQ_BAD, STAY, ACK, 0, 0, 0,
 	    "rcv segment (out of window) / snd ACK",
@@ -164,11 +162,10 @@ static const struct tulpen_fsm_transition table[] = {
 	    0, "rcv RST",
 	    "The client reset the half-open connection: the server goes "
 	    "back to listening."),
-	ROW(SYN_RCVD, EV_RECV, RST, RST, 0, 0, T(CLOSE), 0, 1, 0, 0,
-	    "rcv RST",
+	ROW(SYN_RCVD, EV_RECV, RST, RST, 0, 0, T(CLOSE), 0, 1, 0, 0, "rcv RST",
 	    "The peer refused the simultaneous open: connection reset."),
-	ROW(ESTAB | FIN_WAIT1 | FIN_WAIT2 | CLOSE_WAIT, EV_RECV, RST, RST, 0,
-	    0, T(CLOSE), 0, 1, 0, 0, "rcv RST",
+	ROW(ESTAB | FIN_WAIT1 | FIN_WAIT2 | CLOSE_WAIT, EV_RECV, RST, RST, 0, 0,
+	    T(CLOSE), 0, 1, 0, 0, "rcv RST",
 	    "Connection reset by peer: pending data is lost."),
 	ROW(CLOSING | LAST_ACK | TIME_WAIT, EV_RECV, RST, RST, 0, 0, T(CLOSE),
 	    0, 1, 0, 0, "rcv RST", "The peer reset the closing connection."),
@@ -202,8 +199,7 @@ static const struct tulpen_fsm_transition table[] = {
 	    0, "rcv ACK of SYN + data / snd ACK",
 	    "The handshake's ACK came with data."),
 	ROW(SYN_RCVD, EV_RECV, ACK, ACK, 0, 0, T(ESTABLISHED), 0, 1, 1, 0,
-	    "rcv ACK of SYN",
-	    "The client's ACK completes the handshake."),
+	    "rcv ACK of SYN", "The client's ACK completes the handshake."),
 	ROW(SYNCHRONIZED, EV_RECV, ACK, ACK, ACK_BAD, ACK_BAD, STAY, ACK, 0, 0,
 	    0, "rcv ACK (bad) / snd ACK",
 	    "The ACK covers data never sent: dropped and answered with an "
@@ -250,8 +246,7 @@ static const struct tulpen_fsm_transition table[] = {
 
 	/* CLOSING, LAST-ACK: waiting for the ACK of our FIN. */
 	ROW(CLOSING, EV_RECV, 0, 0, ACK_FIN, ACK_FIN, T(TIME_WAIT), 0, 1, 1, 0,
-	    "rcv ACK of FIN",
-	    "Both FINs are acknowledged: wait 2 MSL."),
+	    "rcv ACK of FIN", "Both FINs are acknowledged: wait 2 MSL."),
 	ROW(LAST_ACK, EV_RECV, 0, 0, ACK_FIN, ACK_FIN, T(CLOSE), 0, 1, 1, 0,
 	    "rcv ACK of FIN",
 	    "The peer acknowledged our FIN: the connection is gone."),
@@ -264,10 +259,10 @@ static const struct tulpen_fsm_transition table[] = {
 
 	/* ---- Segment sent (what a capture shows of an endpoint) ---- */
 
-	ROW(CLOSED, EV_SENT, CTL, SYN, 0, 0, T(SYN_SENT), 0, 1, 0, 0,
-	    "snd SYN", "Active open: connect() sent the SYN."),
-	ROW(LISTEN, EV_SENT, CTL, SYN, 0, 0, T(SYN_SENT), 0, 1, 0, 0,
-	    "snd SYN", "SEND in LISTEN turned the passive open active."),
+	ROW(CLOSED, EV_SENT, CTL, SYN, 0, 0, T(SYN_SENT), 0, 1, 0, 0, "snd SYN",
+	    "Active open: connect() sent the SYN."),
+	ROW(LISTEN, EV_SENT, CTL, SYN, 0, 0, T(SYN_SENT), 0, 1, 0, 0, "snd SYN",
+	    "SEND in LISTEN turned the passive open active."),
 	ROW(LISTEN, EV_SENT, CTL, SYN | ACK, 0, 0, T(SYN_RECV), 0, 1, 0, 0,
 	    "snd SYN,ACK", "The listener answered a SYN."),
 	ROW(CLOSED | LISTEN, EV_SENT, RST, RST, 0, 0, STAY, 0, 1, 0, 0,
@@ -290,8 +285,8 @@ static const struct tulpen_fsm_transition table[] = {
 	    "snd ACK", "The handshake's third segment: the SYN,ACK came."),
 	ROW(SYN_RCVD, EV_SENT, CTL, SYN | ACK, 0, 0, STAY, 0, 1, 0, 0,
 	    "snd SYN,ACK", "The SYN,ACK was retransmitted."),
-	ROW(SYN_RCVD | ESTAB, EV_SENT, FIN | SYN, FIN, 0, 0, T(FIN_WAIT1), 0,
-	    1, 0, 0, "snd FIN", "This side closed: the active close begins."),
+	ROW(SYN_RCVD | ESTAB, EV_SENT, FIN | SYN, FIN, 0, 0, T(FIN_WAIT1), 0, 1,
+	    0, 0, "snd FIN", "This side closed: the active close begins."),
 	ROW(CLOSE_WAIT, EV_SENT, FIN | SYN, FIN, 0, 0, T(LAST_ACK), 0, 1, 0, 0,
 	    "snd FIN", "The program closed after the peer did."),
 	ROW(FIN_WAIT1 | CLOSING | LAST_ACK | FIN_WAIT2 | TIME_WAIT, EV_SENT,
@@ -308,24 +303,21 @@ static const struct tulpen_fsm_transition table[] = {
 	/* ---- User calls (RFC 9293 3.10.1 - 3.10.5) ---- */
 
 	ROW(CLOSED, TULPEN_FSM_EV_PASSIVE_OPEN, 0, 0, 0, 0, T(LISTEN), 0, 1, 1,
-	    0, "passive OPEN / create TCB",
-	    "listen(): wait for connections."),
+	    0, "passive OPEN / create TCB", "listen(): wait for connections."),
 	ROW(ALL_STATES, TULPEN_FSM_EV_PASSIVE_OPEN, 0, 0, 0, 0, STAY, 0, 0, 0,
 	    0, "passive OPEN", "Error: connection already exists."),
 	ROW(CLOSED, TULPEN_FSM_EV_ACTIVE_OPEN, 0, 0, 0, 0, T(SYN_SENT), SYN, 1,
 	    1, 0, "active OPEN / snd SYN", "connect(): send a SYN."),
 	ROW(LISTEN, TULPEN_FSM_EV_ACTIVE_OPEN, 0, 0, 0, 0, T(SYN_SENT), SYN, 1,
-	    0, 0, "active OPEN / snd SYN",
-	    "The passive open becomes active."),
-	ROW(ALL_STATES, TULPEN_FSM_EV_ACTIVE_OPEN, 0, 0, 0, 0, STAY, 0, 0, 0,
-	    0, "active OPEN", "Error: connection already exists."),
+	    0, 0, "active OPEN / snd SYN", "The passive open becomes active."),
+	ROW(ALL_STATES, TULPEN_FSM_EV_ACTIVE_OPEN, 0, 0, 0, 0, STAY, 0, 0, 0, 0,
+	    "active OPEN", "Error: connection already exists."),
 	ROW(LISTEN, TULPEN_FSM_EV_SEND, 0, 0, 0, 0, T(SYN_SENT), SYN, 1, 1, 0,
-	    "SEND / snd SYN",
-	    "Data to send turns the passive open active."),
+	    "SEND / snd SYN", "Data to send turns the passive open active."),
 	ROW(SYN_SENT | SYN_RCVD, TULPEN_FSM_EV_SEND, 0, 0, 0, 0, STAY, 0, 1, 0,
 	    0, "SEND", "The data waits until the connection is established."),
-	ROW(ESTAB | CLOSE_WAIT, TULPEN_FSM_EV_SEND, 0, 0, 0, 0, STAY,
-	    ACK | PSH, 1, 0, 0, "SEND / snd data", "The data is sent."),
+	ROW(ESTAB | CLOSE_WAIT, TULPEN_FSM_EV_SEND, 0, 0, 0, 0, STAY, ACK | PSH,
+	    1, 0, 0, "SEND / snd data", "The data is sent."),
 	ROW(CLOSED, TULPEN_FSM_EV_SEND, 0, 0, 0, 0, STAY, 0, 0, 0, 0, "SEND",
 	    "Error: connection does not exist."),
 	ROW(ALL_STATES, TULPEN_FSM_EV_SEND, 0, 0, 0, 0, STAY, 0, 0, 0, 0,
@@ -333,15 +325,14 @@ static const struct tulpen_fsm_transition table[] = {
 	ROW(LISTEN, TULPEN_FSM_EV_CLOSE, 0, 0, 0, 0, T(CLOSE), 0, 1, 1, 0,
 	    "CLOSE / delete TCB", "The listener is closed."),
 	ROW(SYN_SENT, TULPEN_FSM_EV_CLOSE, 0, 0, 0, 0, T(CLOSE), 0, 1, 1, 0,
-	    "CLOSE / delete TCB",
-	    "The connection attempt is abandoned."),
+	    "CLOSE / delete TCB", "The connection attempt is abandoned."),
 	ROW(SYN_RCVD, TULPEN_FSM_EV_CLOSE, 0, 0, 0, 0, T(FIN_WAIT1), FIN | ACK,
 	    1, 1, 0, "CLOSE / snd FIN",
 	    "Closed before the handshake completed: send a FIN."),
 	ROW(ESTAB, TULPEN_FSM_EV_CLOSE, 0, 0, 0, 0, T(FIN_WAIT1), FIN | ACK, 1,
 	    1, 0, "CLOSE / snd FIN", "This side closes first (active close)."),
-	ROW(CLOSE_WAIT, TULPEN_FSM_EV_CLOSE, 0, 0, 0, 0, T(LAST_ACK),
-	    FIN | ACK, 1, 1, 0, "CLOSE / snd FIN",
+	ROW(CLOSE_WAIT, TULPEN_FSM_EV_CLOSE, 0, 0, 0, 0, T(LAST_ACK), FIN | ACK,
+	    1, 1, 0, "CLOSE / snd FIN",
 	    "The program closes after the peer did (passive close)."),
 	ROW(CLOSED, TULPEN_FSM_EV_CLOSE, 0, 0, 0, 0, STAY, 0, 0, 0, 0, "CLOSE",
 	    "Error: connection does not exist."),
@@ -440,9 +431,9 @@ int tulpen_fsm_step(int state, const struct tulpen_fsm_event *ev,
 int tulpen_fsm_recv(int state, unsigned int flags, unsigned int cond,
 		    struct tulpen_fsm_result *out)
 {
-	struct tulpen_fsm_event ev = {
-		.kind = TULPEN_FSM_EV_RECV, .flags = flags, .cond = cond
-	};
+	struct tulpen_fsm_event ev = { .kind = TULPEN_FSM_EV_RECV,
+				       .flags = flags,
+				       .cond = cond };
 
 	return tulpen_fsm_step(state, &ev, out);
 }
@@ -450,9 +441,9 @@ int tulpen_fsm_recv(int state, unsigned int flags, unsigned int cond,
 int tulpen_fsm_sent(int state, unsigned int flags, unsigned int cond,
 		    struct tulpen_fsm_result *out)
 {
-	struct tulpen_fsm_event ev = {
-		.kind = TULPEN_FSM_EV_SENT, .flags = flags, .cond = cond
-	};
+	struct tulpen_fsm_event ev = { .kind = TULPEN_FSM_EV_SENT,
+				       .flags = flags,
+				       .cond = cond };
 
 	return tulpen_fsm_step(state, &ev, out);
 }

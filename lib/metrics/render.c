@@ -28,7 +28,7 @@ struct out {
 static void family(struct out *o, const char *name, enum ftype t,
 		   const char *help)
 {
-	static const char *const tname[] = {"gauge", "counter", "info"};
+	static const char *const tname[] = { "gauge", "counter", "info" };
 	const char *suffix = "";
 	int om = o->fmt == TULPEN_METRICS_OPENMETRICS;
 
@@ -73,7 +73,7 @@ static void sample_f(struct out *o, const char *name, double v)
 	tulpen_buf_printf(o->b, "%s %.6f\n", name, v);
 }
 
-static const char *const fam_name[TM_FAMS] = {"inet", "inet6", "unix"};
+static const char *const fam_name[TM_FAMS] = { "inet", "inet6", "unix" };
 
 static void render_sockets(struct out *o, const struct tm_snap *s)
 {
@@ -255,7 +255,7 @@ static void render_self(struct out *o, const struct tm_snap *s)
 int tm_render(const struct tm_snap *s, enum tulpen_metrics_format fmt,
 	      struct tulpen_buf *b)
 {
-	struct out o = {b, fmt};
+	struct out o = { b, fmt };
 
 	render_sockets(&o, s);
 	render_listeners(&o, s);

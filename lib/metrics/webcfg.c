@@ -260,7 +260,7 @@ static int parse_root(struct parse *p)
 int tulpen_webcfg_parse(const char *text, size_t len, const char *dir,
 			struct tulpen_webcfg **out, char *err, size_t errlen)
 {
-	struct parse p = {.dir = dir, .err = err, .errlen = errlen};
+	struct parse p = { .dir = dir, .err = err, .errlen = errlen };
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	int ret;

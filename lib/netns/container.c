@@ -295,8 +295,8 @@ int tulpen_container_of_pid(struct tulpen_ctx *ctx, int pid,
 	int fd;
 
 	memset(c, 0, sizeof(*c));
-	if ((size_t)snprintf(path, sizeof(path), "%s/%d/cgroup",
-			     ctx->proc_root, pid) >= sizeof(path))
+	if ((size_t)snprintf(path, sizeof(path), "%s/%d/cgroup", ctx->proc_root,
+			     pid) >= sizeof(path))
 		return -ENAMETOOLONG;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

@@ -99,8 +99,8 @@ static int scan_named(struct tulpen_netns_set *set)
 
 		if (e->d_name[0] == '.')
 			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s",
-				     set->run_dir, e->d_name) >= sizeof(path))
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", set->run_dir,
+				     e->d_name) >= sizeof(path))
 			continue;
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
@@ -198,8 +198,8 @@ static int cmp_index(const void *a, const void *b, void *arg)
 
 static int build_index(struct tulpen_netns_set *set)
 {
-	size_t *ix = realloc(set->by_inode,
-			     (set->n ? set->n : 1) * sizeof(*ix));
+	size_t *ix =
+		realloc(set->by_inode, (set->n ? set->n : 1) * sizeof(*ix));
 	size_t i;
 
 	if (!ix)
@@ -213,8 +213,8 @@ static int build_index(struct tulpen_netns_set *set)
 	return 0;
 }
 
-const struct tulpen_netns *
-tulpen_netns_find(const struct tulpen_netns_set *set, uint64_t inode)
+const struct tulpen_netns *tulpen_netns_find(const struct tulpen_netns_set *set,
+					     uint64_t inode)
 {
 	size_t lo = 0, hi = set ? set->n : 0;
 
@@ -410,14 +410,17 @@ static int spec_path(const struct tulpen_netns_set *set, const char *spec,
 		return -EINVAL;
 	if (pid > 0)
 		return (size_t)snprintf(path, size, "%s/%d/ns/net",
-					set->proc_root, pid) < size ?
-			       0 : -ENAMETOOLONG;
+					set->proc_root, pid) < size
+			       ? 0
+			       : -ENAMETOOLONG;
 	if (strchr(spec, '/'))
-		return (size_t)snprintf(path, size, "%s", spec) < size ?
-			       0 : -ENAMETOOLONG;
+		return (size_t)snprintf(path, size, "%s", spec) < size
+			       ? 0
+			       : -ENAMETOOLONG;
 	*is_name = 1;
-	return (size_t)snprintf(path, size, "%s/%s", set->run_dir, spec) <
-		       size ? 0 : -ENAMETOOLONG;
+	return (size_t)snprintf(path, size, "%s/%s", set->run_dir, spec) < size
+		       ? 0
+		       : -ENAMETOOLONG;
 }
 
 int tulpen_netns_resolve(struct tulpen_ctx *ctx, struct tulpen_netns_set *set,

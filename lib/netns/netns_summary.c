@@ -92,9 +92,9 @@ err:
 
 /* The TCP states in the order a connection meets them, as in -s. */
 static const int states[] = {
-	TULPEN_TCP_LISTEN,	TULPEN_TCP_SYN_SENT,   TULPEN_TCP_SYN_RECV,
-	TULPEN_TCP_ESTABLISHED, TULPEN_TCP_FIN_WAIT1,  TULPEN_TCP_FIN_WAIT2,
-	TULPEN_TCP_CLOSE_WAIT,	TULPEN_TCP_CLOSING,    TULPEN_TCP_LAST_ACK,
+	TULPEN_TCP_LISTEN,	TULPEN_TCP_SYN_SENT,  TULPEN_TCP_SYN_RECV,
+	TULPEN_TCP_ESTABLISHED, TULPEN_TCP_FIN_WAIT1, TULPEN_TCP_FIN_WAIT2,
+	TULPEN_TCP_CLOSE_WAIT,	TULPEN_TCP_CLOSING,   TULPEN_TCP_LAST_ACK,
 	TULPEN_TCP_TIME_WAIT,	TULPEN_TCP_CLOSE,
 };
 
@@ -191,9 +191,10 @@ static int format_json(const struct tulpen_netns_summary *v, size_t n,
 	for (i = 0; i < n && !ret; i++) {
 		const struct tulpen_netns *ns = v[i].ns;
 
-		tulpen_buf_printf(b, "%s\n{\"netns\":{\"inode\":%llu,"
-				  "\"name\":", i ? "," : "",
-				  (unsigned long long)ns->inode);
+		tulpen_buf_printf(b,
+				  "%s\n{\"netns\":{\"inode\":%llu,"
+				  "\"name\":",
+				  i ? "," : "", (unsigned long long)ns->inode);
 		if (ns->name)
 			tulpen_buf_json_str(b, ns->name);
 		else
@@ -214,8 +215,8 @@ static int format_json(const struct tulpen_netns_summary *v, size_t n,
 	return ret ? ret : b->err;
 }
 
-int tulpen_netns_summary_format(const struct tulpen_netns_summary *v,
-				size_t n, int json, struct tulpen_buf *b)
+int tulpen_netns_summary_format(const struct tulpen_netns_summary *v, size_t n,
+				int json, struct tulpen_buf *b)
 {
 	return json ? format_json(v, n, b) : format_text(v, n, b);
 }

@@ -285,8 +285,10 @@ static int enter(struct worker *wk, const struct tulpen_netns *ns)
 	/* there already (its own namespace needs no CAP_SYS_ADMIN) */
 	if (thread_netns(wk->w) != ns->inode && setns(fd, CLONE_NEWNET)) {
 		ret = -errno;
-		tulpen_ctx_seterr(wk->ctx, "cannot enter network namespace "
-				  "%llu: %s", (unsigned long long)ns->inode,
+		tulpen_ctx_seterr(wk->ctx,
+				  "cannot enter network namespace "
+				  "%llu: %s",
+				  (unsigned long long)ns->inode,
 				  strerror(errno));
 	}
 	if (!ret)
@@ -415,8 +417,9 @@ int tulpen_netns_walk(struct tulpen_ctx *ctx,
 {
 	struct worker wk[MAX_THREADS];
 	const struct tulpen_netns **todo;
-	struct walk w = { .parent = ctx, .o = opts, .cb = cb, .ecb = ecb,
-			  .data = data };
+	struct walk w = {
+		.parent = ctx, .o = opts, .cb = cb, .ecb = ecb, .data = data
+	};
 	size_t i, n = opts->only ? 1 : tulpen_netns_count(set);
 	int ret;
 

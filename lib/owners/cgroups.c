@@ -174,8 +174,7 @@ const char *tulpen_cgroups_path(struct tulpen_cgroups *c, uint64_t id)
 	return path ? *path : NULL;
 }
 
-int tulpen_cgroups_id(struct tulpen_cgroups *c, const char *path,
-		      uint64_t *id)
+int tulpen_cgroups_id(struct tulpen_cgroups *c, const char *path, uint64_t *id)
 {
 	struct stat st;
 	char full[4096];

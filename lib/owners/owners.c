@@ -36,7 +36,7 @@ struct tulpen_owners {
 	struct tulpen_owner *owners; /* grouped by inode */
 	size_t nowners;
 	struct tulpen_hash groups; /* inode -> struct group */
-	char *comms;   /* command names, NUL-separated */
+	char *comms;		   /* command names, NUL-separated */
 	struct tulpen_owners_stats st;
 };
 
@@ -318,8 +318,8 @@ static int count_groups(struct tulpen_owners *o, struct worker *w, int nw,
 		return ret;
 	for (k = 0; k < nw; k++) {
 		for (i = 0; i < w[k].n; i++) {
-			ret = tulpen_hash_insert_u64(&o->groups,
-						     w[k].inodes[i], &v);
+			ret = tulpen_hash_insert_u64(&o->groups, w[k].inodes[i],
+						     &v);
 			if (ret < 0)
 				return ret;
 			((struct group *)v)->count++;
@@ -370,8 +370,8 @@ static int build_table(struct tulpen_owners *o, struct worker *w, int nw)
 			 * whichever thread found them: an insertion into a
 			 * group that is nearly always of one.
 			 */
-			while (at > g->start && owner_after(&o->owners[at - 1],
-							    &ow)) {
+			while (at > g->start &&
+			       owner_after(&o->owners[at - 1], &ow)) {
 				o->owners[at] = o->owners[at - 1];
 				at--;
 			}

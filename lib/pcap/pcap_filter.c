@@ -61,9 +61,9 @@ struct tulpen_conn_filter {
 };
 
 struct parser {
-	char *buf;	       /* tokens, NUL-separated copy */
+	char *buf; /* tokens, NUL-separated copy */
 	const char **tok;
-	size_t *pos;	       /* offset of each token in the input */
+	size_t *pos; /* offset of each token in the input */
 	size_t ntok, i;
 	int depth;
 	struct tulpen_conn_filter *f;
@@ -181,27 +181,33 @@ static int parse_prim(struct parser *p)
 	}
 	t = peek(p);
 	if (!t)
-		return fail(p, "filter: expected host, net, port or state "
-			       "after '%s'", p->tok[p->i - 1]);
+		return fail(p,
+			    "filter: expected host, net, port or state "
+			    "after '%s'",
+			    p->tok[p->i - 1]);
 	at = p->pos[p->i];
 	if (is_word(t, "midstream") || is_word(t, "reset") ||
 	    is_word(t, "closed") || is_word(t, "open")) {
 		if (n.sides != 3)
-			return fail(p, "filter: '%s' (at %zu) takes no client/"
-				       "server", t, at + 1);
-		n.kind = is_word(t, "midstream") ? N_MIDSTREAM :
-			 is_word(t, "reset")	 ? N_RESET :
-			 is_word(t, "closed")	 ? N_CLOSED :
-						   N_OPEN;
+			return fail(p,
+				    "filter: '%s' (at %zu) takes no client/"
+				    "server",
+				    t, at + 1);
+		n.kind = is_word(t, "midstream") ? N_MIDSTREAM
+			 : is_word(t, "reset")	 ? N_RESET
+			 : is_word(t, "closed")	 ? N_CLOSED
+						 : N_OPEN;
 		p->i++;
 		return add_node(p, &n);
 	}
 	if (!is_word(t, "host") && !is_word(t, "net") && !is_word(t, "port") &&
 	    !is_word(t, "state") && !is_word(t, "conn-state") &&
 	    !is_word(t, "conn_state"))
-		return fail(p, "filter: unknown word '%s' at %zu (expected "
-			       "host, net, port, state, conn-state, "
-			       "midstream, reset, closed, open)", t, at + 1);
+		return fail(p,
+			    "filter: unknown word '%s' at %zu (expected "
+			    "host, net, port, state, conn-state, "
+			    "midstream, reset, closed, open)",
+			    t, at + 1);
 	p->i++;
 	arg = peek(p);
 	if (!arg || !strcmp(arg, "(") || !strcmp(arg, ")"))
@@ -219,8 +225,10 @@ static int parse_prim(struct parser *p)
 
 		n.kind = N_NET;
 		if (!slash || (size_t)(slash - arg) >= sizeof(a))
-			return fail(p, "filter: bad prefix '%s' (want "
-				       "ADDR/LEN)", arg);
+			return fail(p,
+				    "filter: bad prefix '%s' (want "
+				    "ADDR/LEN)",
+				    arg);
 		memcpy(a, arg, (size_t)(slash - arg));
 		a[slash - arg] = '\0';
 		if (parse_addr(a, &n))
@@ -261,15 +269,19 @@ static int parse_prim(struct parser *p)
 			size_t l = strcspn(s, ",");
 
 			if (l == 0 || l >= sizeof(word))
-				return fail(p, "filter: bad conn-state list "
-					       "'%s'", arg);
+				return fail(p,
+					    "filter: bad conn-state list "
+					    "'%s'",
+					    arg);
 			memcpy(word, s, l);
 			word[l] = '\0';
 			if (tulpen_zeek_conn_state_parse(word, &idx))
-				return fail(p, "filter: unknown Zeek "
-					       "conn_state '%s' (S0 S1 SF REJ "
-					       "S2 S3 RSTO RSTR RSTOS0 RSTRH "
-					       "SH SHR OTH)", word);
+				return fail(p,
+					    "filter: unknown Zeek "
+					    "conn_state '%s' (S0 S1 SF REJ "
+					    "S2 S3 RSTO RSTR RSTOS0 RSTRH "
+					    "SH SHR OTH)",
+					    word);
 			n.mask |= 1u << idx;
 			s += l;
 			if (*s == ',')
@@ -320,8 +332,7 @@ static int parse_and(struct parser *p)
 	int a, b;
 
 	a = parse_unary(p);
-	while (a >= 0 && (t = peek(p)) && strcmp(t, ")") &&
-	       !is_word(t, "or")) {
+	while (a >= 0 && (t = peek(p)) && strcmp(t, ")") && !is_word(t, "or")) {
 		if (is_word(t, "and") || !strcmp(t, "&&"))
 			p->i++;
 		b = parse_unary(p);

@@ -108,11 +108,11 @@ struct flow {
 	struct entry e; /* first: a struct entry * is a flow * */
 	struct tulpen_flow c;
 	struct side_priv sp[2];
-	struct pending pend[2];	    /* pend[s]: waiting to be received by s */
-	struct tentative *tent[2];  /* see fsm_segment(); usually NULL */
-	uint8_t (*memo)[2][16][32]; /* the table's fsm_memo */
+	struct pending pend[2];	      /* pend[s]: waiting to be received by s */
+	struct tentative *tent[2];    /* see fsm_segment(); usually NULL */
+	uint8_t (*memo)[2][16][32];   /* the table's fsm_memo */
 	struct tentative **tent_free; /* the table's free tentatives */
-	int64_t last_syn_ns;	    /* latest SYN from the originator */
+	int64_t last_syn_ns;	      /* latest SYN from the originator */
 	int64_t synack_ns;
 	uint8_t seen_syn, seen_synack;
 	struct pcap_zeek zeek; /* Zeek's view (pcap_zeek.h) */

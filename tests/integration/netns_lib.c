@@ -53,8 +53,7 @@ static int row(const struct tulpen_netns *ns, const struct tulpen_sock *s,
 	c->rows++;
 	snprintf(main_ns, sizeof(main_ns), "/proc/self/task/%d/ns/net",
 		 (int)getpid());
-	if (stat(main_ns, &st) ||
-	    (uint64_t)st.st_ino != c->own)
+	if (stat(main_ns, &st) || (uint64_t)st.st_ino != c->own)
 		c->moved++;
 	for (i = 0; i < c->ngone; i++)
 		if (s->netns_ino == c->gone[i])
@@ -104,8 +103,7 @@ static uint64_t self_ns(void)
 {
 	struct stat st;
 
-	return stat("/proc/thread-self/ns/net", &st) ? 0 :
-						       (uint64_t)st.st_ino;
+	return stat("/proc/thread-self/ns/net", &st) ? 0 : (uint64_t)st.st_ino;
 }
 
 static int seam(const char *path)
@@ -144,7 +142,7 @@ static int seam(const char *path)
 int main(int argc, char **argv)
 {
 	struct tulpen_query q = { TULPEN_PF(TULPEN_P_TCP) |
-				  TULPEN_PF(TULPEN_P_UDP),
+					  TULPEN_PF(TULPEN_P_UDP),
 				  TULPEN_FAM_ALL, TULPEN_SF_ALL, 0 };
 	struct tulpen_netns_walk_opts wo = { .q = &q, .threads = 4 };
 	struct tulpen_netns_scan_opts so = { .containers = 1 };
@@ -159,7 +157,8 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "seam"))
 		return seam(argv[2]);
 	if (argc < 3 || argc > 66 || strcmp(argv[1], "vanish")) {
-		fprintf(stderr, "usage: netns_lib seam PATH | vanish INODE...\n");
+		fprintf(stderr,
+			"usage: netns_lib seam PATH | vanish INODE...\n");
 		return 2;
 	}
 	argv++;
@@ -170,8 +169,7 @@ int main(int argc, char **argv)
 		errno = 0;
 		gone[i - 1] = strtoull(argv[i], &end, 10);
 		if (errno || *end || !gone[i - 1]) {
-			fprintf(stderr, "netns_lib: bad inode '%s'\n",
-				argv[i]);
+			fprintf(stderr, "netns_lib: bad inode '%s'\n", argv[i]);
 			return 2;
 		}
 	}
@@ -186,8 +184,10 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < c.ngone; i++) {
 		if (!tulpen_netns_find(set, gone[i])) {
-			fprintf(stderr, "netns_lib: %" PRIu64
-				" not found by the scan\n", gone[i]);
+			fprintf(stderr,
+				"netns_lib: %" PRIu64
+				" not found by the scan\n",
+				gone[i]);
 			return 1;
 		}
 	}
@@ -197,8 +197,8 @@ int main(int argc, char **argv)
 		return 1;
 	ret = tulpen_netns_walk(ctx, set, &wo, row, failed, &c, NULL);
 	printf("{\"ret\":%d,\"rows_gone\":%lu,\"failed\":%lu,\"rows\":%lu,"
-	       "\"moved\":%lu,\"threads_moved\":%d}\n", ret, c.rows_gone,
-	       c.failed, c.rows, c.moved, threads_moved(own));
+	       "\"moved\":%lu,\"threads_moved\":%d}\n",
+	       ret, c.rows_gone, c.failed, c.rows, c.moved, threads_moved(own));
 	tulpen_netns_set_free(set);
 	tulpen_ctx_free(ctx);
 	return ret ? 1 : 0;

@@ -28,23 +28,25 @@ struct want {
 };
 
 static const struct want cases[] = {
-	{ "/system.slice/docker-" ID ".scope", 1, TULPEN_RT_DOCKER, ID, "",
-	  "", "", "docker:0123456789ab" },
+	{ "/system.slice/docker-" ID ".scope", 1, TULPEN_RT_DOCKER, ID, "", "",
+	  "", "docker:0123456789ab" },
 	{ "/docker/" ID, 1, TULPEN_RT_DOCKER, ID, "", "", "",
 	  "docker:0123456789ab" },
-	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
-	  UID_ ".slice/cri-containerd-" ID ".scope", 1, TULPEN_RT_CONTAINERD,
-	  ID, "", UID, "", "containerd:0123456789ab,pod=" UID },
+	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
+	  ".slice/cri-containerd-" ID ".scope",
+	  1, TULPEN_RT_CONTAINERD, ID, "", UID, "",
+	  "containerd:0123456789ab,pod=" UID },
 	{ "/kubepods.slice/kubepods-pod" UID_ ".slice/cri-containerd-" ID
-	  ".scope", 1, TULPEN_RT_CONTAINERD, ID, "", UID, "",
+	  ".scope",
+	  1, TULPEN_RT_CONTAINERD, ID, "", UID, "",
 	  "containerd:0123456789ab,pod=" UID },
 	{ "/kubepods/besteffort/pod" UID "/" ID, 1, TULPEN_RT_CONTAINERD, ID,
 	  "", UID, "", "containerd:0123456789ab,pod=" UID },
 	{ "/kubepods/pod" UID "/" ID, 1, TULPEN_RT_CONTAINERD, ID, "", UID, "",
 	  "containerd:0123456789ab,pod=" UID },
-	{ "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod"
-	  UID_ ".slice/crio-" ID ".scope", 1, TULPEN_RT_CRIO, ID, "", UID, "",
-	  "cri-o:0123456789ab,pod=" UID },
+	{ "/kubepods.slice/kubepods-besteffort.slice/"
+	  "kubepods-besteffort-pod" UID_ ".slice/crio-" ID ".scope",
+	  1, TULPEN_RT_CRIO, ID, "", UID, "", "cri-o:0123456789ab,pod=" UID },
 	{ "/kubepods/burstable/pod" UID "/crio-" ID, 1, TULPEN_RT_CRIO, ID, "",
 	  UID, "", "cri-o:0123456789ab,pod=" UID },
 	{ "/machine.slice/libpod-" ID ".scope/container", 1, TULPEN_RT_PODMAN,
@@ -72,9 +74,12 @@ static const struct want cases[] = {
 	{ "/docker/0123", 0, 0, "", "", "", "", "-" },
 	{ "/docker/" ID "ff", 0, 0, "", "", "", "", "-" },
 	{ "/system.slice/docker-" ID ".scop", 0, 0, "", "", "", "", "-" },
-	{ "/process_api/92c4714254944d4886065c61117f667a", 0, 0, "", "", "",
-	  "", "-" },
-	{ "/kubepods/pod" "not-a-uid" "/" ID, 0, 0, "", "", "", "", "-" },
+	{ "/process_api/92c4714254944d4886065c61117f667a", 0, 0, "", "", "", "",
+	  "-" },
+	{ "/kubepods/pod"
+	  "not-a-uid"
+	  "/" ID,
+	  0, 0, "", "", "", "", "-" },
 	{ "//docker//" ID "//", 1, TULPEN_RT_DOCKER, ID, "", "", "",
 	  "docker:0123456789ab" },
 };
@@ -89,9 +94,8 @@ static void test_paths(void **state)
 		char label[256];
 
 		print_message("%s\n", w->path);
-		assert_int_equal(tulpen_container_from_path(w->path,
-							    strlen(w->path),
-							    &c),
+		assert_int_equal(tulpen_container_from_path(
+					 w->path, strlen(w->path), &c),
 				 w->found);
 		assert_int_equal(c.runtime, w->runtime);
 		assert_string_equal(c.id, w->id);
@@ -122,14 +126,14 @@ static void test_files(void **state)
 	assert_int_equal(tulpen_container_parse(unit_v1, strlen(unit_v1), &c),
 			 0);
 	assert_string_equal(c.unit, "cron.service");
-	assert_int_equal(tulpen_container_parse(v2_first, strlen(v2_first),
-						&c), 1);
+	assert_int_equal(tulpen_container_parse(v2_first, strlen(v2_first), &c),
+			 1);
 	assert_int_equal(c.runtime, TULPEN_RT_LXC);
 	assert_int_equal(tulpen_container_parse(bad, strlen(bad), &c), 0);
 	assert_false(tulpen_container_known(&c));
 	/* no newline at the end, a NUL inside */
-	assert_int_equal(tulpen_container_parse("0::/docker/" ID,
-						11 + 64, &c), 1);
+	assert_int_equal(tulpen_container_parse("0::/docker/" ID, 11 + 64, &c),
+			 1);
 	assert_int_equal(tulpen_container_parse("0::/lxc/a\0b", 11, &c), 1);
 	assert_string_equal(c.name, "a");
 }
@@ -145,8 +149,8 @@ static void test_json(void **state)
 	assert_int_equal(tulpen_container_json(&c, &b), 0);
 	assert_int_equal(tulpen_buf_putc(&b, '\0'), 0);
 	assert_string_equal(b.data, "{\"runtime\":\"containerd\",\"id\":\"" ID
-			    "\",\"pod_uid\":\"" UID "\",\"name\":null,"
-			    "\"unit\":null}");
+				    "\",\"pod_uid\":\"" UID "\",\"name\":null,"
+				    "\"unit\":null}");
 	b.len = 0;
 	assert_int_equal(tulpen_container_json(NULL, &b), 0);
 	tulpen_buf_putc(&b, '\0');

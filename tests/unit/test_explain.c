@@ -85,8 +85,7 @@ static void test_every_state(void **unused)
 		const struct tulpen_state_info *info = tulpen_state_info(s);
 		struct tulpen_buf b;
 		const char *text;
-		int fs = s == TULPEN_TCP_NEW_SYN_RECV ? TULPEN_TCP_SYN_RECV :
-							 s;
+		int fs = s == TULPEN_TCP_NEW_SYN_RECV ? TULPEN_TCP_SYN_RECV : s;
 
 		assert_non_null(info);
 		assert_int_equal(info->state, fs);
@@ -101,9 +100,9 @@ static void test_every_state(void **unused)
 		assert_int_equal(tulpen_explain_text(&b, s, &o), 0);
 		text = cstr(&b);
 		assert_width(text, 80);
-		assert_ptr_equal(strstr(text, tulpen_state_name(
-						      fs, TULPEN_STATE_RFC)),
-				 text);
+		assert_ptr_equal(
+			strstr(text, tulpen_state_name(fs, TULPEN_STATE_RFC)),
+			text);
 		assert_non_null(strstr(text, info->owners));
 		assert_non_null(
 			strstr(text, "Now on this host: 7 TCP sockets"));
@@ -150,8 +149,7 @@ static void test_transitions_listed(void **unused)
 	tulpen_buf_fini(&b);
 
 	render_init(&b);
-	assert_int_equal(tulpen_explain_text(&b, TULPEN_TCP_SYN_RECV, NULL),
-			 0);
+	assert_int_equal(tulpen_explain_text(&b, TULPEN_TCP_SYN_RECV, NULL), 0);
 	text = cstr(&b);
 	assert_non_null(strstr(text, "from LISTEN: rcv SYN / snd SYN,ACK"));
 	assert_non_null(strstr(text, "to LISTEN: rcv RST"));
@@ -216,12 +214,10 @@ static void test_spellings(void **unused)
 	{
 		int state;
 
-		assert_int_not_equal(tulpen_state_parse_one("connected",
-							    &state),
-				     0);
-		assert_int_not_equal(tulpen_state_parse_one("SYN-RECIEVED",
-							    &state),
-				     0);
+		assert_int_not_equal(
+			tulpen_state_parse_one("connected", &state), 0);
+		assert_int_not_equal(
+			tulpen_state_parse_one("SYN-RECIEVED", &state), 0);
 	}
 }
 
@@ -298,8 +294,7 @@ static void test_host_fixture(void **unused)
 	expect_duration(&h, TULPEN_TCP_LAST_ACK, "at least 1.4 s");
 	expect_duration(&h, TULPEN_TCP_TIME_WAIT, "fixed 60 s");
 	expect_duration(&h, TULPEN_TCP_TIME_WAIT, "tcp_tw_reuse = 1");
-	expect_duration(&h, TULPEN_TCP_TIME_WAIT,
-			"tcp_max_tw_buckets = 4096");
+	expect_duration(&h, TULPEN_TCP_TIME_WAIT, "tcp_max_tw_buckets = 4096");
 	expect_duration(&h, TULPEN_TCP_LISTEN, "somaxconn = 1024");
 	tulpen_ctx_free(ctx);
 }
@@ -358,8 +353,7 @@ static void test_host_missing_and_bad(void **unused)
 /* Write @len bytes of @text as tcp_fin_timeout below @root. */
 static void put_fin_timeout(const char *root, const char *text, size_t len)
 {
-	static const char *const dirs[] = { "sys", "sys/net",
-					    "sys/net/ipv4" };
+	static const char *const dirs[] = { "sys", "sys/net", "sys/net/ipv4" };
 	char path[4096];
 	size_t i;
 	FILE *f;
@@ -375,7 +369,10 @@ static void put_fin_timeout(const char *root, const char *text, size_t len)
 	fclose(f);
 }
 
-#define CASE(text, value) { text, sizeof(text) - 1, value }
+#define CASE(text, value)                                                      \
+	{                                                                      \
+		text, sizeof(text) - 1, value                                  \
+	}
 
 /* What a sysctl file may hold; -2: must be rejected, naming the file. */
 static void test_host_parse(void **unused)
@@ -396,7 +393,9 @@ static void test_host_parse(void **unused)
 		CASE("1 2\n", -2),
 		CASE("0x10\n", -2),
 		CASE("99999999999999999999\n", -2),
-		CASE("6\0" "0\n", -2),
+		CASE("6\0"
+		     "0\n",
+		     -2),
 		CASE("1111111111111111111111111111111111111111111111111111111"
 		     "11111111111111\n",
 		     -2),
@@ -421,8 +420,9 @@ static void test_host_parse(void **unused)
 				print_error("case %zu accepted\n", i);
 				fail();
 			}
-			assert_non_null(strstr(tulpen_ctx_errmsg(ctx),
-					       "tcp_fin_timeout: not a number"));
+			assert_non_null(
+				strstr(tulpen_ctx_errmsg(ctx),
+				       "tcp_fin_timeout: not a number"));
 			continue;
 		}
 		assert_int_equal(ret, 0);
@@ -536,8 +536,8 @@ static void test_diagram(void **unused)
 			continue;
 		slash = strstr(t[i].label, " / ");
 		snprintf(event, sizeof(event), "%.*s",
-			 (int)(slash ? (size_t)(slash - t[i].label) :
-				       strlen(t[i].label)),
+			 (int)(slash ? (size_t)(slash - t[i].label)
+				     : strlen(t[i].label)),
 			 t[i].label);
 		if (!strstr(text, event)) {
 			print_error("arrow \"%s\" not drawn\n", event);
@@ -623,10 +623,10 @@ static void test_dot(void **unused)
 		for (s = 1; s < TULPEN_TCP_MAX_STATES; s++) {
 			if (!tulpen_fsm_is_rfc_state(s))
 				continue;
-			got_from |= !strcmp(from, tulpen_state_name(
-							  s, TULPEN_STATE_RFC));
-			got_to |= !strcmp(to, tulpen_state_name(
-						      s, TULPEN_STATE_RFC));
+			got_from |= !strcmp(
+				from, tulpen_state_name(s, TULPEN_STATE_RFC));
+			got_to |= !strcmp(
+				to, tulpen_state_name(s, TULPEN_STATE_RFC));
 		}
 		assert_true(got_from && got_to);
 		assert_true(eol[-1] == ';' && eol[-2] == ']');

@@ -35,7 +35,8 @@ static int setup(void **unused)
 	if (!f)
 		return -1;
 	fputs("ssh\t22/tcp\nhttps\t443/tcp\nhttps\t443/udp\n"
-	      "ntp\t123/udp\namb\t1000/tcp\namb\t1001/udp\n", f);
+	      "ntp\t123/udp\namb\t1000/tcp\namb\t1001/udp\n",
+	      f);
 	fclose(f);
 	if (tulpen_services_new(path, &svc))
 		return -1;
@@ -255,17 +256,14 @@ static void errors_in_files(void **unused)
 	assert_int_equal(e.line, 4);
 	assert_int_equal(e.column, 10);
 	assert_string_equal(e.text, "or dport");
-	assert_int_equal(tulpen_filter_parse(2, words, "or dport 80\n", &o,
-					     &f, &e),
-			 0);
+	assert_int_equal(
+		tulpen_filter_parse(2, words, "or dport 80\n", &o, &f, &e), 0);
 	tulpen_filter_format(f, e.text, sizeof(e.text));
-	assert_string_equal(e.text,
-			    "(src[*/0 port 22] or dst[*/0 port 80])");
+	assert_string_equal(e.text, "(src[*/0 port 22] or dst[*/0 port 80])");
 	tulpen_filter_free(f);
 	/* an escaped space is part of the word */
-	assert_int_equal(tulpen_filter_parse(0, NULL,
-					     "src unix:/tmp/a\\ b\n", &o, &f,
-					     &e),
+	assert_int_equal(tulpen_filter_parse(0, NULL, "src unix:/tmp/a\\ b\n",
+					     &o, &f, &e),
 			 0);
 	tulpen_filter_format(f, e.text, sizeof(e.text));
 	assert_string_equal(e.text, "src[unix \"/tmp/a b\"]");
@@ -322,10 +320,10 @@ static void evaluator(void **unused)
 	struct tulpen_sock v6 = sock6("fd00::1", 8080, "fd00:1::2", 3000,
 				      TULPEN_TCP_ESTABLISHED);
 	struct tulpen_sock any6 = sock6("::", 80, "::", 0, TULPEN_TCP_LISTEN);
-	struct tulpen_sock any4 = sock4("0.0.0.0", 80, "0.0.0.0", 0,
-					TULPEN_TCP_LISTEN);
-	struct tulpen_sock tw = sock4("10.1.2.3", 3000, "10.1.2.3", 22,
-				      TULPEN_TCP_TIME_WAIT);
+	struct tulpen_sock any4 =
+		sock4("0.0.0.0", 80, "0.0.0.0", 0, TULPEN_TCP_LISTEN);
+	struct tulpen_sock tw =
+		sock4("10.1.2.3", 3000, "10.1.2.3", 22, TULPEN_TCP_TIME_WAIT);
 	struct tulpen_sock u;
 
 	assert_true(match("sport = :22", &a));
@@ -393,9 +391,9 @@ static void evaluator(void **unused)
 		tulpen_filter_free(f);
 	}
 	assert_true(match("sport = 4242", &u));
-	assert_true(match("autobound", &(struct tulpen_sock){
-						.family = AF_UNIX,
-						.unix_path = "@0001f" }));
+	assert_true(match("autobound",
+			  &(struct tulpen_sock){ .family = AF_UNIX,
+						 .unix_path = "@0001f" }));
 	assert_false(match("autobound", &u));
 	assert_false(match("src 10.0.0.1", &u));
 	assert_true(match("src 0.0.0.0/0", &u));
@@ -473,9 +471,8 @@ static void bytecode(void **unused)
 			if (!strncmp(pc[i].expr, "state", 5)) {
 				tulpen_filter_ports(NULL, &sp, &dp);
 			} else {
-				assert_int_equal(parse_with(&o, pc[i].expr, &f,
-							    &e),
-						 0);
+				assert_int_equal(
+					parse_with(&o, pc[i].expr, &f, &e), 0);
 				tulpen_filter_ports(f, &sp, &dp);
 				tulpen_filter_free(f);
 			}
@@ -489,11 +486,12 @@ static void bytecode(void **unused)
 	tulpen_filter_free(f);
 }
 
-#define LPARSE(o, ...)                                                    \
-	({                                                                \
-		char *argv_[] = { "tulpen", __VA_ARGS__, NULL };          \
-		list_opts_parse(o, (int)(sizeof(argv_) / sizeof(argv_[0])) - 1, \
-				argv_);                                   \
+#define LPARSE(o, ...)                                                         \
+	({                                                                     \
+		char *argv_[] = { "tulpen", __VA_ARGS__, NULL };               \
+		list_opts_parse(o,                                             \
+				(int)(sizeof(argv_) / sizeof(argv_[0])) - 1,   \
+				argv_);                                        \
 	})
 
 static void state_words_as_ss(void **unused)
@@ -501,9 +499,8 @@ static void state_words_as_ss(void **unused)
 	struct list_opts lo;
 
 	/* in order: the first exclude starts from every state */
-	assert_int_equal(LPARSE(&lo, "exclude", "listening", "state",
-				"listening"),
-			 0);
+	assert_int_equal(
+		LPARSE(&lo, "exclude", "listening", "state", "listening"), 0);
 	assert_int_equal(lo.q.states, TULPEN_SF_ALL);
 	/* nothing left: ss's default (connected, no bucket states) */
 	assert_int_equal(LPARSE(&lo, "-a", "exclude", "all"), 0);

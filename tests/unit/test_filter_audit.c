@@ -7,10 +7,10 @@
  * TCP dump (both families, one walk) and with UDP dumps, with no fallback;
  * the kernel must accept every one (it answers -EINVAL to a program its
  * inet_diag_bc_audit() rejects). The dumps carry the expression's ports
- * too (tulpen_filter_ports()), as the lister sends them. Then the sockets the kernel selected,
- * after ss's user-space half, must be exactly those tulpen_filter_match()
- * selects from the unfiltered dump: the evaluator's copy of the kernel's
- * rules is checked against the kernel itself.
+ * too (tulpen_filter_ports()), as the lister sends them. Then the sockets the
+ * kernel selected, after ss's user-space half, must be exactly those
+ * tulpen_filter_match() selects from the unfiltered dump: the evaluator's copy
+ * of the kernel's rules is checked against the kernel itself.
  *
  * TULPEN_AUDIT_SEED=N replays a run; the seed is printed.
  */
@@ -60,16 +60,30 @@ static void add(char *buf, size_t size, const char *w)
 
 static void term(char *b, size_t size)
 {
-	static const char *const ops[] = { "=", "!=", "<", ">", "<=", ">=",
-					   "" };
-	static const char *const ports[] = { ":22", ":80", "1024", ":0", "22",
-					     ":65535", "0x8000", ":*",
-					     "40000" };
+	static const char *const ops[] = {
+		"=", "!=", "<", ">", "<=", ">=", ""
+	};
+	static const char *const ports[] = { ":22",    ":80", "1024",
+					     ":0",     "22",  ":65535",
+					     "0x8000", ":*",  "40000" };
 	static const char *const hosts[] = {
-		"127.0.0.1", "127.0.0.0/8", "10.0.0.0/8", "0.0.0.0/0",
-		"[::1]", "::/0", "fd00::/16", "[::ffff:127.0.0.1]",
-		"127.0.0.1:22", "[::1]:80", "*:22", "*", "0.0.0.0",
-		"[::]", "127.0.0.1/31:1024", "any", "::ffff:0:0/96",
+		"127.0.0.1",
+		"127.0.0.0/8",
+		"10.0.0.0/8",
+		"0.0.0.0/0",
+		"[::1]",
+		"::/0",
+		"fd00::/16",
+		"[::ffff:127.0.0.1]",
+		"127.0.0.1:22",
+		"[::1]:80",
+		"*:22",
+		"*",
+		"0.0.0.0",
+		"[::]",
+		"127.0.0.1/31:1024",
+		"any",
+		"::ffff:0:0/96",
 	};
 	static const char *const marks[] = { "1", "0x5/0xf", "0", "-1" };
 	char w[64];
@@ -159,8 +173,8 @@ static int dump(struct tulpen_ctx *ctx, const struct tulpen_diag_prog *pr,
 {
 	int ret;
 
-	ret = tulpen_inet_diag_dump_tcp_any(ctx, TULPEN_SF_ALL, pr,
-					    collect_cb, st);
+	ret = tulpen_inet_diag_dump_tcp_any(ctx, TULPEN_SF_ALL, pr, collect_cb,
+					    st);
 	if (!ret)
 		ret = tulpen_inet_diag_dump(ctx, TULPEN_P_UDP, AF_INET,
 					    TULPEN_SF_ALL, pr, collect_cb, st);
@@ -244,8 +258,8 @@ static int population(void)
 	{
 		int fd = sock_at(AF_INET, SOCK_DGRAM, "127.0.0.1", 0);
 
-		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_MARK, &m,
-					 sizeof(m)))
+		if (fd < 0 ||
+		    setsockopt(fd, SOL_SOCKET, SO_MARK, &m, sizeof(m)))
 			return -1;
 	}
 	return 0;
@@ -259,9 +273,9 @@ int main(void)
 	static struct tulpen_sock keep[MAXC];
 	struct set all = { .n = 0, .f = NULL, .keep = keep };
 	const char *env = getenv("TULPEN_AUDIT_SEED");
-	unsigned long seed = env ? strtoul(env, NULL, 10)
-				 : (unsigned long)time(NULL) ^
-					   (unsigned long)getpid();
+	unsigned long seed =
+		env ? strtoul(env, NULL, 10)
+		    : (unsigned long)time(NULL) ^ (unsigned long)getpid();
 	int i, accepted = 0, selected = 0, fails = 0;
 
 	printf("# seed %lu (TULPEN_AUDIT_SEED=%lu replays this run)\n", seed,
@@ -319,17 +333,19 @@ int main(void)
 		ret = dump(ctx, &pr, &k);
 		if (ret) {
 			printf("not ok - the kernel refuses the program for "
-			       "'%s': %s\n", text, strerror(-ret));
+			       "'%s': %s\n",
+			       text, strerror(-ret));
 			fails++;
 		} else {
 			accepted++;
 		}
 		if (!ret)
 			evaluate(&all, f, &u);
-		if (!ret && (k.n != u.n ||
-			     memcmp(k.c, u.c, k.n * sizeof(k.c[0])))) {
+		if (!ret &&
+		    (k.n != u.n || memcmp(k.c, u.c, k.n * sizeof(k.c[0])))) {
 			printf("not ok - '%s': the kernel selects %zu sockets, "
-			       "the evaluator %zu\n", text, k.n, u.n);
+			       "the evaluator %zu\n",
+			       text, k.n, u.n);
 			fails++;
 		}
 		selected += k.n > 0;

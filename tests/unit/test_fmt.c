@@ -91,20 +91,20 @@ static void table_sizes_columns_to_data(void **unused)
 static void table_never_truncates_after_hold(void **unused)
 {
 	struct tulpen_sock v[3];
-	struct tulpen_fmt_opts o = { .numeric = 1, .header = 0,
+	struct tulpen_fmt_opts o = { .numeric = 1,
+				     .header = 0,
 				     .table_hold = 1 };
 	struct mem m = { .len = 0 };
 
-	v[0] = tcp(AF_INET, "1.2.3.4", 1, "1.2.3.5", 2,
-		   TULPEN_TCP_ESTABLISHED);
+	v[0] = tcp(AF_INET, "1.2.3.4", 1, "1.2.3.5", 2, TULPEN_TCP_ESTABLISHED);
 	v[1] = tcp(AF_INET6, "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff", 65535,
 		   "2001:db8:aaaa:bbbb:cccc:dddd:eeee:fffe", 65534,
 		   TULPEN_TCP_TIME_WAIT);
 	v[2] = tcp(AF_INET, "1.2.3.4", 1, "1.2.3.5", 2, TULPEN_TCP_CLOSING);
 	run(TULPEN_FMT_TABLE, &o, v, 3, &m);
-	assert_non_null(strstr(m.buf,
-			       "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff]:65535 "
-			       "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:fffe]:65534"));
+	assert_non_null(strstr(
+		m.buf, "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff]:65535 "
+		       "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:fffe]:65534"));
 	assert_non_null(strstr(m.buf, "TIME-WAIT"));
 	assert_non_null(strstr(m.buf, "CLOSING"));
 }
@@ -123,8 +123,7 @@ static void services_and_scope(void **unused)
 	      "www\n",
 	      f);
 	fclose(f);
-	assert_int_equal(tulpen_services_new("/tmp/tulpen-test-services",
-					     &svc),
+	assert_int_equal(tulpen_services_new("/tmp/tulpen-test-services", &svc),
 			 0);
 	s.ifindex = 1; /* lo */
 	st.services = svc;
@@ -135,8 +134,7 @@ static void services_and_scope(void **unused)
 	st.services = NULL; /* -n */
 	tulpen_fmt_ep(out, sizeof(out), AF_INET6, &s.local, s.ifindex, &st);
 	assert_string_equal(out, "[fe80::1%lo]:22");
-	assert_string_equal(tulpen_services_name(svc, TULPEN_P_UDP, 22),
-			    "foo");
+	assert_string_equal(tulpen_services_name(svc, TULPEN_P_UDP, 22), "foo");
 	assert_null(tulpen_services_name(svc, TULPEN_P_RAW, 22));
 	tulpen_services_free(svc);
 	remove("/tmp/tulpen-test-services");
@@ -157,9 +155,8 @@ static void json_fields_and_escapes(void **unused)
 	u.unix_type = SOCK_STREAM;
 	u.unix_path = "/run/x\x01y";
 	u.inode = 77;
-	assert_int_equal(tulpen_fmt_new(TULPEN_FMT_NDJSON, &o, mem_sink, &m,
-					&f),
-			 0);
+	assert_int_equal(
+		tulpen_fmt_new(TULPEN_FMT_NDJSON, &o, mem_sink, &m, &f), 0);
 	assert_int_equal(tulpen_fmt_sock(f, &u, ow, 2), 0);
 	assert_int_equal(tulpen_fmt_end(f), 0);
 	tulpen_fmt_free(f);
@@ -184,10 +181,13 @@ static void json_empty_is_array(void **unused)
 
 static void netstat_layout(void **unused)
 {
-	struct tulpen_sock s = tcp(AF_INET, "0.0.0.0", 22, "0.0.0.0", 0,
-				   TULPEN_TCP_LISTEN);
-	struct tulpen_fmt_opts o = { .numeric = 1, .header = 1, .extended = 1,
-				     .show_owners = 1, .listening = 1 };
+	struct tulpen_sock s =
+		tcp(AF_INET, "0.0.0.0", 22, "0.0.0.0", 0, TULPEN_TCP_LISTEN);
+	struct tulpen_fmt_opts o = { .numeric = 1,
+				     .header = 1,
+				     .extended = 1,
+				     .show_owners = 1,
+				     .listening = 1 };
 	struct mem m = { .len = 0 };
 
 	s.wqueue = 128;
@@ -196,7 +196,8 @@ static void netstat_layout(void **unused)
 		m.buf,
 		"Active Internet connections (only servers)\n"
 		"Proto Recv-Q Send-Q Local Address           Foreign Address "
-		"        State       User       Inode      PID/Program name    \n"
+		"        State       User       Inode      PID/Program name    "
+		"\n"
 		"tcp        0      0 0.0.0.0:22              0.0.0.0:*       "
 		"        LISTEN      1000       1234       -                   "
 		"\n");
@@ -204,10 +205,9 @@ static void netstat_layout(void **unused)
 
 static void ss_layout(void **unused)
 {
-	struct tulpen_sock s = tcp(AF_INET6, "::", 22, "::", 0,
-				   TULPEN_TCP_LISTEN);
-	struct tulpen_fmt_opts o = { .numeric = 1, .extended = 1,
-				     .timers = 1 };
+	struct tulpen_sock s =
+		tcp(AF_INET6, "::", 22, "::", 0, TULPEN_TCP_LISTEN);
+	struct tulpen_fmt_opts o = { .numeric = 1, .extended = 1, .timers = 1 };
 	struct mem m = { .len = 0 };
 
 	s.v6only = 0;
@@ -247,9 +247,8 @@ static void closed_pipe_is_reported(void **unused)
 	struct tulpen_fmt *f;
 	int i, ret = 0;
 
-	assert_int_equal(tulpen_fmt_new(TULPEN_FMT_NDJSON, &o, mem_sink, &m,
-					&f),
-			 0);
+	assert_int_equal(
+		tulpen_fmt_new(TULPEN_FMT_NDJSON, &o, mem_sink, &m, &f), 0);
 	for (i = 0; i < 20000 && !ret; i++)
 		ret = tulpen_fmt_sock(f, &s, NULL, 0);
 	if (!ret)
@@ -318,7 +317,8 @@ static void ep(const struct tulpen_ep_style *st, int family, const char *a,
 static void endpoint_styles(void **unused)
 {
 	struct tulpen_ep_style table = { .brackets = 1 };
-	struct tulpen_ep_style ss = { .brackets = 1, .dev_after = 1,
+	struct tulpen_ep_style ss = { .brackets = 1,
+				      .dev_after = 1,
 				      .any_star = 1 };
 	struct tulpen_ep_style netstat = { .unmap_v4 = 1 };
 	struct tulpen_endpoint e = { .port = 443 };
@@ -340,9 +340,8 @@ static void endpoint_styles(void **unused)
 	ep(&netstat, AF_INET, "10.1.2.3", 0, 0, "10.1.2.3:*");
 	/* cut to fit, always terminated */
 	inet_pton(AF_INET6, "2001:db8::1", e.addr.raw);
-	assert_int_equal(tulpen_fmt_ep(out, sizeof(out), AF_INET6, &e, 0,
-				       &table),
-			 7);
+	assert_int_equal(
+		tulpen_fmt_ep(out, sizeof(out), AF_INET6, &e, 0, &table), 7);
 	assert_string_equal(out, "[2001:d");
 	assert_int_equal(tulpen_fmt_ep(out, 0, AF_INET6, &e, 0, &table), 0);
 }

@@ -371,28 +371,29 @@ static void negotiate(void **unused)
 		const char *accept;
 		enum tulpen_metrics_format want;
 	} cases[] = {
-		{NULL, TULPEN_METRICS_PROMETHEUS},
-		{"", TULPEN_METRICS_PROMETHEUS},
-		{"*/*", TULPEN_METRICS_PROMETHEUS},
-		{"application/openmetrics-text", TULPEN_METRICS_OPENMETRICS},
+		{ NULL, TULPEN_METRICS_PROMETHEUS },
+		{ "", TULPEN_METRICS_PROMETHEUS },
+		{ "*/*", TULPEN_METRICS_PROMETHEUS },
+		{ "application/openmetrics-text", TULPEN_METRICS_OPENMETRICS },
 		/* what Prometheus 2.42 sends */
-		{"application/openmetrics-text;version=1.0.0,application/"
-		 "openmetrics-text;version=0.0.1;q=0.75,text/plain;"
-		 "version=0.0.4;q=0.5,*/*;q=0.1",
-		 TULPEN_METRICS_OPENMETRICS},
-		{"text/plain;version=0.0.4;q=1,application/openmetrics-text;"
-		 "q=0.5",
-		 TULPEN_METRICS_PROMETHEUS},
-		{"text/plain;q=0.4, application/openmetrics-text; "
-		 "version=1.0.0; q=0.5",
-		 TULPEN_METRICS_OPENMETRICS},
-		{"application/openmetrics-text;q=0", TULPEN_METRICS_PROMETHEUS},
-		{"APPLICATION/OpenMetrics-Text", TULPEN_METRICS_OPENMETRICS},
-		{"application/openmetrics-textx", TULPEN_METRICS_PROMETHEUS},
-		{"application/openmetrics-text;q=junk",
-		 TULPEN_METRICS_PROMETHEUS},
-		{",,;;,application/openmetrics-text;;",
-		 TULPEN_METRICS_OPENMETRICS},
+		{ "application/openmetrics-text;version=1.0.0,application/"
+		  "openmetrics-text;version=0.0.1;q=0.75,text/plain;"
+		  "version=0.0.4;q=0.5,*/*;q=0.1",
+		  TULPEN_METRICS_OPENMETRICS },
+		{ "text/plain;version=0.0.4;q=1,application/openmetrics-text;"
+		  "q=0.5",
+		  TULPEN_METRICS_PROMETHEUS },
+		{ "text/plain;q=0.4, application/openmetrics-text; "
+		  "version=1.0.0; q=0.5",
+		  TULPEN_METRICS_OPENMETRICS },
+		{ "application/openmetrics-text;q=0",
+		  TULPEN_METRICS_PROMETHEUS },
+		{ "APPLICATION/OpenMetrics-Text", TULPEN_METRICS_OPENMETRICS },
+		{ "application/openmetrics-textx", TULPEN_METRICS_PROMETHEUS },
+		{ "application/openmetrics-text;q=junk",
+		  TULPEN_METRICS_PROMETHEUS },
+		{ ",,;;,application/openmetrics-text;;",
+		  TULPEN_METRICS_OPENMETRICS },
 	};
 	size_t i;
 

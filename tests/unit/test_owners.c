@@ -185,8 +185,9 @@ static void cgroup_paths(void **unused)
 	snprintf(mi, sizeof(mi), "%s/mountinfo", root);
 	f = fopen(mi, "w");
 	assert_non_null(f);
-	fprintf(f, "22 1 0:5 / /proc rw,nosuid - proc proc rw\n"
-		   "35 24 0:30 / %s rw,nosuid shared:9 - cgroup2 cgroup2 rw\n",
+	fprintf(f,
+		"22 1 0:5 / /proc rw,nosuid - proc proc rw\n"
+		"35 24 0:30 / %s rw,nosuid shared:9 - cgroup2 cgroup2 rw\n",
 		cg);
 	fclose(f);
 	assert_int_equal(tulpen_cgroups_new(mi, &c), 0);

@@ -81,12 +81,12 @@ static void tcp6_fixture_and_filter(void **unused)
 	struct got g = { .n = 0 };
 	char a[64];
 
-	assert_int_equal(tulpen_proc_net_collect(
-				 ctx, TULPEN_P_TCP, AF_INET6,
-				 TULPEN_SF(TULPEN_TCP_CLOSE_WAIT) |
-					 TULPEN_SF(TULPEN_TCP_FIN_WAIT2),
-				 keep, &g),
-			 0);
+	assert_int_equal(
+		tulpen_proc_net_collect(ctx, TULPEN_P_TCP, AF_INET6,
+					TULPEN_SF(TULPEN_TCP_CLOSE_WAIT) |
+						TULPEN_SF(TULPEN_TCP_FIN_WAIT2),
+					keep, &g),
+		0);
 	assert_int_equal(g.n, 2);
 	assert_int_equal(g.s[0].state, TULPEN_TCP_CLOSE_WAIT);
 	inet_ntop(AF_INET6, g.s[0].local.addr.raw, a, sizeof(a));
@@ -223,8 +223,8 @@ static void missing_file(void **unused)
 	assert_int_equal(tulpen_proc_net_collect(ctx, TULPEN_P_TCP, AF_INET,
 						 TULPEN_SF_ALL, keep, &g),
 			 -ENOENT);
-	assert_non_null(strstr(tulpen_ctx_errmsg(ctx),
-			       "/nonexistent-tulpen/net/tcp"));
+	assert_non_null(
+		strstr(tulpen_ctx_errmsg(ctx), "/nonexistent-tulpen/net/tcp"));
 	tulpen_ctx_free(ctx);
 }
 

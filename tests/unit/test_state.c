@@ -12,23 +12,22 @@
 
 static void rfc_names(void **unused)
 {
-	assert_string_equal(tulpen_state_name(TULPEN_TCP_SYN_RECV,
-					      TULPEN_STATE_RFC),
-			    "SYN-RECEIVED");
-	assert_string_equal(tulpen_state_name(TULPEN_TCP_NEW_SYN_RECV,
-					      TULPEN_STATE_RFC),
-			    "SYN-RECEIVED");
-	assert_string_equal(tulpen_state_name(TULPEN_TCP_CLOSE,
-					      TULPEN_STATE_RFC),
-			    "CLOSED");
-	assert_string_equal(tulpen_state_name(TULPEN_TCP_FIN_WAIT1,
-					      TULPEN_STATE_NETSTAT),
-			    "FIN_WAIT1");
-	assert_string_equal(tulpen_state_name(TULPEN_TCP_ESTABLISHED,
-					      TULPEN_STATE_SS),
-			    "ESTAB");
-	assert_string_equal(tulpen_state_name(99, TULPEN_STATE_RFC),
-			    "UNKNOWN");
+	assert_string_equal(
+		tulpen_state_name(TULPEN_TCP_SYN_RECV, TULPEN_STATE_RFC),
+		"SYN-RECEIVED");
+	assert_string_equal(
+		tulpen_state_name(TULPEN_TCP_NEW_SYN_RECV, TULPEN_STATE_RFC),
+		"SYN-RECEIVED");
+	assert_string_equal(
+		tulpen_state_name(TULPEN_TCP_CLOSE, TULPEN_STATE_RFC),
+		"CLOSED");
+	assert_string_equal(
+		tulpen_state_name(TULPEN_TCP_FIN_WAIT1, TULPEN_STATE_NETSTAT),
+		"FIN_WAIT1");
+	assert_string_equal(
+		tulpen_state_name(TULPEN_TCP_ESTABLISHED, TULPEN_STATE_SS),
+		"ESTAB");
+	assert_string_equal(tulpen_state_name(99, TULPEN_STATE_RFC), "UNKNOWN");
 	assert_string_equal(tulpen_state_name(-1, TULPEN_STATE_SS), "UNKNOWN");
 }
 
@@ -116,9 +115,15 @@ static void groups(void **unused)
 
 static void rejects(void **unused)
 {
-	static const char *const bad[] = { "", "ESTABLISHEDX", "SYN",
-					   "FIN-WAIT-3", "ESTAB!", "é",
-					   "a-very-long-word-that-is-no-state-at-all" };
+	static const char *const bad[] = {
+		"",
+		"ESTABLISHEDX",
+		"SYN",
+		"FIN-WAIT-3",
+		"ESTAB!",
+		"é",
+		"a-very-long-word-that-is-no-state-at-all"
+	};
 	size_t i;
 	uint32_t m;
 

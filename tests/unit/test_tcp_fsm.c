@@ -34,8 +34,8 @@
 #define TIME_WAIT TULPEN_TCP_TIME_WAIT
 
 static const int rfc_states[] = {
-	CLOSED, LISTEN,	    SYN_SENT, SYN_RCVD, ESTAB,	   FIN_WAIT1,
-	FIN_WAIT2, CLOSE_WAIT, CLOSING, LAST_ACK, TIME_WAIT,
+	CLOSED,	   LISTEN,     SYN_SENT, SYN_RCVD, ESTAB,     FIN_WAIT1,
+	FIN_WAIT2, CLOSE_WAIT, CLOSING,	 LAST_ACK, TIME_WAIT,
 };
 #define NSTATES (sizeof(rfc_states) / sizeof(rfc_states[0]))
 
@@ -51,9 +51,9 @@ struct expect {
 
 static void check(const struct expect *e)
 {
-	struct tulpen_fsm_event ev = {
-		.kind = e->kind, .flags = e->flags, .cond = e->cond
-	};
+	struct tulpen_fsm_event ev = { .kind = e->kind,
+				       .flags = e->flags,
+				       .cond = e->cond };
 	struct tulpen_fsm_result r;
 	int ret;
 
@@ -71,8 +71,8 @@ static void check(const struct expect *e)
 			    tulpen_fsm_event_name(e->kind), e->flags, e->cond,
 			    tulpen_state_name(e->to, TULPEN_STATE_RFC), want,
 			    e->valid,
-			    ret < 0 ? "ERROR" :
-				      tulpen_state_name(ret, TULPEN_STATE_RFC),
+			    ret < 0 ? "ERROR"
+				    : tulpen_state_name(ret, TULPEN_STATE_RFC),
 			    got, r.valid, r.rule ? r.rule->label : "?");
 		fail();
 	}
@@ -297,7 +297,7 @@ static void xmit(struct pair *p, int from, unsigned int flags,
 	p->st[to] = ret;
 }
 
-#define C 0 /* client */
+#define C 0  /* client */
 #define SV 1 /* server */
 
 static void expect_pair(const struct pair *p, int c, int s)
@@ -346,8 +346,7 @@ static void test_walk_client_closes(void **unused)
 			.kind = TULPEN_FSM_EV_TIMEOUT_2MSL
 		};
 
-		assert_int_equal(tulpen_fsm_step(TIME_WAIT, &ev, NULL),
-				 CLOSED);
+		assert_int_equal(tulpen_fsm_step(TIME_WAIT, &ev, NULL), CLOSED);
 	}
 }
 
@@ -412,10 +411,10 @@ static void test_walk_simultaneous_open(void **unused)
 	struct tulpen_fsm_result r;
 	int a, b;
 
-	a = tulpen_fsm_step(CLOSED,
-			    &(struct tulpen_fsm_event){
-				    .kind = TULPEN_FSM_EV_ACTIVE_OPEN },
-			    &r);
+	a = tulpen_fsm_step(
+		CLOSED,
+		&(struct tulpen_fsm_event){ .kind = TULPEN_FSM_EV_ACTIVE_OPEN },
+		&r);
 	assert_int_equal(a, SYN_SENT);
 	assert_int_equal(r.send, SYN);
 	b = tulpen_fsm_sent(CLOSED, SYN, 0, NULL);
@@ -440,9 +439,9 @@ static void test_walk_simultaneous_open(void **unused)
 	 * or without ACK) returns it to LISTEN (RFC 9293 3.10.7.4, fourth
 	 * check), flagged as not a normal event.
 	 */
-	assert_int_equal(tulpen_fsm_recv(SYN_RCVD, SYN | ACK,
-					 TULPEN_FSM_PASSIVE, &r),
-			 LISTEN);
+	assert_int_equal(
+		tulpen_fsm_recv(SYN_RCVD, SYN | ACK, TULPEN_FSM_PASSIVE, &r),
+		LISTEN);
 	assert_int_equal(r.valid, 0);
 }
 
@@ -466,38 +465,35 @@ static void test_walk_refused_and_retransmit(void **unused)
 	assert_int_equal(c, CLOSED);
 	assert_int_equal(r.changed, 1);
 	/* A SYN retransmitted to a server in SYN-RECEIVED. */
-	assert_int_equal(tulpen_fsm_recv(SYN_RCVD, SYN,
-					 TULPEN_FSM_SEQ_BAD |
-						 TULPEN_FSM_PASSIVE,
-					 &r),
-			 SYN_RCVD);
+	assert_int_equal(
+		tulpen_fsm_recv(SYN_RCVD, SYN,
+				TULPEN_FSM_SEQ_BAD | TULPEN_FSM_PASSIVE, &r),
+		SYN_RCVD);
 	assert_int_equal(r.send, SYN | ACK);
 	assert_int_equal(r.valid, 1);
 	/*
 	 * The peer's FIN retransmitted, now acking ours: Linux takes the ACK
 	 * although the segment is old (its end is at RCV.NXT).
 	 */
-	assert_int_equal(tulpen_fsm_recv(LAST_ACK, FIN | ACK,
-					 TULPEN_FSM_SEQ_BAD |
-						 TULPEN_FSM_ACK_FIN,
-					 &r),
-			 CLOSED);
+	assert_int_equal(
+		tulpen_fsm_recv(LAST_ACK, FIN | ACK,
+				TULPEN_FSM_SEQ_BAD | TULPEN_FSM_ACK_FIN, &r),
+		CLOSED);
 	assert_int_equal(r.rule->linux_only, 1);
-	assert_int_equal(tulpen_fsm_recv(CLOSING, FIN | ACK,
-					 TULPEN_FSM_SEQ_BAD |
-						 TULPEN_FSM_ACK_FIN,
-					 &r),
-			 TIME_WAIT);
+	assert_int_equal(
+		tulpen_fsm_recv(CLOSING, FIN | ACK,
+				TULPEN_FSM_SEQ_BAD | TULPEN_FSM_ACK_FIN, &r),
+		TIME_WAIT);
 	/* Without the ACK of our FIN it is just acked again. */
-	assert_int_equal(tulpen_fsm_recv(LAST_ACK, FIN | ACK,
-					 TULPEN_FSM_SEQ_BAD, &r),
-			 LAST_ACK);
+	assert_int_equal(
+		tulpen_fsm_recv(LAST_ACK, FIN | ACK, TULPEN_FSM_SEQ_BAD, &r),
+		LAST_ACK);
 	assert_int_equal(r.send, ACK);
 	assert_int_equal(r.valid, 1);
 	/* FIN retransmitted into TIME-WAIT: ACK it again. */
-	assert_int_equal(tulpen_fsm_recv(TIME_WAIT, FIN | ACK,
-					 TULPEN_FSM_SEQ_BAD, &r),
-			 TIME_WAIT);
+	assert_int_equal(
+		tulpen_fsm_recv(TIME_WAIT, FIN | ACK, TULPEN_FSM_SEQ_BAD, &r),
+		TIME_WAIT);
 	assert_int_equal(r.send, ACK);
 	assert_int_equal(r.valid, 1);
 }
@@ -603,8 +599,7 @@ static void test_bad_input(void **unused)
 				       .flags = ACK };
 	struct tulpen_fsm_result r;
 
-	assert_int_equal(tulpen_fsm_step(TULPEN_TCP_UNKNOWN, &ev, &r),
-			 -EINVAL);
+	assert_int_equal(tulpen_fsm_step(TULPEN_TCP_UNKNOWN, &ev, &r), -EINVAL);
 	assert_int_equal(tulpen_fsm_step(TULPEN_TCP_MAX_STATES, &ev, &r),
 			 -EINVAL);
 	assert_int_equal(tulpen_fsm_step(-1, &ev, &r), -EINVAL);
@@ -616,15 +611,15 @@ static void test_bad_input(void **unused)
 	/* Request sockets behave as SYN-RECEIVED, BOUND-INACTIVE as CLOSED. */
 	assert_int_equal(tulpen_fsm_recv(TULPEN_TCP_NEW_SYN_RECV, ACK, 0, &r),
 			 ESTAB);
-	assert_int_equal(tulpen_fsm_recv(TULPEN_TCP_BOUND_INACTIVE, ACK, 0,
-					 &r),
+	assert_int_equal(tulpen_fsm_recv(TULPEN_TCP_BOUND_INACTIVE, ACK, 0, &r),
 			 CLOSED);
 	assert_int_equal(r.send, RST);
 	/* Flags other than SYN/ACK/FIN/RST do not matter. */
-	assert_int_equal(tulpen_fsm_recv(ESTAB, FIN | ACK | PSH |
-						 TULPEN_TH_ECE | TULPEN_TH_CWR,
-					 0, &r),
-			 CLOSE_WAIT);
+	assert_int_equal(
+		tulpen_fsm_recv(ESTAB,
+				FIN | ACK | PSH | TULPEN_TH_ECE | TULPEN_TH_CWR,
+				0, &r),
+		CLOSE_WAIT);
 }
 
 static void test_names(void **unused)

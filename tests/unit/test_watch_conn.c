@@ -59,7 +59,7 @@ static void test_client_path(void **state)
 		TULPEN_TCP_FIN_WAIT1, TULPEN_TCP_FIN_WAIT2,
 		TULPEN_TCP_TIME_WAIT, TULPEN_TCP_CLOSE,
 	};
-	static const int64_t durs[] = {50, 1000, 20, 300, 60000};
+	static const int64_t durs[] = { 50, 1000, 20, 300, 60000 };
 	uint64_t t = 1000000;
 	int ended, i;
 
