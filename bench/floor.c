@@ -23,32 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* The kernel fills at most about 32 KiB per read of a dump. */
-static char buf[64 * 1024] __attribute__((aligned(8)));
-
-static int receive(int fd, unsigned long *count)
-{
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		struct nlmsghdr *h = (struct nlmsghdr *)buf;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(h);
-
-				return e->error ? e->error : -EIO;
-			}
-			(*count)++;
-		}
-	}
-}
+#include "floor_recv.h"
 
 static int send_req(int fd, const void *msg, size_t len)
 {

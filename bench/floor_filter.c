@@ -24,7 +24,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static char buf[64 * 1024] __attribute__((aligned(8)));
+#include "floor_recv.h"
 
 struct prog {
 	struct nlattr nla;
@@ -32,30 +32,6 @@ struct prog {
 	struct inet_diag_hostcond cond;
 	unsigned char addr[4];
 };
-
-static int receive(int fd, unsigned long *count)
-{
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		struct nlmsghdr *h = (struct nlmsghdr *)buf;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(h);
-
-				return e->error ? e->error : -EIO;
-			}
-			(*count)++;
-		}
-	}
-}
 
 static void fill_prog(struct prog *p, int port)
 {
