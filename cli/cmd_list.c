@@ -60,11 +60,23 @@ static int resolve_cb(const struct tulpen_sock *s, void *data)
  * ss leaves out its Netid column when one kind of socket is asked for
  * (-t, -u, -w or -M alone); the UNIX kinds count as several.
  */
+/* ss shows no Netid for one of its tables (UNIX, packet, vsock are more) */
 static int ss_single_netid(uint32_t protos)
 {
-	if (protos & TULPEN_PF(TULPEN_P_UNIX))
+	if (protos & (TULPEN_PF(TULPEN_P_UNIX) | TULPEN_PF(TULPEN_P_PACKET) |
+		      TULPEN_PF(TULPEN_P_VSOCK)))
 		return 0;
 	return protos && !(protos & (protos - 1));
+}
+
+/* ss shows no State for one state (request sockets are SYN-RECV). */
+static int ss_single_state(uint32_t states)
+{
+	if (states & TULPEN_SF(TULPEN_TCP_NEW_SYN_RECV))
+		states = (states & ~TULPEN_SF(TULPEN_TCP_NEW_SYN_RECV)) |
+			 TULPEN_SF(TULPEN_TCP_SYN_RECV);
+	states &= ~TULPEN_SF(TULPEN_TCP_BOUND_INACTIVE);
+	return states && !(states & (states - 1));
 }
 
 static int use_color(const struct list_opts *o)
@@ -338,6 +350,9 @@ static int make_fmt(struct list_opts *o, struct list_res *x)
 	/* netstat's UNIX columns (RefCnt) come from /proc/net/unix */
 	if (o->kind == TULPEN_FMT_NETSTAT)
 		o->q.proc_protos |= TULPEN_PF(TULPEN_P_UNIX);
+	/* ss's row order: UDP before TCP, IPv4 before IPv6, netlink first */
+	if (o->kind == TULPEN_FMT_SS)
+		o->q.flags |= TULPEN_Q_SS_ORDER;
 	if (o->kind == TULPEN_FMT_SS && o->extended) {
 		char mi[4096];
 
@@ -348,6 +363,7 @@ static int make_fmt(struct list_opts *o, struct list_res *x)
 			return ret;
 	}
 	fo.ss_no_netid = ss_single_netid(o->q.protos);
+	fo.ss_no_state = ss_single_state(o->q.states);
 	fo.cgroups = x->cgroups;
 	fo.numeric = o->numeric;
 	fo.show_owners = o->owners;

@@ -40,6 +40,8 @@ static int ip_proto(int proto)
 		return IPPROTO_RAW;
 	case TULPEN_P_MPTCP:
 		return IPPROTO_MPTCP;
+	case TULPEN_P_SCTP:
+		return IPPROTO_SCTP;
 	default:
 		return -1;
 	}
@@ -112,6 +114,8 @@ int tulpen_inet_diag_parse(const struct nlmsghdr *nlh, int proto,
 				    : 0;
 	if (tb[INET_DIAG_SHUTDOWN] &&
 	    mnl_attr_get_payload_len(tb[INET_DIAG_SHUTDOWN]) >= 1)
+		s->has_shutdown = 1;
+	if (s->has_shutdown)
 		s->shutdown = *(const uint8_t *)mnl_attr_get_payload(
 				      tb[INET_DIAG_SHUTDOWN]) &
 			      3;

@@ -97,8 +97,10 @@ int tulpen_unix_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s,
 	else
 		s->unknown |= TULPEN_UNK_UID;
 	if (tb[UNIX_DIAG_SHUTDOWN] &&
-	    mnl_attr_get_payload_len(tb[UNIX_DIAG_SHUTDOWN]) >= 1)
+	    mnl_attr_get_payload_len(tb[UNIX_DIAG_SHUTDOWN]) >= 1) {
 		s->shutdown = mnl_attr_get_u8(tb[UNIX_DIAG_SHUTDOWN]) & 3;
+		s->has_shutdown = 1;
+	}
 	return 0;
 }
 

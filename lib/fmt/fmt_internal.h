@@ -44,6 +44,18 @@ const char *tulpen_fmt_timer_name(int timer);
 /* The user column: name unless numeric (then the uid). */
 size_t tulpen_fmt_user(char *out, size_t size, const struct tulpen_fmt *f,
 		       uint32_t uid);
+/*
+ * Netlink protocol as ss names it ("rtnl", "genl"; the number when
+ * @numeric or unknown). Returns the length written.
+ */
+size_t tulpen_fmt_netlink_proto(char *out, size_t size, uint32_t proto,
+				int numeric);
+/*
+ * Ethertype as ss names it ("ip", "ipv6"), or "[2048]" in @buf when
+ * @numeric or unknown. Returns the name or @buf.
+ */
+const char *tulpen_fmt_ether_proto(char *buf, size_t size, uint16_t proto,
+				   int numeric);
 /* A bounded, truncation-safe snprintf returning the length written. */
 size_t tulpen_scnprintf(char *out, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
