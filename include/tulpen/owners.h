@@ -22,6 +22,11 @@ struct tulpen_owner {
 	int32_t pid;
 	int32_t fd;
 	const char *comm; /* command name, as in /proc/PID/comm */
+	/*
+	 * The program as netstat names it: the base name of argv[0] from
+	 * /proc/PID/cmdline ("" when that is empty).
+	 */
+	const char *prog;
 };
 
 struct tulpen_owners_stats {

@@ -181,3 +181,79 @@ const char *tulpen_fmt_ether_proto(char *buf, size_t size, uint16_t proto,
 	tulpen_scnprintf(buf, size, "[%u]", proto);
 	return buf;
 }
+
+static size_t vsock_ep(char *out, size_t size, uint32_t cid, uint32_t port)
+{
+	char c[16], p[16];
+
+	if (cid == UINT32_MAX)
+		tulpen_scnprintf(c, sizeof(c), "*");
+	else
+		tulpen_scnprintf(c, sizeof(c), "%u", cid);
+	if (port == UINT32_MAX)
+		tulpen_scnprintf(p, sizeof(p), "*");
+	else
+		tulpen_scnprintf(p, sizeof(p), "%u", port);
+	return tulpen_scnprintf(out, size, "%s:%s", c, p);
+}
+
+void tulpen_fmt_other_eps(const struct tulpen_sock *s, int numeric,
+			  char *local, size_t *llen, char *peer, size_t *plen,
+			  size_t size)
+{
+	char a[64], b[64];
+	int32_t pid = (int32_t)s->nl.portid;
+
+	*llen = *plen = 0;
+	switch (s->proto) {
+	case TULPEN_P_NETLINK:
+		tulpen_fmt_netlink_proto(a, sizeof(a), s->nl.protocol,
+					 numeric);
+		if (!numeric && pid > 0 && s->nl.comm)
+			*llen = tulpen_scnprintf(local, size, "%s:%s/%d", a,
+						 s->nl.comm, pid);
+		else if (!numeric && pid == 0)
+			*llen = tulpen_scnprintf(local, size, "%s:kernel", a);
+		else
+			*llen = tulpen_scnprintf(local, size, "%s:%d", a, pid);
+		if (s->state == TULPEN_TCP_ESTABLISHED)
+			*plen = tulpen_scnprintf(peer, size, "%u:%d",
+						 s->nl.dst_group,
+						 (int32_t)s->nl.dst_portid);
+		else
+			*plen = tulpen_scnprintf(peer, size, "*");
+		break;
+	case TULPEN_P_PACKET:
+		if (s->ifindex)
+			tulpen_fmt_ifname(b, sizeof(b), s->ifindex);
+		else
+			tulpen_scnprintf(b, sizeof(b), "*");
+		*llen = tulpen_scnprintf(
+			local, size, "%s:%s (%s)",
+			s->packet_proto == 3
+				? "*"
+				: tulpen_fmt_ether_proto(a, sizeof(a),
+							 s->packet_proto,
+							 numeric),
+			b, s->unix_type == SOCK_RAW ? "raw" : "dgram");
+		*plen = tulpen_scnprintf(peer, size, "*");
+		break;
+	case TULPEN_P_VSOCK:
+		*llen = vsock_ep(local, size, s->vsock_cid, s->vsock_port);
+		*plen = vsock_ep(peer, size, s->vsock_peer_cid,
+				 s->vsock_peer_port);
+		break;
+	case TULPEN_P_XDP:
+		if (s->ifindex) {
+			tulpen_fmt_ifname(b, sizeof(b), s->ifindex);
+			*llen = tulpen_scnprintf(local, size, "%s:q%u", b,
+						 s->xdp_queue);
+		} else {
+			*llen = tulpen_scnprintf(local, size, "*");
+		}
+		*plen = tulpen_scnprintf(peer, size, "*");
+		break;
+	default:
+		break;
+	}
+}

@@ -56,6 +56,13 @@ size_t tulpen_fmt_netlink_proto(char *out, size_t size, uint32_t proto,
  */
 const char *tulpen_fmt_ether_proto(char *buf, size_t size, uint16_t proto,
 				   int numeric);
+/*
+ * The endpoints of a netlink, packet, vsock or XDP socket as text:
+ * "rtnl:kernel", "ip:eth0 (raw)", "2:1024", "eth0:q0"; "*" for none.
+ */
+void tulpen_fmt_other_eps(const struct tulpen_sock *s, int numeric,
+			  char *local, size_t *llen, char *peer, size_t *plen,
+			  size_t size);
 /* A bounded, truncation-safe snprintf returning the length written. */
 size_t tulpen_scnprintf(char *out, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -74,8 +74,10 @@ static void endpoint(struct tulpen_fmt *f, const struct tulpen_sock *s,
 static void owner_cell(const struct tulpen_owner *ow, size_t n, char *out,
 		       size_t size)
 {
+	/* netstat names the program by argv[0], not by comm */
 	if (n)
-		tulpen_scnprintf(out, size, "%d/%s", ow[0].pid, ow[0].comm);
+		tulpen_scnprintf(out, size, "%d/%s", ow[0].pid,
+				 ow[0].prog ? ow[0].prog : ow[0].comm);
 	else
 		tulpen_scnprintf(out, size, "-");
 }
@@ -199,6 +201,9 @@ static int ns_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	struct ns *st = f->priv;
 	struct tulpen_buf *b = &f->out;
 
+	/* netstat lists no netlink, packet, vsock or XDP sockets */
+	if (s->family != AF_UNIX && !tulpen_sock_is_inet(s))
+		return 0;
 	if (s->family == AF_UNIX) {
 		if (!st->unix_started && f->o.header) {
 			tulpen_buf_printf(b, "Active UNIX domain sockets %s\n",
