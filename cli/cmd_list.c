@@ -116,6 +116,8 @@ static int run_summary(struct tulpen_ctx *ctx, const struct list_opts *o,
 		return fail_collect(ctx, ret);
 	if (ln->active) /* -N, --all-netns: per-namespace counts */
 		ret = list_netns_summary(ctx, o, ln, &b);
+	else if (o->kind == TULPEN_FMT_SS)
+		ret = tulpen_kernel_stats_format_ss(&sum.kernel, &b);
 	else
 		ret = tulpen_summary_format(&sum,
 					    o->kind == TULPEN_FMT_JSON ||
