@@ -60,13 +60,30 @@ static int resolve_cb(const struct tulpen_sock *s, void *data)
  * ss leaves out its Netid column when one kind of socket is asked for
  * (-t, -u, -w or -M alone); the UNIX kinds count as several.
  */
-/* ss shows no Netid for one of its tables (UNIX, packet, vsock are more) */
-static int ss_single_netid(uint32_t protos)
+/* ss's tables of a protocol: one per socket type for UNIX, packet, vsock */
+static int ss_tables(uint16_t types, int all)
 {
-	if (protos & (TULPEN_PF(TULPEN_P_UNIX) | TULPEN_PF(TULPEN_P_PACKET) |
-		      TULPEN_PF(TULPEN_P_VSOCK)))
-		return 0;
-	return protos && !(protos & (protos - 1));
+	return types ? __builtin_popcount(types) : all;
+}
+
+/* ss shows no Netid when one of its tables is listed. */
+static int ss_single_netid(const struct tulpen_query *q)
+{
+	int n = 0, p;
+
+	for (p = 0; p < TULPEN_P_MAX; p++) {
+		if (!(q->protos & TULPEN_PF(p)))
+			continue;
+		if (p == TULPEN_P_UNIX)
+			n += ss_tables(q->unix_types, 3);
+		else if (p == TULPEN_P_PACKET)
+			n += ss_tables(q->packet_types, 2);
+		else if (p == TULPEN_P_VSOCK)
+			n += ss_tables(q->vsock_types, 2);
+		else
+			n++;
+	}
+	return n == 1;
 }
 
 /* ss shows no State for one state (request sockets are SYN-RECV). */
@@ -350,8 +367,11 @@ static int make_fmt(struct list_opts *o, struct list_res *x)
 	int ret;
 
 	/* netstat's UNIX columns (RefCnt) come from /proc/net/unix */
-	if (o->kind == TULPEN_FMT_NETSTAT)
+	if (o->kind == TULPEN_FMT_NETSTAT) {
 		o->q.proc_protos |= TULPEN_PF(TULPEN_P_UNIX);
+		/* netstat reads tcp, then tcp6, udp, udp6... */
+		o->q.flags |= TULPEN_Q_FAMILY_ORDER;
+	}
 	/* ss's row order: UDP before TCP, IPv4 before IPv6, netlink first */
 	if (o->kind == TULPEN_FMT_SS)
 		o->q.flags |= TULPEN_Q_SS_ORDER;
@@ -364,7 +384,7 @@ static int make_fmt(struct list_opts *o, struct list_res *x)
 		if (ret)
 			return ret;
 	}
-	fo.ss_no_netid = ss_single_netid(o->q.protos);
+	fo.ss_no_netid = ss_single_netid(&o->q);
 	fo.ss_no_state = ss_single_state(o->q.states);
 	fo.cgroups = x->cgroups;
 	fo.numeric = o->numeric;
@@ -375,8 +395,8 @@ static int make_fmt(struct list_opts *o, struct list_res *x)
 	fo.color = o->kind == TULPEN_FMT_TABLE && use_color(o);
 	fo.listening = o->listening;
 	fo.all = o->all;
-	fo.services = x->svc;
-	fo.users = x->users;
+	fo.services = o->numeric_ports ? NULL : x->svc;
+	fo.users = o->numeric_users ? NULL : x->users;
 	fo.resolver = x->r.res;
 	fo.show_netns = o->show_netns || o->all_netns;
 	fo.show_container = o->show_container || o->all_netns;
@@ -401,6 +421,31 @@ static int run_listing(struct list_opts *o, struct list_res *x)
 	if (!ret)
 		ret = tulpen_fmt_end(x->r.fmt);
 	return ret;
+}
+
+/* netstat -c: the listing again every second, until output closes. */
+static int run_continuous(struct list_opts *o, struct list_res *x)
+{
+	int ret;
+
+	for (;;) {
+		ret = run_listing(o, x);
+		if (ret)
+			return ret == -EPIPE ? 0 : ret;
+		tulpen_fmt_free(x->r.fmt);
+		x->r.fmt = NULL;
+		tulpen_owners_free(x->r.owners);
+		x->r.owners = NULL;
+		tulpen_resolver_free(x->r.res);
+		x->r.res = NULL;
+		tulpen_services_free(x->svc);
+		x->svc = NULL;
+		tulpen_users_free(x->users);
+		x->users = NULL;
+		tulpen_cgroups_free(x->cgroups);
+		x->cgroups = NULL;
+		sleep(1);
+	}
 }
 
 int cmd_list(int argc, char **argv)
@@ -430,6 +475,8 @@ int cmd_list(int argc, char **argv)
 		ret = list_netns_setup(x.ctx, &o, &x.ln);
 	if (!ret && o.summary)
 		status = run_summary(x.ctx, &o, &x.ln);
+	else if (!ret && o.continuous)
+		ret = run_continuous(&o, &x);
 	else if (!ret)
 		ret = run_listing(&o, &x);
 	if (ret)

@@ -69,6 +69,11 @@ const char list_help[] =
 	"!WORD: not\n"
 	"\n"
 	"   -H, --no-header     suppress the header line\n"
+	"   -c, --continuous    list again every second, as netstat -c\n"
+	"   -W, --wide          accepted for netstat: tulpen never truncates\n"
+	"       --numeric-hosts, --numeric-ports, --numeric-users\n"
+	"                       as netstat: numbers for hosts, ports or "
+	"users only\n"
 	"   -O, --oneline       one line per socket (every layout does so)\n"
 	"       --json          one JSON array of sockets\n"
 	"       --ndjson        one JSON object per line, streamed\n"
@@ -138,6 +143,9 @@ enum {
 	OPT_FAM_VSOCK,
 	OPT_FAM_XDP,
 	OPT_FAM_TIPC,
+	OPT_NUM_HOSTS, /* netstat's numeric options */
+	OPT_NUM_PORTS,
+	OPT_NUM_USERS,
 };
 
 static const struct option long_opts[] = {
@@ -190,6 +198,11 @@ static const struct option long_opts[] = {
 	{ "family", required_argument, NULL, 'f' },
 	{ "query", required_argument, NULL, 'A' },
 	{ "socket", required_argument, NULL, 'A' },
+	{ "continuous", no_argument, NULL, 'c' },
+	{ "wide", no_argument, NULL, 'W' },
+	{ "numeric-hosts", no_argument, NULL, OPT_NUM_HOSTS },
+	{ "numeric-ports", no_argument, NULL, OPT_NUM_PORTS },
+	{ "numeric-users", no_argument, NULL, OPT_NUM_USERS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -489,6 +502,11 @@ static const struct opt_handler opt_handlers[] = {
 	CALL('S', add_fam_word, -1),
 	CALL('f', add_fam_arg, 0),
 	CALL('A', add_fam_arg, 1),
+	FLAG('c', continuous),
+	CALL('W', no_op, 0),
+	FLAG(OPT_NUM_HOSTS, numeric_hosts),
+	FLAG(OPT_NUM_PORTS, numeric_ports),
+	FLAG(OPT_NUM_USERS, numeric_users),
 };
 
 static const struct opt_handler *find_handler(int c)
@@ -572,7 +590,7 @@ static int parse_options(struct parse_state *st, int argc, char **argv)
 
 	optind = 0; /* reset getopt (also for unit tests) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":tuwxMlapeno46sHOrhVN:F:0Sf:A:",
+	while ((c = getopt_long(argc, argv, ":tuwxMlapeno46sHOrhVN:F:0Sf:A:cW",
 				long_opts, NULL)) != -1) {
 		h = c == ':' || c == '?' ? NULL : find_handler(c);
 		if (!h)
@@ -712,5 +730,7 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 	set_states(o, want, have_filter);
 	if (o->listening && o->all)
 		o->listening = 0; /* -a wins, as in ss and netstat */
+	if (o->numeric_hosts)
+		o->resolve = 0; /* hosts are numbers unless -r */
 	return check_netns(o);
 }

@@ -31,6 +31,8 @@ struct tulpen_filter;
  * each inet protocol IPv4 then IPv6 (default: TCP first, in one walk).
  */
 #define TULPEN_Q_SS_ORDER 0x1u
+/* TCP too IPv4 then IPv6 (two walks), as netstat reads tcp then tcp6 */
+#define TULPEN_Q_FAMILY_ORDER 0x2u
 
 struct tulpen_query {
 	uint32_t protos;   /* mask of TULPEN_PF(enum tulpen_proto) */

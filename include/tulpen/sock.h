@@ -104,6 +104,7 @@ struct tulpen_sock {
 		uint32_t protocol;
 		uint32_t portid, dst_portid, dst_group;
 		uint32_t groups;
+		uint8_t connected; /* NETLINK_CONNECTED (ss: UNCONN all the same) */
 		/* the process whose pid is portid (/proc/PID/stat), or NULL */
 		const char *comm;
 	} nl;

@@ -287,6 +287,19 @@ static int collect_other(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		tulpen_ctx_clearerr(ctx);
 		return 0;
 	}
+	if (ret < 0 && nl_absent(ret)) {
+		static const char *const diag[] = { "netlink_diag",
+						    "af_packet_diag",
+						    "vsock_diag", "xsk_diag" };
+
+		tulpen_ctx_seterr(ctx,
+				  "%s sockets: the kernel's sock_diag has no "
+				  "handler for them (%s, %s); --source=auto "
+				  "lists none, as ss does",
+				  tulpen_proto_name(proto),
+				  diag[proto - TULPEN_P_NETLINK],
+				  strerror(-ret));
+	}
 	return ret;
 }
 
@@ -371,7 +384,9 @@ static int collect_all(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 	if (q->flags & TULPEN_Q_SS_ORDER)
 		return collect_ss_order(ctx, q, pr, cb, data);
 	for (i = 0; i < sizeof(inet_protos) / sizeof(inet_protos[0]); i++) {
-		ret = collect_inet(ctx, q, pr, inet_protos[i], 0, cb, data);
+		ret = collect_inet(ctx, q, pr, inet_protos[i],
+				   !!(q->flags & TULPEN_Q_FAMILY_ORDER), cb,
+				   data);
 		if (ret)
 			return ret;
 	}

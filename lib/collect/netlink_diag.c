@@ -89,9 +89,12 @@ int tulpen_netlink_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s)
 	memset(s, 0, sizeof(*s));
 	s->proto = TULPEN_P_NETLINK;
 	s->family = AF_NETLINK;
-	/* netlink_diag reports NETLINK_UNCONNECTED (0) or CONNECTED (1) */
-	s->state = m->ndiag_state == 1 ? TULPEN_TCP_ESTABLISHED
-				       : TULPEN_TCP_CLOSE;
+	/*
+	 * netlink_diag reports NETLINK_UNCONNECTED (0) or CONNECTED (1); the
+	 * socket's state is UNCONN either way, as ss shows it
+	 */
+	s->state = TULPEN_TCP_CLOSE;
+	s->nl.connected = m->ndiag_state == 1;
 	s->unix_type = m->ndiag_type;
 	s->source = TULPEN_SRC_NETLINK;
 	s->inode = m->ndiag_ino;

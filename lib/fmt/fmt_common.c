@@ -57,7 +57,7 @@ const char *tulpen_fmt_netstat_proto(const struct tulpen_sock *s)
 	case TULPEN_P_UNIX:
 		return "unix";
 	default:
-		return "?";
+		return tulpen_proto_name(s->proto);
 	}
 }
 
@@ -216,7 +216,7 @@ void tulpen_fmt_other_eps(const struct tulpen_sock *s, int numeric,
 			*llen = tulpen_scnprintf(local, size, "%s:kernel", a);
 		else
 			*llen = tulpen_scnprintf(local, size, "%s:%d", a, pid);
-		if (s->state == TULPEN_TCP_ESTABLISHED)
+		if (s->nl.connected)
 			*plen = tulpen_scnprintf(peer, size, "%u:%d",
 						 s->nl.dst_group,
 						 (int32_t)s->nl.dst_portid);

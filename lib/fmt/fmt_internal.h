@@ -63,6 +63,9 @@ const char *tulpen_fmt_ether_proto(char *buf, size_t size, uint16_t proto,
 void tulpen_fmt_other_eps(const struct tulpen_sock *s, int numeric,
 			  char *local, size_t *llen, char *peer, size_t *plen,
 			  size_t size);
+/* JSON: the "family" word, and the object of a family without ports. */
+const char *tulpen_json_family_name(const struct tulpen_sock *s);
+void tulpen_json_family(struct tulpen_buf *b, const struct tulpen_sock *s);
 /* A bounded, truncation-safe snprintf returning the length written. */
 size_t tulpen_scnprintf(char *out, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

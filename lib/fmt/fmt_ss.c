@@ -215,7 +215,7 @@ static int netlink_eps(struct tulpen_fmt *f, struct ss_state *st,
 	ret = addr_port(st, SS_C_ADDR, a, p);
 	if (ret)
 		return ret;
-	if (s->state != TULPEN_TCP_ESTABLISHED)
+	if (!s->nl.connected)
 		return addr_port(st, SS_C_RADDR, "*", "");
 	tulpen_scnprintf(a, sizeof(a), "%u:", s->nl.dst_group);
 	tulpen_scnprintf(p, sizeof(p), "%d", (int32_t)s->nl.dst_portid);
@@ -330,7 +330,8 @@ static void ss_extras(struct tulpen_fmt *f, struct tulpen_buf *b,
 {
 	int inet = tulpen_sock_is_inet(s);
 
-	if (f->o.timers && inet && s->timer) {
+	/* ss's -e shows the timers too */
+	if ((f->o.timers || f->o.extended) && inet && s->timer) {
 		static const char *const names[] = { "off", "on", "keepalive",
 						     "timewait", "persist" };
 		char t[48];
