@@ -56,10 +56,10 @@ static const struct {
 	const char *word;
 	uint32_t families;
 } family_words[] = {
-	{ "inet", TULPEN_FAM_INET },	     { "inet6", TULPEN_FAM_INET6 },
-	{ "link", TULPEN_FAM_PACKET },	     { "unix", TULPEN_FAM_UNIX },
-	{ "netlink", TULPEN_FAM_NETLINK },   { "vsock", TULPEN_FAM_VSOCK },
-	{ "xdp", TULPEN_FAM_XDP },	     { "tipc", 0 },
+	{ "inet", TULPEN_FAM_INET },	   { "inet6", TULPEN_FAM_INET6 },
+	{ "link", TULPEN_FAM_PACKET },	   { "unix", TULPEN_FAM_UNIX },
+	{ "netlink", TULPEN_FAM_NETLINK }, { "vsock", TULPEN_FAM_VSOCK },
+	{ "xdp", TULPEN_FAM_XDP },	   { "tipc", 0 },
 	{ "packet", TULPEN_FAM_PACKET },
 };
 
@@ -104,10 +104,12 @@ static int one_table(struct family_sel *sel, const char *w, char *err,
 				  !t->vsock_types);
 		return 0;
 	}
-	snprintf(err, errsize, "-A: '%s' is not a socket table (all, inet, "
+	snprintf(err, errsize,
+		 "-A: '%s' is not a socket table (all, inet, "
 		 "tcp, udp, raw, mptcp, sctp, unix, unix_stream, unix_dgram, "
 		 "unix_seqpacket, packet, packet_raw, packet_dgram, netlink, "
-		 "vsock, vsock_stream, vsock_dgram, xdp)", w);
+		 "vsock, vsock_stream, vsock_dgram, xdp)",
+		 w);
 	return -EINVAL;
 }
 
@@ -117,8 +119,10 @@ int family_sel_query(struct family_sel *sel, const char *arg, char *err,
 	char buf[256], *p, *comma;
 
 	if (!*arg || strlen(arg) >= sizeof(buf)) {
-		snprintf(err, errsize, "-A: '%s' is not a list of socket "
-			 "tables", arg);
+		snprintf(err, errsize,
+			 "-A: '%s' is not a list of socket "
+			 "tables",
+			 arg);
 		return -EINVAL;
 	}
 	sel->query_seen = 1;
@@ -144,8 +148,10 @@ int family_sel_family(struct family_sel *sel, const char *arg, char *err,
 			return 0;
 		}
 	}
-	snprintf(err, errsize, "-f: '%s' is not a family (inet, inet6, link, "
-		 "unix, netlink, vsock, xdp, tipc)", arg);
+	snprintf(err, errsize,
+		 "-f: '%s' is not a family (inet, inet6, link, "
+		 "unix, netlink, vsock, xdp, tipc)",
+		 arg);
 	return -EINVAL;
 }
 
@@ -191,18 +197,18 @@ static uint32_t families_of(uint32_t protos)
 void family_sel_apply(const struct family_sel *sel, struct tulpen_query *q)
 {
 	uint32_t fams = q->families | sel->families;
-	uint32_t protos = q->protos | (sel->protos & ((1u << TULPEN_P_MAX) - 1));
+	uint32_t protos =
+		q->protos | (sel->protos & ((1u << TULPEN_P_MAX) - 1));
 	uint32_t need;
 
 	/* families without a protocol of theirs bring their protocols */
 	need = fams & ~families_of(protos);
 	protos |= protos_of(need);
 	/* protocols without their family bring it */
-	fams |= families_of(protos) & ~(fams & (TULPEN_FAM_INET |
-						TULPEN_FAM_INET6)
-						? (TULPEN_FAM_INET |
-						   TULPEN_FAM_INET6)
-						: 0);
+	fams |= families_of(protos) &
+		~(fams & (TULPEN_FAM_INET | TULPEN_FAM_INET6)
+			  ? (TULPEN_FAM_INET | TULPEN_FAM_INET6)
+			  : 0);
 	q->protos = protos & ~sel->protos_off;
 	q->families = fams;
 	q->unix_types = sel->unix_types == 0xffff ? 0 : sel->unix_types;

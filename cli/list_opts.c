@@ -217,8 +217,8 @@ static int fail(struct list_opts *o, const char *pre, const char *what,
 /* What the option loop keeps besides struct list_opts itself. */
 struct parse_state {
 	struct list_opts *o;
-	uint32_t protos; /* TULPEN_PF mask of -t, -u, -w, -x, -M */
-	int fam4, fam6;	 /* -4, -6 */
+	uint32_t protos;       /* TULPEN_PF mask of -t, -u, -w, -x, -M */
+	int fam4, fam6;	       /* -4, -6 */
 	struct family_sel fam; /* -0, -f, -A, --netlink... */
 	int source_given;
 };
@@ -294,8 +294,7 @@ static int add_fam_arg(struct parse_state *st, const struct opt_handler *h,
 		st->fam4 = 1;
 	else if (!strcmp(arg, "inet6"))
 		st->fam6 = 1;
-	return family_sel_family(&st->fam, arg, st->o->err,
-				 sizeof(st->o->err));
+	return family_sel_family(&st->fam, arg, st->o->err, sizeof(st->o->err));
 }
 
 /* -4, -6: @val is the family. */
@@ -668,8 +667,8 @@ static void set_protos(struct list_opts *o, const struct parse_state *st)
 			 TULPEN_PF(TULPEN_P_RAW) | TULPEN_PF(TULPEN_P_MPTCP) |
 			 TULPEN_PF(TULPEN_P_UNIX) | TULPEN_PF(TULPEN_P_SCTP) |
 			 TULPEN_PF(TULPEN_P_NETLINK) |
-			 TULPEN_PF(TULPEN_P_PACKET) | TULPEN_PF(TULPEN_P_VSOCK) |
-			 TULPEN_PF(TULPEN_P_XDP);
+			 TULPEN_PF(TULPEN_P_PACKET) |
+			 TULPEN_PF(TULPEN_P_VSOCK) | TULPEN_PF(TULPEN_P_XDP);
 	o->q.protos = protos;
 	if (st->fam4 || st->fam6) {
 		o->q.families = (st->fam4 ? TULPEN_FAM_INET : 0) |

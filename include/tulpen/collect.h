@@ -29,6 +29,8 @@ struct tulpen_filter;
 /*
  * ss's order: netlink, packet, UNIX, RAW, UDP, TCP, vsock, XDP, MPTCP,
  * each inet protocol IPv4 then IPv6 (default: TCP first, in one walk).
+ * The order flags are not used when replaying a recording (--nl-replay):
+ * its answers come in the default order of the requests it recorded.
  */
 #define TULPEN_Q_SS_ORDER 0x1u
 /* TCP too IPv4 then IPv6 (two walks), as netstat reads tcp then tcp6 */

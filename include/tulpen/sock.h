@@ -63,18 +63,18 @@ struct tulpen_endpoint {
 #define TULPEN_UNK_QUEUES 0x4u /* nor the queues */
 
 struct tulpen_sock {
-	uint8_t proto;	    /* enum tulpen_proto */
-	uint8_t family;	    /* AF_INET, AF_INET6 or AF_UNIX */
-	uint8_t state;	    /* enum tulpen_tcp_state (UDP/RAW/UNIX too) */
-	uint8_t timer;	    /* enum tulpen_timer */
-	uint8_t retrans;    /* retransmits of the running timer */
-	uint8_t unix_type;  /* SOCK_* type: UNIX, packet, vsock, XDP */
-	uint8_t source;	    /* enum tulpen_source */
-	uint8_t has_cookie; /* cookie is valid (netlink only) */
-	uint8_t v6only;	    /* IPV6_V6ONLY: 1 set, 0 clear, 2 unknown */
-	uint8_t shutdown;   /* shutdown() mask: 1 read side, 2 write side */
-	uint16_t raw_proto; /* RAW: IP protocol number */
-	uint8_t unknown;    /* TULPEN_UNK_* */
+	uint8_t proto;	      /* enum tulpen_proto */
+	uint8_t family;	      /* AF_INET, AF_INET6 or AF_UNIX */
+	uint8_t state;	      /* enum tulpen_tcp_state (UDP/RAW/UNIX too) */
+	uint8_t timer;	      /* enum tulpen_timer */
+	uint8_t retrans;      /* retransmits of the running timer */
+	uint8_t unix_type;    /* SOCK_* type: UNIX, packet, vsock, XDP */
+	uint8_t source;	      /* enum tulpen_source */
+	uint8_t has_cookie;   /* cookie is valid (netlink only) */
+	uint8_t v6only;	      /* IPV6_V6ONLY: 1 set, 0 clear, 2 unknown */
+	uint8_t shutdown;     /* shutdown() mask: 1 read side, 2 write side */
+	uint16_t raw_proto;   /* RAW: IP protocol number */
+	uint8_t unknown;      /* TULPEN_UNK_* */
 	uint8_t has_shutdown; /* the kernel sent the shutdown mask (not for
 			       * TIME-WAIT and request sockets) */
 	struct tulpen_endpoint local;
@@ -104,7 +104,8 @@ struct tulpen_sock {
 		uint32_t protocol;
 		uint32_t portid, dst_portid, dst_group;
 		uint32_t groups;
-		uint8_t connected; /* NETLINK_CONNECTED (ss: UNCONN all the same) */
+		uint8_t connected; /* NETLINK_CONNECTED (ss: UNCONN all the
+				      same) */
 		/* the process whose pid is portid (/proc/PID/stat), or NULL */
 		const char *comm;
 	} nl;

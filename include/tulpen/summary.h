@@ -28,7 +28,7 @@ struct tulpen_kernel_stats {
 	uint64_t frag_inuse, frag_memory;
 	uint64_t tcp6_inuse, udp6_inuse, udplite6_inuse, raw6_inuse;
 	uint64_t frag6_inuse, frag6_memory;
-	uint64_t curr_estab;			  /* snmp Tcp CurrEstab */
+	uint64_t curr_estab;			 /* snmp Tcp CurrEstab */
 	uint64_t listen_overflows, listen_drops; /* netstat TcpExt */
 	uint64_t page_size;
 };
@@ -46,7 +46,8 @@ struct tulpen_summary {
 	/* TCP and MPTCP by state; [TULPEN_TCP_NEW_SYN_RECV] = requests */
 	uint64_t tcp_states[TULPEN_SUM_FAMS][TULPEN_TCP_MAX_STATES];
 	uint32_t protos; /* which protocols were counted */
-	struct tulpen_kernel_stats kernel; /* filled by tulpen_summary_collect */
+	struct tulpen_kernel_stats
+		kernel; /* filled by tulpen_summary_collect */
 };
 
 /* Count every socket @q selects (its state mask is used as given). */

@@ -368,6 +368,16 @@ static int collect_ss_order(struct tulpen_ctx *ctx,
 	return 0;
 }
 
+/*
+ * A recording answers the requests in the order they were made, and old
+ * ones were made in the default order: replayed, the dumps are asked for
+ * in that order whatever the layout.
+ */
+static int replaying(const struct tulpen_ctx *ctx)
+{
+	return ctx->nl_ops && !ctx->nl_is_live;
+}
+
 static int collect_all(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		       const struct tulpen_diag_prog *pr, tulpen_sock_cb cb,
 		       void *data)
@@ -381,12 +391,13 @@ static int collect_all(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 	int ret;
 
 	tulpen_ctx_clearerr(ctx);
-	if (q->flags & TULPEN_Q_SS_ORDER)
+	if ((q->flags & TULPEN_Q_SS_ORDER) && !replaying(ctx))
 		return collect_ss_order(ctx, q, pr, cb, data);
 	for (i = 0; i < sizeof(inet_protos) / sizeof(inet_protos[0]); i++) {
 		ret = collect_inet(ctx, q, pr, inet_protos[i],
-				   !!(q->flags & TULPEN_Q_FAMILY_ORDER), cb,
-				   data);
+				   (q->flags & TULPEN_Q_FAMILY_ORDER) &&
+					   !replaying(ctx),
+				   cb, data);
 		if (ret)
 			return ret;
 	}

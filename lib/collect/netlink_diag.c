@@ -98,8 +98,8 @@ int tulpen_netlink_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s)
 	s->unix_type = m->ndiag_type;
 	s->source = TULPEN_SRC_NETLINK;
 	s->inode = m->ndiag_ino;
-	s->cookie = (uint64_t)m->ndiag_cookie[0] |
-		    (uint64_t)m->ndiag_cookie[1] << 32;
+	s->cookie = (uint64_t)m->ndiag_cookie[0] | (uint64_t)m->ndiag_cookie[1]
+							   << 32;
 	s->has_cookie = 1;
 	s->v6only = 2;
 	s->unknown = TULPEN_UNK_UID;

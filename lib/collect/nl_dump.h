@@ -63,7 +63,8 @@ int tulpen_unix_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s,
 			   char *path, size_t path_size);
 
 /* The other families' answers: 0 or -EBADMSG. */
-int tulpen_netlink_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
+int tulpen_netlink_diag_parse(const struct nlmsghdr *nlh,
+			      struct tulpen_sock *s);
 int tulpen_packet_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
 int tulpen_vsock_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
 int tulpen_xdp_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);

@@ -52,8 +52,8 @@ int tulpen_packet_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s)
 	s->unix_type = m->pdiag_type;
 	s->source = TULPEN_SRC_NETLINK;
 	s->inode = m->pdiag_ino;
-	s->cookie = (uint64_t)m->pdiag_cookie[0] |
-		    (uint64_t)m->pdiag_cookie[1] << 32;
+	s->cookie = (uint64_t)m->pdiag_cookie[0] | (uint64_t)m->pdiag_cookie[1]
+							   << 32;
 	s->has_cookie = 1;
 	s->v6only = 2;
 	s->packet_proto = m->pdiag_num;

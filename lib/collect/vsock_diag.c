@@ -46,8 +46,8 @@ int tulpen_vsock_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s)
 	s->has_shutdown = 1;
 	s->source = TULPEN_SRC_NETLINK;
 	s->inode = m->vdiag_ino;
-	s->cookie = (uint64_t)m->vdiag_cookie[0] |
-		    (uint64_t)m->vdiag_cookie[1] << 32;
+	s->cookie = (uint64_t)m->vdiag_cookie[0] | (uint64_t)m->vdiag_cookie[1]
+							   << 32;
 	s->has_cookie = 1;
 	s->v6only = 2;
 	s->unknown = TULPEN_UNK_UID;

@@ -57,8 +57,8 @@ int tulpen_xdp_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s)
 	s->unix_type = m->xdiag_type;
 	s->source = TULPEN_SRC_NETLINK;
 	s->inode = m->xdiag_ino;
-	s->cookie = (uint64_t)m->xdiag_cookie[0] |
-		    (uint64_t)m->xdiag_cookie[1] << 32;
+	s->cookie = (uint64_t)m->xdiag_cookie[0] | (uint64_t)m->xdiag_cookie[1]
+							   << 32;
 	s->has_cookie = 1;
 	s->v6only = 2;
 	if (tb[XDP_DIAG_INFO] && mnl_attr_get_payload_len(tb[XDP_DIAG_INFO]) >=

@@ -125,11 +125,11 @@ size_t tulpen_fmt_netlink_proto(char *out, size_t size, uint32_t proto,
 {
 	/* iproute2's nl_proto_tab */
 	static const char *const names[] = {
-		"rtnl",	  "unused",	"usersock",  "fw",	   "tcpdiag",
-		"nflog",  "xfrm",	"selinux",   "iscsi",	   "audit",
-		"fiblookup", "connector", "nft",     "ip6fw",	   "dec-rt",
-		"uevent", "genl",	NULL,	     "scsi-trans", "ecryptfs",
-		"rdma",	  "crypto",
+		"rtnl",	     "unused",	  "usersock", "fw",	    "tcpdiag",
+		"nflog",     "xfrm",	  "selinux",  "iscsi",	    "audit",
+		"fiblookup", "connector", "nft",      "ip6fw",	    "dec-rt",
+		"uevent",    "genl",	  NULL,	      "scsi-trans", "ecryptfs",
+		"rdma",	     "crypto",
 	};
 
 	if (!numeric && proto < sizeof(names) / sizeof(names[0]) &&
@@ -197,9 +197,8 @@ static size_t vsock_ep(char *out, size_t size, uint32_t cid, uint32_t port)
 	return tulpen_scnprintf(out, size, "%s:%s", c, p);
 }
 
-void tulpen_fmt_other_eps(const struct tulpen_sock *s, int numeric,
-			  char *local, size_t *llen, char *peer, size_t *plen,
-			  size_t size)
+void tulpen_fmt_other_eps(const struct tulpen_sock *s, int numeric, char *local,
+			  size_t *llen, char *peer, size_t *plen, size_t size)
 {
 	char a[64], b[64];
 	int32_t pid = (int32_t)s->nl.portid;
@@ -207,8 +206,7 @@ void tulpen_fmt_other_eps(const struct tulpen_sock *s, int numeric,
 	*llen = *plen = 0;
 	switch (s->proto) {
 	case TULPEN_P_NETLINK:
-		tulpen_fmt_netlink_proto(a, sizeof(a), s->nl.protocol,
-					 numeric);
+		tulpen_fmt_netlink_proto(a, sizeof(a), s->nl.protocol, numeric);
 		if (!numeric && pid > 0 && s->nl.comm)
 			*llen = tulpen_scnprintf(local, size, "%s:%s/%d", a,
 						 s->nl.comm, pid);

@@ -60,9 +60,8 @@ const char *tulpen_fmt_ether_proto(char *buf, size_t size, uint16_t proto,
  * The endpoints of a netlink, packet, vsock or XDP socket as text:
  * "rtnl:kernel", "ip:eth0 (raw)", "2:1024", "eth0:q0"; "*" for none.
  */
-void tulpen_fmt_other_eps(const struct tulpen_sock *s, int numeric,
-			  char *local, size_t *llen, char *peer, size_t *plen,
-			  size_t size);
+void tulpen_fmt_other_eps(const struct tulpen_sock *s, int numeric, char *local,
+			  size_t *llen, char *peer, size_t *plen, size_t size);
 /* JSON: the "family" word, and the object of a family without ports. */
 const char *tulpen_json_family_name(const struct tulpen_sock *s);
 void tulpen_json_family(struct tulpen_buf *b, const struct tulpen_sock *s);

@@ -141,13 +141,13 @@ static void inet_line(struct tulpen_fmt *f, const struct tulpen_sock *s,
 
 		if (ms < 0)
 			ms = 0;
-		tulpen_buf_printf(b, " %s (%lld.%02lld/%u/%u)",
-				  s->timer == TULPEN_TIMER_PROBE
-					  ? "probe"
-					  : tulpen_fmt_timer_name(s->timer),
-				  (long long)(ms / 1000),
-				  (long long)(ms % 1000 / 10),
-				  probes ? 0 : s->retrans, probes ? s->retrans : 0);
+		tulpen_buf_printf(
+			b, " %s (%lld.%02lld/%u/%u)",
+			s->timer == TULPEN_TIMER_PROBE
+				? "probe"
+				: tulpen_fmt_timer_name(s->timer),
+			(long long)(ms / 1000), (long long)(ms % 1000 / 10),
+			probes ? 0 : s->retrans, probes ? s->retrans : 0);
 	}
 	tulpen_buf_putc(b, '\n');
 }

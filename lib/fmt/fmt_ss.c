@@ -151,8 +151,9 @@ static void raw_port(char *out, size_t size, uint16_t proto)
 
 /* "addr:" (or "addr%dev:") and the port, as ss's inet_addr_print(). */
 static int inet_ep(struct tulpen_fmt *f, struct ss_state *st,
-		   const struct tulpen_sock *s, const struct tulpen_endpoint *ep,
-		   uint32_t ifindex, enum ss_col col)
+		   const struct tulpen_sock *s,
+		   const struct tulpen_endpoint *ep, uint32_t ifindex,
+		   enum ss_col col)
 {
 	struct tulpen_ep_style sty = {
 		.brackets = 1,
@@ -301,14 +302,12 @@ static int endpoints(struct tulpen_fmt *f, struct ss_state *st,
 		return xdp_eps(st, s);
 	default:
 		ret = inet_ep(f, st, s, &s->local, s->ifindex, SS_C_ADDR);
-		return ret ? ret
-			   : inet_ep(f, st, s, &s->peer, 0, SS_C_RADDR);
+		return ret ? ret : inet_ep(f, st, s, &s->peer, 0, SS_C_RADDR);
 	}
 }
 
 /* " users:((...))": ss lists the holders last found first. */
-static void users(struct tulpen_buf *b, const struct tulpen_owner *ow,
-		  size_t n)
+static void users(struct tulpen_buf *b, const struct tulpen_owner *ow, size_t n)
 {
 	size_t i;
 
@@ -342,6 +341,9 @@ static void ss_extras(struct tulpen_fmt *f, struct tulpen_buf *b,
 				  t, s->retrans);
 	}
 	if (!f->o.extended)
+		return;
+	/* ss's /proc reader of UDP and RAW shows no details */
+	if (inet && s->source == TULPEN_SRC_PROC && s->proto != TULPEN_P_TCP)
 		return;
 	if (inet) {
 		if (s->uid)
@@ -379,7 +381,8 @@ static int ss_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 
 	ret = cell(st, SS_C_NETID, netid(s));
 	if (!ret)
-		ret = cell(st, SS_C_STATE, tulpen_fmt_state(s, TULPEN_STATE_SS));
+		ret = cell(st, SS_C_STATE,
+			   tulpen_fmt_state(s, TULPEN_STATE_SS));
 	tulpen_scnprintf(num, sizeof(num), "%-6u", s->rqueue);
 	if (!ret)
 		ret = cell(st, SS_C_RECVQ, num);

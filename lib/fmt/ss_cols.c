@@ -53,8 +53,8 @@ static void model_token(struct ss_cols *c, size_t len)
 {
 	size_t need = 2 + len + (len & 1);
 
-	if (!c->chunks || (c->chunk_used && c->chunk_used + need >
-						    SS_CHUNK_DATA)) {
+	if (!c->chunks ||
+	    (c->chunk_used && c->chunk_used + need > SS_CHUNK_DATA)) {
 		c->chunks++;
 		c->chunk_used = 0;
 	}

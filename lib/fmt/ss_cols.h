@@ -36,8 +36,8 @@ struct ss_cols {
 	struct tulpen_buf text; /* the held cells' bytes */
 	struct ss_cell *cells;	/* SS_NCOLS minus the disabled per row */
 	size_t n, cap;
-	size_t max_len[SS_NCOLS]; /* kept across renders, as ss does */
-	unsigned int disabled;	  /* 1u << enum ss_col */
+	size_t max_len[SS_NCOLS];  /* kept across renders, as ss does */
+	unsigned int disabled;	   /* 1u << enum ss_col */
 	size_t chunks, chunk_used; /* ss's buffer, to render where it does */
 };
 

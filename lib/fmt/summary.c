@@ -40,8 +40,9 @@ int tulpen_summary_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 	struct tulpen_query cq = *q;
 
 	memset(sum, 0, sizeof(*sum));
-	cq.protos &= ~(TULPEN_PF(TULPEN_P_NETLINK) | TULPEN_PF(TULPEN_P_PACKET) |
-		       TULPEN_PF(TULPEN_P_VSOCK) | TULPEN_PF(TULPEN_P_XDP));
+	cq.protos &=
+		~(TULPEN_PF(TULPEN_P_NETLINK) | TULPEN_PF(TULPEN_P_PACKET) |
+		  TULPEN_PF(TULPEN_P_VSOCK) | TULPEN_PF(TULPEN_P_XDP));
 	sum->protos = cq.protos;
 	tulpen_kernel_stats_read(ctx, &sum->kernel);
 	return tulpen_collect(ctx, &cq, count_cb, sum);
@@ -78,10 +79,10 @@ static void format_kernel_text(const struct tulpen_kernel_stats *k,
 			  (unsigned long long)k->tcp_orphan);
 	tulpen_buf_printf(b, "%-22s %10llu\n", "TIME-WAIT buckets",
 			  (unsigned long long)k->tcp_tw);
-	tulpen_buf_printf(b, "%-22s %10llu pages (%llu KiB)\n", "TCP memory",
-			  (unsigned long long)k->tcp_mem_pages,
-			  (unsigned long long)(k->tcp_mem_pages * k->page_size /
-					       1024));
+	tulpen_buf_printf(
+		b, "%-22s %10llu pages (%llu KiB)\n", "TCP memory",
+		(unsigned long long)k->tcp_mem_pages,
+		(unsigned long long)(k->tcp_mem_pages * k->page_size / 1024));
 	if (k->have_estab)
 		tulpen_buf_printf(b, "%-22s %10llu\n", "TCP established",
 				  (unsigned long long)k->curr_estab);
@@ -98,17 +99,18 @@ static void format_kernel_json(const struct tulpen_kernel_stats *k,
 {
 	if (!k->have_sockstat)
 		return;
-	tulpen_buf_printf(b,
-			  ",\"kernel\":{\"sockets_used\":%llu,"
-			  "\"tcp_allocated\":%llu,\"tcp_orphaned\":%llu,"
-			  "\"tcp_time_wait\":%llu,\"tcp_memory_pages\":%llu,"
-			  "\"tcp_memory_bytes\":%llu",
-			  (unsigned long long)k->sockets_used,
-			  (unsigned long long)k->tcp_alloc,
-			  (unsigned long long)k->tcp_orphan,
-			  (unsigned long long)k->tcp_tw,
-			  (unsigned long long)k->tcp_mem_pages,
-			  (unsigned long long)(k->tcp_mem_pages * k->page_size));
+	tulpen_buf_printf(
+		b,
+		",\"kernel\":{\"sockets_used\":%llu,"
+		"\"tcp_allocated\":%llu,\"tcp_orphaned\":%llu,"
+		"\"tcp_time_wait\":%llu,\"tcp_memory_pages\":%llu,"
+		"\"tcp_memory_bytes\":%llu",
+		(unsigned long long)k->sockets_used,
+		(unsigned long long)k->tcp_alloc,
+		(unsigned long long)k->tcp_orphan,
+		(unsigned long long)k->tcp_tw,
+		(unsigned long long)k->tcp_mem_pages,
+		(unsigned long long)(k->tcp_mem_pages * k->page_size));
 	if (k->have_estab)
 		tulpen_buf_printf(b, ",\"tcp_established\":%llu",
 				  (unsigned long long)k->curr_estab);
@@ -124,11 +126,15 @@ static void format_kernel_json(const struct tulpen_kernel_stats *k,
 int tulpen_kernel_stats_format_ss(const struct tulpen_kernel_stats *k,
 				  struct tulpen_buf *b)
 {
-	long long tcp4 = (long long)k->tcp_inuse, tcp6 = (long long)k->tcp6_inuse;
+	long long tcp4 = (long long)k->tcp_inuse,
+		  tcp6 = (long long)k->tcp6_inuse;
 	long long tw = (long long)k->tcp_tw, alloc = (long long)k->tcp_alloc;
-	long long raw4 = (long long)k->raw_inuse, raw6 = (long long)k->raw6_inuse;
-	long long udp4 = (long long)k->udp_inuse, udp6 = (long long)k->udp6_inuse;
-	long long fr4 = (long long)k->frag_inuse, fr6 = (long long)k->frag6_inuse;
+	long long raw4 = (long long)k->raw_inuse,
+		  raw6 = (long long)k->raw6_inuse;
+	long long udp4 = (long long)k->udp_inuse,
+		  udp6 = (long long)k->udp6_inuse;
+	long long fr4 = (long long)k->frag_inuse,
+		  fr6 = (long long)k->frag6_inuse;
 
 	/* misc/ss.c print_summary() */
 	tulpen_buf_printf(b, "Total: %lld\n", (long long)k->sockets_used);

@@ -219,8 +219,8 @@ void tm_kstats_read(const char *proc_root, struct tm_kstats *k)
 	if (n > 0)
 		tm_kstats_parse_sockstat(buf, (size_t)n, sysconf(_SC_PAGESIZE),
 					 k);
-	n = tulpen_procstat_read(proc_root, "sys/net/ipv4/ip_local_port_range", buf,
-		       sizeof(buf));
+	n = tulpen_procstat_read(proc_root, "sys/net/ipv4/ip_local_port_range",
+				 buf, sizeof(buf));
 	if (n > 0)
 		parse_port_range(buf, (size_t)n, k);
 }
