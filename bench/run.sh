@@ -28,7 +28,7 @@
 # to count lines), then R timed runs interleaved, all inside the namespace,
 # each through bench/measure.c (wall time, max RSS, timeout). The report
 # (bench/report.py) prints the table with ratios to ss and to the floor and
-# checks the targets of issue 5. Needs root, iproute2, net-tools, lsof.
+# checks the scale targets. Needs root, iproute2, net-tools, lsof.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
