@@ -172,6 +172,7 @@ class NS:
         self.tw = idx % 2 == 1
         self.inode = None
         self.container = None  # expected label (dict) or None
+        self.cgroup_rel = None  # the container's cgroup, if in one
 
     @property
     def pid(self):
@@ -409,6 +410,7 @@ def setup_containers(cg, nss):
         for pid in ns.pids:
             cg.move(pid, rel)
         ns.container = want
+        ns.cgroup_rel = rel
     # a pod: two containers (two holders) sharing one named namespace
     pod = named[3]
     pod_rel = "kubepods.slice/kubepods-pod%s.slice" % uids[3].replace("-",
@@ -567,6 +569,81 @@ def check_label_filters(doc, labelled):
     check(want and select(["netns", word]) == want, "netns %s" % word)
     check(select(["not", "netns", word]) ==
           sorted(set(key(r) for r in doc) - set(want)), "not netns %s" % word)
+
+
+def connect_in(ns, cg):
+    """A process that enters @ns (and its container's cgroup), connects to
+    the holder's listener and closes: the local port it had."""
+    rd, wr = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(rd)
+            fd = os.open("/proc/%d/ns/net" % ns.pid, os.O_RDONLY)
+            if libc.setns(fd, CLONE_NEWNET):
+                raise OSError(ctypes.get_errno(), "setns")
+            if ns.cgroup_rel:
+                cg.move(os.getpid(), ns.cgroup_rel)
+            c = socket.create_connection(("127.0.0.1", ns.port))
+            os.write(wr, b"%d" % c.getsockname()[1])
+            c.close()
+            os._exit(0)
+        except BaseException as e:  # noqa: B902 - report, never return
+            os.write(2, ("connect_in: %r\n" % e).encode())
+        os._exit(1)
+    os.close(wr)
+    got = os.read(rd, 16)
+    os.close(rd)
+    os.waitpid(pid, 0)
+    check(got.isdigit(), "could not connect in namespace %s" % ns.spec())
+    return int(got)
+
+
+def watch_events(args, nss, cg):
+    """Start tulpen watch @args, connect in each of @nss: the events of
+    those connections, {ns: [events]}."""
+    w = subprocess.Popen([TULPEN, "watch", "--ndjson", "--source=bpf",
+                          "--duration", "4"] + args, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    first = w.stdout.readline()
+    check(first.startswith('{"type":"start"'), "watch start: %r" % first)
+    ports = {ns.idx: connect_in(ns, cg) for ns in nss}
+    out, err = w.communicate(timeout=60)
+    check(w.returncode == 0, "watch %r: exit %d %s" % (args, w.returncode,
+                                                       err))
+    events = [json.loads(ln.rstrip(",")) for ln in out.splitlines()
+              if ln.startswith("{") and '"transition"' in ln]
+    return {ns.idx: [e for e in events
+                     if e["local"]["port"] == ports[ns.idx] and
+                     e["netns"]["inode"] == ns.inode] for ns in nss}
+
+
+def check_watch(nss, cg):
+    """tulpen watch sees every namespace and labels each event with its
+    namespace and the container of the process behind it; -N narrows it
+    to one namespace, given by name."""
+    boxed = [ns for ns in nss if ns.container is not None and
+             ns.cgroup_rel and ns.name][0]
+    plain = [ns for ns in nss if ns.name and ns.container is None and
+             not ns.cgroup_rel][0]
+    got = watch_events([], [boxed, plain], cg)
+    for ns in (boxed, plain):
+        evs = got[ns.idx]
+        check(len(evs) >= 2, "watch: %d events of the connection in %s"
+              % (len(evs), ns.spec()))
+        for e in evs:
+            check(e["netns"]["name"] == ns.name, "watch: event in %s "
+                  "labelled %r" % (ns.spec(), e["netns"]))
+        if ns is boxed:
+            check(all(e.get("container") == ns.container for e in evs),
+                  "watch: container of %s: %r, want %r"
+                  % (ns.spec(), evs[0].get("container"), ns.container))
+    got = watch_events(["-N", plain.name], [boxed, plain], cg)
+    check(got[plain.idx] and not got[boxed.idx],
+          "watch -N %s: %d events there, %d elsewhere" %
+          (plain.name, len(got[plain.idx]), len(got[boxed.idx])))
+    print("ok 11 watch: every namespace's events labelled with namespace "
+          "and container; -N NAME narrows to one")
 
 
 def check_summary(nss):
@@ -795,6 +872,7 @@ def main():
         check_each(nss)
         check_owners(nss, pod, pod_pids)
         check_containers(nss, pod, pod_pids)
+        check_watch(nss, cg)
         check_summary(nss)
         check_unenterable(nss)
         snapshot(nss)
