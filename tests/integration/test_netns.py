@@ -535,8 +535,38 @@ def check_containers(nss, pod, pod_pids):
     check(out[0].split()[:2] == ["Netns", "Container"] and
           all(ln.split()[0] == own for ln in out[1:]),
           "--netns alone: %r" % out[:3])
+    check_label_filters(doc, labelled)
     print("ok 5 container labels (docker x2, containerd x2, cri-o, pod of "
-          "two, systemd unit) in JSON and table")
+          "two, systemd unit) in JSON and table; netns and container "
+          "filter terms")
+
+
+def check_label_filters(doc, labelled):
+    """`container X` and `netns X` select the rows of the (checked)
+    unfiltered listing with that label, and only those."""
+    def key(r):
+        return (r["netns"]["inode"], tulpen_key(r))
+
+    def select(args):
+        return sorted(key(r) for r in json.loads(
+            tulpen("--all-netns", "-tan", "--json", *args).stdout))
+
+    for ns in labelled[:3]:
+        c = ns.container
+        word = c["unit"] if c["runtime"] is None else c["id"][:8]
+        want = sorted(key(r) for r in doc if r["container"] and (
+            (r["container"].get("id") or "").startswith(word) or
+            r["container"].get("unit") == word))
+        got = select(["container", word])
+        check(want and got == want, "container %s: %d rows, want %d"
+              % (word, len(got), len(want)))
+    named = [ns for ns in labelled if ns.name] or labelled
+    ns = named[0]
+    word = ns.name or str(ns.inode)
+    want = sorted(key(r) for r in doc if r["netns"]["inode"] == ns.inode)
+    check(want and select(["netns", word]) == want, "netns %s" % word)
+    check(select(["not", "netns", word]) ==
+          sorted(set(key(r) for r in doc) - set(want)), "not netns %s" % word)
 
 
 def check_summary(nss):
