@@ -26,27 +26,6 @@ static const char *sname(int state)
 	return tulpen_state_name(state, TULPEN_STATE_RFC);
 }
 
-/* "52us", "1.234ms", "2.500s", "1min3s", "1h2min". */
-static size_t fmt_ns(char *out, size_t size, int64_t ns)
-{
-	if (ns < 0)
-		return tulpen_scnprintf(out, size, "?");
-	if (ns < 1000)
-		return tulpen_scnprintf(out, size, "%lldns", (long long)ns);
-	if (ns < 1000000)
-		return tulpen_scnprintf(out, size, "%lldus",
-					(long long)(ns / 1000));
-	if (ns < 1000000000)
-		return tulpen_scnprintf(out, size, "%lld.%03lldms",
-					(long long)(ns / 1000000),
-					(long long)(ns / 1000 % 1000));
-	if (ns < 60000000000ll)
-		return tulpen_scnprintf(out, size, "%lld.%03llds",
-					(long long)(ns / 1000000000),
-					(long long)(ns / 1000000 % 1000));
-	return tulpen_fmt_duration_ms(out, size, ns / 1000000);
-}
-
 /* Wall clock time of monotonic @ts, for text: "HH:MM:SS.uuuuuu". */
 static int put_time(struct tulpen_buf *b, struct tulpen_watch_fmt_opts *o,
 		    uint64_t ts)
@@ -274,7 +253,7 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 			tulpen_buf_printf(b, "accepted in %s",
 					  sname(ev->newstate));
 		} else {
-			fmt_ns(d, sizeof(d), ev->in_old_ns);
+			tulpen_fmt_duration_ns(d, sizeof(d), ev->in_old_ns);
 			tulpen_buf_printf(b, "%s -> %s", sname(ev->oldstate),
 					  sname(ev->newstate));
 			if (ev->in_old_ns >= 0)
@@ -372,11 +351,11 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 			tulpen_buf_printf(b, " %s", sname(st->state));
 			if (i + 1 == cn->nsteps)
 				break;
-			fmt_ns(d, sizeof(d), st->dur_ns);
+			tulpen_fmt_duration_ns(d, sizeof(d), st->dur_ns);
 			tulpen_buf_printf(b, "(%s%s)", st->dur_known ? "" : "~",
 					  d);
 		}
-		fmt_ns(d, sizeof(d), dur);
+		tulpen_fmt_duration_ns(d, sizeof(d), dur);
 		tulpen_buf_printf(b, " duration %s%s",
 				  cn->from_snapshot || cn->sampled ? ">=" : "",
 				  d);
