@@ -13,9 +13,9 @@
 #include "tulpen/netns.h"
 #include "core/hash.h"
 
-#define RESCAN_NS 1000000000ll	    /* an unknown namespace: once a second */
-#define PID_TTL_NS 10000000000ll    /* a process's container: ten seconds */
-#define MAX_PIDS 4096		    /* cached processes at most */
+#define RESCAN_NS 1000000000ll	 /* an unknown namespace: once a second */
+#define PID_TTL_NS 10000000000ll /* a process's container: ten seconds */
+#define MAX_PIDS 4096		 /* cached processes at most */
 
 struct pid_label {
 	int64_t read_ns;
