@@ -254,6 +254,7 @@ void tulpen_fmt_other_eps(const struct tulpen_sock *s, int numeric, char *local,
 	default:
 		break;
 	}
+}
 
 /* "52us", "1.234ms", "2.500s", "1min3s", "1h2min". */
 size_t tulpen_fmt_duration_ns(char *out, size_t size, int64_t ns)
