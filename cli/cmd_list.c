@@ -338,7 +338,7 @@ static int make_fmt(struct list_opts *o, struct list_res *x)
 	/* netstat's UNIX columns (RefCnt) come from /proc/net/unix */
 	if (o->kind == TULPEN_FMT_NETSTAT)
 		o->q.proc_protos |= TULPEN_PF(TULPEN_P_UNIX);
-	if (o->kind == TULPEN_FMT_SS && o->extended) {
+	if (o->kind == TULPEN_FMT_SS && (o->extended || o->cgroup)) {
 		char mi[4096];
 
 		snprintf(mi, sizeof(mi), "%s/self/mountinfo",
@@ -362,8 +362,27 @@ static int make_fmt(struct list_opts *o, struct list_res *x)
 	fo.resolver = x->r.res;
 	fo.show_netns = o->show_netns || o->all_netns;
 	fo.show_container = o->show_container || o->all_netns;
+	fo.info = o->info;
+	fo.memory = o->memory;
+	fo.tos = o->tos;
+	fo.show_cgroup = o->cgroup;
+	fo.inet_sockopt = o->inet_sockopt;
+	fo.oneline = o->oneline;
 	return tulpen_fmt_new(o->kind, &fo, cli_fd_sink, (void *)(intptr_t)1,
 			      &x->r.fmt);
+}
+
+/* What the records must carry for the extras asked for. */
+static void set_ext(struct list_opts *o)
+{
+	if (o->info)
+		o->q.ext |= TULPEN_EXT_TCP_INFO;
+	if (o->memory)
+		o->q.ext |= TULPEN_EXT_SKMEM;
+	if (o->tos)
+		o->q.ext |= TULPEN_EXT_TOS;
+	if (o->extended && o->kind == TULPEN_FMT_SS)
+		o->q.ext |= TULPEN_EXT_UNIX_DETAILS;
 }
 
 /* Names, owners, the formatter, then the walk. */
@@ -371,6 +390,7 @@ static int run_listing(struct list_opts *o, struct list_res *x)
 {
 	int ret;
 
+	set_ext(o);
 	ret = load_names(o, x);
 	if (!ret && o->owners)
 		ret = load_owners(x);

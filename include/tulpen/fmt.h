@@ -47,6 +47,13 @@ struct tulpen_fmt_opts {
 	int ss_no_netid;    /* ss layout: one protocol, no Netid column */
 	int show_netns;	    /* table: the Netns column (s->netns_*) */
 	int show_container; /* table: the Container column (s->container) */
+	/*
+	 * ss's extras (the records carry them when the query asked,
+	 * tulpen/collect.h): -i tcp_info, -m socket memory, --tos,
+	 * --cgroup, --inet-sockopt; oneline (-O): --style=ss puts -i, -m
+	 * and --inet-sockopt on the socket's line instead of the next.
+	 */
+	int info, memory, tos, show_cgroup, inet_sockopt, oneline;
 	/* Borrowed helpers; any may be NULL. */
 	const struct tulpen_services *services;
 	struct tulpen_users *users;
