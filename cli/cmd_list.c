@@ -18,6 +18,7 @@
 #include "tulpen/summary.h"
 #include "cli_util.h"
 #include "commands.h"
+#include "list_kill.h"
 #include "list_netns.h"
 #include "list_opts.h"
 #include "output.h"
@@ -37,6 +38,13 @@ static int print_cb(const struct tulpen_sock *s, void *data)
 	if (r->owners && s->inode)
 		ow = tulpen_owners_lookup(r->owners, s->inode, &n);
 	return tulpen_fmt_sock(r->fmt, s, ow, n);
+}
+
+static int flush_cb(void *data)
+{
+	struct run *r = data;
+
+	return tulpen_fmt_flush(r->fmt);
 }
 
 static int resolve_cb(const struct tulpen_sock *s, void *data)
@@ -368,6 +376,8 @@ static int make_fmt(struct list_opts *o, struct list_res *x)
 	fo.show_cgroup = o->cgroup;
 	fo.inet_sockopt = o->inet_sockopt;
 	fo.oneline = o->oneline;
+	if (o->events)
+		fo.table_hold = 1; /* stream: each row as it comes */
 	return tulpen_fmt_new(o->kind, &fo, cli_fd_sink, (void *)(intptr_t)1,
 			      &x->r.fmt);
 }
@@ -385,8 +395,11 @@ static void set_ext(struct list_opts *o)
 		o->q.ext |= TULPEN_EXT_UNIX_DETAILS;
 }
 
-/* Names, owners, the formatter, then the walk. */
-static int run_listing(struct list_opts *o, struct list_res *x)
+/*
+ * Names, owners, the formatter, then the walk (or -K's, or -E's events).
+ * Returns 0 or a negative errno; *@status is the exit status of -K and -E.
+ */
+static int run_listing(struct list_opts *o, struct list_res *x, int *status)
 {
 	int ret;
 
@@ -398,7 +411,13 @@ static int run_listing(struct list_opts *o, struct list_res *x)
 		ret = resolve_names(o, x);
 	if (!ret)
 		ret = make_fmt(o, x);
-	if (!ret)
+	if (ret)
+		return ret;
+	if (o->kill)
+		*status = list_kill(x->ctx, o, print_cb, &x->r);
+	else if (o->events)
+		*status = list_events(x->ctx, o, print_cb, flush_cb, &x->r);
+	else
 		ret = list_netns_collect(x->ctx, o, &x->ln, print_cb, &x->r);
 	if (!ret)
 		ret = tulpen_fmt_end(x->r.fmt);
@@ -409,7 +428,7 @@ int cmd_list(int argc, char **argv)
 {
 	struct list_res x = { 0 };
 	struct list_opts o;
-	int ret, status;
+	int ret, status, mode_status = 0;
 
 	if (list_opts_parse(&o, argc, argv))
 		return cli_usage_error(NULL, "%s", o.err);
@@ -433,12 +452,14 @@ int cmd_list(int argc, char **argv)
 	if (!ret && o.summary)
 		status = run_summary(x.ctx, &o, &x.ln);
 	else if (!ret)
-		ret = run_listing(&o, &x);
+		ret = run_listing(&o, &x, &mode_status);
 	if (ret)
 		status = x.ctx ? fail_collect(x.ctx, ret)
 			       : cli_error(NULL, "%s", strerror(-ret));
 	else if (!o.summary)
-		status = x.ln.nfailed ? 1 : 0; /* each was reported */
+		status = mode_status	? mode_status
+			 : x.ln.nfailed ? 1
+					: 0; /* each reported */
 	list_res_free(&x);
 	return status;
 }

@@ -605,6 +605,14 @@ static int check_modes(struct list_opts *o)
 			 o->proc_root ? "--proc-root" : "--nl-replay");
 		return -EINVAL;
 	}
+	if ((o->kill || o->events) &&
+	    (o->netns || o->all_netns || o->show_netns || o->show_container)) {
+		snprintf(o->err, sizeof(o->err),
+			 "%s works in one namespace: run it there (ip netns "
+			 "exec NAME tulpen ...)",
+			 o->kill ? "-K" : "-E");
+		return -EINVAL;
+	}
 	if (o->kill && !o->have_filter && !o->expr_argc && !o->filter_file) {
 		snprintf(o->err, sizeof(o->err),
 			 "-K: refusing to close every socket: give a state or "

@@ -87,6 +87,13 @@ int tulpen_fmt_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
  */
 int tulpen_fmt_end(struct tulpen_fmt *f);
 
+/*
+ * Hand what is buffered to the sink now (for streams such as destroy
+ * events; the table streams only past its hold, opts.table_hold). Returns
+ * 0 or the sink's negative errno.
+ */
+int tulpen_fmt_flush(struct tulpen_fmt *f);
+
 void tulpen_fmt_free(struct tulpen_fmt *f);
 
 /*

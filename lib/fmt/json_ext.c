@@ -20,9 +20,11 @@ struct jfield {
 	uint8_t size; /* 1, 2, 4 or 8 bytes */
 };
 
-#define F(name, field)                                                        \
-	{ name, offsetof(struct tulpen_tcp_info, field),                      \
-	  sizeof(((struct tulpen_tcp_info *)0)->field) }
+#define F(name, field)                                                         \
+	{                                                                      \
+		name, offsetof(struct tulpen_tcp_info, field),                 \
+			sizeof(((struct tulpen_tcp_info *)0)->field)           \
+	}
 
 /* Every number of struct tulpen_tcp_info, in the kernel's order. */
 static const struct jfield tcp_fields[] = {
@@ -119,8 +121,9 @@ static void key(struct tulpen_buf *b, const char *k, int first)
 /* TCPI_OPT_* as words. */
 static void put_options(struct tulpen_buf *b, unsigned int opt)
 {
-	static const char *const names[] = { "timestamps", "sack",     "wscale",
-					     "ecn",	   "ecn_seen", "syn_data",
+	static const char *const names[] = { "timestamps", "sack",
+					     "wscale",	   "ecn",
+					     "ecn_seen",   "syn_data",
 					     "usec_ts",	   "tfo_child" };
 	unsigned int i;
 	int first = 1;
@@ -138,7 +141,8 @@ static void put_options(struct tulpen_buf *b, unsigned int opt)
 }
 
 /* "congestion": the algorithm and its own state. */
-static void put_congestion(struct tulpen_buf *b, const struct tulpen_tcp_info *t)
+static void put_congestion(struct tulpen_buf *b,
+			   const struct tulpen_tcp_info *t)
 {
 	key(b, "congestion", 0);
 	tulpen_buf_puts(b, "{\"algorithm\":");
@@ -184,8 +188,8 @@ int tulpen_json_tcp_info(struct tulpen_buf *b, const struct tulpen_tcp_info *t)
 	tulpen_buf_puts(b, t->delivery_rate_app_limited ? "true" : "false");
 	for (i = 0; i < sizeof(tcp_fields) / sizeof(tcp_fields[0]); i++) {
 		key(b, tcp_fields[i].name, 0);
-		tulpen_buf_u64(b, get_num(t, tcp_fields[i].off,
-					  tcp_fields[i].size));
+		tulpen_buf_u64(
+			b, get_num(t, tcp_fields[i].off, tcp_fields[i].size));
 	}
 	key(b, "kernel_len", 0);
 	tulpen_buf_u64(b, t->kernel_len);

@@ -109,16 +109,17 @@ static void put_sockopt(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 			const struct tulpen_sock *s)
 {
 	static const char *const names[] = {
-		"recverr",     "is_icsk", "freebind",	       "hdrincl",
-		"mc_loop",     "transparent",		       "mc_all",
-		"nodefrag",    "bind_addr_no_port",	       "recverr_rfc4884",
-		"defer_connect",
+		"recverr",	   "is_icsk",	    "freebind",
+		"hdrincl",	   "mc_loop",	    "transparent",
+		"mc_all",	   "nodefrag",	    "bind_addr_no_port",
+		"recverr_rfc4884", "defer_connect",
 	};
 	size_t i;
 
 	if (!s->has_sockopt)
 		return;
-	tulpen_buf_puts(b, o->oneline ? " inet-sockopt: (" : "\n\tinet-sockopt: (");
+	tulpen_buf_puts(b, o->oneline ? " inet-sockopt: ("
+				      : "\n\tinet-sockopt: (");
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (s->sockopt & (1u << i))
 			tulpen_buf_printf(b, " %s", names[i]);
@@ -177,8 +178,9 @@ static void put_cc(struct tulpen_buf *b, int numeric,
 	if (t->cc_kind == TULPEN_CC_DCTCP) {
 		if (t->cc.dctcp.enabled)
 			tulpen_buf_printf(
-				b, " dctcp:(ce_state:%u,alpha:%u,ab_ecn:%u,"
-				   "ab_tot:%u)",
+				b,
+				" dctcp:(ce_state:%u,alpha:%u,ab_ecn:%u,"
+				"ab_tot:%u)",
 				t->cc.dctcp.ce_state, t->cc.dctcp.alpha,
 				t->cc.dctcp.ab_ecn, t->cc.dctcp.ab_tot);
 		else
@@ -191,7 +193,8 @@ static void put_cc(struct tulpen_buf *b, int numeric,
 				  (double)t->cc.bbr.min_rtt / 1000.0);
 		if (t->cc.bbr.pacing_gain)
 			tulpen_buf_printf(b, ",pacing_gain:%g",
-					  (double)t->cc.bbr.pacing_gain / 256.0);
+					  (double)t->cc.bbr.pacing_gain /
+						  256.0);
 		if (t->cc.bbr.cwnd_gain)
 			tulpen_buf_printf(b, ",cwnd_gain:%g",
 					  (double)t->cc.bbr.cwnd_gain / 256.0);
@@ -292,10 +295,11 @@ static void put_rates(struct tulpen_buf *b, int numeric,
 				  100.0 * (double)t->rwnd_limited /
 					  (double)t->busy_time);
 	if (t->sndbuf_limited)
-		tulpen_buf_printf(b, " sndbuf_limited:%llums(%.1f%%)",
-				  (unsigned long long)(t->sndbuf_limited / 1000),
-				  100.0 * (double)t->sndbuf_limited /
-					  (double)t->busy_time);
+		tulpen_buf_printf(
+			b, " sndbuf_limited:%llums(%.1f%%)",
+			(unsigned long long)(t->sndbuf_limited / 1000),
+			100.0 * (double)t->sndbuf_limited /
+				(double)t->busy_time);
 }
 
 /* unacked to snd_wnd. */
