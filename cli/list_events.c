@@ -45,8 +45,9 @@ int list_events(struct tulpen_ctx *ctx, const struct list_opts *o,
 		q.states = TULPEN_SF_ALL;
 	ret = tulpen_sock_events_open(ctx, &q, &e);
 	if (ret == -EPROTONOSUPPORT)
-		return cli_usage_error(NULL, "-E: the kernel reports the end of "
-					     "TCP and UDP sockets only");
+		return cli_usage_error(NULL,
+				       "-E: the kernel reports the end of "
+				       "TCP and UDP sockets only");
 	if (ret)
 		return cli_error(NULL, "-E: sock_diag destroy groups: %s%s",
 				 strerror(-ret),
@@ -67,8 +68,9 @@ int list_events(struct tulpen_ctx *ctx, const struct list_opts *o,
 			break;
 	}
 	if (tulpen_sock_events_lost(e))
-		cli_error(NULL, "-E: the kernel dropped events %llu times "
-				"(not read in time)",
+		cli_error(NULL,
+			  "-E: the kernel dropped events %llu times "
+			  "(not read in time)",
 			  (unsigned long long)tulpen_sock_events_lost(e));
 	tulpen_sock_events_free(e);
 	if (ret < 0 && ret != -EPIPE)

@@ -23,8 +23,8 @@ struct kill_run {
 	tulpen_sock_cb print;
 	void *data;
 	unsigned long closed, pass_closed, gone, unsupported, failed;
-	int denied;	   /* -EPERM or -EACCES: stop */
-	int first_err;	   /* of the failures */
+	int denied;	       /* -EPERM or -EACCES: stop */
+	int first_err;	       /* of the failures */
 	uint32_t unsup_protos; /* TULPEN_PF of protocols refused */
 };
 
@@ -79,13 +79,14 @@ static int would_close(const struct tulpen_sock *s, void *data)
 static int report(const struct kill_run *k)
 {
 	if (k->denied)
-		return cli_error(NULL,
-				 "-K: the kernel refused to close sockets (%s): "
-				 "SOCK_DESTROY needs CAP_NET_ADMIN",
-				 strerror(-k->denied));
+		return cli_error(
+			NULL,
+			"-K: the kernel refused to close sockets (%s): "
+			"SOCK_DESTROY needs CAP_NET_ADMIN",
+			strerror(-k->denied));
 	if (k->unsupported && !k->closed) {
-		if (k->unsup_protos & (TULPEN_PF(TULPEN_P_TCP) |
-				       TULPEN_PF(TULPEN_P_UDP)))
+		if (k->unsup_protos &
+		    (TULPEN_PF(TULPEN_P_TCP) | TULPEN_PF(TULPEN_P_UDP)))
 			return cli_error(NULL,
 					 "-K: this kernel cannot close sockets "
 					 "(built without "
@@ -99,7 +100,8 @@ static int report(const struct kill_run *k)
 			  "sockets of their kind",
 			  k->unsupported);
 	if (k->failed)
-		return cli_error(NULL, "-K: %lu sockets could not be closed: %s",
+		return cli_error(NULL,
+				 "-K: %lu sockets could not be closed: %s",
 				 k->failed, strerror(-k->first_err));
 	return 0;
 }

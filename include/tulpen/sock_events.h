@@ -47,6 +47,16 @@ int tulpen_sock_events_fd(const struct tulpen_sock_events *e);
 int tulpen_sock_events_read(struct tulpen_sock_events *e, tulpen_sock_cb cb,
 			    void *data);
 
+/*
+ * The state of the TCP socket with @s's addresses and ports now, asked of
+ * the kernel directly (not a walk): how a connection whose full socket was
+ * destroyed goes on (TULPEN_TCP_TIME_WAIT: its time-wait socket took over).
+ * Returns 0 with *@state set, -ENOENT when there is none, or a negative
+ * errno.
+ */
+int tulpen_sock_events_lookup(struct tulpen_sock_events *e,
+			      const struct tulpen_sock *s, int *state);
+
 /* Events the kernel dropped so far (the socket's buffer overflowed). */
 uint64_t tulpen_sock_events_lost(const struct tulpen_sock_events *e);
 

@@ -155,8 +155,8 @@ static int answer(struct tulpen_destroyer *d, unsigned int i, int err)
 }
 
 /* The acknowledgements in one datagram; *@left counts those still due. */
-static int read_acks(struct tulpen_destroyer *d, ssize_t n,
-		     unsigned int *left, int *stop)
+static int read_acks(struct tulpen_destroyer *d, ssize_t n, unsigned int *left,
+		     int *stop)
 {
 	const struct nlmsghdr *nlh = (const struct nlmsghdr *)d->ack;
 	int len = (int)n;
@@ -172,8 +172,8 @@ static int read_acks(struct tulpen_destroyer *d, ssize_t n,
 			continue;
 		(*left)--;
 		if (!*stop)
-			*stop = answer(d, i, e->error > 0 ? -e->error
-							  : e->error);
+			*stop = answer(d, i,
+				       e->error > 0 ? -e->error : e->error);
 		else
 			d->q[i].done = 1;
 	}

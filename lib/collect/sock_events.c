@@ -24,6 +24,9 @@
 
 struct tulpen_sock_events {
 	int fd;
+	int lookup_fd; /* exact requests; -1 until the first */
+	unsigned int seq;
+	struct tulpen_ctx *ctx;
 	const struct tulpen_query *q;
 	uint64_t lost;
 	struct tulpen_diag_store st;
@@ -101,6 +104,8 @@ int tulpen_sock_events_open(struct tulpen_ctx *ctx,
 		return ret;
 	}
 	e->fd = a.fd;
+	e->lookup_fd = -1;
+	e->ctx = ctx;
 	e->q = q;
 	*out = e;
 	return 0;
@@ -111,6 +116,8 @@ void tulpen_sock_events_free(struct tulpen_sock_events *e)
 	if (!e)
 		return;
 	close(e->fd);
+	if (e->lookup_fd >= 0)
+		close(e->lookup_fd);
 	free(e);
 }
 
@@ -217,4 +224,88 @@ int tulpen_sock_events_read(struct tulpen_sock_events *e, tulpen_sock_cb cb,
 		if (ret)
 			return ret;
 	}
+}
+
+/* Runs in the context's network namespace. */
+static int open_lookup(void *p)
+{
+	int *fd = p;
+
+	*fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	return *fd < 0 ? -errno : 0;
+}
+
+/* The answer to request @seq: a socket's state, or the kernel's error. */
+static int lookup_answer(struct tulpen_sock_events *e, unsigned int seq,
+			 int *state)
+{
+	char buf[8192];
+	const struct nlmsghdr *nlh;
+	int len;
+
+	for (;;) {
+		ssize_t n = recv(e->lookup_fd, buf, sizeof(buf), 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EBADMSG;
+		len = (int)n;
+		for (nlh = (const struct nlmsghdr *)buf;
+		     len >= (int)sizeof(*nlh) &&
+		     nlh->nlmsg_len >= sizeof(*nlh) &&
+		     nlh->nlmsg_len <= (unsigned int)len;
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			const struct nlmsgerr *err = NLMSG_DATA(nlh);
+			const struct inet_diag_msg *m = NLMSG_DATA(nlh);
+
+			if (nlh->nlmsg_seq != seq)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_ERROR)
+				return nlh->nlmsg_len < NLMSG_LENGTH(
+								sizeof(*err))
+					       ? -EBADMSG
+				       : err->error ? err->error
+						    : -ENOENT;
+			if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+				return -EBADMSG;
+			*state = m->idiag_state;
+			return 0;
+		}
+	}
+}
+
+int tulpen_sock_events_lookup(struct tulpen_sock_events *e,
+			      const struct tulpen_sock *s, int *state)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 r;
+	} req;
+	size_t alen = s->family == AF_INET ? 4 : 16;
+	int ret;
+
+	if (e->lookup_fd < 0) {
+		ret = tulpen_ctx_in_netns(e->ctx, open_lookup, &e->lookup_fd);
+		if (ret)
+			return ret;
+	}
+	memset(&req, 0, sizeof(req));
+	req.nlh.nlmsg_len = sizeof(req);
+	req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req.nlh.nlmsg_flags = NLM_F_REQUEST;
+	req.nlh.nlmsg_seq = ++e->seq;
+	req.r.sdiag_family = s->family;
+	req.r.sdiag_protocol = IPPROTO_TCP;
+	req.r.idiag_states = ~0u;
+	req.r.id.idiag_sport = htons(s->local.port);
+	req.r.id.idiag_dport = htons(s->peer.port);
+	memcpy(req.r.id.idiag_src, s->local.addr.raw, alen);
+	memcpy(req.r.id.idiag_dst, s->peer.addr.raw, alen);
+	req.r.id.idiag_if = s->ifindex;
+	req.r.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+	req.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+	if (send(e->lookup_fd, &req, sizeof(req), 0) < 0)
+		return -errno;
+	return lookup_answer(e, e->seq, state);
 }
