@@ -164,7 +164,8 @@ int tulpen_watch_sampled_step(struct tulpen_watch_sampled *w, uint64_t now_ns,
  * -> CLOSED, with its final byte counts; a connection born and ended
  * between two snapshots is reported at its end (late, as ESTABLISHED ->
  * CLOSED) when the kernel says it was established. Returns 0 or a negative
- * errno (-EPERM without CAP_NET_ADMIN): the source then samples only.
+ * errno (-EPERM without CAP_NET_ADMIN; -EOPNOTSUPP when the context
+ * replays recorded answers): the source then samples only.
  */
 int tulpen_watch_sampled_events(struct tulpen_watch_sampled *w);
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/ctx_internal.h"
 #include "core/hash.h"
 #include "tulpen/collect.h"
 #include "tulpen/sock_events.h"
@@ -288,6 +289,12 @@ int tulpen_watch_sampled_seed(struct tulpen_watch_sampled *w,
 
 int tulpen_watch_sampled_events(struct tulpen_watch_sampled *w)
 {
+	const struct tulpen_nl_ops *ops;
+	void *priv;
+
+	/* recorded snapshots have no events to go with them */
+	if (tulpen_ctx_nl(w->ctx, &ops, &priv) || !w->ctx->nl_is_live)
+		return -EOPNOTSUPP;
 	w->evq.protos = TULPEN_PF(TULPEN_P_TCP);
 	w->evq.families = TULPEN_FAM_INET | TULPEN_FAM_INET6;
 	w->evq.states = TULPEN_SF_ALL;

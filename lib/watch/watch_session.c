@@ -214,6 +214,8 @@ static void destroy_events(struct tulpen_watch_session *s)
 {
 	int err = tulpen_watch_sampled_events(s->ws);
 
+	if (err == -EOPNOTSUPP)
+		return; /* a recording: nothing to say */
 	if (err)
 		watch_notice(s,
 			     "sock_diag destroy events unavailable (%s): "
