@@ -50,7 +50,8 @@ int tulpen_sock_events_read(struct tulpen_sock_events *e, tulpen_sock_cb cb,
 /*
  * The state of the TCP socket with @s's addresses and ports now, asked of
  * the kernel directly (not a walk): how a connection whose full socket was
- * destroyed goes on (TULPEN_TCP_TIME_WAIT: its time-wait socket took over).
+ * destroyed goes on (TULPEN_TCP_TIME_WAIT, or FIN_WAIT2 for an orphan: a
+ * time-wait socket took over; a time-wait socket reports its substate).
  * Returns 0 with *@state set, -ENOENT when there is none, or a negative
  * errno.
  */

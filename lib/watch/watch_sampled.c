@@ -337,13 +337,13 @@ static int unseen_end(struct tulpen_watch_sampled *w,
 			1);
 	if (!ret)
 		ret = report_ev(w, &e, TULPEN_TCP_ESTABLISHED, state, s, 1);
-	if (!ret && state == TULPEN_TCP_TIME_WAIT) {
+	if (!ret && state != TULPEN_TCP_CLOSE) {
 		/* followed from here: the snapshots see its time-wait socket */
 		void *v;
 
 		if (tulpen_hash_insert(&w->tab, &t, &v) < 0)
 			return -ENOMEM;
-		e.state = TULPEN_TCP_TIME_WAIT;
+		e.state = (uint8_t)state;
 		e.seen = w->gen;
 		memcpy(v, &e, sizeof(e));
 	}
@@ -388,9 +388,15 @@ static int on_destroyed(const struct tulpen_sock *s, void *data)
 		key.local = e->local;
 		key.peer = e->peer;
 	}
+	/*
+	 * A time-wait socket that took over reports the state it stands
+	 * for: TIME-WAIT, or FIN-WAIT-2 for an orphan that waits for the
+	 * peer's FIN.
+	 */
 	if (!tulpen_sock_events_lookup(w->ev, &key, &now_state) &&
-	    now_state == TULPEN_TCP_TIME_WAIT)
-		state = TULPEN_TCP_TIME_WAIT;
+	    (now_state == TULPEN_TCP_TIME_WAIT ||
+	     now_state == TULPEN_TCP_FIN_WAIT2))
+		state = now_state;
 	if (!e)
 		return unseen_end(w, s, state);
 	if (e->state == state)
