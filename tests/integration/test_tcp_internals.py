@@ -28,6 +28,10 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "schema"))
+from validate import SchemaViolation, validate_text  # noqa: E402
+
 TULPEN = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TULPEN")
 NS = "internals-%d" % os.getpid()
 failures = []
@@ -192,9 +196,20 @@ def ep(e, fam):
     return "%s:%d" % (e["address"], e["port"])
 
 
+def schema_ok(text, what):
+    try:
+        validate_text("socket", text, what)
+        check(True, "%s follows docs/schema/socket.schema.json" % what)
+    except (SchemaViolation, ValueError) as e:
+        check(False, "%s: schema: %s" % (what, e))
+
+
 def check_json(ss):
     tu = nsrun(TULPEN, "-tinm", "-a", "--json", "-n")
     recs = json.loads(tu.stdout)
+    schema_ok(tu.stdout, "-tinm --json")
+    r = nsrun(TULPEN, "-tuxa", "-im", "--tos", "--inet-sockopt", "--ndjson")
+    schema_ok(r.stdout, "-tuxa -im --tos --inet-sockopt --ndjson")
     seen = 0
     for r in recs:
         if r["state"] == "LISTEN":
@@ -397,6 +412,7 @@ def check_events():
           .splitlines() if x.strip()}
     ev.send_signal(signal.SIGINT)
     out, err = ev.communicate(timeout=10)
+    schema_ok(out, "-E -i --ndjson")
     recs = [json.loads(x) for x in out.splitlines() if x.strip()]
     got = {(r["local"]["port"], r["peer"]["port"]): r for r in recs}
     want = set()
