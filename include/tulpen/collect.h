@@ -36,6 +36,15 @@ struct tulpen_filter;
 /* TCP too IPv4 then IPv6 (two walks), as netstat reads tcp then tcp6 */
 #define TULPEN_Q_FAMILY_ORDER 0x2u
 
+/*
+ * Extras a dump asks the kernel for (struct tulpen_query.ext); each costs
+ * time and bytes per socket, so none is requested unless asked for.
+ */
+#define TULPEN_EXT_TCP_INFO 0x1u     /* tcp_info, congestion control, ULP */
+#define TULPEN_EXT_SKMEM 0x2u	     /* socket memory (inet and UNIX) */
+#define TULPEN_EXT_TOS 0x4u	     /* TOS, traffic class, class id */
+#define TULPEN_EXT_UNIX_DETAILS 0x8u /* UNIX: bound file, pending peers */
+
 struct tulpen_query {
 	uint32_t protos;   /* mask of TULPEN_PF(enum tulpen_proto) */
 	uint32_t families; /* mask of TULPEN_FAM_* */
@@ -55,6 +64,11 @@ struct tulpen_query {
 	uint32_t flags; /* TULPEN_Q_* */
 	/* socket types (1 << SOCK_*) to keep per family; 0: every type */
 	uint16_t unix_types, packet_types, vsock_types;
+	/*
+	 * TULPEN_EXT_* mask: what the records' tcp_info, skmem and tos
+	 * fields carry (tulpen/tcp_info.h, tulpen/skmem.h). 0: none.
+	 */
+	uint32_t ext;
 };
 
 /*

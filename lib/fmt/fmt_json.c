@@ -48,6 +48,48 @@ static void put_endpoint(struct tulpen_fmt *f, const char *key,
 	tulpen_buf_json_endpoint(&f->out, s->family, ep, ifindex, &st);
 }
 
+/* What the query asked the kernel for: -i, -m, --tos, --inet-sockopt. */
+static void put_extras(struct tulpen_fmt *f, const struct tulpen_sock *s)
+{
+	static const char *const opts[] = {
+		"recverr",	   "is_icsk",	    "freebind",
+		"hdrincl",	   "mc_loop",	    "transparent",
+		"mc_all",	   "nodefrag",	    "bind_address_no_port",
+		"recverr_rfc4884", "defer_connect",
+	};
+	struct tulpen_buf *b = &f->out;
+	size_t i;
+	int first = 1;
+
+	if (s->tcp_info) {
+		put_key(b, "tcp_info");
+		tulpen_json_tcp_info(b, s->tcp_info);
+	}
+	if (s->skmem) {
+		put_key(b, "skmem");
+		tulpen_json_skmem(b, s->skmem);
+	}
+	if (s->has_tos)
+		put_u64(b, "tos", s->tos);
+	if (s->has_tclass)
+		put_u64(b, "tclass", s->tclass);
+	if (s->has_class_id)
+		put_u64(b, "class_id", s->class_id);
+	if (!f->o.inet_sockopt || !s->has_sockopt)
+		return;
+	put_key(b, "sockopt");
+	tulpen_buf_putc(b, '[');
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		if (!(s->sockopt & (1u << i)))
+			continue;
+		if (!first)
+			tulpen_buf_putc(b, ',');
+		tulpen_buf_json_str(b, opts[i]);
+		first = 0;
+	}
+	tulpen_buf_putc(b, ']');
+}
+
 static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		    const struct tulpen_owner *ow, size_t n)
 {
@@ -120,6 +162,7 @@ static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	} else {
 		tulpen_buf_puts(b, "null");
 	}
+	put_extras(f, s);
 	put_str(b, "source", s->source == TULPEN_SRC_PROC ? "proc" : "netlink");
 	if (s->netns_ino) { /* walked namespace by namespace */
 		put_key(b, "netns");

@@ -3,8 +3,8 @@
  * fmt_ss.c - the layout of ss (iproute2) byte for byte, for scripts that
  * parse it: ss's columns and widths (ss_cols.c), Netid and state names,
  * addresses as ss writes them for every family (inet, UNIX, netlink,
- * packet, vsock, XDP), "users:((...))", then the extras (timers, -e),
- * which go in the same cell after the process list (ss_extras()).
+ * packet, vsock, XDP), "users:((...))", then the extras (ss_extras.c:
+ * timers, -e, -i, -m...), in the same cell after the process list.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -53,37 +53,6 @@ static const char *netid(const struct tulpen_sock *s)
 		return "u_dgr";
 	}
 	return "unknown";
-}
-
-/* ss's way of printing a timer: "119min", "59sec", "1.200ms", "200ms". */
-static void ss_timer(char *out, size_t size, int64_t ms)
-{
-	int64_t secs, mins, msecs;
-	size_t n = 0;
-
-	if (ms < 0)
-		ms = 0;
-	secs = ms / 1000;
-	mins = secs / 60;
-	secs %= 60;
-	msecs = ms % 1000;
-	out[0] = '\0';
-	if (mins) {
-		msecs = 0;
-		n += tulpen_scnprintf(out + n, size - n, "%lldmin",
-				      (long long)mins);
-		if (mins > 9)
-			secs = 0;
-	}
-	if (secs) {
-		if (secs > 9)
-			msecs = 0;
-		n += tulpen_scnprintf(out + n, size - n, "%lld%s",
-				      (long long)secs, msecs ? "." : "sec");
-	}
-	if (msecs)
-		tulpen_scnprintf(out + n, size - n, "%03lldms",
-				 (long long)msecs);
 }
 
 struct ss_state {
@@ -321,55 +290,22 @@ static void users(struct tulpen_buf *b, const struct tulpen_owner *ow, size_t n)
 }
 
 /*
- * The extras after the process list, in ss's order: -o's timer, then -e's
- * details. The options of tulpen's TCP internals and memory go here too.
+ * The extras after the process list (ss_extras.c), with ss's reading of
+ * its options: -e shows the timers too; its /proc reader of UDP and RAW
+ * shows no details; netlink, packet, vsock and XDP rows get none here.
  */
-static void ss_extras(struct tulpen_fmt *f, struct tulpen_buf *b,
-		      const struct tulpen_sock *s)
+static int extras(struct tulpen_fmt *f, struct tulpen_buf *b,
+		  const struct tulpen_sock *s)
 {
-	int inet = tulpen_sock_is_inet(s);
+	struct tulpen_fmt_opts o = f->o;
 
-	/* ss's -e shows the timers too */
-	if ((f->o.timers || f->o.extended) && inet && s->timer) {
-		static const char *const names[] = { "off", "on", "keepalive",
-						     "timewait", "persist" };
-		char t[48];
-
-		ss_timer(t, sizeof(t), s->timer_ms);
-		tulpen_buf_printf(b, " timer:(%s,%s,%u)",
-				  s->timer <= 4 ? names[s->timer] : "unknown",
-				  t, s->retrans);
-	}
-	if (!f->o.extended)
-		return;
-	/* ss's /proc reader of UDP and RAW shows no details */
-	if (inet && s->source == TULPEN_SRC_PROC && s->proto != TULPEN_P_TCP)
-		return;
-	if (inet) {
-		if (s->uid)
-			tulpen_buf_printf(b, " uid:%u", s->uid);
-		tulpen_buf_printf(b, " ino:%llu", (unsigned long long)s->inode);
-		tulpen_buf_printf(b, " sk:%llx", (unsigned long long)s->cookie);
-		if (s->mark)
-			tulpen_buf_printf(b, " fwmark:0x%x", s->mark);
-		if (s->cgroup_id) {
-			const char *cg =
-				tulpen_cgroups_path(f->o.cgroups, s->cgroup_id);
-
-			if (cg)
-				tulpen_buf_printf(b, " cgroup:%s", cg);
-			else
-				tulpen_buf_printf(
-					b, " cgroup:unreachable:%llx",
-					(unsigned long long)s->cgroup_id);
-		}
-		if (s->family == AF_INET6 && s->v6only != 2)
-			tulpen_buf_printf(b, " v6only:%u", s->v6only);
-	}
-	/* ss prints the arrows when the kernel sent the mask, and only then */
-	if ((inet || s->family == AF_UNIX) && s->has_shutdown)
-		tulpen_buf_printf(b, " %c-%c", s->shutdown & 1 ? '-' : '<',
-				  s->shutdown & 2 ? '-' : '>');
+	if (!tulpen_sock_is_inet(s) && s->family != AF_UNIX)
+		return b->err;
+	o.timers = o.timers || o.extended;
+	if (tulpen_sock_is_inet(s) && s->source == TULPEN_SRC_PROC &&
+	    s->proto != TULPEN_P_TCP)
+		o.extended = 0;
+	return tulpen_ss_extras(b, &o, s);
 }
 
 static int ss_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
@@ -397,9 +333,9 @@ static int ss_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	/* ss looks up no process for netlink sockets (only the port id) */
 	if (f->o.show_owners && n && s->proto != TULPEN_P_NETLINK)
 		users(&st->ext, ow, n);
-	ss_extras(f, &st->ext, s);
-	if (st->ext.err)
-		return st->ext.err;
+	ret = extras(f, &st->ext, s);
+	if (ret)
+		return ret;
 	ret = ss_cols_cell(&st->cols, SS_C_EXT, st->ext.data, st->ext.len);
 	if (!ret)
 		ret = ss_cols_cell(&st->cols, SS_C_LAST, "", 0);
