@@ -24,7 +24,7 @@ def case(args, timers=None, tulpen_args=None):
     def fn(pop):
         n = L.compare(["netstat"] + args,
                       [T, "--style=netstat"] + (tulpen_args or args),
-                      timers=timers)
+                      timers=timers, attempts=3 if timers else 1)
         return "%d lines" % n
     name = "netstat %s" % " ".join(args)
     if tulpen_args:
