@@ -120,8 +120,9 @@ def compare(tool_cmd, tulpen_cmd, timers=None, drop=None, attempts=1):
     @timers: None, "ss" or "netstat" (tolerance, see normalise_timers);
     @drop: a function removing lines that are not the population's (the
     tools' own netlink sockets); @attempts: how many such triples may be
-    tried, for counters other namespaces move too (sockstat's TCP alloc
-    and orphans are the host's)."""
+    tried, for counters that move by themselves (sockstat's sockets in
+    use follow the population's helpers; TCP alloc and orphans are the
+    host's, moved by every namespace)."""
     for n in range(attempts):
         try:
             return compare_once(tool_cmd, tulpen_cmd, timers, drop)
