@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """
-lister_cases_records.py - test_lister.py's cases (records against ss and /proc, JSON, the table): registered with
+lister_cases_records.py - test_lister.py's cases (records against ss and /proc, JSON, the
+table): registered with
 lister_common.case() in the order they run; the harness (sockstates.py)
 and the binary are lister_common.SC and lister_common.TULPEN, set by
 test_lister.py's main().
