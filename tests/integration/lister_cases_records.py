@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: MIT
 """
-lister_cases_records.py - test_lister.py's cases (records against ss and /proc, JSON, the
-table): registered with
-lister_common.case() in the order they run; the harness (sockstates.py)
-and the binary are lister_common.SC and lister_common.TULPEN, set by
-test_lister.py's main().
+lister_cases_records.py - the cases of test_lister.py:
+records against ss and /proc, JSON, the
+table. Registered with lister_common.case() in the order they run;
+the harness (sockstates.py) and the binary are lister_common.SC and
+lister_common.TULPEN, set by test_lister.py's main().
 """
 
 import lister_common as C
