@@ -6,23 +6,34 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tulpen/destroy.h"
+#include "tulpen/skmem.h"
+#include "tulpen/tcp_info.h"
 #include "cli_util.h"
 #include "list_kill.h"
 
 /*
- * Destroying sockets while the kernel walks its tables can make a dump
- * step over a socket; walks repeat until one closes nothing more.
+ * Destroying sockets while the kernel walks its tables can make the walk
+ * step over a socket (a dump resumes at a position in a hash chain), so
+ * the matches are kept until the walk is over, then destroyed in batches.
  */
-#define MAX_PASSES 8
+struct kept {
+	struct tulpen_sock *s;
+	struct tulpen_tcp_info *ti; /* with -i, else NULL */
+	struct tulpen_skmem *sm;    /* with -m, else NULL */
+	size_t n, cap;
+	int extras;
+};
 
 struct kill_run {
 	struct tulpen_destroyer *d;
+	struct kept k;
 	tulpen_sock_cb print;
 	void *data;
-	unsigned long closed, pass_closed, gone, unsupported, failed;
+	unsigned long closed, gone, unsupported, failed;
 	int denied;	       /* -EPERM or -EACCES: stop */
 	int first_err;	       /* of the failures */
 	uint32_t unsup_protos; /* TULPEN_PF of protocols refused */
@@ -35,7 +46,6 @@ static int destroyed(const struct tulpen_sock *s, int err, void *data)
 	switch (err) {
 	case 0:
 		k->closed++;
-		k->pass_closed++;
 		return k->print(s, k->data);
 	case -ENOENT:
 		k->gone++;
@@ -55,14 +65,73 @@ static int destroyed(const struct tulpen_sock *s, int err, void *data)
 	}
 }
 
+static int grow(struct kept *k)
+{
+	size_t cap = k->cap ? 2 * k->cap : 1024;
+	void *p;
+
+	p = realloc(k->s, cap * sizeof(*k->s));
+	if (!p)
+		return -ENOMEM;
+	k->s = p;
+	if (k->extras) {
+		p = realloc(k->ti, cap * sizeof(*k->ti));
+		if (!p)
+			return -ENOMEM;
+		k->ti = p;
+		p = realloc(k->sm, cap * sizeof(*k->sm));
+		if (!p)
+			return -ENOMEM;
+		k->sm = p;
+	}
+	k->cap = cap;
+	return 0;
+}
+
 static int matched(const struct tulpen_sock *s, void *data)
 {
-	struct kill_run *k = data;
+	struct kill_run *r = data;
+	struct kept *k = &r->k;
+	struct tulpen_sock *c;
 
 	/* as ss -K: UNIX and MPTCP sockets are not closed, nor shown */
 	if (!tulpen_sock_is_inet(s) || s->proto == TULPEN_P_MPTCP)
 		return 0;
-	return tulpen_destroyer_add(k->d, s);
+	if (k->n == k->cap && grow(k))
+		return -ENOMEM;
+	c = &k->s[k->n];
+	*c = *s;
+	c->tcp_info = NULL; /* set again when sent (destroy_kept) */
+	c->skmem = NULL;
+	if (k->extras) {
+		memset(&k->ti[k->n], 0, sizeof(k->ti[0]));
+		memset(&k->sm[k->n], 0, sizeof(k->sm[0]));
+		if (s->tcp_info) /* its kernel_len is never 0 */
+			k->ti[k->n] = *s->tcp_info;
+		if (s->skmem) /* nor its count */
+			k->sm[k->n] = *s->skmem;
+	}
+	k->n++;
+	return 0;
+}
+
+/* The kept matches to the destroyer, in batches. */
+static int destroy_kept(struct kill_run *r)
+{
+	struct kept *k = &r->k;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < k->n && !ret; i++) {
+		struct tulpen_sock *c = &k->s[i];
+
+		if (k->extras) {
+			c->tcp_info = k->ti[i].kernel_len ? &k->ti[i] : NULL;
+			c->skmem = k->sm[i].count ? &k->sm[i] : NULL;
+		}
+		ret = tulpen_destroyer_add(r->d, c);
+	}
+	return ret ? ret : tulpen_destroyer_flush(r->d);
 }
 
 /* --dry-run: what -K would try to close. */
@@ -110,7 +179,7 @@ int list_kill(struct tulpen_ctx *ctx, const struct list_opts *o,
 	      tulpen_sock_cb print, void *data)
 {
 	struct kill_run k = { .print = print, .data = data };
-	int ret = 0, pass;
+	int ret = 0;
 
 	if (o->dry_run) {
 		ret = tulpen_collect(ctx, &o->q, would_close, &k);
@@ -122,15 +191,14 @@ int list_kill(struct tulpen_ctx *ctx, const struct list_opts *o,
 	if (ret)
 		return cli_error(NULL, "-K: sock_diag socket: %s",
 				 strerror(-ret));
-	for (pass = 0; pass < MAX_PASSES; pass++) {
-		k.pass_closed = 0;
-		ret = tulpen_collect(ctx, &o->q, matched, &k);
-		if (!ret)
-			ret = tulpen_destroyer_flush(k.d);
-		if (ret || k.denied || !k.pass_closed)
-			break;
-	}
+	k.k.extras = o->info || o->memory;
+	ret = tulpen_collect(ctx, &o->q, matched, &k);
+	if (!ret)
+		ret = destroy_kept(&k);
 	tulpen_destroyer_free(k.d);
+	free(k.k.s);
+	free(k.k.ti);
+	free(k.k.sm);
 	if (ret < 0 && ret != -EPIPE) {
 		const char *msg = tulpen_ctx_errmsg(ctx);
 

@@ -44,7 +44,7 @@ const char list_help[] =
 	"       --tos           show TOS, traffic class and class id\n"
 	"       --cgroup        show each socket's cgroup\n"
 	"       --inet-sockopt  show various inet socket options\n"
-	"   -T, --threads       show the threads using each socket (with -p)\n"
+	"   -T, --threads       accepted for ss users (threads are not listed)\n"
 	"   -b, --bpf           show socket filter information (accepted)\n"
 	"   -p, --processes, --program\n"
 	"                       show the processes using each socket\n"

@@ -14,12 +14,24 @@
 #include "tulpen/state.h"
 #include "fmt/fmt_internal.h"
 
+/* ,"KEY": in one write (the keys are short literals). */
 static void put_key(struct tulpen_buf *b, const char *key)
 {
-	tulpen_buf_putc(b, ',');
-	tulpen_buf_putc(b, '"');
-	tulpen_buf_puts(b, key);
-	tulpen_buf_puts(b, "\":");
+	char tmp[64];
+	size_t n = strlen(key);
+
+	if (n > sizeof(tmp) - 4) {
+		tulpen_buf_puts(b, ",\"");
+		tulpen_buf_puts(b, key);
+		tulpen_buf_puts(b, "\":");
+		return;
+	}
+	tmp[0] = ',';
+	tmp[1] = '"';
+	memcpy(tmp + 2, key, n);
+	tmp[n + 2] = '"';
+	tmp[n + 3] = ':';
+	tulpen_buf_put(b, tmp, n + 4);
 }
 
 static void put_u64(struct tulpen_buf *b, const char *key, uint64_t v)

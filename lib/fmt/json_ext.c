@@ -14,17 +14,40 @@
 #include "tulpen/tcp_info.h"
 #include "fmt/fmt_internal.h"
 
+/*
+ * One number of the object: its key as written (",\"rto_us\":"), where it
+ * is and how wide. The keys are literals, so a record is a run of
+ * memcpy() and tulpen_fmt_u64() into one buffer: this is the hot loop of
+ * `tulpen -ti --json` on a big host.
+ */
 struct jfield {
-	const char *name;
-	size_t off;
+	char key[32]; /* copied whole: a fixed-size copy is one move */
+	uint8_t klen;
 	uint8_t size; /* 1, 2, 4 or 8 bytes */
+	uint16_t off;
 };
 
 #define F(name, field)                                                         \
 	{                                                                      \
-		name, offsetof(struct tulpen_tcp_info, field),                 \
-			sizeof(((struct tulpen_tcp_info *)0)->field)           \
+		",\"" name "\":", sizeof(",\"" name "\":") - 1,                \
+			sizeof(((struct tulpen_tcp_info *)0)->field),          \
+			offsetof(struct tulpen_tcp_info, field)                \
 	}
+
+/* Decimal digits in place (no copy): the length. */
+static inline size_t put_dec(char *out, uint64_t v)
+{
+	size_t n = 1, i;
+	uint64_t x = v;
+
+	while (x >= 10) {
+		x /= 10;
+		n++;
+	}
+	for (i = n; i-- > 0; v /= 10)
+		out[i] = (char)('0' + v % 10);
+	return n;
+}
 
 /* Every number of struct tulpen_tcp_info, in the kernel's order. */
 static const struct jfield tcp_fields[] = {
@@ -140,59 +163,98 @@ static void put_options(struct tulpen_buf *b, unsigned int opt)
 	tulpen_buf_putc(b, ']');
 }
 
+/* ",\"name\":N" for each of @n numbers, into @b. */
+static void put_nums(struct tulpen_buf *b, const char *const *names,
+		     const uint64_t *v, size_t n)
+{
+	char tmp[256];
+	size_t i, k = 0, len;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(names[i]);
+		if (k + len + 24 > sizeof(tmp))
+			break;
+		memcpy(tmp + k, names[i], len);
+		k += len;
+		k += put_dec(tmp + k, v[i]);
+	}
+	tulpen_buf_put(b, tmp, k);
+}
+
 /* "congestion": the algorithm and its own state. */
 static void put_congestion(struct tulpen_buf *b,
 			   const struct tulpen_tcp_info *t)
 {
-	key(b, "congestion", 0);
-	tulpen_buf_puts(b, "{\"algorithm\":");
+	static const char *const vegas[] = { ",\"rttcnt\":", ",\"rtt_us\":",
+					     ",\"min_rtt_us\":" };
+	static const char *const dctcp[] = { ",\"ce_state\":", ",\"alpha\":",
+					     ",\"ab_ecn\":", ",\"ab_tot\":" };
+	static const char *const bbr[] = {
+		"\"bw_bytes_per_s\":", ",\"min_rtt_us\":", ",\"pacing_gain\":",
+		",\"cwnd_gain\":"
+	};
+	uint64_t v[4];
+
+	tulpen_buf_puts(b, ",\"congestion\":{\"algorithm\":");
 	if (t->cong[0])
 		tulpen_buf_json_str(b, t->cong);
 	else
 		tulpen_buf_puts(b, "null");
-	if (t->cc_kind == TULPEN_CC_VEGAS)
-		tulpen_buf_printf(b,
-				  ",\"vegas\":{\"enabled\":%s,\"rttcnt\":%u,"
-				  "\"rtt_us\":%u,\"min_rtt_us\":%u}",
-				  t->cc.vegas.enabled ? "true" : "false",
-				  t->cc.vegas.rttcnt, t->cc.vegas.rtt,
-				  t->cc.vegas.minrtt);
-	else if (t->cc_kind == TULPEN_CC_DCTCP)
-		tulpen_buf_printf(b,
-				  ",\"dctcp\":{\"enabled\":%s,\"ce_state\":%u,"
-				  "\"alpha\":%u,\"ab_ecn\":%u,\"ab_tot\":%u}",
-				  t->cc.dctcp.enabled ? "true" : "false",
-				  t->cc.dctcp.ce_state, t->cc.dctcp.alpha,
-				  t->cc.dctcp.ab_ecn, t->cc.dctcp.ab_tot);
-	else if (t->cc_kind == TULPEN_CC_BBR)
-		tulpen_buf_printf(b,
-				  ",\"bbr\":{\"bw_bytes_per_s\":%llu,"
-				  "\"min_rtt_us\":%u,\"pacing_gain\":%u,"
-				  "\"cwnd_gain\":%u}",
-				  (unsigned long long)t->cc.bbr.bw,
-				  t->cc.bbr.min_rtt, t->cc.bbr.pacing_gain,
-				  t->cc.bbr.cwnd_gain);
+	if (t->cc_kind == TULPEN_CC_VEGAS) {
+		tulpen_buf_puts(b, t->cc.vegas.enabled
+					   ? ",\"vegas\":{\"enabled\":true"
+					   : ",\"vegas\":{\"enabled\":false");
+		v[0] = t->cc.vegas.rttcnt;
+		v[1] = t->cc.vegas.rtt;
+		v[2] = t->cc.vegas.minrtt;
+		put_nums(b, vegas, v, 3);
+		tulpen_buf_putc(b, '}');
+	} else if (t->cc_kind == TULPEN_CC_DCTCP) {
+		tulpen_buf_puts(b, t->cc.dctcp.enabled
+					   ? ",\"dctcp\":{\"enabled\":true"
+					   : ",\"dctcp\":{\"enabled\":false");
+		v[0] = t->cc.dctcp.ce_state;
+		v[1] = t->cc.dctcp.alpha;
+		v[2] = t->cc.dctcp.ab_ecn;
+		v[3] = t->cc.dctcp.ab_tot;
+		put_nums(b, dctcp, v, 4);
+		tulpen_buf_putc(b, '}');
+	} else if (t->cc_kind == TULPEN_CC_BBR) {
+		tulpen_buf_puts(b, ",\"bbr\":{");
+		v[0] = t->cc.bbr.bw;
+		v[1] = t->cc.bbr.min_rtt;
+		v[2] = t->cc.bbr.pacing_gain;
+		v[3] = t->cc.bbr.cwnd_gain;
+		put_nums(b, bbr, v, 4);
+		tulpen_buf_putc(b, '}');
+	}
 	tulpen_buf_putc(b, '}');
 }
 
 int tulpen_json_tcp_info(struct tulpen_buf *b, const struct tulpen_tcp_info *t)
 {
-	size_t i;
+	/* keys and numbers: at most 60 * (32 + 20) bytes */
+	char tmp[sizeof(tcp_fields) / sizeof(tcp_fields[0]) * 56 + 64];
+	size_t i, n = 0;
 
-	tulpen_buf_putc(b, '{');
-	key(b, "state", 1);
+	tulpen_buf_puts(b, "{\"state\":");
 	tulpen_buf_u64(b, t->state);
-	key(b, "options", 0);
+	tulpen_buf_puts(b, ",\"options\":");
 	put_options(b, t->options);
-	key(b, "delivery_rate_app_limited", 0);
-	tulpen_buf_puts(b, t->delivery_rate_app_limited ? "true" : "false");
+	tulpen_buf_puts(b, t->delivery_rate_app_limited
+				   ? ",\"delivery_rate_app_limited\":true"
+				   : ",\"delivery_rate_app_limited\":false");
 	for (i = 0; i < sizeof(tcp_fields) / sizeof(tcp_fields[0]); i++) {
-		key(b, tcp_fields[i].name, 0);
-		tulpen_buf_u64(
-			b, get_num(t, tcp_fields[i].off, tcp_fields[i].size));
+		const struct jfield *f = &tcp_fields[i];
+
+		memcpy(tmp + n, f->key, sizeof(f->key));
+		n += f->klen;
+		n += put_dec(tmp + n, get_num(t, f->off, f->size));
 	}
-	key(b, "kernel_len", 0);
-	tulpen_buf_u64(b, t->kernel_len);
+	memcpy(tmp + n, ",\"kernel_len\":", 14);
+	n += 14;
+	n += tulpen_fmt_u64(tmp + n, t->kernel_len);
+	tulpen_buf_put(b, tmp, n);
 	put_congestion(b, t);
 	if (t->ulp[0]) {
 		key(b, "ulp", 0);
@@ -203,15 +265,16 @@ int tulpen_json_tcp_info(struct tulpen_buf *b, const struct tulpen_tcp_info *t)
 
 int tulpen_json_skmem(struct tulpen_buf *b, const struct tulpen_skmem *m)
 {
-	tulpen_buf_printf(b,
-			  "{\"rmem_alloc\":%u,\"rcvbuf\":%u,\"wmem_alloc\":%u,"
-			  "\"sndbuf\":%u,\"fwd_alloc\":%u,\"wmem_queued\":%u,"
-			  "\"optmem\":%u",
-			  m->rmem_alloc, m->rcvbuf, m->wmem_alloc, m->sndbuf,
-			  m->fwd_alloc, m->wmem_queued, m->optmem);
-	if (m->count > 7)
-		tulpen_buf_printf(b, ",\"backlog\":%u", m->backlog);
-	if (m->count > 8)
-		tulpen_buf_printf(b, ",\"drops\":%u", m->drops);
+	static const char *const names[] = {
+		"{\"rmem_alloc\":", ",\"rcvbuf\":",    ",\"wmem_alloc\":",
+		",\"sndbuf\":",	    ",\"fwd_alloc\":", ",\"wmem_queued\":",
+		",\"optmem\":",	    ",\"backlog\":",   ",\"drops\":",
+	};
+	uint64_t v[9] = { m->rmem_alloc, m->rcvbuf,    m->wmem_alloc,
+			  m->sndbuf,	 m->fwd_alloc, m->wmem_queued,
+			  m->optmem,	 m->backlog,   m->drops };
+
+	/* backlog and drops only when the kernel gave them */
+	put_nums(b, names, v, m->count > 8 ? 9 : m->count > 7 ? 8 : 7);
 	return tulpen_buf_putc(b, '}');
 }
