@@ -199,13 +199,17 @@ static int collect_one(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 			tulpen_ctx_seterr(ctx,
 					  "%s sockets (%s): the kernel's "
 					  "sock_diag has no handler for them "
-					  "(%s); --source=auto reads /proc/net "
-					  "instead",
+					  "(%s); --source=auto %s",
 					  tulpen_proto_name(proto),
 					  family == AF_INET6  ? "IPv6"
 					  : family == AF_INET ? "IPv4"
 							      : "UNIX",
-					  strerror(-ret));
+					  strerror(-ret),
+					  proto == TULPEN_P_MPTCP ||
+							  proto == TULPEN_P_SCTP
+						  ? "lists none (no /proc/net "
+						    "table of them)"
+						  : "reads /proc/net instead");
 		return ret;
 	}
 	if (!nl_absent(ret) || c.n)
