@@ -10,7 +10,8 @@ network namespace of its own (root; 77 without):
 - `-e -o` (timer:, uid:, ino:, sk:, arrows) and -m for UDP and UNIX equal
   ss's, field by field (the column widths are the layout's, not checked
   here);
-- -K without a filter refuses (exit 2) and closes nothing; --dry-run lists
+- -K without a filter refuses (exit 2) and closes nothing, without
+  CAP_NET_ADMIN it fails saying so (exit 1); --dry-run lists
   exactly what ss selects and closes nothing; -K with a filter among
   several listeners closes exactly the sockets ss selects, each client of
   a closed connection gets a reset, every other socket stays;
@@ -302,6 +303,14 @@ def check_kill():
           "-K without a filter refuses, exit 2: %d %r" % (r.returncode,
                                                          r.stderr))
     check(mine() == before, "-K without a filter closed nothing")
+    # without CAP_NET_ADMIN the kernel refuses: said so, nothing closed
+    r = nsrun("setpriv", "--bounding-set=-net_admin",
+              "--inh-caps=-net_admin", "--", TULPEN, "-K", "-a", "sport",
+              "=", ":%d" % ports[0])
+    check(r.returncode == 1 and "CAP_NET_ADMIN" in r.stderr,
+          "-K without CAP_NET_ADMIN fails and says why: %d %r" %
+          (r.returncode, r.stderr))
+    check(mine() == before, "-K without CAP_NET_ADMIN closed nothing")
     victim = ports[1]
     want = tcp_set("sport", "=", ":%d" % victim)
     check(len(want) == 3, "ss selects the listener and 2 connections: %s" %
