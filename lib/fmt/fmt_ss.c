@@ -100,8 +100,13 @@ static int ss_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		for (i = n; i-- > 0;) {
 			tulpen_buf_puts(b, i + 1 < n ? ",(" : "(");
 			tulpen_buf_json_str(b, ow[i].comm);
-			tulpen_buf_printf(b, ",pid=%d,fd=%d)", ow[i].pid,
-					  ow[i].fd);
+			if (f->o.show_threads)
+				tulpen_buf_printf(b, ",pid=%d,tid=%d,fd=%d)",
+						  ow[i].pid, ow[i].tid,
+						  ow[i].fd);
+			else
+				tulpen_buf_printf(b, ",pid=%d,fd=%d)",
+						  ow[i].pid, ow[i].fd);
 		}
 		tulpen_buf_putc(b, ')');
 	}

@@ -7,8 +7,8 @@ network namespace of its own (root; 77 without):
   congestion controls), every field of `--style=ss -tinmO` equals ss's
   (lastsnd, lastrcv, lastack within a tolerance), and the JSON tcp_info
   and skmem carry the same numbers under the kernel's names;
-- `-e -o` (timer:, uid:, ino:, sk:, arrows) and -m for UDP and UNIX equal
-  ss's, field by field (the column widths are the layout's, not checked
+- `-e -o` (timer:, uid:, ino:, sk:, arrows), -m for UDP and UNIX, and -T's
+  users:(...) with every thread equal ss's, field by field (the column widths are the layout's, not checked
   here);
 - -K without a filter refuses (exit 2) and closes nothing, without
   CAP_NET_ADMIN it fails saying so (exit 1); --dry-run lists
@@ -97,6 +97,9 @@ pair(socket.AF_INET6, "::1", None, False)
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
 x = socket.socket(socket.AF_UNIX); x.bind("\0tulpen-internals"); x.listen(1)
 socks += [u, x]
+import threading
+for _ in range(2):  # threads that share the fd table, for -T
+    threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
 time.sleep(0.5)
 print("ready", flush=True)
 sys.stdin.readline()
@@ -250,7 +253,7 @@ def check_json(ss):
 
 
 def check_eo():
-    for opts in ("-tuxaeomOH", "-tuaeoH", "-xamH", "-tioH"):
+    for opts in ("-tuxaeomOH", "-tuaeoH", "-xamH", "-tioH", "-tapTH"):
         ss = nsrun("ss", opts)
         tu = nsrun(TULPEN, "--style=ss", opts)
         a, b = parse_ss(ss.stdout), parse_ss(tu.stdout)
