@@ -68,6 +68,7 @@ for p in population; do
 done
 : "${out:=$root/bench/out/internals-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out"
+rm -f "$out/ready" "$out/kready" # a reused directory: not ready yet
 
 ns=tulpen-ibench-$$
 kns=tulpen-kbench-$$

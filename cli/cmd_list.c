@@ -334,13 +334,17 @@ static int load_names(const struct list_opts *o, struct list_res *x)
 	return ret;
 }
 
-/* -p: the owners table, and a word on the processes it could not see. */
-static int load_owners(struct list_res *x)
+/*
+ * -p (-T: per thread): the owners table, and a word on the processes it
+ * could not see.
+ */
+static int load_owners(struct list_res *x, int threads)
 {
 	struct tulpen_owners_stats st;
 	int ret;
 
-	ret = tulpen_owners_new(x->ctx, &x->r.owners);
+	ret = threads ? tulpen_owners_new_threads(x->ctx, &x->r.owners)
+		      : tulpen_owners_new(x->ctx, &x->r.owners);
 	if (ret)
 		return ret;
 	x->ln.owners = x->r.owners;
@@ -414,6 +418,7 @@ static int make_fmt(struct list_opts *o, struct list_res *x)
 	fo.show_cgroup = o->cgroup;
 	fo.inet_sockopt = o->inet_sockopt;
 	fo.oneline = o->oneline;
+	fo.show_threads = o->threads;
 	if (o->events)
 		fo.table_hold = 1; /* stream: each row as it comes */
 	return tulpen_fmt_new(o->kind, &fo, cli_fd_sink, (void *)(intptr_t)1,
@@ -444,7 +449,7 @@ static int run_listing(struct list_opts *o, struct list_res *x, int *status)
 	set_ext(o);
 	ret = load_names(o, x);
 	if (!ret && o->owners)
-		ret = load_owners(x);
+		ret = load_owners(x, o->threads);
 	if (!ret && o->resolve)
 		ret = resolve_names(o, x);
 	if (!ret)

@@ -802,6 +802,8 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 	set_protos(o, &st);
 	set_states(o, want, have_filter);
 	o->have_filter = have_filter;
+	if (o->threads)
+		o->owners = 1; /* as ss: -T shows users:(...) too */
 	if (o->listening && o->all)
 		o->listening = 0; /* -a wins, as in ss and netstat */
 	if (o->numeric_hosts)

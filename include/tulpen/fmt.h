@@ -55,6 +55,7 @@ struct tulpen_fmt_opts {
 	 * and --inet-sockopt on the socket's line instead of the next.
 	 */
 	int info, memory, tos, show_cgroup, inet_sockopt, oneline;
+	int show_threads; /* -T: each holder's tid (tulpen/owners.h) */
 	/* Borrowed helpers; any may be NULL. */
 	const struct tulpen_services *services;
 	struct tulpen_users *users;

@@ -276,7 +276,8 @@ static int endpoints(struct tulpen_fmt *f, struct ss_state *st,
 }
 
 /* " users:((...))": ss lists the holders last found first. */
-static void users(struct tulpen_buf *b, const struct tulpen_owner *ow, size_t n)
+static void users(struct tulpen_buf *b, const struct tulpen_owner *ow, size_t n,
+		  int threads)
 {
 	size_t i;
 
@@ -284,7 +285,12 @@ static void users(struct tulpen_buf *b, const struct tulpen_owner *ow, size_t n)
 	for (i = n; i-- > 0;) {
 		tulpen_buf_puts(b, i + 1 < n ? ",(\"" : "(\"");
 		tulpen_buf_puts(b, ow[i].comm);
-		tulpen_buf_printf(b, "\",pid=%d,fd=%d)", ow[i].pid, ow[i].fd);
+		if (threads) /* -T */
+			tulpen_buf_printf(b, "\",pid=%d,tid=%d,fd=%d)",
+					  ow[i].pid, ow[i].tid, ow[i].fd);
+		else
+			tulpen_buf_printf(b, "\",pid=%d,fd=%d)", ow[i].pid,
+					  ow[i].fd);
 	}
 	tulpen_buf_putc(b, ')');
 }
@@ -332,7 +338,7 @@ static int ss_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	st->ext.len = 0;
 	/* ss looks up no process for netlink sockets (only the port id) */
 	if (f->o.show_owners && n && s->proto != TULPEN_P_NETLINK)
-		users(&st->ext, ow, n);
+		users(&st->ext, ow, n, f->o.show_threads);
 	ret = extras(f, &st->ext, s);
 	if (ret)
 		return ret;

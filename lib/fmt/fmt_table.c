@@ -382,17 +382,24 @@ static void label_cells(const struct table *t, const struct tulpen_sock *s,
 			r->cell[C_CONTAINER], 512, s->container);
 }
 
-static void process_cell(const struct tulpen_owner *ow, size_t n,
+static void process_cell(const struct tulpen_owner *ow, size_t n, int threads,
 			 struct cells *r)
 {
 	char *cell = r->cell[C_PROCESS];
 	size_t i, k = 0;
 
 	cell[0] = '\0';
-	for (i = 0; i < n && k < 500; i++)
-		k += tulpen_scnprintf(cell + k, 512 - k, "%s%s(pid=%d,fd=%d)",
-				      i ? "," : "", ow[i].comm, ow[i].pid,
-				      ow[i].fd);
+	for (i = 0; i < n && k < 500; i++) {
+		if (threads)
+			k += tulpen_scnprintf(cell + k, 512 - k,
+					      "%s%s(pid=%d,tid=%d,fd=%d)",
+					      i ? "," : "", ow[i].comm,
+					      ow[i].pid, ow[i].tid, ow[i].fd);
+		else
+			k += tulpen_scnprintf(
+				cell + k, 512 - k, "%s%s(pid=%d,fd=%d)",
+				i ? "," : "", ow[i].comm, ow[i].pid, ow[i].fd);
+	}
 	if (!n)
 		k = copy_cell(cell, "-");
 	r->len[C_PROCESS] = k;
@@ -464,7 +471,7 @@ static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	if (t->on[C_RMEM])
 		mem_cells(s, &r);
 	if (t->on[C_PROCESS])
-		process_cell(ow, n, &r);
+		process_cell(ow, n, f->o.show_threads, &r);
 	return keep_row(f, t, s->state, &r);
 }
 

@@ -34,12 +34,24 @@ struct jfield {
 			offsetof(struct tulpen_tcp_info, field)                \
 	}
 
-/* Decimal digits in place (no copy): the length. */
+/*
+ * Decimal digits in place (no copy): the length. Most counters of an idle
+ * connection are 0 or small, hence the first cases.
+ */
 static inline size_t put_dec(char *out, uint64_t v)
 {
 	size_t n = 1, i;
 	uint64_t x = v;
 
+	if (v < 10) {
+		out[0] = (char)('0' + v);
+		return 1;
+	}
+	if (v < 100) {
+		out[0] = (char)('0' + v / 10);
+		out[1] = (char)('0' + v % 10);
+		return 2;
+	}
 	while (x >= 10) {
 		x /= 10;
 		n++;

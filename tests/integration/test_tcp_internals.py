@@ -7,10 +7,11 @@ network namespace of its own (root; 77 without):
   congestion controls), every field of `--style=ss -tinmO` equals ss's
   (lastsnd, lastrcv, lastack within a tolerance), and the JSON tcp_info
   and skmem carry the same numbers under the kernel's names;
-- `-e -o` (timer:, uid:, ino:, sk:, arrows) and -m for UDP and UNIX equal
-  ss's, field by field (the column widths are the layout's, not checked
+- `-e -o` (timer:, uid:, ino:, sk:, arrows), -m for UDP and UNIX, and -T's
+  users:(...) with every thread equal ss's, field by field (the column widths are the layout's, not checked
   here);
-- -K without a filter refuses (exit 2) and closes nothing; --dry-run lists
+- -K without a filter refuses (exit 2) and closes nothing, without
+  CAP_NET_ADMIN it fails saying so (exit 1); --dry-run lists
   exactly what ss selects and closes nothing; -K with a filter among
   several listeners closes exactly the sockets ss selects, each client of
   a closed connection gets a reset, every other socket stays;
@@ -96,6 +97,9 @@ pair(socket.AF_INET6, "::1", None, False)
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
 x = socket.socket(socket.AF_UNIX); x.bind("\0tulpen-internals"); x.listen(1)
 socks += [u, x]
+import threading
+for _ in range(2):  # threads that share the fd table, for -T
+    threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
 time.sleep(0.5)
 print("ready", flush=True)
 sys.stdin.readline()
@@ -249,7 +253,7 @@ def check_json(ss):
 
 
 def check_eo():
-    for opts in ("-tuxaeomOH", "-tuaeoH", "-xamH", "-tioH"):
+    for opts in ("-tuxaeomOH", "-tuaeoH", "-xamH", "-tioH", "-tapTH"):
         ss = nsrun("ss", opts)
         tu = nsrun(TULPEN, "--style=ss", opts)
         a, b = parse_ss(ss.stdout), parse_ss(tu.stdout)
@@ -302,6 +306,14 @@ def check_kill():
           "-K without a filter refuses, exit 2: %d %r" % (r.returncode,
                                                          r.stderr))
     check(mine() == before, "-K without a filter closed nothing")
+    # without CAP_NET_ADMIN the kernel refuses: said so, nothing closed
+    r = nsrun("setpriv", "--bounding-set=-net_admin",
+              "--inh-caps=-net_admin", "--", TULPEN, "-K", "-a", "sport",
+              "=", ":%d" % ports[0])
+    check(r.returncode == 1 and "CAP_NET_ADMIN" in r.stderr,
+          "-K without CAP_NET_ADMIN fails and says why: %d %r" %
+          (r.returncode, r.stderr))
+    check(mine() == before, "-K without CAP_NET_ADMIN closed nothing")
     victim = ports[1]
     want = tcp_set("sport", "=", ":%d" % victim)
     check(len(want) == 3, "ss selects the listener and 2 connections: %s" %
