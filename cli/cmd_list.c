@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "tulpen/collect.h"
@@ -92,6 +93,17 @@ static int ss_single_netid(const struct tulpen_query *q)
 			n++;
 	}
 	return n == 1;
+}
+
+/* ss spreads its columns over a terminal's width. */
+static int ss_screen_width(const struct list_opts *o)
+{
+	struct winsize w;
+
+	if (o->kind != TULPEN_FMT_SS || !isatty(STDOUT_FILENO) ||
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) || !w.ws_col)
+		return 0;
+	return w.ws_col;
 }
 
 /* ss shows no State for one state (request sockets are SYN-RECV). */
@@ -398,6 +410,7 @@ static int make_fmt(struct list_opts *o, struct list_res *x)
 	}
 	fo.ss_no_netid = ss_single_netid(&o->q);
 	fo.ss_no_state = ss_single_state(o->q.states);
+	fo.ss_screen_width = ss_screen_width(o);
 	fo.cgroups = x->cgroups;
 	fo.numeric = o->numeric;
 	fo.show_owners = o->owners;

@@ -72,7 +72,7 @@ static int ss_init(struct tulpen_fmt *f)
 		off |= 1u << SS_C_NETID;
 	if (f->o.ss_no_state)
 		off |= 1u << SS_C_STATE;
-	ret = ss_cols_init(&st->cols, off);
+	ret = ss_cols_init(&st->cols, off, f->o.ss_screen_width);
 	if (!ret)
 		ret = tulpen_buf_init(&st->ext, 0, NULL, NULL);
 	if (!ret && f->o.header)

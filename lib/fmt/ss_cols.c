@@ -9,6 +9,7 @@
  * listings break their widths where ss's do.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,10 +35,11 @@ static const struct {
 	[SS_C_LAST] = { "", "", 0 },
 };
 
-int ss_cols_init(struct ss_cols *c, unsigned int disabled)
+int ss_cols_init(struct ss_cols *c, unsigned int disabled, int screen_width)
 {
 	memset(c, 0, sizeof(*c));
 	c->disabled = disabled & ~(1u << SS_C_LAST);
+	c->screen_width = screen_width > 0 ? screen_width : 0;
 	return tulpen_buf_init(&c->text, 0, NULL, NULL);
 }
 
@@ -95,9 +97,74 @@ int ss_cols_header(struct ss_cols *c)
 	return ret;
 }
 
-/* render_calc_width() of ss without a terminal: no extra spacing. */
+/* The columns of [@from, @to] share what @len leaves of the screen. */
+static void spread(size_t *width, int from, int to, size_t len, size_t screen,
+		   int linecols)
+{
+	size_t pad = screen - len, spacing = pad / (size_t)linecols;
+	size_t rem = pad % (size_t)linecols;
+	int col;
+
+	for (col = to; col >= from; col--) {
+		if (!width[col])
+			continue;
+		width[col] += spacing;
+		if (rem) {
+			width[col]++;
+			rem--;
+		}
+	}
+}
+
+/* Whether a column after @col has a width. */
+static int more_cols(const size_t *width, int col)
+{
+	for (col++; col < SS_NCOLS; col++)
+		if (width[col])
+			return 1;
+	return 0;
+}
+
+/*
+ * On a terminal, as ss's render_calc_width(): the columns that fit on a
+ * line get the rest of its width, spread evenly from the right; a column
+ * that does not fit starts the next line.
+ */
+static void fit_screen(size_t *width, size_t screen)
+{
+	size_t len = 0;
+	int col, eol = -1, linecols = 0;
+
+	for (col = 0; col < SS_NCOLS; col++) {
+		if (!width[col])
+			continue;
+		linecols++;
+		len += width[col];
+		if (more_cols(width, col) && len < screen)
+			continue;
+		if (len != screen) {
+			if (len > screen) { /* back one column */
+				len -= width[col];
+				col--;
+				linecols--;
+			}
+			if (linecols)
+				spread(width, eol + 1, col, len, screen,
+				       linecols);
+		}
+		eol = col;
+		len = 0;
+		linecols = 0;
+	}
+}
+
+/*
+ * render_calc_width() of ss: each column its widest cell and its left
+ * delimiter (not the first), at most the screen; spread on a terminal.
+ */
 static void calc_width(const struct ss_cols *c, size_t *width)
 {
+	size_t screen = c->screen_width ? (size_t)c->screen_width : SIZE_MAX;
 	int col, first = 1;
 
 	for (col = 0; col < SS_NCOLS; col++) {
@@ -107,9 +174,13 @@ static void calc_width(const struct ss_cols *c, size_t *width)
 		width[col] = c->max_len[col];
 		if (!first && width[col])
 			width[col] += strlen(col_def[col].ldelim);
+		if (width[col] > screen)
+			width[col] = screen;
 		if (width[col])
 			first = 0;
 	}
+	if (c->screen_width)
+		fit_screen(width, screen);
 }
 
 static int next_col(const struct ss_cols *c, int col, struct tulpen_buf *out)

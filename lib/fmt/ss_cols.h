@@ -38,10 +38,11 @@ struct ss_cols {
 	size_t n, cap;
 	size_t max_len[SS_NCOLS];  /* kept across renders, as ss does */
 	unsigned int disabled;	   /* 1u << enum ss_col */
+	int screen_width;	   /* a terminal's columns, 0: none */
 	size_t chunks, chunk_used; /* ss's buffer, to render where it does */
 };
 
-int ss_cols_init(struct ss_cols *c, unsigned int disabled);
+int ss_cols_init(struct ss_cols *c, unsigned int disabled, int screen_width);
 void ss_cols_fini(struct ss_cols *c);
 /* The cell of column @col of the current row (columns come in order). */
 int ss_cols_cell(struct ss_cols *c, enum ss_col col, const char *s, size_t n);

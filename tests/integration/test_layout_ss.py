@@ -9,8 +9,13 @@ and tulpen with the same options (layout_common.compare()).
 usage: test_layout_ss.py [--tap] TULPEN_BINARY   (TAP on stdout)
 """
 
+import fcntl
+import os
+import pty
+import struct
 import subprocess
 import sys
+import termios
 
 import layout_common as L
 
@@ -66,6 +71,41 @@ def large(pop):
             p.wait()
 
 
+def on_tty(cmd, cols):
+    """@cmd's output on a pseudo-terminal @cols columns wide."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, cols,
+                                                       0, 0))
+    p = subprocess.Popen(cmd, stdout=slave, stderr=subprocess.DEVNULL)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the other side is closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    p.wait()
+    return out
+
+
+def terminal(pop):
+    """On a terminal ss spreads the columns over its width (and starts a
+    new line for a column that does not fit): tulpen too, at 80, 132 and
+    250 columns."""
+    for cols in (80, 132, 250):
+        for args in (["-tuan"], ["-xa"]):
+            want = [on_tty(["ss"] + args, cols) for _ in range(2)]
+            got = on_tty([T, "--style=ss"] + args, cols)
+            if got not in want:
+                raise L.Failed("%d columns, %s: %s" % (
+                    cols, " ".join(args), L.first_diff(want[0], got)))
+    return "80, 132, 250 columns"
+
+
 def main(argv):
     global T
     T = L.tulpen_bin(argv)
@@ -82,10 +122,11 @@ def main(argv):
         case(["-4tuan"]),
         case(["-6tuan"]),
         case(["-tuanpH"]),
-        case(["-tuanpo"], timers="ss"),
+        case(["-tuanpo"], timers="ss", attempts=3),
         case(["-s"], attempts=10),  # see compare(): counters that move
         ("ss -tanp, 72,000 sockets: rendered in parts where ss does",
          large),
+        ("on a terminal: columns spread over its width", terminal),
     ]
     return L.tap_main(cases, setup=L.Population)
 
