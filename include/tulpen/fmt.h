@@ -45,6 +45,7 @@ struct tulpen_fmt_opts {
 	int listening;	    /* netstat title: "(only servers)" */
 	int all;	    /* netstat title: "(servers and established)" */
 	int ss_no_netid;    /* ss layout: one protocol, no Netid column */
+	int ss_no_state;    /* ss layout: one state, no State column */
 	int show_netns;	    /* table: the Netns column (s->netns_*) */
 	int show_container; /* table: the Container column (s->container) */
 	/*
