@@ -101,6 +101,51 @@ def t_reversal():
               "SYN-ACK first from 80: %r" % got[0]["server"])
 
 
+def t_letters():
+    # update_history(): 'S' and 'H' share one bit (HIST_SYN_PKT) and are
+    # written again only for a SYN at another sequence number relative to
+    # the side's start. A SYN-ACK sent again with another ISN moves the
+    # responder's start (init_endpoint, ESTABLISHED + SYN), so its
+    # relative number is 0 again: no second 'h'. SF "ShAFf".
+    v = Conv(cli=CLI, srv=SRV)
+    cisn = v.seq[True]
+    v.seg(True, "S")
+    v.seg(False, "SA", seq=5000, ack=cisn + 1)
+    v.seg(False, "SA", seq=7000, ack=cisn + 1)
+    v.seq[False] = 7001
+    v.seg(True, "A")
+    v.close()
+    p = v.write("synack-new-isn")
+    for o in ((), ZEEK):
+        expect("SYN-ACK again, another ISN", p, [("SF", "ShAFf", 4)], o)
+
+    # A simultaneous open: both send a SYN, then a SYN-ACK of the same
+    # ISN. In the default model the responder's SYN establishes both (as
+    # Zeek's UpdateInactiveState would); each SYN-ACK finds the SYN bit of
+    # its direction set at the same relative number: no 'H', no 'h'. SF
+    # "SsAaFf".
+    v = Conv(cli=CLI, srv=SRV)
+    cisn, sisn = v.seq[True], v.seq[False]
+    v.seg(True, "S")
+    v.seg(False, "S")
+    v.seg(True, "SA", seq=cisn)
+    v.seg(False, "SA", seq=sisn)
+    v.seg(True, "A")
+    v.seg(False, "A")
+    v.close()
+    p = v.write("simultaneous-open")
+    expect("simultaneous open", p, [("SF", "SsAaFf", 5)])
+    # Zeek's IsReuse() does not look at the direction: the responder's
+    # SYN has an ISN other than the originator's start, so it is a reuse
+    # ("SYN_seq_jump"): S0 "S", then a connection the second SYN opens:
+    # its SYN 'S', the peer's SYN-ACK 'h' (establishing both), the
+    # second SYN-ACK no 'H' (its SYN bit, relative 0), the ACKs 'a' 'A',
+    # the first side's FIN 'f', the second's 'F': SF "ShaAfF", 4 packets
+    # from its originator.
+    expect("simultaneous open", p, [("S0", "S", 1), ("SF", "ShaAfF", 4)],
+           ZEEK)
+
+
 def t_size():
     # TCP_Endpoint::Size(): the responder acknowledges 100 bytes with a
     # bare ACK before any SYN-ACK (it stays INACTIVE: "eccentric TCP's"
@@ -237,7 +282,7 @@ if __name__ == "__main__":
     ps.TULPEN = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory() as d:
         ps.TMP = d
-        for t in (t_reversal, t_size, t_expire, t_timers, t_depth):
+        for t in (t_reversal, t_letters, t_size, t_expire, t_timers, t_depth):
             t()
     if ps.failures:
         print("%d failure(s)" % len(ps.failures))

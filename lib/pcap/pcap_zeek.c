@@ -30,8 +30,7 @@ enum zeek_ep {
 
 /* Zeek history bits (one per letter and direction). */
 enum {
-	H_SYN = 1u << 0,
-	H_SYNACK = 1u << 1,
+	H_SYN = 1u << 0, /* S and H: Zeek's HIST_SYN_PKT */
 	H_ACK = 1u << 2,
 	H_DATA = 1u << 3,
 	H_FIN = 1u << 4,
@@ -74,12 +73,17 @@ static void hist_scaled(struct pcap_zeek *z, int side, char code, uint32_t *cnt,
 	}
 }
 
-/* Zeek's update_history(); @rel_seq is relative to the side's ISN. */
+/*
+ * Zeek's update_history(). The sequence numbers it compares are relative
+ * to the side's start, which a SYN may move (a SYN-ACK again with another
+ * ISN is then the same 'h' for Zeek); kept modulo 2^32.
+ */
 static void zeek_history(struct pcap_zeek *z, int side,
 			 const struct tulpen_pkt *p)
 {
 	struct pcap_zeek_side *sp = &z->s[side];
 	unsigned int fl_ = p->flags;
+	uint32_t rel = p->seq - (uint32_t)sp->start64;
 	int bits = !!(fl_ & TULPEN_TH_SYN) + !!(fl_ & TULPEN_TH_FIN) +
 		   !!(fl_ & TULPEN_TH_RST);
 
@@ -91,15 +95,14 @@ static void zeek_history(struct pcap_zeek *z, int side,
 	} else if (bits == 1) {
 		if (fl_ & TULPEN_TH_SYN) {
 			char code = (fl_ & TULPEN_TH_ACK) ? 'H' : 'S';
-			uint32_t bit = code == 'H' ? H_SYNACK : H_SYN;
 
-			if (hist_check(z, side, bit, code) &&
-			    p->seq != sp->last_syn)
+			if (hist_check(z, side, H_SYN, code) &&
+			    rel != sp->last_syn)
 				hist_add(z, side, code);
-			sp->last_syn = p->seq;
+			sp->last_syn = rel;
 		}
 		if (fl_ & TULPEN_TH_FIN) {
-			uint32_t end = p->seq + p->payload_len;
+			uint32_t end = rel + p->payload_len;
 
 			if (hist_check(z, side, H_FIN, 'F') &&
 			    end != sp->last_fin)
@@ -108,9 +111,9 @@ static void zeek_history(struct pcap_zeek *z, int side,
 		}
 		if (fl_ & TULPEN_TH_RST) {
 			if (hist_check(z, side, H_RST, 'R') &&
-			    p->seq != sp->last_rst)
+			    rel != sp->last_rst)
 				hist_add(z, side, 'R');
-			sp->last_rst = p->seq;
+			sp->last_rst = rel;
 		}
 	} else {
 		if (p->payload_len)
