@@ -66,7 +66,8 @@ def t_reversal():
         c = got[0]
         check(c["client"]["port"] == CLI[1] and c["server"]["pkts"] == 4 and
               c["roles_guessed"] and c["client"]["seq_bytes"] == 5 and
-              c["server"]["seq_bytes"] == 6,
+              c["server"]["seq_bytes"] == 6 and c["syn_rtt_us"] is None and
+              c["rtt_us"] == 1000,
               "reversal: client %r server %r" % (c["client"], c["server"]))
     # The default model makes the SYN-ACK's sender the responder at once
     # ('^' first, its SYN-ACK 'h'); Zeek's endpoint model then sees the

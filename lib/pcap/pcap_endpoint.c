@@ -436,8 +436,10 @@ void pcap_ep_flip(struct flow *fl, const struct tulpen_pkt *p)
 	c->flipped = 1;
 	c->opener_known = 1;	  /* the new originator's SYN */
 	c->simultaneous_open = 0; /* a SYN-ACK and a SYN, not two SYNs */
+	/* The SYN-ACK came first: no SYN-to-SYN-ACK time, but the rtt. */
 	fl->last_syn_ns = p->ts_ns;
 	fl->seen_syn = 1;
+	fl->seen_synack = 1;
 	if (!fl->zeek.compat)
 		return;
 	/*
