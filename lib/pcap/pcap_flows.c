@@ -428,7 +428,7 @@ static int new_syn(const struct tulpen_pkt *p, int has_isn, uint32_t isn)
 static int reuses(const struct tulpen_flows *f, const struct flow *fl, int side,
 		  const struct tulpen_pkt *p)
 {
-	if (f->compat && pcap_zeek_expired(&fl->zeek, fl->c.start_ns, p->ts_ns))
+	if (f->compat && pcap_zeek_expired(&fl->zeek, fl->c.start_ns, f->now))
 		return 2; /* Zeek's ExpireTimer removed it */
 	if (f->compat)
 		return pcap_zeek_reuse(&fl->zeek, p);
