@@ -229,6 +229,29 @@ def t_timers():
     expect("FIN RST, peer FIN 6 s later", fin_rst(6),
            [("RSTO", "ShAFR", 4), ("SH", "F", 1)], ZEEK)
 
+    # A RST from the originator completes the close (ConnectionClosed:
+    # the endpoint is RESET), removal tcp_close_delay after its last time
+    # (T + 5). The responder's FIN at T + 3 is a second complete close
+    # (the peer did_close): CancelTimers() and a new ConnDeleteTimer at
+    # its last time + 5 (T + 8). Both sides closed now, its last time
+    # stays T + 3; the FIN sent again at T + 6 lands in it (no second
+    # 'f': the same sequence number): RSTO "ShARf", 3 packets from the
+    # responder, duration T + 3 - start.
+    v = Conv(cli=CLI, srv=SRV)
+    v.handshake()
+    v.seg(True, "R", ack=0)
+    v.seg(False, "FA", dt=3)
+    v.seg(False, "FA", dt=3, seq=v.seq[False] - 1)
+    p = v.write("rst-then-fin")
+    got = expect("RST, FIN 3 s later, FIN again", p, [("RSTO", "ShARf", 3)],
+                 ZEEK)
+    rc, out, err = ps.tulpen("--compat", "zeek", "--format", "zeek-json", p)
+    recs = [json.loads(x) for x in out.splitlines() if x.strip()]
+    check(rc == 0 and len(recs) == 1 and recs[0]["resp_pkts"] == 3 and
+          abs(ps.Decimal(str(recs[0]["duration"])) -
+              (v.pkts[4][0] - v.pkts[0][0])) < ps.Decimal("0.000002"),
+          "RST then FIN, conn.log: %d %r" % (rc, recs))
+
     # The partial-close timer (tcp_partial_close_delay) is only started
     # when a connection_partial_close handler exists, and Zeek's base
     # scripts have none: a side whose first packet is a FIN, the other

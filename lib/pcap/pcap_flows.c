@@ -484,8 +484,18 @@ static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
 static int relist(struct tulpen_flows *f, struct flow *fl, int closing,
 		  int64_t ts)
 {
-	if (fl->e.list == FL_DONE)
+	if (fl->e.list == FL_DONE) {
+		/*
+		 * Zeek's ConnectionClosed() for the other side: it cancels
+		 * the timers and removes the connection tcp_close_delay
+		 * after its last time, now.
+		 */
+		if (f->compat && (closing & PCAP_ZEEK_CLOSING)) {
+			flow_move(f, fl, FL_DONE);
+			fl->e.due_ns = fl->zeek.last_ns;
+		}
 		return 0;
+	}
 	if (f->compat) {
 		if (closing)
 			return flow_finished(f, fl, fl->zeek.last_ns);
@@ -560,7 +570,8 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	pcap_ep_segment(fl, side, p, cond, file);
 	if (closing & PCAP_ZEEK_FLIPPED)
 		pcap_ep_flip(fl, p);
-	return relist(f, fl, closing & PCAP_ZEEK_CLOSING, p->ts_ns);
+	return relist(f, fl, closing & (PCAP_ZEEK_CLOSING | PCAP_ZEEK_RESET),
+		      p->ts_ns);
 }
 
 static int cmp_id(const void *a, const void *b)

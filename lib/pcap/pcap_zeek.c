@@ -551,9 +551,9 @@ int pcap_zeek_segment(struct pcap_zeek *z, int side, const struct tulpen_pkt *p)
 	did = zeek_state(z, side, p);
 	seq_gap(z, side, p);
 	if ((did & DO_CLOSE) && zeek_closed(z, side))
-		ret = PCAP_ZEEK_CLOSING;
+		ret |= PCAP_ZEEK_CLOSING;
 	if (did & RESET_TIMER)
-		ret = PCAP_ZEEK_CLOSING;
+		ret |= PCAP_ZEEK_RESET;
 	if (did & DO_FLIP) {
 		zeek_flip(z);
 		ret |= PCAP_ZEEK_FLIPPED;

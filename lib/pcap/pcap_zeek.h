@@ -56,6 +56,7 @@ struct pcap_zeek {
 /* pcap_zeek_segment() results. */
 #define PCAP_ZEEK_CLOSING 1 /* the connection's close is complete */
 #define PCAP_ZEEK_FLIPPED 2 /* Zeek turned the connection around */
+#define PCAP_ZEEK_RESET 4   /* a RST after the side's FIN: tcp_reset_delay */
 
 /*
  * Start a connection; @flipped: roles guessed (history starts with ^);
@@ -65,9 +66,11 @@ void pcap_zeek_init(struct pcap_zeek *z, int flipped, int compat,
 		    int64_t ts_ns);
 
 /*
- * One segment from @side. Returns PCAP_ZEEK_CLOSING when Zeek would now
- * schedule the connection's removal (its close is complete, or a RST
- * followed a FIN), PCAP_ZEEK_FLIPPED (or'ed) when the segment was the SYN
+ * One segment from @side. Returns PCAP_ZEEK_CLOSING when Zeek's close is
+ * now complete (it removes the connection tcp_close_delay after its last
+ * time; a second complete close moves that), PCAP_ZEEK_RESET when a RST
+ * followed the side's own FIN (removed tcp_reset_delay after it, unless
+ * sooner), PCAP_ZEEK_FLIPPED when the segment was the SYN
  * of a SYN-ACK seen before it and Zeek turned the connection around: the
  * sides of @z have traded places then, and the caller's must too.
  */
