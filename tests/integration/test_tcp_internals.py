@@ -253,9 +253,10 @@ def check_json(ss):
 
 
 def check_eo():
-    for opts in ("-tuxaeomOH", "-tuaeoH", "-xamH", "-tioH", "-tapTH"):
-        ss = nsrun("ss", opts)
-        tu = nsrun(TULPEN, "--style=ss", opts)
+    for opts in ("-tuxaeomOH", "-tuaeoH", "-xamH", "-tioH", "-tapTH",
+                 "-tuaOH --tos --cgroup --inet-sockopt"):
+        ss = nsrun("ss", *opts.split())
+        tu = nsrun(TULPEN, "--style=ss", *opts.split())
         a, b = parse_ss(ss.stdout), parse_ss(tu.stdout)
         check(set(a) == set(b) and a,
               "%s: the same sockets as ss: %s / %s" % (opts, sorted(a),
