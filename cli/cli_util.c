@@ -34,6 +34,19 @@ int cli_error(const char *cmd, const char *fmt, ...)
 	return CLI_EXIT_RUNTIME;
 }
 
+void cli_note(void *data, enum tulpen_note_level level, const char *msg)
+{
+	struct cli_notes *n = data;
+
+	if (level == TULPEN_NOTE_INFO && !n->verbose)
+		return;
+	if (level == TULPEN_NOTE_WARN)
+		__atomic_fetch_add(&n->warned, 1, __ATOMIC_RELAXED);
+	/* one call: lines of several threads do not mix */
+	fprintf(stderr, "tulpen%s%s: %s\n", n->cmd ? " " : "",
+		n->cmd ? n->cmd : "", msg);
+}
+
 void cli_usage_hint(const char *cmd)
 {
 	fprintf(stderr, "Try 'tulpen%s%s --help'.\n", cmd ? " " : "",

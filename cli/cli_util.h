@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "tulpen/ctx.h"
 
 /* Exit codes of every subcommand. */
 enum {
@@ -123,5 +124,17 @@ struct cli_duration {
 int cli_parse_duration(const char *what, const char *s,
 		       const struct cli_duration *d, uint64_t *ns, char *err,
 		       size_t errlen);
+
+/*
+ * The library's notes (tulpen_ctx_set_note()) on standard error as
+ * "tulpen[ CMD]: NOTE"; TULPEN_NOTE_INFO only when @verbose. Give a
+ * struct cli_notes as the callback's data; warned counts the warnings.
+ */
+struct cli_notes {
+	const char *cmd;
+	int verbose;
+	unsigned long warned;
+};
+void cli_note(void *data, enum tulpen_note_level level, const char *msg);
 
 #endif /* TULPEN_CLI_UTIL_H */

@@ -266,6 +266,7 @@ int cmd_list(int argc, char **argv)
 	struct list_opts o;
 	struct run r = { 0 };
 	struct list_netns ln = { 0 };
+	struct cli_notes notes = { NULL, 0, 0 };
 	int ret, status = 1;
 
 	if (list_opts_parse(&o, argc, argv))
@@ -286,6 +287,8 @@ int cmd_list(int argc, char **argv)
 	ret = tulpen_ctx_new(&ctx);
 	if (ret)
 		goto err;
+	notes.verbose = o.verbose;
+	tulpen_ctx_set_note(ctx, cli_note, &notes);
 	ret = setup_ctx(ctx, &o);
 	if (!ret)
 		ret = list_netns_setup(ctx, &o, &ln);

@@ -26,6 +26,8 @@ const char list_help[] =
 	"\n"
 	"   -h, --help          this message\n"
 	"   -V, --version       output version information\n"
+	"   -v, --verbose       also say what the host lacks (a /proc/net "
+	"table)\n"
 	"   -n, --numeric       don't resolve service names or user names\n"
 	"   -r, --resolve       resolve host names\n"
 	"       --resolve-timeout=TIME\n"
@@ -142,6 +144,7 @@ static const struct option long_opts[] = {
 	{ "resolve", no_argument, NULL, 'r' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "ndjson", no_argument, NULL, OPT_NDJSON },
 	{ "style", required_argument, NULL, OPT_STYLE },
@@ -274,9 +277,12 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 	o->passwd_file = "/etc/passwd";
 	optind = 0; /* reset getopt (also for unit tests) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":tuwxMlapeno46sHOrhVN:F:",
+	while ((c = getopt_long(argc, argv, ":tuwxMlapeno46sHOrhVvN:F:",
 				long_opts, NULL)) != -1) {
 		switch (c) {
+		case 'v':
+			o->verbose = 1;
+			break;
 		case 't':
 			protos |= TULPEN_PF(TULPEN_P_TCP);
 			break;

@@ -5,7 +5,12 @@
  *
  * The fallback source: used for what netlink does not serve, when netlink is
  * unavailable, and on request. Every field is checked; a line that does not
- * parse stops the walk with the file and line number in the error.
+ * parse is skipped and the rest listed, with one note per file naming the
+ * first such line and how many there were (a UNIX socket path may hold a
+ * newline: /proc/net/unix prints it raw, so its tail is a line of its own).
+ * A table that the host does not have (tcp6, udp6 and raw6 on a kernel
+ * booted with ipv6.disable=1) means that the family is absent: an
+ * informational note, once per context, and no sockets.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "tulpen/collect.h"
 #include "tulpen/state.h"
@@ -400,11 +406,68 @@ static int open_rd(void *path)
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * The table is missing: is the family absent (the net/ directory is there
+ * without it), or is the proc root not one at all? 0 when absent.
+ */
+static int table_absent(struct tulpen_ctx *ctx,
+			const struct proc_net_table *t, const char *fname)
+{
+	char dir[4096];
+	struct stat st;
+	size_t n = strlen(fname) - strlen(t->name);
+
+	if (n >= sizeof(dir))
+		return -ENOENT;
+	memcpy(dir, fname, n);
+	dir[n] = '\0';
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		tulpen_ctx_seterr(ctx, "%s: %s (expected a proc file system)",
+				  fname, strerror(ENOENT));
+		return -ENOENT;
+	}
+	if (t->family == AF_INET6) {
+		if (!(ctx->noted & TULPEN_NOTED_NO_INET6))
+			tulpen_ctx_note(ctx, TULPEN_NOTE_INFO,
+					"%s: absent: no IPv6 sockets (IPv6 "
+					"disabled on this host?)",
+					fname);
+		ctx->noted |= TULPEN_NOTED_NO_INET6;
+	} else {
+		tulpen_ctx_note(ctx, TULPEN_NOTE_INFO,
+				"%s: absent: no %s sockets", fname, t->name);
+	}
+	return 0;
+}
+
+/* The lines of one table that did not parse: the first and a count. */
+struct skipped {
+	unsigned long n, first;
+	const char *why;
+};
+
+static void note_skipped(struct tulpen_ctx *ctx, const char *fname,
+			 const struct skipped *sk)
+{
+	if (!sk->n)
+		return;
+	if (sk->n == 1)
+		tulpen_ctx_note(ctx, TULPEN_NOTE_WARN,
+				"%s: line %lu: %s; line skipped", fname,
+				sk->first, sk->why);
+	else
+		tulpen_ctx_note(ctx, TULPEN_NOTE_WARN,
+				"%s: line %lu: %s; %lu lines that do not "
+				"parse skipped",
+				fname, sk->first, sk->why, sk->n);
+}
+
 int tulpen_proc_net_collect(struct tulpen_ctx *ctx, int proto, int family,
 			    uint32_t states, tulpen_sock_cb cb, void *data)
 {
 	const struct proc_net_table *t = tulpen_proc_net_table(proto, family);
 	struct reader r = { .fd = -1 };
+	struct skipped sk = { 0, 0, NULL };
 	char fname[4096];
 	char path[112];
 	size_t len;
@@ -422,6 +485,8 @@ int tulpen_proc_net_collect(struct tulpen_ctx *ctx, int proto, int family,
 		return -ENAMETOOLONG;
 	tulpen_ctx_clearerr(ctx);
 	ret = tulpen_ctx_in_netns(ctx, open_rd, fname);
+	if (ret == -ENOENT && !*tulpen_ctx_errmsg(ctx))
+		return table_absent(ctx, t, fname);
 	if (ret < 0) {
 		if (!*tulpen_ctx_errmsg(ctx)) /* not the entering */
 			tulpen_ctx_seterr(ctx, "%s: %s", fname, strerror(-ret));
@@ -446,10 +511,11 @@ int tulpen_proc_net_collect(struct tulpen_ctx *ctx, int proto, int family,
 			continue;
 		if (tulpen_proc_net_parse_line(t, line, len, &s, path,
 					       sizeof(path), &why)) {
-			tulpen_ctx_seterr(ctx, "%s: line %lu: %s", fname,
-					  lineno, why);
-			ret = -EINVAL;
-			goto out;
+			if (!sk.n++) {
+				sk.first = lineno;
+				sk.why = why;
+			}
+			continue;
 		}
 		if (!(states & TULPEN_SF(s.state)))
 			continue;
@@ -464,6 +530,7 @@ int tulpen_proc_net_collect(struct tulpen_ctx *ctx, int proto, int family,
 						: strerror(-err));
 	}
 out:
+	note_skipped(ctx, fname, &sk);
 	free(r.buf);
 	close(r.fd);
 	return ret;

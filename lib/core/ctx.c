@@ -263,3 +263,29 @@ void tulpen_ctx_clearerr(struct tulpen_ctx *ctx)
 {
 	ctx->errmsg[0] = '\0';
 }
+
+void tulpen_ctx_set_note(struct tulpen_ctx *ctx, tulpen_note_fn fn, void *data)
+{
+	ctx->note = fn;
+	ctx->note_data = data;
+}
+
+tulpen_note_fn tulpen_ctx_note_fn(const struct tulpen_ctx *ctx, void **data)
+{
+	*data = ctx->note_data;
+	return ctx->note;
+}
+
+void tulpen_ctx_note(struct tulpen_ctx *ctx, enum tulpen_note_level level,
+		     const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!ctx->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ctx->note(ctx->note_data, level, msg);
+}
