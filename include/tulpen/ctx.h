@@ -133,12 +133,12 @@ enum tulpen_note_level {
 };
 typedef void (*tulpen_note_fn)(void *data, enum tulpen_note_level level,
 			       const char *msg);
-void tulpen_ctx_set_note(struct tulpen_ctx *ctx, tulpen_note_fn fn,
-			 void *data);
+void tulpen_ctx_set_note(struct tulpen_ctx *ctx, tulpen_note_fn fn, void *data);
 /* The callback set (NULL: none), and its data through @data. */
 tulpen_note_fn tulpen_ctx_note_fn(const struct tulpen_ctx *ctx, void **data);
 /* Pass a note to the callback (printf-like). Used by the library. */
 void tulpen_ctx_note(struct tulpen_ctx *ctx, enum tulpen_note_level level,
-		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+		     const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif /* TULPEN_CTX_H */

@@ -410,8 +410,8 @@ static int open_rd(void *path)
  * The table is missing: is the family absent (the net/ directory is there
  * without it), or is the proc root not one at all? 0 when absent.
  */
-static int table_absent(struct tulpen_ctx *ctx,
-			const struct proc_net_table *t, const char *fname)
+static int table_absent(struct tulpen_ctx *ctx, const struct proc_net_table *t,
+			const char *fname)
 {
 	char dir[4096];
 	struct stat st;

@@ -189,8 +189,7 @@ struct notes {
 	int n;
 };
 
-static void keep_note(void *data, enum tulpen_note_level level,
-		      const char *msg)
+static void keep_note(void *data, enum tulpen_note_level level, const char *msg)
 {
 	struct notes *nt = data;
 
