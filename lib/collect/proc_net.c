@@ -440,6 +440,53 @@ static int table_absent(struct tulpen_ctx *ctx, const struct proc_net_table *t,
 	return 0;
 }
 
+/*
+ * /proc/net/unix prints a path as it is: a newline in it ends the line
+ * there, and the rest of the path comes as a line of its own that does not
+ * parse. So each UNIX record is held until the next line: a line that does
+ * not parse after a record with a path continues that path.
+ */
+struct unix_held {
+	struct tulpen_sock s;
+	char path[112];
+	int held;
+};
+
+static int unix_continues(struct unix_held *u, const char *line, size_t len)
+{
+	size_t have;
+
+	if (!u->held || !u->path[0] || memchr(line, '\0', len))
+		return 0;
+	have = strlen(u->path);
+	if (have + 1 + len > 108)
+		return 0;
+	u->path[have] = '\n';
+	memcpy(u->path + have + 1, line, len);
+	u->path[have + 1 + len] = '\0';
+	return 1;
+}
+
+/* Hand out the record held, and hold @s (NULL: the end of the file). */
+static int unix_hold(struct unix_held *u, const struct tulpen_sock *s,
+		     const char *path, uint32_t states, tulpen_sock_cb cb,
+		     void *data)
+{
+	int ret = 0;
+
+	if (u->held && (states & TULPEN_SF(u->s.state))) {
+		u->s.unix_path = u->path;
+		ret = cb(&u->s, data);
+	}
+	u->held = 0;
+	if (s && !ret) {
+		u->s = *s;
+		snprintf(u->path, sizeof(u->path), "%s", path);
+		u->held = 1;
+	}
+	return ret;
+}
+
 /* The lines of one table that did not parse: the first and a count. */
 struct skipped {
 	unsigned long n, first;
@@ -468,6 +515,8 @@ int tulpen_proc_net_collect(struct tulpen_ctx *ctx, int proto, int family,
 	const struct proc_net_table *t = tulpen_proc_net_table(proto, family);
 	struct reader r = { .fd = -1 };
 	struct skipped sk = { 0, 0, NULL };
+	struct unix_held u = { .held = 0 };
+	struct tulpen_sock s;
 	char fname[4096];
 	char path[112];
 	size_t len;
@@ -501,28 +550,37 @@ int tulpen_proc_net_collect(struct tulpen_ctx *ctx, int proto, int family,
 		goto out;
 	}
 	while ((line = next_line(&r, &len, &err))) {
-		struct tulpen_sock s;
 		const char *why;
 
 		lineno++;
 		if (lineno == 1)
 			continue; /* the header */
-		if (len == 0)
+		if (len == 0) {
+			unix_continues(&u, line, len); /* a path "...\n" */
 			continue;
+		}
 		if (tulpen_proc_net_parse_line(t, line, len, &s, path,
 					       sizeof(path), &why)) {
+			if (unix_continues(&u, line, len))
+				continue;
 			if (!sk.n++) {
 				sk.first = lineno;
 				sk.why = why;
 			}
 			continue;
 		}
-		if (!(states & TULPEN_SF(s.state)))
-			continue;
-		ret = cb(&s, data);
+		if (t->family == AF_UNIX) {
+			/* held until the next line says it is complete */
+			ret = unix_hold(&u, &s, path, states, cb, data);
+		} else if (states & TULPEN_SF(s.state)) {
+			ret = cb(&s, data);
+		}
 		if (ret)
 			goto out;
 	}
+	ret = unix_hold(&u, NULL, NULL, states, cb, data);
+	if (ret)
+		goto out;
 	if (err) {
 		ret = err;
 		tulpen_ctx_seterr(ctx, "%s: line %lu: %s", fname, lineno + 1,

@@ -104,15 +104,17 @@ static int ss_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		   const struct tulpen_owner *ow, size_t n)
 {
 	struct tulpen_buf *b = &f->out;
-	char local[320], peer[320];
+	char local[TULPEN_ESC_MAX(108) + 24], peer[320];
 	size_t i;
 
 	if (!f->count && f->o.header)
 		put_header(f);
 	if (s->family == AF_UNIX) {
-		tulpen_scnprintf(local, sizeof(local), "%s %llu",
-				 s->unix_path && *s->unix_path ? s->unix_path
-							       : "*",
+		char path[TULPEN_ESC_MAX(108)] = "*";
+
+		if (s->unix_path && *s->unix_path)
+			tulpen_escape(path, sizeof(path), s->unix_path);
+		tulpen_scnprintf(local, sizeof(local), "%s %llu", path,
 				 (unsigned long long)s->inode);
 		tulpen_scnprintf(peer, sizeof(peer), "* %llu",
 				 (unsigned long long)s->unix_peer);
@@ -129,9 +131,9 @@ static int ss_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		tulpen_buf_puts(b, " users:(");
 		/* ss lists the holders last found first */
 		for (i = n; i-- > 0;) {
-			tulpen_buf_puts(b, i + 1 < n ? ",(" : "(");
-			tulpen_buf_json_str(b, ow[i].comm);
-			tulpen_buf_printf(b, ",pid=%d,fd=%d)", ow[i].pid,
+			tulpen_buf_puts(b, i + 1 < n ? ",(\"" : "(\"");
+			tulpen_buf_escaped(b, ow[i].comm);
+			tulpen_buf_printf(b, "\",pid=%d,fd=%d)", ow[i].pid,
 					  ow[i].fd);
 		}
 		tulpen_buf_putc(b, ')');
@@ -157,9 +159,10 @@ static int ss_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 			const char *cg =
 				tulpen_cgroups_path(f->o.cgroups, s->cgroup_id);
 
-			if (cg)
-				tulpen_buf_printf(b, " cgroup:%s", cg);
-			else
+			if (cg) {
+				tulpen_buf_puts(b, " cgroup:");
+				tulpen_buf_escaped(b, cg);
+			} else
 				tulpen_buf_printf(
 					b, " cgroup:unreachable:%llx",
 					(unsigned long long)s->cgroup_id);
