@@ -33,6 +33,9 @@
 #include "cli_util.h"
 #include "commands.h"
 
+/* The library's notes on standard error. */
+static struct cli_notes notes = { "watch", 0, 0 };
+
 struct watch_cli {
 	struct tulpen_watch_session_opts so;
 	uint64_t duration_ns; /* 0: until stopped */
@@ -582,6 +585,7 @@ int cmd_watch(int argc, char **argv)
 		cli_error("watch", "out of memory");
 		goto out;
 	}
+	tulpen_ctx_set_note(ctx, cli_note, &notes);
 	if (install_signals()) {
 		cli_error("watch", "signals: %s", strerror(errno));
 		goto out;

@@ -17,7 +17,33 @@
 #include "tulpen/filter.h"
 #include "tulpen/state.h"
 #include "core/ctx_internal.h"
+#include "core/hash.h"
 #include "collect/nl_dump.h"
+
+/*
+ * A socket once per listing: the kernel's dump is not atomic (it walks
+ * its hash tables in chunks, one per datagram), so a socket that moves
+ * between buckets under churn (a TIME-WAIT socket, typically) can come
+ * twice. Sockets with a cookie (every netlink record) are kept by cookie;
+ * cookies are unique for the kernel's lifetime. When the set cannot grow
+ * the socket is passed on: a duplicate is better than a loss.
+ */
+struct dedup {
+	tulpen_sock_cb cb;
+	void *data;
+	struct tulpen_hash seen; /* cookie -> nothing */
+};
+
+static int dedup_cb(const struct tulpen_sock *s, void *data)
+{
+	struct dedup *d = data;
+	void *v;
+
+	if (s->has_cookie && s->cookie &&
+	    tulpen_hash_insert(&d->seen, &s->cookie, &v) == 0)
+		return 0; /* seen in this listing */
+	return d->cb(s, d->data);
+}
 
 struct counting {
 	tulpen_sock_cb cb;
@@ -262,6 +288,7 @@ int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		   tulpen_sock_cb cb, void *data)
 {
 	struct tulpen_diag_prog pr = { NULL, 0, 0, 0 };
+	struct dedup d = { cb, data, { 0 } };
 	void *bc = NULL;
 	int ret;
 
@@ -273,7 +300,9 @@ int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		pr.bc = bc;
 		tulpen_filter_ports(q->filter, &pr.sport, &pr.dport);
 	}
-	ret = collect_all(ctx, q, &pr, cb, data);
+	tulpen_hash_init(&d.seen, sizeof(uint64_t), 0, 0, NULL);
+	ret = collect_all(ctx, q, &pr, dedup_cb, &d);
+	tulpen_hash_fini(&d.seen);
 	free(bc);
 	return ret;
 }

@@ -47,7 +47,7 @@ struct worker {
 	size_t n, cap;
 	char *comms;
 	size_t comms_len, comms_cap;
-	size_t processes, denied;
+	size_t processes, denied, unreadable;
 	char *dbuf;
 	int ret;
 	struct job *job;
@@ -168,6 +168,12 @@ struct linux_dirent64_ {
 	char d_name[];
 };
 
+/* Not "the process is gone": the scan itself could not open the files. */
+static int out_of_fds(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOMEM;
+}
+
 static int scan_pid(struct worker *w, int procfd, int pid)
 {
 	char pidname[16];
@@ -177,12 +183,17 @@ static int scan_pid(struct worker *w, int procfd, int pid)
 
 	snprintf(pidname, sizeof(pidname), "%d", pid);
 	piddir = openat(procfd, pidname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (piddir < 0)
+	if (piddir < 0) {
+		if (out_of_fds(errno))
+			w->unreadable++;
 		return 0; /* gone */
+	}
 	fddir = openat(piddir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fddir < 0) {
 		if (errno == EACCES || errno == EPERM)
 			w->denied++;
+		else if (out_of_fds(errno))
+			w->unreadable++;
 		close(piddir);
 		return 0;
 	}
@@ -445,8 +456,15 @@ int tulpen_owners_new(struct tulpen_ctx *ctx, struct tulpen_owners **out)
 			ret = w[k].ret;
 		o->st.processes += w[k].processes;
 		o->st.denied += w[k].denied;
+		o->st.unreadable += w[k].unreadable;
 		o->st.socket_fds += w[k].n;
 	}
+	if (o->st.unreadable)
+		tulpen_ctx_note(ctx, TULPEN_NOTE_WARN,
+				"owners not read for %zu of %zu processes: out "
+				"of file descriptors (EMFILE/ENFILE; raise "
+				"'ulimit -n'); their sockets show no owner",
+				o->st.unreadable, j.npids);
 	if (ret)
 		goto out;
 	/* Give back the growth slack before the table doubles the data. */
