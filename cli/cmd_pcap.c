@@ -259,28 +259,41 @@ static int parse_opt(struct pcap_cli *cli, int c, char **argv)
 	return -EINVAL;
 }
 
-/* Read everything; the exit code. */
+/* Read everything that can be read; the exit code. */
 static int run(struct pcap_cli *cli, struct tulpen_ctx *ctx,
 	       struct tulpen_buf *out, int nfiles, char **files)
 {
 	struct tulpen_pcap_session *s = NULL;
-	int i, r, ret = 1;
+	int i, r, ret = 1, opened = 0, unopened = 0;
 
 	if (tulpen_pcap_session_new(ctx, &cli->so, out, &s))
 		goto nomem;
-	/* Every file opened and checked before anything is written. */
+	/*
+	 * Every file opened and checked before anything is written; one
+	 * that cannot be is named, and the others are still read.
+	 */
 	for (i = 0; i < nfiles; i++) {
 		r = tulpen_pcap_session_open(s, files[i]);
 		if (r == -ENOMEM)
 			goto nomem;
 		if (r) {
-			cli_error("pcap", "%s", tulpen_ctx_errmsg(ctx));
-			goto out;
+			cli_error("pcap", "%s; not read",
+				  tulpen_ctx_errmsg(ctx));
+			unopened++;
+			continue;
 		}
+		opened++;
+	}
+	if (!opened) {
+		if (nfiles > 1)
+			cli_error("pcap",
+				  "none of the %d captures could be read",
+				  nfiles);
+		goto out;
 	}
 	r = tulpen_pcap_session_run(s);
 	if (r == -EPIPE) {
-		ret = 0;
+		ret = unopened ? 1 : 0;
 		goto out;
 	}
 	if (r == -ENOMEM)
@@ -289,7 +302,12 @@ static int run(struct pcap_cli *cli, struct tulpen_ctx *ctx,
 		cli_error("pcap", "%s", tulpen_ctx_errmsg(ctx));
 	else if (r)
 		cli_error("pcap", "writing output: %s", strerror(-r));
-	ret = r ? 1 : 0;
+	if (unopened)
+		cli_error("pcap",
+			  "%d of %d captures could not be opened (named "
+			  "above); the report covers the other %d",
+			  unopened, nfiles, opened);
+	ret = r || unopened ? 1 : 0;
 	if (cli->warnings > cli->shown)
 		fprintf(stderr,
 			"tulpen pcap: %llu malformed packets skipped in all "

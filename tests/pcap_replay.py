@@ -366,19 +366,42 @@ def t_conventions(src, rst):
     # message is "tulpen pcap: FILE: WHAT".
     with tempfile.TemporaryDirectory() as tmp:
         missing = os.path.join(tmp, "nope.pcap")
+        # A capture that cannot be read is named; the others are read and
+        # reported; the exit status says it was partial.
+        want_one = tulpen(src)[1]
         rc, out, err = tulpen(src, missing)
-        check(rc == 1 and out == "" and
-              err == "tulpen pcap: %s: No such file or directory\n" % missing,
+        check(rc == 1 and out == want_one and
+              err.startswith("tulpen pcap: %s: No such file or directory"
+                             % missing) and "1 of 2 captures" in err,
               "good then missing: exit %d out %r err %r" % (rc, out, err))
+        rc, out, err = tulpen(missing, src)
+        check(rc == 1 and out == want_one,
+              "missing then good: exit %d out %r err %r" % (rc, out, err))
         notcap = os.path.join(tmp, "text.pcap")
         with open(notcap, "w") as f:
             f.write("not a capture at all, just text\n" * 4)
         for fmt in ("--json", "--ndjson", "-s"):
-            rc, out, err = tulpen(fmt, src, rst, notcap)
-            check(rc == 1 and out == "" and
+            rc, out, err = tulpen(fmt, src, notcap, rst)
+            want = tulpen(fmt, src, rst)[1]
+            check(rc == 1 and out == want and
                   err.startswith("tulpen pcap: %s: " % notcap),
-                  "%s good, good, not a capture: exit %d out %r err %r" %
+                  "%s good, not a capture, good: exit %d out %r err %r" %
                   (fmt, rc, out, err))
+        # Cut in the middle of a record: named with its packet, the next
+        # file still read.
+        cut = os.path.join(tmp, "cut.pcap")
+        with open(src, "rb") as f:
+            data = f.read()
+        with open(cut, "wb") as f:
+            f.write(data[:len(data) - 30])
+        rc, out, err = tulpen("--ndjson", cut, rst)
+        ids = [json.loads(ln)["id"] for ln in out.splitlines()]
+        check(rc == 1 and len(ids) == 2 and
+              ("%s: packet " % cut) in err and "not read" in err,
+              "cut, good: exit %d %d rows err %r" % (rc, len(ids), err))
+        rc, out, err = tulpen(missing, missing + "2")
+        check(rc == 1 and out == "" and "none of the 2" in err,
+              "two missing: exit %d out %r err %r" % (rc, out, err))
     for args in (["--format", "xml", src], ["--top", "0", src],
                  ["--linger", "-1", src], ["-f"]):
         rc, out, err = tulpen(*args)

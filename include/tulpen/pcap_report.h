@@ -67,6 +67,7 @@ int tulpen_pcap_summary_add(struct tulpen_pcap_summary *s,
  */
 struct tulpen_pcap_input {
 	uint64_t frames, tcp, other, bad, late;
+	uint64_t out_of_order; /* segments earlier than one before them */
 };
 void tulpen_pcap_summary_set_input(struct tulpen_pcap_summary *s,
 				   const struct tulpen_pcap_input *in);

@@ -14,6 +14,7 @@
 #include <pcap/pcap.h>
 
 #include "tulpen/pcap_decode.h"
+#include "pcap/pcap_input.h"
 
 const char *tulpen_tunnel_name(int type)
 {
@@ -33,6 +34,8 @@ struct tulpen_pcap_reader {
 	char *path;
 	int dlt;
 	int nano;
+	int classic; /* classic pcap: seconds are unsigned 32-bit */
+	char *why;   /* the decompressor's complaint, or "" (owned) */
 	uint64_t num;
 	tulpen_pcap_warn_fn warn;
 	void *warn_priv;
@@ -106,18 +109,45 @@ int tulpen_pcap_open(struct tulpen_ctx *ctx, const char *path,
 	return tulpen_pcap_open_fp(ctx, fp, name, warn, warn_priv, out);
 }
 
+#define WHY_SIZE 160
+
 int tulpen_pcap_open_fp(struct tulpen_ctx *ctx, FILE *fp, const char *name,
 			tulpen_pcap_warn_fn warn, void *warn_priv,
 			struct tulpen_pcap_reader **out)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	char *why = calloc(1, WHY_SIZE);
+	FILE *in;
 	pcap_t *p;
+	int kind, ret;
 
-	p = pcap_fopen_offline_with_tstamp_precision(
-		fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-	if (!p)
+	if (!why) {
 		fclose(fp);
-	return reader_init(ctx, name, p, errbuf, warn, warn_priv, out);
+		return -ENOMEM;
+	}
+	/* gzip, zstd: decompressed on the way; which format is inside */
+	ret = pcap_input_open(fp, &in, &kind, why, WHY_SIZE);
+	if (ret == -EINVAL) {
+		tulpen_ctx_seterr(ctx, "%s: %s", name, why);
+		free(why);
+		return ret;
+	}
+	if (ret) {
+		free(why);
+		return ret;
+	}
+	p = pcap_fopen_offline_with_tstamp_precision(
+		in, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!p)
+		fclose(in);
+	ret = reader_init(ctx, name, p, errbuf, warn, warn_priv, out);
+	if (ret) {
+		free(why);
+		return ret;
+	}
+	(*out)->why = why;
+	(*out)->classic = kind == PCAP_INPUT_PCAP;
+	return 0;
 }
 
 /*
@@ -125,11 +155,14 @@ int tulpen_pcap_open_fp(struct tulpen_ctx *ctx, FILE *fp, const char *name,
  * claim any seconds: those beyond what 64-bit nanoseconds hold (year 2262)
  * are clamped.
  */
-static int64_t ts_ns(const struct pcap_pkthdr *h, int nano)
+static int64_t ts_ns(const struct pcap_pkthdr *h, int nano, int classic)
 {
 	const int64_t max_s = INT64_MAX / 1000000000 - 1;
 	int64_t sec = (int64_t)h->ts.tv_sec, frac = (int64_t)h->ts.tv_usec;
 
+	/* libpcap reads classic seconds as signed: past 2038 negative */
+	if (classic)
+		sec = (int64_t)(uint32_t)h->ts.tv_sec;
 	if (sec > max_s)
 		sec = max_s;
 	if (sec < -max_s)
@@ -183,10 +216,11 @@ int tulpen_pcap_next(struct tulpen_pcap_reader *r, struct tulpen_pkt *pkt)
 		if (ret == PCAP_ERROR_BREAK)
 			return 0;
 		if (ret != 1) {
-			tulpen_ctx_seterr(r->ctx, "%s: packet %llu: %s",
-					  r->path,
-					  (unsigned long long)r->num + 1,
-					  pcap_geterr(r->pcap));
+			tulpen_ctx_seterr(
+				r->ctx, "%s: packet %llu: %s", r->path,
+				(unsigned long long)r->num + 1,
+				r->why && r->why[0] ? r->why
+						    : pcap_geterr(r->pcap));
 			return -EIO;
 		}
 		r->num++;
@@ -195,7 +229,7 @@ int tulpen_pcap_next(struct tulpen_pcap_reader *r, struct tulpen_pkt *pkt)
 					   &why)) {
 		case TULPEN_DECODE_TCP:
 			pkt->num = r->num;
-			pkt->ts_ns = ts_ns(h, r->nano);
+			pkt->ts_ns = ts_ns(h, r->nano, r->classic);
 			r->st.tcp++;
 			r->st.truncated += pkt->truncated;
 			return 1;
@@ -239,6 +273,7 @@ void tulpen_pcap_close(struct tulpen_pcap_reader *r)
 		return;
 	if (r->pcap)
 		pcap_close(r->pcap);
+	free(r->why);
 	free(r->path);
 	free(r);
 }

@@ -19,6 +19,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "pcap/pcap_time.h"
 #include "core/hash.h"
 #include "pcap/pcap_flow.h"
 
@@ -343,7 +344,7 @@ static void account(struct flow *fl, int side, const struct tulpen_pkt *p,
 			   fl->seen_syn) {
 			fl->seen_synack = 1;
 			fl->synack_ns = p->ts_ns;
-			c->syn_rtt_ns = p->ts_ns - fl->last_syn_ns;
+			c->syn_rtt_ns = pcap_span(p->ts_ns, fl->last_syn_ns);
 		}
 	}
 	if ((f & (TULPEN_TH_SYN | TULPEN_TH_ACK | TULPEN_TH_RST)) ==
@@ -351,7 +352,7 @@ static void account(struct flow *fl, int side, const struct tulpen_pkt *p,
 	    side == TULPEN_ORIG && c->rtt_ns < 0 && fl->seen_synack &&
 	    fl->sp[TULPEN_RESP].has_isn &&
 	    seq_diff(p->ack, fl->sp[TULPEN_RESP].isn + 1) >= 0)
-		c->rtt_ns = p->ts_ns - fl->last_syn_ns;
+		c->rtt_ns = pcap_span(p->ts_ns, fl->last_syn_ns);
 	if (f & TULPEN_TH_FIN) {
 		s->fins++;
 		if (before->has_fin &&
@@ -392,17 +393,17 @@ static int expire(struct tulpen_flows *f)
 	int ret;
 
 	while ((fl = list_head(f, FL_DONE)) &&
-	       f->now - fl->e.due_ns >= f->linger_ns)
+	       pcap_span(f->now, fl->e.due_ns) >= f->linger_ns)
 		if ((ret = flow_emit(f, fl, TULPEN_END_CLOSED)))
 			return ret;
 	while ((fl = list_head(f, FL_ATTEMPT)) &&
-	       f->now - fl->e.due_ns >= ZEEK_ATTEMPT_NS)
+	       pcap_span(f->now, fl->e.due_ns) >= ZEEK_ATTEMPT_NS)
 		if ((ret = flow_emit(f, fl, TULPEN_END_ATTEMPT)))
 			return ret;
 	if (f->idle_ns < 0)
 		return 0;
 	while ((fl = list_head(f, FL_ACTIVE)) &&
-	       f->now - fl->c.last_ns >= f->idle_ns)
+	       pcap_span(f->now, fl->c.last_ns) >= f->idle_ns)
 		if ((ret = flow_emit(f, fl, TULPEN_END_IDLE)))
 			return ret;
 	return 0;

@@ -5,6 +5,7 @@
  * summary (tulpen/pcap_session.h).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ struct tulpen_pcap_session {
 	struct tulpen_pcap_input in;
 	int flush_each; /* reading a pipe: write connections as they end */
 	int t0_set;
+	size_t unread; /* files not read to their end */
 };
 
 static int on_conn(void *priv, const struct tulpen_flow *c)
@@ -148,6 +150,36 @@ static int read_file(struct tulpen_pcap_session *s,
 	return r;
 }
 
+static void note(struct tulpen_pcap_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void note(struct tulpen_pcap_session *s, const char *fmt, ...)
+{
+	char msg[640];
+	va_list ap;
+
+	if (!s->o.note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	s->o.note(s->o.note_priv, msg);
+}
+
+/* What the connection table did that the rows alone do not show. */
+static void table_notes(struct tulpen_pcap_session *s)
+{
+	struct tulpen_flows_stats fst;
+
+	tulpen_flows_stats(s->flows, &fst);
+	if (fst.out_of_order)
+		note(s,
+		     "%llu segments earlier than one read before them (time "
+		     "going backwards); times before the first packet are "
+		     "shown as its time",
+		     (unsigned long long)fst.out_of_order);
+}
+
 /* The end of the input: the rest of the connections, then the totals. */
 static int finish(struct tulpen_pcap_session *s)
 {
@@ -161,6 +193,7 @@ static int finish(struct tulpen_pcap_session *s)
 		return tulpen_pcap_report_end(s->rep);
 	tulpen_flows_stats(s->flows, &fst);
 	s->in.late = fst.late;
+	s->in.out_of_order = fst.out_of_order;
 	tulpen_pcap_summary_set_input(s->sum, &s->in);
 	return tulpen_pcap_summary_write(
 		s->sum, s->out, s->o.kind != TULPEN_PCAP_TABLE, s->o.top);
@@ -176,20 +209,34 @@ int tulpen_pcap_session_run(struct tulpen_pcap_session *s)
 		ret = read_file(s, rd, (uint32_t)s->next);
 		add_input(&s->in, rd);
 		notes(s, rd);
+		if (ret == -EIO) {
+			/* said now; the other files are still read */
+			note(s, "%s; the rest of this file was not read",
+			     tulpen_ctx_errmsg(s->ctx));
+			s->unread++;
+			ret = 0;
+		}
 		tulpen_pcap_close(rd);
 		s->rd[s->next] = NULL;
 	}
 	if (ret == -EPIPE)
 		return ret;
-	if (ret && ret != -EIO)
+	if (ret)
 		tulpen_ctx_seterr(s->ctx, "%s", strerror(-ret));
-	/* A file that could not be read to its end: report what was read. */
+	table_notes(s);
+	/* Files that could not be read to their end: report what was read. */
 	fin = finish(s);
 	if (!ret)
 		ret = fin;
-	if (ret == 0 || ret == -EIO)
-		fin = tulpen_buf_flush(s->out);
-	return ret ? ret : fin;
+	if (ret == 0)
+		ret = tulpen_buf_flush(s->out);
+	if (!ret && s->unread) {
+		tulpen_ctx_seterr(s->ctx,
+				  "%zu of %zu captures not read to their end",
+				  s->unread, s->nrd);
+		ret = -EIO;
+	}
+	return ret;
 }
 
 void tulpen_pcap_session_input(const struct tulpen_pcap_session *s,
@@ -200,6 +247,7 @@ void tulpen_pcap_session_input(const struct tulpen_pcap_session *s,
 	*in = s->in;
 	tulpen_flows_stats(s->flows, &fst);
 	in->late = fst.late;
+	in->out_of_order = fst.out_of_order;
 }
 
 void tulpen_pcap_session_free(struct tulpen_pcap_session *s)

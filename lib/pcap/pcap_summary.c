@@ -135,10 +135,11 @@ static void json_counts(const struct tulpen_pcap_summary *s,
 		b,
 		"{\"frames\":%llu,\"tcp_segments\":%llu,"
 		"\"other_frames\":%llu,\"malformed\":%llu,"
-		"\"late_segments\":%llu,",
+		"\"late_segments\":%llu,\"out_of_order_segments\":%llu,",
 		(unsigned long long)s->in.frames, (unsigned long long)s->in.tcp,
 		(unsigned long long)s->in.other, (unsigned long long)s->in.bad,
-		(unsigned long long)s->in.late);
+		(unsigned long long)s->in.late,
+		(unsigned long long)s->in.out_of_order);
 	tulpen_buf_printf(
 		b,
 		"\"connections\":%llu,\"packets\":%llu,"
@@ -205,10 +206,11 @@ static void write_text(const struct tulpen_pcap_summary *s,
 		b,
 		"Read: %llu frames, %llu TCP segments, %llu other "
 		"frames, %llu malformed (skipped), %llu late segments "
-		"of finished connections\n",
+		"of finished connections, %llu out of time order\n",
 		(unsigned long long)s->in.frames, (unsigned long long)s->in.tcp,
 		(unsigned long long)s->in.other, (unsigned long long)s->in.bad,
-		(unsigned long long)s->in.late);
+		(unsigned long long)s->in.late,
+		(unsigned long long)s->in.out_of_order);
 	tulpen_buf_printf(
 		b,
 		"Connections: %llu (%llu picked up mid-stream, %llu "
