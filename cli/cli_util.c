@@ -201,6 +201,44 @@ int cli_parse_uint(const char *what, const char *s, uint64_t min, uint64_t max,
 	return -ERANGE;
 }
 
+int cli_parse_size(const char *what, const char *s, uint64_t min, uint64_t max,
+		   uint64_t *out, char *err, size_t errlen)
+{
+	static const char suffix[] = "KMGT";
+	char lo[24], hi[24];
+	const char *end, *u;
+	uint64_t v, mul = 1;
+	int ret;
+
+	ret = digits(s, &v, &end);
+	if (ret != -EINVAL && *end) {
+		u = end[1] == '\0' || !strcmp(end + 1, "iB") ||
+				    !strcmp(end + 1, "B")
+			    ? strchr(suffix, end[0] & ~0x20)
+			    : NULL;
+		if (!u || !end[0]) {
+			ret = -EINVAL;
+		} else {
+			mul = 1ull << (10 * (u - suffix + 1));
+			if (v > UINT64_MAX / mul)
+				ret = -ERANGE;
+		}
+	}
+	if (ret == -EINVAL) {
+		not_a(err, errlen, what, s,
+		      "a size (bytes, or with K, M, G, T: 512M)");
+		return -EINVAL;
+	}
+	if (!ret && v * mul >= min && v * mul <= max) {
+		*out = v * mul;
+		return 0;
+	}
+	snprintf(lo, sizeof(lo), "%" PRIu64, min);
+	snprintf(hi, sizeof(hi), "%" PRIu64, max);
+	out_of_range(err, errlen, what, s, lo, hi);
+	return -ERANGE;
+}
+
 static const struct unit {
 	const char *name;
 	uint64_t ns;

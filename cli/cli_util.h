@@ -100,6 +100,14 @@ int cli_parse_uint(const char *what, const char *s, uint64_t min, uint64_t max,
 		   uint64_t *out, char *err, size_t errlen);
 
 /*
+ * A size in bytes: DIGITS[K|M|G|T][B|iB] (binary multiples: 512M is 512
+ * MiB), within [@min, @max]; returns and reports as cli_parse_uint():
+ *   "--max-memory: '1x' is not a size (bytes, or with K, M, G, T: 512M)"
+ */
+int cli_parse_size(const char *what, const char *s, uint64_t min, uint64_t max,
+		   uint64_t *out, char *err, size_t errlen);
+
+/*
  * What cli_parse_duration() accepts: a bare number counts in @unit_ns
  * (NSEC_PER_SEC for "seconds", 1000000 for "milliseconds"); the value,
  * in nanoseconds, must lie within [@min_ns, @max_ns].

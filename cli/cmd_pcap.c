@@ -62,6 +62,10 @@ static const char help_text[] =
 	"late packets land\n"
 	"                         in their history (2, Zeek: 5; 0: not "
 	"at all)\n"
+	"      --max-memory SIZE  the connection table's budget (512M): "
+	"past it the least\n"
+	"                         recently active are reported early "
+	"(end 'evicted')\n"
 	"\n"
 	"Zeek compatibility:\n"
 	"      --compat MODEL     rfc (default): both endpoints' RFC "
@@ -147,6 +151,7 @@ enum {
 	O_LINGER,
 	O_FORMAT,
 	O_COMPAT,
+	O_MAX_MEMORY,
 };
 
 static const struct option opts[] = {
@@ -159,6 +164,7 @@ static const struct option opts[] = {
 	{ "filter", required_argument, NULL, 'f' },
 	{ "idle-timeout", required_argument, NULL, O_IDLE },
 	{ "linger", required_argument, NULL, O_LINGER },
+	{ "max-memory", required_argument, NULL, O_MAX_MEMORY },
 	{ "compat", required_argument, NULL, O_COMPAT },
 	{ "no-checksums", no_argument, NULL, 'C' },
 	{ "no-header", no_argument, NULL, 'H' },
@@ -227,6 +233,14 @@ static int parse_opt(struct pcap_cli *cli, int c, char **argv)
 	case O_IDLE:
 		return opt_secs("--idle-timeout", optarg,
 				&so->flows.idle_timeout_ns);
+	case O_MAX_MEMORY:
+		if (cli_parse_size("--max-memory", optarg, 1ull << 20,
+				   1ull << 50, &so->flows.max_memory, err,
+				   sizeof(err))) {
+			cli_error("pcap", "%s", err);
+			return -EINVAL;
+		}
+		return 0;
 	case O_LINGER:
 		return opt_secs("--linger", optarg, &so->flows.linger_ns);
 	case 'H':
@@ -296,8 +310,11 @@ static int run(struct pcap_cli *cli, struct tulpen_ctx *ctx,
 		ret = unopened ? 1 : 0;
 		goto out;
 	}
-	if (r == -ENOMEM)
-		goto nomem;
+	if (r == -ENOMEM) {
+		/* what was read has been reported (a note said where) */
+		cli_error("pcap", "out of memory: the report is partial");
+		goto out;
+	}
 	if (r == -EIO)
 		cli_error("pcap", "%s", tulpen_ctx_errmsg(ctx));
 	else if (r)

@@ -155,7 +155,8 @@ int tulpen_pcap_open_fp(struct tulpen_ctx *ctx, FILE *fp, const char *name,
  * claim any seconds: those beyond what 64-bit nanoseconds hold (year 2262)
  * are clamped.
  */
-static int64_t ts_ns(const struct pcap_pkthdr *h, int nano, int classic)
+static int64_t ts_ns(const struct pcap_pkthdr *h, int nano, int classic,
+		     uint64_t *clamped)
 {
 	const int64_t max_s = INT64_MAX / 1000000000 - 1;
 	int64_t sec = (int64_t)h->ts.tv_sec, frac = (int64_t)h->ts.tv_usec;
@@ -163,10 +164,10 @@ static int64_t ts_ns(const struct pcap_pkthdr *h, int nano, int classic)
 	/* libpcap reads classic seconds as signed: past 2038 negative */
 	if (classic)
 		sec = (int64_t)(uint32_t)h->ts.tv_sec;
-	if (sec > max_s)
-		sec = max_s;
-	if (sec < -max_s)
-		sec = -max_s;
+	if (sec > max_s || sec < -max_s) {
+		sec = sec > max_s ? max_s : -max_s;
+		(*clamped)++;
+	}
 	if (frac < 0 || frac > 999999999)
 		frac = 0;
 	return sec * 1000000000 + frac * (nano ? 1 : 1000);
@@ -229,7 +230,8 @@ int tulpen_pcap_next(struct tulpen_pcap_reader *r, struct tulpen_pkt *pkt)
 					   &why)) {
 		case TULPEN_DECODE_TCP:
 			pkt->num = r->num;
-			pkt->ts_ns = ts_ns(h, r->nano, r->classic);
+			pkt->ts_ns =
+				ts_ns(h, r->nano, r->classic, &r->st.clamped);
 			r->st.tcp++;
 			r->st.truncated += pkt->truncated;
 			return 1;

@@ -34,6 +34,8 @@ struct tulpen_flows {
 	struct flow *free_list;
 	size_t nfree;
 	struct tentative *free_tent; /* tentative records to reuse */
+	size_t tent_allocs;	     /* tentative records allocated */
+	uint64_t max_memory;	     /* the budget, bytes */
 	/* The entry of the previous segment: packets come in trains. */
 	struct entry *last_e;
 	tulpen_conn_fn cb;
@@ -179,6 +181,14 @@ static void zero_range(void *from, void *to)
 	memset(from, 0, (size_t)((char *)to - (char *)from));
 }
 
+/* What the table holds: connections, spares, tentatives, the slots. */
+static uint64_t memory(const struct tulpen_flows *f)
+{
+	return (f->st.live + f->nfree) * (uint64_t)sizeof(struct flow) +
+	       f->tent_allocs * (uint64_t)sizeof(struct tentative) +
+	       (uint64_t)f->table.cap * f->table.stride;
+}
+
 static struct flow *flow_alloc(struct tulpen_flows *f)
 {
 	struct flow *fl = f->free_list;
@@ -204,7 +214,8 @@ static void flow_release(struct tulpen_flows *f, struct flow *fl)
 	pcap_ep_tent_put(fl, fl->tent[0]);
 	pcap_ep_tent_put(fl, fl->tent[1]);
 	fl->tent[0] = fl->tent[1] = NULL;
-	if (f->nfree < f->st.live_max) {
+	if (f->nfree < f->st.live_max &&
+	    memory(f) + sizeof(*fl) <= f->max_memory) {
 		fl->e.next = (struct entry *)f->free_list;
 		f->free_list = fl;
 		f->nfree++;
@@ -249,6 +260,57 @@ static int flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
 	return ret;
 }
 
+static struct flow *list_head(struct tulpen_flows *f, int l)
+{
+	return (struct flow *)f->lists[l].head;
+}
+
+/*
+ * Hand out one connection to make room: a finished one still lingering
+ * first (it only waits for late segments), then an unanswered attempt,
+ * then the least recently active. 0, 1 when there was none, or the
+ * callback's errno.
+ */
+static int evict_one(struct tulpen_flows *f)
+{
+	struct flow *fl = list_head(f, FL_DONE);
+
+	if (fl)
+		return flow_emit(f, fl, TULPEN_END_CLOSED);
+	fl = list_head(f, FL_ATTEMPT);
+	if (!fl)
+		fl = list_head(f, FL_ACTIVE);
+	if (!fl)
+		return 1;
+	f->st.evicted++;
+	return flow_emit(f, fl, TULPEN_END_EVICTED);
+}
+
+/* Give back the spares first, then evict until one more connection fits. */
+static int make_room(struct tulpen_flows *f)
+{
+	uint64_t need = sizeof(struct flow);
+	int ret;
+
+	/* the slot array doubles when it is 3/4 full */
+	if (f->table.used + 1 >= f->table.limit)
+		need += (uint64_t)f->table.cap * f->table.stride;
+	while (memory(f) + need > f->max_memory) {
+		if (f->free_list) {
+			struct flow *fl = f->free_list;
+
+			f->free_list = (struct flow *)fl->e.next;
+			f->nfree--;
+			free(fl);
+			continue;
+		}
+		ret = evict_one(f);
+		if (ret)
+			return ret > 0 ? 0 : ret; /* nothing left: try anyway */
+	}
+	return 0;
+}
+
 /* @fl is finished: it lingers, or goes out now. */
 static int flow_finished(struct tulpen_flows *f, struct flow *fl, int64_t ts)
 {
@@ -276,6 +338,7 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 	fl->e.hash = h;
 	fl->memo = f->fsm_memo;
 	fl->tent_free = &f->free_tent;
+	fl->tent_allocs = &f->tent_allocs;
 	if (table_add(f, fl)) {
 		flow_release(f, fl);
 		return NULL;
@@ -285,6 +348,8 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 	f->st.conns++;
 	if (++f->st.live > f->st.live_max)
 		f->st.live_max = f->st.live;
+	if (memory(f) > f->st.memory_max)
+		f->st.memory_max = memory(f);
 
 	/*
 	 * Roles: the sender of the first packet is the originator, unless
@@ -381,11 +446,6 @@ static void account(struct flow *fl, int side, const struct tulpen_pkt *p,
 /* Zeek's tcp_close_delay (and tcp_reset_delay). */
 #define ZEEK_CLOSE_NS (5 * NS_PER_S)
 
-static struct flow *list_head(struct tulpen_flows *f, int l)
-{
-	return (struct flow *)f->lists[l].head;
-}
-
 /* Hand out what is due at f->now (due when now - start >= the delay). */
 static int expire(struct tulpen_flows *f)
 {
@@ -461,10 +521,18 @@ static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		if (*ret)
 			return NULL;
 	}
-	fl = flow_new(f, &k, h, p, a_is_src);
-	if (!fl) {
-		*ret = -ENOMEM;
+	*ret = make_room(f);
+	if (*ret)
 		return NULL;
+	fl = flow_new(f, &k, h, p, a_is_src);
+	/* out of memory before the budget: make room, and once more */
+	while (!fl) {
+		*ret = evict_one(f);
+		if (*ret) {
+			*ret = *ret > 0 ? -ENOMEM : *ret;
+			return NULL;
+		}
+		fl = flow_new(f, &k, h, p, a_is_src);
 	}
 	side = fl->c.flipped ? TULPEN_RESP : TULPEN_ORIG;
 	pcap_ep_initial(fl, side, p, file);
@@ -563,8 +631,16 @@ int tulpen_flows_finish(struct tulpen_flows *f)
 	if (!tulpen_hash_count(&f->table))
 		return 0;
 	all = malloc(tulpen_hash_count(&f->table) * sizeof(*all));
-	if (!all)
-		return -ENOMEM;
+	if (!all) {
+		/* no memory to sort: in list order, but every one of them */
+		while (!ret && (e = f->lists[FL_DONE].head))
+			ret = flow_emit(f, (struct flow *)e, TULPEN_END_CLOSED);
+		for (l = 0; l < 3 && !ret; l++)
+			while (!ret && (e = f->lists[l].head))
+				ret = flow_emit(f, (struct flow *)e,
+						TULPEN_END_EOF);
+		return ret;
+	}
 	for (l = 0; l < 3; l++)
 		for (e = f->lists[l].head; e; e = e->next)
 			all[n++] = (struct flow *)e;
@@ -601,6 +677,8 @@ int tulpen_flows_new(const struct tulpen_flows_opts *opts, tulpen_conn_fn cb,
 		f->idle_ns = opts->idle_timeout_ns;
 	if (opts && opts->linger_ns)
 		f->linger_ns = opts->linger_ns;
+	f->max_memory = opts && opts->max_memory ? opts->max_memory
+						 : TULPEN_FLOWS_MAX_MEMORY;
 	f->now = INT64_MIN;
 	*out = f;
 	return 0;
@@ -610,6 +688,7 @@ void tulpen_flows_stats(const struct tulpen_flows *f,
 			struct tulpen_flows_stats *st)
 {
 	*st = f->st;
+	st->memory = memory(f);
 }
 
 void tulpen_flows_free(struct tulpen_flows *f)
@@ -655,6 +734,8 @@ const char *tulpen_conn_end_name(enum tulpen_conn_end e)
 		return "open";
 	case TULPEN_END_ATTEMPT:
 		return "attempt";
+	case TULPEN_END_EVICTED:
+		return "evicted";
 	}
 	return "unknown";
 }

@@ -107,11 +107,21 @@ static void notes(struct tulpen_pcap_session *s,
 		  const struct tulpen_pcap_reader *rd)
 {
 	struct tulpen_pcap_skip sk[TULPEN_PCAP_SKIP_KINDS];
+	struct tulpen_pcap_stats st;
 	size_t n, i;
 	char msg[256];
 
 	if (!s->o.note)
 		return;
+	tulpen_pcap_stats(rd, &st);
+	if (st.clamped) {
+		snprintf(msg, sizeof(msg),
+			 "%s: %llu packet times outside what 64-bit "
+			 "nanoseconds hold (years 1677 to 2262), clamped to "
+			 "its ends",
+			 tulpen_pcap_path(rd), (unsigned long long)st.clamped);
+		s->o.note(s->o.note_priv, msg);
+	}
 	n = tulpen_pcap_skips(rd, sk, TULPEN_PCAP_SKIP_KINDS);
 	for (i = 0; i < n; i++) {
 		if (!strcmp(sk[i].why, "link type not decoded"))
@@ -172,6 +182,24 @@ static void table_notes(struct tulpen_pcap_session *s)
 	struct tulpen_flows_stats fst;
 
 	tulpen_flows_stats(s->flows, &fst);
+	if (fst.evicted)
+		note(s,
+		     "%llu connections handed out before their end (end "
+		     "'evicted') to stay within the memory budget of %llu "
+		     "MiB; a later segment of one starts a new record "
+		     "(--max-memory raises it)",
+		     (unsigned long long)fst.evicted,
+		     (unsigned long long)((s->o.flows.max_memory
+						   ? s->o.flows.max_memory
+						   : TULPEN_FLOWS_MAX_MEMORY) >>
+					  20));
+	if (s->sum && tulpen_pcap_summary_dropped(s->sum))
+		note(s,
+		     "top talkers approximate: more addresses than the "
+		     "summary keeps (%zu); the least active were dropped "
+		     "along the way, %llu times",
+		     tulpen_pcap_summary_capacity(s->sum),
+		     (unsigned long long)tulpen_pcap_summary_dropped(s->sum));
 	if (fst.out_of_order)
 		note(s,
 		     "%llu segments earlier than one read before them (time "
@@ -215,6 +243,14 @@ int tulpen_pcap_session_run(struct tulpen_pcap_session *s)
 			     tulpen_ctx_errmsg(s->ctx));
 			s->unread++;
 			ret = 0;
+		} else if (ret == -ENOMEM) {
+			/* what was read is still reported, then this */
+			note(s,
+			     "out of memory at %s, after %llu frames of it: "
+			     "the rest of the input was not read; the report "
+			     "covers what was read until then",
+			     tulpen_pcap_path(rd),
+			     (unsigned long long)(s->in.frames));
 		}
 		tulpen_pcap_close(rd);
 		s->rd[s->next] = NULL;
@@ -223,13 +259,16 @@ int tulpen_pcap_session_run(struct tulpen_pcap_session *s)
 		return ret;
 	if (ret)
 		tulpen_ctx_seterr(s->ctx, "%s", strerror(-ret));
-	table_notes(s);
-	/* Files that could not be read to their end: report what was read. */
+	/* Whatever stopped the reading: report what was read. */
 	fin = finish(s);
+	if (fin == -EPIPE)
+		return fin;
+	table_notes(s);
 	if (!ret)
 		ret = fin;
-	if (ret == 0)
-		ret = tulpen_buf_flush(s->out);
+	fin = tulpen_buf_flush(s->out);
+	if (!ret)
+		ret = fin;
 	if (!ret && s->unread) {
 		tulpen_ctx_seterr(s->ctx,
 				  "%zu of %zu captures not read to their end",
