@@ -45,7 +45,7 @@ struct tulpen_nl_ops {
 int tulpen_ctx_new(struct tulpen_ctx **ctx);
 void tulpen_ctx_free(struct tulpen_ctx *ctx);
 
-/* Root of the proc file system to read ("/proc" by default). */
+/* Root of the proc file system to read ("/proc" by default); "": -EINVAL. */
 int tulpen_ctx_set_proc_root(struct tulpen_ctx *ctx, const char *dir);
 const char *tulpen_ctx_proc_root(const struct tulpen_ctx *ctx);
 

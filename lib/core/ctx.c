@@ -60,8 +60,14 @@ void tulpen_ctx_free(struct tulpen_ctx *ctx)
 
 int tulpen_ctx_set_proc_root(struct tulpen_ctx *ctx, const char *dir)
 {
-	char *copy = strdup(dir);
+	char *copy;
 
+	if (!*dir) {
+		tulpen_ctx_seterr(ctx, "the proc root is an empty path "
+				       "(expected a directory such as /proc)");
+		return -EINVAL;
+	}
+	copy = strdup(dir);
 	if (!copy)
 		return -ENOMEM;
 	free(ctx->proc_root);
@@ -98,7 +104,7 @@ int tulpen_ctx_nl_replay(struct tulpen_ctx *ctx, const char *path)
 	void *priv;
 	int ret;
 
-	ret = tulpen_nl_replay_open(path, &ops, &priv);
+	ret = tulpen_nl_replay_open(ctx, path, &ops, &priv);
 	if (ret) {
 		tulpen_ctx_seterr(ctx, "%s: %s", path, strerror(-ret));
 		return ret;

@@ -35,7 +35,7 @@ struct tulpen_ctx {
 int tulpen_nl_live_open(struct tulpen_ctx *ctx,
 			const struct tulpen_nl_ops **ops, void **priv);
 /* Replay transport (nl_replay.c). */
-int tulpen_nl_replay_open(const char *path, const struct tulpen_nl_ops **ops,
-			  void **priv);
+int tulpen_nl_replay_open(struct tulpen_ctx *ctx, const char *path,
+			  const struct tulpen_nl_ops **ops, void **priv);
 
 #endif /* TULPEN_CTX_INTERNAL_H */

@@ -76,6 +76,18 @@ mkdir -p "$tmp/empty"
 expect "proc dir without net/tcp" 1 "$tmp/empty/net/tcp" \
 	--proc-root "$tmp/empty" -t
 
+# A netlink recording cut short: the file, the offset and what was expected.
+head -c 100 fixtures/netlink/basic.nlrec > "$tmp/cut.nlrec"
+expect "cut recording" 1 \
+	"$tmp/cut.nlrec: offset 4: datagram 1: 96 of its" \
+	--nl-replay "$tmp/cut.nlrec" -tan
+head -c 2 fixtures/netlink/basic.nlrec > "$tmp/cut2.nlrec"
+expect "recording cut in a length" 1 \
+	"$tmp/cut2.nlrec: offset 0: datagram 1: 2 bytes where a 4-byte length was expected" \
+	--nl-replay "$tmp/cut2.nlrec" -tan
+expect "not a recording" 1 "not a recording?" \
+	--nl-replay fixtures/proc/basic/net/tcp -tan
+
 # A closed pipe ends the output quietly with status 0: a large fixture
 # (100,000 sockets) so that the reader is gone long before the end.
 mkdir -p "$tmp/big/net"
