@@ -262,11 +262,9 @@ static int parse_opt(struct pcap_cli *cli, int c, char **argv)
 		so->flows.ignore_checksums = 1;
 		return 0;
 	case 'h':
-		cli_help("pcap", help_text);
-		return 1;
+		return cli_help("pcap", help_text) ? -EIO : 1;
 	case 'V':
-		cli_version("pcap");
-		return 1;
+		return cli_version("pcap") ? -EIO : 1;
 	}
 	cli_getopt_error(c, argv, opts, err, sizeof(err));
 	cli_error("pcap", "%s", err);
@@ -363,6 +361,10 @@ int cmd_pcap(int argc, char **argv)
 		}
 		if (ret == -ENOMEM)
 			goto nomem;
+		if (ret == -EIO) { /* --help, --version: not written */
+			ret = CLI_EXIT_RUNTIME;
+			goto out;
+		}
 		if (ret)
 			goto usage;
 	}

@@ -225,8 +225,7 @@ static int parse_one(int c, char **argv, struct serve_opts *o)
 					      CLI_NSEC_PER_SEC);
 		return -1;
 	case 'h':
-		fputs(usage, stdout);
-		return fflush(stdout) ? CLI_EXIT_RUNTIME : CLI_EXIT_OK;
+		return cli_help(CMD, usage);
 	case 'V':
 		return cli_version("serve");
 	default:

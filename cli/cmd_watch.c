@@ -571,9 +571,8 @@ int cmd_watch(int argc, char **argv)
 	err = parse_opts(&w, argc, argv, &expr);
 	if (err == 2)
 		return cli_version("watch");
-	if (err > 0)
-		return fflush(stdout) && errno != EPIPE ? CLI_EXIT_RUNTIME
-							: CLI_EXIT_OK;
+	if (err > 0) /* --help: written; flushed, a failure said */
+		return cli_help("watch", "");
 	if (err)
 		return cli_usage_error("watch", "%s", w.err);
 	if (tulpen_buf_init(&out, 64 * 1024, watch_sink, &sink)) {
