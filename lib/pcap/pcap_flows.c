@@ -22,6 +22,7 @@
 #include "pcap/pcap_time.h"
 #include "core/hash.h"
 #include "pcap/pcap_flow.h"
+#include "pcap/pcap_halfopen.h"
 
 struct flow_list {
 	struct entry *head, *tail;
@@ -35,7 +36,13 @@ struct tulpen_flows {
 	size_t nfree;
 	struct tentative *free_tent; /* tentative records to reuse */
 	size_t tent_allocs;	     /* tentative records allocated */
-	uint64_t max_memory;	     /* the budget, bytes */
+	/* connections seen only by their SYN (not with compat_zeek) */
+	struct halfopen ho;
+	int use_ho;
+	uint64_t replay_id;  /* the id flow_new() gives (0: a new one) */
+	int promoting;	     /* replaying a compact record's SYN */
+	int finishing;	     /* tulpen_flows_finish(): nothing evicted */
+	uint64_t max_memory; /* the budget, bytes */
 	/* The entry of the previous segment: packets come in trains. */
 	struct entry *last_e;
 	tulpen_conn_fn cb;
@@ -181,12 +188,19 @@ static void zero_range(void *from, void *to)
 	memset(from, 0, (size_t)((char *)to - (char *)from));
 }
 
-/* What the table holds: connections, spares, tentatives, the slots. */
+/*
+ * What the table holds: connections, spares, tentatives, and the slots
+ * they take in the hash tables (at the table's 3/4 load: the slot arrays
+ * grow by doubling and do not shrink, so they may hold up to twice that
+ * for a while after a burst).
+ */
 static uint64_t memory(const struct tulpen_flows *f)
 {
-	return (f->st.live + f->nfree) * (uint64_t)sizeof(struct flow) +
+	return (f->st.live - ho_count(&f->ho) + f->nfree) *
+		       (uint64_t)sizeof(struct flow) +
 	       f->tent_allocs * (uint64_t)sizeof(struct tentative) +
-	       (uint64_t)f->table.cap * f->table.stride;
+	       (uint64_t)f->table.used * f->table.stride * 4 / 3 +
+	       ho_memory(&f->ho);
 }
 
 static struct flow *flow_alloc(struct tulpen_flows *f)
@@ -265,6 +279,56 @@ static struct flow *list_head(struct tulpen_flows *f, int l)
 	return (struct flow *)f->lists[l].head;
 }
 
+static int process(struct tulpen_flows *f, const struct tulpen_pkt *p,
+		   uint32_t file);
+
+/*
+ * The compact record @r of @k becomes a full connection: its SYN replayed
+ * through the ordinary path, with the id it was given. The record is gone
+ * after (a copy is passed). The connection in *@out when @out is not NULL.
+ */
+static int promote(struct tulpen_flows *f, const struct flow_key *k,
+		   const struct syn_rec *r, struct flow **out)
+{
+	struct tulpen_pkt sp;
+	int ret;
+
+	ho_to_pkt(k, r, &sp);
+	ho_remove(&f->ho, k, r->hash);
+	f->st.live--;
+	f->st.conns--; /* counted again as the SYN is replayed */
+	f->replay_id = r->id;
+	f->promoting = 1;
+	ret = process(f, &sp, r->file);
+	f->promoting = 0;
+	f->replay_id = 0;
+	if (ret == -ENOMEM &&
+	    !ho_add(&f->ho, k, r->hash, &sp, r->a_is_src, r->id, r->file)) {
+		f->st.live++; /* held as it was */
+		f->st.conns++;
+	}
+	if (!ret && out) {
+		*out = table_find(f, k, r->hash);
+		if (!*out)
+			ret = -ENOMEM;
+	}
+	return ret;
+}
+
+/* Hand out a compact record as a connection, for @end. */
+static int emit_compact(struct tulpen_flows *f, const struct flow_key *k,
+			const struct syn_rec *r, int end)
+{
+	struct flow *fl;
+	int ret = promote(f, k, r, &fl);
+
+	if (ret)
+		return ret;
+	if (end == TULPEN_END_EVICTED)
+		f->st.evicted++;
+	return flow_emit(f, fl, end);
+}
+
 /*
  * Hand out one connection to make room: a finished one still lingering
  * first (it only waits for late segments), then an unanswered attempt,
@@ -278,23 +342,33 @@ static int evict_one(struct tulpen_flows *f)
 	if (fl)
 		return flow_emit(f, fl, TULPEN_END_CLOSED);
 	fl = list_head(f, FL_ATTEMPT);
-	if (!fl)
+	if (!fl) {
+		struct flow_key k;
+		struct syn_rec r;
+		uint64_t h;
+
 		fl = list_head(f, FL_ACTIVE);
+		/* the least recently active of both kinds */
+		if (ho_oldest(&f->ho, &k, &h, &r) &&
+		    (!fl || r.ts_ns <= fl->c.last_ns))
+			return emit_compact(f, &k, &r, TULPEN_END_EVICTED);
+	}
 	if (!fl)
 		return 1;
 	f->st.evicted++;
 	return flow_emit(f, fl, TULPEN_END_EVICTED);
 }
 
-/* Give back the spares first, then evict until one more connection fits. */
-static int make_room(struct tulpen_flows *f)
+/*
+ * Give back the spares first, then evict until @need more bytes fit (a
+ * connection, or a compact record).
+ */
+static int make_room(struct tulpen_flows *f, uint64_t need)
 {
-	uint64_t need = sizeof(struct flow);
 	int ret;
 
-	/* the slot array doubles when it is 3/4 full */
-	if (f->table.used + 1 >= f->table.limit)
-		need += (uint64_t)f->table.cap * f->table.stride;
+	if (f->promoting)
+		return 0; /* one over for a moment: it goes out at once */
 	while (memory(f) + need > f->max_memory) {
 		if (f->free_list) {
 			struct flow *fl = f->free_list;
@@ -367,7 +441,7 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 		flip = 1;
 	fl->c.flipped = (uint8_t)flip;
 	fl->e.orig_is_a = (uint8_t)(flip ? !a_is_src : a_is_src);
-	fl->c.id = ++f->next_id;
+	fl->c.id = f->replay_id ? f->replay_id : ++f->next_id;
 	fl->c.family = p->family;
 	fl->c.side[TULPEN_ORIG].ep = flip ? p->dst : p->src;
 	fl->c.side[TULPEN_RESP].ep = flip ? p->src : p->dst;
@@ -466,7 +540,17 @@ static int expire(struct tulpen_flows *f)
 	       pcap_span(f->now, fl->c.last_ns) >= f->idle_ns)
 		if ((ret = flow_emit(f, fl, TULPEN_END_IDLE)))
 			return ret;
-	return 0;
+	for (;;) {
+		struct flow_key k;
+		struct syn_rec r;
+		uint64_t h;
+
+		if (!ho_oldest(&f->ho, &k, &h, &r) ||
+		    pcap_span(f->now, r.ts_ns) < f->idle_ns)
+			return 0;
+		if ((ret = emit_compact(f, &k, &r, TULPEN_END_IDLE)))
+			return ret;
+	}
 }
 
 /* A SYN (no ACK) that starts a connection of its own. */
@@ -521,13 +605,13 @@ static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		if (*ret)
 			return NULL;
 	}
-	*ret = make_room(f);
+	*ret = make_room(f, sizeof(struct flow) + 2 * f->table.stride);
 	if (*ret)
 		return NULL;
 	fl = flow_new(f, &k, h, p, a_is_src);
 	/* out of memory before the budget: make room, and once more */
 	while (!fl) {
-		*ret = evict_one(f);
+		*ret = f->finishing ? 1 : evict_one(f);
 		if (*ret) {
 			*ret = *ret > 0 ? -ENOMEM : *ret;
 			return NULL;
@@ -565,13 +649,30 @@ static int relist(struct tulpen_flows *f, struct flow *fl, int closing,
 	return 0;
 }
 
+/* Hold @p, a connection's first segment and a pure SYN, compact. */
+static int hold(struct tulpen_flows *f, const struct flow_key *k, uint64_t h,
+		const struct tulpen_pkt *p, int a_is_src, uint32_t file)
+{
+	int ret = make_room(f, ho_entry_size(&f->ho));
+
+	if (ret)
+		return ret;
+	ret = ho_add(&f->ho, k, h, p, a_is_src, f->next_id + 1, file);
+	if (ret)
+		return ret;
+	f->next_id++;
+	f->st.conns++;
+	if (++f->st.live > f->st.live_max)
+		f->st.live_max = f->st.live;
+	if (memory(f) > f->st.memory_max)
+		f->st.memory_max = memory(f);
+	return 0;
+}
+
 int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 			 uint32_t file)
 {
-	struct side_priv before;
-	struct flow *fl;
-	unsigned int cond;
-	int side, ret = 0, closing, late;
+	int ret;
 
 	f->st.segments++;
 	if (p->ts_ns > f->now)
@@ -585,6 +686,38 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		f->st.bad_checksums++;
 		return 0;
 	}
+	if (f->use_ho) {
+		/* a first SYN is held compact until a second segment */
+		struct flow_key k;
+		struct syn_rec *r;
+		int a_is_src;
+		uint64_t h = make_key(p, &k, &a_is_src);
+
+		r = ho_find(&f->ho, &k, h);
+		if (r) {
+			struct syn_rec copy = *r;
+
+			ret = promote(f, &k, &copy, NULL);
+			if (ret)
+				return ret;
+		} else if (ho_can_hold(p) && !table_find(f, &k, h)) {
+			ret = hold(f, &k, h, p, a_is_src, file);
+			if (ret != -ENOMEM)
+				return ret; /* else: the ordinary way */
+		}
+	}
+	return process(f, p, file);
+}
+
+/* One segment through its connection (after the time and the expiry). */
+static int process(struct tulpen_flows *f, const struct tulpen_pkt *p,
+		   uint32_t file)
+{
+	struct side_priv before;
+	struct flow *fl;
+	unsigned int cond;
+	int side, ret = 0, closing, late;
+
 	fl = lookup(f, p, file, &side, &ret);
 	if (!fl)
 		return ret;
@@ -621,6 +754,19 @@ static int cmp_id(const void *a, const void *b)
 	return x->c.id < y->c.id ? -1 : x->c.id > y->c.id;
 }
 
+/* The compact records, oldest (smallest id) first, up to id @below. */
+static int finish_compact(struct tulpen_flows *f, uint64_t below)
+{
+	struct flow_key k;
+	struct syn_rec r;
+	uint64_t h;
+	int ret = 0;
+
+	while (!ret && ho_oldest(&f->ho, &k, &h, &r) && r.id < below)
+		ret = emit_compact(f, &k, &r, TULPEN_END_EOF);
+	return ret;
+}
+
 int tulpen_flows_finish(struct tulpen_flows *f)
 {
 	struct flow **all;
@@ -628,8 +774,9 @@ int tulpen_flows_finish(struct tulpen_flows *f)
 	size_t n = 0, i;
 	int ret = 0, l;
 
+	f->finishing = 1;
 	if (!tulpen_hash_count(&f->table))
-		return 0;
+		return finish_compact(f, UINT64_MAX);
 	all = malloc(tulpen_hash_count(&f->table) * sizeof(*all));
 	if (!all) {
 		/* no memory to sort: in list order, but every one of them */
@@ -639,16 +786,23 @@ int tulpen_flows_finish(struct tulpen_flows *f)
 			while (!ret && (e = f->lists[l].head))
 				ret = flow_emit(f, (struct flow *)e,
 						TULPEN_END_EOF);
-		return ret;
+		return ret ? ret : finish_compact(f, UINT64_MAX);
 	}
 	for (l = 0; l < 3; l++)
 		for (e = f->lists[l].head; e; e = e->next)
 			all[n++] = (struct flow *)e;
 	qsort(all, n, sizeof(*all), cmp_id);
-	for (i = 0; i < n && !ret; i++)
-		ret = flow_emit(f, all[i],
-				all[i]->e.list == FL_DONE ? TULPEN_END_CLOSED
-							  : TULPEN_END_EOF);
+	/* in id order: the full ones and the compact ones merged */
+	for (i = 0; i < n && !ret; i++) {
+		ret = finish_compact(f, all[i]->c.id);
+		if (!ret)
+			ret = flow_emit(f, all[i],
+					all[i]->e.list == FL_DONE
+						? TULPEN_END_CLOSED
+						: TULPEN_END_EOF);
+	}
+	if (!ret)
+		ret = finish_compact(f, UINT64_MAX);
 	free(all);
 	return ret;
 }
@@ -679,6 +833,12 @@ int tulpen_flows_new(const struct tulpen_flows_opts *opts, tulpen_conn_fn cb,
 		f->linger_ns = opts->linger_ns;
 	f->max_memory = opts && opts->max_memory ? opts->max_memory
 						 : TULPEN_FLOWS_MAX_MEMORY;
+	f->use_ho = !f->compat;
+	if (ho_init(&f->ho)) {
+		tulpen_hash_fini(&f->table);
+		free(f);
+		return -ENOMEM;
+	}
 	f->now = INT64_MIN;
 	*out = f;
 	return 0;
@@ -717,6 +877,7 @@ void tulpen_flows_free(struct tulpen_flows *f)
 		f->free_tent = tn->next;
 		free(tn);
 	}
+	ho_fini(&f->ho);
 	tulpen_hash_fini(&f->table);
 	free(f);
 }
