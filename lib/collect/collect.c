@@ -31,16 +31,29 @@
 struct dedup {
 	tulpen_sock_cb cb;
 	void *data;
-	struct tulpen_hash seen; /* cookie -> nothing */
+	struct tulpen_hash seen; /* (cookie, protocol) -> nothing */
+};
+
+/*
+ * An MPTCP socket and the TCP subflow listener under it are dumped with
+ * the same cookie: both are listed, as ss lists them, so the protocol is
+ * part of the key; and MPTCP's own dump gives one cookie to several of
+ * its sockets (seen on this project's test kernel: a listener shown by ss
+ * -M went missing), so MPTCP is not deduplicated at all.
+ */
+struct seen_key {
+	uint64_t cookie;
+	uint64_t proto;
 };
 
 static int dedup_cb(const struct tulpen_sock *s, void *data)
 {
 	struct dedup *d = data;
+	struct seen_key k = { s->cookie, s->proto };
 	void *v;
 
-	if (s->has_cookie && s->cookie &&
-	    tulpen_hash_insert(&d->seen, &s->cookie, &v) == 0)
+	if (s->has_cookie && s->cookie && s->proto != TULPEN_P_MPTCP &&
+	    tulpen_hash_insert(&d->seen, &k, &v) == 0)
 		return 0; /* seen in this listing */
 	return d->cb(s, d->data);
 }
@@ -300,7 +313,7 @@ int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		pr.bc = bc;
 		tulpen_filter_ports(q->filter, &pr.sport, &pr.dport);
 	}
-	tulpen_hash_init(&d.seen, sizeof(uint64_t), 0, 0, NULL);
+	tulpen_hash_init(&d.seen, sizeof(struct seen_key), 0, 0, NULL);
 	ret = collect_all(ctx, q, &pr, dedup_cb, &d);
 	tulpen_hash_fini(&d.seen);
 	free(bc);
