@@ -35,11 +35,10 @@ struct dedup {
 };
 
 /*
- * An MPTCP socket and the TCP subflow listener under it are dumped with
- * the same cookie: both are listed, as ss lists them, so the protocol is
- * part of the key; and MPTCP's own dump gives one cookie to several of
- * its sockets (seen on this project's test kernel: a listener shown by ss
- * -M went missing), so MPTCP is not deduplicated at all.
+ * The protocol is part of the key, so that a socket of one protocol never
+ * hides one of another. MPTCP is left out: its dump was seen giving one
+ * cookie to two different sockets (on this project's test kernel a
+ * listener that ss -M shows went missing).
  */
 struct seen_key {
 	uint64_t cookie;
