@@ -37,8 +37,7 @@ int ho_can_hold(const struct tulpen_pkt *p)
 {
 	return (p->flags & (TULPEN_TH_SYN | TULPEN_TH_ACK | TULPEN_TH_RST |
 			    TULPEN_TH_FIN)) == TULPEN_TH_SYN &&
-	       !p->payload_len && !p->tunnel.type && !p->ip_csum_bad &&
-	       p->csum != TULPEN_CSUM_BAD;
+	       !p->payload_len && !p->tunnel.type;
 }
 
 /* Is ring entry @i still the record held for its key? */

@@ -45,7 +45,11 @@ struct halfopen {
 
 int ho_init(struct halfopen *h);
 void ho_fini(struct halfopen *h);
-/* A pure SYN without payload, tunnel or bad checksum. */
+/*
+ * A pure SYN without payload or tunnel (its checksum verdict is kept and
+ * counted when it is replayed; a bad IPv4 header checksum only matters
+ * with compat_zeek, which holds nothing compact).
+ */
 int ho_can_hold(const struct tulpen_pkt *p);
 /* Hold @p (a SYN that starts connection @id). 0 or -ENOMEM. */
 int ho_add(struct halfopen *h, const struct flow_key *k, uint64_t hash,
