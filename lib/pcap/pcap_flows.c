@@ -21,46 +21,7 @@
 
 #include "pcap/pcap_time.h"
 #include "core/hash.h"
-#include "pcap/pcap_flow.h"
-#include "pcap/pcap_halfopen.h"
-
-struct flow_list {
-	struct entry *head, *tail;
-};
-
-struct tulpen_flows {
-	/* The library's hash table: 4-tuple -> struct flow *. */
-	struct tulpen_hash table;
-	struct flow_list lists[3]; /* enum flow_list_id */
-	struct flow *free_list;
-	size_t nfree;
-	struct tentative *free_tent; /* tentative records to reuse */
-	size_t tent_allocs;	     /* tentative records allocated */
-	/* connections seen only by their SYN (not with compat_zeek) */
-	struct halfopen ho;
-	int use_ho;
-	uint64_t replay_id;  /* the id flow_new() gives (0: a new one) */
-	int promoting;	     /* replaying a compact record's SYN */
-	int finishing;	     /* tulpen_flows_finish(): nothing evicted */
-	uint64_t max_memory; /* the budget, bytes */
-	/* The entry of the previous segment: packets come in trains. */
-	struct entry *last_e;
-	tulpen_conn_fn cb;
-	void *priv;
-	int64_t idle_ns, linger_ns;
-	int compat, ignore_checksums;
-	int64_t now;
-	uint64_t next_id;
-	uint32_t file;
-	/*
-	 * tulpen_fsm_step() answers, remembered: a pure function of the
-	 * state, the event kind, the SYN/ACK/FIN/RST flags and the
-	 * conditions, looked up in a table scan; twice per segment that
-	 * was a quarter of the run time. 0: not asked yet, else state + 1.
-	 */
-	pcap_fsm_memo fsm_memo;
-	struct tulpen_flows_stats st;
-};
+#include "pcap/pcap_table.h"
 
 /* -------------------------------------------------------------------- */
 /* Lists                                                                */
@@ -194,7 +155,7 @@ static void zero_range(void *from, void *to)
  * grow by doubling and do not shrink, so they may hold up to twice that
  * for a while after a burst).
  */
-static uint64_t memory(const struct tulpen_flows *f)
+uint64_t pcap_flows_memory(const struct tulpen_flows *f)
 {
 	return (f->st.live - ho_count(&f->ho) + f->nfree) *
 		       (uint64_t)sizeof(struct flow) +
@@ -229,7 +190,7 @@ static void flow_release(struct tulpen_flows *f, struct flow *fl)
 	pcap_ep_tent_put(fl, fl->tent[1]);
 	fl->tent[0] = fl->tent[1] = NULL;
 	if (f->nfree < f->st.live_max &&
-	    memory(f) + sizeof(*fl) <= f->max_memory) {
+	    pcap_flows_memory(f) + sizeof(*fl) <= f->max_memory) {
 		fl->e.next = (struct entry *)f->free_list;
 		f->free_list = fl;
 		f->nfree++;
@@ -247,7 +208,7 @@ static void flow_move(struct tulpen_flows *f, struct flow *fl, int to)
 }
 
 /* Fill in the derived fields, hand the connection out, free it. */
-static int flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
+int pcap_flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
 {
 	const char *cs;
 	int ret, i;
@@ -316,8 +277,8 @@ static int promote(struct tulpen_flows *f, const struct flow_key *k,
 }
 
 /* Hand out a compact record as a connection, for @end. */
-static int emit_compact(struct tulpen_flows *f, const struct flow_key *k,
-			const struct syn_rec *r, int end)
+int pcap_emit_compact(struct tulpen_flows *f, const struct flow_key *k,
+		      const struct syn_rec *r, int end)
 {
 	struct flow *fl;
 	int ret = promote(f, k, r, &fl);
@@ -326,7 +287,7 @@ static int emit_compact(struct tulpen_flows *f, const struct flow_key *k,
 		return ret;
 	if (end == TULPEN_END_EVICTED)
 		f->st.evicted++;
-	return flow_emit(f, fl, end);
+	return pcap_flow_emit(f, fl, end);
 }
 
 /*
@@ -340,7 +301,7 @@ static int evict_one(struct tulpen_flows *f)
 	struct flow *fl = list_head(f, FL_DONE);
 
 	if (fl)
-		return flow_emit(f, fl, TULPEN_END_CLOSED);
+		return pcap_flow_emit(f, fl, TULPEN_END_CLOSED);
 	fl = list_head(f, FL_ATTEMPT);
 	if (!fl) {
 		struct flow_key k;
@@ -351,12 +312,12 @@ static int evict_one(struct tulpen_flows *f)
 		/* the least recently active of both kinds */
 		if (ho_oldest(&f->ho, &k, &h, &r) &&
 		    (!fl || r.ts_ns <= fl->c.last_ns))
-			return emit_compact(f, &k, &r, TULPEN_END_EVICTED);
+			return pcap_emit_compact(f, &k, &r, TULPEN_END_EVICTED);
 	}
 	if (!fl)
 		return 1;
 	f->st.evicted++;
-	return flow_emit(f, fl, TULPEN_END_EVICTED);
+	return pcap_flow_emit(f, fl, TULPEN_END_EVICTED);
 }
 
 /*
@@ -369,7 +330,7 @@ static int make_room(struct tulpen_flows *f, uint64_t need)
 
 	if (f->promoting)
 		return 0; /* one over for a moment: it goes out at once */
-	while (memory(f) + need > f->max_memory) {
+	while (pcap_flows_memory(f) + need > f->max_memory) {
 		if (f->free_list) {
 			struct flow *fl = f->free_list;
 
@@ -391,7 +352,7 @@ static int flow_finished(struct tulpen_flows *f, struct flow *fl, int64_t ts)
 	if (fl->e.list == FL_DONE)
 		return 0;
 	if (f->linger_ns <= 0)
-		return flow_emit(f, fl, TULPEN_END_CLOSED);
+		return pcap_flow_emit(f, fl, TULPEN_END_CLOSED);
 	flow_move(f, fl, FL_DONE);
 	fl->e.due_ns = ts;
 	f->st.tombstones++;
@@ -422,8 +383,8 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 	f->st.conns++;
 	if (++f->st.live > f->st.live_max)
 		f->st.live_max = f->st.live;
-	if (memory(f) > f->st.memory_max)
-		f->st.memory_max = memory(f);
+	if (pcap_flows_memory(f) > f->st.memory_max)
+		f->st.memory_max = pcap_flows_memory(f);
 
 	/*
 	 * Roles: the sender of the first packet is the originator, unless
@@ -515,11 +476,6 @@ static void account(struct flow *fl, int side, const struct tulpen_pkt *p,
 		s->data_rexmits++;
 }
 
-/* Zeek's tcp_attempt_delay: an unanswered SYN ends 5 s after it. */
-#define ZEEK_ATTEMPT_NS (5 * NS_PER_S)
-/* Zeek's tcp_close_delay (and tcp_reset_delay). */
-#define ZEEK_CLOSE_NS (5 * NS_PER_S)
-
 /* Hand out what is due at f->now (due when now - start >= the delay). */
 static int expire(struct tulpen_flows *f)
 {
@@ -528,17 +484,17 @@ static int expire(struct tulpen_flows *f)
 
 	while ((fl = list_head(f, FL_DONE)) &&
 	       pcap_span(f->now, fl->e.due_ns) >= f->linger_ns)
-		if ((ret = flow_emit(f, fl, TULPEN_END_CLOSED)))
+		if ((ret = pcap_flow_emit(f, fl, TULPEN_END_CLOSED)))
 			return ret;
 	while ((fl = list_head(f, FL_ATTEMPT)) &&
 	       pcap_span(f->now, fl->e.due_ns) >= ZEEK_ATTEMPT_NS)
-		if ((ret = flow_emit(f, fl, TULPEN_END_ATTEMPT)))
+		if ((ret = pcap_flow_emit(f, fl, TULPEN_END_ATTEMPT)))
 			return ret;
 	if (f->idle_ns < 0)
 		return 0;
 	while ((fl = list_head(f, FL_ACTIVE)) &&
 	       pcap_span(f->now, fl->c.last_ns) >= f->idle_ns)
-		if ((ret = flow_emit(f, fl, TULPEN_END_IDLE)))
+		if ((ret = pcap_flow_emit(f, fl, TULPEN_END_IDLE)))
 			return ret;
 	for (;;) {
 		struct flow_key k;
@@ -548,7 +504,7 @@ static int expire(struct tulpen_flows *f)
 		if (!ho_oldest(&f->ho, &k, &h, &r) ||
 		    pcap_span(f->now, r.ts_ns) < f->idle_ns)
 			return 0;
-		if ((ret = emit_compact(f, &k, &r, TULPEN_END_IDLE)))
+		if ((ret = pcap_emit_compact(f, &k, &r, TULPEN_END_IDLE)))
 			return ret;
 	}
 }
@@ -599,9 +555,10 @@ static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
 			*sidep = side;
 			return fl;
 		}
-		*ret = flow_emit(f, fl,
-				 fl->e.list == FL_DONE ? TULPEN_END_CLOSED
-						       : TULPEN_END_REUSED);
+		*ret = pcap_flow_emit(f, fl,
+				      fl->e.list == FL_DONE
+					      ? TULPEN_END_CLOSED
+					      : TULPEN_END_REUSED);
 		if (*ret)
 			return NULL;
 	}
@@ -664,8 +621,8 @@ static int hold(struct tulpen_flows *f, const struct flow_key *k, uint64_t h,
 	f->st.conns++;
 	if (++f->st.live > f->st.live_max)
 		f->st.live_max = f->st.live;
-	if (memory(f) > f->st.memory_max)
-		f->st.memory_max = memory(f);
+	if (pcap_flows_memory(f) > f->st.memory_max)
+		f->st.memory_max = pcap_flows_memory(f);
 	return 0;
 }
 
@@ -744,159 +701,4 @@ static int process(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	pcap_ep_track_seq(&fl->sp[side], p);
 	pcap_ep_segment(fl, side, p, cond, file);
 	return relist(f, fl, closing, p->ts_ns);
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-	const struct flow *x = *(struct flow *const *)a;
-	const struct flow *y = *(struct flow *const *)b;
-
-	return x->c.id < y->c.id ? -1 : x->c.id > y->c.id;
-}
-
-/* The compact records, oldest (smallest id) first, up to id @below. */
-static int finish_compact(struct tulpen_flows *f, uint64_t below)
-{
-	struct flow_key k;
-	struct syn_rec r;
-	uint64_t h;
-	int ret = 0;
-
-	while (!ret && ho_oldest(&f->ho, &k, &h, &r) && r.id < below)
-		ret = emit_compact(f, &k, &r, TULPEN_END_EOF);
-	return ret;
-}
-
-int tulpen_flows_finish(struct tulpen_flows *f)
-{
-	struct flow **all;
-	struct entry *e;
-	size_t n = 0, i;
-	int ret = 0, l;
-
-	f->finishing = 1;
-	if (!tulpen_hash_count(&f->table))
-		return finish_compact(f, UINT64_MAX);
-	all = malloc(tulpen_hash_count(&f->table) * sizeof(*all));
-	if (!all) {
-		/* no memory to sort: in list order, but every one of them */
-		while (!ret && (e = f->lists[FL_DONE].head))
-			ret = flow_emit(f, (struct flow *)e, TULPEN_END_CLOSED);
-		for (l = 0; l < 3 && !ret; l++)
-			while (!ret && (e = f->lists[l].head))
-				ret = flow_emit(f, (struct flow *)e,
-						TULPEN_END_EOF);
-		return ret ? ret : finish_compact(f, UINT64_MAX);
-	}
-	for (l = 0; l < 3; l++)
-		for (e = f->lists[l].head; e; e = e->next)
-			all[n++] = (struct flow *)e;
-	qsort(all, n, sizeof(*all), cmp_id);
-	/* in id order: the full ones and the compact ones merged */
-	for (i = 0; i < n && !ret; i++) {
-		ret = finish_compact(f, all[i]->c.id);
-		if (!ret)
-			ret = flow_emit(f, all[i],
-					all[i]->e.list == FL_DONE
-						? TULPEN_END_CLOSED
-						: TULPEN_END_EOF);
-	}
-	if (!ret)
-		ret = finish_compact(f, UINT64_MAX);
-	free(all);
-	return ret;
-}
-
-int tulpen_flows_new(const struct tulpen_flows_opts *opts, tulpen_conn_fn cb,
-		     void *priv, struct tulpen_flows **out)
-{
-	struct tulpen_flows *f;
-
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		return -ENOMEM;
-	if (TULPEN_HASH_INIT(&f->table, struct flow_key, struct flow *, NULL) ||
-	    tulpen_hash_reserve(&f->table, 1024)) {
-		tulpen_hash_fini(&f->table);
-		free(f);
-		return -ENOMEM;
-	}
-	f->cb = cb;
-	f->priv = priv;
-	f->compat = opts && opts->compat_zeek;
-	f->ignore_checksums = opts && opts->ignore_checksums;
-	f->idle_ns = 300 * NS_PER_S;
-	f->linger_ns = f->compat ? ZEEK_CLOSE_NS : 2 * NS_PER_S;
-	if (opts && opts->idle_timeout_ns)
-		f->idle_ns = opts->idle_timeout_ns;
-	if (opts && opts->linger_ns)
-		f->linger_ns = opts->linger_ns;
-	f->max_memory = opts && opts->max_memory ? opts->max_memory
-						 : TULPEN_FLOWS_MAX_MEMORY;
-	f->use_ho = !f->compat;
-	if (ho_init(&f->ho)) {
-		tulpen_hash_fini(&f->table);
-		free(f);
-		return -ENOMEM;
-	}
-	f->now = INT64_MIN;
-	*out = f;
-	return 0;
-}
-
-void tulpen_flows_stats(const struct tulpen_flows *f,
-			struct tulpen_flows_stats *st)
-{
-	*st = f->st;
-	st->memory = memory(f);
-}
-
-void tulpen_flows_free(struct tulpen_flows *f)
-{
-	struct entry *e, *next;
-	struct flow *fl, *nfl;
-	int l;
-
-	if (!f)
-		return;
-	for (l = 0; l < 3; l++)
-		for (e = f->lists[l].head; e; e = next) {
-			next = e->next;
-			fl = (struct flow *)e;
-			free(fl->tent[0]);
-			free(fl->tent[1]);
-			free(fl);
-		}
-	for (fl = f->free_list; fl; fl = nfl) {
-		nfl = (struct flow *)fl->e.next;
-		free(fl);
-	}
-	while (f->free_tent) {
-		struct tentative *tn = f->free_tent;
-
-		f->free_tent = tn->next;
-		free(tn);
-	}
-	ho_fini(&f->ho);
-	tulpen_hash_fini(&f->table);
-	free(f);
-}
-
-const char *tulpen_conn_end_name(enum tulpen_conn_end e)
-{
-	switch (e) {
-	case TULPEN_END_CLOSED:
-		return "closed";
-	case TULPEN_END_IDLE:
-		return "idle";
-	case TULPEN_END_REUSED:
-		return "reused";
-	case TULPEN_END_EOF:
-		return "open";
-	case TULPEN_END_ATTEMPT:
-		return "attempt";
-	case TULPEN_END_EVICTED:
-		return "evicted";
-	}
-	return "unknown";
 }
