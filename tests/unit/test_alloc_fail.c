@@ -193,7 +193,7 @@ static void pcap_note(void *priv, const char *msg)
 	((struct result *)priv)->notes++;
 }
 
-static int pcap_run(struct result *r, int summary)
+static int pcap_run(struct result *r, int summary, uint64_t budget)
 {
 	struct tulpen_pcap_session_opts o = { .kind = TULPEN_PCAP_NDJSON };
 	struct tulpen_pcap_session *s = NULL;
@@ -202,6 +202,7 @@ static int pcap_run(struct result *r, int summary)
 	int ret;
 
 	o.summary = summary;
+	o.flows.max_memory = budget;
 	o.note = pcap_note;
 	o.note_priv = r;
 	ret = tulpen_ctx_new(&ctx);
@@ -227,12 +228,18 @@ static int pcap_run(struct result *r, int summary)
 
 static int pcap_rows(struct result *r)
 {
-	return pcap_run(r, 0);
+	return pcap_run(r, 0, 0);
 }
 
 static int pcap_summary(struct result *r)
 {
-	return pcap_run(r, 1);
+	return pcap_run(r, 1, 0);
+}
+
+/* A budget of one byte: every connection evicts the ones before it. */
+static int pcap_evicting(struct result *r)
+{
+	return pcap_run(r, 0, 1);
 }
 
 static const struct scenario {
@@ -244,6 +251,7 @@ static const struct scenario {
 	{ "filter", filter },
 	{ "pcap rows", pcap_rows },
 	{ "pcap summary", pcap_summary },
+	{ "pcap evicting", pcap_evicting },
 };
 
 static int torture(const struct scenario *sc)
