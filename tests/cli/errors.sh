@@ -76,6 +76,18 @@ mkdir -p "$tmp/empty"
 expect "proc dir without net/tcp" 1 "$tmp/empty/net/tcp" \
 	--proc-root "$tmp/empty" -t
 
+# Out of file descriptors during the owner scan (-p): said once, with the
+# number of processes not read; the listing is still printed.
+sh -c "ulimit -n 5; exec \"$T\" -tap --source=proc --proc-root /proc" \
+	>"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 0 ] && [ "$(grep -c 'owners not read for [0-9]* of [0-9]* processes' "$tmp/err")" = 1 ] &&
+	[ -s "$tmp/out" ]; then
+	ok "fd limit during the owner scan: said once, the listing printed"
+else
+	nok "fd limit during the owner scan: exit $rc, said: $(cat "$tmp/err")"
+fi
+
 # A netlink recording cut short: the file, the offset and what was expected.
 head -c 100 fixtures/netlink/basic.nlrec > "$tmp/cut.nlrec"
 expect "cut recording" 1 \
