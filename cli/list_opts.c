@@ -28,6 +28,8 @@ const char list_help[] =
 	"\n"
 	"   -h, --help          this message\n"
 	"   -V, --version       output version information\n"
+	"   -v, --verbose       also say what the host lacks (a /proc/net "
+	"table)\n"
 	"   -n, --numeric       don't resolve service names or user names\n"
 	"   -r, --resolve       resolve host names\n"
 	"       --resolve-timeout=TIME\n"
@@ -200,6 +202,7 @@ static const struct option long_opts[] = {
 	{ "resolve", no_argument, NULL, 'r' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "ndjson", no_argument, NULL, OPT_NDJSON },
 	{ "style", required_argument, NULL, OPT_STYLE },
@@ -514,6 +517,7 @@ static const struct opt_handler opt_handlers[] = {
 	FLAG('r', resolve),
 	FLAG('h', help),
 	FLAG('V', version),
+	FLAG('v', verbose),
 	FLAG('O', oneline),
 	STR('F', filter_file),
 	CALL('N', set_net, 0),
@@ -628,7 +632,7 @@ static int parse_options(struct parse_state *st, int argc, char **argv)
 	optind = 0; /* reset getopt (also for unit tests) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv,
-				":tuwxMlapeno46sHOrhVimTbKEN:F:0Sf:A:cW",
+				":tuwxMlapeno46sHOrhVvimTbKEN:F:0Sf:A:cW",
 				long_opts, NULL)) != -1) {
 		h = c == ':' || c == '?' ? NULL : find_handler(c);
 		if (!h)
