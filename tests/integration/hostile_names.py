@@ -4,8 +4,8 @@
 hostile_names.py - names that try to forge output, in every layout.
 
 In a private network namespace a process with a hostile argv[0] renames
-itself (a command name
-holding a newline and a terminal escape) and binds UNIX sockets whose
+itself (a command name holding a newline and a terminal escape) and binds
+UNIX sockets whose
 paths hold a newline that prints a fake "unix LISTEN" row, ESC sequences,
 invalid UTF-8, a backslash, a right-to-left override, and an abstract name
 with a NUL in it. Then, for the table, --style=ss and --style=netstat (with
