@@ -116,6 +116,22 @@ void tulpen_procstat_pairs(const char *text, size_t len, tulpen_counter_cb cb,
 	}
 }
 
+void tulpen_procstat_lines(const char *text, size_t len, tulpen_counter_cb cb,
+			   void *data)
+{
+	const char *p = text, *end = text + len;
+	struct tulpen_counter c = { .sec = "", .seclen = 0 };
+
+	while (p < end) {
+		const char *le = line_end(p, end);
+
+		if (next_token(&p, le, &c.key, &c.keylen) &&
+		    next_token(&p, le, &c.val, &c.vallen))
+			cb(&c, data);
+		p = le < end ? le + 1 : end;
+	}
+}
+
 void tulpen_procstat_sockstat(const char *text, size_t len,
 			      tulpen_counter_cb cb, void *data)
 {

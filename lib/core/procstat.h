@@ -2,7 +2,8 @@
 /*
  * procstat.h - the one reader of the kernel's counter files:
  * /proc/net/netstat and /proc/net/snmp ("Section: Name1 Name2 ..." then
- * "Section: 1 2 ..."), and /proc/net/sockstat{,6} ("TCP: inuse 3 orphan 0
+ * "Section: 1 2 ..."), /proc/net/snmp6 ("Name value" lines), and
+ * /proc/net/sockstat{,6} ("TCP: inuse 3 orphan 0
  * ..."). Used by tulpen serve (lib/metrics), the -s summaries and
  * netstat's -s layout (lib/fmt). Not installed.
  */
@@ -24,6 +25,9 @@ typedef void (*tulpen_counter_cb)(const struct tulpen_counter *c, void *data);
 
 /* The name and value lines of netstat/snmp, side by side. */
 void tulpen_procstat_pairs(const char *text, size_t len, tulpen_counter_cb cb,
+			   void *data);
+/* snmp6's "Name value" lines (sec empty). */
+void tulpen_procstat_lines(const char *text, size_t len, tulpen_counter_cb cb,
 			   void *data);
 /* sockstat's "SECTION: key value key value" lines. */
 void tulpen_procstat_sockstat(const char *text, size_t len,
