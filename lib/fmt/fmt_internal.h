@@ -34,7 +34,8 @@ extern const struct fmt_ops tulpen_fmt_ss_ops;
 /*
  * netstat -s (fmt_snmp.c) over one file's text: snmp, netstat, snmp6, or
  * snmp for its Tcp section only (what netstat -s -6 adds). @flags are
- * TULPEN_SNMP_* (tulpen/summary.h). Returns @b's error.
+ * TULPEN_SNMP_* (tulpen/summary.h); *@hist the histogram state carried
+ * from one file to the next (0 at the start). Returns @b's error.
  */
 enum tulpen_snmp_file {
 	TULPEN_SNMP_FILE_SNMP,
@@ -43,7 +44,7 @@ enum tulpen_snmp_file {
 	TULPEN_SNMP_FILE_SNMP_TCP,
 };
 int tulpen_snmp_render(const char *text, size_t len, enum tulpen_snmp_file file,
-		       unsigned int flags, struct tulpen_buf *b);
+		       unsigned int flags, int *hist, struct tulpen_buf *b);
 
 /* Shared text pieces (fmt_common.c). Each returns the length written. */
 

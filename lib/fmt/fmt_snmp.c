@@ -8,8 +8,11 @@
  * counter as a sentence around its number, each ICMP type as a line of a
  * histogram and every other counter as "Name: value". Sections and
  * counters come in file order; a section is a header even when nothing
- * under it prints. What prints at zero is per sentence (Z below); the
- * histogram lines and "Name: value" print only when not zero.
+ * under it prints. A histogram's indentation lasts until a counter or
+ * section netstat knows: "Name: value" lines after it, in IcmpMsg or any
+ * section netstat does not know, are indented as its lines. What prints at zero
+ * is per sentence (Z below); the histogram lines and "Name: value" print only
+ * when not zero.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -30,13 +33,28 @@ struct snmp_word {
 };
 
 /* Z: a sentence printed at zero too; T: only when not zero. */
-#define Z(f, s, k, pre, post) { f, SW_TEXT, 1, s, k, pre, post }
-#define T(f, s, k, pre, post) { f, SW_TEXT, 0, s, k, pre, post }
+#define Z(f, s, k, pre, post)                                                  \
+	{                                                                      \
+		f, SW_TEXT, 1, s, k, pre, post                                 \
+	}
+#define T(f, s, k, pre, post)                                                  \
+	{                                                                      \
+		f, SW_TEXT, 0, s, k, pre, post                                 \
+	}
 /* never printed */
-#define HIDE(f, s, k) { f, SW_HIDE, 0, s, k, "", "" }
+#define HIDE(f, s, k)                                                          \
+	{                                                                      \
+		f, SW_HIDE, 0, s, k, "", ""                                    \
+	}
 /* histogram lines: "        LABEL: N" under their header */
-#define IN(f, s, k, label) { f, SW_HIST_IN, 0, s, k, label, "" }
-#define OUT(f, s, k, label) { f, SW_HIST_OUT, 0, s, k, label, "" }
+#define IN(f, s, k, label)                                                     \
+	{                                                                      \
+		f, SW_HIST_IN, 0, s, k, label, ""                              \
+	}
+#define OUT(f, s, k, label)                                                    \
+	{                                                                      \
+		f, SW_HIST_OUT, 0, s, k, label, ""                             \
+	}
 
 /* snmp6's counters have no section of their own: the prefix is one. */
 static const struct snmp_word words[] = {
@@ -49,13 +67,16 @@ static const struct snmp_word words[] = {
 	Z(SW_SNMP, "Ip", "InDelivers", "", " incoming packets delivered"),
 	Z(SW_SNMP, "Ip", "OutRequests", "", " requests sent out"),
 	T(SW_SNMP, "Ip", "OutDiscards", "", " outgoing packets dropped"),
-	T(SW_SNMP, "Ip", "OutNoRoutes", "", " dropped because of missing route"),
-	T(SW_SNMP, "Ip", "ReasmTimeout", "", " fragments dropped after timeout"),
+	T(SW_SNMP, "Ip", "OutNoRoutes", "",
+	  " dropped because of missing route"),
+	T(SW_SNMP, "Ip", "ReasmTimeout", "",
+	  " fragments dropped after timeout"),
 	T(SW_SNMP, "Ip", "ReasmReqds", "", " reassemblies required"),
 	T(SW_SNMP, "Ip", "ReasmOKs", "", " packets reassembled ok"),
 	T(SW_SNMP, "Ip", "ReasmFails", "", " packet reassemblies failed"),
 	T(SW_SNMP, "Ip", "FragOKs", "", " outgoing packets fragmented ok"),
-	T(SW_SNMP, "Ip", "FragFails", "", " outgoing packets failed fragmentation"),
+	T(SW_SNMP, "Ip", "FragFails", "",
+	  " outgoing packets failed fragmentation"),
 	T(SW_SNMP, "Ip", "FragCreates", "", " fragments created"),
 	Z(SW_SNMP, "Icmp", "InMsgs", "", " ICMP messages received"),
 	Z(SW_SNMP, "Icmp", "InErrors", "", " input ICMP message failed"),
@@ -101,44 +122,80 @@ static const struct snmp_word words[] = {
 	Z(SW_SNMP, "Udp", "SndbufErrors", "", " send buffer errors"),
 	T(SW_NETSTAT, "TcpExt", "SyncookiesSent", "", " SYN cookies sent"),
 	T(SW_NETSTAT, "TcpExt", "SyncookiesRecv", "", " SYN cookies received"),
-	T(SW_NETSTAT, "TcpExt", "SyncookiesFailed", "", " invalid SYN cookies received"),
-	T(SW_NETSTAT, "TcpExt", "EmbryonicRsts", "", " resets received for embryonic SYN_RECV sockets"),
-	T(SW_NETSTAT, "TcpExt", "PruneCalled", "", " packets pruned from receive queue because of socket buffer overrun"),
-	T(SW_NETSTAT, "TcpExt", "RcvPruned", "", " packets pruned from receive queue"),
-	T(SW_NETSTAT, "TcpExt", "OfoPruned", "", " packets dropped from out-of-order queue because of socket buffer overrun"),
-	T(SW_NETSTAT, "TcpExt", "OutOfWindowIcmps", "", " ICMP packets dropped because they were out-of-window"),
-	T(SW_NETSTAT, "TcpExt", "LockDroppedIcmps", "", " ICMP packets dropped because socket was locked"),
-	T(SW_NETSTAT, "TcpExt", "TW", "", " TCP sockets finished time wait in fast timer"),
-	T(SW_NETSTAT, "TcpExt", "TWRecycled", "", " time wait sockets recycled by time stamp"),
-	T(SW_NETSTAT, "TcpExt", "PAWSActive", "", " active connections rejected because of time stamp"),
-	T(SW_NETSTAT, "TcpExt", "PAWSEstab", "", " packets rejected in established connections because of timestamp"),
+	T(SW_NETSTAT, "TcpExt", "SyncookiesFailed", "",
+	  " invalid SYN cookies received"),
+	T(SW_NETSTAT, "TcpExt", "EmbryonicRsts", "",
+	  " resets received for embryonic SYN_RECV sockets"),
+	T(SW_NETSTAT, "TcpExt", "PruneCalled", "",
+	  " packets pruned from receive queue because of socket buffer "
+	  "overrun"),
+	T(SW_NETSTAT, "TcpExt", "RcvPruned", "",
+	  " packets pruned from receive queue"),
+	T(SW_NETSTAT, "TcpExt", "OfoPruned", "",
+	  " packets dropped from out-of-order queue because of socket buffer "
+	  "overrun"),
+	T(SW_NETSTAT, "TcpExt", "OutOfWindowIcmps", "",
+	  " ICMP packets dropped because they were out-of-window"),
+	T(SW_NETSTAT, "TcpExt", "LockDroppedIcmps", "",
+	  " ICMP packets dropped because socket was locked"),
+	T(SW_NETSTAT, "TcpExt", "TW", "",
+	  " TCP sockets finished time wait in fast timer"),
+	T(SW_NETSTAT, "TcpExt", "TWRecycled", "",
+	  " time wait sockets recycled by time stamp"),
+	T(SW_NETSTAT, "TcpExt", "PAWSActive", "",
+	  " active connections rejected because of time stamp"),
+	T(SW_NETSTAT, "TcpExt", "PAWSEstab", "",
+	  " packets rejected in established connections because of timestamp"),
 	T(SW_NETSTAT, "TcpExt", "DelayedACKs", "", " delayed acks sent"),
-	T(SW_NETSTAT, "TcpExt", "DelayedACKLocked", "", " delayed acks further delayed because of locked socket"),
-	T(SW_NETSTAT, "TcpExt", "DelayedACKLost", "Quick ack mode was activated ", " times"),
-	T(SW_NETSTAT, "TcpExt", "ListenOverflows", "", " times the listen queue of a socket overflowed"),
-	T(SW_NETSTAT, "TcpExt", "ListenDrops", "", " SYNs to LISTEN sockets dropped"),
+	T(SW_NETSTAT, "TcpExt", "DelayedACKLocked", "",
+	  " delayed acks further delayed because of locked socket"),
+	T(SW_NETSTAT, "TcpExt", "DelayedACKLost",
+	  "Quick ack mode was activated ", " times"),
+	T(SW_NETSTAT, "TcpExt", "ListenOverflows", "",
+	  " times the listen queue of a socket overflowed"),
+	T(SW_NETSTAT, "TcpExt", "ListenDrops", "",
+	  " SYNs to LISTEN sockets dropped"),
 	Z(SW_NETSTAT, "TcpExt", "TCPHPHits", "", " packet headers predicted"),
-	T(SW_NETSTAT, "TcpExt", "TCPPureAcks", "", " acknowledgments not containing data payload received"),
+	T(SW_NETSTAT, "TcpExt", "TCPPureAcks", "",
+	  " acknowledgments not containing data payload received"),
 	T(SW_NETSTAT, "TcpExt", "TCPHPAcks", "", " predicted acknowledgments"),
-	T(SW_NETSTAT, "TcpExt", "TCPRenoRecovery", "", " times recovered from packet loss due to fast retransmit"),
-	T(SW_NETSTAT, "TcpExt", "TCPSACKReorder", "Detected reordering ", " times using SACK"),
-	T(SW_NETSTAT, "TcpExt", "TCPRenoReorder", "Detected reordering ", " times using reno fast retransmit"),
-	T(SW_NETSTAT, "TcpExt", "TCPTSReorder", "Detected reordering ", " times using time stamp"),
-	T(SW_NETSTAT, "TcpExt", "TCPFullUndo", "", " congestion windows fully recovered without slow start"),
-	T(SW_NETSTAT, "TcpExt", "TCPPartialUndo", "", " congestion windows partially recovered using Hoe heuristic"),
-	T(SW_NETSTAT, "TcpExt", "TCPLossUndo", "", " congestion windows recovered without slow start after partial ack"),
-	T(SW_NETSTAT, "TcpExt", "TCPRenoFailures", "", " timeouts after reno fast retransmit"),
-	T(SW_NETSTAT, "TcpExt", "TCPLossFailures", "", " timeouts in loss state"),
+	T(SW_NETSTAT, "TcpExt", "TCPRenoRecovery", "",
+	  " times recovered from packet loss due to fast retransmit"),
+	T(SW_NETSTAT, "TcpExt", "TCPSACKReorder", "Detected reordering ",
+	  " times using SACK"),
+	T(SW_NETSTAT, "TcpExt", "TCPRenoReorder", "Detected reordering ",
+	  " times using reno fast retransmit"),
+	T(SW_NETSTAT, "TcpExt", "TCPTSReorder", "Detected reordering ",
+	  " times using time stamp"),
+	T(SW_NETSTAT, "TcpExt", "TCPFullUndo", "",
+	  " congestion windows fully recovered without slow start"),
+	T(SW_NETSTAT, "TcpExt", "TCPPartialUndo", "",
+	  " congestion windows partially recovered using Hoe heuristic"),
+	T(SW_NETSTAT, "TcpExt", "TCPLossUndo", "",
+	  " congestion windows recovered without slow start after partial ack"),
+	T(SW_NETSTAT, "TcpExt", "TCPRenoFailures", "",
+	  " timeouts after reno fast retransmit"),
+	T(SW_NETSTAT, "TcpExt", "TCPLossFailures", "",
+	  " timeouts in loss state"),
 	T(SW_NETSTAT, "TcpExt", "TCPFastRetrans", "", " fast retransmits"),
-	T(SW_NETSTAT, "TcpExt", "TCPSlowStartRetrans", "", " retransmits in slow start"),
-	T(SW_NETSTAT, "TcpExt", "TCPRcvCollapsed", "", " packets collapsed in receive queue due to low socket buffer"),
-	T(SW_NETSTAT, "TcpExt", "TCPAbortOnData", "", " connections reset due to unexpected data"),
-	T(SW_NETSTAT, "TcpExt", "TCPAbortOnClose", "", " connections reset due to early user close"),
-	T(SW_NETSTAT, "TcpExt", "TCPAbortOnMemory", "", " connections aborted due to memory pressure"),
-	T(SW_NETSTAT, "TcpExt", "TCPAbortOnTimeout", "", " connections aborted due to timeout"),
-	T(SW_NETSTAT, "TcpExt", "TCPAbortOnLinger", "", " connections aborted after user close in linger timeout"),
-	T(SW_NETSTAT, "TcpExt", "TCPAbortFailed", "", " times unable to send RST due to no memory"),
-	T(SW_NETSTAT, "TcpExt", "TCPMemoryPressures", "TCP ran low on memory ", " times"),
+	T(SW_NETSTAT, "TcpExt", "TCPSlowStartRetrans", "",
+	  " retransmits in slow start"),
+	T(SW_NETSTAT, "TcpExt", "TCPRcvCollapsed", "",
+	  " packets collapsed in receive queue due to low socket buffer"),
+	T(SW_NETSTAT, "TcpExt", "TCPAbortOnData", "",
+	  " connections reset due to unexpected data"),
+	T(SW_NETSTAT, "TcpExt", "TCPAbortOnClose", "",
+	  " connections reset due to early user close"),
+	T(SW_NETSTAT, "TcpExt", "TCPAbortOnMemory", "",
+	  " connections aborted due to memory pressure"),
+	T(SW_NETSTAT, "TcpExt", "TCPAbortOnTimeout", "",
+	  " connections aborted due to timeout"),
+	T(SW_NETSTAT, "TcpExt", "TCPAbortOnLinger", "",
+	  " connections aborted after user close in linger timeout"),
+	T(SW_NETSTAT, "TcpExt", "TCPAbortFailed", "",
+	  " times unable to send RST due to no memory"),
+	T(SW_NETSTAT, "TcpExt", "TCPMemoryPressures", "TCP ran low on memory ",
+	  " times"),
 	Z(SW_SNMP6, "", "Ip6InReceives", "", " total packets received"),
 	T(SW_SNMP6, "", "Ip6InHdrErrors", "", " with invalid headers"),
 	T(SW_SNMP6, "", "Ip6InTooBigErrors", "", " with packets too big"),
@@ -151,13 +208,16 @@ static const struct snmp_word words[] = {
 	Z(SW_SNMP6, "", "Ip6OutForwDatagrams", "", " forwarded"),
 	Z(SW_SNMP6, "", "Ip6OutRequests", "", " requests sent out"),
 	T(SW_SNMP6, "", "Ip6OutDiscards", "", " outgoing packets dropped"),
-	T(SW_SNMP6, "", "Ip6OutNoRoutes", "", " dropped because of missing route"),
-	T(SW_SNMP6, "", "Ip6ReasmTimeout", "", " fragments dropped after timeout"),
+	T(SW_SNMP6, "", "Ip6OutNoRoutes", "",
+	  " dropped because of missing route"),
+	T(SW_SNMP6, "", "Ip6ReasmTimeout", "",
+	  " fragments dropped after timeout"),
 	T(SW_SNMP6, "", "Ip6ReasmReqds", "", " reassemblies required"),
 	T(SW_SNMP6, "", "Ip6ReasmOKs", "", " packets reassembled ok"),
 	T(SW_SNMP6, "", "Ip6ReasmFails", "", " packet reassemblies failed"),
 	T(SW_SNMP6, "", "Ip6FragOKs", "", " outgoing packets fragmented ok"),
-	T(SW_SNMP6, "", "Ip6FragFails", "", " outgoing packets failed fragmentation"),
+	T(SW_SNMP6, "", "Ip6FragFails", "",
+	  " outgoing packets failed fragmentation"),
 	T(SW_SNMP6, "", "Ip6FragCreates", "", " fragments created"),
 	T(SW_SNMP6, "", "Ip6InMcastPkts", "", " incoming multicast packets"),
 	T(SW_SNMP6, "", "Ip6OutMcastPkts", "", " outgoing multicast packets"),
@@ -172,11 +232,13 @@ static const struct snmp_word words[] = {
 	IN(SW_SNMP6, "", "Icmp6InEchoReplies", "echo replies"),
 	IN(SW_SNMP6, "", "Icmp6InGroupMembQueries", "group member queries"),
 	IN(SW_SNMP6, "", "Icmp6InGroupMembResponses", "group member responses"),
-	IN(SW_SNMP6, "", "Icmp6InGroupMembReductions", "group member reductions"),
+	IN(SW_SNMP6, "", "Icmp6InGroupMembReductions",
+	   "group member reductions"),
 	IN(SW_SNMP6, "", "Icmp6InRouterSolicits", "router solicits"),
 	IN(SW_SNMP6, "", "Icmp6InRouterAdvertisements", "router advertisement"),
 	IN(SW_SNMP6, "", "Icmp6InNeighborSolicits", "neighbour solicits"),
-	IN(SW_SNMP6, "", "Icmp6InNeighborAdvertisements", "neighbour advertisement"),
+	IN(SW_SNMP6, "", "Icmp6InNeighborAdvertisements",
+	   "neighbour advertisement"),
 	IN(SW_SNMP6, "", "Icmp6InRedirects", "redirects"),
 	OUT(SW_SNMP6, "", "Icmp6OutDestUnreachs", "destination unreachable"),
 	OUT(SW_SNMP6, "", "Icmp6OutPktTooBigs", "packets too big"),
@@ -185,11 +247,14 @@ static const struct snmp_word words[] = {
 	OUT(SW_SNMP6, "", "Icmp6OutEchos", "echo requests"),
 	OUT(SW_SNMP6, "", "Icmp6OutEchoReplies", "echo replies"),
 	OUT(SW_SNMP6, "", "Icmp6OutGroupMembQueries", "group member queries"),
-	OUT(SW_SNMP6, "", "Icmp6OutGroupMembResponses", "group member responses"),
-	OUT(SW_SNMP6, "", "Icmp6OutGroupMembReductions", "group member reductions"),
+	OUT(SW_SNMP6, "", "Icmp6OutGroupMembResponses",
+	    "group member responses"),
+	OUT(SW_SNMP6, "", "Icmp6OutGroupMembReductions",
+	    "group member reductions"),
 	OUT(SW_SNMP6, "", "Icmp6OutRouterSolicits", "router solicits"),
 	OUT(SW_SNMP6, "", "Icmp6OutNeighborSolicits", "neighbor solicits"),
-	OUT(SW_SNMP6, "", "Icmp6OutNeighborAdvertisements", "neighbor advertisements"),
+	OUT(SW_SNMP6, "", "Icmp6OutNeighborAdvertisements",
+	    "neighbor advertisements"),
 	OUT(SW_SNMP6, "", "Icmp6OutRedirects", "redirects"),
 	Z(SW_SNMP6, "", "Udp6InDatagrams", "", " packets received"),
 	Z(SW_SNMP6, "", "Udp6NoPorts", "", " packets to unknown port received"),
@@ -200,13 +265,20 @@ static const struct snmp_word words[] = {
 	HIDE(SW_SNMP, "Tcp", "RtoMin"),
 	HIDE(SW_SNMP, "Tcp", "RtoMax"),
 	HIDE(SW_SNMP, "Tcp", "MaxConn"),
-	T(SW_NETSTAT, "TcpExt", "TCPPrequeued", "", " packets directly queued to recvmsg prequeue"),
-	T(SW_NETSTAT, "TcpExt", "TCPDirectCopyFromBacklog", "", " bytes directly in process context from backlog"),
-	T(SW_NETSTAT, "TcpExt", "TCPHPHitsToUser", "", " packet headers predicted and directly queued to user"),
-	T(SW_NETSTAT, "TcpExt", "TCPForwardRetrans", "", " forward retransmits"),
-	T(SW_NETSTAT, "TcpExt", "TCPSchedulerFailed", "", " times receiver scheduled too late for direct processing"),
-	T(SW_NETSTAT, "TcpExt", "TCPAbortOnSyn", "", " connections reset due to unexpected SYN"),
-	T(SW_NETSTAT, "TcpExt", "TCPFACKReorder", "Detected reordering ", " times using FACK"),
+	T(SW_NETSTAT, "TcpExt", "TCPPrequeued", "",
+	  " packets directly queued to recvmsg prequeue"),
+	T(SW_NETSTAT, "TcpExt", "TCPDirectCopyFromBacklog", "",
+	  " bytes directly in process context from backlog"),
+	T(SW_NETSTAT, "TcpExt", "TCPHPHitsToUser", "",
+	  " packet headers predicted and directly queued to user"),
+	T(SW_NETSTAT, "TcpExt", "TCPForwardRetrans", "",
+	  " forward retransmits"),
+	T(SW_NETSTAT, "TcpExt", "TCPSchedulerFailed", "",
+	  " times receiver scheduled too late for direct processing"),
+	T(SW_NETSTAT, "TcpExt", "TCPAbortOnSyn", "",
+	  " connections reset due to unexpected SYN"),
+	T(SW_NETSTAT, "TcpExt", "TCPFACKReorder", "Detected reordering ",
+	  " times using FACK"),
 };
 
 #define NWORDS (sizeof(words) / sizeof(words[0]))
@@ -290,7 +362,8 @@ static void enter_section(struct snmp_out *o, const char *sec, size_t len)
 
 	o->sec = sec;
 	o->seclen = len;
-	o->hist = 0;
+	if (p) /* a section netstat knows ends the histogram; others not */
+		o->hist = 0;
 	o->show = !p || (o->flags & p);
 	if (o->file == TULPEN_SNMP_FILE_SNMP_TCP)
 		o->show = o->show && is(sec, len, "Tcp");
@@ -316,7 +389,7 @@ static void print_hist(struct snmp_out *o, const struct snmp_word *w,
 static void counter_cb(const struct tulpen_counter *c, void *data)
 {
 	struct snmp_out *o = data;
-	enum sw_file file = o->file == TULPEN_SNMP_FILE_SNMP6	 ? SW_SNMP6
+	enum sw_file file = o->file == TULPEN_SNMP_FILE_SNMP6	  ? SW_SNMP6
 			    : o->file == TULPEN_SNMP_FILE_NETSTAT ? SW_NETSTAT
 								  : SW_SNMP;
 	const char *sec = file == SW_SNMP6 ? c->key : c->sec;
@@ -324,7 +397,10 @@ static void counter_cb(const struct tulpen_counter *c, void *data)
 	const struct snmp_word *w;
 	uint64_t v;
 
-	if (!o->sec || seclen != o->seclen || memcmp(sec, o->sec, seclen))
+	/* a section per pair of lines; in snmp6 where the prefix changes */
+	if (file == SW_SNMP6 ? !o->sec || seclen != o->seclen ||
+				       memcmp(sec, o->sec, seclen)
+			     : sec != o->sec)
 		enter_section(o, sec, seclen);
 	if (!o->show || snmp_value(c, &v))
 		return;
@@ -349,16 +425,18 @@ static void counter_cb(const struct tulpen_counter *c, void *data)
 				  (unsigned long long)v, w->post);
 }
 
-int tulpen_snmp_render(const char *text, size_t len,
-		       enum tulpen_snmp_file file, unsigned int flags,
-		       struct tulpen_buf *b)
+int tulpen_snmp_render(const char *text, size_t len, enum tulpen_snmp_file file,
+		       unsigned int flags, int *hist, struct tulpen_buf *b)
 {
-	struct snmp_out o = { .b = b, .flags = flags, .file = file };
+	struct snmp_out o = {
+		.b = b, .flags = flags, .file = file, .hist = *hist
+	};
 
 	if (file == TULPEN_SNMP_FILE_SNMP6)
 		tulpen_procstat_lines(text, len, counter_cb, &o);
 	else
 		tulpen_procstat_pairs(text, len, counter_cb, &o);
+	*hist = o.hist;
 	return b->err;
 }
 
@@ -396,7 +474,7 @@ fail:
  */
 static int render_file(struct tulpen_ctx *ctx, const char *rel,
 		       enum tulpen_snmp_file file, unsigned int flags,
-		       struct tulpen_buf *b)
+		       int *hist, struct tulpen_buf *b)
 {
 	const char *root = tulpen_ctx_proc_root(ctx);
 	char *text = NULL;
@@ -412,7 +490,7 @@ static int render_file(struct tulpen_ctx *ctx, const char *rel,
 				root, rel, strerror((int)-n));
 		return 1;
 	}
-	ret = tulpen_snmp_render(text, (size_t)n, file, flags, b);
+	ret = tulpen_snmp_render(text, (size_t)n, file, flags, hist, b);
 	free(text);
 	return ret;
 }
@@ -420,20 +498,22 @@ static int render_file(struct tulpen_ctx *ctx, const char *rel,
 int tulpen_snmp_format_netstat(struct tulpen_ctx *ctx, unsigned int flags,
 			       struct tulpen_buf *b)
 {
-	int ret;
+	int ret, hist = 0; /* carried from file to file, as in netstat */
 
 	if (flags & TULPEN_SNMP_INET6) {
 		ret = render_file(ctx, "net/snmp6", TULPEN_SNMP_FILE_SNMP6,
-				  flags, b);
+				  flags, &hist, b);
 		if (!ret && (flags & TULPEN_SNMP_TCP))
 			ret = render_file(ctx, "net/snmp",
-					  TULPEN_SNMP_FILE_SNMP_TCP, flags, b);
+					  TULPEN_SNMP_FILE_SNMP_TCP, flags,
+					  &hist, b);
 		return ret < 0 ? ret : 0;
 	}
 	/* as netstat: nothing more without snmp */
-	ret = render_file(ctx, "net/snmp", TULPEN_SNMP_FILE_SNMP, flags, b);
+	ret = render_file(ctx, "net/snmp", TULPEN_SNMP_FILE_SNMP, flags, &hist,
+			  b);
 	if (!ret)
 		ret = render_file(ctx, "net/netstat", TULPEN_SNMP_FILE_NETSTAT,
-				  flags, b);
+				  flags, &hist, b);
 	return ret < 0 ? ret : 0;
 }
