@@ -152,6 +152,24 @@ def overflow(addr, port):
     ls.close()
 
 
+def cookies(addr, port):
+    """tcp_syncookies=2: a cookie for every SYN, checked by the ACK."""
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.bind((addr, port))
+    ls.listen(8)
+    sysctl("ipv4/tcp_syncookies", "2")
+    try:
+        c = socket.create_connection((addr, port))
+        a, _ = ls.accept()
+        c.sendall(b"c")
+        a.recv(1)
+        for x in (c, a):
+            x.close()
+    finally:
+        sysctl("ipv4/tcp_syncookies", "1")
+    ls.close()
+
+
 def udp(fam, addr, port):
     r = socket.socket(fam, socket.SOCK_DGRAM)
     r.bind((addr, port))
@@ -204,6 +222,7 @@ def make():
     ping(socket.AF_INET6, "::1")
     raw_ip()
     overflow("127.0.0.1", 5020)
+    cookies("127.0.0.1", 5025)
     retransmits("127.0.0.1", 5030)
     time.sleep(0.3)
 
