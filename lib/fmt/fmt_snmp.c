@@ -265,6 +265,7 @@ static const struct snmp_word words[] = {
 	HIDE(SW_SNMP, "Tcp", "RtoMin"),
 	HIDE(SW_SNMP, "Tcp", "RtoMax"),
 	HIDE(SW_SNMP, "Tcp", "MaxConn"),
+	/* older kernels' counters, fed to netstat by name */
 	T(SW_NETSTAT, "TcpExt", "TCPPrequeued", "",
 	  " packets directly queued to recvmsg prequeue"),
 	T(SW_NETSTAT, "TcpExt", "TCPDirectCopyFromBacklog", "",
@@ -291,6 +292,8 @@ struct snmp_out {
 	const char *sec;
 	size_t seclen;
 	int show, hist; /* hist: 0, SW_HIST_IN or SW_HIST_OUT */
+	int broken;	/* a value was no number: the pair ends here */
+	uint64_t last;	/* snmp6: a line without a number repeats this */
 };
 
 static int is(const char *s, size_t len, const char *word)
@@ -333,18 +336,23 @@ static const struct snmp_word *find_word(enum sw_file file,
  */
 static int snmp_value(const struct tulpen_counter *c, uint64_t *v)
 {
-	int64_t s;
-	int ret = tulpen_procstat_u64(c->val, c->vallen, v);
+	size_t i = c->vallen && c->val[0] == '-', neg = i;
+	uint64_t x = 0;
+	int over = 0;
 
-	if (ret == -ERANGE) {
-		*v = UINT64_MAX;
-		return 0;
+	if (i >= c->vallen)
+		return -EINVAL;
+	for (; i < c->vallen; i++) {
+		unsigned int d = (unsigned char)c->val[i] - '0';
+
+		if (d > 9)
+			return -EINVAL;
+		if (x > (UINT64_MAX - d) / 10)
+			over = 1;
+		x = x * 10 + d;
 	}
-	if (ret && tulpen_procstat_i64(c->val, c->vallen, &s) == 0) {
-		*v = (uint64_t)s;
-		return 0;
-	}
-	return ret;
+	*v = over ? UINT64_MAX : neg ? -x : x;
+	return 0;
 }
 
 /* snmp6's section: its name up to the first '6' ("Icmp6InMsgs"). */
@@ -362,6 +370,7 @@ static void enter_section(struct snmp_out *o, const char *sec, size_t len)
 
 	o->sec = sec;
 	o->seclen = len;
+	o->broken = 0;
 	if (p) /* a section netstat knows ends the histogram; others not */
 		o->hist = 0;
 	o->show = !p || (o->flags & p);
@@ -402,8 +411,16 @@ static void counter_cb(const struct tulpen_counter *c, void *data)
 				       memcmp(sec, o->sec, seclen)
 			     : sec != o->sec)
 		enter_section(o, sec, seclen);
-	if (!o->show || snmp_value(c, &v))
+	if (!o->show || o->broken)
 		return;
+	if (snmp_value(c, &v)) { /* as netstat: snmp6 repeats, pairs end */
+		if (file != SW_SNMP6) {
+			o->broken = 1;
+			return;
+		}
+		v = o->last;
+	}
+	o->last = v;
 	w = find_word(file, c, sec, seclen);
 	if (!w) { /* one netstat does not know: by its name */
 		if (v)
