@@ -5,8 +5,9 @@
  * (tp_btf/timer_start, timer_cancel, timer_expire_entry on
  * tw_timer_handler) and, for an orphaned FIN-WAIT-2 socket's move to
  * TIME-WAIT, through the ACK it sends (tw_ack(), called from
- * net_dev_queue). Included once, by tcpstates.bpf.c, after
- * tcpstates_common.bpf.h.
+ * net_dev_queue). Every transition reported is counted
+ * (count_transition()). Included once, by tcpstates.bpf.c, after
+ * tcpstates_common.bpf.h and tcpstates_counts.bpf.h.
  */
 #ifndef TULPEN_TCPSTATES_TW_BPF_H
 #define TULPEN_TCPSTATES_TW_BPF_H
@@ -117,8 +118,11 @@ static __always_inline int settle_cancel(__u64 tw, __u64 cookie)
 	c->tw = 0;
 	if (twkey == tw && c->cookie == cookie)
 		return 1;
-	if (c->late)
+	if (c->late) {
+		count_transition(c->late_ev.oldstate, c->late_ev.newstate);
 		ev_output(&c->late_ev);
+	}
+	count_transition(c->ev.oldstate, c->ev.newstate);
 	ev_output(&c->ev);
 	{
 		struct tw_info *ti = bpf_map_lookup_elem(&tws, &twkey);
@@ -183,8 +187,10 @@ static __always_inline void emit_tw(struct inet_timewait_sock *tw, __u64 cookie,
 				    __u64 now, int oldstate, int newstate,
 				    __u8 flags)
 {
-	struct tw_event *e = ev_reserve();
+	struct tw_event *e;
 
+	count_transition(oldstate, newstate);
+	e = ev_reserve();
 	if (!e)
 		return;
 	tw_fill(e, tw, cookie, now, oldstate, newstate, flags);

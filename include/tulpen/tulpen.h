@@ -27,6 +27,7 @@
 #include "tulpen/pcap_session.h"
 #include "tulpen/watch.h"
 #include "tulpen/watch_conn.h"
+#include "tulpen/watch_counts.h"
 #include "tulpen/watch_fmt.h"
 #include "tulpen/watch_session.h"
 #include "tulpen/netns.h"
