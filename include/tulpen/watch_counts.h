@@ -41,7 +41,8 @@
 struct tulpen_watch_counts {
 	/* [from][to], kernel state numbers (tulpen/state.h) */
 	uint64_t transitions[TULPEN_TCP_MAX_STATES][TULPEN_TCP_MAX_STATES];
-	uint64_t duration[TULPEN_WATCH_DUR_SLOTS]; /* sockets closed, per slot */
+	uint64_t
+		duration[TULPEN_WATCH_DUR_SLOTS]; /* sockets closed, per slot */
 	uint64_t duration_sum_ns;
 	/*
 	 * Runs of the programs the kernel skipped (one of ours was already

@@ -10,7 +10,8 @@
  * sockets. Then, only if there are CLOSE-WAIT sockets, their holders from
  * the cached owner scan (owner_cache.c: refreshed in the background when
  * older than owners_max_age_ms),
- * and the kernel's counters. The top K listeners and processes go into the
+ * the kernel's counters and, with the eBPF source, its in-kernel
+ * transition counts. The top K listeners and processes go into the
  * snapshot by name, the rest into one "other" series.
  */
 #include <errno.h>
@@ -421,6 +422,9 @@ static void collect(struct tulpen_metrics *m)
 		m->failures++;
 	}
 	tm_kstats_read(tulpen_ctx_proc_root(m->ctx), &w->k);
+	if (m->opts.counts)
+		w->have_counts =
+			!tulpen_watch_counts_read(m->opts.counts, &w->counts);
 	count_ports(m, w);
 	m->collections++;
 	w->collections = m->collections;

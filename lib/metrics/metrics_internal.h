@@ -19,6 +19,7 @@
 #include "tulpen/owners.h"
 #include "tulpen/sock.h"
 #include "tulpen/state.h"
+#include "tulpen/watch_counts.h"
 
 /* Family slots: the JSON vocabulary's names. */
 enum { TM_INET, TM_INET6, TM_UNIX, TM_FAMS };
@@ -86,6 +87,8 @@ struct tm_snap {
 	uint64_t owner_scans;
 	uint64_t ephemeral_used;
 	struct tm_kstats k;
+	int have_counts; /* the eBPF counts were read */
+	struct tulpen_watch_counts counts;
 	double duration_s; /* of this collection */
 	uint64_t collections;
 	uint64_t shared; /* scrapes that joined a running collection */

@@ -17,7 +17,7 @@
 #include "tulpen/version.h"
 #include "metrics/metrics_internal.h"
 
-enum ftype { F_GAUGE, F_COUNTER, F_INFO };
+enum ftype { F_GAUGE, F_COUNTER, F_INFO, F_HISTOGRAM };
 
 struct out {
 	struct tulpen_buf *b;
@@ -28,7 +28,8 @@ struct out {
 static void family(struct out *o, const char *name, enum ftype t,
 		   const char *help)
 {
-	static const char *const tname[] = { "gauge", "counter", "info" };
+	static const char *const tname[] = { "gauge", "counter", "info",
+					     "histogram" };
 	const char *suffix = "";
 	int om = o->fmt == TULPEN_METRICS_OPENMETRICS;
 
@@ -252,6 +253,72 @@ static void render_self(struct out *o, const struct tm_snap *s)
 	sample(o, "tulpen_scrapes_shared", "_total", NULL, s->shared);
 }
 
+static void render_transitions(struct out *o, const struct tm_snap *s)
+{
+	static const char name[] = "tulpen_tcp_transitions";
+	const struct tulpen_watch_counts *c = &s->counts;
+	char labels[96];
+	int i, j;
+
+	family(o, name, F_COUNTER,
+	       "TCP state transitions counted in the kernel (eBPF) since "
+	       "start.");
+	for (i = 0; i < TULPEN_TCP_MAX_STATES; i++) {
+		for (j = 0; j < TULPEN_TCP_MAX_STATES; j++) {
+			if (!c->transitions[i][j])
+				continue;
+			snprintf(labels, sizeof(labels),
+				 "from=\"%s\",to=\"%s\"",
+				 tulpen_state_name(i, TULPEN_STATE_RFC),
+				 tulpen_state_name(j, TULPEN_STATE_RFC));
+			sample(o, name, "_total", labels, c->transitions[i][j]);
+		}
+	}
+	family(o, "tulpen_tcp_transitions_missed", F_COUNTER,
+	       "Runs of the eBPF programs the kernel skipped (one was "
+	       "already running on the CPU): transitions maybe not "
+	       "counted.");
+	sample(o, "tulpen_tcp_transitions_missed", "_total", NULL, c->missed);
+}
+
+/* A bucket bound, 2^slot microseconds in seconds, exactly. */
+static void bound(char *out, size_t len, unsigned slot)
+{
+	uint64_t us = 1ull << slot;
+	size_t n;
+
+	snprintf(out, len, "%llu.%06llu", (unsigned long long)(us / 1000000),
+		 (unsigned long long)(us % 1000000));
+	n = strlen(out);
+	while (n > 2 && out[n - 1] == '0' && out[n - 2] != '.')
+		out[--n] = '\0';
+}
+
+static void render_durations(struct out *o, const struct tm_snap *s)
+{
+	static const char name[] = "tulpen_tcp_connection_duration_seconds";
+	const struct tulpen_watch_counts *c = &s->counts;
+	char labels[48], le[32];
+	uint64_t cum = 0;
+	unsigned i;
+
+	family(o, name, F_HISTOGRAM,
+	       "How long TCP sockets lived, from SYN-SENT (or a listener's "
+	       "child's SYN-RECEIVED) to CLOSED or TIME-WAIT, counted in the "
+	       "kernel (eBPF); one per end.");
+	for (i = 0; i < TULPEN_WATCH_DUR_SLOTS - 1; i++) {
+		cum += c->duration[i];
+		bound(le, sizeof(le), i);
+		snprintf(labels, sizeof(labels), "le=\"%s\"", le);
+		sample(o, name, "_bucket", labels, cum);
+	}
+	cum += c->duration[TULPEN_WATCH_DUR_SLOTS - 1];
+	sample(o, name, "_bucket", "le=\"+Inf\"", cum);
+	tulpen_buf_printf(o->b, "%s_sum %.9f\n", name,
+			  (double)c->duration_sum_ns / 1e9);
+	sample(o, name, "_count", NULL, cum);
+}
+
 int tm_render(const struct tm_snap *s, enum tulpen_metrics_format fmt,
 	      struct tulpen_buf *b)
 {
@@ -261,6 +328,10 @@ int tm_render(const struct tm_snap *s, enum tulpen_metrics_format fmt,
 	render_listeners(&o, s);
 	render_procs(&o, s);
 	render_kernel(&o, s);
+	if (s->have_counts) {
+		render_transitions(&o, s);
+		render_durations(&o, s);
+	}
 	render_self(&o, s);
 	if (fmt == TULPEN_METRICS_OPENMETRICS)
 		tulpen_buf_puts(b, "# EOF\n");

@@ -74,9 +74,9 @@ static int fmt_transitions(struct tulpen_buf *b,
 				b, "%-14s%-14s",
 				tulpen_state_name(i, TULPEN_STATE_RFC),
 				tulpen_state_name(j, TULPEN_STATE_RFC));
-			n = tulpen_buf_printf(b, "%12llu\n",
-					      (unsigned long long)c
-						      ->transitions[i][j]);
+			n = tulpen_buf_printf(
+				b, "%12llu\n",
+				(unsigned long long)c->transitions[i][j]);
 			if (n < 0)
 				return n;
 		}
@@ -124,8 +124,7 @@ static int fmt_lifetimes(struct tulpen_buf *b,
 }
 
 int tulpen_watch_counts_fmt(struct tulpen_buf *b,
-			    const struct tulpen_watch_counts *c,
-			    double seconds)
+			    const struct tulpen_watch_counts *c, double seconds)
 {
 	int ret;
 
