@@ -592,7 +592,7 @@ static void open_counts(struct tulpen_ctx *ctx, struct serve_opts *o,
 #ifdef TULPEN_HAVE_LIBBPF
 	libbpf_set_print(libbpf_quiet);
 #endif
-	err = tulpen_watch_counts_open(ctx, (uint32_t)st.st_ino, wb);
+	err = tulpen_watch_counts_open(ctx, (uint32_t)st.st_ino, 0, wb);
 	if (err) {
 		snprintf(o->counts_why, sizeof(o->counts_why), "%s",
 			 tulpen_ctx_errmsg(ctx)[0] ? tulpen_ctx_errmsg(ctx)

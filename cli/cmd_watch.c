@@ -597,7 +597,7 @@ static int summary(struct watch_cli *w, struct tulpen_ctx *ctx,
 #ifdef TULPEN_HAVE_LIBBPF
 	libbpf_set_print(libbpf_print);
 #endif
-	err = tulpen_watch_counts_open(ctx, netns, &wb);
+	err = tulpen_watch_counts_open(ctx, netns, w->so.skip_parts, &wb);
 	if (err) {
 		report_failure(ctx, err);
 		return 1;

@@ -53,12 +53,18 @@ struct tulpen_watch_counts {
 
 /*
  * Load and attach the programs for counts only, in network namespace
- * @netns (inode; 0: every namespace). Errors as tulpen_watch_bpf_open():
+ * @netns (inode; 0: every namespace), without the parts in @skip_parts
+ * (TULPEN_WATCH_PART_*; without TIMEWAIT a hand-over to a time-wait
+ * socket counts as "-> CLOSED" and the time-wait socket's own transitions
+ * are not counted; without CONNECT an orphaned FIN-WAIT-2 time-wait
+ * socket's move to TIME-WAIT is counted late, at its end, or not at all
+ * when the kernel re-arms its timer silently). Errors as
+ * tulpen_watch_bpf_open():
  * -EOPNOTSUPP (built without eBPF), -EPERM (not privileged), -ENOENT (no
  * kernel BTF), with the cause in the context.
  */
 int tulpen_watch_counts_open(struct tulpen_ctx *ctx, uint32_t netns,
-			     struct tulpen_watch_bpf **out);
+			     unsigned skip_parts, struct tulpen_watch_bpf **out);
 
 /*
  * The counts since @w was opened, summed over the CPUs, into @c.

@@ -489,12 +489,12 @@ int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 }
 
 int tulpen_watch_counts_open(struct tulpen_ctx *ctx, uint32_t netns,
-			     struct tulpen_watch_bpf **out)
+			     unsigned skip_parts, struct tulpen_watch_bpf **out)
 {
 	struct tulpen_watch_bpf_opts o = {
 		.netns = netns,
 		/* owners are not counted: no program on every syscall */
-		.skip_parts = TULPEN_WATCH_PART_ACCEPT,
+		.skip_parts = skip_parts | TULPEN_WATCH_PART_ACCEPT,
 	};
 
 	return bpf_open(ctx, &o, 1, out);

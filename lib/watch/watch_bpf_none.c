@@ -21,7 +21,7 @@ int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 }
 
 int tulpen_watch_counts_open(struct tulpen_ctx *ctx, uint32_t netns,
-			     struct tulpen_watch_bpf **out)
+			     unsigned skip_parts, struct tulpen_watch_bpf **out)
 {
 	*out = NULL;
 	tulpen_ctx_seterr(ctx, "eBPF: tulpen was built without eBPF support");
