@@ -71,6 +71,12 @@ static const char usage[] =
 	"                            owners this long (default 30s)\n"
 	"       --no-owners          no CLOSE-WAIT per process (no process "
 	"scan)\n"
+	"       --all-netns          every network namespace: host totals, "
+	"and the states\n"
+	"                            of the top K namespaces with netns and "
+	"container\n"
+	"                            labels (default: the namespace serve runs "
+	"in)\n"
 	"       --no-transitions     no transition counters or connection "
 	"durations\n"
 	"                            (no eBPF programs)\n"
@@ -90,6 +96,7 @@ enum {
 	OPT_MAX_CONN,
 	OPT_TIMEOUT,
 	OPT_NO_TRANSITIONS,
+	OPT_ALL_NETNS,
 };
 
 static const struct option longopts[] = {
@@ -99,6 +106,7 @@ static const struct option longopts[] = {
 	{ "owners-max-age", required_argument, NULL, OPT_OWNERS_MAX_AGE },
 	{ "no-owners", no_argument, NULL, OPT_NO_OWNERS },
 	{ "no-transitions", no_argument, NULL, OPT_NO_TRANSITIONS },
+	{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONN },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
@@ -228,6 +236,9 @@ static int parse_one(int c, char **argv, struct serve_opts *o)
 		return -1;
 	case OPT_NO_TRANSITIONS:
 		o->no_transitions = 1;
+		return -1;
+	case OPT_ALL_NETNS:
+		o->m.all_netns = 1;
 		return -1;
 	case OPT_MAX_CONN:
 		if (parse_number("--max-connections", optarg, 4, 65536,
@@ -592,7 +603,9 @@ static void open_counts(struct tulpen_ctx *ctx, struct serve_opts *o,
 #ifdef TULPEN_HAVE_LIBBPF
 	libbpf_set_print(libbpf_quiet);
 #endif
-	err = tulpen_watch_counts_open(ctx, (uint32_t)st.st_ino, 0, wb);
+	/* --all-netns: every namespace's transitions (filter 0) */
+	err = tulpen_watch_counts_open(
+		ctx, o->m.all_netns ? 0 : (uint32_t)st.st_ino, 0, wb);
 	if (err) {
 		snprintf(o->counts_why, sizeof(o->counts_why), "%s",
 			 tulpen_ctx_errmsg(ctx)[0] ? tulpen_ctx_errmsg(ctx)

@@ -62,6 +62,14 @@ struct tulpen_metrics_opts {
 	 * those metrics are left out.
 	 */
 	struct tulpen_watch_bpf *counts;
+	/*
+	 * Walk every network namespace (tulpen/netns.h) instead of the
+	 * context's: the totals are the host's, and
+	 * tulpen_tcp_sockets_by_netns has the states of the top K
+	 * namespaces (by sockets) with netns and container labels, the rest
+	 * as "other".
+	 */
+	int all_netns;
 };
 
 struct tulpen_metrics;

@@ -65,6 +65,14 @@ struct tm_process {
 	uint64_t sockets;
 };
 
+/* The TCP states of one network namespace (--all-netns). */
+struct tm_netns {
+	char netns[64];	     /* its /run/netns name, else its inode */
+	char container[160]; /* tulpen_container_label(), "-" for none */
+	uint64_t states[TULPEN_TCP_MAX_STATES];
+	uint64_t total;
+};
+
 struct tm_snap {
 	int err; /* 0 or the negative errno of the walk */
 	char errmsg[256];
@@ -87,6 +95,13 @@ struct tm_snap {
 	uint64_t owner_scans;
 	uint64_t ephemeral_used;
 	struct tm_kstats k;
+	/* --all-netns: the top K namespaces, the rest summed */
+	int all_netns;
+	struct tm_netns *top_netns;
+	size_t ntop_netns;
+	struct tm_netns other_netns;
+	int has_other_netns;
+	uint64_t netns_walked, netns_failed;
 	int have_counts; /* the eBPF counts were read */
 	struct tulpen_watch_counts counts;
 	double duration_s; /* of this collection */

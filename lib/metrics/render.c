@@ -112,6 +112,52 @@ static void render_sockets(struct out *o, const struct tm_snap *s)
 		}
 }
 
+static void netns_series(struct out *o, const struct tm_netns *n)
+{
+	static const char name[] = "tulpen_tcp_sockets_by_netns";
+	int st;
+
+	for (st = 1; st < TULPEN_TCP_MAX_STATES; st++) {
+		if (st == TULPEN_TCP_NEW_SYN_RECV)
+			continue;
+		tulpen_buf_printf(o->b, "%s{netns=\"", name);
+		label_value(o->b, n->netns);
+		tulpen_buf_puts(o->b, "\",container=\"");
+		label_value(o->b, n->container);
+		tulpen_buf_printf(o->b, "\",state=\"%s\"} ",
+				  tulpen_state_name(st, TULPEN_STATE_RFC));
+		tulpen_buf_u64(o->b, n->states[st]);
+		tulpen_buf_putc(o->b, '\n');
+	}
+}
+
+/* --all-netns: the states of the top K namespaces, the rest as other. */
+static void render_netns(struct out *o, const struct tm_snap *s)
+{
+	struct tm_netns other = s->other_netns;
+	size_t i;
+
+	if (!s->all_netns)
+		return;
+	family(o, "tulpen_tcp_sockets_by_netns", F_GAUGE,
+	       "TCP sockets by network namespace (its /run/netns name, else "
+	       "its inode), container and RFC 9293 state: the top K "
+	       "namespaces by sockets, the rest as netns=\"other\".");
+	for (i = 0; i < s->ntop_netns; i++)
+		netns_series(o, &s->top_netns[i]);
+	if (s->has_other_netns) {
+		snprintf(other.netns, sizeof(other.netns), "other");
+		snprintf(other.container, sizeof(other.container), "other");
+		netns_series(o, &other);
+	}
+	family(o, "tulpen_netns_walked", F_GAUGE,
+	       "Network namespaces the last collection walked.");
+	sample(o, "tulpen_netns_walked", "", NULL, s->netns_walked);
+	family(o, "tulpen_netns_failed", F_GAUGE,
+	       "Network namespaces the last collection could not walk.");
+	sample(o, "tulpen_netns_failed", "", NULL, s->netns_failed);
+}
+
 static void listener_labels(struct tulpen_buf *b, const struct tm_listener *l)
 {
 	tulpen_buf_puts(b, "{address=\"");
@@ -325,6 +371,7 @@ int tm_render(const struct tm_snap *s, enum tulpen_metrics_format fmt,
 	struct out o = { b, fmt };
 
 	render_sockets(&o, s);
+	render_netns(&o, s);
 	render_listeners(&o, s);
 	render_procs(&o, s);
 	render_kernel(&o, s);
