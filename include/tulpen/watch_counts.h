@@ -64,7 +64,8 @@ struct tulpen_watch_counts {
  * kernel BTF), with the cause in the context.
  */
 int tulpen_watch_counts_open(struct tulpen_ctx *ctx, uint32_t netns,
-			     unsigned skip_parts, struct tulpen_watch_bpf **out);
+			     unsigned skip_parts,
+			     struct tulpen_watch_bpf **out);
 
 /*
  * The counts since @w was opened, summed over the CPUs, into @c.

@@ -388,8 +388,8 @@ static void count_ports(struct tulpen_metrics *m, struct tm_snap *w)
 }
 
 /* --all-netns: one socket of namespace @ns. */
-static int ns_walk_cb(const struct tulpen_netns *ns, const struct tulpen_sock *s,
-		      void *data)
+static int ns_walk_cb(const struct tulpen_netns *ns,
+		      const struct tulpen_sock *s, void *data)
 {
 	struct tulpen_metrics *m = data;
 	struct tm_netns *a = &m->nsacc[ns->index];
@@ -528,7 +528,9 @@ static void collect(struct tulpen_metrics *m)
 	if (!ret && m->opts.owners) {
 		/* no CLOSE-WAIT socket, no process scan */
 		ret = pick_procs(m, w,
-				 m->ncw ? tm_owner_cache_get(&m->owners)
+				 m->ncw ? tm_owner_cache_get(&m->owners,
+							     m->cw_inodes,
+							     m->ncw)
 					: m->owners.owners);
 		w->owners_age_s = tm_owner_cache_age(&m->owners);
 		w->owners_denied = m->owners.denied;

@@ -130,6 +130,9 @@ struct tm_owner_cache {
 	int running; /* a background scan was started */
 	pthread_t thread;
 	double started;
+	/* the inodes the scan keeps (sorted; the running scan reads them) */
+	uint64_t *want;
+	size_t nwant, want_cap;
 	/* shared with the scan thread, under @lock */
 	pthread_mutex_t lock;
 	int done;
@@ -139,8 +142,13 @@ struct tm_owner_cache {
 int tm_owner_cache_init(struct tm_owner_cache *c, const char *proc_root,
 			uint64_t max_age_ms);
 void tm_owner_cache_fini(struct tm_owner_cache *c);
-/* The owners to use now (NULL when no scan succeeded yet). */
-const struct tulpen_owners *tm_owner_cache_get(struct tm_owner_cache *c);
+/*
+ * The owners to use now (NULL when no scan succeeded yet). A scan started
+ * now keeps only the holders of the @n sockets of @inodes (the CLOSE-WAIT
+ * sockets of this collection), so the table stays small.
+ */
+const struct tulpen_owners *
+tm_owner_cache_get(struct tm_owner_cache *c, const uint64_t *inodes, size_t n);
 /* Age of the owners in seconds, -1 without any. */
 double tm_owner_cache_age(const struct tm_owner_cache *c);
 

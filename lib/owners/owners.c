@@ -59,7 +59,9 @@ struct job {
 	int procfd;
 	int *pids;
 	size_t npids;
-	size_t next; /* taken with atomic adds */
+	size_t next;	      /* taken with atomic adds */
+	const uint64_t *want; /* keep only these inodes (sorted), or NULL */
+	size_t nwant;
 };
 
 #define DBUF_SIZE (64 * 1024)
@@ -168,6 +170,25 @@ struct linux_dirent64_ {
 	char d_name[];
 };
 
+/* Whether @inode is one the caller asked for (all without a list). */
+static int wanted(const struct job *j, uint64_t inode)
+{
+	size_t lo = 0, hi = j->nwant, mid;
+
+	if (!j->want)
+		return 1;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (j->want[mid] == inode)
+			return 1;
+		if (j->want[mid] < inode)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
 static int scan_pid(struct worker *w, int procfd, int pid)
 {
 	char pidname[16];
@@ -211,7 +232,7 @@ static int scan_pid(struct worker *w, int procfd, int pid)
 			if (ln <= 0)
 				continue;
 			inode = socket_inode(link, ln);
-			if (!inode)
+			if (!inode || !wanted(w->job, inode))
 				continue;
 			if (!have_comm) {
 				ret = add_comm(w, piddir, &comm_off);
@@ -395,8 +416,14 @@ static void worker_fini(struct worker *w)
 
 int tulpen_owners_new(struct tulpen_ctx *ctx, struct tulpen_owners **out)
 {
+	return tulpen_owners_new_only(ctx, NULL, 0, out);
+}
+
+int tulpen_owners_new_only(struct tulpen_ctx *ctx, const uint64_t *inodes,
+			   size_t n, struct tulpen_owners **out)
+{
 	struct worker w[MAX_WORKERS];
-	struct job j = { .procfd = -1 };
+	struct job j = { .procfd = -1, .want = inodes, .nwant = n };
 	struct tulpen_owners *o;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int nw, k, started = 0, ret;
