@@ -146,7 +146,8 @@ lifetime(struct sock *sk, __u64 now, int oldstate, int newstate, int tcp)
 			st->birth_ns = now;
 		return st;
 	}
-	if (newstate != TCP_CLOSE && oldstate != TCP_SYN_SENT)
+	/* Leaving SYN-SENT: a held-back event to send (not counts only). */
+	if (newstate != TCP_CLOSE && (oldstate != TCP_SYN_SENT || no_events))
 		return NULL;
 	st = bpf_sk_storage_get(&sks, sk, 0, 0);
 	if (st && tcp && newstate == TCP_CLOSE && st->birth_ns) {
@@ -366,6 +367,8 @@ int BPF_PROG(on_xmit, struct sk_buff *skb)
 	if (sk) {
 		state = sk->__sk_common.skc_state;
 		if (state == TCP_SYN_SENT) {
+			if (no_events)
+				return 0; /* no SYN-SENT event is held back */
 			st = bpf_sk_storage_get(&sks, sk, 0, 0);
 			/* The cookie was made at the SYN-SENT transition. */
 			if (st && st->pend_ts)

@@ -168,6 +168,10 @@ static __always_inline void tw_fill(struct tw_event *e,
 				    __u64 now, int oldstate, int newstate,
 				    __u8 flags)
 {
+	e->oldstate = oldstate;
+	e->newstate = newstate;
+	if (no_events)
+		return; /* counts only: the states are all that is used */
 	e->type = TW_EV_STATE;
 	e->ts_ns = now;
 	e->cookie = cookie;
@@ -175,8 +179,6 @@ static __always_inline void tw_fill(struct tw_event *e,
 	e->parent_cookie = 0;
 	e->pid = e->tid = 0;
 	e->comm[0] = 0;
-	e->oldstate = oldstate;
-	e->newstate = newstate;
 	e->protocol = IPPROTO_TCP;
 	e->flags = TW_F_TIMEWAIT | flags;
 	ev_fill_addr(e, &tw->__tw_common, 1);
