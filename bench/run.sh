@@ -100,7 +100,10 @@ if [ ! -x "$bin/population" ] || [ ! -x "$bin/floor" ] ||
 	bin=$out/bin
 	mkdir -p "$bin"
 	for p in population floor measure fdscan; do
-		${CC:-cc} -O2 -D_GNU_SOURCE -pthread -o "$bin/$p" "$here/$p.c"
+		extra=
+		[ "$p" = population ] && extra=$here/population_churn.c
+		${CC:-cc} -O2 -D_GNU_SOURCE -pthread -o "$bin/$p" "$here/$p.c" \
+			$extra
 	done
 fi
 

@@ -67,7 +67,7 @@ trap 'exit 130' INT TERM
 if [ ! -x "$bin/population" ]; then
 	bin=$tmp
 	cc -O2 -D_GNU_SOURCE -pthread -o "$bin/population" \
-		"$here/population.c"
+		"$here/population.c" "$here/population_churn.c"
 fi
 nsx() { ip netns exec "$ns" "$@"; }
 

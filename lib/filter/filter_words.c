@@ -49,13 +49,20 @@ static const struct {
 	const char *text;
 	enum word w;
 } words[] = {
-	{ "host", W_HOST },	      { "net", W_NET },
-	{ "state", W_STATE },	      { "netns", W_NETNS },
-	{ "container", W_CONTAINER }, { "client", W_CLIENT },
-	{ "orig", W_CLIENT },	      { "server", W_SERVER },
-	{ "resp", W_SERVER },	      { "conn-state", W_CONNSTATE },
-	{ "conn_state", W_CONNSTATE }, { "midstream", W_MIDSTREAM },
-	{ "reset", W_RESET },	      { "closed", W_CLOSED },
+	{ "host", W_HOST },
+	{ "net", W_NET },
+	{ "state", W_STATE },
+	{ "netns", W_NETNS },
+	{ "container", W_CONTAINER },
+	{ "client", W_CLIENT },
+	{ "orig", W_CLIENT },
+	{ "server", W_SERVER },
+	{ "resp", W_SERVER },
+	{ "conn-state", W_CONNSTATE },
+	{ "conn_state", W_CONNSTATE },
+	{ "midstream", W_MIDSTREAM },
+	{ "reset", W_RESET },
+	{ "closed", W_CLOSED },
 	{ "open", W_OPEN },
 };
 
