@@ -14,6 +14,12 @@
 # its CPU (utime+stime from /proc/PID/stat over the churn run, % of one
 # core) and its CPU per 10,000 transitions/s.
 #
+# "churn CPU us/conn" is the churn's own CPU (user + system, where the
+# kernel's connection work and the tracepoint programs run) per
+# connection, and "vs alone" its growth against the run alone: unlike the
+# rate, it hardly depends on what else a shared machine runs. (A reader's
+# own CPU is in "tracer CPU".)
+#
 # For the counts, "events seen" is the transitions the kernel side counted
 # (the summary's total; the time-wait sockets' own TIME-WAIT -> CLOSED
 # included) and "lost" the program runs the kernel skipped.
@@ -111,13 +117,15 @@ report() {
 	conns=$(field connections "$2")
 	rate=$(field conn_per_s "$2")
 	trate=$(field transitions_per_s "$2")
+	cpc=$(field cpu_us_per_conn "$2")
 	echo "$1" "$conns" "$rate" "$trate" "$BASE_RATE" "$3" "$4" "$HZ" \
-		"$DUR" "$5" "$6" | awk -v note="$7" '{
+		"$DUR" "$5" "$6" "$cpc" "$BASE_CPC" | awk -v note="$7" '{
 		slow = ($5 > 0) ? 100 * (1 - $3 / $5) : 0
 		cpu = ($7 - $6) / $8 / $9 * 100
 		per = ($4 > 0) ? cpu / ($4 / 10000) : 0
-		printf "| %-9s | %9d | %8d | %9d | %7.1f%% | %9d | %7d | %6.1f%% | %6.2f%% | %s\n",
-			$1, $2 * 10, $3, $4, slow, $10, $11, cpu, per, note
+		more = ($13 > 0) ? 100 * ($12 / $13 - 1) : 0
+		printf "| %-9s | %9d | %8d | %9d | %7.1f%% | %6.2f | %+6.1f%% | %9d | %7d | %6.1f%% | %6.2f%% | %s\n",
+			$1, $2 * 10, $3, $4, slow, $12, more, $10, $11, cpu, per, note
 	}'
 }
 
@@ -127,6 +135,7 @@ run_set() {
 	BASE=$(churn "$@")
 	echo "$BASE" >&2
 	BASE_RATE=$(field conn_per_s "$BASE")
+	BASE_CPC=$(field cpu_us_per_conn "$BASE")
 
 	echo "== with: tulpen watch --summary --netns ... (in-kernel counts)" >&2
 	"$TULPEN" watch --summary --netns "/run/netns/$NS" >"$TMP/counts.out" \
@@ -167,8 +176,8 @@ run_set() {
 	C0=0 C1=0 C_SEEN=0 C_LOST=0 RUN_C=
 	[ "$NO_TCPSTATES" = 1 ] || tcpstates_run "$@"
 
-	echo "| tracer    | kernel transitions | conn/s | transitions/s | slowdown | events seen | lost | tracer CPU | CPU per 10k tr/s | note |"
-	echo "|-----------|----------:|---------:|----------:|---------:|----------:|--------:|-------:|--------:|------|"
+	echo "| tracer    | kernel transitions | conn/s | transitions/s | slowdown | churn CPU us/conn | vs alone | events seen | lost | tracer CPU | CPU per 10k tr/s | note |"
+	echo "|-----------|----------:|---------:|----------:|---------:|------:|-------:|----------:|--------:|-------:|--------:|------|"
 	report none "$BASE" 0 0 0 0 ""
 	report counts "$RUN_K" "$K0" "$K1" "${K_SEEN:-0}" "${K_LOST:-0}" \
 		"in-kernel counts (tulpen watch --summary)"

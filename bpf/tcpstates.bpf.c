@@ -171,16 +171,19 @@ int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
 	    sk->__sk_common.skc_net.net->ns.inum != filter_netns)
 		return 0;
 	st = lifetime(sk, now, oldstate, newstate, proto == IPPROTO_TCP);
-	/*
-	 * Made now if the socket has none yet: a time-wait socket copies it,
-	 * and it names the hand-over (tw_pending) at the close.
-	 */
-	cookie = bpf_get_socket_cookie(sk);
 	if (no_events && newstate != TCP_CLOSE) {
+		/*
+		 * Counts only: the cookie names a hand-over to a time-wait
+		 * socket (tw_pending) at the close, and the time-wait socket
+		 * copies it: make it in the states a hand-over comes from.
+		 */
+		if (newstate == TCP_FIN_WAIT2 || newstate == TCP_CLOSING)
+			bpf_get_socket_cookie(sk);
 		if (proto == IPPROTO_TCP)
 			count_transition(oldstate, newstate);
 		return 0;
 	}
+	cookie = bpf_get_socket_cookie(sk);
 
 	if (oldstate == TCP_SYN_SENT) {
 		if (st)

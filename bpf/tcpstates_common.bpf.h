@@ -20,6 +20,7 @@
 #define TCP_FIN_WAIT2 5
 #define TCP_TIME_WAIT 6
 #define TCP_CLOSE 7
+#define TCP_CLOSING 11
 #define SOCK_RAW 3
 #define TH_SYN 0x02
 #define TH_RST 0x04
