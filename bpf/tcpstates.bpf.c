@@ -157,6 +157,26 @@ lifetime(struct sock *sk, __u64 now, int oldstate, int newstate, int tcp)
 	return st;
 }
 
+/*
+ * Counts only: what a close of a socket in @oldstate is. A time-wait
+ * socket that takes over (tcp_time_wait()) has replaced it in the
+ * established hash before the close, so the closing socket is unhashed
+ * at the tracepoint, which an ordinary close (a reset, a timeout, no
+ * time-wait socket to be had) is not yet; the time-wait socket starts in
+ * TIME-WAIT when the peer's FIN had arrived (SOCK_DONE), else in
+ * FIN-WAIT-2.
+ */
+static __always_inline int handover(const struct sock *sk, int oldstate)
+{
+	if (oldstate != TCP_FIN_WAIT2 && oldstate != TCP_CLOSING)
+		return TCP_CLOSE;
+	if (sk->__sk_common.skc_nulls_node.pprev)
+		return TCP_CLOSE;
+	/* tcp_fin() marks a socket SOCK_DONE (close() shuts down both ways) */
+	return (sk->__sk_common.skc_flags & (1ul << SOCK_DONE)) ? TCP_TIME_WAIT
+								: TCP_FIN_WAIT2;
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
 {
@@ -171,14 +191,12 @@ int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
 	    sk->__sk_common.skc_net.net->ns.inum != filter_netns)
 		return 0;
 	st = lifetime(sk, now, oldstate, newstate, proto == IPPROTO_TCP);
-	if (no_events && newstate != TCP_CLOSE) {
-		/*
-		 * Counts only: the cookie names a hand-over to a time-wait
-		 * socket (tw_pending) at the close, and the time-wait socket
-		 * copies it: make it in the states a hand-over comes from.
-		 */
-		if (newstate == TCP_FIN_WAIT2 || newstate == TCP_CLOSING)
-			bpf_get_socket_cookie(sk);
+	if (no_events && newstate == TCP_CLOSE) {
+		if (proto == IPPROTO_TCP)
+			count_transition(oldstate, handover(sk, oldstate));
+		return 0;
+	}
+	if (no_events) {
 		if (proto == IPPROTO_TCP)
 			count_transition(oldstate, newstate);
 		return 0;
