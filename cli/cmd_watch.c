@@ -164,6 +164,7 @@ static void usage(FILE *f)
 	      "connection\n"
 	      "                       lifetimes in the kernel (eBPF), print "
 	      "them at the end\n"
+	      "                       (--json, --ndjson: one object)\n"
 	      "\n"
 	      "What to watch:\n"
 	      "   -4, --ipv4          IPv4 only\n"
@@ -489,11 +490,9 @@ static int parse_opts(struct watch_cli *w, int argc, char **argv,
 			return ret;
 	}
 	if (w->summary &&
-	    (w->so.output != TULPEN_WATCH_OUT_TEXT ||
-	     w->so.source == TULPEN_WATCH_PICK_SAMPLED || optind < argc))
+	    (w->so.source == TULPEN_WATCH_PICK_SAMPLED || optind < argc))
 		return ERR(w, "--summary counts every transition in the kernel:"
-			      " it takes no filter, --json, --ndjson or "
-			      "--source=sampled");
+			      " it takes no filter or --source=sampled");
 	return parse_filters(w, argc - optind, argv + optind, expr);
 }
 
@@ -628,7 +627,12 @@ static int summary(struct watch_cli *w, struct tulpen_ctx *ctx,
 			  strerror(-err));
 		return 1;
 	}
-	err = tulpen_watch_counts_fmt(out, &c, (double)(mono_ns() - t0) / 1e9);
+	if (w->so.output == TULPEN_WATCH_OUT_TEXT)
+		err = tulpen_watch_counts_fmt(out, &c,
+					      (double)(mono_ns() - t0) / 1e9);
+	else
+		err = tulpen_watch_counts_json(out, &c,
+					       (double)(mono_ns() - t0) / 1e9);
 	if (!err)
 		err = tulpen_buf_flush(out);
 	if (err && !normal_end(err)) {

@@ -99,4 +99,13 @@ int tulpen_watch_counts_fmt(struct tulpen_buf *b,
 			    const struct tulpen_watch_counts *c,
 			    double seconds);
 
+/*
+ * The same as one JSON object (docs/json.md, docs/schema/
+ * watch-counts.schema.json) and a newline. Returns 0 or the buffer's
+ * error.
+ */
+int tulpen_watch_counts_json(struct tulpen_buf *b,
+			     const struct tulpen_watch_counts *c,
+			     double seconds);
+
 #endif /* TULPEN_WATCH_COUNTS_H */

@@ -2,7 +2,7 @@
 /*
  * watch_counts.c - the in-kernel counts of the eBPF source (read in
  * watch_bpf.c) as numbers: differences, the lifetime slots' bounds, and
- * the table `tulpen watch --summary` prints.
+ * what `tulpen watch --summary` prints (a table, or JSON).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -142,4 +142,54 @@ int tulpen_watch_counts_fmt(struct tulpen_buf *b,
 					"the kernel (counts may be short)\n",
 					(unsigned long long)c->missed);
 	return ret < 0 ? ret : 0;
+}
+
+int tulpen_watch_counts_json(struct tulpen_buf *b,
+			     const struct tulpen_watch_counts *c,
+			     double seconds)
+{
+	uint64_t total = 0, cum = 0;
+	int i, j, n = 0;
+
+	tulpen_buf_printf(b,
+			  "{\"type\":\"transition_counts\",\"source\":\"bpf\","
+			  "\"duration_s\":%.3f,\"transitions\":[",
+			  seconds);
+	for (i = 0; i < TULPEN_TCP_MAX_STATES; i++) {
+		for (j = 0; j < TULPEN_TCP_MAX_STATES; j++) {
+			if (!c->transitions[i][j])
+				continue;
+			tulpen_buf_printf(
+				b,
+				"%s{\"old\":\"%s\",\"new\":\"%s\",\"count\":",
+				n++ ? "," : "",
+				tulpen_state_name(i, TULPEN_STATE_RFC),
+				tulpen_state_name(j, TULPEN_STATE_RFC));
+			tulpen_buf_u64(b, c->transitions[i][j]);
+			tulpen_buf_putc(b, '}');
+			total += c->transitions[i][j];
+		}
+	}
+	tulpen_buf_puts(b, "],\"transitions_total\":");
+	tulpen_buf_u64(b, total);
+	tulpen_buf_puts(b, ",\"lifetimes\":{\"sockets\":");
+	tulpen_buf_u64(b, tulpen_watch_counts_closed(c));
+	tulpen_buf_puts(b, ",\"sum_ns\":");
+	tulpen_buf_u64(b, c->duration_sum_ns);
+	tulpen_buf_puts(b, ",\"buckets\":[");
+	for (i = 0; i < TULPEN_WATCH_DUR_SLOTS; i++) {
+		cum += c->duration[i];
+		if (i < TULPEN_WATCH_DUR_SLOTS - 1) {
+			tulpen_buf_puts(b, i ? ",{\"le_us\":" : "{\"le_us\":");
+			tulpen_buf_u64(b, 1ull << i);
+		} else {
+			tulpen_buf_puts(b, ",{\"le_us\":null");
+		}
+		tulpen_buf_puts(b, ",\"count\":");
+		tulpen_buf_u64(b, cum);
+		tulpen_buf_putc(b, '}');
+	}
+	tulpen_buf_puts(b, "]},\"missed_runs\":");
+	tulpen_buf_u64(b, c->missed);
+	return tulpen_buf_puts(b, "}\n") < 0 ? b->err : 0;
 }

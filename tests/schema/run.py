@@ -139,6 +139,12 @@ def checks(tulpen, src):
                  '1', '--netns', '/proc/self/ns/net'], room='watch',
         root=True, need={'start', 'transition', 'accept', 'lifetime',
                          'summary'})
+    add('watch --summary --json (1 s)', 'watch-counts',
+        ['watch', '--summary', '--json', '--duration', '1'], room='watch',
+        root=True)
+    add('watch --summary --ndjson (1 s)', 'watch-counts',
+        ['watch', '--summary', '--ndjson', '--duration', '1'], room='watch',
+        root=True)
     add('watch --json --source=sampled (1 s)', 'watch-event',
         ['watch', '--json', '--source=sampled', '--duration', '1'],
         room='watch', root=True)

@@ -94,6 +94,30 @@ static void summary_text(void **unused)
 	tulpen_buf_fini(&b);
 }
 
+static void summary_json(void **unused)
+{
+	struct tulpen_watch_counts c;
+	struct tulpen_buf b;
+
+	fill(&c);
+	assert_int_equal(tulpen_buf_init(&b, 0, NULL, NULL), 0);
+	assert_int_equal(tulpen_watch_counts_json(&b, &c, 2.0), 0);
+	assert_int_equal(tulpen_buf_putc(&b, '\0'), 0);
+	assert_non_null(strstr(b.data,
+			       "{\"type\":\"transition_counts\","
+			       "\"source\":\"bpf\",\"duration_s\":2.000,"));
+	assert_non_null(strstr(b.data, "{\"old\":\"CLOSED\",\"new\":"
+				       "\"SYN-SENT\",\"count\":7}"));
+	assert_non_null(strstr(b.data, "\"transitions_total\":10,"));
+	assert_non_null(strstr(b.data, "\"lifetimes\":{\"sockets\":7,"
+				       "\"sum_ns\":1500000000,\"buckets\":"
+				       "[{\"le_us\":1,\"count\":1},"));
+	assert_non_null(strstr(b.data, "{\"le_us\":524288,\"count\":5}"));
+	assert_non_null(strstr(b.data, "{\"le_us\":null,\"count\":7}]},"
+				       "\"missed_runs\":0}\n"));
+	tulpen_buf_fini(&b);
+}
+
 static void render(void **unused)
 {
 	static struct tm_snap s;
@@ -105,8 +129,9 @@ static void render(void **unused)
 		s.have_counts = 1;
 		fill(&s.counts);
 		assert_int_equal(tulpen_buf_init(&b, 0, NULL, NULL), 0);
-		assert_int_equal(tm_render(&s, f ? TULPEN_METRICS_OPENMETRICS
-						 : TULPEN_METRICS_PROMETHEUS,
+		assert_int_equal(tm_render(&s,
+					   f ? TULPEN_METRICS_OPENMETRICS
+					     : TULPEN_METRICS_PROMETHEUS,
 					   &b),
 				 0);
 		assert_int_equal(tulpen_buf_putc(&b, '\0'), 0);
@@ -115,8 +140,9 @@ static void render(void **unused)
 				     "counter");
 		has_line(b.data, "tulpen_tcp_transitions_total{from=\"CLOSED\","
 				 "to=\"SYN-SENT\"} 7");
-		has_line(b.data, "# TYPE tulpen_tcp_connection_duration_seconds "
-				 "histogram");
+		has_line(b.data,
+			 "# TYPE tulpen_tcp_connection_duration_seconds "
+			 "histogram");
 		has_line(b.data, "tulpen_tcp_connection_duration_seconds_bucket"
 				 "{le=\"0.000001\"} 1");
 		has_line(b.data, "tulpen_tcp_connection_duration_seconds_bucket"
@@ -138,9 +164,8 @@ static void render(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(slots),
-		cmocka_unit_test(sub_closed),
-		cmocka_unit_test(summary_text),
+		cmocka_unit_test(slots),	cmocka_unit_test(sub_closed),
+		cmocka_unit_test(summary_text), cmocka_unit_test(summary_json),
 		cmocka_unit_test(render),
 	};
 
