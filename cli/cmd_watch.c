@@ -28,6 +28,7 @@
 #include "tulpen/ctx.h"
 #include "tulpen/fmt.h"
 #include "tulpen/filter.h"
+#include "tulpen/netns.h"
 #include "tulpen/state.h"
 #include "tulpen/watch_counts.h"
 #include "tulpen/watch_session.h"
@@ -577,6 +578,37 @@ static int watch(struct watch_cli *w, struct tulpen_ctx *ctx,
 	return 0;
 }
 
+/* -N/--netns for --summary: a path, a name under /run/netns or a pid. */
+static int summary_netns(struct tulpen_ctx *ctx, const char *spec,
+			 struct stat *st)
+{
+	struct tulpen_netns_labels *l = NULL;
+	const char *path = spec;
+	char buf[4096];
+	int err = 0;
+
+	if (!strchr(spec, '/')) {
+		err = tulpen_netns_labels_new(ctx, &l);
+		if (!err)
+			err = tulpen_netns_labels_path(l, spec, buf,
+						       sizeof(buf));
+		tulpen_netns_labels_free(l);
+		if (err) {
+			cli_error("watch", "--netns %s: %s", spec,
+				  tulpen_ctx_errmsg(ctx)[0]
+					  ? tulpen_ctx_errmsg(ctx)
+					  : strerror(-err));
+			return err;
+		}
+		path = buf;
+	}
+	if (stat(path, st)) {
+		err = -errno;
+		cli_error("watch", "--netns %s: %s", spec, strerror(errno));
+	}
+	return err;
+}
+
 /*
  * --summary: the programs count in the kernel until stopped (or the
  * duration is over), then the counts are printed once.
@@ -592,11 +624,9 @@ static int summary(struct watch_cli *w, struct tulpen_ctx *ctx,
 	int err;
 
 	if (w->so.netns) {
-		if (stat(w->so.netns, &st)) {
-			cli_error("watch", "--netns %s: %s", w->so.netns,
-				  strerror(errno));
+		err = summary_netns(ctx, w->so.netns, &st);
+		if (err)
 			return 1;
-		}
 		netns = (uint32_t)st.st_ino;
 	}
 #ifdef TULPEN_HAVE_LIBBPF
