@@ -54,11 +54,11 @@ struct tulpen_watch_counts {
 /*
  * Load and attach the programs for counts only, in network namespace
  * @netns (inode; 0: every namespace), without the parts in @skip_parts
- * (TULPEN_WATCH_PART_*; without TIMEWAIT a hand-over to a time-wait
- * socket counts as "-> CLOSED" and the time-wait socket's own transitions
- * are not counted; without CONNECT an orphaned FIN-WAIT-2 time-wait
- * socket's move to TIME-WAIT is counted late, at its end, or not at all
- * when the kernel re-arms its timer silently). Errors as
+ * (TULPEN_WATCH_PART_*; without TIMEWAIT the time-wait sockets' own
+ * transitions, FIN-WAIT-2 -> TIME-WAIT and -> CLOSED, are not counted;
+ * without CONNECT an orphaned FIN-WAIT-2 time-wait socket's move to
+ * TIME-WAIT is counted late, at its end, when the kernel re-arms its
+ * timer silently). The hand-over itself is always counted. Errors as
  * tulpen_watch_bpf_open():
  * -EOPNOTSUPP (built without eBPF), -EPERM (not privileged), -ENOENT (no
  * kernel BTF), with the cause in the context.
