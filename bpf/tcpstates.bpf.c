@@ -184,7 +184,8 @@ int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
 	__u64 now = bpf_ktime_get_ns(), cookie;
 	struct sk_state *st = NULL;
 
-	settle_cancel(0, 0);
+	if (!no_events) /* counts only: settled by timer events */
+		settle_cancel(0, 0);
 	if (proto != IPPROTO_TCP && proto != IPPROTO_MPTCP)
 		return 0;
 	if (filter_netns &&
@@ -384,7 +385,8 @@ int BPF_PROG(on_xmit, struct sk_buff *skb)
 	struct sk_state *st;
 	__u8 state;
 
-	settle_cancel(0, 0);
+	if (!no_events) /* counts only: settled by timer events */
+		settle_cancel(0, 0);
 	if (sk) {
 		state = sk->__sk_common.skc_state;
 		if (state == TCP_SYN_SENT) {
