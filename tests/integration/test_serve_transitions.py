@@ -300,9 +300,8 @@ def main():
         c.check(missed or
                 0 <= tw1 - tw0 - got.get(("FIN-WAIT-2", "TIME-WAIT"), 0)
                 <= 1,
-                "FIN-WAIT-2 -> TIME-WAIT equals ss's new TIME-WAIT (at most "
-                "one short) "
-                "sockets (%d)" % (tw1 - tw0))
+                "FIN-WAIT-2 -> TIME-WAIT equals ss's new TIME-WAIT "
+                "sockets (%d; at most one short)" % (tw1 - tw0))
 
         closed = 2 * (GRACEFUL + SERVER_FIRST + HALF_CLOSE + RESETS) + REFUSED
         n = (one(after, "tulpen_tcp_connection_duration_seconds_count") -
