@@ -4,7 +4,7 @@
 network namespace of its own (root; 77 without):
 
 - for TCP connections with data sent both ways (IPv4, IPv6, two
-  congestion controls), every field of `--style=ss -tinmO` equals ss's
+  congestion controls, the subflows of an MPTCP connection), every field of `--style=ss -tinmO` equals ss's
   (lastsnd, lastrcv, lastack within a tolerance), and the JSON tcp_info
   and skmem carry the same numbers under the kernel's names;
 - `-e -o` (timer:, uid:, ino:, sk:, arrows), -m for UDP and UNIX, and -T's
@@ -94,6 +94,16 @@ ccs = open("/proc/sys/net/ipv4/tcp_available_congestion_control").read().split()
 pair(socket.AF_INET, "127.0.0.1", None, True)
 pair(socket.AF_INET, "127.0.0.1", "reno" if "reno" in ccs else None, False)
 pair(socket.AF_INET6, "::1", None, False)
+mptcp = True
+try:  # an MPTCP connection: its own -i, and its TCP subflows' ULP state
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+    ls.bind(("127.0.0.1", 0)); ls.listen(4)
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+    c.connect(ls.getsockname()); a, _ = ls.accept()
+    c.sendall(b"m" * 5000); a.recv(10000)
+    socks += [ls, c, a]
+except OSError:
+    mptcp = False
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
 x = socket.socket(socket.AF_UNIX); x.bind("\0tulpen-internals"); x.listen(1)
 socks += [u, x]
@@ -101,7 +111,7 @@ import threading
 for _ in range(2):  # threads that share the fd table, for -T
     threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
 time.sleep(0.5)
-print("ready", flush=True)
+print("ready" + json.dumps({"mptcp": mptcp}), flush=True)
 sys.stdin.readline()
 '''
 
@@ -252,9 +262,11 @@ def check_json(ss):
     check(seen >= 6, "JSON: %d connections compared with ss" % seen)
 
 
-def check_eo():
+def check_eo(mptcp):
+    check(mptcp, "the kernel makes MPTCP connections (net.mptcp.enabled)")
     for opts in ("-tuxaeomOH", "-tuaeoH", "-xamH", "-tioH", "-tapTH",
-                 "-tuaOH --tos --cgroup --inet-sockopt"):
+                 "-tuaOH --tos --cgroup --inet-sockopt") + \
+            (("-MaimOH", "-MaieoOH") if mptcp else ()):
         ss = nsrun("ss", *opts.split())
         tu = nsrun(TULPEN, "--style=ss", *opts.split())
         a, b = parse_ss(ss.stdout), parse_ss(tu.stdout)
@@ -490,10 +502,10 @@ def main():
     try:
         subprocess.run(["ip", "-n", NS, "link", "set", "lo", "up"],
                        check=True)
-        p, _ = helper(PAIRS)
+        p, info = helper(PAIRS)
         ss = check_info()
         check_json(ss)
-        check_eo()
+        check_eo(info["mptcp"])
         p.stdin.close()
         check_kill()
         check_events()
