@@ -110,4 +110,11 @@ void tulpen_diag_mptcp_info(const void *p, size_t len,
 int tulpen_unix_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s,
 			   char *path, size_t path_size);
 
+/* The other families' answers: 0 or -EBADMSG. */
+int tulpen_netlink_diag_parse(const struct nlmsghdr *nlh,
+			      struct tulpen_sock *s);
+int tulpen_packet_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
+int tulpen_vsock_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
+int tulpen_xdp_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
+
 #endif /* TULPEN_NL_DUMP_H */
