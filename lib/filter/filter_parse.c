@@ -412,7 +412,7 @@ static int exprlist(struct flt_parser *p, struct flt_node **out)
 			kind = t->kind == TK_OR ? FLT_OR : FLT_AND;
 			snprintf(after, sizeof(after), "'%s'", t->text);
 			p->pos++;
-		} else if (starts_expr(t->kind) || flt_word_starts(t)) {
+		} else if (starts_expr(t->kind) || flt_word_starts(p, t)) {
 			snprintf(after, sizeof(after), "it");
 		} else {
 			break;

@@ -61,7 +61,7 @@ int flt_port_node(struct flt_parser *p, const struct flt_token *t,
  */
 int flt_word_term(struct flt_parser *p, struct flt_node **out);
 /* Whether @t begins such a term; whether command line word @word does. */
-int flt_word_starts(const struct flt_token *t);
+int flt_word_starts(const struct flt_parser *p, const struct flt_token *t);
 int flt_word_begins_expr(const char *word);
 /*
  * At "port": "port N-M" as (sport >= N and sport <= M) or the same of

@@ -4,13 +4,15 @@
  *
  *   host ADDR[/LEN]     src or dst (tcpdump's "host"); "net" alike
  *   port N-M            a range of ports, either side
- *   state NAME          the socket's state (ss's state names and groups)
  *   netns NAME|INODE    the network namespace (labels of --all-netns)
  *   container ID|NAME   the container (id prefix, name, pod uid or unit)
  *
  * and, in captured connections only (tulpen pcap -f, where a connection
  * is its two endpoints' sockets):
  *
+ *   state NAME                     an end's final state (ss's names and
+ *                                  groups; elsewhere the state words
+ *                                  before the expression do this)
  *   client|server|orig|resp TERM   TERM of that end (host, net, port,
  *                                  state, src, sport)
  *   conn-state CODE[,CODE...]      Zeek's conn_state
@@ -76,9 +78,12 @@ static enum word word_of(const char *text)
 	return W_NONE;
 }
 
-int flt_word_starts(const struct flt_token *t)
+int flt_word_starts(const struct flt_parser *p, const struct flt_token *t)
 {
-	return t->kind == TK_WORD && word_of(t->text) != W_NONE;
+	enum word w = t->kind == TK_WORD ? word_of(t->text) : W_NONE;
+
+	/* ss has no "state" in an expression: only captures do */
+	return w != W_NONE && (w != W_STATE || p->opts->captures);
 }
 
 /* "state" goes on inside an expression; before one, ss's state words. */
@@ -313,7 +318,7 @@ int flt_word_term(struct flt_parser *p, struct flt_node **out)
 	enum word w = t->kind == TK_WORD ? word_of(t->text) : W_NONE;
 	size_t from = p->pos;
 
-	if (w == W_NONE)
+	if (w == W_NONE || (w == W_STATE && !p->opts->captures))
 		return -ENOENT;
 	if (w >= W_CLIENT && !p->opts->captures)
 		return flt_fail_next(p,

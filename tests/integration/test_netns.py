@@ -265,32 +265,43 @@ def check_containers(nss, pod, pod_pids):
 
 
 def check_label_filters(doc, labelled):
-    """`container X` and `netns X` select the rows of the (checked)
-    unfiltered listing with that label, and only those."""
+    """`container X` and `netns X` select the rows of the unfiltered
+    listing (checked against ss above) that have that label, and only
+    those. Orphans and TIME-WAIT sockets expire meanwhile: the unfiltered
+    listing is taken before and after, and must not have changed."""
+    def rows(args):
+        return [r for r in json.loads(tulpen(
+            "--all-netns", "-tan", "--json", *args).stdout)
+            if r["netns"]["inode"] in OURS]
+
     def key(r):
         return (r["netns"]["inode"], tulpen_key(r))
 
-    def select(args):
-        return sorted(key(r) for r in json.loads(
-            tulpen("--all-netns", "-tan", "--json", *args).stdout))
+    def same(args, pred, what):
+        for _ in range(10):
+            before = sorted(key(r) for r in rows([]))
+            got = rows(args)
+            after = rows([])
+            if before != sorted(key(r) for r in after):
+                continue
+            want = sorted(key(r) for r in after if pred(r))
+            check(want and sorted(key(r) for r in got) == want,
+                  "%s: %d rows, want %d" % (what, len(got), len(want)))
+            return
+        raise Fail("%s: our namespaces never quiet" % what)
 
     for ns in labelled[:3]:
         c = ns.container
         word = c["unit"] if c["runtime"] is None else c["id"][:8]
-        want = sorted(key(r) for r in doc if r["container"] and (
-            (r["container"].get("id") or "").startswith(word) or
-            r["container"].get("unit") == word))
-        got = select(["container", word])
-        check(want and got == want, "container %s: %d rows, want %d"
-              % (word, len(got), len(want)))
-    named = [ns for ns in labelled if ns.name] or labelled
-    ns = named[0]
+        same(["container", word], lambda r, w=word: r["container"] and (
+            (r["container"].get("id") or "").startswith(w) or
+            r["container"].get("unit") == w), "container " + word)
+    ns = ([ns for ns in labelled if ns.name] or labelled)[0]
     word = ns.name or str(ns.inode)
-    want = sorted(key(r) for r in doc if r["netns"]["inode"] == ns.inode)
-    check(want and select(["netns", word]) == want, "netns %s" % word)
-    check(select(["not", "netns", word]) ==
-          sorted(set(key(r) for r in doc) - set(want)), "not netns %s" % word)
-
+    same(["netns", word], lambda r: r["netns"]["inode"] == ns.inode,
+         "netns " + word)
+    same(["not", "netns", word], lambda r: r["netns"]["inode"] != ns.inode,
+         "not netns " + word)
 
 def watch_events(args, nss, cg):
     """Start tulpen watch @args, connect in each of @nss: the events of
