@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "tulpen/collect.h"
@@ -18,6 +19,7 @@
 #include "tulpen/summary.h"
 #include "cli_util.h"
 #include "commands.h"
+#include "list_kill.h"
 #include "list_netns.h"
 #include "list_opts.h"
 #include "output.h"
@@ -37,6 +39,13 @@ static int print_cb(const struct tulpen_sock *s, void *data)
 	if (r->owners && s->inode)
 		ow = tulpen_owners_lookup(r->owners, s->inode, &n);
 	return tulpen_fmt_sock(r->fmt, s, ow, n);
+}
+
+static int flush_cb(void *data)
+{
+	struct run *r = data;
+
+	return tulpen_fmt_flush(r->fmt);
 }
 
 static int resolve_cb(const struct tulpen_sock *s, void *data)
@@ -60,11 +69,51 @@ static int resolve_cb(const struct tulpen_sock *s, void *data)
  * ss leaves out its Netid column when one kind of socket is asked for
  * (-t, -u, -w or -M alone); the UNIX kinds count as several.
  */
-static int ss_single_netid(uint32_t protos)
+/* ss's tables of a protocol: one per socket type for UNIX, packet, vsock */
+static int ss_tables(uint16_t types, int all)
 {
-	if (protos & TULPEN_PF(TULPEN_P_UNIX))
+	return types ? __builtin_popcount(types) : all;
+}
+
+/* ss shows no Netid when one of its tables is listed. */
+static int ss_single_netid(const struct tulpen_query *q)
+{
+	int n = 0, p;
+
+	for (p = 0; p < TULPEN_P_MAX; p++) {
+		if (!(q->protos & TULPEN_PF(p)))
+			continue;
+		if (p == TULPEN_P_UNIX)
+			n += ss_tables(q->unix_types, 3);
+		else if (p == TULPEN_P_PACKET)
+			n += ss_tables(q->packet_types, 2);
+		else if (p == TULPEN_P_VSOCK)
+			n += ss_tables(q->vsock_types, 2);
+		else
+			n++;
+	}
+	return n == 1;
+}
+
+/* ss spreads its columns over a terminal's width. */
+static int ss_screen_width(const struct list_opts *o)
+{
+	struct winsize w;
+
+	if (o->kind != TULPEN_FMT_SS || !isatty(STDOUT_FILENO) ||
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) || !w.ws_col)
 		return 0;
-	return protos && !(protos & (protos - 1));
+	return w.ws_col;
+}
+
+/* ss shows no State for one state (request sockets are SYN-RECV). */
+static int ss_single_state(uint32_t states)
+{
+	if (states & TULPEN_SF(TULPEN_TCP_NEW_SYN_RECV))
+		states = (states & ~TULPEN_SF(TULPEN_TCP_NEW_SYN_RECV)) |
+			 TULPEN_SF(TULPEN_TCP_SYN_RECV);
+	states &= ~TULPEN_SF(TULPEN_TCP_BOUND_INACTIVE);
+	return states && !(states & (states - 1));
 }
 
 static int use_color(const struct list_opts *o)
@@ -104,6 +153,8 @@ static int run_summary(struct tulpen_ctx *ctx, const struct list_opts *o,
 		return fail_collect(ctx, ret);
 	if (ln->active) /* -N, --all-netns: per-namespace counts */
 		ret = list_netns_summary(ctx, o, ln, &b);
+	else if (o->kind == TULPEN_FMT_SS)
+		ret = tulpen_kernel_stats_format_ss(&sum.kernel, &b);
 	else
 		ret = tulpen_summary_format(&sum,
 					    o->kind == TULPEN_FMT_JSON ||
@@ -255,18 +306,211 @@ int list_help_print(void)
 			      "See tulpen(1) for details.\n");
 }
 
-int cmd_list(int argc, char **argv)
+/* Everything one listing holds, freed by run_free(). */
+struct list_res {
+	struct tulpen_services *svc;
+	struct tulpen_users *users;
+	struct tulpen_cgroups *cgroups;
+	struct tulpen_ctx *ctx;
+	struct tulpen_filter *filter;
+	struct list_netns ln;
+	struct run r;
+};
+
+static void list_res_free(struct list_res *x)
+{
+	tulpen_fmt_free(x->r.fmt);
+	tulpen_owners_free(x->r.owners);
+	tulpen_resolver_free(x->r.res);
+	tulpen_services_free(x->svc);
+	tulpen_users_free(x->users);
+	tulpen_cgroups_free(x->cgroups);
+	list_netns_fini(&x->ln);
+	tulpen_ctx_free(x->ctx);
+	tulpen_filter_free(x->filter);
+}
+
+/* Service and user names, unless -n. */
+static int load_names(const struct list_opts *o, struct list_res *x)
+{
+	int ret;
+
+	if (o->numeric)
+		return 0;
+	ret = tulpen_services_new(o->services_file, &x->svc);
+	if (ret)
+		return ret;
+	if (o->extended || o->kind == TULPEN_FMT_JSON ||
+	    o->kind == TULPEN_FMT_NDJSON)
+		ret = tulpen_users_new(o->passwd_file, &x->users);
+	return ret;
+}
+
+/*
+ * -p (-T: per thread): the owners table, and a word on the processes it
+ * could not see.
+ */
+static int load_owners(struct list_res *x, int threads)
+{
+	struct tulpen_owners_stats st;
+	int ret;
+
+	ret = threads ? tulpen_owners_new_threads(x->ctx, &x->r.owners)
+		      : tulpen_owners_new(x->ctx, &x->r.owners);
+	if (ret)
+		return ret;
+	x->ln.owners = x->r.owners;
+	tulpen_owners_stats(x->r.owners, &st);
+	if (st.denied)
+		cli_error(NULL,
+			  "owners hidden for %zu processes that this user may "
+			  "not inspect (run as root to see them)",
+			  st.denied);
+	return 0;
+}
+
+/* -r: a first walk queues the addresses, resolved in parallel. */
+static int resolve_names(const struct list_opts *o, struct list_res *x)
+{
+	int ret;
+
+	ret = tulpen_resolver_new(16, o->resolve_ms, &x->r.res);
+	if (ret)
+		return ret;
+	ret = list_netns_collect(x->ctx, o, &x->ln, resolve_cb, &x->r);
+	if (ret)
+		return ret;
+	tulpen_resolver_run(x->r.res);
+	return 0;
+}
+
+/* The formatter for @o's layout and columns. */
+static int make_fmt(struct list_opts *o, struct list_res *x)
 {
 	struct tulpen_fmt_opts fo = { 0 };
-	struct tulpen_services *svc = NULL;
-	struct tulpen_users *users = NULL;
-	struct tulpen_cgroups *cgroups = NULL;
-	struct tulpen_ctx *ctx = NULL;
-	struct tulpen_filter *filter = NULL;
+	int ret;
+
+	/* netstat's UNIX columns (RefCnt) come from /proc/net/unix */
+	if (o->kind == TULPEN_FMT_NETSTAT) {
+		o->q.proc_protos |= TULPEN_PF(TULPEN_P_UNIX);
+		/* netstat reads tcp, then tcp6, udp, udp6... */
+		o->q.flags |= TULPEN_Q_FAMILY_ORDER;
+	}
+	/* ss's row order: UDP before TCP, IPv4 before IPv6, netlink first */
+	if (o->kind == TULPEN_FMT_SS)
+		o->q.flags |= TULPEN_Q_SS_ORDER;
+	if (o->kind == TULPEN_FMT_SS && (o->extended || o->cgroup)) {
+		char mi[4096];
+
+		snprintf(mi, sizeof(mi), "%s/self/mountinfo",
+			 o->proc_root ? o->proc_root : "/proc");
+		ret = tulpen_cgroups_new(mi, &x->cgroups);
+		if (ret)
+			return ret;
+	}
+	fo.ss_no_netid = ss_single_netid(&o->q);
+	fo.ss_no_state = ss_single_state(o->q.states);
+	fo.ss_screen_width = ss_screen_width(o);
+	fo.cgroups = x->cgroups;
+	fo.numeric = o->numeric;
+	fo.show_owners = o->owners;
+	fo.extended = o->extended;
+	fo.timers = o->timers;
+	fo.header = !o->no_header;
+	fo.color = o->kind == TULPEN_FMT_TABLE && use_color(o);
+	fo.listening = o->listening;
+	fo.all = o->all;
+	fo.services = o->numeric_ports ? NULL : x->svc;
+	fo.users = o->numeric_users ? NULL : x->users;
+	fo.resolver = x->r.res;
+	fo.show_netns = o->show_netns || o->all_netns;
+	fo.show_container = o->show_container || o->all_netns;
+	fo.info = o->info;
+	fo.memory = o->memory;
+	fo.tos = o->tos;
+	fo.show_cgroup = o->cgroup;
+	fo.inet_sockopt = o->inet_sockopt;
+	fo.oneline = o->oneline;
+	fo.show_threads = o->threads;
+	if (o->events)
+		fo.table_hold = 1; /* stream: each row as it comes */
+	return tulpen_fmt_new(o->kind, &fo, cli_fd_sink, (void *)(intptr_t)1,
+			      &x->r.fmt);
+}
+
+/* What the records must carry for the extras asked for. */
+static void set_ext(struct list_opts *o)
+{
+	if (o->info)
+		o->q.ext |= TULPEN_EXT_TCP_INFO;
+	if (o->memory)
+		o->q.ext |= TULPEN_EXT_SKMEM;
+	if (o->tos)
+		o->q.ext |= TULPEN_EXT_TOS;
+	if (o->extended && o->kind == TULPEN_FMT_SS)
+		o->q.ext |= TULPEN_EXT_UNIX_DETAILS;
+}
+
+/*
+ * Names, owners, the formatter, then the walk (or -K's, or -E's events).
+ * Returns 0 or a negative errno; *@status is the exit status of -K and -E.
+ */
+static int run_listing(struct list_opts *o, struct list_res *x, int *status)
+{
+	int ret;
+
+	set_ext(o);
+	ret = load_names(o, x);
+	if (!ret && o->owners)
+		ret = load_owners(x, o->threads);
+	if (!ret && o->resolve)
+		ret = resolve_names(o, x);
+	if (!ret)
+		ret = make_fmt(o, x);
+	if (ret)
+		return ret;
+	if (o->kill)
+		*status = list_kill(x->ctx, o, print_cb, &x->r);
+	else if (o->events)
+		*status = list_events(x->ctx, o, print_cb, flush_cb, &x->r);
+	else
+		ret = list_netns_collect(x->ctx, o, &x->ln, print_cb, &x->r);
+	if (!ret)
+		ret = tulpen_fmt_end(x->r.fmt);
+	return ret;
+}
+
+/* netstat -c: the listing again every second, until output closes. */
+static int run_continuous(struct list_opts *o, struct list_res *x, int *status)
+{
+	int ret;
+
+	for (;;) {
+		ret = run_listing(o, x, status);
+		if (ret)
+			return ret == -EPIPE ? 0 : ret;
+		tulpen_fmt_free(x->r.fmt);
+		x->r.fmt = NULL;
+		tulpen_owners_free(x->r.owners);
+		x->r.owners = NULL;
+		tulpen_resolver_free(x->r.res);
+		x->r.res = NULL;
+		tulpen_services_free(x->svc);
+		x->svc = NULL;
+		tulpen_users_free(x->users);
+		x->users = NULL;
+		tulpen_cgroups_free(x->cgroups);
+		x->cgroups = NULL;
+		sleep(1);
+	}
+}
+
+int cmd_list(int argc, char **argv)
+{
+	struct list_res x = { 0 };
 	struct list_opts o;
-	struct run r = { 0 };
-	struct list_netns ln = { 0 };
-	int ret, status = 1;
+	struct cli_notes notes = { NULL, 0, 0 };
+	int ret, status, mode_status = 0;
 
 	if (list_opts_parse(&o, argc, argv))
 		return cli_usage_error(NULL, "%s", o.err);
@@ -279,109 +523,31 @@ int cmd_list(int argc, char **argv)
 		if (ret)
 			return ret;
 	}
-	status = build_filter(&o, &filter);
+	status = build_filter(&o, &x.filter);
 	if (status)
 		return status;
-	status = 1;
-	ret = tulpen_ctx_new(&ctx);
-	if (ret)
-		goto err;
-	ret = setup_ctx(ctx, &o);
+	ret = tulpen_ctx_new(&x.ctx);
+	if (!ret) {
+		notes.verbose = o.verbose;
+		tulpen_ctx_set_note(x.ctx, cli_note, &notes);
+	}
 	if (!ret)
-		ret = list_netns_setup(ctx, &o, &ln);
-	if (ret)
-		goto err;
-	if (o.summary) {
-		status = run_summary(ctx, &o, &ln);
-		goto out;
-	}
-
-	if (!o.numeric) {
-		ret = tulpen_services_new(o.services_file, &svc);
-		if (ret)
-			goto err;
-	}
-	if (!o.numeric && (o.extended || o.kind == TULPEN_FMT_JSON ||
-			   o.kind == TULPEN_FMT_NDJSON)) {
-		ret = tulpen_users_new(o.passwd_file, &users);
-		if (ret)
-			goto err;
-	}
-	if (o.owners) {
-		struct tulpen_owners_stats st;
-
-		ret = tulpen_owners_new(ctx, &r.owners);
-		if (ret)
-			goto err;
-		ln.owners = r.owners;
-		tulpen_owners_stats(r.owners, &st);
-		if (st.denied)
-			cli_error(NULL,
-				  "owners hidden for %zu processes that this "
-				  "user may not inspect (run as root to see "
-				  "them)",
-				  st.denied);
-	}
-	if (o.resolve) {
-		ret = tulpen_resolver_new(16, o.resolve_ms, &r.res);
-		if (ret)
-			goto err;
-		ret = list_netns_collect(ctx, &o, &ln, resolve_cb, &r);
-		if (ret)
-			goto err;
-		tulpen_resolver_run(r.res);
-	}
-
-	/* netstat's UNIX columns (RefCnt) come from /proc/net/unix */
-	if (o.kind == TULPEN_FMT_NETSTAT)
-		o.q.proc_protos |= TULPEN_PF(TULPEN_P_UNIX);
-	if (o.kind == TULPEN_FMT_SS && o.extended) {
-		char mi[4096];
-
-		snprintf(mi, sizeof(mi), "%s/self/mountinfo",
-			 o.proc_root ? o.proc_root : "/proc");
-		ret = tulpen_cgroups_new(mi, &cgroups);
-		if (ret)
-			goto err;
-	}
-	fo.ss_no_netid = ss_single_netid(o.q.protos);
-	fo.cgroups = cgroups;
-	fo.numeric = o.numeric;
-	fo.show_owners = o.owners;
-	fo.extended = o.extended;
-	fo.timers = o.timers;
-	fo.header = !o.no_header;
-	fo.color = o.kind == TULPEN_FMT_TABLE && use_color(&o);
-	fo.listening = o.listening;
-	fo.all = o.all;
-	fo.services = svc;
-	fo.users = users;
-	fo.resolver = r.res;
-	fo.show_netns = o.show_netns || o.all_netns;
-	fo.show_container = o.show_container || o.all_netns;
-	ret = tulpen_fmt_new(o.kind, &fo, cli_fd_sink, (void *)(intptr_t)1,
-			     &r.fmt);
-	if (ret)
-		goto err;
-	ret = list_netns_collect(ctx, &o, &ln, print_cb, &r);
+		ret = setup_ctx(x.ctx, &o);
 	if (!ret)
-		ret = tulpen_fmt_end(r.fmt);
+		ret = list_netns_setup(x.ctx, &o, &x.ln);
+	if (!ret && o.summary)
+		status = run_summary(x.ctx, &o, &x.ln);
+	else if (!ret && o.continuous)
+		ret = run_continuous(&o, &x, &mode_status);
+	else if (!ret)
+		ret = run_listing(&o, &x, &mode_status);
 	if (ret)
-		goto err;
-	status = ln.nfailed ? 1 : 0; /* each was reported */
-	goto out;
-err:
-	status = ctx ? fail_collect(ctx, ret)
-		     : cli_error(NULL, "%s", strerror(-ret));
-out:
-	tulpen_fmt_free(r.fmt);
-	tulpen_owners_free(r.owners);
-	tulpen_resolver_free(r.res);
-	tulpen_services_free(svc);
-	tulpen_users_free(users);
-	tulpen_cgroups_free(cgroups);
-	list_netns_fini(&ln);
-	tulpen_ctx_free(ctx);
-	tulpen_filter_free(filter);
+		status = x.ctx ? fail_collect(x.ctx, ret)
+			       : cli_error(NULL, "%s", strerror(-ret));
+	else if (!o.summary)
+		status = mode_status	? mode_status
+			 : x.ln.nfailed ? 1
+					: 0; /* each reported */
+	list_res_free(&x);
 	return status;
 }

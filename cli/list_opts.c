@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,93 +14,8 @@
 #include "tulpen/filter.h"
 #include "tulpen/state.h"
 #include "cli_util.h"
+#include "list_families.h"
 #include "list_opts.h"
-
-/*
- * `tulpen --help`, grouped as `ss -h` is. Every long option of long_opts[]
- * below is listed (tests/cli/help.py checks it against this file).
- */
-const char list_help[] =
-	"Usage: tulpen [ OPTIONS ] [ FILTER ]\n"
-	"       tulpen COMMAND [ ARGS ]\n"
-	"List sockets, their TCP states and the processes that hold them.\n"
-	"\n"
-	"   -h, --help          this message\n"
-	"   -V, --version       output version information\n"
-	"   -n, --numeric       don't resolve service names or user names\n"
-	"   -r, --resolve       resolve host names\n"
-	"       --resolve-timeout=TIME\n"
-	"                       give up resolving after TIME (2000: ms; "
-	"or 2s, 500ms)\n"
-	"   -a, --all           display all sockets\n"
-	"   -l, --listening     display listening sockets\n"
-	"   -o, --options, --timers\n"
-	"                       show timer information\n"
-	"   -e, --extended, --extend\n"
-	"                       show user, inode and socket cookie\n"
-	"   -p, --processes, --program\n"
-	"                       show the processes using each socket\n"
-	"   -s, --summary, --statistics\n"
-	"                       show socket usage summary\n"
-	"\n"
-	"   -4, --ipv4          display only IP version 4 sockets\n"
-	"   -6, --ipv6          display only IP version 6 sockets\n"
-	"   -t, --tcp           display only TCP sockets\n"
-	"   -M, --mptcp         display only MPTCP sockets\n"
-	"   -u, --udp           display only UDP sockets\n"
-	"   -w, --raw           display only RAW sockets\n"
-	"   -x, --unix          display only Unix domain sockets\n"
-	"\n"
-	"   -H, --no-header     suppress the header line\n"
-	"   -O, --oneline       one line per socket (every layout does so)\n"
-	"       --json          one JSON array of sockets\n"
-	"       --ndjson        one JSON object per line, streamed\n"
-	"       --style=STYLE   the column layout of tulpen, ss or netstat\n"
-	"       STYLE := {table|ss|netstat}\n"
-	"       --color[=WHEN], --colour[=WHEN]\n"
-	"                       colour the state column (no WHEN: always)\n"
-	"       WHEN := {auto|always|never}\n"
-	"\n"
-	"       --source=SOURCE where sockets come from (auto: netlink, and\n"
-	"                       /proc/net for what netlink does not serve)\n"
-	"       SOURCE := {auto|netlink|proc}\n"
-	"       --proc-root=DIR read recorded /proc files under DIR instead "
-	"of /proc;\n"
-	"                       implies --source=proc\n"
-	"       --nl-record=FILE\n"
-	"                       record the kernel's netlink answers to FILE\n"
-	"       --nl-replay=FILE\n"
-	"                       read netlink answers from FILE, not the "
-	"kernel\n"
-	"       --services-file=FILE\n"
-	"                       port names from FILE (/etc/services)\n"
-	"       --passwd-file=FILE\n"
-	"                       user names from FILE (/etc/passwd)\n"
-	"\n"
-	"   -N, --net=NSNAME    list the sockets of network namespace NSNAME:\n"
-	"                       a name in /run/netns, a path or a pid; all\n"
-	"       --all-netns     every network namespace on the host at once\n"
-	"       --netns         show each socket's network namespace\n"
-	"       --container     show the container of each socket's owner\n"
-	"\n";
-
-/* The FILTER part of `tulpen --help`. */
-const char list_filter_help[] =
-	"   FILTER := [ state STATE-FILTER ]... [ exclude STATE-FILTER ]...\n"
-	"       STATE-FILTER := {all|connected|synchronized|bucket|big|"
-	"TCP-STATES}\n"
-	"         TCP-STATES := {established|syn-sent|syn-received|"
-	"fin-wait-{1,2}|\n"
-	"                        time-wait|closed|close-wait|last-ack|listen|"
-	"closing}\n"
-	"       in the spelling of RFC 9293, ss or netstat, in any case\n"
-	"   then an EXPRESSION, as ss takes it (docs/filters.md):\n"
-	"       sport|dport [OP] [:]PORT   src|dst [=] ADDR[/PLEN][:PORT]\n"
-	"       dev [!=] NAME  fwmark [!=] MARK[/MASK]  cgroup [!=] PATH\n"
-	"       autobound; and, or, not, ( ); OP := {=|!=|<|>|<=|>=|eq|ne|"
-	"lt|gt|le|ge}\n"
-	"   -F, --filter=FILE   read the EXPRESSION from FILE ('-': stdin)\n"
-	"\n";
 
 enum {
 	OPT_JSON = 256,
@@ -116,8 +32,20 @@ enum {
 	OPT_ALL_NETNS,
 	OPT_SHOW_NETNS,
 	OPT_SHOW_CONTAINER,
+	OPT_TOS,
+	OPT_CGROUP,
+	OPT_INET_SOCKOPT,
+	OPT_DRY_RUN,
+	OPT_FAM_NETLINK = 400, /* the families' options (list_families.c) */
+	OPT_FAM_VSOCK,
+	OPT_FAM_XDP,
+	OPT_FAM_TIPC,
+	OPT_NUM_HOSTS, /* netstat's numeric options */
+	OPT_NUM_PORTS,
+	OPT_NUM_USERS,
 };
 
+/* Every long option here is in list_help.c's --help (cli/conventions). */
 static const struct option long_opts[] = {
 	{ "tcp", no_argument, NULL, 't' },
 	{ "udp", no_argument, NULL, 'u' },
@@ -137,11 +65,22 @@ static const struct option long_opts[] = {
 	{ "statistics", no_argument, NULL, 's' },
 	{ "options", no_argument, NULL, 'o' },
 	{ "timers", no_argument, NULL, 'o' },
+	{ "info", no_argument, NULL, 'i' },
+	{ "memory", no_argument, NULL, 'm' },
+	{ "tos", no_argument, NULL, OPT_TOS },
+	{ "cgroup", no_argument, NULL, OPT_CGROUP },
+	{ "inet-sockopt", no_argument, NULL, OPT_INET_SOCKOPT },
+	{ "threads", no_argument, NULL, 'T' },
+	{ "bpf", no_argument, NULL, 'b' },
+	{ "kill", no_argument, NULL, 'K' },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "events", no_argument, NULL, 'E' },
 	{ "no-header", no_argument, NULL, 'H' },
 	{ "oneline", no_argument, NULL, 'O' },
 	{ "resolve", no_argument, NULL, 'r' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "ndjson", no_argument, NULL, OPT_NDJSON },
 	{ "style", required_argument, NULL, OPT_STYLE },
@@ -159,6 +98,20 @@ static const struct option long_opts[] = {
 	{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
 	{ "netns", no_argument, NULL, OPT_SHOW_NETNS },
 	{ "container", no_argument, NULL, OPT_SHOW_CONTAINER },
+	{ "packet", no_argument, NULL, '0' },
+	{ "netlink", no_argument, NULL, OPT_FAM_NETLINK },
+	{ "sctp", no_argument, NULL, 'S' },
+	{ "vsock", no_argument, NULL, OPT_FAM_VSOCK },
+	{ "xdp", no_argument, NULL, OPT_FAM_XDP },
+	{ "tipc", no_argument, NULL, OPT_FAM_TIPC },
+	{ "family", required_argument, NULL, 'f' },
+	{ "query", required_argument, NULL, 'A' },
+	{ "socket", required_argument, NULL, 'A' },
+	{ "continuous", no_argument, NULL, 'c' },
+	{ "wide", no_argument, NULL, 'W' },
+	{ "numeric-hosts", no_argument, NULL, OPT_NUM_HOSTS },
+	{ "numeric-ports", no_argument, NULL, OPT_NUM_PORTS },
+	{ "numeric-users", no_argument, NULL, OPT_NUM_USERS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -170,32 +123,319 @@ static int fail(struct list_opts *o, const char *pre, const char *what,
 	return -EINVAL;
 }
 
-/* "@opt: '@what' is not @choices" into o->err. */
-static int not_one_of(struct list_opts *o, const char *opt, const char *what,
-		      const char *choices)
+/* What the option loop keeps besides struct list_opts itself. */
+struct parse_state {
+	struct list_opts *o;
+	uint32_t protos;       /* TULPEN_PF mask of -t, -u, -w, -x, -M */
+	int fam4, fam6;	       /* -4, -6 */
+	struct family_sel fam; /* -0, -f, -A, --netlink... */
+	int source_given;
+};
+
+/*
+ * One option: getopt_long()'s return value and what it does. set_flag and
+ * set_str store @val or the argument into the field at @off of struct
+ * list_opts; the others read @val as they document.
+ */
+struct opt_handler {
+	int c;
+	int (*fn)(struct parse_state *st, const struct opt_handler *h,
+		  const char *arg);
+	size_t off;
+	int val;
+};
+
+/* A word an option takes and the value it stands for. */
+struct opt_word {
+	const char *word;
+	int val;
+};
+
+static int set_flag(struct parse_state *st, const struct opt_handler *h,
+		    const char *arg)
 {
-	snprintf(o->err, sizeof(o->err), "%s: '%s' is not %s", opt, what,
+	(void)arg;
+	*(int *)(void *)((char *)st->o + h->off) = h->val;
+	return 0;
+}
+
+static int set_str(struct parse_state *st, const struct opt_handler *h,
+		   const char *arg)
+{
+	*(const char **)(void *)((char *)st->o + h->off) = arg;
+	return 0;
+}
+
+/* -t, -u, -w, -x, -M: @val is the protocol; -x also prefers AF_UNIX. */
+static int add_proto(struct parse_state *st, const struct opt_handler *h,
+		     const char *arg)
+{
+	(void)arg;
+	st->protos |= TULPEN_PF(h->val);
+	if (h->val == TULPEN_P_UNIX)
+		st->o->filter_family = AF_UNIX;
+	return 0;
+}
+
+/* -W: netstat's wide output is what tulpen always prints. */
+static int no_op(struct parse_state *st, const struct opt_handler *h,
+		 const char *arg)
+{
+	(void)st;
+	(void)h;
+	(void)arg;
+	return 0;
+}
+
+/* -0, --netlink, --vsock, --xdp, --tipc, -S: @val is the word. */
+static int add_fam_word(struct parse_state *st, const struct opt_handler *h,
+			const char *arg)
+{
+	static const char *const words[] = { "link", "netlink", "vsock", "xdp",
+					     "tipc" };
+
+	(void)arg;
+	if (h->val < 0) /* -S: a table, not a family */
+		return family_sel_query(&st->fam, "sctp", st->o->err,
+					sizeof(st->o->err));
+	return family_sel_family(&st->fam, words[h->val], st->o->err,
+				 sizeof(st->o->err));
+}
+
+/* -f FAMILY, -A QUERY: @val 1 for -A. */
+static int add_fam_arg(struct parse_state *st, const struct opt_handler *h,
+		       const char *arg)
+{
+	if (h->val)
+		return family_sel_query(&st->fam, arg, st->o->err,
+					sizeof(st->o->err));
+	if (!strcmp(arg, "inet"))
+		st->fam4 = 1;
+	else if (!strcmp(arg, "inet6"))
+		st->fam6 = 1;
+	return family_sel_family(&st->fam, arg, st->o->err, sizeof(st->o->err));
+}
+
+/* -4, -6: @val is the family. */
+static int set_family(struct parse_state *st, const struct opt_handler *h,
+		      const char *arg)
+{
+	(void)arg;
+	if (h->val == AF_INET)
+		st->fam4 = 1;
+	else
+		st->fam6 = 1;
+	st->o->filter_family = h->val;
+	return 0;
+}
+
+/* --json, --ndjson: @val is the layout. */
+static int set_kind(struct parse_state *st, const struct opt_handler *h,
+		    const char *arg)
+{
+	(void)arg;
+	st->o->kind = h->val;
+	return 0;
+}
+
+/* @arg among @words into *@val, else "@opt: '@arg' is not @choices". */
+static int pick_word(struct list_opts *o, const char *opt, const char *arg,
+		     const struct opt_word *words, const char *choices,
+		     int *val)
+{
+	for (; words->word; words++) {
+		if (!strcmp(arg, words->word)) {
+			*val = words->val;
+			return 0;
+		}
+	}
+	snprintf(o->err, sizeof(o->err), "%s: '%s' is not %s", opt, arg,
 		 choices);
 	return -EINVAL;
 }
 
+static int set_style(struct parse_state *st, const struct opt_handler *h,
+		     const char *arg)
+{
+	static const struct opt_word styles[] = {
+		{ "table", TULPEN_FMT_TABLE },
+		{ "ss", TULPEN_FMT_SS },
+		{ "netstat", TULPEN_FMT_NETSTAT },
+		{ NULL, 0 },
+	};
+	int val;
+
+	(void)h;
+	if (pick_word(st->o, "--style", arg, styles, "table, ss or netstat",
+		      &val))
+		return -EINVAL;
+	st->o->kind = val;
+	return 0;
+}
+
+static int set_source(struct parse_state *st, const struct opt_handler *h,
+		      const char *arg)
+{
+	static const struct opt_word sources[] = {
+		{ "auto", TULPEN_SOURCE_AUTO },
+		{ "netlink", TULPEN_SOURCE_NETLINK },
+		{ "proc", TULPEN_SOURCE_PROC },
+		{ NULL, 0 },
+	};
+	int val;
+
+	(void)h;
+	if (pick_word(st->o, "--source", arg, sources, "auto, netlink or proc",
+		      &val))
+		return -EINVAL;
+	st->o->source = val;
+	st->source_given = 1;
+	return 0;
+}
+
+/* --color without a word: always. */
+static int set_color(struct parse_state *st, const struct opt_handler *h,
+		     const char *arg)
+{
+	static const struct opt_word whens[] = {
+		{ "always", COLOR_ALWAYS },
+		{ "never", COLOR_NEVER },
+		{ "auto", COLOR_AUTO },
+		{ NULL, 0 },
+	};
+	int val = COLOR_ALWAYS;
+
+	(void)h;
+	if (arg && pick_word(st->o, "--color", arg, whens,
+			     "auto, always or never", &val))
+		return -EINVAL;
+	st->o->color = val;
+	return 0;
+}
+
 /* The -r deadline: a bare number counts milliseconds; at most a day. */
-static int parse_resolve_ms(struct list_opts *o, const char *s)
+static int set_resolve_ms(struct parse_state *st, const struct opt_handler *h,
+			  const char *arg)
 {
 	static const struct cli_duration ms = {
 		.unit_ns = CLI_NSEC_PER_MSEC,
 		.min_ns = CLI_NSEC_PER_MSEC,
 		.max_ns = 86400 * CLI_NSEC_PER_SEC,
 	};
+	struct list_opts *o = st->o;
 	uint64_t ns;
-	int ret;
 
-	ret = cli_parse_duration("--resolve-timeout", s, &ms, &ns, o->err,
-				 sizeof(o->err));
-	if (ret)
+	(void)h;
+	if (cli_parse_duration("--resolve-timeout", arg, &ms, &ns, o->err,
+			       sizeof(o->err)))
 		return -EINVAL;
 	o->resolve_ms = (unsigned int)(ns / CLI_NSEC_PER_MSEC);
 	return 0;
+}
+
+/* -N NAME, a path, a pid, or "all" (--all-netns). */
+static int set_net(struct parse_state *st, const struct opt_handler *h,
+		   const char *arg)
+{
+	struct list_opts *o = st->o;
+
+	(void)h;
+	if (!*arg) {
+		snprintf(o->err, sizeof(o->err),
+			 "-N: needs a name, a path, a pid or all");
+		return -EINVAL;
+	}
+	if (!strcmp(arg, "all"))
+		o->all_netns = 1;
+	else
+		o->netns = arg;
+	return 0;
+}
+
+#define FLAG(ch, field)                                                        \
+	{                                                                      \
+		ch, set_flag, offsetof(struct list_opts, field), 1             \
+	}
+#define STR(ch, field)                                                         \
+	{                                                                      \
+		ch, set_str, offsetof(struct list_opts, field), 0              \
+	}
+#define CALL(ch, fn, val)                                                      \
+	{                                                                      \
+		ch, fn, 0, val                                                 \
+	}
+
+/* What each option of long_opts[] and the short option string does. */
+static const struct opt_handler opt_handlers[] = {
+	CALL('t', add_proto, TULPEN_P_TCP),
+	CALL('u', add_proto, TULPEN_P_UDP),
+	CALL('w', add_proto, TULPEN_P_RAW),
+	CALL('x', add_proto, TULPEN_P_UNIX),
+	CALL('M', add_proto, TULPEN_P_MPTCP),
+	CALL('4', set_family, AF_INET),
+	CALL('6', set_family, AF_INET6),
+	FLAG('l', listening),
+	FLAG('a', all),
+	FLAG('p', owners),
+	FLAG('e', extended),
+	FLAG('n', numeric),
+	FLAG('o', timers),
+	FLAG('i', info),
+	FLAG('m', memory),
+	FLAG(OPT_TOS, tos),
+	FLAG(OPT_CGROUP, cgroup),
+	FLAG(OPT_INET_SOCKOPT, inet_sockopt),
+	FLAG('T', threads),
+	FLAG('b', bpf),
+	FLAG('K', kill),
+	FLAG(OPT_DRY_RUN, dry_run),
+	FLAG('E', events),
+	FLAG('s', summary),
+	FLAG('H', no_header),
+	FLAG('r', resolve),
+	FLAG('h', help),
+	FLAG('V', version),
+	FLAG('v', verbose),
+	FLAG('O', oneline),
+	STR('F', filter_file),
+	CALL('N', set_net, 0),
+	CALL(OPT_JSON, set_kind, TULPEN_FMT_JSON),
+	CALL(OPT_NDJSON, set_kind, TULPEN_FMT_NDJSON),
+	CALL(OPT_STYLE, set_style, 0),
+	CALL(OPT_SOURCE, set_source, 0),
+	STR(OPT_PROC_ROOT, proc_root),
+	CALL(OPT_COLOR, set_color, 0),
+	STR(OPT_NL_REPLAY, nl_replay),
+	STR(OPT_NL_RECORD, nl_record),
+	STR(OPT_SERVICES, services_file),
+	STR(OPT_PASSWD, passwd_file),
+	CALL(OPT_RESOLVE_MS, set_resolve_ms, 0),
+	FLAG(OPT_ALL_NETNS, all_netns),
+	FLAG(OPT_SHOW_NETNS, show_netns),
+	FLAG(OPT_SHOW_CONTAINER, show_container),
+	CALL('0', add_fam_word, 0),
+	CALL(OPT_FAM_NETLINK, add_fam_word, 1),
+	CALL(OPT_FAM_VSOCK, add_fam_word, 2),
+	CALL(OPT_FAM_XDP, add_fam_word, 3),
+	CALL(OPT_FAM_TIPC, add_fam_word, 4),
+	CALL('S', add_fam_word, -1),
+	CALL('f', add_fam_arg, 0),
+	CALL('A', add_fam_arg, 1),
+	FLAG('c', continuous),
+	CALL('W', no_op, 0),
+	FLAG(OPT_NUM_HOSTS, numeric_hosts),
+	FLAG(OPT_NUM_PORTS, numeric_ports),
+	FLAG(OPT_NUM_USERS, numeric_users),
+};
+
+static const struct opt_handler *find_handler(int c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(opt_handlers) / sizeof(opt_handlers[0]); i++)
+		if (opt_handlers[i].c == c)
+			return &opt_handlers[i];
+	return NULL;
 }
 
 /* The namespace options against each other and the recorded sources. */
@@ -260,224 +500,146 @@ static int check_proc_root(struct list_opts *o, int source_given)
 	return 0;
 }
 
-int list_opts_parse(struct list_opts *o, int argc, char **argv)
+/* Every option through its handler; stops at the first word. */
+static int parse_options(struct parse_state *st, int argc, char **argv)
 {
-	uint32_t want = 0;
-	int have_filter = 0, fam4 = 0, fam6 = 0, c, i, source_given = 0;
-	const char *first = argc > 1 ? argv[1] : NULL; /* before getopt */
-	uint32_t protos = 0;
+	struct list_opts *o = st->o;
+	const struct opt_handler *h;
+	int c;
 
-	memset(o, 0, sizeof(*o));
-	o->kind = TULPEN_FMT_TABLE;
-	o->resolve_ms = 2000;
-	o->services_file = "/etc/services";
-	o->passwd_file = "/etc/passwd";
 	optind = 0; /* reset getopt (also for unit tests) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":tuwxMlapeno46sHOrhVN:F:",
+	while ((c = getopt_long(argc, argv,
+				":tuwxMlapeno46sHOrhVvimTbKEN:F:0Sf:A:cW",
 				long_opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			protos |= TULPEN_PF(TULPEN_P_TCP);
-			break;
-		case 'u':
-			protos |= TULPEN_PF(TULPEN_P_UDP);
-			break;
-		case 'w':
-			protos |= TULPEN_PF(TULPEN_P_RAW);
-			break;
-		case 'x':
-			protos |= TULPEN_PF(TULPEN_P_UNIX);
-			o->filter_family = AF_UNIX;
-			break;
-		case 'M':
-			protos |= TULPEN_PF(TULPEN_P_MPTCP);
-			break;
-		case 'l':
-			o->listening = 1;
-			break;
-		case 'a':
-			o->all = 1;
-			break;
-		case 'p':
-			o->owners = 1;
-			break;
-		case 'e':
-			o->extended = 1;
-			break;
-		case 'n':
-			o->numeric = 1;
-			break;
-		case 'o':
-			o->timers = 1;
-			break;
-		case '4':
-			fam4 = 1;
-			o->filter_family = AF_INET;
-			break;
-		case '6':
-			fam6 = 1;
-			o->filter_family = AF_INET6;
-			break;
-		case 'F':
-			o->filter_file = optarg;
-			break;
-		case 's':
-			o->summary = 1;
-			break;
-		case 'H':
-			o->no_header = 1;
-			break;
-		case 'O':
-			/* One line per socket is what every layout does. */
-			break;
-		case 'r':
-			o->resolve = 1;
-			break;
-		case 'h':
-			o->help = 1;
-			break;
-		case 'V':
-			o->version = 1;
-			break;
-		case OPT_JSON:
-			o->kind = TULPEN_FMT_JSON;
-			break;
-		case OPT_NDJSON:
-			o->kind = TULPEN_FMT_NDJSON;
-			break;
-		case OPT_STYLE:
-			if (!strcmp(optarg, "table"))
-				o->kind = TULPEN_FMT_TABLE;
-			else if (!strcmp(optarg, "ss"))
-				o->kind = TULPEN_FMT_SS;
-			else if (!strcmp(optarg, "netstat"))
-				o->kind = TULPEN_FMT_NETSTAT;
-			else
-				return not_one_of(o, "--style", optarg,
-						  "table, ss or netstat");
-			break;
-		case OPT_SOURCE:
-			if (!strcmp(optarg, "auto"))
-				o->source = TULPEN_SOURCE_AUTO;
-			else if (!strcmp(optarg, "netlink"))
-				o->source = TULPEN_SOURCE_NETLINK;
-			else if (!strcmp(optarg, "proc"))
-				o->source = TULPEN_SOURCE_PROC;
-			else
-				return not_one_of(o, "--source", optarg,
-						  "auto, netlink or proc");
-			source_given = 1;
-			break;
-		case OPT_PROC_ROOT:
-			o->proc_root = optarg;
-			break;
-		case OPT_COLOR:
-			if (!optarg || !strcmp(optarg, "always"))
-				o->color = COLOR_ALWAYS;
-			else if (!strcmp(optarg, "never"))
-				o->color = COLOR_NEVER;
-			else if (!strcmp(optarg, "auto"))
-				o->color = COLOR_AUTO;
-			else
-				return not_one_of(o, "--color", optarg,
-						  "auto, always or never");
-			break;
-		case OPT_NL_REPLAY:
-			o->nl_replay = optarg;
-			break;
-		case OPT_NL_RECORD:
-			o->nl_record = optarg;
-			break;
-		case OPT_SERVICES:
-			o->services_file = optarg;
-			break;
-		case OPT_PASSWD:
-			o->passwd_file = optarg;
-			break;
-		case OPT_RESOLVE_MS:
-			if (parse_resolve_ms(o, optarg))
-				return -EINVAL;
-			break;
-		case 'N':
-			if (!*optarg) {
-				snprintf(o->err, sizeof(o->err),
-					 "-N: needs a name, a path, a pid or "
-					 "all");
-				return -EINVAL;
-			}
-			if (!strcmp(optarg, "all"))
-				o->all_netns = 1;
-			else
-				o->netns = optarg;
-			break;
-		case OPT_ALL_NETNS:
-			o->all_netns = 1;
-			break;
-		case OPT_SHOW_NETNS:
-			o->show_netns = 1;
-			break;
-		case OPT_SHOW_CONTAINER:
-			o->show_container = 1;
-			break;
-		case ':':
-		case '?':
-		default:
+		h = c == ':' || c == '?' ? NULL : find_handler(c);
+		if (!h)
 			return cli_getopt_error(c, argv, long_opts, o->err,
 						sizeof(o->err));
-		}
+		if (h->fn(st, h, optarg))
+			return -EINVAL;
 	}
+	return 0;
+}
 
-	/*
-	 * As ss: state WORD and exclude WORD (also "excl") first, in order:
-	 * the first "state" starts from no state, the first "exclude" from
-	 * every state. The expression follows.
-	 */
+static int is_state_word(const char *kw)
+{
+	return !strcmp(kw, "state") || !strcmp(kw, "exclude") ||
+	       !strcmp(kw, "excl");
+}
+
+/*
+ * As ss: state WORD and exclude WORD (also "excl") first, in order: the
+ * first "state" starts from no state, the first "exclude" from every
+ * state. The expression follows: its words are left in o->expr_argv.
+ * *@want is the states named, *@have_filter whether any word was given.
+ */
+static int parse_state_words(struct list_opts *o, int argc, char **argv,
+			     const char *first, uint32_t *want,
+			     int *have_filter)
+{
+	int i;
+
 	for (i = optind; i < argc; i++) {
 		const char *kw = argv[i];
 		uint32_t mask;
 
-		if (strcmp(kw, "state") && strcmp(kw, "exclude") &&
-		    strcmp(kw, "excl") && kw == first &&
+		if (!is_state_word(kw) && kw == first &&
 		    !tulpen_filter_starts_expr(kw))
 			return fail(o, "unknown command or filter word", kw,
 				    "");
-		if (strcmp(kw, "state") && strcmp(kw, "exclude") &&
-		    strcmp(kw, "excl"))
+		if (!is_state_word(kw))
 			break;
 		if (i + 1 >= argc)
 			return fail(o, "filter", kw, " needs a state name");
 		if (tulpen_state_parse(argv[i + 1], &mask))
 			return fail(o, "unknown state", argv[i + 1], "");
-		if (!have_filter)
-			want = strcmp(kw, "state") ? TULPEN_SF_ALL : 0;
+		if (!*have_filter)
+			*want = strcmp(kw, "state") ? TULPEN_SF_ALL : 0;
 		if (!strcmp(kw, "state"))
-			want |= mask;
+			*want |= mask;
 		else
-			want &= ~mask;
-		have_filter = 1;
+			*want &= ~mask;
+		*have_filter = 1;
 		i++;
 	}
 	o->expr_argc = argc - i;
 	o->expr_argv = argv + i;
+	return 0;
+}
 
-	if (check_proc_root(o, source_given))
+/* -K and -E against the other options. */
+static int check_modes(struct list_opts *o)
+{
+	if (o->dry_run && !o->kill)
+		return fail(o, "option", "--dry-run", " works only with -K");
+	if (o->kill && o->events)
+		return fail(o, "option", "-K", " and -E exclude each other");
+	if ((o->kill || o->events) && o->summary)
+		return fail(o, "option", o->kill ? "-K" : "-E",
+			    " and -s exclude each other");
+	if ((o->kill || o->events) && (o->proc_root || o->nl_replay)) {
+		snprintf(o->err, sizeof(o->err),
+			 "%s works on the live kernel only (not with %s)",
+			 o->kill ? "-K" : "-E",
+			 o->proc_root ? "--proc-root" : "--nl-replay");
 		return -EINVAL;
+	}
+	if ((o->kill || o->events) &&
+	    (o->netns || o->all_netns || o->show_netns || o->show_container)) {
+		snprintf(o->err, sizeof(o->err),
+			 "%s works in one namespace: run it there (ip netns "
+			 "exec NAME tulpen ...)",
+			 o->kill ? "-K" : "-E");
+		return -EINVAL;
+	}
+	if (o->kill && !o->have_filter && !o->expr_argc && !o->filter_file) {
+		snprintf(o->err, sizeof(o->err),
+			 "-K: refusing to close every socket: give a state or "
+			 "a filter expression (e.g. 'dport = :80'); "
+			 "'state all' means all");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The protocols and families of the query, from -t... and -4/-6. */
+static void set_protos(struct list_opts *o, const struct parse_state *st)
+{
+	uint32_t protos = st->protos;
+
+	if (protos || st->fam.protos || st->fam.families) {
+		/* tables and families complete each other, as in ss */
+		o->q.protos = protos;
+		o->q.families = (st->fam4 ? TULPEN_FAM_INET : 0) |
+				(st->fam6 ? TULPEN_FAM_INET6 : 0);
+		if (st->fam.protos || st->fam.families) {
+			family_sel_apply(&st->fam, &o->q);
+			return;
+		}
+	}
 	if (!protos)
 		protos = TULPEN_PF(TULPEN_P_TCP) | TULPEN_PF(TULPEN_P_UDP) |
 			 TULPEN_PF(TULPEN_P_RAW) | TULPEN_PF(TULPEN_P_MPTCP) |
-			 TULPEN_PF(TULPEN_P_UNIX);
+			 TULPEN_PF(TULPEN_P_UNIX) | TULPEN_PF(TULPEN_P_SCTP) |
+			 TULPEN_PF(TULPEN_P_NETLINK) |
+			 TULPEN_PF(TULPEN_P_PACKET) |
+			 TULPEN_PF(TULPEN_P_VSOCK) | TULPEN_PF(TULPEN_P_XDP);
 	o->q.protos = protos;
-	if (fam4 || fam6) {
-		o->q.families = (fam4 ? TULPEN_FAM_INET : 0) |
-				(fam6 ? TULPEN_FAM_INET6 : 0);
+	if (st->fam4 || st->fam6) {
+		o->q.families = (st->fam4 ? TULPEN_FAM_INET : 0) |
+				(st->fam6 ? TULPEN_FAM_INET6 : 0);
 		if (protos & TULPEN_PF(TULPEN_P_UNIX) &&
 		    (protos & ~TULPEN_PF(TULPEN_P_UNIX)) == 0)
 			o->q.families |= TULPEN_FAM_UNIX;
 	} else {
 		o->q.families = TULPEN_FAM_ALL;
 	}
+}
 
+/* The states of the query: the state words, else -a, -s, -l or ss's. */
+static void set_states(struct list_opts *o, uint32_t want, int have_filter)
+{
 	if (have_filter && want) {
 		/* ss: state words that leave no state mean the default */
 		o->q.states = want;
@@ -499,7 +661,36 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 					  TULPEN_SF(TULPEN_TCP_SYN_RECV) |
 					  TULPEN_SF(TULPEN_TCP_NEW_SYN_RECV));
 	}
+}
+
+int list_opts_parse(struct list_opts *o, int argc, char **argv)
+{
+	struct parse_state st = { .o = o };
+	const char *first = argc > 1 ? argv[1] : NULL; /* before getopt */
+	uint32_t want = 0;
+	int have_filter = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->kind = TULPEN_FMT_TABLE;
+	o->resolve_ms = 2000;
+	o->services_file = "/etc/services";
+	o->passwd_file = "/etc/passwd";
+	if (parse_options(&st, argc, argv))
+		return -EINVAL;
+	if (parse_state_words(o, argc, argv, first, &want, &have_filter))
+		return -EINVAL;
+	if (check_proc_root(o, st.source_given))
+		return -EINVAL;
+	set_protos(o, &st);
+	set_states(o, want, have_filter);
+	o->have_filter = have_filter;
+	if (o->threads)
+		o->owners = 1; /* as ss: -T shows users:(...) too */
 	if (o->listening && o->all)
 		o->listening = 0; /* -a wins, as in ss and netstat */
+	if (o->numeric_hosts)
+		o->resolve = 0; /* hosts are numbers unless -r */
+	if (check_modes(o))
+		return -EINVAL;
 	return check_netns(o);
 }

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "tulpen/sock.h"
 #include "tulpen/owners.h"
 #include "tulpen/names.h"
@@ -36,17 +37,31 @@ enum tulpen_fmt_kind {
 typedef int (*tulpen_sink_fn)(void *priv, const char *buf, size_t len);
 
 struct tulpen_fmt_opts {
-	int numeric;	    /* -n: no service or user names */
-	int show_owners;    /* -p */
-	int extended;	    /* -e: user, inode, cookie */
-	int timers;	    /* -o */
-	int header;	    /* print a header line (table, netstat, ss) */
-	int color;	    /* ANSI colours for states (table only) */
-	int listening;	    /* netstat title: "(only servers)" */
-	int all;	    /* netstat title: "(servers and established)" */
-	int ss_no_netid;    /* ss layout: one protocol, no Netid column */
+	int numeric;	 /* -n: no service or user names */
+	int show_owners; /* -p */
+	int extended;	 /* -e: user, inode, cookie */
+	int timers;	 /* -o */
+	int header;	 /* print a header line (table, netstat, ss) */
+	int color;	 /* ANSI colours for states (table only) */
+	int listening;	 /* netstat title: "(only servers)" */
+	int all;	 /* netstat title: "(servers and established)" */
+	int ss_no_netid; /* ss layout: one protocol, no Netid column */
+	int ss_no_state; /* ss layout: one state, no State column */
+	/*
+	 * ss layout: the terminal's width when the output is one (ss then
+	 * spreads the columns over it); 0: not a terminal.
+	 */
+	int ss_screen_width;
 	int show_netns;	    /* table: the Netns column (s->netns_*) */
 	int show_container; /* table: the Container column (s->container) */
+	/*
+	 * ss's extras (the records carry them when the query asked,
+	 * tulpen/collect.h): -i tcp_info, -m socket memory, --tos,
+	 * --cgroup, --inet-sockopt; oneline (-O): --style=ss puts -i, -m
+	 * and --inet-sockopt on the socket's line instead of the next.
+	 */
+	int info, memory, tos, show_cgroup, inet_sockopt, oneline;
+	int show_threads; /* -T: each holder's tid (tulpen/owners.h) */
 	/* Borrowed helpers; any may be NULL. */
 	const struct tulpen_services *services;
 	struct tulpen_users *users;
@@ -80,6 +95,13 @@ int tulpen_fmt_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
  */
 int tulpen_fmt_end(struct tulpen_fmt *f);
 
+/*
+ * Hand what is buffered to the sink now (for streams such as destroy
+ * events; the table streams only past its hold, opts.table_hold). Returns
+ * 0 or the sink's negative errno.
+ */
+int tulpen_fmt_flush(struct tulpen_fmt *f);
+
 void tulpen_fmt_free(struct tulpen_fmt *f);
 
 /*
@@ -110,6 +132,26 @@ int tulpen_buf_i64(struct tulpen_buf *b, int64_t v);
 int tulpen_buf_pad(struct tulpen_buf *b, char c, size_t n);
 /* A JSON string literal, quotes included, with escapes. */
 int tulpen_buf_json_str(struct tulpen_buf *b, const char *s);
+/*
+ * Names and paths in text output: the one escape (docs/escape.md). A
+ * backslash becomes two; printable ASCII but '"' and well-formed UTF-8 are
+ * kept,
+ * except the characters that break lines or reorder text; every other
+ * byte (control characters, ESC, invalid UTF-8) becomes a backslash and
+ * three octal digits (ESC: \033). tulpen_unescape() reverses it.
+ *
+ * tulpen_buf_escaped() writes @s escaped. tulpen_escape() writes it into
+ * @out (NUL-terminated, whole escapes only, cut at @size) and returns the
+ * length; TULPEN_ESC_MAX(n) bytes hold any n-byte string. tulpen_unescape()
+ * writes the original bytes (NUL-terminated) and returns their number,
+ * -EINVAL for a backslash followed by neither a backslash nor three octal
+ * digits,
+ * -ENOSPC when @size is too small.
+ */
+#define TULPEN_ESC_MAX(n) (4 * (n) + 1)
+int tulpen_buf_escaped(struct tulpen_buf *b, const char *s);
+size_t tulpen_escape(char *out, size_t size, const char *s);
+ssize_t tulpen_unescape(char *out, size_t size, const char *s);
 /* Hand what is buffered to the sink. */
 int tulpen_buf_flush(struct tulpen_buf *b);
 

@@ -22,24 +22,44 @@ struct tulpen_owner {
 	int32_t pid;
 	int32_t fd;
 	const char *comm; /* command name, as in /proc/PID/comm */
+	/*
+	 * The program as netstat names it: the base name of argv[0] from
+	 * /proc/PID/cmdline ("" when that is empty).
+	 */
+	const char *prog;
+	/*
+	 * tulpen_owners_new_threads(): the thread whose fd table holds it
+	 * (comm is then the thread's name); 0 from tulpen_owners_new().
+	 */
+	int32_t tid;
 };
 
 struct tulpen_owners_stats {
 	size_t processes;  /* processes scanned */
 	size_t denied;	   /* processes whose fds we may not read */
 	size_t socket_fds; /* socket fds found */
+	/* processes not read: the scan ran out of descriptors or memory */
+	size_t unreadable;
 };
 
 /*
  * Scan the processes under the context's proc root. Processes that exit
  * during the scan are skipped silently; processes we may not inspect are
- * counted in stats.denied. Returns 0 or a negative errno.
+ * counted in stats.denied; processes not read because the scan ran out of
+ * file descriptors (EMFILE, ENFILE) are counted in stats.unreadable and
+ * said once in a TULPEN_NOTE_WARN note. Returns 0 or a negative errno.
  */
 int tulpen_owners_new(struct tulpen_ctx *ctx, struct tulpen_owners **out);
-
 /*
- * The same scan, keeping only the sockets whose inodes are among the @n
- * of @inodes (sorted ascending; borrowed for the call): the table then
+ * The same, per thread (ss -T): every thread of every process is scanned
+ * (/proc/PID/task/TID/fd), so a socket held by a process with four threads
+ * that share their files has four holders, one per tid.
+ */
+int tulpen_owners_new_threads(struct tulpen_ctx *ctx,
+			      struct tulpen_owners **out);
+/*
+ * The process scan, keeping only the sockets whose inodes are among the
+ * @n of @inodes (sorted ascending; borrowed for the call): the table then
  * holds what the caller asked about, not every socket fd of the host.
  * stats.socket_fds counts the fds kept. @inodes NULL: every socket.
  */
@@ -49,8 +69,8 @@ void tulpen_owners_free(struct tulpen_owners *o);
 
 /*
  * Find the holders of socket @inode. Stores the number found in *@n and
- * returns a pointer to an array of them (NULL when none), sorted by pid
- * and then fd.
+ * returns a pointer to an array of them (NULL when none), sorted by pid,
+ * tid and fd.
  */
 const struct tulpen_owner *tulpen_owners_lookup(const struct tulpen_owners *o,
 						uint64_t inode, size_t *n);

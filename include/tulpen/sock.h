@@ -21,6 +21,11 @@ enum tulpen_proto {
 	TULPEN_P_RAW,
 	TULPEN_P_UNIX,
 	TULPEN_P_MPTCP,
+	TULPEN_P_SCTP,	  /* inet_diag, when the kernel has SCTP */
+	TULPEN_P_NETLINK, /* AF_NETLINK (netlink_diag) */
+	TULPEN_P_PACKET,  /* AF_PACKET (packet_diag) */
+	TULPEN_P_VSOCK,	  /* AF_VSOCK (vsock_diag) */
+	TULPEN_P_XDP,	  /* AF_XDP (xsk_diag) */
 	TULPEN_P_MAX,
 };
 
@@ -41,7 +46,23 @@ enum tulpen_timer {
 	TULPEN_TIMER_PROBE = 4, /* zero window probe */
 };
 
-struct tulpen_container; /* tulpen/container.h */
+struct tulpen_container;  /* tulpen/container.h */
+struct tulpen_tcp_info;	  /* tulpen/tcp_info.h */
+struct tulpen_mptcp_info; /* tulpen/tcp_info.h */
+struct tulpen_skmem;	  /* tulpen/skmem.h */
+
+/* INET_DIAG_SOCKOPT bits (struct tulpen_sock.sockopt), as ss names them */
+#define TULPEN_SOCKOPT_RECVERR 0x0001u
+#define TULPEN_SOCKOPT_IS_ICSK 0x0002u
+#define TULPEN_SOCKOPT_FREEBIND 0x0004u
+#define TULPEN_SOCKOPT_HDRINCL 0x0008u
+#define TULPEN_SOCKOPT_MC_LOOP 0x0010u
+#define TULPEN_SOCKOPT_TRANSPARENT 0x0020u
+#define TULPEN_SOCKOPT_MC_ALL 0x0040u
+#define TULPEN_SOCKOPT_NODEFRAG 0x0080u
+#define TULPEN_SOCKOPT_BIND_ADDRESS_NO_PORT 0x0100u
+#define TULPEN_SOCKOPT_RECVERR_RFC4884 0x0200u
+#define TULPEN_SOCKOPT_DEFER_CONNECT 0x0400u
 
 struct tulpen_endpoint {
 	union {
@@ -63,7 +84,7 @@ struct tulpen_sock {
 	uint8_t state;	    /* enum tulpen_tcp_state (UDP/RAW/UNIX too) */
 	uint8_t timer;	    /* enum tulpen_timer */
 	uint8_t retrans;    /* retransmits of the running timer */
-	uint8_t unix_type;  /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	uint8_t unix_type;  /* SOCK_* type: UNIX, packet, vsock, XDP */
 	uint8_t source;	    /* enum tulpen_source */
 	uint8_t has_cookie; /* cookie is valid (netlink only) */
 	uint8_t v6only;	    /* IPV6_V6ONLY: 1 set, 0 clear, 2 unknown */
@@ -87,6 +108,25 @@ struct tulpen_sock {
 				*/
 	const char *unix_path; /* NUL-terminated; abstract names start '@' */
 	/*
+	 * The families without ports (0 elsewhere). Netlink: the protocol
+	 * (NETLINK_ROUTE...), the port ids, the peer's group and the first
+	 * word of the groups. Packet: the protocol (ethertype, host order)
+	 * and the bound device in ifindex. Vsock: context ids and ports.
+	 * XDP: the bound device in ifindex and the queue.
+	 */
+	struct {
+		uint32_t protocol;
+		uint32_t portid, dst_portid, dst_group;
+		uint32_t groups;
+		uint8_t connected; /* NETLINK_CONNECTED (ss: UNCONN all the
+				      same) */
+		/* the process whose pid is portid (/proc/PID/stat), or NULL */
+		const char *comm;
+	} nl;
+	uint16_t packet_proto;
+	uint32_t vsock_cid, vsock_port, vsock_peer_cid, vsock_peer_port;
+	uint32_t xdp_queue;
+	/*
 	 * Where the socket lives: set by the walk over network namespaces
 	 * (tulpen/netns.h), 0 and NULL from the plain collectors. Valid as
 	 * long as the record.
@@ -94,6 +134,33 @@ struct tulpen_sock {
 	uint64_t netns_ino;	/* the namespace's inode */
 	const char *netns_name; /* its /run/netns name, NULL if none */
 	const struct tulpen_container *container; /* NULL: none known */
+	/*
+	 * What struct tulpen_query.ext asked for (tulpen/collect.h), valid
+	 * during the callback; NULL when not asked for or not given.
+	 */
+	const struct tulpen_tcp_info *tcp_info; /* TULPEN_EXT_TCP_INFO */
+	const struct tulpen_skmem *skmem;	/* TULPEN_EXT_SKMEM */
+	/* TULPEN_EXT_TCP_INFO, MPTCP sockets */
+	const struct tulpen_mptcp_info *mptcp_info;
+	/* TULPEN_EXT_TOS: IP TOS, IPv6 traffic class, net_cls class id */
+	uint8_t has_tos, has_tclass, has_class_id;
+	uint8_t tos, tclass;
+	uint32_t class_id;
+	/* INET_DIAG_SOCKOPT (Linux 5.12), sent with every inet record */
+	uint8_t has_sockopt;
+	uint16_t sockopt; /* TULPEN_SOCKOPT_* */
+	/* the kernel sent the shutdown mask (full sockets, not TIME-WAIT) */
+	uint8_t has_shutdown;
+	/*
+	 * TULPEN_EXT_UNIX_DETAILS: a bound UNIX socket's file (UNIX_DIAG_VFS)
+	 * and a listener's pending connections (UNIX_DIAG_ICONS: @unix_nicons
+	 * inodes, 4 bytes each in host order, valid during the callback;
+	 * read them with memcpy).
+	 */
+	uint8_t has_unix_vfs, has_unix_icons;
+	uint32_t unix_vfs_ino, unix_vfs_dev;
+	const void *unix_icons;
+	uint32_t unix_nicons;
 };
 
 /* tulpen_sock_is_inet - whether @s is an IPv4 or IPv6 socket. */

@@ -12,8 +12,12 @@
 
 #include "tulpen/ctx.h"
 #include "tulpen/sock.h"
+#include "tulpen/tcp_info.h"
+#include "tulpen/skmem.h"
 #include "tulpen/state.h"
 #include "tulpen/collect.h"
+#include "tulpen/destroy.h"
+#include "tulpen/sock_events.h"
 #include "tulpen/filter.h"
 #include "tulpen/owners.h"
 #include "tulpen/names.h"

@@ -44,6 +44,48 @@ const char *tulpen_fmt_timer_name(int timer);
 /* The user column: name unless numeric (then the uid). */
 size_t tulpen_fmt_user(char *out, size_t size, const struct tulpen_fmt *f,
 		       uint32_t uid);
+/*
+ * Netlink protocol as ss names it ("rtnl", "genl"; the number when
+ * @numeric or unknown). Returns the length written.
+ */
+size_t tulpen_fmt_netlink_proto(char *out, size_t size, uint32_t proto,
+				int numeric);
+/*
+ * Ethertype as ss names it ("ip", "ipv6"), or "[2048]" in @buf when
+ * @numeric or unknown. Returns the name or @buf.
+ */
+const char *tulpen_fmt_ether_proto(char *buf, size_t size, uint16_t proto,
+				   int numeric);
+/*
+ * The endpoints of a netlink, packet, vsock or XDP socket as text:
+ * "rtnl:kernel", "ip:eth0 (raw)", "2:1024", "eth0:q0"; "*" for none.
+ */
+void tulpen_fmt_other_eps(const struct tulpen_sock *s, int numeric, char *local,
+			  size_t *llen, char *peer, size_t *plen, size_t size);
+/* JSON: the "family" word, and the object of a family without ports. */
+const char *tulpen_json_family_name(const struct tulpen_sock *s);
+void tulpen_json_family(struct tulpen_buf *b, const struct tulpen_sock *s);
+/*
+ * What ss prints after a socket's addresses and users:(...): -o, -e,
+ * --tos, --cgroup, --inet-sockopt, -m and -i, as @o asks (ss_extras.c).
+ * Returns @b's error.
+ */
+int tulpen_ss_extras(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
+		     const struct tulpen_sock *s);
+/*
+ * A count scaled to three or four digits with one decimal and k, M, G, T,
+ * P or E (powers of 1000): "999", "1.2k", "215.0G". @out needs
+ * TULPEN_FMT_NUM_MAX bytes; no NUL. Returns the length (number.c).
+ */
+size_t tulpen_fmt_scaled(char *out, uint64_t v);
+/* The JSON objects "tcp_info" and "skmem" of docs/json.md (json_ext.c). */
+struct tulpen_tcp_info;
+struct tulpen_skmem;
+int tulpen_json_tcp_info(struct tulpen_buf *b, const struct tulpen_tcp_info *t);
+int tulpen_json_skmem(struct tulpen_buf *b, const struct tulpen_skmem *m);
+struct tulpen_mptcp_info;
+int tulpen_json_mptcp_info(struct tulpen_buf *b,
+			   const struct tulpen_mptcp_info *m);
 /* A bounded, truncation-safe snprintf returning the length written. */
 size_t tulpen_scnprintf(char *out, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -3,8 +3,7 @@
  * kstats.c - the kernel's TCP counters: /proc/net/netstat (TcpExt),
  * /proc/net/snmp (Tcp), /proc/net/sockstat and the ephemeral port range.
  *
- * netstat and snmp come in pairs of lines, "Section: Name1 Name2 ..." then
- * "Section: 1 2 ...": the names and values are walked side by side, and a
+ * The files are read by the one reader of them (core/procstat.c); a
  * counter the running kernel does not have is left out (never a made-up 0).
  */
 #include <errno.h>
@@ -13,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/procstat.h"
 #include "metrics/metrics_internal.h"
 
 #define NS(key, metric, label, help)                                           \
@@ -98,111 +98,66 @@ const size_t tm_nkcounters = sizeof(tm_kcounters) / sizeof(tm_kcounters[0]);
 _Static_assert(sizeof(tm_kcounters) / sizeof(tm_kcounters[0]) <= TM_KMAX,
 	       "TM_KMAX too small");
 
-/* A whole token of decimal digits, no sign; 0 or -EINVAL/-ERANGE. */
-static int parse_u64(const char *s, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (!len || len > 20)
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		unsigned int d = (unsigned char)s[i] - '0';
-
-		if (d > 9)
-			return -EINVAL;
-		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
-/* The next space-separated token of [*p, end): its start and length. */
-static int next_token(const char **p, const char *end, const char **tok,
-		      size_t *len)
-{
-	const char *s = *p;
-
-	while (s < end && *s == ' ')
-		s++;
-	if (s >= end)
-		return 0;
-	*tok = s;
-	while (s < end && *s != ' ')
-		s++;
-	*len = (size_t)(s - *tok);
-	*p = s;
-	return 1;
-}
-
-static const char *line_end(const char *p, const char *end)
-{
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-	return nl ? nl : end;
-}
-
-static int counter_index(enum tm_kfile file, const char *sec, size_t seclen,
-			 const char *key, size_t keylen)
+static int counter_index(enum tm_kfile file, const struct tulpen_counter *c)
 {
 	size_t i;
 
 	for (i = 0; i < tm_nkcounters; i++) {
-		const struct tm_kcounter *c = &tm_kcounters[i];
+		const struct tm_kcounter *k = &tm_kcounters[i];
 
-		if (c->file == file && strlen(c->section) == seclen &&
-		    !memcmp(c->section, sec, seclen) &&
-		    strlen(c->key) == keylen && !memcmp(c->key, key, keylen))
+		if (k->file == file && tulpen_counter_is(c, k->section, k->key))
 			return (int)i;
 	}
 	return -1;
 }
 
-/* One "Section: names" line and its "Section: values" line. */
-static void parse_pair(const char *n, const char *nend, const char *v,
-		       const char *vend, enum tm_kfile file,
-		       struct tm_kstats *k)
-{
-	const char *colon = memchr(n, ':', (size_t)(nend - n));
-	size_t seclen, nl, vl;
-	const char *nt, *vt;
-	uint64_t val;
-	int idx;
+struct pairs_walk {
+	enum tm_kfile file;
+	struct tm_kstats *k;
+};
 
-	if (!colon)
+static void pair_cb(const struct tulpen_counter *c, void *data)
+{
+	struct pairs_walk *w = data;
+	int idx = counter_index(w->file, c);
+	uint64_t val;
+
+	if (idx < 0 || tulpen_procstat_u64(c->val, c->vallen, &val))
 		return;
-	seclen = (size_t)(colon - n);
-	if ((size_t)(vend - v) <= seclen || memcmp(n, v, seclen + 1))
-		return; /* not the same section: a malformed file */
-	n = colon + 1;
-	v += seclen + 1;
-	while (next_token(&n, nend, &nt, &nl)) {
-		if (!next_token(&v, vend, &vt, &vl))
-			return;
-		idx = counter_index(file, colon - seclen, seclen, nt, nl);
-		if (idx < 0 || parse_u64(vt, vl, &val))
-			continue;
-		k->value[idx] = val;
-		k->have[idx] = 1;
-	}
+	w->k->value[idx] = val;
+	w->k->have[idx] = 1;
 }
 
 void tm_kstats_parse_pairs(const char *text, size_t len, enum tm_kfile file,
 			   struct tm_kstats *k)
 {
-	const char *p = text, *end = text + len;
+	struct pairs_walk w = { file, k };
 
-	while (p < end) {
-		const char *nend = line_end(p, end), *v, *vend;
+	tulpen_procstat_pairs(text, len, pair_cb, &w);
+}
 
-		if (nend >= end)
-			return;
-		v = nend + 1;
-		vend = line_end(v, end);
-		parse_pair(p, nend, v, vend, file, k);
-		p = vend < end ? vend + 1 : end;
+struct sockstat_walk {
+	uint64_t orphans, mem;
+	int seen, bad;
+};
+
+static void sockstat_cb(const struct tulpen_counter *c, void *data)
+{
+	struct sockstat_walk *w = data;
+	uint64_t v;
+
+	if (c->seclen != 3 || memcmp(c->sec, "TCP", 3) || w->bad)
+		return;
+	if (tulpen_procstat_u64(c->val, c->vallen, &v)) {
+		w->bad = 1;
+		return;
+	}
+	if (tulpen_counter_is(c, "TCP", "orphan")) {
+		w->orphans = v;
+		w->seen |= 1;
+	} else if (tulpen_counter_is(c, "TCP", "mem")) {
+		w->mem = v;
+		w->seen |= 2;
 	}
 }
 
@@ -210,66 +165,15 @@ void tm_kstats_parse_pairs(const char *text, size_t len, enum tm_kfile file,
 void tm_kstats_parse_sockstat(const char *text, size_t len, long page_size,
 			      struct tm_kstats *k)
 {
-	const char *p = text, *end = text + len, *t, *vt;
-	uint64_t orphans = 0, mem = 0, v;
-	int seen = 0;
-	size_t tl, vl;
+	struct sockstat_walk w = { 0, 0, 0, 0 };
 
-	while (p < end) {
-		const char *le = line_end(p, end);
-
-		if (le - p > 4 && !memcmp(p, "TCP: ", 5)) {
-			p += 5;
-			while (next_token(&p, le, &t, &tl) &&
-			       next_token(&p, le, &vt, &vl)) {
-				if (parse_u64(vt, vl, &v))
-					return;
-				if (tl == 6 && !memcmp(t, "orphan", 6)) {
-					orphans = v;
-					seen |= 1;
-				} else if (tl == 3 && !memcmp(t, "mem", 3)) {
-					mem = v;
-					seen |= 2;
-				}
-			}
-			break;
-		}
-		p = le < end ? le + 1 : end;
-	}
-	if (seen != 3 || page_size <= 0 ||
-	    mem > UINT64_MAX / (uint64_t)page_size)
+	tulpen_procstat_sockstat(text, len, sockstat_cb, &w);
+	if (w.bad || w.seen != 3 || page_size <= 0 ||
+	    w.mem > UINT64_MAX / (uint64_t)page_size)
 		return;
 	k->have_sockstat = 1;
-	k->tcp_orphans = orphans;
-	k->tcp_mem_bytes = mem * (uint64_t)page_size;
-}
-
-/* Read @root/@rel into @buf (at most @size - 1 bytes); length or -errno. */
-static ssize_t read_small(const char *root, const char *rel, char *buf,
-			  size_t size)
-{
-	char path[4096];
-	size_t len = 0;
-	ssize_t r;
-	int fd;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, rel) >=
-	    sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (len < size - 1) {
-		r = read(fd, buf + len, size - 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return (ssize_t)len;
+	k->tcp_orphans = w.orphans;
+	k->tcp_mem_bytes = w.mem * (uint64_t)page_size;
 }
 
 static void parse_port_range(const char *s, size_t len, struct tm_kstats *k)
@@ -284,7 +188,7 @@ static void parse_port_range(const char *s, size_t len, struct tm_kstats *k)
 	t = p;
 	while (p < end && *p >= '0' && *p <= '9')
 		p++;
-	if (parse_u64(t, (size_t)(p - t), &lo))
+	if (tulpen_procstat_u64(t, (size_t)(p - t), &lo))
 		return;
 	while (p < end && (*p == '\t' || *p == ' '))
 		p++;
@@ -292,7 +196,7 @@ static void parse_port_range(const char *s, size_t len, struct tm_kstats *k)
 	while (p < end && *p >= '0' && *p <= '9')
 		p++;
 	tl = (size_t)(p - t);
-	if (parse_u64(t, tl, &hi) || lo > hi || hi > 65535)
+	if (tulpen_procstat_u64(t, tl, &hi) || lo > hi || hi > 65535)
 		return;
 	k->have_port_range = 1;
 	k->port_lo = (uint32_t)lo;
@@ -305,18 +209,18 @@ void tm_kstats_read(const char *proc_root, struct tm_kstats *k)
 	ssize_t n;
 
 	memset(k, 0, sizeof(*k));
-	n = read_small(proc_root, "net/netstat", buf, sizeof(buf));
+	n = tulpen_procstat_read(proc_root, "net/netstat", buf, sizeof(buf));
 	if (n > 0)
 		tm_kstats_parse_pairs(buf, (size_t)n, TM_KF_NETSTAT, k);
-	n = read_small(proc_root, "net/snmp", buf, sizeof(buf));
+	n = tulpen_procstat_read(proc_root, "net/snmp", buf, sizeof(buf));
 	if (n > 0)
 		tm_kstats_parse_pairs(buf, (size_t)n, TM_KF_SNMP, k);
-	n = read_small(proc_root, "net/sockstat", buf, sizeof(buf));
+	n = tulpen_procstat_read(proc_root, "net/sockstat", buf, sizeof(buf));
 	if (n > 0)
 		tm_kstats_parse_sockstat(buf, (size_t)n, sysconf(_SC_PAGESIZE),
 					 k);
-	n = read_small(proc_root, "sys/net/ipv4/ip_local_port_range", buf,
-		       sizeof(buf));
+	n = tulpen_procstat_read(proc_root, "sys/net/ipv4/ip_local_port_range",
+				 buf, sizeof(buf));
 	if (n > 0)
 		parse_port_range(buf, (size_t)n, k);
 }

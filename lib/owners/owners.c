@@ -47,7 +47,7 @@ struct worker {
 	size_t n, cap;
 	char *comms;
 	size_t comms_len, comms_cap;
-	size_t processes, denied;
+	size_t processes, denied, unreadable;
 	char *dbuf;
 	int ret;
 	struct job *job;
@@ -57,6 +57,7 @@ struct worker {
 /* The processes to scan, shared by the workers. */
 struct job {
 	int procfd;
+	int threads; /* scan every thread's fd table */
 	int *pids;
 	size_t npids;
 	size_t next;	      /* taken with atomic adds */
@@ -67,7 +68,7 @@ struct job {
 #define DBUF_SIZE (64 * 1024)
 #define PID_CHUNK 8
 
-static int push(struct worker *w, uint64_t inode, int pid, int fd,
+static int push(struct worker *w, uint64_t inode, int pid, int tid, int fd,
 		size_t comm_off)
 {
 	if (w->n == w->cap) {
@@ -86,6 +87,7 @@ static int push(struct worker *w, uint64_t inode, int pid, int fd,
 	}
 	w->inodes[w->n] = inode;
 	w->owners[w->n].pid = pid;
+	w->owners[w->n].tid = tid;
 	w->owners[w->n].fd = fd;
 	w->owners[w->n].comm = (const char *)(uintptr_t)comm_off;
 	w->n++;
@@ -125,10 +127,40 @@ static uint64_t socket_inode(const char *l, ssize_t n)
 	return v;
 }
 
-/* Add the command name of the process at @piddir to the worker's pool. */
+/* The base name of argv[0] of the process at @piddir into @out. */
+static size_t read_prog(int piddir, char *out, size_t size)
+{
+	char cmd[512];
+	const char *base;
+	ssize_t n = -1;
+	size_t len;
+	int fd;
+
+	fd = openat(piddir, "cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, cmd, sizeof(cmd) - 1);
+		close(fd);
+	}
+	if (n < 0)
+		n = 0;
+	cmd[n] = '\0';
+	base = strrchr(cmd, '/');
+	base = base ? base + 1 : cmd;
+	len = strlen(base);
+	if (len >= size)
+		len = size - 1;
+	memcpy(out, base, len);
+	out[len] = '\0';
+	return len;
+}
+
+/*
+ * Add the command name of the process at @piddir to the worker's pool,
+ * and after its NUL the program name (read_prog()).
+ */
 static int add_comm(struct worker *w, int piddir, size_t *off)
 {
-	char name[64];
+	char name[64 + 512];
 	ssize_t n = -1;
 	int fd;
 
@@ -144,6 +176,7 @@ static int add_comm(struct worker *w, int piddir, size_t *off)
 	if (name[n - 1] == '\n')
 		n--;
 	name[n] = '\0';
+	n += 1 + (ssize_t)read_prog(piddir, name + n + 1, 512);
 	if (w->comms_len + (size_t)n + 1 > w->comms_cap) {
 		size_t cap = w->comms_cap ? w->comms_cap * 2 : 16384;
 		char *p;
@@ -161,14 +194,6 @@ static int add_comm(struct worker *w, int piddir, size_t *off)
 	w->comms_len += (size_t)n + 1;
 	return 0;
 }
-
-struct linux_dirent64_ {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
 
 /* Whether @inode is one the caller asked for (all without a list). */
 static int wanted(const struct job *j, uint64_t inode)
@@ -189,25 +214,37 @@ static int wanted(const struct job *j, uint64_t inode)
 	return 0;
 }
 
-static int scan_pid(struct worker *w, int procfd, int pid)
-{
-	char pidname[16];
-	int piddir, fddir, ret = 0;
-	size_t comm_off = 0;
-	int have_comm = 0;
+struct linux_dirent64_ {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
 
-	snprintf(pidname, sizeof(pidname), "%d", pid);
-	piddir = openat(procfd, pidname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (piddir < 0)
-		return 0; /* gone */
-	fddir = openat(piddir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+/* Not "the process is gone": the scan itself could not open the files. */
+static int out_of_fds(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOMEM;
+}
+
+/*
+ * The socket fds of the fd table under @dir (a process's, or a thread's
+ * with @tid), named after the comm file there. Returns 0, -EACCES (not
+ * ours to read), -EMFILE (out of file descriptors: not read), -ENOENT (no
+ * fd table: gone, or a zombie) or -ENOMEM.
+ */
+static int scan_fds(struct worker *w, int dir, int pid, int tid)
+{
+	size_t comm_off = 0;
+	int fddir, have_comm = 0, ret = 0;
+
+	fddir = openat(dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fddir < 0) {
 		if (errno == EACCES || errno == EPERM)
-			w->denied++;
-		close(piddir);
-		return 0;
+			return -EACCES;
+		return out_of_fds(errno) ? -EMFILE : -ENOENT;
 	}
-	w->processes++;
 	for (;;) {
 		long n = syscall(SYS_getdents64, fddir, w->dbuf, DBUF_SIZE);
 		long pos;
@@ -235,19 +272,90 @@ static int scan_pid(struct worker *w, int procfd, int pid)
 			if (!inode || !wanted(w->job, inode))
 				continue;
 			if (!have_comm) {
-				ret = add_comm(w, piddir, &comm_off);
+				ret = add_comm(w, dir, &comm_off);
 				if (ret)
 					goto out;
 				have_comm = 1;
 			}
-			ret = push(w, inode, pid, fd, comm_off);
+			ret = push(w, inode, pid, tid, fd, comm_off);
 			if (ret)
 				goto out;
 		}
 	}
 out:
 	close(fddir);
+	return ret;
+}
+
+/* -T: each thread of process @pid (the main one first, as ss lists). */
+static int scan_threads(struct worker *w, int piddir, int pid)
+{
+	int taskdir, ret = 0;
+
+	ret = scan_fds(w, piddir, pid, pid);
+	if (ret)
+		return ret;
+	taskdir = openat(piddir, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (taskdir < 0)
+		return 0;
+	for (;;) {
+		char buf[4096];
+		long n = syscall(SYS_getdents64, taskdir, buf, sizeof(buf));
+		long pos;
+
+		if (n <= 0)
+			break;
+		for (pos = 0; pos < n && !ret;) {
+			struct linux_dirent64_ *d =
+				(struct linux_dirent64_ *)(buf + pos);
+			int tid = dec_name(d->d_name), tdir;
+
+			pos += d->d_reclen;
+			if (tid <= 0 || tid == pid)
+				continue;
+			tdir = openat(taskdir, d->d_name,
+				      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (tdir < 0)
+				continue; /* gone */
+			ret = scan_fds(w, tdir, pid, tid);
+			close(tdir);
+			if (ret == -EACCES || ret == -ENOENT || ret == -EMFILE)
+				ret = 0; /* that thread only */
+		}
+	}
+	close(taskdir);
+	return ret;
+}
+
+static int scan_pid(struct worker *w, int procfd, int pid)
+{
+	char pidname[16];
+	int piddir, ret;
+
+	snprintf(pidname, sizeof(pidname), "%d", pid);
+	piddir = openat(procfd, pidname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (piddir < 0) {
+		if (out_of_fds(errno))
+			w->unreadable++;
+		return 0; /* gone */
+	}
+	if (w->job->threads)
+		ret = scan_threads(w, piddir, pid);
+	else
+		ret = scan_fds(w, piddir, pid, 0);
 	close(piddir);
+	if (ret == -EACCES) {
+		w->denied++;
+		return 0;
+	}
+	if (ret == -EMFILE) {
+		w->unreadable++;
+		return 0;
+	}
+	if (ret == -ENOENT)
+		return 0;
+	if (!ret)
+		w->processes++;
 	return ret;
 }
 
@@ -316,7 +424,11 @@ static int list_pids(struct tulpen_ctx *ctx, struct job *j)
 static int owner_after(const struct tulpen_owner *a,
 		       const struct tulpen_owner *b)
 {
-	return a->pid > b->pid || (a->pid == b->pid && a->fd > b->fd);
+	if (a->pid != b->pid)
+		return a->pid > b->pid;
+	if (a->tid != b->tid)
+		return a->tid > b->tid;
+	return a->fd > b->fd;
 }
 
 /*
@@ -386,6 +498,7 @@ static int build_table(struct tulpen_owners *o, struct worker *w, int nw)
 
 			ow.comm = o->comms + comm_base +
 				  (size_t)(uintptr_t)w[k].owners[i].comm;
+			ow.prog = ow.comm + strlen(ow.comm) + 1;
 			/*
 			 * Keep each socket's holders sorted by pid and fd,
 			 * whichever thread found them: an insertion into a
@@ -414,16 +527,15 @@ static void worker_fini(struct worker *w)
 
 #define MAX_WORKERS 4
 
-int tulpen_owners_new(struct tulpen_ctx *ctx, struct tulpen_owners **out)
-{
-	return tulpen_owners_new_only(ctx, NULL, 0, out);
-}
-
-int tulpen_owners_new_only(struct tulpen_ctx *ctx, const uint64_t *inodes,
-			   size_t n, struct tulpen_owners **out)
+static int owners_new(struct tulpen_ctx *ctx, int threads,
+		      const uint64_t *want, size_t nwant,
+		      struct tulpen_owners **out)
 {
 	struct worker w[MAX_WORKERS];
-	struct job j = { .procfd = -1, .want = inodes, .nwant = n };
+	struct job j = { .procfd = -1,
+			 .threads = threads,
+			 .want = want,
+			 .nwant = nwant };
 	struct tulpen_owners *o;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int nw, k, started = 0, ret;
@@ -472,8 +584,15 @@ int tulpen_owners_new_only(struct tulpen_ctx *ctx, const uint64_t *inodes,
 			ret = w[k].ret;
 		o->st.processes += w[k].processes;
 		o->st.denied += w[k].denied;
+		o->st.unreadable += w[k].unreadable;
 		o->st.socket_fds += w[k].n;
 	}
+	if (o->st.unreadable)
+		tulpen_ctx_note(ctx, TULPEN_NOTE_WARN,
+				"owners not read for %zu of %zu processes: out "
+				"of file descriptors (EMFILE/ENFILE; raise "
+				"'ulimit -n'); their sockets show no owner",
+				o->st.unreadable, j.npids);
 	if (ret)
 		goto out;
 	/* Give back the growth slack before the table doubles the data. */
@@ -502,6 +621,23 @@ out:
 	}
 	*out = o;
 	return 0;
+}
+
+int tulpen_owners_new(struct tulpen_ctx *ctx, struct tulpen_owners **out)
+{
+	return owners_new(ctx, 0, NULL, 0, out);
+}
+
+int tulpen_owners_new_threads(struct tulpen_ctx *ctx,
+			      struct tulpen_owners **out)
+{
+	return owners_new(ctx, 1, NULL, 0, out);
+}
+
+int tulpen_owners_new_only(struct tulpen_ctx *ctx, const uint64_t *inodes,
+			   size_t n, struct tulpen_owners **out)
+{
+	return owners_new(ctx, 0, inodes, n, out);
 }
 
 void tulpen_owners_free(struct tulpen_owners *o)

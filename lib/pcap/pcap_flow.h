@@ -112,6 +112,7 @@ struct flow {
 	struct tentative *tent[2];    /* see fsm_segment(); usually NULL */
 	uint8_t (*memo)[2][16][32];   /* the table's fsm_memo */
 	struct tentative **tent_free; /* the table's free tentatives */
+	size_t *tent_allocs;	      /* the table's count of them all */
 	int64_t last_syn_ns;	      /* latest SYN from the originator */
 	int64_t synack_ns;
 	uint8_t seen_syn, seen_synack;
@@ -154,6 +155,9 @@ void pcap_ep_track_seq(struct side_priv *sp, const struct tulpen_pkt *p);
 
 /* Give a tentative record back to the table's free list (NULL: none). */
 void pcap_ep_tent_put(struct flow *fl, struct tentative *tn);
+
+/* Zeek turned the connection around at @p: the sides trade places. */
+void pcap_ep_flip(struct flow *fl, const struct tulpen_pkt *p);
 
 /* @st is a final state for an endpoint (CLOSED, TIME-WAIT, LISTEN). */
 int pcap_ep_done(int st);
