@@ -527,15 +527,13 @@ static void worker_fini(struct worker *w)
 
 #define MAX_WORKERS 4
 
-static int owners_new(struct tulpen_ctx *ctx, int threads,
-		      const uint64_t *want, size_t nwant,
-		      struct tulpen_owners **out)
+static int owners_new(struct tulpen_ctx *ctx, int threads, const uint64_t *want,
+		      size_t nwant, struct tulpen_owners **out)
 {
 	struct worker w[MAX_WORKERS];
-	struct job j = { .procfd = -1,
-			 .threads = threads,
-			 .want = want,
-			 .nwant = nwant };
+	struct job j = {
+		.procfd = -1, .threads = threads, .want = want, .nwant = nwant
+	};
 	struct tulpen_owners *o;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int nw, k, started = 0, ret;
