@@ -11,6 +11,7 @@
 #include "tulpen/version.h"
 
 #include "tulpen/ctx.h"
+#include "tulpen/kcounters.h"
 #include "tulpen/sock.h"
 #include "tulpen/state.h"
 #include "tulpen/collect.h"

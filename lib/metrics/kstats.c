@@ -3,8 +3,7 @@
  * kstats.c - the kernel's TCP counters: /proc/net/netstat (TcpExt),
  * /proc/net/snmp (Tcp), /proc/net/sockstat and the ephemeral port range.
  *
- * netstat and snmp come in pairs of lines, "Section: Name1 Name2 ..." then
- * "Section: 1 2 ...": the names and values are walked side by side, and a
+ * The files are parsed by the shared parser (tulpen/kcounters.h); a
  * counter the running kernel does not have is left out (never a made-up 0).
  */
 #include <errno.h>
@@ -13,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tulpen/kcounters.h"
 #include "metrics/metrics_internal.h"
 
 #define NS(key, metric, label, help)                                           \
@@ -98,52 +98,6 @@ const size_t tm_nkcounters = sizeof(tm_kcounters) / sizeof(tm_kcounters[0]);
 _Static_assert(sizeof(tm_kcounters) / sizeof(tm_kcounters[0]) <= TM_KMAX,
 	       "TM_KMAX too small");
 
-/* A whole token of decimal digits, no sign; 0 or -EINVAL/-ERANGE. */
-static int parse_u64(const char *s, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (!len || len > 20)
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		unsigned int d = (unsigned char)s[i] - '0';
-
-		if (d > 9)
-			return -EINVAL;
-		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
-/* The next space-separated token of [*p, end): its start and length. */
-static int next_token(const char **p, const char *end, const char **tok,
-		      size_t *len)
-{
-	const char *s = *p;
-
-	while (s < end && *s == ' ')
-		s++;
-	if (s >= end)
-		return 0;
-	*tok = s;
-	while (s < end && *s != ' ')
-		s++;
-	*len = (size_t)(s - *tok);
-	*p = s;
-	return 1;
-}
-
-static const char *line_end(const char *p, const char *end)
-{
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-	return nl ? nl : end;
-}
-
 static int counter_index(enum tm_kfile file, const char *sec, size_t seclen,
 			 const char *key, size_t keylen)
 {
@@ -160,88 +114,43 @@ static int counter_index(enum tm_kfile file, const char *sec, size_t seclen,
 	return -1;
 }
 
-/* One "Section: names" line and its "Section: values" line. */
-static void parse_pair(const char *n, const char *nend, const char *v,
-		       const char *vend, enum tm_kfile file,
-		       struct tm_kstats *k)
-{
-	const char *colon = memchr(n, ':', (size_t)(nend - n));
-	size_t seclen, nl, vl;
-	const char *nt, *vt;
-	uint64_t val;
-	int idx;
+struct pairs_ctx {
+	enum tm_kfile file;
+	struct tm_kstats *k;
+};
 
-	if (!colon)
+static void store(const char *sec, size_t seclen, const char *key,
+		  size_t keylen, uint64_t value, void *data)
+{
+	struct pairs_ctx *pc = data;
+	int idx = counter_index(pc->file, sec, seclen, key, keylen);
+
+	if (idx < 0)
 		return;
-	seclen = (size_t)(colon - n);
-	if ((size_t)(vend - v) <= seclen || memcmp(n, v, seclen + 1))
-		return; /* not the same section: a malformed file */
-	n = colon + 1;
-	v += seclen + 1;
-	while (next_token(&n, nend, &nt, &nl)) {
-		if (!next_token(&v, vend, &vt, &vl))
-			return;
-		idx = counter_index(file, colon - seclen, seclen, nt, nl);
-		if (idx < 0 || parse_u64(vt, vl, &val))
-			continue;
-		k->value[idx] = val;
-		k->have[idx] = 1;
-	}
+	pc->k->value[idx] = value;
+	pc->k->have[idx] = 1;
 }
 
 void tm_kstats_parse_pairs(const char *text, size_t len, enum tm_kfile file,
 			   struct tm_kstats *k)
 {
-	const char *p = text, *end = text + len;
+	struct pairs_ctx pc = { file, k };
 
-	while (p < end) {
-		const char *nend = line_end(p, end), *v, *vend;
-
-		if (nend >= end)
-			return;
-		v = nend + 1;
-		vend = line_end(v, end);
-		parse_pair(p, nend, v, vend, file, k);
-		p = vend < end ? vend + 1 : end;
-	}
+	tulpen_kcounters_parse(text, len, store, &pc);
 }
 
 /* "TCP: inuse 3 orphan 0 tw 0 alloc 4 mem 1" */
 void tm_kstats_parse_sockstat(const char *text, size_t len, long page_size,
 			      struct tm_kstats *k)
 {
-	const char *p = text, *end = text + len, *t, *vt;
-	uint64_t orphans = 0, mem = 0, v;
-	int seen = 0;
-	size_t tl, vl;
+	struct tulpen_sockstat st;
 
-	while (p < end) {
-		const char *le = line_end(p, end);
-
-		if (le - p > 4 && !memcmp(p, "TCP: ", 5)) {
-			p += 5;
-			while (next_token(&p, le, &t, &tl) &&
-			       next_token(&p, le, &vt, &vl)) {
-				if (parse_u64(vt, vl, &v))
-					return;
-				if (tl == 6 && !memcmp(t, "orphan", 6)) {
-					orphans = v;
-					seen |= 1;
-				} else if (tl == 3 && !memcmp(t, "mem", 3)) {
-					mem = v;
-					seen |= 2;
-				}
-			}
-			break;
-		}
-		p = le < end ? le + 1 : end;
-	}
-	if (seen != 3 || page_size <= 0 ||
-	    mem > UINT64_MAX / (uint64_t)page_size)
+	if (tulpen_sockstat_parse(text, len, &st) || page_size <= 0 ||
+	    st.mem_pages > UINT64_MAX / (uint64_t)page_size)
 		return;
 	k->have_sockstat = 1;
-	k->tcp_orphans = orphans;
-	k->tcp_mem_bytes = mem * (uint64_t)page_size;
+	k->tcp_orphans = st.orphan;
+	k->tcp_mem_bytes = st.mem_pages * (uint64_t)page_size;
 }
 
 /* Read @root/@rel into @buf (at most @size - 1 bytes); length or -errno. */
@@ -272,31 +181,17 @@ static ssize_t read_small(const char *root, const char *rel, char *buf,
 	return (ssize_t)len;
 }
 
+/* "32768\t60999\n" */
 static void parse_port_range(const char *s, size_t len, struct tm_kstats *k)
 {
-	const char *p = s, *end = s + len, *t;
-	uint64_t lo, hi;
-	size_t tl;
+	uint64_t v[2];
 
-	/* "32768\t60999\n" */
-	while (p < end && (*p == '\t' || *p == ' '))
-		p++;
-	t = p;
-	while (p < end && *p >= '0' && *p <= '9')
-		p++;
-	if (parse_u64(t, (size_t)(p - t), &lo))
-		return;
-	while (p < end && (*p == '\t' || *p == ' '))
-		p++;
-	t = p;
-	while (p < end && *p >= '0' && *p <= '9')
-		p++;
-	tl = (size_t)(p - t);
-	if (parse_u64(t, tl, &hi) || lo > hi || hi > 65535)
+	if (tulpen_kcounters_numbers(s, len, v, 2) != 2 || v[0] > v[1] ||
+	    v[1] > 65535)
 		return;
 	k->have_port_range = 1;
-	k->port_lo = (uint32_t)lo;
-	k->port_hi = (uint32_t)hi;
+	k->port_lo = (uint32_t)v[0];
+	k->port_hi = (uint32_t)v[1];
 }
 
 void tm_kstats_read(const char *proc_root, struct tm_kstats *k)
