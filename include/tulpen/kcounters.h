@@ -28,8 +28,8 @@ typedef void (*tulpen_kcounter_cb)(const char *section, size_t seclen,
  * snmp file side by side and report each counter whose value is a whole
  * decimal number. A pair whose sections differ is skipped.
  */
-void tulpen_kcounters_parse(const char *text, size_t len,
-			    tulpen_kcounter_cb cb, void *data);
+void tulpen_kcounters_parse(const char *text, size_t len, tulpen_kcounter_cb cb,
+			    void *data);
 
 /* The TCP line of /proc/net/sockstat. */
 struct tulpen_sockstat {

@@ -85,8 +85,8 @@ static void parse_pair(const char *n, const char *nend, const char *v,
 	}
 }
 
-void tulpen_kcounters_parse(const char *text, size_t len,
-			    tulpen_kcounter_cb cb, void *data)
+void tulpen_kcounters_parse(const char *text, size_t len, tulpen_kcounter_cb cb,
+			    void *data)
 {
 	const char *p = text, *end = text + len;
 
