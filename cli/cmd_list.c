@@ -255,18 +255,141 @@ int list_help_print(void)
 			      "See tulpen(1) for details.\n");
 }
 
-int cmd_list(int argc, char **argv)
+/* Everything one listing holds, freed by run_free(). */
+struct list_res {
+	struct tulpen_services *svc;
+	struct tulpen_users *users;
+	struct tulpen_cgroups *cgroups;
+	struct tulpen_ctx *ctx;
+	struct tulpen_filter *filter;
+	struct list_netns ln;
+	struct run r;
+};
+
+static void list_res_free(struct list_res *x)
+{
+	tulpen_fmt_free(x->r.fmt);
+	tulpen_owners_free(x->r.owners);
+	tulpen_resolver_free(x->r.res);
+	tulpen_services_free(x->svc);
+	tulpen_users_free(x->users);
+	tulpen_cgroups_free(x->cgroups);
+	list_netns_fini(&x->ln);
+	tulpen_ctx_free(x->ctx);
+	tulpen_filter_free(x->filter);
+}
+
+/* Service and user names, unless -n. */
+static int load_names(const struct list_opts *o, struct list_res *x)
+{
+	int ret;
+
+	if (o->numeric)
+		return 0;
+	ret = tulpen_services_new(o->services_file, &x->svc);
+	if (ret)
+		return ret;
+	if (o->extended || o->kind == TULPEN_FMT_JSON ||
+	    o->kind == TULPEN_FMT_NDJSON)
+		ret = tulpen_users_new(o->passwd_file, &x->users);
+	return ret;
+}
+
+/* -p: the owners table, and a word on the processes it could not see. */
+static int load_owners(struct list_res *x)
+{
+	struct tulpen_owners_stats st;
+	int ret;
+
+	ret = tulpen_owners_new(x->ctx, &x->r.owners);
+	if (ret)
+		return ret;
+	x->ln.owners = x->r.owners;
+	tulpen_owners_stats(x->r.owners, &st);
+	if (st.denied)
+		cli_error(NULL,
+			  "owners hidden for %zu processes that this user may "
+			  "not inspect (run as root to see them)",
+			  st.denied);
+	return 0;
+}
+
+/* -r: a first walk queues the addresses, resolved in parallel. */
+static int resolve_names(const struct list_opts *o, struct list_res *x)
+{
+	int ret;
+
+	ret = tulpen_resolver_new(16, o->resolve_ms, &x->r.res);
+	if (ret)
+		return ret;
+	ret = list_netns_collect(x->ctx, o, &x->ln, resolve_cb, &x->r);
+	if (ret)
+		return ret;
+	tulpen_resolver_run(x->r.res);
+	return 0;
+}
+
+/* The formatter for @o's layout and columns. */
+static int make_fmt(struct list_opts *o, struct list_res *x)
 {
 	struct tulpen_fmt_opts fo = { 0 };
-	struct tulpen_services *svc = NULL;
-	struct tulpen_users *users = NULL;
-	struct tulpen_cgroups *cgroups = NULL;
-	struct tulpen_ctx *ctx = NULL;
-	struct tulpen_filter *filter = NULL;
+	int ret;
+
+	/* netstat's UNIX columns (RefCnt) come from /proc/net/unix */
+	if (o->kind == TULPEN_FMT_NETSTAT)
+		o->q.proc_protos |= TULPEN_PF(TULPEN_P_UNIX);
+	if (o->kind == TULPEN_FMT_SS && o->extended) {
+		char mi[4096];
+
+		snprintf(mi, sizeof(mi), "%s/self/mountinfo",
+			 o->proc_root ? o->proc_root : "/proc");
+		ret = tulpen_cgroups_new(mi, &x->cgroups);
+		if (ret)
+			return ret;
+	}
+	fo.ss_no_netid = ss_single_netid(o->q.protos);
+	fo.cgroups = x->cgroups;
+	fo.numeric = o->numeric;
+	fo.show_owners = o->owners;
+	fo.extended = o->extended;
+	fo.timers = o->timers;
+	fo.header = !o->no_header;
+	fo.color = o->kind == TULPEN_FMT_TABLE && use_color(o);
+	fo.listening = o->listening;
+	fo.all = o->all;
+	fo.services = x->svc;
+	fo.users = x->users;
+	fo.resolver = x->r.res;
+	fo.show_netns = o->show_netns || o->all_netns;
+	fo.show_container = o->show_container || o->all_netns;
+	return tulpen_fmt_new(o->kind, &fo, cli_fd_sink, (void *)(intptr_t)1,
+			      &x->r.fmt);
+}
+
+/* Names, owners, the formatter, then the walk. */
+static int run_listing(struct list_opts *o, struct list_res *x)
+{
+	int ret;
+
+	ret = load_names(o, x);
+	if (!ret && o->owners)
+		ret = load_owners(x);
+	if (!ret && o->resolve)
+		ret = resolve_names(o, x);
+	if (!ret)
+		ret = make_fmt(o, x);
+	if (!ret)
+		ret = list_netns_collect(x->ctx, o, &x->ln, print_cb, &x->r);
+	if (!ret)
+		ret = tulpen_fmt_end(x->r.fmt);
+	return ret;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	struct list_res x = { 0 };
 	struct list_opts o;
-	struct run r = { 0 };
-	struct list_netns ln = { 0 };
-	int ret, status = 1;
+	int ret, status;
 
 	if (list_opts_parse(&o, argc, argv))
 		return cli_usage_error(NULL, "%s", o.err);
@@ -279,109 +402,23 @@ int cmd_list(int argc, char **argv)
 		if (ret)
 			return ret;
 	}
-	status = build_filter(&o, &filter);
+	status = build_filter(&o, &x.filter);
 	if (status)
 		return status;
-	status = 1;
-	ret = tulpen_ctx_new(&ctx);
-	if (ret)
-		goto err;
-	ret = setup_ctx(ctx, &o);
+	ret = tulpen_ctx_new(&x.ctx);
 	if (!ret)
-		ret = list_netns_setup(ctx, &o, &ln);
-	if (ret)
-		goto err;
-	if (o.summary) {
-		status = run_summary(ctx, &o, &ln);
-		goto out;
-	}
-
-	if (!o.numeric) {
-		ret = tulpen_services_new(o.services_file, &svc);
-		if (ret)
-			goto err;
-	}
-	if (!o.numeric && (o.extended || o.kind == TULPEN_FMT_JSON ||
-			   o.kind == TULPEN_FMT_NDJSON)) {
-		ret = tulpen_users_new(o.passwd_file, &users);
-		if (ret)
-			goto err;
-	}
-	if (o.owners) {
-		struct tulpen_owners_stats st;
-
-		ret = tulpen_owners_new(ctx, &r.owners);
-		if (ret)
-			goto err;
-		ln.owners = r.owners;
-		tulpen_owners_stats(r.owners, &st);
-		if (st.denied)
-			cli_error(NULL,
-				  "owners hidden for %zu processes that this "
-				  "user may not inspect (run as root to see "
-				  "them)",
-				  st.denied);
-	}
-	if (o.resolve) {
-		ret = tulpen_resolver_new(16, o.resolve_ms, &r.res);
-		if (ret)
-			goto err;
-		ret = list_netns_collect(ctx, &o, &ln, resolve_cb, &r);
-		if (ret)
-			goto err;
-		tulpen_resolver_run(r.res);
-	}
-
-	/* netstat's UNIX columns (RefCnt) come from /proc/net/unix */
-	if (o.kind == TULPEN_FMT_NETSTAT)
-		o.q.proc_protos |= TULPEN_PF(TULPEN_P_UNIX);
-	if (o.kind == TULPEN_FMT_SS && o.extended) {
-		char mi[4096];
-
-		snprintf(mi, sizeof(mi), "%s/self/mountinfo",
-			 o.proc_root ? o.proc_root : "/proc");
-		ret = tulpen_cgroups_new(mi, &cgroups);
-		if (ret)
-			goto err;
-	}
-	fo.ss_no_netid = ss_single_netid(o.q.protos);
-	fo.cgroups = cgroups;
-	fo.numeric = o.numeric;
-	fo.show_owners = o.owners;
-	fo.extended = o.extended;
-	fo.timers = o.timers;
-	fo.header = !o.no_header;
-	fo.color = o.kind == TULPEN_FMT_TABLE && use_color(&o);
-	fo.listening = o.listening;
-	fo.all = o.all;
-	fo.services = svc;
-	fo.users = users;
-	fo.resolver = r.res;
-	fo.show_netns = o.show_netns || o.all_netns;
-	fo.show_container = o.show_container || o.all_netns;
-	ret = tulpen_fmt_new(o.kind, &fo, cli_fd_sink, (void *)(intptr_t)1,
-			     &r.fmt);
-	if (ret)
-		goto err;
-	ret = list_netns_collect(ctx, &o, &ln, print_cb, &r);
+		ret = setup_ctx(x.ctx, &o);
 	if (!ret)
-		ret = tulpen_fmt_end(r.fmt);
+		ret = list_netns_setup(x.ctx, &o, &x.ln);
+	if (!ret && o.summary)
+		status = run_summary(x.ctx, &o, &x.ln);
+	else if (!ret)
+		ret = run_listing(&o, &x);
 	if (ret)
-		goto err;
-	status = ln.nfailed ? 1 : 0; /* each was reported */
-	goto out;
-err:
-	status = ctx ? fail_collect(ctx, ret)
-		     : cli_error(NULL, "%s", strerror(-ret));
-out:
-	tulpen_fmt_free(r.fmt);
-	tulpen_owners_free(r.owners);
-	tulpen_resolver_free(r.res);
-	tulpen_services_free(svc);
-	tulpen_users_free(users);
-	tulpen_cgroups_free(cgroups);
-	list_netns_fini(&ln);
-	tulpen_ctx_free(ctx);
-	tulpen_filter_free(filter);
+		status = x.ctx ? fail_collect(x.ctx, ret)
+			       : cli_error(NULL, "%s", strerror(-ret));
+	else if (!o.summary)
+		status = x.ln.nfailed ? 1 : 0; /* each was reported */
+	list_res_free(&x);
 	return status;
 }

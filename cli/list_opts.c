@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,32 +171,265 @@ static int fail(struct list_opts *o, const char *pre, const char *what,
 	return -EINVAL;
 }
 
-/* "@opt: '@what' is not @choices" into o->err. */
-static int not_one_of(struct list_opts *o, const char *opt, const char *what,
-		      const char *choices)
+/* What the option loop keeps besides struct list_opts itself. */
+struct parse_state {
+	struct list_opts *o;
+	uint32_t protos; /* TULPEN_PF mask of -t, -u, -w, -x, -M */
+	int fam4, fam6;	 /* -4, -6 */
+	int source_given;
+};
+
+/*
+ * One option: getopt_long()'s return value and what it does. set_flag and
+ * set_str store @val or the argument into the field at @off of struct
+ * list_opts; the others read @val as they document.
+ */
+struct opt_handler {
+	int c;
+	int (*fn)(struct parse_state *st, const struct opt_handler *h,
+		  const char *arg);
+	size_t off;
+	int val;
+};
+
+/* A word an option takes and the value it stands for. */
+struct opt_word {
+	const char *word;
+	int val;
+};
+
+static int set_flag(struct parse_state *st, const struct opt_handler *h,
+		    const char *arg)
 {
-	snprintf(o->err, sizeof(o->err), "%s: '%s' is not %s", opt, what,
+	(void)arg;
+	*(int *)(void *)((char *)st->o + h->off) = h->val;
+	return 0;
+}
+
+static int set_str(struct parse_state *st, const struct opt_handler *h,
+		   const char *arg)
+{
+	*(const char **)(void *)((char *)st->o + h->off) = arg;
+	return 0;
+}
+
+/* -t, -u, -w, -x, -M: @val is the protocol; -x also prefers AF_UNIX. */
+static int add_proto(struct parse_state *st, const struct opt_handler *h,
+		     const char *arg)
+{
+	(void)arg;
+	st->protos |= TULPEN_PF(h->val);
+	if (h->val == TULPEN_P_UNIX)
+		st->o->filter_family = AF_UNIX;
+	return 0;
+}
+
+/* -4, -6: @val is the family. */
+static int set_family(struct parse_state *st, const struct opt_handler *h,
+		      const char *arg)
+{
+	(void)arg;
+	if (h->val == AF_INET)
+		st->fam4 = 1;
+	else
+		st->fam6 = 1;
+	st->o->filter_family = h->val;
+	return 0;
+}
+
+/* --json, --ndjson: @val is the layout. */
+static int set_kind(struct parse_state *st, const struct opt_handler *h,
+		    const char *arg)
+{
+	(void)arg;
+	st->o->kind = h->val;
+	return 0;
+}
+
+/* One line per socket is what every layout does: -O is accepted. */
+static int no_op(struct parse_state *st, const struct opt_handler *h,
+		 const char *arg)
+{
+	(void)st;
+	(void)h;
+	(void)arg;
+	return 0;
+}
+
+/* @arg among @words into *@val, else "@opt: '@arg' is not @choices". */
+static int pick_word(struct list_opts *o, const char *opt, const char *arg,
+		     const struct opt_word *words, const char *choices,
+		     int *val)
+{
+	for (; words->word; words++) {
+		if (!strcmp(arg, words->word)) {
+			*val = words->val;
+			return 0;
+		}
+	}
+	snprintf(o->err, sizeof(o->err), "%s: '%s' is not %s", opt, arg,
 		 choices);
 	return -EINVAL;
 }
 
+static int set_style(struct parse_state *st, const struct opt_handler *h,
+		     const char *arg)
+{
+	static const struct opt_word styles[] = {
+		{ "table", TULPEN_FMT_TABLE },
+		{ "ss", TULPEN_FMT_SS },
+		{ "netstat", TULPEN_FMT_NETSTAT },
+		{ NULL, 0 },
+	};
+	int val;
+
+	(void)h;
+	if (pick_word(st->o, "--style", arg, styles, "table, ss or netstat",
+		      &val))
+		return -EINVAL;
+	st->o->kind = val;
+	return 0;
+}
+
+static int set_source(struct parse_state *st, const struct opt_handler *h,
+		      const char *arg)
+{
+	static const struct opt_word sources[] = {
+		{ "auto", TULPEN_SOURCE_AUTO },
+		{ "netlink", TULPEN_SOURCE_NETLINK },
+		{ "proc", TULPEN_SOURCE_PROC },
+		{ NULL, 0 },
+	};
+	int val;
+
+	(void)h;
+	if (pick_word(st->o, "--source", arg, sources, "auto, netlink or proc",
+		      &val))
+		return -EINVAL;
+	st->o->source = val;
+	st->source_given = 1;
+	return 0;
+}
+
+/* --color without a word: always. */
+static int set_color(struct parse_state *st, const struct opt_handler *h,
+		     const char *arg)
+{
+	static const struct opt_word whens[] = {
+		{ "always", COLOR_ALWAYS },
+		{ "never", COLOR_NEVER },
+		{ "auto", COLOR_AUTO },
+		{ NULL, 0 },
+	};
+	int val = COLOR_ALWAYS;
+
+	(void)h;
+	if (arg && pick_word(st->o, "--color", arg, whens,
+			     "auto, always or never", &val))
+		return -EINVAL;
+	st->o->color = val;
+	return 0;
+}
+
 /* The -r deadline: a bare number counts milliseconds; at most a day. */
-static int parse_resolve_ms(struct list_opts *o, const char *s)
+static int set_resolve_ms(struct parse_state *st, const struct opt_handler *h,
+			  const char *arg)
 {
 	static const struct cli_duration ms = {
 		.unit_ns = CLI_NSEC_PER_MSEC,
 		.min_ns = CLI_NSEC_PER_MSEC,
 		.max_ns = 86400 * CLI_NSEC_PER_SEC,
 	};
+	struct list_opts *o = st->o;
 	uint64_t ns;
-	int ret;
 
-	ret = cli_parse_duration("--resolve-timeout", s, &ms, &ns, o->err,
-				 sizeof(o->err));
-	if (ret)
+	(void)h;
+	if (cli_parse_duration("--resolve-timeout", arg, &ms, &ns, o->err,
+			       sizeof(o->err)))
 		return -EINVAL;
 	o->resolve_ms = (unsigned int)(ns / CLI_NSEC_PER_MSEC);
 	return 0;
+}
+
+/* -N NAME, a path, a pid, or "all" (--all-netns). */
+static int set_net(struct parse_state *st, const struct opt_handler *h,
+		   const char *arg)
+{
+	struct list_opts *o = st->o;
+
+	(void)h;
+	if (!*arg) {
+		snprintf(o->err, sizeof(o->err),
+			 "-N: needs a name, a path, a pid or all");
+		return -EINVAL;
+	}
+	if (!strcmp(arg, "all"))
+		o->all_netns = 1;
+	else
+		o->netns = arg;
+	return 0;
+}
+
+#define FLAG(ch, field)                                                        \
+	{                                                                      \
+		ch, set_flag, offsetof(struct list_opts, field), 1             \
+	}
+#define STR(ch, field)                                                         \
+	{                                                                      \
+		ch, set_str, offsetof(struct list_opts, field), 0              \
+	}
+#define CALL(ch, fn, val)                                                      \
+	{                                                                      \
+		ch, fn, 0, val                                                 \
+	}
+
+/* What each option of long_opts[] and the short option string does. */
+static const struct opt_handler opt_handlers[] = {
+	CALL('t', add_proto, TULPEN_P_TCP),
+	CALL('u', add_proto, TULPEN_P_UDP),
+	CALL('w', add_proto, TULPEN_P_RAW),
+	CALL('x', add_proto, TULPEN_P_UNIX),
+	CALL('M', add_proto, TULPEN_P_MPTCP),
+	CALL('4', set_family, AF_INET),
+	CALL('6', set_family, AF_INET6),
+	FLAG('l', listening),
+	FLAG('a', all),
+	FLAG('p', owners),
+	FLAG('e', extended),
+	FLAG('n', numeric),
+	FLAG('o', timers),
+	FLAG('s', summary),
+	FLAG('H', no_header),
+	FLAG('r', resolve),
+	FLAG('h', help),
+	FLAG('V', version),
+	CALL('O', no_op, 0),
+	STR('F', filter_file),
+	CALL('N', set_net, 0),
+	CALL(OPT_JSON, set_kind, TULPEN_FMT_JSON),
+	CALL(OPT_NDJSON, set_kind, TULPEN_FMT_NDJSON),
+	CALL(OPT_STYLE, set_style, 0),
+	CALL(OPT_SOURCE, set_source, 0),
+	STR(OPT_PROC_ROOT, proc_root),
+	CALL(OPT_COLOR, set_color, 0),
+	STR(OPT_NL_REPLAY, nl_replay),
+	STR(OPT_NL_RECORD, nl_record),
+	STR(OPT_SERVICES, services_file),
+	STR(OPT_PASSWD, passwd_file),
+	CALL(OPT_RESOLVE_MS, set_resolve_ms, 0),
+	FLAG(OPT_ALL_NETNS, all_netns),
+	FLAG(OPT_SHOW_NETNS, show_netns),
+	FLAG(OPT_SHOW_CONTAINER, show_container),
+};
+
+static const struct opt_handler *find_handler(int c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(opt_handlers) / sizeof(opt_handlers[0]); i++)
+		if (opt_handlers[i].c == c)
+			return &opt_handlers[i];
+	return NULL;
 }
 
 /* The namespace options against each other and the recorded sources. */
@@ -260,224 +494,97 @@ static int check_proc_root(struct list_opts *o, int source_given)
 	return 0;
 }
 
-int list_opts_parse(struct list_opts *o, int argc, char **argv)
+/* Every option through its handler; stops at the first word. */
+static int parse_options(struct parse_state *st, int argc, char **argv)
 {
-	uint32_t want = 0;
-	int have_filter = 0, fam4 = 0, fam6 = 0, c, i, source_given = 0;
-	const char *first = argc > 1 ? argv[1] : NULL; /* before getopt */
-	uint32_t protos = 0;
+	struct list_opts *o = st->o;
+	const struct opt_handler *h;
+	int c;
 
-	memset(o, 0, sizeof(*o));
-	o->kind = TULPEN_FMT_TABLE;
-	o->resolve_ms = 2000;
-	o->services_file = "/etc/services";
-	o->passwd_file = "/etc/passwd";
 	optind = 0; /* reset getopt (also for unit tests) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":tuwxMlapeno46sHOrhVN:F:",
 				long_opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			protos |= TULPEN_PF(TULPEN_P_TCP);
-			break;
-		case 'u':
-			protos |= TULPEN_PF(TULPEN_P_UDP);
-			break;
-		case 'w':
-			protos |= TULPEN_PF(TULPEN_P_RAW);
-			break;
-		case 'x':
-			protos |= TULPEN_PF(TULPEN_P_UNIX);
-			o->filter_family = AF_UNIX;
-			break;
-		case 'M':
-			protos |= TULPEN_PF(TULPEN_P_MPTCP);
-			break;
-		case 'l':
-			o->listening = 1;
-			break;
-		case 'a':
-			o->all = 1;
-			break;
-		case 'p':
-			o->owners = 1;
-			break;
-		case 'e':
-			o->extended = 1;
-			break;
-		case 'n':
-			o->numeric = 1;
-			break;
-		case 'o':
-			o->timers = 1;
-			break;
-		case '4':
-			fam4 = 1;
-			o->filter_family = AF_INET;
-			break;
-		case '6':
-			fam6 = 1;
-			o->filter_family = AF_INET6;
-			break;
-		case 'F':
-			o->filter_file = optarg;
-			break;
-		case 's':
-			o->summary = 1;
-			break;
-		case 'H':
-			o->no_header = 1;
-			break;
-		case 'O':
-			/* One line per socket is what every layout does. */
-			break;
-		case 'r':
-			o->resolve = 1;
-			break;
-		case 'h':
-			o->help = 1;
-			break;
-		case 'V':
-			o->version = 1;
-			break;
-		case OPT_JSON:
-			o->kind = TULPEN_FMT_JSON;
-			break;
-		case OPT_NDJSON:
-			o->kind = TULPEN_FMT_NDJSON;
-			break;
-		case OPT_STYLE:
-			if (!strcmp(optarg, "table"))
-				o->kind = TULPEN_FMT_TABLE;
-			else if (!strcmp(optarg, "ss"))
-				o->kind = TULPEN_FMT_SS;
-			else if (!strcmp(optarg, "netstat"))
-				o->kind = TULPEN_FMT_NETSTAT;
-			else
-				return not_one_of(o, "--style", optarg,
-						  "table, ss or netstat");
-			break;
-		case OPT_SOURCE:
-			if (!strcmp(optarg, "auto"))
-				o->source = TULPEN_SOURCE_AUTO;
-			else if (!strcmp(optarg, "netlink"))
-				o->source = TULPEN_SOURCE_NETLINK;
-			else if (!strcmp(optarg, "proc"))
-				o->source = TULPEN_SOURCE_PROC;
-			else
-				return not_one_of(o, "--source", optarg,
-						  "auto, netlink or proc");
-			source_given = 1;
-			break;
-		case OPT_PROC_ROOT:
-			o->proc_root = optarg;
-			break;
-		case OPT_COLOR:
-			if (!optarg || !strcmp(optarg, "always"))
-				o->color = COLOR_ALWAYS;
-			else if (!strcmp(optarg, "never"))
-				o->color = COLOR_NEVER;
-			else if (!strcmp(optarg, "auto"))
-				o->color = COLOR_AUTO;
-			else
-				return not_one_of(o, "--color", optarg,
-						  "auto, always or never");
-			break;
-		case OPT_NL_REPLAY:
-			o->nl_replay = optarg;
-			break;
-		case OPT_NL_RECORD:
-			o->nl_record = optarg;
-			break;
-		case OPT_SERVICES:
-			o->services_file = optarg;
-			break;
-		case OPT_PASSWD:
-			o->passwd_file = optarg;
-			break;
-		case OPT_RESOLVE_MS:
-			if (parse_resolve_ms(o, optarg))
-				return -EINVAL;
-			break;
-		case 'N':
-			if (!*optarg) {
-				snprintf(o->err, sizeof(o->err),
-					 "-N: needs a name, a path, a pid or "
-					 "all");
-				return -EINVAL;
-			}
-			if (!strcmp(optarg, "all"))
-				o->all_netns = 1;
-			else
-				o->netns = optarg;
-			break;
-		case OPT_ALL_NETNS:
-			o->all_netns = 1;
-			break;
-		case OPT_SHOW_NETNS:
-			o->show_netns = 1;
-			break;
-		case OPT_SHOW_CONTAINER:
-			o->show_container = 1;
-			break;
-		case ':':
-		case '?':
-		default:
+		h = c == ':' || c == '?' ? NULL : find_handler(c);
+		if (!h)
 			return cli_getopt_error(c, argv, long_opts, o->err,
 						sizeof(o->err));
-		}
+		if (h->fn(st, h, optarg))
+			return -EINVAL;
 	}
+	return 0;
+}
 
-	/*
-	 * As ss: state WORD and exclude WORD (also "excl") first, in order:
-	 * the first "state" starts from no state, the first "exclude" from
-	 * every state. The expression follows.
-	 */
+static int is_state_word(const char *kw)
+{
+	return !strcmp(kw, "state") || !strcmp(kw, "exclude") ||
+	       !strcmp(kw, "excl");
+}
+
+/*
+ * As ss: state WORD and exclude WORD (also "excl") first, in order: the
+ * first "state" starts from no state, the first "exclude" from every
+ * state. The expression follows: its words are left in o->expr_argv.
+ * *@want is the states named, *@have_filter whether any word was given.
+ */
+static int parse_state_words(struct list_opts *o, int argc, char **argv,
+			     const char *first, uint32_t *want,
+			     int *have_filter)
+{
+	int i;
+
 	for (i = optind; i < argc; i++) {
 		const char *kw = argv[i];
 		uint32_t mask;
 
-		if (strcmp(kw, "state") && strcmp(kw, "exclude") &&
-		    strcmp(kw, "excl") && kw == first &&
+		if (!is_state_word(kw) && kw == first &&
 		    !tulpen_filter_starts_expr(kw))
 			return fail(o, "unknown command or filter word", kw,
 				    "");
-		if (strcmp(kw, "state") && strcmp(kw, "exclude") &&
-		    strcmp(kw, "excl"))
+		if (!is_state_word(kw))
 			break;
 		if (i + 1 >= argc)
 			return fail(o, "filter", kw, " needs a state name");
 		if (tulpen_state_parse(argv[i + 1], &mask))
 			return fail(o, "unknown state", argv[i + 1], "");
-		if (!have_filter)
-			want = strcmp(kw, "state") ? TULPEN_SF_ALL : 0;
+		if (!*have_filter)
+			*want = strcmp(kw, "state") ? TULPEN_SF_ALL : 0;
 		if (!strcmp(kw, "state"))
-			want |= mask;
+			*want |= mask;
 		else
-			want &= ~mask;
-		have_filter = 1;
+			*want &= ~mask;
+		*have_filter = 1;
 		i++;
 	}
 	o->expr_argc = argc - i;
 	o->expr_argv = argv + i;
+	return 0;
+}
 
-	if (check_proc_root(o, source_given))
-		return -EINVAL;
+/* The protocols and families of the query, from -t... and -4/-6. */
+static void set_protos(struct list_opts *o, const struct parse_state *st)
+{
+	uint32_t protos = st->protos;
+
 	if (!protos)
 		protos = TULPEN_PF(TULPEN_P_TCP) | TULPEN_PF(TULPEN_P_UDP) |
 			 TULPEN_PF(TULPEN_P_RAW) | TULPEN_PF(TULPEN_P_MPTCP) |
 			 TULPEN_PF(TULPEN_P_UNIX);
 	o->q.protos = protos;
-	if (fam4 || fam6) {
-		o->q.families = (fam4 ? TULPEN_FAM_INET : 0) |
-				(fam6 ? TULPEN_FAM_INET6 : 0);
+	if (st->fam4 || st->fam6) {
+		o->q.families = (st->fam4 ? TULPEN_FAM_INET : 0) |
+				(st->fam6 ? TULPEN_FAM_INET6 : 0);
 		if (protos & TULPEN_PF(TULPEN_P_UNIX) &&
 		    (protos & ~TULPEN_PF(TULPEN_P_UNIX)) == 0)
 			o->q.families |= TULPEN_FAM_UNIX;
 	} else {
 		o->q.families = TULPEN_FAM_ALL;
 	}
+}
 
+/* The states of the query: the state words, else -a, -s, -l or ss's. */
+static void set_states(struct list_opts *o, uint32_t want, int have_filter)
+{
 	if (have_filter && want) {
 		/* ss: state words that leave no state mean the default */
 		o->q.states = want;
@@ -499,6 +606,28 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 					  TULPEN_SF(TULPEN_TCP_SYN_RECV) |
 					  TULPEN_SF(TULPEN_TCP_NEW_SYN_RECV));
 	}
+}
+
+int list_opts_parse(struct list_opts *o, int argc, char **argv)
+{
+	struct parse_state st = { .o = o };
+	const char *first = argc > 1 ? argv[1] : NULL; /* before getopt */
+	uint32_t want = 0;
+	int have_filter = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->kind = TULPEN_FMT_TABLE;
+	o->resolve_ms = 2000;
+	o->services_file = "/etc/services";
+	o->passwd_file = "/etc/passwd";
+	if (parse_options(&st, argc, argv))
+		return -EINVAL;
+	if (parse_state_words(o, argc, argv, first, &want, &have_filter))
+		return -EINVAL;
+	if (check_proc_root(o, st.source_given))
+		return -EINVAL;
+	set_protos(o, &st);
+	set_states(o, want, have_filter);
 	if (o->listening && o->all)
 		o->listening = 0; /* -a wins, as in ss and netstat */
 	return check_netns(o);

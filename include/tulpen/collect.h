@@ -21,6 +21,14 @@ struct tulpen_filter;
 #define TULPEN_FAM_UNIX 0x4u
 #define TULPEN_FAM_ALL 0x7u
 
+/*
+ * Extras a dump asks the kernel for (struct tulpen_query.ext); each costs
+ * time and bytes per socket, so none is requested unless asked for.
+ */
+#define TULPEN_EXT_TCP_INFO 0x1u /* tcp_info, congestion control, ULP */
+#define TULPEN_EXT_SKMEM 0x2u	 /* socket memory (inet and UNIX) */
+#define TULPEN_EXT_TOS 0x4u	 /* TOS, traffic class, class id */
+
 struct tulpen_query {
 	uint32_t protos;   /* mask of TULPEN_PF(enum tulpen_proto) */
 	uint32_t families; /* mask of TULPEN_FAM_* */
@@ -37,6 +45,11 @@ struct tulpen_query {
 	 * every source selects the same sockets. Borrowed, not freed.
 	 */
 	const struct tulpen_filter *filter;
+	/*
+	 * TULPEN_EXT_* mask: what the records' tcp_info, skmem and tos
+	 * fields carry (tulpen/tcp_info.h, tulpen/skmem.h). 0: none.
+	 */
+	uint32_t ext;
 };
 
 /*

@@ -42,6 +42,21 @@ enum tulpen_timer {
 };
 
 struct tulpen_container; /* tulpen/container.h */
+struct tulpen_tcp_info;	 /* tulpen/tcp_info.h */
+struct tulpen_skmem;	 /* tulpen/skmem.h */
+
+/* INET_DIAG_SOCKOPT bits (struct tulpen_sock.sockopt), as ss names them */
+#define TULPEN_SOCKOPT_RECVERR 0x0001u
+#define TULPEN_SOCKOPT_IS_ICSK 0x0002u
+#define TULPEN_SOCKOPT_FREEBIND 0x0004u
+#define TULPEN_SOCKOPT_HDRINCL 0x0008u
+#define TULPEN_SOCKOPT_MC_LOOP 0x0010u
+#define TULPEN_SOCKOPT_TRANSPARENT 0x0020u
+#define TULPEN_SOCKOPT_MC_ALL 0x0040u
+#define TULPEN_SOCKOPT_NODEFRAG 0x0080u
+#define TULPEN_SOCKOPT_BIND_ADDRESS_NO_PORT 0x0100u
+#define TULPEN_SOCKOPT_RECVERR_RFC4884 0x0200u
+#define TULPEN_SOCKOPT_DEFER_CONNECT 0x0400u
 
 struct tulpen_endpoint {
 	union {
@@ -94,6 +109,19 @@ struct tulpen_sock {
 	uint64_t netns_ino;	/* the namespace's inode */
 	const char *netns_name; /* its /run/netns name, NULL if none */
 	const struct tulpen_container *container; /* NULL: none known */
+	/*
+	 * What struct tulpen_query.ext asked for (tulpen/collect.h), valid
+	 * during the callback; NULL when not asked for or not given.
+	 */
+	const struct tulpen_tcp_info *tcp_info; /* TULPEN_EXT_TCP_INFO */
+	const struct tulpen_skmem *skmem;	/* TULPEN_EXT_SKMEM */
+	/* TULPEN_EXT_TOS: IP TOS, IPv6 traffic class, net_cls class id */
+	uint8_t has_tos, has_tclass, has_class_id;
+	uint8_t tos, tclass;
+	uint32_t class_id;
+	/* INET_DIAG_SOCKOPT (Linux 5.12), sent with every inet record */
+	uint8_t has_sockopt;
+	uint16_t sockopt; /* TULPEN_SOCKOPT_* */
 };
 
 /* tulpen_sock_is_inet - whether @s is an IPv4 or IPv6 socket. */

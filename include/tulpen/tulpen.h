@@ -13,6 +13,8 @@
 #include "tulpen/ctx.h"
 #include "tulpen/kcounters.h"
 #include "tulpen/sock.h"
+#include "tulpen/tcp_info.h"
+#include "tulpen/skmem.h"
 #include "tulpen/state.h"
 #include "tulpen/collect.h"
 #include "tulpen/filter.h"

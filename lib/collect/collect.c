@@ -103,19 +103,21 @@ static int inet_dump(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 			return ret;
 		fl.kernel_done = ctx->nl_is_live;
 	}
-	ret = any ? tulpen_inet_diag_dump_tcp_any(ctx, q->states, prog,
-						  count_cb, &c)
-		  : tulpen_inet_diag_dump(ctx, proto, family, q->states, prog,
-					  count_cb, &c);
+	ret = any ? tulpen_inet_diag_dump_tcp_any_ext(ctx, q->states, q->ext,
+						      prog, count_cb, &c)
+		  : tulpen_inet_diag_dump_ext(ctx, proto, family, q->states,
+					      q->ext, prog, count_cb, &c);
 	if (bc && !c.n &&
 	    (ret == -EINVAL || ret == -EPERM || ret == -EOPNOTSUPP)) {
 		/* the ports alone, and the whole filter here */
 		tulpen_ctx_clearerr(ctx);
 		fl.kernel_done = 0;
-		ret = any ? tulpen_inet_diag_dump_tcp_any(ctx, q->states,
-							  &ports, count_cb, &c)
-			  : tulpen_inet_diag_dump(ctx, proto, family, q->states,
-						  &ports, count_cb, &c);
+		ret = any ? tulpen_inet_diag_dump_tcp_any_ext(ctx, q->states,
+							      q->ext, &ports,
+							      count_cb, &c)
+			  : tulpen_inet_diag_dump_ext(ctx, proto, family,
+						      q->states, q->ext, &ports,
+						      count_cb, &c);
 	}
 	return ret;
 }
@@ -162,7 +164,8 @@ static int collect_one(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 	if (family == AF_UNIX) {
 		c.cb = cb;
 		c.data = data;
-		ret = tulpen_unix_diag_collect(ctx, states, count_cb, &c);
+		ret = tulpen_unix_diag_collect_ext(ctx, states, q->ext,
+						   count_cb, &c);
 	} else {
 		ret = inet_dump(ctx, q, pr, proto, family, 0, count_cb, &c);
 	}

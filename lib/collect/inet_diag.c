@@ -49,6 +49,7 @@ struct inet_walk {
 	int proto;
 	tulpen_sock_cb cb;
 	void *data;
+	struct tulpen_diag_store *st; /* NULL: no extras asked for */
 };
 
 static int attr_cb(const struct nlattr *attr, void *data)
@@ -62,12 +63,98 @@ static int attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+/* INET_DIAG_SOCKOPT's two bytes of bit fields as TULPEN_SOCKOPT_* bits. */
+static uint16_t sockopt_bits(const uint8_t *b)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (uint16_t)(b[0] | (b[1] & 0x7) << 8);
+#else
+	uint16_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		if (b[0] & (0x80 >> i))
+			v |= 1u << i;
+	for (i = 0; i < 3; i++)
+		if (b[1] & (0x80 >> i))
+			v |= 1u << (8 + i);
+	return v;
+#endif
+}
+
+/* A one-byte attribute into *@v; whether it was there. */
+static int get_u8(const struct nlattr *a, uint8_t *v)
+{
+	if (!a || mnl_attr_get_payload_len(a) < 1)
+		return 0;
+	*v = *(const uint8_t *)mnl_attr_get_payload(a);
+	return 1;
+}
+
+/* The attributes every record may carry (no request needed for them). */
+static void parse_attrs(const struct nlattr *const *tb, struct tulpen_sock *s)
+{
+	uint8_t v;
+
+	if (get_u8(tb[INET_DIAG_SKV6ONLY], &v))
+		s->v6only = v ? 1 : 0;
+	if (get_u8(tb[INET_DIAG_SHUTDOWN], &v))
+		s->shutdown = v & 3;
+	if (tb[INET_DIAG_MARK] &&
+	    mnl_attr_get_payload_len(tb[INET_DIAG_MARK]) >= 4)
+		s->mark = mnl_attr_get_u32(tb[INET_DIAG_MARK]);
+	if (tb[INET_DIAG_CGROUP_ID] &&
+	    mnl_attr_get_payload_len(tb[INET_DIAG_CGROUP_ID]) >= 8)
+		s->cgroup_id = mnl_attr_get_u64(tb[INET_DIAG_CGROUP_ID]);
+	if (tb[INET_DIAG_SOCKOPT] &&
+	    mnl_attr_get_payload_len(tb[INET_DIAG_SOCKOPT]) >= 2) {
+		s->has_sockopt = 1;
+		s->sockopt = sockopt_bits(
+			mnl_attr_get_payload(tb[INET_DIAG_SOCKOPT]));
+	}
+	s->has_tos = (uint8_t)get_u8(tb[INET_DIAG_TOS], &s->tos);
+	s->has_tclass = (uint8_t)get_u8(tb[INET_DIAG_TCLASS], &s->tclass);
+	if (tb[INET_DIAG_CLASS_ID] &&
+	    mnl_attr_get_payload_len(tb[INET_DIAG_CLASS_ID]) >= 4) {
+		s->has_class_id = 1;
+		s->class_id = mnl_attr_get_u32(tb[INET_DIAG_CLASS_ID]);
+	}
+}
+
 /*
- * tulpen_inet_diag_parse - turn one inet_diag message into a record.
- * Exposed to the fuzz target through nl_dump.h. Returns 0 or -EBADMSG.
+ * The extras into @st: tcp_info (TCP only: MPTCP's INET_DIAG_INFO is
+ * another struct) with the congestion control, and the socket memory.
  */
-int tulpen_inet_diag_parse(const struct nlmsghdr *nlh, int proto,
-			   struct tulpen_sock *s)
+static void parse_extras(const struct nlattr *const *tb, int proto,
+			 struct tulpen_sock *s, struct tulpen_diag_store *st)
+{
+	const struct nlattr *a = tb[INET_DIAG_INFO];
+
+	if (a && proto == TULPEN_P_TCP && mnl_attr_get_payload_len(a) >= 8) {
+		memset(&st->ti, 0, sizeof(st->ti));
+		tulpen_diag_tcp_info(mnl_attr_get_payload(a),
+				     mnl_attr_get_payload_len(a), &st->ti);
+		tulpen_diag_cc(tb, &st->ti);
+		if (tb[INET_DIAG_ULP_INFO])
+			tulpen_diag_ulp(tb[INET_DIAG_ULP_INFO], &st->ti);
+		s->tcp_info = &st->ti;
+	}
+	a = tb[INET_DIAG_SKMEMINFO];
+	if (a && mnl_attr_get_payload_len(a) >= 4) {
+		tulpen_diag_skmem(mnl_attr_get_payload(a),
+				  mnl_attr_get_payload_len(a), &st->sm);
+		s->skmem = &st->sm;
+	}
+}
+
+/*
+ * tulpen_inet_diag_parse_ext - turn one inet_diag message into a record,
+ * with its extras decoded into @st (NULL: left out). Exposed to the fuzz
+ * target through nl_dump.h. Returns 0 or -EBADMSG.
+ */
+int tulpen_inet_diag_parse_ext(const struct nlmsghdr *nlh, int proto,
+			       struct tulpen_sock *s,
+			       struct tulpen_diag_store *st)
 {
 	const struct nlattr *tb[INET_DIAG_MAX + 1] = { NULL };
 	const struct inet_diag_msg *m;
@@ -104,23 +191,9 @@ int tulpen_inet_diag_parse(const struct nlmsghdr *nlh, int proto,
 	s->inode = m->idiag_inode;
 	s->timer_ms = s->timer ? (int64_t)m->idiag_expires : 0;
 	s->v6only = 2;
-	if (tb[INET_DIAG_SKV6ONLY] &&
-	    mnl_attr_get_payload_len(tb[INET_DIAG_SKV6ONLY]) >= 1)
-		s->v6only = *(const uint8_t *)mnl_attr_get_payload(
-				    tb[INET_DIAG_SKV6ONLY])
-				    ? 1
-				    : 0;
-	if (tb[INET_DIAG_SHUTDOWN] &&
-	    mnl_attr_get_payload_len(tb[INET_DIAG_SHUTDOWN]) >= 1)
-		s->shutdown = *(const uint8_t *)mnl_attr_get_payload(
-				      tb[INET_DIAG_SHUTDOWN]) &
-			      3;
-	if (tb[INET_DIAG_MARK] &&
-	    mnl_attr_get_payload_len(tb[INET_DIAG_MARK]) >= 4)
-		s->mark = mnl_attr_get_u32(tb[INET_DIAG_MARK]);
-	if (tb[INET_DIAG_CGROUP_ID] &&
-	    mnl_attr_get_payload_len(tb[INET_DIAG_CGROUP_ID]) >= 8)
-		s->cgroup_id = mnl_attr_get_u64(tb[INET_DIAG_CGROUP_ID]);
+	parse_attrs(tb, s);
+	if (st)
+		parse_extras(tb, proto, s, st);
 	/*
 	 * The kernel reports request sockets as SYN_RECV; unlike full
 	 * sockets (and TIME-WAIT ones) they carry no attributes at all.
@@ -133,6 +206,28 @@ int tulpen_inet_diag_parse(const struct nlmsghdr *nlh, int proto,
 	return 0;
 }
 
+int tulpen_inet_diag_parse(const struct nlmsghdr *nlh, int proto,
+			   struct tulpen_sock *s)
+{
+	return tulpen_inet_diag_parse_ext(nlh, proto, s, NULL);
+}
+
+/* The idiag_ext bits that ask for @ext, as ss asks for them. */
+static uint8_t ext_bits(uint32_t ext)
+{
+	uint8_t b = 0;
+
+	if (ext & TULPEN_EXT_TCP_INFO)
+		b |= 1u << (INET_DIAG_INFO - 1) |
+		     1u << (INET_DIAG_VEGASINFO - 1) |
+		     1u << (INET_DIAG_CONG - 1);
+	if (ext & TULPEN_EXT_SKMEM)
+		b |= 1u << (INET_DIAG_SKMEMINFO - 1);
+	if (ext & TULPEN_EXT_TOS)
+		b |= 1u << (INET_DIAG_TOS - 1) | 1u << (INET_DIAG_TCLASS - 1);
+	return b;
+}
+
 static int msg_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct inet_walk *w = data;
@@ -142,7 +237,7 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY &&
 	    nlh->nlmsg_type != TCPDIAG_GETSOCK)
 		return 0;
-	if (tulpen_inet_diag_parse(nlh, w->proto, &s))
+	if (tulpen_inet_diag_parse_ext(nlh, w->proto, &s, w->st))
 		return -EBADMSG;
 	return w->cb(&s, w->data);
 }
@@ -180,12 +275,14 @@ static void put_ports(struct inet_diag_sockid *id,
 	id->idiag_dport = htons(prog->dport);
 }
 
-int tulpen_inet_diag_dump(struct tulpen_ctx *ctx, int proto, int family,
-			  uint32_t states, const struct tulpen_diag_prog *prog,
-			  tulpen_sock_cb cb, void *data)
+int tulpen_inet_diag_dump_ext(struct tulpen_ctx *ctx, int proto, int family,
+			      uint32_t states, uint32_t ext,
+			      const struct tulpen_diag_prog *prog,
+			      tulpen_sock_cb cb, void *data)
 {
 	struct inet_diag_req_v2 *req;
-	struct inet_walk w = { proto, cb, data };
+	struct tulpen_diag_store *st = NULL;
+	struct inet_walk w = { proto, cb, data, NULL };
 	struct nlmsghdr *nlh;
 	size_t bclen = prog && prog->bc ? prog->len : 0;
 	int ipp = ip_proto(proto), ret;
@@ -196,9 +293,17 @@ int tulpen_inet_diag_dump(struct tulpen_ctx *ctx, int proto, int family,
 		return 0;
 	if (bclen > 65528)
 		return -E2BIG;
+	if (ext) {
+		st = malloc(sizeof(*st));
+		if (!st)
+			return -ENOMEM;
+		w.st = st;
+	}
 	nlh = new_request(sizeof(*req) + MNL_ATTR_HDRLEN + 4, bclen);
-	if (!nlh)
+	if (!nlh) {
+		free(st);
 		return -ENOMEM;
+	}
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
@@ -213,13 +318,22 @@ int tulpen_inet_diag_dump(struct tulpen_ctx *ctx, int proto, int family,
 	if (ipp == IPPROTO_RAW)
 		req->pad = IPPROTO_RAW; /* sdiag_raw_protocol: every one */
 	req->idiag_states = states;
-	req->idiag_ext = 0; /* the base message has all we print */
+	req->idiag_ext = ext_bits(ext); /* 0: the base message is enough */
 	put_ports(&req->id, prog);
 	put_bytecode(nlh, prog);
 
 	ret = tulpen_nl_dump(ctx, nlh, msg_cb, &w);
 	free(nlh);
+	free(st);
 	return ret;
+}
+
+int tulpen_inet_diag_dump(struct tulpen_ctx *ctx, int proto, int family,
+			  uint32_t states, const struct tulpen_diag_prog *prog,
+			  tulpen_sock_cb cb, void *data)
+{
+	return tulpen_inet_diag_dump_ext(ctx, proto, family, states, 0, prog,
+					 cb, data);
 }
 
 int tulpen_inet_diag_collect(struct tulpen_ctx *ctx, int proto, int family,
@@ -235,12 +349,14 @@ int tulpen_inet_diag_collect(struct tulpen_ctx *ctx, int proto, int family,
  * where a SOCK_DIAG_BY_FAMILY dump per family walks every socket twice.
  * It takes the same bytecode.
  */
-int tulpen_inet_diag_dump_tcp_any(struct tulpen_ctx *ctx, uint32_t states,
-				  const struct tulpen_diag_prog *prog,
-				  tulpen_sock_cb cb, void *data)
+int tulpen_inet_diag_dump_tcp_any_ext(struct tulpen_ctx *ctx, uint32_t states,
+				      uint32_t ext,
+				      const struct tulpen_diag_prog *prog,
+				      tulpen_sock_cb cb, void *data)
 {
 	struct inet_diag_req *req;
-	struct inet_walk w = { TULPEN_P_TCP, cb, data };
+	struct tulpen_diag_store *st = NULL;
+	struct inet_walk w = { TULPEN_P_TCP, cb, data, NULL };
 	struct nlmsghdr *nlh;
 	size_t bclen = prog && prog->bc ? prog->len : 0;
 	int ret;
@@ -249,19 +365,37 @@ int tulpen_inet_diag_dump_tcp_any(struct tulpen_ctx *ctx, uint32_t states,
 		return 0;
 	if (bclen > 65528)
 		return -E2BIG;
+	if (ext) {
+		st = malloc(sizeof(*st));
+		if (!st)
+			return -ENOMEM;
+		w.st = st;
+	}
 	nlh = new_request(sizeof(*req), bclen);
-	if (!nlh)
+	if (!nlh) {
+		free(st);
 		return -ENOMEM;
+	}
 	nlh->nlmsg_type = TCPDIAG_GETSOCK;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->idiag_family = AF_INET; /* the kernel takes every family */
 	req->idiag_states = states;
+	req->idiag_ext = ext_bits(ext);
 	put_ports(&req->id, prog);
 	put_bytecode(nlh, prog);
 	ret = tulpen_nl_dump(ctx, nlh, msg_cb, &w);
 	free(nlh);
+	free(st);
 	return ret;
+}
+
+int tulpen_inet_diag_dump_tcp_any(struct tulpen_ctx *ctx, uint32_t states,
+				  const struct tulpen_diag_prog *prog,
+				  tulpen_sock_cb cb, void *data)
+{
+	return tulpen_inet_diag_dump_tcp_any_ext(ctx, states, 0, prog, cb,
+						 data);
 }
 
 int tulpen_inet_diag_collect_tcp_any(struct tulpen_ctx *ctx, uint32_t states,

@@ -10,6 +10,8 @@
 #include "tulpen/ctx.h"
 #include "tulpen/collect.h"
 #include "tulpen/sock.h"
+#include "tulpen/skmem.h"
+#include "tulpen/tcp_info.h"
 
 /*
  * Called per message of the answer (not for NLMSG_DONE/NLMSG_ERROR).
@@ -56,8 +58,47 @@ int tulpen_inet_diag_dump_tcp_any(struct tulpen_ctx *ctx, uint32_t states,
 				  const struct tulpen_diag_prog *prog,
 				  tulpen_sock_cb cb, void *data);
 
+/*
+ * Inet dumps that also ask for the extras of @ext (TULPEN_EXT_*, 0: none):
+ * the records' tcp_info and skmem point into the dump's own storage.
+ */
+int tulpen_inet_diag_dump_ext(struct tulpen_ctx *ctx, int proto, int family,
+			      uint32_t states, uint32_t ext,
+			      const struct tulpen_diag_prog *prog,
+			      tulpen_sock_cb cb, void *data);
+int tulpen_inet_diag_dump_tcp_any_ext(struct tulpen_ctx *ctx, uint32_t states,
+				      uint32_t ext,
+				      const struct tulpen_diag_prog *prog,
+				      tulpen_sock_cb cb, void *data);
+int tulpen_unix_diag_collect_ext(struct tulpen_ctx *ctx, uint32_t states,
+				 uint32_t ext, tulpen_sock_cb cb, void *data);
+
+/*
+ * Where a record's extras are decoded to: s->tcp_info and s->skmem point
+ * here when the message carries them.
+ */
+struct tulpen_diag_store {
+	struct tulpen_tcp_info ti;
+	struct tulpen_skmem sm;
+};
+
+/* Without @st (NULL) the extras are not decoded. */
 int tulpen_inet_diag_parse(const struct nlmsghdr *nlh, int proto,
 			   struct tulpen_sock *s);
+int tulpen_inet_diag_parse_ext(const struct nlmsghdr *nlh, int proto,
+			       struct tulpen_sock *s,
+			       struct tulpen_diag_store *st);
+int tulpen_unix_diag_parse_ext(const struct nlmsghdr *nlh,
+			       struct tulpen_sock *s, char *path,
+			       size_t path_size, struct tulpen_diag_store *st);
+
+/* The decoders of diag_ext.c. */
+struct nlattr;
+void tulpen_diag_tcp_info(const void *p, size_t len,
+			  struct tulpen_tcp_info *ti);
+void tulpen_diag_cc(const struct nlattr *const *tb, struct tulpen_tcp_info *ti);
+void tulpen_diag_ulp(const struct nlattr *a, struct tulpen_tcp_info *ti);
+void tulpen_diag_skmem(const void *p, size_t len, struct tulpen_skmem *sm);
 /* @path must have room for 110 bytes (sun_path plus '@' and NUL). */
 int tulpen_unix_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s,
 			   char *path, size_t path_size);

@@ -20,6 +20,8 @@ struct unix_walk {
 	tulpen_sock_cb cb;
 	void *data;
 	char path[112];
+	struct tulpen_diag_store *st; /* NULL: no extras asked for */
+	struct tulpen_diag_store store;
 };
 
 static int attr_cb(const struct nlattr *attr, void *data)
@@ -32,8 +34,9 @@ static int attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-int tulpen_unix_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s,
-			   char *path, size_t path_size)
+int tulpen_unix_diag_parse_ext(const struct nlmsghdr *nlh,
+			       struct tulpen_sock *s, char *path,
+			       size_t path_size, struct tulpen_diag_store *st)
 {
 	const struct nlattr *tb[UNIX_DIAG_MAX + 1] = { NULL };
 	const struct unix_diag_msg *m;
@@ -99,7 +102,21 @@ int tulpen_unix_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s,
 	if (tb[UNIX_DIAG_SHUTDOWN] &&
 	    mnl_attr_get_payload_len(tb[UNIX_DIAG_SHUTDOWN]) >= 1)
 		s->shutdown = mnl_attr_get_u8(tb[UNIX_DIAG_SHUTDOWN]) & 3;
+	if (st && tb[UNIX_DIAG_MEMINFO] &&
+	    mnl_attr_get_payload_len(tb[UNIX_DIAG_MEMINFO]) >= 4) {
+		tulpen_diag_skmem(
+			mnl_attr_get_payload(tb[UNIX_DIAG_MEMINFO]),
+			mnl_attr_get_payload_len(tb[UNIX_DIAG_MEMINFO]),
+			&st->sm);
+		s->skmem = &st->sm;
+	}
 	return 0;
+}
+
+int tulpen_unix_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s,
+			   char *path, size_t path_size)
+{
+	return tulpen_unix_diag_parse_ext(nlh, s, path, path_size, NULL);
 }
 
 static int msg_cb(const struct nlmsghdr *nlh, void *data)
@@ -109,13 +126,14 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
 		return 0;
-	if (tulpen_unix_diag_parse(nlh, &s, w->path, sizeof(w->path)))
+	if (tulpen_unix_diag_parse_ext(nlh, &s, w->path, sizeof(w->path),
+				       w->st))
 		return -EBADMSG;
 	return w->cb(&s, w->data);
 }
 
-int tulpen_unix_diag_collect(struct tulpen_ctx *ctx, uint32_t states,
-			     tulpen_sock_cb cb, void *data)
+int tulpen_unix_diag_collect_ext(struct tulpen_ctx *ctx, uint32_t states,
+				 uint32_t ext, tulpen_sock_cb cb, void *data)
 {
 	char req_buf[TULPEN_NL_REQ_SIZE];
 	struct unix_diag_req *req;
@@ -126,6 +144,7 @@ int tulpen_unix_diag_collect(struct tulpen_ctx *ctx, uint32_t states,
 		return 0;
 	w.cb = cb;
 	w.data = data;
+	w.st = ext & TULPEN_EXT_SKMEM ? &w.store : NULL;
 	nlh = mnl_nlmsg_put_header(req_buf);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -134,5 +153,13 @@ int tulpen_unix_diag_collect(struct tulpen_ctx *ctx, uint32_t states,
 	req->udiag_states = states;
 	req->udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN |
 			  UDIAG_SHOW_UID;
+	if (ext & TULPEN_EXT_SKMEM)
+		req->udiag_show |= UDIAG_SHOW_MEMINFO;
 	return tulpen_nl_dump(ctx, nlh, msg_cb, &w);
+}
+
+int tulpen_unix_diag_collect(struct tulpen_ctx *ctx, uint32_t states,
+			     tulpen_sock_cb cb, void *data)
+{
+	return tulpen_unix_diag_collect_ext(ctx, states, 0, cb, data);
 }
