@@ -146,7 +146,7 @@ struct tulpen_tcp_info {
  * The kernel's struct tcp_info up to and including kernel field @field
  * (a field name of struct tulpen_tcp_info) was given.
  */
-#define tulpen_tcp_info_has(ti, field)                                        \
+#define tulpen_tcp_info_has(ti, field)                                         \
 	((ti)->kernel_len >= tulpen_tcp_info_kend_##field)
 
 /* Where some later fields end in the kernel's struct (its ABI). */

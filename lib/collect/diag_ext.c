@@ -42,7 +42,8 @@ struct ktcp_info {
 	uint32_t total_rto_time;
 };
 
-#define KEND(f) (offsetof(struct ktcp_info, f) + sizeof(((struct ktcp_info *)0)->f))
+#define KEND(f)                                                                \
+	(offsetof(struct ktcp_info, f) + sizeof(((struct ktcp_info *)0)->f))
 _Static_assert(KEND(delivery_rate) == tulpen_tcp_info_kend_delivery_rate,
 	       "tcp_info ABI");
 _Static_assert(KEND(sndbuf_limited) == tulpen_tcp_info_kend_sndbuf_limited,
@@ -109,8 +110,7 @@ static void copy_rest(struct tulpen_tcp_info *ti, const struct ktcp_info *k)
 	ti->total_rto_time = k->total_rto_time;
 }
 
-void tulpen_diag_tcp_info(const void *p, size_t len,
-			  struct tulpen_tcp_info *ti)
+void tulpen_diag_tcp_info(const void *p, size_t len, struct tulpen_tcp_info *ti)
 {
 	struct ktcp_info k;
 
@@ -173,8 +173,7 @@ static int get_struct(const struct nlattr *a, void *dst, size_t size)
 	return 1;
 }
 
-void tulpen_diag_cc(const struct nlattr *const *tb,
-		    struct tulpen_tcp_info *ti)
+void tulpen_diag_cc(const struct nlattr *const *tb, struct tulpen_tcp_info *ti)
 {
 	struct tcpvegas_info v;
 	struct tcp_dctcp_info d;

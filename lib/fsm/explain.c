@@ -275,33 +275,7 @@ static long long hv(const struct tulpen_host_tcp *h, int id)
 /* Write @text wrapped at WIDTH columns, each line indented by @indent. */
 static void wrap(struct tulpen_buf *b, size_t indent, const char *text)
 {
-	size_t col = 0;
-	const char *p = text;
-
-	while (*p) {
-		const char *w = p;
-		size_t len;
-
-		while (*p && *p != ' ')
-			p++;
-		len = (size_t)(p - w);
-		if (col && col + 1 + len > WIDTH) {
-			tulpen_buf_putc(b, '\n');
-			col = 0;
-		}
-		if (!col) {
-			tulpen_buf_pad(b, ' ', indent);
-			col = indent;
-		} else {
-			tulpen_buf_putc(b, ' ');
-			col++;
-		}
-		tulpen_buf_put(b, w, len);
-		col += len;
-		while (*p == ' ')
-			p++;
-	}
-	tulpen_buf_putc(b, '\n');
+	tulpen_buf_wrap(b, indent, indent, WIDTH, text, 0);
 }
 
 /* Whether row @t is a way into @state (from another state). */
@@ -361,24 +335,29 @@ static void text_transitions(struct tulpen_buf *b, int state, int out)
 		return;
 	}
 	for (i = 0; i < n; i++) {
+		size_t keep;
+
 		if (out ? !is_out(&t[i], state) : !is_in(&t[i], state))
 			continue;
 		line.len = 0;
 		if (out) {
 			tulpen_buf_printf(
-				&line, "to %s: %s%s",
-				tulpen_state_name(t[i].to, TULPEN_STATE_RFC),
-				t[i].label, t[i].linux_only ? " (Linux)" : "");
+				&line, "to %s: ",
+				tulpen_state_name(t[i].to, TULPEN_STATE_RFC));
 		} else {
 			tulpen_buf_puts(&line, "from ");
 			put_states(&line, t[i].from, state, 0);
-			tulpen_buf_printf(&line, ": %s%s", t[i].label,
-					  t[i].linux_only ? " (Linux)" : "");
+			tulpen_buf_puts(&line, ": ");
 		}
+		/* the label is one transition: never split across lines */
+		keep = line.len;
+		tulpen_buf_printf(&line, "%s%s", t[i].label,
+				  t[i].linux_only ? " (Linux)" : "");
+		keep = line.len - keep;
 		if (line.err)
 			break;
 		line.data[line.len] = '\0';
-		wrap(b, 4, line.data);
+		tulpen_buf_wrap(b, 4, 6, WIDTH, line.data, keep);
 		any = 1;
 	}
 	if (line.err)

@@ -85,9 +85,9 @@ static void test_tcp_info_lengths(void **state)
 
 		put_info(nlh, lens[i]);
 		mnl_attr_put_strz(nlh, INET_DIAG_CONG, "cubic");
-		assert_int_equal(tulpen_inet_diag_parse_ext(nlh, TULPEN_P_TCP,
-							    &s, &st),
-				 0);
+		assert_int_equal(
+			tulpen_inet_diag_parse_ext(nlh, TULPEN_P_TCP, &s, &st),
+			0);
 		ti = s.tcp_info;
 		assert_non_null(ti);
 		assert_int_equal(ti->kernel_len, lens[i]);
@@ -152,9 +152,9 @@ static void test_cc_and_skmem(void **state)
 	assert_int_equal(s.skmem->sndbuf, 87040);
 	assert_int_equal(s.skmem->drops, 9);
 	assert_true(s.has_sockopt);
-	assert_int_equal(s.sockopt, TULPEN_SOCKOPT_RECVERR |
-					    TULPEN_SOCKOPT_IS_ICSK |
-					    TULPEN_SOCKOPT_BIND_ADDRESS_NO_PORT);
+	assert_int_equal(s.sockopt,
+			 TULPEN_SOCKOPT_RECVERR | TULPEN_SOCKOPT_IS_ICSK |
+				 TULPEN_SOCKOPT_BIND_ADDRESS_NO_PORT);
 	assert_true(s.has_tos);
 	assert_int_equal(s.tos, 0x10);
 }
@@ -170,9 +170,8 @@ static void test_short_skmem_and_mptcp(void **state)
 	put_info(nlh, 232);
 	mnl_attr_put(nlh, INET_DIAG_SKMEMINFO, sizeof(mem), mem);
 	/* MPTCP's INET_DIAG_INFO is struct mptcp_info, not tcp_info */
-	assert_int_equal(tulpen_inet_diag_parse_ext(nlh, TULPEN_P_MPTCP, &s,
-						    &st),
-			 0);
+	assert_int_equal(
+		tulpen_inet_diag_parse_ext(nlh, TULPEN_P_MPTCP, &s, &st), 0);
 	assert_null(s.tcp_info);
 	assert_int_equal(s.skmem->count, 7);
 	assert_int_equal(s.skmem->optmem, 7);
@@ -197,9 +196,9 @@ static void test_unix_meminfo(void **state)
 	m->udiag_type = SOCK_STREAM;
 	m->udiag_state = 10;
 	mnl_attr_put(nlh, UNIX_DIAG_MEMINFO, sizeof(mem), mem);
-	assert_int_equal(tulpen_unix_diag_parse_ext(nlh, &s, path, sizeof(path),
-						    &st),
-			 0);
+	assert_int_equal(
+		tulpen_unix_diag_parse_ext(nlh, &s, path, sizeof(path), &st),
+		0);
 	assert_non_null(s.skmem);
 	assert_int_equal(s.skmem->rcvbuf, 212992);
 	assert_int_equal(tulpen_unix_diag_parse(nlh, &s, path, sizeof(path)),

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+/*
+ * rule_close_wait_copy.c - CLOSE-WAIT held by a copy (the classic leak):
+ * the process that accepted the connection closed its descriptor or
+ * exited, and a copy inherited by another process (fork without close,
+ * exec without SOCK_CLOEXEC) keeps the socket open. Seen as a CLOSE-WAIT
+ * socket (in both samples) of a listening port whose holders do not hold
+ * that listener, while an ancestor of theirs does (dr_close_wait_is_copy).
+ * One finding per holding process; one such socket is enough.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tulpen/state.h"
+#include "doctor/doctor_internal.h"
+
+static const char advice[] =
+	"Close the connection's descriptor in the child after fork() (or "
+	"open sockets with SOCK_CLOEXEC / accept4(..., SOCK_CLOEXEC) so "
+	"exec() does not pass them on): as long as this copy is open the "
+	"kernel never sends the FIN and the peer waits. Ending the holding "
+	"process frees them now.";
+
+struct copy_key {
+	int32_t pid;
+	uint16_t port;
+	uint16_t pad;
+};
+
+static int counts(const struct dr_snap *sn, const struct dr_sock *s,
+		  uint32_t *acc)
+{
+	const struct dr_sock *p;
+
+	if (!dr_close_wait_is_copy(sn, s, acc))
+		return 0;
+	p = dr_prev(sn, s);
+	return p && p->s.state == TULPEN_TCP_CLOSE_WAIT;
+}
+
+static void report(const struct dr_snap *sn, struct dr_out *out,
+		   struct dr_group *g)
+{
+	const struct dr_sock *s = &sn->b.socks[g->first];
+	const struct dr_proc *h = dr_holder_proc(sn, s, 0);
+	const struct dr_proc *a = &sn->procs[g->m];
+	struct tulpen_doctor_finding *f;
+
+	f = dr_finding(out, sn, "close-wait-copy", TULPEN_DOCTOR_WARNING,
+		       TULPEN_TCP_CLOSE_WAIT);
+	if (!f)
+		return;
+	g->finding = out->n;
+	f->family = s->s.family;
+	f->sockets = g->n;
+	f->has_local = 1;
+	f->local = s->s.local;
+	dr_summary(f,
+		   "%s (pid %d) holds %llu CLOSE-WAIT connection%s of port "
+		   "%u that %s (pid %d) accepted: an inherited copy keeps "
+		   "them open",
+		   h->comm, (int)h->pid, (unsigned long long)g->n,
+		   g->n == 1 ? "" : "s", s->s.local.port, a->comm,
+		   (int)a->pid);
+	dr_subject(f, "%d port %u", (int)h->pid, s->s.local.port);
+	dr_ev_num(f, "close_wait", (int64_t)g->n);
+	dr_ev_num(f, "holder_pid", h->pid);
+	dr_ev_num(f, "listener_pid", a->pid);
+	dr_ev_text(f, "listener_command", a->comm);
+	dr_ev_num(f, "interval_ms", (int64_t)sn->interval_ms);
+	f->advice = advice;
+}
+
+void dr_rule_close_wait_copy(const struct dr_snap *sn,
+			     const struct tulpen_doctor_thresholds *t,
+			     struct dr_out *out)
+{
+	struct tulpen_hash h;
+	struct dr_group *g;
+	struct copy_key k;
+	size_t i, pos = 0;
+	uint32_t acc;
+
+	(void)t;
+	if (dr_group_init(&h, sizeof(k))) {
+		out->err = -ENOMEM;
+		return;
+	}
+	for (i = 0; i < sn->b.nsocks; i++) {
+		const struct dr_sock *s = &sn->b.socks[i];
+
+		if (!counts(sn, s, &acc))
+			continue;
+		memset(&k, 0, sizeof(k));
+		k.pid = dr_holder_proc(sn, s, 0)->pid;
+		k.port = s->s.local.port;
+		g = dr_group_get(&h, &k, i);
+		if (!g) {
+			out->err = -ENOMEM;
+			goto out;
+		}
+		g->n++;
+		g->m = acc;
+	}
+	while ((g = dr_group_next(&h, &pos)))
+		report(sn, out, g);
+	for (i = 0; i < sn->b.nsocks && !out->err; i++) {
+		const struct dr_sock *s = &sn->b.socks[i];
+
+		if (!counts(sn, s, &acc))
+			continue;
+		memset(&k, 0, sizeof(k));
+		k.pid = dr_holder_proc(sn, s, 0)->pid;
+		k.port = s->s.local.port;
+		g = tulpen_hash_find(&h, &k);
+		if (dr_group_finding(out, g))
+			dr_add_holders(dr_group_finding(out, g), sn, s);
+	}
+out:
+	tulpen_hash_fini(&h);
+}
