@@ -6,7 +6,8 @@
  * exec without SOCK_CLOEXEC) keeps the socket open. Seen as a CLOSE-WAIT
  * socket (in both samples) of a listening port whose holders do not hold
  * that listener, while an ancestor of theirs does (dr_close_wait_is_copy).
- * One finding per holding process; one such socket is enough.
+ * One finding per accepting process and port, naming the holders; one
+ * such socket is enough.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,9 +44,9 @@ static void report(const struct dr_snap *sn, struct dr_out *out,
 		   struct dr_group *g)
 {
 	const struct dr_sock *s = &sn->b.socks[g->first];
-	const struct dr_proc *h = dr_holder_proc(sn, s, 0);
 	const struct dr_proc *a = &sn->procs[g->m];
 	struct tulpen_doctor_finding *f;
+	char who[128];
 
 	f = dr_finding(out, sn, "close-wait-copy", TULPEN_DOCTOR_WARNING,
 		       TULPEN_TCP_CLOSE_WAIT);
@@ -57,15 +58,15 @@ static void report(const struct dr_snap *sn, struct dr_out *out,
 	f->has_local = 1;
 	f->local = s->s.local;
 	dr_summary(f,
-		   "%s (pid %d) holds %llu CLOSE-WAIT connection%s of port "
-		   "%u that %s (pid %d) accepted: an inherited copy keeps "
-		   "them open",
-		   h->comm, (int)h->pid, (unsigned long long)g->n,
-		   g->n == 1 ? "" : "s", s->s.local.port, a->comm,
-		   (int)a->pid);
-	dr_subject(f, "%d port %u", (int)h->pid, s->s.local.port);
+		   "%llu CLOSE-WAIT connection%s of port %u that %s (pid %d) "
+		   "accepted %s held only by copies in other processes: they "
+		   "keep them open",
+		   (unsigned long long)g->n, g->n == 1 ? "" : "s",
+		   s->s.local.port, a->comm, (int)a->pid,
+		   g->n == 1 ? "is" : "are");
+	(void)who;
+	dr_subject(f, "%d port %u", (int)a->pid, s->s.local.port);
 	dr_ev_num(f, "close_wait", (int64_t)g->n);
-	dr_ev_num(f, "holder_pid", h->pid);
 	dr_ev_num(f, "listener_pid", a->pid);
 	dr_ev_text(f, "listener_command", a->comm);
 	dr_ev_num(f, "interval_ms", (int64_t)sn->interval_ms);
@@ -93,7 +94,7 @@ void dr_rule_close_wait_copy(const struct dr_snap *sn,
 		if (!counts(sn, s, &acc))
 			continue;
 		memset(&k, 0, sizeof(k));
-		k.pid = dr_holder_proc(sn, s, 0)->pid;
+		k.pid = sn->procs[acc].pid;
 		k.port = s->s.local.port;
 		g = dr_group_get(&h, &k, i);
 		if (!g) {
@@ -111,7 +112,7 @@ void dr_rule_close_wait_copy(const struct dr_snap *sn,
 		if (!counts(sn, s, &acc))
 			continue;
 		memset(&k, 0, sizeof(k));
-		k.pid = dr_holder_proc(sn, s, 0)->pid;
+		k.pid = sn->procs[acc].pid;
 		k.port = s->s.local.port;
 		g = tulpen_hash_find(&h, &k);
 		if (dr_group_finding(out, g))

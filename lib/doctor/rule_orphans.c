@@ -5,13 +5,14 @@
  * host-wide; FIN-WAIT-1 sockets stuck behind a zero window (the FIN waits
  * behind data the peer does not take: a zero window probe timer, a zero
  * send window, or a Send-Q that did not move) in both samples, per
- * destination; FIN-WAIT-2 orphans per destination against fin_wait2
+ * peer host; FIN-WAIT-2 orphans per peer host against fin_wait2
  * (they end after tcp_fin_timeout).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "tulpen/fmt.h"
 #include "tulpen/state.h"
 #include "doctor/doctor_internal.h"
 
@@ -43,8 +44,7 @@ static void key_of(const struct dr_snap *sn, const struct dr_sock *s, void *k)
 	struct peer_key *p = k;
 
 	(void)sn;
-	p->family = s->s.family;
-	p->port = s->s.peer.port;
+	p->family = s->s.family; /* the peer host: its ports vary */
 	memcpy(p->peer, s->s.peer.addr.raw, 16);
 }
 
@@ -85,6 +85,7 @@ static void peer_finding(struct tulpen_doctor_finding *f,
 	f->family = s->s.family;
 	f->has_peer = 1;
 	f->peer = s->s.peer;
+	f->peer.port = 0; /* the host: its connections' ports vary */
 	f->sockets = n;
 }
 
@@ -102,7 +103,7 @@ static void fw1_report(const struct dr_snap *sn,
 		return;
 	g->finding = out->n;
 	peer_finding(f, s, g->n);
-	dr_ep_text(dest, sizeof(dest), s->s.family, &s->s.peer);
+	tulpen_fmt_addr(dest, sizeof(dest), s->s.family, &s->s.peer.addr, 0);
 	dr_summary(f,
 		   "%llu closed connection%s to %s stuck in FIN-WAIT-1 "
 		   "behind a zero window (%llu bytes unsent): the peer does "
@@ -147,7 +148,7 @@ static void fw2_report(const struct dr_snap *sn,
 		return;
 	g->finding = out->n;
 	peer_finding(f, s, g->n);
-	dr_ep_text(dest, sizeof(dest), s->s.family, &s->s.peer);
+	tulpen_fmt_addr(dest, sizeof(dest), s->s.family, &s->s.peer.addr, 0);
 	dr_summary(f,
 		   "%llu orphaned connections to %s wait in FIN-WAIT-2 for "
 		   "the peer to close",
