@@ -77,9 +77,10 @@ class Pair:
     def run(self, ns, code, **args):
         """Start @code in @ns; it prints one JSON line when ready."""
         p = subprocess.Popen(
-            ["ip", "netns", "exec", ns, PY, "-c", HELPERS + code,
+            ["nsenter", "--net=/run/netns/" + ns, PY, "-c", HELPERS + code,
              json.dumps(args)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            start_new_session=True)
         self.procs.append(p)
         line = p.stdout.readline()
         if not line:
@@ -92,12 +93,12 @@ class Pair:
                 p.stdin.close()
             except OSError:
                 pass
-            p.terminate()
+            try:  # the helper and what it forked
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         for p in self.procs:
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
+            p.wait(timeout=10)
         for ns in (self.s, self.c):
             sh("ip", "netns", "del", ns, check_rc=False)
 
@@ -501,10 +502,11 @@ def scenario_stuck(p):
 
 def scenario_retrans(p):
     p.run(p.s, SINK, addr=p.saddr, port=8088)
-    rules = ("table inet doc { chain out { type filter hook output "
-             "priority 0; ip daddr %s tcp dport 8088 numgen random mod "
-             "100 < 10 drop; } }" % p.saddr)
-    r = subprocess.run(["ip", "netns", "exec", p.c, "nft", "-f", "-"],
+    # lost on the way: the server's side drops a tenth of what arrives
+    rules = ("table inet doc { chain in { type filter hook input "
+             "priority 0; ip saddr %s tcp dport 8088 numgen random mod "
+             "100 < 10 drop; }; }" % p.caddr)
+    r = subprocess.run(["ip", "netns", "exec", p.s, "nft", "-f", "-"],
                        input=rules, text=True, capture_output=True)
     if not check(r.returncode == 0, f"retrans: nft rule ({r.stderr})"):
         return
@@ -544,6 +546,7 @@ SCENARIOS = [scenario_close_wait, scenario_copy, scenario_ephemeral,
 
 
 def main():
+    sys.stdout.reconfigure(line_buffering=True)
     if os.geteuid() != 0:
         print("1..0 # SKIP needs root (network namespaces)")
         return 77
