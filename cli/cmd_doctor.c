@@ -90,7 +90,10 @@ static const struct threshold {
 	uint64_t max;
 	int seconds;
 } thresholds[] = {
-#define T(n, f, m, s) { n, offsetof(struct tulpen_doctor_thresholds, f), m, s }
+#define T(n, f, m, s)                                                          \
+	{                                                                      \
+		n, offsetof(struct tulpen_doctor_thresholds, f), m, s          \
+	}
 	T("close-wait", close_wait, 1000000000, 0),
 	T("close-wait-age", close_wait_age_s, 31536000, 1),
 	T("ephemeral-pct", ephemeral_pct, 100, 0),
@@ -147,9 +150,9 @@ struct doctor_cli {
 static int threshold(const struct threshold *t, const char *arg,
 		     struct tulpen_doctor_thresholds *th)
 {
-	static const struct cli_duration secs = { CLI_NSEC_PER_SEC, 0,
-						  31536000ull *
-							  CLI_NSEC_PER_SEC };
+	static const struct cli_duration secs = {
+		CLI_NSEC_PER_SEC, 0, 31536000ull * CLI_NSEC_PER_SEC
+	};
 	char what[40], err[160];
 	uint64_t v, *field = (uint64_t *)((char *)th + t->off);
 
@@ -158,8 +161,8 @@ static int threshold(const struct threshold *t, const char *arg,
 		if (cli_parse_duration(what, arg, &secs, &v, err, sizeof(err)))
 			return cli_usage_error("doctor", "%s", err);
 		v /= CLI_NSEC_PER_SEC;
-	} else if (cli_parse_uint(what, arg, t->max > 100 ? 1 : 0, t->max,
-				  &v, err, sizeof(err))) {
+	} else if (cli_parse_uint(what, arg, t->max > 100 ? 1 : 0, t->max, &v,
+				  err, sizeof(err))) {
 		return cli_usage_error("doctor", "%s", err);
 	}
 	*field = v;
@@ -307,8 +310,7 @@ static int watch(struct tulpen_ctx *ctx, const struct doctor_cli *o,
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	while (!stop) {
-		struct timespec ts = { (time_t)(o->watch_ns /
-						CLI_NSEC_PER_SEC),
+		struct timespec ts = { (time_t)(o->watch_ns / CLI_NSEC_PER_SEC),
 				       (long)(o->watch_ns % CLI_NSEC_PER_SEC) };
 
 		if (run_once(ctx, o, &cur)) {
@@ -361,7 +363,8 @@ int cmd_doctor(int argc, char **argv)
 	}
 	if (run_once(ctx, &o, &rep))
 		goto out;
-	ret = o.json ? tulpen_doctor_json(rep, &b) : tulpen_doctor_text(rep, &b);
+	ret = o.json ? tulpen_doctor_json(rep, &b)
+		     : tulpen_doctor_text(rep, &b);
 	rc = exit_status(tulpen_doctor_worst(rep));
 	if (flush(&b, ret) < 0)
 		rc = CLI_EXIT_RUNTIME;

@@ -99,7 +99,7 @@ struct tulpen_doctor_finding {
 	size_t nev;
 	struct tulpen_doctor_proc procs[TULPEN_DOCTOR_MAX_PROCS];
 	size_t nprocs;
-	size_t more_procs; /* holders beyond TULPEN_DOCTOR_MAX_PROCS */
+	size_t more_procs;  /* holders beyond TULPEN_DOCTOR_MAX_PROCS */
 	const char *advice; /* what to do (static) */
 	int has_netns;
 	uint64_t netns_ino;

@@ -161,9 +161,8 @@ static int read_sysctls(struct ns_run *r)
 	ret = tulpen_host_tcp_read(r->ctx, &r->sn.host);
 	if (ret)
 		return ret;
-	ret = tulpen_host_sysctl_numbers(r->ctx,
-					 "sys/net/ipv4/ip_local_port_range", v,
-					 2);
+	ret = tulpen_host_sysctl_numbers(
+		r->ctx, "sys/net/ipv4/ip_local_port_range", v, 2);
 	if (ret < 0)
 		return ret;
 	if (ret == 2 && v[0] <= v[1] && v[1] <= 65535) {

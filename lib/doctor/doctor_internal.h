@@ -91,10 +91,10 @@ struct dr_snap {
 	const struct dr_holder *holders; /* of b's sockets */
 	const struct dr_proc *procs;
 	size_t nprocs;
-	struct tulpen_hash a_index; /* a's sockets by identity (dr_prev) */
+	struct tulpen_hash a_index;	 /* a's sockets by identity (dr_prev) */
 	struct tulpen_hash listen_index; /* b's LISTEN sockets by port */
 	struct tulpen_hash pid_index;	 /* procs by pid */
-	size_t *listeners; /* indexes of b's LISTEN sockets */
+	size_t *listeners;		 /* indexes of b's LISTEN sockets */
 	size_t nlisteners;
 };
 
@@ -163,15 +163,13 @@ int dr_has_counter(const struct dr_snap *sn, enum dr_counter c);
 const struct dr_sock *dr_listener(const struct dr_snap *sn,
 				  const struct dr_sock *s);
 /* The holders' process entry @i of @s. */
-static inline const struct dr_proc *dr_holder_proc(const struct dr_snap *sn,
-						   const struct dr_sock *s,
-						   uint32_t i)
+static inline const struct dr_proc *
+dr_holder_proc(const struct dr_snap *sn, const struct dr_sock *s, uint32_t i)
 {
 	return &sn->procs[sn->holders[s->own + i].proc];
 }
 /* Whether process @proc holds socket @s. */
-int dr_holds(const struct dr_snap *sn, const struct dr_sock *s,
-	     uint32_t proc);
+int dr_holds(const struct dr_snap *sn, const struct dr_sock *s, uint32_t proc);
 /*
  * A CLOSE-WAIT socket held only by copies: no holder holds the listener
  * of its port, and a holder's parent (or an ancestor) does. Stores that
@@ -238,8 +236,7 @@ struct dr_group *dr_group_next(struct tulpen_hash *h, size_t *pos);
 struct dr_grouper {
 	size_t key_size;
 	int (*select)(const struct dr_snap *sn, const struct dr_sock *s);
-	void (*key)(const struct dr_snap *sn, const struct dr_sock *s,
-		    void *k);
+	void (*key)(const struct dr_snap *sn, const struct dr_sock *s, void *k);
 	/* after g->n++ (may be NULL) */
 	void (*add)(const struct dr_snap *sn, const struct dr_sock *s,
 		    struct dr_group *g);

@@ -152,7 +152,8 @@ static void text_finding(struct tulpen_buf *b,
 	text_procs(b, f);
 	text_evidence(b, f);
 	if (info) {
-		const char *name = tulpen_state_name(f->state, TULPEN_STATE_RFC);
+		const char *name =
+			tulpen_state_name(f->state, TULPEN_STATE_RFC);
 
 		tulpen_buf_printf(b, "  %s (tulpen explain ", name);
 		for (; *name; name++)
@@ -174,10 +175,10 @@ int tulpen_doctor_text(const struct tulpen_doctor_report *r,
 	if (!r->n)
 		tulpen_buf_puts(b, "no findings");
 	else
-		tulpen_buf_printf(b, "%zu finding%s, worst: %s", r->n,
-				  r->n == 1 ? "" : "s",
-				  tulpen_doctor_severity_name(
-					  tulpen_doctor_worst(r)));
+		tulpen_buf_printf(
+			b, "%zu finding%s, worst: %s", r->n,
+			r->n == 1 ? "" : "s",
+			tulpen_doctor_severity_name(tulpen_doctor_worst(r)));
 	tulpen_buf_printf(b, " (%zu network namespace%s", r->namespaces,
 			  r->namespaces == 1 ? "" : "s");
 	if (r->failed)
@@ -300,8 +301,8 @@ int tulpen_doctor_json(const struct tulpen_doctor_report *r,
 	tulpen_buf_printf(b, ",\"namespaces\":%zu,\"namespaces_failed\":%zu",
 			  r->namespaces, r->failed);
 	tulpen_buf_puts(b, ",\"worst\":");
-	tulpen_buf_json_str(b,
-			    tulpen_doctor_severity_name(tulpen_doctor_worst(r)));
+	tulpen_buf_json_str(
+		b, tulpen_doctor_severity_name(tulpen_doctor_worst(r)));
 	tulpen_buf_puts(b, ",\"findings\":[");
 	for (i = 0; i < r->n; i++) {
 		if (i)
@@ -331,8 +332,8 @@ find_in(const struct tulpen_doctor_report *r,
 	return NULL;
 }
 
-static void change(struct tulpen_buf *b, int json, int64_t ts,
-		   const char *type, const struct tulpen_doctor_finding *f,
+static void change(struct tulpen_buf *b, int json, int64_t ts, const char *type,
+		   const struct tulpen_doctor_finding *f,
 		   const struct tulpen_doctor_finding *was)
 {
 	char stamp[32];

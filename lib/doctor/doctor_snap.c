@@ -145,8 +145,7 @@ void dr_snap_fini(struct dr_snap *sn)
 	dr_sample_fini(&sn->b);
 }
 
-const struct dr_sock *dr_prev(const struct dr_snap *sn,
-			      const struct dr_sock *b)
+const struct dr_sock *dr_prev(const struct dr_snap *sn, const struct dr_sock *b)
 {
 	struct sock_key k;
 	const size_t *i;
@@ -171,8 +170,8 @@ uint64_t dr_delta(const struct dr_snap *sn, enum dr_counter c)
 const struct dr_sock *dr_listener(const struct dr_snap *sn,
 				  const struct dr_sock *s)
 {
-	const size_t *i = tulpen_hash_find_u64(&sn->listen_index,
-					       s->s.local.port);
+	const size_t *i =
+		tulpen_hash_find_u64(&sn->listen_index, s->s.local.port);
 
 	return i ? &sn->b.socks[*i] : NULL;
 }

@@ -161,13 +161,21 @@ static void fw2_report(const struct dr_snap *sn,
 }
 
 static const struct dr_grouper fw1 = {
-	sizeof(struct peer_key), fw1_select, key_of, fw1_add,
-	fw1_fires,		 fw1_report,
+	sizeof(struct peer_key),
+	fw1_select,
+	key_of,
+	fw1_add,
+	fw1_fires,
+	fw1_report,
 };
 
 static const struct dr_grouper fw2 = {
-	sizeof(struct peer_key), fw2_select, key_of, NULL,
-	fw2_fires,		 fw2_report,
+	sizeof(struct peer_key),
+	fw2_select,
+	key_of,
+	NULL,
+	fw2_fires,
+	fw2_report,
 };
 
 static void orphans(const struct dr_snap *sn,

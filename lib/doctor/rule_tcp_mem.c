@@ -46,8 +46,8 @@ void dr_rule_tcp_mem(const struct dr_snap *sn,
 		   (unsigned long long)mem,
 		   (unsigned long long)(mem * 100 / sn->tcp_mem[1]),
 		   (unsigned long long)sn->tcp_mem[1],
-		   sev == TULPEN_DOCTOR_CRITICAL ? ": above the high mark, "
-						   "the kernel drops data"
+		   sev == TULPEN_DOCTOR_CRITICAL  ? ": above the high mark, "
+						    "the kernel drops data"
 		   : sev == TULPEN_DOCTOR_WARNING ? ": the kernel is under "
 						    "memory pressure"
 						  : "");
