@@ -150,8 +150,8 @@ static void fx_fini(struct fixture *f)
 static void close_wait_server(struct fixture *f, int n, int both, int holder)
 {
 	fx_many(f,
-		SPEC(TULPEN_TCP_CLOSE_WAIT, "10.0.0.1", 8080, "10.0.0.2",
-		     50000, holder, both),
+		SPEC(TULPEN_TCP_CLOSE_WAIT, "10.0.0.1", 8080, "10.0.0.2", 50000,
+		     holder, both),
 		n, 1);
 }
 
@@ -194,7 +194,8 @@ static void test_close_wait(void **unused)
 	fx_init(&f);
 	srv = fx_proc(&f, 100, 1, "server");
 	fx_sock(&f, &SPEC(TULPEN_TCP_CLOSE_WAIT, "10.0.0.1", 40000, "10.0.0.9",
-			  443, (int)srv, 1))->have_info = 1;
+			  443, (int)srv, 1))
+		->have_info = 1;
 	f.sn.b.socks[0].last_data_recv_ms = 61000;
 	assert_int_equal(fx_run(&f, dr_rule_close_wait), 1);
 	assert_true(f.out.v[0].has_peer && f.out.v[0].peer.port == 443);
@@ -296,13 +297,13 @@ static void test_accept_queue(void **unused)
 	(void)unused;
 	fx_init(&f);
 	srv = fx_proc(&f, 100, 1, "slow");
-	l = fx_sock(&f, &SPEC(TULPEN_TCP_LISTEN, "0.0.0.0", 8083, "0.0.0.0",
-			      0, (int)srv, 1));
+	l = fx_sock(&f, &SPEC(TULPEN_TCP_LISTEN, "0.0.0.0", 8083, "0.0.0.0", 0,
+			      (int)srv, 1));
 	l->s.rqueue = 3;
 	l->s.wqueue = 2;
 	/* a healthy one beside it */
-	l = fx_sock(&f, &SPEC(TULPEN_TCP_LISTEN, "0.0.0.0", 8084, "0.0.0.0",
-			      0, (int)srv, 1));
+	l = fx_sock(&f, &SPEC(TULPEN_TCP_LISTEN, "0.0.0.0", 8084, "0.0.0.0", 0,
+			      (int)srv, 1));
 	l->s.rqueue = 1;
 	l->s.wqueue = 128;
 	assert_int_equal(fx_run(&f, dr_rule_accept_queue), 1);
@@ -315,8 +316,8 @@ static void test_accept_queue(void **unused)
 	/* overflows rising: critical */
 	fx_init(&f);
 	srv = fx_proc(&f, 100, 1, "slow");
-	l = fx_sock(&f, &SPEC(TULPEN_TCP_LISTEN, "0.0.0.0", 8083, "0.0.0.0",
-			      0, (int)srv, 1));
+	l = fx_sock(&f, &SPEC(TULPEN_TCP_LISTEN, "0.0.0.0", 8083, "0.0.0.0", 0,
+			      (int)srv, 1));
 	l->s.rqueue = 3;
 	l->s.wqueue = 2;
 	f.sn.a.have_counter[DR_C_LISTEN_OVERFLOWS] = 1;
@@ -495,9 +496,9 @@ static void test_report(void **unused)
 	dr_subject(dr_finding(&out, NULL, "syn-sent", TULPEN_DOCTOR_WARNING,
 			      TULPEN_TCP_SYN_SENT),
 		   "a");
-	dr_subject(dr_finding(&out, NULL, "tcp-memory",
-			      TULPEN_DOCTOR_CRITICAL, 0),
-		   "b");
+	dr_subject(
+		dr_finding(&out, NULL, "tcp-memory", TULPEN_DOCTOR_CRITICAL, 0),
+		"b");
 	dr_subject(dr_finding(&out, NULL, "fin-wait-2-orphans",
 			      TULPEN_DOCTOR_NOTICE, TULPEN_TCP_FIN_WAIT2),
 		   "c");
