@@ -171,9 +171,12 @@ dr_holder_proc(const struct dr_snap *sn, const struct dr_sock *s, uint32_t i)
 /* Whether process @proc holds socket @s. */
 int dr_holds(const struct dr_snap *sn, const struct dr_sock *s, uint32_t proc);
 /*
- * A CLOSE-WAIT socket held only by copies: no holder holds the listener
- * of its port, and a holder's parent (or an ancestor) does. Stores that
- * ancestor's index in *@acceptor when not NULL.
+ * A CLOSE-WAIT socket of a listening port held only by copies: every
+ * holder has an ancestor (up to DR_ANCESTORS up) that holds the listener,
+ * and a holder that holds the listener itself runs another program than
+ * that ancestor (exec'd with the descriptors inherited; a pre-forked
+ * worker of the same program accepts for itself). Stores the ancestor's
+ * index in *@acceptor when not NULL.
  */
 int dr_close_wait_is_copy(const struct dr_snap *sn, const struct dr_sock *s,
 			  uint32_t *acceptor);

@@ -201,31 +201,48 @@ static int holds_listener(const struct dr_snap *sn, uint16_t port,
 	return 0;
 }
 
+/* The nearest ancestor of @p (up to DR_ANCESTORS up) that holds a listener
+ * of @port: its index, or -1. */
+static long listening_ancestor(const struct dr_snap *sn,
+			       const struct dr_proc *p, uint16_t port)
+{
+	const uint32_t *a;
+	int j;
+
+	for (j = 0; j < DR_ANCESTORS && p->anc[j] > 0; j++) {
+		a = tulpen_hash_find_u64(&sn->pid_index, (uint64_t)p->anc[j]);
+		if (a && holds_listener(sn, port, *a))
+			return (long)*a;
+	}
+	return -1;
+}
+
 int dr_close_wait_is_copy(const struct dr_snap *sn, const struct dr_sock *s,
 			  uint32_t *acceptor)
 {
-	uint32_t i, j;
+	uint16_t port = s->s.local.port;
+	long acc = -1;
+	uint32_t i;
 
 	if (s->s.state != TULPEN_TCP_CLOSE_WAIT || !s->nown ||
 	    !dr_listener(sn, s))
 		return 0;
-	for (i = 0; i < s->nown; i++)
-		if (holds_listener(sn, s->s.local.port,
-				   sn->holders[s->own + i].proc))
-			return 0;
 	for (i = 0; i < s->nown; i++) {
-		const struct dr_proc *p = dr_holder_proc(sn, s, i);
+		uint32_t h = sn->holders[s->own + i].proc;
+		long a = listening_ancestor(sn, &sn->procs[h], port);
 
-		for (j = 0; j < DR_ANCESTORS && p->anc[j] > 0; j++) {
-			const uint32_t *a = tulpen_hash_find_u64(
-				&sn->pid_index, (uint64_t)p->anc[j]);
-
-			if (a && holds_listener(sn, s->s.local.port, *a)) {
-				if (acceptor)
-					*acceptor = *a;
-				return 1;
-			}
-		}
+		if (a < 0)
+			return 0; /* no one above it listens: it may be the
+				   * acceptor */
+		/* a pre-forked worker (the same program, holding the
+		 * listener) accepts for itself; a program exec'd with the
+		 * listener inherited does not */
+		if (holds_listener(sn, port, h) &&
+		    !strcmp(sn->procs[h].comm, sn->procs[a].comm))
+			return 0;
+		acc = a;
 	}
-	return 0;
+	if (acceptor)
+		*acceptor = (uint32_t)acc;
+	return 1;
 }

@@ -156,8 +156,9 @@ ready()
 hold()
 """
 
-# Accept, fork a child per connection that keeps it (and closes the
-# listener), close the parent's copy.
+# Accept, hand each connection to a child and close the parent's copy:
+# even ones fork and keep it (closing the listener), odd ones exec
+# another program with every descriptor inherited (no SOCK_CLOEXEC).
 FORK = r"""
 ls = listener(ARGS['port'])
 ready(port=ARGS['port'])
@@ -166,6 +167,10 @@ for i in range(ARGS['n']):
     a, _ = ls.accept()
     pid = os.fork()
     if pid == 0:
+        if i % 2:
+            ls.set_inheritable(True)
+            a.set_inheritable(True)
+            os.execv('/bin/sleep', ['sleep', '1000'])
         ls.close()
         sys.stdin.close()
         while True:

@@ -232,7 +232,7 @@ static void test_close_wait_copy(void **unused)
 	/* a pre-forked worker holds the listener itself: not a copy */
 	fx_init(&f);
 	srv = fx_proc(&f, 100, 1, "server");
-	kid = fx_proc(&f, 200, 100, "worker");
+	kid = fx_proc(&f, 200, 100, "server"); /* the same program */
 	fx_sock(&f, &SPEC(TULPEN_TCP_LISTEN, "0.0.0.0", 8080, "0.0.0.0", 0,
 			  (int)srv, 1));
 	fx_sock(&f, &SPEC(TULPEN_TCP_LISTEN, "0.0.0.0", 8080, "0.0.0.0", 0,
@@ -242,6 +242,35 @@ static void test_close_wait_copy(void **unused)
 	dr_rule_close_wait(&f.sn, &f.t, &f.out);
 	assert_int_equal(f.out.n, 1);
 	assert_int_equal(f.out.v[0].procs[0].pid, 200);
+	fx_fini(&f);
+
+	/* exec'd without SOCK_CLOEXEC: the listener came along, but the
+	 * program is another one */
+	fx_init(&f);
+	srv = fx_proc(&f, 100, 1, "server");
+	kid = fx_proc(&f, 200, 100, "sleep");
+	fx_sock(&f, &SPEC(TULPEN_TCP_LISTEN, "0.0.0.0", 8080, "0.0.0.0", 0,
+			  (int)srv, 1));
+	fx_sock(&f, &SPEC(TULPEN_TCP_LISTEN, "0.0.0.0", 8080, "0.0.0.0", 0,
+			  (int)kid, 1));
+	close_wait_server(&f, 1, 1, (int)kid);
+	assert_int_equal(fx_run(&f, dr_rule_close_wait_copy), 1);
+	assert_int_equal(f.out.v[0].procs[0].pid, 200);
+	assert_int_equal(f.out.v[0].ev[1].num, 100); /* listener_pid */
+	fx_fini(&f);
+
+	/* the parent still holds its copy too: it is a holder, not a copy */
+	fx_init(&f);
+	srv = fx_proc(&f, 100, 1, "server");
+	kid = fx_proc(&f, 200, 100, "helper");
+	fx_sock(&f, &SPEC(TULPEN_TCP_LISTEN, "0.0.0.0", 8080, "0.0.0.0", 0,
+			  (int)srv, 1));
+	fx_sock(&f, &SPEC(TULPEN_TCP_CLOSE_WAIT, "10.0.0.1", 8080, "10.0.0.2",
+			  50000, (int)kid, 1));
+	f.holders[f.nholders].proc = srv;
+	f.holders[f.nholders++].fd = 4;
+	f.sn.b.socks[1].nown = 2;
+	assert_int_equal(fx_run(&f, dr_rule_close_wait_copy), 0);
 	fx_fini(&f);
 }
 
