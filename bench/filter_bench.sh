@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # bench/filter_bench.sh - a filtered listing against the unfiltered one,
-# against ss and against the kernel's filtered walk (issue 9).
+# against ss and against the kernel's filtered walk.
 #
 # usage: bench/filter_bench.sh [-n N] [-P PROCS] [--reps R] [--tulpen PATH]
 #                              [--bin DIR] [--out DIR]

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# netns_bench.sh - every network namespace at once (issue 11): tulpen
+# netns_bench.sh - every network namespace at once: tulpen
 # --all-netns against the loop people write with ip netns exec and ss.
 #
 # usage: bench/netns_bench.sh [-n NAMESPACES] [-s SOCKETS] [-m SMALL]

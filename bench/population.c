@@ -48,13 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BACKLOG 4096
-#define BATCH 256	   /* connects per listener before accepting */
-#define FD_SLACK 32	   /* fds a worker keeps free */
-#define V6_PORT_BASE 30000 /* client ports of the ::1 connections */
-#define V6_MAX 30000
-#define LPORT_BASE 100 /* listener ports */
-#define LPORT_MAX 900
+#include "population.h"
 
 struct params {
 	unsigned long conns;  /* established connections */
@@ -76,15 +70,9 @@ struct share {
 	unsigned long conns, v6, listen, half, udp;
 };
 
-struct report {
-	int worker;
-	int err;
-	char text[200];
-};
+int report_fd = -1; /* where a child reports (population.h) */
 
-static int report_fd = -1;
-
-static void die_child(int worker, int err, const char *fmt, ...)
+void die_child(int worker, int err, const char *fmt, ...)
 {
 	struct report r = { .worker = worker, .err = err ? err : EIO };
 	va_list ap;
@@ -193,8 +181,8 @@ out:
 	return err;
 }
 
-static void sin4(struct sockaddr_in *a, unsigned b, unsigned c, unsigned d,
-		 unsigned port)
+void sin4(struct sockaddr_in *a, unsigned b, unsigned c, unsigned d,
+	  unsigned port)
 {
 	memset(a, 0, sizeof(*a));
 	a->sin_family = AF_INET;
@@ -211,7 +199,7 @@ static void sin6lo(struct sockaddr_in6 *a, unsigned port)
 	a->sin6_addr = in6addr_loopback;
 }
 
-static int tcp_listener(const struct sockaddr *a, socklen_t len)
+int tcp_listener(const struct sockaddr *a, socklen_t len)
 {
 	int one = 1;
 	int fd = socket(a->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -232,8 +220,8 @@ static int tcp_listener(const struct sockaddr *a, socklen_t len)
  * A client socket bound to @src (port 0 with @src port 0: the kernel picks
  * it at connect time, unique per 4-tuple) and connected to @dst.
  */
-static int tcp_client(const struct sockaddr *src, socklen_t slen,
-		      const struct sockaddr *dst, socklen_t dlen)
+int tcp_client(const struct sockaddr *src, socklen_t slen,
+	       const struct sockaddr *dst, socklen_t dlen)
 {
 	int one = 1, err;
 	int fd = socket(dst->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -373,213 +361,10 @@ static void child_common(const char *name)
 	prctl(PR_SET_NAME, name);
 }
 
-static void hold_forever(void)
+void hold_forever(void)
 {
 	for (;;)
 		pause();
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec ts;
-
-	if (s <= 0)
-		return;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-/* Source address number k (1..) in 127.B.x.y. */
-static void src_k(struct sockaddr_in *a, unsigned b, unsigned long k)
-{
-	k = k % 65000 + 1;
-	sin4(a, b, k >> 8, k & 255, 0);
-}
-
-/*
- * One connection whose client closes first: the client end goes to
- * TIME-WAIT, the server end closes. Returns 0 or a negative errno.
- */
-static int make_tw(int lfd, const struct sockaddr_in *dst, unsigned long k)
-{
-	struct sockaddr_in src;
-	int c, a;
-
-	src_k(&src, 3, k);
-	c = tcp_client((struct sockaddr *)&src, sizeof(src),
-		       (const struct sockaddr *)dst, sizeof(*dst));
-	if (c < 0)
-		return c;
-	a = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (a < 0) {
-		int err = -errno;
-
-		close(c);
-		return err;
-	}
-	close(c);
-	close(a);
-	return 0;
-}
-
-/* TIME-WAIT keeper: T at once, then T per 60 s (TIME-WAIT lasts 60 s). */
-static void tw_keeper(unsigned long t, int once, int ready_fd)
-{
-	struct sockaddr_in dst;
-	unsigned long k = 0, i;
-	double rate = t / 60.0, owed = 0, last;
-	struct report r = { .worker = -1 };
-	int lfd;
-
-	sin4(&dst, 2, 0, 1, LPORT_BASE);
-	lfd = tcp_listener((struct sockaddr *)&dst, sizeof(dst));
-	if (lfd < 0)
-		die_child(-1, -lfd, "time-wait keeper: listen");
-	for (i = 0; i < t; i++) {
-		int err = make_tw(lfd, &dst, k++);
-
-		if (err < 0)
-			die_child(-1, -err, "time-wait keeper: connection %lu",
-				  i);
-	}
-	if (write(ready_fd, &r, sizeof(r)) != sizeof(r))
-		_exit(1);
-	close(ready_fd);
-	report_fd = -1;
-	if (once)
-		hold_forever();
-	last = now();
-	for (;;) {
-		double t1;
-
-		sleep_s(0.1);
-		t1 = now();
-		owed += (t1 - last) * rate;
-		last = t1;
-		while (owed >= 1) {
-			/* a clash with a lingering tuple: just skip it */
-			make_tw(lfd, &dst, k++);
-			owed -= 1;
-		}
-	}
-}
-
-struct churn_conn {
-	int c, a;
-	int half; /* client already shut down writing */
-};
-
-static int churn_open(int lfd, const struct sockaddr_in *dst, unsigned long k,
-		      struct churn_conn *cc)
-{
-	struct sockaddr_in src;
-
-	src_k(&src, 7, k);
-	cc->c = tcp_client((struct sockaddr *)&src, sizeof(src),
-			   (const struct sockaddr *)dst, sizeof(*dst));
-	if (cc->c < 0)
-		return cc->c;
-	cc->a = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (cc->a < 0) {
-		int err = -errno;
-
-		close(cc->c);
-		cc->c = -1;
-		return err;
-	}
-	cc->half = 0;
-	return 0;
-}
-
-static void churn_close(struct churn_conn *cc, unsigned r)
-{
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-
-	if (cc->c < 0)
-		return;
-	switch (r % 5) {
-	case 0: /* client first: client TIME-WAIT */
-		close(cc->c);
-		close(cc->a);
-		break;
-	case 1: /* server first: server TIME-WAIT */
-		close(cc->a);
-		close(cc->c);
-		break;
-	case 2: /* reset */
-		setsockopt(cc->c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		close(cc->c);
-		close(cc->a);
-		break;
-	case 3: /* client half-closes first: FIN-WAIT-2 / CLOSE-WAIT */
-		if (!cc->half) {
-			shutdown(cc->c, SHUT_WR);
-			cc->half = 1;
-			return;
-		}
-		close(cc->a);
-		close(cc->c);
-		break;
-	default: /* server leaves the client in CLOSE-WAIT for a while */
-		if (!cc->half) {
-			shutdown(cc->a, SHUT_WR);
-			cc->half = 1;
-			return;
-		}
-		close(cc->c);
-		close(cc->a);
-		break;
-	}
-	cc->c = cc->a = -1;
-}
-
-/* Churn: a pool of connections, one slot changed per operation. */
-static void churn(unsigned long pool, unsigned long rate)
-{
-	struct sockaddr_in dst;
-	struct churn_conn *cc;
-	unsigned long k = 0, ops = 0;
-	unsigned seed = (unsigned)getpid();
-	double t0;
-	int lfd;
-
-	cc = calloc(pool, sizeof(*cc));
-	if (!cc)
-		_exit(1);
-	sin4(&dst, 6, 0, 1, LPORT_BASE);
-	lfd = tcp_listener((struct sockaddr *)&dst, sizeof(dst));
-	if (lfd < 0)
-		_exit(1);
-	for (k = 0; k < pool; k++)
-		if (churn_open(lfd, &dst, k, &cc[k]) < 0)
-			cc[k].c = cc[k].a = -1;
-	t0 = now();
-	for (;;) {
-		unsigned long s = (unsigned long)rand_r(&seed) % pool;
-		unsigned r = (unsigned)rand_r(&seed);
-
-		if (cc[s].c >= 0) {
-			churn_close(&cc[s], r);
-			if (cc[s].c >= 0)
-				goto pace; /* half-closed, stays a while */
-		}
-		if (churn_open(lfd, &dst, k++, &cc[s]) < 0)
-			cc[s].c = cc[s].a = -1;
-	pace:
-		ops++;
-		if (rate && ops % 64 == 0)
-			sleep_s(t0 + (double)ops / rate - now());
-	}
 }
 
 static pid_t *children;
@@ -736,20 +521,18 @@ static unsigned long share_fds(const struct share *s)
 	return 2 * s->conns + 2 * s->half + s->udp + s->listen + 1;
 }
 
-int main(int argc, char **argv)
+/* A private namespace, lo up, the sysctls the population needs. */
+static int setup_netns(void)
 {
-	struct params p;
-	struct rlimit rl;
-	unsigned long w, fds_per, limit, done = 0, max_fds = 0, listeners;
-	int pipefd[2], err;
-	sigset_t mask;
-	char line[512];
-	FILE *rf;
-	pid_t pid;
+	static const char *const sys[][2] = {
+		{ "/proc/sys/net/ipv4/ip_local_port_range", "1024 65535" },
+		{ "/proc/sys/net/ipv4/tcp_max_tw_buckets", "4000000" },
+		{ "/proc/sys/net/core/somaxconn", "65535" },
+		{ "/proc/sys/net/ipv4/tcp_max_syn_backlog", "65535" },
+	};
+	size_t i;
+	int err = check_private_netns();
 
-	if (parse_args(argc, argv, &p) < 0)
-		return 2;
-	err = check_private_netns();
 	if (err == -EPERM) {
 		fprintf(stderr, "population: refusing to run in the host's "
 				"network namespace; use ip netns exec or "
@@ -769,23 +552,33 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* Namespace-local sysctls; failures are not fatal but reported. */
-	{
-		static const char *const sys[][2] = {
-			{ "/proc/sys/net/ipv4/ip_local_port_range",
-			  "1024 65535" },
-			{ "/proc/sys/net/ipv4/tcp_max_tw_buckets", "4000000" },
-			{ "/proc/sys/net/core/somaxconn", "65535" },
-			{ "/proc/sys/net/ipv4/tcp_max_syn_backlog", "65535" },
-		};
-		size_t i;
-
-		for (i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
-			err = write_file(sys[i][0], sys[i][1]);
-			if (err < 0)
-				fprintf(stderr, "population: %s: %s\n",
-					sys[i][0], strerror(-err));
-		}
+	for (i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
+		err = write_file(sys[i][0], sys[i][1]);
+		if (err < 0)
+			fprintf(stderr, "population: %s: %s\n", sys[i][0],
+				strerror(-err));
 	}
+	return 0;
+}
+
+static struct share share_at(const struct params *p, unsigned long w)
+{
+	struct share s = {
+		.conns = share_of(p->conns, p->procs, w),
+		.v6 = share_of(p->v6, p->procs, w),
+		.listen = share_of(p->listen, p->procs, w),
+		.half = share_of(p->half, p->procs, w),
+		.udp = share_of(p->udp, p->procs, w),
+	};
+
+	return s;
+}
+
+/* Processes and listeners for the fd limit; 0 or the exit status. */
+static int plan(struct params *p)
+{
+	unsigned long w, fds_per, limit, max_fds = 0;
+	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
@@ -798,24 +591,25 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fds_per = limit - FD_SLACK;
-	if (!p.procs) {
-		unsigned long need = 2 * p.conns + 2 * p.half + p.udp + 64;
+	if (!p->procs) {
+		unsigned long need = 2 * p->conns + 2 * p->half + p->udp + 64;
 
-		p.procs = (need + fds_per - 1) / fds_per;
-		if (p.procs < 4)
-			p.procs = 4;
+		p->procs = (need + fds_per - 1) / fds_per;
+		if (p->procs < 4)
+			p->procs = 4;
 	}
-	if (!p.listen)
-		p.listen = p.conns / 100 > p.procs ? p.conns / 100 : p.procs;
-	if (p.listen < p.procs) {
+	if (!p->listen)
+		p->listen =
+			p->conns / 100 > p->procs ? p->conns / 100 : p->procs;
+	if (p->listen < p->procs) {
 		fprintf(stderr,
 			"population: need at least one listener per "
 			"process (-l %lu < -P %lu)\n",
-			p.listen, p.procs);
+			p->listen, p->procs);
 		return 2;
 	}
-	if (p.procs > 10000 || p.listen / p.procs + 1 > LPORT_MAX ||
-	    (p.v6 / p.procs + 1) * p.procs > V6_MAX) {
+	if (p->procs > 10000 || p->listen / p->procs + 1 > LPORT_MAX ||
+	    (p->v6 / p->procs + 1) * p->procs > V6_MAX) {
 		fprintf(stderr,
 			"population: too many processes, listeners or "
 			"IPv6 connections per process (IPv6 at most %d "
@@ -823,14 +617,8 @@ int main(int argc, char **argv)
 			V6_MAX);
 		return 2;
 	}
-	for (w = 0; w < p.procs; w++) {
-		struct share s = {
-			.conns = share_of(p.conns, p.procs, w),
-			.v6 = share_of(p.v6, p.procs, w),
-			.listen = share_of(p.listen, p.procs, w),
-			.half = share_of(p.half, p.procs, w),
-			.udp = share_of(p.udp, p.procs, w),
-		};
+	for (w = 0; w < p->procs; w++) {
+		struct share s = share_at(p, w);
 
 		if (share_fds(&s) > max_fds)
 			max_fds = share_fds(&s);
@@ -842,22 +630,16 @@ int main(int argc, char **argv)
 			max_fds, fds_per);
 		return 2;
 	}
+	return 0;
+}
 
-	children = calloc(p.procs + 2, sizeof(*children));
-	if (!children || pipe2(pipefd, O_CLOEXEC) < 0) {
-		perror("population");
-		return 1;
-	}
-	/* Signals are taken synchronously; children unblock them. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGUSR1);
-	sigaddset(&mask, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+/* The workers and the TIME-WAIT keeper, reporting on @wfd. */
+static int start_children(const struct params *p, int rfd, int wfd)
+{
+	unsigned long w;
+	pid_t pid;
 
-	for (w = 0; w < p.procs; w++) {
+	for (w = 0; w < p->procs; w++) {
 		pid = spawn();
 		if (pid < 0) {
 			perror("population: fork");
@@ -865,39 +647,39 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (pid == 0) {
-			struct share s = {
-				.conns = share_of(p.conns, p.procs, w),
-				.v6 = share_of(p.v6, p.procs, w),
-				.listen = share_of(p.listen, p.procs, w),
-				.half = share_of(p.half, p.procs, w),
-				.udp = share_of(p.udp, p.procs, w),
-			};
+			struct share s = share_at(p, w);
 			struct report r = { .worker = (int)w };
 			char name[32]; /* comm keeps the first 15 */
 
 			snprintf(name, sizeof(name), "tpop-w%lu", w);
 			child_common(name);
-			close(pipefd[0]);
-			report_fd = pipefd[1];
-			worker_build((int)w, &s, p.v6 / p.procs + 1);
-			if (write(pipefd[1], &r, sizeof(r)) != sizeof(r))
+			close(rfd);
+			report_fd = wfd;
+			worker_build((int)w, &s, p->v6 / p->procs + 1);
+			if (write(wfd, &r, sizeof(r)) != sizeof(r))
 				_exit(1);
-			close(pipefd[1]);
+			close(wfd);
 			hold_forever();
 		}
 	}
 	pid = spawn();
 	if (pid == 0) {
 		child_common("tpop-tw");
-		close(pipefd[0]);
-		report_fd = pipefd[1];
-		tw_keeper(p.tw, p.tw_once, pipefd[1]);
+		close(rfd);
+		report_fd = wfd;
+		tw_keeper(p->tw, p->tw_once, wfd);
 	}
-	close(pipefd[1]);
+	return 0;
+}
 
-	while (done < p.procs + 1) {
+/* Every child's report: 0 when all built, else the exit status. */
+static int wait_built(const struct params *p, int rfd)
+{
+	unsigned long done = 0;
+
+	while (done < p->procs + 1) {
 		struct report r;
-		ssize_t n = read(pipefd[0], &r, sizeof(r));
+		ssize_t n = read(rfd, &r, sizeof(r));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -915,46 +697,58 @@ int main(int argc, char **argv)
 		}
 		done++;
 	}
-	close(pipefd[0]);
+	return 0;
+}
 
-	listeners = p.listen + (p.v6 < p.procs ? p.v6 : p.procs);
+/* "READY key=value ..." on stdout and into the -r file. */
+static void announce(const struct params *p)
+{
+	unsigned long listeners =
+		p->listen + (p->v6 < p->procs ? p->v6 : p->procs);
+	char line[512];
+	FILE *rf;
+
 	snprintf(line, sizeof(line),
 		 "READY pid=%d procs=%lu conns=%lu v6=%lu listen=%lu "
 		 "timewait=%lu finwait2=%lu closewait=%lu udp=%lu "
 		 "tcp_sockets=%lu socket_fds=%lu\n",
-		 (int)getpid(), p.procs, p.conns, p.v6, listeners, p.tw, p.half,
-		 p.half, p.udp, 2 * p.conns + 2 * p.half + listeners + 1 + p.tw,
-		 2 * p.conns + 2 * p.half + listeners + 1 + p.udp);
+		 (int)getpid(), p->procs, p->conns, p->v6, listeners, p->tw,
+		 p->half, p->half, p->udp,
+		 2 * p->conns + 2 * p->half + listeners + 1 + p->tw,
+		 2 * p->conns + 2 * p->half + listeners + 1 + p->udp);
 	fputs(line, stdout);
 	fflush(stdout);
-	if (p.ready_file) {
-		rf = fopen(p.ready_file, "we");
-		if (rf) {
-			fputs(line, rf);
-			fclose(rf);
-		} else {
-			perror(p.ready_file);
-		}
+	if (!p->ready_file)
+		return;
+	rf = fopen(p->ready_file, "we");
+	if (rf) {
+		fputs(line, rf);
+		fclose(rf);
+	} else {
+		perror(p->ready_file);
 	}
+}
 
-	if (p.churn_now)
+/* Hold until a signal ends it; SIGUSR1 starts the churn. */
+static int hold(const struct params *p, const sigset_t *mask)
+{
+	int churning = 0;
+
+	if (p->churn_now)
 		raise(SIGUSR1);
 	for (;;) {
 		siginfo_t si;
-		int sig = sigwaitinfo(&mask, &si);
+		int sig = sigwaitinfo(mask, &si);
 
 		if (sig < 0)
 			continue;
 		if (sig == SIGUSR1) {
-			static int churning;
-
 			if (churning)
 				continue;
 			churning = 1;
-			pid = spawn();
-			if (pid == 0) {
+			if (spawn() == 0) {
 				child_common("tpop-churn");
-				churn(p.churn_pool, p.churn_rate);
+				churn(p->churn_pool, p->churn_rate);
 			}
 			continue;
 		}
@@ -971,4 +765,41 @@ int main(int argc, char **argv)
 	}
 	kill_children();
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct params p;
+	int pipefd[2], ret;
+	sigset_t mask;
+
+	if (parse_args(argc, argv, &p) < 0)
+		return 2;
+	ret = setup_netns();
+	if (!ret)
+		ret = plan(&p);
+	if (ret)
+		return ret;
+	children = calloc(p.procs + 2, sizeof(*children));
+	if (!children || pipe2(pipefd, O_CLOEXEC) < 0) {
+		perror("population");
+		return 1;
+	}
+	/* Signals are taken synchronously; children unblock them. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	ret = start_children(&p, pipefd[0], pipefd[1]);
+	close(pipefd[1]);
+	if (!ret)
+		ret = wait_built(&p, pipefd[0]);
+	close(pipefd[0]);
+	if (ret)
+		return ret;
+	announce(&p);
+	return hold(&p, &mask);
 }

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Turn bench/run.sh's raw.tsv into tables and check issue 5's targets.
+"""Turn bench/run.sh's raw.tsv into tables and check the scale targets.
 
 usage: report.py [--timeout S] RAW.tsv
 
 For each population size: median wall time of the timed runs (run >= 1;
 a command that was too slow to repeat has only its first run, run 0), max
 RSS, output lines, ratio to the ss command of the same kind and to the floor.
-Then every target of issue 5 item 2 with PASS/FAIL and the numbers. The
+Then every scale target with PASS/FAIL and the numbers. The
 targets apply at 100,000 connections and must hold at 500,000; with other
 sizes (the small preset) they are checked at the largest size and marked as
 indicative.
@@ -238,7 +238,7 @@ def main():
     main_n = 100000 if official else ns[-1]
     note = "" if official else \
         " (indicative: the targets apply at N = 100,000)"
-    out.append("## Targets (issue 5 item 2)%s" % note)
+    out.append("## Targets%s" % note)
     out.append("")
     time_targets(ck, main_n, sizes[main_n], a.timeout,
                  " [N=%s]" % f"{main_n:,}")

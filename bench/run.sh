@@ -28,7 +28,7 @@
 # to count lines), then R timed runs interleaved, all inside the namespace,
 # each through bench/measure.c (wall time, max RSS, timeout). The report
 # (bench/report.py) prints the table with ratios to ss and to the floor and
-# checks the targets of issue 5. Needs root, iproute2, net-tools, lsof.
+# checks the scale targets. Needs root, iproute2, net-tools, lsof.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -100,7 +100,10 @@ if [ ! -x "$bin/population" ] || [ ! -x "$bin/floor" ] ||
 	bin=$out/bin
 	mkdir -p "$bin"
 	for p in population floor measure fdscan; do
-		${CC:-cc} -O2 -D_GNU_SOURCE -pthread -o "$bin/$p" "$here/$p.c"
+		extra=
+		[ "$p" = population ] && extra=$here/population_churn.c
+		${CC:-cc} -O2 -D_GNU_SOURCE -pthread -o "$bin/$p" "$here/$p.c" \
+			$extra
 	done
 fi
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # bench/serve_bench.sh - a /metrics scrape of tulpen serve against
-# node_exporter's tcpstat collector on the same sockets (issue 12, speed).
+# node_exporter's tcpstat collector on the same sockets.
 #
 # usage: bench/serve_bench.sh [-t TULPEN] [-n CONNS] [-P PROCS] [-r REPS]
 #                             [-b BINDIR]
@@ -67,7 +67,7 @@ trap 'exit 130' INT TERM
 if [ ! -x "$bin/population" ]; then
 	bin=$tmp
 	cc -O2 -D_GNU_SOURCE -pthread -o "$bin/population" \
-		"$here/population.c"
+		"$here/population.c" "$here/population_churn.c"
 fi
 nsx() { ip netns exec "$ns" "$@"; }
 

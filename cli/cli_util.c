@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "cli_util.h"
+#include "tulpen/filter.h"
 
 #ifndef TULPEN_VERSION
 #error "TULPEN_VERSION must be set by the build (meson.build)"
@@ -298,4 +299,23 @@ int cli_parse_duration(const char *what, const char *s,
 	fmt_duration(hi, sizeof(hi), d->max_ns);
 	out_of_range(err, errlen, what, s, lo, hi);
 	return -ERANGE;
+}
+
+int cli_filter_error(const char *cmd, const struct tulpen_filter_error *e,
+		     const char *file)
+{
+	unsigned int i;
+
+	if (e->line)
+		cli_error(cmd, "filter: %s, line %u, column %u", e->msg,
+			  e->line, e->column);
+	else
+		cli_error(cmd, "filter: %s, column %u", e->msg, e->column);
+	if (e->line && file)
+		fprintf(stderr, "  (%s)\n", file);
+	fprintf(stderr, "  %s\n  ", e->text);
+	for (i = 1; i < e->column && e->text[i - 1]; i++)
+		fputc(e->text[i - 1] == '\t' ? '\t' : ' ', stderr);
+	fputs("^\n", stderr);
+	return CLI_EXIT_USAGE;
 }

@@ -124,4 +124,15 @@ int cli_parse_duration(const char *what, const char *s,
 		       const struct cli_duration *d, uint64_t *ns, char *err,
 		       size_t errlen);
 
+struct tulpen_filter_error;
+
+/*
+ * A filter expression's error as every subcommand shows it: "tulpen[
+ * @cmd]: filter: WHAT, [line N, ]column N", the -F @file when the error is
+ * in one, the line echoed and a caret under the column. Returns
+ * CLI_EXIT_USAGE.
+ */
+int cli_filter_error(const char *cmd, const struct tulpen_filter_error *e,
+		     const char *file);
+
 #endif /* TULPEN_CLI_UTIL_H */

@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "output.h"
 #include "tulpen/ctx.h"
+#include "tulpen/filter.h"
 #include "tulpen/fmt.h"
 #include "tulpen/pcap_session.h"
 
@@ -303,13 +304,40 @@ out:
 	return ret;
 }
 
+/*
+ * The -f expression through the filter language, with the words of
+ * captured connections. Returns 0, -ENOMEM, or -EINVAL after printing the
+ * error with a caret.
+ */
+static int parse_filter(const char *expr, struct tulpen_filter **out)
+{
+	struct tulpen_filter_opts fo = { 0 };
+	struct tulpen_filter_error fe;
+	const char *argv[1] = { expr };
+	int ret;
+
+	fo.captures = 1;
+	fo.protos = TULPEN_PF(TULPEN_P_TCP);
+	fo.services_file = "/etc/services";
+	ret = tulpen_filter_parse(1, argv, NULL, &fo, out, &fe);
+	if (!ret && !*out) {
+		cli_error("pcap", "filter: an empty expression (-f '%s')",
+			  expr);
+		return -EINVAL;
+	}
+	if (ret && ret != -ENOMEM) {
+		cli_filter_error("pcap", &fe, NULL);
+		return -EINVAL;
+	}
+	return ret;
+}
+
 int cmd_pcap(int argc, char **argv)
 {
-	struct tulpen_conn_filter *filter = NULL;
+	struct tulpen_filter *filter = NULL;
 	struct tulpen_ctx *ctx = NULL;
 	struct tulpen_buf out;
 	struct pcap_cli cli;
-	char err[256];
 	int c, ret = 1;
 
 	memset(&cli, 0, sizeof(cli));
@@ -335,10 +363,14 @@ int cmd_pcap(int argc, char **argv)
 		cli_error("pcap", "no capture file given");
 		goto usage;
 	}
-	if (cli.filter &&
-	    tulpen_conn_filter_parse(cli.filter, &filter, err, sizeof(err))) {
-		cli_error("pcap", "%s", err);
-		goto usage;
+	if (cli.filter) {
+		ret = parse_filter(cli.filter, &filter);
+		if (ret == -ENOMEM)
+			goto nomem;
+		if (ret) {
+			ret = CLI_EXIT_USAGE;
+			goto out;
+		}
 	}
 	cli.so.filter = filter;
 	if (tulpen_buf_init(&out, 0, cli_fd_sink,
@@ -355,7 +387,7 @@ usage:
 	cli_usage_hint("pcap");
 	ret = CLI_EXIT_USAGE;
 out:
-	tulpen_conn_filter_free(filter);
+	tulpen_filter_free(filter);
 	tulpen_buf_fini(&out);
 	tulpen_ctx_free(ctx);
 	free(cli.filter);

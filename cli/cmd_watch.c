@@ -165,10 +165,14 @@ static void usage(FILE *f)
 	      "   -t, --tcp           TCP (all it watches; accepted for ss "
 	      "habits)\n"
 	      "   -n, --numeric       accepted for ss habits (always numeric)\n"
-	      "   --netns PATH        one network namespace (/run/netns/NAME "
-	      "or\n"
-	      "                       /proc/PID/ns/net); default: every "
-	      "namespace\n"
+	      "   -N, --net, --netns NS\n"
+	      "                       one network namespace: a name under "
+	      "/run/netns,\n"
+	      "                       a path or a pid; default: every "
+	      "namespace,\n"
+	      "                       each event labelled with its namespace "
+	      "and\n"
+	      "                       container\n"
 	      "   --duration S        stop after S seconds\n"
 	      "\n"
 	      "Source:\n"
@@ -352,6 +356,7 @@ static const struct option long_opts[] = {
 	{ "duration", required_argument, NULL, O_DURATION },
 	{ "source", required_argument, NULL, O_SOURCE },
 	{ "netns", required_argument, NULL, O_NETNS },
+	{ "net", required_argument, NULL, O_NETNS },
 	{ "lifetimes", no_argument, NULL, O_LIFETIMES },
 	{ "transitions", no_argument, NULL, O_TRANSITIONS },
 	{ "existing", no_argument, NULL, O_EXISTING },
@@ -423,6 +428,7 @@ static int parse_opt(struct watch_cli *w, int c, char **argv)
 				     &w->duration_ns);
 	case O_SOURCE:
 		return parse_source(w, optarg);
+	case 'N':
 	case O_NETNS:
 		o->netns = optarg;
 		return 0;
@@ -465,7 +471,7 @@ static int parse_opts(struct watch_cli *w, int argc, char **argv,
 	w->so.wakeup_bytes = 64u << 10;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":t46nhV", long_opts, NULL)) !=
+	while ((c = getopt_long(argc, argv, ":t46nhVN:", long_opts, NULL)) !=
 	       -1) {
 		ret = parse_opt(w, c, argv);
 		if (ret)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tulpen/filter.h"
 #include "tulpen/summary.h"
 #include "list_netns.h"
 
@@ -18,7 +19,9 @@ int list_netns_setup(struct tulpen_ctx *ctx, const struct list_opts *o,
 	int ret;
 
 	memset(ln, 0, sizeof(*ln));
-	if (!o->netns && !o->all_netns && !o->show_netns && !o->show_container)
+	/* netns and container terms need the walk's labels, even at home */
+	if (!o->netns && !o->all_netns && !o->show_netns &&
+	    !o->show_container && !tulpen_filter_needs_labels(o->q.filter))
 		return 0;
 	ln->active = 1;
 	ret = tulpen_netns_scan(ctx, &so, &ln->set);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_pcap_filter.c - the connection filter of `tulpen pcap -f`: parse
- * the input as an expression, and when it parses, evaluate it on a few
- * connections.
+ * fuzz_pcap_filter.c - the filter language as `tulpen pcap -f` reads it
+ * (with the words of captured connections): parse the input as an
+ * expression, and when it parses, evaluate it on a few connections.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "tulpen/filter.h"
 #include "tulpen/pcap_flows.h"
 #include "tulpen/pcap_report.h"
 
@@ -17,9 +18,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct tulpen_conn_filter *f;
+	struct tulpen_filter_opts fo = { 0 };
+	struct tulpen_filter_error fe;
+	struct tulpen_filter *f = NULL;
 	struct tulpen_flow c;
-	char *expr, err[256];
+	const char *argv[1];
+	char *expr;
 	int ret, i;
 
 	if (size > 8192)
@@ -29,10 +33,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(expr, data, size);
 	expr[size] = '\0';
-	ret = tulpen_conn_filter_parse(expr, &f, err, sizeof(err));
+	argv[0] = expr;
+	fo.captures = 1;
+	fo.no_resolve = 1;
+	ret = tulpen_filter_parse(1, argv, NULL, &fo, &f, &fe);
 	if (ret) {
-		/* Every rejection explains itself. */
-		if (!err[0] || !memchr(err, '\0', sizeof(err)))
+		/* Every rejection explains itself, and points into the text. */
+		if (!fe.msg[0] || !memchr(fe.msg, '\0', sizeof(fe.msg)) ||
+		    !fe.column)
 			abort();
 	} else {
 		memset(&c, 0, sizeof(c));
@@ -45,11 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			c.side[1].state = 7;
 			c.first_reset = (int8_t)(i - 2);
 			c.end = (uint8_t)i;
+			c.midstream = i & 1;
 			snprintf(c.conn_state, sizeof(c.conn_state), "%s",
 				 i ? "SF" : "REJ");
-			tulpen_conn_filter_match(f, &c);
+			tulpen_flow_filter_match(f, &c);
 		}
-		tulpen_conn_filter_free(f);
+		tulpen_filter_free(f);
 	}
 	free(expr);
 	return 0;

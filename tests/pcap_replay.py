@@ -313,9 +313,20 @@ def t_cli():
     c = json.loads(tulpen("--json", src)[1])[0]
     for expr in ("client host %s" % c["client"]["address"],
                  "server port %d" % c["server"]["port"],
-                 "net %s/8" % c["server"]["address"]):
+                 "net %s/8" % c["server"]["address"],
+                 # ss's words, on either end's socket
+                 "sport = :%d" % c["server"]["port"],
+                 "dport = :%d and src %s" % (c["server"]["port"],
+                                              c["client"]["address"]),
+                 "( sport = :%d or sport = :1 ) and closed"
+                 % c["client"]["port"]):
         rc, out, err = tulpen("--ndjson", "-f", expr, src)
         check(len(out.splitlines()) == 1, "filter %r matched nothing" % expr)
+    for expr in ("client port %d" % c["server"]["port"],
+                 "sport = :%d and dport = :%d" % (c["server"]["port"],
+                                                  c["server"]["port"])):
+        rc, out, err = tulpen("--ndjson", "-f", expr, src)
+        check(rc == 0 and not out, "filter %r matched %r" % (expr, out))
     for bad in ("port", "port 70000", "host 300.1.1.1", "conn-state XX",
                 "state SLEEPING", "(port 80", "port 80)", "frobnicate",
                 "net 10.0.0.0/40", ""):

@@ -43,6 +43,13 @@ struct tulpen_filter_opts {
 	struct tulpen_cgroups *cgroups; /* cgroup PATH; NULL: an error */
 	unsigned int resolve_ms; /* deadline for host names; 0: 2000 ms */
 	int no_resolve;		 /* host names are an error (fuzzing, tests) */
+	/*
+	 * The expression selects captured connections (tulpen pcap), so the
+	 * words of connections are allowed: client/server, conn-state,
+	 * midstream, reset, closed, open. Match with
+	 * tulpen_filter_match_conn().
+	 */
+	int captures;
 };
 
 /* Where parsing failed: msg says what, the column and line point at it. */
@@ -72,7 +79,9 @@ void tulpen_filter_free(struct tulpen_filter *f);
 
 /*
  * Whether command line word @word begins an expression (its first token
- * is src, dst, sport, dport, dev, fwmark, cgroup, autobound, not or "(").
+ * is src, dst, sport, dport, port, host, net, dev, fwmark, cgroup,
+ * autobound, netns, container, not or "(", or a word of captured
+ * connections).
  */
 int tulpen_filter_starts_expr(const char *word);
 
@@ -117,6 +126,34 @@ int tulpen_filter_match(const struct tulpen_filter *f,
  */
 int tulpen_filter_match_user(const struct tulpen_filter *f,
 			     const struct tulpen_sock *s);
+
+/*
+ * A connection of a capture as the filter sees it: the sockets its two
+ * ends would have (side[0] the client's, local = the client; side[1] the
+ * server's), and what only a capture knows.
+ */
+struct tulpen_filter_conn {
+	struct tulpen_sock side[2];
+	const char *conn_state;	    /* Zeek's code ("SF", "REJ"), NULL: none */
+	unsigned int midstream : 1; /* picked up after its handshake */
+	unsigned int reset : 1;	    /* a RST was seen */
+	unsigned int closed : 1;    /* both ends closed */
+};
+
+/*
+ * tulpen_filter_match_conn - whether @c is selected: the expression
+ * selects one of its two sockets (as ss would list either end of a
+ * connection on one host), where client/server terms and the words of
+ * connections look at @c itself. Returns 1 or 0.
+ */
+int tulpen_filter_match_conn(const struct tulpen_filter *f,
+			     const struct tulpen_filter_conn *c);
+
+/*
+ * Whether @f has netns or container terms: the records must carry the
+ * labels of the walk over namespaces (tulpen/netns.h) when matched.
+ */
+int tulpen_filter_needs_labels(const struct tulpen_filter *f);
 
 /*
  * tulpen_filter_format - the expression as a canonical, fully

@@ -189,5 +189,10 @@ size_t tulpen_fmt_port(char *out, size_t size, uint16_t port, int proto,
 size_t tulpen_fmt_ifname(char *out, size_t size, uint32_t ifindex);
 /* "1.5s", "2min3s", "1h2min", "-" for off timers. */
 size_t tulpen_fmt_duration_ms(char *out, size_t size, int64_t ms);
+/*
+ * The same from nanoseconds, finer below a minute: "52us", "1.234ms",
+ * "2.500s", then as tulpen_fmt_duration_ms(); "?" when negative.
+ */
+size_t tulpen_fmt_duration_ns(char *out, size_t size, int64_t ns);
 
 #endif /* TULPEN_FMT_H */

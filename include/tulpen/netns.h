@@ -62,6 +62,41 @@ const struct tulpen_netns *tulpen_netns_find(const struct tulpen_netns_set *set,
 					     uint64_t inode);
 
 /*
+ * Labels for records that arrive one by one (tulpen watch): the name and
+ * container of the namespace an event came from, and the container of the
+ * process it names. Namespaces are scanned when the labeller is made and
+ * again (at most once a second) when an event names an unknown one; a
+ * process's container is read once and kept for ten seconds.
+ *
+ * Ownership: tulpen_netns_labels_new() allocates, _free() releases; it
+ * borrows @ctx, which must outlive it. The strings and container handed
+ * out are valid until the next call on the labeller. Not thread-safe.
+ */
+struct tulpen_netns_labels;
+
+int tulpen_netns_labels_new(struct tulpen_ctx *ctx,
+			    struct tulpen_netns_labels **out);
+void tulpen_netns_labels_free(struct tulpen_netns_labels *l);
+
+/*
+ * The labels of namespace @inode and process @pid (0: none known): its
+ * /run/netns name in *@name (NULL: none) and the container in
+ * *@container (@pid's, else the namespace's; NULL: none known). Returns
+ * 0, or -ENOMEM (the labels then NULL).
+ */
+int tulpen_netns_labels_get(struct tulpen_netns_labels *l, uint64_t inode,
+			    int32_t pid, const char **name,
+			    const struct tulpen_container **container);
+
+/*
+ * The path that -N @spec names (a name under /run/netns, a path, a pid),
+ * checked to be a network namespace, into @path (@size bytes). Returns 0
+ * or a negative errno with the reason in the context's error message.
+ */
+int tulpen_netns_labels_path(struct tulpen_netns_labels *l, const char *spec,
+			     char *path, size_t size);
+
+/*
  * The namespace that @spec names, as ss -N takes it: a name under the
  * run dir, a path to a netns file, or a pid. Adds it to @set when the
  * scan did not see it (a bind mount elsewhere). Returns 0 and the entry

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "tulpen/fmt.h"
+#include "tulpen/filter.h"
 #include "tulpen/pcap_flows.h"
 
 enum tulpen_pcap_out {
@@ -77,30 +78,13 @@ int tulpen_pcap_summary_write(const struct tulpen_pcap_summary *s,
 void tulpen_pcap_summary_free(struct tulpen_pcap_summary *s);
 
 /*
- * The connection filter. An expression of primitives joined by "and"
- * (or juxtaposition), "or", "not" and parentheses:
- *
- *   [client|server] host ADDR        IPv4 or IPv6 address
- *   [client|server] net ADDR/LEN     prefix
- *   [client|server] port N[-M]       port or range
- *   conn-state CODE[,CODE...]        Zeek conn_state (S0, SF, REJ, ...)
- *   [client|server] state STATE      final state, any spelling (either
- *                                    endpoint without a side)
- *   midstream | reset | closed | open
- *
- * "client" is the originator, "server" the responder; without a side a
- * primitive matches either endpoint.
+ * Connections through the filter language (tulpen/filter.h, parsed with
+ * opts.captures set; docs/filters.md): @c as its two ends' sockets in *@v,
+ * and whether @f selects @c (1) or not (0); a NULL @f selects every one.
  */
-struct tulpen_conn_filter;
-
-/*
- * Parse @expr. On error returns -EINVAL and writes a message naming the
- * offending word and its position into @err (@errlen bytes).
- */
-int tulpen_conn_filter_parse(const char *expr, struct tulpen_conn_filter **out,
-			     char *err, size_t errlen);
-int tulpen_conn_filter_match(const struct tulpen_conn_filter *f,
+void tulpen_flow_filter_view(const struct tulpen_flow *c,
+			     struct tulpen_filter_conn *v);
+int tulpen_flow_filter_match(const struct tulpen_filter *f,
 			     const struct tulpen_flow *c);
-void tulpen_conn_filter_free(struct tulpen_conn_filter *f);
 
 #endif /* TULPEN_PCAP_REPORT_H */

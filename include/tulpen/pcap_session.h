@@ -34,13 +34,13 @@
 typedef void (*tulpen_pcap_note_fn)(void *priv, const char *msg);
 
 struct tulpen_pcap_session_opts {
-	enum tulpen_pcap_out kind;		 /* table, JSON, NDJSON, Zeek */
-	struct tulpen_pcap_report_opts report;	 /* verbose, header */
-	struct tulpen_flows_opts flows;		 /* timeouts, compat */
-	int summary;				 /* totals instead of rows */
-	size_t top;				 /* top talkers (0: 10) */
-	const struct tulpen_conn_filter *filter; /* NULL: every connection */
-	tulpen_pcap_warn_fn warn; /* malformed packets, or NULL */
+	enum tulpen_pcap_out kind;	       /* table, JSON, NDJSON, Zeek */
+	struct tulpen_pcap_report_opts report; /* verbose, header */
+	struct tulpen_flows_opts flows;	       /* timeouts, compat */
+	int summary;			       /* totals instead of rows */
+	size_t top;			       /* top talkers (0: 10) */
+	const struct tulpen_filter *filter;    /* NULL: every connection */
+	tulpen_pcap_warn_fn warn;	       /* malformed packets, or NULL */
 	void *warn_priv;
 	tulpen_pcap_note_fn note; /* end-of-run notes, or NULL */
 	void *note_priv;

@@ -18,6 +18,7 @@
 #include "tulpen/watch_conn.h"
 
 struct tulpen_buf;
+struct tulpen_netns_labels; /* tulpen/netns.h */
 
 struct tulpen_watch_fmt_opts {
 	int json;		    /* JSON objects (no newline), not text */
@@ -25,6 +26,12 @@ struct tulpen_watch_fmt_opts {
 	/* The name of namespace netns_inode (borrowed; NULL: unknown). */
 	uint32_t netns_inode;
 	const char *netns_name;
+	/*
+	 * Names and containers of every namespace and owner (borrowed, may
+	 * be NULL); text records label namespaces other than self_netns.
+	 */
+	struct tulpen_netns_labels *labels;
+	uint32_t self_netns;
 	/* The formatter's cache of the last second's text (zero it). */
 	int64_t cache_sec;
 	char cache_text[32];

@@ -182,8 +182,9 @@ static int compile(struct bc *b, const struct flt_node *n, unsigned int depth)
 		return bc_op(b, INET_DIAG_BC_CGROUP_COND, 12, &n->cgroup_id, 8);
 	case FLT_AUTO:
 		return bc_op(b, INET_DIAG_BC_AUTO, 4, NULL, 0);
+	default:
+		return -EOPNOTSUPP; /* tulpen's words: from the records */
 	}
-	return -EINVAL;
 }
 
 int tulpen_filter_compile(const struct tulpen_filter *f, void **bc, size_t *len)

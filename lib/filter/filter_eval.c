@@ -18,6 +18,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "tulpen/container.h"
+#include "tulpen/pcap_flows.h"
 #include "tulpen/state.h"
 #include "filter/filter_internal.h"
 
@@ -71,18 +73,23 @@ static int kernel_host(const struct flt_host *h, int src,
 	return bits_eq(e->addr.raw, c->addr, c->bitlen);
 }
 
+static int word_run(const struct tulpen_filter *f, const struct flt_node *n,
+		    const struct tulpen_sock *s,
+		    const struct tulpen_filter_conn *c, int kernel);
+
 static int kernel_run(const struct tulpen_filter *f, const struct flt_node *n,
-		      const struct tulpen_sock *s)
+		      const struct tulpen_sock *s,
+		      const struct tulpen_filter_conn *c)
 {
 	uint16_t cmp = (uint16_t)n->host.port; /* a 16-bit field */
 
 	switch (n->kind) {
 	case FLT_AND:
-		return kernel_run(f, n->a, s) && kernel_run(f, n->b, s);
+		return kernel_run(f, n->a, s, c) && kernel_run(f, n->b, s, c);
 	case FLT_OR:
-		return kernel_run(f, n->a, s) || kernel_run(f, n->b, s);
+		return kernel_run(f, n->a, s, c) || kernel_run(f, n->b, s, c);
 	case FLT_NOT:
-		return !kernel_run(f, n->a, s);
+		return !kernel_run(f, n->a, s, c);
 	case FLT_SCOND:
 	case FLT_DCOND:
 		return kernel_host(&n->host, n->kind == FLT_SCOND, s);
@@ -115,8 +122,9 @@ static int kernel_run(const struct tulpen_filter *f, const struct flt_node *n,
 		    (s->state == TULPEN_TCP_CLOSE && s->local.port))
 			return is_ephemeral(f, s->local.port);
 		return 1;
+	default:
+		return word_run(f, n, s, c, 1);
 	}
-	return 0;
 }
 
 /* ss's ports: UNIX sockets compare their inode numbers (as ints). */
@@ -178,17 +186,18 @@ static int hex5(const char *p)
 }
 
 static int user_run(const struct tulpen_filter *f, const struct flt_node *n,
-		    const struct tulpen_sock *s)
+		    const struct tulpen_sock *s,
+		    const struct tulpen_filter_conn *c)
 {
 	int port = n->host.port;
 
 	switch (n->kind) {
 	case FLT_AND:
-		return user_run(f, n->a, s) && user_run(f, n->b, s);
+		return user_run(f, n->a, s, c) && user_run(f, n->b, s, c);
 	case FLT_OR:
-		return user_run(f, n->a, s) || user_run(f, n->b, s);
+		return user_run(f, n->a, s, c) || user_run(f, n->b, s, c);
 	case FLT_NOT:
-		return !user_run(f, n->a, s);
+		return !user_run(f, n->a, s, c);
 	case FLT_SCOND:
 	case FLT_DCOND:
 		return user_host(&n->host, n->kind == FLT_SCOND, s);
@@ -212,8 +221,62 @@ static int user_run(const struct tulpen_filter *f, const struct flt_node *n,
 			       (s->unix_path[0] == '@' &&
 				hex5(s->unix_path + 1));
 		return is_ephemeral(f, s->local.port);
+	default:
+		return word_run(f, n, s, c, 0);
 	}
-	return 0;
+}
+
+/* netns NAME|INODE, container ID-prefix|NAME|POD-UID|UNIT. */
+static int label_match(const struct flt_node *n, const struct tulpen_sock *s)
+{
+	const struct tulpen_container *k = s->container;
+
+	if (n->kind == FLT_NETNS)
+		return (n->ino && s->netns_ino == n->ino) ||
+		       (s->netns_name && !strcmp(s->netns_name, n->word));
+	if (!k)
+		return 0;
+	return (k->id[0] && !strncmp(k->id, n->word, strlen(n->word))) ||
+	       !strcmp(k->name, n->word) || !strcmp(k->pod_uid, n->word) ||
+	       !strcmp(k->unit, n->word);
+}
+
+static int conn_state_in(const struct tulpen_filter_conn *c, uint32_t mask)
+{
+	int idx;
+
+	return c->conn_state &&
+	       !tulpen_zeek_conn_state_parse(c->conn_state, &idx) &&
+	       (mask & (1u << idx));
+}
+
+/* tulpen's words: the same in the kernel's rules and in ss's. */
+static int word_run(const struct tulpen_filter *f, const struct flt_node *n,
+		    const struct tulpen_sock *s,
+		    const struct tulpen_filter_conn *c, int kernel)
+{
+	switch (n->kind) {
+	case FLT_STATE:
+		return !!(TULPEN_SF(s->state) & n->mask);
+	case FLT_NETNS:
+	case FLT_CONTAINER:
+		return label_match(n, s);
+	case FLT_SIDE:
+		if (!c)
+			return 0;
+		return kernel ? kernel_run(f, n->a, &c->side[n->side], c)
+			      : user_run(f, n->a, &c->side[n->side], c);
+	case FLT_CONNSTATE:
+		return c && conn_state_in(c, n->mask);
+	case FLT_MIDSTREAM:
+		return c && c->midstream;
+	case FLT_RESET:
+		return c && c->reset;
+	case FLT_CLOSED:
+		return c && c->closed;
+	default:
+		return 0;
+	}
 }
 
 int tulpen_filter_match_user(const struct tulpen_filter *f,
@@ -221,16 +284,33 @@ int tulpen_filter_match_user(const struct tulpen_filter *f,
 {
 	if (!f)
 		return 1;
-	return user_run(f, f->root, s);
+	return user_run(f, f->root, s, NULL);
+}
+
+static int match(const struct tulpen_filter *f, const struct tulpen_sock *s,
+		 const struct tulpen_filter_conn *c)
+{
+	if (!f->user_only && tulpen_sock_is_inet(s) &&
+	    !kernel_run(f, f->root, s, c))
+		return 0;
+	return user_run(f, f->root, s, c);
 }
 
 int tulpen_filter_match(const struct tulpen_filter *f,
 			const struct tulpen_sock *s)
 {
+	return f ? match(f, s, NULL) : 1;
+}
+
+int tulpen_filter_match_conn(const struct tulpen_filter *f,
+			     const struct tulpen_filter_conn *c)
+{
 	if (!f)
 		return 1;
-	if (!f->user_only && tulpen_sock_is_inet(s) &&
-	    !kernel_run(f, f->root, s))
-		return 0;
-	return user_run(f, f->root, s);
+	return match(f, &c->side[0], c) || match(f, &c->side[1], c);
+}
+
+int tulpen_filter_needs_labels(const struct tulpen_filter *f)
+{
+	return f && f->labels;
 }

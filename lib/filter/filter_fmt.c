@@ -104,6 +104,31 @@ static void node(struct out *o, const struct flt_node *n)
 	case FLT_AUTO:
 		put(o, "autobound");
 		break;
+	case FLT_STATE:
+		put(o, "state 0x%x", n->mask);
+		break;
+	case FLT_NETNS:
+	case FLT_CONTAINER:
+		put(o, "%s \"%s\"",
+		    n->kind == FLT_NETNS ? "netns" : "container", n->word);
+		break;
+	case FLT_SIDE:
+		put(o, "%s[", n->side ? "server" : "client");
+		node(o, n->a);
+		put(o, "]");
+		break;
+	case FLT_CONNSTATE:
+		put(o, "conn-state 0x%x", n->mask);
+		break;
+	case FLT_MIDSTREAM:
+		put(o, "midstream");
+		break;
+	case FLT_RESET:
+		put(o, "reset");
+		break;
+	case FLT_CLOSED:
+		put(o, "closed");
+		break;
 	}
 }
 

@@ -24,6 +24,16 @@ enum flt_kind {
 	FLT_MARK,
 	FLT_CGROUP,
 	FLT_AUTO,
+	/* tulpen's words (filter_words.c), evaluated from the record */
+	FLT_STATE,     /* state NAME: the socket's state in @mask */
+	FLT_NETNS,     /* netns NAME|INODE */
+	FLT_CONTAINER, /* container ID|NAME */
+	/* only in captured connections (tulpen pcap) */
+	FLT_SIDE,      /* client|server TERM: TERM of that end (@side) */
+	FLT_CONNSTATE, /* conn-state CODE,...: Zeek's conn_state in @mask */
+	FLT_MIDSTREAM,
+	FLT_RESET,
+	FLT_CLOSED,
 };
 
 /* One address of a host condition (a host name may give several). */
@@ -48,6 +58,9 @@ struct flt_node {
 	uint32_t ifindex;	/* FLT_DEV */
 	uint32_t mark, mask;	/* FLT_MARK */
 	uint64_t cgroup_id;	/* FLT_CGROUP */
+	uint64_t ino;		/* FLT_NETNS: inode, 0 for a name */
+	char *word;		/* FLT_NETNS name, FLT_CONTAINER id or name */
+	int side;		/* FLT_SIDE: 0 client, 1 server */
 };
 
 struct tulpen_filter {
@@ -59,9 +72,16 @@ struct tulpen_filter {
 	 * ss's user-space rules decide.
 	 */
 	int user_only;
+	int labels; /* netns or container terms: known after the walk */
 	unsigned int eph_lo, eph_hi; /* ephemeral port range (autobound) */
 };
 
 void flt_node_free(struct flt_node *n);
+
+/* Whether @n, a tulpen word, is one of ss's kinds (bytecode exists). */
+static inline int flt_kind_is_ss(enum flt_kind k)
+{
+	return k <= FLT_AUTO;
+}
 
 #endif /* TULPEN_FILTER_INTERNAL_H */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "filter/filter_lex.h"
+#include "filter/filter_terms.h"
 
 static const struct {
 	const char *word;
@@ -300,6 +301,8 @@ int tulpen_filter_starts_expr(const char *word)
 	case TK_CGROUP:
 	case TK_AUTOBOUND:
 		return 1;
+	case TK_WORD:
+		return flt_word_begins_expr(tok);
 	default:
 		return 0;
 	}

@@ -28,7 +28,7 @@
 #define MAX_DEPTH 200  /* nesting of ( and not */
 #define MAX_TERMS 4096 /* terms in one expression */
 
-static const struct flt_token *peek(struct flt_parser *p)
+const struct flt_token *flt_peek(struct flt_parser *p)
 {
 	static const struct flt_token end = { TK_END, NULL, 0, 0, 0 };
 
@@ -55,10 +55,7 @@ static void next_pos(struct flt_parser *p, unsigned int *src, unsigned int *col)
 	*col = t->end + 1;
 }
 
-static int fail_next(struct flt_parser *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int fail_next(struct flt_parser *p, const char *fmt, ...)
+int flt_fail_next(struct flt_parser *p, const char *fmt, ...)
 {
 	unsigned int src, col;
 	char msg[sizeof(p->err->msg)];
@@ -71,8 +68,8 @@ static int fail_next(struct flt_parser *p, const char *fmt, ...)
 	return flt_error(p->err, p->lx, src, col, "%s", msg);
 }
 
-static struct flt_node *node(enum flt_kind kind, struct flt_node *a,
-			     struct flt_node *b)
+struct flt_node *flt_node(enum flt_kind kind, struct flt_node *a,
+			  struct flt_node *b)
 {
 	struct flt_node *n = calloc(1, sizeof(*n));
 
@@ -95,6 +92,7 @@ void flt_node_free(struct flt_node *n)
 	flt_node_free(n->b);
 	free(n->host.pattern);
 	free(n->host.addrs);
+	free(n->word);
 	free(n);
 }
 
@@ -119,8 +117,7 @@ static int starts_expr(enum flt_tok k)
 }
 
 /* "expected ... after 'sport >='": the words of the term so far. */
-static void term_words(struct flt_parser *p, size_t from, char *buf,
-		       size_t size)
+void flt_term_words(struct flt_parser *p, size_t from, char *buf, size_t size)
 {
 	size_t i, off = 0;
 
@@ -137,25 +134,25 @@ static void term_words(struct flt_parser *p, size_t from, char *buf,
 		snprintf(buf + off, size - off, "'");
 }
 
-static int operand(struct flt_parser *p, size_t from, const char *what,
-		   const struct flt_token **t)
+int flt_operand(struct flt_parser *p, size_t from, const char *what,
+		const struct flt_token **t)
 {
 	char after[96];
 
-	*t = peek(p);
+	*t = flt_peek(p);
 	if ((*t)->kind == TK_WORD) {
 		p->pos++;
 		return 0;
 	}
-	term_words(p, from, after, sizeof(after));
-	return fail_next(p, "expected %s after %s", what, after);
+	flt_term_words(p, from, after, sizeof(after));
+	return flt_fail_next(p, "expected %s after %s", what, after);
 }
 
-static int port_node(struct flt_parser *p, const struct flt_token *t,
-		     enum flt_kind kind, int is_port, const char *after,
-		     struct flt_node **out)
+int flt_port_node(struct flt_parser *p, const struct flt_token *t,
+		  enum flt_kind kind, int is_port, const char *after,
+		  struct flt_node **out)
 {
-	struct flt_node *n = node(kind, NULL, NULL);
+	struct flt_node *n = flt_node(kind, NULL, NULL);
 	int ret;
 
 	if (!n)
@@ -189,13 +186,13 @@ static int either_side(struct flt_parser *p, const struct flt_token *t,
 		       struct flt_node **n)
 {
 	struct flt_node *d;
-	int ret = port_node(p, t, peer_kind(kind), 1, after, &d);
+	int ret = flt_port_node(p, t, peer_kind(kind), 1, after, &d);
 
 	if (ret) {
 		flt_node_free(*n);
 		return ret;
 	}
-	*n = node(FLT_OR, *n, d);
+	*n = flt_node(FLT_OR, *n, d);
 	return *n ? 0 : -ENOMEM;
 }
 
@@ -205,7 +202,7 @@ static int either_side(struct flt_parser *p, const struct flt_token *t,
  */
 static int host_term(struct flt_parser *p, struct flt_node **out)
 {
-	const struct flt_token *kw = peek(p), *t;
+	const struct flt_token *kw = flt_peek(p), *t;
 	size_t from = p->pos;
 	int either = kw->kind == TK_PORT;
 	int is_port = either || kw->kind == TK_SPORT || kw->kind == TK_DPORT;
@@ -217,17 +214,18 @@ static int host_term(struct flt_parser *p, struct flt_node **out)
 	int ret, negate = 0;
 
 	p->pos++;
-	if (peek(p)->kind == TK_EQ ||
-	    (is_port && (peek(p)->kind == TK_GEQ || peek(p)->kind == TK_LEQ ||
-			 peek(p)->kind == TK_GT || peek(p)->kind == TK_LT ||
-			 peek(p)->kind == TK_NEQ)))
+	if (flt_peek(p)->kind == TK_EQ ||
+	    (is_port &&
+	     (flt_peek(p)->kind == TK_GEQ || flt_peek(p)->kind == TK_LEQ ||
+	      flt_peek(p)->kind == TK_GT || flt_peek(p)->kind == TK_LT ||
+	      flt_peek(p)->kind == TK_NEQ)))
 		op = p->lx->tok[p->pos++].kind;
-	else if (peek(p)->kind >= TK_GEQ && peek(p)->kind <= TK_LT)
-		return fail_next(p,
-				 "'%s' compares only ports: after src and "
-				 "dst comes '=' or nothing",
-				 peek(p)->text);
-	ret = operand(p, from, is_port ? "a port" : "an address", &t);
+	else if (flt_peek(p)->kind >= TK_GEQ && flt_peek(p)->kind <= TK_LT)
+		return flt_fail_next(p,
+				     "'%s' compares only ports: after src and "
+				     "dst comes '=' or nothing",
+				     flt_peek(p)->text);
+	ret = flt_operand(p, from, is_port ? "a port" : "an address", &t);
 	if (ret)
 		return ret;
 	switch (op) {
@@ -253,14 +251,14 @@ static int host_term(struct flt_parser *p, struct flt_node **out)
 		break;
 	}
 	p->pos--;
-	term_words(p, from, after, sizeof(after));
+	flt_term_words(p, from, after, sizeof(after));
 	p->pos++;
-	ret = port_node(p, t, kind, is_port, after, &n);
+	ret = flt_port_node(p, t, kind, is_port, after, &n);
 	if (!ret && either)
 		ret = either_side(p, t, kind, after, &n);
 	if (ret)
 		return ret;
-	if (negate && !(n = node(FLT_NOT, n, NULL)))
+	if (negate && !(n = flt_node(FLT_NOT, n, NULL)))
 		return -ENOMEM;
 	*out = n;
 	return 0;
@@ -269,30 +267,30 @@ static int host_term(struct flt_parser *p, struct flt_node **out)
 /* dev, fwmark, cgroup: ["=" | "!="] WORD. */
 static int word_term(struct flt_parser *p, struct flt_node **out)
 {
-	enum flt_tok kw = peek(p)->kind;
+	enum flt_tok kw = flt_peek(p)->kind;
 	const struct flt_token *t;
 	size_t from = p->pos;
 	struct flt_node *n;
 	int ret, negate = 0;
 
 	p->pos++;
-	if (peek(p)->kind == TK_EQ) {
+	if (flt_peek(p)->kind == TK_EQ) {
 		p->pos++;
-	} else if (peek(p)->kind == TK_NEQ) {
+	} else if (flt_peek(p)->kind == TK_NEQ) {
 		p->pos++;
 		negate = 1;
 	}
-	ret = operand(p, from,
-		      kw == TK_DEV	? "a device"
-		      : kw == TK_FWMARK ? "a mark"
-					: "a cgroup path",
-		      &t);
+	ret = flt_operand(p, from,
+			  kw == TK_DEV	    ? "a device"
+			  : kw == TK_FWMARK ? "a mark"
+					    : "a cgroup path",
+			  &t);
 	if (ret)
 		return ret;
-	n = node(kw == TK_DEV	   ? FLT_DEV
-		 : kw == TK_FWMARK ? FLT_MARK
-				   : FLT_CGROUP,
-		 NULL, NULL);
+	n = flt_node(kw == TK_DEV      ? FLT_DEV
+		     : kw == TK_FWMARK ? FLT_MARK
+				       : FLT_CGROUP,
+		     NULL, NULL);
 	if (!n)
 		return -ENOMEM;
 	if (kw == TK_DEV) {
@@ -306,7 +304,7 @@ static int word_term(struct flt_parser *p, struct flt_node **out)
 		flt_node_free(n);
 		return ret;
 	}
-	if (negate && !(n = node(FLT_NOT, n, NULL)))
+	if (negate && !(n = flt_node(FLT_NOT, n, NULL)))
 		return -ENOMEM;
 	*out = n;
 	return 0;
@@ -316,14 +314,14 @@ static int exprlist(struct flt_parser *p, struct flt_node **out);
 
 static int expr(struct flt_parser *p, const char *after, struct flt_node **out)
 {
-	const struct flt_token *t = peek(p);
+	const struct flt_token *t = flt_peek(p);
 	struct flt_node *n = NULL;
 	int ret;
 
 	if (++p->depth > MAX_DEPTH || ++p->nterms > MAX_TERMS)
-		return fail_next(p, "the expression is too big (%s)",
-				 "200 levels of nesting and 4096 terms at "
-				 "most");
+		return flt_fail_next(p, "the expression is too big (%s)",
+				     "200 levels of nesting and 4096 terms at "
+				     "most");
 	switch (t->kind) {
 	case TK_LPAREN: {
 		unsigned int src = t->src, col = t->column;
@@ -332,13 +330,13 @@ static int expr(struct flt_parser *p, const char *after, struct flt_node **out)
 		ret = exprlist(p, &n);
 		if (ret)
 			break;
-		if (peek(p)->kind != TK_RPAREN) {
+		if (flt_peek(p)->kind != TK_RPAREN) {
 			flt_node_free(n);
 			p->depth--;
-			return fail_next(p,
-					 "expected ')' to close the '(' "
-					 "of column %u%s",
-					 col, src ? " of its line" : "");
+			return flt_fail_next(p,
+					     "expected ')' to close the '(' "
+					     "of column %u%s",
+					     col, src ? " of its line" : "");
 		}
 		p->pos++;
 		break;
@@ -349,7 +347,7 @@ static int expr(struct flt_parser *p, const char *after, struct flt_node **out)
 		snprintf(what, sizeof(what), "'%s'", t->text);
 		p->pos++;
 		ret = expr(p, what, &n);
-		if (!ret && !(n = node(FLT_NOT, n, NULL)))
+		if (!ret && !(n = flt_node(FLT_NOT, n, NULL)))
 			ret = -ENOMEM;
 		break;
 	}
@@ -357,8 +355,12 @@ static int expr(struct flt_parser *p, const char *after, struct flt_node **out)
 	case TK_SRC:
 	case TK_DPORT:
 	case TK_SPORT:
-	case TK_PORT:
 		ret = host_term(p, &n);
+		break;
+	case TK_PORT:
+		ret = flt_port_range_term(p, &n);
+		if (ret == -ENOENT)
+			ret = host_term(p, &n);
 		break;
 	case TK_DEV:
 	case TK_FWMARK:
@@ -367,22 +369,26 @@ static int expr(struct flt_parser *p, const char *after, struct flt_node **out)
 		break;
 	case TK_AUTOBOUND:
 		p->pos++;
-		n = node(FLT_AUTO, NULL, NULL);
+		n = flt_node(FLT_AUTO, NULL, NULL);
 		ret = n ? 0 : -ENOMEM;
 		break;
 	case TK_WORD:
-		ret = fail_next(p,
-				"unknown word '%s' (expected src, dst, "
-				"sport, dport, port, dev, fwmark, cgroup, "
-				"autobound, "
-				"not or '(')",
-				t->text);
+		ret = flt_word_term(p, &n);
+		if (ret == -ENOENT)
+			ret = flt_fail_next(p,
+					    "unknown word '%s' (expected src, "
+					    "dst, sport, dport, port, host, "
+					    "net, dev, fwmark, cgroup, "
+					    "autobound, state, netns, "
+					    "container, not or '(')",
+					    t->text);
 		break;
 	case TK_END:
-		ret = fail_next(p, "expected an expression after %s", after);
+		ret = flt_fail_next(p, "expected an expression after %s",
+				    after);
 		break;
 	default:
-		ret = fail_next(p, "unexpected '%s'", t->text);
+		ret = flt_fail_next(p, "unexpected '%s'", t->text);
 		break;
 	}
 	p->depth--;
@@ -398,7 +404,7 @@ static int exprlist(struct flt_parser *p, struct flt_node **out)
 
 	ret = expr(p, p->pos ? "'('" : "the state words", &left);
 	while (!ret) {
-		const struct flt_token *t = peek(p);
+		const struct flt_token *t = flt_peek(p);
 		enum flt_kind kind = FLT_AND;
 		char after[16];
 
@@ -406,7 +412,7 @@ static int exprlist(struct flt_parser *p, struct flt_node **out)
 			kind = t->kind == TK_OR ? FLT_OR : FLT_AND;
 			snprintf(after, sizeof(after), "'%s'", t->text);
 			p->pos++;
-		} else if (starts_expr(t->kind)) {
+		} else if (starts_expr(t->kind) || flt_word_starts(p, t)) {
 			snprintf(after, sizeof(after), "it");
 		} else {
 			break;
@@ -414,7 +420,7 @@ static int exprlist(struct flt_parser *p, struct flt_node **out)
 		ret = expr(p, after, &right);
 		if (ret)
 			break;
-		left = node(kind, left, right);
+		left = flt_node(kind, left, right);
 		if (!left)
 			return -ENOMEM;
 	}
@@ -488,13 +494,14 @@ int tulpen_filter_parse(int argc, const char *const *argv,
 	p.f = f;
 	ret = exprlist(&p, &f->root);
 	if (!ret && p.pos < lx.ntok) {
-		const struct flt_token *t = peek(&p);
+		const struct flt_token *t = flt_peek(&p);
 
 		if (t->kind == TK_RPAREN)
-			ret = fail_next(&p, "unexpected '%s' (no '(' to close)",
-					t->text);
+			ret = flt_fail_next(&p,
+					    "unexpected '%s' (no '(' to close)",
+					    t->text);
 		else
-			ret = fail_next(&p, "unexpected '%s'", t->text);
+			ret = flt_fail_next(&p, "unexpected '%s'", t->text);
 		flt_node_free(f->root);
 		f->root = NULL;
 	}

@@ -117,3 +117,24 @@ size_t tulpen_fmt_duration_ms(char *out, size_t size, int64_t ms)
 				(long long)(ms / 3600000),
 				(int)(ms % 3600000 / 60000));
 }
+
+/* "52us", "1.234ms", "2.500s", "1min3s", "1h2min". */
+size_t tulpen_fmt_duration_ns(char *out, size_t size, int64_t ns)
+{
+	if (ns < 0)
+		return tulpen_scnprintf(out, size, "?");
+	if (ns < 1000)
+		return tulpen_scnprintf(out, size, "%lldns", (long long)ns);
+	if (ns < 1000000)
+		return tulpen_scnprintf(out, size, "%lldus",
+					(long long)(ns / 1000));
+	if (ns < 1000000000)
+		return tulpen_scnprintf(out, size, "%lld.%03lldms",
+					(long long)(ns / 1000000),
+					(long long)(ns / 1000 % 1000));
+	if (ns < 60000000000ll)
+		return tulpen_scnprintf(out, size, "%lld.%03llds",
+					(long long)(ns / 1000000000),
+					(long long)(ns / 1000000 % 1000));
+	return tulpen_fmt_duration_ms(out, size, ns / 1000000);
+}

@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 
 #include "tulpen/names.h"
+#include "core/hash.h"
 #include "names/resolver.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -32,9 +33,14 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
+/* The table's key: the family and the address, zero-padded. */
+struct rkey {
+	uint8_t family;
+	uint8_t addr[16];
+};
+
 struct rentry {
 	uint8_t family;
-	uint8_t used;
 	uint8_t addr[16];
 	char *name; /* NULL until resolved (or never) */
 };
@@ -54,30 +60,17 @@ struct tulpen_resolver {
 	unsigned int parallel;
 	unsigned int deadline_ms;
 	resolver_lookup_fn lookup;
-	struct rentry *slots; /* open addressing by address */
-	size_t nslots, used;
+	struct tulpen_hash names; /* struct rkey -> char * (NULL: none) */
 };
 
-static size_t addr_hash(int family, const uint8_t *a, size_t mask)
+static struct rkey key_of(int family, const void *addr)
 {
-	uint64_t h = 1469598103934665603ull ^ (uint64_t)family;
-	int i, n = family == AF_INET ? 4 : 16;
+	struct rkey k;
 
-	for (i = 0; i < n; i++)
-		h = (h ^ a[i]) * 1099511628211ull;
-	return (size_t)h & mask;
-}
-
-static struct rentry *find(struct rentry *slots, size_t nslots, int family,
-			   const uint8_t *a)
-{
-	size_t mask = nslots - 1, i = addr_hash(family, a, mask);
-	size_t n = family == AF_INET ? 4 : 16;
-
-	while (slots[i].used &&
-	       (slots[i].family != family || memcmp(slots[i].addr, a, n)))
-		i = (i + 1) & mask;
-	return &slots[i];
+	memset(&k, 0, sizeof(k));
+	k.family = (uint8_t)family;
+	memcpy(k.addr, addr, family == AF_INET ? 4 : 16);
+	return k;
 }
 
 /*
@@ -102,61 +95,33 @@ int tulpen_resolver_new(unsigned parallel, unsigned deadline_ms,
 	r->parallel = parallel ? parallel : 8;
 	r->deadline_ms = deadline_ms;
 	r->lookup = lookup_getnameinfo;
-	r->nslots = 256;
-	r->slots = calloc(r->nslots, sizeof(*r->slots));
-	if (!r->slots) {
-		free(r);
-		return -ENOMEM;
-	}
+	TULPEN_HASH_INIT(&r->names, struct rkey, char *, NULL);
 	*out = r;
 	return 0;
 }
 
 void tulpen_resolver_free(struct tulpen_resolver *r)
 {
-	size_t i;
+	size_t pos = 0;
+	char **name;
 
 	if (!r)
 		return;
-	for (i = 0; i < r->nslots; i++)
-		free(r->slots[i].name);
-	free(r->slots);
+	while ((name = tulpen_hash_next(&r->names, &pos, NULL)))
+		free(*name);
+	tulpen_hash_fini(&r->names);
 	free(r);
-}
-
-static int grow(struct tulpen_resolver *r)
-{
-	size_t n = r->nslots * 2, i;
-	struct rentry *s = calloc(n, sizeof(*s));
-
-	if (!s)
-		return -ENOMEM;
-	for (i = 0; i < r->nslots; i++)
-		if (r->slots[i].used)
-			*find(s, n, r->slots[i].family, r->slots[i].addr) =
-				r->slots[i];
-	free(r->slots);
-	r->slots = s;
-	r->nslots = n;
-	return 0;
 }
 
 int tulpen_resolver_add(struct tulpen_resolver *r, int family, const void *addr)
 {
-	struct rentry *e;
+	struct rkey k;
+	void *v;
 
 	if (family != AF_INET && family != AF_INET6)
 		return -EINVAL;
-	if ((r->used + 1) * 2 > r->nslots && grow(r))
-		return -ENOMEM;
-	e = find(r->slots, r->nslots, family, addr);
-	if (e->used)
-		return 0;
-	e->used = 1;
-	e->family = (uint8_t)family;
-	memcpy(e->addr, addr, family == AF_INET ? 4 : 16);
-	r->used++;
-	return 0;
+	k = key_of(family, addr);
+	return tulpen_hash_insert(&r->names, &k, &v) < 0 ? -ENOMEM : 0;
 }
 
 void resolver_set_lookup(struct tulpen_resolver *r, resolver_lookup_fn fn)
@@ -270,18 +235,23 @@ static void deadline_after(struct timespec *until, unsigned int ms)
 static int work_init(struct work *w, const struct tulpen_resolver *r)
 {
 	pthread_condattr_t ca;
-	size_t i, k = 0;
+	size_t pos = 0, k = 0;
+	const void *kp;
+	char **name;
 	int ret;
 
 	memset(w, 0, sizeof(*w));
-	w->v = calloc(r->used, sizeof(*w->v));
+	w->v = calloc(tulpen_hash_count(&r->names), sizeof(*w->v));
 	if (!w->v)
 		return -ENOMEM;
-	for (i = 0; i < r->nslots; i++) {
-		if (!r->slots[i].used || r->slots[i].name)
-			continue;
-		w->v[k] = r->slots[i];
-		w->v[k].name = NULL;
+	while ((name = tulpen_hash_next(&r->names, &pos, &kp))) {
+		struct rkey key;
+
+		if (*name)
+			continue; /* resolved by an earlier run */
+		memcpy(&key, kp, sizeof(key));
+		w->v[k].family = key.family;
+		memcpy(w->v[k].addr, key.addr, sizeof(key.addr));
 		k++;
 	}
 	w->n = w->pending = k;
@@ -325,7 +295,7 @@ int tulpen_resolver_run(struct tulpen_resolver *r)
 	size_t i;
 	int ret = 0;
 
-	if (!r->used)
+	if (!tulpen_hash_count(&r->names))
 		return 0;
 	deadline_after(&until, r->deadline_ms);
 	ret = work_init(&w, r);
@@ -363,12 +333,12 @@ int tulpen_resolver_run(struct tulpen_resolver *r)
 
 	/* Every thread is gone: take what was resolved. */
 	for (i = 0; i < w.n; i++) {
-		struct rentry *e;
+		struct rkey k = key_of(w.v[i].family, w.v[i].addr);
+		char **name = tulpen_hash_find(&r->names, &k);
 
-		if (!w.v[i].name)
+		if (!w.v[i].name || !name)
 			continue;
-		e = find(r->slots, r->nslots, w.v[i].family, w.v[i].addr);
-		e->name = w.v[i].name;
+		*name = w.v[i].name;
 		w.v[i].name = NULL;
 	}
 	work_fini(&w);
@@ -378,10 +348,12 @@ int tulpen_resolver_run(struct tulpen_resolver *r)
 const char *tulpen_resolver_name(const struct tulpen_resolver *r, int family,
 				 const void *addr)
 {
-	const struct rentry *e;
+	struct rkey k;
+	char **name;
 
 	if (!r || (family != AF_INET && family != AF_INET6))
 		return NULL;
-	e = find(r->slots, r->nslots, family, addr);
-	return e->used ? e->name : NULL;
+	k = key_of(family, addr);
+	name = tulpen_hash_find(&r->names, &k);
+	return name ? *name : NULL;
 }

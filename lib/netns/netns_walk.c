@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tulpen/filter.h"
 #include "tulpen/netns.h"
 #include "core/ctx_internal.h"
 
@@ -155,6 +156,10 @@ static int deliver(struct worker *wk, struct tulpen_sock *s, long cont)
 	if (cont >= 0)
 		c = &wk->cache[cont].c;
 	s->container = tulpen_container_known(c) ? c : NULL;
+	/* netns and container terms: now that the record has its labels */
+	if (tulpen_filter_needs_labels(wk->w->o->q->filter) &&
+	    !tulpen_filter_match(wk->w->o->q->filter, s))
+		return 0;
 	ret = wk->w->cb(wk->ns, s, wk->w->data);
 	if (ret)
 		stop_walk(wk->w, ret);
@@ -307,9 +312,24 @@ static void report(struct worker *wk, int err)
 		w->ecb(wk->ns, err, *msg ? msg : strerror(-err), w->data);
 }
 
+/*
+ * The query for one namespace: a filter with netns or container terms runs
+ * in deliver(), where the records have their labels, not in the collector.
+ */
+static const struct tulpen_query *walk_query(const struct tulpen_query *q,
+					     struct tulpen_query *copy)
+{
+	if (!tulpen_filter_needs_labels(q->filter))
+		return q;
+	*copy = *q;
+	copy->filter = NULL;
+	return copy;
+}
+
 static void walk_one(struct worker *wk)
 {
 	struct walk *w = wk->w;
+	struct tulpen_query q;
 	int ret;
 
 	wk->delivering = 0;
@@ -318,7 +338,8 @@ static void walk_one(struct worker *wk)
 	tulpen_ctx_clearerr(wk->ctx);
 	ret = enter(wk, wk->ns);
 	if (!ret)
-		ret = tulpen_collect(wk->ctx, w->o->q, worker_sock, wk);
+		ret = tulpen_collect(wk->ctx, walk_query(w->o->q, &q),
+				     worker_sock, wk);
 	if (ret == -ECANCELED || stopped(w) || wait_turn(w, wk->k))
 		return;
 	if (ret < 0 && ret != -ENOMEM) {

@@ -30,7 +30,7 @@ static int on_conn(void *priv, const struct tulpen_flow *c)
 	struct tulpen_pcap_session *s = priv;
 	int ret;
 
-	if (s->o.filter && !tulpen_conn_filter_match(s->o.filter, c))
+	if (!tulpen_flow_filter_match(s->o.filter, c))
 		return 0;
 	if (s->sum)
 		return tulpen_pcap_summary_add(s->sum, c);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tulpen/filter.h"
+#include "tulpen/netns.h"
 #include "watch/watch_internal.h"
 
 int tulpen_watch_filter_add_port(struct tulpen_watch_filter *f, uint16_t port,
@@ -48,10 +49,15 @@ static int state_match(const struct tulpen_watch_filter *f, uint32_t seen)
 	return 1;
 }
 
-/* The expression over a TCP socket with these endpoints, in @state. */
-static int expr_match(const struct tulpen_watch_filter *f, int family,
+/*
+ * The expression over a TCP socket with these endpoints, in @state, in
+ * namespace @netns, held by @pid (0: unknown), labelled by @lb (or not).
+ */
+static int expr_match(const struct tulpen_watch_filter *f,
+		      struct tulpen_netns_labels *lb, int family,
 		      const struct tulpen_endpoint *l,
-		      const struct tulpen_endpoint *p, int state)
+		      const struct tulpen_endpoint *p, int state,
+		      uint32_t netns, int32_t pid)
 {
 	struct tulpen_sock s;
 
@@ -63,15 +69,21 @@ static int expr_match(const struct tulpen_watch_filter *f, int family,
 	s.state = (uint8_t)state;
 	s.local = *l;
 	s.peer = *p;
+	s.netns_ino = netns;
+	if (lb && tulpen_filter_needs_labels(f->expr))
+		tulpen_netns_labels_get(lb, netns, pid, &s.netns_name,
+					&s.container);
 	return tulpen_filter_match(f->expr, &s);
 }
 
 int watch_event_match(const struct tulpen_watch_filter *f,
+		      struct tulpen_netns_labels *lb,
 		      const struct tulpen_watch_event *ev)
 {
 	if (f->family && ev->family != f->family)
 		return 0;
-	if (!expr_match(f, ev->family, &ev->local, &ev->peer, ev->newstate))
+	if (!expr_match(f, lb, ev->family, &ev->local, &ev->peer, ev->newstate,
+			ev->netns, ev->has_owner ? ev->pid : 0))
 		return 0;
 	if (!port_match(f, &ev->local, &ev->peer))
 		return 0;
@@ -82,6 +94,7 @@ int watch_event_match(const struct tulpen_watch_filter *f,
 }
 
 int watch_conn_match(const struct tulpen_watch_filter *f,
+		     struct tulpen_netns_labels *lb,
 		     const struct tulpen_watch_conn *cn)
 {
 	uint32_t seen = 0;
@@ -91,8 +104,9 @@ int watch_conn_match(const struct tulpen_watch_filter *f,
 		return 0;
 	if (!port_match(f, &cn->local, &cn->peer))
 		return 0;
-	if (!expr_match(f, cn->family, &cn->local, &cn->peer,
-			cn->nsteps ? cn->steps[cn->nsteps - 1].state : 0))
+	if (!expr_match(f, lb, cn->family, &cn->local, &cn->peer,
+			cn->nsteps ? cn->steps[cn->nsteps - 1].state : 0,
+			cn->netns, cn->has_owner ? cn->pid : 0))
 		return 0;
 	for (i = 0; i < cn->nsteps; i++)
 		seen |= TULPEN_SF(cn->steps[i].state);

@@ -11,7 +11,9 @@
 #include <sys/socket.h>
 
 #include "fmt/fmt_internal.h"
+#include "tulpen/container.h"
 #include "tulpen/fmt.h"
+#include "tulpen/netns.h"
 #include "tulpen/state.h"
 #include "tulpen/watch.h"
 #include "tulpen/watch_conn.h"
@@ -22,27 +24,6 @@ static const char *sname(int state)
 	if (state == TULPEN_TCP_CLOSE)
 		return "CLOSED";
 	return tulpen_state_name(state, TULPEN_STATE_RFC);
-}
-
-/* "52us", "1.234ms", "2.500s", "1min3s", "1h2min". */
-static size_t fmt_ns(char *out, size_t size, int64_t ns)
-{
-	if (ns < 0)
-		return tulpen_scnprintf(out, size, "?");
-	if (ns < 1000)
-		return tulpen_scnprintf(out, size, "%lldns", (long long)ns);
-	if (ns < 1000000)
-		return tulpen_scnprintf(out, size, "%lldus",
-					(long long)(ns / 1000));
-	if (ns < 1000000000)
-		return tulpen_scnprintf(out, size, "%lld.%03lldms",
-					(long long)(ns / 1000000),
-					(long long)(ns / 1000 % 1000));
-	if (ns < 60000000000ll)
-		return tulpen_scnprintf(out, size, "%lld.%03llds",
-					(long long)(ns / 1000000000),
-					(long long)(ns / 1000000 % 1000));
-	return tulpen_fmt_duration_ms(out, size, ns / 1000000);
 }
 
 /* Wall clock time of monotonic @ts, for text: "HH:MM:SS.uuuuuu". */
@@ -94,18 +75,59 @@ static int put_times(struct tulpen_buf *b, struct tulpen_watch_fmt_opts *o,
 	return tulpen_buf_u64(b, ts);
 }
 
+/* The namespace's name and the container of @inode and @pid, if known. */
+static void labels(const struct tulpen_watch_fmt_opts *o, uint32_t inode,
+		   int32_t pid, const char **name,
+		   const struct tulpen_container **c)
+{
+	*name = NULL;
+	*c = NULL;
+	if (o->labels)
+		tulpen_netns_labels_get(o->labels, inode, pid, name, c);
+	if (!*name && o->netns_name && inode == o->netns_inode)
+		*name = o->netns_name;
+}
+
 int tulpen_watch_fmt_netns(struct tulpen_buf *b,
 			   const struct tulpen_watch_fmt_opts *o,
 			   uint32_t inode)
 {
+	const struct tulpen_container *c;
+	const char *name;
+
+	labels(o, inode, 0, &name, &c);
 	tulpen_buf_puts(b, ",\"netns\":{\"inode\":");
 	tulpen_buf_u64(b, inode);
 	tulpen_buf_puts(b, ",\"name\":");
-	if (o->netns_name && inode == o->netns_inode)
-		tulpen_buf_json_str(b, o->netns_name);
+	if (name)
+		tulpen_buf_json_str(b, name);
 	else
 		tulpen_buf_puts(b, "null");
 	return tulpen_buf_putc(b, '}');
+}
+
+/*
+ * Text: " [netns NAME|INODE]" for a namespace other than the caller's,
+ * " [container LABEL]" when one is known.
+ */
+static int put_labels_text(struct tulpen_buf *b,
+			   const struct tulpen_watch_fmt_opts *o,
+			   uint32_t inode, int32_t pid)
+{
+	const struct tulpen_container *c;
+	const char *name;
+	char label[160];
+
+	labels(o, inode, pid, &name, &c);
+	if (inode && inode != o->self_netns) {
+		if (name)
+			tulpen_buf_printf(b, " [netns %s]", name);
+		else
+			tulpen_buf_printf(b, " [netns %u]", inode);
+	}
+	if (c && tulpen_container_label(label, sizeof(label), c))
+		tulpen_buf_printf(b, " [container %s]", label);
+	return b->err;
 }
 
 static int put_owner_text(struct tulpen_buf *b,
@@ -161,8 +183,12 @@ static void put_endpoint_json(struct tulpen_buf *b, const char *key, int family,
 static int put_sock_json(struct tulpen_buf *b,
 			 const struct tulpen_watch_fmt_opts *o, uint64_t cookie,
 			 int proto, int family, const struct tulpen_endpoint *l,
-			 const struct tulpen_endpoint *p, uint32_t netns)
+			 const struct tulpen_endpoint *p, uint32_t netns,
+			 int32_t pid)
 {
+	const struct tulpen_container *c;
+	const char *name;
+
 	tulpen_buf_puts(b, ",\"cookie\":");
 	tulpen_buf_u64(b, cookie);
 	tulpen_buf_puts(b, proto == TULPEN_P_MPTCP ? ",\"proto\":\"mptcp\""
@@ -173,6 +199,11 @@ static int put_sock_json(struct tulpen_buf *b,
 	put_endpoint_json(b, "peer", family, p);
 	if (netns)
 		tulpen_watch_fmt_netns(b, o, netns);
+	labels(o, netns, pid, &name, &c);
+	if (c) {
+		tulpen_buf_puts(b, ",\"container\":");
+		tulpen_container_json(c, b);
+	}
 	return b->err;
 }
 
@@ -196,6 +227,15 @@ static int put_procs_json(struct tulpen_buf *b, int has, int32_t pid,
 	return tulpen_buf_puts(b, "}]");
 }
 
+/* The process an event names: its own owner, else its connection's. */
+static int32_t event_pid(const struct tulpen_watch_event *ev,
+			 const struct tulpen_watch_conn *cn)
+{
+	if (ev->has_owner)
+		return ev->pid;
+	return cn && cn->has_owner ? cn->pid : 0;
+}
+
 int tulpen_watch_fmt_event(struct tulpen_buf *b,
 			   struct tulpen_watch_fmt_opts *o,
 			   const struct tulpen_watch_event *ev,
@@ -213,7 +253,7 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 			tulpen_buf_printf(b, "accepted in %s",
 					  sname(ev->newstate));
 		} else {
-			fmt_ns(d, sizeof(d), ev->in_old_ns);
+			tulpen_fmt_duration_ns(d, sizeof(d), ev->in_old_ns);
 			tulpen_buf_printf(b, "%s -> %s", sname(ev->oldstate),
 					  sname(ev->newstate));
 			if (ev->in_old_ns >= 0)
@@ -224,6 +264,7 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 		}
 		if (ev->proto == TULPEN_P_MPTCP)
 			tulpen_buf_puts(b, " [mptcp]");
+		put_labels_text(b, o, ev->netns, event_pid(ev, cn));
 		return tulpen_buf_putc(b, '\n');
 	}
 	tulpen_buf_puts(b, ev->type == TULPEN_WEV_OWNER
@@ -233,7 +274,7 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 				       : ",\"source\":\"bpf\"");
 	put_times(b, o, ev->ts_ns);
 	put_sock_json(b, o, ev->cookie, ev->proto, ev->family, &ev->local,
-		      &ev->peer, ev->netns);
+		      &ev->peer, ev->netns, event_pid(ev, cn));
 	/* State names are plain ASCII words: no escaping needed. */
 	tulpen_buf_puts(b, ",\"old\":\"");
 	tulpen_buf_puts(b, sname(ev->oldstate));
@@ -310,11 +351,11 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 			tulpen_buf_printf(b, " %s", sname(st->state));
 			if (i + 1 == cn->nsteps)
 				break;
-			fmt_ns(d, sizeof(d), st->dur_ns);
+			tulpen_fmt_duration_ns(d, sizeof(d), st->dur_ns);
 			tulpen_buf_printf(b, "(%s%s)", st->dur_known ? "" : "~",
 					  d);
 		}
-		fmt_ns(d, sizeof(d), dur);
+		tulpen_fmt_duration_ns(d, sizeof(d), dur);
 		tulpen_buf_printf(b, " duration %s%s",
 				  cn->from_snapshot || cn->sampled ? ">=" : "",
 				  d);
@@ -327,13 +368,14 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 			tulpen_buf_puts(b, " (path truncated)");
 		if (cn->proto == TULPEN_P_MPTCP)
 			tulpen_buf_puts(b, " [mptcp]");
+		put_labels_text(b, o, cn->netns, cn->has_owner ? cn->pid : 0);
 		return tulpen_buf_putc(b, '\n');
 	}
 	tulpen_buf_printf(b, "{\"type\":\"lifetime\",\"source\":\"%s\"",
 			  cn->sampled ? "sampled" : "bpf");
 	put_times(b, o, cn->end_ns);
 	put_sock_json(b, o, cn->cookie, cn->proto, cn->family, &cn->local,
-		      &cn->peer, cn->netns);
+		      &cn->peer, cn->netns, cn->has_owner ? cn->pid : 0);
 	put_procs_json(b, cn->has_owner, cn->pid, cn->tid, cn->comm,
 		       cn->owner_of_listener);
 	put_path_json(b, cn);
@@ -364,12 +406,14 @@ int tulpen_watch_fmt_existing(struct tulpen_buf *b,
 		tulpen_buf_putc(b, ' ');
 		put_owner_text(b, cn, NULL);
 		put_ends_text(b, cn->family, &cn->local, &cn->peer);
-		return tulpen_buf_printf(b, "exists in %s\n", sname(cn->state));
+		tulpen_buf_printf(b, "exists in %s", sname(cn->state));
+		put_labels_text(b, o, cn->netns, cn->has_owner ? cn->pid : 0);
+		return tulpen_buf_putc(b, '\n');
 	}
 	tulpen_buf_puts(b, "{\"type\":\"existing\"");
 	put_times(b, o, cn->start_ns);
 	put_sock_json(b, o, cn->cookie, cn->proto, cn->family, &cn->local,
-		      &cn->peer, cn->netns);
+		      &cn->peer, cn->netns, cn->has_owner ? cn->pid : 0);
 	tulpen_buf_puts(b, ",\"state\":");
 	tulpen_buf_json_str(b, sname(cn->state));
 	put_procs_json(b, cn->has_owner, cn->pid, cn->tid, cn->comm,

@@ -57,8 +57,10 @@ void watch_put_summary(struct tulpen_watch_session *s, uint64_t lost);
 
 /* watch_filter.c */
 int watch_event_match(const struct tulpen_watch_filter *f,
+		      struct tulpen_netns_labels *lb,
 		      const struct tulpen_watch_event *ev);
 int watch_conn_match(const struct tulpen_watch_filter *f,
+		     struct tulpen_netns_labels *lb,
 		     const struct tulpen_watch_conn *cn);
 
 /*

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * watch_netns.c - a watch session's --netns: the snapshot, the sampled
+ * watch_netns.c - a watch session's --netns (-N: a path, a name under
+ * /run/netns or a pid): the snapshot, the sampled
  * source's steps and the re-read after losses ask the watched namespace's
  * socket table through the context's namespace seam (tulpen/ctx.h), which
  * opens the netlink socket there on a helper thread. The eBPF source
@@ -12,16 +13,27 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "tulpen/netns.h"
 #include "watch/watch_internal.h"
 
 int watch_netns_enter(struct tulpen_watch_session *s)
 {
+	const char *path = s->o.netns;
+	char buf[4096];
 	struct stat st;
 	int err;
 
 	if (!s->o.netns)
 		return 0;
-	err = tulpen_ctx_set_netns_path(s->ctx, s->o.netns);
+	/* -N NAME or PID, as the lister takes it: the path it names */
+	if (!strchr(path, '/') && s->fo.labels) {
+		err = tulpen_netns_labels_path(s->fo.labels, path, buf,
+					       sizeof(buf));
+		if (err)
+			return err; /* the context says why */
+		path = buf;
+	}
+	err = tulpen_ctx_set_netns_path(s->ctx, path);
 	if (!err && fstat(tulpen_ctx_netns_fd(s->ctx), &st))
 		err = -errno;
 	if (err) {

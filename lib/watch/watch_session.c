@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "tulpen/owners.h"
+#include "tulpen/netns.h"
 #include "watch/watch_internal.h"
 
 uint64_t watch_mono_ns(void)
@@ -124,10 +125,12 @@ int watch_on_event(const struct tulpen_watch_event *ev, void *data)
 	s->st.lifetimes += (unsigned)ended;
 	if (!cn || s->quiet)
 		return yield(s);
-	if (s->o.transitions && watch_event_match(&s->o.filter, ev) &&
+	if (s->o.transitions &&
+	    watch_event_match(&s->o.filter, s->fo.labels, ev) &&
 	    !(ev->type == TULPEN_WEV_STATE && ev->oldstate == ev->newstate))
 		put_transition(s, ev, cn);
-	if (ended && s->o.lifetimes && watch_conn_match(&s->o.filter, cn)) {
+	if (ended && s->o.lifetimes &&
+	    watch_conn_match(&s->o.filter, s->fo.labels, cn)) {
 		watch_rec_begin(s);
 		tulpen_watch_fmt_lifetime(s->out, &s->fo, cn);
 		watch_rec_end(s);
@@ -141,7 +144,7 @@ static void on_existing(const struct tulpen_watch_conn *cn, void *data)
 {
 	struct tulpen_watch_session *s = data;
 
-	if (!watch_conn_match(&s->o.filter, cn))
+	if (!watch_conn_match(&s->o.filter, s->fo.labels, cn))
 		return;
 	watch_rec_begin(s);
 	tulpen_watch_fmt_existing(s->out, &s->fo, cn);
@@ -345,6 +348,23 @@ static int session_init(struct tulpen_ctx *ctx,
 	return tulpen_conns_new(&s->conns);
 }
 
+/*
+ * Labels for events of every namespace: names from /run/netns, containers
+ * from cgroups. Without them (no /proc to scan) events keep their inodes.
+ */
+static int labels_init(struct tulpen_watch_session *s)
+{
+	uint64_t self = 0;
+	int err = tulpen_netns_labels_new(s->ctx, &s->fo.labels);
+
+	if (err == -ENOMEM)
+		return err;
+	tulpen_ctx_clearerr(s->ctx);
+	if (!tulpen_netns_of_pid(s->ctx, 0, &self))
+		s->fo.self_netns = (uint32_t)self;
+	return 0;
+}
+
 int tulpen_watch_session_new(struct tulpen_ctx *ctx,
 			     const struct tulpen_watch_session_opts *opts,
 			     struct tulpen_buf *out,
@@ -358,6 +378,8 @@ int tulpen_watch_session_new(struct tulpen_ctx *ctx,
 	if (!s)
 		return -ENOMEM;
 	err = session_init(ctx, opts, out, s);
+	if (!err)
+		err = labels_init(s);
 	if (err)
 		goto fail;
 	err = watch_netns_enter(s);
@@ -367,6 +389,7 @@ int tulpen_watch_session_new(struct tulpen_ctx *ctx,
 		netns_name(s, opts->netns);
 		s->fo.netns_inode = s->netns;
 		s->fo.netns_name = s->netns_name[0] ? s->netns_name : NULL;
+		s->fo.self_netns = s->netns;
 	}
 	s->start_ns = watch_mono_ns();
 	err = setup_source(s);
@@ -422,5 +445,6 @@ void tulpen_watch_session_free(struct tulpen_watch_session *s)
 	tulpen_watch_bpf_close(s->wb);
 	tulpen_watch_sampled_free(s->ws);
 	tulpen_conns_free(s->conns);
+	tulpen_netns_labels_free(s->fo.labels);
 	free(s);
 }

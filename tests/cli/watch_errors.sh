@@ -41,8 +41,10 @@ expect "bad state" 2 "tulpen watch: state: unknown state 'nosuch'" \
 expect "filter without value" 2 \
 	"tulpen watch: filter: expected a port after 'port', column 6" port
 expect "state without value" 2 "filter 'state' needs a value" state
-expect "unknown filter" 2 "tulpen watch: filter: unknown word 'host'" \
-	host 1.2.3.4
+expect "unknown filter" 2 "tulpen watch: filter: unexpected 'hots', column 13" \
+	dport = :22 hots 1.2.3.4
+expect "capture words" 2 "'midstream' selects captured connections" \
+	midstream
 expect "bad port" 2 \
 	"tulpen watch: filter: port 70000 is out of range (0 to 65535)" \
 	port 70000

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "tulpen/collect.h"
+#include "tulpen/container.h"
 #include "tulpen/filter.h"
 #include "tulpen/state.h"
 #include "list_opts.h"
@@ -218,8 +219,9 @@ static void errors(void **unused)
 			    "ERR: expected a port after 'sport' @7");
 	assert_string_equal(canon("bogus"),
 			    "ERR: unknown word 'bogus' (expected src, dst, "
-			    "sport, dport, port, dev, fwmark, cgroup, "
-			    "autobound, not or '(') @1");
+			    "sport, dport, port, host, net, dev, fwmark, "
+			    "cgroup, autobound, state, netns, container, not "
+			    "or '(') @1");
 	assert_string_equal(canon("sport 1 or"),
 			    "ERR: expected an expression after 'or' @12");
 	assert_string_equal(canon("not"),
@@ -399,6 +401,110 @@ static void evaluator(void **unused)
 	assert_true(match("src 0.0.0.0/0", &u));
 }
 
+/* Whether @expr (with the words of captured connections) selects @c. */
+static int match_conn(const char *expr, const struct tulpen_filter_conn *c)
+{
+	struct tulpen_filter_opts o = opts();
+	struct tulpen_filter_error e;
+	struct tulpen_filter *f = NULL;
+	int m;
+
+	o.captures = 1;
+	if (parse_with(&o, expr, &f, &e))
+		fail_msg("%s: %s", expr, e.msg);
+	m = tulpen_filter_match_conn(f, c);
+	tulpen_filter_free(f);
+	return m;
+}
+
+/* tulpen's words: host, net, port ranges, state, netns, container. */
+static void words(void **unused)
+{
+	struct tulpen_sock a = sock4("10.1.2.3", 22, "10.9.9.9", 40000,
+				     TULPEN_TCP_ESTABLISHED);
+	struct tulpen_container k = { 0 };
+
+	assert_string_equal(canon("host 10.1.2.3"),
+			    "(src[10.1.2.3/32 port *] or "
+			    "dst[10.1.2.3/32 port *])");
+	assert_string_equal(canon("port 80-90"),
+			    "((sport >= 80 and sport <= 90) or "
+			    "(dport >= 80 and dport <= 90))");
+	/* as ss: no state inside an expression (tulpen pcap has it) */
+	assert_string_equal(canon("sport 22 state established"),
+			    "ERR: unexpected 'state' @10");
+	/* no keywords: "dev host" is the device "host" */
+	assert_string_equal(canon("dev host"),
+			    "ERR: 'host' is not a network device (a name or "
+			    "an index) @5");
+	assert_string_equal(canon("port 90-80"),
+			    "ERR: an empty port range '90-80' @6");
+	assert_string_equal(canon("state frozen"),
+			    "ERR: unknown word 'state' (expected src, dst, "
+			    "sport, dport, port, host, net, dev, fwmark, "
+			    "cgroup, autobound, state, netns, container, not "
+			    "or '(') @1");
+	assert_string_equal(canon("conn-state S0"),
+			    "ERR: 'conn-state' selects captured connections: "
+			    "it is a word of tulpen pcap -f @1");
+	assert_true(match("host 10.9.9.9", &a));
+	assert_true(match("net 10.0.0.0/8", &a));
+	assert_false(match("host 10.9.9.8", &a));
+	assert_true(match("port 39000-40000", &a));
+	assert_false(match("port 23-100", &a));
+	/* labels: as the walk over namespaces sets them */
+	assert_false(match("netns blue", &a));
+	a.netns_ino = 4026532000;
+	a.netns_name = "blue";
+	assert_true(match("netns blue", &a));
+	assert_true(match("netns 4026532000", &a));
+	assert_false(match("netns 4026532001", &a));
+	assert_false(match("container 3f2a", &a));
+	snprintf(k.id, sizeof(k.id), "3f2a9c");
+	snprintf(k.pod_uid, sizeof(k.pod_uid), "pod-1");
+	k.runtime = TULPEN_RT_DOCKER;
+	a.container = &k;
+	assert_true(match("container 3f2a", &a));
+	assert_true(match("container pod-1", &a));
+	assert_false(match("container 3f2b", &a));
+	assert_true(tulpen_filter_needs_labels(NULL) == 0);
+}
+
+/* A captured connection: either end's socket, and its own words. */
+static void connections(void **unused)
+{
+	struct tulpen_filter_conn c = { 0 };
+
+	c.side[0] =
+		sock4("10.0.0.1", 40000, "10.0.0.2", 80, TULPEN_TCP_TIME_WAIT);
+	c.side[1] = sock4("10.0.0.2", 80, "10.0.0.1", 40000, TULPEN_TCP_CLOSE);
+	c.conn_state = "SF";
+	c.closed = 1;
+	assert_true(match_conn("sport = :80", &c)); /* the server's socket */
+	assert_true(match_conn("sport = :40000", &c));
+	assert_false(match_conn("sport = :80 and state time-wait", &c));
+	assert_true(match_conn("client state time-wait", &c));
+	assert_false(match_conn("server state time-wait", &c));
+	assert_true(match_conn("server port 80 client host 10.0.0.1", &c));
+	assert_false(match_conn("client port 80", &c));
+	assert_true(match_conn("client net 10.0.0.0/24", &c));
+	assert_true(match_conn("state time-wait", &c));
+	assert_true(match_conn("state connected", &c)); /* the client */
+	assert_false(match_conn("state listening", &c));
+	assert_true(match_conn("conn-state REJ,SF closed", &c));
+	assert_false(match_conn("conn-state REJ", &c));
+	assert_false(match_conn("open or reset or midstream", &c));
+	c.reset = 1;
+	c.closed = 0;
+	assert_true(match_conn("open reset", &c));
+	/* and/or group to the left, as in ss */
+	assert_false(match_conn("reset or midstream and closed", &c));
+	assert_true(match_conn("reset or ( midstream and closed )", &c));
+	assert_string_equal(canon("client"), "ERR: 'client' selects captured "
+					     "connections: it is a word of "
+					     "tulpen pcap -f @1");
+}
+
 /* The bytecode of @expr: length, and the op codes along the yes chain. */
 static void bc_shape(const char *expr, size_t want_len, const char *codes)
 {
@@ -526,6 +632,8 @@ int main(void)
 		cmocka_unit_test(errors),
 		cmocka_unit_test(errors_in_files),
 		cmocka_unit_test(evaluator),
+		cmocka_unit_test(words),
+		cmocka_unit_test(connections),
 		cmocka_unit_test(bytecode),
 		cmocka_unit_test(state_words_as_ss),
 	};
