@@ -80,7 +80,7 @@ _tulpen_value()
 	--resolve-timeout | --interval | --summary-every | --duration | \
 	--ringbuf-mb | --wakeup-kb | --top | --idle-timeout | --linger | \
 	-f | --listen | -l | --top-k | --owners-max-age | --max-connections | \
-	--timeout | --watch | --close-wait | --close-wait-age | \
+	--timeout | --doctor-every | --watch | --close-wait | --close-wait-age | \
 	--ephemeral-pct | --syn-sent | --accept-queue-pct | --syn-queue-pct | \
 	--orphans-pct | --fin-wait1 | --fin-wait2 | --retrans-pct | \
 	--retrans-min | --stuck-queue | --tcp-mem-pct)

@@ -37,6 +37,12 @@ enum tulpen_doctor_severity {
 /* "ok", "notice", "warning", "critical" (static). */
 const char *tulpen_doctor_severity_name(int severity);
 
+/*
+ * Every kind a finding can have ("close-wait", ...), static, in a fixed
+ * order; their number in *@n.
+ */
+const char *const *tulpen_doctor_kinds(size_t *n);
+
 /* The thresholds of the rules (docs/doctor.md has what each means). */
 struct tulpen_doctor_thresholds {
 	uint64_t close_wait;	   /* CLOSE-WAIT per process and port */

@@ -50,6 +50,11 @@ struct tulpen_metrics_opts {
 	int owners;
 	/* how old cached owners may get before a scan (ms) */
 	uint64_t owners_max_age_ms;
+	/*
+	 * Run tulpen doctor (tulpen/doctor.h) this often on a thread of
+	 * its own and export its findings (ms; 0: never, the default).
+	 */
+	uint64_t doctor_every_ms;
 };
 
 struct tulpen_metrics;
