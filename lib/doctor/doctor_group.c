@@ -48,7 +48,7 @@ void dr_group_run(const struct dr_snap *sn,
 	for (i = 0; i < sn->b.nsocks; i++) {
 		const struct dr_sock *s = &sn->b.socks[i];
 
-		if (!gr->select(sn, s))
+		if (!gr->select(sn, t, s))
 			continue;
 		memset(k, 0, gr->key_size);
 		gr->key(sn, s, k);
@@ -67,7 +67,7 @@ void dr_group_run(const struct dr_snap *sn,
 	for (i = 0; i < sn->b.nsocks && !out->err; i++) {
 		const struct dr_sock *s = &sn->b.socks[i];
 
-		if (!gr->select(sn, s))
+		if (!gr->select(sn, t, s))
 			continue;
 		memset(k, 0, gr->key_size);
 		gr->key(sn, s, k);

@@ -238,7 +238,9 @@ struct dr_group *dr_group_next(struct tulpen_hash *h, size_t *pos);
  */
 struct dr_grouper {
 	size_t key_size;
-	int (*select)(const struct dr_snap *sn, const struct dr_sock *s);
+	int (*select)(const struct dr_snap *sn,
+		      const struct tulpen_doctor_thresholds *t,
+		      const struct dr_sock *s);
 	void (*key)(const struct dr_snap *sn, const struct dr_sock *s, void *k);
 	/* after g->n++ (may be NULL) */
 	void (*add)(const struct dr_snap *sn, const struct dr_sock *s,

@@ -8,7 +8,6 @@
  * at least close_wait_age_s. Sockets held only by an inherited copy are
  * close-wait-copy's.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,10 +29,13 @@ static const char advice[] =
 	"connections. Restarting the process frees them; closing them in "
 	"the code fixes it.";
 
-static int counts(const struct dr_snap *sn, const struct dr_sock *s)
+static int counts(const struct dr_snap *sn,
+		  const struct tulpen_doctor_thresholds *t,
+		  const struct dr_sock *s)
 {
 	const struct dr_sock *p;
 
+	(void)t;
 	if (s->s.state != TULPEN_TCP_CLOSE_WAIT ||
 	    dr_close_wait_is_copy(sn, s, NULL))
 		return 0;
@@ -41,10 +43,10 @@ static int counts(const struct dr_snap *sn, const struct dr_sock *s)
 	return p && p->s.state == TULPEN_TCP_CLOSE_WAIT;
 }
 
-static void key_of(const struct dr_snap *sn, const struct dr_sock *s,
-		   struct cw_key *k)
+static void key_of(const struct dr_snap *sn, const struct dr_sock *s, void *key)
 {
-	memset(k, 0, sizeof(*k));
+	struct cw_key *k = key;
+
 	k->pid = s->nown ? dr_holder_proc(sn, s, 0)->pid : 0;
 	k->family = s->s.family;
 	k->server = dr_listener(sn, s) != NULL;
@@ -103,51 +105,34 @@ static void report(const struct dr_snap *sn,
 	f->advice = advice;
 }
 
+/* m: sockets with tcp_info; max: the longest idle (ms) */
+static void add(const struct dr_snap *sn, const struct dr_sock *s,
+		struct dr_group *g)
+{
+	(void)sn;
+	if (!s->have_info)
+		return;
+	g->m++;
+	if (s->last_data_recv_ms > g->max)
+		g->max = s->last_data_recv_ms;
+}
+
+static int fires(const struct dr_snap *sn,
+		 const struct tulpen_doctor_thresholds *t,
+		 const struct dr_group *g)
+{
+	(void)sn;
+	return g->n >= t->close_wait ||
+	       (g->m && g->max >= t->close_wait_age_s * 1000);
+}
+
+static const struct dr_grouper grouper = {
+	sizeof(struct cw_key), counts, key_of, add, fires, report,
+};
+
 void dr_rule_close_wait(const struct dr_snap *sn,
 			const struct tulpen_doctor_thresholds *t,
 			struct dr_out *out)
 {
-	struct tulpen_hash h;
-	struct dr_group *g;
-	struct cw_key k;
-	size_t i, pos = 0;
-
-	if (dr_group_init(&h, sizeof(k))) {
-		out->err = -ENOMEM;
-		return;
-	}
-	for (i = 0; i < sn->b.nsocks; i++) {
-		const struct dr_sock *s = &sn->b.socks[i];
-
-		if (!counts(sn, s))
-			continue;
-		key_of(sn, s, &k);
-		g = dr_group_get(&h, &k, i);
-		if (!g) {
-			out->err = -ENOMEM;
-			goto out;
-		}
-		g->n++;
-		if (s->have_info) {
-			g->m++;
-			if (s->last_data_recv_ms > g->max)
-				g->max = s->last_data_recv_ms;
-		}
-	}
-	while ((g = dr_group_next(&h, &pos)))
-		if (g->n >= t->close_wait ||
-		    (g->m && g->max >= t->close_wait_age_s * 1000))
-			report(sn, t, out, g);
-	for (i = 0; i < sn->b.nsocks && !out->err; i++) {
-		const struct dr_sock *s = &sn->b.socks[i];
-
-		if (!counts(sn, s))
-			continue;
-		key_of(sn, s, &k);
-		g = tulpen_hash_find(&h, &k);
-		if (dr_group_finding(out, g))
-			dr_add_holders(dr_group_finding(out, g), sn, s);
-	}
-out:
-	tulpen_hash_fini(&h);
+	dr_group_run(sn, t, out, &grouper);
 }

@@ -9,7 +9,6 @@
  * One finding per accepting process and port, naming the holders; one
  * such socket is enough.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,12 +28,14 @@ struct copy_key {
 	uint16_t pad;
 };
 
-static int counts(const struct dr_snap *sn, const struct dr_sock *s,
-		  uint32_t *acc)
+static int counts(const struct dr_snap *sn,
+		  const struct tulpen_doctor_thresholds *t,
+		  const struct dr_sock *s)
 {
 	const struct dr_sock *p;
 
-	if (!dr_close_wait_is_copy(sn, s, acc))
+	(void)t;
+	if (!dr_close_wait_is_copy(sn, s, NULL))
 		return 0;
 	p = dr_prev(sn, s);
 	return p && p->s.state == TULPEN_TCP_CLOSE_WAIT;
@@ -46,7 +47,6 @@ static void report(const struct dr_snap *sn, struct dr_out *out,
 	const struct dr_sock *s = &sn->b.socks[g->first];
 	const struct dr_proc *a = &sn->procs[g->m];
 	struct tulpen_doctor_finding *f;
-	char who[128];
 
 	f = dr_finding(out, sn, "close-wait-copy", TULPEN_DOCTOR_WARNING,
 		       TULPEN_TCP_CLOSE_WAIT);
@@ -64,7 +64,6 @@ static void report(const struct dr_snap *sn, struct dr_out *out,
 		   (unsigned long long)g->n, g->n == 1 ? "" : "s",
 		   s->s.local.port, a->comm, (int)a->pid,
 		   g->n == 1 ? "is" : "are");
-	(void)who;
 	dr_subject(f, "%d port %u", (int)a->pid, s->s.local.port);
 	dr_ev_num(f, "close_wait", (int64_t)g->n);
 	dr_ev_num(f, "listener_pid", a->pid);
@@ -73,51 +72,51 @@ static void report(const struct dr_snap *sn, struct dr_out *out,
 	f->advice = advice;
 }
 
+/* The accepting process and the port. */
+static void key_of(const struct dr_snap *sn, const struct dr_sock *s, void *key)
+{
+	struct copy_key *k = key;
+	uint32_t acc = 0;
+
+	dr_close_wait_is_copy(sn, s, &acc);
+	k->pid = sn->procs[acc].pid;
+	k->port = s->s.local.port;
+}
+
+/* m: the accepting process's index */
+static void add(const struct dr_snap *sn, const struct dr_sock *s,
+		struct dr_group *g)
+{
+	uint32_t acc = 0;
+
+	dr_close_wait_is_copy(sn, s, &acc);
+	g->m = acc;
+}
+
+static int fires(const struct dr_snap *sn,
+		 const struct tulpen_doctor_thresholds *t,
+		 const struct dr_group *g)
+{
+	(void)sn;
+	(void)t;
+	return g->n > 0; /* one such socket is a bug */
+}
+
+static void report_g(const struct dr_snap *sn,
+		     const struct tulpen_doctor_thresholds *t,
+		     struct dr_out *out, struct dr_group *g)
+{
+	(void)t;
+	report(sn, out, g);
+}
+
+static const struct dr_grouper grouper = {
+	sizeof(struct copy_key), counts, key_of, add, fires, report_g,
+};
+
 void dr_rule_close_wait_copy(const struct dr_snap *sn,
 			     const struct tulpen_doctor_thresholds *t,
 			     struct dr_out *out)
 {
-	struct tulpen_hash h;
-	struct dr_group *g;
-	struct copy_key k;
-	size_t i, pos = 0;
-	uint32_t acc;
-
-	(void)t;
-	if (dr_group_init(&h, sizeof(k))) {
-		out->err = -ENOMEM;
-		return;
-	}
-	for (i = 0; i < sn->b.nsocks; i++) {
-		const struct dr_sock *s = &sn->b.socks[i];
-
-		if (!counts(sn, s, &acc))
-			continue;
-		memset(&k, 0, sizeof(k));
-		k.pid = sn->procs[acc].pid;
-		k.port = s->s.local.port;
-		g = dr_group_get(&h, &k, i);
-		if (!g) {
-			out->err = -ENOMEM;
-			goto out;
-		}
-		g->n++;
-		g->m = acc;
-	}
-	while ((g = dr_group_next(&h, &pos)))
-		report(sn, out, g);
-	for (i = 0; i < sn->b.nsocks && !out->err; i++) {
-		const struct dr_sock *s = &sn->b.socks[i];
-
-		if (!counts(sn, s, &acc))
-			continue;
-		memset(&k, 0, sizeof(k));
-		k.pid = sn->procs[acc].pid;
-		k.port = s->s.local.port;
-		g = tulpen_hash_find(&h, &k);
-		if (dr_group_finding(out, g))
-			dr_add_holders(dr_group_finding(out, g), sn, s);
-	}
-out:
-	tulpen_hash_fini(&h);
+	dr_group_run(sn, t, out, &grouper);
 }

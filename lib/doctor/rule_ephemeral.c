@@ -8,7 +8,6 @@
  * Also: TIME-WAIT sockets the kernel did not make because
  * tcp_max_tw_buckets was reached (TcpExtTCPTimeWaitOverflow rising).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,29 +34,40 @@ static const char tw_advice[] =
 	"(reuse them): connections closed without TIME-WAIT lose its "
 	"protection against old duplicate segments.";
 
-static int counts(const struct dr_snap *sn, const struct dr_sock *s)
+static int counts(const struct dr_snap *sn,
+		  const struct tulpen_doctor_thresholds *t,
+		  const struct dr_sock *s)
 {
 	int st = s->s.state;
 
+	(void)t;
 	return st != TULPEN_TCP_LISTEN && st != TULPEN_TCP_SYN_RECV &&
 	       st != TULPEN_TCP_NEW_SYN_RECV && st != TULPEN_TCP_CLOSE &&
 	       s->s.peer.port && s->s.local.port >= sn->port_lo &&
 	       s->s.local.port <= sn->port_hi && !dr_listener(sn, s);
 }
 
-static void key_of(const struct dr_sock *s, struct eph_key *k)
+static void key_of(const struct dr_snap *sn, const struct dr_sock *s, void *key)
 {
-	memset(k, 0, sizeof(*k));
+	struct eph_key *k = key;
+
+	(void)sn;
 	k->family = s->s.family;
 	k->port = s->s.peer.port;
 	memcpy(k->peer, s->s.peer.addr.raw, 16);
 }
 
+static uint64_t range_of(const struct dr_snap *sn)
+{
+	return sn->port_hi - sn->port_lo + 1;
+}
+
 static void report(const struct dr_snap *sn,
 		   const struct tulpen_doctor_thresholds *t, struct dr_out *out,
-		   struct dr_group *g, uint64_t range)
+		   struct dr_group *g)
 {
 	const struct dr_sock *s = &sn->b.socks[g->first];
+	uint64_t range = range_of(sn);
 	uint64_t pct = g->n * 100 / range;
 	struct tulpen_doctor_finding *f;
 	char dest[80];
@@ -118,52 +128,30 @@ static void tw_overflow(const struct dr_snap *sn, struct dr_out *out)
 	f->advice = tw_advice;
 }
 
+static void add(const struct dr_snap *sn, const struct dr_sock *s,
+		struct dr_group *g)
+{
+	(void)sn;
+	if (s->s.state == TULPEN_TCP_TIME_WAIT)
+		g->m++;
+}
+
+static int fires(const struct dr_snap *sn,
+		 const struct tulpen_doctor_thresholds *t,
+		 const struct dr_group *g)
+{
+	return g->n * 100 >= t->ephemeral_pct * range_of(sn);
+}
+
+static const struct dr_grouper grouper = {
+	sizeof(struct eph_key), counts, key_of, add, fires, report,
+};
+
 void dr_rule_ephemeral(const struct dr_snap *sn,
 		       const struct tulpen_doctor_thresholds *t,
 		       struct dr_out *out)
 {
-	struct tulpen_hash h;
-	struct dr_group *g;
-	struct eph_key k;
-	uint64_t range;
-	size_t i, pos = 0;
-
 	tw_overflow(sn, out);
-	if (!sn->have_port_range || sn->port_hi < sn->port_lo)
-		return;
-	range = sn->port_hi - sn->port_lo + 1;
-	if (dr_group_init(&h, sizeof(k))) {
-		out->err = -ENOMEM;
-		return;
-	}
-	for (i = 0; i < sn->b.nsocks; i++) {
-		const struct dr_sock *s = &sn->b.socks[i];
-
-		if (!counts(sn, s))
-			continue;
-		key_of(s, &k);
-		g = dr_group_get(&h, &k, i);
-		if (!g) {
-			out->err = -ENOMEM;
-			goto out;
-		}
-		g->n++;
-		if (s->s.state == TULPEN_TCP_TIME_WAIT)
-			g->m++;
-	}
-	while ((g = dr_group_next(&h, &pos)))
-		if (g->n * 100 >= t->ephemeral_pct * range)
-			report(sn, t, out, g, range);
-	for (i = 0; i < sn->b.nsocks && !out->err; i++) {
-		const struct dr_sock *s = &sn->b.socks[i];
-
-		if (!counts(sn, s))
-			continue;
-		key_of(s, &k);
-		g = tulpen_hash_find(&h, &k);
-		if (dr_group_finding(out, g))
-			dr_add_holders(dr_group_finding(out, g), sn, s);
-	}
-out:
-	tulpen_hash_fini(&h);
+	if (sn->have_port_range && sn->port_hi >= sn->port_lo)
+		dr_group_run(sn, t, out, &grouper);
 }

@@ -48,10 +48,13 @@ static void key_of(const struct dr_snap *sn, const struct dr_sock *s, void *k)
 	memcpy(p->peer, s->s.peer.addr.raw, 16);
 }
 
-static int fw1_select(const struct dr_snap *sn, const struct dr_sock *s)
+static int fw1_select(const struct dr_snap *sn,
+		      const struct tulpen_doctor_thresholds *t,
+		      const struct dr_sock *s)
 {
 	const struct dr_sock *p;
 
+	(void)t;
 	if (s->s.state != TULPEN_TCP_FIN_WAIT1)
 		return 0;
 	p = dr_prev(sn, s);
@@ -120,9 +123,12 @@ static void fw1_report(const struct dr_snap *sn,
 	f->advice = fw1_advice;
 }
 
-static int fw2_select(const struct dr_snap *sn, const struct dr_sock *s)
+static int fw2_select(const struct dr_snap *sn,
+		      const struct tulpen_doctor_thresholds *t,
+		      const struct dr_sock *s)
 {
 	(void)sn;
+	(void)t;
 	return s->s.state == TULPEN_TCP_FIN_WAIT2 && !s->nown;
 }
 

@@ -29,9 +29,12 @@ static const char advice[] =
 	"problems: `tulpen -tni dst ADDRESS` shows each connection's "
 	"retransmissions, rtt and cwnd).";
 
-static int select_rt(const struct dr_snap *sn, const struct dr_sock *s)
+static int select_rt(const struct dr_snap *sn,
+		     const struct tulpen_doctor_thresholds *t,
+		     const struct dr_sock *s)
 {
 	(void)sn;
+	(void)t;
 	return s->s.peer.port && s->s.state != TULPEN_TCP_LISTEN &&
 	       s->s.state != TULPEN_TCP_TIME_WAIT &&
 	       s->s.state != TULPEN_TCP_NEW_SYN_RECV;

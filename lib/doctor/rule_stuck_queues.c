@@ -8,7 +8,6 @@
  * process writes (a slow peer, or a slow network). ESTABLISHED and
  * CLOSE-WAIT sockets only; stuck closes are the orphans rule's.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,8 +49,9 @@ static int send_stuck(const struct dr_sock *s, const struct dr_sock *p,
 	       (s->s.wqueue == p->s.wqueue || s->s.timer == TULPEN_TIMER_PROBE);
 }
 
-static int select_q(const struct dr_snap *sn, const struct dr_sock *s,
-		    uint64_t min, int send)
+static int select_side(const struct dr_snap *sn,
+		       const struct tulpen_doctor_thresholds *t,
+		       const struct dr_sock *s, int send)
 {
 	const struct dr_sock *p;
 
@@ -60,22 +60,71 @@ static int select_q(const struct dr_snap *sn, const struct dr_sock *s,
 	p = dr_prev(sn, s);
 	if (!p || !open_state(p))
 		return 0;
-	return send ? send_stuck(s, p, min) : recv_stuck(s, p, min);
+	return send ? send_stuck(s, p, t->stuck_queue)
+		    : recv_stuck(s, p, t->stuck_queue);
 }
 
-static void key_of(const struct dr_snap *sn, const struct dr_sock *s, int send,
-		   struct q_key *k)
+static int select_recv(const struct dr_snap *sn,
+		       const struct tulpen_doctor_thresholds *t,
+		       const struct dr_sock *s)
 {
-	memset(k, 0, sizeof(*k));
+	return select_side(sn, t, s, 0);
+}
+
+static int select_send(const struct dr_snap *sn,
+		       const struct tulpen_doctor_thresholds *t,
+		       const struct dr_sock *s)
+{
+	return select_side(sn, t, s, 1);
+}
+
+static void key_recv(const struct dr_snap *sn, const struct dr_sock *s,
+		     void *key)
+{
+	struct q_key *k = key;
+
 	k->pid = s->nown ? dr_holder_proc(sn, s, 0)->pid : 0;
-	k->send = (uint32_t)send;
+}
+
+static void key_send(const struct dr_snap *sn, const struct dr_sock *s,
+		     void *key)
+{
+	struct q_key *k = key;
+
+	key_recv(sn, s, key);
+	k->send = 1;
+}
+
+static void add_recv(const struct dr_snap *sn, const struct dr_sock *s,
+		     struct dr_group *g)
+{
+	(void)sn;
+	g->sum += s->s.rqueue;
+}
+
+static void add_send(const struct dr_snap *sn, const struct dr_sock *s,
+		     struct dr_group *g)
+{
+	(void)sn;
+	g->sum += s->s.wqueue;
+	g->m = 1; /* the send side */
+}
+
+static int fires(const struct dr_snap *sn,
+		 const struct tulpen_doctor_thresholds *t,
+		 const struct dr_group *g)
+{
+	(void)sn;
+	(void)t;
+	return g->n > 0; /* the threshold is in the selection */
 }
 
 static void report(const struct dr_snap *sn,
 		   const struct tulpen_doctor_thresholds *t, struct dr_out *out,
-		   struct dr_group *g, int send)
+		   struct dr_group *g)
 {
 	const struct dr_sock *s = &sn->b.socks[g->first];
+	int send = (int)g->m;
 	struct tulpen_doctor_finding *f;
 	char who[128];
 
@@ -116,53 +165,18 @@ static void report(const struct dr_snap *sn,
 	f->advice = send ? send_advice : recv_advice;
 }
 
-static void one_side(const struct dr_snap *sn,
-		     const struct tulpen_doctor_thresholds *t,
-		     struct dr_out *out, int send)
-{
-	struct tulpen_hash h;
-	struct dr_group *g;
-	struct q_key k;
-	size_t i, pos = 0;
+static const struct dr_grouper recv_side = {
+	sizeof(struct q_key), select_recv, key_recv, add_recv, fires, report,
+};
 
-	if (dr_group_init(&h, sizeof(k))) {
-		out->err = -ENOMEM;
-		return;
-	}
-	for (i = 0; i < sn->b.nsocks; i++) {
-		const struct dr_sock *s = &sn->b.socks[i];
-
-		if (!select_q(sn, s, t->stuck_queue, send))
-			continue;
-		key_of(sn, s, send, &k);
-		g = dr_group_get(&h, &k, i);
-		if (!g) {
-			out->err = -ENOMEM;
-			goto out;
-		}
-		g->n++;
-		g->sum += send ? s->s.wqueue : s->s.rqueue;
-	}
-	while ((g = dr_group_next(&h, &pos)))
-		report(sn, t, out, g, send);
-	for (i = 0; i < sn->b.nsocks && !out->err; i++) {
-		const struct dr_sock *s = &sn->b.socks[i];
-
-		if (!select_q(sn, s, t->stuck_queue, send))
-			continue;
-		key_of(sn, s, send, &k);
-		g = tulpen_hash_find(&h, &k);
-		if (dr_group_finding(out, g))
-			dr_add_holders(dr_group_finding(out, g), sn, s);
-	}
-out:
-	tulpen_hash_fini(&h);
-}
+static const struct dr_grouper send_side = {
+	sizeof(struct q_key), select_send, key_send, add_send, fires, report,
+};
 
 void dr_rule_stuck_queues(const struct dr_snap *sn,
 			  const struct tulpen_doctor_thresholds *t,
 			  struct dr_out *out)
 {
-	one_side(sn, t, out, 0);
-	one_side(sn, t, out, 1);
+	dr_group_run(sn, t, out, &recv_side);
+	dr_group_run(sn, t, out, &send_side);
 }

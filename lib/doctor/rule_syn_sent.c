@@ -4,7 +4,6 @@
  * still waiting for a SYN,ACK in both samples, at least syn_sent of them.
  * The destination does not answer: filtered, down or unroutable.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,19 +23,24 @@ static const char advice[] =
 	"configuration). Programs should set a connect timeout and back off "
 	"instead of piling up attempts.";
 
-static int counts(const struct dr_snap *sn, const struct dr_sock *s)
+static int counts(const struct dr_snap *sn,
+		  const struct tulpen_doctor_thresholds *t,
+		  const struct dr_sock *s)
 {
 	const struct dr_sock *p;
 
+	(void)t;
 	if (s->s.state != TULPEN_TCP_SYN_SENT)
 		return 0;
 	p = dr_prev(sn, s);
 	return p && p->s.state == TULPEN_TCP_SYN_SENT;
 }
 
-static void key_of(const struct dr_sock *s, struct ss_key *k)
+static void key_of(const struct dr_snap *sn, const struct dr_sock *s, void *key)
 {
-	memset(k, 0, sizeof(*k));
+	struct ss_key *k = key;
+
+	(void)sn;
 	k->family = s->s.family;
 	k->port = s->s.peer.port;
 	memcpy(k->peer, s->s.peer.addr.raw, 16);
@@ -77,47 +81,29 @@ static void report(const struct dr_snap *sn,
 	f->advice = advice;
 }
 
+static void add(const struct dr_snap *sn, const struct dr_sock *s,
+		struct dr_group *g)
+{
+	(void)sn;
+	if (s->s.retrans > g->max)
+		g->max = s->s.retrans;
+}
+
+static int fires(const struct dr_snap *sn,
+		 const struct tulpen_doctor_thresholds *t,
+		 const struct dr_group *g)
+{
+	(void)sn;
+	return g->n >= t->syn_sent;
+}
+
+static const struct dr_grouper grouper = {
+	sizeof(struct ss_key), counts, key_of, add, fires, report,
+};
+
 void dr_rule_syn_sent(const struct dr_snap *sn,
 		      const struct tulpen_doctor_thresholds *t,
 		      struct dr_out *out)
 {
-	struct tulpen_hash h;
-	struct dr_group *g;
-	struct ss_key k;
-	size_t i, pos = 0;
-
-	if (dr_group_init(&h, sizeof(k))) {
-		out->err = -ENOMEM;
-		return;
-	}
-	for (i = 0; i < sn->b.nsocks; i++) {
-		const struct dr_sock *s = &sn->b.socks[i];
-
-		if (!counts(sn, s))
-			continue;
-		key_of(s, &k);
-		g = dr_group_get(&h, &k, i);
-		if (!g) {
-			out->err = -ENOMEM;
-			goto out;
-		}
-		g->n++;
-		if (s->s.retrans > g->max)
-			g->max = s->s.retrans;
-	}
-	while ((g = dr_group_next(&h, &pos)))
-		if (g->n >= t->syn_sent)
-			report(sn, t, out, g);
-	for (i = 0; i < sn->b.nsocks && !out->err; i++) {
-		const struct dr_sock *s = &sn->b.socks[i];
-
-		if (!counts(sn, s))
-			continue;
-		key_of(s, &k);
-		g = tulpen_hash_find(&h, &k);
-		if (dr_group_finding(out, g))
-			dr_add_holders(dr_group_finding(out, g), sn, s);
-	}
-out:
-	tulpen_hash_fini(&h);
+	dr_group_run(sn, t, out, &grouper);
 }
