@@ -18,6 +18,7 @@
 #include "tulpen/summary.h"
 #include "cli_util.h"
 #include "commands.h"
+#include "list_kill.h"
 #include "list_netns.h"
 #include "list_opts.h"
 #include "output.h"
@@ -37,6 +38,13 @@ static int print_cb(const struct tulpen_sock *s, void *data)
 	if (r->owners && s->inode)
 		ow = tulpen_owners_lookup(r->owners, s->inode, &n);
 	return tulpen_fmt_sock(r->fmt, s, ow, n);
+}
+
+static int flush_cb(void *data)
+{
+	struct run *r = data;
+
+	return tulpen_fmt_flush(r->fmt);
 }
 
 static int resolve_cb(const struct tulpen_sock *s, void *data)
@@ -299,13 +307,17 @@ static int load_names(const struct list_opts *o, struct list_res *x)
 	return ret;
 }
 
-/* -p: the owners table, and a word on the processes it could not see. */
-static int load_owners(struct list_res *x)
+/*
+ * -p (-T: per thread): the owners table, and a word on the processes it
+ * could not see.
+ */
+static int load_owners(struct list_res *x, int threads)
 {
 	struct tulpen_owners_stats st;
 	int ret;
 
-	ret = tulpen_owners_new(x->ctx, &x->r.owners);
+	ret = threads ? tulpen_owners_new_threads(x->ctx, &x->r.owners)
+		      : tulpen_owners_new(x->ctx, &x->r.owners);
 	if (ret)
 		return ret;
 	x->ln.owners = x->r.owners;
@@ -342,7 +354,7 @@ static int make_fmt(struct list_opts *o, struct list_res *x)
 	/* netstat's UNIX columns (RefCnt) come from /proc/net/unix */
 	if (o->kind == TULPEN_FMT_NETSTAT)
 		o->q.proc_protos |= TULPEN_PF(TULPEN_P_UNIX);
-	if (o->kind == TULPEN_FMT_SS && o->extended) {
+	if (o->kind == TULPEN_FMT_SS && (o->extended || o->cgroup)) {
 		char mi[4096];
 
 		snprintf(mi, sizeof(mi), "%s/self/mountinfo",
@@ -366,23 +378,55 @@ static int make_fmt(struct list_opts *o, struct list_res *x)
 	fo.resolver = x->r.res;
 	fo.show_netns = o->show_netns || o->all_netns;
 	fo.show_container = o->show_container || o->all_netns;
+	fo.info = o->info;
+	fo.memory = o->memory;
+	fo.tos = o->tos;
+	fo.show_cgroup = o->cgroup;
+	fo.inet_sockopt = o->inet_sockopt;
+	fo.oneline = o->oneline;
+	fo.show_threads = o->threads;
+	if (o->events)
+		fo.table_hold = 1; /* stream: each row as it comes */
 	return tulpen_fmt_new(o->kind, &fo, cli_fd_sink, (void *)(intptr_t)1,
 			      &x->r.fmt);
 }
 
-/* Names, owners, the formatter, then the walk. */
-static int run_listing(struct list_opts *o, struct list_res *x)
+/* What the records must carry for the extras asked for. */
+static void set_ext(struct list_opts *o)
+{
+	if (o->info)
+		o->q.ext |= TULPEN_EXT_TCP_INFO;
+	if (o->memory)
+		o->q.ext |= TULPEN_EXT_SKMEM;
+	if (o->tos)
+		o->q.ext |= TULPEN_EXT_TOS;
+	if (o->extended && o->kind == TULPEN_FMT_SS)
+		o->q.ext |= TULPEN_EXT_UNIX_DETAILS;
+}
+
+/*
+ * Names, owners, the formatter, then the walk (or -K's, or -E's events).
+ * Returns 0 or a negative errno; *@status is the exit status of -K and -E.
+ */
+static int run_listing(struct list_opts *o, struct list_res *x, int *status)
 {
 	int ret;
 
+	set_ext(o);
 	ret = load_names(o, x);
 	if (!ret && o->owners)
-		ret = load_owners(x);
+		ret = load_owners(x, o->threads);
 	if (!ret && o->resolve)
 		ret = resolve_names(o, x);
 	if (!ret)
 		ret = make_fmt(o, x);
-	if (!ret)
+	if (ret)
+		return ret;
+	if (o->kill)
+		*status = list_kill(x->ctx, o, print_cb, &x->r);
+	else if (o->events)
+		*status = list_events(x->ctx, o, print_cb, flush_cb, &x->r);
+	else
 		ret = list_netns_collect(x->ctx, o, &x->ln, print_cb, &x->r);
 	if (!ret)
 		ret = tulpen_fmt_end(x->r.fmt);
@@ -393,7 +437,7 @@ int cmd_list(int argc, char **argv)
 {
 	struct list_res x = { 0 };
 	struct list_opts o;
-	int ret, status;
+	int ret, status, mode_status = 0;
 
 	if (list_opts_parse(&o, argc, argv))
 		return cli_usage_error(NULL, "%s", o.err);
@@ -417,12 +461,14 @@ int cmd_list(int argc, char **argv)
 	if (!ret && o.summary)
 		status = run_summary(x.ctx, &o, &x.ln);
 	else if (!ret)
-		ret = run_listing(&o, &x);
+		ret = run_listing(&o, &x, &mode_status);
 	if (ret)
 		status = x.ctx ? fail_collect(x.ctx, ret)
 			       : cli_error(NULL, "%s", strerror(-ret));
 	else if (!o.summary)
-		status = x.ln.nfailed ? 1 : 0; /* each was reported */
+		status = mode_status	? mode_status
+			 : x.ln.nfailed ? 1
+					: 0; /* each reported */
 	list_res_free(&x);
 	return status;
 }

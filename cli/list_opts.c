@@ -38,10 +38,24 @@ const char list_help[] =
 	"                       show timer information\n"
 	"   -e, --extended, --extend\n"
 	"                       show user, inode and socket cookie\n"
+	"   -i, --info          show internal TCP information (tcp_info)\n"
+	"   -m, --memory        show socket memory usage\n"
+	"       --tos           show TOS, traffic class and class id\n"
+	"       --cgroup        show each socket's cgroup\n"
+	"       --inet-sockopt  show various inet socket options\n"
+	"   -T, --threads       accepted for ss users (threads are not "
+	"listed)\n"
+	"   -b, --bpf           show socket filter information (accepted)\n"
 	"   -p, --processes, --program\n"
 	"                       show the processes using each socket\n"
 	"   -s, --summary, --statistics\n"
 	"                       show socket usage summary\n"
+	"   -K, --kill          forcibly close the sockets that match FILTER\n"
+	"                       and show what was closed (needs a FILTER)\n"
+	"       --dry-run       with -K: show what would be closed, close "
+	"none\n"
+	"   -E, --events        show sockets as they are destroyed, until\n"
+	"                       interrupted\n"
 	"\n"
 	"   -4, --ipv4          display only IP version 4 sockets\n"
 	"   -6, --ipv6          display only IP version 6 sockets\n"
@@ -52,7 +66,7 @@ const char list_help[] =
 	"   -x, --unix          display only Unix domain sockets\n"
 	"\n"
 	"   -H, --no-header     suppress the header line\n"
-	"   -O, --oneline       one line per socket (every layout does so)\n"
+	"   -O, --oneline       --style=ss: -i and -m on the socket's line\n"
 	"       --json          one JSON array of sockets\n"
 	"       --ndjson        one JSON object per line, streamed\n"
 	"       --style=STYLE   the column layout of tulpen, ss or netstat\n"
@@ -117,6 +131,10 @@ enum {
 	OPT_ALL_NETNS,
 	OPT_SHOW_NETNS,
 	OPT_SHOW_CONTAINER,
+	OPT_TOS,
+	OPT_CGROUP,
+	OPT_INET_SOCKOPT,
+	OPT_DRY_RUN,
 };
 
 static const struct option long_opts[] = {
@@ -138,6 +156,16 @@ static const struct option long_opts[] = {
 	{ "statistics", no_argument, NULL, 's' },
 	{ "options", no_argument, NULL, 'o' },
 	{ "timers", no_argument, NULL, 'o' },
+	{ "info", no_argument, NULL, 'i' },
+	{ "memory", no_argument, NULL, 'm' },
+	{ "tos", no_argument, NULL, OPT_TOS },
+	{ "cgroup", no_argument, NULL, OPT_CGROUP },
+	{ "inet-sockopt", no_argument, NULL, OPT_INET_SOCKOPT },
+	{ "threads", no_argument, NULL, 'T' },
+	{ "bpf", no_argument, NULL, 'b' },
+	{ "kill", no_argument, NULL, 'K' },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "events", no_argument, NULL, 'E' },
 	{ "no-header", no_argument, NULL, 'H' },
 	{ "oneline", no_argument, NULL, 'O' },
 	{ "resolve", no_argument, NULL, 'r' },
@@ -243,16 +271,6 @@ static int set_kind(struct parse_state *st, const struct opt_handler *h,
 {
 	(void)arg;
 	st->o->kind = h->val;
-	return 0;
-}
-
-/* One line per socket is what every layout does: -O is accepted. */
-static int no_op(struct parse_state *st, const struct opt_handler *h,
-		 const char *arg)
-{
-	(void)st;
-	(void)h;
-	(void)arg;
 	return 0;
 }
 
@@ -398,12 +416,22 @@ static const struct opt_handler opt_handlers[] = {
 	FLAG('e', extended),
 	FLAG('n', numeric),
 	FLAG('o', timers),
+	FLAG('i', info),
+	FLAG('m', memory),
+	FLAG(OPT_TOS, tos),
+	FLAG(OPT_CGROUP, cgroup),
+	FLAG(OPT_INET_SOCKOPT, inet_sockopt),
+	FLAG('T', threads),
+	FLAG('b', bpf),
+	FLAG('K', kill),
+	FLAG(OPT_DRY_RUN, dry_run),
+	FLAG('E', events),
 	FLAG('s', summary),
 	FLAG('H', no_header),
 	FLAG('r', resolve),
 	FLAG('h', help),
 	FLAG('V', version),
-	CALL('O', no_op, 0),
+	FLAG('O', oneline),
 	STR('F', filter_file),
 	CALL('N', set_net, 0),
 	CALL(OPT_JSON, set_kind, TULPEN_FMT_JSON),
@@ -503,7 +531,7 @@ static int parse_options(struct parse_state *st, int argc, char **argv)
 
 	optind = 0; /* reset getopt (also for unit tests) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":tuwxMlapeno46sHOrhVN:F:",
+	while ((c = getopt_long(argc, argv, ":tuwxMlapeno46sHOrhVimTbKEN:F:",
 				long_opts, NULL)) != -1) {
 		h = c == ':' || c == '?' ? NULL : find_handler(c);
 		if (!h)
@@ -558,6 +586,41 @@ static int parse_state_words(struct list_opts *o, int argc, char **argv,
 	}
 	o->expr_argc = argc - i;
 	o->expr_argv = argv + i;
+	return 0;
+}
+
+/* -K and -E against the other options. */
+static int check_modes(struct list_opts *o)
+{
+	if (o->dry_run && !o->kill)
+		return fail(o, "option", "--dry-run", " works only with -K");
+	if (o->kill && o->events)
+		return fail(o, "option", "-K", " and -E exclude each other");
+	if ((o->kill || o->events) && o->summary)
+		return fail(o, "option", o->kill ? "-K" : "-E",
+			    " and -s exclude each other");
+	if ((o->kill || o->events) && (o->proc_root || o->nl_replay)) {
+		snprintf(o->err, sizeof(o->err),
+			 "%s works on the live kernel only (not with %s)",
+			 o->kill ? "-K" : "-E",
+			 o->proc_root ? "--proc-root" : "--nl-replay");
+		return -EINVAL;
+	}
+	if ((o->kill || o->events) &&
+	    (o->netns || o->all_netns || o->show_netns || o->show_container)) {
+		snprintf(o->err, sizeof(o->err),
+			 "%s works in one namespace: run it there (ip netns "
+			 "exec NAME tulpen ...)",
+			 o->kill ? "-K" : "-E");
+		return -EINVAL;
+	}
+	if (o->kill && !o->have_filter && !o->expr_argc && !o->filter_file) {
+		snprintf(o->err, sizeof(o->err),
+			 "-K: refusing to close every socket: give a state or "
+			 "a filter expression (e.g. 'dport = :80'); "
+			 "'state all' means all");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -628,7 +691,12 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 		return -EINVAL;
 	set_protos(o, &st);
 	set_states(o, want, have_filter);
+	o->have_filter = have_filter;
+	if (o->threads)
+		o->owners = 1; /* as ss: -T shows users:(...) too */
 	if (o->listening && o->all)
 		o->listening = 0; /* -a wins, as in ss and netstat */
+	if (check_modes(o))
+		return -EINVAL;
 	return check_netns(o);
 }

@@ -20,6 +20,16 @@ struct list_opts {
 	enum color_mode color;
 	int listening, all, numeric, owners, extended, timers, summary;
 	int no_header, resolve, help, version;
+	/*
+	 * ss's extras: -i (tcp_info), -m (socket memory), --tos, --cgroup,
+	 * --inet-sockopt, -T (threads), -b (socket filters), -O (the extras
+	 * of --style=ss on the socket's line).
+	 */
+	int info, memory, tos, cgroup, inet_sockopt, threads, bpf, oneline;
+	/* -K: destroy what matches (--dry-run: only list it); -E: events */
+	int kill, dry_run, events;
+	/* state words or an expression were given (-K needs one) */
+	int have_filter;
 	unsigned int resolve_ms; /* -r deadline */
 	const char *proc_root;	 /* NULL: /proc */
 	const char *nl_replay, *nl_record;

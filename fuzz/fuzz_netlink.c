@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_netlink.c - the sock_diag answer parsers (inet and unix) and the
- * dump loop. The input is a series of datagrams, each a 2-byte
- * little-endian length and its bytes, served by a fake transport.
+ * fuzz_netlink.c - the sock_diag answer parsers (inet and unix, with the
+ * extras: tcp_info, congestion control, skmem, UNIX details), the dump
+ * loop, and the destroy event parser over the same messages. The input is a
+ * series of datagrams, each a 2-byte little-endian length and its bytes, served
+ * by a fake transport.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -11,7 +13,10 @@
 #include <sys/socket.h>
 
 #include "tulpen/collect.h"
+#include "tulpen/skmem.h"
 #include "tulpen/state.h"
+#include "tulpen/tcp_info.h"
+#include "collect/nl_dump.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -63,7 +68,45 @@ static int check(const struct tulpen_sock *s, void *data)
 		abort();
 	if (s->unix_path && strlen(s->unix_path) > 108)
 		abort();
+	if (s->tcp_info && (s->tcp_info->snd_wscale > 15 ||
+			    s->tcp_info->cong[sizeof(s->tcp_info->cong) - 1]))
+		abort();
+	if (s->skmem && s->skmem->count > 9)
+		abort();
 	return 0;
+}
+
+/* Every message of every datagram as a destroy event (sock_events.c). */
+static void events(const uint8_t *p, size_t left)
+{
+	static struct tulpen_diag_store st;
+	static char buf[65536] __attribute__((aligned(8)));
+	struct tulpen_sock s;
+
+	while (left >= 2) {
+		size_t n = (size_t)p[0] | (size_t)p[1] << 8;
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+		int len;
+
+		p += 2;
+		left -= 2;
+		if (n > left)
+			n = left;
+		memcpy(buf, p, n);
+		p += n;
+		left -= n;
+		len = (int)n;
+		while (len >= (int)sizeof(*nlh) &&
+		       nlh->nlmsg_len >= sizeof(*nlh) &&
+		       nlh->nlmsg_len <= (unsigned int)len) {
+			if (!tulpen_sock_event_parse(nlh, &s, &st))
+				check(&s, NULL);
+			len -= (int)NLMSG_ALIGN(nlh->nlmsg_len);
+			nlh = (const struct nlmsghdr
+				       *)((const char *)nlh +
+					  NLMSG_ALIGN(nlh->nlmsg_len));
+		}
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -72,6 +115,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.protos = TULPEN_PF(TULPEN_P_TCP) | TULPEN_PF(TULPEN_P_UNIX),
 		.families = TULPEN_FAM_ALL,
 		.states = TULPEN_SF_ALL,
+		.ext = TULPEN_EXT_TCP_INFO | TULPEN_EXT_SKMEM | TULPEN_EXT_TOS |
+		       TULPEN_EXT_UNIX_DETAILS,
 	};
 	struct feed f = { data, size };
 	struct tulpen_ctx *ctx;
@@ -82,5 +127,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tulpen_ctx_set_nl_ops(ctx, &feed_ops, &f);
 	tulpen_collect(ctx, &q, check, NULL);
 	tulpen_ctx_free(ctx);
+	events(data, size);
 	return 0;
 }

@@ -25,9 +25,10 @@ struct tulpen_filter;
  * Extras a dump asks the kernel for (struct tulpen_query.ext); each costs
  * time and bytes per socket, so none is requested unless asked for.
  */
-#define TULPEN_EXT_TCP_INFO 0x1u /* tcp_info, congestion control, ULP */
-#define TULPEN_EXT_SKMEM 0x2u	 /* socket memory (inet and UNIX) */
-#define TULPEN_EXT_TOS 0x4u	 /* TOS, traffic class, class id */
+#define TULPEN_EXT_TCP_INFO 0x1u     /* tcp_info, congestion control, ULP */
+#define TULPEN_EXT_SKMEM 0x2u	     /* socket memory (inet and UNIX) */
+#define TULPEN_EXT_TOS 0x4u	     /* TOS, traffic class, class id */
+#define TULPEN_EXT_UNIX_DETAILS 0x8u /* UNIX: bound file, pending peers */
 
 struct tulpen_query {
 	uint32_t protos;   /* mask of TULPEN_PF(enum tulpen_proto) */

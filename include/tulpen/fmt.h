@@ -47,6 +47,14 @@ struct tulpen_fmt_opts {
 	int ss_no_netid;    /* ss layout: one protocol, no Netid column */
 	int show_netns;	    /* table: the Netns column (s->netns_*) */
 	int show_container; /* table: the Container column (s->container) */
+	/*
+	 * ss's extras (the records carry them when the query asked,
+	 * tulpen/collect.h): -i tcp_info, -m socket memory, --tos,
+	 * --cgroup, --inet-sockopt; oneline (-O): --style=ss puts -i, -m
+	 * and --inet-sockopt on the socket's line instead of the next.
+	 */
+	int info, memory, tos, show_cgroup, inet_sockopt, oneline;
+	int show_threads; /* -T: each holder's tid (tulpen/owners.h) */
 	/* Borrowed helpers; any may be NULL. */
 	const struct tulpen_services *services;
 	struct tulpen_users *users;
@@ -79,6 +87,13 @@ int tulpen_fmt_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
  * everything to the sink. Returns 0 or the sink's negative errno.
  */
 int tulpen_fmt_end(struct tulpen_fmt *f);
+
+/*
+ * Hand what is buffered to the sink now (for streams such as destroy
+ * events; the table streams only past its hold, opts.table_hold). Returns
+ * 0 or the sink's negative errno.
+ */
+int tulpen_fmt_flush(struct tulpen_fmt *f);
 
 void tulpen_fmt_free(struct tulpen_fmt *f);
 

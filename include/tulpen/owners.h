@@ -22,6 +22,11 @@ struct tulpen_owner {
 	int32_t pid;
 	int32_t fd;
 	const char *comm; /* command name, as in /proc/PID/comm */
+	/*
+	 * tulpen_owners_new_threads(): the thread whose fd table holds it
+	 * (comm is then the thread's name); 0 from tulpen_owners_new().
+	 */
+	int32_t tid;
 };
 
 struct tulpen_owners_stats {
@@ -36,12 +41,19 @@ struct tulpen_owners_stats {
  * counted in stats.denied. Returns 0 or a negative errno.
  */
 int tulpen_owners_new(struct tulpen_ctx *ctx, struct tulpen_owners **out);
+/*
+ * The same, per thread (ss -T): every thread of every process is scanned
+ * (/proc/PID/task/TID/fd), so a socket held by a process with four threads
+ * that share their files has four holders, one per tid.
+ */
+int tulpen_owners_new_threads(struct tulpen_ctx *ctx,
+			      struct tulpen_owners **out);
 void tulpen_owners_free(struct tulpen_owners *o);
 
 /*
  * Find the holders of socket @inode. Stores the number found in *@n and
- * returns a pointer to an array of them (NULL when none), sorted by pid
- * and then fd.
+ * returns a pointer to an array of them (NULL when none), sorted by pid,
+ * tid and fd.
  */
 const struct tulpen_owner *tulpen_owners_lookup(const struct tulpen_owners *o,
 						uint64_t inode, size_t *n);

@@ -122,6 +122,18 @@ struct tulpen_sock {
 	/* INET_DIAG_SOCKOPT (Linux 5.12), sent with every inet record */
 	uint8_t has_sockopt;
 	uint16_t sockopt; /* TULPEN_SOCKOPT_* */
+	/* the kernel sent the shutdown mask (full sockets, not TIME-WAIT) */
+	uint8_t has_shutdown;
+	/*
+	 * TULPEN_EXT_UNIX_DETAILS: a bound UNIX socket's file (UNIX_DIAG_VFS)
+	 * and a listener's pending connections (UNIX_DIAG_ICONS: @unix_nicons
+	 * inodes, 4 bytes each in host order, valid during the callback;
+	 * read them with memcpy).
+	 */
+	uint8_t has_unix_vfs, has_unix_icons;
+	uint32_t unix_vfs_ino, unix_vfs_dev;
+	const void *unix_icons;
+	uint32_t unix_nicons;
 };
 
 /* tulpen_sock_is_inet - whether @s is an IPv4 or IPv6 socket. */

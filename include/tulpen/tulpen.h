@@ -17,6 +17,8 @@
 #include "tulpen/skmem.h"
 #include "tulpen/state.h"
 #include "tulpen/collect.h"
+#include "tulpen/destroy.h"
+#include "tulpen/sock_events.h"
 #include "tulpen/filter.h"
 #include "tulpen/owners.h"
 #include "tulpen/names.h"

@@ -157,6 +157,29 @@ void tulpen_watch_sampled_free(struct tulpen_watch_sampled *w);
 int tulpen_watch_sampled_step(struct tulpen_watch_sampled *w, uint64_t now_ns,
 			      tulpen_watch_cb cb, void *data);
 
+/*
+ * Also follow the kernel's destroy events (tulpen/sock_events.h): a
+ * tracked connection's end is then reported when it happens, not at the
+ * next snapshot: -> TIME-WAIT (or FIN-WAIT-2, an orphan waiting for the
+ * peer's FIN) when a time-wait socket took over, else -> CLOSED, with its final
+ * byte counts; a connection born and ended between two snapshots is reported at
+ * its end (late, as ESTABLISHED -> CLOSED) when the kernel says it was
+ * established. Returns 0 or a negative errno (-EPERM without CAP_NET_ADMIN;
+ * -EOPNOTSUPP when the context replays recorded answers): the source then
+ * samples only.
+ */
+int tulpen_watch_sampled_events(struct tulpen_watch_sampled *w);
+
+/* The descriptor to poll for destroy events, -1 without them. */
+int tulpen_watch_sampled_fd(const struct tulpen_watch_sampled *w);
+
+/*
+ * Report the ends the destroy events tell, at @now_ns, to @cb. Returns
+ * the number of events read, the callback's value or a negative errno.
+ */
+int tulpen_watch_sampled_ends(struct tulpen_watch_sampled *w, uint64_t now_ns,
+			      tulpen_watch_cb cb, void *data);
+
 struct tulpen_conns;
 
 /*

@@ -98,8 +98,10 @@ static void parse_attrs(const struct nlattr *const *tb, struct tulpen_sock *s)
 
 	if (get_u8(tb[INET_DIAG_SKV6ONLY], &v))
 		s->v6only = v ? 1 : 0;
-	if (get_u8(tb[INET_DIAG_SHUTDOWN], &v))
+	if (get_u8(tb[INET_DIAG_SHUTDOWN], &v)) {
 		s->shutdown = v & 3;
+		s->has_shutdown = 1;
+	}
 	if (tb[INET_DIAG_MARK] &&
 	    mnl_attr_get_payload_len(tb[INET_DIAG_MARK]) >= 4)
 		s->mark = mnl_attr_get_u32(tb[INET_DIAG_MARK]);

@@ -92,6 +92,10 @@ int tulpen_unix_diag_parse_ext(const struct nlmsghdr *nlh,
 			       struct tulpen_sock *s, char *path,
 			       size_t path_size, struct tulpen_diag_store *st);
 
+/* A destroy event (sock_events.c): 0 or -EBADMSG. */
+int tulpen_sock_event_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s,
+			    struct tulpen_diag_store *st);
+
 /* The decoders of diag_ext.c. */
 struct nlattr;
 void tulpen_diag_tcp_info(const void *p, size_t len,

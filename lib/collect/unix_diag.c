@@ -34,6 +34,26 @@ static int attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+/* UNIX_DIAG_VFS and UNIX_DIAG_ICONS, when asked for. */
+static void parse_details(const struct nlattr *const *tb, struct tulpen_sock *s)
+{
+	if (tb[UNIX_DIAG_VFS] && mnl_attr_get_payload_len(tb[UNIX_DIAG_VFS]) >=
+					 sizeof(struct unix_diag_vfs)) {
+		struct unix_diag_vfs v;
+
+		memcpy(&v, mnl_attr_get_payload(tb[UNIX_DIAG_VFS]), sizeof(v));
+		s->has_unix_vfs = 1;
+		s->unix_vfs_ino = v.udiag_vfs_ino;
+		s->unix_vfs_dev = v.udiag_vfs_dev;
+	}
+	if (tb[UNIX_DIAG_ICONS]) {
+		s->has_unix_icons = 1;
+		s->unix_icons = mnl_attr_get_payload(tb[UNIX_DIAG_ICONS]);
+		s->unix_nicons =
+			mnl_attr_get_payload_len(tb[UNIX_DIAG_ICONS]) / 4;
+	}
+}
+
 int tulpen_unix_diag_parse_ext(const struct nlmsghdr *nlh,
 			       struct tulpen_sock *s, char *path,
 			       size_t path_size, struct tulpen_diag_store *st)
@@ -100,8 +120,11 @@ int tulpen_unix_diag_parse_ext(const struct nlmsghdr *nlh,
 	else
 		s->unknown |= TULPEN_UNK_UID;
 	if (tb[UNIX_DIAG_SHUTDOWN] &&
-	    mnl_attr_get_payload_len(tb[UNIX_DIAG_SHUTDOWN]) >= 1)
+	    mnl_attr_get_payload_len(tb[UNIX_DIAG_SHUTDOWN]) >= 1) {
 		s->shutdown = mnl_attr_get_u8(tb[UNIX_DIAG_SHUTDOWN]) & 3;
+		s->has_shutdown = 1;
+	}
+	parse_details(tb, s);
 	if (st && tb[UNIX_DIAG_MEMINFO] &&
 	    mnl_attr_get_payload_len(tb[UNIX_DIAG_MEMINFO]) >= 4) {
 		tulpen_diag_skmem(
@@ -155,6 +178,8 @@ int tulpen_unix_diag_collect_ext(struct tulpen_ctx *ctx, uint32_t states,
 			  UDIAG_SHOW_UID;
 	if (ext & TULPEN_EXT_SKMEM)
 		req->udiag_show |= UDIAG_SHOW_MEMINFO;
+	if (ext & TULPEN_EXT_UNIX_DETAILS)
+		req->udiag_show |= UDIAG_SHOW_VFS | UDIAG_SHOW_ICONS;
 	return tulpen_nl_dump(ctx, nlh, msg_cb, &w);
 }
 

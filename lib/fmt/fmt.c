@@ -77,6 +77,11 @@ int tulpen_fmt_end(struct tulpen_fmt *f)
 	return ret ? ret : f->out.err;
 }
 
+int tulpen_fmt_flush(struct tulpen_fmt *f)
+{
+	return tulpen_buf_flush(&f->out);
+}
+
 void tulpen_fmt_free(struct tulpen_fmt *f)
 {
 	if (!f)

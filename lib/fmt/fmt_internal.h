@@ -44,6 +44,24 @@ const char *tulpen_fmt_timer_name(int timer);
 /* The user column: name unless numeric (then the uid). */
 size_t tulpen_fmt_user(char *out, size_t size, const struct tulpen_fmt *f,
 		       uint32_t uid);
+/*
+ * What ss prints after a socket's addresses and users:(...): -o, -e,
+ * --tos, --cgroup, --inet-sockopt, -m and -i, as @o asks (ss_extras.c).
+ * Returns @b's error.
+ */
+int tulpen_ss_extras(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
+		     const struct tulpen_sock *s);
+/*
+ * A count scaled to three or four digits with one decimal and k, M, G, T,
+ * P or E (powers of 1000): "999", "1.2k", "215.0G". @out needs
+ * TULPEN_FMT_NUM_MAX bytes; no NUL. Returns the length (number.c).
+ */
+size_t tulpen_fmt_scaled(char *out, uint64_t v);
+/* The JSON objects "tcp_info" and "skmem" of docs/json.md (json_ext.c). */
+struct tulpen_tcp_info;
+struct tulpen_skmem;
+int tulpen_json_tcp_info(struct tulpen_buf *b, const struct tulpen_tcp_info *t);
+int tulpen_json_skmem(struct tulpen_buf *b, const struct tulpen_skmem *m);
 /* A bounded, truncation-safe snprintf returning the length written. */
 size_t tulpen_scnprintf(char *out, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -14,12 +14,24 @@
 #include "tulpen/state.h"
 #include "fmt/fmt_internal.h"
 
+/* ,"KEY": in one write (the keys are short literals). */
 static void put_key(struct tulpen_buf *b, const char *key)
 {
-	tulpen_buf_putc(b, ',');
-	tulpen_buf_putc(b, '"');
-	tulpen_buf_puts(b, key);
-	tulpen_buf_puts(b, "\":");
+	char tmp[64];
+	size_t n = strlen(key);
+
+	if (n > sizeof(tmp) - 4) {
+		tulpen_buf_puts(b, ",\"");
+		tulpen_buf_puts(b, key);
+		tulpen_buf_puts(b, "\":");
+		return;
+	}
+	tmp[0] = ',';
+	tmp[1] = '"';
+	memcpy(tmp + 2, key, n);
+	tmp[n + 2] = '"';
+	tmp[n + 3] = ':';
+	tulpen_buf_put(b, tmp, n + 4);
 }
 
 static void put_u64(struct tulpen_buf *b, const char *key, uint64_t v)
@@ -46,6 +58,48 @@ static void put_endpoint(struct tulpen_fmt *f, const char *key,
 
 	put_key(&f->out, key);
 	tulpen_buf_json_endpoint(&f->out, s->family, ep, ifindex, &st);
+}
+
+/* What the query asked the kernel for: -i, -m, --tos, --inet-sockopt. */
+static void put_extras(struct tulpen_fmt *f, const struct tulpen_sock *s)
+{
+	static const char *const opts[] = {
+		"recverr",	   "is_icsk",	    "freebind",
+		"hdrincl",	   "mc_loop",	    "transparent",
+		"mc_all",	   "nodefrag",	    "bind_address_no_port",
+		"recverr_rfc4884", "defer_connect",
+	};
+	struct tulpen_buf *b = &f->out;
+	size_t i;
+	int first = 1;
+
+	if (s->tcp_info) {
+		put_key(b, "tcp_info");
+		tulpen_json_tcp_info(b, s->tcp_info);
+	}
+	if (s->skmem) {
+		put_key(b, "skmem");
+		tulpen_json_skmem(b, s->skmem);
+	}
+	if (s->has_tos)
+		put_u64(b, "tos", s->tos);
+	if (s->has_tclass)
+		put_u64(b, "tclass", s->tclass);
+	if (s->has_class_id)
+		put_u64(b, "class_id", s->class_id);
+	if (!f->o.inet_sockopt || !s->has_sockopt)
+		return;
+	put_key(b, "sockopt");
+	tulpen_buf_putc(b, '[');
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		if (!(s->sockopt & (1u << i)))
+			continue;
+		if (!first)
+			tulpen_buf_putc(b, ',');
+		tulpen_buf_json_str(b, opts[i]);
+		first = 0;
+	}
+	tulpen_buf_putc(b, ']');
 }
 
 static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
@@ -121,6 +175,7 @@ static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	} else {
 		tulpen_buf_puts(b, "null");
 	}
+	put_extras(f, s);
 	put_str(b, "source", s->source == TULPEN_SRC_PROC ? "proc" : "netlink");
 	if (s->netns_ino) { /* walked namespace by namespace */
 		put_key(b, "netns");
@@ -143,6 +198,8 @@ static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 			tulpen_buf_u64(b, (uint64_t)ow[i].pid);
 			put_str(b, "command", ow[i].comm);
 			put_u64(b, "fd", (uint64_t)ow[i].fd);
+			if (f->o.show_threads)
+				put_u64(b, "tid", (uint64_t)ow[i].tid);
 			tulpen_buf_putc(b, '}');
 		}
 		tulpen_buf_putc(b, ']');

@@ -41,37 +41,6 @@ static const char *netid(const struct tulpen_sock *s)
 	return "?";
 }
 
-/* ss's way of printing a timer: "119min", "59sec", "1.200ms", "200ms". */
-static void ss_timer(char *out, size_t size, int64_t ms)
-{
-	int64_t secs, mins, msecs;
-	size_t n = 0;
-
-	if (ms < 0)
-		ms = 0;
-	secs = ms / 1000;
-	mins = secs / 60;
-	secs %= 60;
-	msecs = ms % 1000;
-	out[0] = '\0';
-	if (mins) {
-		msecs = 0;
-		n += tulpen_scnprintf(out + n, size - n, "%lldmin",
-				      (long long)mins);
-		if (mins > 9)
-			secs = 0;
-	}
-	if (secs) {
-		if (secs > 9)
-			msecs = 0;
-		n += tulpen_scnprintf(out + n, size - n, "%lld%s",
-				      (long long)secs, msecs ? "." : "sec");
-	}
-	if (msecs)
-		tulpen_scnprintf(out + n, size - n, "%03lldms",
-				 (long long)msecs);
-}
-
 /*
  * ss's address: "*" for a dual-stack wildcard, brackets for IPv6, and the
  * interface after the address ("[fe80::1]%eth0:22", "127.0.0.1%lo:53").
@@ -131,45 +100,17 @@ static int ss_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		for (i = n; i-- > 0;) {
 			tulpen_buf_puts(b, i + 1 < n ? ",(" : "(");
 			tulpen_buf_json_str(b, ow[i].comm);
-			tulpen_buf_printf(b, ",pid=%d,fd=%d)", ow[i].pid,
-					  ow[i].fd);
+			if (f->o.show_threads)
+				tulpen_buf_printf(b, ",pid=%d,tid=%d,fd=%d)",
+						  ow[i].pid, ow[i].tid,
+						  ow[i].fd);
+			else
+				tulpen_buf_printf(b, ",pid=%d,fd=%d)",
+						  ow[i].pid, ow[i].fd);
 		}
 		tulpen_buf_putc(b, ')');
 	}
-	if (f->o.timers && s->timer) {
-		static const char *const names[] = { "off", "on", "keepalive",
-						     "timewait", "persist" };
-		char t[48];
-
-		ss_timer(t, sizeof(t), s->timer_ms);
-		tulpen_buf_printf(b, " timer:(%s,%s,%u)",
-				  s->timer <= 4 ? names[s->timer] : "unknown",
-				  t, s->retrans);
-	}
-	if (f->o.extended && s->family != AF_UNIX) {
-		if (s->uid)
-			tulpen_buf_printf(b, " uid:%u", s->uid);
-		tulpen_buf_printf(b, " ino:%llu", (unsigned long long)s->inode);
-		if (s->has_cookie)
-			tulpen_buf_printf(b, " sk:%llx",
-					  (unsigned long long)s->cookie);
-		if (s->cgroup_id) {
-			const char *cg =
-				tulpen_cgroups_path(f->o.cgroups, s->cgroup_id);
-
-			if (cg)
-				tulpen_buf_printf(b, " cgroup:%s", cg);
-			else
-				tulpen_buf_printf(
-					b, " cgroup:unreachable:%llx",
-					(unsigned long long)s->cgroup_id);
-		}
-		if (s->family == AF_INET6 && s->v6only != 2)
-			tulpen_buf_printf(b, " v6only:%u", s->v6only);
-	}
-	if (f->o.extended && s->source == TULPEN_SRC_NETLINK)
-		tulpen_buf_printf(b, " %c-%c", s->shutdown & 1 ? '-' : '<',
-				  s->shutdown & 2 ? '-' : '>');
+	tulpen_ss_extras(b, &f->o, s);
 	tulpen_buf_putc(b, '\n');
 	return b->err;
 }

@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 
 #include "tulpen/container.h"
+#include "tulpen/skmem.h"
+#include "tulpen/tcp_info.h"
 #include "tulpen/state.h"
 #include "fmt/fmt_internal.h"
 
@@ -31,18 +33,31 @@ enum col {
 	C_INODE,
 	C_COOKIE,
 	C_TIMER,
+	C_CONG, /* -i */
+	C_RTT,
+	C_CWND,
+	C_RETRANS,
+	C_SENT,
+	C_RECV,
+	C_RATE,
+	C_RMEM, /* -m */
+	C_WMEM,
+	C_DROPS,
 	C_PROCESS,
 	C_MAX,
 };
 
 static const char *const col_title[C_MAX] = {
-	"Netns",  "Container",	   "Proto",	   "State", "Recv-Q",
-	"Send-Q", "Local Address", "Peer Address", "User",  "Inode",
-	"Cookie", "Timer",	   "Process",
+	"Netns",   "Container",	    "Proto",	    "State",	"Recv-Q",
+	"Send-Q",  "Local Address", "Peer Address", "User",	"Inode",
+	"Cookie",  "Timer",	    "Cong",	    "RTT(ms)",	"Cwnd",
+	"Retrans", "Sent",	    "Recv",	    "Delivery", "Rmem",
+	"Wmem",	   "Drops",	    "Process",
 };
 
 static const int col_right[C_MAX] = {
-	[C_RECVQ] = 1, [C_SENDQ] = 1, [C_INODE] = 1
+	[C_RECVQ] = 1, [C_SENDQ] = 1, [C_INODE] = 1, [C_CWND] = 1,
+	[C_SENT] = 1,  [C_RECV] = 1,  [C_RATE] = 1,  [C_DROPS] = 1,
 };
 
 struct table {
@@ -66,6 +81,10 @@ static int tbl_init(struct tulpen_fmt *f)
 		t->on[c] = 1;
 	t->on[C_USER] = t->on[C_INODE] = t->on[C_COOKIE] = f->o.extended;
 	t->on[C_TIMER] = f->o.timers;
+	for (c = C_CONG; c <= C_RATE; c++)
+		t->on[c] = f->o.info;
+	for (c = C_RMEM; c <= C_DROPS; c++)
+		t->on[c] = f->o.memory;
 	t->on[C_PROCESS] = f->o.show_owners;
 	t->on[C_NETNS] = f->o.show_netns;
 	t->on[C_CONTAINER] = f->o.show_container;
@@ -280,6 +299,67 @@ static void extra_cells(struct tulpen_fmt *f, const struct table *t,
 	}
 }
 
+/* A scaled count and a unit: "1.2kB", "215.0Gbit/s". */
+static size_t scaled_cell(char *cell, uint64_t v, const char *unit)
+{
+	size_t n = tulpen_fmt_scaled(cell, v);
+
+	cell[n] = '\0';
+	return n + copy_cell(cell + n, unit);
+}
+
+/* -i: TCP internals, readable; "-" where the kernel gave none. */
+static void info_cells(const struct tulpen_sock *s, struct cells *r)
+{
+	const struct tulpen_tcp_info *t = s->tcp_info;
+	size_t n;
+	int c;
+
+	if (!t) {
+		for (c = C_CONG; c <= C_RATE; c++)
+			r->len[c] = copy_cell(r->cell[c], "-");
+		return;
+	}
+	r->len[C_CONG] = copy_cell(r->cell[C_CONG], t->cong[0] ? t->cong : "-");
+	n = tulpen_fmt_fixed(r->cell[C_RTT], t->rtt, 3);
+	r->cell[C_RTT][n++] = '/';
+	n += tulpen_fmt_fixed(r->cell[C_RTT] + n, t->rttvar, 3);
+	r->cell[C_RTT][n] = '\0';
+	r->len[C_RTT] = n;
+	r->len[C_CWND] =
+		tulpen_scnprintf(r->cell[C_CWND], 512, "%u", t->snd_cwnd);
+	r->len[C_RETRANS] = tulpen_scnprintf(r->cell[C_RETRANS], 512, "%u/%u",
+					     t->retrans, t->total_retrans);
+	r->len[C_SENT] = scaled_cell(r->cell[C_SENT], t->bytes_sent, "B");
+	r->len[C_RECV] = scaled_cell(r->cell[C_RECV], t->bytes_received, "B");
+	r->len[C_RATE] =
+		scaled_cell(r->cell[C_RATE], t->delivery_rate * 8, "bit/s");
+}
+
+/* -m: receive and send memory (used/buffer) and drops. */
+static void mem_cells(const struct tulpen_sock *s, struct cells *r)
+{
+	const struct tulpen_skmem *m = s->skmem;
+	size_t n;
+	int c;
+
+	if (!m) {
+		for (c = C_RMEM; c <= C_DROPS; c++)
+			r->len[c] = copy_cell(r->cell[c], "-");
+		return;
+	}
+	n = tulpen_fmt_scaled(r->cell[C_RMEM], m->rmem_alloc);
+	r->cell[C_RMEM][n++] = '/';
+	n += scaled_cell(r->cell[C_RMEM] + n, m->rcvbuf, "B");
+	r->len[C_RMEM] = n;
+	n = tulpen_fmt_scaled(r->cell[C_WMEM], m->wmem_queued);
+	r->cell[C_WMEM][n++] = '/';
+	n += scaled_cell(r->cell[C_WMEM] + n, m->sndbuf, "B");
+	r->len[C_WMEM] = n;
+	r->len[C_DROPS] =
+		tulpen_scnprintf(r->cell[C_DROPS], 512, "%u", m->drops);
+}
+
 /* --netns, --container: the namespace and container labels. */
 static void label_cells(const struct table *t, const struct tulpen_sock *s,
 			struct cells *r)
@@ -298,17 +378,24 @@ static void label_cells(const struct table *t, const struct tulpen_sock *s,
 			r->cell[C_CONTAINER], 512, s->container);
 }
 
-static void process_cell(const struct tulpen_owner *ow, size_t n,
+static void process_cell(const struct tulpen_owner *ow, size_t n, int threads,
 			 struct cells *r)
 {
 	char *cell = r->cell[C_PROCESS];
 	size_t i, k = 0;
 
 	cell[0] = '\0';
-	for (i = 0; i < n && k < 500; i++)
-		k += tulpen_scnprintf(cell + k, 512 - k, "%s%s(pid=%d,fd=%d)",
-				      i ? "," : "", ow[i].comm, ow[i].pid,
-				      ow[i].fd);
+	for (i = 0; i < n && k < 500; i++) {
+		if (threads)
+			k += tulpen_scnprintf(cell + k, 512 - k,
+					      "%s%s(pid=%d,tid=%d,fd=%d)",
+					      i ? "," : "", ow[i].comm,
+					      ow[i].pid, ow[i].tid, ow[i].fd);
+		else
+			k += tulpen_scnprintf(
+				cell + k, 512 - k, "%s%s(pid=%d,fd=%d)",
+				i ? "," : "", ow[i].comm, ow[i].pid, ow[i].fd);
+	}
 	if (!n)
 		k = copy_cell(cell, "-");
 	r->len[C_PROCESS] = k;
@@ -375,8 +462,12 @@ static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	addr_cells(f, s, &r);
 	extra_cells(f, t, s, &r);
 	label_cells(t, s, &r);
+	if (t->on[C_CONG])
+		info_cells(s, &r);
+	if (t->on[C_RMEM])
+		mem_cells(s, &r);
 	if (t->on[C_PROCESS])
-		process_cell(ow, n, &r);
+		process_cell(ow, n, f->o.show_threads, &r);
 	return keep_row(f, t, s->state, &r);
 }
 

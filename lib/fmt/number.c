@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tulpen/fmt.h"
+#include "fmt/fmt_internal.h"
 
 size_t tulpen_fmt_u64(char *out, uint64_t v)
 {
@@ -83,4 +84,22 @@ int tulpen_buf_fixed(struct tulpen_buf *b, int64_t v, unsigned int decimals)
 	char tmp[TULPEN_FMT_NUM_MAX];
 
 	return tulpen_buf_put(b, tmp, tulpen_fmt_fixed(tmp, v, decimals));
+}
+
+size_t tulpen_fmt_scaled(char *out, uint64_t v)
+{
+	static const char units[] = "kMGTPE";
+	uint64_t scale = 1000;
+	size_t n, i = 0;
+
+	if (v < 1000)
+		return tulpen_fmt_u64(out, v);
+	while (i + 1 < sizeof(units) - 1 && v / scale >= 1000) {
+		scale *= 1000;
+		i++;
+	}
+	/* one decimal, cut: 1234567 is "1.2M" */
+	n = tulpen_fmt_fixed(out, (int64_t)(v / (scale / 10)), 1);
+	out[n++] = units[i];
+	return n;
 }

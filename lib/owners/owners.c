@@ -57,6 +57,7 @@ struct worker {
 /* The processes to scan, shared by the workers. */
 struct job {
 	int procfd;
+	int threads; /* scan every thread's fd table */
 	int *pids;
 	size_t npids;
 	size_t next; /* taken with atomic adds */
@@ -65,7 +66,7 @@ struct job {
 #define DBUF_SIZE (64 * 1024)
 #define PID_CHUNK 8
 
-static int push(struct worker *w, uint64_t inode, int pid, int fd,
+static int push(struct worker *w, uint64_t inode, int pid, int tid, int fd,
 		size_t comm_off)
 {
 	if (w->n == w->cap) {
@@ -84,6 +85,7 @@ static int push(struct worker *w, uint64_t inode, int pid, int fd,
 	}
 	w->inodes[w->n] = inode;
 	w->owners[w->n].pid = pid;
+	w->owners[w->n].tid = tid;
 	w->owners[w->n].fd = fd;
 	w->owners[w->n].comm = (const char *)(uintptr_t)comm_off;
 	w->n++;
@@ -168,25 +170,19 @@ struct linux_dirent64_ {
 	char d_name[];
 };
 
-static int scan_pid(struct worker *w, int procfd, int pid)
+/*
+ * The socket fds of the fd table under @dir (a process's, or a thread's
+ * with @tid), named after the comm file there. Returns 0, -EACCES (not
+ * ours to read), -ENOENT (no fd table: gone, or a zombie) or -ENOMEM.
+ */
+static int scan_fds(struct worker *w, int dir, int pid, int tid)
 {
-	char pidname[16];
-	int piddir, fddir, ret = 0;
 	size_t comm_off = 0;
-	int have_comm = 0;
+	int fddir, have_comm = 0, ret = 0;
 
-	snprintf(pidname, sizeof(pidname), "%d", pid);
-	piddir = openat(procfd, pidname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (piddir < 0)
-		return 0; /* gone */
-	fddir = openat(piddir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fddir < 0) {
-		if (errno == EACCES || errno == EPERM)
-			w->denied++;
-		close(piddir);
-		return 0;
-	}
-	w->processes++;
+	fddir = openat(dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fddir < 0)
+		return errno == EACCES || errno == EPERM ? -EACCES : -ENOENT;
 	for (;;) {
 		long n = syscall(SYS_getdents64, fddir, w->dbuf, DBUF_SIZE);
 		long pos;
@@ -214,19 +210,83 @@ static int scan_pid(struct worker *w, int procfd, int pid)
 			if (!inode)
 				continue;
 			if (!have_comm) {
-				ret = add_comm(w, piddir, &comm_off);
+				ret = add_comm(w, dir, &comm_off);
 				if (ret)
 					goto out;
 				have_comm = 1;
 			}
-			ret = push(w, inode, pid, fd, comm_off);
+			ret = push(w, inode, pid, tid, fd, comm_off);
 			if (ret)
 				goto out;
 		}
 	}
 out:
 	close(fddir);
+	return ret;
+}
+
+/* -T: each thread of process @pid (the main one first, as ss lists). */
+static int scan_threads(struct worker *w, int piddir, int pid)
+{
+	int taskdir, ret = 0;
+
+	ret = scan_fds(w, piddir, pid, pid);
+	if (ret)
+		return ret;
+	taskdir = openat(piddir, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (taskdir < 0)
+		return 0;
+	for (;;) {
+		char buf[4096];
+		long n = syscall(SYS_getdents64, taskdir, buf, sizeof(buf));
+		long pos;
+
+		if (n <= 0)
+			break;
+		for (pos = 0; pos < n && !ret;) {
+			struct linux_dirent64_ *d =
+				(struct linux_dirent64_ *)(buf + pos);
+			int tid = dec_name(d->d_name), tdir;
+
+			pos += d->d_reclen;
+			if (tid <= 0 || tid == pid)
+				continue;
+			tdir = openat(taskdir, d->d_name,
+				      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (tdir < 0)
+				continue; /* gone */
+			ret = scan_fds(w, tdir, pid, tid);
+			close(tdir);
+			if (ret == -EACCES || ret == -ENOENT)
+				ret = 0; /* that thread only */
+		}
+	}
+	close(taskdir);
+	return ret;
+}
+
+static int scan_pid(struct worker *w, int procfd, int pid)
+{
+	char pidname[16];
+	int piddir, ret;
+
+	snprintf(pidname, sizeof(pidname), "%d", pid);
+	piddir = openat(procfd, pidname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (piddir < 0)
+		return 0; /* gone */
+	if (w->job->threads)
+		ret = scan_threads(w, piddir, pid);
+	else
+		ret = scan_fds(w, piddir, pid, 0);
 	close(piddir);
+	if (ret == -EACCES) {
+		w->denied++;
+		return 0;
+	}
+	if (ret == -ENOENT)
+		return 0;
+	if (!ret)
+		w->processes++;
 	return ret;
 }
 
@@ -295,7 +355,11 @@ static int list_pids(struct tulpen_ctx *ctx, struct job *j)
 static int owner_after(const struct tulpen_owner *a,
 		       const struct tulpen_owner *b)
 {
-	return a->pid > b->pid || (a->pid == b->pid && a->fd > b->fd);
+	if (a->pid != b->pid)
+		return a->pid > b->pid;
+	if (a->tid != b->tid)
+		return a->tid > b->tid;
+	return a->fd > b->fd;
 }
 
 /*
@@ -393,10 +457,11 @@ static void worker_fini(struct worker *w)
 
 #define MAX_WORKERS 4
 
-int tulpen_owners_new(struct tulpen_ctx *ctx, struct tulpen_owners **out)
+static int owners_new(struct tulpen_ctx *ctx, int threads,
+		      struct tulpen_owners **out)
 {
 	struct worker w[MAX_WORKERS];
-	struct job j = { .procfd = -1 };
+	struct job j = { .procfd = -1, .threads = threads };
 	struct tulpen_owners *o;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int nw, k, started = 0, ret;
@@ -475,6 +540,17 @@ out:
 	}
 	*out = o;
 	return 0;
+}
+
+int tulpen_owners_new(struct tulpen_ctx *ctx, struct tulpen_owners **out)
+{
+	return owners_new(ctx, 0, out);
+}
+
+int tulpen_owners_new_threads(struct tulpen_ctx *ctx,
+			      struct tulpen_owners **out)
+{
+	return owners_new(ctx, 1, out);
 }
 
 void tulpen_owners_free(struct tulpen_owners *o)

@@ -8,6 +8,7 @@
  * per-state summary when it is due and flush the output.
  */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -173,6 +174,38 @@ static void sleep_until(uint64_t at)
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
+/*
+ * Until @at: with destroy events, each end as it comes (flushed); without,
+ * a sleep. Returns 0 or a negative errno.
+ */
+static int wait_ends(struct tulpen_watch_session *s, uint64_t at)
+{
+	struct pollfd pfd = { .fd = tulpen_watch_sampled_fd(s->ws),
+			      .events = POLLIN };
+	uint64_t now;
+	int ret;
+
+	if (pfd.fd < 0) {
+		sleep_until(at);
+		return 0;
+	}
+	while (!watch_stopping(s) && (now = watch_mono_ns()) < at) {
+		ret = poll(&pfd, 1, (int)((at - now) / 1000000) + 1);
+		if (ret < 0)
+			return errno == EINTR ? 0 : -errno;
+		if (!ret)
+			continue;
+		s->batch = 0;
+		ret = tulpen_watch_sampled_ends(s->ws, watch_mono_ns(),
+						watch_on_event, s);
+		if (ret < 0)
+			return ret;
+		if (tulpen_buf_flush(s->out))
+			return s->out->err;
+	}
+	return 0;
+}
+
 static int sampled_step(struct tulpen_watch_session *s)
 {
 
@@ -191,8 +224,8 @@ int watch_run_sampled(struct tulpen_watch_session *s, uint64_t end_at)
 		next += s->o.interval_ns;
 		if (end_at && next > end_at)
 			next = end_at;
-		sleep_until(next);
-		if (watch_stopping(s))
+		ret = wait_ends(s, next);
+		if (ret < 0 || watch_stopping(s))
 			break;
 		s->batch = 0;
 		ret = sampled_step(s);

@@ -15,8 +15,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/ctx_internal.h"
 #include "core/hash.h"
 #include "tulpen/collect.h"
+#include "tulpen/sock_events.h"
+#include "tulpen/tcp_info.h"
 #include "tulpen/watch.h"
 #include "tulpen/watch_conn.h"
 
@@ -30,7 +33,8 @@ struct tuple {
 };
 
 struct sent {
-	uint64_t key; /* the events' cookie */
+	uint64_t key;	    /* the events' cookie */
+	uint64_t sk_cookie; /* the kernel's, of the last socket seen */
 	uint64_t since_ns;
 	struct tulpen_endpoint local;
 	struct tulpen_endpoint peer;
@@ -50,6 +54,9 @@ struct tulpen_watch_sampled {
 	tulpen_watch_cb cb;
 	void *data;
 	int cb_ret;
+	/* destroy events (tulpen_watch_sampled_events), or NULL */
+	struct tulpen_sock_events *ev;
+	struct tulpen_query evq;
 };
 
 static void tuple_of(struct tuple *t, int family,
@@ -121,12 +128,18 @@ void tulpen_watch_sampled_free(struct tulpen_watch_sampled *w)
 {
 	if (!w)
 		return;
+	tulpen_sock_events_free(w->ev);
 	tulpen_hash_fini(&w->tab);
 	free(w);
 }
 
-static int report(struct tulpen_watch_sampled *w, const struct sent *e,
-		  int oldstate, int newstate)
+/*
+ * @s: the destroy event's record (its final counters), or NULL; @late:
+ * the connection was not seen before its end, so no time is known.
+ */
+static int report_ev(struct tulpen_watch_sampled *w, const struct sent *e,
+		     int oldstate, int newstate, const struct tulpen_sock *s,
+		     int late)
 {
 	struct tulpen_watch_event ev;
 
@@ -145,7 +158,22 @@ static int report(struct tulpen_watch_sampled *w, const struct sent *e,
 			       : (int64_t)(w->now - e->since_ns);
 	ev.local = e->local;
 	ev.peer = e->peer;
+	if (late) {
+		ev.late = 1;
+		ev.in_old_ns = -1;
+	}
+	if (s && s->tcp_info) { /* a destroy event: its final counters */
+		ev.has_bytes = 1;
+		ev.bytes_acked = s->tcp_info->bytes_acked;
+		ev.bytes_received = s->tcp_info->bytes_received;
+	}
 	return w->cb(&ev, w->data);
+}
+
+static int report(struct tulpen_watch_sampled *w, const struct sent *e,
+		  int oldstate, int newstate)
+{
+	return report_ev(w, e, oldstate, newstate, NULL, 0);
 }
 
 static int on_sock(const struct tulpen_sock *s, void *data)
@@ -172,6 +200,7 @@ static int on_sock(const struct tulpen_sock *s, void *data)
 		if (e->seen == w->gen)
 			return 0; /* listed twice (v4-mapped, ...) */
 		e->seen = w->gen;
+		e->sk_cookie = s->cookie;
 		if (e->state == state)
 			return 0;
 		old = e->state;
@@ -181,6 +210,7 @@ static int on_sock(const struct tulpen_sock *s, void *data)
 		return ret;
 	}
 	e->key = hash | SAMPLED_KEY_BIT;
+	e->sk_cookie = s->cookie;
 	e->family = s->family;
 	e->proto = s->proto;
 	e->local = s->local;
@@ -205,6 +235,12 @@ int tulpen_watch_sampled_step(struct tulpen_watch_sampled *w, uint64_t now_ns,
 	size_t pos = 0;
 	int ret;
 
+	/* ends already told: not as vanished sockets of this snapshot */
+	if (w->ev && w->primed) {
+		ret = tulpen_watch_sampled_ends(w, now_ns, cb, data);
+		if (ret < 0)
+			return ret;
+	}
 	w->now = now_ns;
 	w->cb = cb;
 	w->data = data;
@@ -249,4 +285,139 @@ int tulpen_watch_sampled_seed(struct tulpen_watch_sampled *w,
 			return ret;
 	}
 	return 0;
+}
+
+int tulpen_watch_sampled_events(struct tulpen_watch_sampled *w)
+{
+	const struct tulpen_nl_ops *ops;
+	void *priv;
+
+	/* recorded snapshots have no events to go with them */
+	if (tulpen_ctx_nl(w->ctx, &ops, &priv) || !w->ctx->nl_is_live)
+		return -EOPNOTSUPP;
+	w->evq.protos = TULPEN_PF(TULPEN_P_TCP);
+	w->evq.families = TULPEN_FAM_INET | TULPEN_FAM_INET6;
+	w->evq.states = TULPEN_SF_ALL;
+	return tulpen_sock_events_open(w->ctx, &w->evq, &w->ev);
+}
+
+int tulpen_watch_sampled_fd(const struct tulpen_watch_sampled *w)
+{
+	return w->ev ? tulpen_sock_events_fd(w->ev) : -1;
+}
+
+/* Whether the kernel's counters say the connection was established. */
+static int was_established(const struct tulpen_sock *s)
+{
+	const struct tulpen_tcp_info *t = s->tcp_info;
+
+	return t && (t->bytes_acked > 1 || t->bytes_received > 1 ||
+		     t->delivered > 1 || t->segs_in > 1);
+}
+
+/* A connection never seen by a snapshot: reported at its end, late. */
+static int unseen_end(struct tulpen_watch_sampled *w,
+		      const struct tulpen_sock *s, int state)
+{
+	struct sent e;
+	struct tuple t;
+	int ret;
+
+	if (!was_established(s))
+		return 0;
+	memset(&e, 0, sizeof(e));
+	tuple_of(&t, s->family, &s->local, &s->peer);
+	e.key = tulpen_hash_bytes(&t, sizeof(t)) | SAMPLED_KEY_BIT;
+	e.family = s->family;
+	e.proto = s->proto;
+	e.local = s->local;
+	e.peer = s->peer;
+	e.since_ns = w->now;
+	ret = report_ev(w, &e, TULPEN_TCP_CLOSE, TULPEN_TCP_ESTABLISHED, NULL,
+			1);
+	if (!ret)
+		ret = report_ev(w, &e, TULPEN_TCP_ESTABLISHED, state, s, 1);
+	if (!ret && state != TULPEN_TCP_CLOSE) {
+		/* followed from here: the snapshots see its time-wait socket */
+		void *v;
+
+		if (tulpen_hash_insert(&w->tab, &t, &v) < 0)
+			return -ENOMEM;
+		e.state = (uint8_t)state;
+		e.seen = w->gen;
+		memcpy(v, &e, sizeof(e));
+	}
+	return ret;
+}
+
+/*
+ * The tracked connection of a destroyed socket: by its addresses, else by
+ * its cookie (an abortive close clears the peer's address and port).
+ */
+static struct sent *find_sent(struct tulpen_watch_sampled *w,
+			      const struct tulpen_sock *s, struct tuple *t)
+{
+	const void *key;
+	struct sent *e;
+	size_t pos = 0;
+
+	tuple_of(t, s->family, &s->local, &s->peer);
+	e = tulpen_hash_find(&w->tab, t);
+	if (e || !s->has_cookie)
+		return e;
+	while ((e = tulpen_hash_next(&w->tab, &pos, &key))) {
+		if (e->sk_cookie == s->cookie) {
+			memcpy(t, key, sizeof(*t));
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/* One destroyed full socket: its connection's exact end. */
+static int on_destroyed(const struct tulpen_sock *s, void *data)
+{
+	struct tulpen_watch_sampled *w = data;
+	int state = TULPEN_TCP_CLOSE, now_state, ret;
+	struct tulpen_sock key = *s;
+	struct tuple t;
+	struct sent *e;
+
+	e = find_sent(w, s, &t);
+	if (e) { /* ask with the addresses the connection had */
+		key.local = e->local;
+		key.peer = e->peer;
+	}
+	/*
+	 * A time-wait socket that took over reports the state it stands
+	 * for: TIME-WAIT, or FIN-WAIT-2 for an orphan that waits for the
+	 * peer's FIN.
+	 */
+	if (!tulpen_sock_events_lookup(w->ev, &key, &now_state) &&
+	    (now_state == TULPEN_TCP_TIME_WAIT ||
+	     now_state == TULPEN_TCP_FIN_WAIT2))
+		state = now_state;
+	if (!e)
+		return unseen_end(w, s, state);
+	if (e->state == state)
+		return 0;
+	ret = report_ev(w, e, e->state, state, s, 0);
+	if (state == TULPEN_TCP_CLOSE) {
+		tulpen_hash_remove(&w->tab, &t);
+		return ret;
+	}
+	e->state = (uint8_t)state;
+	e->since_ns = w->now;
+	return ret;
+}
+
+int tulpen_watch_sampled_ends(struct tulpen_watch_sampled *w, uint64_t now_ns,
+			      tulpen_watch_cb cb, void *data)
+{
+	if (!w->ev)
+		return 0;
+	w->now = now_ns;
+	w->cb = cb;
+	w->data = data;
+	return tulpen_sock_events_read(w->ev, on_destroyed, w);
 }

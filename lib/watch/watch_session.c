@@ -212,6 +212,23 @@ static int open_bpf(struct tulpen_watch_session *s)
 	return 0;
 }
 
+/* The sampled source also hears the kernel's destroy events, if it may. */
+static void destroy_events(struct tulpen_watch_session *s)
+{
+	int err = tulpen_watch_sampled_events(s->ws);
+
+	if (err == -EOPNOTSUPP)
+		return; /* a recording: nothing to say */
+	if (err)
+		watch_notice(s,
+			     "sock_diag destroy events unavailable (%s): "
+			     "connection ends are seen at the next snapshot",
+			     strerror(-err));
+	else
+		watch_notice(s, "connection ends come from the kernel's "
+				"sock_diag destroy events, as they happen");
+}
+
 /* Prefix the context's message with @what (it may be our own buffer). */
 static int fail(struct tulpen_watch_session *s, int err, const char *what)
 {
@@ -255,6 +272,8 @@ static int setup_source(struct tulpen_watch_session *s)
 			err = fail(s, err, "snapshot: ");
 	} else if (!err) {
 		err = tulpen_watch_sampled_new(s->ctx, &s->ws);
+		if (!err)
+			destroy_events(s);
 		if (!err)
 			err = tulpen_watch_sampled_step(s->ws, s->start_ns,
 							watch_on_event, s);

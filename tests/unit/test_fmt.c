@@ -214,6 +214,7 @@ static void ss_layout(void **unused)
 	s.has_cookie = 1;
 	s.cookie = 0xab;
 	s.source = TULPEN_SRC_NETLINK;
+	s.has_shutdown = 1; /* full sockets carry it; TIME-WAIT ones do not */
 	s.timer = TULPEN_TIMER_KEEPALIVE;
 	s.timer_ms = 61500;
 	run(TULPEN_FMT_SS, &o, &s, 1, &m);

@@ -78,7 +78,50 @@ static int setup(void **unused)
 		link_fd(103, 10 + i, t);
 	}
 	mk(0, "self"); /* "0self": not a pid */
+	/* 100's threads (-T): 100 itself, and 105 sharing its fds */
+	mk(100, "/task");
+	mk(100, "/task/100");
+	mk(100, "/task/105");
+	mk(100, "/task/105/fd");
+	put(100, "task/105/comm", "nginx-io\n");
+	{
+		char p[256];
+
+		snprintf(p, sizeof(p), "%s/100/task/105/fd/3", root);
+		assert_int_equal(symlink("socket:[5000]", p), 0);
+	}
 	return 0;
+}
+
+/* -T: one holder per thread, the main one first, each thread's name. */
+static void threads_hold_too(void **unused)
+{
+	struct tulpen_owners *o;
+	const struct tulpen_owner *w;
+	struct tulpen_ctx *ctx;
+	size_t n;
+
+	assert_int_equal(tulpen_ctx_new(&ctx), 0);
+	assert_int_equal(tulpen_ctx_set_proc_root(ctx, root), 0);
+	assert_int_equal(tulpen_owners_new_threads(ctx, &o), 0);
+	w = tulpen_owners_lookup(o, 5000, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(w[0].pid, 100);
+	assert_int_equal(w[0].tid, 100);
+	assert_string_equal(w[0].comm, "nginx");
+	assert_int_equal(w[1].pid, 100);
+	assert_int_equal(w[1].tid, 105);
+	assert_string_equal(w[1].comm, "nginx-io");
+	assert_int_equal(w[2].pid, 101);
+	assert_int_equal(w[2].tid, 101);
+	tulpen_owners_free(o);
+	/* without -T: processes only, no tid */
+	assert_int_equal(tulpen_owners_new(ctx, &o), 0);
+	w = tulpen_owners_lookup(o, 5000, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(w[0].tid, 0);
+	tulpen_owners_free(o);
+	tulpen_ctx_free(ctx);
 }
 
 static int teardown(void **unused)
@@ -215,6 +258,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(finds_all_holders),
+		cmocka_unit_test(threads_hold_too),
 		cmocka_unit_test(missing_root_is_an_error),
 		cmocka_unit_test(cgroup_paths),
 	};
