@@ -94,8 +94,8 @@ static void report(const struct dr_snap *sn,
 		   "peer closed, the program never did",
 		   (unsigned long long)g->n, g->n == 1 ? "" : "s",
 		   server ? "on" : "to", where, g->n == 1 ? "s" : "", who);
-	dr_subject(f, "%d %s %s", s->nown ? dr_holder_proc(sn, s, 0)->pid : 0,
-		   server ? "port" : "to", where);
+	dr_subject(f, "%d %s%s", s->nown ? dr_holder_proc(sn, s, 0)->pid : 0,
+		   server ? "" : "to ", where);
 	dr_ev_num(f, "close_wait", (int64_t)g->n);
 	dr_ev_num(f, "threshold", (int64_t)t->close_wait);
 	if (g->m)

@@ -450,6 +450,22 @@ def scenario_close_wait(p):
     lines = [x for x in out.splitlines() if x.strip()]
     check(len(lines) == 1 and " new WARNING close-wait:" in lines[0],
           f"watch: one 'new' line over several rounds ({lines})")
+    w = subprocess.Popen([TULPEN, "doctor", "-N", p.s, "--interval",
+                          "100ms", "--watch", "200ms", "--json"],
+                         stdout=subprocess.PIPE, text=True)
+    time.sleep(1.2)
+    w.send_signal(signal.SIGINT)
+    out, _ = w.communicate(timeout=10)
+    recs = [json.loads(x) for x in out.splitlines() if x.strip()]
+    try:
+        for rec in recs:
+            validate("doctor", rec)
+        ok = True
+    except Exception:  # noqa: BLE001
+        ok = False
+    check(ok and [(x["type"], x["finding"]["kind"]) for x in recs] ==
+          [("new", "close-wait")] and w.returncode == 4,
+          f"watch --json: one 'new' record, exit {w.returncode} ({recs})")
 
 
 def scenario_copy(p):

@@ -124,7 +124,7 @@ def renamed(doc, path, new):
 FINDING = {
     'kind': 'close-wait', 'severity': 'warning',
     'summary': '8 connections on port 8080 stay in CLOSE-WAIT',
-    'subject': '812 port port 8080',
+    'subject': '812 port 8080',
     'netns': {'inode': 4026532290, 'name': 'blue'},
     'local': {'address': '10.0.0.1', 'port': 8080}, 'sockets': 8,
     'evidence': {'close_wait': 8, 'threshold': 5, 'listener_command': 'x'},
