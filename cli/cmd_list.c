@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "tulpen/collect.h"
@@ -68,11 +69,51 @@ static int resolve_cb(const struct tulpen_sock *s, void *data)
  * ss leaves out its Netid column when one kind of socket is asked for
  * (-t, -u, -w or -M alone); the UNIX kinds count as several.
  */
-static int ss_single_netid(uint32_t protos)
+/* ss's tables of a protocol: one per socket type for UNIX, packet, vsock */
+static int ss_tables(uint16_t types, int all)
 {
-	if (protos & TULPEN_PF(TULPEN_P_UNIX))
+	return types ? __builtin_popcount(types) : all;
+}
+
+/* ss shows no Netid when one of its tables is listed. */
+static int ss_single_netid(const struct tulpen_query *q)
+{
+	int n = 0, p;
+
+	for (p = 0; p < TULPEN_P_MAX; p++) {
+		if (!(q->protos & TULPEN_PF(p)))
+			continue;
+		if (p == TULPEN_P_UNIX)
+			n += ss_tables(q->unix_types, 3);
+		else if (p == TULPEN_P_PACKET)
+			n += ss_tables(q->packet_types, 2);
+		else if (p == TULPEN_P_VSOCK)
+			n += ss_tables(q->vsock_types, 2);
+		else
+			n++;
+	}
+	return n == 1;
+}
+
+/* ss spreads its columns over a terminal's width. */
+static int ss_screen_width(const struct list_opts *o)
+{
+	struct winsize w;
+
+	if (o->kind != TULPEN_FMT_SS || !isatty(STDOUT_FILENO) ||
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) || !w.ws_col)
 		return 0;
-	return protos && !(protos & (protos - 1));
+	return w.ws_col;
+}
+
+/* ss shows no State for one state (request sockets are SYN-RECV). */
+static int ss_single_state(uint32_t states)
+{
+	if (states & TULPEN_SF(TULPEN_TCP_NEW_SYN_RECV))
+		states = (states & ~TULPEN_SF(TULPEN_TCP_NEW_SYN_RECV)) |
+			 TULPEN_SF(TULPEN_TCP_SYN_RECV);
+	states &= ~TULPEN_SF(TULPEN_TCP_BOUND_INACTIVE);
+	return states && !(states & (states - 1));
 }
 
 static int use_color(const struct list_opts *o)
@@ -112,6 +153,8 @@ static int run_summary(struct tulpen_ctx *ctx, const struct list_opts *o,
 		return fail_collect(ctx, ret);
 	if (ln->active) /* -N, --all-netns: per-namespace counts */
 		ret = list_netns_summary(ctx, o, ln, &b);
+	else if (o->kind == TULPEN_FMT_SS)
+		ret = tulpen_kernel_stats_format_ss(&sum.kernel, &b);
 	else
 		ret = tulpen_summary_format(&sum,
 					    o->kind == TULPEN_FMT_JSON ||
@@ -352,8 +395,14 @@ static int make_fmt(struct list_opts *o, struct list_res *x)
 	int ret;
 
 	/* netstat's UNIX columns (RefCnt) come from /proc/net/unix */
-	if (o->kind == TULPEN_FMT_NETSTAT)
+	if (o->kind == TULPEN_FMT_NETSTAT) {
 		o->q.proc_protos |= TULPEN_PF(TULPEN_P_UNIX);
+		/* netstat reads tcp, then tcp6, udp, udp6... */
+		o->q.flags |= TULPEN_Q_FAMILY_ORDER;
+	}
+	/* ss's row order: UDP before TCP, IPv4 before IPv6, netlink first */
+	if (o->kind == TULPEN_FMT_SS)
+		o->q.flags |= TULPEN_Q_SS_ORDER;
 	if (o->kind == TULPEN_FMT_SS && (o->extended || o->cgroup)) {
 		char mi[4096];
 
@@ -363,7 +412,9 @@ static int make_fmt(struct list_opts *o, struct list_res *x)
 		if (ret)
 			return ret;
 	}
-	fo.ss_no_netid = ss_single_netid(o->q.protos);
+	fo.ss_no_netid = ss_single_netid(&o->q);
+	fo.ss_no_state = ss_single_state(o->q.states);
+	fo.ss_screen_width = ss_screen_width(o);
 	fo.cgroups = x->cgroups;
 	fo.numeric = o->numeric;
 	fo.show_owners = o->owners;
@@ -373,8 +424,8 @@ static int make_fmt(struct list_opts *o, struct list_res *x)
 	fo.color = o->kind == TULPEN_FMT_TABLE && use_color(o);
 	fo.listening = o->listening;
 	fo.all = o->all;
-	fo.services = x->svc;
-	fo.users = x->users;
+	fo.services = o->numeric_ports ? NULL : x->svc;
+	fo.users = o->numeric_users ? NULL : x->users;
 	fo.resolver = x->r.res;
 	fo.show_netns = o->show_netns || o->all_netns;
 	fo.show_container = o->show_container || o->all_netns;
@@ -433,6 +484,31 @@ static int run_listing(struct list_opts *o, struct list_res *x, int *status)
 	return ret;
 }
 
+/* netstat -c: the listing again every second, until output closes. */
+static int run_continuous(struct list_opts *o, struct list_res *x, int *status)
+{
+	int ret;
+
+	for (;;) {
+		ret = run_listing(o, x, status);
+		if (ret)
+			return ret == -EPIPE ? 0 : ret;
+		tulpen_fmt_free(x->r.fmt);
+		x->r.fmt = NULL;
+		tulpen_owners_free(x->r.owners);
+		x->r.owners = NULL;
+		tulpen_resolver_free(x->r.res);
+		x->r.res = NULL;
+		tulpen_services_free(x->svc);
+		x->svc = NULL;
+		tulpen_users_free(x->users);
+		x->users = NULL;
+		tulpen_cgroups_free(x->cgroups);
+		x->cgroups = NULL;
+		sleep(1);
+	}
+}
+
 int cmd_list(int argc, char **argv)
 {
 	struct list_res x = { 0 };
@@ -460,6 +536,8 @@ int cmd_list(int argc, char **argv)
 		ret = list_netns_setup(x.ctx, &o, &x.ln);
 	if (!ret && o.summary)
 		status = run_summary(x.ctx, &o, &x.ln);
+	else if (!ret && o.continuous)
+		ret = run_continuous(&o, &x, &mode_status);
 	else if (!ret)
 		ret = run_listing(&o, &x, &mode_status);
 	if (ret)

@@ -14,6 +14,7 @@
 #include "tulpen/filter.h"
 #include "tulpen/state.h"
 #include "cli_util.h"
+#include "list_families.h"
 #include "list_opts.h"
 
 /*
@@ -64,8 +65,29 @@ const char list_help[] =
 	"   -u, --udp           display only UDP sockets\n"
 	"   -w, --raw           display only RAW sockets\n"
 	"   -x, --unix          display only Unix domain sockets\n"
+	"   -0, --packet        display PACKET sockets\n"
+	"       --netlink       display only netlink sockets\n"
+	"   -S, --sctp          display only SCTP sockets\n"
+	"       --vsock         display only vsock sockets\n"
+	"       --xdp           display only XDP sockets\n"
+	"       --tipc          display only TIPC sockets (none: no TIPC "
+	"support)\n"
+	"   -f, --family=FAMILY display sockets of type FAMILY\n"
+	"       FAMILY := {inet|inet6|link|unix|netlink|vsock|xdp|tipc}\n"
+	"   -A, --query=QUERY, --socket=QUERY\n"
+	"       QUERY := {all|inet|tcp|mptcp|udp|raw|sctp|unix|unix_dgram|"
+	"unix_stream|\n"
+	"                 unix_seqpacket|packet|packet_raw|packet_dgram|"
+	"netlink|\n"
+	"                 vsock|vsock_stream|vsock_dgram|xdp}[,QUERY], "
+	"!WORD: not\n"
 	"\n"
 	"   -H, --no-header     suppress the header line\n"
+	"   -c, --continuous    list again every second, as netstat -c\n"
+	"   -W, --wide          accepted for netstat: tulpen never truncates\n"
+	"       --numeric-hosts, --numeric-ports, --numeric-users\n"
+	"                       as netstat: numbers for hosts, ports or "
+	"users only\n"
 	"   -O, --oneline       --style=ss: -i and -m on the socket's line\n"
 	"       --json          one JSON array of sockets\n"
 	"       --ndjson        one JSON object per line, streamed\n"
@@ -135,6 +157,13 @@ enum {
 	OPT_CGROUP,
 	OPT_INET_SOCKOPT,
 	OPT_DRY_RUN,
+	OPT_FAM_NETLINK = 400, /* the families' options (list_families.c) */
+	OPT_FAM_VSOCK,
+	OPT_FAM_XDP,
+	OPT_FAM_TIPC,
+	OPT_NUM_HOSTS, /* netstat's numeric options */
+	OPT_NUM_PORTS,
+	OPT_NUM_USERS,
 };
 
 static const struct option long_opts[] = {
@@ -188,6 +217,20 @@ static const struct option long_opts[] = {
 	{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
 	{ "netns", no_argument, NULL, OPT_SHOW_NETNS },
 	{ "container", no_argument, NULL, OPT_SHOW_CONTAINER },
+	{ "packet", no_argument, NULL, '0' },
+	{ "netlink", no_argument, NULL, OPT_FAM_NETLINK },
+	{ "sctp", no_argument, NULL, 'S' },
+	{ "vsock", no_argument, NULL, OPT_FAM_VSOCK },
+	{ "xdp", no_argument, NULL, OPT_FAM_XDP },
+	{ "tipc", no_argument, NULL, OPT_FAM_TIPC },
+	{ "family", required_argument, NULL, 'f' },
+	{ "query", required_argument, NULL, 'A' },
+	{ "socket", required_argument, NULL, 'A' },
+	{ "continuous", no_argument, NULL, 'c' },
+	{ "wide", no_argument, NULL, 'W' },
+	{ "numeric-hosts", no_argument, NULL, OPT_NUM_HOSTS },
+	{ "numeric-ports", no_argument, NULL, OPT_NUM_PORTS },
+	{ "numeric-users", no_argument, NULL, OPT_NUM_USERS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -202,8 +245,9 @@ static int fail(struct list_opts *o, const char *pre, const char *what,
 /* What the option loop keeps besides struct list_opts itself. */
 struct parse_state {
 	struct list_opts *o;
-	uint32_t protos; /* TULPEN_PF mask of -t, -u, -w, -x, -M */
-	int fam4, fam6;	 /* -4, -6 */
+	uint32_t protos;       /* TULPEN_PF mask of -t, -u, -w, -x, -M */
+	int fam4, fam6;	       /* -4, -6 */
+	struct family_sel fam; /* -0, -f, -A, --netlink... */
 	int source_given;
 };
 
@@ -250,6 +294,45 @@ static int add_proto(struct parse_state *st, const struct opt_handler *h,
 	if (h->val == TULPEN_P_UNIX)
 		st->o->filter_family = AF_UNIX;
 	return 0;
+}
+
+/* -W: netstat's wide output is what tulpen always prints. */
+static int no_op(struct parse_state *st, const struct opt_handler *h,
+		 const char *arg)
+{
+	(void)st;
+	(void)h;
+	(void)arg;
+	return 0;
+}
+
+/* -0, --netlink, --vsock, --xdp, --tipc, -S: @val is the word. */
+static int add_fam_word(struct parse_state *st, const struct opt_handler *h,
+			const char *arg)
+{
+	static const char *const words[] = { "link", "netlink", "vsock", "xdp",
+					     "tipc" };
+
+	(void)arg;
+	if (h->val < 0) /* -S: a table, not a family */
+		return family_sel_query(&st->fam, "sctp", st->o->err,
+					sizeof(st->o->err));
+	return family_sel_family(&st->fam, words[h->val], st->o->err,
+				 sizeof(st->o->err));
+}
+
+/* -f FAMILY, -A QUERY: @val 1 for -A. */
+static int add_fam_arg(struct parse_state *st, const struct opt_handler *h,
+		       const char *arg)
+{
+	if (h->val)
+		return family_sel_query(&st->fam, arg, st->o->err,
+					sizeof(st->o->err));
+	if (!strcmp(arg, "inet"))
+		st->fam4 = 1;
+	else if (!strcmp(arg, "inet6"))
+		st->fam6 = 1;
+	return family_sel_family(&st->fam, arg, st->o->err, sizeof(st->o->err));
 }
 
 /* -4, -6: @val is the family. */
@@ -448,6 +531,19 @@ static const struct opt_handler opt_handlers[] = {
 	FLAG(OPT_ALL_NETNS, all_netns),
 	FLAG(OPT_SHOW_NETNS, show_netns),
 	FLAG(OPT_SHOW_CONTAINER, show_container),
+	CALL('0', add_fam_word, 0),
+	CALL(OPT_FAM_NETLINK, add_fam_word, 1),
+	CALL(OPT_FAM_VSOCK, add_fam_word, 2),
+	CALL(OPT_FAM_XDP, add_fam_word, 3),
+	CALL(OPT_FAM_TIPC, add_fam_word, 4),
+	CALL('S', add_fam_word, -1),
+	CALL('f', add_fam_arg, 0),
+	CALL('A', add_fam_arg, 1),
+	FLAG('c', continuous),
+	CALL('W', no_op, 0),
+	FLAG(OPT_NUM_HOSTS, numeric_hosts),
+	FLAG(OPT_NUM_PORTS, numeric_ports),
+	FLAG(OPT_NUM_USERS, numeric_users),
 };
 
 static const struct opt_handler *find_handler(int c)
@@ -531,7 +627,8 @@ static int parse_options(struct parse_state *st, int argc, char **argv)
 
 	optind = 0; /* reset getopt (also for unit tests) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":tuwxMlapeno46sHOrhVimTbKEN:F:",
+	while ((c = getopt_long(argc, argv,
+				":tuwxMlapeno46sHOrhVimTbKEN:F:0Sf:A:cW",
 				long_opts, NULL)) != -1) {
 		h = c == ':' || c == '?' ? NULL : find_handler(c);
 		if (!h)
@@ -629,10 +726,23 @@ static void set_protos(struct list_opts *o, const struct parse_state *st)
 {
 	uint32_t protos = st->protos;
 
+	if (protos || st->fam.protos || st->fam.families) {
+		/* tables and families complete each other, as in ss */
+		o->q.protos = protos;
+		o->q.families = (st->fam4 ? TULPEN_FAM_INET : 0) |
+				(st->fam6 ? TULPEN_FAM_INET6 : 0);
+		if (st->fam.protos || st->fam.families) {
+			family_sel_apply(&st->fam, &o->q);
+			return;
+		}
+	}
 	if (!protos)
 		protos = TULPEN_PF(TULPEN_P_TCP) | TULPEN_PF(TULPEN_P_UDP) |
 			 TULPEN_PF(TULPEN_P_RAW) | TULPEN_PF(TULPEN_P_MPTCP) |
-			 TULPEN_PF(TULPEN_P_UNIX);
+			 TULPEN_PF(TULPEN_P_UNIX) | TULPEN_PF(TULPEN_P_SCTP) |
+			 TULPEN_PF(TULPEN_P_NETLINK) |
+			 TULPEN_PF(TULPEN_P_PACKET) |
+			 TULPEN_PF(TULPEN_P_VSOCK) | TULPEN_PF(TULPEN_P_XDP);
 	o->q.protos = protos;
 	if (st->fam4 || st->fam6) {
 		o->q.families = (st->fam4 ? TULPEN_FAM_INET : 0) |
@@ -696,6 +806,8 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 		o->owners = 1; /* as ss: -T shows users:(...) too */
 	if (o->listening && o->all)
 		o->listening = 0; /* -a wins, as in ss and netstat */
+	if (o->numeric_hosts)
+		o->resolve = 0; /* hosts are numbers unless -r */
 	if (check_modes(o))
 		return -EINVAL;
 	return check_netns(o);

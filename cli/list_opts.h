@@ -20,6 +20,8 @@ struct list_opts {
 	enum color_mode color;
 	int listening, all, numeric, owners, extended, timers, summary;
 	int no_header, resolve, help, version;
+	/* netstat: -c, --numeric-hosts/-ports/-users */
+	int continuous, numeric_hosts, numeric_ports, numeric_users;
 	/*
 	 * ss's extras: -i (tcp_info), -m (socket memory), --tos, --cgroup,
 	 * --inet-sockopt, -T (threads), -b (socket filters), -O (the extras

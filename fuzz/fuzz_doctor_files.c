@@ -3,37 +3,27 @@
  * fuzz_doctor_files.c - what tulpen doctor parses from /proc besides the
  * socket tables: the first byte picks the parser (0 a /proc/PID/status
  * for the parent pid, 1 a sysctl of several numbers, 2 sockstat, else a
- * netstat/snmp file through the shared counter parser). Each must stay in
- * bounds and keep its promises.
+ * netstat/snmp file through the one reader of them (core/procstat.c)). Each
+ * must stay in bounds and keep its promises.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tulpen/kcounters.h"
+#include "core/procstat.h"
+#include "doctor/doctor_internal.h"
 #include "doctor/doctor_procs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void count(const char *sec, size_t seclen, const char *key,
-		  size_t keylen, uint64_t value, void *priv)
-{
-	size_t *n = priv;
-
-	(void)value;
-	if (!seclen || !keylen || memchr(sec, '\n', seclen) ||
-	    memchr(key, ' ', keylen))
-		abort();
-	(*n)++;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data + 1;
-	struct tulpen_sockstat st;
+	struct dr_sockstat st;
+	struct dr_sample smp;
 	uint64_t v[3];
-	size_t n = 0;
+	size_t i;
 	int r;
 
 	if (!size)
@@ -45,19 +35,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		break;
 	case 1:
-		r = tulpen_kcounters_numbers(text, size, v, 3);
+		r = tulpen_procstat_numbers(text, size, v, 3);
 		if (r > 3 || (r < 0 && r != -EINVAL))
 			abort();
 		break;
 	case 2:
-		r = tulpen_sockstat_parse(text, size, &st);
+		r = dr_parse_sockstat(text, size, &st);
 		if (r && r != -EINVAL)
 			abort();
 		break;
 	default:
-		tulpen_kcounters_parse(text, size, count, &n);
-		if (n > size)
-			abort();
+		memset(&smp, 0, sizeof(smp));
+		dr_parse_counters(text, size, &smp);
+		for (i = 0; i < DR_C_MAX; i++)
+			if (smp.have_counter[i] > 1 ||
+			    (!smp.have_counter[i] && smp.counter[i]))
+				abort();
 	}
 	return 0;
 }

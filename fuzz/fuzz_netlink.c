@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz_netlink.c - the sock_diag answer parsers (inet and unix, with the
- * extras: tcp_info, congestion control, skmem, UNIX details), the dump
- * loop, and the destroy event parser over the same messages. The input is a
- * series of datagrams, each a 2-byte little-endian length and its bytes, served
- * by a fake transport.
+ * extras: tcp_info, congestion control, skmem, UNIX details; netlink,
+ * packet, vsock, XDP), the dump loop, and the destroy event parser over
+ * the same messages. The input is a series of datagrams, each a 2-byte
+ * little-endian length and its bytes, served by a fake transport to the
+ * dumps in collect order: TCP, UNIX, netlink, packet, vsock, XDP
+ * (sequence numbers 1 to 6).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -62,7 +64,11 @@ static int check(const struct tulpen_sock *s, void *data)
 {
 	(void)data;
 	if (s->family != AF_INET && s->family != AF_INET6 &&
-	    s->family != AF_UNIX)
+	    s->family != AF_UNIX && s->family != AF_NETLINK &&
+	    s->family != AF_PACKET && s->family != 40 /* AF_VSOCK */ &&
+	    s->family != 44 /* AF_XDP */)
+		abort();
+	if (s->nl.comm && strlen(s->nl.comm) >= 64)
 		abort();
 	if (s->state >= TULPEN_TCP_MAX_STATES)
 		abort();
@@ -112,7 +118,10 @@ static void events(const uint8_t *p, size_t left)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tulpen_query q = {
-		.protos = TULPEN_PF(TULPEN_P_TCP) | TULPEN_PF(TULPEN_P_UNIX),
+		.protos = TULPEN_PF(TULPEN_P_TCP) | TULPEN_PF(TULPEN_P_UNIX) |
+			  TULPEN_PF(TULPEN_P_NETLINK) |
+			  TULPEN_PF(TULPEN_P_PACKET) |
+			  TULPEN_PF(TULPEN_P_VSOCK) | TULPEN_PF(TULPEN_P_XDP),
 		.families = TULPEN_FAM_ALL,
 		.states = TULPEN_SF_ALL,
 		.ext = TULPEN_EXT_TCP_INFO | TULPEN_EXT_SKMEM | TULPEN_EXT_TOS |

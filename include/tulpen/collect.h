@@ -19,7 +19,22 @@ struct tulpen_filter;
 #define TULPEN_FAM_INET 0x1u
 #define TULPEN_FAM_INET6 0x2u
 #define TULPEN_FAM_UNIX 0x4u
-#define TULPEN_FAM_ALL 0x7u
+#define TULPEN_FAM_NETLINK 0x8u
+#define TULPEN_FAM_PACKET 0x10u
+#define TULPEN_FAM_VSOCK 0x20u
+#define TULPEN_FAM_XDP 0x40u
+#define TULPEN_FAM_ALL 0x7fu
+
+/* Query flags (struct tulpen_query.flags). */
+/*
+ * ss's order: netlink, packet, UNIX, RAW, UDP, TCP, vsock, XDP, MPTCP,
+ * each inet protocol IPv4 then IPv6 (default: TCP first, in one walk).
+ * The order flags are not used when replaying a recording (--nl-replay):
+ * its answers come in the default order of the requests it recorded.
+ */
+#define TULPEN_Q_SS_ORDER 0x1u
+/* TCP too IPv4 then IPv6 (two walks), as netstat reads tcp then tcp6 */
+#define TULPEN_Q_FAMILY_ORDER 0x2u
 
 /*
  * Extras a dump asks the kernel for (struct tulpen_query.ext); each costs
@@ -46,6 +61,9 @@ struct tulpen_query {
 	 * every source selects the same sockets. Borrowed, not freed.
 	 */
 	const struct tulpen_filter *filter;
+	uint32_t flags; /* TULPEN_Q_* */
+	/* socket types (1 << SOCK_*) to keep per family; 0: every type */
+	uint16_t unix_types, packet_types, vsock_types;
 	/*
 	 * TULPEN_EXT_* mask: what the records' tcp_info, skmem and tos
 	 * fields carry (tulpen/tcp_info.h, tulpen/skmem.h). 0: none.
@@ -86,6 +104,15 @@ int tulpen_inet_diag_collect_tcp_any(struct tulpen_ctx *ctx, uint32_t states,
 				     tulpen_sock_cb cb, void *data);
 int tulpen_unix_diag_collect(struct tulpen_ctx *ctx, uint32_t states,
 			     tulpen_sock_cb cb, void *data);
+/* Netlink, packet, vsock and XDP sockets (netlink sock_diag only). */
+int tulpen_netlink_diag_collect(struct tulpen_ctx *ctx, tulpen_sock_cb cb,
+				void *data);
+int tulpen_packet_diag_collect(struct tulpen_ctx *ctx, tulpen_sock_cb cb,
+			       void *data);
+int tulpen_vsock_diag_collect(struct tulpen_ctx *ctx, uint32_t states,
+			      tulpen_sock_cb cb, void *data);
+int tulpen_xdp_diag_collect(struct tulpen_ctx *ctx, tulpen_sock_cb cb,
+			    void *data);
 int tulpen_proc_net_collect(struct tulpen_ctx *ctx, int proto, int family,
 			    uint32_t states, tulpen_sock_cb cb, void *data);
 

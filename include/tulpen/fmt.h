@@ -36,15 +36,21 @@ enum tulpen_fmt_kind {
 typedef int (*tulpen_sink_fn)(void *priv, const char *buf, size_t len);
 
 struct tulpen_fmt_opts {
-	int numeric;	    /* -n: no service or user names */
-	int show_owners;    /* -p */
-	int extended;	    /* -e: user, inode, cookie */
-	int timers;	    /* -o */
-	int header;	    /* print a header line (table, netstat, ss) */
-	int color;	    /* ANSI colours for states (table only) */
-	int listening;	    /* netstat title: "(only servers)" */
-	int all;	    /* netstat title: "(servers and established)" */
-	int ss_no_netid;    /* ss layout: one protocol, no Netid column */
+	int numeric;	 /* -n: no service or user names */
+	int show_owners; /* -p */
+	int extended;	 /* -e: user, inode, cookie */
+	int timers;	 /* -o */
+	int header;	 /* print a header line (table, netstat, ss) */
+	int color;	 /* ANSI colours for states (table only) */
+	int listening;	 /* netstat title: "(only servers)" */
+	int all;	 /* netstat title: "(servers and established)" */
+	int ss_no_netid; /* ss layout: one protocol, no Netid column */
+	int ss_no_state; /* ss layout: one state, no State column */
+	/*
+	 * ss layout: the terminal's width when the output is one (ss then
+	 * spreads the columns over it); 0: not a terminal.
+	 */
+	int ss_screen_width;
 	int show_netns;	    /* table: the Netns column (s->netns_*) */
 	int show_container; /* table: the Container column (s->container) */
 	/*

@@ -23,6 +23,11 @@ struct tulpen_owner {
 	int32_t fd;
 	const char *comm; /* command name, as in /proc/PID/comm */
 	/*
+	 * The program as netstat names it: the base name of argv[0] from
+	 * /proc/PID/cmdline ("" when that is empty).
+	 */
+	const char *prog;
+	/*
 	 * tulpen_owners_new_threads(): the thread whose fd table holds it
 	 * (comm is then the thread's name); 0 from tulpen_owners_new().
 	 */

@@ -130,6 +130,7 @@ struct tulpen_flows_stats {
 	uint64_t late;		/* segments of connections already finished */
 	uint64_t tombstones;	/* finished connections lingering now */
 	uint64_t bad_checksums; /* segments with a bad TCP checksum */
+	uint64_t too_deep; /* compat_zeek: inside more tunnels than Zeek's 4 */
 };
 
 struct tulpen_flows;

@@ -21,6 +21,11 @@ enum tulpen_proto {
 	TULPEN_P_RAW,
 	TULPEN_P_UNIX,
 	TULPEN_P_MPTCP,
+	TULPEN_P_SCTP,	  /* inet_diag, when the kernel has SCTP */
+	TULPEN_P_NETLINK, /* AF_NETLINK (netlink_diag) */
+	TULPEN_P_PACKET,  /* AF_PACKET (packet_diag) */
+	TULPEN_P_VSOCK,	  /* AF_VSOCK (vsock_diag) */
+	TULPEN_P_XDP,	  /* AF_XDP (xsk_diag) */
 	TULPEN_P_MAX,
 };
 
@@ -78,7 +83,7 @@ struct tulpen_sock {
 	uint8_t state;	    /* enum tulpen_tcp_state (UDP/RAW/UNIX too) */
 	uint8_t timer;	    /* enum tulpen_timer */
 	uint8_t retrans;    /* retransmits of the running timer */
-	uint8_t unix_type;  /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	uint8_t unix_type;  /* SOCK_* type: UNIX, packet, vsock, XDP */
 	uint8_t source;	    /* enum tulpen_source */
 	uint8_t has_cookie; /* cookie is valid (netlink only) */
 	uint8_t v6only;	    /* IPV6_V6ONLY: 1 set, 0 clear, 2 unknown */
@@ -101,6 +106,25 @@ struct tulpen_sock {
 	uint32_t unix_refcnt;  /* kernel reference count (/proc only; 0 unknown)
 				*/
 	const char *unix_path; /* NUL-terminated; abstract names start '@' */
+	/*
+	 * The families without ports (0 elsewhere). Netlink: the protocol
+	 * (NETLINK_ROUTE...), the port ids, the peer's group and the first
+	 * word of the groups. Packet: the protocol (ethertype, host order)
+	 * and the bound device in ifindex. Vsock: context ids and ports.
+	 * XDP: the bound device in ifindex and the queue.
+	 */
+	struct {
+		uint32_t protocol;
+		uint32_t portid, dst_portid, dst_group;
+		uint32_t groups;
+		uint8_t connected; /* NETLINK_CONNECTED (ss: UNCONN all the
+				      same) */
+		/* the process whose pid is portid (/proc/PID/stat), or NULL */
+		const char *comm;
+	} nl;
+	uint16_t packet_proto;
+	uint32_t vsock_cid, vsock_port, vsock_peer_cid, vsock_peer_port;
+	uint32_t xdp_queue;
 	/*
 	 * Where the socket lives: set by the walk over network namespaces
 	 * (tulpen/netns.h), 0 and NULL from the plain collectors. Valid as

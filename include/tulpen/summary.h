@@ -16,12 +16,38 @@
 /* Family slots in the tables below. */
 enum { TULPEN_SUM_INET, TULPEN_SUM_INET6, TULPEN_SUM_UNIX, TULPEN_SUM_FAMS };
 
+/*
+ * What the kernel counts itself (/proc/net/sockstat, sockstat6, snmp,
+ * netstat), as ss -s shows it; each group has its have_ flag.
+ */
+struct tulpen_kernel_stats {
+	int have_sockstat, have_sockstat6, have_estab, have_listen;
+	uint64_t sockets_used;
+	uint64_t tcp_inuse, tcp_orphan, tcp_tw, tcp_alloc, tcp_mem_pages;
+	uint64_t udp_inuse, udp_mem_pages, udplite_inuse, raw_inuse;
+	uint64_t frag_inuse, frag_memory;
+	uint64_t tcp6_inuse, udp6_inuse, udplite6_inuse, raw6_inuse;
+	uint64_t frag6_inuse, frag6_memory;
+	uint64_t curr_estab;			 /* snmp Tcp CurrEstab */
+	uint64_t listen_overflows, listen_drops; /* netstat TcpExt */
+	uint64_t page_size;
+};
+
+/* Read @k from the context's proc root (what is missing stays unset). */
+int tulpen_kernel_stats_read(struct tulpen_ctx *ctx,
+			     struct tulpen_kernel_stats *k);
+/* `ss -s` byte for byte from @k. */
+int tulpen_kernel_stats_format_ss(const struct tulpen_kernel_stats *k,
+				  struct tulpen_buf *out);
+
 struct tulpen_summary {
 	uint64_t total;
 	uint64_t sockets[TULPEN_P_MAX][TULPEN_SUM_FAMS];
 	/* TCP and MPTCP by state; [TULPEN_TCP_NEW_SYN_RECV] = requests */
 	uint64_t tcp_states[TULPEN_SUM_FAMS][TULPEN_TCP_MAX_STATES];
 	uint32_t protos; /* which protocols were counted */
+	struct tulpen_kernel_stats
+		kernel; /* filled by tulpen_summary_collect */
 };
 
 /* Count every socket @q selects (its state mask is used as given). */

@@ -11,7 +11,6 @@
 #include "tulpen/version.h"
 
 #include "tulpen/ctx.h"
-#include "tulpen/kcounters.h"
 #include "tulpen/sock.h"
 #include "tulpen/tcp_info.h"
 #include "tulpen/skmem.h"

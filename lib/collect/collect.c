@@ -4,7 +4,8 @@
  *
  * Order: TCP, UDP, UDP-Lite, RAW, MPTCP (IPv4 then IPv6 each, except TCP
  * of both families, which comes in one walk of the kernel's tables in the
- * kernel's order), then UNIX. With TULPEN_SOURCE_AUTO a protocol whose
+ * kernel's order), then UNIX, netlink, packet, vsock, XDP; or ss's order
+ * (TULPEN_Q_SS_ORDER). With TULPEN_SOURCE_AUTO a protocol whose
  * sock_diag handler the kernel lacks (RAW on many kernels), or a host without
  * NETLINK_SOCK_DIAG, is read from /proc/net instead.
  */
@@ -47,11 +48,33 @@ struct filtering {
 	uint32_t states, families;
 };
 
+#ifndef AF_VSOCK
+#define AF_VSOCK 40
+#endif
+#ifndef AF_XDP
+#define AF_XDP 44
+#endif
+
 static uint32_t fam_bit(int family)
 {
-	return family == AF_INET    ? TULPEN_FAM_INET
-	       : family == AF_INET6 ? TULPEN_FAM_INET6
-				    : TULPEN_FAM_UNIX;
+	switch (family) {
+	case AF_INET:
+		return TULPEN_FAM_INET;
+	case AF_INET6:
+		return TULPEN_FAM_INET6;
+	case AF_UNIX:
+		return TULPEN_FAM_UNIX;
+	case AF_NETLINK:
+		return TULPEN_FAM_NETLINK;
+	case AF_PACKET:
+		return TULPEN_FAM_PACKET;
+	case AF_VSOCK:
+		return TULPEN_FAM_VSOCK;
+	case AF_XDP:
+		return TULPEN_FAM_XDP;
+	default:
+		return 0;
+	}
 }
 
 static int filter_cb(const struct tulpen_sock *s, void *data)
@@ -155,8 +178,8 @@ static int collect_one(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		data = &fl;
 	}
 	if (from_proc(ctx, q, proto)) {
-		if (proto == TULPEN_P_MPTCP)
-			return 0; /* MPTCP has no /proc/net table */
+		if (proto == TULPEN_P_MPTCP || proto == TULPEN_P_SCTP)
+			return 0; /* no /proc/net table of this shape */
 		return tulpen_proc_net_collect(ctx, proto, family, states, cb,
 					       data);
 	}
@@ -176,19 +199,23 @@ static int collect_one(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 			tulpen_ctx_seterr(ctx,
 					  "%s sockets (%s): the kernel's "
 					  "sock_diag has no handler for them "
-					  "(%s); --source=auto reads /proc/net "
-					  "instead",
+					  "(%s); --source=auto %s",
 					  tulpen_proto_name(proto),
 					  family == AF_INET6  ? "IPv6"
 					  : family == AF_INET ? "IPv4"
 							      : "UNIX",
-					  strerror(-ret));
+					  strerror(-ret),
+					  proto == TULPEN_P_MPTCP ||
+							  proto == TULPEN_P_SCTP
+						  ? "lists none (no /proc/net "
+						    "table of them)"
+						  : "reads /proc/net instead");
 		return ret;
 	}
 	if (!nl_absent(ret) || c.n)
 		return ret;
 	/* The kernel has no diag handler for this: read /proc/net. */
-	if (proto == TULPEN_P_MPTCP)
+	if (proto == TULPEN_P_MPTCP || proto == TULPEN_P_SCTP)
 		return 0;
 	tulpen_ctx_clearerr(ctx);
 	return tulpen_proc_net_collect(ctx, proto, family, states, cb, data);
@@ -216,57 +243,212 @@ static int collect_tcp_any(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 	return ret;
 }
 
-static int collect_all(struct tulpen_ctx *ctx, const struct tulpen_query *q,
-		       const struct tulpen_diag_prog *pr, tulpen_sock_cb cb,
-		       void *data)
+/*
+ * Netlink, packet, vsock and XDP sockets: netlink sock_diag only, and, as
+ * ss does, nothing (no error) where the kernel has no handler for them,
+ * unless netlink was asked for by name.
+ */
+static int collect_other(struct tulpen_ctx *ctx, const struct tulpen_query *q,
+			 int proto, tulpen_sock_cb cb, void *data)
 {
-	static const int inet_protos[] = { TULPEN_P_TCP, TULPEN_P_UDP,
-					   TULPEN_P_UDPLITE, TULPEN_P_RAW,
-					   TULPEN_P_MPTCP };
+	struct filtering fl = {
+		cb, data, q->filter, 0, q->states, q->families
+	};
+	int ret;
+
+	if (!(q->protos & TULPEN_PF(proto)))
+		return 0;
+	if (ctx->source == TULPEN_SOURCE_PROC)
+		return 0; /* no /proc/net reader for these (yet) */
+	/* these families know UNCONN only, but vsock */
+	if (proto != TULPEN_P_VSOCK &&
+	    !(q->states & TULPEN_SF(TULPEN_TCP_CLOSE)))
+		return 0;
+	cb = filter_cb;
+	data = &fl;
+	switch (proto) {
+	case TULPEN_P_NETLINK:
+		if (!(q->families & TULPEN_FAM_NETLINK))
+			return 0;
+		ret = tulpen_netlink_diag_collect(ctx, cb, data);
+		break;
+	case TULPEN_P_PACKET:
+		if (!(q->families & TULPEN_FAM_PACKET))
+			return 0;
+		ret = tulpen_packet_diag_collect(ctx, cb, data);
+		break;
+	case TULPEN_P_VSOCK:
+		if (!(q->families & TULPEN_FAM_VSOCK))
+			return 0;
+		ret = tulpen_vsock_diag_collect(ctx, q->states, cb, data);
+		break;
+	case TULPEN_P_XDP:
+		if (!(q->families & TULPEN_FAM_XDP))
+			return 0;
+		ret = tulpen_xdp_diag_collect(ctx, cb, data);
+		break;
+	default:
+		return 0;
+	}
+	if (ret < 0 && nl_absent(ret) && ctx->source == TULPEN_SOURCE_AUTO) {
+		tulpen_ctx_clearerr(ctx);
+		return 0;
+	}
+	if (ret < 0 && nl_absent(ret)) {
+		static const char *const diag[] = { "netlink_diag",
+						    "af_packet_diag",
+						    "vsock_diag", "xsk_diag" };
+
+		tulpen_ctx_seterr(ctx,
+				  "%s sockets: the kernel's sock_diag has no "
+				  "handler for them (%s, %s); --source=auto "
+				  "lists none, as ss does",
+				  tulpen_proto_name(proto),
+				  diag[proto - TULPEN_P_NETLINK],
+				  strerror(-ret));
+	}
+	return ret;
+}
+
+/* One inet protocol, IPv4 then IPv6 (TCP in one walk unless @split). */
+static int collect_inet(struct tulpen_ctx *ctx, const struct tulpen_query *q,
+			const struct tulpen_diag_prog *pr, int p, int split,
+			tulpen_sock_cb cb, void *data)
+{
+	int ret;
+
+	if (!(q->protos & TULPEN_PF(p)))
+		return 0;
+	if (!split && p == TULPEN_P_TCP && (q->families & TULPEN_FAM_INET) &&
+	    (q->families & TULPEN_FAM_INET6)) {
+		ret = collect_tcp_any(ctx, q, pr, cb, data);
+		if (ret != -EAGAIN)
+			return ret;
+	}
+	if (q->families & TULPEN_FAM_INET) {
+		ret = collect_one(ctx, q, pr, p, AF_INET, cb, data);
+		if (ret)
+			return ret;
+	}
+	if (q->families & TULPEN_FAM_INET6)
+		return collect_one(ctx, q, pr, p, AF_INET6, cb, data);
+	return 0;
+}
+
+static int collect_unix(struct tulpen_ctx *ctx, const struct tulpen_query *q,
+			const struct tulpen_diag_prog *pr, tulpen_sock_cb cb,
+			void *data)
+{
+	if (!(q->protos & TULPEN_PF(TULPEN_P_UNIX)) ||
+	    !(q->families & TULPEN_FAM_UNIX))
+		return 0;
+	return collect_one(ctx, q, pr, TULPEN_P_UNIX, AF_UNIX, cb, data);
+}
+
+/* ss's order (misc/ss.c main()): UDP before TCP, netlink first. */
+static int collect_ss_order(struct tulpen_ctx *ctx,
+			    const struct tulpen_query *q,
+			    const struct tulpen_diag_prog *pr,
+			    tulpen_sock_cb cb, void *data)
+{
+	static const int order[] = {
+		TULPEN_P_NETLINK, TULPEN_P_PACKET, TULPEN_P_UNIX,
+		TULPEN_P_RAW,	  TULPEN_P_UDP,	   TULPEN_P_UDPLITE,
+		TULPEN_P_TCP,	  TULPEN_P_SCTP,   TULPEN_P_VSOCK,
+		TULPEN_P_XDP,	  TULPEN_P_MPTCP,
+	};
 	size_t i;
 	int ret;
 
-	tulpen_ctx_clearerr(ctx);
-	for (i = 0; i < sizeof(inet_protos) / sizeof(inet_protos[0]); i++) {
-		int p = inet_protos[i];
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		int p = order[i];
 
-		if (!(q->protos & TULPEN_PF(p)))
-			continue;
-		if (p == TULPEN_P_TCP && (q->families & TULPEN_FAM_INET) &&
-		    (q->families & TULPEN_FAM_INET6)) {
-			ret = collect_tcp_any(ctx, q, pr, cb, data);
-			if (ret != -EAGAIN) {
-				if (ret)
-					return ret;
-				continue;
-			}
-		}
-		if (q->families & TULPEN_FAM_INET) {
-			ret = collect_one(ctx, q, pr, p, AF_INET, cb, data);
-			if (ret)
-				return ret;
-		}
-		if (q->families & TULPEN_FAM_INET6) {
-			ret = collect_one(ctx, q, pr, p, AF_INET6, cb, data);
-			if (ret)
-				return ret;
-		}
-	}
-	if ((q->protos & TULPEN_PF(TULPEN_P_UNIX)) &&
-	    (q->families & TULPEN_FAM_UNIX)) {
-		ret = collect_one(ctx, q, pr, TULPEN_P_UNIX, AF_UNIX, cb, data);
+		if (p == TULPEN_P_UNIX)
+			ret = collect_unix(ctx, q, pr, cb, data);
+		else if (p >= TULPEN_P_NETLINK)
+			ret = collect_other(ctx, q, p, cb, data);
+		else
+			ret = collect_inet(ctx, q, pr, p, 1, cb, data);
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
+/*
+ * A recording answers the requests in the order they were made, and old
+ * ones were made in the default order: replayed, the dumps are asked for
+ * in that order whatever the layout.
+ */
+static int replaying(const struct tulpen_ctx *ctx)
+{
+	return ctx->nl_ops && !ctx->nl_is_live;
+}
+
+static int collect_all(struct tulpen_ctx *ctx, const struct tulpen_query *q,
+		       const struct tulpen_diag_prog *pr, tulpen_sock_cb cb,
+		       void *data)
+{
+	static const int inet_protos[] = { TULPEN_P_TCP,     TULPEN_P_UDP,
+					   TULPEN_P_UDPLITE, TULPEN_P_RAW,
+					   TULPEN_P_MPTCP,   TULPEN_P_SCTP };
+	static const int others[] = { TULPEN_P_NETLINK, TULPEN_P_PACKET,
+				      TULPEN_P_VSOCK, TULPEN_P_XDP };
+	size_t i;
+	int ret;
+
+	tulpen_ctx_clearerr(ctx);
+	if ((q->flags & TULPEN_Q_SS_ORDER) && !replaying(ctx))
+		return collect_ss_order(ctx, q, pr, cb, data);
+	for (i = 0; i < sizeof(inet_protos) / sizeof(inet_protos[0]); i++) {
+		ret = collect_inet(ctx, q, pr, inet_protos[i],
+				   (q->flags & TULPEN_Q_FAMILY_ORDER) &&
+					   !replaying(ctx),
+				   cb, data);
+		if (ret)
+			return ret;
+	}
+	ret = collect_unix(ctx, q, pr, cb, data);
+	for (i = 0; !ret && i < sizeof(others) / sizeof(others[0]); i++)
+		ret = collect_other(ctx, q, others[i], cb, data);
+	return ret;
+}
+
+/* The socket types asked for (-A unix_stream, packet_raw...). */
+struct typing {
+	tulpen_sock_cb cb;
+	void *data;
+	const struct tulpen_query *q;
+};
+
+static int type_cb(const struct tulpen_sock *s, void *data)
+{
+	const struct typing *t = data;
+	uint16_t mask = 0, bit = (uint16_t)(1u << (s->unix_type & 15));
+
+	if (s->proto == TULPEN_P_UNIX)
+		mask = t->q->unix_types;
+	else if (s->proto == TULPEN_P_PACKET)
+		mask = t->q->packet_types;
+	else if (s->proto == TULPEN_P_VSOCK)
+		mask = t->q->vsock_types;
+	if (mask && !(mask & bit))
+		return 0;
+	return t->cb(s, t->data);
+}
+
 int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		   tulpen_sock_cb cb, void *data)
 {
 	struct tulpen_diag_prog pr = { NULL, 0, 0, 0 };
+	struct typing ty = { cb, data, q };
 	void *bc = NULL;
 	int ret;
+
+	if (q->unix_types || q->packet_types || q->vsock_types) {
+		cb = type_cb;
+		data = &ty;
+	}
 
 	if (q->filter) {
 		ret = tulpen_filter_compile(q->filter, &bc, &pr.len);

@@ -40,6 +40,8 @@ static int ip_proto(int proto)
 		return IPPROTO_RAW;
 	case TULPEN_P_MPTCP:
 		return IPPROTO_MPTCP;
+	case TULPEN_P_SCTP:
+		return IPPROTO_SCTP;
 	default:
 		return -1;
 	}

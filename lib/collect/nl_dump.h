@@ -107,4 +107,11 @@ void tulpen_diag_skmem(const void *p, size_t len, struct tulpen_skmem *sm);
 int tulpen_unix_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s,
 			   char *path, size_t path_size);
 
+/* The other families' answers: 0 or -EBADMSG. */
+int tulpen_netlink_diag_parse(const struct nlmsghdr *nlh,
+			      struct tulpen_sock *s);
+int tulpen_packet_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
+int tulpen_vsock_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
+int tulpen_xdp_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
+
 #endif /* TULPEN_NL_DUMP_H */

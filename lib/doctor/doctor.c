@@ -55,37 +55,6 @@ static int add_sock(const struct tulpen_sock *s, void *data)
 	return dr_sample_add(data, s);
 }
 
-static const struct {
-	const char *section, *key;
-	enum dr_counter c;
-} counter_names[] = {
-	{ "TcpExt", "ListenOverflows", DR_C_LISTEN_OVERFLOWS },
-	{ "TcpExt", "ListenDrops", DR_C_LISTEN_DROPS },
-	{ "TcpExt", "SyncookiesSent", DR_C_SYNCOOKIES_SENT },
-	{ "TcpExt", "TCPReqQFullDrop", DR_C_REQQ_FULL_DROP },
-	{ "TcpExt", "TCPTimeWaitOverflow", DR_C_TW_OVERFLOW },
-	{ "TcpExt", "TCPMemoryPressures", DR_C_MEMORY_PRESSURES },
-	{ "TcpExt", "TCPAbortOnMemory", DR_C_ABORT_ON_MEMORY },
-	{ "Tcp", "RetransSegs", DR_C_RETRANS_SEGS },
-	{ "Tcp", "OutSegs", DR_C_OUT_SEGS },
-};
-
-static void store_counter(const char *sec, size_t seclen, const char *key,
-			  size_t keylen, uint64_t value, void *data)
-{
-	struct dr_sample *smp = data;
-	size_t i;
-
-	for (i = 0; i < sizeof(counter_names) / sizeof(counter_names[0]); i++)
-		if (strlen(counter_names[i].section) == seclen &&
-		    !memcmp(counter_names[i].section, sec, seclen) &&
-		    strlen(counter_names[i].key) == keylen &&
-		    !memcmp(counter_names[i].key, key, keylen)) {
-			smp->counter[counter_names[i].c] = value;
-			smp->have_counter[counter_names[i].c] = 1;
-		}
-}
-
 static int open_rd(void *arg)
 {
 	int fd = open(arg, O_RDONLY | O_CLOEXEC);
@@ -144,11 +113,10 @@ static int take_sample(struct tulpen_ctx *ctx, struct dr_sample *smp)
 	for (i = 0; i < 2; i++) {
 		n = read_net(ctx, files[i], buf, sizeof(buf));
 		if (n > 0)
-			tulpen_kcounters_parse(buf, (size_t)n, store_counter,
-					       smp);
+			dr_parse_counters(buf, (size_t)n, smp);
 	}
 	n = read_net(ctx, "sockstat", buf, sizeof(buf));
-	if (n > 0 && !tulpen_sockstat_parse(buf, (size_t)n, &smp->sockstat))
+	if (n > 0 && !dr_parse_sockstat(buf, (size_t)n, &smp->sockstat))
 		smp->have_sockstat = 1;
 	return 0;
 }

@@ -18,7 +18,6 @@
 #include "core/hash.h"
 #include "tulpen/doctor.h"
 #include "tulpen/explain.h"
-#include "tulpen/kcounters.h"
 #include "tulpen/sock.h"
 
 /* One TCP socket of a sample (the record's pointers cleared). */
@@ -50,13 +49,22 @@ enum dr_counter {
 	DR_C_MAX,
 };
 
+/* The TCP line of /proc/net/sockstat. */
+struct dr_sockstat {
+	uint64_t inuse;	    /* TCP sockets in use (this namespace) */
+	uint64_t orphan;    /* orphans (host-wide) */
+	uint64_t tw;	    /* TIME-WAIT sockets (this namespace) */
+	uint64_t alloc;	    /* sockets allocated (host-wide) */
+	uint64_t mem_pages; /* pages of TCP buffer memory (host-wide) */
+};
+
 struct dr_sample {
 	struct dr_sock *socks;
 	size_t nsocks, cap;
 	uint64_t counter[DR_C_MAX];
 	uint8_t have_counter[DR_C_MAX];
 	int have_sockstat;
-	struct tulpen_sockstat sockstat;
+	struct dr_sockstat sockstat;
 };
 
 struct dr_holder {
@@ -147,6 +155,10 @@ void dr_rule_tcp_mem(const struct dr_snap *sn,
 		     struct dr_out *out);
 
 /* doctor_snap.c */
+/* The counters of a netstat or snmp file's text into @smp. */
+void dr_parse_counters(const char *text, size_t len, struct dr_sample *smp);
+/* sockstat's TCP line; 0 when it has orphan and mem, else -EINVAL. */
+int dr_parse_sockstat(const char *text, size_t len, struct dr_sockstat *st);
 /* Add a copy of @s to @smp; 0 or -ENOMEM. */
 int dr_sample_add(struct dr_sample *smp, const struct tulpen_sock *s);
 void dr_sample_fini(struct dr_sample *smp);

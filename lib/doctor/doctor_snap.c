@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,88 @@
 #include "tulpen/collect.h"
 #include "tulpen/state.h"
 #include "tulpen/tcp_info.h"
+#include "core/procstat.h"
 #include "doctor/doctor_internal.h"
+
+static const struct {
+	const char *section, *key;
+	enum dr_counter c;
+} counter_names[] = {
+	{ "TcpExt", "ListenOverflows", DR_C_LISTEN_OVERFLOWS },
+	{ "TcpExt", "ListenDrops", DR_C_LISTEN_DROPS },
+	{ "TcpExt", "SyncookiesSent", DR_C_SYNCOOKIES_SENT },
+	{ "TcpExt", "TCPReqQFullDrop", DR_C_REQQ_FULL_DROP },
+	{ "TcpExt", "TCPTimeWaitOverflow", DR_C_TW_OVERFLOW },
+	{ "TcpExt", "TCPMemoryPressures", DR_C_MEMORY_PRESSURES },
+	{ "TcpExt", "TCPAbortOnMemory", DR_C_ABORT_ON_MEMORY },
+	{ "Tcp", "RetransSegs", DR_C_RETRANS_SEGS },
+	{ "Tcp", "OutSegs", DR_C_OUT_SEGS },
+};
+
+static void counter_cb(const struct tulpen_counter *c, void *data)
+{
+	struct dr_sample *smp = data;
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < sizeof(counter_names) / sizeof(counter_names[0]); i++)
+		if (tulpen_counter_is(c, counter_names[i].section,
+				      counter_names[i].key) &&
+		    !tulpen_procstat_u64(c->val, c->vallen, &v)) {
+			smp->counter[counter_names[i].c] = v;
+			smp->have_counter[counter_names[i].c] = 1;
+		}
+}
+
+void dr_parse_counters(const char *text, size_t len, struct dr_sample *smp)
+{
+	tulpen_procstat_pairs(text, len, counter_cb, smp);
+}
+
+struct sockstat_walk {
+	struct dr_sockstat st;
+	int seen, bad;
+};
+
+static void sockstat_cb(const struct tulpen_counter *c, void *data)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+		int bit;
+	} fields[] = {
+		{ "inuse", offsetof(struct dr_sockstat, inuse), 0 },
+		{ "orphan", offsetof(struct dr_sockstat, orphan), 1 },
+		{ "tw", offsetof(struct dr_sockstat, tw), 0 },
+		{ "alloc", offsetof(struct dr_sockstat, alloc), 0 },
+		{ "mem", offsetof(struct dr_sockstat, mem_pages), 2 },
+	};
+	struct sockstat_walk *w = data;
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (!tulpen_counter_is(c, "TCP", fields[i].key))
+			continue;
+		if (tulpen_procstat_u64(c->val, c->vallen, &v)) {
+			w->bad = 1;
+			return;
+		}
+		memcpy((char *)&w->st + fields[i].off, &v, sizeof(v));
+		w->seen |= fields[i].bit;
+	}
+}
+
+int dr_parse_sockstat(const char *text, size_t len, struct dr_sockstat *st)
+{
+	struct sockstat_walk w = { { 0 }, 0, 0 };
+
+	tulpen_procstat_sockstat(text, len, sockstat_cb, &w);
+	if (w.bad || w.seen != 3)
+		return -EINVAL;
+	*st = w.st;
+	return 0;
+}
 
 int dr_sample_add(struct dr_sample *smp, const struct tulpen_sock *s)
 {

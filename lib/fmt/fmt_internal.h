@@ -45,6 +45,27 @@ const char *tulpen_fmt_timer_name(int timer);
 size_t tulpen_fmt_user(char *out, size_t size, const struct tulpen_fmt *f,
 		       uint32_t uid);
 /*
+ * Netlink protocol as ss names it ("rtnl", "genl"; the number when
+ * @numeric or unknown). Returns the length written.
+ */
+size_t tulpen_fmt_netlink_proto(char *out, size_t size, uint32_t proto,
+				int numeric);
+/*
+ * Ethertype as ss names it ("ip", "ipv6"), or "[2048]" in @buf when
+ * @numeric or unknown. Returns the name or @buf.
+ */
+const char *tulpen_fmt_ether_proto(char *buf, size_t size, uint16_t proto,
+				   int numeric);
+/*
+ * The endpoints of a netlink, packet, vsock or XDP socket as text:
+ * "rtnl:kernel", "ip:eth0 (raw)", "2:1024", "eth0:q0"; "*" for none.
+ */
+void tulpen_fmt_other_eps(const struct tulpen_sock *s, int numeric, char *local,
+			  size_t *llen, char *peer, size_t *plen, size_t size);
+/* JSON: the "family" word, and the object of a family without ports. */
+const char *tulpen_json_family_name(const struct tulpen_sock *s);
+void tulpen_json_family(struct tulpen_buf *b, const struct tulpen_sock *s);
+/*
  * What ss prints after a socket's addresses and users:(...): -o, -e,
  * --tos, --cgroup, --inet-sockopt, -m and -i, as @o asks (ss_extras.c).
  * Returns @b's error.

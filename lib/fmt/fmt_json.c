@@ -111,10 +111,7 @@ static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 
 	tulpen_buf_puts(b, "{\"proto\":");
 	tulpen_buf_json_str(b, tulpen_proto_name(s->proto));
-	put_str(b, "family",
-		s->family == AF_INET	? "inet"
-		: s->family == AF_INET6 ? "inet6"
-					: "unix");
+	put_str(b, "family", tulpen_json_family_name(s));
 	put_str(b, "state", tulpen_fmt_state(s, TULPEN_STATE_RFC));
 	if (s->unknown & TULPEN_UNK_QUEUES) {
 		put_key(b, "recv_q");
@@ -138,6 +135,8 @@ static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		} else {
 			put_u64(b, "peer_inode", s->unix_peer);
 		}
+	} else if (!tulpen_sock_is_inet(s)) {
+		tulpen_json_family(b, s);
 	} else {
 		put_endpoint(f, "local", s, &s->local, s->ifindex);
 		put_endpoint(f, "peer", s, &s->peer, 0);

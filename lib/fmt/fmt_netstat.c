@@ -74,8 +74,10 @@ static void endpoint(struct tulpen_fmt *f, const struct tulpen_sock *s,
 static void owner_cell(const struct tulpen_owner *ow, size_t n, char *out,
 		       size_t size)
 {
+	/* netstat names the program by argv[0], not by comm */
 	if (n)
-		tulpen_scnprintf(out, size, "%d/%s", ow[0].pid, ow[0].comm);
+		tulpen_scnprintf(out, size, "%d/%s", ow[0].pid,
+				 ow[0].prog ? ow[0].prog : ow[0].comm);
 	else
 		tulpen_scnprintf(out, size, "-");
 }
@@ -84,7 +86,7 @@ static void inet_line(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		      const struct tulpen_owner *ow, size_t n)
 {
 	struct tulpen_buf *b = &f->out;
-	char num[32], local[320], peer[320], cell[300];
+	char num[32], local[320], peer[320], cell[300], rawst[16];
 	const char *state = "";
 
 	put_padded(b, tulpen_fmt_netstat_proto(s), 4);
@@ -107,8 +109,11 @@ static void inet_line(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		state = tulpen_state_name(s->state, TULPEN_STATE_NETSTAT);
 	else if (s->state == TULPEN_TCP_ESTABLISHED)
 		state = "ESTABLISHED";
-	else if (s->proto == TULPEN_P_RAW && s->state != TULPEN_TCP_CLOSE)
-		state = tulpen_state_name(s->state, TULPEN_STATE_NETSTAT);
+	else if (s->proto == TULPEN_P_RAW) {
+		/* netstat shows a RAW socket's state as the kernel's number */
+		tulpen_scnprintf(rawst, sizeof(rawst), "%u", s->state);
+		state = rawst;
+	}
 	put_padded(b, state, 11);
 	if (f->o.extended) {
 		tulpen_buf_putc(b, ' ');
@@ -126,15 +131,23 @@ static void inet_line(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	}
 	if (f->o.timers) {
 		int64_t ms = s->timer ? s->timer_ms : 0;
+		/*
+		 * netstat: (expires/retransmits/probes). The kernel's one count
+		 * is the retransmits for the retransmit timer and the probes
+		 * sent for the keepalive and zero-window probe timers.
+		 */
+		int probes = s->timer == TULPEN_TIMER_KEEPALIVE ||
+			     s->timer == TULPEN_TIMER_PROBE;
 
 		if (ms < 0)
 			ms = 0;
-		tulpen_buf_printf(b, " %s (%lld.%02lld/%u/0)",
-				  s->timer == TULPEN_TIMER_PROBE
-					  ? "probe"
-					  : tulpen_fmt_timer_name(s->timer),
-				  (long long)(ms / 1000),
-				  (long long)(ms % 1000 / 10), s->retrans);
+		tulpen_buf_printf(
+			b, " %s (%lld.%02lld/%u/%u)",
+			s->timer == TULPEN_TIMER_PROBE
+				? "probe"
+				: tulpen_fmt_timer_name(s->timer),
+			(long long)(ms / 1000), (long long)(ms % 1000 / 10),
+			probes ? 0 : s->retrans, probes ? s->retrans : 0);
 	}
 	tulpen_buf_putc(b, '\n');
 }
@@ -199,6 +212,9 @@ static int ns_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	struct ns *st = f->priv;
 	struct tulpen_buf *b = &f->out;
 
+	/* netstat lists no netlink, packet, vsock or XDP sockets */
+	if (s->family != AF_UNIX && !tulpen_sock_is_inet(s))
+		return 0;
 	if (s->family == AF_UNIX) {
 		if (!st->unix_started && f->o.header) {
 			tulpen_buf_printf(b, "Active UNIX domain sockets %s\n",

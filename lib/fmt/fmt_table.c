@@ -250,6 +250,10 @@ static void addr_cells(struct tulpen_fmt *f, const struct tulpen_sock *s,
 				(unsigned long long)s->unix_peer);
 		else
 			r->len[C_PEER] = copy_cell(r->cell[C_PEER], "*");
+	} else if (!tulpen_sock_is_inet(s)) {
+		tulpen_fmt_other_eps(s, f->o.numeric, r->cell[C_LOCAL],
+				     &r->len[C_LOCAL], r->cell[C_PEER],
+				     &r->len[C_PEER], 512);
 	} else {
 		struct tulpen_ep_style st = {
 			.brackets = 1,

@@ -36,9 +36,16 @@ static int count_cb(const struct tulpen_sock *s, void *data)
 int tulpen_summary_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 			   struct tulpen_summary *sum)
 {
+	/* the families without ports are no rows of these tables */
+	struct tulpen_query cq = *q;
+
 	memset(sum, 0, sizeof(*sum));
-	sum->protos = q->protos;
-	return tulpen_collect(ctx, q, count_cb, sum);
+	cq.protos &=
+		~(TULPEN_PF(TULPEN_P_NETLINK) | TULPEN_PF(TULPEN_P_PACKET) |
+		  TULPEN_PF(TULPEN_P_VSOCK) | TULPEN_PF(TULPEN_P_XDP));
+	sum->protos = cq.protos;
+	tulpen_kernel_stats_read(ctx, &sum->kernel);
+	return tulpen_collect(ctx, &cq, count_cb, sum);
 }
 
 /* The states in the order a connection meets them. */
@@ -55,6 +62,101 @@ static uint64_t both(const struct tulpen_summary *sum, int state)
 {
 	return sum->tcp_states[TULPEN_SUM_INET][state] +
 	       sum->tcp_states[TULPEN_SUM_INET6][state];
+}
+
+/* What the kernel counts itself: ss -s's figures and the listen drops. */
+static void format_kernel_text(const struct tulpen_kernel_stats *k,
+			       struct tulpen_buf *b)
+{
+	if (!k->have_sockstat)
+		return;
+	tulpen_buf_puts(b, "\nKernel (/proc/net/sockstat, snmp, netstat)\n");
+	tulpen_buf_printf(b, "%-22s %10llu\n", "sockets in use",
+			  (unsigned long long)k->sockets_used);
+	tulpen_buf_printf(b, "%-22s %10llu\n", "TCP allocated",
+			  (unsigned long long)k->tcp_alloc);
+	tulpen_buf_printf(b, "%-22s %10llu\n", "TCP orphaned",
+			  (unsigned long long)k->tcp_orphan);
+	tulpen_buf_printf(b, "%-22s %10llu\n", "TIME-WAIT buckets",
+			  (unsigned long long)k->tcp_tw);
+	tulpen_buf_printf(
+		b, "%-22s %10llu pages (%llu KiB)\n", "TCP memory",
+		(unsigned long long)k->tcp_mem_pages,
+		(unsigned long long)(k->tcp_mem_pages * k->page_size / 1024));
+	if (k->have_estab)
+		tulpen_buf_printf(b, "%-22s %10llu\n", "TCP established",
+				  (unsigned long long)k->curr_estab);
+	if (k->have_listen) {
+		tulpen_buf_printf(b, "%-22s %10llu\n", "listen overflows",
+				  (unsigned long long)k->listen_overflows);
+		tulpen_buf_printf(b, "%-22s %10llu\n", "listen drops",
+				  (unsigned long long)k->listen_drops);
+	}
+}
+
+static void format_kernel_json(const struct tulpen_kernel_stats *k,
+			       struct tulpen_buf *b)
+{
+	if (!k->have_sockstat)
+		return;
+	tulpen_buf_printf(
+		b,
+		",\"kernel\":{\"sockets_used\":%llu,"
+		"\"tcp_allocated\":%llu,\"tcp_orphaned\":%llu,"
+		"\"tcp_time_wait\":%llu,\"tcp_memory_pages\":%llu,"
+		"\"tcp_memory_bytes\":%llu",
+		(unsigned long long)k->sockets_used,
+		(unsigned long long)k->tcp_alloc,
+		(unsigned long long)k->tcp_orphan,
+		(unsigned long long)k->tcp_tw,
+		(unsigned long long)k->tcp_mem_pages,
+		(unsigned long long)(k->tcp_mem_pages * k->page_size));
+	if (k->have_estab)
+		tulpen_buf_printf(b, ",\"tcp_established\":%llu",
+				  (unsigned long long)k->curr_estab);
+	if (k->have_listen)
+		tulpen_buf_printf(b,
+				  ",\"listen_overflows\":%llu,"
+				  "\"listen_drops\":%llu",
+				  (unsigned long long)k->listen_overflows,
+				  (unsigned long long)k->listen_drops);
+	tulpen_buf_putc(b, '}');
+}
+
+int tulpen_kernel_stats_format_ss(const struct tulpen_kernel_stats *k,
+				  struct tulpen_buf *b)
+{
+	long long tcp4 = (long long)k->tcp_inuse,
+		  tcp6 = (long long)k->tcp6_inuse;
+	long long tw = (long long)k->tcp_tw, alloc = (long long)k->tcp_alloc;
+	long long raw4 = (long long)k->raw_inuse,
+		  raw6 = (long long)k->raw6_inuse;
+	long long udp4 = (long long)k->udp_inuse,
+		  udp6 = (long long)k->udp6_inuse;
+	long long fr4 = (long long)k->frag_inuse,
+		  fr6 = (long long)k->frag6_inuse;
+
+	/* misc/ss.c print_summary() */
+	tulpen_buf_printf(b, "Total: %lld\n", (long long)k->sockets_used);
+	tulpen_buf_printf(b,
+			  "TCP:   %lld (estab %lld, closed %lld, orphaned "
+			  "%lld, timewait %lld)\n",
+			  alloc + tw, (long long)k->curr_estab,
+			  alloc - (tcp4 + tcp6 - tw), (long long)k->tcp_orphan,
+			  tw);
+	tulpen_buf_puts(b, "\nTransport Total     IP        IPv6\n");
+	tulpen_buf_printf(b, "RAW\t  %-9lld %-9lld %-9lld\n", raw4 + raw6, raw4,
+			  raw6);
+	tulpen_buf_printf(b, "UDP\t  %-9lld %-9lld %-9lld\n", udp4 + udp6, udp4,
+			  udp6);
+	tulpen_buf_printf(b, "TCP\t  %-9lld %-9lld %-9lld\n", tcp4 + tcp6, tcp4,
+			  tcp6);
+	tulpen_buf_printf(b, "INET\t  %-9lld %-9lld %-9lld\n",
+			  raw4 + udp4 + tcp4 + raw6 + udp6 + tcp6,
+			  raw4 + udp4 + tcp4, raw6 + udp6 + tcp6);
+	tulpen_buf_printf(b, "FRAG\t  %-9lld %-9lld %-9lld\n\n", fr4 + fr6, fr4,
+			  fr6);
+	return b->err;
 }
 
 static int format_text(const struct tulpen_summary *sum, struct tulpen_buf *b)
@@ -114,6 +216,7 @@ static int format_text(const struct tulpen_summary *sum, struct tulpen_buf *b)
 						   [TULPEN_TCP_NEW_SYN_RECV]);
 	tulpen_buf_puts(b, "(requests: connections still in the handshake, "
 			   "SYN-RECEIVED request sockets)\n");
+	format_kernel_text(&sum->kernel, b);
 	return b->err;
 }
 
@@ -146,8 +249,10 @@ static int format_json(const struct tulpen_summary *sum, struct tulpen_buf *b)
 				  (unsigned long long)both(sum, st));
 	}
 	tulpen_buf_printf(
-		b, "},\"tcp_requests\":%llu}\n",
+		b, "},\"tcp_requests\":%llu",
 		(unsigned long long)both(sum, TULPEN_TCP_NEW_SYN_RECV));
+	format_kernel_json(&sum->kernel, b);
+	tulpen_buf_puts(b, "}\n");
 	return b->err;
 }
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "tulpen/explain.h"
-#include "tulpen/kcounters.h"
+#include "core/procstat.h"
 
 static const struct {
 	const char *name;
@@ -140,7 +140,7 @@ int tulpen_host_sysctl_numbers(struct tulpen_ctx *ctx, const char *rel,
 		return 0;
 	if (len < 0)
 		return (int)len;
-	n = tulpen_kcounters_numbers(text, (size_t)len, v, max);
+	n = tulpen_procstat_numbers(text, (size_t)len, v, max);
 	if (n <= 0) {
 		tulpen_ctx_seterr(ctx, "%s/%s: not %s",
 				  tulpen_ctx_proc_root(ctx), rel,

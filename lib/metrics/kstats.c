@@ -3,7 +3,7 @@
  * kstats.c - the kernel's TCP counters: /proc/net/netstat (TcpExt),
  * /proc/net/snmp (Tcp), /proc/net/sockstat and the ephemeral port range.
  *
- * The files are parsed by the shared parser (tulpen/kcounters.h); a
+ * The files are read by the one reader of them (core/procstat.c); a
  * counter the running kernel does not have is left out (never a made-up 0).
  */
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tulpen/kcounters.h"
+#include "core/procstat.h"
 #include "metrics/metrics_internal.h"
 
 #define NS(key, metric, label, help)                                           \
@@ -98,100 +98,109 @@ const size_t tm_nkcounters = sizeof(tm_kcounters) / sizeof(tm_kcounters[0]);
 _Static_assert(sizeof(tm_kcounters) / sizeof(tm_kcounters[0]) <= TM_KMAX,
 	       "TM_KMAX too small");
 
-static int counter_index(enum tm_kfile file, const char *sec, size_t seclen,
-			 const char *key, size_t keylen)
+static int counter_index(enum tm_kfile file, const struct tulpen_counter *c)
 {
 	size_t i;
 
 	for (i = 0; i < tm_nkcounters; i++) {
-		const struct tm_kcounter *c = &tm_kcounters[i];
+		const struct tm_kcounter *k = &tm_kcounters[i];
 
-		if (c->file == file && strlen(c->section) == seclen &&
-		    !memcmp(c->section, sec, seclen) &&
-		    strlen(c->key) == keylen && !memcmp(c->key, key, keylen))
+		if (k->file == file && tulpen_counter_is(c, k->section, k->key))
 			return (int)i;
 	}
 	return -1;
 }
 
-struct pairs_ctx {
+struct pairs_walk {
 	enum tm_kfile file;
 	struct tm_kstats *k;
 };
 
-static void store(const char *sec, size_t seclen, const char *key,
-		  size_t keylen, uint64_t value, void *data)
+static void pair_cb(const struct tulpen_counter *c, void *data)
 {
-	struct pairs_ctx *pc = data;
-	int idx = counter_index(pc->file, sec, seclen, key, keylen);
+	struct pairs_walk *w = data;
+	int idx = counter_index(w->file, c);
+	uint64_t val;
 
-	if (idx < 0)
+	if (idx < 0 || tulpen_procstat_u64(c->val, c->vallen, &val))
 		return;
-	pc->k->value[idx] = value;
-	pc->k->have[idx] = 1;
+	w->k->value[idx] = val;
+	w->k->have[idx] = 1;
 }
 
 void tm_kstats_parse_pairs(const char *text, size_t len, enum tm_kfile file,
 			   struct tm_kstats *k)
 {
-	struct pairs_ctx pc = { file, k };
+	struct pairs_walk w = { file, k };
 
-	tulpen_kcounters_parse(text, len, store, &pc);
+	tulpen_procstat_pairs(text, len, pair_cb, &w);
+}
+
+struct sockstat_walk {
+	uint64_t orphans, mem;
+	int seen, bad;
+};
+
+static void sockstat_cb(const struct tulpen_counter *c, void *data)
+{
+	struct sockstat_walk *w = data;
+	uint64_t v;
+
+	if (c->seclen != 3 || memcmp(c->sec, "TCP", 3) || w->bad)
+		return;
+	if (tulpen_procstat_u64(c->val, c->vallen, &v)) {
+		w->bad = 1;
+		return;
+	}
+	if (tulpen_counter_is(c, "TCP", "orphan")) {
+		w->orphans = v;
+		w->seen |= 1;
+	} else if (tulpen_counter_is(c, "TCP", "mem")) {
+		w->mem = v;
+		w->seen |= 2;
+	}
 }
 
 /* "TCP: inuse 3 orphan 0 tw 0 alloc 4 mem 1" */
 void tm_kstats_parse_sockstat(const char *text, size_t len, long page_size,
 			      struct tm_kstats *k)
 {
-	struct tulpen_sockstat st;
+	struct sockstat_walk w = { 0, 0, 0, 0 };
 
-	if (tulpen_sockstat_parse(text, len, &st) || page_size <= 0 ||
-	    st.mem_pages > UINT64_MAX / (uint64_t)page_size)
+	tulpen_procstat_sockstat(text, len, sockstat_cb, &w);
+	if (w.bad || w.seen != 3 || page_size <= 0 ||
+	    w.mem > UINT64_MAX / (uint64_t)page_size)
 		return;
 	k->have_sockstat = 1;
-	k->tcp_orphans = st.orphan;
-	k->tcp_mem_bytes = st.mem_pages * (uint64_t)page_size;
+	k->tcp_orphans = w.orphans;
+	k->tcp_mem_bytes = w.mem * (uint64_t)page_size;
 }
 
-/* Read @root/@rel into @buf (at most @size - 1 bytes); length or -errno. */
-static ssize_t read_small(const char *root, const char *rel, char *buf,
-			  size_t size)
-{
-	char path[4096];
-	size_t len = 0;
-	ssize_t r;
-	int fd;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, rel) >=
-	    sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (len < size - 1) {
-		r = read(fd, buf + len, size - 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return (ssize_t)len;
-}
-
-/* "32768\t60999\n" */
 static void parse_port_range(const char *s, size_t len, struct tm_kstats *k)
 {
-	uint64_t v[2];
+	const char *p = s, *end = s + len, *t;
+	uint64_t lo, hi;
+	size_t tl;
 
-	if (tulpen_kcounters_numbers(s, len, v, 2) != 2 || v[0] > v[1] ||
-	    v[1] > 65535)
+	/* "32768\t60999\n" */
+	while (p < end && (*p == '\t' || *p == ' '))
+		p++;
+	t = p;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	if (tulpen_procstat_u64(t, (size_t)(p - t), &lo))
+		return;
+	while (p < end && (*p == '\t' || *p == ' '))
+		p++;
+	t = p;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	tl = (size_t)(p - t);
+	if (tulpen_procstat_u64(t, tl, &hi) || lo > hi || hi > 65535)
 		return;
 	k->have_port_range = 1;
-	k->port_lo = (uint32_t)v[0];
-	k->port_hi = (uint32_t)v[1];
+	k->port_lo = (uint32_t)lo;
+	k->port_hi = (uint32_t)hi;
 }
 
 void tm_kstats_read(const char *proc_root, struct tm_kstats *k)
@@ -200,18 +209,18 @@ void tm_kstats_read(const char *proc_root, struct tm_kstats *k)
 	ssize_t n;
 
 	memset(k, 0, sizeof(*k));
-	n = read_small(proc_root, "net/netstat", buf, sizeof(buf));
+	n = tulpen_procstat_read(proc_root, "net/netstat", buf, sizeof(buf));
 	if (n > 0)
 		tm_kstats_parse_pairs(buf, (size_t)n, TM_KF_NETSTAT, k);
-	n = read_small(proc_root, "net/snmp", buf, sizeof(buf));
+	n = tulpen_procstat_read(proc_root, "net/snmp", buf, sizeof(buf));
 	if (n > 0)
 		tm_kstats_parse_pairs(buf, (size_t)n, TM_KF_SNMP, k);
-	n = read_small(proc_root, "net/sockstat", buf, sizeof(buf));
+	n = tulpen_procstat_read(proc_root, "net/sockstat", buf, sizeof(buf));
 	if (n > 0)
 		tm_kstats_parse_sockstat(buf, (size_t)n, sysconf(_SC_PAGESIZE),
 					 k);
-	n = read_small(proc_root, "sys/net/ipv4/ip_local_port_range", buf,
-		       sizeof(buf));
+	n = tulpen_procstat_read(proc_root, "sys/net/ipv4/ip_local_port_range",
+				 buf, sizeof(buf));
 	if (n > 0)
 		parse_port_range(buf, (size_t)n, k);
 }

@@ -125,10 +125,40 @@ static uint64_t socket_inode(const char *l, ssize_t n)
 	return v;
 }
 
-/* Add the command name of the process at @piddir to the worker's pool. */
+/* The base name of argv[0] of the process at @piddir into @out. */
+static size_t read_prog(int piddir, char *out, size_t size)
+{
+	char cmd[512];
+	const char *base;
+	ssize_t n = -1;
+	size_t len;
+	int fd;
+
+	fd = openat(piddir, "cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, cmd, sizeof(cmd) - 1);
+		close(fd);
+	}
+	if (n < 0)
+		n = 0;
+	cmd[n] = '\0';
+	base = strrchr(cmd, '/');
+	base = base ? base + 1 : cmd;
+	len = strlen(base);
+	if (len >= size)
+		len = size - 1;
+	memcpy(out, base, len);
+	out[len] = '\0';
+	return len;
+}
+
+/*
+ * Add the command name of the process at @piddir to the worker's pool,
+ * and after its NUL the program name (read_prog()).
+ */
 static int add_comm(struct worker *w, int piddir, size_t *off)
 {
-	char name[64];
+	char name[64 + 512];
 	ssize_t n = -1;
 	int fd;
 
@@ -144,6 +174,7 @@ static int add_comm(struct worker *w, int piddir, size_t *off)
 	if (name[n - 1] == '\n')
 		n--;
 	name[n] = '\0';
+	n += 1 + (ssize_t)read_prog(piddir, name + n + 1, 512);
 	if (w->comms_len + (size_t)n + 1 > w->comms_cap) {
 		size_t cap = w->comms_cap ? w->comms_cap * 2 : 16384;
 		char *p;
@@ -429,6 +460,7 @@ static int build_table(struct tulpen_owners *o, struct worker *w, int nw)
 
 			ow.comm = o->comms + comm_base +
 				  (size_t)(uintptr_t)w[k].owners[i].comm;
+			ow.prog = ow.comm + strlen(ow.comm) + 1;
 			/*
 			 * Keep each socket's holders sorted by pid and fd,
 			 * whichever thread found them: an insertion into a

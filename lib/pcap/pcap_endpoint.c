@@ -404,3 +404,53 @@ int pcap_ep_done(int st)
 	return st == TULPEN_TCP_CLOSE || st == TULPEN_TCP_TIME_WAIT ||
 	       st == TULPEN_TCP_LISTEN;
 }
+
+/*
+ * Zeek turned the connection around (pcap_zeek_segment() said
+ * PCAP_ZEEK_FLIPPED): @p, the SYN of a SYN-ACK seen before it, came from
+ * the responder, which is the originator from now on. Everything kept per
+ * side trades places; the RFC states stay with their endpoints.
+ */
+void pcap_ep_flip(struct flow *fl, const struct tulpen_pkt *p)
+{
+	struct tulpen_flow *c = &fl->c;
+	struct tulpen_conn_side ts = c->side[0];
+	struct side_priv tp = fl->sp[0];
+	struct pending tpd = fl->pend[0];
+	struct tentative *tn = fl->tent[0];
+	struct tulpen_conn_side *o, *r;
+
+	c->side[0] = c->side[1];
+	c->side[1] = ts;
+	fl->sp[0] = fl->sp[1];
+	fl->sp[1] = tp;
+	fl->pend[0] = fl->pend[1];
+	fl->pend[1] = tpd;
+	fl->tent[0] = fl->tent[1];
+	fl->tent[1] = tn;
+	fl->e.orig_is_a = !fl->e.orig_is_a;
+	if (c->first_closer >= 0)
+		c->first_closer = (int8_t)!c->first_closer;
+	if (c->first_reset >= 0)
+		c->first_reset = (int8_t)!c->first_reset;
+	c->flipped = 1;
+	c->opener_known = 1;	  /* the new originator's SYN */
+	c->simultaneous_open = 0; /* a SYN-ACK and a SYN, not two SYNs */
+	/* The SYN-ACK came first: no SYN-to-SYN-ACK time, but the rtt. */
+	fl->last_syn_ns = p->ts_ns;
+	fl->seen_syn = 1;
+	fl->seen_synack = 1;
+	if (!fl->zeek.compat)
+		return;
+	/*
+	 * Zeek's ConnSize analyzer counts the packet after the TCP analyzer
+	 * has flipped it, with the direction it had before: the SYN is
+	 * counted for the new responder.
+	 */
+	o = &c->side[TULPEN_ORIG];
+	r = &c->side[TULPEN_RESP];
+	o->pkts--;
+	o->ip_bytes -= p->ip_len;
+	r->pkts++;
+	r->ip_bytes += p->ip_len;
+}

@@ -155,6 +155,9 @@ void pcap_ep_track_seq(struct side_priv *sp, const struct tulpen_pkt *p);
 /* Give a tentative record back to the table's free list (NULL: none). */
 void pcap_ep_tent_put(struct flow *fl, struct tentative *tn);
 
+/* Zeek turned the connection around at @p: the sides trade places. */
+void pcap_ep_flip(struct flow *fl, const struct tulpen_pkt *p);
+
 /* @st is a final state for an endpoint (CLOSED, TIME-WAIT, LISTEN). */
 int pcap_ep_done(int st);
 

@@ -379,6 +379,8 @@ static void account(struct flow *fl, int side, const struct tulpen_pkt *p,
 #define ZEEK_ATTEMPT_NS (5 * NS_PER_S)
 /* Zeek's tcp_close_delay (and tcp_reset_delay). */
 #define ZEEK_CLOSE_NS (5 * NS_PER_S)
+/* Zeek's Tunnel::max_depth. */
+#define ZEEK_TUNNEL_MAX_DEPTH 4
 
 static struct flow *list_head(struct tulpen_flows *f, int l)
 {
@@ -426,12 +428,15 @@ static int new_syn(const struct tulpen_pkt *p, int has_isn, uint32_t isn)
 static int reuses(const struct tulpen_flows *f, const struct flow *fl, int side,
 		  const struct tulpen_pkt *p)
 {
+	if (f->compat && pcap_zeek_expired(&fl->zeek, fl->c.start_ns, f->now))
+		return 2; /* Zeek's ExpireTimer removed it */
 	if (f->compat)
 		return pcap_zeek_reuse(&fl->zeek, p);
 	if (fl->e.list == FL_DONE)
 		return new_syn(p, 0, 0);
 	return side == TULPEN_ORIG &&
-	       new_syn(p, fl->sp[side].has_isn, fl->sp[side].isn);
+	       new_syn(p, fl->sp[side].has_isn, fl->sp[side].isn) &&
+	       !pcap_zeek_acked_syn(&fl->zeek, p);
 }
 
 /* Find the connection of @p, or make one. NULL: out of memory. */
@@ -449,13 +454,17 @@ static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	else
 		fl = table_find(f, &k, h);
 	if (fl) {
+		int r;
+
 		side = a_is_src == fl->e.orig_is_a ? TULPEN_ORIG : TULPEN_RESP;
-		if (!reuses(f, fl, side, p)) {
+		r = reuses(f, fl, side, p);
+		if (!r) {
 			*sidep = side;
 			return fl;
 		}
 		*ret = flow_emit(f, fl,
 				 fl->e.list == FL_DONE ? TULPEN_END_CLOSED
+				 : r == 2	       ? TULPEN_END_IDLE
 						       : TULPEN_END_REUSED);
 		if (*ret)
 			return NULL;
@@ -475,8 +484,18 @@ static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
 static int relist(struct tulpen_flows *f, struct flow *fl, int closing,
 		  int64_t ts)
 {
-	if (fl->e.list == FL_DONE)
+	if (fl->e.list == FL_DONE) {
+		/*
+		 * Zeek's ConnectionClosed() for the other side: it cancels
+		 * the timers and removes the connection tcp_close_delay
+		 * after its last time, now.
+		 */
+		if (f->compat && (closing & PCAP_ZEEK_CLOSING)) {
+			flow_move(f, fl, FL_DONE);
+			fl->e.due_ns = fl->zeek.last_ns;
+		}
 		return 0;
+	}
 	if (f->compat) {
 		if (closing)
 			return flow_finished(f, fl, fl->zeek.last_ns);
@@ -511,6 +530,14 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		f->st.out_of_order++;
 	if ((ret = expire(f)))
 		return ret;
+	/*
+	 * Zeek decodes Tunnel::max_depth (4) tunnels around a packet and
+	 * drops what is inside a fifth.
+	 */
+	if (f->compat && p->tunnel.depth > ZEEK_TUNNEL_MAX_DEPTH) {
+		f->st.too_deep++;
+		return 0;
+	}
 	/* Zeek drops a packet whose IPv4 header checksum is wrong. */
 	if (p->ip_csum_bad && f->compat && !f->ignore_checksums) {
 		f->st.bad_checksums++;
@@ -541,7 +568,10 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	closing = pcap_zeek_segment(&fl->zeek, side, p);
 	pcap_ep_track_seq(&fl->sp[side], p);
 	pcap_ep_segment(fl, side, p, cond, file);
-	return relist(f, fl, closing, p->ts_ns);
+	if (closing & PCAP_ZEEK_FLIPPED)
+		pcap_ep_flip(fl, p);
+	return relist(f, fl, closing & (PCAP_ZEEK_CLOSING | PCAP_ZEEK_RESET),
+		      p->ts_ns);
 }
 
 static int cmp_id(const void *a, const void *b)

@@ -152,14 +152,22 @@ static int read_file(struct tulpen_pcap_session *s,
 static int finish(struct tulpen_pcap_session *s)
 {
 	struct tulpen_flows_stats fst;
+	char msg[160];
 	int ret;
 
 	ret = tulpen_flows_finish(s->flows);
 	if (ret)
 		return ret;
+	tulpen_flows_stats(s->flows, &fst);
+	if (fst.too_deep && s->o.note) {
+		snprintf(msg, sizeof(msg),
+			 "%llu TCP segments skipped: inside more than 4 "
+			 "tunnels (Zeek's Tunnel::max_depth)",
+			 (unsigned long long)fst.too_deep);
+		s->o.note(s->o.note_priv, msg);
+	}
 	if (!s->sum)
 		return tulpen_pcap_report_end(s->rep);
-	tulpen_flows_stats(s->flows, &fst);
 	s->in.late = fst.late;
 	tulpen_pcap_summary_set_input(s->sum, &s->in);
 	return tulpen_pcap_summary_write(

@@ -30,8 +30,7 @@ enum zeek_ep {
 
 /* Zeek history bits (one per letter and direction). */
 enum {
-	H_SYN = 1u << 0,
-	H_SYNACK = 1u << 1,
+	H_SYN = 1u << 0, /* S and H: Zeek's HIST_SYN_PKT */
 	H_ACK = 1u << 2,
 	H_DATA = 1u << 3,
 	H_FIN = 1u << 4,
@@ -74,12 +73,17 @@ static void hist_scaled(struct pcap_zeek *z, int side, char code, uint32_t *cnt,
 	}
 }
 
-/* Zeek's update_history(); @rel_seq is relative to the side's ISN. */
+/*
+ * Zeek's update_history(). The sequence numbers it compares are relative
+ * to the side's start, which a SYN may move (a SYN-ACK again with another
+ * ISN is then the same 'h' for Zeek); kept modulo 2^32.
+ */
 static void zeek_history(struct pcap_zeek *z, int side,
 			 const struct tulpen_pkt *p)
 {
 	struct pcap_zeek_side *sp = &z->s[side];
 	unsigned int fl_ = p->flags;
+	uint32_t rel = p->seq - (uint32_t)sp->start64;
 	int bits = !!(fl_ & TULPEN_TH_SYN) + !!(fl_ & TULPEN_TH_FIN) +
 		   !!(fl_ & TULPEN_TH_RST);
 
@@ -91,15 +95,14 @@ static void zeek_history(struct pcap_zeek *z, int side,
 	} else if (bits == 1) {
 		if (fl_ & TULPEN_TH_SYN) {
 			char code = (fl_ & TULPEN_TH_ACK) ? 'H' : 'S';
-			uint32_t bit = code == 'H' ? H_SYNACK : H_SYN;
 
-			if (hist_check(z, side, bit, code) &&
-			    p->seq != sp->last_syn)
+			if (hist_check(z, side, H_SYN, code) &&
+			    rel != sp->last_syn)
 				hist_add(z, side, code);
-			sp->last_syn = p->seq;
+			sp->last_syn = rel;
 		}
 		if (fl_ & TULPEN_TH_FIN) {
-			uint32_t end = p->seq + p->payload_len;
+			uint32_t end = rel + p->payload_len;
 
 			if (hist_check(z, side, H_FIN, 'F') &&
 			    end != sp->last_fin)
@@ -108,9 +111,9 @@ static void zeek_history(struct pcap_zeek *z, int side,
 		}
 		if (fl_ & TULPEN_TH_RST) {
 			if (hist_check(z, side, H_RST, 'R') &&
-			    p->seq != sp->last_rst)
+			    rel != sp->last_rst)
 				hist_add(z, side, 'R');
-			sp->last_rst = p->seq;
+			sp->last_rst = rel;
 		}
 	} else {
 		if (p->payload_len)
@@ -123,12 +126,17 @@ static void zeek_history(struct pcap_zeek *z, int side,
 /* Zeek's TCP_Analyzer::UpdateStateMachine(), endpoint states only. */
 static void zeek_set(struct pcap_zeek_side *sp, uint8_t st)
 {
+	if (st == sp->state)
+		return; /* SetState(): prev_state only moves on a change */
 	sp->prev = sp->state;
 	sp->state = st;
 }
 
-/* What a segment did besides changing states (Zeek's do_close). */
-enum { DO_CLOSE = 1, RESET_TIMER = 2 };
+/*
+ * What a segment did besides changing states: Zeek's do_close, its reset
+ * timer, and FlipRoles() (a SYN answering a SYN-ACK seen first).
+ */
+enum { DO_CLOSE = 1, RESET_TIMER = 2, DO_FLIP = 4 };
 
 static int zeek_inactive(struct pcap_zeek *z, int side,
 			 const struct tulpen_pkt *p)
@@ -142,6 +150,19 @@ static int zeek_inactive(struct pcap_zeek *z, int side,
 			zeek_set(ep, (f & TULPEN_TH_ACK) ? Z_SYN_ACK_SENT
 							 : Z_SYN_SENT);
 		} else {
+			/*
+			 * The SYN of a SYN-ACK captured before it (two
+			 * interfaces, reordered): UpdateInactiveState() turns
+			 * the connection around and establishes it. The ISN
+			 * test is Zeek's, against the start the SYN itself
+			 * just set (seq_start()), so it always holds.
+			 */
+			if (!(f & TULPEN_TH_ACK) &&
+			    peer->state == Z_SYN_ACK_SENT &&
+			    p->seq == (uint32_t)ep->start64) {
+				zeek_set(peer, Z_ESTABLISHED);
+				ret = DO_FLIP;
+			}
 			if (peer->state == Z_SYN_SENT)
 				zeek_set(peer, Z_ESTABLISHED);
 			zeek_set(ep, Z_ESTABLISHED);
@@ -149,11 +170,11 @@ static int zeek_inactive(struct pcap_zeek *z, int side,
 	}
 	if (f & TULPEN_TH_FIN) {
 		zeek_set(ep, Z_CLOSED);
-		ret = DO_CLOSE;
+		ret |= DO_CLOSE;
 	}
 	if (f & TULPEN_TH_RST) {
 		zeek_set(ep, Z_RESET);
-		ret = DO_CLOSE;
+		ret |= DO_CLOSE;
 	}
 	if (ep->state == Z_INACTIVE) {
 		if (!is_orig && p->payload_len == 0 &&
@@ -479,6 +500,25 @@ static void seq_data(struct pcap_zeek_side *sp, uint64_t s, uint64_t e)
 		sp->ooo_end = e;
 }
 
+/*
+ * Zeek's Connection::FlipRoles(): the endpoints trade places and '^' is
+ * added. The letters already written keep their case, and what was
+ * recorded once per direction (hist_seen: the connection's bits, one half
+ * per direction) stays with the direction, not with the endpoint.
+ */
+static void zeek_flip(struct pcap_zeek *z)
+{
+	struct pcap_zeek_side t = z->s[TULPEN_ORIG];
+	uint32_t seen_o = z->s[TULPEN_ORIG].hist_seen;
+	uint32_t seen_r = z->s[TULPEN_RESP].hist_seen;
+
+	z->s[TULPEN_ORIG] = z->s[TULPEN_RESP];
+	z->s[TULPEN_RESP] = t;
+	z->s[TULPEN_ORIG].hist_seen = seen_o;
+	z->s[TULPEN_RESP].hist_seen = seen_r;
+	hist_add(z, TULPEN_ORIG, '^');
+}
+
 int pcap_zeek_segment(struct pcap_zeek *z, int side, const struct tulpen_pkt *p)
 {
 	struct pcap_zeek_side *sp = &z->s[side], *peer = &z->s[!side];
@@ -511,9 +551,13 @@ int pcap_zeek_segment(struct pcap_zeek *z, int side, const struct tulpen_pkt *p)
 	did = zeek_state(z, side, p);
 	seq_gap(z, side, p);
 	if ((did & DO_CLOSE) && zeek_closed(z, side))
-		ret = PCAP_ZEEK_CLOSING;
+		ret |= PCAP_ZEEK_CLOSING;
 	if (did & RESET_TIMER)
-		ret = PCAP_ZEEK_CLOSING;
+		ret |= PCAP_ZEEK_RESET;
+	if (did & DO_FLIP) {
+		zeek_flip(z);
+		ret |= PCAP_ZEEK_FLIPPED;
+	}
 	return ret;
 }
 
@@ -522,6 +566,11 @@ void pcap_zeek_bad_checksum(struct pcap_zeek *z, int side)
 	struct pcap_zeek_side *sp = &z->s[side];
 
 	hist_scaled(z, side, 'C', &sp->csum_cnt, &sp->csum_thresh);
+}
+
+static uint32_t start_seq(const struct pcap_zeek_side *sp)
+{
+	return sp->has_start ? (uint32_t)sp->start64 : 0;
 }
 
 int pcap_zeek_reuse(const struct pcap_zeek *z, const struct tulpen_pkt *p)
@@ -539,14 +588,47 @@ int pcap_zeek_reuse(const struct pcap_zeek *z, const struct tulpen_pkt *p)
 	}
 	if (o->did_close || r->did_close)
 		return 1;
-	if (conn_orig->has_start && p->seq == (uint32_t)conn_orig->start64)
+	/* StartSeq(): 0 until the endpoint is initialised. */
+	if (p->seq == start_seq(conn_orig))
 		return 0;
 	/* A SYN answering a SYN-ACK seen first (reordered): not a reuse. */
 	if (!(p->flags & TULPEN_TH_ACK) && conn_orig->state == Z_SYN_ACK_SENT &&
-	    r->state == Z_INACTIVE && r->has_start &&
-	    p->seq == (uint32_t)r->start64)
+	    r->state == Z_INACTIVE && p->seq == start_seq(r))
 		return 0;
 	return 1;
+}
+
+int pcap_zeek_acked_syn(const struct pcap_zeek *z, const struct tulpen_pkt *p)
+{
+	const struct pcap_zeek_side *o = &z->s[TULPEN_ORIG];
+
+	return (p->flags & (TULPEN_TH_SYN | TULPEN_TH_ACK)) == TULPEN_TH_SYN &&
+	       o->state == Z_INACTIVE && o->has_start &&
+	       p->seq == (uint32_t)o->start64;
+}
+
+/*
+ * Zeek's ExpireTimer: first tcp_SYN_timeout (5 s) after the connection
+ * was made, then every tcp_session_timer (6 s); it removes a connection
+ * idle more than tcp_connection_linger (5 s) when neither endpoint has
+ * done anything.
+ */
+#define ZEEK_SYN_TIMEOUT_NS (5 * 1000000000LL)
+#define ZEEK_SESSION_TIMER_NS (6 * 1000000000LL)
+#define ZEEK_CONN_LINGER_NS (5 * 1000000000LL)
+
+int pcap_zeek_expired(const struct pcap_zeek *z, int64_t start_ns,
+		      int64_t now_ns)
+{
+	int64_t tick = start_ns + ZEEK_SYN_TIMEOUT_NS;
+
+	if (z->s[TULPEN_ORIG].state != Z_INACTIVE ||
+	    z->s[TULPEN_RESP].state != Z_INACTIVE)
+		return 0;
+	/* Its last time is its start: the first tick after start + 5 s. */
+	while (tick <= z->last_ns + ZEEK_CONN_LINGER_NS)
+		tick += ZEEK_SESSION_TIMER_NS;
+	return now_ns >= tick;
 }
 
 int pcap_zeek_attempt(const struct pcap_zeek *z)
@@ -563,6 +645,15 @@ uint64_t pcap_zeek_size(const struct pcap_zeek *z, int side)
 	uint64_t top, size;
 
 	if (!sp->has_start)
+		return 0;
+	/*
+	 * TCP_Endpoint::Size(): a SYN answered by nothing, then aborted
+	 * with a RST, after the peer acknowledged more than the SYN (it
+	 * stayed INACTIVE: a bare ACK before any SYN-ACK) sent no data.
+	 */
+	if (sp->prev == Z_SYN_SENT && sp->state == Z_RESET &&
+	    z->s[!side].state == Z_INACTIVE && sp->ack64 != sp->start64 &&
+	    sp->ack64 != sp->start64 + 1)
 		return 0;
 	top = sp->last64 > sp->ack64 ? sp->last64 : sp->ack64;
 	size = top > sp->start64 ? top - sp->start64 : 0;

@@ -55,6 +55,8 @@ struct pcap_zeek {
 
 /* pcap_zeek_segment() results. */
 #define PCAP_ZEEK_CLOSING 1 /* the connection's close is complete */
+#define PCAP_ZEEK_FLIPPED 2 /* Zeek turned the connection around */
+#define PCAP_ZEEK_RESET 4   /* a RST after the side's FIN: tcp_reset_delay */
 
 /*
  * Start a connection; @flipped: roles guessed (history starts with ^);
@@ -64,9 +66,13 @@ void pcap_zeek_init(struct pcap_zeek *z, int flipped, int compat,
 		    int64_t ts_ns);
 
 /*
- * One segment from @side. Returns PCAP_ZEEK_CLOSING when Zeek would now
- * schedule the connection's removal (its close is complete, or a RST
- * followed a FIN), else 0.
+ * One segment from @side. Returns PCAP_ZEEK_CLOSING when Zeek's close is
+ * now complete (it removes the connection tcp_close_delay after its last
+ * time; a second complete close moves that), PCAP_ZEEK_RESET when a RST
+ * followed the side's own FIN (removed tcp_reset_delay after it, unless
+ * sooner), PCAP_ZEEK_FLIPPED when the segment was the SYN
+ * of a SYN-ACK seen before it and Zeek turned the connection around: the
+ * sides of @z have traded places then, and the caller's must too.
  */
 int pcap_zeek_segment(struct pcap_zeek *z, int side,
 		      const struct tulpen_pkt *p);
@@ -79,6 +85,19 @@ void pcap_zeek_bad_checksum(struct pcap_zeek *z, int side);
  * on this 4-tuple instead of belonging to this one.
  */
 int pcap_zeek_reuse(const struct pcap_zeek *z, const struct tulpen_pkt *p);
+
+/*
+ * Whether Zeek's ExpireTimer has removed, by @now_ns, the connection made at
+ * @start_ns of which Zeek took no packet (all dropped for bad checksums).
+ */
+int pcap_zeek_expired(const struct pcap_zeek *z, int64_t start_ns,
+		      int64_t now_ns);
+
+/*
+ * The SYN @p from an originator not seen yet has the sequence number the
+ * responder's SYN-ACK acknowledged: the SYN of that SYN-ACK, reordered.
+ */
+int pcap_zeek_acked_syn(const struct pcap_zeek *z, const struct tulpen_pkt *p);
 
 /* A connection attempt: the originator's SYN, nothing from the responder. */
 int pcap_zeek_attempt(const struct pcap_zeek *z);

@@ -46,6 +46,11 @@ check proc_summary_json $PROC -s --json
 check nl_table $NL -tuxan
 check nl_json $NL -tuxan --json
 check nl_ss $NL -tuxan --style=ss -e
+# netlink and packet sockets (recorded in a private netns; numeric, so
+# that no process name is looked up at replay time)
+FAM="--nl-replay fixtures/families/families.nlrec --source=netlink"
+check families_ss $FAM -a -A netlink,packet -n --style=ss
+check families_table $FAM -a -A netlink,packet -n
 check nl_netstat $NL -tuxan --style=netstat -e
 
 echo "golden: $pass passed, $fail failed"

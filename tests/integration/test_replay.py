@@ -30,7 +30,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import test_lister as L  # noqa: E402
+import lister_common as L  # noqa: E402 (test_lister.py's helpers)
 
 Fail = L.Fail
 

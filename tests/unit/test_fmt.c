@@ -217,8 +217,10 @@ static void ss_layout(void **unused)
 	s.has_shutdown = 1; /* full sockets carry it; TIME-WAIT ones do not */
 	s.timer = TULPEN_TIMER_KEEPALIVE;
 	s.timer_ms = 61500;
+	s.has_shutdown = 1;
 	run(TULPEN_FMT_SS, &o, &s, 1, &m);
-	assert_string_equal(m.buf, "tcp   LISTEN     0      0      *:22 *:* "
+	/* ss: each column as wide as its widest cell, queues "%-6d" */
+	assert_string_equal(m.buf, "tcp LISTEN 0      0      *:22 *:* "
 				   "timer:(keepalive,1min1sec,0) uid:1000 "
 				   "ino:1234 sk:ab v6only:0 <->\n");
 }

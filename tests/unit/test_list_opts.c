@@ -228,6 +228,58 @@ static void netns_options(void **unused)
 	assert_non_null(strstr(o.err, "--proc-root and --all-netns"));
 }
 
+/* ss's -A, -f, -0 and the other families: tables and families complete. */
+static void socket_tables(void **unused)
+{
+	struct list_opts o;
+
+	assert_int_equal(PARSE(&o, "-A", "netlink"), 0);
+	assert_int_equal(o.q.protos, P(NETLINK));
+	assert_int_equal(o.q.families, TULPEN_FAM_NETLINK);
+	assert_int_equal(PARSE(&o, "-0"), 0);
+	assert_int_equal(o.q.protos, P(PACKET));
+	assert_int_equal(o.q.families, TULPEN_FAM_PACKET);
+	assert_int_equal(PARSE(&o, "-t", "-0"), 0);
+	assert_int_equal(o.q.protos, P(TCP) | P(PACKET));
+	assert_true(o.q.families & TULPEN_FAM_INET6);
+	assert_int_equal(PARSE(&o, "-f", "inet"), 0);
+	assert_true(o.q.protos & P(TCP) && o.q.protos & P(UDP));
+	assert_false(o.q.protos & P(UNIX));
+	assert_int_equal(o.q.families, TULPEN_FAM_INET);
+	assert_int_equal(PARSE(&o, "-A", "unix_stream,p_raw"), 0);
+	assert_int_equal(o.q.protos, P(UNIX) | P(PACKET));
+	assert_int_equal(o.q.unix_types, 1u << 1 /* SOCK_STREAM */);
+	assert_int_equal(o.q.packet_types, 1u << 3 /* SOCK_RAW */);
+	assert_int_equal(PARSE(&o, "-A", "unix,unix_stream"), 0);
+	assert_int_equal(o.q.unix_types, 0); /* every type */
+	assert_int_equal(PARSE(&o, "-A", "all,!tcp,!netlink"), 0);
+	assert_false(o.q.protos & (P(TCP) | P(NETLINK)));
+	assert_true(o.q.protos & P(UDP) && o.q.protos & P(PACKET));
+	assert_int_equal(PARSE(&o, "--vsock", "--xdp", "-S"), 0);
+	assert_int_equal(o.q.protos, P(VSOCK) | P(XDP) | P(SCTP));
+	assert_int_equal(PARSE(&o, "-A", "nosuch"), -EINVAL);
+	assert_non_null(strstr(o.err, "'nosuch'"));
+	assert_int_equal(PARSE(&o, "-f", "bogus"), -EINVAL);
+	assert_non_null(strstr(o.err, "-f: 'bogus'"));
+	/* without any, the families without ports are in the default set */
+	assert_int_equal(PARSE(&o, "-a"), 0);
+	assert_true(o.q.protos & P(NETLINK) && o.q.protos & P(PACKET));
+}
+
+/* netstat's -c, -W, --numeric-hosts/-ports/-users */
+static void netstat_options(void **unused)
+{
+	struct list_opts o;
+
+	assert_int_equal(PARSE(&o, "-tulpenWc"), 0);
+	assert_true(o.continuous);
+	assert_int_equal(PARSE(&o, "-r", "--numeric-hosts", "--numeric-ports",
+			       "--numeric-users"),
+			 0);
+	assert_false(o.resolve);
+	assert_true(o.numeric_hosts && o.numeric_ports && o.numeric_users);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +293,8 @@ int main(void)
 		cmocka_unit_test(resolve_timeout),
 		cmocka_unit_test(proc_root_implies_proc),
 		cmocka_unit_test(netns_options),
+		cmocka_unit_test(socket_tables),
+		cmocka_unit_test(netstat_options),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
