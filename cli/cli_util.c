@@ -35,6 +35,19 @@ int cli_error(const char *cmd, const char *fmt, ...)
 	return CLI_EXIT_RUNTIME;
 }
 
+void cli_note(void *data, enum tulpen_note_level level, const char *msg)
+{
+	struct cli_notes *n = data;
+
+	if (level == TULPEN_NOTE_INFO && !n->verbose)
+		return;
+	if (level == TULPEN_NOTE_WARN)
+		__atomic_fetch_add(&n->warned, 1, __ATOMIC_RELAXED);
+	/* one call: lines of several threads do not mix */
+	fprintf(stderr, "tulpen%s%s: %s\n", n->cmd ? " " : "",
+		n->cmd ? n->cmd : "", msg);
+}
+
 void cli_usage_hint(const char *cmd)
 {
 	fprintf(stderr, "Try 'tulpen%s%s --help'.\n", cmd ? " " : "",
@@ -181,6 +194,44 @@ int cli_parse_uint(const char *what, const char *s, uint64_t min, uint64_t max,
 	}
 	if (!ret && v >= min && v <= max) {
 		*out = v;
+		return 0;
+	}
+	snprintf(lo, sizeof(lo), "%" PRIu64, min);
+	snprintf(hi, sizeof(hi), "%" PRIu64, max);
+	out_of_range(err, errlen, what, s, lo, hi);
+	return -ERANGE;
+}
+
+int cli_parse_size(const char *what, const char *s, uint64_t min, uint64_t max,
+		   uint64_t *out, char *err, size_t errlen)
+{
+	static const char suffix[] = "KMGT";
+	char lo[24], hi[24];
+	const char *end, *u;
+	uint64_t v, mul = 1;
+	int ret;
+
+	ret = digits(s, &v, &end);
+	if (ret != -EINVAL && *end) {
+		u = end[1] == '\0' || !strcmp(end + 1, "iB") ||
+				    !strcmp(end + 1, "B")
+			    ? strchr(suffix, end[0] & ~0x20)
+			    : NULL;
+		if (!u || !end[0]) {
+			ret = -EINVAL;
+		} else {
+			mul = 1ull << (10 * (u - suffix + 1));
+			if (v > UINT64_MAX / mul)
+				ret = -ERANGE;
+		}
+	}
+	if (ret == -EINVAL) {
+		not_a(err, errlen, what, s,
+		      "a size (bytes, or with K, M, G, T: 512M)");
+		return -EINVAL;
+	}
+	if (!ret && v * mul >= min && v * mul <= max) {
+		*out = v * mul;
 		return 0;
 	}
 	snprintf(lo, sizeof(lo), "%" PRIu64, min);

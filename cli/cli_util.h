@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "tulpen/ctx.h"
 
 /* Exit codes of every subcommand. */
 enum {
@@ -99,6 +100,14 @@ int cli_parse_uint(const char *what, const char *s, uint64_t min, uint64_t max,
 		   uint64_t *out, char *err, size_t errlen);
 
 /*
+ * A size in bytes: DIGITS[K|M|G|T][B|iB] (binary multiples: 512M is 512
+ * MiB), within [@min, @max]; returns and reports as cli_parse_uint():
+ *   "--max-memory: '1x' is not a size (bytes, or with K, M, G, T: 512M)"
+ */
+int cli_parse_size(const char *what, const char *s, uint64_t min, uint64_t max,
+		   uint64_t *out, char *err, size_t errlen);
+
+/*
  * What cli_parse_duration() accepts: a bare number counts in @unit_ns
  * (NSEC_PER_SEC for "seconds", 1000000 for "milliseconds"); the value,
  * in nanoseconds, must lie within [@min_ns, @max_ns].
@@ -123,6 +132,18 @@ struct cli_duration {
 int cli_parse_duration(const char *what, const char *s,
 		       const struct cli_duration *d, uint64_t *ns, char *err,
 		       size_t errlen);
+
+/*
+ * The library's notes (tulpen_ctx_set_note()) on standard error as
+ * "tulpen[ CMD]: NOTE"; TULPEN_NOTE_INFO only when @verbose. Give a
+ * struct cli_notes as the callback's data; warned counts the warnings.
+ */
+struct cli_notes {
+	const char *cmd;
+	int verbose;
+	unsigned long warned;
+};
+void cli_note(void *data, enum tulpen_note_level level, const char *msg);
 
 struct tulpen_filter_error;
 

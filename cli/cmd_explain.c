@@ -21,6 +21,9 @@
 #include "commands.h"
 #include "output.h"
 
+/* The library's notes on standard error. */
+static struct cli_notes notes = { "explain", 0, 0 };
+
 /* Every long option of longopts[] is listed (tests/cli/help.py). */
 static const char usage[] =
 	"Usage: tulpen explain [ OPTIONS ] STATE\n"
@@ -210,6 +213,7 @@ int cmd_explain(int argc, char **argv)
 	ret = tulpen_ctx_new(&ctx);
 	if (ret)
 		goto err;
+	tulpen_ctx_set_note(ctx, cli_note, &notes);
 	if (o.proc_root) {
 		ret = tulpen_ctx_set_proc_root(ctx, o.proc_root);
 		if (ret)

@@ -513,6 +513,7 @@ int cmd_list(int argc, char **argv)
 {
 	struct list_res x = { 0 };
 	struct list_opts o;
+	struct cli_notes notes = { NULL, 0, 0 };
 	int ret, status, mode_status = 0;
 
 	if (list_opts_parse(&o, argc, argv))
@@ -530,6 +531,10 @@ int cmd_list(int argc, char **argv)
 	if (status)
 		return status;
 	ret = tulpen_ctx_new(&x.ctx);
+	if (!ret) {
+		notes.verbose = o.verbose;
+		tulpen_ctx_set_note(x.ctx, cli_note, &notes);
+	}
 	if (!ret)
 		ret = setup_ctx(x.ctx, &o);
 	if (!ret)

@@ -63,6 +63,10 @@ static const char help_text[] =
 	"late packets land\n"
 	"                         in their history (2, Zeek: 5; 0: not "
 	"at all)\n"
+	"      --max-memory SIZE  the connection table's budget (512M): "
+	"past it the least\n"
+	"                         recently active are reported early "
+	"(end 'evicted')\n"
 	"\n"
 	"Zeek compatibility:\n"
 	"      --compat MODEL     rfc (default): both endpoints' RFC "
@@ -148,6 +152,7 @@ enum {
 	O_LINGER,
 	O_FORMAT,
 	O_COMPAT,
+	O_MAX_MEMORY,
 };
 
 static const struct option opts[] = {
@@ -160,6 +165,7 @@ static const struct option opts[] = {
 	{ "filter", required_argument, NULL, 'f' },
 	{ "idle-timeout", required_argument, NULL, O_IDLE },
 	{ "linger", required_argument, NULL, O_LINGER },
+	{ "max-memory", required_argument, NULL, O_MAX_MEMORY },
 	{ "compat", required_argument, NULL, O_COMPAT },
 	{ "no-checksums", no_argument, NULL, 'C' },
 	{ "no-header", no_argument, NULL, 'H' },
@@ -228,6 +234,14 @@ static int parse_opt(struct pcap_cli *cli, int c, char **argv)
 	case O_IDLE:
 		return opt_secs("--idle-timeout", optarg,
 				&so->flows.idle_timeout_ns);
+	case O_MAX_MEMORY:
+		if (cli_parse_size("--max-memory", optarg, 1ull << 20,
+				   1ull << 50, &so->flows.max_memory, err,
+				   sizeof(err))) {
+			cli_error("pcap", "%s", err);
+			return -EINVAL;
+		}
+		return 0;
 	case O_LINGER:
 		return opt_secs("--linger", optarg, &so->flows.linger_ns);
 	case 'H':
@@ -249,48 +263,67 @@ static int parse_opt(struct pcap_cli *cli, int c, char **argv)
 		so->flows.ignore_checksums = 1;
 		return 0;
 	case 'h':
-		cli_help("pcap", help_text);
-		return 1;
+		return cli_help("pcap", help_text) ? -EIO : 1;
 	case 'V':
-		cli_version("pcap");
-		return 1;
+		return cli_version("pcap") ? -EIO : 1;
 	}
 	cli_getopt_error(c, argv, opts, err, sizeof(err));
 	cli_error("pcap", "%s", err);
 	return -EINVAL;
 }
 
-/* Read everything; the exit code. */
+/* Read everything that can be read; the exit code. */
 static int run(struct pcap_cli *cli, struct tulpen_ctx *ctx,
 	       struct tulpen_buf *out, int nfiles, char **files)
 {
 	struct tulpen_pcap_session *s = NULL;
-	int i, r, ret = 1;
+	int i, r, ret = 1, opened = 0, unopened = 0;
 
 	if (tulpen_pcap_session_new(ctx, &cli->so, out, &s))
 		goto nomem;
-	/* Every file opened and checked before anything is written. */
+	/*
+	 * Every file opened and checked before anything is written; one
+	 * that cannot be is named, and the others are still read.
+	 */
 	for (i = 0; i < nfiles; i++) {
 		r = tulpen_pcap_session_open(s, files[i]);
 		if (r == -ENOMEM)
 			goto nomem;
 		if (r) {
-			cli_error("pcap", "%s", tulpen_ctx_errmsg(ctx));
-			goto out;
+			cli_error("pcap", "%s; not read",
+				  tulpen_ctx_errmsg(ctx));
+			unopened++;
+			continue;
 		}
+		opened++;
+	}
+	if (!opened) {
+		if (nfiles > 1)
+			cli_error("pcap",
+				  "none of the %d captures could be read",
+				  nfiles);
+		goto out;
 	}
 	r = tulpen_pcap_session_run(s);
 	if (r == -EPIPE) {
-		ret = 0;
+		ret = unopened ? 1 : 0;
 		goto out;
 	}
-	if (r == -ENOMEM)
-		goto nomem;
+	if (r == -ENOMEM) {
+		/* what was read has been reported (a note said where) */
+		cli_error("pcap", "out of memory: the report is partial");
+		goto out;
+	}
 	if (r == -EIO)
 		cli_error("pcap", "%s", tulpen_ctx_errmsg(ctx));
 	else if (r)
 		cli_error("pcap", "writing output: %s", strerror(-r));
-	ret = r ? 1 : 0;
+	if (unopened)
+		cli_error("pcap",
+			  "%d of %d captures could not be opened (named "
+			  "above); the report covers the other %d",
+			  unopened, nfiles, opened);
+	ret = r || unopened ? 1 : 0;
 	if (cli->warnings > cli->shown)
 		fprintf(stderr,
 			"tulpen pcap: %llu malformed packets skipped in all "
@@ -356,6 +389,10 @@ int cmd_pcap(int argc, char **argv)
 		}
 		if (ret == -ENOMEM)
 			goto nomem;
+		if (ret == -EIO) { /* --help, --version: not written */
+			ret = CLI_EXIT_RUNTIME;
+			goto out;
+		}
 		if (ret)
 			goto usage;
 	}

@@ -31,6 +31,9 @@
 #include "cli_util.h"
 #include "commands.h"
 
+/* The library's notes on standard error. */
+static struct cli_notes notes = { "serve", 0, 0 };
+
 #define CMD "serve"
 #define DEFAULT_LISTEN "127.0.0.1:9829"
 #define MAX_HEADERS 100
@@ -234,8 +237,7 @@ static int parse_one(int c, char **argv, struct serve_opts *o)
 					      CLI_NSEC_PER_SEC);
 		return -1;
 	case 'h':
-		fputs(usage, stdout);
-		return fflush(stdout) ? CLI_EXIT_RUNTIME : CLI_EXIT_OK;
+		return cli_help(CMD, usage);
 	case 'V':
 		return cli_version("serve");
 	default:
@@ -585,6 +587,7 @@ static int run(struct server *srv, struct serve_opts *o)
 		ret = cli_error(CMD, "out of memory");
 		goto out;
 	}
+	tulpen_ctx_set_note(ctx, cli_note, &notes);
 	/*
 	 * Few malloc arenas: each pool thread would otherwise get its own,
 	 * and the RSS would grow with the threads that ever answered.

@@ -33,6 +33,9 @@
 #include "cli_util.h"
 #include "commands.h"
 
+/* The library's notes on standard error. */
+static struct cli_notes notes = { "watch", 0, 0 };
+
 struct watch_cli {
 	struct tulpen_watch_session_opts so;
 	uint64_t duration_ns; /* 0: until stopped */
@@ -574,9 +577,8 @@ int cmd_watch(int argc, char **argv)
 	err = parse_opts(&w, argc, argv, &expr);
 	if (err == 2)
 		return cli_version("watch");
-	if (err > 0)
-		return fflush(stdout) && errno != EPIPE ? CLI_EXIT_RUNTIME
-							: CLI_EXIT_OK;
+	if (err > 0) /* --help: written; flushed, a failure said */
+		return cli_help("watch", "");
 	if (err)
 		return cli_usage_error("watch", "%s", w.err);
 	if (tulpen_buf_init(&out, 64 * 1024, watch_sink, &sink)) {
@@ -588,6 +590,7 @@ int cmd_watch(int argc, char **argv)
 		cli_error("watch", "out of memory");
 		goto out;
 	}
+	tulpen_ctx_set_note(ctx, cli_note, &notes);
 	if (install_signals()) {
 		cli_error("watch", "signals: %s", strerror(errno));
 		goto out;

@@ -17,127 +17,6 @@
 #include "list_families.h"
 #include "list_opts.h"
 
-/*
- * `tulpen --help`, grouped as `ss -h` is. Every long option of long_opts[]
- * below is listed (tests/cli/help.py checks it against this file).
- */
-const char list_help[] =
-	"Usage: tulpen [ OPTIONS ] [ FILTER ]\n"
-	"       tulpen COMMAND [ ARGS ]\n"
-	"List sockets, their TCP states and the processes that hold them.\n"
-	"\n"
-	"   -h, --help          this message\n"
-	"   -V, --version       output version information\n"
-	"   -n, --numeric       don't resolve service names or user names\n"
-	"   -r, --resolve       resolve host names\n"
-	"       --resolve-timeout=TIME\n"
-	"                       give up resolving after TIME (2000: ms; "
-	"or 2s, 500ms)\n"
-	"   -a, --all           display all sockets\n"
-	"   -l, --listening     display listening sockets\n"
-	"   -o, --options, --timers\n"
-	"                       show timer information\n"
-	"   -e, --extended, --extend\n"
-	"                       show user, inode and socket cookie\n"
-	"   -i, --info          show internal TCP information (tcp_info)\n"
-	"   -m, --memory        show socket memory usage\n"
-	"       --tos           show TOS, traffic class and class id\n"
-	"       --cgroup        show each socket's cgroup\n"
-	"       --inet-sockopt  show various inet socket options\n"
-	"   -T, --threads       accepted for ss users (threads are not "
-	"listed)\n"
-	"   -b, --bpf           show socket filter information (accepted)\n"
-	"   -p, --processes, --program\n"
-	"                       show the processes using each socket\n"
-	"   -s, --summary, --statistics\n"
-	"                       show socket usage summary\n"
-	"   -K, --kill          forcibly close the sockets that match FILTER\n"
-	"                       and show what was closed (needs a FILTER)\n"
-	"       --dry-run       with -K: show what would be closed, close "
-	"none\n"
-	"   -E, --events        show sockets as they are destroyed, until\n"
-	"                       interrupted\n"
-	"\n"
-	"   -4, --ipv4          display only IP version 4 sockets\n"
-	"   -6, --ipv6          display only IP version 6 sockets\n"
-	"   -t, --tcp           display only TCP sockets\n"
-	"   -M, --mptcp         display only MPTCP sockets\n"
-	"   -u, --udp           display only UDP sockets\n"
-	"   -w, --raw           display only RAW sockets\n"
-	"   -x, --unix          display only Unix domain sockets\n"
-	"   -0, --packet        display PACKET sockets\n"
-	"       --netlink       display only netlink sockets\n"
-	"   -S, --sctp          display only SCTP sockets\n"
-	"       --vsock         display only vsock sockets\n"
-	"       --xdp           display only XDP sockets\n"
-	"       --tipc          display only TIPC sockets (none: no TIPC "
-	"support)\n"
-	"   -f, --family=FAMILY display sockets of type FAMILY\n"
-	"       FAMILY := {inet|inet6|link|unix|netlink|vsock|xdp|tipc}\n"
-	"   -A, --query=QUERY, --socket=QUERY\n"
-	"       QUERY := {all|inet|tcp|mptcp|udp|raw|sctp|unix|unix_dgram|"
-	"unix_stream|\n"
-	"                 unix_seqpacket|packet|packet_raw|packet_dgram|"
-	"netlink|\n"
-	"                 vsock|vsock_stream|vsock_dgram|xdp}[,QUERY], "
-	"!WORD: not\n"
-	"\n"
-	"   -H, --no-header     suppress the header line\n"
-	"   -c, --continuous    list again every second, as netstat -c\n"
-	"   -W, --wide          accepted for netstat: tulpen never truncates\n"
-	"       --numeric-hosts, --numeric-ports, --numeric-users\n"
-	"                       as netstat: numbers for hosts, ports or "
-	"users only\n"
-	"   -O, --oneline       --style=ss: -i and -m on the socket's line\n"
-	"       --json          one JSON array of sockets\n"
-	"       --ndjson        one JSON object per line, streamed\n"
-	"       --style=STYLE   the column layout of tulpen, ss or netstat\n"
-	"       STYLE := {table|ss|netstat}\n"
-	"       --color[=WHEN], --colour[=WHEN]\n"
-	"                       colour the state column (no WHEN: always)\n"
-	"       WHEN := {auto|always|never}\n"
-	"\n"
-	"       --source=SOURCE where sockets come from (auto: netlink, and\n"
-	"                       /proc/net for what netlink does not serve)\n"
-	"       SOURCE := {auto|netlink|proc}\n"
-	"       --proc-root=DIR read recorded /proc files under DIR instead "
-	"of /proc;\n"
-	"                       implies --source=proc\n"
-	"       --nl-record=FILE\n"
-	"                       record the kernel's netlink answers to FILE\n"
-	"       --nl-replay=FILE\n"
-	"                       read netlink answers from FILE, not the "
-	"kernel\n"
-	"       --services-file=FILE\n"
-	"                       port names from FILE (/etc/services)\n"
-	"       --passwd-file=FILE\n"
-	"                       user names from FILE (/etc/passwd)\n"
-	"\n"
-	"   -N, --net=NSNAME    list the sockets of network namespace NSNAME:\n"
-	"                       a name in /run/netns, a path or a pid; all\n"
-	"       --all-netns     every network namespace on the host at once\n"
-	"       --netns         show each socket's network namespace\n"
-	"       --container     show the container of each socket's owner\n"
-	"\n";
-
-/* The FILTER part of `tulpen --help`. */
-const char list_filter_help[] =
-	"   FILTER := [ state STATE-FILTER ]... [ exclude STATE-FILTER ]...\n"
-	"       STATE-FILTER := {all|connected|synchronized|bucket|big|"
-	"TCP-STATES}\n"
-	"         TCP-STATES := {established|syn-sent|syn-received|"
-	"fin-wait-{1,2}|\n"
-	"                        time-wait|closed|close-wait|last-ack|listen|"
-	"closing}\n"
-	"       in the spelling of RFC 9293, ss or netstat, in any case\n"
-	"   then an EXPRESSION, as ss takes it (docs/filters.md):\n"
-	"       sport|dport [OP] [:]PORT   src|dst [=] ADDR[/PLEN][:PORT]\n"
-	"       dev [!=] NAME  fwmark [!=] MARK[/MASK]  cgroup [!=] PATH\n"
-	"       autobound; and, or, not, ( ); OP := {=|!=|<|>|<=|>=|eq|ne|"
-	"lt|gt|le|ge}\n"
-	"   -F, --filter=FILE   read the EXPRESSION from FILE ('-': stdin)\n"
-	"\n";
-
 enum {
 	OPT_JSON = 256,
 	OPT_NDJSON,
@@ -166,6 +45,7 @@ enum {
 	OPT_NUM_USERS,
 };
 
+/* Every long option here is in list_help.c's --help (cli/conventions). */
 static const struct option long_opts[] = {
 	{ "tcp", no_argument, NULL, 't' },
 	{ "udp", no_argument, NULL, 'u' },
@@ -200,6 +80,7 @@ static const struct option long_opts[] = {
 	{ "resolve", no_argument, NULL, 'r' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "ndjson", no_argument, NULL, OPT_NDJSON },
 	{ "style", required_argument, NULL, OPT_STYLE },
@@ -514,6 +395,7 @@ static const struct opt_handler opt_handlers[] = {
 	FLAG('r', resolve),
 	FLAG('h', help),
 	FLAG('V', version),
+	FLAG('v', verbose),
 	FLAG('O', oneline),
 	STR('F', filter_file),
 	CALL('N', set_net, 0),
@@ -628,7 +510,7 @@ static int parse_options(struct parse_state *st, int argc, char **argv)
 	optind = 0; /* reset getopt (also for unit tests) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv,
-				":tuwxMlapeno46sHOrhVimTbKEN:F:0Sf:A:cW",
+				":tuwxMlapeno46sHOrhVvimTbKEN:F:0Sf:A:cW",
 				long_opts, NULL)) != -1) {
 		h = c == ':' || c == '?' ? NULL : find_handler(c);
 		if (!h)

@@ -19,7 +19,7 @@ struct list_opts {
 	enum tulpen_source_mode source;
 	enum color_mode color;
 	int listening, all, numeric, owners, extended, timers, summary;
-	int no_header, resolve, help, version;
+	int no_header, resolve, help, version, verbose;
 	/* netstat: -c, --numeric-hosts/-ports/-users */
 	int continuous, numeric_hosts, numeric_ports, numeric_users;
 	/*

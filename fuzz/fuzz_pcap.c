@@ -3,11 +3,12 @@
  * fuzz_pcap.c - the capture reader, the frame decoder, the connection
  * table and the report, end to end.
  *
- * An input that starts like a pcap or pcapng file is read as one (through
- * libpcap from memory) and every segment goes through the flow table into
- * the JSON report and the summary. Any other input is one frame: its first
- * byte picks the link type, the rest are the frame's bytes, decoded with
- * tulpen_pcap_decode() (whose result is checked for consistency).
+ * An input that starts like a pcap or pcapng file (or a gzip or zstd one)
+ * is read as one (from memory, through libpcap or the pcapng reader) and every
+ * segment goes through the flow table into the JSON report and the summary. Any
+ * other input is one frame: its first byte picks the link type, the rest are
+ * the frame's bytes, decoded with tulpen_pcap_decode() (whose result is checked
+ * for consistency).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -116,9 +117,14 @@ out:
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t magics[][4] = {
-		{ 0xd4, 0xc3, 0xb2, 0xa1 }, { 0xa1, 0xb2, 0xc3, 0xd4 },
-		{ 0x4d, 0x3c, 0xb2, 0xa1 }, { 0xa1, 0xb2, 0x3c, 0x4d },
+		{ 0xd4, 0xc3, 0xb2, 0xa1 },
+		{ 0xa1, 0xb2, 0xc3, 0xd4 },
+		{ 0x4d, 0x3c, 0xb2, 0xa1 },
+		{ 0xa1, 0xb2, 0x3c, 0x4d },
 		{ 0x0a, 0x0d, 0x0d, 0x0a },
+		/* compressed: decompressed on the way (gzip, zstd) */
+		{ 0x1f, 0x8b, 0x08, 0x00 },
+		{ 0x28, 0xb5, 0x2f, 0xfd },
 	};
 	size_t i;
 

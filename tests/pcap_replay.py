@@ -15,6 +15,11 @@ pcap_replay.py - `tulpen pcap` on recorded captures, without root.
                                    header lengths; a clear message naming
                                    the packet, the right exit code, no crash
   pcap_replay.py TULPEN cli        options, filters, stdin, several files
+  pcap_replay.py TULPEN robust     the regression captures of
+                                   fixtures/pcap/robust/TESTLIST: time going
+                                   backwards, past 2038, 2106 and 2262, a
+                                   200-day handshake, cut and compressed
+                                   files, pcapng sections and interfaces
 
 The fixtures were captured by tests/integration/pcap_kernel.py (--keep) in
 runs where tulpen's states matched the kernel's tracepoint. To refresh a
@@ -377,19 +382,42 @@ def t_conventions(src, rst):
     # message is "tulpen pcap: FILE: WHAT".
     with tempfile.TemporaryDirectory() as tmp:
         missing = os.path.join(tmp, "nope.pcap")
+        # A capture that cannot be read is named; the others are read and
+        # reported; the exit status says it was partial.
+        want_one = tulpen(src)[1]
         rc, out, err = tulpen(src, missing)
-        check(rc == 1 and out == "" and
-              err == "tulpen pcap: %s: No such file or directory\n" % missing,
+        check(rc == 1 and out == want_one and
+              err.startswith("tulpen pcap: %s: No such file or directory"
+                             % missing) and "1 of 2 captures" in err,
               "good then missing: exit %d out %r err %r" % (rc, out, err))
+        rc, out, err = tulpen(missing, src)
+        check(rc == 1 and out == want_one,
+              "missing then good: exit %d out %r err %r" % (rc, out, err))
         notcap = os.path.join(tmp, "text.pcap")
         with open(notcap, "w") as f:
             f.write("not a capture at all, just text\n" * 4)
         for fmt in ("--json", "--ndjson", "-s"):
-            rc, out, err = tulpen(fmt, src, rst, notcap)
-            check(rc == 1 and out == "" and
+            rc, out, err = tulpen(fmt, src, notcap, rst)
+            want = tulpen(fmt, src, rst)[1]
+            check(rc == 1 and out == want and
                   err.startswith("tulpen pcap: %s: " % notcap),
-                  "%s good, good, not a capture: exit %d out %r err %r" %
+                  "%s good, not a capture, good: exit %d out %r err %r" %
                   (fmt, rc, out, err))
+        # Cut in the middle of a record: named with its packet, the next
+        # file still read.
+        cut = os.path.join(tmp, "cut.pcap")
+        with open(src, "rb") as f:
+            data = f.read()
+        with open(cut, "wb") as f:
+            f.write(data[:len(data) - 30])
+        rc, out, err = tulpen("--ndjson", cut, rst)
+        ids = [json.loads(ln)["id"] for ln in out.splitlines()]
+        check(rc == 1 and len(ids) == 2 and
+              ("%s: packet " % cut) in err and "not read" in err,
+              "cut, good: exit %d %d rows err %r" % (rc, len(ids), err))
+        rc, out, err = tulpen(missing, missing + "2")
+        check(rc == 1 and out == "" and "none of the 2" in err,
+              "two missing: exit %d out %r err %r" % (rc, out, err))
     for args in (["--format", "xml", src], ["--top", "0", src],
                  ["--linger", "-1", src], ["-f"]):
         rc, out, err = tulpen(*args)
@@ -401,13 +429,139 @@ def t_conventions(src, rst):
           "--format ndjson differs from --ndjson")
 
 
+ROBUST = os.path.join(FIX, "robust")
+
+
+def testlist():
+    cases = []
+    with open(os.path.join(ROBUST, "TESTLIST")) as f:
+        for ln in f:
+            if not ln.strip() or ln.startswith("#"):
+                continue
+            cols = [c for c in ln.rstrip("\n").split("  ") if c.strip()]
+            name, fname, opts, code = [c.strip() for c in cols[:4]]
+            msg = "  ".join(cols[4:]).strip()
+            cases.append((name, fname, opts.split(), int(code),
+                          None if msg == "-" else msg))
+    return cases
+
+
+def robust_checks():
+    """What each case must give, from the source capture and make.py."""
+    sys.path.insert(0, ROBUST)
+    import make as M
+    src = os.path.join(FIX, "client-close.pcap")
+    _, _, _, pkts = read_pcap(src)
+    with open(os.path.join(FIX, "client-close.json")) as f:
+        orig = json.load(f)[0]
+
+    def conns(out):
+        return json.loads(out)
+
+    def backwards(out):
+        _, _, _, bp = read_pcap(os.path.join(ROBUST, "backwards.pcap"))
+        latest, ooo = None, 0
+        for sec, frac, _, _ in bp:
+            t = sec * 10**6 + frac
+            if latest is not None and t < latest:
+                ooo += 1
+            latest = t if latest is None else max(latest, t)
+        d = json.loads(out)
+        return d["out_of_order_segments"] == ooo and ooo > 0, \
+            "out_of_order_segments %s, the file has %d" % (
+                d["out_of_order_segments"], ooo)
+
+    def no_negative(out):
+        bad = []
+        for c in conns(out):
+            if c["duration_us"] < 0:
+                bad.append("duration %s" % c["duration_us"])
+            for side in ("client", "server"):
+                bad += ["offset %s" % st["offset_us"]
+                        for st in c[side]["states"] if st["offset_us"] < 0]
+        return not bad, "negative times: %s" % bad
+
+    def at(base):
+        def t(out):
+            c = conns(out)[0]
+            want = base + pkts[0][1] / 1e6
+            ok = abs(c["ts"] - want) < 1e-3 and all(
+                st["ts"] is not None for st in c["client"]["states"])
+            return ok, "ts %r, the file says %r" % (c["ts"], want)
+        return t
+
+    def future(out):
+        c = conns(out)[0]
+        return c["ts"] is not None and c["ts"] >= 9223372035, \
+            "ts %r: not clamped to 2262" % c["ts"]
+
+    rtt_us = M.RTT_DAYS * 86400 * 10**6 + orig["rtt_us"]
+
+    def rtt(out):
+        c = conns(out)[0]
+        return c["rtt_us"] == rtt_us, "rtt_us %s, want %s" % (
+            c["rtt_us"], rtt_us)
+
+    def rtt_table(out):
+        ms = "%d." % (rtt_us // 1000)
+        return ms in out, "RTT %s ms not in the table:\n%s" % (ms, out)
+
+    def same_as_source(out):
+        want = tulpen("--json", src)[1]
+        return out == want, "differs from %s" % src
+
+    def some_rows(out):
+        return len(conns(out)) == 1, "%d connections" % len(conns(out))
+
+    def empty(out):
+        return json.loads(out)["connections"] == 0, out
+
+    def same_conns(out):
+        got = [(c["client"]["address"], c["client"]["port"],
+                c["conn_state"]) for c in conns(out)]
+        want = [(orig["client"]["address"], orig["client"]["port"],
+                 orig["conn_state"])]
+        return got == want, "connections %r, want %r" % (got, want)
+
+    return {
+        "backwards": backwards, "backwards-rows": no_negative,
+        "y2038": at(M.Y2038_BASE), "y2106": at(M.Y2106_BASE),
+        "future-pcapng": future, "rtt-200d": rtt,
+        "rtt-200d-table": rtt_table, "cut-record": some_rows,
+        "gzip": same_as_source, "zstd": same_as_source,
+        "gzip-cut": some_rows, "empty": empty,
+        "two-byte-orders": same_conns, "two-linktypes": same_conns,
+    }
+
+
+def t_robust():
+    checks = robust_checks()
+    for name, fname, opts, code, msg in testlist():
+        rc, out, err = tulpen(*(opts + [os.path.join(ROBUST, fname)]))
+        check(rc == code, "%s: exit %d, TESTLIST says %d: %r" %
+              (name, rc, code, err))
+        if msg:
+            check(msg in err, "%s: stderr lacks %r: %r" % (name, msg, err))
+        elif code == 0:
+            check(err == "" or "earlier than" in err or
+                  "clamped" in err, "%s: said %r" % (name, err))
+        fn = checks.get(name)
+        check(fn is not None, "%s: no check for it" % name)
+        if fn and out:
+            try:
+                ok, why = fn(out)
+            except (ValueError, KeyError, IndexError) as e:
+                ok, why = False, "%s: %s" % (type(e).__name__, e)
+            check(ok, "%s: %s" % (name, why))
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         print(__doc__)
         sys.exit(2)
     TULPEN = os.path.abspath(sys.argv[1])
     {"golden": t_golden, "linktypes": t_linktypes, "bad": t_bad,
-     "cli": t_cli}[sys.argv[2]]()
+     "cli": t_cli, "robust": t_robust}[sys.argv[2]]()
     if failures:
         print("%d failure(s)" % len(failures))
         sys.exit(1)

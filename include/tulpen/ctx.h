@@ -45,7 +45,7 @@ struct tulpen_nl_ops {
 int tulpen_ctx_new(struct tulpen_ctx **ctx);
 void tulpen_ctx_free(struct tulpen_ctx *ctx);
 
-/* Root of the proc file system to read ("/proc" by default). */
+/* Root of the proc file system to read ("/proc" by default); "": -EINVAL. */
 int tulpen_ctx_set_proc_root(struct tulpen_ctx *ctx, const char *dir);
 const char *tulpen_ctx_proc_root(const struct tulpen_ctx *ctx);
 
@@ -118,5 +118,27 @@ const char *tulpen_ctx_errmsg(const struct tulpen_ctx *ctx);
 void tulpen_ctx_seterr(struct tulpen_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void tulpen_ctx_clearerr(struct tulpen_ctx *ctx);
+
+/*
+ * Notes: what a caller should be told while the work goes on (a line of
+ * /proc/net that does not parse and was skipped, a table the host does not
+ * have). TULPEN_NOTE_WARN is data the output lacks and should always be
+ * shown; TULPEN_NOTE_INFO is context for a verbose run. Without a callback
+ * notes are dropped. The callback may be called from a helper thread of the
+ * library (network namespace walks); @msg is valid during the call only.
+ */
+enum tulpen_note_level {
+	TULPEN_NOTE_WARN = 0,
+	TULPEN_NOTE_INFO = 1,
+};
+typedef void (*tulpen_note_fn)(void *data, enum tulpen_note_level level,
+			       const char *msg);
+void tulpen_ctx_set_note(struct tulpen_ctx *ctx, tulpen_note_fn fn, void *data);
+/* The callback set (NULL: none), and its data through @data. */
+tulpen_note_fn tulpen_ctx_note_fn(const struct tulpen_ctx *ctx, void **data);
+/* Pass a note to the callback (printf-like). Used by the library. */
+void tulpen_ctx_note(struct tulpen_ctx *ctx, enum tulpen_note_level level,
+		     const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif /* TULPEN_CTX_H */

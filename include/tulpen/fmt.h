@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "tulpen/sock.h"
 #include "tulpen/owners.h"
 #include "tulpen/names.h"
@@ -139,6 +140,26 @@ int tulpen_buf_json_str(struct tulpen_buf *b, const char *s);
  */
 int tulpen_buf_wrap(struct tulpen_buf *b, size_t indent, size_t hang,
 		    size_t width, const char *text, size_t keep);
+/*
+ * Names and paths in text output: the one escape (docs/escape.md). A
+ * backslash becomes two; printable ASCII but '"' and well-formed UTF-8 are
+ * kept,
+ * except the characters that break lines or reorder text; every other
+ * byte (control characters, ESC, invalid UTF-8) becomes a backslash and
+ * three octal digits (ESC: \033). tulpen_unescape() reverses it.
+ *
+ * tulpen_buf_escaped() writes @s escaped. tulpen_escape() writes it into
+ * @out (NUL-terminated, whole escapes only, cut at @size) and returns the
+ * length; TULPEN_ESC_MAX(n) bytes hold any n-byte string. tulpen_unescape()
+ * writes the original bytes (NUL-terminated) and returns their number,
+ * -EINVAL for a backslash followed by neither a backslash nor three octal
+ * digits,
+ * -ENOSPC when @size is too small.
+ */
+#define TULPEN_ESC_MAX(n) (4 * (n) + 1)
+int tulpen_buf_escaped(struct tulpen_buf *b, const char *s);
+size_t tulpen_escape(char *out, size_t size, const char *s);
+ssize_t tulpen_unescape(char *out, size_t size, const char *s);
 /* Hand what is buffered to the sink. */
 int tulpen_buf_flush(struct tulpen_buf *b);
 

@@ -38,12 +38,16 @@ struct tulpen_owners_stats {
 	size_t processes;  /* processes scanned */
 	size_t denied;	   /* processes whose fds we may not read */
 	size_t socket_fds; /* socket fds found */
+	/* processes not read: the scan ran out of descriptors or memory */
+	size_t unreadable;
 };
 
 /*
  * Scan the processes under the context's proc root. Processes that exit
  * during the scan are skipped silently; processes we may not inspect are
- * counted in stats.denied. Returns 0 or a negative errno.
+ * counted in stats.denied; processes not read because the scan ran out of
+ * file descriptors (EMFILE, ENFILE) are counted in stats.unreadable and
+ * said once in a TULPEN_NOTE_WARN note. Returns 0 or a negative errno.
  */
 int tulpen_owners_new(struct tulpen_ctx *ctx, struct tulpen_owners **out);
 /*

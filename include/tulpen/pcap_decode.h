@@ -135,6 +135,8 @@ struct tulpen_pcap_stats {
 	uint64_t bad;	    /* malformed frames skipped */
 	uint64_t skipped;   /* valid frames not decoded (tulpen_pcap_skips) */
 	uint64_t truncated; /* TCP segments whose payload was cut */
+	uint64_t clamped;   /* times outside 64-bit nanoseconds (1677 to
+			     * 2262), clamped to its ends */
 };
 
 /*

@@ -76,6 +76,7 @@ enum tulpen_conn_end {
 	TULPEN_END_REUSED,     /* a new SYN reused the 4-tuple */
 	TULPEN_END_EOF,	       /* end of the capture, still open */
 	TULPEN_END_ATTEMPT,    /* compat_zeek: SYN unanswered 5 s */
+	TULPEN_END_EVICTED,    /* handed out early: the memory budget */
 };
 
 struct tulpen_flow {
@@ -118,7 +119,17 @@ struct tulpen_flows_opts {
 	 */
 	int compat_zeek;
 	int ignore_checksums;
+	/*
+	 * The memory budget of the table in bytes (0: default,
+	 * TULPEN_FLOWS_MAX_MEMORY). Before it is passed, finished
+	 * connections still lingering and then the least recently active
+	 * ones are handed out early, with end TULPEN_END_EVICTED and what
+	 * is known of them; a later segment of one starts a new record.
+	 */
+	uint64_t max_memory;
 };
+
+#define TULPEN_FLOWS_MAX_MEMORY (512ull << 20)
 
 struct tulpen_flows_stats {
 	uint64_t segments;	/* segments processed */
@@ -131,6 +142,9 @@ struct tulpen_flows_stats {
 	uint64_t tombstones;	/* finished connections lingering now */
 	uint64_t bad_checksums; /* segments with a bad TCP checksum */
 	uint64_t too_deep; /* compat_zeek: inside more tunnels than Zeek's 4 */
+	uint64_t evicted;  /* handed out early for the memory budget */
+	uint64_t memory;   /* bytes the table holds now (estimate) */
+	uint64_t memory_max; /* the most it held */
 };
 
 struct tulpen_flows;
@@ -140,15 +154,20 @@ int tulpen_flows_new(const struct tulpen_flows_opts *opts, tulpen_conn_fn cb,
 
 /*
  * tulpen_flows_segment - account one segment from capture file @file.
- * Connections that finish or time out are handed to the callback from
- * here. Returns 0, -ENOMEM, or the callback's negative errno.
+ * Connections that finish, time out or are evicted are handed to the
+ * callback from here. When an allocation fails, connections are evicted
+ * to make room and it is tried again; -ENOMEM only when nothing is left to
+ * evict (the segment is then not counted; the table stays consistent and
+ * tulpen_flows_finish() still hands out everything held). Returns 0,
+ * -ENOMEM, or the callback's negative errno.
  */
 int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 			 uint32_t file);
 
 /*
  * tulpen_flows_finish - the input has ended: hand out every connection
- * still held, in order of first packet. Returns 0 or the callback's errno.
+ * still held, in order of first packet (in list order when there is no
+ * memory to sort them). Returns 0 or the callback's errno.
  */
 int tulpen_flows_finish(struct tulpen_flows *f);
 

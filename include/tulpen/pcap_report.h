@@ -68,6 +68,7 @@ int tulpen_pcap_summary_add(struct tulpen_pcap_summary *s,
  */
 struct tulpen_pcap_input {
 	uint64_t frames, tcp, other, bad, late;
+	uint64_t out_of_order; /* segments earlier than one before them */
 };
 void tulpen_pcap_summary_set_input(struct tulpen_pcap_summary *s,
 				   const struct tulpen_pcap_input *in);
@@ -76,6 +77,13 @@ void tulpen_pcap_summary_set_input(struct tulpen_pcap_summary *s,
 int tulpen_pcap_summary_write(const struct tulpen_pcap_summary *s,
 			      struct tulpen_buf *out, int json, size_t top);
 void tulpen_pcap_summary_free(struct tulpen_pcap_summary *s);
+/*
+ * The summary keeps at most capacity() talkers; when more addresses come,
+ * the less active half is dropped (dropped() says how many in all, 0 when
+ * the top talkers are exact).
+ */
+size_t tulpen_pcap_summary_capacity(const struct tulpen_pcap_summary *s);
+uint64_t tulpen_pcap_summary_dropped(const struct tulpen_pcap_summary *s);
 
 /*
  * Connections through the filter language (tulpen/filter.h, parsed with

@@ -62,10 +62,12 @@ int tulpen_pcap_session_open(struct tulpen_pcap_session *s, const char *path);
 
 /*
  * tulpen_pcap_session_run - read every opened file and write the report.
- * Returns 0; -EIO when a file could not be read to its end (the message,
- * "PATH: packet N: what", is in the context; the connections read until
- * then have been reported); -EPIPE when the output was closed; -ENOMEM; or
- * the output buffer's negative errno.
+ * A file that cannot be read to its end is named in a note ("PATH: packet
+ * N: what; the rest of this file was not read") and the next files are
+ * still read. Returns 0; -EIO when a file could not be read to its end
+ * (the connections read have been reported; the context says how many
+ * files); -EPIPE when the output was closed; -ENOMEM; or the output
+ * buffer's negative errno.
  */
 int tulpen_pcap_session_run(struct tulpen_pcap_session *s);
 

@@ -18,7 +18,45 @@
 #include "tulpen/filter.h"
 #include "tulpen/state.h"
 #include "core/ctx_internal.h"
+#include "core/hash.h"
 #include "collect/nl_dump.h"
+
+/*
+ * A socket once per listing: the kernel's dump is not atomic (it walks
+ * its hash tables in chunks, one per datagram), so a socket that moves
+ * between buckets under churn (a TIME-WAIT socket, typically) can come
+ * twice. Sockets with a cookie (every netlink record) are kept by cookie;
+ * cookies are unique for the kernel's lifetime. When the set cannot grow
+ * the socket is passed on: a duplicate is better than a loss.
+ */
+struct dedup {
+	tulpen_sock_cb cb;
+	void *data;
+	struct tulpen_hash seen; /* (cookie, protocol) -> nothing */
+};
+
+/*
+ * The protocol is part of the key, so that a socket of one protocol never
+ * hides one of another. MPTCP is left out: its dump was seen giving one
+ * cookie to two different sockets (on this project's test kernel a
+ * listener that ss -M shows went missing).
+ */
+struct seen_key {
+	uint64_t cookie;
+	uint64_t proto;
+};
+
+static int dedup_cb(const struct tulpen_sock *s, void *data)
+{
+	struct dedup *d = data;
+	struct seen_key k = { s->cookie, s->proto };
+	void *v;
+
+	if (s->has_cookie && s->cookie && s->proto != TULPEN_P_MPTCP &&
+	    tulpen_hash_insert(&d->seen, &k, &v) == 0)
+		return 0; /* seen in this listing */
+	return d->cb(s, d->data);
+}
 
 struct counting {
 	tulpen_sock_cb cb;
@@ -442,6 +480,7 @@ int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 {
 	struct tulpen_diag_prog pr = { NULL, 0, 0, 0 };
 	struct typing ty = { cb, data, q };
+	struct dedup d = { NULL, NULL, { 0 } };
 	void *bc = NULL;
 	int ret;
 
@@ -449,6 +488,8 @@ int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		cb = type_cb;
 		data = &ty;
 	}
+	d.cb = cb;
+	d.data = data;
 
 	if (q->filter) {
 		ret = tulpen_filter_compile(q->filter, &bc, &pr.len);
@@ -458,7 +499,9 @@ int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		pr.bc = bc;
 		tulpen_filter_ports(q->filter, &pr.sport, &pr.dport);
 	}
-	ret = collect_all(ctx, q, &pr, cb, data);
+	tulpen_hash_init(&d.seen, sizeof(struct seen_key), 0, 0, NULL);
+	ret = collect_all(ctx, q, &pr, dedup_cb, &d);
+	tulpen_hash_fini(&d.seen);
 	free(bc);
 	return ret;
 }

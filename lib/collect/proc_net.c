@@ -5,7 +5,12 @@
  *
  * The fallback source: used for what netlink does not serve, when netlink is
  * unavailable, and on request. Every field is checked; a line that does not
- * parse stops the walk with the file and line number in the error.
+ * parse is skipped and the rest listed, with one note per file naming the
+ * first such line and how many there were (a UNIX socket path may hold a
+ * newline: /proc/net/unix prints it raw, so its tail is a line of its own).
+ * A table that the host does not have (tcp6, udp6 and raw6 on a kernel
+ * booted with ipv6.disable=1) means that the family is absent: an
+ * informational note, once per context, and no sockets.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "tulpen/collect.h"
 #include "tulpen/state.h"
@@ -400,11 +406,117 @@ static int open_rd(void *path)
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * The table is missing: is the family absent (the net/ directory is there
+ * without it), or is the proc root not one at all? 0 when absent.
+ */
+static int table_absent(struct tulpen_ctx *ctx, const struct proc_net_table *t,
+			const char *fname)
+{
+	char dir[4096];
+	struct stat st;
+	size_t n = strlen(fname) - strlen(t->name);
+
+	if (n >= sizeof(dir))
+		return -ENOENT;
+	memcpy(dir, fname, n);
+	dir[n] = '\0';
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		tulpen_ctx_seterr(ctx, "%s: %s (expected a proc file system)",
+				  fname, strerror(ENOENT));
+		return -ENOENT;
+	}
+	if (t->family == AF_INET6) {
+		if (!(ctx->noted & TULPEN_NOTED_NO_INET6))
+			tulpen_ctx_note(ctx, TULPEN_NOTE_INFO,
+					"%s: absent: no IPv6 sockets (IPv6 "
+					"disabled on this host?)",
+					fname);
+		ctx->noted |= TULPEN_NOTED_NO_INET6;
+	} else {
+		tulpen_ctx_note(ctx, TULPEN_NOTE_INFO,
+				"%s: absent: no %s sockets", fname, t->name);
+	}
+	return 0;
+}
+
+/*
+ * /proc/net/unix prints a path as it is: a newline in it ends the line
+ * there, and the rest of the path comes as a line of its own that does not
+ * parse. So each UNIX record is held until the next line: a line that does
+ * not parse after a record with a path continues that path.
+ */
+struct unix_held {
+	struct tulpen_sock s;
+	char path[112];
+	int held;
+};
+
+static int unix_continues(struct unix_held *u, const char *line, size_t len)
+{
+	size_t have;
+
+	if (!u->held || !u->path[0] || memchr(line, '\0', len))
+		return 0;
+	have = strlen(u->path);
+	if (have + 1 + len > 108)
+		return 0;
+	u->path[have] = '\n';
+	memcpy(u->path + have + 1, line, len);
+	u->path[have + 1 + len] = '\0';
+	return 1;
+}
+
+/* Hand out the record held, and hold @s (NULL: the end of the file). */
+static int unix_hold(struct unix_held *u, const struct tulpen_sock *s,
+		     const char *path, uint32_t states, tulpen_sock_cb cb,
+		     void *data)
+{
+	int ret = 0;
+
+	if (u->held && (states & TULPEN_SF(u->s.state))) {
+		u->s.unix_path = u->path;
+		ret = cb(&u->s, data);
+	}
+	u->held = 0;
+	if (s && !ret) {
+		u->s = *s;
+		snprintf(u->path, sizeof(u->path), "%s", path);
+		u->held = 1;
+	}
+	return ret;
+}
+
+/* The lines of one table that did not parse: the first and a count. */
+struct skipped {
+	unsigned long n, first;
+	const char *why;
+};
+
+static void note_skipped(struct tulpen_ctx *ctx, const char *fname,
+			 const struct skipped *sk)
+{
+	if (!sk->n)
+		return;
+	if (sk->n == 1)
+		tulpen_ctx_note(ctx, TULPEN_NOTE_WARN,
+				"%s: line %lu: %s; line skipped", fname,
+				sk->first, sk->why);
+	else
+		tulpen_ctx_note(ctx, TULPEN_NOTE_WARN,
+				"%s: line %lu: %s; %lu lines that do not "
+				"parse skipped",
+				fname, sk->first, sk->why, sk->n);
+}
+
 int tulpen_proc_net_collect(struct tulpen_ctx *ctx, int proto, int family,
 			    uint32_t states, tulpen_sock_cb cb, void *data)
 {
 	const struct proc_net_table *t = tulpen_proc_net_table(proto, family);
 	struct reader r = { .fd = -1 };
+	struct skipped sk = { 0, 0, NULL };
+	struct unix_held u = { .held = 0 };
+	struct tulpen_sock s;
 	char fname[4096];
 	char path[112];
 	size_t len;
@@ -422,6 +534,8 @@ int tulpen_proc_net_collect(struct tulpen_ctx *ctx, int proto, int family,
 		return -ENAMETOOLONG;
 	tulpen_ctx_clearerr(ctx);
 	ret = tulpen_ctx_in_netns(ctx, open_rd, fname);
+	if (ret == -ENOENT && !*tulpen_ctx_errmsg(ctx))
+		return table_absent(ctx, t, fname);
 	if (ret < 0) {
 		if (!*tulpen_ctx_errmsg(ctx)) /* not the entering */
 			tulpen_ctx_seterr(ctx, "%s: %s", fname, strerror(-ret));
@@ -436,27 +550,37 @@ int tulpen_proc_net_collect(struct tulpen_ctx *ctx, int proto, int family,
 		goto out;
 	}
 	while ((line = next_line(&r, &len, &err))) {
-		struct tulpen_sock s;
 		const char *why;
 
 		lineno++;
 		if (lineno == 1)
 			continue; /* the header */
-		if (len == 0)
+		if (len == 0) {
+			unix_continues(&u, line, len); /* a path "...\n" */
 			continue;
+		}
 		if (tulpen_proc_net_parse_line(t, line, len, &s, path,
 					       sizeof(path), &why)) {
-			tulpen_ctx_seterr(ctx, "%s: line %lu: %s", fname,
-					  lineno, why);
-			ret = -EINVAL;
-			goto out;
-		}
-		if (!(states & TULPEN_SF(s.state)))
+			if (unix_continues(&u, line, len))
+				continue;
+			if (!sk.n++) {
+				sk.first = lineno;
+				sk.why = why;
+			}
 			continue;
-		ret = cb(&s, data);
+		}
+		if (t->family == AF_UNIX) {
+			/* held until the next line says it is complete */
+			ret = unix_hold(&u, &s, path, states, cb, data);
+		} else if (states & TULPEN_SF(s.state)) {
+			ret = cb(&s, data);
+		}
 		if (ret)
 			goto out;
 	}
+	ret = unix_hold(&u, NULL, NULL, states, cb, data);
+	if (ret)
+		goto out;
 	if (err) {
 		ret = err;
 		tulpen_ctx_seterr(ctx, "%s: line %lu: %s", fname, lineno + 1,
@@ -464,6 +588,7 @@ int tulpen_proc_net_collect(struct tulpen_ctx *ctx, int proto, int family,
 						: strerror(-err));
 	}
 out:
+	note_skipped(ctx, fname, &sk);
 	free(r.buf);
 	close(r.fd);
 	return ret;

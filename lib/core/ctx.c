@@ -60,8 +60,14 @@ void tulpen_ctx_free(struct tulpen_ctx *ctx)
 
 int tulpen_ctx_set_proc_root(struct tulpen_ctx *ctx, const char *dir)
 {
-	char *copy = strdup(dir);
+	char *copy;
 
+	if (!*dir) {
+		tulpen_ctx_seterr(ctx, "the proc root is an empty path "
+				       "(expected a directory such as /proc)");
+		return -EINVAL;
+	}
+	copy = strdup(dir);
 	if (!copy)
 		return -ENOMEM;
 	free(ctx->proc_root);
@@ -98,7 +104,7 @@ int tulpen_ctx_nl_replay(struct tulpen_ctx *ctx, const char *path)
 	void *priv;
 	int ret;
 
-	ret = tulpen_nl_replay_open(path, &ops, &priv);
+	ret = tulpen_nl_replay_open(ctx, path, &ops, &priv);
 	if (ret) {
 		tulpen_ctx_seterr(ctx, "%s: %s", path, strerror(-ret));
 		return ret;
@@ -262,4 +268,30 @@ void tulpen_ctx_seterr(struct tulpen_ctx *ctx, const char *fmt, ...)
 void tulpen_ctx_clearerr(struct tulpen_ctx *ctx)
 {
 	ctx->errmsg[0] = '\0';
+}
+
+void tulpen_ctx_set_note(struct tulpen_ctx *ctx, tulpen_note_fn fn, void *data)
+{
+	ctx->note = fn;
+	ctx->note_data = data;
+}
+
+tulpen_note_fn tulpen_ctx_note_fn(const struct tulpen_ctx *ctx, void **data)
+{
+	*data = ctx->note_data;
+	return ctx->note;
+}
+
+void tulpen_ctx_note(struct tulpen_ctx *ctx, enum tulpen_note_level level,
+		     const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!ctx->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ctx->note(ctx->note_data, level, msg);
 }

@@ -22,14 +22,20 @@ struct tulpen_ctx {
 	uint64_t netns_ino; /* its inode (nsfs) */
 	int nl_inline;	    /* receive dumps on this thread (the netns walk's
 			     * workers: already one per CPU) */
+	tulpen_note_fn note;
+	void *note_data;
+	unsigned int noted; /* TULPEN_NOTED_* already said once */
 	char errmsg[512];
 };
+
+/* Notes said once per context. */
+#define TULPEN_NOTED_NO_INET6 0x1u
 
 /* Live transport (nl_live.c). */
 int tulpen_nl_live_open(struct tulpen_ctx *ctx,
 			const struct tulpen_nl_ops **ops, void **priv);
 /* Replay transport (nl_replay.c). */
-int tulpen_nl_replay_open(const char *path, const struct tulpen_nl_ops **ops,
-			  void **priv);
+int tulpen_nl_replay_open(struct tulpen_ctx *ctx, const char *path,
+			  const struct tulpen_nl_ops **ops, void **priv);
 
 #endif /* TULPEN_CTX_INTERNAL_H */

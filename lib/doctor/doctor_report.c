@@ -57,6 +57,17 @@ size_t tulpen_doctor_namespaces(const struct tulpen_doctor_report *r,
 	return r->namespaces;
 }
 
+/*
+ * Text carries names from other processes (commands, namespaces): the one
+ * escape (docs/escape.md) keeps them from breaking lines or the terminal.
+ * Into @out, at most @size bytes.
+ */
+static const char *esc(char *out, size_t size, const char *s)
+{
+	tulpen_escape(out, size, s);
+	return out;
+}
+
 static void upper(struct tulpen_buf *b, const char *s)
 {
 	for (; *s; s++)
@@ -67,7 +78,7 @@ static void text_procs(struct tulpen_buf *b,
 		       const struct tulpen_doctor_finding *f)
 {
 	struct tulpen_buf line;
-	char label[256];
+	char label[256], name[TULPEN_ESC_MAX(64)];
 	size_t i;
 
 	if (!f->nprocs || tulpen_buf_init(&line, 0, NULL, NULL))
@@ -77,7 +88,8 @@ static void text_procs(struct tulpen_buf *b,
 		const struct tulpen_doctor_proc *p = &f->procs[i];
 
 		tulpen_buf_printf(&line, "%s %s (pid %d", i ? "," : "",
-				  p->command, (int)p->pid);
+				  esc(name, sizeof(name), p->command),
+				  (int)p->pid);
 		if (p->sockets > 1)
 			tulpen_buf_printf(&line, ", %llu sockets",
 					  (unsigned long long)p->sockets);
@@ -109,7 +121,7 @@ static void text_evidence(struct tulpen_buf *b,
 
 		tulpen_buf_printf(&line, "%s %s ", i ? "," : "", e->name);
 		if (e->is_text)
-			tulpen_buf_puts(&line, e->text);
+			tulpen_buf_escaped(&line, e->text);
 		else
 			tulpen_buf_i64(&line, e->num);
 	}
@@ -136,18 +148,22 @@ static void text_finding(struct tulpen_buf *b,
 {
 	const struct tulpen_state_info *info =
 		f->state ? tulpen_state_info(f->state) : NULL;
+	char text[TULPEN_ESC_MAX(sizeof(f->summary))];
+
 	tulpen_buf_putc(b, '\n');
 	upper(b, tulpen_doctor_severity_name(f->severity));
 	tulpen_buf_printf(b, " %s", f->kind);
 	if (f->has_netns) {
 		if (f->netns_name[0])
-			tulpen_buf_printf(b, "  (netns %s)", f->netns_name);
+			tulpen_buf_printf(
+				b, "  (netns %s)",
+				esc(text, sizeof(text), f->netns_name));
 		else
 			tulpen_buf_printf(b, "  (netns %llu)",
 					  (unsigned long long)f->netns_ino);
 	}
 	tulpen_buf_putc(b, '\n');
-	tulpen_buf_wrap(b, 2, 2, WIDTH, f->summary, 0);
+	tulpen_buf_wrap(b, 2, 2, WIDTH, esc(text, sizeof(text), f->summary), 0);
 	text_labelled(b, "Do:", f->advice);
 	text_procs(b, f);
 	text_evidence(b, f);
@@ -357,7 +373,9 @@ static void change(struct tulpen_buf *b, int json, int64_t ts, const char *type,
 	if (was)
 		tulpen_buf_printf(b, " (was %s)",
 				  tulpen_doctor_severity_name(was->severity));
-	tulpen_buf_printf(b, " %s: %s\n", f->kind, f->summary);
+	tulpen_buf_printf(b, " %s: ", f->kind);
+	tulpen_buf_escaped(b, f->summary);
+	tulpen_buf_putc(b, '\n');
 }
 
 int tulpen_doctor_diff(const struct tulpen_doctor_report *prev,

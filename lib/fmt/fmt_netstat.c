@@ -74,11 +74,14 @@ static void endpoint(struct tulpen_fmt *f, const struct tulpen_sock *s,
 static void owner_cell(const struct tulpen_owner *ow, size_t n, char *out,
 		       size_t size)
 {
+	char comm[TULPEN_ESC_MAX(64)];
+
 	/* netstat names the program by argv[0], not by comm */
-	if (n)
-		tulpen_scnprintf(out, size, "%d/%s", ow[0].pid,
-				 ow[0].prog ? ow[0].prog : ow[0].comm);
-	else
+	if (n) {
+		tulpen_escape(comm, sizeof(comm),
+			      ow[0].prog ? ow[0].prog : ow[0].comm);
+		tulpen_scnprintf(out, size, "%d/%s", ow[0].pid, comm);
+	} else
 		tulpen_scnprintf(out, size, "-");
 }
 
@@ -202,7 +205,7 @@ static void unix_line(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		put_padded(b, cell, 20);
 	}
 	tulpen_buf_putc(b, ' ');
-	tulpen_buf_puts(b, s->unix_path ? s->unix_path : "");
+	tulpen_buf_escaped(b, s->unix_path ? s->unix_path : "");
 	tulpen_buf_putc(b, '\n');
 }
 

@@ -149,11 +149,13 @@ static int inet_ep(struct tulpen_fmt *f, struct ss_state *st,
 
 static int unix_eps(struct ss_state *st, const struct tulpen_sock *s)
 {
-	char a[CELL_MAX], p[32];
+	char a[CELL_MAX], p[32], path[TULPEN_ESC_MAX(108)] = "*";
 	int ret;
 
-	tulpen_scnprintf(a, sizeof(a), "%s ",
-			 s->unix_path && *s->unix_path ? s->unix_path : "*");
+	/* a path is anybody's to choose: escaped, so no row can be forged */
+	if (s->unix_path && *s->unix_path)
+		tulpen_escape(path, sizeof(path), s->unix_path);
+	tulpen_scnprintf(a, sizeof(a), "%s ", path);
 	tulpen_scnprintf(p, sizeof(p), "%llu", (unsigned long long)s->inode);
 	ret = addr_port(st, SS_C_ADDR, a, p);
 	if (ret)
@@ -178,9 +180,12 @@ static int netlink_eps(struct tulpen_fmt *f, struct ss_state *st,
 		tulpen_scnprintf(p, sizeof(p), "*");
 	else if (!f->o.numeric && pid == 0)
 		tulpen_scnprintf(p, sizeof(p), "kernel");
-	else if (!f->o.numeric && pid > 0 && s->nl.comm)
-		tulpen_scnprintf(p, sizeof(p), "%s/%d", s->nl.comm, pid);
-	else
+	else if (!f->o.numeric && pid > 0 && s->nl.comm) {
+		char comm[TULPEN_ESC_MAX(16)];
+
+		tulpen_escape(comm, sizeof(comm), s->nl.comm);
+		tulpen_scnprintf(p, sizeof(p), "%s/%d", comm, pid);
+	} else
 		tulpen_scnprintf(p, sizeof(p), "%d", pid);
 	ret = addr_port(st, SS_C_ADDR, a, p);
 	if (ret)
@@ -284,7 +289,7 @@ static void users(struct tulpen_buf *b, const struct tulpen_owner *ow, size_t n,
 	tulpen_buf_puts(b, " users:(");
 	for (i = n; i-- > 0;) {
 		tulpen_buf_puts(b, i + 1 < n ? ",(\"" : "(\"");
-		tulpen_buf_puts(b, ow[i].comm);
+		tulpen_buf_escaped(b, ow[i].comm);
 		if (threads) /* -T */
 			tulpen_buf_printf(b, "\",pid=%d,tid=%d,fd=%d)",
 					  ow[i].pid, ow[i].tid, ow[i].fd);

@@ -235,9 +235,12 @@ static void addr_cells(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		       struct cells *r)
 {
 	if (s->family == AF_UNIX) {
-		const char *path =
-			s->unix_path && *s->unix_path ? s->unix_path : "*";
+		char path[TULPEN_ESC_MAX(108)];
 
+		if (s->unix_path && *s->unix_path)
+			tulpen_escape(path, sizeof(path), s->unix_path);
+		else
+			copy_cell(path, "*");
 		r->len[C_LOCAL] =
 			tulpen_scnprintf(r->cell[C_LOCAL], 512, "%s (%s)", path,
 					 tulpen_fmt_unix_type(s->unix_type));
@@ -370,16 +373,20 @@ static void label_cells(const struct table *t, const struct tulpen_sock *s,
 {
 	if (t->on[C_NETNS]) {
 		if (s->netns_name)
-			r->len[C_NETNS] =
-				copy_cell(r->cell[C_NETNS], s->netns_name);
+			r->len[C_NETNS] = tulpen_escape(r->cell[C_NETNS], 512,
+							s->netns_name);
 		else
 			r->len[C_NETNS] = tulpen_scnprintf(
 				r->cell[C_NETNS], 512, "%llu",
 				(unsigned long long)s->netns_ino);
 	}
-	if (t->on[C_CONTAINER])
-		r->len[C_CONTAINER] = tulpen_container_label(
-			r->cell[C_CONTAINER], 512, s->container);
+	if (t->on[C_CONTAINER]) {
+		char label[128];
+
+		tulpen_container_label(label, sizeof(label), s->container);
+		r->len[C_CONTAINER] =
+			tulpen_escape(r->cell[C_CONTAINER], 512, label);
+	}
 }
 
 static void process_cell(const struct tulpen_owner *ow, size_t n, int threads,
@@ -390,15 +397,18 @@ static void process_cell(const struct tulpen_owner *ow, size_t n, int threads,
 
 	cell[0] = '\0';
 	for (i = 0; i < n && k < 500; i++) {
+		char comm[TULPEN_ESC_MAX(64)];
+
+		tulpen_escape(comm, sizeof(comm), ow[i].comm);
 		if (threads)
 			k += tulpen_scnprintf(cell + k, 512 - k,
 					      "%s%s(pid=%d,tid=%d,fd=%d)",
-					      i ? "," : "", ow[i].comm,
-					      ow[i].pid, ow[i].tid, ow[i].fd);
+					      i ? "," : "", comm, ow[i].pid,
+					      ow[i].tid, ow[i].fd);
 		else
 			k += tulpen_scnprintf(
 				cell + k, 512 - k, "%s%s(pid=%d,fd=%d)",
-				i ? "," : "", ow[i].comm, ow[i].pid, ow[i].fd);
+				i ? "," : "", comm, ow[i].pid, ow[i].fd);
 	}
 	if (!n)
 		k = copy_cell(cell, "-");

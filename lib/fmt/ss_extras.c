@@ -62,9 +62,10 @@ static void put_cgroup(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 {
 	const char *cg = tulpen_cgroups_path(o->cgroups, id);
 
-	if (cg)
-		tulpen_buf_printf(b, " cgroup:%s", cg);
-	else
+	if (cg) {
+		tulpen_buf_puts(b, " cgroup:");
+		tulpen_buf_escaped(b, cg);
+	} else
 		tulpen_buf_printf(b, " cgroup:unreachable:%llx",
 				  (unsigned long long)id);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tulpen/fmt.h"
 #include "tulpen/netns.h"
 
 struct sum_run {
@@ -137,7 +138,7 @@ static int format_text(const struct tulpen_netns_summary *v, size_t n,
 	const char *title[NCOLS] = { "Total", "TCP", "UDP", "UNIX" };
 	size_t w[NCOLS], wname = 5, wino = 5, wcont = 9, i, c;
 	uint64_t val[NCOLS];
-	char cont[160];
+	char label[160], cont[TULPEN_ESC_MAX(160)], name[TULPEN_ESC_MAX(256)];
 
 	for (i = 0; i < NSTATES; i++)
 		title[4 + i] = tulpen_state_name(states[i], TULPEN_STATE_RFC);
@@ -145,11 +146,13 @@ static int format_text(const struct tulpen_netns_summary *v, size_t n,
 		w[c] = strlen(title[c]);
 	for (i = 0; i < n; i++) {
 		const struct tulpen_netns *ns = v[i].ns;
-		size_t l = ns->name ? strlen(ns->name) : 1;
+		size_t l = tulpen_escape(name, sizeof(name),
+					 ns->name ? ns->name : "-");
 
 		wname = l > wname ? l : wname;
 		wino = digits(ns->inode) > wino ? digits(ns->inode) : wino;
-		l = tulpen_container_label(cont, sizeof(cont), &ns->container);
+		tulpen_container_label(label, sizeof(label), &ns->container);
+		l = tulpen_escape(cont, sizeof(cont), label);
 		wcont = l > wcont ? l : wcont;
 		row_values(&v[i].sum, val);
 		for (c = 0; c < NCOLS; c++)
@@ -164,11 +167,12 @@ static int format_text(const struct tulpen_netns_summary *v, size_t n,
 	for (i = 0; i < n; i++) {
 		const struct tulpen_netns *ns = v[i].ns;
 
-		tulpen_container_label(cont, sizeof(cont), &ns->container);
-		tulpen_buf_printf(b, "%-*s %*llu %-*s", (int)wname,
-				  ns->name ? ns->name : "-", (int)wino,
-				  (unsigned long long)ns->inode, (int)wcont,
-				  cont);
+		tulpen_container_label(label, sizeof(label), &ns->container);
+		tulpen_escape(cont, sizeof(cont), label);
+		tulpen_escape(name, sizeof(name), ns->name ? ns->name : "-");
+		tulpen_buf_printf(b, "%-*s %*llu %-*s", (int)wname, name,
+				  (int)wino, (unsigned long long)ns->inode,
+				  (int)wcont, cont);
 		row_values(&v[i].sum, val);
 		for (c = 0; c < NCOLS; c++)
 			tulpen_buf_printf(b, " %*llu", (int)w[c],

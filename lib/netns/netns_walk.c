@@ -381,6 +381,8 @@ static int worker_init(struct worker *wk, struct walk *w)
 	if (ret)
 		return ret;
 	tulpen_ctx_set_source(wk->ctx, w->o->source);
+	/* notes of every namespace reach the caller's callback */
+	tulpen_ctx_set_note(wk->ctx, w->parent->note, w->parent->note_data);
 	wk->ctx->nl_inline = 1; /* the pool is the parallelism */
 	return tulpen_ctx_set_proc_root(wk->ctx, w->parent->proc_root);
 }

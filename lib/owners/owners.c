@@ -47,7 +47,7 @@ struct worker {
 	size_t n, cap;
 	char *comms;
 	size_t comms_len, comms_cap;
-	size_t processes, denied;
+	size_t processes, denied, unreadable;
 	char *dbuf;
 	int ret;
 	struct job *job;
@@ -201,10 +201,17 @@ struct linux_dirent64_ {
 	char d_name[];
 };
 
+/* Not "the process is gone": the scan itself could not open the files. */
+static int out_of_fds(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOMEM;
+}
+
 /*
  * The socket fds of the fd table under @dir (a process's, or a thread's
  * with @tid), named after the comm file there. Returns 0, -EACCES (not
- * ours to read), -ENOENT (no fd table: gone, or a zombie) or -ENOMEM.
+ * ours to read), -EMFILE (out of file descriptors: not read), -ENOENT (no
+ * fd table: gone, or a zombie) or -ENOMEM.
  */
 static int scan_fds(struct worker *w, int dir, int pid, int tid)
 {
@@ -212,8 +219,11 @@ static int scan_fds(struct worker *w, int dir, int pid, int tid)
 	int fddir, have_comm = 0, ret = 0;
 
 	fddir = openat(dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fddir < 0)
-		return errno == EACCES || errno == EPERM ? -EACCES : -ENOENT;
+	if (fddir < 0) {
+		if (errno == EACCES || errno == EPERM)
+			return -EACCES;
+		return out_of_fds(errno) ? -EMFILE : -ENOENT;
+	}
 	for (;;) {
 		long n = syscall(SYS_getdents64, fddir, w->dbuf, DBUF_SIZE);
 		long pos;
@@ -288,7 +298,7 @@ static int scan_threads(struct worker *w, int piddir, int pid)
 				continue; /* gone */
 			ret = scan_fds(w, tdir, pid, tid);
 			close(tdir);
-			if (ret == -EACCES || ret == -ENOENT)
+			if (ret == -EACCES || ret == -ENOENT || ret == -EMFILE)
 				ret = 0; /* that thread only */
 		}
 	}
@@ -303,8 +313,11 @@ static int scan_pid(struct worker *w, int procfd, int pid)
 
 	snprintf(pidname, sizeof(pidname), "%d", pid);
 	piddir = openat(procfd, pidname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (piddir < 0)
+	if (piddir < 0) {
+		if (out_of_fds(errno))
+			w->unreadable++;
 		return 0; /* gone */
+	}
 	if (w->job->threads)
 		ret = scan_threads(w, piddir, pid);
 	else
@@ -312,6 +325,10 @@ static int scan_pid(struct worker *w, int procfd, int pid)
 	close(piddir);
 	if (ret == -EACCES) {
 		w->denied++;
+		return 0;
+	}
+	if (ret == -EMFILE) {
+		w->unreadable++;
 		return 0;
 	}
 	if (ret == -ENOENT)
@@ -542,8 +559,15 @@ static int owners_new(struct tulpen_ctx *ctx, int threads,
 			ret = w[k].ret;
 		o->st.processes += w[k].processes;
 		o->st.denied += w[k].denied;
+		o->st.unreadable += w[k].unreadable;
 		o->st.socket_fds += w[k].n;
 	}
+	if (o->st.unreadable)
+		tulpen_ctx_note(ctx, TULPEN_NOTE_WARN,
+				"owners not read for %zu of %zu processes: out "
+				"of file descriptors (EMFILE/ENFILE; raise "
+				"'ulimit -n'); their sockets show no owner",
+				o->st.unreadable, j.npids);
 	if (ret)
 		goto out;
 	/* Give back the growth slack before the table doubles the data. */

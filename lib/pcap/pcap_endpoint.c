@@ -202,8 +202,8 @@ static void pend_apply_tentative(struct flow *fl, int side)
 	tn = *fl->tent_free;
 	if (tn)
 		*fl->tent_free = tn->next;
-	else
-		tn = malloc(sizeof(*tn));
+	else if ((tn = malloc(sizeof(*tn))))
+		(*fl->tent_allocs)++;
 	if (tn) {
 		tn->p = fl->pend[side];
 		tn->state = s->state;

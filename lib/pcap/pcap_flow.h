@@ -112,6 +112,7 @@ struct flow {
 	struct tentative *tent[2];    /* see fsm_segment(); usually NULL */
 	uint8_t (*memo)[2][16][32];   /* the table's fsm_memo */
 	struct tentative **tent_free; /* the table's free tentatives */
+	size_t *tent_allocs;	      /* the table's count of them all */
 	int64_t last_syn_ns;	      /* latest SYN from the originator */
 	int64_t synack_ns;
 	uint8_t seen_syn, seen_synack;

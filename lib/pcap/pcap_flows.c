@@ -19,38 +19,9 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "pcap/pcap_time.h"
 #include "core/hash.h"
-#include "pcap/pcap_flow.h"
-
-struct flow_list {
-	struct entry *head, *tail;
-};
-
-struct tulpen_flows {
-	/* The library's hash table: 4-tuple -> struct flow *. */
-	struct tulpen_hash table;
-	struct flow_list lists[3]; /* enum flow_list_id */
-	struct flow *free_list;
-	size_t nfree;
-	struct tentative *free_tent; /* tentative records to reuse */
-	/* The entry of the previous segment: packets come in trains. */
-	struct entry *last_e;
-	tulpen_conn_fn cb;
-	void *priv;
-	int64_t idle_ns, linger_ns;
-	int compat, ignore_checksums;
-	int64_t now;
-	uint64_t next_id;
-	uint32_t file;
-	/*
-	 * tulpen_fsm_step() answers, remembered: a pure function of the
-	 * state, the event kind, the SYN/ACK/FIN/RST flags and the
-	 * conditions, looked up in a table scan; twice per segment that
-	 * was a quarter of the run time. 0: not asked yet, else state + 1.
-	 */
-	pcap_fsm_memo fsm_memo;
-	struct tulpen_flows_stats st;
-};
+#include "pcap/pcap_table.h"
 
 /* -------------------------------------------------------------------- */
 /* Lists                                                                */
@@ -178,6 +149,21 @@ static void zero_range(void *from, void *to)
 	memset(from, 0, (size_t)((char *)to - (char *)from));
 }
 
+/*
+ * What the table holds: connections, spares, tentatives, and the slots
+ * they take in the hash tables (at the table's 3/4 load: the slot arrays
+ * grow by doubling and do not shrink, so they may hold up to twice that
+ * for a while after a burst).
+ */
+uint64_t pcap_flows_memory(const struct tulpen_flows *f)
+{
+	return (f->st.live - ho_count(&f->ho) + f->nfree) *
+		       (uint64_t)sizeof(struct flow) +
+	       f->tent_allocs * (uint64_t)sizeof(struct tentative) +
+	       (uint64_t)f->table.used * f->table.stride * 4 / 3 +
+	       ho_memory(&f->ho);
+}
+
 static struct flow *flow_alloc(struct tulpen_flows *f)
 {
 	struct flow *fl = f->free_list;
@@ -203,7 +189,8 @@ static void flow_release(struct tulpen_flows *f, struct flow *fl)
 	pcap_ep_tent_put(fl, fl->tent[0]);
 	pcap_ep_tent_put(fl, fl->tent[1]);
 	fl->tent[0] = fl->tent[1] = NULL;
-	if (f->nfree < f->st.live_max) {
+	if (f->nfree < f->st.live_max &&
+	    pcap_flows_memory(f) + sizeof(*fl) <= f->max_memory) {
 		fl->e.next = (struct entry *)f->free_list;
 		f->free_list = fl;
 		f->nfree++;
@@ -221,7 +208,7 @@ static void flow_move(struct tulpen_flows *f, struct flow *fl, int to)
 }
 
 /* Fill in the derived fields, hand the connection out, free it. */
-static int flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
+int pcap_flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
 {
 	const char *cs;
 	int ret, i;
@@ -248,13 +235,124 @@ static int flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
 	return ret;
 }
 
+static struct flow *list_head(struct tulpen_flows *f, int l)
+{
+	return (struct flow *)f->lists[l].head;
+}
+
+static int process(struct tulpen_flows *f, const struct tulpen_pkt *p,
+		   uint32_t file);
+
+/*
+ * The compact record @r of @k becomes a full connection: its SYN replayed
+ * through the ordinary path, with the id it was given. The record is gone
+ * after (a copy is passed). The connection in *@out when @out is not NULL.
+ */
+static int promote(struct tulpen_flows *f, const struct flow_key *k,
+		   const struct syn_rec *r, struct flow **out)
+{
+	struct tulpen_pkt sp;
+	int ret;
+
+	ho_to_pkt(k, r, &sp);
+	ho_remove(&f->ho, k, r->hash);
+	f->st.live--;
+	f->st.conns--; /* counted again as the SYN is replayed */
+	f->replay_id = r->id;
+	f->promoting = 1;
+	ret = process(f, &sp, r->file);
+	f->promoting = 0;
+	f->replay_id = 0;
+	if (ret == -ENOMEM &&
+	    !ho_add(&f->ho, k, r->hash, &sp, r->a_is_src, r->id, r->file)) {
+		f->st.live++; /* held as it was */
+		f->st.conns++;
+	}
+	if (!ret && out) {
+		*out = table_find(f, k, r->hash);
+		if (!*out)
+			ret = -ENOMEM;
+	}
+	return ret;
+}
+
+/* Hand out a compact record as a connection, for @end. */
+int pcap_emit_compact(struct tulpen_flows *f, const struct flow_key *k,
+		      const struct syn_rec *r, int end)
+{
+	struct flow *fl;
+	int ret = promote(f, k, r, &fl);
+
+	if (ret)
+		return ret;
+	if (end == TULPEN_END_EVICTED)
+		f->st.evicted++;
+	return pcap_flow_emit(f, fl, end);
+}
+
+/*
+ * Hand out one connection to make room: a finished one still lingering
+ * first (it only waits for late segments), then an unanswered attempt,
+ * then the least recently active. 0, 1 when there was none, or the
+ * callback's errno.
+ */
+static int evict_one(struct tulpen_flows *f)
+{
+	struct flow *fl = list_head(f, FL_DONE);
+
+	if (fl)
+		return pcap_flow_emit(f, fl, TULPEN_END_CLOSED);
+	fl = list_head(f, FL_ATTEMPT);
+	if (!fl) {
+		struct flow_key k;
+		struct syn_rec r;
+		uint64_t h;
+
+		fl = list_head(f, FL_ACTIVE);
+		/* the least recently active of both kinds */
+		if (ho_oldest(&f->ho, &k, &h, &r) &&
+		    (!fl || r.ts_ns <= fl->c.last_ns))
+			return pcap_emit_compact(f, &k, &r, TULPEN_END_EVICTED);
+	}
+	if (!fl)
+		return 1;
+	f->st.evicted++;
+	return pcap_flow_emit(f, fl, TULPEN_END_EVICTED);
+}
+
+/*
+ * Give back the spares first, then evict until @need more bytes fit (a
+ * connection, or a compact record).
+ */
+static int make_room(struct tulpen_flows *f, uint64_t need)
+{
+	int ret;
+
+	if (f->promoting)
+		return 0; /* one over for a moment: it goes out at once */
+	while (pcap_flows_memory(f) + need > f->max_memory) {
+		if (f->free_list) {
+			struct flow *fl = f->free_list;
+
+			f->free_list = (struct flow *)fl->e.next;
+			f->nfree--;
+			free(fl);
+			continue;
+		}
+		ret = evict_one(f);
+		if (ret)
+			return ret > 0 ? 0 : ret; /* nothing left: try anyway */
+	}
+	return 0;
+}
+
 /* @fl is finished: it lingers, or goes out now. */
 static int flow_finished(struct tulpen_flows *f, struct flow *fl, int64_t ts)
 {
 	if (fl->e.list == FL_DONE)
 		return 0;
 	if (f->linger_ns <= 0)
-		return flow_emit(f, fl, TULPEN_END_CLOSED);
+		return pcap_flow_emit(f, fl, TULPEN_END_CLOSED);
 	flow_move(f, fl, FL_DONE);
 	fl->e.due_ns = ts;
 	f->st.tombstones++;
@@ -275,6 +373,7 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 	fl->e.hash = h;
 	fl->memo = f->fsm_memo;
 	fl->tent_free = &f->free_tent;
+	fl->tent_allocs = &f->tent_allocs;
 	if (table_add(f, fl)) {
 		flow_release(f, fl);
 		return NULL;
@@ -284,6 +383,8 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 	f->st.conns++;
 	if (++f->st.live > f->st.live_max)
 		f->st.live_max = f->st.live;
+	if (pcap_flows_memory(f) > f->st.memory_max)
+		f->st.memory_max = pcap_flows_memory(f);
 
 	/*
 	 * Roles: the sender of the first packet is the originator, unless
@@ -301,7 +402,7 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 		flip = 1;
 	fl->c.flipped = (uint8_t)flip;
 	fl->e.orig_is_a = (uint8_t)(flip ? !a_is_src : a_is_src);
-	fl->c.id = ++f->next_id;
+	fl->c.id = f->replay_id ? f->replay_id : ++f->next_id;
 	fl->c.family = p->family;
 	fl->c.side[TULPEN_ORIG].ep = flip ? p->dst : p->src;
 	fl->c.side[TULPEN_RESP].ep = flip ? p->src : p->dst;
@@ -343,7 +444,7 @@ static void account(struct flow *fl, int side, const struct tulpen_pkt *p,
 			   fl->seen_syn) {
 			fl->seen_synack = 1;
 			fl->synack_ns = p->ts_ns;
-			c->syn_rtt_ns = p->ts_ns - fl->last_syn_ns;
+			c->syn_rtt_ns = pcap_span(p->ts_ns, fl->last_syn_ns);
 		}
 	}
 	if ((f & (TULPEN_TH_SYN | TULPEN_TH_ACK | TULPEN_TH_RST)) ==
@@ -351,7 +452,7 @@ static void account(struct flow *fl, int side, const struct tulpen_pkt *p,
 	    side == TULPEN_ORIG && c->rtt_ns < 0 && fl->seen_synack &&
 	    fl->sp[TULPEN_RESP].has_isn &&
 	    seq_diff(p->ack, fl->sp[TULPEN_RESP].isn + 1) >= 0)
-		c->rtt_ns = p->ts_ns - fl->last_syn_ns;
+		c->rtt_ns = pcap_span(p->ts_ns, fl->last_syn_ns);
 	if (f & TULPEN_TH_FIN) {
 		s->fins++;
 		if (before->has_fin &&
@@ -375,16 +476,22 @@ static void account(struct flow *fl, int side, const struct tulpen_pkt *p,
 		s->data_rexmits++;
 }
 
-/* Zeek's tcp_attempt_delay: an unanswered SYN ends 5 s after it. */
-#define ZEEK_ATTEMPT_NS (5 * NS_PER_S)
-/* Zeek's tcp_close_delay (and tcp_reset_delay). */
-#define ZEEK_CLOSE_NS (5 * NS_PER_S)
 /* Zeek's Tunnel::max_depth. */
 #define ZEEK_TUNNEL_MAX_DEPTH 4
 
-static struct flow *list_head(struct tulpen_flows *f, int l)
+/*
+ * A lingering connection has gone cold by the time it is due (the linger
+ * time is thousands of connections later): fetch the next one into the
+ * cache while this one is written out, as it is due next.
+ */
+static inline void prefetch_flow(const struct flow *fl)
 {
-	return (struct flow *)f->lists[l].head;
+	size_t off;
+
+	if (!fl)
+		return;
+	for (off = 0; off < sizeof(*fl); off += 64)
+		__builtin_prefetch((const char *)fl + off);
 }
 
 /* Hand out what is due at f->now (due when now - start >= the delay). */
@@ -394,20 +501,32 @@ static int expire(struct tulpen_flows *f)
 	int ret;
 
 	while ((fl = list_head(f, FL_DONE)) &&
-	       f->now - fl->e.due_ns >= f->linger_ns)
-		if ((ret = flow_emit(f, fl, TULPEN_END_CLOSED)))
+	       pcap_span(f->now, fl->e.due_ns) >= f->linger_ns) {
+		prefetch_flow((const struct flow *)fl->e.next);
+		if ((ret = pcap_flow_emit(f, fl, TULPEN_END_CLOSED)))
 			return ret;
+	}
 	while ((fl = list_head(f, FL_ATTEMPT)) &&
-	       f->now - fl->e.due_ns >= ZEEK_ATTEMPT_NS)
-		if ((ret = flow_emit(f, fl, TULPEN_END_ATTEMPT)))
+	       pcap_span(f->now, fl->e.due_ns) >= ZEEK_ATTEMPT_NS)
+		if ((ret = pcap_flow_emit(f, fl, TULPEN_END_ATTEMPT)))
 			return ret;
 	if (f->idle_ns < 0)
 		return 0;
 	while ((fl = list_head(f, FL_ACTIVE)) &&
-	       f->now - fl->c.last_ns >= f->idle_ns)
-		if ((ret = flow_emit(f, fl, TULPEN_END_IDLE)))
+	       pcap_span(f->now, fl->c.last_ns) >= f->idle_ns)
+		if ((ret = pcap_flow_emit(f, fl, TULPEN_END_IDLE)))
 			return ret;
-	return 0;
+	for (;;) {
+		struct flow_key k;
+		struct syn_rec r;
+		uint64_t h;
+
+		if (!ho_oldest(&f->ho, &k, &h, &r) ||
+		    pcap_span(f->now, r.ts_ns) < f->idle_ns)
+			return 0;
+		if ((ret = pcap_emit_compact(f, &k, &r, TULPEN_END_IDLE)))
+			return ret;
+	}
 }
 
 /* A SYN (no ACK) that starts a connection of its own. */
@@ -462,17 +581,25 @@ static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
 			*sidep = side;
 			return fl;
 		}
-		*ret = flow_emit(f, fl,
-				 fl->e.list == FL_DONE ? TULPEN_END_CLOSED
-				 : r == 2	       ? TULPEN_END_IDLE
-						       : TULPEN_END_REUSED);
+		*ret = pcap_flow_emit(f, fl,
+				      fl->e.list == FL_DONE ? TULPEN_END_CLOSED
+				      : r == 2		    ? TULPEN_END_IDLE
+					       : TULPEN_END_REUSED);
 		if (*ret)
 			return NULL;
 	}
-	fl = flow_new(f, &k, h, p, a_is_src);
-	if (!fl) {
-		*ret = -ENOMEM;
+	*ret = make_room(f, sizeof(struct flow) + 2 * f->table.stride);
+	if (*ret)
 		return NULL;
+	fl = flow_new(f, &k, h, p, a_is_src);
+	/* out of memory before the budget: make room, and once more */
+	while (!fl) {
+		*ret = f->finishing ? 1 : evict_one(f);
+		if (*ret) {
+			*ret = *ret > 0 ? -ENOMEM : *ret;
+			return NULL;
+		}
+		fl = flow_new(f, &k, h, p, a_is_src);
 	}
 	side = fl->c.flipped ? TULPEN_RESP : TULPEN_ORIG;
 	pcap_ep_initial(fl, side, p, file);
@@ -515,13 +642,30 @@ static int relist(struct tulpen_flows *f, struct flow *fl, int closing,
 	return 0;
 }
 
+/* Hold @p, a connection's first segment and a pure SYN, compact. */
+static int hold(struct tulpen_flows *f, const struct flow_key *k, uint64_t h,
+		const struct tulpen_pkt *p, int a_is_src, uint32_t file)
+{
+	int ret = make_room(f, ho_entry_size(&f->ho));
+
+	if (ret)
+		return ret;
+	ret = ho_add(&f->ho, k, h, p, a_is_src, f->next_id + 1, file);
+	if (ret)
+		return ret;
+	f->next_id++;
+	f->st.conns++;
+	if (++f->st.live > f->st.live_max)
+		f->st.live_max = f->st.live;
+	if (pcap_flows_memory(f) > f->st.memory_max)
+		f->st.memory_max = pcap_flows_memory(f);
+	return 0;
+}
+
 int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 			 uint32_t file)
 {
-	struct side_priv before;
-	struct flow *fl;
-	unsigned int cond;
-	int side, ret = 0, closing, late;
+	int ret;
 
 	f->st.segments++;
 	if (p->ts_ns > f->now)
@@ -543,6 +687,38 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		f->st.bad_checksums++;
 		return 0;
 	}
+	if (f->use_ho) {
+		/* a first SYN is held compact until a second segment */
+		struct flow_key k;
+		struct syn_rec *r;
+		int a_is_src;
+		uint64_t h = make_key(p, &k, &a_is_src);
+
+		r = ho_find(&f->ho, &k, h);
+		if (r) {
+			struct syn_rec copy = *r;
+
+			ret = promote(f, &k, &copy, NULL);
+			if (ret)
+				return ret;
+		} else if (ho_can_hold(p) && !table_find(f, &k, h)) {
+			ret = hold(f, &k, h, p, a_is_src, file);
+			if (ret != -ENOMEM)
+				return ret; /* else: the ordinary way */
+		}
+	}
+	return process(f, p, file);
+}
+
+/* One segment through its connection (after the time and the expiry). */
+static int process(struct tulpen_flows *f, const struct tulpen_pkt *p,
+		   uint32_t file)
+{
+	struct side_priv before;
+	struct flow *fl;
+	unsigned int cond;
+	int side, ret = 0, closing, late;
+
 	fl = lookup(f, p, file, &side, &ret);
 	if (!fl)
 		return ret;
@@ -572,118 +748,4 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		pcap_ep_flip(fl, p);
 	return relist(f, fl, closing & (PCAP_ZEEK_CLOSING | PCAP_ZEEK_RESET),
 		      p->ts_ns);
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-	const struct flow *x = *(struct flow *const *)a;
-	const struct flow *y = *(struct flow *const *)b;
-
-	return x->c.id < y->c.id ? -1 : x->c.id > y->c.id;
-}
-
-int tulpen_flows_finish(struct tulpen_flows *f)
-{
-	struct flow **all;
-	struct entry *e;
-	size_t n = 0, i;
-	int ret = 0, l;
-
-	if (!tulpen_hash_count(&f->table))
-		return 0;
-	all = malloc(tulpen_hash_count(&f->table) * sizeof(*all));
-	if (!all)
-		return -ENOMEM;
-	for (l = 0; l < 3; l++)
-		for (e = f->lists[l].head; e; e = e->next)
-			all[n++] = (struct flow *)e;
-	qsort(all, n, sizeof(*all), cmp_id);
-	for (i = 0; i < n && !ret; i++)
-		ret = flow_emit(f, all[i],
-				all[i]->e.list == FL_DONE ? TULPEN_END_CLOSED
-							  : TULPEN_END_EOF);
-	free(all);
-	return ret;
-}
-
-int tulpen_flows_new(const struct tulpen_flows_opts *opts, tulpen_conn_fn cb,
-		     void *priv, struct tulpen_flows **out)
-{
-	struct tulpen_flows *f;
-
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		return -ENOMEM;
-	if (TULPEN_HASH_INIT(&f->table, struct flow_key, struct flow *, NULL) ||
-	    tulpen_hash_reserve(&f->table, 1024)) {
-		tulpen_hash_fini(&f->table);
-		free(f);
-		return -ENOMEM;
-	}
-	f->cb = cb;
-	f->priv = priv;
-	f->compat = opts && opts->compat_zeek;
-	f->ignore_checksums = opts && opts->ignore_checksums;
-	f->idle_ns = 300 * NS_PER_S;
-	f->linger_ns = f->compat ? ZEEK_CLOSE_NS : 2 * NS_PER_S;
-	if (opts && opts->idle_timeout_ns)
-		f->idle_ns = opts->idle_timeout_ns;
-	if (opts && opts->linger_ns)
-		f->linger_ns = opts->linger_ns;
-	f->now = INT64_MIN;
-	*out = f;
-	return 0;
-}
-
-void tulpen_flows_stats(const struct tulpen_flows *f,
-			struct tulpen_flows_stats *st)
-{
-	*st = f->st;
-}
-
-void tulpen_flows_free(struct tulpen_flows *f)
-{
-	struct entry *e, *next;
-	struct flow *fl, *nfl;
-	int l;
-
-	if (!f)
-		return;
-	for (l = 0; l < 3; l++)
-		for (e = f->lists[l].head; e; e = next) {
-			next = e->next;
-			fl = (struct flow *)e;
-			free(fl->tent[0]);
-			free(fl->tent[1]);
-			free(fl);
-		}
-	for (fl = f->free_list; fl; fl = nfl) {
-		nfl = (struct flow *)fl->e.next;
-		free(fl);
-	}
-	while (f->free_tent) {
-		struct tentative *tn = f->free_tent;
-
-		f->free_tent = tn->next;
-		free(tn);
-	}
-	tulpen_hash_fini(&f->table);
-	free(f);
-}
-
-const char *tulpen_conn_end_name(enum tulpen_conn_end e)
-{
-	switch (e) {
-	case TULPEN_END_CLOSED:
-		return "closed";
-	case TULPEN_END_IDLE:
-		return "idle";
-	case TULPEN_END_REUSED:
-		return "reused";
-	case TULPEN_END_EOF:
-		return "open";
-	case TULPEN_END_ATTEMPT:
-		return "attempt";
-	}
-	return "unknown";
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "pcap/pcap_time.h"
 #include "tulpen/pcap_report.h"
 #include "fmt/fmt_internal.h"
 #include "pcap/pcap_zeeklog.h"
@@ -147,7 +148,7 @@ static int table_timeline(struct tulpen_pcap_report *r,
 			if (t->inferred)
 				tulpen_buf_putc(b, '?');
 			tulpen_buf_puts(b, "(+");
-			put_secs(b, t->ts_ns - c->start_ns);
+			put_secs(b, pcap_span(t->ts_ns, c->start_ns));
 			tulpen_buf_puts(b, " #");
 			tulpen_buf_u64(b, t->pkt);
 			tulpen_buf_putc(b, ')');
@@ -283,12 +284,16 @@ static int table_conn(struct tulpen_pcap_report *r, const struct tulpen_flow *c)
 		n = fmt_ep(t, c->family, &c->side[s].ep);
 		ln_col(&l, t, n, W_EP);
 	}
-	ln_secs(&l, c->start_ns - r->o.t0_ns, 6, W_START);
-	ln_secs(&l, c->last_ns - c->start_ns, 6, W_DUR);
+	ln_secs(&l, pcap_span(c->start_ns, r->o.t0_ns), 6, W_START);
+	ln_secs(&l, pcap_span(c->last_ns, c->start_ns), 6, W_DUR);
 	ln_pair(&l, c->side[0].pkts, c->side[1].pkts, W_PKTS);
 	ln_pair(&l, c->side[0].bytes, c->side[1].bytes, W_BYTES);
 	if (c->rtt_ns >= 0) {
-		ln_secs(&l, c->rtt_ns * 1000, 3, W_RTT);
+		/* milliseconds, three decimals: microseconds (no overflow) */
+		n = tulpen_fmt_fixed(t, c->rtt_ns / 1000, 3);
+		ln_pad(&l, n, W_RTT);
+		ln_put(&l, t, n);
+		*l.p++ = ' ';
 	} else {
 		ln_pad(&l, 1, W_RTT);
 		ln_put(&l, "- ", 2);
@@ -398,7 +403,7 @@ static int json_side(struct tulpen_buf *b, const struct tulpen_flow *c, int s)
 		tulpen_buf_putc(b, '{');
 		json_str(b, "state", state_name(t->state));
 		json_ts(b, "ts", t->ts_ns);
-		json_us(b, "offset_us", t->ts_ns - c->start_ns);
+		json_us(b, "offset_us", pcap_span(t->ts_ns, c->start_ns));
 		json_u64(b, "packet", t->pkt);
 		json_u64(b, "file", t->file);
 		json_key(b, "inferred");
@@ -452,7 +457,7 @@ static int json_conn(struct tulpen_pcap_report *r, const struct tulpen_flow *c)
 	json_bool(b, "midstream", c->midstream);
 	json_bool(b, "roles_guessed", c->flipped);
 	json_ts(b, "ts", c->start_ns);
-	json_us(b, "duration_us", c->last_ns - c->start_ns);
+	json_us(b, "duration_us", pcap_span(c->last_ns, c->start_ns));
 	json_us(b, "rtt_us", c->rtt_ns);
 	json_us(b, "syn_rtt_us", c->syn_rtt_ns);
 	json_str(b, "active_closer", side_or_null(c->first_closer));

@@ -5,6 +5,7 @@
  * summary (tulpen/pcap_session.h).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ struct tulpen_pcap_session {
 	struct tulpen_pcap_input in;
 	int flush_each; /* reading a pipe: write connections as they end */
 	int t0_set;
+	size_t unread; /* files not read to their end */
 };
 
 static int on_conn(void *priv, const struct tulpen_flow *c)
@@ -105,11 +107,21 @@ static void notes(struct tulpen_pcap_session *s,
 		  const struct tulpen_pcap_reader *rd)
 {
 	struct tulpen_pcap_skip sk[TULPEN_PCAP_SKIP_KINDS];
+	struct tulpen_pcap_stats st;
 	size_t n, i;
 	char msg[256];
 
 	if (!s->o.note)
 		return;
+	tulpen_pcap_stats(rd, &st);
+	if (st.clamped) {
+		snprintf(msg, sizeof(msg),
+			 "%s: %llu packet times outside what 64-bit "
+			 "nanoseconds hold (years 1677 to 2262), clamped to "
+			 "its ends",
+			 tulpen_pcap_path(rd), (unsigned long long)st.clamped);
+		s->o.note(s->o.note_priv, msg);
+	}
 	n = tulpen_pcap_skips(rd, sk, TULPEN_PCAP_SKIP_KINDS);
 	for (i = 0; i < n; i++) {
 		if (!strcmp(sk[i].why, "link type not decoded"))
@@ -148,6 +160,54 @@ static int read_file(struct tulpen_pcap_session *s,
 	return r;
 }
 
+static void note(struct tulpen_pcap_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void note(struct tulpen_pcap_session *s, const char *fmt, ...)
+{
+	char msg[640];
+	va_list ap;
+
+	if (!s->o.note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	s->o.note(s->o.note_priv, msg);
+}
+
+/* What the connection table did that the rows alone do not show. */
+static void table_notes(struct tulpen_pcap_session *s)
+{
+	struct tulpen_flows_stats fst;
+
+	tulpen_flows_stats(s->flows, &fst);
+	if (fst.evicted)
+		note(s,
+		     "%llu connections handed out before their end (end "
+		     "'evicted') to stay within the memory budget of %llu "
+		     "MiB; a later segment of one starts a new record "
+		     "(--max-memory raises it)",
+		     (unsigned long long)fst.evicted,
+		     (unsigned long long)((s->o.flows.max_memory
+						   ? s->o.flows.max_memory
+						   : TULPEN_FLOWS_MAX_MEMORY) >>
+					  20));
+	if (s->sum && tulpen_pcap_summary_dropped(s->sum))
+		note(s,
+		     "top talkers approximate: more addresses than the "
+		     "summary keeps (%zu); the least active were dropped "
+		     "along the way, %llu times",
+		     tulpen_pcap_summary_capacity(s->sum),
+		     (unsigned long long)tulpen_pcap_summary_dropped(s->sum));
+	if (fst.out_of_order)
+		note(s,
+		     "%llu segments earlier than one read before them (time "
+		     "going backwards); times before the first packet are "
+		     "shown as its time",
+		     (unsigned long long)fst.out_of_order);
+}
+
 /* The end of the input: the rest of the connections, then the totals. */
 static int finish(struct tulpen_pcap_session *s)
 {
@@ -169,6 +229,7 @@ static int finish(struct tulpen_pcap_session *s)
 	if (!s->sum)
 		return tulpen_pcap_report_end(s->rep);
 	s->in.late = fst.late;
+	s->in.out_of_order = fst.out_of_order;
 	tulpen_pcap_summary_set_input(s->sum, &s->in);
 	return tulpen_pcap_summary_write(
 		s->sum, s->out, s->o.kind != TULPEN_PCAP_TABLE, s->o.top);
@@ -184,20 +245,45 @@ int tulpen_pcap_session_run(struct tulpen_pcap_session *s)
 		ret = read_file(s, rd, (uint32_t)s->next);
 		add_input(&s->in, rd);
 		notes(s, rd);
+		if (ret == -EIO) {
+			/* said now; the other files are still read */
+			note(s, "%s; the rest of this file was not read",
+			     tulpen_ctx_errmsg(s->ctx));
+			s->unread++;
+			ret = 0;
+		} else if (ret == -ENOMEM) {
+			/* what was read is still reported, then this */
+			note(s,
+			     "out of memory at %s, after %llu frames of it: "
+			     "the rest of the input was not read; the report "
+			     "covers what was read until then",
+			     tulpen_pcap_path(rd),
+			     (unsigned long long)(s->in.frames));
+		}
 		tulpen_pcap_close(rd);
 		s->rd[s->next] = NULL;
 	}
 	if (ret == -EPIPE)
 		return ret;
-	if (ret && ret != -EIO)
+	if (ret)
 		tulpen_ctx_seterr(s->ctx, "%s", strerror(-ret));
-	/* A file that could not be read to its end: report what was read. */
+	/* Whatever stopped the reading: report what was read. */
 	fin = finish(s);
+	if (fin == -EPIPE)
+		return fin;
+	table_notes(s);
 	if (!ret)
 		ret = fin;
-	if (ret == 0 || ret == -EIO)
-		fin = tulpen_buf_flush(s->out);
-	return ret ? ret : fin;
+	fin = tulpen_buf_flush(s->out);
+	if (!ret)
+		ret = fin;
+	if (!ret && s->unread) {
+		tulpen_ctx_seterr(s->ctx,
+				  "%zu of %zu captures not read to their end",
+				  s->unread, s->nrd);
+		ret = -EIO;
+	}
+	return ret;
 }
 
 void tulpen_pcap_session_input(const struct tulpen_pcap_session *s,
@@ -208,6 +294,7 @@ void tulpen_pcap_session_input(const struct tulpen_pcap_session *s,
 	*in = s->in;
 	tulpen_flows_stats(s->flows, &fst);
 	in->late = fst.late;
+	in->out_of_order = fst.out_of_order;
 }
 
 void tulpen_pcap_session_free(struct tulpen_pcap_session *s)

@@ -30,8 +30,18 @@ struct tulpen_pcap_summary {
 	uint64_t zeek[TULPEN_ZEEK_NSTATES];
 	uint64_t midstream, reset, pkts, bytes;
 	struct tulpen_hash talkers; /* struct talker_key -> struct talker */
+	size_t capacity;	    /* talkers kept at most */
+	uint64_t dropped;	    /* talkers dropped to stay within it */
 	struct tulpen_pcap_input in;
 };
+
+/*
+ * Memory follows the connections, not the addresses: at most this many
+ * talkers are kept (about 10 MiB). When a new one does not fit, the less
+ * active half is dropped (lossy counting): the top talkers stay right
+ * unless they are many and close, and a note says the list is approximate.
+ */
+#define TALKERS_MAX (1u << 16)
 
 void tulpen_pcap_summary_set_input(struct tulpen_pcap_summary *s,
 				   const struct tulpen_pcap_input *in)
@@ -50,7 +60,81 @@ int tulpen_pcap_summary_new(struct tulpen_pcap_summary **out)
 		free(s);
 		return -ENOMEM;
 	}
+	s->capacity = TALKERS_MAX;
 	*out = s;
+	return 0;
+}
+
+size_t tulpen_pcap_summary_capacity(const struct tulpen_pcap_summary *s)
+{
+	return s->capacity;
+}
+
+uint64_t tulpen_pcap_summary_dropped(const struct tulpen_pcap_summary *s)
+{
+	return s->dropped;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Drop the less active half of the talkers: the others are copied out,
+ * the table cleared and they go back in (removing one by one would shift
+ * long runs of slots each time). 0 or -ENOMEM.
+ */
+static int prune(struct tulpen_pcap_summary *s)
+{
+	size_t n = tulpen_hash_count(&s->talkers), i = 0, k = 0, pos = 0;
+	size_t j, ties, above, need;
+	uint64_t *tot = malloc(n * sizeof(*tot)), median;
+	struct talker *keep = malloc((n / 2 + 1) * sizeof(*keep)), *v;
+	const struct talker *t;
+
+	if (!tot || !keep) {
+		free(tot);
+		free(keep);
+		return -ENOMEM;
+	}
+	while ((t = tulpen_hash_next(&s->talkers, &pos, NULL)))
+		tot[i++] = t->sent + t->recv;
+	qsort(tot, i, sizeof(*tot), cmp_u64);
+	median = tot[i / 2];
+	/* above the median, then ties spread over the whole table, up to
+	 * half (ties from one end only would go back in as one long run) */
+	for (i = 0; i < n && tot[i] < median; i++)
+		;
+	ties = 0;
+	for (j = i; j < n && tot[j] == median; j++)
+		ties++;
+	above = n - i - ties;
+	need = above < n / 2 ? n / 2 - above : 0;
+	pos = 0;
+	j = 0;
+	while ((t = tulpen_hash_next(&s->talkers, &pos, NULL))) {
+		uint64_t b = t->sent + t->recv;
+
+		if (b > median && k < n / 2) {
+			keep[k++] = *t;
+		} else if (b == median && ties) {
+			if ((j + 1) * need / ties > j * need / ties &&
+			    k < n / 2)
+				keep[k++] = *t;
+			j++;
+		}
+	}
+	tulpen_hash_clear(&s->talkers);
+	for (i = 0; i < k; i++)
+		if (tulpen_hash_insert(&s->talkers, &keep[i].key,
+				       (void **)&v) >= 0)
+			*v = keep[i]; /* the memory is there: no growth */
+	s->dropped += n - k;
+	free(tot);
+	free(keep);
 	return 0;
 }
 
@@ -64,6 +148,9 @@ static int talker_add(struct tulpen_pcap_summary *s, int family,
 	memset(&k, 0, sizeof(k));
 	memcpy(k.addr, a, 16);
 	k.family = (uint8_t)family;
+	if (tulpen_hash_count(&s->talkers) >= s->capacity &&
+	    !tulpen_hash_find(&s->talkers, &k) && prune(s))
+		return -ENOMEM;
 	ret = tulpen_hash_insert(&s->talkers, &k, (void **)&t);
 	if (ret < 0)
 		return ret;
@@ -135,10 +222,11 @@ static void json_counts(const struct tulpen_pcap_summary *s,
 		b,
 		"{\"frames\":%llu,\"tcp_segments\":%llu,"
 		"\"other_frames\":%llu,\"malformed\":%llu,"
-		"\"late_segments\":%llu,",
+		"\"late_segments\":%llu,\"out_of_order_segments\":%llu,",
 		(unsigned long long)s->in.frames, (unsigned long long)s->in.tcp,
 		(unsigned long long)s->in.other, (unsigned long long)s->in.bad,
-		(unsigned long long)s->in.late);
+		(unsigned long long)s->in.late,
+		(unsigned long long)s->in.out_of_order);
 	tulpen_buf_printf(
 		b,
 		"\"connections\":%llu,\"packets\":%llu,"
@@ -205,10 +293,11 @@ static void write_text(const struct tulpen_pcap_summary *s,
 		b,
 		"Read: %llu frames, %llu TCP segments, %llu other "
 		"frames, %llu malformed (skipped), %llu late segments "
-		"of finished connections\n",
+		"of finished connections, %llu out of time order\n",
 		(unsigned long long)s->in.frames, (unsigned long long)s->in.tcp,
 		(unsigned long long)s->in.other, (unsigned long long)s->in.bad,
-		(unsigned long long)s->in.late);
+		(unsigned long long)s->in.late,
+		(unsigned long long)s->in.out_of_order);
 	tulpen_buf_printf(
 		b,
 		"Connections: %llu (%llu picked up mid-stream, %llu "

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "pcap/pcap_time.h"
 #include "fmt/fmt_internal.h"
 #include "pcap/pcap_zeeklog.h"
 
@@ -133,7 +134,7 @@ static size_t put_addr(char *out, int family, const struct tulpen_endpoint *e)
 
 static int has_duration(const struct tulpen_flow *c)
 {
-	return c->zeek_last_ns - c->start_ns > 0;
+	return pcap_span(c->zeek_last_ns, c->start_ns) > 0;
 }
 
 /* The tunnel parents set: the uids of the tunnels carrying @c. */
@@ -188,7 +189,7 @@ int pcap_zeeklog_conn(struct tulpen_buf *b, const struct tulpen_flow *c,
 	tab_u64(b, r->ep.port);
 	tulpen_buf_puts(b, "\ttcp\t-\t");
 	if (has_duration(c)) {
-		put_secs6(b, c->zeek_last_ns - c->start_ns);
+		put_secs6(b, pcap_span(c->zeek_last_ns, c->start_ns));
 		tab_u64(b, o->seq_bytes);
 		tab_u64(b, r->seq_bytes);
 	} else {
@@ -250,7 +251,7 @@ int pcap_zeeklog_json(struct tulpen_buf *b, const struct tulpen_flow *c,
 	jstr(b, "proto", "tcp");
 	if (has_duration(c)) {
 		jkey(b, "duration");
-		put_secs6(b, c->zeek_last_ns - c->start_ns);
+		put_secs6(b, pcap_span(c->zeek_last_ns, c->start_ns));
 		ju64(b, "orig_bytes", o->seq_bytes);
 		ju64(b, "resp_bytes", r->seq_bytes);
 	}

@@ -134,7 +134,7 @@ static int put_owner_text(struct tulpen_buf *b,
 			  const struct tulpen_watch_conn *cn,
 			  const struct tulpen_watch_event *ev)
 {
-	char who[48];
+	char who[48], name[TULPEN_ESC_MAX(16)];
 	int32_t pid = 0, tid = 0;
 	const char *comm = "-";
 
@@ -153,8 +153,8 @@ static int put_owner_text(struct tulpen_buf *b,
 		tulpen_scnprintf(who, sizeof(who), "%d/%d", pid, tid);
 	else
 		tulpen_scnprintf(who, sizeof(who), "%d", pid);
-	return tulpen_buf_printf(b, "%-13s %-15.15s ", who,
-				 comm[0] ? comm : "-");
+	tulpen_escape(name, sizeof(name), comm[0] ? comm : "-");
+	return tulpen_buf_printf(b, "%-13s %-15s ", who, name);
 }
 
 static int put_ends_text(struct tulpen_buf *b, int family,

@@ -42,17 +42,32 @@ expect "bad source" 2 "tulpen: --source: 'bpf' is not auto, netlink or proc" \
 expect "help" 0 "" --help
 expect "version" 0 "" --version
 
-# A /proc table that does not parse: file and line, exit 1, no stdout.
+# A /proc table line that does not parse: skipped with one note naming the
+# file and line, exit 0, the rest listed.
 mkdir -p "$tmp/proc/net"
 cp fixtures/proc/basic/net/* "$tmp/proc/net/"
 printf '   9: 0100007F:1F90 0100007F:ZZZZ 01 x\n' >> "$tmp/proc/net/tcp6"
-expect "broken proc file" 1 "$tmp/proc/net/tcp6: line 5: bad local address" \
+expect "broken proc line" 0 \
+	"$tmp/proc/net/tcp6: line 5: bad local address; line skipped" \
 	--source=proc --proc-root "$tmp/proc" -tan
-if [ -s "$tmp/out" ]; then
-	nok "broken proc file: something was printed: $(head -2 "$tmp/out")"
+want=$(($(wc -l < fixtures/proc/basic/net/tcp) + \
+	$(wc -l < fixtures/proc/basic/net/tcp6) - 2))
+if [ "$(grep -c '^tcp' "$tmp/out")" = "$want" ]; then
+	ok "broken proc line: the other $want sockets listed"
 else
-	ok "broken proc file: nothing half-printed"
+	nok "broken proc line: $(grep -c '^tcp' "$tmp/out") rows, want $want"
 fi
+# A host without IPv6 tables: the family is absent, noted with -v only.
+mkdir -p "$tmp/nov6/net"
+cp fixtures/proc/basic/net/tcp fixtures/proc/basic/net/unix "$tmp/nov6/net/"
+expect "no tcp6 table" 0 "" --source=proc --proc-root "$tmp/nov6" -tan
+if [ -s "$tmp/err" ]; then
+	nok "no tcp6 table: said '$(cat "$tmp/err")' without -v"
+else
+	ok "no tcp6 table: quiet without -v"
+fi
+expect "no tcp6 table, -v" 0 "$tmp/nov6/net/tcp6: absent" \
+	--source=proc --proc-root "$tmp/nov6" -tan -v
 expect "missing proc dir" 1 \
 	"tulpen: --proc-root /nonexistent-dir: No such file or directory" \
 	--source=proc --proc-root /nonexistent-dir -t
@@ -60,6 +75,30 @@ expect "missing proc dir" 1 \
 mkdir -p "$tmp/empty"
 expect "proc dir without net/tcp" 1 "$tmp/empty/net/tcp" \
 	--proc-root "$tmp/empty" -t
+
+# Out of file descriptors during the owner scan (-p): said once, with the
+# number of processes not read; the listing is still printed.
+sh -c "ulimit -n 5; exec \"$T\" -tap --source=proc --proc-root /proc" \
+	>"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 0 ] && [ "$(grep -c 'owners not read for [0-9]* of [0-9]* processes' "$tmp/err")" = 1 ] &&
+	[ -s "$tmp/out" ]; then
+	ok "fd limit during the owner scan: said once, the listing printed"
+else
+	nok "fd limit during the owner scan: exit $rc, said: $(cat "$tmp/err")"
+fi
+
+# A netlink recording cut short: the file, the offset and what was expected.
+head -c 100 fixtures/netlink/basic.nlrec > "$tmp/cut.nlrec"
+expect "cut recording" 1 \
+	"$tmp/cut.nlrec: offset 4: datagram 1: 96 of its" \
+	--nl-replay "$tmp/cut.nlrec" -tan
+head -c 2 fixtures/netlink/basic.nlrec > "$tmp/cut2.nlrec"
+expect "recording cut in a length" 1 \
+	"$tmp/cut2.nlrec: offset 0: datagram 1: 2 bytes where a 4-byte length was expected" \
+	--nl-replay "$tmp/cut2.nlrec" -tan
+expect "not a recording" 1 "not a recording?" \
+	--nl-replay fixtures/proc/basic/net/tcp -tan
 
 # A closed pipe ends the output quietly with status 0: a large fixture
 # (100,000 sockets) so that the reader is gone long before the end.

@@ -89,7 +89,7 @@ CONN = {
 }
 PSUM = {
     'frames': 11, 'tcp_segments': 11, 'other_frames': 0, 'malformed': 0,
-    'late_segments': 0, 'connections': 1, 'packets': 11, 'bytes': 3037,
+    'late_segments': 0, 'out_of_order_segments': 0, 'connections': 1, 'packets': 11, 'bytes': 3037,
     'midstream': 0, 'reset': 0,
     'final_states': [{'client': 'TIME-WAIT', 'server': 'CLOSED',
                       'count': 1}],

@@ -567,6 +567,21 @@ static void test_report(void **unused)
 	assert_non_null(strstr(b.data, "{\"type\":\"resolved\""));
 	assert_non_null(strstr(b.data, "{\"type\":\"new\""));
 	free(prev.v);
+
+	/* a hostile command name cannot reach the terminal as it is */
+	dr_summary(&out.v[1], "x\033[31m holds\nport 80");
+	snprintf(out.v[1].procs[0].command, sizeof(out.v[1].procs[0].command),
+		 "ev\til\033");
+	out.v[1].procs[0].pid = 9;
+	out.v[1].nprocs = 1;
+	b.len = 0;
+	assert_int_equal(tulpen_doctor_text(&r, &b), 0);
+	assert_null(memchr(b.data, '\033', b.len));
+	assert_non_null(strstr(b.data, "x\\033[31m holds\\012port 80"));
+	assert_non_null(strstr(b.data, "ev\\011il\\033 (pid 9)"));
+	b.len = 0;
+	assert_int_equal(tulpen_doctor_diff(NULL, &r, 0, &b), 0);
+	assert_null(memchr(b.data, '\033', b.len));
 	tulpen_buf_fini(&b);
 	free(out.v);
 }

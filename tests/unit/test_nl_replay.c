@@ -85,6 +85,48 @@ static void replays_recorded_dump(void **unused)
 	tulpen_ctx_free(ctx);
 }
 
+/*
+ * The dump is not atomic: a socket may come twice (here: the first
+ * datagram of the recording twice). Listed once, by cookie.
+ */
+static void duplicates_listed_once(void **unused)
+{
+	const char *tmp = "/tmp/tulpen-dup.nlrec";
+	FILE *in = fopen(FIXTURE, "rb"), *o = fopen(tmp, "wb");
+	unsigned char len4[4], *first;
+	struct tulpen_ctx *ctx;
+	struct tally t = { 0 };
+	uint32_t len;
+	int c;
+
+	assert_non_null(in);
+	assert_non_null(o);
+	assert_int_equal(fread(len4, 1, 4, in), 4);
+	len = (uint32_t)len4[0] | (uint32_t)len4[1] << 8 |
+	      (uint32_t)len4[2] << 16 | (uint32_t)len4[3] << 24;
+	first = malloc(len);
+	assert_non_null(first);
+	assert_int_equal(fread(first, 1, len, in), len);
+	fwrite(len4, 1, 4, o);
+	fwrite(first, 1, len, o);
+	fwrite(len4, 1, 4, o);
+	fwrite(first, 1, len, o);
+	while ((c = fgetc(in)) != EOF)
+		fputc(c, o);
+	fclose(in);
+	fclose(o);
+	free(first);
+	assert_int_equal(tulpen_ctx_new(&ctx), 0);
+	tulpen_ctx_set_source(ctx, TULPEN_SOURCE_NETLINK);
+	assert_int_equal(tulpen_ctx_nl_replay(ctx, tmp), 0);
+	assert_int_equal(tulpen_collect(ctx, &q, count, &t), 0);
+	assert_int_equal(t.n, 6);
+	assert_int_equal(t.listen, 2);
+	assert_int_equal(t.estab, 2);
+	tulpen_ctx_free(ctx);
+	remove(tmp);
+}
+
 static int copy_damaged(const char *out, long cut, long flip)
 {
 	FILE *in = fopen(FIXTURE, "rb"), *o = fopen(out, "wb");
@@ -195,6 +237,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(replays_recorded_dump),
+		cmocka_unit_test(duplicates_listed_once),
 		cmocka_unit_test(damaged_recordings_fail_cleanly),
 		cmocka_unit_test(done_with_error_falls_back),
 	};

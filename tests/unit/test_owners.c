@@ -13,6 +13,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "tulpen/owners.h"
@@ -180,6 +183,66 @@ static void finds_all_holders(void **unused)
 	tulpen_ctx_free(ctx);
 }
 
+static void count_note(void *data, enum tulpen_note_level level,
+		       const char *msg)
+{
+	int *n = data;
+
+	assert_int_equal(level, TULPEN_NOTE_WARN);
+	assert_non_null(strstr(msg, "owners not read for"));
+	assert_non_null(strstr(msg, "file descriptors"));
+	(*n)++;
+}
+
+/* The processes in the fixture: its numeric entries. */
+static size_t count_pids(void)
+{
+	DIR *d = opendir(root);
+	struct dirent *e;
+	size_t n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * Out of file descriptors (EMFILE) is not "the process is gone": the
+ * processes not read are counted and said once.
+ */
+static void fd_limit_is_reported(void **unused)
+{
+	struct tulpen_ctx *ctx;
+	struct tulpen_owners *o;
+	struct tulpen_owners_stats st;
+	struct rlimit old, low;
+	int fd, notes = 0, ret;
+
+	assert_int_equal(tulpen_ctx_new(&ctx), 0);
+	assert_int_equal(tulpen_ctx_set_proc_root(ctx, root), 0);
+	tulpen_ctx_set_note(ctx, count_note, &notes);
+	/* room for the proc root's descriptor, none for a process's */
+	fd = dup(0);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)fd + 1;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	ret = tulpen_owners_new(ctx, &o);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(ret, 0);
+	tulpen_owners_stats(o, &st);
+	assert_int_equal(st.processes, 0);
+	assert_int_equal(st.unreadable, count_pids());
+	assert_int_equal(notes, 1);
+	tulpen_owners_free(o);
+	tulpen_ctx_free(ctx);
+}
+
 static void missing_root_is_an_error(void **unused)
 {
 	struct tulpen_ctx *ctx;
@@ -259,6 +322,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(finds_all_holders),
 		cmocka_unit_test(threads_hold_too),
+		cmocka_unit_test(fd_limit_is_reported),
 		cmocka_unit_test(missing_root_is_an_error),
 		cmocka_unit_test(cgroup_paths),
 	};

@@ -117,7 +117,10 @@ static void checked_when_opened(void **unused)
 	run_fini(&r);
 }
 
-/* Cut in a record: what was read is reported, then -EIO. */
+/*
+ * Cut in a record: a note names the file and packet, the next file is
+ * still read, what was read is reported, then -EIO.
+ */
 static void truncated(void **unused)
 {
 	char path[] = "/tmp/tulpen-session-XXXXXX";
@@ -138,9 +141,18 @@ static void truncated(void **unused)
 	close(fd);
 	run_init(&r, TULPEN_PCAP_JSON, 0);
 	assert_int_equal(tulpen_pcap_session_open(r.s, path), 0);
+	assert_int_equal(tulpen_pcap_session_open(r.s, FIX "rst-client.pcap"),
+			 0);
 	assert_int_equal(tulpen_pcap_session_run(r.s), -EIO);
-	assert_non_null(strstr(tulpen_ctx_errmsg(r.ctx), "packet "));
+	assert_string_equal(tulpen_ctx_errmsg(r.ctx),
+			    "1 of 2 captures not read to their end");
+	assert_int_equal(r.notes.n, 1);
+	assert_non_null(strstr(r.notes.last, path));
+	assert_non_null(strstr(r.notes.last, "packet "));
+	assert_non_null(strstr(r.notes.last, "the rest of this file was not"));
 	assert_non_null(strstr(text(&r), "\"client\""));
+	/* the second file's connection: a reset */
+	assert_non_null(strstr(text(&r), "\"file\":1"));
 	assert_non_null(strstr(text(&r), "\n]\n")); /* the array closed */
 	unlink(path);
 	run_fini(&r);

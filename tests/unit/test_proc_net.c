@@ -183,13 +183,32 @@ static void malformed_lines(void **unused)
 	      -EINVAL, "junk after inode");
 }
 
-/* A broken file: the error names the file and the line. */
-static void error_names_file_and_line(void **unused)
+struct notes {
+	char msg[4][512];
+	int level[4];
+	int n;
+};
+
+static void keep_note(void *data, enum tulpen_note_level level, const char *msg)
+{
+	struct notes *nt = data;
+
+	assert_true(nt->n < 4);
+	snprintf(nt->msg[nt->n], sizeof(nt->msg[0]), "%s", msg);
+	nt->level[nt->n++] = (int)level;
+}
+
+/*
+ * A broken file: the lines that do not parse are skipped, the rest listed,
+ * and one note names the file, the first bad line and the count.
+ */
+static void bad_lines_skipped_with_one_note(void **unused)
 {
 	char dir[] = "/tmp/tulpen-procXXXXXX";
 	char p[256];
 	struct tulpen_ctx *ctx;
 	struct got g = { .n = 0 };
+	struct notes nt = { .n = 0 };
 	FILE *f;
 
 	assert_non_null(mkdtemp(dir));
@@ -203,16 +222,77 @@ static void error_names_file_and_line(void **unused)
 	      "00:00000000 00000000     0        0 1 1 0 100 0 0 10 0\n",
 	      f);
 	fputs("   1: garbage\n", f);
+	fputs("   2: 0100007F:1F91 00000000:0000 0A 00000000:00000000 "
+	      "00:00000000 00000000     0        0 2 1 0 100 0 0 10 0\n",
+	      f);
+	fputs("   3: more garbage\n", f);
 	fclose(f);
 	ctx = fixture_ctx(dir);
+	tulpen_ctx_set_note(ctx, keep_note, &nt);
 	assert_int_equal(tulpen_proc_net_collect(ctx, TULPEN_P_TCP, AF_INET,
 						 TULPEN_SF_ALL, keep, &g),
-			 -EINVAL);
-	snprintf(p, sizeof(p), "%s/net/tcp: line 3: bad local address", dir);
-	assert_string_equal(tulpen_ctx_errmsg(ctx), p);
+			 0);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.s[0].local.port, 0x1F90);
+	assert_int_equal(g.s[1].local.port, 0x1F91);
+	assert_int_equal(nt.n, 1);
+	assert_int_equal(nt.level[0], TULPEN_NOTE_WARN);
+	snprintf(p, sizeof(p),
+		 "%s/net/tcp: line 3: bad local address; 2 lines that do not "
+		 "parse skipped",
+		 dir);
+	assert_string_equal(nt.msg[0], p);
 	tulpen_ctx_free(ctx);
 	snprintf(p, sizeof(p), "rm -rf %s", dir);
 	assert_int_equal(system(p), 0);
+}
+
+/*
+ * A UNIX path with a newline (recorded): /proc/net/unix prints it raw, so
+ * its tail is a line of its own; it continues the path, nothing is lost.
+ */
+static void unix_path_with_newline(void **unused)
+{
+	struct tulpen_ctx *ctx = fixture_ctx("fixtures/proc/unix-newline");
+	struct got g = { .n = 0 };
+	struct notes nt = { .n = 0 };
+
+	tulpen_ctx_set_note(ctx, keep_note, &nt);
+	assert_int_equal(tulpen_proc_net_collect(ctx, TULPEN_P_UNIX, AF_UNIX,
+						 TULPEN_SF_ALL, keep, &g),
+			 0);
+	assert_int_equal(g.n, 3);
+	assert_string_equal(g.s[0].unix_path, "/tmp/before.sock");
+	assert_string_equal(g.s[1].unix_path, "/tmp/evil\nsock");
+	assert_int_equal(g.s[1].inode, 19440);
+	assert_string_equal(g.s[2].unix_path, "/tmp/after.sock");
+	assert_int_equal(nt.n, 0);
+	tulpen_ctx_free(ctx);
+}
+
+/* No tcp6 table (ipv6.disable=1): no sockets, no error, one note. */
+static void absent_v6_tables(void **unused)
+{
+	struct tulpen_ctx *ctx = fixture_ctx("fixtures/proc/no-ipv6");
+	struct got g = { .n = 0 };
+	struct notes nt = { .n = 0 };
+
+	tulpen_ctx_set_note(ctx, keep_note, &nt);
+	assert_int_equal(tulpen_proc_net_collect(ctx, TULPEN_P_TCP, AF_INET6,
+						 TULPEN_SF_ALL, keep, &g),
+			 0);
+	assert_int_equal(tulpen_proc_net_collect(ctx, TULPEN_P_UDP, AF_INET6,
+						 TULPEN_SF_ALL, keep, &g),
+			 0);
+	assert_int_equal(g.n, 0);
+	assert_int_equal(nt.n, 1); /* once */
+	assert_int_equal(nt.level[0], TULPEN_NOTE_INFO);
+	assert_non_null(strstr(nt.msg[0], "no-ipv6/net/tcp6: absent"));
+	assert_int_equal(tulpen_proc_net_collect(ctx, TULPEN_P_TCP, AF_INET,
+						 TULPEN_SF_ALL, keep, &g),
+			 0);
+	assert_true(g.n > 0);
+	tulpen_ctx_free(ctx);
 }
 
 static void missing_file(void **unused)
@@ -235,7 +315,9 @@ int main(void)
 		cmocka_unit_test(tcp6_fixture_and_filter),
 		cmocka_unit_test(unix_fixture),
 		cmocka_unit_test(malformed_lines),
-		cmocka_unit_test(error_names_file_and_line),
+		cmocka_unit_test(bad_lines_skipped_with_one_note),
+		cmocka_unit_test(unix_path_with_newline),
+		cmocka_unit_test(absent_v6_tables),
 		cmocka_unit_test(missing_file),
 	};
 
