@@ -337,6 +337,7 @@ static int watch(struct tulpen_ctx *ctx, const struct doctor_cli *o,
 int cmd_doctor(int argc, char **argv)
 {
 	struct tulpen_doctor_report *rep = NULL;
+	struct cli_notes notes = { "doctor", 0, 0 };
 	struct tulpen_ctx *ctx = NULL;
 	struct doctor_cli o;
 	struct tulpen_buf b;
@@ -352,6 +353,7 @@ int cmd_doctor(int argc, char **argv)
 		tulpen_buf_fini(&b);
 		return cli_error("doctor", "out of memory");
 	}
+	tulpen_ctx_set_note(ctx, cli_note, &notes);
 	if (o.proc_root) {
 		if (tulpen_ctx_set_proc_root(ctx, o.proc_root))
 			goto out;

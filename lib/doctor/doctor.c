@@ -48,6 +48,8 @@ struct ns_run {
 	struct dr_snap sn;
 	struct dr_holder *holders;
 	size_t nholders, cap;
+	tulpen_note_fn note; /* the caller's, for the second sample's notes */
+	void *note_data;
 };
 
 static int add_sock(const struct tulpen_sock *s, void *data)
@@ -175,6 +177,8 @@ static int run_init(struct tulpen_ctx *ctx, const struct tulpen_netns *ns,
 	ret = tulpen_ctx_new(&r->ctx);
 	if (ret)
 		return ret;
+	/* what the collector has to say goes where the caller's goes */
+	r->note = tulpen_ctx_note_fn(ctx, &r->note_data);
 	ret = tulpen_ctx_set_proc_root(r->ctx, tulpen_ctx_proc_root(ctx));
 	if (ret)
 		return ret;
@@ -245,6 +249,10 @@ static void sample_all(struct ns_run *runs, size_t n, int second)
 
 		if (r->failed)
 			continue;
+		/* the two samples read the same files: say once what the
+		 * second has to say */
+		tulpen_ctx_set_note(r->ctx, second ? r->note : NULL,
+				    r->note_data);
 		if (take_sample(r->ctx, second ? &r->sn.b : &r->sn.a) ||
 		    (!second && read_sysctls(r)))
 			r->failed = 1;
