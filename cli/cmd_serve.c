@@ -83,6 +83,9 @@ static const char usage[] =
 	"       --no-transitions     no transition counters or connection "
 	"durations\n"
 	"                            (no eBPF programs)\n"
+	"       --doctor-every=DURATION  run tulpen doctor this often and "
+	"export\n"
+	"                            its findings (default: never)\n"
 	"       --max-connections=N  HTTP connections at once (default 256)\n"
 	"       --timeout=DURATION   close a connection idle this long "
 	"(default 10s)\n"
@@ -96,6 +99,7 @@ enum {
 	OPT_TOP_K,
 	OPT_OWNERS_MAX_AGE,
 	OPT_NO_OWNERS,
+	OPT_DOCTOR_EVERY,
 	OPT_MAX_CONN,
 	OPT_TIMEOUT,
 	OPT_NO_TRANSITIONS,
@@ -110,6 +114,7 @@ static const struct option longopts[] = {
 	{ "no-owners", no_argument, NULL, OPT_NO_OWNERS },
 	{ "no-transitions", no_argument, NULL, OPT_NO_TRANSITIONS },
 	{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
+	{ "doctor-every", required_argument, NULL, OPT_DOCTOR_EVERY },
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONN },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
@@ -242,6 +247,13 @@ static int parse_one(int c, char **argv, struct serve_opts *o)
 		return -1;
 	case OPT_ALL_NETNS:
 		o->m.all_netns = 1;
+		return -1;
+	case OPT_DOCTOR_EVERY:
+		/* a run takes a second: more often makes no sense */
+		if (parse_duration_s("--doctor-every", optarg,
+				     2 * CLI_NSEC_PER_SEC, &ns))
+			return CLI_EXIT_USAGE;
+		o->m.doctor_every_ms = ns / CLI_NSEC_PER_MSEC;
 		return -1;
 	case OPT_MAX_CONN:
 		if (parse_number("--max-connections", optarg, 4, 65536,

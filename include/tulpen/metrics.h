@@ -70,6 +70,11 @@ struct tulpen_metrics_opts {
 	 * as "other".
 	 */
 	int all_netns;
+	/*
+	 * Run tulpen doctor (tulpen/doctor.h) this often on a thread of
+	 * its own and export its findings (ms; 0: never, the default).
+	 */
+	uint64_t doctor_every_ms;
 };
 
 struct tulpen_metrics;

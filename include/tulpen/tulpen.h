@@ -37,5 +37,6 @@
 #include "tulpen/netns.h"
 #include "tulpen/container.h"
 #include "tulpen/metrics.h"
+#include "tulpen/doctor.h"
 
 #endif /* TULPEN_TULPEN_H */

@@ -63,6 +63,7 @@ struct tulpen_metrics {
 	uint64_t cw_noinode;
 	uint8_t ports[65536 / 8];
 	struct tm_owner_cache owners;
+	struct tm_doctor_cache doctor;
 	uint64_t collections, failures;
 	/* scratch for the top K sort, reused */
 	void *sortbuf;
@@ -131,13 +132,21 @@ int tulpen_metrics_new(struct tulpen_ctx *ctx,
 				  o->owners_max_age_ms);
 	if (ret)
 		goto fail;
+	ret = tm_doctor_cache_init(&m->doctor, tulpen_ctx_proc_root(ctx),
+				   o->doctor_every_ms);
+	if (ret) {
+		tm_owner_cache_fini(&m->owners);
+		goto fail;
+	}
 	ret = -ENOMEM;
 	if (pthread_mutex_init(&m->lock, NULL)) {
+		tm_doctor_cache_fini(&m->doctor);
 		tm_owner_cache_fini(&m->owners);
 		goto fail;
 	}
 	if (pthread_cond_init(&m->done, NULL)) {
 		pthread_mutex_destroy(&m->lock);
+		tm_doctor_cache_fini(&m->doctor);
 		tm_owner_cache_fini(&m->owners);
 		goto fail;
 	}
@@ -163,6 +172,7 @@ void tulpen_metrics_free(struct tulpen_metrics *m)
 	tulpen_hash_fini(&m->listeners);
 	tulpen_hash_fini(&m->procs);
 	tm_owner_cache_fini(&m->owners);
+	tm_doctor_cache_fini(&m->doctor);
 	free(m->cw_inodes);
 	free(m->sortbuf);
 	free(m->nsacc);
@@ -547,6 +557,14 @@ static void collect(struct tulpen_metrics *m)
 		w->have_counts =
 			!tulpen_watch_counts_read(m->opts.counts, &w->counts);
 	count_ports(m, w);
+	w->doctor_enabled = m->opts.doctor_every_ms > 0;
+	if (w->doctor_enabled) {
+		tm_doctor_cache_poll(&m->doctor);
+		w->doctor_have = m->doctor.have;
+		memcpy(w->doctor, m->doctor.counts, sizeof(w->doctor));
+		w->doctor_age_s = tm_doctor_cache_age(&m->doctor);
+		w->doctor_runs = m->doctor.runs;
+	}
 	m->collections++;
 	w->collections = m->collections;
 	w->failures = m->failures;

@@ -51,6 +51,38 @@ struct tm_kstats {
 	uint32_t port_lo, port_hi;
 };
 
+/*
+ * doctor_cache.c: tulpen doctor on a thread of its own every every_ms
+ * (0: never); the counts of the last finished run by kind (in
+ * tulpen_doctor_kinds() order) and severity (notice, warning, critical).
+ */
+#define TM_DOCTOR_KINDS 32 /* >= the kinds tulpen doctor has */
+
+struct tm_doctor_cache {
+	struct tulpen_ctx *ctx; /* the runs' own; NULL when off */
+	uint64_t every_ms;
+	/* used by the collecting thread only */
+	int running;
+	pthread_t thread;
+	double started, at;
+	int have;
+	uint64_t counts[TM_DOCTOR_KINDS][3];
+	uint64_t runs;
+	/* shared with the run thread, under @lock */
+	pthread_mutex_t lock;
+	int done, have_result;
+	uint64_t result[TM_DOCTOR_KINDS][3];
+	uint64_t failures;
+};
+
+int tm_doctor_cache_init(struct tm_doctor_cache *c, const char *proc_root,
+			 uint64_t every_ms);
+void tm_doctor_cache_fini(struct tm_doctor_cache *c);
+/* Take a finished run's counts; start a run when one is due. */
+void tm_doctor_cache_poll(struct tm_doctor_cache *c);
+/* Age of the counts in seconds, -1 without any. */
+double tm_doctor_cache_age(const struct tm_doctor_cache *c);
+
 struct tm_listener {
 	char address[INET6_ADDRSTRLEN];
 	uint16_t port;
@@ -104,6 +136,12 @@ struct tm_snap {
 	uint64_t netns_walked, netns_failed;
 	int have_counts; /* the eBPF counts were read */
 	struct tulpen_watch_counts counts;
+	/* tulpen doctor's last run (doctor_enabled: --doctor-every) */
+	int doctor_enabled;
+	int doctor_have;
+	uint64_t doctor[TM_DOCTOR_KINDS][3];
+	double doctor_age_s;
+	uint64_t doctor_runs;
 	double duration_s; /* of this collection */
 	uint64_t collections;
 	uint64_t shared; /* scrapes that joined a running collection */

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tulpen/doctor.h"
 #include "tulpen/version.h"
 #include "metrics/metrics_internal.h"
 
@@ -280,6 +281,35 @@ static void render_kernel(struct out *o, const struct tm_snap *s)
 	}
 }
 
+static void render_doctor(struct out *o, const struct tm_snap *s)
+{
+	static const char *const sev[3] = { "notice", "warning", "critical" };
+	const char *const *kinds;
+	char labels[128];
+	size_t nk, k, i;
+
+	if (!s->doctor_enabled)
+		return;
+	kinds = tulpen_doctor_kinds(&nk);
+	family(o, "tulpen_doctor_findings", F_GAUGE,
+	       "Findings of tulpen doctor's last run, by kind and severity "
+	       "(docs/doctor.md).");
+	for (k = 0; s->doctor_have && k < nk && k < TM_DOCTOR_KINDS; k++)
+		for (i = 0; i < 3; i++) {
+			snprintf(labels, sizeof(labels),
+				 "kind=\"%s\",severity=\"%s\"", kinds[k],
+				 sev[i]);
+			sample(o, "tulpen_doctor_findings", "", labels,
+			       s->doctor[k][i]);
+		}
+	family(o, "tulpen_doctor_age_seconds", F_GAUGE,
+	       "Age of tulpen doctor's last finished run (-1: none yet).");
+	sample_f(o, "tulpen_doctor_age_seconds", s->doctor_age_s);
+	family(o, "tulpen_doctor_runs", F_COUNTER,
+	       "Runs of tulpen doctor finished.");
+	sample(o, "tulpen_doctor_runs", "_total", NULL, s->doctor_runs);
+}
+
 static void render_self(struct out *o, const struct tm_snap *s)
 {
 	family(o, "tulpen_build", F_INFO, "tulpen's version.");
@@ -379,6 +409,7 @@ int tm_render(const struct tm_snap *s, enum tulpen_metrics_format fmt,
 		render_transitions(&o, s);
 		render_durations(&o, s);
 	}
+	render_doctor(&o, s);
 	render_self(&o, s);
 	if (fmt == TULPEN_METRICS_OPENMETRICS)
 		tulpen_buf_puts(b, "# EOF\n");
