@@ -12,7 +12,11 @@ netstat does; UNIX or both families at once are refused.
 FIXTURE_DIR/netstat_snmp is a namespace's recording; netstat_snmp_unique
 has files made up so that every counter has its own value (netstat read
 them from a tmpfs over /proc in a private mount namespace): every sentence
-and histogram line netstat knows, each at its place.
+and histogram line netstat knows, each at its place; netstat_snmp_quirks
+is made up the same way for netstat's odd corners (a histogram's indent
+carried into IcmpMsg and sections netstat does not know, a section twice,
+values that are no number, negative or too large, snmp6 names without a
+'6').
 
 usage: netstat_snmp_replay.py TULPEN_BINARY FIXTURE_DIR...  (TAP on stdout)
 """

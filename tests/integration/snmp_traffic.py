@@ -14,6 +14,12 @@ raw IP.
         CASES into DIR/expected/, all at one moment (the files are read
         before and after netstat runs and must be equal).
 
+    snmp_traffic.py --netstat-over DIR [CASE...]   netstat -s (and each
+        CASE, e.g. "-6 -t") over made-up DIR/net/{snmp,netstat,snmp6}:
+        run in a private mount namespace with a tmpfs over /proc holding
+        only those files; the output goes to DIR/expected/ (how the
+        netstat_snmp_unique and netstat_snmp_quirks fixtures were made).
+
 Python stdlib only; runs under /usr/bin/python3 as root.
 """
 
@@ -260,8 +266,25 @@ def record(d):
             fh.write(text)
 
 
+def netstat_over(d, cases):
+    d = os.path.abspath(d)
+    os.makedirs(d + "/expected", exist_ok=True)
+    for args in cases:
+        sh = ("mount -t tmpfs snmp /proc && mkdir /proc/net && "
+              "for f in %s; do [ ! -e '%s/net/'$f ] || "
+              "cp '%s/net/'$f /proc/net/; done && exec netstat -s %s" %
+              (" ".join(FILES), d, d, " ".join(args)))
+        out = subprocess.run(["unshare", "-m", "sh", "-c", sh],
+                             stdout=subprocess.PIPE).stdout
+        with open(d + "/expected/" + case_name(args), "wb") as fh:
+            fh.write(out)
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--record":
         record(sys.argv[2])
+    elif len(sys.argv) >= 3 and sys.argv[1] == "--netstat-over":
+        netstat_over(sys.argv[2], [a.split() for a in sys.argv[3:]] or
+                     CASES)
     else:
         sys.exit(__doc__)
