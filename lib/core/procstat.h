@@ -48,6 +48,8 @@ int tulpen_procstat_numbers(const char *text, size_t len, uint64_t *v,
 int tulpen_counter_is(const struct tulpen_counter *c, const char *sec,
 		      const char *key);
 /* Read @root/@rel into @buf (at most @size - 1 bytes, NUL added). */
+/* Read @fd (closed after) into @buf, NUL-terminated: the length or -errno. */
+ssize_t tulpen_procstat_read_fd(int fd, char *buf, size_t size);
 ssize_t tulpen_procstat_read(const char *root, const char *rel, char *buf,
 			     size_t size);
 
