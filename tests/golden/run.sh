@@ -52,6 +52,19 @@ FAM="--nl-replay fixtures/families/families.nlrec --source=netlink"
 check families_ss $FAM -a -A netlink,packet -n --style=ss
 check families_table $FAM -a -A netlink,packet -n
 check nl_netstat $NL -tuxan --style=netstat -e
+# The sock_diag extras (-i, -m, -e, -o, --tos) over a dump recorded in a
+# private network namespace with TCP connections that sent data both ways
+# (IPv4, IPv6, bbr and reno), a UDP socket and a UNIX listener, made with
+#   tulpen -tuxa -i -m -e -o --tos --style=ss -O -n --nl-record FILE
+# while `ss -tuxaimeoO --tos -n` printed the same fields for the same
+# sockets (tests/integration/test_tcp_internals.py checks that live).
+EXT="--nl-replay fixtures/netlink/extras.nlrec --source=netlink -tuxa -n"
+check nl_extras_ss_O $EXT -i -m -e -o --tos --style=ss -O
+check nl_extras_ss $EXT -i -m -e -o --style=ss
+check nl_extras_ss_i $EXT -i --style=ss -H
+check nl_extras_ss_m $EXT -m --style=ss -H
+check nl_extras_table $EXT -i -m
+check nl_extras_json $EXT -i -m --tos --json
 
 echo "golden: $pass passed, $fail failed"
 [ "$fail" = 0 ]
