@@ -22,12 +22,12 @@ struct pcap_classic {
 	int swapped; /* the file's byte order is not ours */
 	int nano;    /* times in ns (else us) */
 	uint32_t snapshot;
-	off_t off;	/* file offset of buf[0] */
-	uint8_t *buf;	/* bytes from off */
-	size_t size;	/* of buf */
-	size_t have;	/* bytes in buf */
-	size_t pos;	/* the next record's header in buf */
-	int eof;	/* nothing after buf[have] */
+	off_t off;    /* file offset of buf[0] */
+	uint8_t *buf; /* bytes from off */
+	size_t size;  /* of buf */
+	size_t have;  /* bytes in buf */
+	size_t pos;   /* the next record's header in buf */
+	int eof;      /* nothing after buf[have] */
 };
 
 static uint32_t get32(const struct pcap_classic *c, const uint8_t *b)
