@@ -157,8 +157,12 @@ static void zero_range(void *from, void *to)
  */
 uint64_t pcap_flows_memory(const struct tulpen_flows *f)
 {
-	return (f->st.live - ho_count(&f->ho) + f->nfree) *
-		       (uint64_t)sizeof(struct flow) +
+	/* malloc()ed connections: the arena's are in its chunks */
+	uint64_t full = f->st.live - ho_count(&f->ho);
+
+	full = full > f->arena.in_use ? full - f->arena.in_use : 0;
+	return (full + f->nfree) * (uint64_t)sizeof(struct flow) +
+	       pcap_arena_bytes(&f->arena) +
 	       f->tent_allocs * (uint64_t)sizeof(struct tentative) +
 	       (uint64_t)f->table.used * f->table.stride * 4 / 3 +
 	       ho_memory(&f->ho);
@@ -166,9 +170,15 @@ uint64_t pcap_flows_memory(const struct tulpen_flows *f)
 
 static struct flow *flow_alloc(struct tulpen_flows *f)
 {
-	struct flow *fl = f->free_list;
+	uint64_t used = pcap_flows_memory(f);
+	struct flow *fl;
+	int arena = 0;
 
+	fl = pcap_arena_get(&f->arena,
+			    used < f->max_memory ? f->max_memory - used : 0);
 	if (fl) {
+		arena = 1;
+	} else if ((fl = f->free_list)) {
 		f->free_list = (struct flow *)fl->e.next;
 		f->nfree--;
 	} else {
@@ -181,6 +191,7 @@ static struct flow *flow_alloc(struct tulpen_flows *f)
 	zero_range(&fl->c.side[0].trans[TULPEN_CONN_MAX_TRANS],
 		   fl->c.side[1].trans);
 	zero_range(&fl->c.side[1].trans[TULPEN_CONN_MAX_TRANS], fl + 1);
+	fl->e.arena = (uint8_t)arena;
 	return fl;
 }
 
@@ -189,8 +200,10 @@ static void flow_release(struct tulpen_flows *f, struct flow *fl)
 	pcap_ep_tent_put(fl, fl->tent[0]);
 	pcap_ep_tent_put(fl, fl->tent[1]);
 	fl->tent[0] = fl->tent[1] = NULL;
-	if (f->nfree < f->st.live_max &&
-	    pcap_flows_memory(f) + sizeof(*fl) <= f->max_memory) {
+	if (fl->e.arena)
+		pcap_arena_put(&f->arena, fl);
+	else if (f->nfree < f->st.live_max &&
+		 pcap_flows_memory(f) + sizeof(*fl) <= f->max_memory) {
 		fl->e.next = (struct entry *)f->free_list;
 		f->free_list = fl;
 		f->nfree++;
