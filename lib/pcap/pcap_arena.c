@@ -24,8 +24,8 @@ static void *chunk_map(void)
 	size_t len = 2 * (size_t)PCAP_ARENA_CHUNK;
 	uint8_t *p, *al;
 
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	al = (uint8_t *)(((uintptr_t)p + PCAP_ARENA_CHUNK - 1) &
