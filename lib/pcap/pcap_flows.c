@@ -495,16 +495,33 @@ static void account(struct flow *fl, int side, const struct tulpen_pkt *p,
 /*
  * A lingering connection has gone cold by the time it is due (the linger
  * time is thousands of connections later): fetch the next one into the
- * cache while this one is written out, as it is due next.
+ * cache while this one is written out, as it is due next. Only the lines
+ * that handing it out reads (the header, each side's counters and first
+ * transitions, conn_state, history, the tentatives and Zeek's view): more
+ * prefetches than the core has line fill buffers stall.
  */
+#define PREFETCH_TRANS 6
+
+static inline void prefetch_range(const void *from, const void *to)
+{
+	const char *p = (const char *)((uintptr_t)from & ~(uintptr_t)63);
+
+	for (; p < (const char *)to; p += 64)
+		__builtin_prefetch(p);
+}
+
 static inline void prefetch_flow(const struct flow *fl)
 {
-	size_t off;
+	const struct tulpen_conn_side *s;
 
 	if (!fl)
 		return;
-	for (off = 0; off < sizeof(*fl); off += 64)
-		__builtin_prefetch((const char *)fl + off);
+	s = fl->c.side;
+	prefetch_range(fl, &s[0].trans[PREFETCH_TRANS]);
+	prefetch_range(&s[1], &s[1].trans[PREFETCH_TRANS]);
+	prefetch_range(fl->c.conn_state, &fl->sp[0]);
+	prefetch_range(&fl->tent[0], &fl->tent[2]);
+	prefetch_range(&fl->zeek, fl + 1);
 }
 
 /* Hand out what is due at f->now (due when now - start >= the delay). */
