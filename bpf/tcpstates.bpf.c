@@ -41,14 +41,16 @@
 #include "tcpstates.h"
 
 #include "tcpstates_common.bpf.h"
+#include "tcpstates_counts.bpf.h"
 #include "tcpstates_tw.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 /*
- * What we keep per connecting socket: its SYN-SENT event, held back until
- * the port is bound. (Times in state are differences between a socket's
- * events, taken by the reader: nothing per socket is needed for them.)
+ * What we keep per connection: its birth, for the lifetime histogram, and
+ * a connecting socket's SYN-SENT event, held back until the port is
+ * bound. (Times in state are differences between a socket's events,
+ * taken by the reader: nothing per socket is needed for them.)
  */
 struct sk_state {
 	__u64 pend_ts; /* a held-back SYN-SENT event (0: none) */
@@ -56,6 +58,7 @@ struct sk_state {
 	__u32 tid;
 	char comm[16];
 	__u8 pend_old;
+	__u64 birth_ns; /* SYN-SENT, or a child's SYN-RECEIVED (0: unseen) */
 };
 
 struct {
@@ -125,23 +128,83 @@ static __always_inline void flush_connect(const struct sock *sk,
 	st->pend_ts = 0;
 }
 
+/*
+ * The socket's birth (a connect, or a listener's child) and its close:
+ * the lifetime histogram (tcpstates_counts.bpf.h; TCP sockets only, @tcp).
+ * Returns the socket's storage when it has one.
+ */
+static __always_inline struct sk_state *
+lifetime(struct sock *sk, __u64 now, int oldstate, int newstate, int tcp)
+{
+	struct sk_state *st;
+
+	if (newstate == TCP_SYN_SENT ||
+	    (newstate == TCP_SYN_RECV && oldstate == TCP_LISTEN)) {
+		st = bpf_sk_storage_get(&sks, sk, 0,
+					BPF_SK_STORAGE_GET_F_CREATE);
+		if (st)
+			st->birth_ns = now;
+		return st;
+	}
+	/* Leaving SYN-SENT: a held-back event to send (not counts only). */
+	if (newstate != TCP_CLOSE && (oldstate != TCP_SYN_SENT || no_events))
+		return NULL;
+	st = bpf_sk_storage_get(&sks, sk, 0, 0);
+	if (st && tcp && newstate == TCP_CLOSE && st->birth_ns) {
+		count_lifetime(st->birth_ns, now);
+		st->birth_ns = 0;
+	}
+	return st;
+}
+
+/*
+ * Counts only: what a close of a socket in @oldstate is. A time-wait
+ * socket that takes over (tcp_time_wait()) has replaced it in the
+ * established hash before the close, so the closing socket is unhashed
+ * at the tracepoint, which an ordinary close (a reset, a timeout, no
+ * time-wait socket to be had) is not yet; the time-wait socket starts in
+ * TIME-WAIT when the peer's FIN had arrived (SOCK_DONE), else in
+ * FIN-WAIT-2.
+ */
+static __always_inline int handover(const struct sock *sk, int oldstate)
+{
+	if (oldstate != TCP_FIN_WAIT2 && oldstate != TCP_CLOSING)
+		return TCP_CLOSE;
+	if (sk->__sk_common.skc_nulls_node.pprev)
+		return TCP_CLOSE;
+	/* tcp_fin() marks a socket SOCK_DONE (close() shuts down both ways) */
+	return (sk->__sk_common.skc_flags & (1ul << SOCK_DONE)) ? TCP_TIME_WAIT
+								: TCP_FIN_WAIT2;
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
 {
 	__u16 proto = sk->sk_protocol;
 	__u64 now = bpf_ktime_get_ns(), cookie;
-	struct sk_state *st;
+	struct sk_state *st = NULL;
 
-	settle_cancel(0, 0);
+	if (!no_events) /* counts only: settled by timer events */
+		settle_cancel(0, 0);
 	if (proto != IPPROTO_TCP && proto != IPPROTO_MPTCP)
 		return 0;
 	if (filter_netns &&
 	    sk->__sk_common.skc_net.net->ns.inum != filter_netns)
 		return 0;
+	st = lifetime(sk, now, oldstate, newstate, proto == IPPROTO_TCP);
+	if (no_events && newstate == TCP_CLOSE) {
+		if (proto == IPPROTO_TCP)
+			count_transition(oldstate, handover(sk, oldstate));
+		return 0;
+	}
+	if (no_events) {
+		if (proto == IPPROTO_TCP)
+			count_transition(oldstate, newstate);
+		return 0;
+	}
 	cookie = bpf_get_socket_cookie(sk);
 
 	if (oldstate == TCP_SYN_SENT) {
-		st = bpf_sk_storage_get(&sks, sk, 0, 0);
 		if (st)
 			flush_connect(sk, st, cookie);
 	} else if (newstate == TCP_CLOSE) {
@@ -157,29 +220,28 @@ int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
 			int tw_state = h->substate;
 
 			bpf_map_delete_elem(&tw_pending, &cookie);
+			if (proto == IPPROTO_TCP)
+				count_transition(oldstate, tw_state);
 			emit_state(sk, cookie, now, oldstate, tw_state,
 				   TW_F_TIMEWAIT);
 			return 0;
 		}
 	}
+	if (proto == IPPROTO_TCP)
+		count_transition(oldstate, newstate);
 
-	if (newstate == TCP_SYN_SENT) {
+	if (newstate == TCP_SYN_SENT && st && !no_events) {
 		/* sport is still 0 here: wait for the SYN to leave. */
 		struct task_struct *t =
 			(struct task_struct *)bpf_get_current_task();
 		__u64 id = bpf_get_current_pid_tgid();
 
-		st = bpf_sk_storage_get(&sks, sk, 0,
-					BPF_SK_STORAGE_GET_F_CREATE);
-		if (st) {
-			st->pend_ts = now;
-			st->pend_old = oldstate;
-			st->pid = id >> 32;
-			st->tid = (__u32)id;
-			BPF_CORE_READ_STR_INTO(&st->comm, t, group_leader,
-					       comm);
-			return 0;
-		}
+		st->pend_ts = now;
+		st->pend_old = oldstate;
+		st->pid = id >> 32;
+		st->tid = (__u32)id;
+		BPF_CORE_READ_STR_INTO(&st->comm, t, group_leader, comm);
+		return 0;
 	}
 	emit_state(sk, cookie, now, oldstate, newstate, 0);
 	return 0;
@@ -323,10 +385,13 @@ int BPF_PROG(on_xmit, struct sk_buff *skb)
 	struct sk_state *st;
 	__u8 state;
 
-	settle_cancel(0, 0);
+	if (!no_events) /* counts only: settled by timer events */
+		settle_cancel(0, 0);
 	if (sk) {
 		state = sk->__sk_common.skc_state;
 		if (state == TCP_SYN_SENT) {
+			if (no_events)
+				return 0; /* no SYN-SENT event is held back */
 			st = bpf_sk_storage_get(&sks, sk, 0, 0);
 			/* The cookie was made at the SYN-SENT transition. */
 			if (st && st->pend_ts)

@@ -47,4 +47,22 @@ struct tw_event {
 	char comm[16]; /* owner's thread name (TW_F_OWNER) */
 };
 
+/*
+ * The counts the programs keep in the kernel (map `counts`, one per CPU),
+ * whether or not events go through the ring buffer: transitions by
+ * [old * TW_NSTATES + new] (kernel state numbers, as the events have
+ * them), and how long sockets lived, from their birth (SYN-SENT, or
+ * SYN-RECEIVED of a listener's child) to their close (CLOSED, or the
+ * hand-over to a time-wait socket), in log2 slots of microseconds: slot
+ * 0 under 1 us, slot i in [2^(i-1), 2^i) us, the last one the rest.
+ */
+#define TW_NSTATES 16
+#define TW_DUR_SLOTS 40
+
+struct tw_counts {
+	__u64 trans[TW_NSTATES * TW_NSTATES];
+	__u64 dur[TW_DUR_SLOTS];
+	__u64 dur_sum_ns;
+};
+
 #endif /* TULPEN_BPF_TCPSTATES_H */

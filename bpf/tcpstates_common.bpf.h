@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * tcpstates_common.bpf.h - what every program of tcpstates.bpf.c shares:
- * constants, the loader's settings, the ring buffer and its loss counter,
- * and filling an event with a socket's addresses and the current task.
+ * constants, the loader's settings (no_events: counts only), the ring
+ * buffer and its loss counter, and filling an event with a socket's
+ * addresses and the current task.
  * Included once, by tcpstates.bpf.c (one BPF object).
  */
 #ifndef TULPEN_TCPSTATES_COMMON_BPF_H
@@ -14,10 +15,12 @@
 #define IPPROTO_MPTCP 262
 
 #define TCP_SYN_SENT 2
+#define TCP_SYN_RECV 3
 #define TCP_LISTEN 10
 #define TCP_FIN_WAIT2 5
 #define TCP_TIME_WAIT 6
 #define TCP_CLOSE 7
+#define TCP_CLOSING 11
 #define SOCK_RAW 3
 #define TH_SYN 0x02
 #define TH_RST 0x04
@@ -26,6 +29,8 @@
 /* Set by the loader before load. */
 const volatile __u32 filter_netns = 0; /* 0: every namespace */
 const volatile __u64 wakeup_bytes = 0; /* 0: wake up on every event */
+/* 1: keep only the counts (tcpstates_counts.bpf.h), send no event. */
+const volatile __u8 no_events = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -56,8 +61,11 @@ static __always_inline __u32 sk_netns(const struct sock_common *skc)
 
 static __always_inline struct tw_event *ev_reserve(void)
 {
-	struct tw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct tw_event *e;
 
+	if (no_events)
+		return NULL;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_lost();
 		return NULL;
@@ -104,6 +112,8 @@ static __always_inline void ev_submit(struct tw_event *e)
 
 static __always_inline void ev_output(struct tw_event *e)
 {
+	if (no_events)
+		return;
 	if (bpf_ringbuf_output(&events, e, sizeof(*e), wakeup_flags()))
 		count_lost();
 }

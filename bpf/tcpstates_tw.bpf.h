@@ -5,8 +5,9 @@
  * (tp_btf/timer_start, timer_cancel, timer_expire_entry on
  * tw_timer_handler) and, for an orphaned FIN-WAIT-2 socket's move to
  * TIME-WAIT, through the ACK it sends (tw_ack(), called from
- * net_dev_queue). Included once, by tcpstates.bpf.c, after
- * tcpstates_common.bpf.h.
+ * net_dev_queue). Every transition reported is counted
+ * (count_transition()). Included once, by tcpstates.bpf.c, after
+ * tcpstates_common.bpf.h and tcpstates_counts.bpf.h.
  */
 #ifndef TULPEN_TCPSTATES_TW_BPF_H
 #define TULPEN_TCPSTATES_TW_BPF_H
@@ -117,9 +118,18 @@ static __always_inline int settle_cancel(__u64 tw, __u64 cookie)
 	c->tw = 0;
 	if (twkey == tw && c->cookie == cookie)
 		return 1;
-	if (c->late)
+	if (c->late) {
+		count_transition(c->late_ev.oldstate, c->late_ev.newstate);
 		ev_output(&c->late_ev);
+	}
+	count_transition(c->ev.oldstate, c->ev.newstate);
 	ev_output(&c->ev);
+	if (no_events) {
+		/* counts only: no per time-wait socket table to update */
+		if (c->fw2)
+			bpf_map_delete_elem(&tw_fw2, &c->key);
+		return 0;
+	}
 	{
 		struct tw_info *ti = bpf_map_lookup_elem(&tws, &twkey);
 		struct tw_info dead = { .cookie = c->ev.cookie,
@@ -164,6 +174,10 @@ static __always_inline void tw_fill(struct tw_event *e,
 				    __u64 now, int oldstate, int newstate,
 				    __u8 flags)
 {
+	e->oldstate = oldstate;
+	e->newstate = newstate;
+	if (no_events)
+		return; /* counts only: the states are all that is used */
 	e->type = TW_EV_STATE;
 	e->ts_ns = now;
 	e->cookie = cookie;
@@ -171,8 +185,6 @@ static __always_inline void tw_fill(struct tw_event *e,
 	e->parent_cookie = 0;
 	e->pid = e->tid = 0;
 	e->comm[0] = 0;
-	e->oldstate = oldstate;
-	e->newstate = newstate;
 	e->protocol = IPPROTO_TCP;
 	e->flags = TW_F_TIMEWAIT | flags;
 	ev_fill_addr(e, &tw->__tw_common, 1);
@@ -183,8 +195,10 @@ static __always_inline void emit_tw(struct inet_timewait_sock *tw, __u64 cookie,
 				    __u64 now, int oldstate, int newstate,
 				    __u8 flags)
 {
-	struct tw_event *e = ev_reserve();
+	struct tw_event *e;
 
+	count_transition(oldstate, newstate);
+	e = ev_reserve();
 	if (!e)
 		return;
 	tw_fill(e, tw, cookie, now, oldstate, newstate, flags);
@@ -197,6 +211,75 @@ static __always_inline void tw_moved(struct inet_timewait_sock *tw,
 {
 	emit_tw(tw, ti->cookie, bpf_ktime_get_ns(), ti->substate, sub, 0);
 	ti->substate = sub;
+}
+
+/*
+ * Counts only (no_events): no table per time-wait socket. The hand-over
+ * from the full socket is recognised at its close (tcpstates.bpf.c);
+ * here only the time-wait sockets still in FIN-WAIT-2 are kept (tw_fw2,
+ * by namespace and ports, deleted at their move to TIME-WAIT or end), and
+ * the end counts the substate the socket is in.
+ */
+static __always_inline int light_timer_start(struct inet_timewait_sock *tw,
+					     __u8 sub)
+{
+	__u64 twkey = (__u64)tw, *p;
+	struct tw_key k;
+
+	if (filter_netns && sk_netns(&tw->__tw_common) != filter_netns)
+		return 0;
+	if (sub == TCP_FIN_WAIT2) {
+		k = tw_key_of(tw);
+		bpf_map_update_elem(&tw_fw2, &k, &twkey, BPF_ANY);
+		__sync_fetch_and_add(&fw2_tracked, 1);
+		return 0;
+	}
+	if (!fw2_tracked)
+		return 0;
+	/* A re-arm: its FIN arrived (the timer moved, so we see it). */
+	k = tw_key_of(tw);
+	p = bpf_map_lookup_elem(&tw_fw2, &k);
+	if (p && *p == twkey && sub == TCP_TIME_WAIT) {
+		count_transition(TCP_FIN_WAIT2, TCP_TIME_WAIT);
+		bpf_map_delete_elem(&tw_fw2, &k);
+	}
+	return 0;
+}
+
+/* Counts only: the end of @tw, into @c (a cancel) or counted now. */
+static __always_inline void light_end(struct inet_timewait_sock *tw,
+				      struct tw_cancel *c, __u8 sub)
+{
+	__u64 twkey = (__u64)tw, *p = NULL;
+	struct tw_key k;
+	__u8 late;
+
+	if (filter_netns && sk_netns(&tw->__tw_common) != filter_netns)
+		return;
+	k = tw_key_of(tw);
+	if (fw2_tracked)
+		p = bpf_map_lookup_elem(&tw_fw2, &k);
+	if (p && *p != twkey)
+		p = NULL;
+	/* Still listed in FIN-WAIT-2 but in TIME-WAIT: its FIN went unseen. */
+	late = p && sub == TCP_TIME_WAIT;
+	if (c) {
+		c->late_ev.oldstate = TCP_FIN_WAIT2;
+		c->late_ev.newstate = TCP_TIME_WAIT;
+		c->ev.oldstate = sub;
+		c->ev.newstate = TCP_CLOSE;
+		c->late = late;
+		c->fw2 = p != NULL;
+		c->key = k;
+		c->cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
+		c->tw = twkey;
+		return;
+	}
+	if (late)
+		count_transition(TCP_FIN_WAIT2, TCP_TIME_WAIT);
+	count_transition(sub, TCP_CLOSE);
+	if (p)
+		bpf_map_delete_elem(&tw_fw2, &k);
 }
 
 /* A time-wait timer was armed: a new time-wait socket, or re-armed. */
@@ -214,6 +297,8 @@ int BPF_PROG(on_timer_start, struct timer_list *timer)
 	}
 	settle_cancel(twkey, BPF_CORE_READ(tw, __tw_common.skc_cookie.counter));
 	sub = BPF_CORE_READ(tw, tw_substate);
+	if (no_events)
+		return light_timer_start(tw, sub);
 	ti = bpf_map_lookup_elem(&tws, &twkey);
 	if (ti && ti->substate != TW_ENDED) {
 		if (sub != ti->substate) {
@@ -251,11 +336,16 @@ int BPF_PROG(on_timer_start, struct timer_list *timer)
 static __always_inline void tw_end(struct inet_timewait_sock *tw,
 				   struct tw_cancel *c)
 {
-	__u64 twkey = (__u64)tw, now = bpf_ktime_get_ns();
-	struct tw_info *ti = bpf_map_lookup_elem(&tws, &twkey);
+	__u64 twkey = (__u64)tw, now, cookie;
 	__u8 sub = BPF_CORE_READ(tw, tw_substate), late = 0, fw2 = 0;
-	__u64 cookie;
+	struct tw_info *ti;
 
+	if (no_events) {
+		light_end(tw, c, sub);
+		return;
+	}
+	now = bpf_ktime_get_ns();
+	ti = bpf_map_lookup_elem(&tws, &twkey);
 	if (ti && ti->substate == TW_ENDED)
 		return; /* already reported */
 	if (ti) {
@@ -372,8 +462,15 @@ static __always_inline int tw_ack(struct sk_buff *skb)
 		return 0;
 	twkey = *twp;
 	tw = (struct inet_timewait_sock *)twkey;
-	ti = bpf_map_lookup_elem(&tws, &twkey);
 	sub = BPF_CORE_READ(tw, tw_substate);
+	if (no_events) {
+		if (sub == TCP_TIME_WAIT) {
+			count_transition(TCP_FIN_WAIT2, TCP_TIME_WAIT);
+			bpf_map_delete_elem(&tw_fw2, &k);
+		}
+		return 0;
+	}
+	ti = bpf_map_lookup_elem(&tws, &twkey);
 	if (ti && ti->substate == TCP_FIN_WAIT2 && sub == TCP_TIME_WAIT) {
 		tw_moved(tw, ti, sub);
 		bpf_map_delete_elem(&tw_fw2, &k);

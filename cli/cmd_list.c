@@ -300,7 +300,11 @@ int list_help_print(void)
 	fputs(list_filter_help, stdout);
 	fputs("Commands:\n", stdout);
 	for (c = tulpen_commands; c->name; c++)
-		printf("   %-20s%s\n", c->synopsis, c->summary);
+		if (strlen(c->synopsis) < 20)
+			printf("   %-20s%s\n", c->synopsis, c->summary);
+		else /* too wide for the column: the summary below it */
+			printf("   %s\n   %-20s%s\n", c->synopsis, "",
+			       c->summary);
 	return cli_help(NULL, "\n'tulpen help COMMAND' or 'tulpen COMMAND "
 			      "--help': a command's options.\n"
 			      "See tulpen(1) for details.\n");

@@ -10,6 +10,10 @@
  * timeout) and here (header count, no request bodies). The epoll thread
  * pool serves slow clients without tying up a thread, so they do not delay
  * a scrape; concurrent scrapes share one collection (lib/metrics).
+ *
+ * The transition counters come from the eBPF programs of lib/watch loaded
+ * for counts only (tulpen/watch_counts.h), in the network namespace serve
+ * runs in; when they cannot be loaded the metrics are dropped, saying why.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,14 +24,20 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#ifdef TULPEN_HAVE_LIBBPF
+#include <bpf/libbpf.h>
+#endif
 
 #include "tulpen/ctx.h"
 #include "tulpen/metrics.h"
+#include "tulpen/watch_counts.h"
 #include "cli_util.h"
 #include "commands.h"
 
@@ -64,6 +74,18 @@ static const char usage[] =
 	"                            owners this long (default 30s)\n"
 	"       --no-owners          no CLOSE-WAIT per process (no process "
 	"scan)\n"
+	"       --all-netns          every network namespace: host totals, "
+	"and the states\n"
+	"                            of the top K namespaces with netns and "
+	"container\n"
+	"                            labels (default: the namespace serve runs "
+	"in)\n"
+	"       --no-transitions     no transition counters or connection "
+	"durations\n"
+	"                            (no eBPF programs)\n"
+	"       --doctor-every=DURATION  run tulpen doctor this often and "
+	"export\n"
+	"                            its findings (default: never)\n"
 	"       --max-connections=N  HTTP connections at once (default 256)\n"
 	"       --timeout=DURATION   close a connection idle this long "
 	"(default 10s)\n"
@@ -77,8 +99,11 @@ enum {
 	OPT_TOP_K,
 	OPT_OWNERS_MAX_AGE,
 	OPT_NO_OWNERS,
+	OPT_DOCTOR_EVERY,
 	OPT_MAX_CONN,
 	OPT_TIMEOUT,
+	OPT_NO_TRANSITIONS,
+	OPT_ALL_NETNS,
 };
 
 static const struct option longopts[] = {
@@ -87,6 +112,9 @@ static const struct option longopts[] = {
 	{ "top-k", required_argument, NULL, OPT_TOP_K },
 	{ "owners-max-age", required_argument, NULL, OPT_OWNERS_MAX_AGE },
 	{ "no-owners", no_argument, NULL, OPT_NO_OWNERS },
+	{ "no-transitions", no_argument, NULL, OPT_NO_TRANSITIONS },
+	{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
+	{ "doctor-every", required_argument, NULL, OPT_DOCTOR_EVERY },
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONN },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
@@ -100,6 +128,8 @@ struct serve_opts {
 	struct tulpen_metrics_opts m;
 	unsigned int max_conn;
 	unsigned int timeout_s;
+	int no_transitions;
+	char counts_why[300]; /* why the eBPF counts are not there */
 };
 
 struct server {
@@ -211,6 +241,19 @@ static int parse_one(int c, char **argv, struct serve_opts *o)
 		return -1;
 	case OPT_NO_OWNERS:
 		o->m.owners = 0;
+		return -1;
+	case OPT_NO_TRANSITIONS:
+		o->no_transitions = 1;
+		return -1;
+	case OPT_ALL_NETNS:
+		o->m.all_netns = 1;
+		return -1;
+	case OPT_DOCTOR_EVERY:
+		/* a run takes a second: more often makes no sense */
+		if (parse_duration_s("--doctor-every", optarg,
+				     2 * CLI_NSEC_PER_SEC, &ns))
+			return CLI_EXIT_USAGE;
+		o->m.doctor_every_ms = ns / CLI_NSEC_PER_MSEC;
 		return -1;
 	case OPT_MAX_CONN:
 		if (parse_number("--max-connections", optarg, 4, 65536,
@@ -533,6 +576,58 @@ static void warn(const struct server *srv, const struct serve_opts *o, int tls)
 				"(--no-owners, or no CAP_SYS_PTRACE and "
 				"CAP_DAC_READ_SEARCH to read other processes' "
 				"sockets)\n");
+	if (!o->m.counts)
+		fprintf(stderr,
+			"tulpen serve: metrics dropped: "
+			"tulpen_tcp_transitions_total, "
+			"tulpen_tcp_connection_duration_seconds (%s)\n",
+			o->counts_why);
+}
+
+/* libbpf's own messages: the library's error names the cause. */
+#ifdef TULPEN_HAVE_LIBBPF
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	return 0;
+}
+#endif
+
+/*
+ * The eBPF counts, for the namespace serve runs in; on failure the
+ * reason goes into o->counts_why and the metrics are left out.
+ */
+static void open_counts(struct tulpen_ctx *ctx, struct serve_opts *o,
+			struct tulpen_watch_bpf **wb)
+{
+	struct stat st;
+	int err;
+
+	*wb = NULL;
+	if (o->no_transitions) {
+		snprintf(o->counts_why, sizeof(o->counts_why),
+			 "--no-transitions");
+		return;
+	}
+	if (stat("/proc/self/ns/net", &st)) {
+		snprintf(o->counts_why, sizeof(o->counts_why),
+			 "/proc/self/ns/net: %s", strerror(errno));
+		return;
+	}
+#ifdef TULPEN_HAVE_LIBBPF
+	libbpf_set_print(libbpf_quiet);
+#endif
+	/* --all-netns: every namespace's transitions (filter 0) */
+	err = tulpen_watch_counts_open(
+		ctx, o->m.all_netns ? 0 : (uint32_t)st.st_ino, 0, wb);
+	if (err) {
+		snprintf(o->counts_why, sizeof(o->counts_why), "%s",
+			 tulpen_ctx_errmsg(ctx)[0] ? tulpen_ctx_errmsg(ctx)
+						   : strerror(-err));
+		tulpen_ctx_clearerr(ctx);
+		return;
+	}
+	o->m.counts = *wb;
 }
 
 static int load_tls(const struct serve_opts *o, struct tulpen_webcfg *web,
@@ -558,6 +653,7 @@ static int load_tls(const struct serve_opts *o, struct tulpen_webcfg *web,
 static int run(struct server *srv, struct serve_opts *o)
 {
 	char *cert = NULL, *key = NULL, err[300];
+	struct tulpen_watch_bpf *wb = NULL;
 	struct tulpen_ctx *ctx = NULL;
 	struct MHD_Daemon *d = NULL;
 	sigset_t set;
@@ -570,8 +666,12 @@ static int run(struct server *srv, struct serve_opts *o)
 	ret = load_tls(o, srv->web, &cert, &key);
 	if (ret)
 		goto out;
-	if (tulpen_ctx_new(&ctx) ||
-	    tulpen_metrics_new(ctx, &o->m, &srv->metrics)) {
+	if (tulpen_ctx_new(&ctx)) {
+		ret = cli_error(CMD, "out of memory");
+		goto out;
+	}
+	open_counts(ctx, o, &wb);
+	if (tulpen_metrics_new(ctx, &o->m, &srv->metrics)) {
 		ret = cli_error(CMD, "out of memory");
 		goto out;
 	}
@@ -606,6 +706,7 @@ out:
 	if (d)
 		MHD_stop_daemon(d);
 	tulpen_metrics_free(srv->metrics);
+	tulpen_watch_bpf_close(wb);
 	tulpen_ctx_free(ctx);
 	tulpen_webcfg_free(srv->web);
 	free(cert);

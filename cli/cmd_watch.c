@@ -28,7 +28,9 @@
 #include "tulpen/ctx.h"
 #include "tulpen/fmt.h"
 #include "tulpen/filter.h"
+#include "tulpen/netns.h"
 #include "tulpen/state.h"
+#include "tulpen/watch_counts.h"
 #include "tulpen/watch_session.h"
 #include "cli_util.h"
 #include "commands.h"
@@ -40,6 +42,7 @@ struct watch_cli {
 	struct tulpen_watch_session_opts so;
 	uint64_t duration_ns; /* 0: until stopped */
 	int stats;	      /* counts on stderr at exit */
+	int summary;	      /* only the in-kernel counts, at the end */
 	char err[1536];	      /* the usage error (a filter's is long) */
 };
 
@@ -161,6 +164,11 @@ static void usage(FILE *f)
 	      "   --summary-every S   the number of connections per state "
 	      "every S s\n"
 	      "   --stats             counts of events on stderr at exit\n"
+	      "   --summary           no events: count transitions and "
+	      "connection\n"
+	      "                       lifetimes in the kernel (eBPF), print "
+	      "them at the end\n"
+	      "                       (--json, --ndjson: one object)\n"
 	      "\n"
 	      "What to watch:\n"
 	      "   -4, --ipv4          IPv4 only\n"
@@ -343,6 +351,7 @@ enum {
 	O_WAKEUP,
 	O_STATS,
 	O_WITHOUT,
+	O_COUNTS,
 };
 
 static const struct option long_opts[] = {
@@ -367,6 +376,7 @@ static const struct option long_opts[] = {
 	{ "wakeup-kb", required_argument, NULL, O_WAKEUP },
 	{ "stats", no_argument, NULL, O_STATS },
 	{ "bpf-without", required_argument, NULL, O_WITHOUT },
+	{ "summary", no_argument, NULL, O_COUNTS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -454,6 +464,9 @@ static int parse_opt(struct watch_cli *w, int c, char **argv)
 		return 0;
 	case O_WITHOUT:
 		return parse_parts(w, optarg);
+	case O_COUNTS:
+		w->summary = 1;
+		return 0;
 	}
 	return cli_getopt_error(c, argv, long_opts, w->err, sizeof(w->err));
 }
@@ -480,6 +493,10 @@ static int parse_opts(struct watch_cli *w, int argc, char **argv,
 		if (ret)
 			return ret;
 	}
+	if (w->summary &&
+	    (w->so.source == TULPEN_WATCH_PICK_SAMPLED || optind < argc))
+		return ERR(w, "--summary counts every transition in the kernel:"
+			      " it takes no filter or --source=sampled");
 	return parse_filters(w, argc - optind, argv + optind, expr);
 }
 
@@ -564,6 +581,100 @@ static int watch(struct watch_cli *w, struct tulpen_ctx *ctx,
 	return 0;
 }
 
+/* -N/--netns for --summary: a path, a name under /run/netns or a pid. */
+static int summary_netns(struct tulpen_ctx *ctx, const char *spec,
+			 struct stat *st)
+{
+	struct tulpen_netns_labels *l = NULL;
+	const char *path = spec;
+	char buf[4096];
+	int err = 0;
+
+	if (!strchr(spec, '/')) {
+		err = tulpen_netns_labels_new(ctx, &l);
+		if (!err)
+			err = tulpen_netns_labels_path(l, spec, buf,
+						       sizeof(buf));
+		tulpen_netns_labels_free(l);
+		if (err) {
+			cli_error("watch", "--netns %s: %s", spec,
+				  tulpen_ctx_errmsg(ctx)[0]
+					  ? tulpen_ctx_errmsg(ctx)
+					  : strerror(-err));
+			return err;
+		}
+		path = buf;
+	}
+	if (stat(path, st)) {
+		err = -errno;
+		cli_error("watch", "--netns %s: %s", spec, strerror(errno));
+	}
+	return err;
+}
+
+/*
+ * --summary: the programs count in the kernel until stopped (or the
+ * duration is over), then the counts are printed once.
+ */
+static int summary(struct watch_cli *w, struct tulpen_ctx *ctx,
+		   struct tulpen_buf *out)
+{
+	struct tulpen_watch_counts c;
+	struct tulpen_watch_bpf *wb;
+	uint32_t netns = 0;
+	struct stat st;
+	uint64_t t0, end;
+	int err;
+
+	if (w->so.netns) {
+		err = summary_netns(ctx, w->so.netns, &st);
+		if (err)
+			return 1;
+		netns = (uint32_t)st.st_ino;
+	}
+#ifdef TULPEN_HAVE_LIBBPF
+	libbpf_set_print(libbpf_print);
+#endif
+	err = tulpen_watch_counts_open(ctx, netns, w->so.skip_parts, &wb);
+	if (err) {
+		report_failure(ctx, err);
+		return 1;
+	}
+	t0 = mono_ns();
+	end = w->duration_ns ? t0 + w->duration_ns : 0;
+	while (!stop_signal) {
+		uint64_t now = mono_ns(), left = 100000000ull;
+		struct timespec ts = { 0, 0 };
+
+		if (end && now >= end)
+			break;
+		if (end && end - now < left)
+			left = end - now;
+		ts.tv_nsec = (long)left;
+		nanosleep(&ts, NULL);
+	}
+	err = tulpen_watch_counts_read(wb, &c);
+	tulpen_watch_bpf_close(wb);
+	if (err) {
+		cli_error("watch", "eBPF: reading the counts: %s",
+			  strerror(-err));
+		return 1;
+	}
+	if (w->so.output == TULPEN_WATCH_OUT_TEXT)
+		err = tulpen_watch_counts_fmt(out, &c,
+					      (double)(mono_ns() - t0) / 1e9);
+	else
+		err = tulpen_watch_counts_json(out, &c,
+					       (double)(mono_ns() - t0) / 1e9);
+	if (!err)
+		err = tulpen_buf_flush(out);
+	if (err && !normal_end(err)) {
+		cli_error("watch", "output: %s", strerror(-err));
+		return 1;
+	}
+	return 0;
+}
+
 int cmd_watch(int argc, char **argv)
 {
 	struct sink_state sink = { 0 };
@@ -595,7 +706,7 @@ int cmd_watch(int argc, char **argv)
 		cli_error("watch", "signals: %s", strerror(errno));
 		goto out;
 	}
-	rc = watch(&w, ctx, &out);
+	rc = w.summary ? summary(&w, ctx, &out) : watch(&w, ctx, &out);
 out:
 	tulpen_ctx_free(ctx);
 	tulpen_buf_fini(&out);

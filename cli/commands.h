@@ -21,6 +21,9 @@ int cmd_watch(int argc, char **argv);
 /* `tulpen serve`: metrics for Prometheus over HTTP (cli/cmd_serve.c). */
 int cmd_serve(int argc, char **argv);
 
+/* `tulpen doctor`: findings about the host's TCP (cli/cmd_doctor.c). */
+int cmd_doctor(int argc, char **argv);
+
 struct tulpen_command {
 	const char *name;
 	int (*run)(int argc, char **argv);

@@ -21,6 +21,8 @@ const struct tulpen_command tulpen_commands[] = {
 	  "live TCP state transitions with owners" },
 	{ "serve", cmd_serve, "serve [--listen ADDR:PORT]",
 	  "socket metrics for Prometheus over HTTP" },
+	{ "doctor", cmd_doctor, "doctor [-N NS] [--json]",
+	  "what is wrong with TCP here, who does it" },
 	{ "help", cmd_help, "help [COMMAND]",
 	  "this message, or a command's options" },
 	{ NULL, NULL, NULL, NULL },

@@ -5,7 +5,8 @@ PKGS="build-essential meson ninja-build pkg-config libmnl-dev libpcap-dev
 libcmocka-dev libbpf-dev bpftool clang llvm libclang-rt-14-dev iproute2
 nftables tcpdump python3 jq util-linux procps net-tools libbpf-tools lsof
 clang-format binutils zsh libmicrohttpd-dev libgnutls28-dev libyaml-dev
-libcrypt-dev prometheus openssl zlib1g-dev libzstd-dev gzip zstd"
+libcrypt-dev prometheus openssl zlib1g-dev libzstd-dev gzip zstd
+python3-jsonschema python3-scapy"
 # The benchmarks also run the tools tulpen is measured against.
 if [ "${1:-}" = "--bench" ]; then
 	PKGS="$PKGS tshark tcptrace time prometheus-node-exporter"

@@ -10,7 +10,7 @@
 _tulpen_states="established syn-sent syn-recv fin-wait-1 fin-wait-2
 time-wait closed close-wait last-ack listening closing"
 _tulpen_groups="all connected synchronized bucket big"
-_tulpen_commands="explain pcap watch serve help"
+_tulpen_commands="explain pcap watch serve doctor help"
 # The lister's filter words: ss's expression language (docs/filters.md).
 _tulpen_filter_words="state exclude sport dport src dst dev fwmark cgroup
 autobound and or not"
@@ -48,7 +48,13 @@ _tulpen_value()
 		return 0
 		;;
 	--netns)
-		# the lister's --netns is a flag; watch's takes a path
+		# the lister's --netns is a flag; watch's takes a path,
+		# doctor's a name under /run/netns (or a path or a pid)
+		if [ "$cmd" = doctor ]; then
+			mapfile -t COMPREPLY < <(compgen -W \
+				"$(ls /run/netns 2>/dev/null)" -- "$cur")
+			return 0
+		fi
 		[ "$cmd" = watch ] || return 1
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -74,7 +80,10 @@ _tulpen_value()
 	--resolve-timeout | --interval | --summary-every | --duration | \
 	--ringbuf-mb | --wakeup-kb | --top | --idle-timeout | --linger | \
 	-f | --listen | -l | --top-k | --owners-max-age | --max-connections | \
-	--timeout)
+	--timeout | --doctor-every | --watch | --close-wait | --close-wait-age | \
+	--ephemeral-pct | --syn-sent | --accept-queue-pct | --syn-queue-pct | \
+	--orphans-pct | --fin-wait1 | --fin-wait2 | --retrans-pct | \
+	--retrans-min | --stuck-queue | --tcp-mem-pct)
 		# -l is the lister's --listening: a value only for serve
 		[ "$opt" = -l ] && [ "$cmd" != serve ] && return 1
 		COMPREPLY=()
@@ -94,7 +103,7 @@ _tulpen()
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	if [ "$COMP_CWORD" -gt 1 ]; then
 		case ${COMP_WORDS[1]} in
-		explain | pcap | watch | serve | help) cmd=${COMP_WORDS[1]} ;;
+		explain | pcap | watch | serve | doctor | help) cmd=${COMP_WORDS[1]} ;;
 		esac
 	fi
 

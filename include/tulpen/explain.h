@@ -36,6 +36,8 @@ enum tulpen_sysctl {
 	TULPEN_SYSCTL_SYNCOOKIES,
 	TULPEN_SYSCTL_SOMAXCONN,
 	TULPEN_SYSCTL_SYN_LINEAR_TIMEOUTS, /* Linux 6.5+ */
+	TULPEN_SYSCTL_RFC1337,
+	TULPEN_SYSCTL_MAX_ORPHANS, /* host-wide: not in other namespaces */
 	TULPEN_SYSCTL_MAX,
 };
 
@@ -50,13 +52,27 @@ const char *tulpen_sysctl_name(int id);
 const char *tulpen_sysctl_path(int id);
 
 /*
- * tulpen_host_tcp_read - read every sysctl below the context's proc root.
- * A missing file leaves -1 (an older kernel, a recorded fixture without
- * it). A file that is not one non-negative decimal number is an error:
- * -EINVAL with the file named in tulpen_ctx_errmsg(). Other read errors
- * return their negative errno the same way. Returns 0 on success.
+ * tulpen_host_tcp_read - read every sysctl below the context's proc root,
+ * in the context's network namespace (tulpen_ctx_set_netns_fd()); a
+ * sysctl the kernel keeps host-wide (tcp_max_orphans, tcp_mem), which a
+ * namespace does not have, is read in the caller's. A missing file leaves
+ * -1 (an older kernel, a recorded fixture without it). A file that is not
+ * one non-negative decimal number is an error: -EINVAL with the file named
+ * in tulpen_ctx_errmsg(). Other read errors return their negative errno
+ * the same way. Returns 0 on success.
  */
 int tulpen_host_tcp_read(struct tulpen_ctx *ctx, struct tulpen_host_tcp *h);
+
+/*
+ * tulpen_host_sysctl_numbers - the numbers of one sysctl file that holds
+ * several (@rel below the proc root: "sys/net/ipv4/ip_local_port_range",
+ * "sys/net/ipv4/tcp_mem"), read as tulpen_host_tcp_read() reads, into @v
+ * (at most @max). Returns how many were read, 0 when the file does not
+ * exist, or a negative errno (-EINVAL: not numbers) with the file named
+ * in tulpen_ctx_errmsg().
+ */
+int tulpen_host_sysctl_numbers(struct tulpen_ctx *ctx, const char *rel,
+			       uint64_t *v, size_t max);
 
 /* The static texts for one state. */
 struct tulpen_state_info {

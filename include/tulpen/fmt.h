@@ -133,6 +133,14 @@ int tulpen_buf_pad(struct tulpen_buf *b, char c, size_t n);
 /* A JSON string literal, quotes included, with escapes. */
 int tulpen_buf_json_str(struct tulpen_buf *b, const char *s);
 /*
+ * Write @text wrapped at @width columns and a newline: the first line
+ * indented by @indent spaces, the ones after by @hang. Words break at
+ * spaces; the last @keep bytes of @text (0: none) stay together on one
+ * line, so that a label is never split from its own words.
+ */
+int tulpen_buf_wrap(struct tulpen_buf *b, size_t indent, size_t hang,
+		    size_t width, const char *text, size_t keep);
+/*
  * Names and paths in text output: the one escape (docs/escape.md). A
  * backslash becomes two; printable ASCII but '"' and well-formed UTF-8 are
  * kept,

@@ -9,6 +9,9 @@
  * Labels are bounded: listeners and processes beyond the top K are summed
  * into one "other" series. docs/metrics.md lists every family.
  *
+ * With the eBPF counts (opts.counts) a collection also reads the
+ * transitions and connection lifetimes the kernel side counted.
+ *
  * Owners (CLOSE-WAIT per process) need a scan of every process's fds. It
  * runs only when there are CLOSE-WAIT sockets: the first one during that
  * scrape, later ones in a background thread of the collector when the
@@ -43,6 +46,8 @@ enum tulpen_metrics_format {
 #define TULPEN_METRICS_TOP_K_MAX 1000
 #define TULPEN_METRICS_OWNERS_MAX_AGE_DEFAULT_MS 30000
 
+struct tulpen_watch_bpf;
+
 struct tulpen_metrics_opts {
 	/* listeners and processes with a series of their own (1..MAX) */
 	unsigned int top_k;
@@ -50,6 +55,26 @@ struct tulpen_metrics_opts {
 	int owners;
 	/* how old cached owners may get before a scan (ms) */
 	uint64_t owners_max_age_ms;
+	/*
+	 * The in-kernel transition counts (tulpen/watch_counts.h), read at
+	 * every collection: tulpen_tcp_transitions_total and the connection
+	 * duration histogram. Borrowed (must outlive the collector); NULL:
+	 * those metrics are left out.
+	 */
+	struct tulpen_watch_bpf *counts;
+	/*
+	 * Walk every network namespace (tulpen/netns.h) instead of the
+	 * context's: the totals are the host's, and
+	 * tulpen_tcp_sockets_by_netns has the states of the top K
+	 * namespaces (by sockets) with netns and container labels, the rest
+	 * as "other".
+	 */
+	int all_netns;
+	/*
+	 * Run tulpen doctor (tulpen/doctor.h) this often on a thread of
+	 * its own and export its findings (ms; 0: never, the default).
+	 */
+	uint64_t doctor_every_ms;
 };
 
 struct tulpen_metrics;

@@ -57,6 +57,14 @@ int tulpen_owners_new(struct tulpen_ctx *ctx, struct tulpen_owners **out);
  */
 int tulpen_owners_new_threads(struct tulpen_ctx *ctx,
 			      struct tulpen_owners **out);
+/*
+ * The process scan, keeping only the sockets whose inodes are among the
+ * @n of @inodes (sorted ascending; borrowed for the call): the table then
+ * holds what the caller asked about, not every socket fd of the host.
+ * stats.socket_fds counts the fds kept. @inodes NULL: every socket.
+ */
+int tulpen_owners_new_only(struct tulpen_ctx *ctx, const uint64_t *inodes,
+			   size_t n, struct tulpen_owners **out);
 void tulpen_owners_free(struct tulpen_owners *o);
 
 /*

@@ -46,9 +46,10 @@ enum tulpen_timer {
 	TULPEN_TIMER_PROBE = 4, /* zero window probe */
 };
 
-struct tulpen_container; /* tulpen/container.h */
-struct tulpen_tcp_info;	 /* tulpen/tcp_info.h */
-struct tulpen_skmem;	 /* tulpen/skmem.h */
+struct tulpen_container;  /* tulpen/container.h */
+struct tulpen_tcp_info;	  /* tulpen/tcp_info.h */
+struct tulpen_mptcp_info; /* tulpen/tcp_info.h */
+struct tulpen_skmem;	  /* tulpen/skmem.h */
 
 /* INET_DIAG_SOCKOPT bits (struct tulpen_sock.sockopt), as ss names them */
 #define TULPEN_SOCKOPT_RECVERR 0x0001u
@@ -139,6 +140,8 @@ struct tulpen_sock {
 	 */
 	const struct tulpen_tcp_info *tcp_info; /* TULPEN_EXT_TCP_INFO */
 	const struct tulpen_skmem *skmem;	/* TULPEN_EXT_SKMEM */
+	/* TULPEN_EXT_TCP_INFO, MPTCP sockets */
+	const struct tulpen_mptcp_info *mptcp_info;
 	/* TULPEN_EXT_TOS: IP TOS, IPv6 traffic class, net_cls class id */
 	uint8_t has_tos, has_tclass, has_class_id;
 	uint8_t tos, tclass;

@@ -81,6 +81,10 @@ enum tulpen_fsm_event_kind {
 /* The endpoint's connection was opened passively (it came from LISTEN):
  * a reset in SYN-RECEIVED returns it to LISTEN instead of CLOSED. */
 #define TULPEN_FSM_PASSIVE 0x10u
+/* RECV: a SYN whose sequence number or timestamp is newer than what the
+ * connection in TIME-WAIT last saw (RFC 6191): Linux accepts it as a new
+ * connection. A capture alone does not tell, so pcap never sets it. */
+#define TULPEN_FSM_NEWER_SYN 0x20u
 
 struct tulpen_fsm_event {
 	enum tulpen_fsm_event_kind kind;

@@ -118,6 +118,16 @@ struct tulpen_tcp_info {
 	char cong[16];
 	/* INET_DIAG_ULP_INFO: the upper layer protocol's name ("tls") */
 	char ulp[16];
+	/*
+	 * An MPTCP subflow's state (INET_ULP_INFO_MPTCP): sf_has has a bit
+	 * (1 << MPTCP_SUBFLOW_ATTR_*) for each field the kernel gave.
+	 */
+	uint32_t sf_has;
+	uint32_t sf_flags; /* MPTCP_SUBFLOW_FLAG_* */
+	uint32_t sf_token_rem, sf_token_loc;
+	uint8_t sf_id_rem, sf_id_loc;
+	uint64_t sf_map_seq;
+	uint32_t sf_map_sfseq, sf_ssn_offset, sf_map_datalen;
 	uint8_t cc_kind; /* enum tulpen_cc_kind: which member of cc is set */
 	union {
 		struct {
@@ -140,6 +150,29 @@ struct tulpen_tcp_info {
 			uint32_t cwnd_gain;   /* << 8 */
 		} bbr;
 	} cc;
+};
+
+/*
+ * An MPTCP socket's connection-level state (INET_DIAG_INFO of an MPTCP
+ * socket: the kernel's struct mptcp_info, mptcpi_ dropped), asked for and
+ * copied by length as tcp_info is; the record's mptcp_info pointer.
+ */
+struct tulpen_mptcp_info {
+	uint32_t kernel_len;
+	uint8_t subflows;
+	uint8_t add_addr_signal;
+	uint8_t add_addr_accepted;
+	uint8_t subflows_max;
+	uint8_t add_addr_signal_max;
+	uint8_t add_addr_accepted_max;
+	uint8_t local_addr_used;
+	uint8_t local_addr_max;
+	uint8_t csum_enabled;
+	uint32_t flags; /* MPTCP_INFO_FLAG_*: 1 fallback, 2 remote key */
+	uint32_t token;
+	uint64_t write_seq;
+	uint64_t snd_una;
+	uint64_t rcv_nxt;
 };
 
 /*

@@ -31,10 +31,12 @@
 #include "tulpen/pcap_session.h"
 #include "tulpen/watch.h"
 #include "tulpen/watch_conn.h"
+#include "tulpen/watch_counts.h"
 #include "tulpen/watch_fmt.h"
 #include "tulpen/watch_session.h"
 #include "tulpen/netns.h"
 #include "tulpen/container.h"
 #include "tulpen/metrics.h"
+#include "tulpen/doctor.h"
 
 #endif /* TULPEN_TULPEN_H */

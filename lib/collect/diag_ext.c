@@ -203,13 +203,69 @@ void tulpen_diag_cc(const struct nlattr *const *tb, struct tulpen_tcp_info *ti)
 	}
 }
 
-/* INET_DIAG_ULP_INFO is nested: INET_ULP_INFO_NAME is the first. */
+/* MPTCP_SUBFLOW_ATTR_* of a subflow's ULP info. */
+static int subflow_cb(const struct nlattr *a, void *data)
+{
+	struct tulpen_tcp_info *ti = data;
+	int type = mnl_attr_get_type(a);
+	size_t len = mnl_attr_get_payload_len(a);
+	uint64_t v = 0;
+
+	if (type <= 0 || type >= 32 ||
+	    (len != 1 && len != 2 && len != 4 && len != 8))
+		return MNL_CB_OK;
+	if (len == 1)
+		v = mnl_attr_get_u8(a);
+	else if (len == 2)
+		v = mnl_attr_get_u16(a);
+	else if (len == 4)
+		v = mnl_attr_get_u32(a);
+	else
+		v = mnl_attr_get_u64(a);
+	switch (type) {
+	case 1: /* MPTCP_SUBFLOW_ATTR_TOKEN_REM */
+		ti->sf_token_rem = (uint32_t)v;
+		break;
+	case 2: /* _TOKEN_LOC */
+		ti->sf_token_loc = (uint32_t)v;
+		break;
+	case 4: /* _MAP_SEQ */
+		ti->sf_map_seq = v;
+		break;
+	case 5: /* _MAP_SFSEQ */
+		ti->sf_map_sfseq = (uint32_t)v;
+		break;
+	case 6: /* _SSN_OFFSET */
+		ti->sf_ssn_offset = (uint32_t)v;
+		break;
+	case 7: /* _MAP_DATALEN */
+		ti->sf_map_datalen = (uint32_t)v;
+		break;
+	case 8: /* _FLAGS */
+		ti->sf_flags = (uint32_t)v;
+		break;
+	case 9: /* _ID_REM */
+		ti->sf_id_rem = (uint8_t)v;
+		break;
+	case 10: /* _ID_LOC */
+		ti->sf_id_loc = (uint8_t)v;
+		break;
+	default:
+		return MNL_CB_OK;
+	}
+	ti->sf_has |= 1u << type;
+	return MNL_CB_OK;
+}
+
+/* INET_DIAG_ULP_INFO is nested: the name, then TLS's or MPTCP's state. */
 static int ulp_cb(const struct nlattr *a, void *data)
 {
 	struct tulpen_tcp_info *ti = data;
 
 	if (mnl_attr_get_type(a) == 1 /* INET_ULP_INFO_NAME */)
 		copy_name(ti->ulp, sizeof(ti->ulp), a);
+	else if (mnl_attr_get_type(a) == 3 /* INET_ULP_INFO_MPTCP */)
+		mnl_attr_parse_nested(a, subflow_cb, ti);
 	return MNL_CB_OK;
 }
 
@@ -237,4 +293,38 @@ void tulpen_diag_skmem(const void *p, size_t len, struct tulpen_skmem *sm)
 	sm->optmem = v[SK_MEMINFO_OPTMEM];
 	sm->backlog = v[SK_MEMINFO_BACKLOG];
 	sm->drops = v[SK_MEMINFO_DROPS];
+}
+
+/* The kernel's struct mptcp_info (linux/mptcp.h), written out. */
+struct kmptcp_info {
+	uint8_t subflows, add_addr_signal, add_addr_accepted, subflows_max;
+	uint8_t add_addr_signal_max, add_addr_accepted_max;
+	uint32_t flags, token;
+	uint64_t write_seq, snd_una, rcv_nxt;
+	uint8_t local_addr_used, local_addr_max, csum_enabled;
+};
+
+void tulpen_diag_mptcp_info(const void *p, size_t len,
+			    struct tulpen_mptcp_info *mi)
+{
+	struct kmptcp_info k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(&k, p, len < sizeof(k) ? len : sizeof(k));
+	memset(mi, 0, sizeof(*mi));
+	mi->kernel_len = (uint32_t)len;
+	mi->subflows = k.subflows;
+	mi->add_addr_signal = k.add_addr_signal;
+	mi->add_addr_accepted = k.add_addr_accepted;
+	mi->subflows_max = k.subflows_max;
+	mi->add_addr_signal_max = k.add_addr_signal_max;
+	mi->add_addr_accepted_max = k.add_addr_accepted_max;
+	mi->flags = k.flags;
+	mi->token = k.token;
+	mi->write_seq = k.write_seq;
+	mi->snd_una = k.snd_una;
+	mi->rcv_nxt = k.rcv_nxt;
+	mi->local_addr_used = k.local_addr_used;
+	mi->local_addr_max = k.local_addr_max;
+	mi->csum_enabled = k.csum_enabled;
 }

@@ -126,8 +126,8 @@ static void parse_attrs(const struct nlattr *const *tb, struct tulpen_sock *s)
 }
 
 /*
- * The extras into @st: tcp_info (TCP only: MPTCP's INET_DIAG_INFO is
- * another struct) with the congestion control, and the socket memory.
+ * The extras into @st: tcp_info with the congestion control (TCP), or
+ * MPTCP's own struct (its INET_DIAG_INFO), and the socket memory.
  */
 static void parse_extras(const struct nlattr *const *tb, int proto,
 			 struct tulpen_sock *s, struct tulpen_diag_store *st)
@@ -142,6 +142,11 @@ static void parse_extras(const struct nlattr *const *tb, int proto,
 		if (tb[INET_DIAG_ULP_INFO])
 			tulpen_diag_ulp(tb[INET_DIAG_ULP_INFO], &st->ti);
 		s->tcp_info = &st->ti;
+	} else if (a && proto == TULPEN_P_MPTCP &&
+		   mnl_attr_get_payload_len(a) >= 8) {
+		tulpen_diag_mptcp_info(mnl_attr_get_payload(a),
+				       mnl_attr_get_payload_len(a), &st->mi);
+		s->mptcp_info = &st->mi;
 	}
 	a = tb[INET_DIAG_SKMEMINFO];
 	if (a && mnl_attr_get_payload_len(a) >= 4) {

@@ -80,6 +80,7 @@ int tulpen_unix_diag_collect_ext(struct tulpen_ctx *ctx, uint32_t states,
 struct tulpen_diag_store {
 	struct tulpen_tcp_info ti;
 	struct tulpen_skmem sm;
+	struct tulpen_mptcp_info mi;
 };
 
 /* Without @st (NULL) the extras are not decoded. */
@@ -103,6 +104,8 @@ void tulpen_diag_tcp_info(const void *p, size_t len,
 void tulpen_diag_cc(const struct nlattr *const *tb, struct tulpen_tcp_info *ti);
 void tulpen_diag_ulp(const struct nlattr *a, struct tulpen_tcp_info *ti);
 void tulpen_diag_skmem(const void *p, size_t len, struct tulpen_skmem *sm);
+void tulpen_diag_mptcp_info(const void *p, size_t len,
+			    struct tulpen_mptcp_info *mi);
 /* @path must have room for 110 bytes (sun_path plus '@' and NUL). */
 int tulpen_unix_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s,
 			   char *path, size_t path_size);

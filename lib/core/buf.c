@@ -194,3 +194,40 @@ int tulpen_buf_json_str(struct tulpen_buf *b, const char *s)
 		return b->err;
 	return tulpen_buf_putc(b, '"');
 }
+
+int tulpen_buf_wrap(struct tulpen_buf *b, size_t indent, size_t hang,
+		    size_t width, const char *text, size_t keep)
+{
+	size_t col = 0, total = strlen(text);
+	const char *p = text, *end = text + total;
+	const char *glue = keep && keep < total ? end - keep : NULL;
+
+	while (p < end) {
+		const char *w = p;
+		size_t len;
+
+		if (glue && p >= glue)
+			p = end; /* the kept tail is one word */
+		else
+			while (p < end && *p != ' ')
+				p++;
+		len = (size_t)(p - w);
+		if (col && col + 1 + len > width) {
+			tulpen_buf_putc(b, '\n');
+			col = 0;
+			tulpen_buf_pad(b, ' ', hang);
+			col = hang;
+		} else if (!col) {
+			tulpen_buf_pad(b, ' ', indent);
+			col = indent;
+		} else {
+			tulpen_buf_putc(b, ' ');
+			col++;
+		}
+		tulpen_buf_put(b, w, len);
+		col += len;
+		while (p < end && *p == ' ')
+			p++;
+	}
+	return tulpen_buf_putc(b, '\n');
+}

@@ -166,3 +166,22 @@ ssize_t tulpen_procstat_read(const char *root, const char *rel, char *buf,
 	buf[len] = '\0';
 	return (ssize_t)len;
 }
+
+int tulpen_procstat_numbers(const char *text, size_t len, uint64_t *v,
+			    size_t max)
+{
+	const char *p = text, *end = text + len, *t;
+	size_t n = 0, tl;
+
+	while (end > p &&
+	       (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if (memchr(p, '\n', (size_t)(end - p)))
+		return -EINVAL;
+	while (next_token(&p, end, &t, &tl)) {
+		if (n == max || tulpen_procstat_u64(t, tl, &v[n]))
+			return -EINVAL;
+		n++;
+	}
+	return (int)n;
+}

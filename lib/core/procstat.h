@@ -3,8 +3,10 @@
  * procstat.h - the one reader of the kernel's counter files:
  * /proc/net/netstat and /proc/net/snmp ("Section: Name1 Name2 ..." then
  * "Section: 1 2 ..."), and /proc/net/sockstat{,6} ("TCP: inuse 3 orphan 0
- * ..."). Used by tulpen serve (lib/metrics), the -s summaries and
- * netstat's -s layout (lib/fmt). Not installed.
+ * ..."), and sysctl files of a few numbers. Used by tulpen serve
+ * (lib/metrics), the -s summaries and netstat's -s layout (lib/fmt),
+ * tulpen doctor (lib/doctor) and the host's sysctls (lib/fsm). Not
+ * installed.
  */
 #ifndef TULPEN_PROCSTAT_H
 #define TULPEN_PROCSTAT_H
@@ -32,6 +34,13 @@ void tulpen_procstat_sockstat(const char *text, size_t len,
 int tulpen_procstat_u64(const char *s, size_t len, uint64_t *out);
 /* The same with an optional '-' (snmp's MaxConn is -1). */
 int tulpen_procstat_i64(const char *s, size_t len, int64_t *out);
+/*
+ * The numbers of a sysctl file ("32768\t60999\n", "188616\t251488\t377232"):
+ * up to @max whole decimal numbers separated by blanks, into @v. Returns
+ * how many, or -EINVAL when the text holds anything else or more.
+ */
+int tulpen_procstat_numbers(const char *text, size_t len, uint64_t *v,
+			    size_t max);
 /* Whether the counter is @sec / @key. */
 int tulpen_counter_is(const struct tulpen_counter *c, const char *sec,
 		      const char *key);

@@ -83,6 +83,9 @@ struct tulpen_tcp_info;
 struct tulpen_skmem;
 int tulpen_json_tcp_info(struct tulpen_buf *b, const struct tulpen_tcp_info *t);
 int tulpen_json_skmem(struct tulpen_buf *b, const struct tulpen_skmem *m);
+struct tulpen_mptcp_info;
+int tulpen_json_mptcp_info(struct tulpen_buf *b,
+			   const struct tulpen_mptcp_info *m);
 /* A bounded, truncation-safe snprintf returning the length written. */
 size_t tulpen_scnprintf(char *out, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

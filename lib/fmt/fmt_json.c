@@ -77,6 +77,10 @@ static void put_extras(struct tulpen_fmt *f, const struct tulpen_sock *s)
 		put_key(b, "tcp_info");
 		tulpen_json_tcp_info(b, s->tcp_info);
 	}
+	if (s->mptcp_info) {
+		put_key(b, "mptcp_info");
+		tulpen_json_mptcp_info(b, s->mptcp_info);
+	}
 	if (s->skmem) {
 		put_key(b, "skmem");
 		tulpen_json_skmem(b, s->skmem);

@@ -179,7 +179,7 @@ static void put_options(struct tulpen_buf *b, unsigned int opt)
 static void put_nums(struct tulpen_buf *b, const char *const *names,
 		     const uint64_t *v, size_t n)
 {
-	char tmp[256];
+	char tmp[1024];
 	size_t i, k = 0, len;
 
 	for (i = 0; i < n; i++) {
@@ -243,6 +243,41 @@ static void put_congestion(struct tulpen_buf *b,
 	tulpen_buf_putc(b, '}');
 }
 
+/* "mptcp_subflow": the fields the kernel gave (MPTCP_SUBFLOW_ATTR_*). */
+static void put_subflow(struct tulpen_buf *b, const struct tulpen_tcp_info *t)
+{
+	static const struct {
+		int attr;
+		const char *name;
+	} f[] = {
+		{ 8, "flags" },	    { 1, "token_rem" },	 { 2, "token_loc" },
+		{ 9, "id_rem" },    { 10, "id_loc" },	 { 4, "map_seq" },
+		{ 5, "map_sfseq" }, { 6, "ssn_offset" }, { 7, "map_datalen" },
+	};
+	uint64_t v[11] = { 0 };
+	size_t i;
+	int first = 1;
+
+	v[1] = t->sf_token_rem;
+	v[2] = t->sf_token_loc;
+	v[4] = t->sf_map_seq;
+	v[5] = t->sf_map_sfseq;
+	v[6] = t->sf_ssn_offset;
+	v[7] = t->sf_map_datalen;
+	v[8] = t->sf_flags;
+	v[9] = t->sf_id_rem;
+	v[10] = t->sf_id_loc;
+	tulpen_buf_puts(b, ",\"mptcp_subflow\":{");
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (!(t->sf_has & (1u << f[i].attr)))
+			continue;
+		key(b, f[i].name, first);
+		tulpen_buf_u64(b, v[f[i].attr]);
+		first = 0;
+	}
+	tulpen_buf_putc(b, '}');
+}
+
 int tulpen_json_tcp_info(struct tulpen_buf *b, const struct tulpen_tcp_info *t)
 {
 	/* keys and numbers: at most 60 * (32 + 20) bytes */
@@ -272,6 +307,8 @@ int tulpen_json_tcp_info(struct tulpen_buf *b, const struct tulpen_tcp_info *t)
 		key(b, "ulp", 0);
 		tulpen_buf_json_str(b, t->ulp);
 	}
+	if (t->sf_has)
+		put_subflow(b, t);
 	return tulpen_buf_putc(b, '}');
 }
 
@@ -288,5 +325,49 @@ int tulpen_json_skmem(struct tulpen_buf *b, const struct tulpen_skmem *m)
 
 	/* backlog and drops only when the kernel gave them */
 	put_nums(b, names, v, m->count > 8 ? 9 : m->count > 7 ? 8 : 7);
+	return tulpen_buf_putc(b, '}');
+}
+
+int tulpen_json_mptcp_info(struct tulpen_buf *b,
+			   const struct tulpen_mptcp_info *m)
+{
+	static const char *const names[] = {
+		"{\"subflows\":",
+		",\"add_addr_signal\":",
+		",\"add_addr_accepted\":",
+		",\"subflows_max\":",
+		",\"add_addr_signal_max\":",
+		",\"add_addr_accepted_max\":",
+		",\"local_addr_used\":",
+		",\"local_addr_max\":",
+		",\"flags\":",
+		",\"token\":",
+		",\"write_seq\":",
+		",\"snd_una\":",
+		",\"rcv_nxt\":",
+		",\"kernel_len\":",
+	};
+	uint64_t v[] = { m->subflows,
+			 m->add_addr_signal,
+			 m->add_addr_accepted,
+			 m->subflows_max,
+			 m->add_addr_signal_max,
+			 m->add_addr_accepted_max,
+			 m->local_addr_used,
+			 m->local_addr_max,
+			 m->flags,
+			 m->token,
+			 m->write_seq,
+			 m->snd_una,
+			 m->rcv_nxt,
+			 m->kernel_len };
+
+	put_nums(b, names, v, sizeof(v) / sizeof(v[0]));
+	tulpen_buf_puts(b, m->csum_enabled ? ",\"csum_enabled\":true"
+					   : ",\"csum_enabled\":false");
+	tulpen_buf_puts(b, m->flags & 1 ? ",\"fallback\":true"
+					: ",\"fallback\":false");
+	tulpen_buf_puts(b, m->flags & 2 ? ",\"remote_key\":true"
+					: ",\"remote_key\":false");
 	return tulpen_buf_putc(b, '}');
 }

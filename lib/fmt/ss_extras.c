@@ -332,6 +332,35 @@ static void put_tail(struct tulpen_buf *b, const struct tulpen_sock *s,
 	put_u64_if(b, "snd_wnd", t->snd_wnd);
 }
 
+/* An MPTCP subflow's ULP state, as ss's mptcp_subflow_info(). */
+static void put_subflow(struct tulpen_buf *b, const struct tulpen_tcp_info *t)
+{
+	static const char caps[] = "MmJjBbecv";
+	char flags[16];
+	size_t i, n = 0;
+	uint32_t all = 1u << 1 | 1u << 2 | 1u << 9 | 1u << 10;
+
+	for (i = 0; i < sizeof(caps) - 1; i++)
+		if (t->sf_flags & (1u << i))
+			flags[n++] = caps[i];
+	flags[n] = '\0';
+	if ((t->sf_has & (1u << 8)) && t->sf_flags)
+		tulpen_buf_printf(b, " flags:%s", flags);
+	if ((t->sf_has & all) == all)
+		tulpen_buf_printf(b, " token:%04x(id:%u)/%04x(id:%u)",
+				  t->sf_token_rem, t->sf_id_rem,
+				  t->sf_token_loc, t->sf_id_loc);
+	if (t->sf_has & (1u << 4))
+		tulpen_buf_printf(b, " seq:%llx",
+				  (unsigned long long)t->sf_map_seq);
+	if (t->sf_has & (1u << 5))
+		tulpen_buf_printf(b, " sfseq:%x", t->sf_map_sfseq);
+	if (t->sf_has & (1u << 6))
+		tulpen_buf_printf(b, " ssnoff:%x", t->sf_ssn_offset);
+	if (t->sf_has & (1u << 7))
+		tulpen_buf_printf(b, " maplen:%x", t->sf_map_datalen);
+}
+
 /* -i: what ss's tcp_show_info() prints after the memory. */
 static void put_tcp_info(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 			 const struct tulpen_sock *s)
@@ -347,6 +376,35 @@ static void put_tcp_info(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 	put_tail(b, s, t);
 	if (t->ulp[0])
 		tulpen_buf_printf(b, " tcp-ulp-%s", t->ulp);
+	if (t->sf_has)
+		put_subflow(b, t);
+}
+
+/* -i on an MPTCP socket: ss's mptcp_stats_print(). */
+static void put_mptcp_info(struct tulpen_buf *b,
+			   const struct tulpen_mptcp_info *m)
+{
+	put_u64_if(b, "subflows", m->subflows);
+	put_u64_if(b, "add_addr_signal", m->add_addr_signal);
+	put_u64_if(b, "add_addr_accepted", m->add_addr_accepted);
+	put_u64_if(b, "subflows_max", m->subflows_max);
+	put_u64_if(b, "add_addr_signal_max", m->add_addr_signal_max);
+	put_u64_if(b, "add_addr_accepted_max", m->add_addr_accepted_max);
+	if (m->flags & 1)
+		tulpen_buf_puts(b, " fallback");
+	if (m->flags & 2)
+		tulpen_buf_puts(b, " remote_key");
+	if (m->token)
+		tulpen_buf_printf(b, " token:%x", m->token);
+	if (m->write_seq)
+		tulpen_buf_printf(b, " write_seq:%llx",
+				  (unsigned long long)m->write_seq);
+	if (m->snd_una)
+		tulpen_buf_printf(b, " snd_una:%llx",
+				  (unsigned long long)m->snd_una);
+	if (m->rcv_nxt)
+		tulpen_buf_printf(b, " rcv_nxt:%llx",
+				  (unsigned long long)m->rcv_nxt);
 }
 
 /* UNIX: -m on the same line, then -e's arrows, file and peers. */
@@ -398,6 +456,8 @@ int tulpen_ss_extras(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 			put_skmem(b, s->skmem);
 		if (o->info && s->tcp_info)
 			put_tcp_info(b, o, s);
+		else if (o->info && s->mptcp_info)
+			put_mptcp_info(b, s->mptcp_info);
 	}
 	return b->err;
 }

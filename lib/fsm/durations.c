@@ -242,7 +242,10 @@ static void dur_time_wait(struct tulpen_buf *b, const struct tulpen_host_tcp *h)
 	tulpen_buf_puts(b, " (0: off, 1: on, 2: loopback only). "
 			   "At most ");
 	put_sysctl(b, h, TULPEN_SYSCTL_MAX_TW_BUCKETS);
-	tulpen_buf_puts(b, " exist at once.");
+	tulpen_buf_puts(b, " exist at once. A reset from the peer ends "
+			   "one early: ");
+	put_sysctl(b, h, TULPEN_SYSCTL_RFC1337);
+	tulpen_buf_puts(b, " (1: resets are ignored).");
 }
 
 static void dur_closed(struct tulpen_buf *b, const struct tulpen_host_tcp *h)
@@ -254,9 +257,14 @@ static void dur_closed(struct tulpen_buf *b, const struct tulpen_host_tcp *h)
 static void dur_close_wait(struct tulpen_buf *b,
 			   const struct tulpen_host_tcp *h)
 {
-	tulpen_buf_puts(b, "Until the program calls close(): no "
-			   "timer ends it. It should last "
-			   "milliseconds; minutes or hours mean the "
+	tulpen_buf_puts(b, "Until the program calls close(): TCP has no "
+			   "timer of its own for it. With SO_KEEPALIVE, "
+			   "probes after ");
+	put_sysctl(b, h, TULPEN_SYSCTL_KEEPALIVE_TIME);
+	tulpen_buf_puts(b, " s of silence end it when the peer has "
+			   "vanished; with TCP_USER_TIMEOUT, data left "
+			   "unacknowledged that long ends it. It should "
+			   "last milliseconds; minutes or hours mean the "
 			   "program forgot the socket.");
 }
 

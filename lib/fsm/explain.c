@@ -70,7 +70,12 @@ static const struct tulpen_state_info infos[] = {
 			   "has not arrived yet. On Linux these are small "
 			   "request sockets hanging off the listener, not yet "
 			   "sockets a program can accept(); they have no "
-			   "owner process.",
+			   "owner process. Their kernel state is "
+			   "TCP_NEW_SYN_RECV (12): sock_diag selects them by "
+			   "that state's bit, and reports them, like "
+			   "/proc/net/tcp, as 3 (TCP_SYN_RECV), the state of a "
+			   "full socket in a simultaneous open or a Fast Open "
+			   "server's.",
 		.side = "The server (the passive opener). In a simultaneous "
 			"open the client passes through it too.",
 		.enter = "A SYN reaches a listening port.",
@@ -154,7 +159,13 @@ static const struct tulpen_state_info infos[] = {
 		.enter = "The peer's FIN arrives in FIN-WAIT-2 (or the ACK of "
 			 "our FIN in CLOSING, or both at once in FIN-WAIT-1).",
 		.leave = "A timer ends it (CLOSED). A reset from the peer "
-			 "ends it early.",
+			 "ends it at once while tcp_rfc1337 is 0 (the "
+			 "default; RFC 1337 calls this TIME-WAIT "
+			 "assassination); with tcp_rfc1337 = 1 the reset is "
+			 "ignored and the timer runs out. A new SYN for the "
+			 "same ports with a newer sequence number or timestamp "
+			 "ends it too: the listener takes it as a new "
+			 "connection (RFC 6191).",
 		.pileup = "Normal on a host that makes many short connections "
 			  "and closes them first itself (a client, a proxy, "
 			  "a web server closing after each request). They "
@@ -163,8 +174,9 @@ static const struct tulpen_state_info infos[] = {
 			  "port: reuse connections (keep-alive, pooling), let "
 			  "the other side close first, or allow reuse with "
 			  "tcp_tw_reuse. Above tcp_max_tw_buckets the kernel "
-			  "drops new ones at once and logs \"time wait bucket "
-			  "table overflow\".",
+			  "closes new ones at once, without TIME-WAIT, and "
+			  "counts each in TcpExtTCPTimeWaitOverflow (`nstat "
+			  "-az TcpExtTCPTimeWaitOverflow`); it logs nothing.",
 		.owners = "tulpen -tan state time-wait   (no process owns "
 			  "them)",
 	},
@@ -203,9 +215,12 @@ static const struct tulpen_state_info infos[] = {
 		.pileup = "The program received the peer's FIN but never "
 			  "called close(): a file-descriptor leak, typically "
 			  "an error path that forgets to close, or a pool that "
-			  "keeps dead connections. No timer cleans these up; "
-			  "they stay until the process closes them or exits, "
-			  "and it may run out of file descriptors first.",
+			  "keeps dead connections. TCP has no timer of its own "
+			  "for this state: unless the socket has SO_KEEPALIVE "
+			  "(probes find a vanished peer) or TCP_USER_TIMEOUT "
+			  "(unacknowledged data gives up), they stay until the "
+			  "process closes them or exits, and it may run out of "
+			  "file descriptors first.",
 		.owners = "tulpen -tanp state close-wait",
 	},
 	{
@@ -275,33 +290,7 @@ static long long hv(const struct tulpen_host_tcp *h, int id)
 /* Write @text wrapped at WIDTH columns, each line indented by @indent. */
 static void wrap(struct tulpen_buf *b, size_t indent, const char *text)
 {
-	size_t col = 0;
-	const char *p = text;
-
-	while (*p) {
-		const char *w = p;
-		size_t len;
-
-		while (*p && *p != ' ')
-			p++;
-		len = (size_t)(p - w);
-		if (col && col + 1 + len > WIDTH) {
-			tulpen_buf_putc(b, '\n');
-			col = 0;
-		}
-		if (!col) {
-			tulpen_buf_pad(b, ' ', indent);
-			col = indent;
-		} else {
-			tulpen_buf_putc(b, ' ');
-			col++;
-		}
-		tulpen_buf_put(b, w, len);
-		col += len;
-		while (*p == ' ')
-			p++;
-	}
-	tulpen_buf_putc(b, '\n');
+	tulpen_buf_wrap(b, indent, indent, WIDTH, text, 0);
 }
 
 /* Whether row @t is a way into @state (from another state). */
@@ -361,24 +350,29 @@ static void text_transitions(struct tulpen_buf *b, int state, int out)
 		return;
 	}
 	for (i = 0; i < n; i++) {
+		size_t keep;
+
 		if (out ? !is_out(&t[i], state) : !is_in(&t[i], state))
 			continue;
 		line.len = 0;
 		if (out) {
 			tulpen_buf_printf(
-				&line, "to %s: %s%s",
-				tulpen_state_name(t[i].to, TULPEN_STATE_RFC),
-				t[i].label, t[i].linux_only ? " (Linux)" : "");
+				&line, "to %s: ",
+				tulpen_state_name(t[i].to, TULPEN_STATE_RFC));
 		} else {
 			tulpen_buf_puts(&line, "from ");
 			put_states(&line, t[i].from, state, 0);
-			tulpen_buf_printf(&line, ": %s%s", t[i].label,
-					  t[i].linux_only ? " (Linux)" : "");
+			tulpen_buf_puts(&line, ": ");
 		}
+		/* the label is one transition: never split across lines */
+		keep = line.len;
+		tulpen_buf_printf(&line, "%s%s", t[i].label,
+				  t[i].linux_only ? " (Linux)" : "");
+		keep = line.len - keep;
 		if (line.err)
 			break;
 		line.data[line.len] = '\0';
-		wrap(b, 4, line.data);
+		tulpen_buf_wrap(b, 4, 6, WIDTH, line.data, keep);
 		any = 1;
 	}
 	if (line.err)
@@ -415,10 +409,14 @@ int tulpen_explain_text(struct tulpen_buf *b, int state,
 	if (ret)
 		goto out;
 
-	tulpen_buf_printf(b, "%s  (ss: %s, netstat: %s, kernel: %d)\n",
+	tulpen_buf_printf(b, "%s  (ss: %s, netstat: %s, kernel: %d",
 			  tulpen_state_name(fs, TULPEN_STATE_RFC),
 			  tulpen_state_name(fs, TULPEN_STATE_SS),
 			  tulpen_state_name(fs, TULPEN_STATE_NETSTAT), fs);
+	if (fs == TULPEN_TCP_SYN_RECV)
+		tulpen_buf_printf(b, "; request sockets: %d",
+				  TULPEN_TCP_NEW_SYN_RECV);
+	tulpen_buf_puts(b, ")\n");
 	section(b, "What it means", info->meaning);
 	section(b, "Which side is in it", info->side);
 	section(b, "How a socket gets here", info->enter);
@@ -501,7 +499,11 @@ int tulpen_explain_json(struct tulpen_buf *b, int state,
 
 	tulpen_buf_puts(b, "{\"state\":");
 	tulpen_buf_json_str(b, tulpen_state_name(fs, TULPEN_STATE_RFC));
-	tulpen_buf_printf(b, ",\"kernel_state\":%d,\"names\":{\"rfc\":", fs);
+	tulpen_buf_printf(b, ",\"kernel_state\":%d", fs);
+	if (fs == TULPEN_TCP_SYN_RECV)
+		tulpen_buf_printf(b, ",\"kernel_request_state\":%d",
+				  TULPEN_TCP_NEW_SYN_RECV);
+	tulpen_buf_puts(b, ",\"names\":{\"rfc\":");
 	tulpen_buf_json_str(b, tulpen_state_name(fs, TULPEN_STATE_RFC));
 	tulpen_buf_puts(b, ",\"ss\":");
 	tulpen_buf_json_str(b, tulpen_state_name(fs, TULPEN_STATE_SS));

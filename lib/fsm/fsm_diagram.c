@@ -353,8 +353,8 @@ int tulpen_explain_table_json(struct tulpen_buf *b)
 	static const char *const flag_names[8] = {
 		"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR",
 	};
-	static const char *const cond_names[5] = {
-		"SEQ_BAD", "ACK_BAD", "ACK_FIN", "DATA", "PASSIVE",
+	static const char *const cond_names[6] = {
+		"SEQ_BAD", "ACK_BAD", "ACK_FIN", "DATA", "PASSIVE", "NEWER_SYN",
 	};
 	const struct tulpen_fsm_transition *t;
 	size_t n, i;
@@ -390,9 +390,9 @@ int tulpen_explain_table_json(struct tulpen_buf *b)
 		tulpen_buf_puts(b, ",\"flags_set\":");
 		json_names(b, t[i].flags, flag_names, 8);
 		tulpen_buf_puts(b, ",\"conditions_tested\":");
-		json_names(b, t[i].cond_mask, cond_names, 5);
+		json_names(b, t[i].cond_mask, cond_names, 6);
 		tulpen_buf_puts(b, ",\"conditions_set\":");
-		json_names(b, t[i].cond, cond_names, 5);
+		json_names(b, t[i].cond, cond_names, 6);
 		tulpen_buf_puts(b, ",\"to\":");
 		if (t[i].to == TULPEN_FSM_STAY)
 			tulpen_buf_puts(b, "null");

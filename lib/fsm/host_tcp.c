@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * host_tcp.c - the TCP sysctls that decide how long states last, read
- * below the context's proc root.
+ * below the context's proc root, in the context's network namespace.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "tulpen/explain.h"
+#include "core/procstat.h"
 
 static const struct {
 	const char *name;
@@ -48,6 +49,9 @@ static const struct {
 	[TULPEN_SYSCTL_SYN_LINEAR_TIMEOUTS] = { "tcp_syn_linear_timeouts",
 						"sys/net/ipv4/"
 						"tcp_syn_linear_timeouts" },
+	[TULPEN_SYSCTL_RFC1337] = { "tcp_rfc1337", "sys/net/ipv4/tcp_rfc1337" },
+	[TULPEN_SYSCTL_MAX_ORPHANS] = { "tcp_max_orphans",
+					"sys/net/ipv4/tcp_max_orphans" },
 };
 
 const char *tulpen_sysctl_name(int id)
@@ -64,52 +68,45 @@ const char *tulpen_sysctl_path(int id)
 	return sysctls[id].path;
 }
 
-/* One non-negative decimal number, surrounded by optional blanks. */
-static int parse_value(const char *s, long long *out)
+/* Open @path in the context's namespace (the sysctls of net/ are its). */
+static int open_rd(void *arg)
 {
-	char *end;
-	long long v;
+	int fd = open(arg, O_RDONLY | O_CLOEXEC);
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	while (*end == ' ' || *end == '\t' || *end == '\n')
-		end++;
-	if (*end)
-		return -EINVAL;
-	*out = v;
-	return 0;
+	return fd < 0 ? -errno : fd;
 }
 
-static int read_one(struct tulpen_ctx *ctx, int id, long long *out)
+/*
+ * Read @rel below the proc root into @text (at most @size - 1 bytes,
+ * NUL-terminated): in the context's namespace, and in the caller's when
+ * the namespace has no such file (a host-wide sysctl). Returns the length,
+ * -ENOENT when neither has it, or another negative errno (said in the
+ * context's error message).
+ */
+static ssize_t read_file(struct tulpen_ctx *ctx, const char *rel, char *text,
+			 size_t size)
 {
-	char path[PATH_MAX], text[64];
+	char path[PATH_MAX];
 	size_t len = 0;
 	ssize_t n;
 	int fd, ret = 0;
 
 	n = snprintf(path, sizeof(path), "%s/%s", tulpen_ctx_proc_root(ctx),
-		     sysctls[id].path);
+		     rel);
 	if (n < 0 || (size_t)n >= sizeof(path)) {
-		tulpen_ctx_seterr(ctx, "%s: path too long", sysctls[id].path);
+		tulpen_ctx_seterr(ctx, "%s: path too long", rel);
 		return -ENAMETOOLONG;
 	}
-	*out = -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = tulpen_ctx_in_netns(ctx, open_rd, path);
+	if (fd == -ENOENT && tulpen_ctx_netns_fd(ctx) >= 0)
+		fd = open_rd(path);
 	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		ret = -errno;
-		tulpen_ctx_seterr(ctx, "%s: %s", path, strerror(errno));
-		return ret;
+		if (fd != -ENOENT)
+			tulpen_ctx_seterr(ctx, "%s: %s", path, strerror(-fd));
+		return fd;
 	}
-	while (len < sizeof(text) - 1) {
-		n = read(fd, text + len, sizeof(text) - 1 - len);
+	while (len < size - 1) {
+		n = read(fd, text + len, size - 1 - len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -122,15 +119,56 @@ static int read_one(struct tulpen_ctx *ctx, int id, long long *out)
 		len += (size_t)n;
 	}
 	text[len] = '\0';
-	if (len == sizeof(text) - 1 || memchr(text, '\0', len) ||
-	    parse_value(text, out)) {
-		*out = -1;
+	if (len == size - 1 || memchr(text, '\0', len)) {
 		ret = -EINVAL;
 		tulpen_ctx_seterr(ctx, "%s: not a number", path);
 	}
 out:
 	close(fd);
-	return ret;
+	return ret ? ret : (ssize_t)len;
+}
+
+int tulpen_host_sysctl_numbers(struct tulpen_ctx *ctx, const char *rel,
+			       uint64_t *v, size_t max)
+{
+	char text[256];
+	ssize_t len;
+	int n;
+
+	len = read_file(ctx, rel, text, sizeof(text));
+	if (len == -ENOENT)
+		return 0;
+	if (len < 0)
+		return (int)len;
+	n = tulpen_procstat_numbers(text, (size_t)len, v, max);
+	if (n <= 0) {
+		tulpen_ctx_seterr(ctx, "%s/%s: not %s",
+				  tulpen_ctx_proc_root(ctx), rel,
+				  max > 1 ? "numbers" : "a number");
+		return -EINVAL;
+	}
+	return n;
+}
+
+static int read_one(struct tulpen_ctx *ctx, int id, long long *out)
+{
+	uint64_t v;
+	int n;
+
+	*out = -1;
+	n = tulpen_host_sysctl_numbers(ctx, sysctls[id].path, &v, 1);
+	if (n < 0)
+		return n;
+	if (n == 1) {
+		if (v > (uint64_t)LLONG_MAX) {
+			tulpen_ctx_seterr(ctx, "%s/%s: not a number",
+					  tulpen_ctx_proc_root(ctx),
+					  sysctls[id].path);
+			return -EINVAL;
+		}
+		*out = (long long)v;
+	}
+	return 0;
 }
 
 int tulpen_host_tcp_read(struct tulpen_ctx *ctx, struct tulpen_host_tcp *h)

@@ -45,6 +45,7 @@
 #define ACK_FIN TULPEN_FSM_ACK_FIN
 #define DATA TULPEN_FSM_DATA
 #define PASSIVE TULPEN_FSM_PASSIVE
+#define NEWER_SYN TULPEN_FSM_NEWER_SYN
 
 #define STAY TULPEN_FSM_STAY
 #define T(x) TULPEN_TCP_##x
@@ -175,11 +176,15 @@ static const struct tulpen_fsm_transition table[] = {
 	    0, "rcv SYN (new)",
 	    "A different SYN replaces the half-open connection: back to "
 	    "LISTEN."),
+	ROW(TIME_WAIT, EV_RECV, SYN | ACK | RST, SYN, NEWER_SYN, NEWER_SYN,
+	    T(CLOSE), 0, 1, 0, 1, "rcv newer SYN (RFC 6191)",
+	    "A new SYN for the same ports whose sequence number or timestamp "
+	    "is newer: the TIME-WAIT socket ends and the listener takes the "
+	    "SYN as a new connection."),
 	ROW(TIME_WAIT, EV_RECV, SYN | ACK, SYN, 0, 0, STAY, ACK, 0, 0, 0,
 	    "rcv SYN / snd ACK",
-	    "A new SYN for the same ports: RFC 9293 answers with a challenge "
-	    "ACK; Linux starts a new connection instead when the SYN's "
-	    "sequence number or timestamp is newer (RFC 6191)."),
+	    "A SYN for the same ports that is not newer (an old duplicate): "
+	    "RFC 9293 answers with an ACK and the TIME-WAIT socket stays."),
 	ROW(SYNCHRONIZED, EV_RECV, SYN, SYN, 0, 0, STAY, ACK, 0, 0, 0,
 	    "rcv SYN / snd ACK",
 	    "A SYN on a synchronized connection gets a challenge ACK "

@@ -10,7 +10,8 @@
  * sockets. Then, only if there are CLOSE-WAIT sockets, their holders from
  * the cached owner scan (owner_cache.c: refreshed in the background when
  * older than owners_max_age_ms),
- * and the kernel's counters. The top K listeners and processes go into the
+ * the kernel's counters and, with the eBPF source, its in-kernel
+ * transition counts. The top K listeners and processes go into the
  * snapshot by name, the rest into one "other" series.
  */
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <time.h>
 
 #include "tulpen/collect.h"
+#include "tulpen/netns.h"
 #include "tulpen/owners.h"
 #include "core/hash.h"
 #include "metrics/metrics_internal.h"
@@ -61,10 +63,14 @@ struct tulpen_metrics {
 	uint64_t cw_noinode;
 	uint8_t ports[65536 / 8];
 	struct tm_owner_cache owners;
+	struct tm_doctor_cache doctor;
 	uint64_t collections, failures;
 	/* scratch for the top K sort, reused */
 	void *sortbuf;
 	size_t sortcap;
+	/* --all-netns: TCP states per namespace of the walk, by index */
+	struct tm_netns *nsacc;
+	size_t nsacc_cap;
 };
 
 void tulpen_metrics_opts_default(struct tulpen_metrics_opts *o)
@@ -88,13 +94,15 @@ static int snap_init(struct tm_snap *s, unsigned int k)
 	memset(s, 0, sizeof(*s));
 	s->top_listeners = calloc(k, sizeof(*s->top_listeners));
 	s->top_procs = calloc(k, sizeof(*s->top_procs));
-	return s->top_listeners && s->top_procs ? 0 : -ENOMEM;
+	s->top_netns = calloc(k, sizeof(*s->top_netns));
+	return s->top_listeners && s->top_procs && s->top_netns ? 0 : -ENOMEM;
 }
 
 static void snap_fini(struct tm_snap *s)
 {
 	free(s->top_listeners);
 	free(s->top_procs);
+	free(s->top_netns);
 }
 
 int tulpen_metrics_new(struct tulpen_ctx *ctx,
@@ -124,13 +132,21 @@ int tulpen_metrics_new(struct tulpen_ctx *ctx,
 				  o->owners_max_age_ms);
 	if (ret)
 		goto fail;
+	ret = tm_doctor_cache_init(&m->doctor, tulpen_ctx_proc_root(ctx),
+				   o->doctor_every_ms);
+	if (ret) {
+		tm_owner_cache_fini(&m->owners);
+		goto fail;
+	}
 	ret = -ENOMEM;
 	if (pthread_mutex_init(&m->lock, NULL)) {
+		tm_doctor_cache_fini(&m->doctor);
 		tm_owner_cache_fini(&m->owners);
 		goto fail;
 	}
 	if (pthread_cond_init(&m->done, NULL)) {
 		pthread_mutex_destroy(&m->lock);
+		tm_doctor_cache_fini(&m->doctor);
 		tm_owner_cache_fini(&m->owners);
 		goto fail;
 	}
@@ -156,8 +172,10 @@ void tulpen_metrics_free(struct tulpen_metrics *m)
 	tulpen_hash_fini(&m->listeners);
 	tulpen_hash_fini(&m->procs);
 	tm_owner_cache_fini(&m->owners);
+	tm_doctor_cache_fini(&m->doctor);
 	free(m->cw_inodes);
 	free(m->sortbuf);
+	free(m->nsacc);
 	free(m);
 }
 
@@ -360,10 +378,12 @@ static void snap_reset(struct tm_snap *w)
 {
 	struct tm_listener *tl = w->top_listeners;
 	struct tm_process *tp = w->top_procs;
+	struct tm_netns *tn = w->top_netns;
 
 	memset(w, 0, sizeof(*w));
 	w->top_listeners = tl;
 	w->top_procs = tp;
+	w->top_netns = tn;
 }
 
 static void count_ports(struct tulpen_metrics *m, struct tm_snap *w)
@@ -375,6 +395,112 @@ static void count_ports(struct tulpen_metrics *m, struct tm_snap *w)
 	for (p = w->k.port_lo; p <= w->k.port_hi; p++)
 		if (m->ports[p / 8] & (1u << (p % 8)))
 			w->ephemeral_used++;
+}
+
+/* --all-netns: one socket of namespace @ns. */
+static int ns_walk_cb(const struct tulpen_netns *ns,
+		      const struct tulpen_sock *s, void *data)
+{
+	struct tulpen_metrics *m = data;
+	struct tm_netns *a = &m->nsacc[ns->index];
+	int state = s->state;
+
+	if (s->proto == TULPEN_P_TCP) {
+		if (state == TULPEN_TCP_NEW_SYN_RECV)
+			state = TULPEN_TCP_SYN_RECV;
+		if (state < TULPEN_TCP_MAX_STATES)
+			a->states[state]++;
+		a->total++;
+	}
+	return walk_cb(s, data);
+}
+
+static void ns_fail_cb(const struct tulpen_netns *ns, int err, const char *msg,
+		       void *data)
+{
+	struct tulpen_metrics *m = data;
+
+	m->work->netns_failed++;
+}
+
+static int cmp_netns(const void *a, const void *b)
+{
+	const struct tm_netns *x = a, *y = b;
+
+	if (x->total != y->total)
+		return x->total > y->total ? -1 : 1;
+	return strcmp(x->netns, y->netns);
+}
+
+/* The namespaces with TCP sockets into the snapshot: top K, rest summed. */
+static void pick_netns(struct tulpen_metrics *m, struct tm_snap *w,
+		       const struct tulpen_netns_set *set)
+{
+	size_t n = tulpen_netns_count(set), i, used = 0;
+	struct tm_netns *o = &w->other_netns;
+	int st;
+
+	for (i = 0; i < n; i++) {
+		const struct tulpen_netns *ns = tulpen_netns_at(set, i);
+		struct tm_netns *a = &m->nsacc[i];
+
+		if (!a->total)
+			continue;
+		if (ns->name)
+			snprintf(a->netns, sizeof(a->netns), "%s", ns->name);
+		else
+			snprintf(a->netns, sizeof(a->netns), "%llu",
+				 (unsigned long long)ns->inode);
+		tulpen_container_label(a->container, sizeof(a->container),
+				       &ns->container);
+		m->nsacc[used++] = *a;
+	}
+	qsort(m->nsacc, used, sizeof(*m->nsacc), cmp_netns);
+	w->ntop_netns = used < m->opts.top_k ? used : m->opts.top_k;
+	memcpy(w->top_netns, m->nsacc, w->ntop_netns * sizeof(*m->nsacc));
+	for (i = w->ntop_netns; i < used; i++) {
+		w->has_other_netns = 1;
+		for (st = 0; st < TULPEN_TCP_MAX_STATES; st++)
+			o->states[st] += m->nsacc[i].states[st];
+		o->total += m->nsacc[i].total;
+	}
+	w->netns_walked = n;
+}
+
+/* Every namespace's sockets through walk_cb, counted per namespace too. */
+static int collect_all_netns(struct tulpen_metrics *m,
+			     const struct tulpen_query *q)
+{
+	struct tulpen_netns_scan_opts so = { .containers = 1 };
+	struct tulpen_netns_walk_opts wo = {
+		.q = q,
+		.source = tulpen_ctx_source(m->ctx),
+	};
+	struct tulpen_netns_set *set = NULL;
+	struct tm_netns *p;
+	size_t n;
+	int ret;
+
+	ret = tulpen_netns_scan(m->ctx, &so, &set);
+	if (ret)
+		return ret;
+	n = tulpen_netns_count(set);
+	if (n > m->nsacc_cap) {
+		p = realloc(m->nsacc, n * sizeof(*p));
+		if (!p) {
+			tulpen_netns_set_free(set);
+			return -ENOMEM;
+		}
+		m->nsacc = p;
+		m->nsacc_cap = n;
+	}
+	memset(m->nsacc, 0, n * sizeof(*m->nsacc));
+	ret = tulpen_netns_walk(m->ctx, set, &wo, ns_walk_cb, ns_fail_cb, m,
+				NULL);
+	if (!ret)
+		pick_netns(m, m->work, set);
+	tulpen_netns_set_free(set);
+	return ret;
 }
 
 /* Fill m->work; called by one thread at a time, without the lock. */
@@ -398,7 +524,11 @@ static void collect(struct tulpen_metrics *m)
 	m->cw_noinode = 0;
 	memset(m->ports, 0, sizeof(m->ports));
 	tulpen_ctx_clearerr(m->ctx);
-	ret = tulpen_collect(m->ctx, &q, walk_cb, m);
+	w->all_netns = m->opts.all_netns;
+	if (m->opts.all_netns)
+		ret = collect_all_netns(m, &q);
+	else
+		ret = tulpen_collect(m->ctx, &q, walk_cb, m);
 	if (ret > 0)
 		ret = -EIO;
 	if (!ret)
@@ -408,7 +538,9 @@ static void collect(struct tulpen_metrics *m)
 	if (!ret && m->opts.owners) {
 		/* no CLOSE-WAIT socket, no process scan */
 		ret = pick_procs(m, w,
-				 m->ncw ? tm_owner_cache_get(&m->owners)
+				 m->ncw ? tm_owner_cache_get(&m->owners,
+							     m->cw_inodes,
+							     m->ncw)
 					: m->owners.owners);
 		w->owners_age_s = tm_owner_cache_age(&m->owners);
 		w->owners_denied = m->owners.denied;
@@ -421,7 +553,18 @@ static void collect(struct tulpen_metrics *m)
 		m->failures++;
 	}
 	tm_kstats_read(tulpen_ctx_proc_root(m->ctx), &w->k);
+	if (m->opts.counts)
+		w->have_counts =
+			!tulpen_watch_counts_read(m->opts.counts, &w->counts);
 	count_ports(m, w);
+	w->doctor_enabled = m->opts.doctor_every_ms > 0;
+	if (w->doctor_enabled) {
+		tm_doctor_cache_poll(&m->doctor);
+		w->doctor_have = m->doctor.have;
+		memcpy(w->doctor, m->doctor.counts, sizeof(w->doctor));
+		w->doctor_age_s = tm_doctor_cache_age(&m->doctor);
+		w->doctor_runs = m->doctor.runs;
+	}
 	m->collections++;
 	w->collections = m->collections;
 	w->failures = m->failures;

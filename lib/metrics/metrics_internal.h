@@ -19,6 +19,7 @@
 #include "tulpen/owners.h"
 #include "tulpen/sock.h"
 #include "tulpen/state.h"
+#include "tulpen/watch_counts.h"
 
 /* Family slots: the JSON vocabulary's names. */
 enum { TM_INET, TM_INET6, TM_UNIX, TM_FAMS };
@@ -50,6 +51,38 @@ struct tm_kstats {
 	uint32_t port_lo, port_hi;
 };
 
+/*
+ * doctor_cache.c: tulpen doctor on a thread of its own every every_ms
+ * (0: never); the counts of the last finished run by kind (in
+ * tulpen_doctor_kinds() order) and severity (notice, warning, critical).
+ */
+#define TM_DOCTOR_KINDS 32 /* >= the kinds tulpen doctor has */
+
+struct tm_doctor_cache {
+	struct tulpen_ctx *ctx; /* the runs' own; NULL when off */
+	uint64_t every_ms;
+	/* used by the collecting thread only */
+	int running;
+	pthread_t thread;
+	double started, at;
+	int have;
+	uint64_t counts[TM_DOCTOR_KINDS][3];
+	uint64_t runs;
+	/* shared with the run thread, under @lock */
+	pthread_mutex_t lock;
+	int done, have_result;
+	uint64_t result[TM_DOCTOR_KINDS][3];
+	uint64_t failures;
+};
+
+int tm_doctor_cache_init(struct tm_doctor_cache *c, const char *proc_root,
+			 uint64_t every_ms);
+void tm_doctor_cache_fini(struct tm_doctor_cache *c);
+/* Take a finished run's counts; start a run when one is due. */
+void tm_doctor_cache_poll(struct tm_doctor_cache *c);
+/* Age of the counts in seconds, -1 without any. */
+double tm_doctor_cache_age(const struct tm_doctor_cache *c);
+
 struct tm_listener {
 	char address[INET6_ADDRSTRLEN];
 	uint16_t port;
@@ -62,6 +95,14 @@ struct tm_process {
 	int32_t pid;
 	char command[64];
 	uint64_t sockets;
+};
+
+/* The TCP states of one network namespace (--all-netns). */
+struct tm_netns {
+	char netns[64];	     /* its /run/netns name, else its inode */
+	char container[160]; /* tulpen_container_label(), "-" for none */
+	uint64_t states[TULPEN_TCP_MAX_STATES];
+	uint64_t total;
 };
 
 struct tm_snap {
@@ -86,6 +127,21 @@ struct tm_snap {
 	uint64_t owner_scans;
 	uint64_t ephemeral_used;
 	struct tm_kstats k;
+	/* --all-netns: the top K namespaces, the rest summed */
+	int all_netns;
+	struct tm_netns *top_netns;
+	size_t ntop_netns;
+	struct tm_netns other_netns;
+	int has_other_netns;
+	uint64_t netns_walked, netns_failed;
+	int have_counts; /* the eBPF counts were read */
+	struct tulpen_watch_counts counts;
+	/* tulpen doctor's last run (doctor_enabled: --doctor-every) */
+	int doctor_enabled;
+	int doctor_have;
+	uint64_t doctor[TM_DOCTOR_KINDS][3];
+	double doctor_age_s;
+	uint64_t doctor_runs;
 	double duration_s; /* of this collection */
 	uint64_t collections;
 	uint64_t shared; /* scrapes that joined a running collection */
@@ -112,6 +168,9 @@ struct tm_owner_cache {
 	int running; /* a background scan was started */
 	pthread_t thread;
 	double started;
+	/* the inodes the scan keeps (sorted; the running scan reads them) */
+	uint64_t *want;
+	size_t nwant, want_cap;
 	/* shared with the scan thread, under @lock */
 	pthread_mutex_t lock;
 	int done;
@@ -121,8 +180,13 @@ struct tm_owner_cache {
 int tm_owner_cache_init(struct tm_owner_cache *c, const char *proc_root,
 			uint64_t max_age_ms);
 void tm_owner_cache_fini(struct tm_owner_cache *c);
-/* The owners to use now (NULL when no scan succeeded yet). */
-const struct tulpen_owners *tm_owner_cache_get(struct tm_owner_cache *c);
+/*
+ * The owners to use now (NULL when no scan succeeded yet). A scan started
+ * now keeps only the holders of the @n sockets of @inodes (the CLOSE-WAIT
+ * sockets of this collection), so the table stays small.
+ */
+const struct tulpen_owners *
+tm_owner_cache_get(struct tm_owner_cache *c, const uint64_t *inodes, size_t n);
 /* Age of the owners in seconds, -1 without any. */
 double tm_owner_cache_age(const struct tm_owner_cache *c);
 

@@ -10,8 +10,13 @@
  * most max_age plus one scan's time old. max_age 0 means a fresh scan in
  * every scrape, in the foreground. The scan uses a context of its own (the
  * same proc root), so it never shares one with the socket walk.
+ *
+ * A scan keeps only the holders of the sockets that were in CLOSE-WAIT
+ * when it started (not every socket fd of the host): a socket that enters
+ * CLOSE-WAIT later is "unknown" until the next scan, as one opened later.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -46,6 +51,7 @@ void tm_owner_cache_fini(struct tm_owner_cache *c)
 		tulpen_owners_free(c->result);
 	}
 	tulpen_owners_free(c->owners);
+	free(c->want);
 	pthread_mutex_destroy(&c->lock);
 	tulpen_ctx_free(c->ctx);
 }
@@ -76,7 +82,7 @@ static void *scan_thread(void *arg)
 	struct tm_owner_cache *c = arg;
 	struct tulpen_owners *o = NULL;
 
-	if (tulpen_owners_new(c->ctx, &o))
+	if (tulpen_owners_new_only(c->ctx, c->want, c->nwant, &o))
 		o = NULL;
 	pthread_mutex_lock(&c->lock);
 	c->result = o;
@@ -105,7 +111,38 @@ static void harvest(struct tm_owner_cache *c)
 	c->result = NULL;
 }
 
-const struct tulpen_owners *tm_owner_cache_get(struct tm_owner_cache *c)
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The sorted, distinct @inodes into c->want for the next scan. */
+static int set_want(struct tm_owner_cache *c, const uint64_t *inodes, size_t n)
+{
+	size_t i, k = 0;
+	uint64_t *p;
+
+	if (n > c->want_cap) {
+		p = realloc(c->want, n * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		c->want = p;
+		c->want_cap = n;
+	}
+	if (n)
+		memcpy(c->want, inodes, n * sizeof(*inodes));
+	qsort(c->want, n, sizeof(*c->want), cmp_u64);
+	for (i = 0; i < n; i++)
+		if (!k || c->want[k - 1] != c->want[i])
+			c->want[k++] = c->want[i];
+	c->nwant = k;
+	return 0;
+}
+
+const struct tulpen_owners *tm_owner_cache_get(struct tm_owner_cache *c,
+					       const uint64_t *inodes, size_t n)
 {
 	struct tulpen_owners *o;
 	double now = mono_s();
@@ -114,11 +151,13 @@ const struct tulpen_owners *tm_owner_cache_get(struct tm_owner_cache *c)
 	if (!c->owners || !c->max_age_ms) {
 		if (c->running)
 			return c->owners; /* one scan at a time */
-		if (!tulpen_owners_new(c->ctx, &o))
+		if (!set_want(c, inodes, n) &&
+		    !tulpen_owners_new_only(c->ctx, c->want, c->nwant, &o))
 			install(c, o, now);
 		return c->owners;
 	}
-	if (!c->running && (now - c->at) * 1000.0 >= (double)c->max_age_ms) {
+	if (!c->running && (now - c->at) * 1000.0 >= (double)c->max_age_ms &&
+	    !set_want(c, inodes, n)) {
 		c->started = now;
 		if (!pthread_create(&c->thread, NULL, scan_thread, c))
 			c->running = 1;

@@ -14,10 +14,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tulpen/doctor.h"
 #include "tulpen/version.h"
 #include "metrics/metrics_internal.h"
 
-enum ftype { F_GAUGE, F_COUNTER, F_INFO };
+enum ftype { F_GAUGE, F_COUNTER, F_INFO, F_HISTOGRAM };
 
 struct out {
 	struct tulpen_buf *b;
@@ -28,7 +29,8 @@ struct out {
 static void family(struct out *o, const char *name, enum ftype t,
 		   const char *help)
 {
-	static const char *const tname[] = { "gauge", "counter", "info" };
+	static const char *const tname[] = { "gauge", "counter", "info",
+					     "histogram" };
 	const char *suffix = "";
 	int om = o->fmt == TULPEN_METRICS_OPENMETRICS;
 
@@ -109,6 +111,52 @@ static void render_sockets(struct out *o, const struct tm_snap *s)
 				 tulpen_proto_name(p), fam_name[f]);
 			sample(o, "tulpen_sockets", "", lab, s->sockets[p][f]);
 		}
+}
+
+static void netns_series(struct out *o, const struct tm_netns *n)
+{
+	static const char name[] = "tulpen_tcp_sockets_by_netns";
+	int st;
+
+	for (st = 1; st < TULPEN_TCP_MAX_STATES; st++) {
+		if (st == TULPEN_TCP_NEW_SYN_RECV)
+			continue;
+		tulpen_buf_printf(o->b, "%s{netns=\"", name);
+		label_value(o->b, n->netns);
+		tulpen_buf_puts(o->b, "\",container=\"");
+		label_value(o->b, n->container);
+		tulpen_buf_printf(o->b, "\",state=\"%s\"} ",
+				  tulpen_state_name(st, TULPEN_STATE_RFC));
+		tulpen_buf_u64(o->b, n->states[st]);
+		tulpen_buf_putc(o->b, '\n');
+	}
+}
+
+/* --all-netns: the states of the top K namespaces, the rest as other. */
+static void render_netns(struct out *o, const struct tm_snap *s)
+{
+	struct tm_netns other = s->other_netns;
+	size_t i;
+
+	if (!s->all_netns)
+		return;
+	family(o, "tulpen_tcp_sockets_by_netns", F_GAUGE,
+	       "TCP sockets by network namespace (its /run/netns name, else "
+	       "its inode), container and RFC 9293 state: the top K "
+	       "namespaces by sockets, the rest as netns=\"other\".");
+	for (i = 0; i < s->ntop_netns; i++)
+		netns_series(o, &s->top_netns[i]);
+	if (s->has_other_netns) {
+		snprintf(other.netns, sizeof(other.netns), "other");
+		snprintf(other.container, sizeof(other.container), "other");
+		netns_series(o, &other);
+	}
+	family(o, "tulpen_netns_walked", F_GAUGE,
+	       "Network namespaces the last collection walked.");
+	sample(o, "tulpen_netns_walked", "", NULL, s->netns_walked);
+	family(o, "tulpen_netns_failed", F_GAUGE,
+	       "Network namespaces the last collection could not walk.");
+	sample(o, "tulpen_netns_failed", "", NULL, s->netns_failed);
 }
 
 static void listener_labels(struct tulpen_buf *b, const struct tm_listener *l)
@@ -233,6 +281,35 @@ static void render_kernel(struct out *o, const struct tm_snap *s)
 	}
 }
 
+static void render_doctor(struct out *o, const struct tm_snap *s)
+{
+	static const char *const sev[3] = { "notice", "warning", "critical" };
+	const char *const *kinds;
+	char labels[128];
+	size_t nk, k, i;
+
+	if (!s->doctor_enabled)
+		return;
+	kinds = tulpen_doctor_kinds(&nk);
+	family(o, "tulpen_doctor_findings", F_GAUGE,
+	       "Findings of tulpen doctor's last run, by kind and severity "
+	       "(docs/doctor.md).");
+	for (k = 0; s->doctor_have && k < nk && k < TM_DOCTOR_KINDS; k++)
+		for (i = 0; i < 3; i++) {
+			snprintf(labels, sizeof(labels),
+				 "kind=\"%s\",severity=\"%s\"", kinds[k],
+				 sev[i]);
+			sample(o, "tulpen_doctor_findings", "", labels,
+			       s->doctor[k][i]);
+		}
+	family(o, "tulpen_doctor_age_seconds", F_GAUGE,
+	       "Age of tulpen doctor's last finished run (-1: none yet).");
+	sample_f(o, "tulpen_doctor_age_seconds", s->doctor_age_s);
+	family(o, "tulpen_doctor_runs", F_COUNTER,
+	       "Runs of tulpen doctor finished.");
+	sample(o, "tulpen_doctor_runs", "_total", NULL, s->doctor_runs);
+}
+
 static void render_self(struct out *o, const struct tm_snap *s)
 {
 	family(o, "tulpen_build", F_INFO, "tulpen's version.");
@@ -252,15 +329,87 @@ static void render_self(struct out *o, const struct tm_snap *s)
 	sample(o, "tulpen_scrapes_shared", "_total", NULL, s->shared);
 }
 
+static void render_transitions(struct out *o, const struct tm_snap *s)
+{
+	static const char name[] = "tulpen_tcp_transitions";
+	const struct tulpen_watch_counts *c = &s->counts;
+	char labels[96];
+	int i, j;
+
+	family(o, name, F_COUNTER,
+	       "TCP state transitions counted in the kernel (eBPF) since "
+	       "start.");
+	for (i = 0; i < TULPEN_TCP_MAX_STATES; i++) {
+		for (j = 0; j < TULPEN_TCP_MAX_STATES; j++) {
+			if (!c->transitions[i][j])
+				continue;
+			snprintf(labels, sizeof(labels),
+				 "from=\"%s\",to=\"%s\"",
+				 tulpen_state_name(i, TULPEN_STATE_RFC),
+				 tulpen_state_name(j, TULPEN_STATE_RFC));
+			sample(o, name, "_total", labels, c->transitions[i][j]);
+		}
+	}
+	family(o, "tulpen_tcp_transitions_missed", F_COUNTER,
+	       "Runs of the eBPF programs the kernel skipped (one was "
+	       "already running on the CPU): transitions maybe not "
+	       "counted.");
+	sample(o, "tulpen_tcp_transitions_missed", "_total", NULL, c->missed);
+}
+
+/* A bucket bound, 2^slot microseconds in seconds, exactly. */
+static void bound(char *out, size_t len, unsigned slot)
+{
+	uint64_t us = 1ull << slot;
+	size_t n;
+
+	snprintf(out, len, "%llu.%06llu", (unsigned long long)(us / 1000000),
+		 (unsigned long long)(us % 1000000));
+	n = strlen(out);
+	while (n > 2 && out[n - 1] == '0' && out[n - 2] != '.')
+		out[--n] = '\0';
+}
+
+static void render_durations(struct out *o, const struct tm_snap *s)
+{
+	static const char name[] = "tulpen_tcp_connection_duration_seconds";
+	const struct tulpen_watch_counts *c = &s->counts;
+	char labels[48], le[32];
+	uint64_t cum = 0;
+	unsigned i;
+
+	family(o, name, F_HISTOGRAM,
+	       "How long TCP sockets lived, from SYN-SENT (or a listener's "
+	       "child's SYN-RECEIVED) to CLOSED or TIME-WAIT, counted in the "
+	       "kernel (eBPF); one per end.");
+	for (i = 0; i < TULPEN_WATCH_DUR_SLOTS - 1; i++) {
+		cum += c->duration[i];
+		bound(le, sizeof(le), i);
+		snprintf(labels, sizeof(labels), "le=\"%s\"", le);
+		sample(o, name, "_bucket", labels, cum);
+	}
+	cum += c->duration[TULPEN_WATCH_DUR_SLOTS - 1];
+	sample(o, name, "_bucket", "le=\"+Inf\"", cum);
+	tulpen_buf_printf(o->b, "%s_sum %.9f\n", name,
+			  (double)c->duration_sum_ns / 1e9);
+	sample(o, name, "_count", NULL, cum);
+}
+
 int tm_render(const struct tm_snap *s, enum tulpen_metrics_format fmt,
 	      struct tulpen_buf *b)
 {
 	struct out o = { b, fmt };
 
 	render_sockets(&o, s);
+	render_netns(&o, s);
 	render_listeners(&o, s);
 	render_procs(&o, s);
 	render_kernel(&o, s);
+	if (s->have_counts) {
+		render_transitions(&o, s);
+		render_durations(&o, s);
+	}
+	render_doctor(&o, s);
 	render_self(&o, s);
 	if (fmt == TULPEN_METRICS_OPENMETRICS)
 		tulpen_buf_puts(b, "# EOF\n");

@@ -60,7 +60,9 @@ struct job {
 	int threads; /* scan every thread's fd table */
 	int *pids;
 	size_t npids;
-	size_t next; /* taken with atomic adds */
+	size_t next;	      /* taken with atomic adds */
+	const uint64_t *want; /* keep only these inodes (sorted), or NULL */
+	size_t nwant;
 };
 
 #define DBUF_SIZE (64 * 1024)
@@ -193,6 +195,25 @@ static int add_comm(struct worker *w, int piddir, size_t *off)
 	return 0;
 }
 
+/* Whether @inode is one the caller asked for (all without a list). */
+static int wanted(const struct job *j, uint64_t inode)
+{
+	size_t lo = 0, hi = j->nwant, mid;
+
+	if (!j->want)
+		return 1;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (j->want[mid] == inode)
+			return 1;
+		if (j->want[mid] < inode)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
 struct linux_dirent64_ {
 	uint64_t d_ino;
 	int64_t d_off;
@@ -248,7 +269,7 @@ static int scan_fds(struct worker *w, int dir, int pid, int tid)
 			if (ln <= 0)
 				continue;
 			inode = socket_inode(link, ln);
-			if (!inode)
+			if (!inode || !wanted(w->job, inode))
 				continue;
 			if (!have_comm) {
 				ret = add_comm(w, dir, &comm_off);
@@ -506,11 +527,13 @@ static void worker_fini(struct worker *w)
 
 #define MAX_WORKERS 4
 
-static int owners_new(struct tulpen_ctx *ctx, int threads,
-		      struct tulpen_owners **out)
+static int owners_new(struct tulpen_ctx *ctx, int threads, const uint64_t *want,
+		      size_t nwant, struct tulpen_owners **out)
 {
 	struct worker w[MAX_WORKERS];
-	struct job j = { .procfd = -1, .threads = threads };
+	struct job j = {
+		.procfd = -1, .threads = threads, .want = want, .nwant = nwant
+	};
 	struct tulpen_owners *o;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int nw, k, started = 0, ret;
@@ -600,13 +623,19 @@ out:
 
 int tulpen_owners_new(struct tulpen_ctx *ctx, struct tulpen_owners **out)
 {
-	return owners_new(ctx, 0, out);
+	return owners_new(ctx, 0, NULL, 0, out);
 }
 
 int tulpen_owners_new_threads(struct tulpen_ctx *ctx,
 			      struct tulpen_owners **out)
 {
-	return owners_new(ctx, 1, out);
+	return owners_new(ctx, 1, NULL, 0, out);
+}
+
+int tulpen_owners_new_only(struct tulpen_ctx *ctx, const uint64_t *inodes,
+			   size_t n, struct tulpen_owners **out)
+{
+	return owners_new(ctx, 0, inodes, n, out);
 }
 
 void tulpen_owners_free(struct tulpen_owners *o)

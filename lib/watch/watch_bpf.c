@@ -10,6 +10,11 @@
  * tulpen_watch_bpf_missing_why(). The kernel's verifier log goes into a
  * buffer of our own per program (not through libbpf's process-global
  * print callback), so an error names the verifier's own words.
+ *
+ * The programs also count transitions and socket lifetimes in a per-CPU
+ * map (bpf/tcpstates_counts.bpf.h), read by tulpen_watch_counts_read();
+ * tulpen_watch_counts_open() loads them for those counts alone: no
+ * events, no ring buffer reader, no accept tracking.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +28,7 @@
 #include <bpf/libbpf.h>
 
 #include "tulpen/watch.h"
+#include "tulpen/watch_counts.h"
 #include "tcpstates.h"
 #include "tcpstates.skel.h"
 
@@ -30,6 +36,9 @@
 #define LOG_SIZE (64u << 10) /* per program: the end of a verifier log */
 #define MAX_PROGS 8
 #define WHY_SIZE 200
+
+_Static_assert(TW_DUR_SLOTS == TULPEN_WATCH_DUR_SLOTS, "lifetime slots");
+_Static_assert(TW_NSTATES >= TULPEN_TCP_MAX_STATES, "state numbers");
 
 /* The programs of bpf/tcpstates.bpf.c and the part each one serves. */
 static const struct {
@@ -51,7 +60,9 @@ struct tulpen_watch_bpf {
 	struct ring_buffer *rb;
 	struct bpf_link *links[NPROGS];
 	int ncpus;
+	int counts_only;
 	uint64_t *lost_vals;
+	struct tw_counts *count_vals; /* one per CPU */
 	size_t wakeup_bytes;
 	unsigned missing; /* TULPEN_WATCH_PART_* left out */
 	char why[TULPEN_WATCH_NPARTS][WHY_SIZE];
@@ -159,8 +170,12 @@ static int open_skel(struct tulpen_watch_bpf *w,
 		return -errno;
 	w->skel->rodata->filter_netns = opts->netns;
 	w->skel->rodata->wakeup_bytes = opts->wakeup_bytes;
-	bpf_map__set_max_entries(w->skel->maps.events,
-				 pow2_at_least(opts->ringbuf_bytes
+	w->skel->rodata->no_events = (__u8)w->counts_only;
+	/* Counts only: the ring buffer stays empty, the smallest will do. */
+	bpf_map__set_max_entries(
+		w->skel->maps.events,
+		w->counts_only ? 4096
+			       : pow2_at_least(opts->ringbuf_bytes
 						       ? opts->ringbuf_bytes
 						       : DEFAULT_RINGBUF,
 					       4096));
@@ -394,17 +409,14 @@ static int on_sample(void *priv, void *data, size_t size)
 	return 0;
 }
 
-int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
-			  const struct tulpen_watch_bpf_opts *opts,
-			  struct tulpen_watch_bpf **out)
+static int bpf_open(struct tulpen_ctx *ctx,
+		    const struct tulpen_watch_bpf_opts *opts, int counts_only,
+		    struct tulpen_watch_bpf **out)
 {
-	struct tulpen_watch_bpf_opts def = { 0 };
 	struct tulpen_watch_bpf *w;
 	int err;
 
 	*out = NULL;
-	if (!opts)
-		opts = &def;
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 		err = -errno;
 		tulpen_ctx_seterr(ctx,
@@ -422,6 +434,7 @@ int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 		goto fail;
 	}
 	w->wakeup_bytes = opts->wakeup_bytes;
+	w->counts_only = counts_only;
 	err = load(ctx, w, opts);
 	free(w->logs);
 	w->logs = NULL;
@@ -437,12 +450,15 @@ int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 			    "tw_timer_handler symbol");
 		detach_part(w, TULPEN_WATCH_PART_TIMEWAIT);
 	}
-	w->rb = ring_buffer__new(bpf_map__fd(w->skel->maps.events), on_sample,
-				 w, NULL);
-	if (!w->rb) {
-		err = -errno;
-		tulpen_ctx_seterr(ctx, "eBPF: ring buffer: %s", strerror(-err));
-		goto fail;
+	if (!counts_only) {
+		w->rb = ring_buffer__new(bpf_map__fd(w->skel->maps.events),
+					 on_sample, w, NULL);
+		if (!w->rb) {
+			err = -errno;
+			tulpen_ctx_seterr(ctx, "eBPF: ring buffer: %s",
+					  strerror(-err));
+			goto fail;
+		}
 	}
 	w->ncpus = libbpf_num_possible_cpus();
 	if (w->ncpus <= 0) {
@@ -451,7 +467,8 @@ int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 		goto fail;
 	}
 	w->lost_vals = calloc((size_t)w->ncpus, sizeof(*w->lost_vals));
-	if (!w->lost_vals) {
+	w->count_vals = calloc((size_t)w->ncpus, sizeof(*w->count_vals));
+	if (!w->lost_vals || !w->count_vals) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -460,6 +477,74 @@ int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 fail:
 	tulpen_watch_bpf_close(w);
 	return err;
+}
+
+int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
+			  const struct tulpen_watch_bpf_opts *opts,
+			  struct tulpen_watch_bpf **out)
+{
+	struct tulpen_watch_bpf_opts def = { 0 };
+
+	return bpf_open(ctx, opts ? opts : &def, 0, out);
+}
+
+int tulpen_watch_counts_open(struct tulpen_ctx *ctx, uint32_t netns,
+			     unsigned skip_parts, struct tulpen_watch_bpf **out)
+{
+	struct tulpen_watch_bpf_opts o = {
+		.netns = netns,
+		/* owners are not counted: no program on every syscall */
+		.skip_parts = skip_parts | TULPEN_WATCH_PART_ACCEPT,
+	};
+
+	return bpf_open(ctx, &o, 1, out);
+}
+
+/* Runs the kernel skipped because one of ours was running on the CPU. */
+static uint64_t missed_runs(struct tulpen_watch_bpf *w)
+{
+	struct bpf_prog_info info;
+	struct bpf_program *prog;
+	uint64_t sum = 0;
+	__u32 len;
+	int pi;
+
+	bpf_object__for_each_program(prog, w->skel->obj)
+	{
+		pi = prog_index(prog);
+		if (pi < 0 || !w->links[pi])
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			sum += info.recursion_misses;
+	}
+	return sum;
+}
+
+int tulpen_watch_counts_read(struct tulpen_watch_bpf *w,
+			     struct tulpen_watch_counts *c)
+{
+	uint32_t zero = 0, from, to;
+	const struct tw_counts *v;
+	int i, k;
+
+	memset(c, 0, sizeof(*c));
+	if (bpf_map_lookup_elem(bpf_map__fd(w->skel->maps.counts), &zero,
+				w->count_vals))
+		return -errno;
+	for (i = 0; i < w->ncpus; i++) {
+		v = &w->count_vals[i];
+		for (from = 0; from < TULPEN_TCP_MAX_STATES; from++)
+			for (to = 0; to < TULPEN_TCP_MAX_STATES; to++)
+				c->transitions[from][to] +=
+					v->trans[from * TW_NSTATES + to];
+		for (k = 0; k < TULPEN_WATCH_DUR_SLOTS; k++)
+			c->duration[k] += v->dur[k];
+		c->duration_sum_ns += v->dur_sum_ns;
+	}
+	c->missed = missed_runs(w);
+	return 0;
 }
 
 unsigned tulpen_watch_bpf_missing(const struct tulpen_watch_bpf *w)
@@ -482,6 +567,8 @@ int tulpen_watch_bpf_poll(struct tulpen_watch_bpf *w, int timeout_ms,
 {
 	int err;
 
+	if (!w->rb)
+		return -EINVAL; /* counts only */
 	w->cb = cb;
 	w->cb_data = data;
 	w->cb_ret = 0;
@@ -525,6 +612,7 @@ void tulpen_watch_bpf_close(struct tulpen_watch_bpf *w)
 		bpf_link__destroy(w->links[i]);
 	tcpstates__destroy(w->skel);
 	free(w->lost_vals);
+	free(w->count_vals);
 	free(w->logs);
 	free(w);
 }

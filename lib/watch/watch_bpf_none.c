@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "tulpen/watch.h"
+#include "tulpen/watch_counts.h"
 
 int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 			  const struct tulpen_watch_bpf_opts *opts,
@@ -16,6 +17,20 @@ int tulpen_watch_bpf_open(struct tulpen_ctx *ctx,
 {
 	*out = NULL;
 	tulpen_ctx_seterr(ctx, "eBPF: tulpen was built without eBPF support");
+	return -EOPNOTSUPP;
+}
+
+int tulpen_watch_counts_open(struct tulpen_ctx *ctx, uint32_t netns,
+			     unsigned skip_parts, struct tulpen_watch_bpf **out)
+{
+	*out = NULL;
+	tulpen_ctx_seterr(ctx, "eBPF: tulpen was built without eBPF support");
+	return -EOPNOTSUPP;
+}
+
+int tulpen_watch_counts_read(struct tulpen_watch_bpf *w,
+			     struct tulpen_watch_counts *c)
+{
 	return -EOPNOTSUPP;
 }
 

@@ -55,12 +55,12 @@ only() {
 }
 
 comp ""
-has "first word: subcommands and filter words" explain pcap watch serve \
+has "first word: subcommands and filter words" explain pcap watch serve doctor \
 	help state exclude sport dport src dst
 comp ex
 only "first word 'ex'" explain exclude
 comp help ""
-only "help COMMAND" explain pcap watch serve help
+only "help COMMAND" explain pcap watch serve doctor help
 
 # Every long option of the lister's table, from the source.
 opts=$(grep -oE '\{ "[a-z0-9-]+", (no|required|optional)_argument' \
@@ -130,7 +130,7 @@ only "serve --web-config FILE: files" procdir procfile
 cd - >/dev/null || exit 1
 
 # Every long option of the other subcommands' tables.
-for sub in explain pcap watch serve; do
+for sub in explain pcap watch serve doctor; do
 	opts=$(grep -oE '\{ ?"[a-z0-9-]+", (no|required|optional)_argument' \
 		"$SRC/cli/cmd_$sub.c" | cut -d'"' -f2 | sort -u)
 	comp "$sub" --

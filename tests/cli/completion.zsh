@@ -66,10 +66,10 @@ has() {
 }
 
 comp ''
-only "first word" explain pcap watch serve help state exclude sport dport \
+only "first word" explain pcap watch serve doctor help state exclude sport dport \
 	src dst dev fwmark cgroup autobound and or not
 comp help ''
-only "help COMMAND" explain pcap watch serve help
+only "help COMMAND" explain pcap watch serve doctor help
 comp --
 opts=(${(f)"$(grep -oE '\{ "[a-z0-9-]+", (no|required|optional)_argument' \
 	$SRC/cli/list_opts.c | cut -d'"' -f2 | sort -u)"})
@@ -94,7 +94,7 @@ comp pcap --compat=
 only "pcap --compat=" rfc zeek
 comp watch --bpf-without ''
 only "watch --bpf-without <TAB>" accept timewait connect
-for sub in pcap watch serve; do
+for sub in pcap watch serve doctor; do
 	comp $sub --
 	subopts=(${(f)"$(grep -oE '\{ ?"[a-z0-9-]+", (no|required|optional)_argument' \
 		$SRC/cli/cmd_$sub.c | cut -d'"' -f2 | sort -u)"})

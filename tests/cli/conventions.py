@@ -38,9 +38,10 @@ OPTION_SOURCES = {
     "pcap": "cli/cmd_pcap.c",
     "watch": "cli/cmd_watch.c",
     "serve": "cli/cmd_serve.c",
+    "doctor": "cli/cmd_doctor.c",
 }
 # Every subcommand: `tulpen help X` is `tulpen X --help`.
-ALL_COMMANDS = ["", "explain", "pcap", "watch", "serve"]
+ALL_COMMANDS = ["", "explain", "pcap", "watch", "serve", "doctor"]
 
 failures = []
 count = 0

@@ -126,5 +126,31 @@ for args in "-tan" "-tan --json" "-tan --ndjson" "-tan --style=ss" \
 	fi
 done
 
+# tulpen doctor: bad values name the option; a broken recorded tree names
+# the file; the status of a replayed tree is its worst finding's.
+expect "doctor: bad threshold" 2 \
+	"tulpen doctor: --close-wait: 'x' is not a whole number" \
+	doctor --close-wait x
+expect "doctor: percent out of range" 2 \
+	"tulpen doctor: --ephemeral-pct: '101' is out of range (0 to 100)" \
+	doctor --ephemeral-pct 101
+expect "doctor: interval" 2 "tulpen doctor: --interval: '0' is out of range" \
+	doctor --interval 0
+expect "doctor: -N with --all-netns" 2 "exclude each other" \
+	doctor -N x --all-netns
+expect "doctor: stray argument" 2 "unexpected argument 'now'" doctor now
+expect "doctor: missing proc root" 1 \
+	"tulpen doctor: --proc-root /nonexistent-dir: No such file or directory" \
+	doctor --proc-root /nonexistent-dir
+cp -r fixtures/doctor/healthy "$tmp/doc"
+printf '   9: 0100007F:1F90 0100007F:ZZZZ 01 x\n' >> "$tmp/doc/net/tcp"
+# a line that does not parse is skipped, said on stderr (the lister's way)
+expect "doctor: broken proc file" 0 "$tmp/doc/net/tcp: line 12: bad remote address; line skipped" \
+	doctor --interval 10ms --proc-root "$tmp/doc"
+expect "doctor: replayed pressure exits 5" 5 "" \
+	doctor --interval 10ms --proc-root fixtures/doctor/memory
+expect "doctor: replayed healthy tree exits 0" 0 "" \
+	doctor --interval 10ms --proc-root fixtures/doctor/healthy
+
 echo "cli errors: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -222,6 +222,21 @@ r = run("--proc-root", os.path.join(FIXTURES, "explain", "proc-bad"),
         "--help")
 check(r.returncode == 0 and "Usage" in r.stdout, "--help")
 
+# A transition's label is never split: no two lines hold its two halves
+# (every label of the table, from the JSON), and no line starts with "/".
+table = json.loads(run("--json").stdout)
+labels = {t["label"] for t in table["transitions"]}
+for st in ["closed", "time-wait", "established", "syn-received", "listen",
+           "fin-wait-1", "close-wait"]:
+    lines = [ln.strip() for ln in run("--no-count", st).stdout.split("\n")]
+    split = [(x, y) for x, y in zip(lines, lines[1:]) for lab in labels
+             for k in range(1, len(lab.split(" ")))
+             if x.endswith(" ".join(lab.split(" ")[:k])) and
+             y.startswith(" ".join(lab.split(" ")[k:]))]
+    check(not split, f"explain {st}: no label split across lines {split}")
+    check(not [ln for ln in lines if ln.startswith("/ ")],
+          f"explain {st}: no line starts with '/ '")
+
 # A closed pipe ends quietly (the reading end is closed before it runs).
 rfd, wfd = os.pipe()
 os.close(rfd)

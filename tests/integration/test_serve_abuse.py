@@ -21,6 +21,7 @@ doubled from after a warm-up, and the slow clients are closed once idle
 past the timeout. Needs root (exit 77 without).
 """
 import http.client
+import os
 import socket
 import threading
 import time
@@ -247,8 +248,13 @@ def body(tulpen):
         c.check(shared > 0, "concurrent scrapes shared collections "
                 "(%d)" % shared)
         rss1 = srv.rss_kib()
-        c.check(rss1 <= 2 * rss0, "RSS %d KiB after, %d KiB before: at "
-                "most doubled" % (rss1, rss0))
+        if os.environ.get("TULPEN_SANITIZED") == "1":
+            # ASan keeps freed memory in quarantine: the plain pass checks
+            print("# RSS %d KiB after, %d KiB before (not checked under a "
+                  "sanitizer)" % (rss1, rss0))
+        else:
+            c.check(rss1 <= 2 * rss0, "RSS %d KiB after, %d KiB before: at "
+                    "most doubled" % (rss1, rss0))
         check_slow_closed(socks)
         c.check(alive(port), "answers after all that")
     finally:

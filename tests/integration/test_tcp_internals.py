@@ -4,12 +4,13 @@
 network namespace of its own (root; 77 without):
 
 - for TCP connections with data sent both ways (IPv4, IPv6, two
-  congestion controls), every field of `--style=ss -tinmO` equals ss's
+  congestion controls, the subflows of an MPTCP connection), every field of `--style=ss -tinmO` equals ss's
   (lastsnd, lastrcv, lastack within a tolerance), and the JSON tcp_info
   and skmem carry the same numbers under the kernel's names;
 - `-e -o` (timer:, uid:, ino:, sk:, arrows), -m for UDP and UNIX, and -T's
-  users:(...) with every thread equal ss's, field by field (the column widths are the layout's, not checked
-  here);
+  users:(...) with every thread equal ss's, field by field; and
+  `--style=ss -tiH`, `-tmH`, `-teH`, `-toH`, ... byte for byte as ss (but
+  for the milliseconds since the last send, receive and ack);
 - -K without a filter refuses (exit 2) and closes nothing, without
   CAP_NET_ADMIN it fails saying so (exit 1); --dry-run lists
   exactly what ss selects and closes nothing; -K with a filter among
@@ -94,6 +95,16 @@ ccs = open("/proc/sys/net/ipv4/tcp_available_congestion_control").read().split()
 pair(socket.AF_INET, "127.0.0.1", None, True)
 pair(socket.AF_INET, "127.0.0.1", "reno" if "reno" in ccs else None, False)
 pair(socket.AF_INET6, "::1", None, False)
+mptcp = True
+try:  # an MPTCP connection: its own -i, and its TCP subflows' ULP state
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+    ls.bind(("127.0.0.1", 0)); ls.listen(4)
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+    c.connect(ls.getsockname()); a, _ = ls.accept()
+    c.sendall(b"m" * 5000); a.recv(10000)
+    socks += [ls, c, a]
+except OSError:
+    mptcp = False
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
 x = socket.socket(socket.AF_UNIX); x.bind("\0tulpen-internals"); x.listen(1)
 socks += [u, x]
@@ -101,7 +112,7 @@ import threading
 for _ in range(2):  # threads that share the fd table, for -T
     threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
 time.sleep(0.5)
-print("ready", flush=True)
+print("ready" + json.dumps({"mptcp": mptcp}), flush=True)
 sys.stdin.readline()
 '''
 
@@ -208,6 +219,31 @@ def schema_ok(text, what):
         check(False, "%s: schema: %s" % (what, e))
 
 
+def normalize(text):
+    """What may differ between two runs a few ms apart: lastsnd, lastrcv,
+    lastack (and so the padding after the last field, which ss sizes to
+    the longest); cgroup:unreachable:1 is ss without a cgroup2 mount,
+    where tulpen names the root cgroup /."""
+    text = re.sub(r"\b(lastsnd|lastrcv|lastack):\d+", r"\1:N", text)
+    text = text.replace("cgroup:unreachable:1", "cgroup:/")
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def check_bytes():
+    """--style=ss byte for byte as ss for the same sockets (the layout's
+    widths and the extras' text together)."""
+    for opts in ("-tiH", "-tmH", "-teH", "-toH", "-tieomH", "-tinmO",
+                 "-xamH", "-uamH", "-xaeH", "-uaemH"):
+        ss = nsrun("ss", opts)
+        tu = nsrun(TULPEN, "--style=ss", opts)
+        a, b = normalize(ss.stdout), normalize(tu.stdout)
+        diff = [(x, y) for x, y in zip(a.split("\n"), b.split("\n"))
+                if x != y][:1]
+        check(a == b and a.strip(),
+              "--style=ss %s: byte for byte as ss (%d lines): %s" %
+              (opts, a.count("\n"), diff))
+
+
 def check_json(ss):
     tu = nsrun(TULPEN, "-tinm", "-a", "--json", "-n")
     recs = json.loads(tu.stdout)
@@ -252,9 +288,11 @@ def check_json(ss):
     check(seen >= 6, "JSON: %d connections compared with ss" % seen)
 
 
-def check_eo():
+def check_eo(mptcp):
+    check(mptcp, "the kernel makes MPTCP connections (net.mptcp.enabled)")
     for opts in ("-tuxaeomOH", "-tuaeoH", "-xamH", "-tioH", "-tapTH",
-                 "-tuaOH --tos --cgroup --inet-sockopt"):
+                 "-tuaOH --tos --cgroup --inet-sockopt") + \
+            (("-MaimOH", "-MaieoOH") if mptcp else ()):
         ss = nsrun("ss", *opts.split())
         tu = nsrun(TULPEN, "--style=ss", *opts.split())
         a, b = parse_ss(ss.stdout), parse_ss(tu.stdout)
@@ -490,10 +528,11 @@ def main():
     try:
         subprocess.run(["ip", "-n", NS, "link", "set", "lo", "up"],
                        check=True)
-        p, _ = helper(PAIRS)
+        p, info = helper(PAIRS)
         ss = check_info()
         check_json(ss)
-        check_eo()
+        check_eo(info["mptcp"])
+        check_bytes()
         p.stdin.close()
         check_kill()
         check_events()

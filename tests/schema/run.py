@@ -84,8 +84,8 @@ def checks(tulpen, src):
     fx = src / 'tests' / 'fixtures'
     out = []
 
-    def add(name, kind, argv, room=None, root=False, need=None):
-        out.append((name, kind, [tulpen] + argv, room, root, need))
+    def add(name, kind, argv, room=None, root=False, need=None, status=0):
+        out.append((name, kind, [tulpen] + argv, room, root, need, status))
 
     for d in sorted((fx / 'proc').iterdir()):
         if not d.is_dir() or d.name in BAD_FIXTURES:
@@ -120,6 +120,12 @@ def checks(tulpen, src):
             ['explain'] + host + ['--json', st])
     add('explain --json --no-count time-wait', 'explain',
         ['explain', '--json', '--no-count', 'time-wait'])
+    # tulpen doctor over recorded trees: a healthy one (exit 0) and one
+    # under TCP memory pressure (critical: exit 5).
+    for name, status in (('healthy', 0), ('memory', 5)):
+        add(f'doctor --json (doctor/{name})', 'doctor',
+            ['doctor', '--interval', '10ms', '--json', '--proc-root',
+             str(fx / 'doctor' / name)], status=status)
     caps = sorted(p for p in (fx / 'pcap').iterdir()
                   if p.suffix in ('.pcap', '.pcapng', '.cap'))
     for p in caps:
@@ -139,6 +145,12 @@ def checks(tulpen, src):
                  '1', '--netns', '/proc/self/ns/net'], room='watch',
         root=True, need={'start', 'transition', 'accept', 'lifetime',
                          'summary'})
+    add('watch --summary --json (1 s)', 'watch-counts',
+        ['watch', '--summary', '--json', '--duration', '1'], room='watch',
+        root=True)
+    add('watch --summary --ndjson (1 s)', 'watch-counts',
+        ['watch', '--summary', '--ndjson', '--duration', '1'], room='watch',
+        root=True)
     add('watch --json --source=sampled (1 s)', 'watch-event',
         ['watch', '--json', '--source=sampled', '--duration', '1'],
         room='watch', root=True)
@@ -160,7 +172,8 @@ def main(argv):
     todo = checks(tulpen, src)
     print(f'1..{len(todo)}')
     failed = 0
-    for i, (name, kind, cmd, room, root, need) in enumerate(todo, 1):
+    for i, (name, kind, cmd, room, root, need, status) in enumerate(todo,
+                                                                    1):
         pending = room in PENDING and not strict
         mark = f' # TODO {PENDING[room]}' if pending else ''
         if root and os.geteuid() != 0:
@@ -179,7 +192,7 @@ def main(argv):
             failed += not pending
             continue
         problem = None
-        if r.returncode != 0:
+        if r.returncode != status:
             problem = (f'exit {r.returncode}: ' +
                        r.stderr.strip().replace('\n', '\n# '))
         else:

@@ -121,7 +121,35 @@ def renamed(doc, path, new):
     return d
 
 
+FINDING = {
+    'kind': 'close-wait', 'severity': 'warning',
+    'summary': '8 connections on port 8080 stay in CLOSE-WAIT',
+    'subject': '812 port 8080',
+    'netns': {'inode': 4026532290, 'name': 'blue'},
+    'local': {'address': '10.0.0.1', 'port': 8080}, 'sockets': 8,
+    'evidence': {'close_wait': 8, 'threshold': 5, 'listener_command': 'x'},
+    'processes': [{'pid': 812, 'command': 'server'}],
+    'containers': [{'pid': 812, 'container': {
+        'runtime': 'docker', 'id': 'ab', 'pod_uid': None, 'name': None,
+        'unit': None}}],
+    'state': 'CLOSE-WAIT',
+    'explain': {'meaning': 'The peer has closed', 'pileup': 'A leak'},
+    'advice': 'Close them.',
+}
+DOCTOR = {'ts': 1795306382.585015, 'interval_s': 1.0, 'namespaces': 1,
+          'namespaces_failed': 0, 'worst': 'warning',
+          'findings': [FINDING,
+                       dict(FINDING, kind='tcp-memory', state=None,
+                            explain=None, local=None, processes=[],
+                            containers=[])]}
+del DOCTOR['findings'][1]['local']
+
 GOOD = [
+    ('doctor', 'a report', DOCTOR),
+    ('doctor', 'a healthy report',
+     dict(DOCTOR, worst='ok', findings=[])),
+    ('doctor', 'a --watch change',
+     {'type': 'resolved', 'ts': 1795306382.5, 'finding': FINDING}),
     ('socket', 'an inet socket', SOCKET),
     ('socket', 'an inet6 socket with scope, netns and container', SOCKET6),
     ('socket', 'a unix socket from /proc', UNIX),
@@ -145,6 +173,16 @@ GOOD = [
 ]
 
 BAD = [
+    ('doctor', 'a finding whose state is in ss spelling',
+     mutate(DOCTOR, ('findings', 0, 'state'), 'CLOSE_WAIT')),
+    ('doctor', 'a kind that is no rule',
+     mutate(DOCTOR, ('findings', 0, 'kind'), 'bad-karma')),
+    ('doctor', 'process "comm"',
+     renamed(DOCTOR, ('findings', 0, 'processes', 0, 'command'), 'comm')),
+    ('doctor', 'interval without its unit',
+     renamed(DOCTOR, ('interval_s',), 'interval')),
+    ('doctor', 'a severity "error"',
+     mutate(DOCTOR, ('findings', 0, 'severity'), 'error')),
     # the old names the vocabulary replaced
     ('socket', 'endpoint "addr" (old watch/pcap name)',
      renamed(SOCKET, ('local', 'address'), 'addr')),

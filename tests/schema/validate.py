@@ -39,6 +39,8 @@ KINDS = {
     'pcap-connection': ('pcap-connection.schema.json', True),
     'pcap-summary': ('pcap-summary.schema.json', False),
     'explain': ('explain.schema.json', False),
+    'doctor': ('doctor.schema.json', False),
+    'watch-counts': ('watch-counts.schema.json', False),
 }
 
 _validators = {}

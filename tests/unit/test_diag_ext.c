@@ -173,6 +173,8 @@ static void test_short_skmem_and_mptcp(void **state)
 	assert_int_equal(
 		tulpen_inet_diag_parse_ext(nlh, TULPEN_P_MPTCP, &s, &st), 0);
 	assert_null(s.tcp_info);
+	assert_non_null(s.mptcp_info); /* its own struct, by length */
+	assert_int_equal(s.mptcp_info->kernel_len, 232);
 	assert_int_equal(s.skmem->count, 7);
 	assert_int_equal(s.skmem->optmem, 7);
 	assert_int_equal(s.skmem->backlog, 0);

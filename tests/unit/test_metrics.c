@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tulpen/doctor.h"
 #include "tulpen/metrics.h"
 #include "metrics/metrics_internal.h"
 
@@ -329,6 +330,40 @@ static void bad_options(void **unused)
 	tulpen_ctx_free(ctx);
 }
 
+/* tulpen doctor's counts: every kind and severity, 0 included. */
+static void doctor_render(void **unused)
+{
+	struct tm_snap snap;
+	struct tulpen_buf b;
+	size_t nk;
+
+	(void)unused;
+	memset(&snap, 0, sizeof(snap));
+	assert_int_equal(tulpen_buf_init(&b, 0, NULL, NULL), 0);
+	assert_int_equal(tm_render(&snap, TULPEN_METRICS_PROMETHEUS, &b), 0);
+	assert_null(strstr(b.data, "tulpen_doctor")); /* off: nothing */
+	snap.doctor_enabled = 1;
+	snap.doctor_age_s = -1;
+	b.len = 0;
+	assert_int_equal(tm_render(&snap, TULPEN_METRICS_PROMETHEUS, &b), 0);
+	assert_non_null(strstr(b.data, "# TYPE tulpen_doctor_findings gauge"));
+	assert_null(strstr(b.data, "tulpen_doctor_findings{")); /* no run */
+	assert_non_null(strstr(b.data, "tulpen_doctor_age_seconds -1"));
+	snap.doctor_have = 1;
+	snap.doctor[0][1] = 2; /* close-wait, warning */
+	snap.doctor_runs = 3;
+	b.len = 0;
+	assert_int_equal(tm_render(&snap, TULPEN_METRICS_OPENMETRICS, &b), 0);
+	assert_non_null(strstr(b.data, "tulpen_doctor_findings{kind=\"close-"
+				       "wait\",severity=\"warning\"} 2\n"));
+	assert_non_null(strstr(b.data, "tulpen_doctor_findings{kind=\"tcp-"
+				       "memory\",severity=\"critical\"} 0\n"));
+	assert_non_null(strstr(b.data, "tulpen_doctor_runs_total 3\n"));
+	tulpen_doctor_kinds(&nk);
+	assert_true(nk <= TM_DOCTOR_KINDS);
+	tulpen_buf_fini(&b);
+}
+
 static void kstats_malformed(void **unused)
 {
 	static const char *const bad[] = {
@@ -420,6 +455,7 @@ int main(void)
 		cmocka_unit_test(walk_error),
 		cmocka_unit_test(bad_options),
 		cmocka_unit_test(kstats_malformed),
+		cmocka_unit_test(doctor_render),
 		cmocka_unit_test(negotiate),
 	};
 

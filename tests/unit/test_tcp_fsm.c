@@ -534,7 +534,7 @@ static void test_exhaustive(void **unused)
 	for (si = 0; si < NSTATES; si++) {
 		for (kind = 0; kind < TULPEN_FSM_EV_MAX; kind++) {
 			for (flags = 0; flags < 0x20; flags++) {
-				for (cond = 0; cond < 0x20; cond++) {
+				for (cond = 0; cond < 0x40; cond++) {
 					struct tulpen_fsm_event ev = {
 						.kind = kind,
 						.flags = flags,
