@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "tulpen/collect.h"
@@ -136,6 +137,53 @@ static int fail_collect(struct tulpen_ctx *ctx, int err)
 	return cli_error(NULL, "%s", *msg ? msg : strerror(-err));
 }
 
+/*
+ * netstat -s: the sections of -t, -u, -w (all without them) of one family;
+ * netstat has no statistics of UNIX sockets, nor of both families at once.
+ */
+static int netstat_snmp_flags(const struct list_opts *o, unsigned int *flags)
+{
+	/* by the TULPEN_FAM_INET, _INET6, _UNIX bits */
+	static const char *const names[] = {
+		"",	"inet",	     "inet6",	   "inet,inet6",
+		"unix", "inet,unix", "inet6,unix", "inet,inet6,unix",
+	};
+	uint32_t fam = o->named_families;
+
+	if (fam & TULPEN_FAM_UNIX ||
+	    (fam & TULPEN_FAM_INET && fam & TULPEN_FAM_INET6))
+		return cli_error(NULL,
+				 "-s --style=netstat: no statistics for "
+				 "address family %s (netstat -s knows one of "
+				 "inet, inet6)",
+				 names[fam & 7]);
+	*flags = (o->q.protos & TULPEN_PF(TULPEN_P_TCP) ? TULPEN_SNMP_TCP : 0) |
+		 (o->q.protos & TULPEN_PF(TULPEN_P_UDP) ? TULPEN_SNMP_UDP : 0) |
+		 (o->q.protos & TULPEN_PF(TULPEN_P_RAW) ? TULPEN_SNMP_RAW : 0) |
+		 (fam == TULPEN_FAM_INET6 ? TULPEN_SNMP_INET6 : 0);
+	return 0;
+}
+
+static int run_netstat_snmp(struct tulpen_ctx *ctx, const struct list_opts *o)
+{
+	unsigned int flags = 0;
+	struct tulpen_buf b;
+	int ret;
+
+	if (netstat_snmp_flags(o, &flags))
+		return CLI_EXIT_RUNTIME;
+	ret = tulpen_buf_init(&b, 0, cli_fd_sink, (void *)(intptr_t)1);
+	if (ret)
+		return fail_collect(ctx, ret);
+	ret = tulpen_snmp_format_netstat(ctx, flags, &b);
+	if (!ret)
+		ret = tulpen_buf_flush(&b);
+	tulpen_buf_fini(&b);
+	if (ret && ret != -EPIPE)
+		return fail_collect(ctx, ret);
+	return 0;
+}
+
 static int run_summary(struct tulpen_ctx *ctx, const struct list_opts *o,
 		       struct list_netns *ln)
 {
@@ -143,6 +191,8 @@ static int run_summary(struct tulpen_ctx *ctx, const struct list_opts *o,
 	struct tulpen_buf b;
 	int ret;
 
+	if (!ln->active && o->kind == TULPEN_FMT_NETSTAT)
+		return run_netstat_snmp(ctx, o);
 	if (!ln->active) {
 		ret = tulpen_summary_collect(ctx, &o->q, &sum);
 		if (ret)

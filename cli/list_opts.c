@@ -172,8 +172,10 @@ static int add_proto(struct parse_state *st, const struct opt_handler *h,
 {
 	(void)arg;
 	st->protos |= TULPEN_PF(h->val);
-	if (h->val == TULPEN_P_UNIX)
+	if (h->val == TULPEN_P_UNIX) {
 		st->o->filter_family = AF_UNIX;
+		st->o->named_families |= TULPEN_FAM_UNIX;
+	}
 	return 0;
 }
 
@@ -202,10 +204,32 @@ static int add_fam_word(struct parse_state *st, const struct opt_handler *h,
 				 sizeof(st->o->err));
 }
 
+/* The families among @arg's comma-separated words (inet, inet6, unix). */
+static uint32_t family_words(const char *arg)
+{
+	static const char *const names[] = { "inet", "inet6", "unix" };
+	static const uint32_t fams[] = { TULPEN_FAM_INET, TULPEN_FAM_INET6,
+					 TULPEN_FAM_UNIX };
+	uint32_t m = 0;
+	size_t i, n;
+
+	while (*arg) {
+		n = strcspn(arg, ",");
+		for (i = 0; i < 3; i++)
+			if (strlen(names[i]) == n && !memcmp(arg, names[i], n))
+				m |= fams[i];
+		arg += n;
+		if (*arg == ',')
+			arg++;
+	}
+	return m;
+}
+
 /* -f FAMILY, -A QUERY: @val 1 for -A. */
 static int add_fam_arg(struct parse_state *st, const struct opt_handler *h,
 		       const char *arg)
 {
+	st->o->named_families |= family_words(arg);
 	if (h->val)
 		return family_sel_query(&st->fam, arg, st->o->err,
 					sizeof(st->o->err));
@@ -225,6 +249,8 @@ static int set_family(struct parse_state *st, const struct opt_handler *h,
 		st->fam4 = 1;
 	else
 		st->fam6 = 1;
+	st->o->named_families |=
+		h->val == AF_INET ? TULPEN_FAM_INET : TULPEN_FAM_INET6;
 	st->o->filter_family = h->val;
 	return 0;
 }

@@ -45,6 +45,8 @@ struct list_opts {
 	char **expr_argv;
 	const char *filter_file;
 	int filter_family;
+	/* families named by -4, -6, -x, -f, -A (TULPEN_FAM_*): netstat -s */
+	uint32_t named_families;
 	/* network namespaces: -N SPEC ("all" sets all_netns), columns */
 	const char *netns;
 	int all_netns, show_netns, show_container;

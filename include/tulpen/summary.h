@@ -62,4 +62,20 @@ void tulpen_summary_add(struct tulpen_summary *sum,
 int tulpen_summary_format(const struct tulpen_summary *sum, int json,
 			  struct tulpen_buf *out);
 
+/*
+ * `netstat -s` byte for byte: the kernel's counters of /proc/net/snmp and
+ * /proc/net/netstat, or with TULPEN_SNMP_INET6 those of /proc/net/snmp6
+ * and snmp's Tcp section, read from the context's proc root. The
+ * protocol flags choose sections as netstat's -w, -t, -u do (sections
+ * netstat does not know print always). A missing file is a note.
+ */
+enum {
+	TULPEN_SNMP_RAW = 1 << 0,   /* Ip, Icmp, Ip6, Icmp6 */
+	TULPEN_SNMP_TCP = 1 << 1,   /* Tcp, TcpExt */
+	TULPEN_SNMP_UDP = 1 << 2,   /* Udp, Udp6 */
+	TULPEN_SNMP_INET6 = 1 << 3, /* snmp6 instead of snmp and netstat */
+};
+int tulpen_snmp_format_netstat(struct tulpen_ctx *ctx, unsigned int flags,
+			       struct tulpen_buf *out);
+
 #endif /* TULPEN_SUMMARY_H */

@@ -116,6 +116,22 @@ void tulpen_procstat_pairs(const char *text, size_t len, tulpen_counter_cb cb,
 	}
 }
 
+void tulpen_procstat_lines(const char *text, size_t len, tulpen_counter_cb cb,
+			   void *data)
+{
+	const char *p = text, *end = text + len;
+	struct tulpen_counter c = { .sec = "", .seclen = 0 };
+
+	while (p < end) {
+		const char *le = line_end(p, end);
+
+		if (next_token(&p, le, &c.key, &c.keylen) &&
+		    next_token(&p, le, &c.val, &c.vallen))
+			cb(&c, data);
+		p = le < end ? le + 1 : end;
+	}
+}
+
 void tulpen_procstat_sockstat(const char *text, size_t len,
 			      tulpen_counter_cb cb, void *data)
 {
@@ -138,22 +154,15 @@ void tulpen_procstat_sockstat(const char *text, size_t len,
 	}
 }
 
-ssize_t tulpen_procstat_read(const char *root, const char *rel, char *buf,
-			     size_t size)
+ssize_t tulpen_procstat_read_fd(int fd, char *buf, size_t size)
 {
-	char path[4096];
 	size_t len = 0;
 	ssize_t r;
-	int fd;
 
-	if (!size)
+	if (!size) {
+		close(fd);
 		return -EINVAL;
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, rel) >=
-	    sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	}
 	while (len < size - 1) {
 		r = read(fd, buf + len, size - 1 - len);
 		if (r < 0 && errno == EINTR)
@@ -165,6 +174,23 @@ ssize_t tulpen_procstat_read(const char *root, const char *rel, char *buf,
 	close(fd);
 	buf[len] = '\0';
 	return (ssize_t)len;
+}
+
+ssize_t tulpen_procstat_read(const char *root, const char *rel, char *buf,
+			     size_t size)
+{
+	char path[4096];
+	int fd;
+
+	if (!size)
+		return -EINVAL;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, rel) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return tulpen_procstat_read_fd(fd, buf, size);
 }
 
 int tulpen_procstat_numbers(const char *text, size_t len, uint64_t *v,

@@ -2,11 +2,11 @@
 /*
  * procstat.h - the one reader of the kernel's counter files:
  * /proc/net/netstat and /proc/net/snmp ("Section: Name1 Name2 ..." then
- * "Section: 1 2 ..."), and /proc/net/sockstat{,6} ("TCP: inuse 3 orphan 0
- * ..."), and sysctl files of a few numbers. Used by tulpen serve
- * (lib/metrics), the -s summaries and netstat's -s layout (lib/fmt),
- * tulpen doctor (lib/doctor) and the host's sysctls (lib/fsm). Not
- * installed.
+ * "Section: 1 2 ..."), /proc/net/snmp6 ("Name value" lines), and
+ * /proc/net/sockstat{,6} ("TCP: inuse 3 orphan 0 ..."), and sysctl files
+ * of a few numbers. Used by tulpen serve (lib/metrics), the -s summaries
+ * and netstat's -s layout (lib/fmt), tulpen doctor (lib/doctor) and the
+ * host's sysctls (lib/fsm). Not installed.
  */
 #ifndef TULPEN_PROCSTAT_H
 #define TULPEN_PROCSTAT_H
@@ -27,6 +27,9 @@ typedef void (*tulpen_counter_cb)(const struct tulpen_counter *c, void *data);
 /* The name and value lines of netstat/snmp, side by side. */
 void tulpen_procstat_pairs(const char *text, size_t len, tulpen_counter_cb cb,
 			   void *data);
+/* snmp6's "Name value" lines (sec empty). */
+void tulpen_procstat_lines(const char *text, size_t len, tulpen_counter_cb cb,
+			   void *data);
 /* sockstat's "SECTION: key value key value" lines. */
 void tulpen_procstat_sockstat(const char *text, size_t len,
 			      tulpen_counter_cb cb, void *data);
@@ -45,6 +48,8 @@ int tulpen_procstat_numbers(const char *text, size_t len, uint64_t *v,
 int tulpen_counter_is(const struct tulpen_counter *c, const char *sec,
 		      const char *key);
 /* Read @root/@rel into @buf (at most @size - 1 bytes, NUL added). */
+/* Read @fd (closed after) into @buf, NUL-terminated: the length or -errno. */
+ssize_t tulpen_procstat_read_fd(int fd, char *buf, size_t size);
 ssize_t tulpen_procstat_read(const char *root, const char *rel, char *buf,
 			     size_t size);
 

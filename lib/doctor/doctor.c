@@ -17,6 +17,7 @@
 #include "tulpen/netns.h"
 #include "tulpen/owners.h"
 #include "tulpen/state.h"
+#include "core/procstat.h"
 #include "doctor/doctor_internal.h"
 #include "doctor/doctor_procs.h"
 #include "doctor/doctor_report.h"
@@ -69,8 +70,6 @@ static ssize_t read_net(struct tulpen_ctx *ctx, const char *name, char *buf,
 			size_t size)
 {
 	char path[4096];
-	size_t len = 0;
-	ssize_t r;
 	int fd;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%snet/%s",
@@ -82,17 +81,7 @@ static ssize_t read_net(struct tulpen_ctx *ctx, const char *name, char *buf,
 	fd = tulpen_ctx_in_netns(ctx, open_rd, path);
 	if (fd < 0)
 		return fd;
-	while (len < size - 1) {
-		r = read(fd, buf + len, size - 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return (ssize_t)len;
+	return tulpen_procstat_read_fd(fd, buf, size);
 }
 
 static int take_sample(struct tulpen_ctx *ctx, struct dr_sample *smp)

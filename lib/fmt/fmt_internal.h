@@ -31,6 +31,21 @@ extern const struct fmt_ops tulpen_fmt_ndjson_ops;
 extern const struct fmt_ops tulpen_fmt_netstat_ops;
 extern const struct fmt_ops tulpen_fmt_ss_ops;
 
+/*
+ * netstat -s (fmt_snmp.c) over one file's text: snmp, netstat, snmp6, or
+ * snmp for its Tcp section only (what netstat -s -6 adds). @flags are
+ * TULPEN_SNMP_* (tulpen/summary.h); *@hist the histogram state carried
+ * from one file to the next (0 at the start). Returns @b's error.
+ */
+enum tulpen_snmp_file {
+	TULPEN_SNMP_FILE_SNMP,
+	TULPEN_SNMP_FILE_NETSTAT,
+	TULPEN_SNMP_FILE_SNMP6,
+	TULPEN_SNMP_FILE_SNMP_TCP,
+};
+int tulpen_snmp_render(const char *text, size_t len, enum tulpen_snmp_file file,
+		       unsigned int flags, int *hist, struct tulpen_buf *b);
+
 /* Shared text pieces (fmt_common.c). Each returns the length written. */
 
 /* The state as shown for @s in @style (UNCONN for connectionless). */
