@@ -14,6 +14,7 @@
 #include <pcap/pcap.h>
 
 #include "tulpen/pcap_decode.h"
+#include "pcap/pcap_classic.h"
 #include "pcap/pcap_input.h"
 #include "pcap/pcapng.h"
 
@@ -40,7 +41,8 @@ struct frame {
 struct tulpen_pcap_reader {
 	struct tulpen_ctx *ctx;
 	pcap_t *pcap;
-	struct pcapng *ng; /* pcapng: read here, not by libpcap */
+	struct pcapng *ng;	 /* pcapng: read here, not by libpcap */
+	struct pcap_classic *cl; /* classic, while it reads (not libpcap) */
 	char *path;
 	int dlt;
 	int nano;
@@ -196,6 +198,8 @@ int tulpen_pcap_open_fp(struct tulpen_ctx *ctx, FILE *fp, const char *name,
 	}
 	(*out)->why = why;
 	(*out)->classic = kind == PCAP_INPUT_PCAP;
+	if ((*out)->classic)
+		(*out)->cl = pcap_classic_open(p);
 	return 0;
 }
 
@@ -286,6 +290,27 @@ static int next_frame(struct tulpen_pcap_reader *r, struct frame *fr)
 						      : err);
 		return ret == -ENOMEM ? -ENOMEM : -EIO;
 	}
+	if (r->cl) {
+		struct pcap_pkthdr ch;
+
+		ret = pcap_classic_next(r->cl, &ch, &fr->data);
+		if (ret >= 0) {
+			fr->dlt = r->dlt;
+			fr->caplen = ch.caplen;
+			fr->len = ch.len;
+			fr->ts_ns = ts_ns(&ch, 1, r->classic, &r->st.clamped);
+			return ret;
+		}
+		pcap_classic_close(r->cl);
+		r->cl = NULL;
+		if (ret == -2) {
+			tulpen_ctx_seterr(r->ctx, "%s: packet %llu: %s",
+					  r->path,
+					  (unsigned long long)r->num + 1,
+					  strerror(errno));
+			return -EIO;
+		}
+	}
 	ret = pcap_next_ex(r->pcap, &h, &data);
 	if (ret == PCAP_ERROR_BREAK)
 		return 0;
@@ -362,6 +387,7 @@ void tulpen_pcap_close(struct tulpen_pcap_reader *r)
 {
 	if (!r)
 		return;
+	pcap_classic_close(r->cl);
 	if (r->pcap)
 		pcap_close(r->pcap);
 	pcapng_close(r->ng);

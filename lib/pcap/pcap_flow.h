@@ -102,6 +102,7 @@ struct entry {
 	int64_t due_ns;		   /* FL_DONE, FL_ATTEMPT: when listed */
 	uint8_t list;		   /* enum flow_list_id */
 	uint8_t orig_is_a;	   /* side[ORIG] is key.a */
+	uint8_t arena;		   /* from the arena (pcap_arena.h) */
 };
 
 struct flow {

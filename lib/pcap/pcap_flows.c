@@ -157,8 +157,12 @@ static void zero_range(void *from, void *to)
  */
 uint64_t pcap_flows_memory(const struct tulpen_flows *f)
 {
-	return (f->st.live - ho_count(&f->ho) + f->nfree) *
-		       (uint64_t)sizeof(struct flow) +
+	/* malloc()ed connections: the arena's are in its chunks */
+	uint64_t full = f->st.live - ho_count(&f->ho);
+
+	full = full > f->arena.in_use ? full - f->arena.in_use : 0;
+	return (full + f->nfree) * (uint64_t)sizeof(struct flow) +
+	       pcap_arena_bytes(&f->arena) +
 	       f->tent_allocs * (uint64_t)sizeof(struct tentative) +
 	       (uint64_t)f->table.used * f->table.stride * 4 / 3 +
 	       ho_memory(&f->ho);
@@ -166,9 +170,15 @@ uint64_t pcap_flows_memory(const struct tulpen_flows *f)
 
 static struct flow *flow_alloc(struct tulpen_flows *f)
 {
-	struct flow *fl = f->free_list;
+	uint64_t used = pcap_flows_memory(f);
+	struct flow *fl;
+	int arena = 0;
 
+	fl = pcap_arena_get(&f->arena,
+			    used < f->max_memory ? f->max_memory - used : 0);
 	if (fl) {
+		arena = 1;
+	} else if ((fl = f->free_list)) {
 		f->free_list = (struct flow *)fl->e.next;
 		f->nfree--;
 	} else {
@@ -181,6 +191,7 @@ static struct flow *flow_alloc(struct tulpen_flows *f)
 	zero_range(&fl->c.side[0].trans[TULPEN_CONN_MAX_TRANS],
 		   fl->c.side[1].trans);
 	zero_range(&fl->c.side[1].trans[TULPEN_CONN_MAX_TRANS], fl + 1);
+	fl->e.arena = (uint8_t)arena;
 	return fl;
 }
 
@@ -189,8 +200,10 @@ static void flow_release(struct tulpen_flows *f, struct flow *fl)
 	pcap_ep_tent_put(fl, fl->tent[0]);
 	pcap_ep_tent_put(fl, fl->tent[1]);
 	fl->tent[0] = fl->tent[1] = NULL;
-	if (f->nfree < f->st.live_max &&
-	    pcap_flows_memory(f) + sizeof(*fl) <= f->max_memory) {
+	if (fl->e.arena)
+		pcap_arena_put(&f->arena, fl);
+	else if (f->nfree < f->st.live_max &&
+		 pcap_flows_memory(f) + sizeof(*fl) <= f->max_memory) {
 		fl->e.next = (struct entry *)f->free_list;
 		f->free_list = fl;
 		f->nfree++;
@@ -240,8 +253,15 @@ static struct flow *list_head(struct tulpen_flows *f, int l)
 	return (struct flow *)f->lists[l].head;
 }
 
+/* A segment's normalised key, its hash, and whether key.a is its source. */
+struct seg_key {
+	struct flow_key k;
+	uint64_t h;
+	int a_is_src;
+};
+
 static int process(struct tulpen_flows *f, const struct tulpen_pkt *p,
-		   uint32_t file);
+		   uint32_t file, const struct seg_key *sk);
 
 /*
  * The compact record @r of @k becomes a full connection: its SYN replayed
@@ -260,7 +280,7 @@ static int promote(struct tulpen_flows *f, const struct flow_key *k,
 	f->st.conns--; /* counted again as the SYN is replayed */
 	f->replay_id = r->id;
 	f->promoting = 1;
-	ret = process(f, &sp, r->file);
+	ret = process(f, &sp, r->file, NULL);
 	f->promoting = 0;
 	f->replay_id = 0;
 	if (ret == -ENOMEM &&
@@ -482,16 +502,33 @@ static void account(struct flow *fl, int side, const struct tulpen_pkt *p,
 /*
  * A lingering connection has gone cold by the time it is due (the linger
  * time is thousands of connections later): fetch the next one into the
- * cache while this one is written out, as it is due next.
+ * cache while this one is written out, as it is due next. Only the lines
+ * that handing it out reads (the header, each side's counters and first
+ * transitions, conn_state, history, the tentatives and Zeek's view): more
+ * prefetches than the core has line fill buffers stall.
  */
+#define PREFETCH_TRANS 6
+
+static inline void prefetch_range(const void *from, const void *to)
+{
+	const char *p = (const char *)((uintptr_t)from & ~(uintptr_t)63);
+
+	for (; p < (const char *)to; p += 64)
+		__builtin_prefetch(p);
+}
+
 static inline void prefetch_flow(const struct flow *fl)
 {
-	size_t off;
+	const struct tulpen_conn_side *s;
 
 	if (!fl)
 		return;
-	for (off = 0; off < sizeof(*fl); off += 64)
-		__builtin_prefetch((const char *)fl + off);
+	s = fl->c.side;
+	prefetch_range(fl, &s[0].trans[PREFETCH_TRANS]);
+	prefetch_range(&s[1], &s[1].trans[PREFETCH_TRANS]);
+	prefetch_range(fl->c.conn_state, &fl->sp[0]);
+	prefetch_range(&fl->tent[0], &fl->tent[2]);
+	prefetch_range(&fl->zeek, fl + 1);
 }
 
 /* Hand out what is due at f->now (due when now - start >= the delay). */
@@ -558,24 +595,32 @@ static int reuses(const struct tulpen_flows *f, const struct flow *fl, int side,
 	       !pcap_zeek_acked_syn(&fl->zeek, p);
 }
 
-/* Find the connection of @p, or make one. NULL: out of memory. */
+/*
+ * Find the connection of @p, or make one. NULL: out of memory. @sk: @p's
+ * key when the caller has it, else NULL.
+ */
 static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
-			   uint32_t file, int *sidep, int *ret)
+			   uint32_t file, const struct seg_key *sk, int *sidep,
+			   int *ret)
 {
-	struct flow_key k;
+	struct seg_key own;
 	struct flow *fl;
-	uint64_t h;
-	int a_is_src, side;
+	int side;
 
-	h = make_key(p, &k, &a_is_src);
-	if (f->last_e && f->last_e->hash == h && key_eq(&f->last_e->key, &k))
+	if (!sk) {
+		own.h = make_key(p, &own.k, &own.a_is_src);
+		sk = &own;
+	}
+	if (f->last_e && f->last_e->hash == sk->h &&
+	    key_eq(&f->last_e->key, &sk->k))
 		fl = (struct flow *)f->last_e;
 	else
-		fl = table_find(f, &k, h);
+		fl = table_find(f, &sk->k, sk->h);
 	if (fl) {
 		int r;
 
-		side = a_is_src == fl->e.orig_is_a ? TULPEN_ORIG : TULPEN_RESP;
+		side = sk->a_is_src == fl->e.orig_is_a ? TULPEN_ORIG
+						       : TULPEN_RESP;
 		r = reuses(f, fl, side, p);
 		if (!r) {
 			*sidep = side;
@@ -591,7 +636,7 @@ static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	*ret = make_room(f, sizeof(struct flow) + 2 * f->table.stride);
 	if (*ret)
 		return NULL;
-	fl = flow_new(f, &k, h, p, a_is_src);
+	fl = flow_new(f, &sk->k, sk->h, p, sk->a_is_src);
 	/* out of memory before the budget: make room, and once more */
 	while (!fl) {
 		*ret = f->finishing ? 1 : evict_one(f);
@@ -599,7 +644,7 @@ static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
 			*ret = *ret > 0 ? -ENOMEM : *ret;
 			return NULL;
 		}
-		fl = flow_new(f, &k, h, p, a_is_src);
+		fl = flow_new(f, &sk->k, sk->h, p, sk->a_is_src);
 	}
 	side = fl->c.flipped ? TULPEN_RESP : TULPEN_ORIG;
 	pcap_ep_initial(fl, side, p, file);
@@ -665,6 +710,7 @@ static int hold(struct tulpen_flows *f, const struct flow_key *k, uint64_t h,
 int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 			 uint32_t file)
 {
+	struct seg_key sk, *skp = NULL;
 	int ret;
 
 	f->st.segments++;
@@ -689,37 +735,36 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	}
 	if (f->use_ho) {
 		/* a first SYN is held compact until a second segment */
-		struct flow_key k;
 		struct syn_rec *r;
-		int a_is_src;
-		uint64_t h = make_key(p, &k, &a_is_src);
 
-		r = ho_find(&f->ho, &k, h);
+		sk.h = make_key(p, &sk.k, &sk.a_is_src);
+		skp = &sk;
+		r = ho_find(&f->ho, &sk.k, sk.h);
 		if (r) {
 			struct syn_rec copy = *r;
 
-			ret = promote(f, &k, &copy, NULL);
+			ret = promote(f, &sk.k, &copy, NULL);
 			if (ret)
 				return ret;
-		} else if (ho_can_hold(p) && !table_find(f, &k, h)) {
-			ret = hold(f, &k, h, p, a_is_src, file);
+		} else if (ho_can_hold(p) && !table_find(f, &sk.k, sk.h)) {
+			ret = hold(f, &sk.k, sk.h, p, sk.a_is_src, file);
 			if (ret != -ENOMEM)
 				return ret; /* else: the ordinary way */
 		}
 	}
-	return process(f, p, file);
+	return process(f, p, file, skp);
 }
 
 /* One segment through its connection (after the time and the expiry). */
 static int process(struct tulpen_flows *f, const struct tulpen_pkt *p,
-		   uint32_t file)
+		   uint32_t file, const struct seg_key *sk)
 {
 	struct side_priv before;
 	struct flow *fl;
 	unsigned int cond;
 	int side, ret = 0, closing, late;
 
-	fl = lookup(f, p, file, &side, &ret);
+	fl = lookup(f, p, file, sk, &side, &ret);
 	if (!fl)
 		return ret;
 	f->last_e = &fl->e;

@@ -99,6 +99,10 @@ int tulpen_flows_new(const struct tulpen_flows_opts *opts, tulpen_conn_fn cb,
 	f->max_memory = opts && opts->max_memory ? opts->max_memory
 						 : TULPEN_FLOWS_MAX_MEMORY;
 	f->use_ho = !f->compat;
+	/* huge-page chunks for budgets that hold far more than one */
+	pcap_arena_init(&f->arena, sizeof(struct flow),
+			f->max_memory >= (256ull << 20) ? f->max_memory / 16
+							: 0);
 	if (ho_init(&f->ho)) {
 		tulpen_hash_fini(&f->table);
 		free(f);
@@ -130,7 +134,8 @@ void tulpen_flows_free(struct tulpen_flows *f)
 			fl = (struct flow *)e;
 			free(fl->tent[0]);
 			free(fl->tent[1]);
-			free(fl);
+			if (!fl->e.arena)
+				free(fl);
 		}
 	for (fl = f->free_list; fl; fl = nfl) {
 		nfl = (struct flow *)fl->e.next;
@@ -142,6 +147,7 @@ void tulpen_flows_free(struct tulpen_flows *f)
 		f->free_tent = tn->next;
 		free(tn);
 	}
+	pcap_arena_fini(&f->arena);
 	ho_fini(&f->ho);
 	tulpen_hash_fini(&f->table);
 	free(f);

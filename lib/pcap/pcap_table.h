@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/hash.h"
+#include "pcap/pcap_arena.h"
 #include "pcap/pcap_flow.h"
 #include "pcap/pcap_halfopen.h"
 
@@ -27,8 +28,9 @@ struct tulpen_flows {
 	/* The library's hash table: 4-tuple -> struct flow *. */
 	struct tulpen_hash table;
 	struct flow_list lists[3]; /* enum flow_list_id */
-	struct flow *free_list;
+	struct flow *free_list;	   /* malloc()ed spares */
 	size_t nfree;
+	struct pcap_arena arena;     /* most records: huge-page chunks */
 	struct tentative *free_tent; /* tentative records to reuse */
 	size_t tent_allocs;	     /* tentative records allocated */
 	/* connections seen only by their SYN (not with compat_zeek) */
