@@ -18,22 +18,22 @@
 #include "tulpen/filter.h"
 #include "tulpen/state.h"
 #include "core/ctx_internal.h"
-#include "core/hash.h"
 #include "collect/nl_dump.h"
 
 /*
- * A socket once per listing: the kernel's dump is not atomic (it walks
- * its hash tables in chunks, one per datagram), so a socket that moves
- * between buckets under churn (a TIME-WAIT socket, typically) can come
- * twice. Sockets with a cookie (every netlink record) are kept by cookie;
- * cookies are unique for the kernel's lifetime. When the set cannot grow
- * the socket is passed on: a duplicate is better than a loss.
+ * A socket once per listing. The kernel's dump is not atomic: it walks
+ * its hash tables one chunk (one datagram) at a time and resumes the next
+ * at the same bucket, by position in the bucket's chain. A socket added
+ * to (or, at TIME-WAIT, replaced at the head of) that bucket meanwhile
+ * shifts the chain, so the last sockets of one chunk can come again at
+ * the start of the next; sockets of earlier buckets never come again. So
+ * the cookies of the last DEDUP_WINDOW records of each datagram are kept
+ * and the first DEDUP_WINDOW of the next are checked against them: 1 KiB,
+ * whatever the number of sockets (a chain longer than that at a
+ * chunk's end could still show a socket twice: a duplicate is better
+ * than a loss). Cookies are unique for the kernel's lifetime.
  */
-struct dedup {
-	tulpen_sock_cb cb;
-	void *data;
-	struct tulpen_hash seen; /* (cookie, protocol) -> nothing */
-};
+#define DEDUP_WINDOW 32
 
 /*
  * The protocol is part of the key, so that a socket of one protocol never
@@ -46,15 +46,47 @@ struct seen_key {
 	uint64_t proto;
 };
 
+struct dedup {
+	tulpen_sock_cb cb;
+	void *data;
+	const struct tulpen_ctx *ctx;
+	unsigned int batch; /* ctx->nl_batch of the records in cur */
+	size_t in_batch;    /* records of that datagram so far */
+	struct seen_key prev[DEDUP_WINDOW], cur[DEDUP_WINDOW];
+	size_t nprev, ncur; /* entries used; cur is a ring past the window */
+};
+
+static int seen_before(const struct dedup *d, const struct seen_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < d->nprev; i++)
+		if (d->prev[i].cookie == k->cookie &&
+		    d->prev[i].proto == k->proto)
+			return 1;
+	return 0;
+}
+
 static int dedup_cb(const struct tulpen_sock *s, void *data)
 {
 	struct dedup *d = data;
 	struct seen_key k = { s->cookie, s->proto };
-	void *v;
 
-	if (s->has_cookie && s->cookie && s->proto != TULPEN_P_MPTCP &&
-	    tulpen_hash_insert(&d->seen, &k, &v) == 0)
-		return 0; /* seen in this listing */
+	if (!s->has_cookie || !s->cookie || s->proto == TULPEN_P_MPTCP)
+		return d->cb(s, d->data);
+	if (d->ctx->nl_batch != d->batch) {
+		/* a new datagram: the last records of the one before */
+		size_t n = d->ncur < DEDUP_WINDOW ? d->ncur : DEDUP_WINDOW;
+
+		memcpy(d->prev, d->cur, n * sizeof(d->cur[0]));
+		d->nprev = n;
+		d->ncur = 0;
+		d->in_batch = 0;
+		d->batch = d->ctx->nl_batch;
+	}
+	if (d->in_batch++ < DEDUP_WINDOW && seen_before(d, &k))
+		return 0; /* seen in the datagram before */
+	d->cur[d->ncur++ % DEDUP_WINDOW] = k;
 	return d->cb(s, d->data);
 }
 
@@ -480,7 +512,7 @@ int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 {
 	struct tulpen_diag_prog pr = { NULL, 0, 0, 0 };
 	struct typing ty = { cb, data, q };
-	struct dedup d = { NULL, NULL, { 0 } };
+	struct dedup *d;
 	void *bc = NULL;
 	int ret;
 
@@ -488,20 +520,26 @@ int tulpen_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		cb = type_cb;
 		data = &ty;
 	}
-	d.cb = cb;
-	d.data = data;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->cb = cb;
+	d->data = data;
+	d->ctx = ctx;
+	d->batch = ctx->nl_batch;
 
 	if (q->filter) {
 		ret = tulpen_filter_compile(q->filter, &bc, &pr.len);
-		if (ret == -ENOMEM)
+		if (ret == -ENOMEM) {
+			free(d);
 			return ret;
+		}
 		/* not expressible as bytecode: filter here only */
 		pr.bc = bc;
 		tulpen_filter_ports(q->filter, &pr.sport, &pr.dport);
 	}
-	tulpen_hash_init(&d.seen, sizeof(struct seen_key), 0, 0, NULL);
-	ret = collect_all(ctx, q, &pr, dedup_cb, &d);
-	tulpen_hash_fini(&d.seen);
+	ret = collect_all(ctx, q, &pr, dedup_cb, d);
+	free(d);
 	free(bc);
 	return ret;
 }

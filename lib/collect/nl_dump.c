@@ -188,6 +188,7 @@ static int walk_datagram(struct tulpen_ctx *ctx, const char *buf, int len,
 {
 	const struct nlmsghdr *nlh;
 
+	ctx->nl_batch++; /* one datagram: one of the kernel's dump chunks */
 	for (nlh = (const struct nlmsghdr *)buf; msg_ok(nlh, len);
 	     nlh = mnl_nlmsg_next(nlh, &len)) {
 		if (nlh->nlmsg_seq != seq)

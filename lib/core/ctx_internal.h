@@ -17,7 +17,8 @@ struct tulpen_ctx {
 	void *nl_priv;
 	FILE *nl_record; /* where the live transport records, or NULL */
 	unsigned int nl_seq;
-	int nl_is_live;	    /* the transport is the live kernel socket */
+	unsigned int nl_batch; /* datagrams of sock_diag dumps received */
+	int nl_is_live;	       /* the transport is the live kernel socket */
 	int netns_fd;	    /* the namespace to look into, -1: the caller's */
 	uint64_t netns_ino; /* its inode (nsfs) */
 	int nl_inline;	    /* receive dumps on this thread (the netns walk's
