@@ -200,3 +200,12 @@ void dr_sort(struct dr_out *out)
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof(*out->v), cmp);
 }
+
+void dr_peer_finding(struct tulpen_doctor_finding *f, const struct dr_sock *s,
+		     uint64_t n)
+{
+	f->family = s->s.family;
+	f->has_peer = 1;
+	f->peer = s->s.peer;
+	f->sockets = n;
+}

@@ -209,6 +209,9 @@ void dr_ev_text(struct tulpen_doctor_finding *f, const char *name,
 /* A sysctl's value as evidence (left out when unknown). */
 void dr_ev_sysctl(struct tulpen_doctor_finding *f, const struct dr_snap *sn,
 		  int id);
+/* A finding about @n sockets toward @s's peer: its family and address. */
+void dr_peer_finding(struct tulpen_doctor_finding *f, const struct dr_sock *s,
+		     uint64_t n);
 /* Count the holders of @s into the finding's processes. */
 void dr_add_holders(struct tulpen_doctor_finding *f, const struct dr_snap *sn,
 		    const struct dr_sock *s);

@@ -81,10 +81,7 @@ static void report(const struct dr_snap *sn,
 		return;
 	g->finding = out->n;
 	dr_ep_text(dest, sizeof(dest), s->s.family, &s->s.peer);
-	f->family = s->s.family;
-	f->has_peer = 1;
-	f->peer = s->s.peer;
-	f->sockets = g->n;
+	dr_peer_finding(f, s, g->n);
 	dr_summary(f,
 		   "%llu sockets to %s use %llu%% of the local port range "
 		   "(%llu-%llu), %llu of them in TIME-WAIT: connect() to it "

@@ -82,14 +82,12 @@ static int fw1_fires(const struct dr_snap *sn,
 	return g->n >= t->fin_wait1;
 }
 
+/* The peer host: its connections' ports vary. */
 static void peer_finding(struct tulpen_doctor_finding *f,
 			 const struct dr_sock *s, uint64_t n)
 {
-	f->family = s->s.family;
-	f->has_peer = 1;
-	f->peer = s->s.peer;
-	f->peer.port = 0; /* the host: its connections' ports vary */
-	f->sockets = n;
+	dr_peer_finding(f, s, n);
+	f->peer.port = 0;
 }
 
 static void fw1_report(const struct dr_snap *sn,

@@ -99,10 +99,7 @@ static void report(const struct dr_snap *sn,
 		return;
 	g->finding = out->n;
 	dr_ep_text(dest, sizeof(dest), s->s.family, &s->s.peer);
-	f->family = s->s.family;
-	f->has_peer = 1;
-	f->peer = s->s.peer;
-	f->sockets = g->n;
+	dr_peer_finding(f, s, g->n);
 	if (g->m)
 		dr_summary(f,
 			   "%llu of %llu segments to %s were retransmitted "
