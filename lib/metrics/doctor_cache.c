@@ -12,14 +12,6 @@
 #include "tulpen/doctor.h"
 #include "metrics/metrics_internal.h"
 
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int tm_doctor_cache_init(struct tm_doctor_cache *c, const char *proc_root,
 			 uint64_t every_ms)
 {
@@ -98,7 +90,7 @@ static void *run_thread(void *arg)
 
 void tm_doctor_cache_poll(struct tm_doctor_cache *c)
 {
-	double now = mono_s();
+	double now = tm_mono_s();
 	int done;
 
 	if (!c->ctx)
@@ -129,5 +121,5 @@ void tm_doctor_cache_poll(struct tm_doctor_cache *c)
 
 double tm_doctor_cache_age(const struct tm_doctor_cache *c)
 {
-	return c->have ? mono_s() - c->at : -1.0;
+	return c->have ? tm_mono_s() - c->at : -1.0;
 }

@@ -81,14 +81,6 @@ void tulpen_metrics_opts_default(struct tulpen_metrics_opts *o)
 	o->owners_max_age_ms = TULPEN_METRICS_OWNERS_MAX_AGE_DEFAULT_MS;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int snap_init(struct tm_snap *s, unsigned int k)
 {
 	memset(s, 0, sizeof(*s));
@@ -515,7 +507,7 @@ static void collect(struct tulpen_metrics *m)
 		.states = TULPEN_SF_ALL,
 	};
 	struct tm_snap *w = m->work;
-	double t0 = now_s();
+	double t0 = tm_mono_s();
 	int ret;
 
 	snap_reset(w);
@@ -568,7 +560,7 @@ static void collect(struct tulpen_metrics *m)
 	m->collections++;
 	w->collections = m->collections;
 	w->failures = m->failures;
-	w->duration_s = now_s() - t0;
+	w->duration_s = tm_mono_s() - t0;
 }
 
 int tulpen_metrics_scrape(struct tulpen_metrics *m,

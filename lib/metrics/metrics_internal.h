@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "tulpen/metrics.h"
 #include "tulpen/owners.h"
@@ -193,5 +194,14 @@ double tm_owner_cache_age(const struct tm_owner_cache *c);
 /* render.c */
 int tm_render(const struct tm_snap *s, enum tulpen_metrics_format fmt,
 	      struct tulpen_buf *out);
+
+/* Seconds on CLOCK_MONOTONIC: collection times and cache ages. */
+static inline double tm_mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 #endif /* TULPEN_METRICS_INTERNAL_H */

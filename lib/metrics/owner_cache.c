@@ -56,14 +56,6 @@ void tm_owner_cache_fini(struct tm_owner_cache *c)
 	tulpen_ctx_free(c->ctx);
 }
 
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void install(struct tm_owner_cache *c, struct tulpen_owners *o,
 		    double at)
 {
@@ -145,7 +137,7 @@ const struct tulpen_owners *tm_owner_cache_get(struct tm_owner_cache *c,
 					       const uint64_t *inodes, size_t n)
 {
 	struct tulpen_owners *o;
-	double now = mono_s();
+	double now = tm_mono_s();
 
 	harvest(c);
 	if (!c->owners || !c->max_age_ms) {
@@ -167,5 +159,5 @@ const struct tulpen_owners *tm_owner_cache_get(struct tm_owner_cache *c,
 
 double tm_owner_cache_age(const struct tm_owner_cache *c)
 {
-	return c->owners ? mono_s() - c->at : -1.0;
+	return c->owners ? tm_mono_s() - c->at : -1.0;
 }
