@@ -88,14 +88,9 @@ static void labels(const struct tulpen_watch_fmt_opts *o, uint32_t inode,
 		*name = o->netns_name;
 }
 
-int tulpen_watch_fmt_netns(struct tulpen_buf *b,
-			   const struct tulpen_watch_fmt_opts *o,
-			   uint32_t inode)
+/* ',"netns":{"inode","name"}' with the name already looked up. */
+static int put_netns(struct tulpen_buf *b, uint32_t inode, const char *name)
 {
-	const struct tulpen_container *c;
-	const char *name;
-
-	labels(o, inode, 0, &name, &c);
 	tulpen_buf_puts(b, ",\"netns\":{\"inode\":");
 	tulpen_buf_u64(b, inode);
 	tulpen_buf_puts(b, ",\"name\":");
@@ -104,6 +99,17 @@ int tulpen_watch_fmt_netns(struct tulpen_buf *b,
 	else
 		tulpen_buf_puts(b, "null");
 	return tulpen_buf_putc(b, '}');
+}
+
+int tulpen_watch_fmt_netns(struct tulpen_buf *b,
+			   const struct tulpen_watch_fmt_opts *o,
+			   uint32_t inode)
+{
+	const struct tulpen_container *c;
+	const char *name;
+
+	labels(o, inode, 0, &name, &c);
+	return put_netns(b, inode, name);
 }
 
 /*
@@ -197,9 +203,9 @@ static int put_sock_json(struct tulpen_buf *b,
 					      : ",\"family\":\"inet\"");
 	put_endpoint_json(b, "local", family, l);
 	put_endpoint_json(b, "peer", family, p);
+	labels(o, netns, pid, &name, &c); /* one lookup for both */
 	if (netns)
-		tulpen_watch_fmt_netns(b, o, netns);
-	labels(o, netns, pid, &name, &c);
+		put_netns(b, netns, name);
 	if (c) {
 		tulpen_buf_puts(b, ",\"container\":");
 		tulpen_container_json(c, b);
