@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "pcap/pcap_flow.h"
+#include "pcap/pcap_time.h"
 
 void pcap_ep_push_state(struct flow *fl, int side, int state, int inferred,
 			const struct tulpen_pkt *p, uint32_t file)
@@ -453,4 +454,64 @@ void pcap_ep_flip(struct flow *fl, const struct tulpen_pkt *p)
 	o->ip_bytes -= p->ip_len;
 	r->pkts++;
 	r->ip_bytes += p->ip_len;
+}
+
+/* Handshake, close and reset bookkeeping of the public record. */
+void pcap_ep_account(struct flow *fl, int side, const struct tulpen_pkt *p,
+		     const struct side_priv *before)
+{
+	struct tulpen_flow *c = &fl->c;
+	struct tulpen_conn_side *s = &c->side[side];
+	unsigned int f = p->flags;
+
+	s->pkts++;
+	s->bytes += p->payload_len;
+	s->ip_bytes += p->ip_len;
+	if (f & TULPEN_TH_SYN) {
+		s->syns++;
+		if (before->has_isn && before->isn == p->seq)
+			s->syn_rexmits++;
+		if (!(f & TULPEN_TH_ACK)) {
+			if (side == TULPEN_ORIG) {
+				fl->last_syn_ns = p->ts_ns;
+				fl->seen_syn = 1;
+			}
+			if (side == TULPEN_ORIG && !c->midstream)
+				c->opener_known = 1;
+			if (side == TULPEN_RESP && fl->sp[TULPEN_ORIG].has_isn)
+				c->simultaneous_open = 1;
+		} else if (side == TULPEN_RESP && !fl->seen_synack &&
+			   fl->seen_syn) {
+			fl->seen_synack = 1;
+			fl->synack_ns = p->ts_ns;
+			c->syn_rtt_ns = pcap_span(p->ts_ns, fl->last_syn_ns);
+		}
+	}
+	if ((f & (TULPEN_TH_SYN | TULPEN_TH_ACK | TULPEN_TH_RST)) ==
+		    TULPEN_TH_ACK &&
+	    side == TULPEN_ORIG && c->rtt_ns < 0 && fl->seen_synack &&
+	    fl->sp[TULPEN_RESP].has_isn &&
+	    seq_diff(p->ack, fl->sp[TULPEN_RESP].isn + 1) >= 0)
+		c->rtt_ns = pcap_span(p->ts_ns, fl->last_syn_ns);
+	if (f & TULPEN_TH_FIN) {
+		s->fins++;
+		if (before->has_fin &&
+		    before->fin_seq == p->seq + p->payload_len)
+			s->fin_rexmits++;
+		if (c->first_closer < 0)
+			c->first_closer = (int8_t)side;
+		else if (c->first_closer != side && !before->has_fin &&
+			 !(fl->sp[!side].has_fin && (f & TULPEN_TH_ACK) &&
+			   seq_diff(p->ack, fl->sp[!side].fin_seq + 1) >= 0))
+			/* Our FIN went out before the peer's FIN arrived. */
+			c->simultaneous_close = 1;
+	}
+	if (f & TULPEN_TH_RST) {
+		s->rsts++;
+		if (c->first_reset < 0)
+			c->first_reset = (int8_t)side;
+	}
+	if (p->payload_len && !(f & TULPEN_TH_RST) && before->has_seq &&
+	    seq_diff(p->seq + pcap_seg_len(p), before->snd_nxt) <= 0)
+		s->data_rexmits++;
 }

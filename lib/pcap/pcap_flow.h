@@ -151,6 +151,14 @@ void pcap_ep_initial(struct flow *fl, int side, const struct tulpen_pkt *p,
 void pcap_ep_segment(struct flow *fl, int side, const struct tulpen_pkt *p,
 		     unsigned int rcond, uint32_t file);
 
+/*
+ * The public record's counters and its handshake, close and reset
+ * bookkeeping for a segment from @side (@before: the sender's sequence
+ * state before it).
+ */
+void pcap_ep_account(struct flow *fl, int side, const struct tulpen_pkt *p,
+		     const struct side_priv *before);
+
 /* Account the sender's sequence numbers after the segment. */
 void pcap_ep_track_seq(struct side_priv *sp, const struct tulpen_pkt *p);
 

@@ -272,15 +272,19 @@ static int promote(struct tulpen_flows *f, const struct flow_key *k,
 		   const struct syn_rec *r, struct flow **out)
 {
 	struct tulpen_pkt sp;
+	struct seg_key sk;
 	int ret;
 
 	ho_to_pkt(k, r, &sp);
+	sk.k = *k;
+	sk.h = r->hash;
+	sk.a_is_src = r->a_is_src;
 	ho_remove(&f->ho, k, r->hash);
 	f->st.live--;
 	f->st.conns--; /* counted again as the SYN is replayed */
 	f->replay_id = r->id;
 	f->promoting = 1;
-	ret = process(f, &sp, r->file, NULL);
+	ret = process(f, &sp, r->file, &sk);
 	f->promoting = 0;
 	f->replay_id = 0;
 	if (ret == -ENOMEM &&
@@ -436,66 +440,6 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 	return fl;
 }
 
-/* Handshake, close and reset bookkeeping of the public record. */
-static void account(struct flow *fl, int side, const struct tulpen_pkt *p,
-		    const struct side_priv *before)
-{
-	struct tulpen_flow *c = &fl->c;
-	struct tulpen_conn_side *s = &c->side[side];
-	unsigned int f = p->flags;
-
-	s->pkts++;
-	s->bytes += p->payload_len;
-	s->ip_bytes += p->ip_len;
-	if (f & TULPEN_TH_SYN) {
-		s->syns++;
-		if (before->has_isn && before->isn == p->seq)
-			s->syn_rexmits++;
-		if (!(f & TULPEN_TH_ACK)) {
-			if (side == TULPEN_ORIG) {
-				fl->last_syn_ns = p->ts_ns;
-				fl->seen_syn = 1;
-			}
-			if (side == TULPEN_ORIG && !c->midstream)
-				c->opener_known = 1;
-			if (side == TULPEN_RESP && fl->sp[TULPEN_ORIG].has_isn)
-				c->simultaneous_open = 1;
-		} else if (side == TULPEN_RESP && !fl->seen_synack &&
-			   fl->seen_syn) {
-			fl->seen_synack = 1;
-			fl->synack_ns = p->ts_ns;
-			c->syn_rtt_ns = pcap_span(p->ts_ns, fl->last_syn_ns);
-		}
-	}
-	if ((f & (TULPEN_TH_SYN | TULPEN_TH_ACK | TULPEN_TH_RST)) ==
-		    TULPEN_TH_ACK &&
-	    side == TULPEN_ORIG && c->rtt_ns < 0 && fl->seen_synack &&
-	    fl->sp[TULPEN_RESP].has_isn &&
-	    seq_diff(p->ack, fl->sp[TULPEN_RESP].isn + 1) >= 0)
-		c->rtt_ns = pcap_span(p->ts_ns, fl->last_syn_ns);
-	if (f & TULPEN_TH_FIN) {
-		s->fins++;
-		if (before->has_fin &&
-		    before->fin_seq == p->seq + p->payload_len)
-			s->fin_rexmits++;
-		if (c->first_closer < 0)
-			c->first_closer = (int8_t)side;
-		else if (c->first_closer != side && !before->has_fin &&
-			 !(fl->sp[!side].has_fin && (f & TULPEN_TH_ACK) &&
-			   seq_diff(p->ack, fl->sp[!side].fin_seq + 1) >= 0))
-			/* Our FIN went out before the peer's FIN arrived. */
-			c->simultaneous_close = 1;
-	}
-	if (f & TULPEN_TH_RST) {
-		s->rsts++;
-		if (c->first_reset < 0)
-			c->first_reset = (int8_t)side;
-	}
-	if (p->payload_len && !(f & TULPEN_TH_RST) && before->has_seq &&
-	    seq_diff(p->seq + pcap_seg_len(p), before->snd_nxt) <= 0)
-		s->data_rexmits++;
-}
-
 /* Zeek's Tunnel::max_depth. */
 #define ZEEK_TUNNEL_MAX_DEPTH 4
 
@@ -558,6 +502,9 @@ static int expire(struct tulpen_flows *f)
 		struct syn_rec r;
 		uint64_t h;
 
+		/* most segments: the head is not due (or gone), no look-up */
+		if (pcap_span(f->now, ho_head_ts(&f->ho)) < f->idle_ns)
+			return 0;
 		if (!ho_oldest(&f->ho, &k, &h, &r) ||
 		    pcap_span(f->now, r.ts_ns) < f->idle_ns)
 			return 0;
@@ -597,20 +544,15 @@ static int reuses(const struct tulpen_flows *f, const struct flow *fl, int side,
 
 /*
  * Find the connection of @p, or make one. NULL: out of memory. @sk: @p's
- * key when the caller has it, else NULL.
+ * key.
  */
 static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
 			   uint32_t file, const struct seg_key *sk, int *sidep,
 			   int *ret)
 {
-	struct seg_key own;
 	struct flow *fl;
 	int side;
 
-	if (!sk) {
-		own.h = make_key(p, &own.k, &own.a_is_src);
-		sk = &own;
-	}
 	if (f->last_e && f->last_e->hash == sk->h &&
 	    key_eq(&f->last_e->key, &sk->k))
 		fl = (struct flow *)f->last_e;
@@ -707,10 +649,10 @@ static int hold(struct tulpen_flows *f, const struct flow_key *k, uint64_t h,
 	return 0;
 }
 
-int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
-			 uint32_t file)
+/* One segment, its key made (tulpen_flows_segment(), _segments()). */
+static int segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
+		   uint32_t file, const struct seg_key *sk)
 {
-	struct seg_key sk, *skp = NULL;
 	int ret;
 
 	f->st.segments++;
@@ -735,24 +677,86 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	}
 	if (f->use_ho) {
 		/* a first SYN is held compact until a second segment */
-		struct syn_rec *r;
+		struct syn_rec *r = ho_find(&f->ho, &sk->k, sk->h);
 
-		sk.h = make_key(p, &sk.k, &sk.a_is_src);
-		skp = &sk;
-		r = ho_find(&f->ho, &sk.k, sk.h);
 		if (r) {
 			struct syn_rec copy = *r;
 
-			ret = promote(f, &sk.k, &copy, NULL);
+			ret = promote(f, &sk->k, &copy, NULL);
 			if (ret)
 				return ret;
-		} else if (ho_can_hold(p) && !table_find(f, &sk.k, sk.h)) {
-			ret = hold(f, &sk.k, sk.h, p, sk.a_is_src, file);
+		} else if (ho_can_hold(p) && !table_find(f, &sk->k, sk->h)) {
+			ret = hold(f, &sk->k, sk->h, p, sk->a_is_src, file);
 			if (ret != -ENOMEM)
 				return ret; /* else: the ordinary way */
 		}
 	}
-	return process(f, p, file, skp);
+	return process(f, p, file, sk);
+}
+
+int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
+			 uint32_t file)
+{
+	struct seg_key sk;
+
+	sk.h = make_key(p, &sk.k, &sk.a_is_src);
+	return segment(f, p, file, &sk);
+}
+
+/*
+ * A batch is worked through as a pipeline for its SYNs: a SYN may find
+ * the connection before it on its 4-tuple lingering and hand it out, and
+ * a busy capture's connections outnumber the cache, so that one is cold.
+ * PIPE_SLOT segments ahead of the one processed, the hash slots of a
+ * SYN's key are fetched into the cache; PIPE_CONN ahead, the connection
+ * the slot names. Other segments mostly find their connection warm (the
+ * packets of a connection come close together). Only hints: what is
+ * looked up ahead may change before its segment comes.
+ */
+#define PIPE_SLOT 8
+#define PIPE_CONN 4
+
+static void pipe_slot(const struct tulpen_flows *f, const struct tulpen_pkt *p,
+		      const struct seg_key *sk)
+{
+	if (!(p->flags & TULPEN_TH_SYN))
+		return;
+	tulpen_hash_prefetch_h(&f->table, sk->h);
+	if (f->use_ho)
+		tulpen_hash_prefetch_h(&f->ho.table, sk->h);
+}
+
+static void pipe_conn(const struct tulpen_flows *f, const struct tulpen_pkt *p,
+		      const struct seg_key *sk)
+{
+	if (p->flags & TULPEN_TH_SYN)
+		prefetch_flow(table_find(f, &sk->k, sk->h));
+}
+
+int tulpen_flows_segments(struct tulpen_flows *f, const struct tulpen_pkt *p,
+			  size_t n, uint32_t file)
+{
+	struct seg_key sk[TULPEN_FLOWS_BATCH];
+	size_t i;
+	int ret;
+
+	if (n > TULPEN_FLOWS_BATCH)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		sk[i].h = make_key(&p[i], &sk[i].k, &sk[i].a_is_src);
+	for (i = 0; i < n && i < PIPE_SLOT; i++)
+		pipe_slot(f, &p[i], &sk[i]);
+	for (i = 0; i < n && i < PIPE_CONN; i++)
+		pipe_conn(f, &p[i], &sk[i]);
+	for (i = 0; i < n; i++) {
+		if (i + PIPE_SLOT < n)
+			pipe_slot(f, &p[i + PIPE_SLOT], &sk[i + PIPE_SLOT]);
+		if (i + PIPE_CONN < n)
+			pipe_conn(f, &p[i + PIPE_CONN], &sk[i + PIPE_CONN]);
+		if ((ret = segment(f, &p[i], file, &sk[i])))
+			return ret;
+	}
+	return 0;
 }
 
 /* One segment through its connection (after the time and the expiry). */
@@ -785,7 +789,7 @@ static int process(struct tulpen_flows *f, const struct tulpen_pkt *p,
 
 	before = fl->sp[side];
 	cond = pcap_ep_recv_cond(&before, &fl->sp[!side], p);
-	account(fl, side, p, &before);
+	pcap_ep_account(fl, side, p, &before);
 	closing = pcap_zeek_segment(&fl->zeek, side, p);
 	pcap_ep_track_seq(&fl->sp[side], p);
 	pcap_ep_segment(fl, side, p, cond, file);
