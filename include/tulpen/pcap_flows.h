@@ -172,7 +172,7 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
  * (returned; the segments after it are not counted); -EINVAL when @n is
  * too big.
  */
-#define TULPEN_FLOWS_BATCH 64
+#define TULPEN_FLOWS_BATCH 128
 int tulpen_flows_segments(struct tulpen_flows *f, const struct tulpen_pkt *p,
 			  size_t n, uint32_t file);
 

@@ -19,6 +19,8 @@
 #define CLASSIC_BUF (256u << 10)
 /* Files at least this big are mapped (smaller: the buffer is as cheap). */
 #define CLASSIC_MAP (4u << 20)
+/* What is read of a mapped file is unmapped in steps of this. */
+#define CLASSIC_UNMAP (2u << 20)
 
 struct pcap_classic {
 	pcap_t *p;
@@ -33,6 +35,7 @@ struct pcap_classic {
 	size_t pos;   /* the next record's header in buf */
 	int eof;      /* nothing after buf[have] */
 	int mapped;   /* buf is the whole file, mapped (off 0, size have) */
+	size_t gone;  /* mapped: buf[0, gone) is unmapped already */
 };
 
 static uint32_t get32(const struct pcap_classic *c, const uint8_t *b)
@@ -160,6 +163,20 @@ static int refill(struct pcap_classic *c)
 	return 0;
 }
 
+/*
+ * Unmap what was read (the records before this one, whose data the
+ * caller no longer holds): the process's resident memory then stays a few
+ * MiB of the file, not all of it.
+ */
+static void unmap_read(struct pcap_classic *c)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t to = c->pos & ~(page - 1);
+
+	if (to > c->gone && !munmap(c->buf + c->gone, to - c->gone))
+		c->gone = to;
+}
+
 /* libpcap reads on from this record (its stream put there): -1, or -2. */
 static int hand_over(struct pcap_classic *c)
 {
@@ -180,6 +197,8 @@ int pcap_classic_next(struct pcap_classic *c, struct pcap_pkthdr *h,
 		return 0;
 	if (c->have - c->pos < REC_HDR)
 		return hand_over(c); /* libpcap: "truncated dump file" */
+	if (c->mapped && c->pos - c->gone >= CLASSIC_UNMAP)
+		unmap_read(c);
 	b = c->buf + c->pos;
 	caplen = get32(c, b + 8);
 	frac = get32(c, b + 4);
@@ -206,7 +225,7 @@ void pcap_classic_close(struct pcap_classic *c)
 	if (!c)
 		return;
 	if (c->mapped)
-		munmap(c->buf, c->size);
+		munmap(c->buf + c->gone, c->size - c->gone);
 	else
 		free(c->buf);
 	free(c);

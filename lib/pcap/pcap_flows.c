@@ -62,8 +62,8 @@ _Static_assert(sizeof(struct flow_key) == 40, "flow_key is 5 words");
  * a struct written in pieces stalls on store forwarding). Addresses are 16
  * bytes with IPv4 in the first 4 and zeros after (tulpen/pcap_decode.h).
  */
-static uint64_t make_key(const struct tulpen_pkt *p, struct flow_key *k,
-			 int *a_is_src)
+uint64_t pcap_flow_key(const struct tulpen_pkt *p, struct flow_key *k,
+		       int *a_is_src)
 {
 	const struct tulpen_endpoint *x = &p->src, *y = &p->dst;
 	uint64_t w[4], last, h;
@@ -115,8 +115,8 @@ static inline int key_eq(const struct flow_key *x, const struct flow_key *y)
 		 (a[4] ^ b[4]));
 }
 
-static struct flow *table_find(const struct tulpen_flows *f,
-			       const struct flow_key *k, uint64_t h)
+struct flow *pcap_flow_find(const struct tulpen_flows *f,
+			    const struct flow_key *k, uint64_t h)
 {
 	struct flow **v = tulpen_hash_find_h(&f->table, k, h);
 
@@ -253,13 +253,6 @@ static struct flow *list_head(struct tulpen_flows *f, int l)
 	return (struct flow *)f->lists[l].head;
 }
 
-/* A segment's normalised key, its hash, and whether key.a is its source. */
-struct seg_key {
-	struct flow_key k;
-	uint64_t h;
-	int a_is_src;
-};
-
 static int process(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		   uint32_t file, const struct seg_key *sk);
 
@@ -293,7 +286,7 @@ static int promote(struct tulpen_flows *f, const struct flow_key *k,
 		f->st.conns++;
 	}
 	if (!ret && out) {
-		*out = table_find(f, k, r->hash);
+		*out = pcap_flow_find(f, k, r->hash);
 		if (!*out)
 			ret = -ENOMEM;
 	}
@@ -557,7 +550,7 @@ static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	    key_eq(&f->last_e->key, &sk->k))
 		fl = (struct flow *)f->last_e;
 	else
-		fl = table_find(f, &sk->k, sk->h);
+		fl = pcap_flow_find(f, &sk->k, sk->h);
 	if (fl) {
 		int r;
 
@@ -650,7 +643,7 @@ static int hold(struct tulpen_flows *f, const struct flow_key *k, uint64_t h,
 }
 
 /* One segment, its key made (tulpen_flows_segment(), _segments()). */
-static int segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
+int pcap_flows_seg(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		   uint32_t file, const struct seg_key *sk)
 {
 	int ret;
@@ -685,7 +678,8 @@ static int segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 			ret = promote(f, &sk->k, &copy, NULL);
 			if (ret)
 				return ret;
-		} else if (ho_can_hold(p) && !table_find(f, &sk->k, sk->h)) {
+		} else if (ho_can_hold(p) &&
+			   !pcap_flow_find(f, &sk->k, sk->h)) {
 			ret = hold(f, &sk->k, sk->h, p, sk->a_is_src, file);
 			if (ret != -ENOMEM)
 				return ret; /* else: the ordinary way */
@@ -699,64 +693,8 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 {
 	struct seg_key sk;
 
-	sk.h = make_key(p, &sk.k, &sk.a_is_src);
-	return segment(f, p, file, &sk);
-}
-
-/*
- * A batch is worked through as a pipeline for its SYNs: a SYN may find
- * the connection before it on its 4-tuple lingering and hand it out, and
- * a busy capture's connections outnumber the cache, so that one is cold.
- * PIPE_SLOT segments ahead of the one processed, the hash slots of a
- * SYN's key are fetched into the cache; PIPE_CONN ahead, the connection
- * the slot names. Other segments mostly find their connection warm (the
- * packets of a connection come close together). Only hints: what is
- * looked up ahead may change before its segment comes.
- */
-#define PIPE_SLOT 8
-#define PIPE_CONN 4
-
-static void pipe_slot(const struct tulpen_flows *f, const struct tulpen_pkt *p,
-		      const struct seg_key *sk)
-{
-	if (!(p->flags & TULPEN_TH_SYN))
-		return;
-	tulpen_hash_prefetch_h(&f->table, sk->h);
-	if (f->use_ho)
-		tulpen_hash_prefetch_h(&f->ho.table, sk->h);
-}
-
-static void pipe_conn(const struct tulpen_flows *f, const struct tulpen_pkt *p,
-		      const struct seg_key *sk)
-{
-	if (p->flags & TULPEN_TH_SYN)
-		prefetch_flow(table_find(f, &sk->k, sk->h));
-}
-
-int tulpen_flows_segments(struct tulpen_flows *f, const struct tulpen_pkt *p,
-			  size_t n, uint32_t file)
-{
-	struct seg_key sk[TULPEN_FLOWS_BATCH];
-	size_t i;
-	int ret;
-
-	if (n > TULPEN_FLOWS_BATCH)
-		return -EINVAL;
-	for (i = 0; i < n; i++)
-		sk[i].h = make_key(&p[i], &sk[i].k, &sk[i].a_is_src);
-	for (i = 0; i < n && i < PIPE_SLOT; i++)
-		pipe_slot(f, &p[i], &sk[i]);
-	for (i = 0; i < n && i < PIPE_CONN; i++)
-		pipe_conn(f, &p[i], &sk[i]);
-	for (i = 0; i < n; i++) {
-		if (i + PIPE_SLOT < n)
-			pipe_slot(f, &p[i + PIPE_SLOT], &sk[i + PIPE_SLOT]);
-		if (i + PIPE_CONN < n)
-			pipe_conn(f, &p[i + PIPE_CONN], &sk[i + PIPE_CONN]);
-		if ((ret = segment(f, &p[i], file, &sk[i])))
-			return ret;
-	}
-	return 0;
+	sk.h = pcap_flow_key(p, &sk.k, &sk.a_is_src);
+	return pcap_flows_seg(f, p, file, &sk);
 }
 
 /* One segment through its connection (after the time and the expiry). */
