@@ -266,6 +266,39 @@ def t_timers():
     expect("no partial-close timer", p, [("SHR", "Df", 2)], ZEEK)
 
 
+def t_long_history():
+    # Zeek's history is a string without a limit (Connection::AddHistory
+    # appends): 'R' again for every RST at another sequence number
+    # relative to the side's start (update_history). A handshake ('S',
+    # 'h', 'A'), the client's data ('D'), the server's pure ACK ('a'),
+    # then 40 RSTs from the client one sequence number apart: 'R' 40
+    # times, 45 letters. Zeek: the originator RESET, the responder still
+    # ESTABLISHED, so no close completes and every RST lands in the one
+    # connection: RSTO. The default model closes both endpoints at the
+    # first RST, and the others are late segments of the lingering
+    # connection: the same letters. conn.log writes them all too.
+    v = Conv(cli=CLI, srv=SRV)
+    v.handshake()
+    v.seg(True, "PA", b"x")
+    v.seg(False, "A")
+    base = v.seq[True]
+    for i in range(40):
+        v.seg(True, "R", seq=base + i)
+    p = v.write("long-history")
+    want = "ShADa" + "R" * 40
+    for o in ((), ZEEK):
+        expect("45 history letters", p, [("RSTO", want, 43)], o)
+    rc, out, err = ps.tulpen("--compat", "zeek", "--format", "zeek", p)
+    rows = [ln.split("\t") for ln in out.splitlines()
+            if ln and not ln.startswith("#")]
+    check(rc == 0 and len(rows) == 1 and want in rows[0],
+          "long history in conn.log: %r %r" % (rows, err))
+    rc, out, err = ps.tulpen(p)
+    check(rc == 0 and out.rstrip("\n").endswith(" " + want),
+          "long history in the table: %r" % out[-120:])
+    print("ok long history")
+
+
 def nest(p, n):
     for i in range(n):
         p = IP(src="192.0.2.%d" % (10 + i), dst="198.51.100.%d" % (10 + i),
@@ -306,7 +339,8 @@ if __name__ == "__main__":
     ps.TULPEN = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory() as d:
         ps.TMP = d
-        for t in (t_reversal, t_letters, t_size, t_expire, t_timers, t_depth):
+        for t in (t_reversal, t_letters, t_size, t_expire, t_timers, t_depth,
+                  t_long_history):
             t()
     if ps.failures:
         print("%d failure(s)" % len(ps.failures))

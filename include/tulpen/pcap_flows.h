@@ -38,8 +38,6 @@
 
 /* How many state transitions are kept per endpoint. */
 #define TULPEN_CONN_MAX_TRANS 12
-/* Longest Zeek history string kept (the rest is cut, as Zeek does too). */
-#define TULPEN_CONN_HISTORY_MAX 32
 
 /* One state transition of one endpoint. */
 struct tulpen_conn_trans {
@@ -99,7 +97,11 @@ struct tulpen_flow {
 	struct tulpen_tunnel tunnel; /* its tunnel parent (type NONE: none) */
 	struct tulpen_conn_side side[2];
 	char conn_state[8]; /* Zeek's conn_state: "SF", "REJ", ... */
-	char history[TULPEN_CONN_HISTORY_MAX + 1]; /* Zeek's history */
+	/*
+	 * Zeek's history, every letter (Zeek does not cut it): valid during
+	 * the callback only (copy it to keep it).
+	 */
+	const char *history;
 };
 
 /* Return 0 to go on, or a negative errno to stop (passed back). */

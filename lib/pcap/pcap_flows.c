@@ -200,6 +200,7 @@ static void flow_release(struct tulpen_flows *f, struct flow *fl)
 	pcap_ep_tent_put(fl, fl->tent[0]);
 	pcap_ep_tent_put(fl, fl->tent[1]);
 	fl->tent[0] = fl->tent[1] = NULL;
+	pcap_zeek_fini(&fl->zeek);
 	if (fl->e.arena)
 		pcap_arena_put(&f->arena, fl);
 	else if (f->nfree < f->st.live_max &&
@@ -238,7 +239,7 @@ int pcap_flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
 	cs = pcap_zeek_conn_state(&fl->zeek, fl->c.side[0].seq_bytes,
 				  fl->c.side[1].seq_bytes);
 	memcpy(fl->c.conn_state, cs, strlen(cs) + 1);
-	memcpy(fl->c.history, fl->zeek.history, sizeof(fl->c.history));
+	fl->c.history = pcap_zeek_history(&fl->zeek);
 	fl->c.zeek_last_ns = fl->zeek.last_ns;
 	fl->c.missed_bytes = fl->zeek.missed_bytes;
 	f->st.emitted++;

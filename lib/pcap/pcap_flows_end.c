@@ -134,6 +134,7 @@ void tulpen_flows_free(struct tulpen_flows *f)
 			fl = (struct flow *)e;
 			free(fl->tent[0]);
 			free(fl->tent[1]);
+			pcap_zeek_fini(&fl->zeek);
 			if (!fl->e.arena)
 				free(fl);
 		}

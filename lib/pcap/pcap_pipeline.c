@@ -70,7 +70,7 @@ static void pipe_c(const struct tulpen_flows *f, const struct seg_key *sk)
 	__builtin_prefetch(fl->e.prev);
 	__builtin_prefetch(fl->e.next);
 	__builtin_prefetch(fl->c.conn_state);
-	__builtin_prefetch(fl->zeek.history);
+	__builtin_prefetch(fl->zeek.hist_in);
 }
 
 /* How far ahead each stage works, and the stage. */

@@ -305,10 +305,10 @@ static int table_conn(struct tulpen_pcap_report *r, const struct tulpen_flow *c)
 		ln_col(&l, w, strlen(w), W_STATE);
 	}
 	ln_col(&l, c->conn_state, strnlen(c->conn_state, 7), W_ZEEK);
-	w = c->history[0] ? c->history : "-";
-	ln_put(&l, w, strnlen(w, TULPEN_CONN_HISTORY_MAX));
-	*l.p++ = '\n';
+	/* the history last, not in the line: Zeek's is as long as it gets */
 	tulpen_buf_put(b, l.buf, (size_t)(l.p - l.buf));
+	tulpen_buf_puts(b, c->history && c->history[0] ? c->history : "-");
+	tulpen_buf_putc(b, '\n');
 	if (r->o.verbose)
 		table_timeline(r, c);
 	return b->err;

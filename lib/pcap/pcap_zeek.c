@@ -12,6 +12,7 @@
  * (acknowledged data the capture never had).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -39,14 +40,46 @@ enum {
 	H_MULTI = 1u << 7,
 };
 
+/* Room for a longer history: twice as much, on the heap. NULL: none. */
+static char *hist_grow(struct pcap_zeek *z)
+{
+	size_t cap = 2 * (z->hist_heap ? (size_t)z->hcap : sizeof(z->hist_in));
+	char *n;
+
+	if (cap > UINT32_MAX)
+		return NULL;
+	n = realloc(z->hist_heap, cap);
+	if (!n)
+		return NULL;
+	if (!z->hist_heap)
+		memcpy(n, z->hist_in, (size_t)z->hlen + 1);
+	z->hist_heap = n;
+	z->hcap = (uint32_t)cap;
+	return n;
+}
+
+/*
+ * Zeek's AddHistory(): a letter more, the responder's in lower case. Zeek
+ * does not cut a history; out of memory, the letters so far stay.
+ */
 static void hist_add(struct pcap_zeek *z, int side, char code)
 {
-	if (z->hlen >= TULPEN_CONN_HISTORY_MAX)
+	char *h = z->hist_heap ? z->hist_heap : z->hist_in;
+	size_t cap = z->hist_heap ? z->hcap : sizeof(z->hist_in);
+
+	if ((size_t)z->hlen + 2 > cap && !(h = hist_grow(z)))
 		return;
 	if (side == TULPEN_RESP && code >= 'A' && code <= 'Z')
 		code = (char)(code - 'A' + 'a');
-	z->history[z->hlen++] = code;
-	z->history[z->hlen] = '\0';
+	h[z->hlen++] = code;
+	h[z->hlen] = '\0';
+}
+
+void pcap_zeek_fini(struct pcap_zeek *z)
+{
+	free(z->hist_heap);
+	z->hist_heap = NULL;
+	z->hcap = 0;
 }
 
 /* Zeek's CheckHistory(): add @code the first time only; 1 if seen before. */
@@ -61,16 +94,24 @@ static int hist_check(struct pcap_zeek *z, int side, uint32_t bit, char code)
 	return 0;
 }
 
-/* Zeek's ScaledHistoryEntry(): letters at 1, 10, 100, ... events. */
+/*
+ * Zeek's ScaledHistoryEntry(): letters at 1, 10, 100, ... events, in its
+ * 32-bit arithmetic: when ten times the threshold wraps around to no more
+ * than it, the count starts again and the threshold stays.
+ */
 static void hist_scaled(struct pcap_zeek *z, int side, char code, uint32_t *cnt,
 			uint32_t *thresh)
 {
-	if (!*thresh)
+	uint32_t next;
+
+	if (++*cnt != *thresh)
 		return;
-	if (++*cnt == *thresh) {
-		hist_add(z, side, code);
-		*thresh = *thresh > UINT32_MAX / 10 ? 0 : *thresh * 10;
-	}
+	hist_add(z, side, code);
+	next = *thresh * 10u;
+	if (next <= *thresh)
+		*cnt = 0;
+	else
+		*thresh = next;
 }
 
 /*
@@ -307,7 +348,8 @@ const char *pcap_zeek_conn_state(const struct pcap_zeek *z, uint64_t orig_bytes,
 	}
 	if (os == Z_RESET) {
 		if (r_inactive)
-			return hist_rstos0(z->history) ? "RSTOS0" : "OTH";
+			return hist_rstos0(pcap_zeek_history(z)) ? "RSTOS0"
+								 : "OTH";
 		return "RSTO";
 	}
 	if (rs == Z_CLOSED && os == Z_CLOSED)
