@@ -36,6 +36,8 @@
 #define TULPEN_ORIG 0
 #define TULPEN_RESP 1
 
+/* How many tunnel parents are kept per connection (tunnel and more). */
+#define TULPEN_CONN_MAX_TUNNELS 64
 /* How many state transitions are kept per endpoint. */
 #define TULPEN_CONN_MAX_TRANS 12
 
@@ -95,6 +97,14 @@ struct tulpen_flow {
 	int64_t zeek_last_ns;  /* Zeek's last time (not after both closed) */
 	uint64_t missed_bytes; /* content gaps: data acked, never seen */
 	struct tulpen_tunnel tunnel; /* its tunnel parent (type NONE: none) */
+	/*
+	 * The other tunnels its segments came through (each segment's
+	 * innermost, each tunnel once, in the order first seen; at most
+	 * TULPEN_CONN_MAX_TUNNELS in all): Zeek's tunnel_parents are the
+	 * uids of all of them. Valid during the callback only.
+	 */
+	const struct tulpen_tunnel *more_tunnels;
+	uint32_t n_more_tunnels;
 	struct tulpen_conn_side side[2];
 	char conn_state[8]; /* Zeek's conn_state: "SF", "REJ", ... */
 	/*

@@ -515,3 +515,55 @@ void pcap_ep_account(struct flow *fl, int side, const struct tulpen_pkt *p,
 	    seq_diff(p->seq + pcap_seg_len(p), before->snd_nxt) <= 0)
 		s->data_rexmits++;
 }
+
+static int same_ep(const struct tulpen_endpoint *a,
+		   const struct tulpen_endpoint *b)
+{
+	return a->port == b->port && !memcmp(a->addr.raw, b->addr.raw, 16);
+}
+
+/* The same tunnel: its type and its outer endpoints, either direction. */
+static int same_tunnel(const struct tulpen_tunnel *a,
+		       const struct tulpen_tunnel *b)
+{
+	if (a->type != b->type || a->family != b->family)
+		return 0;
+	return (same_ep(&a->outer_src, &b->outer_src) &&
+		same_ep(&a->outer_dst, &b->outer_dst)) ||
+	       (same_ep(&a->outer_src, &b->outer_dst) &&
+		same_ep(&a->outer_dst, &b->outer_src));
+}
+
+void pcap_ep_tunnel(struct flow *fl, const struct tulpen_tunnel *t)
+{
+	struct tulpen_tunnel *n;
+	uint32_t i, cap;
+
+	if (!fl->c.tunnel.type) {
+		fl->c.tunnel = *t;
+		return;
+	}
+	if (same_tunnel(&fl->c.tunnel, t))
+		return; /* nearly always */
+	for (i = 0; i < fl->n_more_tun; i++)
+		if (same_tunnel(&fl->more_tun[i], t))
+			return;
+	if (fl->n_more_tun + 1 >= TULPEN_CONN_MAX_TUNNELS)
+		return;
+	if (fl->n_more_tun == fl->more_tun_cap) {
+		cap = fl->more_tun_cap ? 2 * fl->more_tun_cap : 2;
+		n = realloc(fl->more_tun, cap * sizeof(*n));
+		if (!n)
+			return;
+		fl->more_tun = n;
+		fl->more_tun_cap = cap;
+	}
+	fl->more_tun[fl->n_more_tun++] = *t;
+}
+
+void pcap_ep_fini(struct flow *fl)
+{
+	free(fl->more_tun);
+	fl->more_tun = NULL;
+	fl->n_more_tun = fl->more_tun_cap = 0;
+}

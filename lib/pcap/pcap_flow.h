@@ -118,6 +118,9 @@ struct flow {
 	int64_t synack_ns;
 	uint8_t seen_syn, seen_synack;
 	struct pcap_zeek zeek; /* Zeek's view (pcap_zeek.h) */
+	/* tunnels after c.tunnel (malloc()ed; c.more_tunnels at the end) */
+	struct tulpen_tunnel *more_tun;
+	uint32_t n_more_tun, more_tun_cap;
 };
 
 /* Serial number arithmetic (RFC 1982) on sequence numbers. */
@@ -161,6 +164,16 @@ void pcap_ep_account(struct flow *fl, int side, const struct tulpen_pkt *p,
 
 /* Account the sender's sequence numbers after the segment. */
 void pcap_ep_track_seq(struct side_priv *sp, const struct tulpen_pkt *p);
+
+/*
+ * @t, the innermost tunnel of a segment of @fl: its first tunnel, or one
+ * more (each once, either direction the same, as Zeek's tunnel_parents
+ * set). Out of memory or past TULPEN_CONN_MAX_TUNNELS, it is not kept.
+ */
+void pcap_ep_tunnel(struct flow *fl, const struct tulpen_tunnel *t);
+
+/* Free what @fl holds besides itself (the tunnels after its first). */
+void pcap_ep_fini(struct flow *fl);
 
 /* Give a tentative record back to the table's free list (NULL: none). */
 void pcap_ep_tent_put(struct flow *fl, struct tentative *tn);

@@ -201,6 +201,7 @@ static void flow_release(struct tulpen_flows *f, struct flow *fl)
 	pcap_ep_tent_put(fl, fl->tent[1]);
 	fl->tent[0] = fl->tent[1] = NULL;
 	pcap_zeek_fini(&fl->zeek);
+	pcap_ep_fini(fl);
 	if (fl->e.arena)
 		pcap_arena_put(&f->arena, fl);
 	else if (f->nfree < f->st.live_max &&
@@ -240,6 +241,8 @@ int pcap_flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
 				  fl->c.side[1].seq_bytes);
 	memcpy(fl->c.conn_state, cs, strlen(cs) + 1);
 	fl->c.history = pcap_zeek_history(&fl->zeek);
+	fl->c.more_tunnels = fl->more_tun;
+	fl->c.n_more_tunnels = fl->n_more_tun;
 	fl->c.zeek_last_ns = fl->zeek.last_ns;
 	fl->c.missed_bytes = fl->zeek.missed_bytes;
 	f->st.emitted++;
@@ -711,8 +714,8 @@ static int process(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	if (!fl)
 		return ret;
 	f->last_e = &fl->e;
-	if (p->tunnel.type && !fl->c.tunnel.type)
-		fl->c.tunnel = p->tunnel;
+	if (p->tunnel.type)
+		pcap_ep_tunnel(fl, &p->tunnel);
 	if (p->csum == TULPEN_CSUM_BAD && !f->ignore_checksums) {
 		f->st.bad_checksums++;
 		fl->c.side[side].bad_checksums++;

@@ -135,6 +135,7 @@ void tulpen_flows_free(struct tulpen_flows *f)
 			free(fl->tent[0]);
 			free(fl->tent[1]);
 			pcap_zeek_fini(&fl->zeek);
+			pcap_ep_fini(fl);
 			if (!fl->e.arena)
 				free(fl);
 		}
