@@ -188,7 +188,8 @@ static res_t tcp(struct pcap_dec *d, const uint8_t *p, size_t cap,
 	pkt->has_mss = pkt->has_wscale = pkt->sack_ok = pkt->has_ts = 0;
 	if (hlen > 20)
 		tcp_options(p + 20, (cap < hlen ? cap : hlen) - 20, pkt);
-	pkt->truncated = cap < seglen;
+	/* 2: not the snapshot, the rest is in the outer packet's fragments */
+	pkt->truncated = cap >= seglen ? 0 : d->frag_cut ? 2 : 1;
 	if (cap >= seglen)
 		pkt->csum = tcp_csum_ok(pkt, p, seglen) ? TULPEN_CSUM_GOOD
 							: TULPEN_CSUM_BAD;
@@ -205,6 +206,8 @@ static res_t tcp(struct pcap_dec *d, const uint8_t *p, size_t cap,
 static res_t ip_payload(struct pcap_dec *d, uint8_t proto, const uint8_t *p,
 			size_t cap, size_t len, int frag)
 {
+	if (frag)
+		d->frag_cut = 1;
 	switch (proto) {
 	case 6:
 		return tcp(d, p, cap, len);

@@ -25,6 +25,8 @@ struct pcap_zeek_side {
 	uint8_t state, prev; /* TCP_ENDPOINT_* */
 	uint8_t did_close;   /* the connection saw this side close */
 	uint8_t has_start;   /* start64 and last64 are set */
+	uint8_t did_eof;     /* its reassembler reported the end (CheckEOF) */
+	uint8_t skip;	     /* its reassembler gave up (skip_deliveries) */
 	uint32_t hist_seen;  /* letters recorded once */
 	uint32_t last_syn, last_fin, last_rst;
 	uint32_t rexmit_cnt, rexmit_thresh;
@@ -50,6 +52,7 @@ struct pcap_zeek_side {
 struct pcap_zeek {
 	struct pcap_zeek_side s[2]; /* [TULPEN_ORIG], [TULPEN_RESP] */
 	uint8_t compat;		    /* Zeek's timers and record splitting */
+	uint8_t close_deferred;	    /* a close waits for data (DataPending) */
 	uint32_t hlen;		    /* history letters */
 	uint32_t hcap;		    /* bytes at hist_heap */
 	int64_t last_ns;       /* Zeek's LastTime (not after both closed) */
