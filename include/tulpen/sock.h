@@ -124,6 +124,25 @@ struct tulpen_sock {
 		const char *comm;
 	} nl;
 	uint16_t packet_proto;
+	/*
+	 * Packet sockets: PACKET_DIAG_INFO's details (has_info), the rings
+	 * and fanout when set up, and the classic BPF program attached with
+	 * SO_ATTACH_FILTER (PACKET_DIAG_FILTER): @nfilter instructions of
+	 * struct sock_filter (8 bytes: code, jt, jf, k in host order) at
+	 * @filter, valid during the callback; read them with memcpy.
+	 */
+	struct {
+		uint8_t has_info, has_fanout, has_filter;
+		uint32_t version, copy_thresh, flags; /* PDI_* flags */
+		uint32_t fanout; /* id in the low 16 bits, type above */
+		struct tulpen_packet_ring {
+			uint8_t present;
+			uint32_t block_size, block_nr, frame_size, frame_nr;
+			uint32_t retire_tmo, features;
+		} rx_ring, tx_ring;
+		const void *filter;
+		uint32_t nfilter;
+	} pk;
 	uint32_t vsock_cid, vsock_port, vsock_peer_cid, vsock_peer_port;
 	uint32_t xdp_queue;
 	/*
