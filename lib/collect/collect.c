@@ -345,7 +345,7 @@ static int collect_other(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 	case TULPEN_P_PACKET:
 		if (!(q->families & TULPEN_FAM_PACKET))
 			return 0;
-		ret = tulpen_packet_diag_collect(ctx, cb, data);
+		ret = tulpen_packet_diag_collect_ext(ctx, q->ext, cb, data);
 		break;
 	case TULPEN_P_VSOCK:
 		if (!(q->families & TULPEN_FAM_VSOCK))

@@ -34,8 +34,8 @@ static int family_msg(const struct nlmsghdr *nlh, void *data)
 	return w->cb(&s, w->data);
 }
 
-int tulpen_diag_family_dump(struct tulpen_ctx *ctx, const void *req,
-			    size_t len, tulpen_diag_parse_fn parse, void *arg,
+int tulpen_diag_family_dump(struct tulpen_ctx *ctx, const void *req, size_t len,
+			    tulpen_diag_parse_fn parse, void *arg,
 			    tulpen_sock_cb cb, void *data)
 {
 	char req_buf[TULPEN_NL_REQ_SIZE];

@@ -46,9 +46,11 @@ typedef int (*tulpen_diag_parse_fn)(const struct nlmsghdr *nlh,
 int tulpen_diag_family_dump(struct tulpen_ctx *ctx, const void *req, size_t len,
 			    tulpen_diag_parse_fn parse, void *arg,
 			    tulpen_sock_cb cb, void *data);
-/* Netlink sockets with their memory when @ext has TULPEN_EXT_SKMEM. */
+/* Netlink, packet sockets with their memory when @ext has TULPEN_EXT_SKMEM */
 int tulpen_netlink_diag_collect_ext(struct tulpen_ctx *ctx, uint32_t ext,
 				    tulpen_sock_cb cb, void *data);
+int tulpen_packet_diag_collect_ext(struct tulpen_ctx *ctx, uint32_t ext,
+				   tulpen_sock_cb cb, void *data);
 
 /*
  * What a filter asks of an inet dump: the bytecode (INET_DIAG_REQ_BYTECODE,

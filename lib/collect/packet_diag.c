@@ -117,16 +117,36 @@ int tulpen_packet_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s)
 	return 0;
 }
 
+struct packet_walk {
+	uint32_t ext;
+	struct tulpen_skmem sm;
+};
+
+/* The record and (-m) its memory: PACKET_DIAG_MEMINFO is sk_meminfo. */
 static int parse_cb(const struct nlmsghdr *nlh, struct tulpen_sock *s,
 		    void *arg)
 {
-	(void)arg;
-	return tulpen_packet_diag_parse(nlh, s);
+	const struct nlattr *a;
+	struct packet_walk *w = arg;
+
+	if (tulpen_packet_diag_parse(nlh, s))
+		return -EBADMSG;
+	if (!(w->ext & TULPEN_EXT_SKMEM))
+		return 0;
+	mnl_attr_for_each(a, nlh, sizeof(struct packet_diag_msg))
+	{
+		if (mnl_attr_get_type(a) != PACKET_DIAG_MEMINFO)
+			continue;
+		tulpen_diag_skmem(mnl_attr_get_payload(a),
+				  mnl_attr_get_payload_len(a), &w->sm);
+		s->skmem = &w->sm;
+	}
+	return 0;
 }
 
 /* As ss asks: the filter, rings and fanout come with every socket. */
-int tulpen_packet_diag_collect(struct tulpen_ctx *ctx, tulpen_sock_cb cb,
-			       void *data)
+int tulpen_packet_diag_collect_ext(struct tulpen_ctx *ctx, uint32_t ext,
+				   tulpen_sock_cb cb, void *data)
 {
 	struct packet_diag_req req = {
 		.sdiag_family = AF_PACKET,
@@ -134,7 +154,14 @@ int tulpen_packet_diag_collect(struct tulpen_ctx *ctx, tulpen_sock_cb cb,
 			      PACKET_SHOW_FILTER | PACKET_SHOW_RING_CFG |
 			      PACKET_SHOW_FANOUT,
 	};
+	struct packet_walk w = { .ext = ext };
 
-	return tulpen_diag_family_dump(ctx, &req, sizeof(req), parse_cb, NULL,
-				       cb, data);
+	return tulpen_diag_family_dump(ctx, &req, sizeof(req), parse_cb, &w, cb,
+				       data);
+}
+
+int tulpen_packet_diag_collect(struct tulpen_ctx *ctx, tulpen_sock_cb cb,
+			       void *data)
+{
+	return tulpen_packet_diag_collect_ext(ctx, 0, cb, data);
 }

@@ -303,14 +303,15 @@ static void users(struct tulpen_buf *b, const struct tulpen_owner *ow, size_t n,
 /*
  * The extras after the process list (ss_extras.c), with ss's reading of
  * its options: -e shows the timers too; its /proc reader of UDP and RAW
- * shows no details; netlink, packet, vsock and XDP rows get none here.
+ * shows no details; vsock and XDP rows get none here.
  */
 static int extras(struct tulpen_fmt *f, struct tulpen_buf *b,
 		  const struct tulpen_sock *s)
 {
 	struct tulpen_fmt_opts o = f->o;
 
-	if (!tulpen_sock_is_inet(s) && s->family != AF_UNIX)
+	if (!tulpen_sock_is_inet(s) && s->family != AF_UNIX &&
+	    s->proto != TULPEN_P_NETLINK && s->proto != TULPEN_P_PACKET)
 		return b->err;
 	o.timers = o.timers || o.extended;
 	if (tulpen_sock_is_inet(s) && s->source == TULPEN_SRC_PROC &&
@@ -359,7 +360,7 @@ static int ss_end(struct tulpen_fmt *f)
 {
 	struct ss_state *st = f->priv;
 
-	return ss_cols_render(&st->cols, &f->out);
+	return ss_cols_finish(&st->cols, &f->out);
 }
 
 const struct fmt_ops tulpen_fmt_ss_ops = {
