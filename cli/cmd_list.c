@@ -469,7 +469,8 @@ static int make_fmt(struct list_opts *o, struct list_res *x)
 	fo.numeric = o->numeric;
 	fo.show_owners = o->owners;
 	fo.extended = o->extended;
-	fo.timers = o->timers;
+	/* ss -b shows the timers too (its -b sets show_options) */
+	fo.timers = o->timers || (o->bpf && o->kind == TULPEN_FMT_SS);
 	fo.header = !o->no_header;
 	fo.color = o->kind == TULPEN_FMT_TABLE && use_color(o);
 	fo.listening = o->listening;
