@@ -525,10 +525,17 @@ static int run_listing(struct list_opts *o, struct list_res *x, int *status)
 		ret = make_fmt(o, x);
 	if (ret)
 		return ret;
+	if (o->kill && x->ln.only && o->netns) {
+		/* -K -N NAME: the walk and SOCK_DESTROY both in NAME */
+		ret = tulpen_ctx_set_netns_path(x->ctx, x->ln.only->path);
+		if (ret)
+			return ret;
+	}
 	if (o->kill)
 		*status = list_kill(x->ctx, o, print_cb, &x->r);
 	else if (o->events)
-		*status = list_events(x->ctx, o, print_cb, flush_cb, &x->r);
+		*status = list_events(x->ctx, o, &x->ln, print_cb, flush_cb,
+				      &x->r);
 	else
 		ret = list_netns_collect(x->ctx, o, &x->ln, print_cb, &x->r);
 	if (!ret)

@@ -611,12 +611,10 @@ static int check_modes(struct list_opts *o)
 			 o->proc_root ? "--proc-root" : "--nl-replay");
 		return -EINVAL;
 	}
-	if ((o->kill || o->events) &&
-	    (o->netns || o->all_netns || o->show_netns || o->show_container)) {
+	if (o->kill && (o->all_netns || o->show_netns || o->show_container)) {
 		snprintf(o->err, sizeof(o->err),
-			 "%s works in one namespace: run it there (ip netns "
-			 "exec NAME tulpen ...)",
-			 o->kill ? "-K" : "-E");
+			 "-K works in one namespace: -N NAME names it (not "
+			 "--all-netns, --netns or --container)");
 		return -EINVAL;
 	}
 	if (o->kill && !o->have_filter && !o->expr_argc && !o->filter_file) {

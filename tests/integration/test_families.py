@@ -94,10 +94,11 @@ class Families(L.Population):
         return super().__exit__(*exc)
 
 
-def ss_case(args):
+def ss_case(args, timers=None):
     def fn(pop):
         n = L.compare([SS] + args, [TOOL_T, "--style=ss"] + args,
-                      drop=drop_self)
+                      drop=drop_self, timers=timers,
+                      attempts=3 if timers else 1)
         return "%d lines" % n
     return ("ss %s" % " ".join(args), fn)
 
@@ -400,7 +401,7 @@ def main(argv):
         ss_case(["-a", "-A", "netlink", "-e"]),
         ss_case(["-a", "-A", "netlink", "-m"]),
         ss_case(["-a", "-A", "netlink", "-e", "-m", "-O"]),
-        ss_case(["-a", "-b"]),
+        ss_case(["-a", "-b"], timers="ss"),  # ss -b shows the timers
         ("-b --json: bpf_filter as ss -b prints it, schema", json_bpf),
         ("-b table: the Filter column", table_bpf),
         ("-A packet_raw, p_dgr: the types of ss -0a's Netid", packet_types),
