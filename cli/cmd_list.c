@@ -488,6 +488,7 @@ static int make_fmt(struct list_opts *o, struct list_res *x)
 	fo.oneline = o->oneline;
 	fo.show_threads = o->threads;
 	fo.bpf = o->bpf;
+	fo.tipcinfo = o->tipcinfo;
 	if (o->events)
 		fo.table_hold = 1; /* stream: each row as it comes */
 	return tulpen_fmt_new(o->kind, &fo, cli_fd_sink, (void *)(intptr_t)1,

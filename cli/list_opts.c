@@ -43,6 +43,7 @@ enum {
 	OPT_NUM_HOSTS, /* netstat's numeric options */
 	OPT_NUM_PORTS,
 	OPT_NUM_USERS,
+	OPT_TIPCINFO,
 };
 
 /* Every long option here is in list_help.c's --help (cli/conventions). */
@@ -104,6 +105,7 @@ static const struct option long_opts[] = {
 	{ "vsock", no_argument, NULL, OPT_FAM_VSOCK },
 	{ "xdp", no_argument, NULL, OPT_FAM_XDP },
 	{ "tipc", no_argument, NULL, OPT_FAM_TIPC },
+	{ "tipcinfo", no_argument, NULL, OPT_TIPCINFO },
 	{ "family", required_argument, NULL, 'f' },
 	{ "query", required_argument, NULL, 'A' },
 	{ "socket", required_argument, NULL, 'A' },
@@ -411,6 +413,7 @@ static const struct opt_handler opt_handlers[] = {
 	FLAG(OPT_TOS, tos),
 	FLAG(OPT_CGROUP, cgroup),
 	FLAG(OPT_INET_SOCKOPT, inet_sockopt),
+	FLAG(OPT_TIPCINFO, tipcinfo),
 	FLAG('T', threads),
 	FLAG('b', bpf),
 	FLAG('K', kill),
@@ -668,8 +671,8 @@ static void set_protos(struct list_opts *o, const struct parse_state *st)
  */
 static uint32_t default_states(const struct parse_state *st)
 {
-	const uint32_t unconn_fams =
-		TULPEN_FAM_PACKET | TULPEN_FAM_NETLINK | TULPEN_FAM_XDP;
+	const uint32_t unconn_fams = TULPEN_FAM_PACKET | TULPEN_FAM_NETLINK |
+				     TULPEN_FAM_XDP | TULPEN_FAM_TIPC;
 	uint32_t close_fams = st->fam.families & unconn_fams;
 	uint32_t states = 0;
 
@@ -683,8 +686,14 @@ static uint32_t default_states(const struct parse_state *st)
 					  TULPEN_SF(TULPEN_TCP_SYN_RECV) |
 					  TULPEN_SF(TULPEN_TCP_NEW_SYN_RECV));
 	/* -A sets ss's state filter to the connected states */
-	if (close_fams && !st->fam.query_seen)
+	if (st->fam.query_seen)
+		return states;
+	if (close_fams)
 		states |= TULPEN_SF(TULPEN_TCP_CLOSE);
+	if (st->fam.families & TULPEN_FAM_TIPC) /* ss's TIPC_SS_CONN */
+		states |= TULPEN_SF(TULPEN_TCP_ESTABLISHED) |
+			  TULPEN_SF(TULPEN_TCP_LISTEN) |
+			  TULPEN_SF(TULPEN_TCP_CLOSE);
 	return states;
 }
 

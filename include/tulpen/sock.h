@@ -26,6 +26,7 @@ enum tulpen_proto {
 	TULPEN_P_PACKET,  /* AF_PACKET (packet_diag) */
 	TULPEN_P_VSOCK,	  /* AF_VSOCK (vsock_diag) */
 	TULPEN_P_XDP,	  /* AF_XDP (xsk_diag) */
+	TULPEN_P_TIPC,	  /* AF_TIPC (tipc_diag), when the kernel has TIPC */
 	TULPEN_P_MAX,
 };
 
@@ -145,6 +146,17 @@ struct tulpen_sock {
 	} pk;
 	uint32_t vsock_cid, vsock_port, vsock_peer_cid, vsock_peer_port;
 	uint32_t xdp_queue;
+	/*
+	 * TIPC: the socket's node address and port (reference), the peer's
+	 * when connected, whether it has published names, the service it
+	 * connected through (via_type, via_inst when has_via), congestion
+	 * and drops.
+	 */
+	struct {
+		uint32_t node, ref, peer_node, peer_ref;
+		uint8_t connected, has_publ, has_via, link_cong, conn_cong;
+		uint32_t via_type, via_inst, drops;
+	} tipc;
 	/*
 	 * Where the socket lives: set by the walk over network namespaces
 	 * (tulpen/netns.h), 0 and NULL from the plain collectors. Valid as

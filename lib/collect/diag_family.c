@@ -26,10 +26,14 @@ static int family_msg(const struct nlmsghdr *nlh, void *data)
 {
 	struct family_walk *w = data;
 	struct tulpen_sock s;
+	int ret;
 
 	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
 		return 0;
-	if (w->parse(nlh, &s, w->arg))
+	ret = w->parse(nlh, &s, w->arg);
+	if (ret > 0)
+		return 0; /* no socket in it: skipped */
+	if (ret)
 		return -EBADMSG;
 	return w->cb(&s, w->data);
 }

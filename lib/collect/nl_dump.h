@@ -38,8 +38,9 @@ int tulpen_nl_dump(struct tulpen_ctx *ctx, struct nlmsghdr *req,
 /*
  * The families without ports (diag_family.c): one SOCK_DIAG_BY_FAMILY dump
  * of the family's request @req (@len bytes, sdiag_family first); each
- * answer is parsed by @parse(nlh, record, @arg) (0 or -EBADMSG, which
- * stops the dump) and handed to @cb. Returns what tulpen_nl_dump() does.
+ * answer is parsed by @parse(nlh, record, @arg) (0; 1: no socket in it,
+ * skipped; -EBADMSG, which stops the dump) and handed to @cb. Returns what
+ * tulpen_nl_dump() does.
  */
 typedef int (*tulpen_diag_parse_fn)(const struct nlmsghdr *nlh,
 				    struct tulpen_sock *s, void *arg);
@@ -133,5 +134,7 @@ int tulpen_netlink_diag_parse(const struct nlmsghdr *nlh,
 int tulpen_packet_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
 int tulpen_vsock_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
 int tulpen_xdp_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
+/* TIPC: 0, 1 for a message without a socket (skipped), or -EBADMSG. */
+int tulpen_tipc_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
 
 #endif /* TULPEN_NL_DUMP_H */

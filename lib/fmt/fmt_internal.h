@@ -103,6 +103,9 @@ int tulpen_bpf_listing(struct tulpen_buf *b, const struct tulpen_sock *s);
  */
 int tulpen_ss_extras(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 		     const struct tulpen_sock *s);
+/* -e's " uid: ino: sk: fwmark: cgroup:", as ss's sock_details_print(). */
+void tulpen_ss_details(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
+		       const struct tulpen_sock *s);
 /*
  * A count scaled to three or four digits with one decimal and k, M, G, T,
  * P or E (powers of 1000): "999", "1.2k", "215.0G". @out needs

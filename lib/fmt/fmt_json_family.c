@@ -207,6 +207,47 @@ static void xdp(struct tulpen_buf *b, const struct tulpen_sock *s)
 	tulpen_buf_putc(b, '}');
 }
 
+/* A TIPC address: the node and the port (socket reference). */
+static void tipc_addr(struct tulpen_buf *b, const char *k, uint32_t node,
+		      uint32_t ref)
+{
+	key(b, k, 0);
+	tulpen_buf_putc(b, '{');
+	num(b, "node", node, 1);
+	num(b, "port", ref, 0);
+	tulpen_buf_putc(b, '}');
+}
+
+static void tipc(struct tulpen_buf *b, const struct tulpen_sock *s)
+{
+	tulpen_buf_puts(b, ",\"tipc\":{");
+	key(b, "type", 1);
+	tulpen_buf_json_str(b, s->unix_type == 4 ? "rdm"
+						 : type_name(s->unix_type));
+	tipc_addr(b, "local", s->tipc.node, s->tipc.ref);
+	if (s->tipc.connected)
+		tipc_addr(b, "peer", s->tipc.peer_node, s->tipc.peer_ref);
+	else
+		str(b, "peer", NULL);
+	key(b, "published", 0);
+	tulpen_buf_puts(b, s->tipc.has_publ ? "true" : "false");
+	if (s->tipc.has_via) {
+		key(b, "via", 0);
+		tulpen_buf_putc(b, '{');
+		num(b, "type", s->tipc.via_type, 1);
+		num(b, "instance", s->tipc.via_inst, 0);
+		tulpen_buf_putc(b, '}');
+	} else {
+		str(b, "via", NULL);
+	}
+	str(b, "congestion",
+	    s->tipc.link_cong	? "link"
+	    : s->tipc.conn_cong ? "conn"
+				: NULL);
+	num(b, "drops", s->tipc.drops, 0);
+	tulpen_buf_putc(b, '}');
+}
+
 const char *tulpen_json_family_name(const struct tulpen_sock *s)
 {
 	switch (s->proto) {
@@ -218,6 +259,8 @@ const char *tulpen_json_family_name(const struct tulpen_sock *s)
 		return "vsock";
 	case TULPEN_P_XDP:
 		return "xdp";
+	case TULPEN_P_TIPC:
+		return "tipc";
 	default:
 		return s->family == AF_INET    ? "inet"
 		       : s->family == AF_INET6 ? "inet6"
@@ -240,6 +283,9 @@ void tulpen_json_family(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 		break;
 	case TULPEN_P_XDP:
 		xdp(b, s);
+		break;
+	case TULPEN_P_TIPC:
+		tipc(b, s);
 		break;
 	default:
 		break;

@@ -78,7 +78,7 @@ static void put_arrows(struct tulpen_buf *b, const struct tulpen_sock *s)
 				  s->shutdown & 2 ? '-' : '>');
 }
 
-/* -e for inet sockets. */
+/* -e for inet, packet and TIPC sockets. */
 static void put_details(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 			const struct tulpen_sock *s)
 {
@@ -536,9 +536,41 @@ static void put_link(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 		put_skmem(b, s->skmem);
 }
 
+void tulpen_ss_details(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
+		       const struct tulpen_sock *s)
+{
+	put_details(b, o, s);
+}
+
+/* --tipcinfo, as ss's tipc_show_sock() writes it (its spaces too). */
+static void put_tipcinfo(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
+			 const struct tulpen_sock *s)
+{
+	static const char *const types[] = { "UNKNOWN", "STREAM", "DGRAM",
+					     "UNKNOWN", "RDM",	  "SEQPACKET" };
+
+	tulpen_buf_printf(b, "%stype:%s", o->oneline ? " " : "\n ",
+			  s->unix_type < 6 ? types[s->unix_type] : "UNKNOWN");
+	tulpen_buf_printf(b, " cong:%s ",
+			  s->tipc.link_cong   ? "link"
+			  : s->tipc.conn_cong ? "conn"
+					      : "none");
+	tulpen_buf_printf(b, " drop:%d ", (int)s->tipc.drops);
+	if (s->tipc.has_publ)
+		tulpen_buf_puts(b, " publ");
+	if (s->tipc.has_via)
+		tulpen_buf_printf(b, " via {%u,%u} ", s->tipc.via_type,
+				  s->tipc.via_inst);
+}
+
 int tulpen_ss_extras(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 		     const struct tulpen_sock *s)
 {
+	if (s->proto == TULPEN_P_TIPC) {
+		if (o->tipcinfo)
+			put_tipcinfo(b, o, s);
+		return b->err;
+	}
 	if (s->proto == TULPEN_P_NETLINK || s->proto == TULPEN_P_PACKET) {
 		put_link(b, o, s);
 		return b->err;

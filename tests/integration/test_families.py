@@ -417,6 +417,8 @@ def main(argv):
         absent_family("--xdp", AF_XDP, socket.SOCK_RAW, "xsk_diag"),
         absent_family("-S", socket.AF_INET, socket.SOCK_STREAM,
                       "sctp_diag", proto=132),
+        absent_family("--tipc", socket.AF_TIPC, socket.SOCK_RDM,
+                      "tipc_diag"),
     ]
     return L.tap_main(cases, setup=Families)
 
