@@ -38,6 +38,24 @@ static int family_msg(const struct nlmsghdr *nlh, void *data)
 	return w->cb(&s, w->data);
 }
 
+const struct tulpen_skmem *tulpen_diag_family_skmem(const struct nlmsghdr *nlh,
+						    size_t hdrlen,
+						    uint16_t type,
+						    struct tulpen_skmem *sm)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, hdrlen)
+	{
+		if (mnl_attr_get_type(a) != type)
+			continue;
+		tulpen_diag_skmem(mnl_attr_get_payload(a),
+				  mnl_attr_get_payload_len(a), sm);
+		return sm;
+	}
+	return NULL;
+}
+
 int tulpen_diag_family_dump(struct tulpen_ctx *ctx, const void *req, size_t len,
 			    tulpen_diag_parse_fn parse, void *arg,
 			    tulpen_sock_cb cb, void *data)

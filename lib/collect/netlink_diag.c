@@ -127,25 +127,17 @@ int tulpen_netlink_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s)
 static int parse_cb(const struct nlmsghdr *nlh, struct tulpen_sock *s,
 		    void *arg)
 {
-	const struct netlink_diag_msg *m = mnl_nlmsg_get_payload(nlh);
 	struct nl_walk *w = arg;
-	const struct nlattr *a;
 
 	if (tulpen_netlink_diag_parse(nlh, s))
 		return -EBADMSG;
 	if ((int32_t)s->nl.portid > 0 &&
 	    !pid_comm(w->ctx, (int32_t)s->nl.portid, w->comm, sizeof(w->comm)))
 		s->nl.comm = w->comm;
-	if (!(w->ext & TULPEN_EXT_SKMEM))
-		return 0;
-	mnl_attr_for_each(a, nlh, sizeof(*m))
-	{
-		if (mnl_attr_get_type(a) != NETLINK_DIAG_MEMINFO)
-			continue;
-		tulpen_diag_skmem(mnl_attr_get_payload(a),
-				  mnl_attr_get_payload_len(a), &w->sm);
-		s->skmem = &w->sm;
-	}
+	if (w->ext & TULPEN_EXT_SKMEM)
+		s->skmem = tulpen_diag_family_skmem(
+			nlh, sizeof(struct netlink_diag_msg),
+			NETLINK_DIAG_MEMINFO, &w->sm);
 	return 0;
 }
 

@@ -47,6 +47,14 @@ typedef int (*tulpen_diag_parse_fn)(const struct nlmsghdr *nlh,
 int tulpen_diag_family_dump(struct tulpen_ctx *ctx, const void *req, size_t len,
 			    tulpen_diag_parse_fn parse, void *arg,
 			    tulpen_sock_cb cb, void *data);
+/*
+ * The sk_meminfo array in attribute @type of a family's answer (after
+ * @hdrlen bytes of its header) into @sm: @sm, or NULL when there is none.
+ */
+const struct tulpen_skmem *tulpen_diag_family_skmem(const struct nlmsghdr *nlh,
+						    size_t hdrlen,
+						    uint16_t type,
+						    struct tulpen_skmem *sm);
 /* Netlink, packet sockets with their memory when @ext has TULPEN_EXT_SKMEM */
 int tulpen_netlink_diag_collect_ext(struct tulpen_ctx *ctx, uint32_t ext,
 				    tulpen_sock_cb cb, void *data);

@@ -126,21 +126,14 @@ struct packet_walk {
 static int parse_cb(const struct nlmsghdr *nlh, struct tulpen_sock *s,
 		    void *arg)
 {
-	const struct nlattr *a;
 	struct packet_walk *w = arg;
 
 	if (tulpen_packet_diag_parse(nlh, s))
 		return -EBADMSG;
-	if (!(w->ext & TULPEN_EXT_SKMEM))
-		return 0;
-	mnl_attr_for_each(a, nlh, sizeof(struct packet_diag_msg))
-	{
-		if (mnl_attr_get_type(a) != PACKET_DIAG_MEMINFO)
-			continue;
-		tulpen_diag_skmem(mnl_attr_get_payload(a),
-				  mnl_attr_get_payload_len(a), &w->sm);
-		s->skmem = &w->sm;
-	}
+	if (w->ext & TULPEN_EXT_SKMEM)
+		s->skmem = tulpen_diag_family_skmem(
+			nlh, sizeof(struct packet_diag_msg),
+			PACKET_DIAG_MEMINFO, &w->sm);
 	return 0;
 }
 

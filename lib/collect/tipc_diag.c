@@ -41,8 +41,7 @@ static int attr_cb(const struct nlattr *attr, void *data)
 }
 
 /* A nest's attributes into @tb (@max + 1 entries): 0 or -EBADMSG. */
-static int nested(const struct nlattr *nest, const struct nlattr **tb,
-		  int max)
+static int nested(const struct nlattr *nest, const struct nlattr **tb, int max)
 {
 	struct attr_table t = { tb, max };
 
