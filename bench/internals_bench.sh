@@ -41,15 +41,14 @@ out=""
 
 while [ $# -gt 0 ]; do
 	case "$1" in
-	-n) n=$2; shift ;;
-	-P) procs=$2; shift ;;
 	-k) kills=$2; shift ;;
-	--reps) reps=$2; shift ;;
-	--tulpen) tulpen=$2; shift ;;
-	--bin) bin=$2; shift ;;
-	--out) out=$2; shift ;;
 	-h|--help) bench_help; exit 0 ;;
-	*) echo "internals_bench.sh: unknown argument '$1'" >&2; exit 2 ;;
+	*)
+		bench_opt "$1" "${2:-}" || {
+			echo "internals_bench.sh: unknown argument '$1'" >&2
+			exit 2
+		}
+		shift ;;
 	esac
 	shift
 done

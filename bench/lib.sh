@@ -60,3 +60,19 @@ bench_median() {
 	sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2];
 		else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
+
+# bench_opt OPTION VALUE: the options the population benches share (-n
+# connections, -P processes, --reps, --tulpen, --bin, --out), set in the
+# caller's variables n, procs, reps, tulpen, bin and out; returns 1 for any
+# other option. Each takes a value: the caller shifts twice.
+bench_opt() {
+	case "$1" in
+	-n) n=$2 ;;
+	-P) procs=$2 ;;
+	--reps) reps=$2 ;;
+	--tulpen) tulpen=$2 ;;
+	--bin) bin=$2 ;;
+	--out) out=$2 ;;
+	*) return 1 ;;
+	esac
+}
