@@ -37,7 +37,11 @@ static void catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-/* One namespace's subscription; @ns NULL: the context's own, unlabelled. */
+/*
+ * One namespace's subscription; @ns NULL: the context's own, unlabelled.
+ * With --all-netns a namespace gone since the scan is skipped quietly, as
+ * the listing's walk skips it.
+ */
 struct ev_src {
 	struct tulpen_ctx *ctx; /* owned, but for the caller's (own 0) */
 	int own;
@@ -90,27 +94,36 @@ static int open_src(struct ev_src *src, struct tulpen_ctx *ctx,
 	int ret;
 
 	src->ns = ns;
-	src->own = ns != NULL;
+	src->own = 0;
 	src->ctx = ctx;
 	if (ns) {
+		src->ctx = NULL;
 		ret = tulpen_ctx_new(&src->ctx);
-		if (!ret)
-			ret = tulpen_ctx_set_netns_path(src->ctx, ns->path);
+		if (ret)
+			return ret;
+		src->own = 1;
+		ret = tulpen_ctx_set_netns_path(src->ctx, ns->path);
 		if (ret)
 			return ret;
 	}
 	return tulpen_sock_events_open(src->ctx, q, &src->e);
 }
 
+/* Source @k's subscription and context; the slot is then free again. */
+static void close_src(struct ev_src *srcs, size_t k)
+{
+	tulpen_sock_events_free(srcs[k].e);
+	if (srcs[k].own)
+		tulpen_ctx_free(srcs[k].ctx);
+	memset(&srcs[k], 0, sizeof(srcs[k]));
+}
+
 static void close_srcs(struct ev_src *srcs, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		tulpen_sock_events_free(srcs[i].e);
-		if (srcs[i].own)
-			tulpen_ctx_free(srcs[i].ctx);
-	}
+	for (i = 0; i < n; i++)
+		close_src(srcs, i);
 	free(srcs);
 }
 
@@ -155,23 +168,27 @@ int list_events(struct tulpen_ctx *ctx, const struct list_opts *o,
 	/* a destroyed socket is CLOSED: every state unless states are given */
 	if (!o->have_filter)
 		q.states = TULPEN_SF_ALL;
-	for (k = 0; k < n; k++) {
+	for (i = k = 0; i < n; i++) {
 		const struct tulpen_netns *ns =
-			o->all_netns ? tulpen_netns_at(ln->set, k)
+			o->all_netns ? tulpen_netns_at(ln->set, i)
 			: ln->active ? ln->only
 				     : NULL;
 
 		srcs[k].print = print;
 		srcs[k].data = data;
-		ret = open_src(&srcs[k], ctx, ns, &q);
+		ret = open_src(&srcs[k++], ctx, ns, &q);
+		if (ret && o->all_netns && (ret == -ENOENT || ret == -ESRCH)) {
+			close_src(srcs, --k); /* gone since the scan */
+			continue;
+		}
 		if (ret) {
 			ret = open_error(ns, ret);
-			k++;
 			goto out;
 		}
-		pfd[k].fd = tulpen_sock_events_fd(srcs[k].e);
-		pfd[k].events = POLLIN;
+		pfd[k - 1].fd = tulpen_sock_events_fd(srcs[k - 1].e);
+		pfd[k - 1].events = POLLIN;
 	}
+	n = k;
 	catch_signals();
 	ret = pump(srcs, n, pfd, flush, data);
 	for (i = 0; i < n; i++)
