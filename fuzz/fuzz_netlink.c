@@ -5,8 +5,8 @@
  * packet, vsock, XDP, TIPC), the dump loop, and the destroy event parser over
  * the same messages. The input is a series of datagrams, each a 2-byte
  * little-endian length and its bytes, served by a fake transport to the
- * dumps in collect order: TCP, UNIX, netlink, packet, vsock, XDP
- * (sequence numbers 1 to 6).
+ * dumps in collect order: TCP, UNIX, netlink, packet, vsock, XDP, TIPC
+ * (sequence numbers 1 to 7).
  */
 #include <errno.h>
 #include <stdint.h>
