@@ -10,7 +10,9 @@ little-endian length, then the datagram), and tulpen --nl-replay must show
 exactly the sockets the test encoded: in JSON (checked against the schema
 too), and in --style=ss as ss's printing code writes them (netids, state
 names, "cid:port" with * for any, "ifname:qN", TIPC's "node:port" and "-",
--e's uid/ino/sk, --tipcinfo). The expectations come from the values
+-e's uid/ino/sk, --tipcinfo), and a packet socket's -e details and -b
+filter (which this kernel has, tested against ss in test_families.py).
+The expectations come from the values
 encoded here, never from tulpen's output.
 
 usage: test_family_replay.py [--tap] TULPEN_BINARY   (TAP on stdout)
@@ -205,6 +207,52 @@ def xdp_ss():
     return "%d rows" % len(rows)
 
 
+# --- packet: -e's details and -b's filter, as ss prints them ---------------
+
+FILTER = [(0x28, 0, 0, 12), (0x15, 0, 1, 0x800), (0x06, 0, 0, 65535),
+          (0x06, 0, 0, 0)]
+P_INFO, P_RX_RING, P_FANOUT, P_UID, P_MEMINFO, P_FILTER = 0, 2, 4, 5, 6, 7
+
+
+def packet_rec():
+    msg = (struct.pack("BBHIII", socket.AF_PACKET, socket.SOCK_RAW, 3,
+                       9401, 0x77, 0) +
+           # ifindex, version, reserve, copy_thresh, tstamp, flags
+           nla(P_INFO, struct.pack("IIIIII", 0, 1, 0, 0, 0, 1 | 2)) +
+           nla(P_RX_RING, struct.pack("7I", 4096, 2, 2048, 4, 0, 0, 0)) +
+           u32(P_FANOUT, 4242 | 1 << 16) + u32(P_UID, 0) +
+           nla(P_MEMINFO, struct.pack("9I", 0, 212992, 0, 212992, 0, 0,
+                                      304, 0, 0)) +
+           nla(P_FILTER, b"".join(struct.pack("HBBI", *i)
+                                  for i in FILTER)))
+    return recording("packet.nlrec", [[msg]])
+
+
+def packet_ss():
+    lines = replay_ss(packet_rec(), ["-0", "-e", "-b", "-m", "-H"])
+    row = lines[0].split()
+    same(row, ["p_raw", "0", "0", "*:*", "*", "ino:9401", "sk:77"], "row")
+    want = ["\tver:1 cpy_thresh:0 flags( running auxdata )",
+            "\tring_rx(blk_size:4096,blk_nr:2,frm_size:2048,frm_nr:4,"
+            "tmo:0,features:0x0)",
+            "\tfanout(id:4242,type:lb)",
+            "\tbpf filter (%d): %s skmem:(r0,rb212992,t0,tb212992,f0,w0,"
+            "o304,bl0,d0)" % (len(FILTER), "".join(
+                " 0x%02x %d %d %d," % i for i in FILTER))]
+    same([ln.rstrip() for ln in lines[1:]], want, "-e -b -m lines")
+    return "%d lines" % len(lines)
+
+
+def packet_json():
+    s = replay_json(packet_rec(), ["-0", "-e", "-b"])[0]["packet"]
+    same([(i["code"], i["jt"], i["jf"], i["k"]) for i in s["bpf_filter"]],
+         FILTER, "bpf_filter")
+    same((s["version"], s["flags"], s["fanout"], s["rx_ring"]["frame_nr"]),
+         (1, ["running", "auxdata"],
+          {"id": 4242, "type": 1, "type_name": "lb"}, 4), "-e details")
+    return "%d instructions" % len(FILTER)
+
+
 # --- SCTP (inet_diag with IPPROTO_SCTP) -------------------------------------
 
 def inet_msg(family, state, sport, dport, src, dst, ino, rq=0, wq=0):
@@ -359,6 +407,8 @@ def main(argv):
         ("vsock: --style=ss rows", vsock_ss),
         ("xdp: --json from an xsk_diag recording", xdp_json),
         ("xdp: --style=ss rows", xdp_ss),
+        ("packet: -e -b -m in --style=ss", packet_ss),
+        ("packet: -e -b in JSON", packet_json),
         ("sctp: --json from an inet_diag IPPROTO_SCTP recording",
          sctp_json),
         ("tipc: --json from a tipc_diag recording", tipc_json),
