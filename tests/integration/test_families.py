@@ -28,6 +28,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 import layout_common as L
 
@@ -253,6 +254,39 @@ def table_bpf(pop):
     return "%d filters" % n
 
 
+TCPDUMP_EXPR = "tcp port 80 and host 10.1.2.3"
+
+
+def tcpdump_listing(pop):
+    """A filter as tcpdump attaches it: the table's listing of it reads as
+    tcpdump -d prints the same expression, instruction by instruction."""
+    tcpdump = shutil.which("tcpdump") or "/usr/bin/tcpdump"
+    want = []
+    for ln in L.run([tcpdump, "-i", "lo", "-d", TCPDUMP_EXPR]).stdout \
+            .decode().splitlines():
+        want.append(" ".join(ln.split()[1:]))  # "(003) ldb [23]"
+    p = subprocess.Popen([tcpdump, "-i", "lo", "-n", "-w", "/dev/null",
+                          TCPDUMP_EXPR], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        got = None
+        for _ in range(50):
+            out = L.run([TOOL_T, "-0a", "-b", "-n", "-H"]).stdout.decode()
+            for ln in out.splitlines():
+                m = re.search(r"cBPF\((\d+)\): (.*)$", ln)
+                if m and int(m.group(1)) == len(want):
+                    got = m.group(2).split("; ")
+            if got:
+                break
+            time.sleep(0.1)
+        if got != want:
+            raise L.Failed("listing %r, tcpdump -d %r" % (got, want))
+        return "%d instructions as tcpdump -d" % len(want)
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
+
+
 def json_netlink(pop):
     """--json: every netlink socket ss lists (protocol, port id), and the
     socket schema holds."""
@@ -404,6 +438,7 @@ def main(argv):
         ss_case(["-a", "-b"], timers="ss"),  # ss -b shows the timers
         ("-b --json: bpf_filter as ss -b prints it, schema", json_bpf),
         ("-b table: the Filter column", table_bpf),
+        ("-b table: tcpdump's filter in tcpdump -d's words", tcpdump_listing),
         ("-A packet_raw, p_dgr: the types of ss -0a's Netid", packet_types),
         ss_case(["-a", "-A", "netlink,unix_stream"]),
         ss_case(["-a", "-A", "all,!netlink,!tcp"]),
