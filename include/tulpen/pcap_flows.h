@@ -177,18 +177,6 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 			 uint32_t file);
 
 /*
- * tulpen_flows_segments - the @n segments at @p (at most
- * TULPEN_FLOWS_BATCH) in order, as tulpen_flows_segment() each, but
- * faster: the connections of the later ones are fetched into the cache
- * while the earlier ones are worked on. Stops at the first error
- * (returned; the segments after it are not counted); -EINVAL when @n is
- * too big.
- */
-#define TULPEN_FLOWS_BATCH 128
-int tulpen_flows_segments(struct tulpen_flows *f, const struct tulpen_pkt *p,
-			  size_t n, uint32_t file);
-
-/*
  * tulpen_flows_finish - the input has ended: hand out every connection
  * still held, in order of first packet (in list order when there is no
  * memory to sort them). Returns 0 or the callback's errno.

@@ -177,17 +177,6 @@ void *tulpen_hash_find_h(const struct tulpen_hash *t, const void *key,
 	return found ? slot_at(t, i) + t->voff : NULL;
 }
 
-void tulpen_hash_prefetch_h(const struct tulpen_hash *t, uint64_t hash)
-{
-	const uint8_t *s;
-
-	if (!t->cap)
-		return;
-	s = slot_at(t, home_of(t->cap, tag_of(hash)));
-	__builtin_prefetch(s);
-	__builtin_prefetch(s + t->stride - 1);
-}
-
 void *tulpen_hash_find(const struct tulpen_hash *t, const void *key)
 {
 	if (!t->used)

@@ -79,11 +79,6 @@ void *tulpen_hash_find_h(const struct tulpen_hash *t, const void *key,
 int tulpen_hash_insert(struct tulpen_hash *t, const void *key, void **value);
 int tulpen_hash_insert_h(struct tulpen_hash *t, const void *key, uint64_t hash,
 			 void **value);
-/*
- * Fetch into the cache the slot where the search for a key of @hash
- * starts, ahead of a tulpen_hash_find_h() for it (a hint: nothing changes).
- */
-void tulpen_hash_prefetch_h(const struct tulpen_hash *t, uint64_t hash);
 /* Remove @key: 0, or -ENOENT when it is not there. */
 int tulpen_hash_remove(struct tulpen_hash *t, const void *key);
 int tulpen_hash_remove_h(struct tulpen_hash *t, const void *key, uint64_t hash);

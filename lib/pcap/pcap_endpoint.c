@@ -534,10 +534,15 @@ static int same_tunnel(const struct tulpen_tunnel *a,
 		same_ep(&a->outer_dst, &b->outer_src));
 }
 
+/*
+ * The tunnels after the first are in c.more_tunnels, malloc()ed by the
+ * table (the record's pointer is const for its reader): 2, 4, 8, ...
+ * places, full when the count is one of those.
+ */
 void pcap_ep_tunnel(struct flow *fl, const struct tulpen_tunnel *t)
 {
-	struct tulpen_tunnel *n;
-	uint32_t i, cap;
+	struct tulpen_tunnel *more = (struct tulpen_tunnel *)fl->c.more_tunnels;
+	uint32_t i, n = fl->c.n_more_tunnels;
 
 	if (!fl->c.tunnel.type) {
 		fl->c.tunnel = *t;
@@ -545,25 +550,24 @@ void pcap_ep_tunnel(struct flow *fl, const struct tulpen_tunnel *t)
 	}
 	if (same_tunnel(&fl->c.tunnel, t))
 		return; /* nearly always */
-	for (i = 0; i < fl->n_more_tun; i++)
-		if (same_tunnel(&fl->more_tun[i], t))
+	for (i = 0; i < n; i++)
+		if (same_tunnel(&more[i], t))
 			return;
-	if (fl->n_more_tun + 1 >= TULPEN_CONN_MAX_TUNNELS)
+	if (n + 1 >= TULPEN_CONN_MAX_TUNNELS)
 		return;
-	if (fl->n_more_tun == fl->more_tun_cap) {
-		cap = fl->more_tun_cap ? 2 * fl->more_tun_cap : 2;
-		n = realloc(fl->more_tun, cap * sizeof(*n));
-		if (!n)
+	if (n == 0 || (n >= 2 && !(n & (n - 1)))) {
+		more = realloc(more, (n ? 2 * n : 2) * sizeof(*more));
+		if (!more)
 			return;
-		fl->more_tun = n;
-		fl->more_tun_cap = cap;
+		fl->c.more_tunnels = more;
 	}
-	fl->more_tun[fl->n_more_tun++] = *t;
+	more[n] = *t;
+	fl->c.n_more_tunnels = n + 1;
 }
 
 void pcap_ep_fini(struct flow *fl)
 {
-	free(fl->more_tun);
-	fl->more_tun = NULL;
-	fl->n_more_tun = fl->more_tun_cap = 0;
+	free((void *)fl->c.more_tunnels);
+	fl->c.more_tunnels = NULL;
+	fl->c.n_more_tunnels = 0;
 }

@@ -118,9 +118,6 @@ struct flow {
 	int64_t synack_ns;
 	uint8_t seen_syn, seen_synack;
 	struct pcap_zeek zeek; /* Zeek's view (pcap_zeek.h) */
-	/* tunnels after c.tunnel (malloc()ed; c.more_tunnels at the end) */
-	struct tulpen_tunnel *more_tun;
-	uint32_t n_more_tun, more_tun_cap;
 };
 
 /* Serial number arithmetic (RFC 1982) on sequence numbers. */

@@ -62,8 +62,8 @@ _Static_assert(sizeof(struct flow_key) == 40, "flow_key is 5 words");
  * a struct written in pieces stalls on store forwarding). Addresses are 16
  * bytes with IPv4 in the first 4 and zeros after (tulpen/pcap_decode.h).
  */
-uint64_t pcap_flow_key(const struct tulpen_pkt *p, struct flow_key *k,
-		       int *a_is_src)
+static uint64_t make_key(const struct tulpen_pkt *p, struct flow_key *k,
+			 int *a_is_src)
 {
 	const struct tulpen_endpoint *x = &p->src, *y = &p->dst;
 	uint64_t w[4], last, h;
@@ -115,8 +115,8 @@ static inline int key_eq(const struct flow_key *x, const struct flow_key *y)
 		 (a[4] ^ b[4]));
 }
 
-struct flow *pcap_flow_find(const struct tulpen_flows *f,
-			    const struct flow_key *k, uint64_t h)
+static struct flow *table_find(const struct tulpen_flows *f,
+			       const struct flow_key *k, uint64_t h)
 {
 	struct flow **v = tulpen_hash_find_h(&f->table, k, h);
 
@@ -200,8 +200,10 @@ static void flow_release(struct tulpen_flows *f, struct flow *fl)
 	pcap_ep_tent_put(fl, fl->tent[0]);
 	pcap_ep_tent_put(fl, fl->tent[1]);
 	fl->tent[0] = fl->tent[1] = NULL;
-	pcap_zeek_fini(&fl->zeek);
-	pcap_ep_fini(fl);
+	if (fl->zeek.hist_heap)
+		pcap_zeek_fini(&fl->zeek);
+	if (fl->c.more_tunnels)
+		pcap_ep_fini(fl);
 	if (fl->e.arena)
 		pcap_arena_put(&f->arena, fl);
 	else if (f->nfree < f->st.live_max &&
@@ -241,8 +243,6 @@ int pcap_flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
 				  fl->c.side[1].seq_bytes);
 	memcpy(fl->c.conn_state, cs, strlen(cs) + 1);
 	fl->c.history = pcap_zeek_history(&fl->zeek);
-	fl->c.more_tunnels = fl->more_tun;
-	fl->c.n_more_tunnels = fl->n_more_tun;
 	fl->c.zeek_last_ns = fl->zeek.last_ns;
 	fl->c.missed_bytes = fl->zeek.missed_bytes;
 	f->st.emitted++;
@@ -256,6 +256,13 @@ static struct flow *list_head(struct tulpen_flows *f, int l)
 {
 	return (struct flow *)f->lists[l].head;
 }
+
+/* A segment's normalised key, its hash, and whether key.a is its source. */
+struct seg_key {
+	struct flow_key k;
+	uint64_t h;
+	int a_is_src;
+};
 
 static int process(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		   uint32_t file, const struct seg_key *sk);
@@ -290,7 +297,7 @@ static int promote(struct tulpen_flows *f, const struct flow_key *k,
 		f->st.conns++;
 	}
 	if (!ret && out) {
-		*out = pcap_flow_find(f, k, r->hash);
+		*out = table_find(f, k, r->hash);
 		if (!*out)
 			ret = -ENOMEM;
 	}
@@ -554,7 +561,7 @@ static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	    key_eq(&f->last_e->key, &sk->k))
 		fl = (struct flow *)f->last_e;
 	else
-		fl = pcap_flow_find(f, &sk->k, sk->h);
+		fl = table_find(f, &sk->k, sk->h);
 	if (fl) {
 		int r;
 
@@ -646,8 +653,8 @@ static int hold(struct tulpen_flows *f, const struct flow_key *k, uint64_t h,
 	return 0;
 }
 
-/* One segment, its key made (tulpen_flows_segment(), _segments()). */
-int pcap_flows_seg(struct tulpen_flows *f, const struct tulpen_pkt *p,
+/* One segment, its key made. */
+static int segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		   uint32_t file, const struct seg_key *sk)
 {
 	int ret;
@@ -682,8 +689,7 @@ int pcap_flows_seg(struct tulpen_flows *f, const struct tulpen_pkt *p,
 			ret = promote(f, &sk->k, &copy, NULL);
 			if (ret)
 				return ret;
-		} else if (ho_can_hold(p) &&
-			   !pcap_flow_find(f, &sk->k, sk->h)) {
+		} else if (ho_can_hold(p) && !table_find(f, &sk->k, sk->h)) {
 			ret = hold(f, &sk->k, sk->h, p, sk->a_is_src, file);
 			if (ret != -ENOMEM)
 				return ret; /* else: the ordinary way */
@@ -697,8 +703,8 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 {
 	struct seg_key sk;
 
-	sk.h = pcap_flow_key(p, &sk.k, &sk.a_is_src);
-	return pcap_flows_seg(f, p, file, &sk);
+	sk.h = make_key(p, &sk.k, &sk.a_is_src);
+	return segment(f, p, file, &sk);
 }
 
 /* One segment through its connection (after the time and the expiry). */

@@ -307,10 +307,18 @@ static int table_conn(struct tulpen_pcap_report *r, const struct tulpen_flow *c)
 		ln_col(&l, w, strlen(w), W_STATE);
 	}
 	ln_col(&l, c->conn_state, strnlen(c->conn_state, 7), W_ZEEK);
-	/* the history last, not in the line: Zeek's is as long as it gets */
-	tulpen_buf_put(b, l.buf, (size_t)(l.p - l.buf));
-	tulpen_buf_puts(b, c->history && c->history[0] ? c->history : "-");
-	tulpen_buf_putc(b, '\n');
+	/* the history last: Zeek's is as long as it gets, the line is not */
+	w = c->history && c->history[0] ? c->history : "-";
+	n = strlen(w);
+	if (n < sizeof(l.buf) - (size_t)(l.p - l.buf)) {
+		ln_put(&l, w, n);
+		*l.p++ = '\n';
+		tulpen_buf_put(b, l.buf, (size_t)(l.p - l.buf));
+	} else {
+		tulpen_buf_put(b, l.buf, (size_t)(l.p - l.buf));
+		tulpen_buf_put(b, w, n);
+		tulpen_buf_putc(b, '\n');
+	}
 	if (r->o.verbose)
 		table_timeline(r, c);
 	return b->err;

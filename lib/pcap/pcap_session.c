@@ -145,30 +145,19 @@ static void notes(struct tulpen_pcap_session *s,
 static int read_file(struct tulpen_pcap_session *s,
 		     struct tulpen_pcap_reader *rd, uint32_t file)
 {
-	struct tulpen_pkt pkt[TULPEN_FLOWS_BATCH];
-	size_t n = 0;
-	int r, e;
+	struct tulpen_pkt pkt;
+	int r;
 
-	for (;;) {
-		r = tulpen_pcap_next(rd, &pkt[n]);
-		if (r == 1) {
-			if (!s->t0_set) {
-				tulpen_pcap_report_set_t0(s->rep, pkt[n].ts_ns);
-				s->t0_set = 1;
-			}
-			if (++n < TULPEN_FLOWS_BATCH)
-				continue;
+	while ((r = tulpen_pcap_next(rd, &pkt)) == 1) {
+		if (!s->t0_set) {
+			tulpen_pcap_report_set_t0(s->rep, pkt.ts_ns);
+			s->t0_set = 1;
 		}
-		/* in batches: the table fetches connections ahead */
-		if (n) {
-			e = tulpen_flows_segments(s->flows, pkt, n, file);
-			n = 0;
-			if (e < 0)
-				return e;
-		}
-		if (r != 1)
-			return r;
+		r = tulpen_flows_segment(s->flows, &pkt, file);
+		if (r < 0)
+			break;
 	}
+	return r;
 }
 
 static void note(struct tulpen_pcap_session *s, const char *fmt, ...)

@@ -59,26 +59,6 @@ struct tulpen_flows {
 	struct tulpen_flows_stats st;
 };
 
-/* A segment's normalised key, its hash, and whether key.a is its source. */
-struct seg_key {
-	struct flow_key k;
-	uint64_t h;
-	int a_is_src;
-};
-
-/*
- * The normalised key of @p (the lower address/port first) and its hash;
- * *@a_is_src says whether key.a is the source.
- */
-uint64_t pcap_flow_key(const struct tulpen_pkt *p, struct flow_key *k,
-		       int *a_is_src);
-/* The connection held under @k (hash @h), or NULL. */
-struct flow *pcap_flow_find(const struct tulpen_flows *f,
-			    const struct flow_key *k, uint64_t h);
-/* One segment through the table, its key made. 0 or a negative errno. */
-int pcap_flows_seg(struct tulpen_flows *f, const struct tulpen_pkt *p,
-		   uint32_t file, const struct seg_key *sk);
-
 /* What the table holds, in bytes (the budget's measure). */
 uint64_t pcap_flows_memory(const struct tulpen_flows *f);
 /* Fill in the derived fields, hand the connection out, free it. */

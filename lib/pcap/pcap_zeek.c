@@ -62,13 +62,16 @@ static char *hist_grow(struct pcap_zeek *z)
  * Zeek's AddHistory(): a letter more, the responder's in lower case. Zeek
  * does not cut a history; out of memory, the letters so far stay.
  */
-static void hist_add(struct pcap_zeek *z, int side, char code)
+static inline void hist_add(struct pcap_zeek *z, int side, char code)
 {
-	char *h = z->hist_heap ? z->hist_heap : z->hist_in;
-	size_t cap = z->hist_heap ? z->hcap : sizeof(z->hist_in);
+	char *h = z->hist_in;
 
-	if ((size_t)z->hlen + 2 > cap && !(h = hist_grow(z)))
-		return;
+	if (z->hist_heap || (size_t)z->hlen + 2 > sizeof(z->hist_in)) {
+		h = z->hist_heap;
+		if ((!h || (size_t)z->hlen + 2 > z->hcap) &&
+		    !(h = hist_grow(z)))
+			return;
+	}
 	if (side == TULPEN_RESP && code >= 'A' && code <= 'Z')
 		code = (char)(code - 'A' + 'a');
 	h[z->hlen++] = code;
@@ -339,13 +342,17 @@ static int hist_rstos0(const char *h)
  * now (EndpointEOF: ConnectionClosed() for this side). 1 when that
  * completes the connection's close.
  */
+static inline int eof_due(const struct pcap_zeek_side *sp)
+{
+	return !sp->did_eof &&
+	       (sp->fin_cnt || sp->state == Z_CLOSED || sp->state == Z_RESET);
+}
+
 static int zeek_eof(struct pcap_zeek *z, int side)
 {
 	struct pcap_zeek_side *sp = &z->s[side];
 
-	if (sp->did_eof ||
-	    !(sp->fin_cnt || sp->state == Z_CLOSED || sp->state == Z_RESET) ||
-	    data_pending(z, side))
+	if (!eof_due(sp) || data_pending(z, side))
 		return 0;
 	sp->did_eof = 1;
 	if (!z->close_deferred)
@@ -683,9 +690,9 @@ int pcap_zeek_segment(struct pcap_zeek *z, int side, const struct tulpen_pkt *p)
 	did = zeek_state(z, side, p);
 	/* Process(): the ACK's gaps, each end of stream, then the close */
 	seq_gap(z, side, p);
-	if ((f & TULPEN_TH_ACK) && zeek_eof(z, !side))
+	if ((f & TULPEN_TH_ACK) && eof_due(peer) && zeek_eof(z, !side))
 		ret |= PCAP_ZEEK_CLOSING;
-	if (zeek_eof(z, side))
+	if (eof_due(sp) && zeek_eof(z, side))
 		ret |= PCAP_ZEEK_CLOSING;
 	if ((did & DO_CLOSE) && zeek_closed(z, side))
 		ret |= PCAP_ZEEK_CLOSING;
