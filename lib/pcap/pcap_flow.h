@@ -103,14 +103,15 @@ struct entry {
 	uint8_t list;		   /* enum flow_list_id */
 	uint8_t orig_is_a;	   /* side[ORIG] is key.a */
 	uint8_t arena;		   /* from the arena (pcap_arena.h) */
+	uint8_t derived;	   /* the record's Zeek fields are up to date */
 };
 
 struct flow {
-	struct entry e; /* first: a struct entry * is a flow * */
+	struct entry e;		   /* first: a struct entry * is a flow * */
+	struct tentative *tent[2]; /* see fsm_segment(); usually NULL */
 	struct tulpen_flow c;
 	struct side_priv sp[2];
 	struct pending pend[2];	      /* pend[s]: waiting to be received by s */
-	struct tentative *tent[2];    /* see fsm_segment(); usually NULL */
 	uint8_t (*memo)[2][16][32];   /* the table's fsm_memo */
 	struct tentative **tent_free; /* the table's free tentatives */
 	size_t *tent_allocs;	      /* the table's count of them all */

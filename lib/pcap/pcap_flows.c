@@ -225,18 +225,17 @@ static void flow_move(struct tulpen_flows *f, struct flow *fl, int to)
 }
 
 /* Fill in the derived fields, hand the connection out, free it. */
-int pcap_flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
+/*
+ * The public record's fields derived from Zeek's view. Worked out when a
+ * connection finishes, while its record is in the cache, and again when
+ * it is handed out only if a segment came since (a lingering record has
+ * gone cold by then).
+ */
+static void flow_derive(struct flow *fl)
 {
 	const char *cs;
-	int ret, i;
+	int i;
 
-	if (fl->e.list == FL_DONE)
-		f->st.tombstones--;
-	list_del(&f->lists[fl->e.list], &fl->e);
-	if (f->last_e == &fl->e)
-		f->last_e = NULL;
-	table_del(f, &fl->e);
-	fl->c.end = (uint8_t)end;
 	for (i = 0; i < 2; i++)
 		fl->c.side[i].seq_bytes = pcap_zeek_size(&fl->zeek, i);
 	cs = pcap_zeek_conn_state(&fl->zeek, fl->c.side[0].seq_bytes,
@@ -245,6 +244,22 @@ int pcap_flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
 	fl->c.history = pcap_zeek_history(&fl->zeek);
 	fl->c.zeek_last_ns = fl->zeek.last_ns;
 	fl->c.missed_bytes = fl->zeek.missed_bytes;
+	fl->e.derived = 1;
+}
+
+int pcap_flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
+{
+	int ret;
+
+	if (fl->e.list == FL_DONE)
+		f->st.tombstones--;
+	list_del(&f->lists[fl->e.list], &fl->e);
+	if (f->last_e == &fl->e)
+		f->last_e = NULL;
+	table_del(f, &fl->e);
+	fl->c.end = (uint8_t)end;
+	if (!fl->e.derived)
+		flow_derive(fl);
 	f->st.emitted++;
 	f->st.live--;
 	ret = f->cb ? f->cb(f->priv, &fl->c) : 0;
@@ -384,6 +399,7 @@ static int flow_finished(struct tulpen_flows *f, struct flow *fl, int64_t ts)
 	flow_move(f, fl, FL_DONE);
 	fl->e.due_ns = ts;
 	f->st.tombstones++;
+	flow_derive(fl);
 	return 0;
 }
 
@@ -720,6 +736,7 @@ static int process(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	if (!fl)
 		return ret;
 	f->last_e = &fl->e;
+	fl->e.derived = 0; /* worked out again when handed out */
 	if (p->tunnel.type)
 		pcap_ep_tunnel(fl, &p->tunnel);
 	if (p->csum == TULPEN_CSUM_BAD && !f->ignore_checksums) {
