@@ -27,18 +27,6 @@
 #include "core/hash.h"
 #include "metrics/metrics_internal.h"
 
-struct listen_key {
-	uint8_t family;
-	uint8_t pad;
-	uint16_t port;
-	uint8_t addr[16];
-};
-
-struct listen_val {
-	uint64_t queue, limit;
-	uint32_t sockets;
-};
-
 struct proc_val {
 	const char *comm; /* into the owner table */
 	uint64_t sockets;
@@ -56,12 +44,9 @@ struct tulpen_metrics {
 	struct tm_snap snaps[2];
 	uint64_t shared;
 	/* working state of the collecting thread */
-	struct tulpen_hash listeners; /* listen_key -> listen_val */
-	struct tulpen_hash procs;     /* int32_t pid -> proc_val */
-	uint64_t *cw_inodes;
-	size_t ncw, cw_cap;
-	uint64_t cw_noinode;
-	uint8_t ports[65536 / 8];
+	struct tm_acc acc;
+	struct tm_split split;
+	struct tulpen_hash procs; /* int32_t pid -> proc_val */
 	struct tm_owner_cache owners;
 	struct tm_doctor_cache doctor;
 	uint64_t collections, failures;
@@ -114,39 +99,38 @@ int tulpen_metrics_new(struct tulpen_ctx *ctx,
 	if (snap_init(&m->snaps[0], o->top_k) ||
 	    snap_init(&m->snaps[1], o->top_k))
 		goto fail;
-	if (TULPEN_HASH_INIT(&m->listeners, struct listen_key,
-			     struct listen_val, NULL) ||
-	    TULPEN_HASH_INIT(&m->procs, int32_t, struct proc_val, NULL)) {
+	if (TULPEN_HASH_INIT(&m->procs, int32_t, struct proc_val, NULL)) {
 		ret = -EINVAL;
 		goto fail;
 	}
-	ret = tm_owner_cache_init(&m->owners, tulpen_ctx_proc_root(ctx),
-				  o->owners_max_age_ms);
+	ret = tm_acc_init(&m->acc);
+	if (!ret)
+		ret = tm_split_init(&m->split, ctx);
+	if (!ret)
+		ret = tm_owner_cache_init(&m->owners, tulpen_ctx_proc_root(ctx),
+					  o->owners_max_age_ms);
+	if (!ret)
+		ret = tm_doctor_cache_init(&m->doctor,
+					   tulpen_ctx_proc_root(ctx),
+					   o->doctor_every_ms);
+	if (!ret && pthread_mutex_init(&m->lock, NULL))
+		ret = -ENOMEM;
+	if (!ret && pthread_cond_init(&m->done, NULL)) {
+		pthread_mutex_destroy(&m->lock);
+		ret = -ENOMEM;
+	}
 	if (ret)
 		goto fail;
-	ret = tm_doctor_cache_init(&m->doctor, tulpen_ctx_proc_root(ctx),
-				   o->doctor_every_ms);
-	if (ret) {
-		tm_owner_cache_fini(&m->owners);
-		goto fail;
-	}
-	ret = -ENOMEM;
-	if (pthread_mutex_init(&m->lock, NULL)) {
-		tm_doctor_cache_fini(&m->doctor);
-		tm_owner_cache_fini(&m->owners);
-		goto fail;
-	}
-	if (pthread_cond_init(&m->done, NULL)) {
-		pthread_mutex_destroy(&m->lock);
-		tm_doctor_cache_fini(&m->doctor);
-		tm_owner_cache_fini(&m->owners);
-		goto fail;
-	}
 	m->pub = &m->snaps[0];
 	m->work = &m->snaps[1];
 	*out = m;
 	return 0;
 fail:
+	tm_doctor_cache_fini(&m->doctor);
+	tm_owner_cache_fini(&m->owners);
+	tm_split_fini(&m->split);
+	tm_acc_fini(&m->acc);
+	tulpen_hash_fini(&m->procs);
 	snap_fini(&m->snaps[0]);
 	snap_fini(&m->snaps[1]);
 	free(m);
@@ -161,87 +145,14 @@ void tulpen_metrics_free(struct tulpen_metrics *m)
 	pthread_mutex_destroy(&m->lock);
 	snap_fini(&m->snaps[0]);
 	snap_fini(&m->snaps[1]);
-	tulpen_hash_fini(&m->listeners);
 	tulpen_hash_fini(&m->procs);
 	tm_owner_cache_fini(&m->owners);
 	tm_doctor_cache_fini(&m->doctor);
-	free(m->cw_inodes);
+	tm_split_fini(&m->split);
+	tm_acc_fini(&m->acc);
 	free(m->sortbuf);
 	free(m->nsacc);
 	free(m);
-}
-
-static int fam_slot(int family)
-{
-	return family == AF_INET    ? TM_INET
-	       : family == AF_INET6 ? TM_INET6
-				    : TM_UNIX;
-}
-
-static int add_listener(struct tulpen_metrics *m, const struct tulpen_sock *s)
-{
-	struct listen_key key;
-	struct listen_val *v;
-	int ret;
-
-	memset(&key, 0, sizeof(key));
-	key.family = s->family;
-	key.port = s->local.port;
-	memcpy(key.addr, s->local.addr.raw, s->family == AF_INET ? 4 : 16);
-	ret = tulpen_hash_insert(&m->listeners, &key, (void **)&v);
-	if (ret < 0)
-		return ret;
-	v->queue += s->rqueue;
-	v->limit += s->wqueue;
-	v->sockets++;
-	return 0;
-}
-
-static int add_close_wait(struct tulpen_metrics *m, uint64_t inode)
-{
-	uint64_t *p;
-	size_t cap;
-
-	if (!inode) {
-		m->cw_noinode++;
-		return 0;
-	}
-	if (m->ncw == m->cw_cap) {
-		cap = m->cw_cap ? m->cw_cap * 2 : 256;
-		p = realloc(m->cw_inodes, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		m->cw_inodes = p;
-		m->cw_cap = cap;
-	}
-	m->cw_inodes[m->ncw++] = inode;
-	return 0;
-}
-
-static int walk_cb(const struct tulpen_sock *s, void *data)
-{
-	struct tulpen_metrics *m = data;
-	struct tm_snap *w = m->work;
-	int state = s->state;
-
-	if (s->proto < TULPEN_P_MAX)
-		w->sockets[s->proto][fam_slot(s->family)]++;
-	if (s->proto != TULPEN_P_TCP)
-		return 0;
-	if (state == TULPEN_TCP_NEW_SYN_RECV)
-		state = TULPEN_TCP_SYN_RECV;
-	if (state < TULPEN_TCP_MAX_STATES)
-		w->tcp_states[state]++;
-	if (state == TULPEN_TCP_LISTEN) {
-		w->listeners++;
-		return add_listener(m, s);
-	}
-	if (state != TULPEN_TCP_CLOSE)
-		m->ports[s->local.port / 8] |=
-			(uint8_t)(1u << (s->local.port % 8));
-	if (state == TULPEN_TCP_CLOSE_WAIT)
-		return add_close_wait(m, s->inode);
-	return 0;
 }
 
 static void *sort_space(struct tulpen_metrics *m, size_t n, size_t size)
@@ -276,10 +187,10 @@ static int cmp_listener(const void *a, const void *b)
 /* The listeners table into the snapshot: top K by queue, rest summed. */
 static int pick_listeners(struct tulpen_metrics *m, struct tm_snap *w)
 {
-	size_t n = tulpen_hash_count(&m->listeners), i = 0, pos = 0;
+	size_t n = tulpen_hash_count(&m->acc.listen), i = 0, pos = 0;
 	struct tm_listener *all, *o = &w->other_listeners;
-	const struct listen_val *v;
-	struct listen_key key;
+	const struct tm_listen_val *v;
+	struct tm_listen_key key;
 	const void *kp;
 
 	if (!n)
@@ -287,7 +198,7 @@ static int pick_listeners(struct tulpen_metrics *m, struct tm_snap *w)
 	all = sort_space(m, n, sizeof(*all));
 	if (!all)
 		return -ENOMEM;
-	while ((v = tulpen_hash_next(&m->listeners, &pos, &kp))) {
+	while ((v = tulpen_hash_next(&m->acc.listen, &pos, &kp))) {
 		memcpy(&key, kp, sizeof(key));
 		memset(&all[i], 0, sizeof(all[i]));
 		inet_ntop(key.family, key.addr, all[i].address,
@@ -330,9 +241,10 @@ static int pick_procs(struct tulpen_metrics *m, struct tm_snap *w,
 	int ret;
 
 	tulpen_hash_clear(&m->procs);
-	w->unknown_sockets = m->cw_noinode;
-	for (i = 0; i < m->ncw; i++) {
-		own = owners ? tulpen_owners_lookup(owners, m->cw_inodes[i], &n)
+	w->unknown_sockets = m->acc.cw_noinode;
+	for (i = 0; i < m->acc.ncw; i++) {
+		own = owners ? tulpen_owners_lookup(owners, m->acc.cw[i].inode,
+						    &n)
 			     : NULL;
 		if (!own) {
 			w->unknown_sockets++;
@@ -385,7 +297,7 @@ static void count_ports(struct tulpen_metrics *m, struct tm_snap *w)
 	if (!w->k.have_port_range)
 		return;
 	for (p = w->k.port_lo; p <= w->k.port_hi; p++)
-		if (m->ports[p / 8] & (1u << (p % 8)))
+		if (m->acc.ports[p / 8] & (1u << (p % 8)))
 			w->ephemeral_used++;
 }
 
@@ -404,7 +316,7 @@ static int ns_walk_cb(const struct tulpen_netns *ns,
 			a->states[state]++;
 		a->total++;
 	}
-	return walk_cb(s, data);
+	return tm_acc_add(&m->acc, s, 0);
 }
 
 static void ns_fail_cb(const struct tulpen_netns *ns, int err, const char *msg,
@@ -511,18 +423,19 @@ static void collect(struct tulpen_metrics *m)
 	int ret;
 
 	snap_reset(w);
-	tulpen_hash_clear(&m->listeners);
-	m->ncw = 0;
-	m->cw_noinode = 0;
-	memset(m->ports, 0, sizeof(m->ports));
 	tulpen_ctx_clearerr(m->ctx);
 	w->all_netns = m->opts.all_netns;
-	if (m->opts.all_netns)
+	if (m->opts.all_netns) {
+		tm_acc_reset(&m->acc);
 		ret = collect_all_netns(m, &q);
-	else
-		ret = tulpen_collect(m->ctx, &q, walk_cb, m);
+	} else {
+		ret = tm_split_collect(&m->split, m->ctx, &q, &m->acc);
+	}
 	if (ret > 0)
 		ret = -EIO;
+	memcpy(w->sockets, m->acc.sockets, sizeof(w->sockets));
+	memcpy(w->tcp_states, m->acc.tcp_states, sizeof(w->tcp_states));
+	w->listeners = m->acc.listeners;
 	if (!ret)
 		ret = pick_listeners(m, w);
 	w->owners_enabled = m->opts.owners;
@@ -530,10 +443,10 @@ static void collect(struct tulpen_metrics *m)
 	if (!ret && m->opts.owners) {
 		/* no CLOSE-WAIT socket, no process scan */
 		ret = pick_procs(m, w,
-				 m->ncw ? tm_owner_cache_get(&m->owners,
-							     m->cw_inodes,
-							     m->ncw)
-					: m->owners.owners);
+				 m->acc.ncw ? tm_owner_cache_get(&m->owners,
+								 m->acc.cw,
+								 m->acc.ncw)
+					    : m->owners.owners);
 		w->owners_age_s = tm_owner_cache_age(&m->owners);
 		w->owners_denied = m->owners.denied;
 		w->owner_scans = m->owners.scans;
@@ -559,6 +472,7 @@ static void collect(struct tulpen_metrics *m)
 	}
 	m->collections++;
 	w->collections = m->collections;
+	w->split_walks = m->split.splits;
 	w->failures = m->failures;
 	w->duration_s = tm_mono_s() - t0;
 }

@@ -321,6 +321,10 @@ static void render_self(struct out *o, const struct tm_snap *s)
 	family(o, "tulpen_collections", F_COUNTER,
 	       "Collections (socket walks) since start.");
 	sample(o, "tulpen_collections", "_total", NULL, s->collections);
+	family(o, "tulpen_collect_split_walks", F_COUNTER,
+	       "Collections whose TCP walk ran in two halves at once, cut at "
+	       "a port, on two netlink sockets.");
+	sample(o, "tulpen_collect_split_walks", "_total", NULL, s->split_walks);
 	family(o, "tulpen_collect_failures", F_COUNTER,
 	       "Collections whose socket walk failed.");
 	sample(o, "tulpen_collect_failures", "_total", NULL, s->failures);
