@@ -27,6 +27,12 @@
 #include "core/hash.h"
 #include "metrics/metrics_internal.h"
 
+/* A process's CLOSE-WAIT sockets, per namespace with --all-netns. */
+struct proc_key {
+	uint32_t ns;
+	int32_t pid;
+};
+
 struct proc_val {
 	const char *comm; /* into the owner table */
 	uint64_t sockets;
@@ -46,16 +52,14 @@ struct tulpen_metrics {
 	/* working state of the collecting thread */
 	struct tm_acc acc;
 	struct tm_split split;
-	struct tulpen_hash procs; /* int32_t pid -> proc_val */
+	struct tulpen_hash procs; /* proc_key -> proc_val */
 	struct tm_owner_cache owners;
 	struct tm_doctor_cache doctor;
 	uint64_t collections, failures;
 	/* scratch for the top K sort, reused */
 	void *sortbuf;
 	size_t sortcap;
-	/* --all-netns: TCP states per namespace of the walk, by index */
-	struct tm_netns *nsacc;
-	size_t nsacc_cap;
+	struct tm_nswalk nsw; /* --all-netns */
 };
 
 void tulpen_metrics_opts_default(struct tulpen_metrics_opts *o)
@@ -99,7 +103,8 @@ int tulpen_metrics_new(struct tulpen_ctx *ctx,
 	if (snap_init(&m->snaps[0], o->top_k) ||
 	    snap_init(&m->snaps[1], o->top_k))
 		goto fail;
-	if (TULPEN_HASH_INIT(&m->procs, int32_t, struct proc_val, NULL)) {
+	if (TULPEN_HASH_INIT(&m->procs, struct proc_key, struct proc_val,
+			     NULL)) {
 		ret = -EINVAL;
 		goto fail;
 	}
@@ -151,7 +156,7 @@ void tulpen_metrics_free(struct tulpen_metrics *m)
 	tm_split_fini(&m->split);
 	tm_acc_fini(&m->acc);
 	free(m->sortbuf);
-	free(m->nsacc);
+	tm_nswalk_fini(&m->nsw);
 	free(m);
 }
 
@@ -181,7 +186,7 @@ static int cmp_listener(const void *a, const void *b)
 	if (x->port != y->port)
 		return x->port < y->port ? -1 : 1;
 	c = strcmp(x->address, y->address);
-	return c;
+	return c ? c : strcmp(x->ns.netns, y->ns.netns);
 }
 
 /* The listeners table into the snapshot: top K by queue, rest summed. */
@@ -207,6 +212,8 @@ static int pick_listeners(struct tulpen_metrics *m, struct tm_snap *w)
 		all[i].queue = v->queue;
 		all[i].limit = v->limit;
 		all[i].sockets = v->sockets;
+		if (m->opts.all_netns)
+			all[i].ns = *tm_nswalk_label(&m->nsw, key.ns);
 		i++;
 	}
 	qsort(all, n, sizeof(*all), cmp_listener);
@@ -227,7 +234,9 @@ static int cmp_proc(const void *a, const void *b)
 
 	if (x->sockets != y->sockets)
 		return x->sockets > y->sockets ? -1 : 1;
-	return x->pid < y->pid ? -1 : x->pid > y->pid;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return strcmp(x->ns.netns, y->ns.netns);
 }
 
 static int pick_procs(struct tulpen_metrics *m, struct tm_snap *w,
@@ -236,6 +245,7 @@ static int pick_procs(struct tulpen_metrics *m, struct tm_snap *w,
 	const struct tulpen_owner *own;
 	struct tm_process *all;
 	struct proc_val *v;
+	struct proc_key key;
 	size_t i, n, pos = 0;
 	const void *kp;
 	int ret;
@@ -250,7 +260,9 @@ static int pick_procs(struct tulpen_metrics *m, struct tm_snap *w,
 			w->unknown_sockets++;
 			continue;
 		}
-		ret = tulpen_hash_insert(&m->procs, &own->pid, (void **)&v);
+		key.ns = m->opts.all_netns ? m->acc.cw[i].ns : 0;
+		key.pid = own->pid;
+		ret = tulpen_hash_insert(&m->procs, &key, (void **)&v);
 		if (ret < 0)
 			return ret;
 		v->comm = own->comm;
@@ -264,10 +276,14 @@ static int pick_procs(struct tulpen_metrics *m, struct tm_snap *w,
 		return -ENOMEM;
 	i = 0;
 	while ((v = tulpen_hash_next(&m->procs, &pos, &kp))) {
-		memcpy(&all[i].pid, kp, sizeof(all[i].pid));
+		memcpy(&key, kp, sizeof(key));
+		memset(&all[i], 0, sizeof(all[i]));
+		all[i].pid = key.pid;
 		snprintf(all[i].command, sizeof(all[i].command), "%s",
 			 v->comm ? v->comm : "");
 		all[i].sockets = v->sockets;
+		if (m->opts.all_netns)
+			all[i].ns = *tm_nswalk_label(&m->nsw, key.ns);
 		i++;
 	}
 	qsort(all, n, sizeof(*all), cmp_proc);
@@ -301,112 +317,6 @@ static void count_ports(struct tulpen_metrics *m, struct tm_snap *w)
 			w->ephemeral_used++;
 }
 
-/* --all-netns: one socket of namespace @ns. */
-static int ns_walk_cb(const struct tulpen_netns *ns,
-		      const struct tulpen_sock *s, void *data)
-{
-	struct tulpen_metrics *m = data;
-	struct tm_netns *a = &m->nsacc[ns->index];
-	int state = s->state;
-
-	if (s->proto == TULPEN_P_TCP) {
-		if (state == TULPEN_TCP_NEW_SYN_RECV)
-			state = TULPEN_TCP_SYN_RECV;
-		if (state < TULPEN_TCP_MAX_STATES)
-			a->states[state]++;
-		a->total++;
-	}
-	return tm_acc_add(&m->acc, s, 0);
-}
-
-static void ns_fail_cb(const struct tulpen_netns *ns, int err, const char *msg,
-		       void *data)
-{
-	struct tulpen_metrics *m = data;
-
-	m->work->netns_failed++;
-}
-
-static int cmp_netns(const void *a, const void *b)
-{
-	const struct tm_netns *x = a, *y = b;
-
-	if (x->total != y->total)
-		return x->total > y->total ? -1 : 1;
-	return strcmp(x->netns, y->netns);
-}
-
-/* The namespaces with TCP sockets into the snapshot: top K, rest summed. */
-static void pick_netns(struct tulpen_metrics *m, struct tm_snap *w,
-		       const struct tulpen_netns_set *set)
-{
-	size_t n = tulpen_netns_count(set), i, used = 0;
-	struct tm_netns *o = &w->other_netns;
-	int st;
-
-	for (i = 0; i < n; i++) {
-		const struct tulpen_netns *ns = tulpen_netns_at(set, i);
-		struct tm_netns *a = &m->nsacc[i];
-
-		if (!a->total)
-			continue;
-		if (ns->name)
-			snprintf(a->netns, sizeof(a->netns), "%s", ns->name);
-		else
-			snprintf(a->netns, sizeof(a->netns), "%llu",
-				 (unsigned long long)ns->inode);
-		tulpen_container_label(a->container, sizeof(a->container),
-				       &ns->container);
-		m->nsacc[used++] = *a;
-	}
-	qsort(m->nsacc, used, sizeof(*m->nsacc), cmp_netns);
-	w->ntop_netns = used < m->opts.top_k ? used : m->opts.top_k;
-	memcpy(w->top_netns, m->nsacc, w->ntop_netns * sizeof(*m->nsacc));
-	for (i = w->ntop_netns; i < used; i++) {
-		w->has_other_netns = 1;
-		for (st = 0; st < TULPEN_TCP_MAX_STATES; st++)
-			o->states[st] += m->nsacc[i].states[st];
-		o->total += m->nsacc[i].total;
-	}
-	w->netns_walked = n;
-}
-
-/* Every namespace's sockets through walk_cb, counted per namespace too. */
-static int collect_all_netns(struct tulpen_metrics *m,
-			     const struct tulpen_query *q)
-{
-	struct tulpen_netns_scan_opts so = { .containers = 1 };
-	struct tulpen_netns_walk_opts wo = {
-		.q = q,
-		.source = tulpen_ctx_source(m->ctx),
-	};
-	struct tulpen_netns_set *set = NULL;
-	struct tm_netns *p;
-	size_t n;
-	int ret;
-
-	ret = tulpen_netns_scan(m->ctx, &so, &set);
-	if (ret)
-		return ret;
-	n = tulpen_netns_count(set);
-	if (n > m->nsacc_cap) {
-		p = realloc(m->nsacc, n * sizeof(*p));
-		if (!p) {
-			tulpen_netns_set_free(set);
-			return -ENOMEM;
-		}
-		m->nsacc = p;
-		m->nsacc_cap = n;
-	}
-	memset(m->nsacc, 0, n * sizeof(*m->nsacc));
-	ret = tulpen_netns_walk(m->ctx, set, &wo, ns_walk_cb, ns_fail_cb, m,
-				NULL);
-	if (!ret)
-		pick_netns(m, m->work, set);
-	tulpen_netns_set_free(set);
-	return ret;
-}
-
 /* Fill m->work; called by one thread at a time, without the lock. */
 static void collect(struct tulpen_metrics *m)
 {
@@ -426,8 +336,9 @@ static void collect(struct tulpen_metrics *m)
 	tulpen_ctx_clearerr(m->ctx);
 	w->all_netns = m->opts.all_netns;
 	if (m->opts.all_netns) {
-		tm_acc_reset(&m->acc);
-		ret = collect_all_netns(m, &q);
+		ret = tm_nswalk_collect(&m->nsw, m->ctx, &q, &m->acc);
+		if (!ret)
+			ret = tm_nswalk_pick(&m->nsw, m->opts.top_k, w);
 	} else {
 		ret = tm_split_collect(&m->split, m->ctx, &q, &m->acc);
 	}

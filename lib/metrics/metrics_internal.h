@@ -150,6 +150,14 @@ struct tm_acc {
 	uint64_t tcp;
 };
 
+/* The family slot (TM_INET, TM_INET6, TM_UNIX) of an address family. */
+static inline int tm_fam_slot(int family)
+{
+	return family == AF_INET    ? TM_INET
+	       : family == AF_INET6 ? TM_INET6
+				    : TM_UNIX;
+}
+
 int tm_acc_init(struct tm_acc *a);
 void tm_acc_fini(struct tm_acc *a);
 /* Empty, for the next walk; keeps the memory. */
@@ -186,27 +194,60 @@ void tm_split_fini(struct tm_split *sp);
 int tm_split_collect(struct tm_split *sp, struct tulpen_ctx *ctx,
 		     const struct tulpen_query *q, struct tm_acc *a);
 
+/* A namespace's labels (--all-netns; empty strings without). */
+struct tm_nslabel {
+	char netns[64];	     /* its /run/netns name, else its inode */
+	char container[160]; /* tulpen_container_label(), "-" for none */
+};
+
 struct tm_listener {
 	char address[INET6_ADDRSTRLEN];
 	uint16_t port;
 	uint64_t queue;	  /* connections waiting in the accept queue */
 	uint64_t limit;	  /* the accept queue's limit (backlog) */
 	uint32_t sockets; /* listening sockets (SO_REUSEPORT groups) */
+	struct tm_nslabel ns;
 };
 
 struct tm_process {
 	int32_t pid;
 	char command[64];
 	uint64_t sockets;
+	struct tm_nslabel ns; /* the namespace of its CLOSE-WAIT sockets */
 };
 
-/* The TCP states of one network namespace (--all-netns). */
+/* The sockets of one network namespace (--all-netns). */
 struct tm_netns {
-	char netns[64];	     /* its /run/netns name, else its inode */
-	char container[160]; /* tulpen_container_label(), "-" for none */
+	struct tm_nslabel ns;
 	uint64_t states[TULPEN_TCP_MAX_STATES];
-	uint64_t total;
+	uint64_t sockets[TULPEN_P_MAX][TM_FAMS];
+	uint64_t total; /* TCP sockets */
 };
+
+/*
+ * nswalk.c: --all-netns. Every namespace's sockets into @a (reset here)
+ * and per namespace; their labels by the walk's index until the next.
+ * Namespaces without any socket get no series of their own.
+ */
+struct tm_snap;
+
+struct tm_nswalk {
+	struct tm_netns *ns; /* by the walk's index */
+	size_t n, cap;
+	struct tm_acc *acc; /* the host's totals, during a walk */
+	uint64_t failed;
+	struct tm_netns *sorted; /* scratch of tm_nswalk_pick() */
+	size_t sorted_cap;
+};
+
+void tm_nswalk_fini(struct tm_nswalk *w);
+int tm_nswalk_collect(struct tm_nswalk *w, struct tulpen_ctx *ctx,
+		      const struct tulpen_query *q, struct tm_acc *a);
+/* Labels of namespace @index of the last walk (empty ones if none). */
+const struct tm_nslabel *tm_nswalk_label(const struct tm_nswalk *w,
+					 uint32_t index);
+/* The top K namespaces by TCP sockets into @s, the rest summed. */
+int tm_nswalk_pick(struct tm_nswalk *w, unsigned int top_k, struct tm_snap *s);
 
 struct tm_snap {
 	int err; /* 0 or the negative errno of the walk */

@@ -26,8 +26,7 @@
 /* TCP sockets below which one walk costs less than a thread. */
 #define SPLIT_MIN 8192
 
-static int can_split(const struct tulpen_ctx *ctx,
-		     const struct tulpen_query *q)
+static int can_split(const struct tulpen_ctx *ctx, const struct tulpen_query *q)
 {
 	return ctx->source != TULPEN_SOURCE_PROC && !ctx->nl_record &&
 	       (!ctx->nl_ops || ctx->nl_is_live) && !q->filter &&

@@ -44,13 +44,6 @@ void tm_acc_reset(struct tm_acc *a)
 	a->tcp = 0;
 }
 
-static int fam_slot(int family)
-{
-	return family == AF_INET    ? TM_INET
-	       : family == AF_INET6 ? TM_INET6
-				    : TM_UNIX;
-}
-
 static int listen_add(struct tm_acc *a, const struct tm_listen_key *key,
 		      const struct tm_listen_val *add)
 {
@@ -116,7 +109,7 @@ int tm_acc_add(struct tm_acc *a, const struct tulpen_sock *s, uint32_t ns)
 	int state = s->state;
 
 	if (s->proto < TULPEN_P_MAX)
-		a->sockets[s->proto][fam_slot(s->family)]++;
+		a->sockets[s->proto][tm_fam_slot(s->family)]++;
 	if (s->proto != TULPEN_P_TCP)
 		return 0;
 	if (state == TULPEN_TCP_NEW_SYN_RECV)
@@ -161,7 +154,8 @@ int tm_acc_merge(struct tm_acc *dst, const struct tm_acc *src)
 	if (src->ncw && cw_room(dst, src->ncw))
 		return -ENOMEM;
 	if (src->ncw)
-		memcpy(dst->cw + dst->ncw, src->cw, src->ncw * sizeof(*src->cw));
+		memcpy(dst->cw + dst->ncw, src->cw,
+		       src->ncw * sizeof(*src->cw));
 	dst->ncw += src->ncw;
 	dst->cw_noinode += src->cw_noinode;
 	for (i = 0; i < sizeof(dst->ports); i++)
