@@ -181,7 +181,10 @@ struct tm_split {
 	struct tm_acc acc; /* the second half's counts */
 	const struct tulpen_query *q;
 	int ret;
-	uint64_t splits; /* walks done in two halves */
+	double job_cpu;	      /* the second half's CPU time, seconds */
+	int cpus_ok;	      /* this process may run on two CPUs */
+	unsigned int backoff; /* collections to walk once before a split */
+	uint64_t splits;      /* walks done in two halves */
 };
 
 int tm_split_init(struct tm_split *sp, struct tulpen_ctx *ctx);

@@ -13,10 +13,18 @@
  * on a port the socket keeps as long as the kernel's tables hold it, so
  * every socket is in exactly one half: the counts are those of one walk.
  * The other protocols follow the first half on the caller's thread.
+ *
+ * Two halves cost more CPU than one walk (the second walk of the tables),
+ * so they pay only when the two threads really run at once: never with
+ * one CPU to run on, and after a split whose halves' CPU time was not
+ * well above its wall time (the other CPU was busy with something else)
+ * the next BACKOFF collections walk once.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "tulpen/collect.h"
 #include "tulpen/filter.h"
@@ -25,6 +33,28 @@
 
 /* TCP sockets below which one walk costs less than a thread. */
 #define SPLIT_MIN 8192
+/* Halves' CPU time over wall time below which they did not overlap. */
+#define OVERLAP_MIN 1.3
+#define BACKOFF 8
+
+/* The calling thread's CPU time (user and system) in seconds. */
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Whether this thread may run on two CPUs or more. */
+static int two_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	return CPU_COUNT(&set) >= 2;
+}
 
 static int can_split(const struct tulpen_ctx *ctx, const struct tulpen_query *q)
 {
@@ -53,6 +83,7 @@ int tm_split_init(struct tm_split *sp, struct tulpen_ctx *ctx)
 		return ret;
 	}
 	tulpen_ctx_set_source(sp->ctx, tulpen_ctx_source(ctx));
+	sp->cpus_ok = two_cpus();
 	sp->ctx->nl_inline = 1; /* the two halves are the parallelism */
 	return 0;
 }
@@ -132,9 +163,11 @@ static int add_cb(const struct tulpen_sock *s, void *data)
 static void half_job(void *arg)
 {
 	struct tm_split *sp = arg;
+	double c0 = thread_cpu_s();
 
 	tm_acc_reset(&sp->acc);
 	sp->ret = tulpen_collect(sp->ctx, sp->q, add_cb, &sp->acc);
+	sp->job_cpu = thread_cpu_s() - c0;
 }
 
 static int run_halves(struct tm_split *sp, struct tulpen_ctx *ctx,
@@ -143,6 +176,7 @@ static int run_halves(struct tm_split *sp, struct tulpen_ctx *ctx,
 {
 	struct tulpen_query tcp = *q, second, rest = *q;
 	int inl = ctx->nl_inline, ret;
+	double t0, c0, cpu;
 
 	tcp.protos = TULPEN_PF(TULPEN_P_TCP);
 	tcp.families = TULPEN_FAM_INET | TULPEN_FAM_INET6;
@@ -151,14 +185,19 @@ static int run_halves(struct tm_split *sp, struct tulpen_ctx *ctx,
 	tcp.filter = half[1];
 	rest.protos &= ~TULPEN_PF(TULPEN_P_TCP);
 	sp->q = &second;
+	t0 = tm_mono_s();
+	c0 = thread_cpu_s();
 	if (tm_bg_start(&sp->bg, half_job, sp))
 		return tulpen_collect(ctx, q, add_cb, a); /* no thread: one */
 	ctx->nl_inline = 1;
 	ret = tulpen_collect(ctx, &tcp, add_cb, a);
 	ctx->nl_inline = inl;
+	cpu = thread_cpu_s() - c0;
 	if (!ret && rest.protos)
 		ret = tulpen_collect(ctx, &rest, add_cb, a);
 	tm_bg_join(&sp->bg);
+	if (cpu + sp->job_cpu < OVERLAP_MIN * (tm_mono_s() - t0))
+		sp->backoff = BACKOFF; /* the halves took turns: walk once */
 	if (!ret && sp->ret) {
 		ret = sp->ret;
 		tulpen_ctx_seterr(ctx, "%s", tulpen_ctx_errmsg(sp->ctx));
@@ -176,7 +215,9 @@ int tm_split_collect(struct tm_split *sp, struct tulpen_ctx *ctx,
 	struct tulpen_filter *half[2] = { NULL, NULL };
 	int ret = 0;
 
-	if (sp->ctx && can_split(ctx, q))
+	if (sp->backoff)
+		sp->backoff--;
+	else if (sp->ctx && sp->cpus_ok && can_split(ctx, q))
 		ret = plan(a, half);
 	tm_acc_reset(a);
 	if (ret == 1)
