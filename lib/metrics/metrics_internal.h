@@ -7,6 +7,13 @@
  * allocated once: the collector fills a private one while unlocked and
  * publishes it by swapping pointers under the lock, so renderers never see
  * one half written and memory stays flat between scrapes.
+ *
+ * Ownership: the caches, the walk's counts (tm_acc), the split and the
+ * namespace walk are embedded in struct tulpen_metrics; each _init() sets
+ * one up (zeroed memory is a valid "not set up"), its _fini() releases
+ * what it holds and may be called again. Only the collecting thread uses
+ * them, and the threads they start (tm_bg) are joined before their
+ * results are read.
  */
 #ifndef TULPEN_METRICS_INTERNAL_H
 #define TULPEN_METRICS_INTERNAL_H

@@ -49,6 +49,7 @@ void tm_owner_cache_fini(struct tm_owner_cache *c)
 	tulpen_owners_free(c->owners);
 	free(c->want);
 	tulpen_ctx_free(c->ctx);
+	memset(c, 0, sizeof(*c));
 }
 
 static void install(struct tm_owner_cache *c, struct tulpen_owners *o,

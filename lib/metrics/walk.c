@@ -29,6 +29,9 @@ void tm_acc_fini(struct tm_acc *a)
 	tulpen_hash_fini(&a->listen);
 	free(a->cw);
 	free(a->hist);
+	a->cw = NULL;
+	a->hist = NULL;
+	a->ncw = a->cw_cap = 0;
 }
 
 void tm_acc_reset(struct tm_acc *a)
