@@ -194,6 +194,13 @@ struct tm_split {
 	uint64_t splits;      /* walks done in two halves */
 };
 
+/*
+ * The cut the next walk would use after the walk that filled @a: 1 and
+ * *@peer (0: the local port, 1: the peer port) and *@cut (the second half
+ * is the sockets with that port at or above it), or 0 for one walk (too
+ * few sockets, or no cut leaving 10 % or more on either side).
+ */
+int tm_split_cut(const struct tm_acc *a, int *peer, uint32_t *cut);
 int tm_split_init(struct tm_split *sp, struct tulpen_ctx *ctx);
 void tm_split_fini(struct tm_split *sp);
 /*

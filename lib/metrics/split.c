@@ -114,6 +114,21 @@ static uint64_t best_cut(const uint32_t *h, uint64_t total, uint32_t *cut)
 	return best;
 }
 
+int tm_split_cut(const struct tm_acc *a, int *peer, uint32_t *cut)
+{
+	uint32_t cs, cd;
+	uint64_t bs, bd;
+
+	if (a->tcp < SPLIT_MIN)
+		return 0;
+	bs = best_cut(a->hist, a->tcp, &cs);
+	bd = best_cut(a->hist + TM_PORTS, a->tcp, &cd);
+	*peer = bd < bs;
+	*cut = *peer ? cd : cs;
+	/* one half would hold over 90 %: not worth a second walk */
+	return (*peer ? bd : bs) * 10 <= a->tcp * 8 && *cut;
+}
+
 /*
  * The two halves' filters, "sport < :CUT" and "sport >= :CUT" (or dport)
  * from the last walk's histogram in @a; 0 without a cut worth it.
@@ -123,34 +138,25 @@ static int plan(const struct tm_acc *a, struct tulpen_filter **half)
 	struct tulpen_filter_opts o = { .protos = TULPEN_PF(TULPEN_P_TCP),
 					.no_resolve = 1 };
 	struct tulpen_filter_error err;
-	uint32_t cs, cd, cut;
-	uint64_t bs, bd;
-	const char *dim;
+	const char *lo[3], *hi[3];
+	uint32_t cut;
 	char port[16];
-	int ret;
+	int peer, ret;
 
-	if (a->tcp < SPLIT_MIN)
-		return 0;
-	bs = best_cut(a->hist, a->tcp, &cs);
-	bd = best_cut(a->hist + TM_PORTS, a->tcp, &cd);
-	dim = bs <= bd ? "sport" : "dport";
-	cut = bs <= bd ? cs : cd;
-	/* one half would hold over 90 %: not worth a second walk */
-	if ((bs <= bd ? bs : bd) * 10 > a->tcp * 8 || !cut)
+	if (!tm_split_cut(a, &peer, &cut))
 		return 0;
 	snprintf(port, sizeof(port), ":%u", cut);
-	{
-		const char *lo[] = { dim, "<", port };
-		const char *hi[] = { dim, ">=", port };
-
-		ret = tulpen_filter_parse(3, lo, NULL, &o, &half[0], &err);
-		if (ret)
-			return ret;
-		ret = tulpen_filter_parse(3, hi, NULL, &o, &half[1], &err);
-		if (ret) {
-			tulpen_filter_free(half[0]);
-			return ret;
-		}
+	lo[0] = hi[0] = peer ? "dport" : "sport";
+	lo[1] = "<";
+	hi[1] = ">=";
+	lo[2] = hi[2] = port;
+	ret = tulpen_filter_parse(3, lo, NULL, &o, &half[0], &err);
+	if (ret)
+		return ret;
+	ret = tulpen_filter_parse(3, hi, NULL, &o, &half[1], &err);
+	if (ret) {
+		tulpen_filter_free(half[0]);
+		return ret;
 	}
 	return 1;
 }
