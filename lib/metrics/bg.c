@@ -7,18 +7,30 @@
  * reads what the job wrote: pthread_join() orders the job's writes before
  * that thread's reads, so the job's results need no lock of their own;
  * the lock guards only the "done" flag that polling reads while the job
- * runs.
+ * runs. Each job has a context of its own (the same proc root as the
+ * collector's), so it never shares one with the socket walk.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "metrics/metrics_internal.h"
 
-int tm_bg_init(struct tm_bg *b)
+int tm_bg_init(struct tm_bg *b, const char *proc_root)
 {
+	int ret;
+
 	memset(b, 0, sizeof(*b));
-	if (pthread_mutex_init(&b->lock, NULL))
-		return -ENOMEM;
+	ret = tulpen_ctx_new(&b->ctx);
+	if (ret)
+		return ret;
+	ret = tulpen_ctx_set_proc_root(b->ctx, proc_root);
+	if (!ret && pthread_mutex_init(&b->lock, NULL))
+		ret = -ENOMEM;
+	if (ret) {
+		tulpen_ctx_free(b->ctx);
+		b->ctx = NULL;
+		return ret;
+	}
 	b->inited = 1;
 	return 0;
 }
@@ -29,6 +41,8 @@ void tm_bg_fini(struct tm_bg *b)
 		return;
 	tm_bg_join(b);
 	pthread_mutex_destroy(&b->lock);
+	tulpen_ctx_free(b->ctx);
+	b->ctx = NULL;
 	b->inited = 0;
 }
 
@@ -81,21 +95,4 @@ void tm_bg_join(struct tm_bg *b)
 		return;
 	pthread_join(b->thread, NULL);
 	b->running = 0;
-}
-
-int tm_bg_ctx(struct tulpen_ctx **out, const char *proc_root)
-{
-	struct tulpen_ctx *ctx;
-	int ret;
-
-	ret = tulpen_ctx_new(&ctx);
-	if (ret)
-		return ret;
-	ret = tulpen_ctx_set_proc_root(ctx, proc_root);
-	if (ret) {
-		tulpen_ctx_free(ctx);
-		return ret;
-	}
-	*out = ctx;
-	return 0;
 }

@@ -15,30 +15,14 @@
 int tm_doctor_cache_init(struct tm_doctor_cache *c, const char *proc_root,
 			 uint64_t every_ms)
 {
-	int ret;
-
 	memset(c, 0, sizeof(*c));
 	c->every_ms = every_ms;
-	if (!every_ms)
-		return 0;
-	ret = tm_bg_ctx(&c->ctx, proc_root);
-	if (ret)
-		return ret;
-	ret = tm_bg_init(&c->bg);
-	if (ret) {
-		tulpen_ctx_free(c->ctx);
-		c->ctx = NULL;
-	}
-	return ret;
+	return every_ms ? tm_bg_init(&c->bg, proc_root) : 0;
 }
 
 void tm_doctor_cache_fini(struct tm_doctor_cache *c)
 {
-	if (!c->ctx)
-		return;
 	tm_bg_fini(&c->bg);
-	tulpen_ctx_free(c->ctx);
-	c->ctx = NULL;
 }
 
 /* The counts of @r by kind (in tulpen_doctor_kinds() order) and severity. */
@@ -67,7 +51,7 @@ static void run_job(void *arg)
 	struct tulpen_doctor_opts o;
 
 	tulpen_doctor_opts_default(&o);
-	c->ok = !tulpen_doctor_run(c->ctx, &o, &r);
+	c->ok = !tulpen_doctor_run(c->bg.ctx, &o, &r);
 	if (c->ok)
 		count(r, c->result);
 	tulpen_doctor_report_free(r);
@@ -77,7 +61,7 @@ void tm_doctor_cache_poll(struct tm_doctor_cache *c)
 {
 	double now = tm_mono_s();
 
-	if (!c->ctx)
+	if (!c->bg.inited)
 		return;
 	if (c->bg.running) {
 		if (!tm_bg_finished(&c->bg))

@@ -66,6 +66,7 @@ struct tm_kstats {
  * tm_bg_join() returned) it may read what the job wrote, without a lock.
  */
 struct tm_bg {
+	struct tulpen_ctx *ctx; /* the jobs' own */
 	pthread_mutex_t lock;
 	pthread_t thread;
 	int inited;
@@ -76,8 +77,9 @@ struct tm_bg {
 	void *arg;
 };
 
-int tm_bg_init(struct tm_bg *b);
-/* Waits for a running job. */
+/* With a context for the jobs reading @proc_root (b->ctx). */
+int tm_bg_init(struct tm_bg *b, const char *proc_root);
+/* Waits for a running job; frees the context. */
 void tm_bg_fini(struct tm_bg *b);
 /* 0, -EBUSY while one runs, or -errno of pthread_create(). */
 int tm_bg_start(struct tm_bg *b, void (*fn)(void *arg), void *arg);
@@ -85,8 +87,6 @@ int tm_bg_start(struct tm_bg *b, void (*fn)(void *arg), void *arg);
 int tm_bg_finished(struct tm_bg *b);
 /* Wait for the running job, if any. */
 void tm_bg_join(struct tm_bg *b);
-/* A context of a job's own, reading @proc_root (tulpen_ctx_free()s). */
-int tm_bg_ctx(struct tulpen_ctx **out, const char *proc_root);
 
 /*
  * doctor_cache.c: tulpen doctor on a thread of its own every every_ms
@@ -96,9 +96,8 @@ int tm_bg_ctx(struct tulpen_ctx **out, const char *proc_root);
 #define TM_DOCTOR_KINDS 32 /* >= the kinds tulpen doctor has */
 
 struct tm_doctor_cache {
-	struct tulpen_ctx *ctx; /* the runs' own; NULL when off */
 	uint64_t every_ms;
-	struct tm_bg bg;
+	struct tm_bg bg; /* not set up when off */
 	/* used by the collecting thread only */
 	double at;
 	int have;
@@ -183,8 +182,7 @@ int tm_acc_merge(struct tm_acc *dst, const struct tm_acc *src);
  * one request at a time) and enough sockets to be worth a thread.
  */
 struct tm_split {
-	struct tulpen_ctx *ctx; /* the second half's; NULL: never split */
-	struct tm_bg bg;
+	struct tm_bg bg;   /* its context walks the second half */
 	struct tm_acc acc; /* the second half's counts */
 	const struct tulpen_query *q;
 	int ret;
@@ -321,9 +319,8 @@ void tm_kstats_parse_sockstat(const char *text, size_t len, long page_size,
 
 /* owner_cache.c: the process scan, refreshed in the background. */
 struct tm_owner_cache {
-	struct tulpen_ctx *ctx; /* the scan's own, same proc root */
 	uint64_t max_age_ms;
-	struct tm_bg bg;
+	struct tm_bg bg; /* its context is the scans' own */
 	/* used by the collecting thread only */
 	struct tulpen_owners *owners;
 	double at; /* when the scan of @owners started */

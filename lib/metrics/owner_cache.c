@@ -25,30 +25,17 @@
 int tm_owner_cache_init(struct tm_owner_cache *c, const char *proc_root,
 			uint64_t max_age_ms)
 {
-	int ret;
-
 	memset(c, 0, sizeof(*c));
 	c->max_age_ms = max_age_ms;
-	ret = tm_bg_ctx(&c->ctx, proc_root);
-	if (ret)
-		return ret;
-	ret = tm_bg_init(&c->bg);
-	if (ret) {
-		tulpen_ctx_free(c->ctx);
-		c->ctx = NULL;
-	}
-	return ret;
+	return tm_bg_init(&c->bg, proc_root);
 }
 
 void tm_owner_cache_fini(struct tm_owner_cache *c)
 {
-	if (!c->ctx)
-		return;
 	tm_bg_fini(&c->bg);
 	tulpen_owners_free(c->result);
 	tulpen_owners_free(c->owners);
 	free(c->want);
-	tulpen_ctx_free(c->ctx);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -69,7 +56,7 @@ static void scan_job(void *arg)
 {
 	struct tm_owner_cache *c = arg;
 
-	if (tulpen_owners_new_only(c->ctx, c->want, c->nwant, &c->result))
+	if (tulpen_owners_new_only(c->bg.ctx, c->want, c->nwant, &c->result))
 		c->result = NULL;
 }
 
@@ -124,7 +111,7 @@ const struct tulpen_owners *tm_owner_cache_get(struct tm_owner_cache *c,
 		if (c->bg.running)
 			return c->owners; /* one scan at a time */
 		if (!set_want(c, cw, n) &&
-		    !tulpen_owners_new_only(c->ctx, c->want, c->nwant, &o))
+		    !tulpen_owners_new_only(c->bg.ctx, c->want, c->nwant, &o))
 			install(c, o, now);
 		return c->owners;
 	}

@@ -167,31 +167,38 @@ static void netns_sockets(struct out *o, const struct tm_netns *n)
 		}
 }
 
-/* --all-netns: the top K namespaces' sockets, the rest as other. */
-static void render_netns(struct out *o, const struct tm_snap *s)
+/* One family of series per namespace: the top K, then other. */
+static void netns_family(struct out *o, const struct tm_snap *s,
+			 const char *name, const char *help,
+			 void (*series)(struct out *o,
+					const struct tm_netns *n))
 {
 	struct tm_netns other = s->other_netns;
 	size_t i;
 
+	other.ns = ns_other;
+	family(o, name, F_GAUGE, help);
+	for (i = 0; i < s->ntop_netns; i++)
+		series(o, &s->top_netns[i]);
+	if (s->has_other_netns)
+		series(o, &other);
+}
+
+/* --all-netns: the top K namespaces' sockets, the rest as other. */
+static void render_netns(struct out *o, const struct tm_snap *s)
+{
 	if (!s->all_netns)
 		return;
-	other.ns = ns_other;
-	family(o, "tulpen_tcp_sockets_by_netns", F_GAUGE,
-	       "TCP sockets by network namespace (its /run/netns name, else "
-	       "its inode), container and RFC 9293 state: the top K "
-	       "namespaces by sockets, the rest as netns=\"other\".");
-	for (i = 0; i < s->ntop_netns; i++)
-		netns_series(o, &s->top_netns[i]);
-	if (s->has_other_netns)
-		netns_series(o, &other);
-	family(o, "tulpen_sockets_by_netns", F_GAUGE,
-	       "Sockets by network namespace, container, protocol and "
-	       "address family: the namespaces of "
-	       "tulpen_tcp_sockets_by_netns.");
-	for (i = 0; i < s->ntop_netns; i++)
-		netns_sockets(o, &s->top_netns[i]);
-	if (s->has_other_netns)
-		netns_sockets(o, &other);
+	netns_family(o, s, "tulpen_tcp_sockets_by_netns",
+		     "TCP sockets by network namespace (its /run/netns name, "
+		     "else its inode), container and RFC 9293 state: the top "
+		     "K namespaces by sockets, the rest as netns=\"other\".",
+		     netns_series);
+	netns_family(o, s, "tulpen_sockets_by_netns",
+		     "Sockets by network namespace, container, protocol and "
+		     "address family: the namespaces of "
+		     "tulpen_tcp_sockets_by_netns.",
+		     netns_sockets);
 	family(o, "tulpen_netns_walked", F_GAUGE,
 	       "Network namespaces the last collection walked.");
 	sample(o, "tulpen_netns_walked", "", NULL, s->netns_walked);

@@ -70,21 +70,18 @@ int tm_split_init(struct tm_split *sp, struct tulpen_ctx *ctx)
 	int ret, fd = tulpen_ctx_netns_fd(ctx);
 
 	memset(sp, 0, sizeof(*sp));
-	ret = tm_bg_init(&sp->bg);
-	if (ret)
-		return ret;
 	ret = tm_acc_init(&sp->acc);
 	if (!ret)
-		ret = tm_bg_ctx(&sp->ctx, tulpen_ctx_proc_root(ctx));
+		ret = tm_bg_init(&sp->bg, tulpen_ctx_proc_root(ctx));
 	if (!ret && fd >= 0)
-		ret = tulpen_ctx_set_netns_fd(sp->ctx, fd);
+		ret = tulpen_ctx_set_netns_fd(sp->bg.ctx, fd);
 	if (ret) {
 		tm_split_fini(sp);
 		return ret;
 	}
-	tulpen_ctx_set_source(sp->ctx, tulpen_ctx_source(ctx));
+	tulpen_ctx_set_source(sp->bg.ctx, tulpen_ctx_source(ctx));
+	sp->bg.ctx->nl_inline = 1; /* the two halves are the parallelism */
 	sp->cpus_ok = two_cpus();
-	sp->ctx->nl_inline = 1; /* the two halves are the parallelism */
 	return 0;
 }
 
@@ -92,8 +89,6 @@ void tm_split_fini(struct tm_split *sp)
 {
 	tm_bg_fini(&sp->bg);
 	tm_acc_fini(&sp->acc);
-	tulpen_ctx_free(sp->ctx);
-	sp->ctx = NULL;
 }
 
 /* The cut of histogram @h (@total sockets): how far from even it is. */
@@ -172,7 +167,7 @@ static void half_job(void *arg)
 	double c0 = thread_cpu_s();
 
 	tm_acc_reset(&sp->acc);
-	sp->ret = tulpen_collect(sp->ctx, sp->q, add_cb, &sp->acc);
+	sp->ret = tulpen_collect(sp->bg.ctx, sp->q, add_cb, &sp->acc);
 	sp->job_cpu = thread_cpu_s() - c0;
 }
 
@@ -206,7 +201,7 @@ static int run_halves(struct tm_split *sp, struct tulpen_ctx *ctx,
 		sp->backoff = BACKOFF; /* the halves took turns: walk once */
 	if (!ret && sp->ret) {
 		ret = sp->ret;
-		tulpen_ctx_seterr(ctx, "%s", tulpen_ctx_errmsg(sp->ctx));
+		tulpen_ctx_seterr(ctx, "%s", tulpen_ctx_errmsg(sp->bg.ctx));
 	}
 	if (!ret)
 		ret = tm_acc_merge(a, &sp->acc);
@@ -223,7 +218,7 @@ int tm_split_collect(struct tm_split *sp, struct tulpen_ctx *ctx,
 
 	if (sp->backoff)
 		sp->backoff--;
-	else if (sp->ctx && sp->cpus_ok && can_split(ctx, q))
+	else if (sp->bg.inited && sp->cpus_ok && can_split(ctx, q))
 		ret = plan(a, half);
 	tm_acc_reset(a);
 	if (ret == 1)
