@@ -12,7 +12,7 @@
  * own few local ports do not). Both halves are complementary conditions
  * on a port the socket keeps as long as the kernel's tables hold it, so
  * every socket is in exactly one half: the counts are those of one walk.
- * The other protocols follow the first half on the caller's thread.
+ * The other protocols follow the caller's half on its own thread.
  *
  * Two halves cost more CPU than one walk (the second walk of the tables),
  * so they pay only when the two threads really run at once: never with
