@@ -401,6 +401,32 @@ def t_gaps():
     check(len(rows) == 1 and abs(rows[0].get("duration", 0) - 2.007) < 1e-6
           and rows[0]["missed_bytes"] == 0,
           "deferred close, conn.log %r" % rows)
+
+    # The same pending data, answered by the server's RST with an ACK of
+    # everything: Process() calls AckReceived() for a RST too, which
+    # delivers past the hole (no gap reported: the server is RESET, not
+    # clean), so the client's end of stream comes and its deferred close
+    # is made: both closed, Zeek's LastTime stops at the RST, and the
+    # client's FIN sent again 1 s later does not count: duration 0.007 s.
+    # RSTR "ShADFr" (the FIN again at the same sequence number: no
+    # letter), no missed bytes.
+    v = Conv(cli=CLI, srv=SRV)
+    v.handshake()
+    for i in range(3):
+        v.seg(True, "PA", bytes([97 + i]) * 100)
+    del v.pkts[-2]
+    v.seg(True, "FA")
+    fin = v.seq[True] - 1
+    v.seg(False, "RA", ack=fin + 1)
+    v.seg(True, "FA", dt=1.0, seq=fin)
+    p = v.write("deferred-close-rst")
+    for o in ((), ZEEK):
+        expect("deferred close made by a RST's ACK", p,
+               [("RSTR", "ShADFr", 6)], o)
+    rows = zeek_json(p)
+    check(len(rows) == 1 and abs(rows[0].get("duration", 0) - 0.007) < 1e-6
+          and rows[0]["missed_bytes"] == 0,
+          "deferred close and RST, conn.log %r" % rows)
     print("ok content gaps and the deferred close")
 
 

@@ -553,8 +553,9 @@ static void seq_gap_one(struct pcap_zeek *z, int side, uint64_t len, int report)
  * elsewhere, dropped by the capture, or cut by the snapshot length: Zeek
  * does not reassemble a truncated payload). Before the block held past a
  * hole, and after it up to the ack: one gap each. Recorded as Zeek does,
- * only while both sides are cleanly established or closing, never for the
- * FIN octet, and not once the peer's reassembler gave up.
+ * only while both sides are cleanly established or closing (so never in
+ * a RST), never for the FIN octet, and not once the peer's reassembler
+ * gave up.
  */
 static void seq_gap(struct pcap_zeek *z, int side, const struct tulpen_pkt *p)
 {
@@ -562,8 +563,11 @@ static void seq_gap(struct pcap_zeek *z, int side, const struct tulpen_pkt *p)
 	uint64_t acked, upto;
 	int report;
 
-	if (!(p->flags & TULPEN_TH_ACK) || (p->flags & TULPEN_TH_RST) ||
-	    !peer->has_start || peer->skip)
+	/*
+	 * A RST's ACK is taken too (Process() calls AckReceived() for it);
+	 * its gaps are not reported, as its sender is RESET by now.
+	 */
+	if (!(p->flags & TULPEN_TH_ACK) || !peer->has_start || peer->skip)
 		return;
 	acked = seq64(peer->data64, p->ack);
 	upto = peer->fin_cnt ? peer->last64 - 1 : peer->last64;
