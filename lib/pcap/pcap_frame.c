@@ -142,12 +142,18 @@ static uint16_t csum_fold(uint64_t acc)
 static int tcp_csum_ok(const struct tulpen_pkt *pkt, const uint8_t *tcp,
 		       size_t len)
 {
-	size_t alen = pkt->family == AF_INET6 ? 16 : 4;
 	uint64_t acc;
-	uint32_t sum;
+	uint32_t sum, a, b;
 
-	acc = csum_acc(0, pkt->src.addr.raw, alen);
-	acc = csum_acc(acc, pkt->dst.addr.raw, alen);
+	if (pkt->family == AF_INET6) {
+		acc = csum_acc(0, pkt->src.addr.raw, 16);
+		acc = csum_acc(acc, pkt->dst.addr.raw, 16);
+	} else {
+		/* two 32-bit words: no carry out of 64 bits */
+		memcpy(&a, pkt->src.addr.raw, 4);
+		memcpy(&b, pkt->dst.addr.raw, 4);
+		acc = (uint64_t)a + b;
+	}
 	acc = csum_acc(acc, tcp, len);
 	sum = (uint32_t)csum_fold(acc) + 6 + (uint32_t)(len & 0xffff) +
 	      (uint32_t)(len >> 16);
