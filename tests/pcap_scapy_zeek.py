@@ -427,6 +427,32 @@ def t_gaps():
     check(len(rows) == 1 and abs(rows[0].get("duration", 0) - 0.007) < 1e-6
           and rows[0]["missed_bytes"] == 0,
           "deferred close and RST, conn.log %r" % rows)
+
+    # DataPending() also holds while the peer's reassembler has blocks
+    # (HasUndeliveredData(): data delivered and not yet acknowledged). The
+    # client's FIN goes out before it acknowledged the server's 100 bytes:
+    # its close is deferred. The server's FIN closes the server (its end of
+    # stream makes the deferred close for the server, which clears the
+    # deferral); the client's last ACK trims the server's data, the
+    # client's end of stream comes with nothing deferred any more, so the
+    # client never counts as closed: Zeek's LastTime goes on to the
+    # server's FIN sent again 1 s later, duration 1.006 s (0.005 s if the
+    # client's close had been made). SF "ShAdFf".
+    v = Conv(cli=CLI, srv=SRV)
+    v.handshake()
+    sisn = v.seq[False]
+    v.seg(False, "PA", b"x" * 100)
+    v.seg(True, "FA", ack=sisn)
+    v.seg(False, "FA")
+    v.seg(True, "A")
+    v.seg(False, "FA", dt=1.0, seq=v.seq[False] - 1)
+    p = v.write("deferred-close-peer")
+    for o in ((), ZEEK):
+        expect("close deferred for the peer's unacknowledged data", p,
+               [("SF", "ShAdFf", 4)], o)
+    rows = zeek_json(p)
+    check(len(rows) == 1 and abs(rows[0].get("duration", 0) - 1.006) < 1e-6,
+          "deferred close for the peer's data, conn.log %r" % rows)
     print("ok content gaps and the deferred close")
 
 

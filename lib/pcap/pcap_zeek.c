@@ -284,9 +284,29 @@ static int zeek_state(struct pcap_zeek *z, int side, const struct tulpen_pkt *p)
 }
 
 /*
+ * TCP_Reassembler::HasBlocks() for @sp: data it holds, above a hole, or
+ * delivered and not yet acknowledged by the peer (kept until then, unless
+ * none was acknowledged and more than tcp_max_initial_window, 16384
+ * bytes, was sent: BlockInserted() lets that go).
+ */
+static int has_blocks(const struct pcap_zeek_side *sp)
+{
+	uint64_t first = sp->start64 + 1;
+
+	if (sp->skip || !sp->has_start)
+		return 0;
+	if (sp->ooo_end)
+		return 1;
+	if (sp->data64 <= (sp->ack64 > first ? sp->ack64 : first))
+		return 0;
+	return sp->ack64 > first || sp->data64 - first <= 16384;
+}
+
+/*
  * TCP_Reassembler::DataPending(): @side's stream has not been delivered
- * to its last sequence number (one before it after a FIN), or the peer
- * holds data above a hole. Nothing once the reassembler gave up.
+ * to its last sequence number (one before it after a FIN), or, unless it
+ * reset, the peer holds data (HasUndeliveredData(): any blocks). Nothing
+ * once the reassembler gave up.
  */
 static int data_pending(const struct pcap_zeek *z, int side)
 {
@@ -296,7 +316,7 @@ static int data_pending(const struct pcap_zeek *z, int side)
 		return 0;
 	if (sp->data64 != sp->last64 - 1 && sp->data64 != sp->last64)
 		return 1;
-	return sp->state != Z_RESET && peer->ooo_end && !peer->skip;
+	return sp->state != Z_RESET && has_blocks(peer);
 }
 
 /*
