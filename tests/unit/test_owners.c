@@ -286,6 +286,66 @@ static void fd_limit_is_reported(void **unused)
 	tulpen_ctx_free(ctx);
 }
 
+/*
+ * Enough processes for several scanning threads (where the machine has
+ * the CPUs): each thread's finds are merged into one order, the holders of
+ * a socket that every process shares sorted by pid.
+ */
+static void many_processes_merge(void **unused)
+{
+	struct tulpen_ctx *ctx;
+	struct tulpen_owners *o;
+	struct tulpen_owners_stats st;
+	const struct tulpen_owner *w;
+	char dir[128], p[256], t[64];
+	size_t n, i;
+	int pid;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/many", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	for (pid = 2000; pid < 2300; pid++) {
+		snprintf(p, sizeof(p), "%s/%d", dir, pid);
+		assert_int_equal(mkdir(p, 0755), 0);
+		snprintf(p, sizeof(p), "%s/%d/fd", dir, pid);
+		assert_int_equal(mkdir(p, 0755), 0);
+		snprintf(p, sizeof(p), "%s/%d/comm", dir, pid);
+		f = fopen(p, "w");
+		assert_non_null(f);
+		fprintf(f, "p%d\n", pid);
+		fclose(f);
+		/* the shared one on a high fd, so that fd order is not pid's */
+		snprintf(p, sizeof(p), "%s/%d/fd/%d", dir, pid, 2400 - pid);
+		assert_int_equal(symlink("socket:[7000]", p), 0);
+		snprintf(p, sizeof(p), "%s/%d/fd/3", dir, pid);
+		snprintf(t, sizeof(t), "socket:[%d]", 10000 - pid);
+		assert_int_equal(symlink(t, p), 0);
+	}
+	assert_int_equal(tulpen_ctx_new(&ctx), 0);
+	assert_int_equal(tulpen_ctx_set_proc_root(ctx, dir), 0);
+	assert_int_equal(tulpen_owners_new(ctx, &o), 0);
+	w = tulpen_owners_lookup(o, 7000, &n);
+	assert_int_equal(n, 300);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(w[i].pid, 2000 + (int)i);
+		assert_int_equal(w[i].fd, 400 - (int)i);
+		snprintf(t, sizeof(t), "p%d", w[i].pid);
+		assert_string_equal(w[i].comm, t);
+		assert_string_equal(tulpen_owner_prog(&w[i]), "");
+	}
+	for (pid = 2000; pid < 2300; pid++) {
+		w = tulpen_owners_lookup(o, (uint64_t)(10000 - pid), &n);
+		assert_int_equal(n, 1);
+		assert_int_equal(w[0].pid, pid);
+		assert_int_equal(w[0].fd, 3);
+	}
+	tulpen_owners_stats(o, &st);
+	assert_int_equal(st.processes, 300);
+	assert_int_equal(st.socket_fds, 600);
+	tulpen_owners_free(o);
+	tulpen_ctx_free(ctx);
+}
+
 static void missing_root_is_an_error(void **unused)
 {
 	struct tulpen_ctx *ctx;
@@ -366,6 +426,7 @@ int main(void)
 		cmocka_unit_test(finds_all_holders),
 		cmocka_unit_test(threads_hold_too),
 		cmocka_unit_test(fd_limit_is_reported),
+		cmocka_unit_test(many_processes_merge),
 		cmocka_unit_test(missing_root_is_an_error),
 		cmocka_unit_test(cgroup_paths),
 	};
