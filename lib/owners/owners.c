@@ -543,9 +543,10 @@ static int gather(struct worker *w, int nw)
 }
 
 /*
- * The table from worker 0's sorted records: each inode's range into
- * o->groups, then each record rewritten in place into the struct
- * tulpen_owner that lookups return. The records and names pass to @o.
+ * The table from worker 0's sorted records: each inode's first record
+ * into o->groups and o->firsts, then each record rewritten in place into
+ * the struct tulpen_owner that lookups return. The records and names pass
+ * to @o.
  */
 static int build_table(struct tulpen_owners *o, struct worker *w)
 {
