@@ -158,6 +158,23 @@ struct tulpen_sock {
 		uint32_t via_type, via_inst, drops;
 	} tipc;
 	/*
+	 * SCTP (inet_diag): an endpoint, or one of its associations (the
+	 * kernel sends INET_DIAG_PEERS with associations only), which has
+	 * its own SCTP state (@state: 0 CLOSED, 1 COOKIE_WAIT, 2
+	 * COOKIE_ECHOED, 3 ESTABLISHED, 4 SHUTDOWN_PENDING, 5 SHUTDOWN_SENT,
+	 * 6 SHUTDOWN_RECEIVED, 7 SHUTDOWN_ACK_SENT; struct tulpen_sock.state
+	 * holds the nearest TCP state). The bound addresses (@nlocals) and
+	 * the peer's (@npeers) are struct sockaddr_storage entries (128
+	 * bytes each) at @locals and @peers; -i's struct sctp_info of
+	 * linux/sctp.h (@info_len bytes, shorter from older kernels) at
+	 * @info. All valid during the callback; read them with memcpy.
+	 */
+	struct {
+		uint8_t assoc, state;
+		uint32_t nlocals, npeers, info_len;
+		const void *locals, *peers, *info;
+	} sctp;
+	/*
 	 * Where the socket lives: set by the walk over network namespaces
 	 * (tulpen/netns.h), 0 and NULL from the plain collectors. Valid as
 	 * long as the record.

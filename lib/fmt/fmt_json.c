@@ -150,6 +150,8 @@ static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 			put_key(b, "v6only");
 			tulpen_buf_puts(b, s->v6only ? "true" : "false");
 		}
+		if (s->proto == TULPEN_P_SCTP)
+			tulpen_json_sctp(b, s);
 	}
 	if (s->unknown & TULPEN_UNK_UID) {
 		put_key(b, "uid");

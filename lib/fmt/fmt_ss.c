@@ -366,10 +366,21 @@ static int ss_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	char num[32];
 	int ret;
 
-	ret = cell(st, SS_C_NETID, netid(s));
-	if (!ret)
-		ret = cell(st, SS_C_STATE,
-			   tulpen_fmt_state(s, TULPEN_STATE_SS));
+	if (s->proto == TULPEN_P_SCTP && s->sctp.assoc) {
+		/* ss: an association under its endpoint, SCTP's state */
+		char state[32];
+
+		tulpen_scnprintf(state, sizeof(state), "`- %s",
+				 tulpen_ss_sctp_state(s->sctp.state));
+		ret = cell(st, SS_C_NETID, "");
+		if (!ret)
+			ret = cell(st, SS_C_STATE, state);
+	} else {
+		ret = cell(st, SS_C_NETID, netid(s));
+		if (!ret)
+			ret = cell(st, SS_C_STATE,
+				   tulpen_fmt_state(s, TULPEN_STATE_SS));
+	}
 	tulpen_scnprintf(num, sizeof(num), "%-6u", s->rqueue);
 	if (!ret)
 		ret = cell(st, SS_C_RECVQ, num);

@@ -579,8 +579,13 @@ int tulpen_ss_extras(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 		put_unix(b, o, s);
 		return b->err;
 	}
-	if (o->timers)
+	if (o->timers && s->proto == TULPEN_P_SCTP && s->timer) {
+		tulpen_buf_puts(b, " timer:(T3_RTX,"); /* ss: any SCTP timer */
+		put_ms_timer(b, s->timer_ms);
+		tulpen_buf_printf(b, ",%u)", s->retrans);
+	} else if (o->timers) {
 		put_timer(b, s);
+	}
 	if (o->extended)
 		put_details(b, o, s);
 	if (o->tos)
@@ -595,7 +600,9 @@ int tulpen_ss_extras(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 			tulpen_buf_puts(b, "\n\t");
 		if (o->memory && s->skmem)
 			put_skmem(b, s->skmem);
-		if (o->info && s->tcp_info)
+		if (s->proto == TULPEN_P_SCTP)
+			tulpen_ss_sctp_info(b, s);
+		else if (o->info && s->tcp_info)
 			put_tcp_info(b, o, s);
 		else if (o->info && s->mptcp_info)
 			put_mptcp_info(b, s->mptcp_info);
