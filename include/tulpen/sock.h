@@ -147,6 +147,22 @@ struct tulpen_sock {
 	uint32_t vsock_cid, vsock_port, vsock_peer_cid, vsock_peer_port;
 	uint32_t xdp_queue;
 	/*
+	 * XDP (xsk_diag): the rings' sizes in descriptors (has_rings bits:
+	 * 1 rx, 2 tx, 4 fill, 8 completion), the umem (has_umem; flags bit 0
+	 * zero-copy) and the statistics (has_stats).
+	 */
+	struct {
+		uint8_t has_rings, has_umem, has_stats;
+		uint32_t rx, tx, fill, completion;
+		struct {
+			uint64_t size;
+			uint32_t id, num_pages, chunk_size, headroom;
+			uint32_t ifindex, queue_id, flags, refs;
+		} umem;
+		uint64_t rx_dropped, rx_invalid, rx_full, fill_ring_empty;
+		uint64_t tx_invalid, tx_ring_empty;
+	} xdp;
+	/*
 	 * TIPC: the socket's node address and port (reference), the peer's
 	 * when connected, whether it has published names, the service it
 	 * connected through (via_type, via_inst when has_via), congestion

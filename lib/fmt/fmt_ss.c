@@ -341,7 +341,7 @@ static void users(struct tulpen_buf *b, const struct tulpen_owner *ow, size_t n,
 /*
  * The extras after the process list (ss_extras.c), with ss's reading of
  * its options: -e shows the timers too; its /proc reader of UDP and RAW
- * shows no details; vsock and XDP rows get none here.
+ * shows no details; vsock rows get none here.
  */
 static int extras(struct tulpen_fmt *f, struct tulpen_buf *b,
 		  const struct tulpen_sock *s)
@@ -350,7 +350,7 @@ static int extras(struct tulpen_fmt *f, struct tulpen_buf *b,
 
 	if (!tulpen_sock_is_inet(s) && s->family != AF_UNIX &&
 	    s->proto != TULPEN_P_NETLINK && s->proto != TULPEN_P_PACKET &&
-	    s->proto != TULPEN_P_TIPC)
+	    s->proto != TULPEN_P_TIPC && s->proto != TULPEN_P_XDP)
 		return b->err;
 	o.timers = o.timers || o.extended;
 	if (tulpen_sock_is_inet(s) && s->source == TULPEN_SRC_PROC &&

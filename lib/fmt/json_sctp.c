@@ -14,10 +14,10 @@
 
 #include "fmt/fmt_internal.h"
 
-#define F(name, field)                                                     \
-	{                                                                  \
-		name, offsetof(struct sctp_info, field),                   \
-			sizeof(((struct sctp_info *)0)->field)             \
+#define F(name, field)                                                         \
+	{                                                                      \
+		name, offsetof(struct sctp_info, field),                       \
+			sizeof(((struct sctp_info *)0)->field)                 \
 	}
 
 static const struct sctp_field {
@@ -123,8 +123,8 @@ static void info(struct tulpen_buf *b, const struct tulpen_sock *s)
 	tulpen_sctp_info_read(s, &i);
 	tulpen_buf_puts(b, ",\"info\":{\"state\":");
 	if (i.sctpi_state < 8)
-		tulpen_buf_json_str(b, tulpen_sctp_state_name(
-					       (uint8_t)i.sctpi_state, 0));
+		tulpen_buf_json_str(
+			b, tulpen_sctp_state_name((uint8_t)i.sctpi_state, 0));
 	else
 		tulpen_buf_puts(b, "null");
 	for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
@@ -144,8 +144,8 @@ void tulpen_json_sctp(struct tulpen_buf *b, const struct tulpen_sock *s)
 				    tulpen_sctp_state_name(s->sctp.state, 0));
 	else
 		tulpen_buf_puts(b, "null");
-	addrs(b, "locals", s->sctp.locals, s->sctp.locals ? s->sctp.nlocals
-							  : 0);
+	addrs(b, "locals", s->sctp.locals,
+	      s->sctp.locals ? s->sctp.nlocals : 0);
 	addrs(b, "peers", s->sctp.peers, s->sctp.peers ? s->sctp.npeers : 0);
 	if (s->sctp.info)
 		info(b, s);

@@ -18,9 +18,14 @@ const char *tulpen_sctp_state_name(uint8_t state, int ss)
 {
 	/* enum sctp_state of the kernel (include/net/sctp/constants.h) */
 	static const char *const names[] = {
-		"CLOSED",	     "COOKIE_WAIT",	 "COOKIE_ECHOED",
-		"ESTABLISHED",	     "SHUTDOWN_PENDING", "SHUTDOWN_SENT",
-		"SHUTDOWN_RECEIVED", "SHUTDOWN_ACK_SENT",
+		"CLOSED",
+		"COOKIE_WAIT",
+		"COOKIE_ECHOED",
+		"ESTABLISHED",
+		"SHUTDOWN_PENDING",
+		"SHUTDOWN_SENT",
+		"SHUTDOWN_RECEIVED",
+		"SHUTDOWN_ACK_SENT",
 	};
 
 	if (state >= sizeof(names) / sizeof(names[0]))
@@ -81,10 +86,10 @@ static void put_stats(struct tulpen_buf *b, const struct sctp_info *i)
 		tulpen_buf_printf(b, " tag:%x", i->sctpi_tag);
 	if (i->sctpi_state)
 		tulpen_buf_printf(b, " state:%s",
-				  tulpen_ss_sctp_state((uint8_t)(
-					  i->sctpi_state > 255
-						  ? 255
-						  : i->sctpi_state)));
+				  tulpen_ss_sctp_state(
+					  (uint8_t)(i->sctpi_state > 255
+							    ? 255
+							    : i->sctpi_state)));
 	put_int(b, "rwnd", i->sctpi_rwnd);
 	put_int(b, "unackdata", i->sctpi_unackdata);
 	put_int(b, "penddata", i->sctpi_penddata);
@@ -111,8 +116,8 @@ static void put_stats(struct tulpen_buf *b, const struct sctp_info *i)
 
 void tulpen_sctp_info_read(const struct tulpen_sock *s, struct sctp_info *i)
 {
-	size_t n = s->sctp.info_len < sizeof(*i) ? s->sctp.info_len
-						 : sizeof(*i);
+	size_t n =
+		s->sctp.info_len < sizeof(*i) ? s->sctp.info_len : sizeof(*i);
 
 	memset(i, 0, sizeof(*i));
 	if (s->sctp.info)

@@ -171,15 +171,37 @@ def vsock_ss():
 
 # --- XDP -------------------------------------------------------------------
 
-XDP_DIAG_INFO, XDP_DIAG_UID, XDP_DIAG_MEMINFO = 1, 2, 8
+(XDP_DIAG_INFO, XDP_DIAG_UID, XDP_DIAG_RX_RING, XDP_DIAG_TX_RING,
+ XDP_DIAG_UMEM, XDP_DIAG_FILL, XDP_DIAG_COMPL, XDP_DIAG_MEMINFO,
+ XDP_DIAG_STATS) = range(1, 10)
+XDP_RINGS = dict(rx=2048, tx=1024, fill=4096, completion=512)
+# struct xdp_diag_umem: size, then id .. refs (flags bit 0: zero-copy)
+XDP_UMEM = dict(size=4194304, id=7, num_pages=1024, chunk_size=4096,
+                headroom=256, ifindex=1, queue_id=3, flags=1, refs=2)
+XDP_STATS = dict(rx_dropped=11, rx_invalid=12, rx_full=13,
+                 fill_ring_empty=14, tx_invalid=15, tx_ring_empty=16)
+XDP_MEM = [256, 212992, 0, 212992, 0, 0, 320, 0, 9]  # sk_meminfo
 
 
 def xdp_rec():
+    u = XDP_UMEM
     bound = (struct.pack("BBHII", AF_XDP, socket.SOCK_RAW, 0, 9101, 1) +
              struct.pack("I", 0) +
              nla(XDP_DIAG_INFO, struct.pack("II", 1, 3)) +
              u32(XDP_DIAG_UID, 1000) +
-             nla(XDP_DIAG_MEMINFO, struct.pack("9I", 256, *[0] * 8)))
+             u32(XDP_DIAG_RX_RING, XDP_RINGS["rx"]) +
+             u32(XDP_DIAG_TX_RING, XDP_RINGS["tx"]) +
+             nla(XDP_DIAG_UMEM, struct.pack(
+                 "Q8I", u["size"], u["id"], u["num_pages"],
+                 u["chunk_size"], u["headroom"], u["ifindex"],
+                 u["queue_id"], u["flags"], u["refs"])) +
+             u32(XDP_DIAG_FILL, XDP_RINGS["fill"]) +
+             u32(XDP_DIAG_COMPL, XDP_RINGS["completion"]) +
+             nla(XDP_DIAG_MEMINFO, struct.pack("9I", *XDP_MEM)) +
+             nla(XDP_DIAG_STATS, struct.pack(
+                 "6Q", *[XDP_STATS[k] for k in (
+                     "rx_dropped", "rx_invalid", "rx_full",
+                     "fill_ring_empty", "tx_invalid", "tx_ring_empty")])))
     unbound = (struct.pack("BBHIII", AF_XDP, socket.SOCK_RAW, 0, 9102, 2,
                            0) + u32(XDP_DIAG_UID, 0))
     return recording("xdp.nlrec", [[bound, unbound]])
@@ -190,12 +212,55 @@ def xdp_json():
     got = [(s["state"], s["xdp"], s["uid"], s["inode"], s["recv_q"])
            for s in socks]
     lo = socket.if_indextoname(1)
-    want = [("UNCONN", {"type": "raw", "interface": lo, "queue": 3}, 1000,
-             9101, 256),
-            ("UNCONN", {"type": "raw", "interface": None, "queue": 0}, 0,
+    umem = {k: v for k, v in XDP_UMEM.items() if k != "flags"}
+    umem["zerocopy"] = bool(XDP_UMEM["flags"] & 1)
+    none = dict.fromkeys(XDP_RINGS)
+    want = [("UNCONN", {"type": "raw", "interface": lo, "queue": 3,
+                        "rings": XDP_RINGS, "umem": umem,
+                        "stats": XDP_STATS}, 1000, 9101, 256),
+            ("UNCONN", {"type": "raw", "interface": None, "queue": 0,
+                        "rings": none, "umem": None, "stats": None}, 0,
              9102, 0)]
     same(got, want, "--xdp --json")
     return "%d sockets" % len(got)
+
+
+def xdp_want_details(sep, umem_word):
+    """ss's xdp_show_sock() with -e -m: the rings, umem (with its fill
+    and completion rings), statistics, then skmem with no separator."""
+    u, r, st = XDP_UMEM, XDP_RINGS, XDP_STATS
+    parts = ["rx(entries:%d)" % r["rx"], "tx(entries:%d)" % r["tx"],
+             "%s(id:%d,size:%d,num_pages:%d,chunk_size:%d,headroom:%d,"
+             "ifindex:%d,qid:%d,zc:%d,refs:%d)" % (
+                 umem_word, u["id"], u["size"], u["num_pages"],
+                 u["chunk_size"], u["headroom"], u["ifindex"],
+                 u["queue_id"], u["flags"] & 1, u["refs"]),
+             "fr(entries:%d)" % r["fill"],
+             "cr(entries:%d)" % r["completion"],
+             "stats(rx dropped:%d,rx invalid:%d,rx queue full:%d,"
+             "rx fill ring empty:%d,tx invalid:%d,tx ring empty:%d)" % (
+                 st["rx_dropped"], st["rx_invalid"], st["rx_full"],
+                 st["fill_ring_empty"], st["tx_invalid"],
+                 st["tx_ring_empty"])]
+    parts[-1] += " skmem:(r%d,rb%d,t%d,tb%d,f%d,w%d,o%d,bl%d,d%d)" % tuple(
+        XDP_MEM)
+    return sep.join(parts)
+
+
+def xdp_ss_details():
+    lo = socket.if_indextoname(1)
+    lines = replay_ss(xdp_rec(), ["-f", "xdp", "-H", "-e", "-m"])
+    rows = [ln for ln in lines if not ln.startswith("\t")]
+    same([ln.split() for ln in rows],
+         [["256", "0", "%s:q3" % lo, "*", "uid:1000", "ino:9101", "sk:1"],
+          ["0", "0", "*", "*", "ino:9102", "sk:2"]], "-e rows")
+    same("\n".join(ln.rstrip() for ln in lines[1:-1]),
+         "\t" + xdp_want_details("\n\t", "umem"), "-e -m lines")
+    one = replay_ss(xdp_rec(), ["-f", "xdp", "-H", "-e", "-m", "-O"])
+    same(len(one), 2, "-O lines")
+    same(one[0].rstrip().split(" sk:1 ", 1)[1],
+         xdp_want_details(" ", "tumem"), "-O line")
+    return "%d lines, %d with -O" % (len(lines), len(one))
 
 
 def xdp_ss():
@@ -615,6 +680,7 @@ def main(argv):
         ("vsock: --style=ss rows", vsock_ss),
         ("xdp: --json from an xsk_diag recording", xdp_json),
         ("xdp: --style=ss rows", xdp_ss),
+        ("xdp: -e -m (-O) in --style=ss", xdp_ss_details),
         ("packet: -e -b -m in --style=ss", packet_ss),
         ("packet: -e -b in JSON", packet_json),
         ("sctp: --json from an inet_diag IPPROTO_SCTP recording",
