@@ -322,7 +322,10 @@ static void extra_cells(struct tulpen_fmt *f, const struct table *t,
 			tulpen_fmt_duration_ms(d, sizeof(d), s->timer_ms);
 			r->len[C_TIMER] = tulpen_scnprintf(
 				r->cell[C_TIMER], 512, "%s(%s,%u)",
-				tulpen_fmt_timer_name(s->timer), d, s->retrans);
+				s->proto == TULPEN_P_SCTP
+					? "t3_rtx"
+					: tulpen_fmt_timer_name(s->timer),
+				d, s->retrans);
 		} else {
 			r->len[C_TIMER] = copy_cell(r->cell[C_TIMER], "-");
 		}

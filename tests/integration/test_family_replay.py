@@ -537,6 +537,10 @@ def sctp_assoc_json():
                      head[13], 1, 20, sock[3], sp))
     same(len(socks), len(SCTP_ALL), "records")
     same(got, want, "-S -a -i --json")
+    same([s["timer"] for s in socks],
+         [r[9] is not None and {"name": "t3_rtx", "expires_ms": r[9],
+                                "retransmits": r[10]} or None
+          for r in SCTP_ALL], "timers")
     return "%d records" % len(got)
 
 
