@@ -146,8 +146,8 @@ lifetime(struct sock *sk, __u64 now, int oldstate, int newstate, int tcp)
 			st->birth_ns = now;
 		return st;
 	}
-	/* Leaving SYN-SENT: a held-back event to send (not counts only). */
-	if (newstate != TCP_CLOSE && (oldstate != TCP_SYN_SENT || no_events))
+	/* Leaving SYN-SENT: a held-back event to send. */
+	if (newstate != TCP_CLOSE && oldstate != TCP_SYN_SENT)
 		return NULL;
 	st = bpf_sk_storage_get(&sks, sk, 0, 0);
 	if (st && tcp && newstate == TCP_CLOSE && st->birth_ns) {
@@ -177,31 +177,44 @@ static __always_inline int handover(const struct sock *sk, int oldstate)
 								: TCP_FIN_WAIT2;
 }
 
+/*
+ * Counts only: the transition (a close that hands over to a time-wait
+ * socket counted as its move), the birth or the lifetime; nothing else,
+ * no clock read but at births and closes.
+ */
+static __always_inline int counts_set_state(const struct sock *sk, int oldstate,
+					    int newstate)
+{
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	if (filter_netns &&
+	    sk->__sk_common.skc_net.net->ns.inum != filter_netns)
+		return 0;
+	count_birth_close(sk, oldstate, newstate);
+	if (newstate == TCP_CLOSE)
+		newstate = handover(sk, oldstate);
+	count_transition(oldstate, newstate);
+	return 0;
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
 {
-	__u16 proto = sk->sk_protocol;
-	__u64 now = bpf_ktime_get_ns(), cookie;
+	__u16 proto;
+	__u64 now, cookie;
 	struct sk_state *st = NULL;
 
-	if (!no_events) /* counts only: settled by timer events */
-		settle_cancel(0, 0);
+	if (no_events)
+		return counts_set_state(sk, oldstate, newstate);
+	settle_cancel(0, 0);
+	proto = sk->sk_protocol;
 	if (proto != IPPROTO_TCP && proto != IPPROTO_MPTCP)
 		return 0;
 	if (filter_netns &&
 	    sk->__sk_common.skc_net.net->ns.inum != filter_netns)
 		return 0;
+	now = bpf_ktime_get_ns();
 	st = lifetime(sk, now, oldstate, newstate, proto == IPPROTO_TCP);
-	if (no_events && newstate == TCP_CLOSE) {
-		if (proto == IPPROTO_TCP)
-			count_transition(oldstate, handover(sk, oldstate));
-		return 0;
-	}
-	if (no_events) {
-		if (proto == IPPROTO_TCP)
-			count_transition(oldstate, newstate);
-		return 0;
-	}
 	cookie = bpf_get_socket_cookie(sk);
 
 	if (oldstate == TCP_SYN_SENT) {
@@ -230,7 +243,7 @@ int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
 	if (proto == IPPROTO_TCP)
 		count_transition(oldstate, newstate);
 
-	if (newstate == TCP_SYN_SENT && st && !no_events) {
+	if (newstate == TCP_SYN_SENT && st) {
 		/* sport is still 0 here: wait for the SYN to leave. */
 		struct task_struct *t =
 			(struct task_struct *)bpf_get_current_task();
@@ -304,7 +317,7 @@ static __always_inline int accept_exit(long fd)
 	e->in_old_ns = TW_NO_TIME;
 	e->protocol = proto;
 	e->oldstate = e->newstate = BPF_CORE_READ(sk, __sk_common.skc_state);
-	ev_fill_addr(e, &sk->__sk_common, 0);
+	ev_fill_addr(e, &sk->__sk_common);
 	t = (struct task_struct *)bpf_get_current_task();
 	id = bpf_get_current_pid_tgid();
 	e->pid = id >> 32;

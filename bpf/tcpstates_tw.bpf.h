@@ -15,6 +15,29 @@
 extern const void tw_timer_handler __ksym __weak;
 
 /*
+ * A pointer the verifier lets us load fields through directly (fault-safe
+ * loads), where BPF_CORE_READ costs a bpf_probe_read_kernel() call per
+ * field: the time-wait socket of a timer, of a table entry.
+ */
+extern void *bpf_rdonly_cast(const void *obj__ign, __u32 btf_id__k) __ksym;
+
+static __always_inline struct inet_timewait_sock *tw_ptr(const void *p)
+{
+	return bpf_rdonly_cast(
+		p, bpf_core_type_id_kernel(struct inet_timewait_sock));
+}
+
+static __always_inline __u32 tw_netns(const struct inet_timewait_sock *tw)
+{
+	return tw->__tw_common.skc_net.net->ns.inum;
+}
+
+static __always_inline __u64 tw_cookie(const struct inet_timewait_sock *tw)
+{
+	return tw->__tw_common.skc_cookie.counter;
+}
+
+/*
  * Cookie of a socket a time-wait socket is replacing right now -> the
  * time-wait socket's substate (consumed by the "-> CLOSE" that follows;
  * LRU so that an entry made for a re-armed time-wait socket we had lost
@@ -153,16 +176,17 @@ timer_tw(struct timer_list *timer)
 		return NULL;
 	if ((void *)timer->function != &tw_timer_handler)
 		return NULL;
-	return (void *)timer -
-	       bpf_core_field_offset(struct inet_timewait_sock, tw_timer);
+	return tw_ptr(
+		(void *)timer -
+		bpf_core_field_offset(struct inet_timewait_sock, tw_timer));
 }
 
 static __always_inline struct tw_key tw_key_of(struct inet_timewait_sock *tw)
 {
 	struct tw_key k = {
-		.netns = sk_netns(&tw->__tw_common),
-		.lport = bpf_ntohs(BPF_CORE_READ(tw, tw_sport)),
-		.rport = bpf_ntohs(BPF_CORE_READ(tw, __tw_common.skc_dport)),
+		.netns = tw_netns(tw),
+		.lport = bpf_ntohs(tw->tw_sport),
+		.rport = bpf_ntohs(tw->__tw_common.skc_dport),
 	};
 
 	return k;
@@ -187,7 +211,7 @@ static __always_inline void tw_fill(struct tw_event *e,
 	e->comm[0] = 0;
 	e->protocol = IPPROTO_TCP;
 	e->flags = TW_F_TIMEWAIT | flags;
-	ev_fill_addr(e, &tw->__tw_common, 1);
+	ev_fill_addr_tw(e, tw);
 }
 
 /* Emit a transition of a time-wait socket. */
@@ -226,7 +250,7 @@ static __always_inline int light_timer_start(struct inet_timewait_sock *tw,
 	__u64 twkey = (__u64)tw, *p;
 	struct tw_key k;
 
-	if (filter_netns && sk_netns(&tw->__tw_common) != filter_netns)
+	if (filter_netns && tw_netns(tw) != filter_netns)
 		return 0;
 	if (sub == TCP_FIN_WAIT2) {
 		k = tw_key_of(tw);
@@ -254,7 +278,7 @@ static __always_inline void light_end(struct inet_timewait_sock *tw,
 	struct tw_key k;
 	__u8 late;
 
-	if (filter_netns && sk_netns(&tw->__tw_common) != filter_netns)
+	if (filter_netns && tw_netns(tw) != filter_netns)
 		return;
 	k = tw_key_of(tw);
 	if (fw2_tracked)
@@ -271,7 +295,7 @@ static __always_inline void light_end(struct inet_timewait_sock *tw,
 		c->late = late;
 		c->fw2 = p != NULL;
 		c->key = k;
-		c->cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
+		c->cookie = tw_cookie(tw);
 		c->tw = twkey;
 		return;
 	}
@@ -295,8 +319,8 @@ int BPF_PROG(on_timer_start, struct timer_list *timer)
 		settle_cancel(0, 0);
 		return 0;
 	}
-	settle_cancel(twkey, BPF_CORE_READ(tw, __tw_common.skc_cookie.counter));
-	sub = BPF_CORE_READ(tw, tw_substate);
+	settle_cancel(twkey, tw_cookie(tw));
+	sub = tw->tw_substate;
 	if (no_events)
 		return light_timer_start(tw, sub);
 	ti = bpf_map_lookup_elem(&tws, &twkey);
@@ -309,10 +333,10 @@ int BPF_PROG(on_timer_start, struct timer_list *timer)
 		}
 		return 0;
 	}
-	if (filter_netns && sk_netns(&tw->__tw_common) != filter_netns)
+	if (filter_netns && tw_netns(tw) != filter_netns)
 		return 0;
 	/* The cookie was copied from the full socket it replaces. */
-	nti.cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
+	nti.cookie = tw_cookie(tw);
 	nti.substate = sub;
 	bpf_map_update_elem(&tws, &twkey, &nti, BPF_ANY);
 	{
@@ -337,7 +361,7 @@ static __always_inline void tw_end(struct inet_timewait_sock *tw,
 				   struct tw_cancel *c)
 {
 	__u64 twkey = (__u64)tw, now, cookie;
-	__u8 sub = BPF_CORE_READ(tw, tw_substate), late = 0, fw2 = 0;
+	__u8 sub = tw->tw_substate, late = 0, fw2 = 0;
 	struct tw_info *ti;
 
 	if (no_events) {
@@ -363,16 +387,16 @@ static __always_inline void tw_end(struct inet_timewait_sock *tw,
 		}
 	} else {
 		/* A time-wait socket older than this program. */
-		if (filter_netns && sk_netns(&tw->__tw_common) != filter_netns)
+		if (filter_netns && tw_netns(tw) != filter_netns)
 			return;
-		cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
+		cookie = tw_cookie(tw);
 	}
 	if (c) {
 		tw_fill(&c->ev, tw, cookie, now, sub, TCP_CLOSE, 0);
 		c->late = late;
 		c->fw2 = fw2;
 		c->key = tw_key_of(tw);
-		c->cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
+		c->cookie = tw_cookie(tw);
 		c->tw = twkey;
 		return;
 	}
@@ -432,8 +456,8 @@ static __always_inline int tw_ack(struct sk_buff *skb)
 	__u64 *twp, twkey;
 	__u32 tcp_off;
 
-	head = BPF_CORE_READ(skb, head);
-	nh = BPF_CORE_READ(skb, network_header);
+	head = skb->head;
+	nh = skb->network_header;
 	if (bpf_probe_read_kernel(&b0, 1, head + nh))
 		return 0;
 	if ((b0 >> 4) == 4) {
@@ -454,15 +478,15 @@ static __always_inline int tw_ack(struct sk_buff *skb)
 		return 0;
 	if (!(flags & TH_ACK) || (flags & (TH_RST | TH_SYN)))
 		return 0;
-	k.netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+	k.netns = skb->dev->nd_net.net->ns.inum;
 	k.lport = bpf_ntohs(ports[0]);
 	k.rport = bpf_ntohs(ports[1]);
 	twp = bpf_map_lookup_elem(&tw_fw2, &k);
 	if (!twp)
 		return 0;
 	twkey = *twp;
-	tw = (struct inet_timewait_sock *)twkey;
-	sub = BPF_CORE_READ(tw, tw_substate);
+	tw = tw_ptr((void *)twkey);
+	sub = tw->tw_substate;
 	if (no_events) {
 		if (sub == TCP_TIME_WAIT) {
 			count_transition(TCP_FIN_WAIT2, TCP_TIME_WAIT);

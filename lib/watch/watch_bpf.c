@@ -179,6 +179,9 @@ static int open_skel(struct tulpen_watch_bpf *w,
 						       ? opts->ringbuf_bytes
 						       : DEFAULT_RINGBUF,
 					       4096));
+	/* The birth table serves counts only (the events keep theirs). */
+	bpf_map__set_max_entries(w->skel->maps.births,
+				 w->counts_only ? TW_BIRTHS_MAX : 1);
 	bpf_object__for_each_program(prog, w->skel->obj)
 	{
 		pi = prog_index(prog);
@@ -542,6 +545,7 @@ int tulpen_watch_counts_read(struct tulpen_watch_bpf *w,
 		for (k = 0; k < TULPEN_WATCH_DUR_SLOTS; k++)
 			c->duration[k] += v->dur[k];
 		c->duration_sum_ns += v->dur_sum_ns;
+		c->lifetimes_untracked += v->dur_untracked;
 	}
 	c->missed = missed_runs(w);
 	return 0;
