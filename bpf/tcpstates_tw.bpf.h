@@ -110,6 +110,9 @@ __u64 fw2_tracked = 0;
 struct tw_cancel {
 	__u64 tw; /* struct inet_timewait_sock *, 0: none */
 	__u64 cookie;
+	/* The last one settled as an end (see on_timer_expire). */
+	__u64 ended_tw;
+	__u64 ended_cookie;
 	struct tw_key key;
 	__u8 fw2;  /* it is in tw_fw2 */
 	__u8 late; /* late_ev goes first */
@@ -141,6 +144,8 @@ static __always_inline int settle_cancel(__u64 tw, __u64 cookie)
 	c->tw = 0;
 	if (twkey == tw && c->cookie == cookie)
 		return 1;
+	c->ended_tw = twkey;
+	c->ended_cookie = c->cookie;
 	if (c->late) {
 		count_transition(c->late_ev.oldstate, c->late_ev.newstate);
 		ev_output(&c->late_ev);
@@ -416,13 +421,30 @@ static __always_inline void tw_end(struct inet_timewait_sock *tw,
 	}
 }
 
+/*
+ * The kernel detaches an expiring timer (a timer_cancel event) just before
+ * it runs the handler (timer_expire_entry): that cancel, still pending
+ * here, is this expiry, which ends the time-wait socket once. Had an
+ * event in between (an interrupt's timer on this CPU) already settled it
+ * as an end, it is not counted again.
+ */
 SEC("tp_btf/timer_expire_entry")
 int BPF_PROG(on_timer_expire, struct timer_list *timer)
 {
 	struct inet_timewait_sock *tw = timer_tw(timer);
+	struct tw_cancel *c;
+	__u32 zero = 0;
+	__u64 cookie;
+	int ended;
 
-	settle_cancel(0, 0);
-	if (tw)
+	if (!tw) {
+		settle_cancel(0, 0);
+		return 0;
+	}
+	cookie = tw_cookie(tw);
+	c = bpf_map_lookup_elem(&cancels, &zero);
+	ended = c && c->ended_tw == (__u64)tw && c->ended_cookie == cookie;
+	if (settle_cancel((__u64)tw, cookie) || !ended)
 		tw_end(tw, NULL);
 	return 0;
 }

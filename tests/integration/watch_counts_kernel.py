@@ -11,12 +11,16 @@ namespace whose /proc/net/snmp and /proc/net/netstat count only it:
   table), none untracked, listeners opened and closed in between not at
   all;
 - the time-wait sockets' ends, TIME-WAIT -> CLOSED, seen through the
-  timer tracepoints, equal the kernel's count of time-wait sockets
-  reused or killed (TcpExt TWRecycled + TWKilled; none can expire within
-  the test's seconds): the scenario makes connect() reuse them
+  timer tracepoints, equal the kernel's count of time-wait sockets that
+  connect() reused (TcpExt TWRecycled; none in TIME-WAIT can expire
+  within the test's seconds): the scenario makes connect() reuse them
   (tcp_tw_reuse, 32 local ports for N connections);
 - each time-wait socket that took over either ended or is still listed
-  by ss.
+  by ss;
+- ORPHANS connections closed by the client only (the server keeps its
+  end in CLOSE-WAIT) leave time-wait sockets in FIN-WAIT-2 that expire
+  after tcp_fin_timeout (1 s here): each expiry ends one of them once
+  (FIN-WAIT-2 -> CLOSED), once ss lists no FIN-WAIT-2 socket left.
 
 A run the kernel skips (missed_runs) may lose one count each.
 
@@ -39,6 +43,7 @@ N = 400           # graceful connections, client closes first
 PORTS = (40000, 40031)
 RESETS = 10
 LISTENERS = 20    # listeners opened and closed: never born, never counted
+ORPHANS = 5       # time-wait sockets left in FIN-WAIT-2 to expire
 
 failures = []
 
@@ -60,7 +65,6 @@ def kernel_counts():
     snmp = proc_table("/proc/net/snmp", "Tcp:")
     ext = proc_table("/proc/net/netstat", "TcpExt:")
     return {"active": snmp["ActiveOpens"], "passive": snmp["PassiveOpens"],
-            "tw_ended": ext["TWRecycled"] + ext["TWKilled"],
             "recycled": ext["TWRecycled"]}
 
 
@@ -71,10 +75,11 @@ def ss_count(*args):
 
 
 def settle():
-    """Until only LISTEN, ESTABLISHED and TIME-WAIT sockets are left."""
+    """Until only LISTEN, ESTABLISHED, TIME-WAIT and the orphans' server
+    ends (CLOSE-WAIT: a close() moves the scenario's own on) are left."""
     deadline = time.time() + 20
     while ss_count("exclude", "established", "exclude", "listening",
-                   "exclude", "time-wait"):
+                   "exclude", "time-wait", "exclude", "close-wait"):
         if time.time() > deadline:
             raise AssertionError("sockets still closing after 20 s")
         time.sleep(0.05)
@@ -109,6 +114,31 @@ def connect_retry(port):
             c.close()
             time.sleep(0.002)
     raise AssertionError("no local port to connect from in 4 s")
+
+
+def orphans():
+    """ORPHANS time-wait sockets in FIN-WAIT-2, waited for until they
+    expired; returns the server ends (still in CLOSE-WAIT)."""
+    subprocess.run(["sysctl", "-qw", "net.ipv4.tcp_fin_timeout=1"],
+                   check=True)
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 5001))
+    ls.listen(16)
+    held = []
+    for _ in range(ORPHANS):
+        c = socket.create_connection(("127.0.0.1", 5001))
+        s, _ = ls.accept()
+        held.append(s)
+        c.close()
+    deadline = time.time() + 20
+    while ss_count("state", "fin-wait-2"):
+        if time.time() > deadline:
+            raise AssertionError("FIN-WAIT-2 sockets left after 20 s")
+        time.sleep(0.1)
+    subprocess.run(["sysctl", "-qw", "net.ipv4.tcp_fin_timeout=60"],
+                   check=True)
+    ls.close()
+    return held
 
 
 def scenario():
@@ -167,6 +197,7 @@ def main():
         time.sleep(0.05)
     time.sleep(0.3)
     k0 = kernel_counts()
+    held = orphans()
     scenario()
     k1 = kernel_counts()
     tw_left = ss_count("state", "time-wait")
@@ -194,22 +225,29 @@ def main():
           "SYN-SENT -> CLOSED: the connects without a port")
     check(near(got.get(("LISTEN", "SYN-RECEIVED"), 0), d["passive"]),
           "LISTEN -> SYN-RECEIVED equals PassiveOpens (%d)" % d["passive"])
-    born = d["active"] + d["passive"] + FAILED[0]
+    # The orphans' server ends are still open.
+    born = d["active"] + d["passive"] + FAILED[0] - ORPHANS
     check(near(res["lifetimes"]["sockets"], born),
           "every socket born and closed is in the histogram once (%d, "
           "got %d)" % (born, res["lifetimes"]["sockets"]))
     check(res["lifetimes"]["untracked"] == 0, "no birth untracked")
     ended = got.get(("TIME-WAIT", "CLOSED"), 0)
-    check(ended > 0 and near(ended, d["tw_ended"]),
-          "TIME-WAIT -> CLOSED equals the kernel's ended time-wait "
-          "sockets (TWRecycled + TWKilled: %d, got %d)"
-          % (d["tw_ended"], ended))
+    check(ended > 0 and near(ended, d["recycled"]),
+          "TIME-WAIT -> CLOSED equals the kernel's reused time-wait "
+          "sockets (TWRecycled: %d, got %d)" % (d["recycled"], ended))
     made = got.get(("FIN-WAIT-2", "TIME-WAIT"), 0)
     check(near(made, ended + tw_left),
           "each time-wait socket made (%d) ended or is listed by ss "
           "(%d + %d)" % (made, ended, tw_left))
+    check(near(got.get(("FIN-WAIT-2", "CLOSED"), 0), ORPHANS),
+          "each expired FIN-WAIT-2 time-wait socket ended once (%d, got "
+          "%d)" % (ORPHANS, got.get(("FIN-WAIT-2", "CLOSED"), 0)))
+    check(near(got.get(("ESTABLISHED", "CLOSE-WAIT"), 0), N + ORPHANS),
+          "the servers of the orphans are in CLOSE-WAIT")
+    for h in held:
+        h.close()
     check(("LISTEN", "CLOSED") in got and
-          near(got[("LISTEN", "CLOSED")], LISTENERS + N // 40 + 1),
+          near(got[("LISTEN", "CLOSED")], LISTENERS + N // 40 + 2),
           "the listeners' closes are counted as transitions")
     if failures:
         sys.exit(1)
