@@ -31,6 +31,12 @@ const volatile __u32 filter_netns = 0; /* 0: every namespace */
 const volatile __u64 wakeup_bytes = 0; /* 0: wake up on every event */
 /* 1: keep only the counts (tcpstates_counts.bpf.h), send no event. */
 const volatile __u8 no_events = 0;
+/*
+ * Set by the loader once the time-wait programs are attached: only then
+ * is a close that hands over to a time-wait socket reported as its move
+ * (the time-wait socket's end follows), else as -> CLOSED.
+ */
+__u8 tw_followed = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -116,22 +116,28 @@ struct {
 	__type(value, __u64);
 } births SEC(".maps");
 
+/* A birth the table had no room for (its lifetime is not counted). */
+static __always_inline void count_untracked(void)
+{
+	struct tw_counts *c;
+	__u32 zero = 0;
+
+	c = bpf_map_lookup_elem(&counts, &zero);
+	if (c)
+		__sync_fetch_and_add(&c->dur_untracked, 1);
+}
+
 /* Counts only: @sk born (SYN-SENT, a child's SYN-RECEIVED) or closed. */
 static __always_inline void count_birth_close(const struct sock *sk,
 					      int oldstate, int newstate)
 {
 	__u64 key = (__u64)sk, now, *birth;
-	struct tw_counts *c;
-	__u32 zero = 0;
 
 	if (newstate == TCP_SYN_SENT ||
 	    (newstate == TCP_SYN_RECV && oldstate == TCP_LISTEN)) {
 		now = bpf_ktime_get_ns();
-		if (!bpf_map_update_elem(&births, &key, &now, BPF_ANY))
-			return;
-		c = bpf_map_lookup_elem(&counts, &zero);
-		if (c)
-			__sync_fetch_and_add(&c->dur_untracked, 1);
+		if (bpf_map_update_elem(&births, &key, &now, BPF_ANY))
+			count_untracked();
 		return;
 	}
 	if (newstate != TCP_CLOSE)

@@ -37,24 +37,6 @@ static __always_inline __u64 tw_cookie(const struct inet_timewait_sock *tw)
 	return tw->__tw_common.skc_cookie.counter;
 }
 
-/*
- * Cookie of a socket a time-wait socket is replacing right now -> the
- * time-wait socket's substate (consumed by the "-> CLOSE" that follows;
- * LRU so that an entry made for a re-armed time-wait socket we had lost
- * track of cannot pile up).
- */
-struct tw_handover {
-	__u64 tw; /* struct inet_timewait_sock * */
-	__u8 substate;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct tw_handover);
-} tw_pending SEC(".maps");
-
 struct tw_info {
 	__u64 cookie;
 	__u8 substate; /* TW_ENDED once its end was reported */
@@ -344,11 +326,6 @@ int BPF_PROG(on_timer_start, struct timer_list *timer)
 	nti.cookie = tw_cookie(tw);
 	nti.substate = sub;
 	bpf_map_update_elem(&tws, &twkey, &nti, BPF_ANY);
-	{
-		struct tw_handover h = { .tw = twkey, .substate = sub };
-
-		bpf_map_update_elem(&tw_pending, &nti.cookie, &h, BPF_ANY);
-	}
 	if (sub == TCP_FIN_WAIT2) {
 		struct tw_key k = tw_key_of(tw);
 

@@ -179,9 +179,11 @@ static int open_skel(struct tulpen_watch_bpf *w,
 						       ? opts->ringbuf_bytes
 						       : DEFAULT_RINGBUF,
 					       4096));
-	/* The birth table serves counts only (the events keep theirs). */
+	/* Per-socket tables: births for counts only, sks for events. */
 	bpf_map__set_max_entries(w->skel->maps.births,
 				 w->counts_only ? TW_BIRTHS_MAX : 1);
+	bpf_map__set_max_entries(w->skel->maps.sks,
+				 w->counts_only ? 1 : TW_BIRTHS_MAX);
 	bpf_object__for_each_program(prog, w->skel->obj)
 	{
 		pi = prog_index(prog);
@@ -453,6 +455,8 @@ static int bpf_open(struct tulpen_ctx *ctx,
 			    "tw_timer_handler symbol");
 		detach_part(w, TULPEN_WATCH_PART_TIMEWAIT);
 	}
+	/* Events: a hand-over is a move only when its end will be seen. */
+	w->skel->bss->tw_followed = !(w->missing & TULPEN_WATCH_PART_TIMEWAIT);
 	if (!counts_only) {
 		w->rb = ring_buffer__new(bpf_map__fd(w->skel->maps.events),
 					 on_sample, w, NULL);
