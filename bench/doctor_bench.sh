@@ -40,13 +40,14 @@ while [ $# -gt 0 ]; do
 	esac
 done
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 TULPEN=${TULPEN:-$here/../build/cli/tulpen}
 BIN=${BIN:-$here/../build/bench}
 MEASURE=$BIN/measure
 NS=docbench
-[ "$(id -u)" = 0 ] || { echo "doctor_bench: needs root" >&2; exit 1; }
-[ -x "$TULPEN" ] && [ -x "$MEASURE" ] && [ -x "$BIN/population" ] ||
-	{ echo "doctor_bench: build first (ninja -C build)" >&2; exit 1; }
+bench_need_root "a network namespace"
+bench_need_bin "$BIN" measure population
+[ -x "$TULPEN" ] || { echo "doctor_bench: no $TULPEN (ninja -C build)" >&2; exit 1; }
 
 work=$(mktemp -d)
 pop=
@@ -61,12 +62,8 @@ ip netns add "$NS"
 ip netns exec "$NS" "$BIN/population" -n "$CONNS" -P "$PROCS" -w 2000 \
 	-f 500 -q -r "$work/ready" > "$work/pop.out" 2>&1 &
 pop=$!
-for _ in $(seq 1 300); do
-	[ -s "$work/ready" ] && break
-	sleep 1
-done
-[ -s "$work/ready" ] || { echo "doctor_bench: population not ready" >&2; exit 1; }
-echo "# $(cat "$work/ready")"
+ready=$(bench_wait_ready "$work/ready" "$pop" "$work/pop.out" 300)
+echo "# $ready"
 echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # measure NAME OKSTATUS COMMAND...: one "seconds rss_kib" line per run

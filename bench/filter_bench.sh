@@ -31,6 +31,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 root=$(cd "$here/.." && pwd)
 n=100000
 procs=50
@@ -41,31 +42,19 @@ out=""
 
 while [ $# -gt 0 ]; do
 	case "$1" in
-	-n) n=$2; shift ;;
-	-P) procs=$2; shift ;;
-	--reps) reps=$2; shift ;;
-	--tulpen) tulpen=$2; shift ;;
-	--bin) bin=$2; shift ;;
-	--out) out=$2; shift ;;
-	-h|--help)
-		awk 'NR > 3 && /^#/ { sub(/^# ?/, ""); print; next }
-		     NR > 3 { exit }' "$0"
-		exit 0 ;;
-	*) echo "filter_bench.sh: unknown argument '$1'" >&2; exit 2 ;;
+	-h|--help) bench_help; exit 0 ;;
+	*)
+		bench_opt "$1" "${2:-}" || {
+			echo "filter_bench.sh: unknown argument '$1'" >&2
+			exit 2
+		}
+		shift ;;
 	esac
 	shift
 done
 
-if [ "$(id -u)" != 0 ]; then
-	echo "filter_bench.sh: needs root (a network namespace)" >&2
-	exit 1
-fi
-for p in population floor floor_filter measure; do
-	if [ ! -x "$bin/$p" ]; then
-		echo "filter_bench.sh: no $bin/$p (ninja -C build)" >&2
-		exit 1
-	fi
-done
+bench_need_root "a network namespace"
+bench_need_bin "$bin" population floor floor_filter measure
 : "${out:=$root/bench/out/filter-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out"
 
@@ -90,20 +79,7 @@ echo "== building $n connections in $procs processes"
 ip netns exec "$ns" "$bin/population" -n "$n" -P "$procs" -q \
 	-r "$out/ready" >"$out/population.log" 2>&1 &
 pop_pid=$!
-t0=$(date +%s)
-while [ ! -s "$out/ready" ]; do
-	if ! kill -0 "$pop_pid" 2>/dev/null; then
-		echo "filter_bench.sh: population failed:" >&2
-		cat "$out/population.log" >&2
-		exit 1
-	fi
-	if [ $(( $(date +%s) - t0 )) -gt 900 ]; then
-		echo "filter_bench.sh: population not ready after 900 s" >&2
-		exit 1
-	fi
-	sleep 1
-done
-cat "$out/ready"
+bench_wait_ready "$out/ready" "$pop_pid" "$out/population.log"
 
 # The remote port held by the most sockets below 1024 (a listener's port,
 # on the client ends of its connections).

@@ -29,6 +29,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 root=$(cd "$here/.." && pwd)
 n=100000
 procs=50
@@ -40,32 +41,20 @@ out=""
 
 while [ $# -gt 0 ]; do
 	case "$1" in
-	-n) n=$2; shift ;;
-	-P) procs=$2; shift ;;
 	-k) kills=$2; shift ;;
-	--reps) reps=$2; shift ;;
-	--tulpen) tulpen=$2; shift ;;
-	--bin) bin=$2; shift ;;
-	--out) out=$2; shift ;;
-	-h|--help)
-		awk 'NR > 3 && /^#/ { sub(/^# ?/, ""); print; next }
-		     NR > 3 { exit }' "$0"
-		exit 0 ;;
-	*) echo "internals_bench.sh: unknown argument '$1'" >&2; exit 2 ;;
+	-h|--help) bench_help; exit 0 ;;
+	*)
+		bench_opt "$1" "${2:-}" || {
+			echo "internals_bench.sh: unknown argument '$1'" >&2
+			exit 2
+		}
+		shift ;;
 	esac
 	shift
 done
 
-if [ "$(id -u)" != 0 ]; then
-	echo "internals_bench.sh: needs root (network namespaces)" >&2
-	exit 1
-fi
-for p in population; do
-	if [ ! -x "$bin/$p" ]; then
-		echo "internals_bench.sh: no $bin/$p (ninja -C build)" >&2
-		exit 1
-	fi
-done
+bench_need_root "network namespaces"
+bench_need_bin "$bin" population
 : "${out:=$root/bench/out/internals-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out"
 rm -f "$out/ready" "$out/kready" # a reused directory: not ready yet
@@ -95,11 +84,6 @@ timed() {
 	awk '{ printf "%s %.3f\n", $1, $2 + $3 }' <<<"$t"
 }
 
-median() {
-	sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2];
-		else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
-
 echo "date=$(date -u +%FT%TZ) kernel=$(uname -r) cpus=$(nproc)"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "$(ss -V 2>&1 | head -1); tulpen=$tulpen"
@@ -111,20 +95,7 @@ echo "== building $n connections in $procs processes"
 ip netns exec "$ns" "$bin/population" -n "$n" -P "$procs" -q \
 	-r "$out/ready" >"$out/population.log" 2>&1 &
 pop_pid=$!
-t0=$(date +%s)
-while [ ! -s "$out/ready" ]; do
-	if ! kill -0 "$pop_pid" 2>/dev/null; then
-		echo "internals_bench.sh: population failed:" >&2
-		cat "$out/population.log" >&2
-		exit 1
-	fi
-	if [ $(( $(date +%s) - t0 )) -gt 900 ]; then
-		echo "internals_bench.sh: population not ready after 900 s" >&2
-		exit 1
-	fi
-	sleep 1
-done
-cat "$out/ready"
+bench_wait_ready "$out/ready" "$pop_pid" "$out/population.log"
 total=$(ip netns exec "$ns" ss -Htan | wc -l)
 echo "== $total TCP sockets"
 : >"$out/tin.tsv"
@@ -149,10 +120,10 @@ kill "$pop_pid" 2>/dev/null || true
 wait "$pop_pid" 2>/dev/null || true
 pop_pid=""
 ip netns del "$ns"
-t_tin=$(awk '$1 == "tulpen" { print $2 }' "$out/tin.tsv" | median)
-s_tin=$(awk '$1 == "ss" { print $2 }' "$out/tin.tsv" | median)
-tc_tin=$(awk '$1 == "tulpen" { print $3 }' "$out/tin.tsv" | median)
-sc_tin=$(awk '$1 == "ss" { print $3 }' "$out/tin.tsv" | median)
+t_tin=$(awk '$1 == "tulpen" { print $2 }' "$out/tin.tsv" | bench_median)
+s_tin=$(awk '$1 == "ss" { print $2 }' "$out/tin.tsv" | bench_median)
+tc_tin=$(awk '$1 == "tulpen" { print $3 }' "$out/tin.tsv" | bench_median)
+sc_tin=$(awk '$1 == "ss" { print $3 }' "$out/tin.tsv" | bench_median)
 recs=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' \
 	"$out/tin.tulpen")
 echo "tulpen -tin --json: median ${t_tin}s ($recs records)"
@@ -233,10 +204,10 @@ time.sleep(3600)
 	holder=""
 done
 cat "$out/kill.tsv"
-t_k=$(awk '$1 == "tulpen" { print $2 }' "$out/kill.tsv" | median)
-s_k=$(awk '$1 == "ss" { print $2 }' "$out/kill.tsv" | median)
-tc_k=$(awk '$1 == "tulpen" { print $3 }' "$out/kill.tsv" | median)
-sc_k=$(awk '$1 == "ss" { print $3 }' "$out/kill.tsv" | median)
+t_k=$(awk '$1 == "tulpen" { print $2 }' "$out/kill.tsv" | bench_median)
+s_k=$(awk '$1 == "ss" { print $2 }' "$out/kill.tsv" | bench_median)
+tc_k=$(awk '$1 == "tulpen" { print $3 }' "$out/kill.tsv" | bench_median)
+sc_k=$(awk '$1 == "ss" { print $3 }' "$out/kill.tsv" | bench_median)
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 awk -v tt="$t_tin" -v st="$s_tin" -v tk="$t_k" -v sk="$s_k" \

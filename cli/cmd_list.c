@@ -469,7 +469,8 @@ static int make_fmt(struct list_opts *o, struct list_res *x)
 	fo.numeric = o->numeric;
 	fo.show_owners = o->owners;
 	fo.extended = o->extended;
-	fo.timers = o->timers;
+	/* ss -b shows the timers too (its -b sets show_options) */
+	fo.timers = o->timers || (o->bpf && o->kind == TULPEN_FMT_SS);
 	fo.header = !o->no_header;
 	fo.color = o->kind == TULPEN_FMT_TABLE && use_color(o);
 	fo.listening = o->listening;
@@ -486,6 +487,8 @@ static int make_fmt(struct list_opts *o, struct list_res *x)
 	fo.inet_sockopt = o->inet_sockopt;
 	fo.oneline = o->oneline;
 	fo.show_threads = o->threads;
+	fo.bpf = o->bpf;
+	fo.tipcinfo = o->tipcinfo;
 	if (o->events)
 		fo.table_hold = 1; /* stream: each row as it comes */
 	return tulpen_fmt_new(o->kind, &fo, cli_fd_sink, (void *)(intptr_t)1,
@@ -523,10 +526,17 @@ static int run_listing(struct list_opts *o, struct list_res *x, int *status)
 		ret = make_fmt(o, x);
 	if (ret)
 		return ret;
+	if (o->kill && x->ln.only && o->netns) {
+		/* -K -N NAME: the walk and SOCK_DESTROY both in NAME */
+		ret = tulpen_ctx_set_netns_path(x->ctx, x->ln.only->path);
+		if (ret)
+			return ret;
+	}
 	if (o->kill)
 		*status = list_kill(x->ctx, o, print_cb, &x->r);
 	else if (o->events)
-		*status = list_events(x->ctx, o, print_cb, flush_cb, &x->r);
+		*status = list_events(x->ctx, o, &x->ln, print_cb, flush_cb,
+				      &x->r);
 	else
 		ret = list_netns_collect(x->ctx, o, &x->ln, print_cb, &x->r);
 	if (!ret)

@@ -22,7 +22,7 @@ struct table_word {
 };
 
 static const struct table_word tables[] = {
-	{ "all", 0xffffffffu, 0, 0, 0 },
+	{ "all", 0xffffffffu & ~P(TIPC), 0, 0, 0 }, /* ss: TIPC by name */
 	{ "inet", INET_PROTOS, 0, 0, 0 },
 	{ "tcp", P(TCP), 0, 0, 0 },
 	{ "udp", P(UDP), 0, 0, 0 },
@@ -43,7 +43,7 @@ static const struct table_word tables[] = {
 	{ "packet_dgram", P(PACKET), 0, T(DGRAM), 0 },
 	{ "p_dgr", P(PACKET), 0, T(DGRAM), 0 },
 	{ "netlink", P(NETLINK), 0, 0, 0 },
-	{ "tipc", 0, 0, 0, 0 }, /* no TIPC collector */
+	{ "tipc", P(TIPC), 0, 0, 0 },
 	{ "vsock", P(VSOCK), 0, 0, 0 },
 	{ "vsock_stream", P(VSOCK), 0, 0, T(STREAM) },
 	{ "v_str", P(VSOCK), 0, 0, T(STREAM) },
@@ -59,7 +59,7 @@ static const struct {
 	{ "inet", TULPEN_FAM_INET },	   { "inet6", TULPEN_FAM_INET6 },
 	{ "link", TULPEN_FAM_PACKET },	   { "unix", TULPEN_FAM_UNIX },
 	{ "netlink", TULPEN_FAM_NETLINK }, { "vsock", TULPEN_FAM_VSOCK },
-	{ "xdp", TULPEN_FAM_XDP },	   { "tipc", 0 },
+	{ "xdp", TULPEN_FAM_XDP },	   { "tipc", TULPEN_FAM_TIPC },
 	{ "packet", TULPEN_FAM_PACKET },
 };
 
@@ -108,7 +108,7 @@ static int one_table(struct family_sel *sel, const char *w, char *err,
 		 "-A: '%s' is not a socket table (all, inet, "
 		 "tcp, udp, raw, mptcp, sctp, unix, unix_stream, unix_dgram, "
 		 "unix_seqpacket, packet, packet_raw, packet_dgram, netlink, "
-		 "vsock, vsock_stream, vsock_dgram, xdp)",
+		 "vsock, vsock_stream, vsock_dgram, xdp, tipc)",
 		 w);
 	return -EINVAL;
 }
@@ -172,6 +172,8 @@ static uint32_t protos_of(uint32_t families)
 		p |= P(VSOCK);
 	if (families & TULPEN_FAM_XDP)
 		p |= P(XDP);
+	if (families & TULPEN_FAM_TIPC)
+		p |= P(TIPC);
 	return p;
 }
 
@@ -191,6 +193,8 @@ static uint32_t families_of(uint32_t protos)
 		f |= TULPEN_FAM_VSOCK;
 	if (protos & P(XDP))
 		f |= TULPEN_FAM_XDP;
+	if (protos & P(TIPC))
+		f |= TULPEN_FAM_TIPC;
 	return f;
 }
 

@@ -8,6 +8,7 @@
 
 #include "tulpen/collect.h"
 #include "tulpen/ctx.h"
+#include "list_netns.h"
 #include "list_opts.h"
 
 /*
@@ -21,9 +22,12 @@ int list_kill(struct tulpen_ctx *ctx, const struct list_opts *o,
 /*
  * -E: every TCP and UDP socket the kernel destroys from now on that @o's
  * query selects, to @print, then @flush, until SIGINT or SIGTERM (or a
- * write fails). Returns the exit status.
+ * write fails): in @ctx's namespace, or in @ln's (-N: the one it names,
+ * --all-netns: every one found, each event labelled with its namespace).
+ * Returns the exit status.
  */
 int list_events(struct tulpen_ctx *ctx, const struct list_opts *o,
-		tulpen_sock_cb print, int (*flush)(void *data), void *data);
+		const struct list_netns *ln, tulpen_sock_cb print,
+		int (*flush)(void *data), void *data);
 
 #endif /* TULPEN_CLI_LIST_KILL_H */

@@ -43,6 +43,7 @@ enum {
 	OPT_NUM_HOSTS, /* netstat's numeric options */
 	OPT_NUM_PORTS,
 	OPT_NUM_USERS,
+	OPT_TIPCINFO,
 };
 
 /* Every long option here is in list_help.c's --help (cli/conventions). */
@@ -104,6 +105,7 @@ static const struct option long_opts[] = {
 	{ "vsock", no_argument, NULL, OPT_FAM_VSOCK },
 	{ "xdp", no_argument, NULL, OPT_FAM_XDP },
 	{ "tipc", no_argument, NULL, OPT_FAM_TIPC },
+	{ "tipcinfo", no_argument, NULL, OPT_TIPCINFO },
 	{ "family", required_argument, NULL, 'f' },
 	{ "query", required_argument, NULL, 'A' },
 	{ "socket", required_argument, NULL, 'A' },
@@ -411,6 +413,7 @@ static const struct opt_handler opt_handlers[] = {
 	FLAG(OPT_TOS, tos),
 	FLAG(OPT_CGROUP, cgroup),
 	FLAG(OPT_INET_SOCKOPT, inet_sockopt),
+	FLAG(OPT_TIPCINFO, tipcinfo),
 	FLAG('T', threads),
 	FLAG('b', bpf),
 	FLAG('K', kill),
@@ -611,12 +614,10 @@ static int check_modes(struct list_opts *o)
 			 o->proc_root ? "--proc-root" : "--nl-replay");
 		return -EINVAL;
 	}
-	if ((o->kill || o->events) &&
-	    (o->netns || o->all_netns || o->show_netns || o->show_container)) {
+	if (o->kill && (o->all_netns || o->show_netns || o->show_container)) {
 		snprintf(o->err, sizeof(o->err),
-			 "%s works in one namespace: run it there (ip netns "
-			 "exec NAME tulpen ...)",
-			 o->kill ? "-K" : "-E");
+			 "-K works in one namespace: -N NAME names it (not "
+			 "--all-netns, --netns or --container)");
 		return -EINVAL;
 	}
 	if (o->kill && !o->have_filter && !o->expr_argc && !o->filter_file) {
@@ -663,8 +664,42 @@ static void set_protos(struct list_opts *o, const struct parse_state *st)
 	}
 }
 
+/*
+ * ss's default states of what was chosen (misc/ss.c default_afs[]): the
+ * families that know no connections (-0, -f link, -f netlink, --xdp)
+ * bring UNCONN, everything else the connected states.
+ */
+static uint32_t default_states(const struct parse_state *st)
+{
+	const uint32_t unconn_fams = TULPEN_FAM_PACKET | TULPEN_FAM_NETLINK |
+				     TULPEN_FAM_XDP | TULPEN_FAM_TIPC;
+	uint32_t close_fams = st->fam.families & unconn_fams;
+	uint32_t states = 0;
+
+	if (!close_fams || st->protos || st->fam.protos || st->fam4 ||
+	    st->fam6 || st->fam.query_seen || (st->fam.families & ~unconn_fams))
+		states =
+			TULPEN_SF_ALL & ~(TULPEN_SF(TULPEN_TCP_LISTEN) |
+					  TULPEN_SF(TULPEN_TCP_CLOSE) |
+					  TULPEN_SF(TULPEN_TCP_BOUND_INACTIVE) |
+					  TULPEN_SF(TULPEN_TCP_TIME_WAIT) |
+					  TULPEN_SF(TULPEN_TCP_SYN_RECV) |
+					  TULPEN_SF(TULPEN_TCP_NEW_SYN_RECV));
+	/* -A sets ss's state filter to the connected states */
+	if (st->fam.query_seen)
+		return states;
+	if (close_fams)
+		states |= TULPEN_SF(TULPEN_TCP_CLOSE);
+	if (st->fam.families & TULPEN_FAM_TIPC) /* ss's TIPC_SS_CONN */
+		states |= TULPEN_SF(TULPEN_TCP_ESTABLISHED) |
+			  TULPEN_SF(TULPEN_TCP_LISTEN) |
+			  TULPEN_SF(TULPEN_TCP_CLOSE);
+	return states;
+}
+
 /* The states of the query: the state words, else -a, -s, -l or ss's. */
-static void set_states(struct list_opts *o, uint32_t want, int have_filter)
+static void set_states(struct list_opts *o, const struct parse_state *st,
+		       uint32_t want, int have_filter)
 {
 	if (have_filter && want) {
 		/* ss: state words that leave no state mean the default */
@@ -679,13 +714,7 @@ static void set_states(struct list_opts *o, uint32_t want, int have_filter)
 		 * As ss: connected sockets, without the "bucket" ones
 		 * (TIME-WAIT, SYN-RECEIVED); -a or `state bucket` shows them.
 		 */
-		o->q.states =
-			TULPEN_SF_ALL & ~(TULPEN_SF(TULPEN_TCP_LISTEN) |
-					  TULPEN_SF(TULPEN_TCP_CLOSE) |
-					  TULPEN_SF(TULPEN_TCP_BOUND_INACTIVE) |
-					  TULPEN_SF(TULPEN_TCP_TIME_WAIT) |
-					  TULPEN_SF(TULPEN_TCP_SYN_RECV) |
-					  TULPEN_SF(TULPEN_TCP_NEW_SYN_RECV));
+		o->q.states = default_states(st);
 	}
 }
 
@@ -708,7 +737,7 @@ int list_opts_parse(struct list_opts *o, int argc, char **argv)
 	if (check_proc_root(o, st.source_given))
 		return -EINVAL;
 	set_protos(o, &st);
-	set_states(o, want, have_filter);
+	set_states(o, &st, want, have_filter);
 	o->have_filter = have_filter;
 	if (o->threads)
 		o->owners = 1; /* as ss: -T shows users:(...) too */

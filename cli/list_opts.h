@@ -28,6 +28,7 @@ struct list_opts {
 	 * of --style=ss on the socket's line).
 	 */
 	int info, memory, tos, cgroup, inet_sockopt, threads, bpf, oneline;
+	int tipcinfo; /* --tipcinfo: TIPC sockets' type, congestion, drops */
 	/* -K: destroy what matches (--dry-run: only list it); -E: events */
 	int kill, dry_run, events;
 	/* state words or an expression were given (-K needs one) */

@@ -2,11 +2,11 @@
 /*
  * fuzz_netlink.c - the sock_diag answer parsers (inet and unix, with the
  * extras: tcp_info, congestion control, skmem, UNIX details; netlink,
- * packet, vsock, XDP), the dump loop, and the destroy event parser over
+ * packet, vsock, XDP, TIPC), the dump loop, and the destroy event parser over
  * the same messages. The input is a series of datagrams, each a 2-byte
  * little-endian length and its bytes, served by a fake transport to the
- * dumps in collect order: TCP, UNIX, netlink, packet, vsock, XDP
- * (sequence numbers 1 to 6).
+ * dumps in collect order: TCP, UNIX, netlink, packet, vsock, XDP, TIPC
+ * (sequence numbers 1 to 7).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -66,7 +66,7 @@ static int check(const struct tulpen_sock *s, void *data)
 	if (s->family != AF_INET && s->family != AF_INET6 &&
 	    s->family != AF_UNIX && s->family != AF_NETLINK &&
 	    s->family != AF_PACKET && s->family != 40 /* AF_VSOCK */ &&
-	    s->family != 44 /* AF_XDP */)
+	    s->family != 44 /* AF_XDP */ && s->family != 30 /* AF_TIPC */)
 		abort();
 	if (s->nl.comm && strlen(s->nl.comm) >= 64)
 		abort();
@@ -121,7 +121,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.protos = TULPEN_PF(TULPEN_P_TCP) | TULPEN_PF(TULPEN_P_UNIX) |
 			  TULPEN_PF(TULPEN_P_NETLINK) |
 			  TULPEN_PF(TULPEN_P_PACKET) |
-			  TULPEN_PF(TULPEN_P_VSOCK) | TULPEN_PF(TULPEN_P_XDP),
+			  TULPEN_PF(TULPEN_P_VSOCK) | TULPEN_PF(TULPEN_P_XDP) |
+			  TULPEN_PF(TULPEN_P_TIPC),
 		.families = TULPEN_FAM_ALL,
 		.states = TULPEN_SF_ALL,
 		.ext = TULPEN_EXT_TCP_INFO | TULPEN_EXT_SKMEM | TULPEN_EXT_TOS |

@@ -23,7 +23,8 @@ struct tulpen_filter;
 #define TULPEN_FAM_PACKET 0x10u
 #define TULPEN_FAM_VSOCK 0x20u
 #define TULPEN_FAM_XDP 0x40u
-#define TULPEN_FAM_ALL 0x7fu
+#define TULPEN_FAM_TIPC 0x80u
+#define TULPEN_FAM_ALL 0xffu
 
 /* Query flags (struct tulpen_query.flags). */
 /*
@@ -104,7 +105,7 @@ int tulpen_inet_diag_collect_tcp_any(struct tulpen_ctx *ctx, uint32_t states,
 				     tulpen_sock_cb cb, void *data);
 int tulpen_unix_diag_collect(struct tulpen_ctx *ctx, uint32_t states,
 			     tulpen_sock_cb cb, void *data);
-/* Netlink, packet, vsock and XDP sockets (netlink sock_diag only). */
+/* Netlink, packet, vsock, XDP, TIPC sockets (netlink sock_diag only). */
 int tulpen_netlink_diag_collect(struct tulpen_ctx *ctx, tulpen_sock_cb cb,
 				void *data);
 int tulpen_packet_diag_collect(struct tulpen_ctx *ctx, tulpen_sock_cb cb,
@@ -113,6 +114,9 @@ int tulpen_vsock_diag_collect(struct tulpen_ctx *ctx, uint32_t states,
 			      tulpen_sock_cb cb, void *data);
 int tulpen_xdp_diag_collect(struct tulpen_ctx *ctx, tulpen_sock_cb cb,
 			    void *data);
+/* TIPC sockets (tipc_diag) in @states (TULPEN_SF mask). */
+int tulpen_tipc_diag_collect(struct tulpen_ctx *ctx, uint32_t states,
+			     tulpen_sock_cb cb, void *data);
 int tulpen_proc_net_collect(struct tulpen_ctx *ctx, int proto, int family,
 			    uint32_t states, tulpen_sock_cb cb, void *data);
 

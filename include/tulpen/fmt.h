@@ -62,6 +62,8 @@ struct tulpen_fmt_opts {
 	 */
 	int info, memory, tos, show_cgroup, inet_sockopt, oneline;
 	int show_threads; /* -T: each holder's tid (tulpen/owners.h) */
+	int bpf;	  /* -b: packet sockets' classic BPF filters */
+	int tipcinfo;	  /* --tipcinfo: TIPC type, congestion, drops, via */
 	/* Borrowed helpers; any may be NULL. */
 	const struct tulpen_services *services;
 	struct tulpen_users *users;

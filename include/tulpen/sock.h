@@ -26,6 +26,7 @@ enum tulpen_proto {
 	TULPEN_P_PACKET,  /* AF_PACKET (packet_diag) */
 	TULPEN_P_VSOCK,	  /* AF_VSOCK (vsock_diag) */
 	TULPEN_P_XDP,	  /* AF_XDP (xsk_diag) */
+	TULPEN_P_TIPC,	  /* AF_TIPC (tipc_diag), when the kernel has TIPC */
 	TULPEN_P_MAX,
 };
 
@@ -124,8 +125,38 @@ struct tulpen_sock {
 		const char *comm;
 	} nl;
 	uint16_t packet_proto;
+	/*
+	 * Packet sockets: PACKET_DIAG_INFO's details (has_info), the rings
+	 * and fanout when set up, and the classic BPF program attached with
+	 * SO_ATTACH_FILTER (PACKET_DIAG_FILTER): @nfilter instructions of
+	 * struct sock_filter (8 bytes: code, jt, jf, k in host order) at
+	 * @filter, valid during the callback; read them with memcpy.
+	 */
+	struct {
+		uint8_t has_info, has_fanout, has_filter;
+		uint32_t version, copy_thresh, flags; /* PDI_* flags */
+		uint32_t fanout; /* id in the low 16 bits, type above */
+		struct tulpen_packet_ring {
+			uint8_t present;
+			uint32_t block_size, block_nr, frame_size, frame_nr;
+			uint32_t retire_tmo, features;
+		} rx_ring, tx_ring;
+		const void *filter;
+		uint32_t nfilter;
+	} pk;
 	uint32_t vsock_cid, vsock_port, vsock_peer_cid, vsock_peer_port;
 	uint32_t xdp_queue;
+	/*
+	 * TIPC: the socket's node address and port (reference), the peer's
+	 * when connected, whether it has published names, the service it
+	 * connected through (via_type, via_inst when has_via), congestion
+	 * and drops.
+	 */
+	struct {
+		uint32_t node, ref, peer_node, peer_ref;
+		uint8_t connected, has_publ, has_via, link_cong, conn_cong;
+		uint32_t via_type, via_inst, drops;
+	} tipc;
 	/*
 	 * Where the socket lives: set by the walk over network namespaces
 	 * (tulpen/netns.h), 0 and NULL from the plain collectors. Valid as

@@ -142,6 +142,8 @@ static uint32_t fam_bit(int family)
 		return TULPEN_FAM_VSOCK;
 	case AF_XDP:
 		return TULPEN_FAM_XDP;
+	case AF_TIPC:
+		return TULPEN_FAM_TIPC;
 	default:
 		return 0;
 	}
@@ -330,8 +332,8 @@ static int collect_other(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		return 0;
 	if (ctx->source == TULPEN_SOURCE_PROC)
 		return 0; /* no /proc/net reader for these (yet) */
-	/* these families know UNCONN only, but vsock */
-	if (proto != TULPEN_P_VSOCK &&
+	/* these families know UNCONN only, but vsock and TIPC */
+	if (proto != TULPEN_P_VSOCK && proto != TULPEN_P_TIPC &&
 	    !(q->states & TULPEN_SF(TULPEN_TCP_CLOSE)))
 		return 0;
 	cb = filter_cb;
@@ -340,12 +342,12 @@ static int collect_other(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 	case TULPEN_P_NETLINK:
 		if (!(q->families & TULPEN_FAM_NETLINK))
 			return 0;
-		ret = tulpen_netlink_diag_collect(ctx, cb, data);
+		ret = tulpen_netlink_diag_collect_ext(ctx, q->ext, cb, data);
 		break;
 	case TULPEN_P_PACKET:
 		if (!(q->families & TULPEN_FAM_PACKET))
 			return 0;
-		ret = tulpen_packet_diag_collect(ctx, cb, data);
+		ret = tulpen_packet_diag_collect_ext(ctx, q->ext, cb, data);
 		break;
 	case TULPEN_P_VSOCK:
 		if (!(q->families & TULPEN_FAM_VSOCK))
@@ -357,6 +359,11 @@ static int collect_other(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 			return 0;
 		ret = tulpen_xdp_diag_collect(ctx, cb, data);
 		break;
+	case TULPEN_P_TIPC:
+		if (!(q->families & TULPEN_FAM_TIPC))
+			return 0;
+		ret = tulpen_tipc_diag_collect(ctx, q->states, cb, data);
+		break;
 	default:
 		return 0;
 	}
@@ -365,9 +372,10 @@ static int collect_other(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 		return 0;
 	}
 	if (ret < 0 && nl_absent(ret)) {
-		static const char *const diag[] = { "netlink_diag",
-						    "af_packet_diag",
-						    "vsock_diag", "xsk_diag" };
+		static const char *const diag[] = {
+			"netlink_diag", "af_packet_diag", "vsock_diag",
+			"xsk_diag",	"tipc_diag",
+		};
 
 		tulpen_ctx_seterr(ctx,
 				  "%s sockets: the kernel's sock_diag has no "
@@ -425,7 +433,7 @@ static int collect_ss_order(struct tulpen_ctx *ctx,
 		TULPEN_P_NETLINK, TULPEN_P_PACKET, TULPEN_P_UNIX,
 		TULPEN_P_RAW,	  TULPEN_P_UDP,	   TULPEN_P_UDPLITE,
 		TULPEN_P_TCP,	  TULPEN_P_SCTP,   TULPEN_P_VSOCK,
-		TULPEN_P_XDP,	  TULPEN_P_MPTCP,
+		TULPEN_P_TIPC,	  TULPEN_P_XDP,	   TULPEN_P_MPTCP,
 	};
 	size_t i;
 	int ret;
@@ -463,7 +471,8 @@ static int collect_all(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 					   TULPEN_P_UDPLITE, TULPEN_P_RAW,
 					   TULPEN_P_MPTCP,   TULPEN_P_SCTP };
 	static const int others[] = { TULPEN_P_NETLINK, TULPEN_P_PACKET,
-				      TULPEN_P_VSOCK, TULPEN_P_XDP };
+				      TULPEN_P_VSOCK, TULPEN_P_XDP,
+				      TULPEN_P_TIPC };
 	size_t i;
 	int ret;
 

@@ -27,9 +27,9 @@
 
 struct nl_walk {
 	struct tulpen_ctx *ctx;
-	tulpen_sock_cb cb;
-	void *data;
+	uint32_t ext;
 	char comm[64];
+	struct tulpen_skmem sm;
 };
 
 /*
@@ -123,35 +123,40 @@ int tulpen_netlink_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s)
 	return 0;
 }
 
-static int msg_cb(const struct nlmsghdr *nlh, void *data)
+/* The record, its process's name and (-m) its memory. */
+static int parse_cb(const struct nlmsghdr *nlh, struct tulpen_sock *s,
+		    void *arg)
 {
-	struct nl_walk *w = data;
-	struct tulpen_sock s;
+	struct nl_walk *w = arg;
 
-	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
-		return 0;
-	if (tulpen_netlink_diag_parse(nlh, &s))
+	if (tulpen_netlink_diag_parse(nlh, s))
 		return -EBADMSG;
-	if ((int32_t)s.nl.portid > 0 &&
-	    !pid_comm(w->ctx, (int32_t)s.nl.portid, w->comm, sizeof(w->comm)))
-		s.nl.comm = w->comm;
-	return w->cb(&s, w->data);
+	if ((int32_t)s->nl.portid > 0 &&
+	    !pid_comm(w->ctx, (int32_t)s->nl.portid, w->comm, sizeof(w->comm)))
+		s->nl.comm = w->comm;
+	if (w->ext & TULPEN_EXT_SKMEM)
+		s->skmem = tulpen_diag_family_skmem(
+			nlh, sizeof(struct netlink_diag_msg),
+			NETLINK_DIAG_MEMINFO, &w->sm);
+	return 0;
+}
+
+int tulpen_netlink_diag_collect_ext(struct tulpen_ctx *ctx, uint32_t ext,
+				    tulpen_sock_cb cb, void *data)
+{
+	struct netlink_diag_req req = {
+		.sdiag_family = AF_NETLINK,
+		.sdiag_protocol = NDIAG_PROTO_ALL,
+		.ndiag_show = NDIAG_SHOW_GROUPS | NDIAG_SHOW_MEMINFO,
+	};
+	struct nl_walk w = { .ctx = ctx, .ext = ext };
+
+	return tulpen_diag_family_dump(ctx, &req, sizeof(req), parse_cb, &w, cb,
+				       data);
 }
 
 int tulpen_netlink_diag_collect(struct tulpen_ctx *ctx, tulpen_sock_cb cb,
 				void *data)
 {
-	char req_buf[TULPEN_NL_REQ_SIZE];
-	struct netlink_diag_req *req;
-	struct nl_walk w = { .ctx = ctx, .cb = cb, .data = data };
-	struct nlmsghdr *nlh;
-
-	nlh = mnl_nlmsg_put_header(req_buf);
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = AF_NETLINK;
-	req->sdiag_protocol = NDIAG_PROTO_ALL;
-	req->ndiag_show = NDIAG_SHOW_GROUPS | NDIAG_SHOW_MEMINFO;
-	return tulpen_nl_dump(ctx, nlh, msg_cb, &w);
+	return tulpen_netlink_diag_collect_ext(ctx, 0, cb, data);
 }

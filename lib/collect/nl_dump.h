@@ -36,6 +36,32 @@ int tulpen_nl_dump(struct tulpen_ctx *ctx, struct nlmsghdr *req,
 		   tulpen_nl_msg_cb cb, void *data);
 
 /*
+ * The families without ports (diag_family.c): one SOCK_DIAG_BY_FAMILY dump
+ * of the family's request @req (@len bytes, sdiag_family first); each
+ * answer is parsed by @parse(nlh, record, @arg) (0; 1: no socket in it,
+ * skipped; -EBADMSG, which stops the dump) and handed to @cb. Returns what
+ * tulpen_nl_dump() does.
+ */
+typedef int (*tulpen_diag_parse_fn)(const struct nlmsghdr *nlh,
+				    struct tulpen_sock *s, void *arg);
+int tulpen_diag_family_dump(struct tulpen_ctx *ctx, const void *req, size_t len,
+			    tulpen_diag_parse_fn parse, void *arg,
+			    tulpen_sock_cb cb, void *data);
+/*
+ * The sk_meminfo array in attribute @type of a family's answer (after
+ * @hdrlen bytes of its header) into @sm: @sm, or NULL when there is none.
+ */
+const struct tulpen_skmem *tulpen_diag_family_skmem(const struct nlmsghdr *nlh,
+						    size_t hdrlen,
+						    uint16_t type,
+						    struct tulpen_skmem *sm);
+/* Netlink, packet sockets with their memory when @ext has TULPEN_EXT_SKMEM */
+int tulpen_netlink_diag_collect_ext(struct tulpen_ctx *ctx, uint32_t ext,
+				    tulpen_sock_cb cb, void *data);
+int tulpen_packet_diag_collect_ext(struct tulpen_ctx *ctx, uint32_t ext,
+				   tulpen_sock_cb cb, void *data);
+
+/*
  * What a filter asks of an inet dump: the bytecode (INET_DIAG_REQ_BYTECODE,
  * @len bytes; NULL for none) and the ports every selected socket has (0:
  * any; tulpen_filter_ports()).
@@ -116,5 +142,7 @@ int tulpen_netlink_diag_parse(const struct nlmsghdr *nlh,
 int tulpen_packet_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
 int tulpen_vsock_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
 int tulpen_xdp_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
+/* TIPC: 0, 1 for a message without a socket (skipped), or -EBADMSG. */
+int tulpen_tipc_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
 
 #endif /* TULPEN_NL_DUMP_H */

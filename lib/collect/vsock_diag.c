@@ -21,11 +21,6 @@
 #define AF_VSOCK 40
 #endif
 
-struct vsock_walk {
-	tulpen_sock_cb cb;
-	void *data;
-};
-
 int tulpen_vsock_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s)
 {
 	const struct vsock_diag_msg *m;
@@ -58,33 +53,23 @@ int tulpen_vsock_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s)
 	return 0;
 }
 
-static int msg_cb(const struct nlmsghdr *nlh, void *data)
+static int parse_cb(const struct nlmsghdr *nlh, struct tulpen_sock *s,
+		    void *arg)
 {
-	struct vsock_walk *w = data;
-	struct tulpen_sock s;
-
-	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
-		return 0;
-	if (tulpen_vsock_diag_parse(nlh, &s))
-		return -EBADMSG;
-	return w->cb(&s, w->data);
+	(void)arg;
+	return tulpen_vsock_diag_parse(nlh, s);
 }
 
 int tulpen_vsock_diag_collect(struct tulpen_ctx *ctx, uint32_t states,
 			      tulpen_sock_cb cb, void *data)
 {
-	char req_buf[TULPEN_NL_REQ_SIZE];
-	struct vsock_diag_req *req;
-	struct vsock_walk w = { cb, data };
-	struct nlmsghdr *nlh;
+	struct vsock_diag_req req = {
+		.sdiag_family = AF_VSOCK,
+		.vdiag_states = states,
+	};
 
 	if (!states)
 		return 0;
-	nlh = mnl_nlmsg_put_header(req_buf);
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = AF_VSOCK;
-	req->vdiag_states = states;
-	return tulpen_nl_dump(ctx, nlh, msg_cb, &w);
+	return tulpen_diag_family_dump(ctx, &req, sizeof(req), parse_cb, NULL,
+				       cb, data);
 }

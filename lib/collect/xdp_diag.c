@@ -22,11 +22,6 @@
 #endif
 #define XDP_ATTR_MAX (__XDP_DIAG_MAX - 1)
 
-struct xdp_walk {
-	tulpen_sock_cb cb;
-	void *data;
-};
-
 static int attr_cb(const struct nlattr *attr, void *data)
 {
 	const struct nlattr **tb = data;
@@ -80,31 +75,21 @@ int tulpen_xdp_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s)
 	return 0;
 }
 
-static int msg_cb(const struct nlmsghdr *nlh, void *data)
+static int parse_cb(const struct nlmsghdr *nlh, struct tulpen_sock *s,
+		    void *arg)
 {
-	struct xdp_walk *w = data;
-	struct tulpen_sock s;
-
-	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
-		return 0;
-	if (tulpen_xdp_diag_parse(nlh, &s))
-		return -EBADMSG;
-	return w->cb(&s, w->data);
+	(void)arg;
+	return tulpen_xdp_diag_parse(nlh, s);
 }
 
 int tulpen_xdp_diag_collect(struct tulpen_ctx *ctx, tulpen_sock_cb cb,
 			    void *data)
 {
-	char req_buf[TULPEN_NL_REQ_SIZE];
-	struct xdp_diag_req *req;
-	struct xdp_walk w = { cb, data };
-	struct nlmsghdr *nlh;
+	struct xdp_diag_req req = {
+		.sdiag_family = AF_XDP,
+		.xdiag_show = XDP_SHOW_INFO | XDP_SHOW_MEMINFO,
+	};
 
-	nlh = mnl_nlmsg_put_header(req_buf);
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = AF_XDP;
-	req->xdiag_show = XDP_SHOW_INFO | XDP_SHOW_MEMINFO;
-	return tulpen_nl_dump(ctx, nlh, msg_cb, &w);
+	return tulpen_diag_family_dump(ctx, &req, sizeof(req), parse_cb, NULL,
+				       cb, data);
 }

@@ -12,7 +12,7 @@ const char *tulpen_proto_name(int proto)
 		[TULPEN_P_UNIX] = "unix",	[TULPEN_P_MPTCP] = "mptcp",
 		[TULPEN_P_SCTP] = "sctp",	[TULPEN_P_NETLINK] = "netlink",
 		[TULPEN_P_PACKET] = "packet",	[TULPEN_P_VSOCK] = "vsock",
-		[TULPEN_P_XDP] = "xdp",
+		[TULPEN_P_XDP] = "xdp",		[TULPEN_P_TIPC] = "tipc",
 	};
 
 	if (proto < 0 || proto >= TULPEN_P_MAX)

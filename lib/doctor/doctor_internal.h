@@ -168,6 +168,8 @@ void dr_snap_fini(struct dr_snap *sn);
 /* The same socket in sample a (cookie, else addresses), or NULL. */
 const struct dr_sock *dr_prev(const struct dr_snap *sn,
 			      const struct dr_sock *b);
+/* Whether @b is in @state in both samples (the same socket in a). */
+int dr_stays_in(const struct dr_snap *sn, const struct dr_sock *b, int state);
 /* How much counter @c rose from a to b; 0 when either lacks it. */
 uint64_t dr_delta(const struct dr_snap *sn, enum dr_counter c);
 int dr_has_counter(const struct dr_snap *sn, enum dr_counter c);

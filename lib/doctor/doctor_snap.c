@@ -237,6 +237,16 @@ const struct dr_sock *dr_prev(const struct dr_snap *sn, const struct dr_sock *b)
 	return i ? &sn->a.socks[*i] : NULL;
 }
 
+int dr_stays_in(const struct dr_snap *sn, const struct dr_sock *b, int state)
+{
+	const struct dr_sock *p;
+
+	if (b->s.state != state)
+		return 0;
+	p = dr_prev(sn, b);
+	return p && p->s.state == state;
+}
+
 int dr_has_counter(const struct dr_snap *sn, enum dr_counter c)
 {
 	return sn->a.have_counter[c] && sn->b.have_counter[c];

@@ -33,14 +33,9 @@ static int counts(const struct dr_snap *sn,
 		  const struct tulpen_doctor_thresholds *t,
 		  const struct dr_sock *s)
 {
-	const struct dr_sock *p;
-
 	(void)t;
-	if (s->s.state != TULPEN_TCP_CLOSE_WAIT ||
-	    dr_close_wait_is_copy(sn, s, NULL))
-		return 0;
-	p = dr_prev(sn, s);
-	return p && p->s.state == TULPEN_TCP_CLOSE_WAIT;
+	return dr_stays_in(sn, s, TULPEN_TCP_CLOSE_WAIT) &&
+	       !dr_close_wait_is_copy(sn, s, NULL);
 }
 
 static void key_of(const struct dr_snap *sn, const struct dr_sock *s, void *key)

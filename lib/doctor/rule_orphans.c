@@ -82,29 +82,38 @@ static int fw1_fires(const struct dr_snap *sn,
 	return g->n >= t->fin_wait1;
 }
 
-/* The peer host: its connections' ports vary. */
-static void peer_finding(struct tulpen_doctor_finding *f,
-			 const struct dr_sock *s, uint64_t n)
+/*
+ * A finding of @kind about group @g's peer host (its connections' ports
+ * vary), whose address goes to @dest; NULL when the output is full.
+ */
+static struct tulpen_doctor_finding *
+peer_finding(const struct dr_snap *sn, struct dr_out *out, struct dr_group *g,
+	     const char *kind, int sev, int state, char *dest, size_t destsz)
 {
-	dr_peer_finding(f, s, n);
+	const struct dr_sock *s = &sn->b.socks[g->first];
+	struct tulpen_doctor_finding *f;
+
+	f = dr_finding(out, sn, kind, sev, state);
+	if (!f)
+		return NULL;
+	g->finding = out->n;
+	dr_peer_finding(f, s, g->n);
 	f->peer.port = 0;
+	tulpen_fmt_addr(dest, destsz, s->s.family, &s->s.peer.addr, 0);
+	return f;
 }
 
 static void fw1_report(const struct dr_snap *sn,
 		       const struct tulpen_doctor_thresholds *t,
 		       struct dr_out *out, struct dr_group *g)
 {
-	const struct dr_sock *s = &sn->b.socks[g->first];
 	struct tulpen_doctor_finding *f;
 	char dest[80];
 
-	f = dr_finding(out, sn, "fin-wait-1-stuck", TULPEN_DOCTOR_WARNING,
-		       TULPEN_TCP_FIN_WAIT1);
+	f = peer_finding(sn, out, g, "fin-wait-1-stuck", TULPEN_DOCTOR_WARNING,
+			 TULPEN_TCP_FIN_WAIT1, dest, sizeof(dest));
 	if (!f)
 		return;
-	g->finding = out->n;
-	peer_finding(f, s, g->n);
-	tulpen_fmt_addr(dest, sizeof(dest), s->s.family, &s->s.peer.addr, 0);
 	dr_summary(f,
 		   "%llu closed connection%s to %s stuck in FIN-WAIT-1 "
 		   "behind a zero window (%llu bytes unsent): the peer does "
@@ -142,17 +151,13 @@ static void fw2_report(const struct dr_snap *sn,
 		       const struct tulpen_doctor_thresholds *t,
 		       struct dr_out *out, struct dr_group *g)
 {
-	const struct dr_sock *s = &sn->b.socks[g->first];
 	struct tulpen_doctor_finding *f;
 	char dest[80];
 
-	f = dr_finding(out, sn, "fin-wait-2-orphans", TULPEN_DOCTOR_NOTICE,
-		       TULPEN_TCP_FIN_WAIT2);
+	f = peer_finding(sn, out, g, "fin-wait-2-orphans", TULPEN_DOCTOR_NOTICE,
+			 TULPEN_TCP_FIN_WAIT2, dest, sizeof(dest));
 	if (!f)
 		return;
-	g->finding = out->n;
-	peer_finding(f, s, g->n);
-	tulpen_fmt_addr(dest, sizeof(dest), s->s.family, &s->s.peer.addr, 0);
 	dr_summary(f,
 		   "%llu orphaned connections to %s wait in FIN-WAIT-2 for "
 		   "the peer to close",

@@ -27,13 +27,8 @@ static int counts(const struct dr_snap *sn,
 		  const struct tulpen_doctor_thresholds *t,
 		  const struct dr_sock *s)
 {
-	const struct dr_sock *p;
-
 	(void)t;
-	if (s->s.state != TULPEN_TCP_SYN_SENT)
-		return 0;
-	p = dr_prev(sn, s);
-	return p && p->s.state == TULPEN_TCP_SYN_SENT;
+	return dr_stays_in(sn, s, TULPEN_TCP_SYN_SENT);
 }
 
 static void key_of(const struct dr_snap *sn, const struct dr_sock *s, void *key)

@@ -251,6 +251,16 @@ void tulpen_fmt_other_eps(const struct tulpen_sock *s, int numeric, char *local,
 		}
 		*plen = tulpen_scnprintf(peer, size, "*");
 		break;
+	case TULPEN_P_TIPC: /* node:port, as ss prints them */
+		*llen = tulpen_scnprintf(local, size, "%u:%u", s->tipc.node,
+					 s->tipc.ref);
+		if (s->tipc.connected)
+			*plen = tulpen_scnprintf(peer, size, "%u:%u",
+						 s->tipc.peer_node,
+						 s->tipc.peer_ref);
+		else
+			*plen = tulpen_scnprintf(peer, size, "-");
+		break;
 	default:
 		break;
 	}

@@ -79,7 +79,23 @@ void tulpen_fmt_other_eps(const struct tulpen_sock *s, int numeric, char *local,
 			  size_t *llen, char *peer, size_t *plen, size_t size);
 /* JSON: the "family" word, and the object of a family without ports. */
 const char *tulpen_json_family_name(const struct tulpen_sock *s);
-void tulpen_json_family(struct tulpen_buf *b, const struct tulpen_sock *s);
+void tulpen_json_family(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
+			const struct tulpen_sock *s);
+/* One instruction of a packet socket's classic BPF filter (bpf_insn.c). */
+struct tulpen_bpf_insn {
+	uint16_t code;
+	uint8_t jt, jf;
+	uint32_t k;
+};
+
+/* Instruction @i (< s->pk.nfilter) of @s's filter. */
+void tulpen_bpf_insn_at(const struct tulpen_sock *s, uint32_t i,
+			struct tulpen_bpf_insn *in);
+/*
+ * The filter in tcpdump -d's mnemonics, "; " between instructions, jump
+ * targets as instruction numbers. Returns @b's error.
+ */
+int tulpen_bpf_listing(struct tulpen_buf *b, const struct tulpen_sock *s);
 /*
  * What ss prints after a socket's addresses and users:(...): -o, -e,
  * --tos, --cgroup, --inet-sockopt, -m and -i, as @o asks (ss_extras.c).
@@ -87,6 +103,9 @@ void tulpen_json_family(struct tulpen_buf *b, const struct tulpen_sock *s);
  */
 int tulpen_ss_extras(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 		     const struct tulpen_sock *s);
+/* -e's " uid: ino: sk: fwmark: cgroup:", as ss's sock_details_print(). */
+void tulpen_ss_details(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
+		       const struct tulpen_sock *s);
 /*
  * A count scaled to three or four digits with one decimal and k, M, G, T,
  * P or E (powers of 1000): "999", "1.2k", "215.0G". @out needs

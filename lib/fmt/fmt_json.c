@@ -140,7 +140,7 @@ static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 			put_u64(b, "peer_inode", s->unix_peer);
 		}
 	} else if (!tulpen_sock_is_inet(s)) {
-		tulpen_json_family(b, s);
+		tulpen_json_family(b, &f->o, s);
 	} else {
 		put_endpoint(f, "local", s, &s->local, s->ifindex);
 		put_endpoint(f, "peer", s, &s->peer, 0);

@@ -88,7 +88,83 @@ static void netlink(struct tulpen_buf *b, const struct tulpen_sock *s)
 	tulpen_buf_putc(b, '}');
 }
 
-static void packet(struct tulpen_buf *b, const struct tulpen_sock *s)
+static void ring(struct tulpen_buf *b, const char *k,
+		 const struct tulpen_packet_ring *r)
+{
+	if (!r->present)
+		return;
+	key(b, k, 0);
+	tulpen_buf_putc(b, '{');
+	num(b, "block_size", r->block_size, 1);
+	num(b, "block_nr", r->block_nr, 0);
+	num(b, "frame_size", r->frame_size, 0);
+	num(b, "frame_nr", r->frame_nr, 0);
+	num(b, "retire_tmo_ms", r->retire_tmo, 0);
+	num(b, "features", r->features, 0);
+	tulpen_buf_putc(b, '}');
+}
+
+/* -e: PACKET_DIAG_INFO's version, copy threshold and flags; rings, fanout */
+static void packet_details(struct tulpen_buf *b, const struct tulpen_sock *s)
+{
+	static const char *const flags[] = { "running", "auxdata", "origdev",
+					     "vnethdr", "loss" };
+	static const char *const fanouts[] = { "hash", "lb",	 "cpu",
+					       "roll", "random", "qm" };
+	uint32_t type = s->pk.fanout >> 16;
+	size_t i;
+	int first = 1;
+
+	if (s->pk.has_info) {
+		num(b, "version", s->pk.version, 0);
+		num(b, "copy_thresh", s->pk.copy_thresh, 0);
+		key(b, "flags", 0);
+		tulpen_buf_putc(b, '[');
+		for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+			if (!(s->pk.flags & (1u << i)))
+				continue;
+			if (!first)
+				tulpen_buf_putc(b, ',');
+			tulpen_buf_json_str(b, flags[i]);
+			first = 0;
+		}
+		tulpen_buf_putc(b, ']');
+	}
+	ring(b, "rx_ring", &s->pk.rx_ring);
+	ring(b, "tx_ring", &s->pk.tx_ring);
+	if (!s->pk.has_fanout)
+		return;
+	key(b, "fanout", 0);
+	tulpen_buf_putc(b, '{');
+	num(b, "id", s->pk.fanout & 0xffff, 1);
+	num(b, "type", type, 0);
+	str(b, "type_name",
+	    type < sizeof(fanouts) / sizeof(fanouts[0]) ? fanouts[type] : NULL);
+	tulpen_buf_putc(b, '}');
+}
+
+/* -b: the classic BPF filter, instruction by instruction. */
+static void packet_filter(struct tulpen_buf *b, const struct tulpen_sock *s)
+{
+	struct tulpen_bpf_insn in;
+	uint32_t i;
+
+	key(b, "bpf_filter", 0);
+	tulpen_buf_putc(b, '[');
+	for (i = 0; i < s->pk.nfilter; i++) {
+		tulpen_bpf_insn_at(s, i, &in);
+		tulpen_buf_puts(b, i ? ",{" : "{");
+		num(b, "code", in.code, 1);
+		num(b, "jt", in.jt, 0);
+		num(b, "jf", in.jf, 0);
+		num(b, "k", in.k, 0);
+		tulpen_buf_putc(b, '}');
+	}
+	tulpen_buf_putc(b, ']');
+}
+
+static void packet(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
+		   const struct tulpen_sock *s)
 {
 	char buf[32];
 	const char *name;
@@ -100,6 +176,10 @@ static void packet(struct tulpen_buf *b, const struct tulpen_sock *s)
 	name = tulpen_fmt_ether_proto(buf, sizeof(buf), s->packet_proto, 0);
 	str(b, "protocol_name", name == buf ? NULL : name);
 	ifname(b, s->ifindex);
+	if (o->extended)
+		packet_details(b, s);
+	if (o->bpf && s->pk.has_filter)
+		packet_filter(b, s);
 	tulpen_buf_putc(b, '}');
 }
 
@@ -127,6 +207,47 @@ static void xdp(struct tulpen_buf *b, const struct tulpen_sock *s)
 	tulpen_buf_putc(b, '}');
 }
 
+/* A TIPC address: the node and the port (socket reference). */
+static void tipc_addr(struct tulpen_buf *b, const char *k, uint32_t node,
+		      uint32_t ref)
+{
+	key(b, k, 0);
+	tulpen_buf_putc(b, '{');
+	num(b, "node", node, 1);
+	num(b, "port", ref, 0);
+	tulpen_buf_putc(b, '}');
+}
+
+static void tipc(struct tulpen_buf *b, const struct tulpen_sock *s)
+{
+	tulpen_buf_puts(b, ",\"tipc\":{");
+	key(b, "type", 1);
+	tulpen_buf_json_str(b, s->unix_type == 4 ? "rdm"
+						 : type_name(s->unix_type));
+	tipc_addr(b, "local", s->tipc.node, s->tipc.ref);
+	if (s->tipc.connected)
+		tipc_addr(b, "peer", s->tipc.peer_node, s->tipc.peer_ref);
+	else
+		str(b, "peer", NULL);
+	key(b, "published", 0);
+	tulpen_buf_puts(b, s->tipc.has_publ ? "true" : "false");
+	if (s->tipc.has_via) {
+		key(b, "via", 0);
+		tulpen_buf_putc(b, '{');
+		num(b, "type", s->tipc.via_type, 1);
+		num(b, "instance", s->tipc.via_inst, 0);
+		tulpen_buf_putc(b, '}');
+	} else {
+		str(b, "via", NULL);
+	}
+	str(b, "congestion",
+	    s->tipc.link_cong	? "link"
+	    : s->tipc.conn_cong ? "conn"
+				: NULL);
+	num(b, "drops", s->tipc.drops, 0);
+	tulpen_buf_putc(b, '}');
+}
+
 const char *tulpen_json_family_name(const struct tulpen_sock *s)
 {
 	switch (s->proto) {
@@ -138,6 +259,8 @@ const char *tulpen_json_family_name(const struct tulpen_sock *s)
 		return "vsock";
 	case TULPEN_P_XDP:
 		return "xdp";
+	case TULPEN_P_TIPC:
+		return "tipc";
 	default:
 		return s->family == AF_INET    ? "inet"
 		       : s->family == AF_INET6 ? "inet6"
@@ -145,20 +268,24 @@ const char *tulpen_json_family_name(const struct tulpen_sock *s)
 	}
 }
 
-void tulpen_json_family(struct tulpen_buf *b, const struct tulpen_sock *s)
+void tulpen_json_family(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
+			const struct tulpen_sock *s)
 {
 	switch (s->proto) {
 	case TULPEN_P_NETLINK:
 		netlink(b, s);
 		break;
 	case TULPEN_P_PACKET:
-		packet(b, s);
+		packet(b, o, s);
 		break;
 	case TULPEN_P_VSOCK:
 		vsock(b, s);
 		break;
 	case TULPEN_P_XDP:
 		xdp(b, s);
+		break;
+	case TULPEN_P_TIPC:
+		tipc(b, s);
 		break;
 	default:
 		break;

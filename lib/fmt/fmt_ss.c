@@ -18,6 +18,23 @@
 
 #define CELL_MAX 1024
 
+/* ss's tipc_netid_name(). */
+static const char *tipc_netid(int type)
+{
+	switch (type) {
+	case SOCK_STREAM:
+		return "ti_st";
+	case SOCK_DGRAM:
+		return "ti_dg";
+	case SOCK_RDM:
+		return "ti_rd";
+	case SOCK_SEQPACKET:
+		return "ti_sq";
+	default:
+		return "???";
+	}
+}
+
 static const char *netid(const struct tulpen_sock *s)
 {
 	switch (s->proto) {
@@ -43,6 +60,8 @@ static const char *netid(const struct tulpen_sock *s)
 						    : "???";
 	case TULPEN_P_XDP:
 		return "xdp";
+	case TULPEN_P_TIPC:
+		return tipc_netid(s->unix_type);
 	case TULPEN_P_UNIX:
 		switch (s->unix_type) {
 		case SOCK_STREAM:
@@ -258,6 +277,22 @@ static int xdp_eps(struct ss_state *st, const struct tulpen_sock *s)
 	return ret ? ret : addr_port(st, SS_C_RADDR, "*", "");
 }
 
+/* "node:" and the port; the peer's, or "-" when not connected. */
+static int tipc_eps(struct ss_state *st, const struct tulpen_sock *s)
+{
+	char a[32], p[16];
+	int ret;
+
+	tulpen_scnprintf(a, sizeof(a), "%u:", s->tipc.node);
+	tulpen_scnprintf(p, sizeof(p), "%u", s->tipc.ref);
+	ret = addr_port(st, SS_C_ADDR, a, p);
+	if (ret || !s->tipc.connected)
+		return ret ? ret : addr_port(st, SS_C_RADDR, "-", "");
+	tulpen_scnprintf(a, sizeof(a), "%u:", s->tipc.peer_node);
+	tulpen_scnprintf(p, sizeof(p), "%u", s->tipc.peer_ref);
+	return addr_port(st, SS_C_RADDR, a, p);
+}
+
 static int endpoints(struct tulpen_fmt *f, struct ss_state *st,
 		     const struct tulpen_sock *s)
 {
@@ -274,6 +309,8 @@ static int endpoints(struct tulpen_fmt *f, struct ss_state *st,
 		return vsock_eps(st, s);
 	case TULPEN_P_XDP:
 		return xdp_eps(st, s);
+	case TULPEN_P_TIPC:
+		return tipc_eps(st, s);
 	default:
 		ret = inet_ep(f, st, s, &s->local, s->ifindex, SS_C_ADDR);
 		return ret ? ret : inet_ep(f, st, s, &s->peer, 0, SS_C_RADDR);
@@ -303,14 +340,16 @@ static void users(struct tulpen_buf *b, const struct tulpen_owner *ow, size_t n,
 /*
  * The extras after the process list (ss_extras.c), with ss's reading of
  * its options: -e shows the timers too; its /proc reader of UDP and RAW
- * shows no details; netlink, packet, vsock and XDP rows get none here.
+ * shows no details; vsock and XDP rows get none here.
  */
 static int extras(struct tulpen_fmt *f, struct tulpen_buf *b,
 		  const struct tulpen_sock *s)
 {
 	struct tulpen_fmt_opts o = f->o;
 
-	if (!tulpen_sock_is_inet(s) && s->family != AF_UNIX)
+	if (!tulpen_sock_is_inet(s) && s->family != AF_UNIX &&
+	    s->proto != TULPEN_P_NETLINK && s->proto != TULPEN_P_PACKET &&
+	    s->proto != TULPEN_P_TIPC)
 		return b->err;
 	o.timers = o.timers || o.extended;
 	if (tulpen_sock_is_inet(s) && s->source == TULPEN_SRC_PROC &&
@@ -341,6 +380,9 @@ static int ss_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	if (ret)
 		return ret;
 	st->ext.len = 0;
+	/* ss: TIPC's -e details come before the users, its --tipcinfo after */
+	if (s->proto == TULPEN_P_TIPC && f->o.extended)
+		tulpen_ss_details(&st->ext, &f->o, s);
 	/* ss looks up no process for netlink sockets (only the port id) */
 	if (f->o.show_owners && n && s->proto != TULPEN_P_NETLINK)
 		users(&st->ext, ow, n, f->o.show_threads);
@@ -359,7 +401,7 @@ static int ss_end(struct tulpen_fmt *f)
 {
 	struct ss_state *st = f->priv;
 
-	return ss_cols_render(&st->cols, &f->out);
+	return ss_cols_finish(&st->cols, &f->out);
 }
 
 const struct fmt_ops tulpen_fmt_ss_ops = {

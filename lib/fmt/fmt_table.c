@@ -44,6 +44,7 @@ enum col {
 	C_WMEM,
 	C_DROPS,
 	C_PROCESS,
+	C_FILTER, /* -b */
 	C_MAX,
 };
 
@@ -52,7 +53,7 @@ static const char *const col_title[C_MAX] = {
 	"Send-Q",  "Local Address", "Peer Address", "User",	"Inode",
 	"Cookie",  "Timer",	    "Cong",	    "RTT(ms)",	"Cwnd",
 	"Retrans", "Sent",	    "Recv",	    "Delivery", "Rmem",
-	"Wmem",	   "Drops",	    "Process",
+	"Wmem",	   "Drops",	    "Process",	    "Filter",
 };
 
 static const int col_right[C_MAX] = {
@@ -64,7 +65,8 @@ struct table {
 	int on[C_MAX]; /* which columns are shown */
 	int last;      /* the last shown column: not padded */
 	size_t width[C_MAX];
-	struct tulpen_buf held; /* cells, NUL-terminated, row after row */
+	struct tulpen_buf held;	  /* cells, NUL-terminated, row after row */
+	struct tulpen_buf filter; /* this row's Filter cell (any length) */
 	unsigned long rows;
 	int streaming; /* the hold limit was passed */
 	size_t hold;
@@ -86,6 +88,7 @@ static int tbl_init(struct tulpen_fmt *f)
 	for (c = C_RMEM; c <= C_DROPS; c++)
 		t->on[c] = f->o.memory;
 	t->on[C_PROCESS] = f->o.show_owners;
+	t->on[C_FILTER] = f->o.bpf;
 	t->on[C_NETNS] = f->o.show_netns;
 	t->on[C_CONTAINER] = f->o.show_container;
 	for (c = 0; c < C_MAX; c++) {
@@ -96,7 +99,10 @@ static int tbl_init(struct tulpen_fmt *f)
 	}
 	t->hold = f->o.table_hold ? f->o.table_hold : 1u << 20;
 	ret = tulpen_buf_init(&t->held, 0, NULL, NULL);
+	if (!ret)
+		ret = tulpen_buf_init(&t->filter, 0, NULL, NULL);
 	if (ret) {
+		tulpen_buf_fini(&t->held);
 		free(t);
 		return ret;
 	}
@@ -109,6 +115,7 @@ static int tbl_init(struct tulpen_fmt *f)
 
 		if (!p) {
 			tulpen_buf_fini(&t->held);
+			tulpen_buf_fini(&t->filter);
 			free(t);
 			return -ENOMEM;
 		}
@@ -229,6 +236,7 @@ static size_t copy_cell(char *cell, const char *s)
 struct cells {
 	char cell[C_MAX][512];
 	size_t len[C_MAX];
+	const char *filter; /* the Filter cell, longer than 512 bytes may be */
 };
 
 static void addr_cells(struct tulpen_fmt *f, const struct tulpen_sock *s,
@@ -415,6 +423,35 @@ static void process_cell(const struct tulpen_owner *ow, size_t n, int threads,
 	r->len[C_PROCESS] = k;
 }
 
+static const char *cell_text(const struct cells *r, int c)
+{
+	return c == C_FILTER && r->filter ? r->filter : r->cell[c];
+}
+
+/*
+ * -b: a packet socket's classic BPF filter as "cBPF(N): " and its
+ * instructions in tcpdump -d's words; "-" for none.
+ */
+static int filter_cell(struct table *t, const struct tulpen_sock *s,
+		       struct cells *r)
+{
+	struct tulpen_buf *b = &t->filter;
+
+	if (s->proto != TULPEN_P_PACKET || !s->pk.has_filter) {
+		r->len[C_FILTER] = copy_cell(r->cell[C_FILTER], "-");
+		return 0;
+	}
+	b->len = 0;
+	tulpen_buf_printf(b, "cBPF(%u): ", s->pk.nfilter);
+	tulpen_bpf_listing(b, s);
+	tulpen_buf_putc(b, '\0');
+	if (b->err)
+		return b->err;
+	r->filter = b->data;
+	r->len[C_FILTER] = b->len - 1;
+	return 0;
+}
+
 /*
  * Hold the row (to size the columns) or, past the hold, print it. A wider
  * cell widens its column; while streaming that realigns the lines from
@@ -434,13 +471,15 @@ static int keep_row(struct tulpen_fmt *f, struct table *t, int state,
 		h->len = 0;
 		for (c = 0; c < C_MAX; c++)
 			if (t->on[c])
-				tulpen_buf_put(h, r->cell[c], r->len[c] + 1);
+				tulpen_buf_put(h, cell_text(r, c),
+					       r->len[c] + 1);
 		return h->err ? h->err : put_row(f, t, h->data, state, 0);
 	}
 	tulpen_buf_putc(&t->held, (char)state);
 	for (c = 0; c < C_MAX; c++)
 		if (t->on[c])
-			tulpen_buf_put(&t->held, r->cell[c], r->len[c] + 1);
+			tulpen_buf_put(&t->held, cell_text(r, c),
+				       r->len[c] + 1);
 	t->rows++;
 	if (t->held.err)
 		return t->held.err;
@@ -460,6 +499,7 @@ static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	struct cells r;
 
 	memset(r.len, 0, sizeof(r.len));
+	r.filter = NULL;
 	r.len[C_PROTO] =
 		copy_cell(r.cell[C_PROTO], tulpen_fmt_netstat_proto(s));
 	r.len[C_STATE] = copy_cell(r.cell[C_STATE],
@@ -482,6 +522,12 @@ static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		mem_cells(s, &r);
 	if (t->on[C_PROCESS])
 		process_cell(ow, n, f->o.show_threads, &r);
+	if (t->on[C_FILTER]) {
+		int ret = filter_cell(t, s, &r);
+
+		if (ret)
+			return ret;
+	}
 	return keep_row(f, t, s->state, &r);
 }
 
@@ -501,6 +547,7 @@ static void tbl_fini(struct tulpen_fmt *f)
 	if (!t)
 		return;
 	tulpen_buf_fini(&t->held);
+	tulpen_buf_fini(&t->filter);
 	free(t);
 }
 

@@ -63,6 +63,14 @@ static void model_token(struct ss_cols *c, size_t len)
 	c->chunk_used += need;
 }
 
+/* The previous row's extras count for their column's width now. */
+static void measure_ext(struct ss_cols *c)
+{
+	if (c->ext_pending > c->max_len[SS_C_EXT])
+		c->max_len[SS_C_EXT] = c->ext_pending;
+	c->has_ext_pending = 0;
+}
+
 int ss_cols_cell(struct ss_cols *c, enum ss_col col, const char *s, size_t n)
 {
 	struct ss_cell *cell;
@@ -81,8 +89,14 @@ int ss_cols_cell(struct ss_cols *c, enum ss_col col, const char *s, size_t n)
 	cell = &c->cells[c->n++];
 	cell->off = c->text.len;
 	cell->len = n;
-	if (n > c->max_len[col])
+	if (col != SS_C_LAST && c->has_ext_pending)
+		measure_ext(c);
+	if (col == SS_C_EXT) {
+		c->ext_pending = n;
+		c->has_ext_pending = 1;
+	} else if (n > c->max_len[col]) {
 		c->max_len[col] = n;
+	}
 	model_token(c, n);
 	return tulpen_buf_put(&c->text, s, n);
 }
@@ -196,7 +210,22 @@ static int next_col(const struct ss_cols *c, int col, struct tulpen_buf *out)
 	return col;
 }
 
+static int render(struct ss_cols *c, struct tulpen_buf *out);
+
 int ss_cols_render(struct ss_cols *c, struct tulpen_buf *out)
+{
+	if (c->has_ext_pending)
+		measure_ext(c);
+	return render(c, out);
+}
+
+int ss_cols_finish(struct ss_cols *c, struct tulpen_buf *out)
+{
+	c->has_ext_pending = 0;
+	return render(c, out);
+}
+
+static int render(struct ss_cols *c, struct tulpen_buf *out)
 {
 	size_t width[SS_NCOLS], i;
 	int col = 0, started = 0;

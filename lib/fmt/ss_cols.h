@@ -40,6 +40,12 @@ struct ss_cols {
 	unsigned int disabled;	   /* 1u << enum ss_col */
 	int screen_width;	   /* a terminal's columns, 0: none */
 	size_t chunks, chunk_used; /* ss's buffer, to render where it does */
+	/*
+	 * The open row's SS_C_EXT length: ss measures a field when the next
+	 * one starts, so the last row's extras never widen their column.
+	 */
+	size_t ext_pending;
+	int has_ext_pending;
 };
 
 int ss_cols_init(struct ss_cols *c, unsigned int disabled, int screen_width);
@@ -52,5 +58,7 @@ int ss_cols_header(struct ss_cols *c);
 int ss_cols_row_end(struct ss_cols *c, struct tulpen_buf *out);
 /* Print every held row into @out and drop them. */
 int ss_cols_render(struct ss_cols *c, struct tulpen_buf *out);
+/* The end of the listing: the last row's extras unmeasured, as in ss. */
+int ss_cols_finish(struct ss_cols *c, struct tulpen_buf *out);
 
 #endif /* TULPEN_SS_COLS_H */

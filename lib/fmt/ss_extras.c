@@ -4,7 +4,8 @@
  * users:(...), in ss's order and spelling: -o's timer:(...), -e's uid:,
  * ino:, sk:, fwmark:, cgroup:, v6only: and shutdown arrows, --tos,
  * --cgroup, --inet-sockopt, and on the next line (or the same with -O)
- * -m's skmem:(...) and -i's tcp_info, as iproute2 6.x writes them.
+ * -m's skmem:(...) and -i's tcp_info, as iproute2 6.x writes them; for
+ * netlink and packet sockets -e's details, -m's memory and -b's filter.
  */
 #include <stdint.h>
 #include <string.h>
@@ -77,7 +78,7 @@ static void put_arrows(struct tulpen_buf *b, const struct tulpen_sock *s)
 				  s->shutdown & 2 ? '-' : '>');
 }
 
-/* -e for inet sockets. */
+/* -e for inet, packet and TIPC sockets. */
 static void put_details(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 			const struct tulpen_sock *s)
 {
@@ -431,9 +432,149 @@ static void put_unix(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 	}
 }
 
+/* A line of its own, or with -O the same line: "\n\t" or " ". */
+static void put_sep(struct tulpen_buf *b, const struct tulpen_fmt_opts *o)
+{
+	tulpen_buf_puts(b, o->oneline ? " " : "\n\t");
+}
+
+static void put_ring(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
+		     const char *name, const struct tulpen_packet_ring *r)
+{
+	if (!r->present)
+		return;
+	put_sep(b, o);
+	tulpen_buf_printf(b,
+			  "%s(blk_size:%d,blk_nr:%d,frm_size:%d,frm_nr:%d,"
+			  "tmo:%d,features:0x%x)",
+			  name, (int)r->block_size, (int)r->block_nr,
+			  (int)r->frame_size, (int)r->frame_nr,
+			  (int)r->retire_tmo, r->features);
+}
+
+static void put_fanout(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
+		       uint32_t fanout)
+{
+	static const char *const types[] = { "hash", "lb",     "cpu",
+					     "roll", "random", "qm" };
+	uint32_t type = fanout >> 16;
+
+	put_sep(b, o);
+	tulpen_buf_printf(b, "fanout(id:%d,type:", (int)(fanout & 0xffff));
+	if (type < sizeof(types) / sizeof(types[0]))
+		tulpen_buf_puts(b, types[type]);
+	else
+		tulpen_buf_printf(b, "0x%x", type);
+	tulpen_buf_putc(b, ')');
+}
+
+/* -e on a packet socket: version, copy threshold, flags, rings, fanout. */
+static void put_packet_details(struct tulpen_buf *b,
+			       const struct tulpen_fmt_opts *o,
+			       const struct tulpen_sock *s)
+{
+	/* PDI_RUNNING, _AUXDATA, _ORIGDEV, _VNETHDR, _LOSS */
+	static const char *const flags[] = { "running", " auxdata", " origdev",
+					     " vnethdr", " loss" };
+	size_t i;
+
+	if (s->pk.has_info) {
+		put_sep(b, o);
+		tulpen_buf_printf(b, "ver:%d cpy_thresh:%d flags( ",
+				  (int)s->pk.version, (int)s->pk.copy_thresh);
+		for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+			if (s->pk.flags & (1u << i))
+				tulpen_buf_puts(b, flags[i]);
+		tulpen_buf_puts(b, s->pk.flags ? " )" : "0 )");
+	}
+	put_ring(b, o, "ring_rx", &s->pk.rx_ring);
+	put_ring(b, o, "ring_tx", &s->pk.tx_ring);
+	if (s->pk.has_fanout)
+		put_fanout(b, o, s->pk.fanout);
+}
+
+/* -b: the classic BPF program, as ss prints it. */
+static void put_bpf(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
+		    const struct tulpen_sock *s)
+{
+	struct tulpen_bpf_insn in;
+	uint32_t i;
+
+	put_sep(b, o);
+	tulpen_buf_printf(b, "bpf filter (%u): ", s->pk.nfilter);
+	for (i = 0; i < s->pk.nfilter; i++) {
+		tulpen_bpf_insn_at(s, i, &in);
+		tulpen_buf_printf(b, " 0x%02x %u %u %u,", in.code, in.jt, in.jf,
+				  in.k);
+	}
+}
+
+/*
+ * Netlink: -e's " sk=0 cb=0 groups=0x..." (sock_diag knows neither
+ * address), -m's skmem after a tab. Packet: -e's details, -b's filter.
+ */
+static void put_link(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
+		     const struct tulpen_sock *s)
+{
+	if (s->proto == TULPEN_P_NETLINK) {
+		if (o->extended)
+			tulpen_buf_printf(b, " sk=0 cb=0 groups=0x%08x",
+					  s->nl.groups);
+		if (o->memory && s->skmem) {
+			tulpen_buf_putc(b, '\t');
+			put_skmem(b, s->skmem);
+		}
+		return;
+	}
+	if (o->extended) {
+		put_details(b, o, s);
+		put_packet_details(b, o, s);
+	}
+	if (o->bpf && s->pk.has_filter)
+		put_bpf(b, o, s);
+	if (o->memory && s->skmem)
+		put_skmem(b, s->skmem);
+}
+
+void tulpen_ss_details(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
+		       const struct tulpen_sock *s)
+{
+	put_details(b, o, s);
+}
+
+/* --tipcinfo, as ss's tipc_show_sock() writes it (its spaces too). */
+static void put_tipcinfo(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
+			 const struct tulpen_sock *s)
+{
+	static const char *const types[] = { "UNKNOWN", "STREAM", "DGRAM",
+					     "UNKNOWN", "RDM",	  "SEQPACKET" };
+
+	tulpen_buf_printf(b, "%stype:%s", o->oneline ? " " : "\n ",
+			  s->unix_type < 6 ? types[s->unix_type] : "UNKNOWN");
+	tulpen_buf_printf(b, " cong:%s ",
+			  s->tipc.link_cong   ? "link"
+			  : s->tipc.conn_cong ? "conn"
+					      : "none");
+	tulpen_buf_printf(b, " drop:%d ", (int)s->tipc.drops);
+	if (s->tipc.has_publ)
+		tulpen_buf_puts(b, " publ");
+	if (s->tipc.has_via)
+		tulpen_buf_printf(b, " via {%u,%u} ", s->tipc.via_type,
+				  s->tipc.via_inst);
+}
+
 int tulpen_ss_extras(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 		     const struct tulpen_sock *s)
 {
+	if (s->proto == TULPEN_P_TIPC) {
+		if (o->tipcinfo)
+			put_tipcinfo(b, o, s);
+		return b->err;
+	}
+	if (s->proto == TULPEN_P_NETLINK || s->proto == TULPEN_P_PACKET) {
+		put_link(b, o, s);
+		return b->err;
+	}
 	if (s->family == AF_UNIX) {
 		put_unix(b, o, s);
 		return b->err;

@@ -40,9 +40,9 @@ int tulpen_summary_collect(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 	struct tulpen_query cq = *q;
 
 	memset(sum, 0, sizeof(*sum));
-	cq.protos &=
-		~(TULPEN_PF(TULPEN_P_NETLINK) | TULPEN_PF(TULPEN_P_PACKET) |
-		  TULPEN_PF(TULPEN_P_VSOCK) | TULPEN_PF(TULPEN_P_XDP));
+	cq.protos &= ~(TULPEN_PF(TULPEN_P_NETLINK) |
+		       TULPEN_PF(TULPEN_P_PACKET) | TULPEN_PF(TULPEN_P_VSOCK) |
+		       TULPEN_PF(TULPEN_P_XDP) | TULPEN_PF(TULPEN_P_TIPC));
 	sum->protos = cq.protos;
 	tulpen_kernel_stats_read(ctx, &sum->kernel);
 	return tulpen_collect(ctx, &cq, count_cb, sum);

@@ -15,33 +15,14 @@
 int tm_doctor_cache_init(struct tm_doctor_cache *c, const char *proc_root,
 			 uint64_t every_ms)
 {
-	int ret;
-
 	memset(c, 0, sizeof(*c));
 	c->every_ms = every_ms;
-	if (!every_ms)
-		return 0;
-	ret = tulpen_ctx_new(&c->ctx);
-	if (!ret)
-		ret = tulpen_ctx_set_proc_root(c->ctx, proc_root);
-	if (!ret && pthread_mutex_init(&c->lock, NULL))
-		ret = -ENOMEM;
-	if (ret) {
-		tulpen_ctx_free(c->ctx);
-		c->ctx = NULL;
-	}
-	return ret;
+	return every_ms ? tm_bg_init(&c->bg, proc_root) : 0;
 }
 
 void tm_doctor_cache_fini(struct tm_doctor_cache *c)
 {
-	if (!c->ctx)
-		return;
-	if (c->running)
-		pthread_join(c->thread, NULL);
-	pthread_mutex_destroy(&c->lock);
-	tulpen_ctx_free(c->ctx);
-	c->ctx = NULL;
+	tm_bg_fini(&c->bg);
 }
 
 /* The counts of @r by kind (in tulpen_doctor_kinds() order) and severity. */
@@ -63,60 +44,41 @@ static void count(const struct tulpen_doctor_report *r,
 	}
 }
 
-static void *run_thread(void *arg)
+static void run_job(void *arg)
 {
 	struct tm_doctor_cache *c = arg;
 	struct tulpen_doctor_report *r = NULL;
 	struct tulpen_doctor_opts o;
-	uint64_t counts[TM_DOCTOR_KINDS][3];
-	int ok;
 
 	tulpen_doctor_opts_default(&o);
-	ok = !tulpen_doctor_run(c->ctx, &o, &r);
-	if (ok)
-		count(r, counts);
+	c->ok = !tulpen_doctor_run(c->bg.ctx, &o, &r);
+	if (c->ok)
+		count(r, c->result);
 	tulpen_doctor_report_free(r);
-	pthread_mutex_lock(&c->lock);
-	if (ok) {
-		memcpy(c->result, counts, sizeof(counts));
-		c->have_result = 1;
-	} else {
-		c->failures++;
-	}
-	c->done = 1;
-	pthread_mutex_unlock(&c->lock);
-	return NULL;
 }
 
 void tm_doctor_cache_poll(struct tm_doctor_cache *c)
 {
 	double now = tm_mono_s();
-	int done;
 
-	if (!c->ctx)
+	if (!c->bg.inited)
 		return;
-	if (c->running) {
-		pthread_mutex_lock(&c->lock);
-		done = c->done;
-		if (done && c->have_result) {
+	if (c->bg.running) {
+		if (!tm_bg_finished(&c->bg))
+			return;
+		if (c->ok) {
 			memcpy(c->counts, c->result, sizeof(c->counts));
 			c->have = 1;
-			c->at = c->started;
+			c->at = c->bg.started;
 			c->runs++;
+		} else {
+			c->failures++;
 		}
-		c->have_result = 0;
-		pthread_mutex_unlock(&c->lock);
-		if (!done)
-			return;
-		pthread_join(c->thread, NULL);
-		c->running = 0;
-		c->done = 0;
 	}
-	if (c->started && (now - c->started) * 1000.0 < (double)c->every_ms)
+	if (c->bg.started &&
+	    (now - c->bg.started) * 1000.0 < (double)c->every_ms)
 		return;
-	c->started = now;
-	if (!pthread_create(&c->thread, NULL, run_thread, c))
-		c->running = 1;
+	tm_bg_start(&c->bg, run_job, c);
 }
 
 double tm_doctor_cache_age(const struct tm_doctor_cache *c)

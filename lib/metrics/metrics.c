@@ -27,16 +27,10 @@
 #include "core/hash.h"
 #include "metrics/metrics_internal.h"
 
-struct listen_key {
-	uint8_t family;
-	uint8_t pad;
-	uint16_t port;
-	uint8_t addr[16];
-};
-
-struct listen_val {
-	uint64_t queue, limit;
-	uint32_t sockets;
+/* A process's CLOSE-WAIT sockets, per namespace with --all-netns. */
+struct proc_key {
+	uint32_t ns;
+	int32_t pid;
 };
 
 struct proc_val {
@@ -56,21 +50,16 @@ struct tulpen_metrics {
 	struct tm_snap snaps[2];
 	uint64_t shared;
 	/* working state of the collecting thread */
-	struct tulpen_hash listeners; /* listen_key -> listen_val */
-	struct tulpen_hash procs;     /* int32_t pid -> proc_val */
-	uint64_t *cw_inodes;
-	size_t ncw, cw_cap;
-	uint64_t cw_noinode;
-	uint8_t ports[65536 / 8];
+	struct tm_acc acc;
+	struct tm_split split;
+	struct tulpen_hash procs; /* proc_key -> proc_val */
 	struct tm_owner_cache owners;
 	struct tm_doctor_cache doctor;
 	uint64_t collections, failures;
 	/* scratch for the top K sort, reused */
 	void *sortbuf;
 	size_t sortcap;
-	/* --all-netns: TCP states per namespace of the walk, by index */
-	struct tm_netns *nsacc;
-	size_t nsacc_cap;
+	struct tm_nswalk nsw; /* --all-netns */
 };
 
 void tulpen_metrics_opts_default(struct tulpen_metrics_opts *o)
@@ -114,39 +103,39 @@ int tulpen_metrics_new(struct tulpen_ctx *ctx,
 	if (snap_init(&m->snaps[0], o->top_k) ||
 	    snap_init(&m->snaps[1], o->top_k))
 		goto fail;
-	if (TULPEN_HASH_INIT(&m->listeners, struct listen_key,
-			     struct listen_val, NULL) ||
-	    TULPEN_HASH_INIT(&m->procs, int32_t, struct proc_val, NULL)) {
+	if (TULPEN_HASH_INIT(&m->procs, struct proc_key, struct proc_val,
+			     NULL)) {
 		ret = -EINVAL;
 		goto fail;
 	}
-	ret = tm_owner_cache_init(&m->owners, tulpen_ctx_proc_root(ctx),
-				  o->owners_max_age_ms);
+	ret = tm_acc_init(&m->acc);
+	if (!ret)
+		ret = tm_split_init(&m->split, ctx);
+	if (!ret)
+		ret = tm_owner_cache_init(&m->owners, tulpen_ctx_proc_root(ctx),
+					  o->owners_max_age_ms);
+	if (!ret)
+		ret = tm_doctor_cache_init(&m->doctor,
+					   tulpen_ctx_proc_root(ctx),
+					   o->doctor_every_ms);
+	if (!ret && pthread_mutex_init(&m->lock, NULL))
+		ret = -ENOMEM;
+	if (!ret && pthread_cond_init(&m->done, NULL)) {
+		pthread_mutex_destroy(&m->lock);
+		ret = -ENOMEM;
+	}
 	if (ret)
 		goto fail;
-	ret = tm_doctor_cache_init(&m->doctor, tulpen_ctx_proc_root(ctx),
-				   o->doctor_every_ms);
-	if (ret) {
-		tm_owner_cache_fini(&m->owners);
-		goto fail;
-	}
-	ret = -ENOMEM;
-	if (pthread_mutex_init(&m->lock, NULL)) {
-		tm_doctor_cache_fini(&m->doctor);
-		tm_owner_cache_fini(&m->owners);
-		goto fail;
-	}
-	if (pthread_cond_init(&m->done, NULL)) {
-		pthread_mutex_destroy(&m->lock);
-		tm_doctor_cache_fini(&m->doctor);
-		tm_owner_cache_fini(&m->owners);
-		goto fail;
-	}
 	m->pub = &m->snaps[0];
 	m->work = &m->snaps[1];
 	*out = m;
 	return 0;
 fail:
+	tm_doctor_cache_fini(&m->doctor);
+	tm_owner_cache_fini(&m->owners);
+	tm_split_fini(&m->split);
+	tm_acc_fini(&m->acc);
+	tulpen_hash_fini(&m->procs);
 	snap_fini(&m->snaps[0]);
 	snap_fini(&m->snaps[1]);
 	free(m);
@@ -161,87 +150,14 @@ void tulpen_metrics_free(struct tulpen_metrics *m)
 	pthread_mutex_destroy(&m->lock);
 	snap_fini(&m->snaps[0]);
 	snap_fini(&m->snaps[1]);
-	tulpen_hash_fini(&m->listeners);
 	tulpen_hash_fini(&m->procs);
 	tm_owner_cache_fini(&m->owners);
 	tm_doctor_cache_fini(&m->doctor);
-	free(m->cw_inodes);
+	tm_split_fini(&m->split);
+	tm_acc_fini(&m->acc);
 	free(m->sortbuf);
-	free(m->nsacc);
+	tm_nswalk_fini(&m->nsw);
 	free(m);
-}
-
-static int fam_slot(int family)
-{
-	return family == AF_INET    ? TM_INET
-	       : family == AF_INET6 ? TM_INET6
-				    : TM_UNIX;
-}
-
-static int add_listener(struct tulpen_metrics *m, const struct tulpen_sock *s)
-{
-	struct listen_key key;
-	struct listen_val *v;
-	int ret;
-
-	memset(&key, 0, sizeof(key));
-	key.family = s->family;
-	key.port = s->local.port;
-	memcpy(key.addr, s->local.addr.raw, s->family == AF_INET ? 4 : 16);
-	ret = tulpen_hash_insert(&m->listeners, &key, (void **)&v);
-	if (ret < 0)
-		return ret;
-	v->queue += s->rqueue;
-	v->limit += s->wqueue;
-	v->sockets++;
-	return 0;
-}
-
-static int add_close_wait(struct tulpen_metrics *m, uint64_t inode)
-{
-	uint64_t *p;
-	size_t cap;
-
-	if (!inode) {
-		m->cw_noinode++;
-		return 0;
-	}
-	if (m->ncw == m->cw_cap) {
-		cap = m->cw_cap ? m->cw_cap * 2 : 256;
-		p = realloc(m->cw_inodes, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		m->cw_inodes = p;
-		m->cw_cap = cap;
-	}
-	m->cw_inodes[m->ncw++] = inode;
-	return 0;
-}
-
-static int walk_cb(const struct tulpen_sock *s, void *data)
-{
-	struct tulpen_metrics *m = data;
-	struct tm_snap *w = m->work;
-	int state = s->state;
-
-	if (s->proto < TULPEN_P_MAX)
-		w->sockets[s->proto][fam_slot(s->family)]++;
-	if (s->proto != TULPEN_P_TCP)
-		return 0;
-	if (state == TULPEN_TCP_NEW_SYN_RECV)
-		state = TULPEN_TCP_SYN_RECV;
-	if (state < TULPEN_TCP_MAX_STATES)
-		w->tcp_states[state]++;
-	if (state == TULPEN_TCP_LISTEN) {
-		w->listeners++;
-		return add_listener(m, s);
-	}
-	if (state != TULPEN_TCP_CLOSE)
-		m->ports[s->local.port / 8] |=
-			(uint8_t)(1u << (s->local.port % 8));
-	if (state == TULPEN_TCP_CLOSE_WAIT)
-		return add_close_wait(m, s->inode);
-	return 0;
 }
 
 static void *sort_space(struct tulpen_metrics *m, size_t n, size_t size)
@@ -270,16 +186,16 @@ static int cmp_listener(const void *a, const void *b)
 	if (x->port != y->port)
 		return x->port < y->port ? -1 : 1;
 	c = strcmp(x->address, y->address);
-	return c;
+	return c ? c : strcmp(x->ns.netns, y->ns.netns);
 }
 
 /* The listeners table into the snapshot: top K by queue, rest summed. */
 static int pick_listeners(struct tulpen_metrics *m, struct tm_snap *w)
 {
-	size_t n = tulpen_hash_count(&m->listeners), i = 0, pos = 0;
+	size_t n = tulpen_hash_count(&m->acc.listen), i = 0, pos = 0;
 	struct tm_listener *all, *o = &w->other_listeners;
-	const struct listen_val *v;
-	struct listen_key key;
+	const struct tm_listen_val *v;
+	struct tm_listen_key key;
 	const void *kp;
 
 	if (!n)
@@ -287,7 +203,7 @@ static int pick_listeners(struct tulpen_metrics *m, struct tm_snap *w)
 	all = sort_space(m, n, sizeof(*all));
 	if (!all)
 		return -ENOMEM;
-	while ((v = tulpen_hash_next(&m->listeners, &pos, &kp))) {
+	while ((v = tulpen_hash_next(&m->acc.listen, &pos, &kp))) {
 		memcpy(&key, kp, sizeof(key));
 		memset(&all[i], 0, sizeof(all[i]));
 		inet_ntop(key.family, key.addr, all[i].address,
@@ -296,6 +212,8 @@ static int pick_listeners(struct tulpen_metrics *m, struct tm_snap *w)
 		all[i].queue = v->queue;
 		all[i].limit = v->limit;
 		all[i].sockets = v->sockets;
+		if (m->opts.all_netns)
+			all[i].ns = *tm_nswalk_label(&m->nsw, key.ns);
 		i++;
 	}
 	qsort(all, n, sizeof(*all), cmp_listener);
@@ -316,7 +234,9 @@ static int cmp_proc(const void *a, const void *b)
 
 	if (x->sockets != y->sockets)
 		return x->sockets > y->sockets ? -1 : 1;
-	return x->pid < y->pid ? -1 : x->pid > y->pid;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return strcmp(x->ns.netns, y->ns.netns);
 }
 
 static int pick_procs(struct tulpen_metrics *m, struct tm_snap *w,
@@ -325,20 +245,24 @@ static int pick_procs(struct tulpen_metrics *m, struct tm_snap *w,
 	const struct tulpen_owner *own;
 	struct tm_process *all;
 	struct proc_val *v;
+	struct proc_key key;
 	size_t i, n, pos = 0;
 	const void *kp;
 	int ret;
 
 	tulpen_hash_clear(&m->procs);
-	w->unknown_sockets = m->cw_noinode;
-	for (i = 0; i < m->ncw; i++) {
-		own = owners ? tulpen_owners_lookup(owners, m->cw_inodes[i], &n)
+	w->unknown_sockets = m->acc.cw_noinode;
+	for (i = 0; i < m->acc.ncw; i++) {
+		own = owners ? tulpen_owners_lookup(owners, m->acc.cw[i].inode,
+						    &n)
 			     : NULL;
 		if (!own) {
 			w->unknown_sockets++;
 			continue;
 		}
-		ret = tulpen_hash_insert(&m->procs, &own->pid, (void **)&v);
+		key.ns = m->opts.all_netns ? m->acc.cw[i].ns : 0;
+		key.pid = own->pid;
+		ret = tulpen_hash_insert(&m->procs, &key, (void **)&v);
 		if (ret < 0)
 			return ret;
 		v->comm = own->comm;
@@ -352,10 +276,14 @@ static int pick_procs(struct tulpen_metrics *m, struct tm_snap *w,
 		return -ENOMEM;
 	i = 0;
 	while ((v = tulpen_hash_next(&m->procs, &pos, &kp))) {
-		memcpy(&all[i].pid, kp, sizeof(all[i].pid));
+		memcpy(&key, kp, sizeof(key));
+		memset(&all[i], 0, sizeof(all[i]));
+		all[i].pid = key.pid;
 		snprintf(all[i].command, sizeof(all[i].command), "%s",
 			 v->comm ? v->comm : "");
 		all[i].sockets = v->sockets;
+		if (m->opts.all_netns)
+			all[i].ns = *tm_nswalk_label(&m->nsw, key.ns);
 		i++;
 	}
 	qsort(all, n, sizeof(*all), cmp_proc);
@@ -385,114 +313,8 @@ static void count_ports(struct tulpen_metrics *m, struct tm_snap *w)
 	if (!w->k.have_port_range)
 		return;
 	for (p = w->k.port_lo; p <= w->k.port_hi; p++)
-		if (m->ports[p / 8] & (1u << (p % 8)))
+		if (m->acc.ports[p / 8] & (1u << (p % 8)))
 			w->ephemeral_used++;
-}
-
-/* --all-netns: one socket of namespace @ns. */
-static int ns_walk_cb(const struct tulpen_netns *ns,
-		      const struct tulpen_sock *s, void *data)
-{
-	struct tulpen_metrics *m = data;
-	struct tm_netns *a = &m->nsacc[ns->index];
-	int state = s->state;
-
-	if (s->proto == TULPEN_P_TCP) {
-		if (state == TULPEN_TCP_NEW_SYN_RECV)
-			state = TULPEN_TCP_SYN_RECV;
-		if (state < TULPEN_TCP_MAX_STATES)
-			a->states[state]++;
-		a->total++;
-	}
-	return walk_cb(s, data);
-}
-
-static void ns_fail_cb(const struct tulpen_netns *ns, int err, const char *msg,
-		       void *data)
-{
-	struct tulpen_metrics *m = data;
-
-	m->work->netns_failed++;
-}
-
-static int cmp_netns(const void *a, const void *b)
-{
-	const struct tm_netns *x = a, *y = b;
-
-	if (x->total != y->total)
-		return x->total > y->total ? -1 : 1;
-	return strcmp(x->netns, y->netns);
-}
-
-/* The namespaces with TCP sockets into the snapshot: top K, rest summed. */
-static void pick_netns(struct tulpen_metrics *m, struct tm_snap *w,
-		       const struct tulpen_netns_set *set)
-{
-	size_t n = tulpen_netns_count(set), i, used = 0;
-	struct tm_netns *o = &w->other_netns;
-	int st;
-
-	for (i = 0; i < n; i++) {
-		const struct tulpen_netns *ns = tulpen_netns_at(set, i);
-		struct tm_netns *a = &m->nsacc[i];
-
-		if (!a->total)
-			continue;
-		if (ns->name)
-			snprintf(a->netns, sizeof(a->netns), "%s", ns->name);
-		else
-			snprintf(a->netns, sizeof(a->netns), "%llu",
-				 (unsigned long long)ns->inode);
-		tulpen_container_label(a->container, sizeof(a->container),
-				       &ns->container);
-		m->nsacc[used++] = *a;
-	}
-	qsort(m->nsacc, used, sizeof(*m->nsacc), cmp_netns);
-	w->ntop_netns = used < m->opts.top_k ? used : m->opts.top_k;
-	memcpy(w->top_netns, m->nsacc, w->ntop_netns * sizeof(*m->nsacc));
-	for (i = w->ntop_netns; i < used; i++) {
-		w->has_other_netns = 1;
-		for (st = 0; st < TULPEN_TCP_MAX_STATES; st++)
-			o->states[st] += m->nsacc[i].states[st];
-		o->total += m->nsacc[i].total;
-	}
-	w->netns_walked = n;
-}
-
-/* Every namespace's sockets through walk_cb, counted per namespace too. */
-static int collect_all_netns(struct tulpen_metrics *m,
-			     const struct tulpen_query *q)
-{
-	struct tulpen_netns_scan_opts so = { .containers = 1 };
-	struct tulpen_netns_walk_opts wo = {
-		.q = q,
-		.source = tulpen_ctx_source(m->ctx),
-	};
-	struct tulpen_netns_set *set = NULL;
-	struct tm_netns *p;
-	size_t n;
-	int ret;
-
-	ret = tulpen_netns_scan(m->ctx, &so, &set);
-	if (ret)
-		return ret;
-	n = tulpen_netns_count(set);
-	if (n > m->nsacc_cap) {
-		p = realloc(m->nsacc, n * sizeof(*p));
-		if (!p) {
-			tulpen_netns_set_free(set);
-			return -ENOMEM;
-		}
-		m->nsacc = p;
-		m->nsacc_cap = n;
-	}
-	memset(m->nsacc, 0, n * sizeof(*m->nsacc));
-	ret = tulpen_netns_walk(m->ctx, set, &wo, ns_walk_cb, ns_fail_cb, m,
-				NULL);
-	if (!ret)
-		pick_netns(m, m->work, set);
-	tulpen_netns_set_free(set);
-	return ret;
 }
 
 /* Fill m->work; called by one thread at a time, without the lock. */
@@ -511,18 +333,20 @@ static void collect(struct tulpen_metrics *m)
 	int ret;
 
 	snap_reset(w);
-	tulpen_hash_clear(&m->listeners);
-	m->ncw = 0;
-	m->cw_noinode = 0;
-	memset(m->ports, 0, sizeof(m->ports));
 	tulpen_ctx_clearerr(m->ctx);
 	w->all_netns = m->opts.all_netns;
-	if (m->opts.all_netns)
-		ret = collect_all_netns(m, &q);
-	else
-		ret = tulpen_collect(m->ctx, &q, walk_cb, m);
+	if (m->opts.all_netns) {
+		ret = tm_nswalk_collect(&m->nsw, m->ctx, &q, &m->acc);
+		if (!ret)
+			ret = tm_nswalk_pick(&m->nsw, m->opts.top_k, w);
+	} else {
+		ret = tm_split_collect(&m->split, m->ctx, &q, &m->acc);
+	}
 	if (ret > 0)
 		ret = -EIO;
+	memcpy(w->sockets, m->acc.sockets, sizeof(w->sockets));
+	memcpy(w->tcp_states, m->acc.tcp_states, sizeof(w->tcp_states));
+	w->listeners = m->acc.listeners;
 	if (!ret)
 		ret = pick_listeners(m, w);
 	w->owners_enabled = m->opts.owners;
@@ -530,10 +354,10 @@ static void collect(struct tulpen_metrics *m)
 	if (!ret && m->opts.owners) {
 		/* no CLOSE-WAIT socket, no process scan */
 		ret = pick_procs(m, w,
-				 m->ncw ? tm_owner_cache_get(&m->owners,
-							     m->cw_inodes,
-							     m->ncw)
-					: m->owners.owners);
+				 m->acc.ncw ? tm_owner_cache_get(&m->owners,
+								 m->acc.cw,
+								 m->acc.ncw)
+					    : m->owners.owners);
 		w->owners_age_s = tm_owner_cache_age(&m->owners);
 		w->owners_denied = m->owners.denied;
 		w->owner_scans = m->owners.scans;
@@ -559,6 +383,7 @@ static void collect(struct tulpen_metrics *m)
 	}
 	m->collections++;
 	w->collections = m->collections;
+	w->split_walks = m->split.splits;
 	w->failures = m->failures;
 	w->duration_s = tm_mono_s() - t0;
 }

@@ -25,35 +25,18 @@
 int tm_owner_cache_init(struct tm_owner_cache *c, const char *proc_root,
 			uint64_t max_age_ms)
 {
-	int ret;
-
 	memset(c, 0, sizeof(*c));
 	c->max_age_ms = max_age_ms;
-	ret = tulpen_ctx_new(&c->ctx);
-	if (ret)
-		return ret;
-	ret = tulpen_ctx_set_proc_root(c->ctx, proc_root);
-	if (!ret && pthread_mutex_init(&c->lock, NULL))
-		ret = -ENOMEM;
-	if (ret) {
-		tulpen_ctx_free(c->ctx);
-		c->ctx = NULL;
-	}
-	return ret;
+	return tm_bg_init(&c->bg, proc_root);
 }
 
 void tm_owner_cache_fini(struct tm_owner_cache *c)
 {
-	if (!c->ctx)
-		return;
-	if (c->running) {
-		pthread_join(c->thread, NULL);
-		tulpen_owners_free(c->result);
-	}
+	tm_bg_fini(&c->bg);
+	tulpen_owners_free(c->result);
 	tulpen_owners_free(c->owners);
 	free(c->want);
-	pthread_mutex_destroy(&c->lock);
-	tulpen_ctx_free(c->ctx);
+	memset(c, 0, sizeof(*c));
 }
 
 static void install(struct tm_owner_cache *c, struct tulpen_owners *o,
@@ -69,37 +52,21 @@ static void install(struct tm_owner_cache *c, struct tulpen_owners *o,
 	c->denied = st.denied;
 }
 
-static void *scan_thread(void *arg)
+static void scan_job(void *arg)
 {
 	struct tm_owner_cache *c = arg;
-	struct tulpen_owners *o = NULL;
 
-	if (tulpen_owners_new_only(c->ctx, c->want, c->nwant, &o))
-		o = NULL;
-	pthread_mutex_lock(&c->lock);
-	c->result = o;
-	c->done = 1;
-	pthread_mutex_unlock(&c->lock);
-	return NULL;
+	if (tulpen_owners_new_only(c->bg.ctx, c->want, c->nwant, &c->result))
+		c->result = NULL;
 }
 
-/* A background scan that has finished: join it, take its table. */
+/* A background scan that has finished: take its table. */
 static void harvest(struct tm_owner_cache *c)
 {
-	int done;
-
-	if (!c->running)
+	if (!tm_bg_finished(&c->bg))
 		return;
-	pthread_mutex_lock(&c->lock);
-	done = c->done;
-	pthread_mutex_unlock(&c->lock);
-	if (!done)
-		return;
-	pthread_join(c->thread, NULL);
-	c->running = 0;
-	c->done = 0;
 	if (c->result)
-		install(c, c->result, c->started);
+		install(c, c->result, c->bg.started);
 	c->result = NULL;
 }
 
@@ -110,8 +77,8 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The sorted, distinct @inodes into c->want for the next scan. */
-static int set_want(struct tm_owner_cache *c, const uint64_t *inodes, size_t n)
+/* The sorted, distinct inodes of @cw into c->want for the next scan. */
+static int set_want(struct tm_owner_cache *c, const struct tm_cw *cw, size_t n)
 {
 	size_t i, k = 0;
 	uint64_t *p;
@@ -123,8 +90,8 @@ static int set_want(struct tm_owner_cache *c, const uint64_t *inodes, size_t n)
 		c->want = p;
 		c->want_cap = n;
 	}
-	if (n)
-		memcpy(c->want, inodes, n * sizeof(*inodes));
+	for (i = 0; i < n; i++)
+		c->want[i] = cw[i].inode;
 	qsort(c->want, n, sizeof(*c->want), cmp_u64);
 	for (i = 0; i < n; i++)
 		if (!k || c->want[k - 1] != c->want[i])
@@ -134,26 +101,23 @@ static int set_want(struct tm_owner_cache *c, const uint64_t *inodes, size_t n)
 }
 
 const struct tulpen_owners *tm_owner_cache_get(struct tm_owner_cache *c,
-					       const uint64_t *inodes, size_t n)
+					       const struct tm_cw *cw, size_t n)
 {
 	struct tulpen_owners *o;
 	double now = tm_mono_s();
 
 	harvest(c);
 	if (!c->owners || !c->max_age_ms) {
-		if (c->running)
+		if (c->bg.running)
 			return c->owners; /* one scan at a time */
-		if (!set_want(c, inodes, n) &&
-		    !tulpen_owners_new_only(c->ctx, c->want, c->nwant, &o))
+		if (!set_want(c, cw, n) &&
+		    !tulpen_owners_new_only(c->bg.ctx, c->want, c->nwant, &o))
 			install(c, o, now);
 		return c->owners;
 	}
-	if (!c->running && (now - c->at) * 1000.0 >= (double)c->max_age_ms &&
-	    !set_want(c, inodes, n)) {
-		c->started = now;
-		if (!pthread_create(&c->thread, NULL, scan_thread, c))
-			c->running = 1;
-	}
+	if (!c->bg.running && (now - c->at) * 1000.0 >= (double)c->max_age_ms &&
+	    !set_want(c, cw, n))
+		tm_bg_start(&c->bg, scan_job, c);
 	return c->owners;
 }
 

@@ -113,6 +113,18 @@ static void render_sockets(struct out *o, const struct tm_snap *s)
 		}
 }
 
+/* netns="...",container="..." of @l (no leading or trailing comma). */
+static void ns_labels(struct tulpen_buf *b, const struct tm_nslabel *l)
+{
+	tulpen_buf_puts(b, "netns=\"");
+	label_value(b, l->netns);
+	tulpen_buf_puts(b, "\",container=\"");
+	label_value(b, l->container);
+	tulpen_buf_putc(b, '"');
+}
+
+static const struct tm_nslabel ns_other = { "other", "other" };
+
 static void netns_series(struct out *o, const struct tm_netns *n)
 {
 	static const char name[] = "tulpen_tcp_sockets_by_netns";
@@ -121,36 +133,72 @@ static void netns_series(struct out *o, const struct tm_netns *n)
 	for (st = 1; st < TULPEN_TCP_MAX_STATES; st++) {
 		if (st == TULPEN_TCP_NEW_SYN_RECV)
 			continue;
-		tulpen_buf_printf(o->b, "%s{netns=\"", name);
-		label_value(o->b, n->netns);
-		tulpen_buf_puts(o->b, "\",container=\"");
-		label_value(o->b, n->container);
-		tulpen_buf_printf(o->b, "\",state=\"%s\"} ",
+		tulpen_buf_printf(o->b, "%s{", name);
+		ns_labels(o->b, &n->ns);
+		tulpen_buf_printf(o->b, ",state=\"%s\"} ",
 				  tulpen_state_name(st, TULPEN_STATE_RFC));
 		tulpen_buf_u64(o->b, n->states[st]);
 		tulpen_buf_putc(o->b, '\n');
 	}
 }
 
-/* --all-netns: the states of the top K namespaces, the rest as other. */
-static void render_netns(struct out *o, const struct tm_snap *s)
+/* The protocols a collection walks: those tulpen_sockets_by_netns has. */
+static const int walked_protos[] = { TULPEN_P_TCP,     TULPEN_P_UDP,
+				     TULPEN_P_UDPLITE, TULPEN_P_RAW,
+				     TULPEN_P_UNIX,    TULPEN_P_MPTCP };
+
+static void netns_sockets(struct out *o, const struct tm_netns *n)
+{
+	static const char name[] = "tulpen_sockets_by_netns";
+	size_t i;
+	int p, f;
+
+	for (i = 0; i < sizeof(walked_protos) / sizeof(walked_protos[0]); i++)
+		for (f = 0; f < TM_FAMS; f++) {
+			p = walked_protos[i];
+			if ((p == TULPEN_P_UNIX) != (f == TM_UNIX))
+				continue;
+			tulpen_buf_printf(o->b, "%s{", name);
+			ns_labels(o->b, &n->ns);
+			tulpen_buf_printf(o->b, ",proto=\"%s\",family=\"%s\"} ",
+					  tulpen_proto_name(p), fam_name[f]);
+			tulpen_buf_u64(o->b, n->sockets[p][f]);
+			tulpen_buf_putc(o->b, '\n');
+		}
+}
+
+/* One family of series per namespace: the top K, then other. */
+static void netns_family(struct out *o, const struct tm_snap *s,
+			 const char *name, const char *help,
+			 void (*series)(struct out *o,
+					const struct tm_netns *n))
 {
 	struct tm_netns other = s->other_netns;
 	size_t i;
 
+	other.ns = ns_other;
+	family(o, name, F_GAUGE, help);
+	for (i = 0; i < s->ntop_netns; i++)
+		series(o, &s->top_netns[i]);
+	if (s->has_other_netns)
+		series(o, &other);
+}
+
+/* --all-netns: the top K namespaces' sockets, the rest as other. */
+static void render_netns(struct out *o, const struct tm_snap *s)
+{
 	if (!s->all_netns)
 		return;
-	family(o, "tulpen_tcp_sockets_by_netns", F_GAUGE,
-	       "TCP sockets by network namespace (its /run/netns name, else "
-	       "its inode), container and RFC 9293 state: the top K "
-	       "namespaces by sockets, the rest as netns=\"other\".");
-	for (i = 0; i < s->ntop_netns; i++)
-		netns_series(o, &s->top_netns[i]);
-	if (s->has_other_netns) {
-		snprintf(other.netns, sizeof(other.netns), "other");
-		snprintf(other.container, sizeof(other.container), "other");
-		netns_series(o, &other);
-	}
+	netns_family(o, s, "tulpen_tcp_sockets_by_netns",
+		     "TCP sockets by network namespace (its /run/netns name, "
+		     "else its inode), container and RFC 9293 state: the top "
+		     "K namespaces by sockets, the rest as netns=\"other\".",
+		     netns_series);
+	netns_family(o, s, "tulpen_sockets_by_netns",
+		     "Sockets by network namespace, container, protocol and "
+		     "address family: the namespaces of "
+		     "tulpen_tcp_sockets_by_netns.",
+		     netns_sockets);
 	family(o, "tulpen_netns_walked", F_GAUGE,
 	       "Network namespaces the last collection walked.");
 	sample(o, "tulpen_netns_walked", "", NULL, s->netns_walked);
@@ -159,11 +207,17 @@ static void render_netns(struct out *o, const struct tm_snap *s)
 	sample(o, "tulpen_netns_failed", "", NULL, s->netns_failed);
 }
 
-static void listener_labels(struct tulpen_buf *b, const struct tm_listener *l)
+static void listener_labels(struct tulpen_buf *b, const struct tm_snap *s,
+			    const struct tm_listener *l)
 {
 	tulpen_buf_puts(b, "{address=\"");
 	label_value(b, l->address);
-	tulpen_buf_printf(b, "\",port=\"%u\"}", l->port);
+	tulpen_buf_printf(b, "\",port=\"%u\"", l->port);
+	if (s->all_netns) {
+		tulpen_buf_putc(b, ',');
+		ns_labels(b, &l->ns);
+	}
+	tulpen_buf_putc(b, '}');
 }
 
 static void listener_family(struct out *o, const struct tm_snap *s,
@@ -179,12 +233,15 @@ static void listener_family(struct out *o, const struct tm_snap *s,
 			l = &s->other_listeners;
 			tulpen_buf_printf(o->b,
 					  "%s{address=\"other\","
-					  "port=\"other\"}",
-					  name);
+					  "port=\"other\"%s}",
+					  name,
+					  s->all_netns ? ",netns=\"other\","
+							 "container=\"other\""
+						       : "");
 		} else {
 			l = &s->top_listeners[i];
 			tulpen_buf_puts(o->b, name);
-			listener_labels(o->b, l);
+			listener_labels(o->b, s, l);
 		}
 		tulpen_buf_putc(o->b, ' ');
 		tulpen_buf_u64(o->b, limit ? l->limit : l->queue);
@@ -221,13 +278,24 @@ static void render_procs(struct out *o, const struct tm_snap *s)
 		p = &s->top_procs[i];
 		tulpen_buf_printf(o->b, "%s{command=\"", name);
 		label_value(o->b, p->command);
-		tulpen_buf_printf(o->b, "\",pid=\"%d\"} ", (int)p->pid);
+		tulpen_buf_printf(o->b, "\",pid=\"%d\"", (int)p->pid);
+		if (s->all_netns) {
+			tulpen_buf_putc(o->b, ',');
+			ns_labels(o->b, &p->ns);
+		}
+		tulpen_buf_puts(o->b, "} ");
 		tulpen_buf_u64(o->b, p->sockets);
 		tulpen_buf_putc(o->b, '\n');
 	}
-	sample(o, name, "", "command=\"other\",pid=\"other\"",
+	sample(o, name, "",
+	       s->all_netns ? "command=\"other\",pid=\"other\","
+			      "netns=\"other\",container=\"other\""
+			    : "command=\"other\",pid=\"other\"",
 	       s->other_procs_sockets);
-	sample(o, name, "", "command=\"unknown\",pid=\"unknown\"",
+	sample(o, name, "",
+	       s->all_netns ? "command=\"unknown\",pid=\"unknown\","
+			      "netns=\"unknown\",container=\"unknown\""
+			    : "command=\"unknown\",pid=\"unknown\"",
 	       s->unknown_sockets);
 	family(o, "tulpen_owners_age_seconds", F_GAUGE,
 	       "Age of the process scan the owners come from (-1: none yet).");
@@ -321,6 +389,10 @@ static void render_self(struct out *o, const struct tm_snap *s)
 	family(o, "tulpen_collections", F_COUNTER,
 	       "Collections (socket walks) since start.");
 	sample(o, "tulpen_collections", "_total", NULL, s->collections);
+	family(o, "tulpen_collect_split_walks", F_COUNTER,
+	       "Collections whose TCP walk ran in two halves at once, cut at "
+	       "a port, on two netlink sockets.");
+	sample(o, "tulpen_collect_split_walks", "_total", NULL, s->split_walks);
 	family(o, "tulpen_collect_failures", F_COUNTER,
 	       "Collections whose socket walk failed.");
 	sample(o, "tulpen_collect_failures", "_total", NULL, s->failures);

@@ -5,7 +5,8 @@ test_families.py - the families without ports, as ss lists them: netlink
 (netlink_diag) and packet (packet_diag) sockets held in a private network
 namespace named lay<pid>, compared byte for byte with ss (--style=ss), in
 JSON against the schema and ss's view, in the table, through -A and -f,
-and through the netlink record/replay seam. vsock, XDP and SCTP: where the
+and through the netlink record/replay seam; -e, -m and -b (socket
+filters, rings, fanout, flags) of those rows likewise. vsock, XDP and SCTP: where the
 kernel has no diag handler (or no SCTP) the test holds a socket where it
 can, shows that ss lists none, and checks that tulpen says which handler is
 missing instead of listing nothing silently.
@@ -27,6 +28,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 import layout_common as L
 
@@ -81,6 +83,8 @@ class Families(L.Population):
             if dev:
                 p.bind((dev, proto))
             KEEP.append(p)
+        packet_details()
+        wide_netlink()
         return self
 
     def __exit__(self, *exc):
@@ -91,10 +95,11 @@ class Families(L.Population):
         return super().__exit__(*exc)
 
 
-def ss_case(args):
+def ss_case(args, timers=None):
     def fn(pop):
         n = L.compare([SS] + args, [TOOL_T, "--style=ss"] + args,
-                      drop=drop_self)
+                      drop=drop_self, timers=timers,
+                      attempts=3 if timers else 1)
         return "%d lines" % n
     return ("ss %s" % " ".join(args), fn)
 
@@ -115,6 +120,171 @@ def drop_all(sock):
     prog = struct.pack("HxxxxxxQ", 1, ctypes.addressof(buf))
     sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, prog)
     KEEP.append(buf)
+
+
+SOL_PACKET = 263
+PACKET_RX_RING, PACKET_AUXDATA, PACKET_ORIGDEV = 5, 8, 9
+PACKET_VERSION, PACKET_TX_RING, PACKET_LOSS = 10, 13, 14
+PACKET_VNET_HDR, PACKET_FANOUT = 15, 18
+SO_RCVBUFFORCE, SO_SNDBUFFORCE = 33, 32
+# ldh [12]; jeq #0x800 jt 2 jf 3; ret #0; ret #0: takes no packet either
+FOUR = [(0x28, 0, 0, 12), (0x15, 0, 1, 0x800), (0x06, 0, 0, 0),
+        (0x06, 0, 0, 0)]
+
+
+def attach(sock, insns):
+    code = b"".join(struct.pack("HBBI", *i) for i in insns)
+    buf = ctypes.create_string_buffer(code)
+    prog = struct.pack("HxxxxxxQ", len(insns), ctypes.addressof(buf))
+    sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, prog)
+    KEEP.append(buf)
+
+
+def packet_details():
+    """What ss -e and -b show of packet sockets: a four-instruction
+    filter, TPACKET_V2 with a receive ring, every flag, a fanout group;
+    a datagram socket with a transmit ring."""
+    p = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                      socket.htons(ETH_P_ALL))
+    attach(p, FOUR)
+    p.setsockopt(SOL_PACKET, PACKET_VERSION, 1)  # TPACKET_V2
+    p.setsockopt(SOL_PACKET, PACKET_RX_RING,
+                 struct.pack("IIII", 4096, 2, 2048, 4))
+    for opt in (PACKET_AUXDATA, PACKET_ORIGDEV):
+        p.setsockopt(SOL_PACKET, opt, 1)
+    p.setsockopt(SOL_PACKET, PACKET_FANOUT, 4242 | 1 << 16)  # lb
+    KEEP.append(p)
+    q = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                      socket.htons(ETH_P_IP))
+    drop_all(q)
+    q.setsockopt(SOL_PACKET, PACKET_VNET_HDR, 1)
+    q.setsockopt(SOL_PACKET, PACKET_LOSS, 1)
+    q.setsockopt(SOL_PACKET, PACKET_TX_RING,
+                 struct.pack("IIII", 8192, 1, 4096, 2))
+    KEEP.append(q)
+
+
+def wide_netlink():
+    """A netlink socket whose skmem:(...) is wider than the tools' own
+    dump socket's (their buffers differ): the -m columns then have the
+    same width in both outputs."""
+    a = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 2)  # usersock
+    a.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 64 << 20)
+    a.setsockopt(socket.SOL_SOCKET, SO_SNDBUFFORCE, 32 << 20)
+    a.bind((0, 0))
+    b = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 2)
+    b.bind((0, 0))
+    for _ in range(40):  # queued, never read: r in the hundreds of kB
+        b.sendto(b"x" * 4000, (a.getsockname()[0], 0))
+    KEEP.extend((a, b))
+
+
+SS_BPF = re.compile(r"bpf filter \((\d+)\): ((?: 0x[0-9a-f]+ \d+ \d+ \d+,)*)")
+
+
+def ss_filters():
+    """Each packet socket's filter as ss -0a -b -e prints it, by inode."""
+    out = L.run([SS, "-0a", "-b", "-e", "-O", "-H"]).stdout.decode()
+    got = {}
+    for ln in out.splitlines():
+        ino = int(re.search(r" ino:(\d+)", ln).group(1))
+        m = SS_BPF.search(ln)
+        if not m:
+            got[ino] = None
+            continue
+        ins = [tuple(int(x, 0) for x in i.split())
+               for i in m.group(2).strip(" ,").split(",")]
+        if len(ins) != int(m.group(1)):
+            raise L.Failed("ss: %r: count and instructions differ" % ln)
+        got[ino] = ins
+    return got
+
+
+def json_bpf(pop):
+    """-b --json: every packet socket's bpf_filter is what ss -b prints
+    for it (none where ss prints none), -e's details are there, and the
+    schema holds."""
+    want = ss_filters()
+    socks = json.loads(L.run([TOOL_T, "--json", "-0a", "-b",
+                              "-e"]).stdout)
+    got = {}
+    for s in socks:
+        validate("socket", s)
+        f = s["packet"].get("bpf_filter")
+        got[s["inode"]] = None if f is None else [
+            (i["code"], i["jt"], i["jf"], i["k"]) for i in f]
+        if "flags" not in s["packet"]:
+            raise L.Failed("-e: no flags in %r" % s["packet"])
+    if got != want:
+        raise L.Failed("bpf_filter %r, ss -b %r" % (got, want))
+    if [tuple(i) for i in FOUR] not in want.values():
+        raise L.Failed("ss -b does not show the four-instruction filter")
+    plain = json.loads(L.run([TOOL_T, "--json", "-0a"]).stdout)
+    if any("bpf_filter" in s["packet"] or "flags" in s["packet"]
+           for s in plain):
+        raise L.Failed("bpf_filter or flags without -b, -e")
+    return "%d packet sockets, %d with filters" % (
+        len(got), sum(1 for v in want.values() if v))
+
+
+def table_bpf(pop):
+    """-b in the table: a Filter column, each packet socket's cBPF(N) with
+    N from ss -b, and the four-instruction filter in tcpdump -d's words."""
+    want = ss_filters()
+    out = L.run([TOOL_T, "-0a", "-b", "-e", "-n"]).stdout.decode()
+    lines = out.splitlines()
+    if not lines[0].rstrip().endswith("Filter"):
+        raise L.Failed("no Filter column: %r" % lines[0])
+    n = 0
+    for ln in lines[1:]:
+        m = re.search(r"cBPF\((\d+)\): (.*)$", ln)
+        # ... User Inode Cookie Filter
+        ino = int((ln[:m.start()] if m else ln[:-1]).split()[-2])
+        if want.get(ino) is None:
+            if m or not ln.endswith(" -"):
+                raise L.Failed("no filter, yet %r" % ln)
+            continue
+        if not m or int(m.group(1)) != len(want[ino]):
+            raise L.Failed("ss -b: %d instructions, table %r" %
+                           (len(want[ino]), ln))
+        if want[ino] == [tuple(i) for i in FOUR] and m.group(2) != (
+                "ldh [12]; jeq #0x800 jt 2 jf 3; ret #0; ret #0"):
+            raise L.Failed("the four instructions read %r" % m.group(2))
+        n += 1
+    return "%d filters" % n
+
+
+TCPDUMP_EXPR = "tcp port 80 and host 10.1.2.3"
+
+
+def tcpdump_listing(pop):
+    """A filter as tcpdump attaches it: the table's listing of it reads as
+    tcpdump -d prints the same expression, instruction by instruction."""
+    tcpdump = shutil.which("tcpdump") or "/usr/bin/tcpdump"
+    want = []
+    for ln in L.run([tcpdump, "-i", "lo", "-d", TCPDUMP_EXPR]).stdout \
+            .decode().splitlines():
+        want.append(" ".join(ln.split()[1:]))  # "(003) ldb [23]"
+    p = subprocess.Popen([tcpdump, "-i", "lo", "-n", "-w", "/dev/null",
+                          TCPDUMP_EXPR], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        got = None
+        for _ in range(50):
+            out = L.run([TOOL_T, "-0a", "-b", "-n", "-H"]).stdout.decode()
+            for ln in out.splitlines():
+                m = re.search(r"cBPF\((\d+)\): (.*)$", ln)
+                if m and int(m.group(1)) == len(want):
+                    got = m.group(2).split("; ")
+            if got:
+                break
+            time.sleep(0.1)
+        if got != want:
+            raise L.Failed("listing %r, tcpdump -d %r" % (got, want))
+        return "%d instructions as tcpdump -d" % len(want)
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
 
 
 def json_netlink(pop):
@@ -252,6 +422,23 @@ def main(argv):
         ss_case(["-0ap"]),
         ss_case(["-a", "-f", "link"]),
         ss_case(["-a", "-f", "netlink"]),
+        ss_case(["-0"]),
+        ss_case(["-f", "link"]),
+        ss_case(["-f", "netlink"]),
+        ss_case(["-0", "-A", "netlink"]),
+        ss_case(["-0", "-b"]),
+        ss_case(["-0a", "-b", "-n"]),
+        ss_case(["-0a", "-e"]),
+        ss_case(["-0a", "-e", "-b", "-m"]),
+        ss_case(["-0a", "-e", "-b", "-m", "-O"]),
+        ss_case(["-0a", "-e", "-b", "-p"]),
+        ss_case(["-a", "-A", "netlink", "-e"]),
+        ss_case(["-a", "-A", "netlink", "-m"]),
+        ss_case(["-a", "-A", "netlink", "-e", "-m", "-O"]),
+        ss_case(["-a", "-b"], timers="ss"),  # ss -b shows the timers
+        ("-b --json: bpf_filter as ss -b prints it, schema", json_bpf),
+        ("-b table: the Filter column", table_bpf),
+        ("-b table: tcpdump's filter in tcpdump -d's words", tcpdump_listing),
         ("-A packet_raw, p_dgr: the types of ss -0a's Netid", packet_types),
         ss_case(["-a", "-A", "netlink,unix_stream"]),
         ss_case(["-a", "-A", "all,!netlink,!tcp"]),
@@ -265,6 +452,8 @@ def main(argv):
         absent_family("--xdp", AF_XDP, socket.SOCK_RAW, "xsk_diag"),
         absent_family("-S", socket.AF_INET, socket.SOCK_STREAM,
                       "sctp_diag", proto=132),
+        absent_family("--tipc", socket.AF_TIPC, socket.SOCK_RDM,
+                      "tipc_diag"),
     ]
     return L.tap_main(cases, setup=Families)
 

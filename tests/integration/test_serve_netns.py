@@ -13,8 +13,18 @@ tulpen serve --all-netns runs in a third, private one.
 2. In every scrape, the by-namespace series add up, per state, to
    tulpen_tcp_sockets (the host's total from the same collection), and
    tulpen_netns_walked counts at least the three namespaces.
-3. --top-k 1: one namespace of its own plus netns="other", still adding
-   up; promtool check metrics passes.
+3. The other per-socket families carry the netns and container labels
+   too: tulpen_sockets_by_netns per protocol and family equals ss -4 / -6
+   (TCP, UDP) in each named namespace and adds up to tulpen_sockets; each
+   named namespace's listener has its own listen queue and limit series
+   (its address and port, the namespace's labels) equal to ss's Recv-Q
+   and Send-Q there (two connections wait in each accept queue); with
+   owners on, tulpen_tcp_close_wait_sockets_by_process has one series per
+   namespace for this process (the same pid in both), equal to ss's
+   CLOSE-WAIT count there.
+4. --top-k 1: one namespace of its own plus netns="other", still adding
+   up; at most one listener series of its own, the rest as
+   address="other" with netns="other"; promtool check metrics passes.
 Other sessions' namespaces may come and go meanwhile: only the two made
 here are compared with ss.
 
@@ -45,6 +55,9 @@ def setns(path):
         os.close(fd)
 
 
+QUEUED = 2  # connections left in each namespace's accept queue
+
+
 def populate(pairs, close_wait, keep):
     lst = socket.socket()
     lst.bind(("127.0.0.1", 0))
@@ -57,7 +70,62 @@ def populate(pairs, close_wait, keep):
         if i >= pairs:
             cl.shutdown(socket.SHUT_WR)  # client FIN-WAIT-2, server CW
         keep += [cl, sv]
+    for _ in range(QUEUED):
+        keep.append(socket.create_connection(("127.0.0.1", port)))
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    keep.append(u)
     time.sleep(0.2)
+
+
+def ss_lines(name, *args):
+    return subprocess.run(["ip", "netns", "exec", name, "ss", "-nH"] +
+                          list(args), check=True, capture_output=True,
+                          text=True).stdout.splitlines()
+
+
+def check_labels(samples, names, owners):
+    """The per-socket families' netns labels against ss in each name."""
+    for name in names:
+        fams = {(lab["proto"], lab["family"]): int(v)
+                for n, lab, v in samples
+                if n == "tulpen_sockets_by_netns" and lab["netns"] == name}
+        want = {("tcp", "inet"): len(ss_lines(name, "-ta4")),
+                ("tcp", "inet6"): len(ss_lines(name, "-ta6")),
+                ("udp", "inet"): len(ss_lines(name, "-ua4")),
+                ("udp", "inet6"): len(ss_lines(name, "-ua6"))}
+        c.check(all(fams.get(k) == v for k, v in want.items()),
+                "%s: tulpen_sockets_by_netns equals ss -4/-6 (%s)"
+                % (name, want))
+        for metric, col in (("tulpen_tcp_listen_queue_length", 1),
+                            ("tulpen_tcp_listen_queue_limit", 2)):
+            got = {(lab["address"], lab["port"]): (int(v), lab["container"])
+                   for n, lab, v in samples
+                   if n == metric and lab.get("netns") == name}
+            want = {}
+            for line in ss_lines(name, "-tl"):
+                f = line.split()
+                addr, port = f[3].rsplit(":", 1)
+                want[(addr, port)] = (int(f[col]), "-")
+            c.check(got == want, "%s: %s{netns=%s} equals ss there (%s)"
+                    % (name, metric, name, want))
+        if owners:
+            got = {lab["pid"]: int(v) for n, lab, v in samples
+                   if n == "tulpen_tcp_close_wait_sockets_by_process" and
+                   lab.get("netns") == name}
+            cw = len(ss_lines(name, "-t", "state", "close-wait"))
+            c.check(got == {str(os.getpid()): cw},
+                    "%s: CLOSE-WAIT by process in that namespace: this "
+                    "process, %d (%s)" % (name, cw, got))
+    total = {}
+    for n, lab, v in samples:
+        if n == "tulpen_sockets_by_netns":
+            k = (lab["proto"], lab["family"])
+            total[k] = total.get(k, 0) + int(v)
+    host = {(lab["proto"], lab["family"]): int(v) for n, lab, v in samples
+            if n == "tulpen_sockets"}
+    c.check(all(host.get(k) == v for k, v in total.items()),
+            "tulpen_sockets_by_netns adds up to tulpen_sockets")
 
 
 def ss_in(name):
@@ -95,10 +163,11 @@ def adds_up(samples, what):
             % what)
 
 
-def scrape(tulpen, args):
+def scrape(tulpen, args, owners=False):
     port = c.free_port()
     srv = c.Serve(tulpen, ["--listen", "127.0.0.1:%d" % port, "--all-netns",
-                           "--no-owners", "--no-transitions"] + args, port)
+                           "--no-transitions"] +
+                  ([] if owners else ["--no-owners"]) + args, port)
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         st, _, body = c.get(conn, "/metrics")
@@ -123,7 +192,7 @@ def main():
             subprocess.run(["ip", "netns", "exec", name, "ip", "link", "set",
                             "lo", "up"], check=True)
             setns("/run/netns/" + name)
-            populate(5 + 4 * i, 2 * i, keep)
+            populate(5 + 4 * i, 2 * i + 1, keep)
             if libc.setns(home_fd, CLONE_NEWNET) != 0:
                 raise c.Fail("setns back home")
         c.enter_netns()  # serve runs in a private namespace of its own
@@ -139,6 +208,9 @@ def main():
         adds_up(samples, "--top-k 1000")
         walked = c.values(samples, "tulpen_netns_walked")[None]
         c.check(walked >= 3, "tulpen_netns_walked >= 3 (%d)" % walked)
+        check_labels(samples, names, False)
+        check_labels(c.parse_text(scrape(tulpen, ["--top-k", "1000"],
+                                         owners=True)), names, True)
 
         body = scrape(tulpen, ["--top-k", "1"])
         samples = c.parse_text(body)
@@ -146,6 +218,13 @@ def main():
         c.check(len(got) <= 2 and (len(got) < 2 or "other" in got),
                 "--top-k 1: one namespace and other (%s)" % sorted(got))
         adds_up(samples, "--top-k 1")
+        lq = [lab for n, lab, v in samples
+              if n == "tulpen_tcp_listen_queue_length"]
+        c.check(len(lq) <= 2 and all("netns" in lab for lab in lq) and
+                (len(lq) < 2 or {"address": "other", "port": "other",
+                                 "netns": "other", "container": "other"}
+                 in lq), "--top-k 1: one listener series and other, with "
+                "netns labels (%s)" % lq)
         r = subprocess.run([PROMTOOL, "check", "metrics"], input=body,
                            capture_output=True, text=True)
         c.check(r.returncode == 0, "promtool check metrics: "

@@ -226,6 +226,40 @@ static void netns_options(void **unused)
 				   "(--proc-root reads recorded sockets)");
 	assert_int_equal(PARSE(&o, "--all-netns", "--proc-root=/x"), -EINVAL);
 	assert_non_null(strstr(o.err, "--proc-root and --all-netns"));
+	/* -K in the namespace -N names; -E there or in all of them */
+	assert_int_equal(PARSE(&o, "-K", "-N", "blue", "state", "all"), 0);
+	assert_string_equal(o.netns, "blue");
+	assert_int_equal(PARSE(&o, "-K", "--all-netns", "state", "all"),
+			 -EINVAL);
+	assert_non_null(strstr(o.err, "-K works in one namespace: -N NAME"));
+	assert_int_equal(PARSE(&o, "-E", "-N", "blue"), 0);
+	assert_int_equal(PARSE(&o, "-E", "--all-netns", "--netns"), 0);
+	assert_true(o.events && o.all_netns);
+}
+
+/* ss's default states: -0 and the families without connections add UNCONN */
+static void family_states(void **unused)
+{
+	struct list_opts o;
+	const uint32_t close = TULPEN_SF(TULPEN_TCP_CLOSE);
+	const uint32_t estab = TULPEN_SF(TULPEN_TCP_ESTABLISHED);
+
+	assert_int_equal(PARSE(&o, "-0"), 0);
+	assert_int_equal(o.q.states, close);
+	assert_int_equal(PARSE(&o, "-f", "netlink"), 0);
+	assert_int_equal(o.q.states, close);
+	assert_int_equal(PARSE(&o, "-0", "-t"), 0);
+	assert_true((o.q.states & close) && (o.q.states & estab));
+	/* -A sets ss's state filter to the connected states */
+	assert_int_equal(PARSE(&o, "-0", "-A", "netlink"), 0);
+	assert_false(o.q.states & close);
+	assert_int_equal(PARSE(&o, "-A", "packet"), 0);
+	assert_false(o.q.states & close);
+	assert_int_equal(PARSE(&o, "-t"), 0);
+	assert_false(o.q.states & close);
+	assert_int_equal(PARSE(&o, "-0", "-l"), 0);
+	assert_true((o.q.states & close) &&
+		    (o.q.states & TULPEN_SF(TULPEN_TCP_LISTEN)));
 }
 
 /* ss's -A, -f, -0 and the other families: tables and families complete. */
@@ -293,6 +327,7 @@ int main(void)
 		cmocka_unit_test(resolve_timeout),
 		cmocka_unit_test(proc_root_implies_proc),
 		cmocka_unit_test(netns_options),
+		cmocka_unit_test(family_states),
 		cmocka_unit_test(socket_tables),
 		cmocka_unit_test(netstat_options),
 	};
