@@ -335,7 +335,7 @@ static __always_inline int accept_exit(long fd)
 	e->in_old_ns = TW_NO_TIME;
 	e->protocol = proto;
 	e->oldstate = e->newstate = BPF_CORE_READ(sk, __sk_common.skc_state);
-	ev_fill_addr(e, &sk->__sk_common);
+	ev_fill_addr(e, &sk->__sk_common, 0);
 	t = (struct task_struct *)bpf_get_current_task();
 	id = bpf_get_current_pid_tgid();
 	e->pid = id >> 32;

@@ -143,15 +143,19 @@ static __always_inline void ev_output(struct tw_event *e)
 
 /*
  * Addresses, ports, family and namespace of a socket. The local port comes
- * from inet_sport (a time-wait socket's tw_sport): skc_num is cleared when a
- * closing socket releases its port, before the tracepoint fires.
+ * from inet_sport (tw_sport): skc_num is
+ * cleared when a closing socket releases its port, before the tracepoint fires.
  */
 static __always_inline void ev_fill_addr(struct tw_event *e,
-					 const struct sock_common *skc)
+					 const struct sock_common *skc, int tw)
 {
 	e->family = BPF_CORE_READ(skc, skc_family);
-	e->sport =
-		bpf_ntohs(BPF_CORE_READ((struct inet_sock *)skc, inet_sport));
+	if (tw)
+		e->sport = bpf_ntohs(BPF_CORE_READ(
+			(struct inet_timewait_sock *)skc, tw_sport));
+	else
+		e->sport = bpf_ntohs(
+			BPF_CORE_READ((struct inet_sock *)skc, inet_sport));
 	e->dport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
 	e->netns = sk_netns(skc);
 	if (e->family == AF_INET6) {
@@ -177,35 +181,6 @@ static __always_inline void ev_fill_addr_sk(struct tw_event *e,
 	e->family = skc->skc_family;
 	/* inet_sock lies beyond struct sock: a checked read. */
 	e->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-	e->dport = bpf_ntohs(skc->skc_dport);
-	e->netns = skc->skc_net.net->ns.inum;
-	if (e->family == AF_INET6) {
-		__u32 *s = (__u32 *)e->saddr, *d = (__u32 *)e->daddr;
-
-		s[0] = skc->skc_v6_rcv_saddr.in6_u.u6_addr32[0];
-		s[1] = skc->skc_v6_rcv_saddr.in6_u.u6_addr32[1];
-		s[2] = skc->skc_v6_rcv_saddr.in6_u.u6_addr32[2];
-		s[3] = skc->skc_v6_rcv_saddr.in6_u.u6_addr32[3];
-		d[0] = skc->skc_v6_daddr.in6_u.u6_addr32[0];
-		d[1] = skc->skc_v6_daddr.in6_u.u6_addr32[1];
-		d[2] = skc->skc_v6_daddr.in6_u.u6_addr32[2];
-		d[3] = skc->skc_v6_daddr.in6_u.u6_addr32[3];
-	} else {
-		__builtin_memset(e->saddr, 0, sizeof(e->saddr));
-		__builtin_memset(e->daddr, 0, sizeof(e->daddr));
-		*(__u32 *)e->saddr = skc->skc_rcv_saddr;
-		*(__u32 *)e->daddr = skc->skc_daddr;
-	}
-}
-
-/* The same for a time-wait socket (a bpf_rdonly_cast() pointer). */
-static __always_inline void ev_fill_addr_tw(struct tw_event *e,
-					    const struct inet_timewait_sock *tw)
-{
-	const struct sock_common *skc = &tw->__tw_common;
-
-	e->family = skc->skc_family;
-	e->sport = bpf_ntohs(tw->tw_sport);
 	e->dport = bpf_ntohs(skc->skc_dport);
 	e->netns = skc->skc_net.net->ns.inum;
 	if (e->family == AF_INET6) {

@@ -15,26 +15,19 @@
 extern const void tw_timer_handler __ksym __weak;
 
 /*
- * A pointer the verifier lets us load fields through directly (fault-safe
- * loads), where BPF_CORE_READ costs a bpf_probe_read_kernel() call per
- * field: the time-wait socket of a timer, of a table entry.
+ * The time-wait socket's fields, through bpf_probe_read_kernel() (what
+ * BPF_CORE_READ does): a bpf_rdonly_cast() pointer would allow direct
+ * loads, but that kfunc needs Linux 6.2 and a libbpf that lets a program
+ * do without it where it is missing (Debian 12 has 6.1 and libbpf 1.1).
  */
-extern void *bpf_rdonly_cast(const void *obj__ign, __u32 btf_id__k) __ksym;
-
-static __always_inline struct inet_timewait_sock *tw_ptr(const void *p)
-{
-	return bpf_rdonly_cast(
-		p, bpf_core_type_id_kernel(struct inet_timewait_sock));
-}
-
 static __always_inline __u32 tw_netns(const struct inet_timewait_sock *tw)
 {
-	return tw->__tw_common.skc_net.net->ns.inum;
+	return BPF_CORE_READ(tw, __tw_common.skc_net.net, ns.inum);
 }
 
 static __always_inline __u64 tw_cookie(const struct inet_timewait_sock *tw)
 {
-	return tw->__tw_common.skc_cookie.counter;
+	return BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
 }
 
 struct tw_info {
@@ -163,17 +156,16 @@ timer_tw(struct timer_list *timer)
 		return NULL;
 	if ((void *)timer->function != &tw_timer_handler)
 		return NULL;
-	return tw_ptr(
-		(void *)timer -
-		bpf_core_field_offset(struct inet_timewait_sock, tw_timer));
+	return (void *)timer -
+	       bpf_core_field_offset(struct inet_timewait_sock, tw_timer);
 }
 
 static __always_inline struct tw_key tw_key_of(struct inet_timewait_sock *tw)
 {
 	struct tw_key k = {
 		.netns = tw_netns(tw),
-		.lport = bpf_ntohs(tw->tw_sport),
-		.rport = bpf_ntohs(tw->__tw_common.skc_dport),
+		.lport = bpf_ntohs(BPF_CORE_READ(tw, tw_sport)),
+		.rport = bpf_ntohs(BPF_CORE_READ(tw, __tw_common.skc_dport)),
 	};
 
 	return k;
@@ -198,7 +190,7 @@ static __always_inline void tw_fill(struct tw_event *e,
 	e->comm[0] = 0;
 	e->protocol = IPPROTO_TCP;
 	e->flags = TW_F_TIMEWAIT | flags;
-	ev_fill_addr_tw(e, tw);
+	ev_fill_addr(e, &tw->__tw_common, 1);
 }
 
 /* Emit a transition of a time-wait socket. */
@@ -307,7 +299,7 @@ int BPF_PROG(on_timer_start, struct timer_list *timer)
 		return 0;
 	}
 	settle_cancel(twkey, tw_cookie(tw));
-	sub = tw->tw_substate;
+	sub = BPF_CORE_READ(tw, tw_substate);
 	if (no_events)
 		return light_timer_start(tw, sub);
 	ti = bpf_map_lookup_elem(&tws, &twkey);
@@ -343,7 +335,7 @@ static __always_inline void tw_end(struct inet_timewait_sock *tw,
 				   struct tw_cancel *c)
 {
 	__u64 twkey = (__u64)tw, now, cookie;
-	__u8 sub = tw->tw_substate, late = 0, fw2 = 0;
+	__u8 sub = BPF_CORE_READ(tw, tw_substate), late = 0, fw2 = 0;
 	struct tw_info *ti;
 
 	if (no_events) {
@@ -484,8 +476,8 @@ static __always_inline int tw_ack(struct sk_buff *skb)
 	if (!twp)
 		return 0;
 	twkey = *twp;
-	tw = tw_ptr((void *)twkey);
-	sub = tw->tw_substate;
+	tw = (struct inet_timewait_sock *)twkey;
+	sub = BPF_CORE_READ(tw, tw_substate);
 	if (no_events) {
 		if (sub == TCP_TIME_WAIT) {
 			count_transition(TCP_FIN_WAIT2, TCP_TIME_WAIT);
