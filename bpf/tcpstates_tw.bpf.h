@@ -229,6 +229,9 @@ static __always_inline int light_timer_start(struct inet_timewait_sock *tw,
 	__u64 twkey = (__u64)tw, *p;
 	struct tw_key k;
 
+	/* Born in TIME-WAIT, nothing in FIN-WAIT-2 to follow: no work. */
+	if (sub != TCP_FIN_WAIT2 && !fw2_tracked)
+		return 0;
 	if (filter_netns && tw_netns(tw) != filter_netns)
 		return 0;
 	if (sub == TCP_FIN_WAIT2) {
@@ -254,14 +257,16 @@ static __always_inline void light_end(struct inet_timewait_sock *tw,
 				      struct tw_cancel *c, __u8 sub)
 {
 	__u64 twkey = (__u64)tw, *p = NULL;
-	struct tw_key k;
+	struct tw_key k = {};
 	__u8 late;
 
 	if (filter_netns && tw_netns(tw) != filter_netns)
 		return;
-	k = tw_key_of(tw);
-	if (fw2_tracked)
+	/* The key (three reads) only when some are listed in FIN-WAIT-2. */
+	if (fw2_tracked) {
+		k = tw_key_of(tw);
 		p = bpf_map_lookup_elem(&tw_fw2, &k);
+	}
 	if (p && *p != twkey)
 		p = NULL;
 	/* Still listed in FIN-WAIT-2 but in TIME-WAIT: its FIN went unseen. */
