@@ -14,25 +14,52 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <string.h>
 #include "tulpen/ctx.h"
 
 struct tulpen_owners;
 
+/*
+ * One holder of a socket: 16 bytes, as many as the host has socket fds.
+ * What only some callers need is not kept in every record but in the
+ * holder's names, which are shared by every record of one fd table.
+ */
 struct tulpen_owner {
 	int32_t pid;
 	int32_t fd;
-	const char *comm; /* command name, as in /proc/PID/comm */
 	/*
-	 * The program as netstat names it: the base name of argv[0] from
-	 * /proc/PID/cmdline ("" when that is empty).
+	 * The holder's names: three strings one after the other, each with
+	 * its NUL: the command name as in /proc/PID/comm (the thread's with
+	 * tulpen_owners_new_threads()), then the program as netstat names it
+	 * (tulpen_owner_prog()), then the thread id in decimal, "" when
+	 * there is none (tulpen_owner_tid()). Whoever builds a record gives
+	 * all three, e.g. "nginx\0nginx\0" or "nginx\0nginx\0" "105".
 	 */
-	const char *prog;
-	/*
-	 * tulpen_owners_new_threads(): the thread whose fd table holds it
-	 * (comm is then the thread's name); 0 from tulpen_owners_new().
-	 */
-	int32_t tid;
+	const char *comm;
 };
+
+/*
+ * The program as netstat names it: the base name of argv[0] from
+ * /proc/PID/cmdline ("" when that is empty).
+ */
+static inline const char *tulpen_owner_prog(const struct tulpen_owner *ow)
+{
+	return ow->comm + strlen(ow->comm) + 1;
+}
+
+/*
+ * tulpen_owners_new_threads(): the thread whose fd table holds the socket
+ * (comm is then the thread's name); 0 from tulpen_owners_new().
+ */
+static inline int32_t tulpen_owner_tid(const struct tulpen_owner *ow)
+{
+	const char *p = tulpen_owner_prog(ow);
+	int32_t tid = 0;
+
+	for (p += strlen(p) + 1; *p >= '0' && *p <= '9'; p++)
+		tid = tid * 10 + (*p - '0');
+	return tid;
+}
 
 struct tulpen_owners_stats {
 	size_t processes;  /* processes scanned */

@@ -202,7 +202,8 @@ static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 			put_str(b, "command", ow[i].comm);
 			put_u64(b, "fd", (uint64_t)ow[i].fd);
 			if (f->o.show_threads)
-				put_u64(b, "tid", (uint64_t)ow[i].tid);
+				put_u64(b, "tid",
+					(uint64_t)tulpen_owner_tid(&ow[i]));
 			tulpen_buf_putc(b, '}');
 		}
 		tulpen_buf_putc(b, ']');

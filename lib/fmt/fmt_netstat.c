@@ -78,8 +78,7 @@ static void owner_cell(const struct tulpen_owner *ow, size_t n, char *out,
 
 	/* netstat names the program by argv[0], not by comm */
 	if (n) {
-		tulpen_escape(comm, sizeof(comm),
-			      ow[0].prog ? ow[0].prog : ow[0].comm);
+		tulpen_escape(comm, sizeof(comm), tulpen_owner_prog(&ow[0]));
 		tulpen_scnprintf(out, size, "%d/%s", ow[0].pid, comm);
 	} else
 		tulpen_scnprintf(out, size, "-");

@@ -329,7 +329,8 @@ static void users(struct tulpen_buf *b, const struct tulpen_owner *ow, size_t n,
 		tulpen_buf_escaped(b, ow[i].comm);
 		if (threads) /* -T */
 			tulpen_buf_printf(b, "\",pid=%d,tid=%d,fd=%d)",
-					  ow[i].pid, ow[i].tid, ow[i].fd);
+					  ow[i].pid, tulpen_owner_tid(&ow[i]),
+					  ow[i].fd);
 		else
 			tulpen_buf_printf(b, "\",pid=%d,fd=%d)", ow[i].pid,
 					  ow[i].fd);

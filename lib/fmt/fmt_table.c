@@ -409,10 +409,10 @@ static void process_cell(const struct tulpen_owner *ow, size_t n, int threads,
 
 		tulpen_escape(comm, sizeof(comm), ow[i].comm);
 		if (threads)
-			k += tulpen_scnprintf(cell + k, 512 - k,
-					      "%s%s(pid=%d,tid=%d,fd=%d)",
-					      i ? "," : "", comm, ow[i].pid,
-					      ow[i].tid, ow[i].fd);
+			k += tulpen_scnprintf(
+				cell + k, 512 - k, "%s%s(pid=%d,tid=%d,fd=%d)",
+				i ? "," : "", comm, ow[i].pid,
+				tulpen_owner_tid(&ow[i]), ow[i].fd);
 		else
 			k += tulpen_scnprintf(
 				cell + k, 512 - k, "%s%s(pid=%d,fd=%d)",

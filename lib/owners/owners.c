@@ -3,13 +3,18 @@
  * owners.c - map socket inodes to the processes holding them (-p).
  *
  * The scan walks <proc>/<pid>/fd with openat/getdents64/readlinkat relative
- * to each directory (no path building per fd). Entries are then grouped by
- * inode through the library's hash table (core/hash.h; a counting sort
- * through the table), so that a lookup is one probe sequence and the
- * holders of one socket sit next to each other. Memory: 16 bytes per socket
- * fd for the holder, plus about 27 bytes per socket fd for the table (20
- * bytes a slot, sized for the fd count at a load of 3/4); while the table
- * is built, the 24 bytes per fd of the scan come on top.
+ * to each directory (no path building per fd). Each scanning thread keeps
+ * one 16-byte record per socket fd (inode, fd, which fd table) and one
+ * entry per fd table (pid, tid, where its names are in the name pool). The
+ * records of all threads are then put in one array, sorted by inode in
+ * place, and each record is rewritten in place into the struct
+ * tulpen_owner the lookups return (the same 16 bytes), so the holders of
+ * one socket sit next to each other. The library's hash table (core/hash.h)
+ * maps an inode to the index of its first holder (16 bytes a slot at a load
+ * of at most 3/4), and a bit per holder marks where each socket's holders
+ * begin, which gives their count. Memory: about 38 bytes per socket fd in
+ * all, and never two copies of the records at once: the sort's own buffer
+ * (16 bytes per fd) comes and goes before the table is made.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,32 +31,49 @@
 #include "core/ctx_internal.h"
 #include "core/hash.h"
 
-/* The table's value for one inode: where its holders are in owners[]. */
-struct group {
-	uint32_t start;
-	uint32_t count;
-};
-
 struct tulpen_owners {
 	struct tulpen_owner *owners; /* grouped by inode */
 	size_t nowners;
-	struct tulpen_hash groups; /* inode -> struct group */
-	char *comms;		   /* command names, NUL-separated */
+	/* inode -> uint32_t: the index of its first holder in owners[] */
+	struct tulpen_hash groups;
+	uint64_t *firsts; /* bit i set: owners[i] is an inode's first */
+	char *names;	  /* the holders' names (tulpen_owner.comm) */
 	struct tulpen_owners_stats st;
+};
+
+/*
+ * One socket fd as the scan finds it; rewritten in place into a struct
+ * tulpen_owner once sorted (so it must not be smaller than one).
+ */
+struct rec {
+	uint64_t inode;
+	int32_t fd;
+	uint32_t table; /* index into the tables[] of the scan */
+};
+
+_Static_assert(sizeof(struct rec) >= sizeof(struct tulpen_owner),
+	       "a record is rewritten in place into a struct tulpen_owner");
+
+/* One fd table with sockets: a process's, or a thread's with -T. */
+struct fdtable {
+	int32_t pid;
+	int32_t tid;
+	uint32_t name; /* offset of its names in the name pool */
 };
 
 /* What one scanning thread finds, in the order found. */
 struct worker {
-	uint64_t *inodes;
-	struct tulpen_owner *owners; /* .comm holds an offset into comms */
+	struct rec *recs;
 	size_t n, cap;
-	char *comms;
-	size_t comms_len, comms_cap;
+	struct fdtable *tables;
+	size_t ntables, tables_cap;
+	char *names;
+	size_t names_len, names_cap;
 	size_t processes, denied, unreadable;
 	char *dbuf;
 	int ret;
 	struct job *job;
-	pthread_t tid;
+	pthread_t thread;
 };
 
 /* The processes to scan, shared by the workers. */
@@ -68,28 +90,20 @@ struct job {
 #define DBUF_SIZE (64 * 1024)
 #define PID_CHUNK 8
 
-static int push(struct worker *w, uint64_t inode, int pid, int tid, int fd,
-		size_t comm_off)
+static int push(struct worker *w, uint64_t inode, int fd)
 {
 	if (w->n == w->cap) {
 		size_t cap = w->cap ? w->cap + w->cap / 2 : 4096;
-		uint64_t *in = realloc(w->inodes, cap * sizeof(*in));
-		struct tulpen_owner *ow;
+		struct rec *r = realloc(w->recs, cap * sizeof(*r));
 
-		if (!in)
+		if (!r)
 			return -ENOMEM;
-		w->inodes = in;
-		ow = realloc(w->owners, cap * sizeof(*ow));
-		if (!ow)
-			return -ENOMEM;
-		w->owners = ow;
+		w->recs = r;
 		w->cap = cap;
 	}
-	w->inodes[w->n] = inode;
-	w->owners[w->n].pid = pid;
-	w->owners[w->n].tid = tid;
-	w->owners[w->n].fd = fd;
-	w->owners[w->n].comm = (const char *)(uintptr_t)comm_off;
+	w->recs[w->n].inode = inode;
+	w->recs[w->n].fd = fd;
+	w->recs[w->n].table = (uint32_t)(w->ntables - 1);
 	w->n++;
 	return 0;
 }
@@ -154,45 +168,75 @@ static size_t read_prog(int piddir, char *out, size_t size)
 	return len;
 }
 
+#define COMM_MAX 64  /* /proc/PID/comm: 16 bytes; a fake root may say more */
+#define PROG_MAX 512 /* argv[0]'s base name */
+#define TID_MAX 12   /* the tid in decimal and its NUL */
+
 /*
- * Add the command name of the process at @piddir to the worker's pool,
- * and after its NUL the program name (read_prog()).
+ * Start a new fd table (@pid's, or thread @tid's with -T) for the records
+ * that follow: its names go into the worker's pool as struct tulpen_owner
+ * describes them: the comm file under @dir, NUL, the program name
+ * (read_prog()), NUL, the tid in decimal ("" for 0), NUL.
  */
-static int add_comm(struct worker *w, int piddir, size_t *off)
+static int add_table(struct worker *w, int dir, int pid, int tid)
 {
-	char name[64 + 512];
+	char name[COMM_MAX + 1 + PROG_MAX + TID_MAX];
 	ssize_t n = -1;
+	size_t len;
 	int fd;
 
-	fd = openat(piddir, "comm", O_RDONLY | O_CLOEXEC);
+	fd = openat(dir, "comm", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
-		n = read(fd, name, sizeof(name) - 1);
+		n = read(fd, name, COMM_MAX);
 		close(fd);
 	}
+	if (n > 0)
+		n = (ssize_t)strnlen(name, (size_t)n);
+	if (n > 0 && name[n - 1] == '\n')
+		n--;
 	if (n <= 0) {
 		name[0] = '?';
 		n = 1;
 	}
-	if (name[n - 1] == '\n')
-		n--;
 	name[n] = '\0';
-	n += 1 + (ssize_t)read_prog(piddir, name + n + 1, 512);
-	if (w->comms_len + (size_t)n + 1 > w->comms_cap) {
-		size_t cap = w->comms_cap ? w->comms_cap * 2 : 16384;
+	len = (size_t)n + 1;
+	len += read_prog(dir, name + len, PROG_MAX) + 1;
+	if (tid)
+		len += (size_t)snprintf(name + len, TID_MAX, "%d", tid);
+	else
+		name[len] = '\0';
+	len++;
+	if (w->names_len + len > w->names_cap) {
+		size_t cap = w->names_cap ? w->names_cap * 2 : 16384;
 		char *p;
 
-		while (cap < w->comms_len + (size_t)n + 1)
+		while (cap < w->names_len + len)
 			cap *= 2;
-		p = realloc(w->comms, cap);
+		p = realloc(w->names, cap);
 		if (!p)
 			return -ENOMEM;
-		w->comms = p;
-		w->comms_cap = cap;
+		w->names = p;
+		w->names_cap = cap;
 	}
-	memcpy(w->comms + w->comms_len, name, (size_t)n + 1);
-	*off = w->comms_len;
-	w->comms_len += (size_t)n + 1;
-	return 0;
+	if (w->ntables == w->tables_cap) {
+		size_t cap = w->tables_cap ? w->tables_cap * 2 : 256;
+		struct fdtable *t;
+
+		if (cap > UINT32_MAX)
+			return -EOVERFLOW;
+		t = realloc(w->tables, cap * sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		w->tables = t;
+		w->tables_cap = cap;
+	}
+	memcpy(w->names + w->names_len, name, len);
+	w->tables[w->ntables].pid = pid;
+	w->tables[w->ntables].tid = tid;
+	w->tables[w->ntables].name = (uint32_t)w->names_len;
+	w->ntables++;
+	w->names_len += len;
+	return w->names_len > UINT32_MAX ? -EOVERFLOW : 0;
 }
 
 /* Whether @inode is one the caller asked for (all without a list). */
@@ -236,8 +280,7 @@ static int out_of_fds(int err)
  */
 static int scan_fds(struct worker *w, int dir, int pid, int tid)
 {
-	size_t comm_off = 0;
-	int fddir, have_comm = 0, ret = 0;
+	int fddir, have_table = 0, ret = 0;
 
 	fddir = openat(dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fddir < 0) {
@@ -271,13 +314,13 @@ static int scan_fds(struct worker *w, int dir, int pid, int tid)
 			inode = socket_inode(link, ln);
 			if (!inode || !wanted(w->job, inode))
 				continue;
-			if (!have_comm) {
-				ret = add_comm(w, dir, &comm_off);
+			if (!have_table) {
+				ret = add_table(w, dir, pid, tid);
 				if (ret)
 					goto out;
-				have_comm = 1;
+				have_table = 1;
 			}
-			ret = push(w, inode, pid, tid, fd, comm_off);
+			ret = push(w, inode, fd);
 			if (ret)
 				goto out;
 		}
@@ -421,107 +464,146 @@ static int list_pids(struct tulpen_ctx *ctx, struct job *j)
 	}
 }
 
-static int owner_after(const struct tulpen_owner *a,
-		       const struct tulpen_owner *b)
+/* The order of the records: by inode, then by pid, tid and fd. */
+static int rec_cmp(const void *pa, const void *pb, void *arg)
 {
-	if (a->pid != b->pid)
-		return a->pid > b->pid;
-	if (a->tid != b->tid)
-		return a->tid > b->tid;
-	return a->fd > b->fd;
+	const struct rec *a = pa, *b = pb;
+	const struct fdtable *t = arg, *ta, *tb;
+
+	if (a->inode != b->inode)
+		return a->inode < b->inode ? -1 : 1;
+	ta = &t[a->table];
+	tb = &t[b->table];
+	if (ta->pid != tb->pid)
+		return ta->pid < tb->pid ? -1 : 1;
+	if (ta->tid != tb->tid)
+		return ta->tid < tb->tid ? -1 : 1;
+	return (a->fd > b->fd) - (a->fd < b->fd);
+}
+
+/* Make @p hold exactly @n items of @size (at least one). */
+static int fit(void **p, size_t n, size_t size)
+{
+	void *q = realloc(*p, (n ? n : 1) * size);
+
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	return 0;
 }
 
 /*
- * Group what the workers found by inode into o->owners and o->groups: count
- * per inode through the table, give each inode its range, then fill. An
- * inode is its own hash (the table mixes it).
+ * Move what every worker found into worker 0's arrays, each worker's freed
+ * as soon as it is copied: the records (their fd table index shifted), the
+ * fd tables (their name offset shifted) and the names.
  */
-static int count_groups(struct tulpen_owners *o, struct worker *w, int nw,
-			size_t total)
+static int gather(struct worker *w, int nw)
 {
-	size_t i, pos = 0, run = 0;
-	struct group *g;
-	void *v;
+	size_t n = 0, nt = 0, nl = 0, i;
 	int k, ret;
 
-	ret = TULPEN_HASH_INIT(&o->groups, uint64_t, struct group, NULL);
+	for (k = 0; k < nw; k++) {
+		n += w[k].n;
+		nt += w[k].ntables;
+		nl += w[k].names_len;
+	}
+	if (n > UINT32_MAX || nt > UINT32_MAX || nl > UINT32_MAX)
+		return -EOVERFLOW;
+	/* exact sizes: no growth slack is kept */
+	ret = fit((void **)&w[0].recs, n, sizeof(*w[0].recs));
 	if (!ret)
-		ret = tulpen_hash_reserve(&o->groups, total);
+		ret = fit((void **)&w[0].tables, nt, sizeof(*w[0].tables));
+	if (!ret)
+		ret = fit((void **)&w[0].names, nl, 1);
 	if (ret)
 		return ret;
-	for (k = 0; k < nw; k++) {
-		for (i = 0; i < w[k].n; i++) {
-			ret = tulpen_hash_insert_u64(&o->groups, w[k].inodes[i],
-						     &v);
-			if (ret < 0)
-				return ret;
-			((struct group *)v)->count++;
+	for (k = 1; k < nw; k++) {
+		struct worker *d = &w[0], *s = &w[k];
+
+		for (i = 0; i < s->n; i++) {
+			d->recs[d->n] = s->recs[i];
+			d->recs[d->n++].table += (uint32_t)d->ntables;
 		}
-	}
-	while ((g = tulpen_hash_next(&o->groups, &pos, NULL))) {
-		g->start = (uint32_t)run;
-		run += g->count;
-		g->count = 0; /* counts again while filling */
+		for (i = 0; i < s->ntables; i++) {
+			d->tables[d->ntables] = s->tables[i];
+			d->tables[d->ntables++].name += (uint32_t)d->names_len;
+		}
+		if (s->names_len)
+			memcpy(d->names + d->names_len, s->names, s->names_len);
+		d->names_len += s->names_len;
+		free(s->recs);
+		free(s->tables);
+		free(s->names);
+		s->recs = NULL;
+		s->tables = NULL;
+		s->names = NULL;
+		s->n = s->ntables = s->names_len = 0;
 	}
 	return 0;
 }
 
-static int build_table(struct tulpen_owners *o, struct worker *w, int nw)
+/*
+ * The table from worker 0's sorted records: each inode's first record
+ * into o->groups and o->firsts, then each record rewritten in place into
+ * the struct tulpen_owner that lookups return. The records and names pass
+ * to @o.
+ */
+static int build_table(struct tulpen_owners *o, struct worker *w)
 {
-	size_t i, total = 0, comm_base = 0;
-	int k, ret;
+	const struct rec *r = w->recs;
+	size_t i, ngroups = 0;
+	void *v;
+	int ret;
 
-	for (k = 0; k < nw; k++)
-		total += w[k].n;
-	if (total > UINT32_MAX)
-		return -EOVERFLOW;
-	ret = count_groups(o, w, nw, total);
+	for (i = 0; i < w->n; i++)
+		ngroups += !i || r[i].inode != r[i - 1].inode;
+	o->firsts = calloc(w->n / 64 + 1, sizeof(*o->firsts));
+	if (!o->firsts)
+		return -ENOMEM;
+	ret = TULPEN_HASH_INIT(&o->groups, uint64_t, uint32_t, NULL);
+	if (!ret)
+		ret = tulpen_hash_reserve(&o->groups, ngroups);
 	if (ret)
 		return ret;
-	/* one pool of command names for all workers */
-	for (k = 0; k < nw; k++)
-		comm_base += w[k].comms_len;
-	o->comms = malloc(comm_base ? comm_base : 1);
-	o->owners = malloc((total ? total : 1) * sizeof(*o->owners));
-	if (!o->comms || !o->owners)
-		return -ENOMEM;
-	comm_base = 0;
-	for (k = 0; k < nw; k++) {
-		if (w[k].comms_len)
-			memcpy(o->comms + comm_base, w[k].comms,
-			       w[k].comms_len);
-		for (i = 0; i < w[k].n; i++) {
-			struct group *g = tulpen_hash_find_u64(&o->groups,
-							       w[k].inodes[i]);
-			struct tulpen_owner ow = w[k].owners[i];
-			size_t at = g->start + g->count++;
-
-			ow.comm = o->comms + comm_base +
-				  (size_t)(uintptr_t)w[k].owners[i].comm;
-			ow.prog = ow.comm + strlen(ow.comm) + 1;
-			/*
-			 * Keep each socket's holders sorted by pid and fd,
-			 * whichever thread found them: an insertion into a
-			 * group that is nearly always of one.
-			 */
-			while (at > g->start &&
-			       owner_after(&o->owners[at - 1], &ow)) {
-				o->owners[at] = o->owners[at - 1];
-				at--;
-			}
-			o->owners[at] = ow;
-		}
-		comm_base += w[k].comms_len;
+	for (i = 0; i < w->n; i++) {
+		if (i && r[i].inode == r[i - 1].inode)
+			continue;
+		ret = tulpen_hash_insert_u64(&o->groups, r[i].inode, &v);
+		if (ret < 0)
+			return ret;
+		*(uint32_t *)v = (uint32_t)i;
+		o->firsts[i / 64] |= 1ull << (i % 64);
 	}
-	o->nowners = total;
+	o->owners = (struct tulpen_owner *)(void *)w->recs;
+	o->nowners = w->n;
+	o->names = w->names;
+	w->recs = NULL;
+	w->names = NULL;
+	/*
+	 * Owner i ends where record i ends or before (the records are at
+	 * least as large), so rewriting them in order reads each record
+	 * before anything is written over it.
+	 */
+	for (i = 0; i < o->nowners; i++) {
+		struct tulpen_owner ow;
+		const struct fdtable *t;
+		struct rec rc;
+
+		memcpy(&rc, &r[i], sizeof(rc));
+		t = &w->tables[rc.table];
+		ow.pid = t->pid;
+		ow.fd = rc.fd;
+		ow.comm = o->names + t->name;
+		memcpy(&o->owners[i], &ow, sizeof(ow));
+	}
 	return 0;
 }
 
 static void worker_fini(struct worker *w)
 {
-	free(w->inodes);
-	free(w->owners);
-	free(w->comms);
+	free(w->recs);
+	free(w->tables);
+	free(w->names);
 	free(w->dbuf);
 }
 
@@ -569,13 +651,13 @@ static int owners_new(struct tulpen_ctx *ctx, int threads, const uint64_t *want,
 	}
 	/* Helpers on threads; worker 0 is this thread. */
 	for (k = 1; k < nw; k++) {
-		if (pthread_create(&w[k].tid, NULL, worker_run, &w[k]))
+		if (pthread_create(&w[k].thread, NULL, worker_run, &w[k]))
 			break;
 		started++;
 	}
 	worker_run(&w[0]);
 	for (k = 1; k <= started; k++)
-		pthread_join(w[k].tid, NULL);
+		pthread_join(w[k].thread, NULL);
 	/* work left by a thread that could not start was taken by others */
 	for (k = 0; k < nw; k++) {
 		if (w[k].ret && !ret)
@@ -593,20 +675,11 @@ static int owners_new(struct tulpen_ctx *ctx, int threads, const uint64_t *want,
 				o->st.unreadable, j.npids);
 	if (ret)
 		goto out;
-	/* Give back the growth slack before the table doubles the data. */
-	for (k = 0; k < nw; k++) {
-		void *p;
-
-		if (!w[k].n || w[k].n == w[k].cap)
-			continue;
-		p = realloc(w[k].inodes, w[k].n * sizeof(*w[k].inodes));
-		if (p)
-			w[k].inodes = p;
-		p = realloc(w[k].owners, w[k].n * sizeof(*w[k].owners));
-		if (p)
-			w[k].owners = p;
-	}
-	ret = build_table(o, w, nw);
+	ret = gather(w, nw);
+	if (ret)
+		goto out;
+	qsort_r(w[0].recs, w[0].n, sizeof(*w[0].recs), rec_cmp, w[0].tables);
+	ret = build_table(o, &w[0]);
 out:
 	for (k = 0; k < MAX_WORKERS; k++)
 		worker_fini(&w[k]);
@@ -644,23 +717,29 @@ void tulpen_owners_free(struct tulpen_owners *o)
 		return;
 	free(o->owners);
 	tulpen_hash_fini(&o->groups);
-	free(o->comms);
+	free(o->firsts);
+	free(o->names);
 	free(o);
 }
 
 const struct tulpen_owner *tulpen_owners_lookup(const struct tulpen_owners *o,
 						uint64_t inode, size_t *n)
 {
-	const struct group *g;
+	const uint32_t *first;
+	size_t end;
 
 	*n = 0;
 	if (!o || !inode)
 		return NULL;
-	g = tulpen_hash_find_u64(&o->groups, inode);
-	if (!g)
+	first = tulpen_hash_find_u64(&o->groups, inode);
+	if (!first)
 		return NULL;
-	*n = g->count;
-	return &o->owners[g->start];
+	/* the holders run up to the next inode's first */
+	for (end = *first + 1; end < o->nowners; end++)
+		if (o->firsts[end / 64] & (1ull << (end % 64)))
+			break;
+	*n = end - *first;
+	return &o->owners[*first];
 }
 
 void tulpen_owners_stats(const struct tulpen_owners *o,

@@ -144,7 +144,8 @@ static void json_fields_and_escapes(void **unused)
 {
 	struct tulpen_sock u;
 	struct tulpen_fmt_opts o = { .numeric = 1, .show_owners = 1 };
-	struct tulpen_owner ow[2] = { { 10, 3, "a\"b" }, { 11, 4, "c\\d\n" } };
+	struct tulpen_owner ow[2] = { { 10, 3, "a\"b\0a\"b\0" },
+				      { 11, 4, "c\\d\n\0cd\0" } };
 	struct tulpen_fmt *f;
 	struct mem m = { .len = 0 };
 

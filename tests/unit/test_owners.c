@@ -44,6 +44,18 @@ static void put(int pid, const char *file, const char *text)
 	fclose(f);
 }
 
+static void put_bytes(int pid, const char *file, const char *bytes, size_t n)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%d/%s", root, pid, file);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(bytes, 1, n, f), n);
+	fclose(f);
+}
+
 static void link_fd(int pid, int fd, const char *target)
 {
 	char p[256];
@@ -61,6 +73,11 @@ static int setup(void **unused)
 	mk(100, "");
 	mk(100, "/fd");
 	put(100, "comm", "nginx\n");
+	{
+		static const char argv[] = "/usr/sbin/nginx-bin\0-g\0daemon";
+
+		put_bytes(100, "cmdline", argv, sizeof(argv));
+	}
 	link_fd(100, 3, "socket:[5000]");
 	link_fd(100, 4, "pipe:[77]");
 	link_fd(100, 7, "socket:[5001]");
@@ -71,6 +88,19 @@ static int setup(void **unused)
 	link_fd(101, 9, "socket:[bad]");
 	link_fd(101, 10, "/dev/null");
 	mk(102, ""); /* a process without an fd directory */
+	mk(104, ""); /* names longer than the kernel's, a NUL in comm */
+	mk(104, "/fd");
+	{
+		char big[700];
+
+		memset(big, 'c', sizeof(big));
+		memcpy(big, "long\0rest", 9);
+		put_bytes(104, "comm", big, sizeof(big));
+		memset(big, 'p', sizeof(big));
+		big[0] = '/';
+		put_bytes(104, "cmdline", big, sizeof(big));
+	}
+	link_fd(104, 5, "socket:[5002]");
 	mk(103, ""); /* many sockets: the table grows */
 	mk(103, "/fd");
 	put(103, "comm", "busy");
@@ -110,19 +140,21 @@ static void threads_hold_too(void **unused)
 	w = tulpen_owners_lookup(o, 5000, &n);
 	assert_int_equal(n, 3);
 	assert_int_equal(w[0].pid, 100);
-	assert_int_equal(w[0].tid, 100);
+	assert_int_equal(tulpen_owner_tid(&w[0]), 100);
 	assert_string_equal(w[0].comm, "nginx");
 	assert_int_equal(w[1].pid, 100);
-	assert_int_equal(w[1].tid, 105);
+	assert_int_equal(tulpen_owner_tid(&w[1]), 105);
 	assert_string_equal(w[1].comm, "nginx-io");
+	/* the thread's own cmdline (none in this tree) */
+	assert_string_equal(tulpen_owner_prog(&w[1]), "");
 	assert_int_equal(w[2].pid, 101);
-	assert_int_equal(w[2].tid, 101);
+	assert_int_equal(tulpen_owner_tid(&w[2]), 101);
 	tulpen_owners_free(o);
 	/* without -T: processes only, no tid */
 	assert_int_equal(tulpen_owners_new(ctx, &o), 0);
 	w = tulpen_owners_lookup(o, 5000, &n);
 	assert_int_equal(n, 2);
-	assert_int_equal(w[0].tid, 0);
+	assert_int_equal(tulpen_owner_tid(&w[0]), 0);
 	tulpen_owners_free(o);
 	tulpen_ctx_free(ctx);
 }
@@ -152,12 +184,18 @@ static void finds_all_holders(void **unused)
 	assert_int_equal(n, 2);
 	for (i = 0; i < n; i++) {
 		assert_int_equal(w[i].fd, 3);
+		assert_int_equal(tulpen_owner_tid(&w[i]), 0);
 		if (w[i].pid == 100) {
 			assert_string_equal(w[i].comm, "nginx");
+			/* netstat's name: argv[0]'s base name */
+			assert_string_equal(tulpen_owner_prog(&w[i]),
+					    "nginx-bin");
 			seen100 = 1;
 		}
 		if (w[i].pid == 101) {
 			assert_string_equal(w[i].comm, "nginx-worker");
+			/* no cmdline (a kernel thread's is empty) */
+			assert_string_equal(tulpen_owner_prog(&w[i]), "");
 			seen101 = 1;
 		}
 	}
@@ -166,6 +204,11 @@ static void finds_all_holders(void **unused)
 	assert_int_equal(n, 1);
 	assert_int_equal(w[0].pid, 100);
 	assert_int_equal(w[0].fd, 7);
+	w = tulpen_owners_lookup(o, 5002, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(w[0].comm, "long"); /* up to the NUL */
+	assert_int_equal(strlen(tulpen_owner_prog(&w[0])), 510);
+	assert_int_equal(tulpen_owner_tid(&w[0]), 0);
 	assert_null(tulpen_owners_lookup(o, 77, &n)); /* a pipe */
 	assert_int_equal(n, 0);
 	assert_null(tulpen_owners_lookup(o, 0, &n));
@@ -177,8 +220,8 @@ static void finds_all_holders(void **unused)
 		assert_string_equal(w[0].comm, "busy");
 	}
 	tulpen_owners_stats(o, &st);
-	assert_int_equal(st.socket_fds, 3003);
-	assert_int_equal(st.processes, 3);
+	assert_int_equal(st.socket_fds, 3004);
+	assert_int_equal(st.processes, 4);
 	tulpen_owners_free(o);
 	tulpen_ctx_free(ctx);
 }
@@ -239,6 +282,66 @@ static void fd_limit_is_reported(void **unused)
 	assert_int_equal(st.processes, 0);
 	assert_int_equal(st.unreadable, count_pids());
 	assert_int_equal(notes, 1);
+	tulpen_owners_free(o);
+	tulpen_ctx_free(ctx);
+}
+
+/*
+ * Enough processes for several scanning threads (where the machine has
+ * the CPUs): each thread's finds are merged into one order, the holders of
+ * a socket that every process shares sorted by pid.
+ */
+static void many_processes_merge(void **unused)
+{
+	struct tulpen_ctx *ctx;
+	struct tulpen_owners *o;
+	struct tulpen_owners_stats st;
+	const struct tulpen_owner *w;
+	char dir[128], p[256], t[64];
+	size_t n, i;
+	int pid;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/many", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	for (pid = 2000; pid < 2300; pid++) {
+		snprintf(p, sizeof(p), "%s/%d", dir, pid);
+		assert_int_equal(mkdir(p, 0755), 0);
+		snprintf(p, sizeof(p), "%s/%d/fd", dir, pid);
+		assert_int_equal(mkdir(p, 0755), 0);
+		snprintf(p, sizeof(p), "%s/%d/comm", dir, pid);
+		f = fopen(p, "w");
+		assert_non_null(f);
+		fprintf(f, "p%d\n", pid);
+		fclose(f);
+		/* the shared one on a high fd, so that fd order is not pid's */
+		snprintf(p, sizeof(p), "%s/%d/fd/%d", dir, pid, 2400 - pid);
+		assert_int_equal(symlink("socket:[7000]", p), 0);
+		snprintf(p, sizeof(p), "%s/%d/fd/3", dir, pid);
+		snprintf(t, sizeof(t), "socket:[%d]", 10000 - pid);
+		assert_int_equal(symlink(t, p), 0);
+	}
+	assert_int_equal(tulpen_ctx_new(&ctx), 0);
+	assert_int_equal(tulpen_ctx_set_proc_root(ctx, dir), 0);
+	assert_int_equal(tulpen_owners_new(ctx, &o), 0);
+	w = tulpen_owners_lookup(o, 7000, &n);
+	assert_int_equal(n, 300);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(w[i].pid, 2000 + (int)i);
+		assert_int_equal(w[i].fd, 400 - (int)i);
+		snprintf(t, sizeof(t), "p%d", w[i].pid);
+		assert_string_equal(w[i].comm, t);
+		assert_string_equal(tulpen_owner_prog(&w[i]), "");
+	}
+	for (pid = 2000; pid < 2300; pid++) {
+		w = tulpen_owners_lookup(o, (uint64_t)(10000 - pid), &n);
+		assert_int_equal(n, 1);
+		assert_int_equal(w[0].pid, pid);
+		assert_int_equal(w[0].fd, 3);
+	}
+	tulpen_owners_stats(o, &st);
+	assert_int_equal(st.processes, 300);
+	assert_int_equal(st.socket_fds, 600);
 	tulpen_owners_free(o);
 	tulpen_ctx_free(ctx);
 }
@@ -323,6 +426,7 @@ int main(void)
 		cmocka_unit_test(finds_all_holders),
 		cmocka_unit_test(threads_hold_too),
 		cmocka_unit_test(fd_limit_is_reported),
+		cmocka_unit_test(many_processes_merge),
 		cmocka_unit_test(missing_root_is_an_error),
 		cmocka_unit_test(cgroup_paths),
 	};
