@@ -195,12 +195,18 @@ def main():
             wc.fail("tulpen watch --summary did not attach: " +
                     (w.stderr.read() if w.poll() is not None else ""))
         time.sleep(0.05)
-    time.sleep(0.3)
-    k0 = kernel_counts()
-    held = orphans()
-    scenario()
-    k1 = kernel_counts()
-    tw_left = ss_count("state", "time-wait")
+    try:
+        time.sleep(0.3)
+        k0 = kernel_counts()
+        held = orphans()
+        scenario()
+        k1 = kernel_counts()
+        tw_left = ss_count("state", "time-wait")
+    except BaseException:
+        # Never leave the programs attached behind a failed scenario.
+        w.kill()
+        w.wait()
+        raise
     w.send_signal(signal.SIGINT)
     out, err = w.communicate(timeout=30)
     check(w.returncode == 0, "tulpen watch --summary exit 0 " + err.strip())
