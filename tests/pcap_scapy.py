@@ -599,6 +599,7 @@ def t_tunnels():
           got[0]["server"]["bytes"] == 600,
           "gtp outer fragments: %r" % [key(c) for c in got])
     print("ok tunnel gtpu outer fragments")
+    t_tunnel_parents()
     # An unknown GRE payload and an unknown link type: a note with the
     # count, exit 0.
     v = inner_conv()
@@ -613,6 +614,69 @@ def t_tunnels():
           ("%d frames skipped" % len(v.pkts)) in err,
           "unknown link type: %d %r" % (rc, err))
     print("ok unknown tunnel and link type noted")
+
+
+def write_frames(name, frames):
+    path = os.path.join(TMP, name + ".pcap")
+    w = PcapWriter(path, sync=True)
+    for t, f in frames:
+        f.time = t
+        w.write(f)
+    w.close()
+    return path
+
+
+def parents(path):
+    """The tunnel_parents of each row of --compat zeek --format zeek."""
+    rc, out, err = tulpen("--compat", "zeek", "--format", "zeek", path)
+    check(rc == 0, "%s: exit %d %r" % (path, rc, err))
+    rows = [x.split("\t") for x in out.splitlines() if not x.startswith("#")]
+    return [r[-1].split(",") for r in rows]
+
+
+def t_tunnel_parents():
+    # main.zeek: tunnel_parents is a set, and set_conn() and tunnel_changed
+    # add to it the uid of the last (innermost) encapsulating connection
+    # of the tunnel stack, for every change of the stack over the
+    # connection's life. An inner connection whose segments come through
+    # two VXLAN tunnels (other outer addresses, taking turns) has both;
+    # the server's segments through the same tunnel the other way round
+    # are the same parent; VXLAN inside GRE gives the VXLAN tunnel alone,
+    # the same uid as that VXLAN without the GRE around it.
+    def vx(p, a, b, sport=51000, dport=4789):
+        return eth(IP(src=a, dst=b) / UDP(sport=sport, dport=dport) /
+                   VXLAN(vni=42) / eth(p))
+    v = inner_conv()
+    fr = []
+    for i, (t, p) in enumerate(v.pkts):
+        cli = p[IP].src == v.cli[0]
+        a, b = ("192.0.2.1", "192.0.2.2") if i % 2 else ("192.0.2.7",
+                                                          "192.0.2.8")
+        fr.append((t, vx(p, a, b) if cli else vx(p, b, a, 4789, 51000)))
+    two = parents(write_frames("vxlan-two", fr))
+    one = parents(write_frames("vxlan-one", [
+        (t, vx(p, "192.0.2.1", "192.0.2.2") if p[IP].src == v.cli[0] else
+         vx(p, "192.0.2.2", "192.0.2.1", 4789, 51000)) for t, p in v.pkts]))
+    nested = parents(write_frames("vxlan-in-gre", [
+        (t, eth(IP(src="198.51.100.1", dst="198.51.100.2") /
+                GRE(proto=0x0800) / vx(p, "192.0.2.1", "192.0.2.2")[IP]))
+        for t, p in v.pkts]))
+    check(len(two) == 1 and len(two[0]) == 2 and len(set(two[0])) == 2,
+          "two tunnels: tunnel_parents %r" % two)
+    check(len(one) == 1 and len(one[0]) == 1 and one[0][0] in two[0],
+          "one tunnel both ways: tunnel_parents %r (of %r)" % (one, two))
+    check(len(nested) == 1 and nested == one,
+          "VXLAN in GRE: tunnel_parents %r, want %r" % (nested, one))
+    got = conns(write_frames("vxlan-two-json", fr))
+    check(len(got) == 1 and len(got[0].get("more_tunnels", [])) == 1 and
+          got[0]["tunnel"]["type"] == "VXLAN",
+          "two tunnels: JSON %r" % got)
+    rc, out, err = tulpen("--compat", "zeek", "--format", "zeek-json",
+                          write_frames("vxlan-two-zj", fr))
+    rows = [json.loads(x) for x in out.splitlines()] if rc == 0 else []
+    check(len(rows) == 1 and sorted(rows[0]["tunnel_parents"]) ==
+          sorted(two[0]), "two tunnels, zeek-json: %r" % rows)
+    print("ok tunnel_parents over the connection's life")
 
 
 if __name__ == "__main__":

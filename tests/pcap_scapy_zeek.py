@@ -26,7 +26,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pcap_scapy as ps  # noqa: E402
 from pcap_scapy import Conv, check, conns, expect, ZEEK  # noqa: E402
-from scapy.all import IP, Ether  # noqa: E402
+from scapy.all import IP, Ether, PcapWriter, Raw  # noqa: E402
 
 # Ports none of Zeek's default analyzers registers (not likely servers).
 CLI = ("10.1.0.1", 40000)
@@ -266,6 +266,196 @@ def t_timers():
     expect("no partial-close timer", p, [("SHR", "Df", 2)], ZEEK)
 
 
+def t_long_history():
+    # Zeek's history is a string without a limit (Connection::AddHistory
+    # appends): 'R' again for every RST at another sequence number
+    # relative to the side's start (update_history). A handshake ('S',
+    # 'h', 'A'), the client's data ('D'), the server's pure ACK ('a'),
+    # then 40 RSTs from the client one sequence number apart: 'R' 40
+    # times, 45 letters. Zeek: the originator RESET, the responder still
+    # ESTABLISHED, so no close completes and every RST lands in the one
+    # connection: RSTO. The default model closes both endpoints at the
+    # first RST, and the others are late segments of the lingering
+    # connection: the same letters. conn.log writes them all too.
+    v = Conv(cli=CLI, srv=SRV)
+    v.handshake()
+    v.seg(True, "PA", b"x")
+    v.seg(False, "A")
+    base = v.seq[True]
+    for i in range(40):
+        v.seg(True, "R", seq=base + i)
+    p = v.write("long-history")
+    want = "ShADa" + "R" * 40
+    for o in ((), ZEEK):
+        expect("45 history letters", p, [("RSTO", want, 43)], o)
+    rc, out, err = ps.tulpen("--compat", "zeek", "--format", "zeek", p)
+    rows = [ln.split("\t") for ln in out.splitlines()
+            if ln and not ln.startswith("#")]
+    check(rc == 0 and len(rows) == 1 and want in rows[0],
+          "long history in conn.log: %r %r" % (rows, err))
+    rc, out, err = ps.tulpen(p)
+    check(rc == 0 and out.rstrip("\n").endswith(" " + want),
+          "long history in the table: %r" % out[-120:])
+    print("ok long history")
+
+
+def write_snap(v, name, snap):
+    """The conversation as captured with snapshot length @snap."""
+    path = os.path.join(ps.TMP, name + ".pcap")
+    w = PcapWriter(path, linktype=1, snaplen=snap, sync=True)
+    for t, p in v.pkts:
+        b = bytes(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") /
+                  p)
+        f = Raw(b[:snap])
+        f.wirelen = len(b)
+        f.time = t
+        w.write(f)
+    w.close()
+    return path
+
+
+def zeek_json(path):
+    rc, out, err = ps.tulpen("--compat", "zeek", "--format", "zeek-json",
+                             path)
+    check(rc == 0, "%s: exit %d %r" % (path, rc, err))
+    return [json.loads(x) for x in out.splitlines()] if rc == 0 else []
+
+
+def t_gaps():
+    # TCP_Endpoint::DataSent() gives the reassembler a payload only when
+    # it was captured whole (caplen >= len, else the weird
+    # truncated_tcp_payload): with a snapshot length of 200 the server's
+    # 2000 and 1000 bytes are not in it, and the client's ACKs of them
+    # are content gaps (TCP_Reassembler::Undelivered, Gap: both sides
+    # ESTABLISHED). update_history() runs first: the client's pure ACK
+    # was seen ('A'), then the gap 'g'; the second gap is the second
+    # event of a scaled letter (next at 10). SF "ShADadgFf", missed_bytes
+    # 3000, resp_bytes 3000 (from sequence numbers).
+    v = Conv(cli=CLI, srv=SRV)
+    v.handshake()
+    v.seg(True, "PA", b"q" * 20)
+    v.seg(False, "A")
+    v.seg(False, "PA", b"r" * 2000)
+    v.seg(True, "A")
+    v.seg(False, "PA", b"s" * 1000)
+    v.seg(True, "A")
+    v.close()
+    p = write_snap(v, "snaplen-gaps", 200)
+    for o in ((), ZEEK):
+        got = expect("truncated payloads are gaps", p,
+                     [("SF", "ShADadgFf", 7)], o)
+        if got:
+            check(got[0]["missed_bytes"] == 3000,
+                  "truncated payloads: missed_bytes %r" %
+                  got[0]["missed_bytes"])
+    rows = zeek_json(p)
+    check(len(rows) == 1 and rows[0]["missed_bytes"] == 3000 and
+          rows[0]["resp_bytes"] == 3000, "snaplen gaps, conn.log %r" % rows)
+
+    # Two holes under one ACK: 100 bytes seen, 100 not captured, 100 seen
+    # (held above the hole), 100 not captured, then the server acknowledges
+    # all 400. Undelivered(): Gap() for the hole below the held block,
+    # the block delivered, Gap() again up to the ACK: 200 bytes missed,
+    # one 'G' (events 1 and 2). The server's pure ACK writes 'a' first.
+    # SF "ShADaGFf".
+    v = Conv(cli=CLI, srv=SRV)
+    v.handshake()
+    for i in range(4):
+        v.seg(True, "PA", bytes([65 + i]) * 100)
+    del v.pkts[-1]
+    del v.pkts[-2]
+    v.seg(False, "A")
+    v.close()
+    p = v.write("two-holes")
+    for o in ((), ZEEK):
+        got = expect("two holes under one ACK", p, [("SF", "ShADaGFf", 6)],
+                     o)
+        if got:
+            check(got[0]["missed_bytes"] == 200,
+                  "two holes: missed_bytes %r" % got[0]["missed_bytes"])
+
+    # A close deferred for pending data (ConnectionClosed: DataPending,
+    # TCP_Reassembler::DataPending): the client's 100 bytes, 100 not
+    # captured, 100 more, its FIN; the server's FIN acknowledges only the
+    # first 100 and a pure ACK 2 s later the same. The client's data is
+    # never delivered to its last sequence number, so its close stays
+    # deferred (did_close unset; CheckEOF never passes): Zeek's LastTime
+    # goes on with the packets after both FINs, the duration is 2.007 s
+    # (not 0.007 s), and the close is never complete, so the record
+    # lasts to the end of the capture. SF "ShADFfa", no gap (nothing
+    # acknowledged past the hole).
+    v = Conv(cli=CLI, srv=SRV)
+    v.handshake()
+    base = v.seq[True]
+    for i in range(3):
+        v.seg(True, "PA", bytes([97 + i]) * 100)
+    del v.pkts[-2]
+    v.seg(True, "FA")
+    v.seg(False, "FA", ack=base + 100)
+    v.seg(False, "A", dt=2.0, ack=base + 100)
+    p = v.write("deferred-close")
+    for o in ((), ZEEK):
+        got = expect("close deferred for pending data", p,
+                     [("SF", "ShADFfa", 5)], o)
+    rows = zeek_json(p)
+    check(len(rows) == 1 and abs(rows[0].get("duration", 0) - 2.007) < 1e-6
+          and rows[0]["missed_bytes"] == 0,
+          "deferred close, conn.log %r" % rows)
+
+    # The same pending data, answered by the server's RST with an ACK of
+    # everything: Process() calls AckReceived() for a RST too, which
+    # delivers past the hole (no gap reported: the server is RESET, not
+    # clean), so the client's end of stream comes and its deferred close
+    # is made: both closed, Zeek's LastTime stops at the RST, and the
+    # client's FIN sent again 1 s later does not count: duration 0.007 s.
+    # RSTR "ShADFr" (the FIN again at the same sequence number: no
+    # letter), no missed bytes.
+    v = Conv(cli=CLI, srv=SRV)
+    v.handshake()
+    for i in range(3):
+        v.seg(True, "PA", bytes([97 + i]) * 100)
+    del v.pkts[-2]
+    v.seg(True, "FA")
+    fin = v.seq[True] - 1
+    v.seg(False, "RA", ack=fin + 1)
+    v.seg(True, "FA", dt=1.0, seq=fin)
+    p = v.write("deferred-close-rst")
+    for o in ((), ZEEK):
+        expect("deferred close made by a RST's ACK", p,
+               [("RSTR", "ShADFr", 6)], o)
+    rows = zeek_json(p)
+    check(len(rows) == 1 and abs(rows[0].get("duration", 0) - 0.007) < 1e-6
+          and rows[0]["missed_bytes"] == 0,
+          "deferred close and RST, conn.log %r" % rows)
+
+    # DataPending() also holds while the peer's reassembler has blocks
+    # (HasUndeliveredData(): data delivered and not yet acknowledged). The
+    # client's FIN goes out before it acknowledged the server's 100 bytes:
+    # its close is deferred. The server's FIN closes the server (its end of
+    # stream makes the deferred close for the server, which clears the
+    # deferral); the client's last ACK trims the server's data, the
+    # client's end of stream comes with nothing deferred any more, so the
+    # client never counts as closed: Zeek's LastTime goes on to the
+    # server's FIN sent again 1 s later, duration 1.006 s (0.005 s if the
+    # client's close had been made). SF "ShAdFf".
+    v = Conv(cli=CLI, srv=SRV)
+    v.handshake()
+    sisn = v.seq[False]
+    v.seg(False, "PA", b"x" * 100)
+    v.seg(True, "FA", ack=sisn)
+    v.seg(False, "FA")
+    v.seg(True, "A")
+    v.seg(False, "FA", dt=1.0, seq=v.seq[False] - 1)
+    p = v.write("deferred-close-peer")
+    for o in ((), ZEEK):
+        expect("close deferred for the peer's unacknowledged data", p,
+               [("SF", "ShAdFf", 4)], o)
+    rows = zeek_json(p)
+    check(len(rows) == 1 and abs(rows[0].get("duration", 0) - 1.006) < 1e-6,
+          "deferred close for the peer's data, conn.log %r" % rows)
+    print("ok content gaps and the deferred close")
+
+
 def nest(p, n):
     for i in range(n):
         p = IP(src="192.0.2.%d" % (10 + i), dst="198.51.100.%d" % (10 + i),
@@ -306,7 +496,8 @@ if __name__ == "__main__":
     ps.TULPEN = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory() as d:
         ps.TMP = d
-        for t in (t_reversal, t_letters, t_size, t_expire, t_timers, t_depth):
+        for t in (t_reversal, t_letters, t_size, t_expire, t_timers, t_depth,
+                  t_long_history, t_gaps):
             t()
     if ps.failures:
         print("%d failure(s)" % len(ps.failures))

@@ -72,11 +72,15 @@ const char *tulpen_tunnel_name(int type);
 
 /* One decoded TCP segment. */
 struct tulpen_pkt {
-	int64_t ts_ns;	     /* capture time, ns since the epoch */
-	uint64_t num;	     /* packet number in its file, from 1 */
-	uint8_t family;	     /* AF_INET or AF_INET6 */
-	uint8_t flags;	     /* TULPEN_TH_* (tulpen/tcp_fsm.h) */
-	uint8_t truncated;   /* payload cut by the snapshot length */
+	int64_t ts_ns;	/* capture time, ns since the epoch */
+	uint64_t num;	/* packet number in its file, from 1 */
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t flags;	/* TULPEN_TH_* (tulpen/tcp_fsm.h) */
+	/*
+	 * Payload cut: 1 by the snapshot length, 2 because the rest is in
+	 * later fragments of the outer packet of a tunnel (0: whole).
+	 */
+	uint8_t truncated;
 	uint8_t csum;	     /* TULPEN_CSUM_*: the TCP checksum */
 	uint8_t ip_csum_bad; /* an IPv4 header checksum was wrong */
 	uint8_t wscale;	     /* window scale, if has_wscale */

@@ -36,10 +36,10 @@
 #define TULPEN_ORIG 0
 #define TULPEN_RESP 1
 
+/* How many tunnel parents are kept per connection (tunnel and more). */
+#define TULPEN_CONN_MAX_TUNNELS 64
 /* How many state transitions are kept per endpoint. */
 #define TULPEN_CONN_MAX_TRANS 12
-/* Longest Zeek history string kept (the rest is cut, as Zeek does too). */
-#define TULPEN_CONN_HISTORY_MAX 32
 
 /* One state transition of one endpoint. */
 struct tulpen_conn_trans {
@@ -97,9 +97,21 @@ struct tulpen_flow {
 	int64_t zeek_last_ns;  /* Zeek's last time (not after both closed) */
 	uint64_t missed_bytes; /* content gaps: data acked, never seen */
 	struct tulpen_tunnel tunnel; /* its tunnel parent (type NONE: none) */
+	/*
+	 * The other tunnels its segments came through (each segment's
+	 * innermost, each tunnel once, in the order first seen; at most
+	 * TULPEN_CONN_MAX_TUNNELS in all): Zeek's tunnel_parents are the
+	 * uids of all of them. Valid during the callback only.
+	 */
+	const struct tulpen_tunnel *more_tunnels;
+	uint32_t n_more_tunnels;
 	struct tulpen_conn_side side[2];
 	char conn_state[8]; /* Zeek's conn_state: "SF", "REJ", ... */
-	char history[TULPEN_CONN_HISTORY_MAX + 1]; /* Zeek's history */
+	/*
+	 * Zeek's history, every letter (Zeek does not cut it): valid during
+	 * the callback only (copy it to keep it).
+	 */
+	const char *history;
 };
 
 /* Return 0 to go on, or a negative errno to stop (passed back). */

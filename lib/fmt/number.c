@@ -11,34 +11,33 @@
 #include "tulpen/fmt.h"
 #include "fmt/fmt_internal.h"
 
-/* "00" to "99": two digits per division (half of them). */
-static const char digit_pairs[201] = "00010203040506070809"
-				     "10111213141516171819"
-				     "20212223242526272829"
-				     "30313233343536373839"
-				     "40414243444546474849"
-				     "50515253545556575859"
-				     "60616263646566676869"
-				     "70717273747576777879"
-				     "80818283848586878889"
-				     "90919293949596979899";
+/* "00" to "99": two digits per division. */
+static const char digits2[201] = "00010203040506070809"
+				 "10111213141516171819"
+				 "20212223242526272829"
+				 "30313233343536373839"
+				 "40414243444546474849"
+				 "50515253545556575859"
+				 "60616263646566676869"
+				 "70717273747576777879"
+				 "80818283848586878889"
+				 "90919293949596979899";
 
 size_t tulpen_fmt_u64(char *out, uint64_t v)
 {
 	char tmp[20];
 	size_t i = sizeof(tmp), n;
-	unsigned int d;
 
 	while (v >= 100) {
-		d = (unsigned int)(v % 100) * 2;
+		unsigned int r = (unsigned int)(v % 100);
+
 		v /= 100;
-		tmp[--i] = digit_pairs[d + 1];
-		tmp[--i] = digit_pairs[d];
+		i -= 2;
+		memcpy(tmp + i, digits2 + 2 * r, 2);
 	}
 	if (v >= 10) {
-		d = (unsigned int)v * 2;
-		tmp[--i] = digit_pairs[d + 1];
-		tmp[--i] = digit_pairs[d];
+		i -= 2;
+		memcpy(tmp + i, digits2 + 2 * v, 2);
 	} else {
 		tmp[--i] = (char)('0' + v);
 	}

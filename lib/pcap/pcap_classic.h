@@ -5,8 +5,12 @@
  *
  * libpcap reads a savefile through stdio, two fread() calls and a copy per
  * record. For an uncompressed classic pcap file that libpcap has opened,
- * this reads the same records with pread() into one buffer and hands out
- * pointers into it. It only takes the common case (version 2.4, the usual
+ * this reads the same records itself, from the file mapped into memory
+ * (4 MiB and more) or with pread() into one buffer, and hands out pointers
+ * into it. A mapped file is read as big as it was when opened (a capture
+ * still being written is read to there; one cut shorter meanwhile, as by
+ * a copy-and-truncate rotation, ends the process with SIGBUS: run on a
+ * copy then). It only takes the common case (version 2.4, the usual
  * magic numbers, a link type libpcap passes through unchanged, records
  * within the snapshot length); at the first record it is not sure of, it
  * puts libpcap's stream at that record and stops, so libpcap reads the

@@ -347,7 +347,7 @@ int tulpen_pcap_next(struct tulpen_pcap_reader *r, struct tulpen_pkt *pkt)
 			pkt->num = r->num;
 			pkt->ts_ns = fr.ts_ns;
 			r->st.tcp++;
-			r->st.truncated += pkt->truncated;
+			r->st.truncated += !!pkt->truncated;
 			return 1;
 		case TULPEN_DECODE_OTHER:
 			r->st.other++;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "pcap/pcap_flow.h"
+#include "pcap/pcap_time.h"
 
 void pcap_ep_push_state(struct flow *fl, int side, int state, int inferred,
 			const struct tulpen_pkt *p, uint32_t file)
@@ -453,4 +454,120 @@ void pcap_ep_flip(struct flow *fl, const struct tulpen_pkt *p)
 	o->ip_bytes -= p->ip_len;
 	r->pkts++;
 	r->ip_bytes += p->ip_len;
+}
+
+/* Handshake, close and reset bookkeeping of the public record. */
+void pcap_ep_account(struct flow *fl, int side, const struct tulpen_pkt *p,
+		     const struct side_priv *before)
+{
+	struct tulpen_flow *c = &fl->c;
+	struct tulpen_conn_side *s = &c->side[side];
+	unsigned int f = p->flags;
+
+	s->pkts++;
+	s->bytes += p->payload_len;
+	s->ip_bytes += p->ip_len;
+	if (f & TULPEN_TH_SYN) {
+		s->syns++;
+		if (before->has_isn && before->isn == p->seq)
+			s->syn_rexmits++;
+		if (!(f & TULPEN_TH_ACK)) {
+			if (side == TULPEN_ORIG) {
+				fl->last_syn_ns = p->ts_ns;
+				fl->seen_syn = 1;
+			}
+			if (side == TULPEN_ORIG && !c->midstream)
+				c->opener_known = 1;
+			if (side == TULPEN_RESP && fl->sp[TULPEN_ORIG].has_isn)
+				c->simultaneous_open = 1;
+		} else if (side == TULPEN_RESP && !fl->seen_synack &&
+			   fl->seen_syn) {
+			fl->seen_synack = 1;
+			fl->synack_ns = p->ts_ns;
+			c->syn_rtt_ns = pcap_span(p->ts_ns, fl->last_syn_ns);
+		}
+	}
+	if ((f & (TULPEN_TH_SYN | TULPEN_TH_ACK | TULPEN_TH_RST)) ==
+		    TULPEN_TH_ACK &&
+	    side == TULPEN_ORIG && c->rtt_ns < 0 && fl->seen_synack &&
+	    fl->sp[TULPEN_RESP].has_isn &&
+	    seq_diff(p->ack, fl->sp[TULPEN_RESP].isn + 1) >= 0)
+		c->rtt_ns = pcap_span(p->ts_ns, fl->last_syn_ns);
+	if (f & TULPEN_TH_FIN) {
+		s->fins++;
+		if (before->has_fin &&
+		    before->fin_seq == p->seq + p->payload_len)
+			s->fin_rexmits++;
+		if (c->first_closer < 0)
+			c->first_closer = (int8_t)side;
+		else if (c->first_closer != side && !before->has_fin &&
+			 !(fl->sp[!side].has_fin && (f & TULPEN_TH_ACK) &&
+			   seq_diff(p->ack, fl->sp[!side].fin_seq + 1) >= 0))
+			/* Our FIN went out before the peer's FIN arrived. */
+			c->simultaneous_close = 1;
+	}
+	if (f & TULPEN_TH_RST) {
+		s->rsts++;
+		if (c->first_reset < 0)
+			c->first_reset = (int8_t)side;
+	}
+	if (p->payload_len && !(f & TULPEN_TH_RST) && before->has_seq &&
+	    seq_diff(p->seq + pcap_seg_len(p), before->snd_nxt) <= 0)
+		s->data_rexmits++;
+}
+
+static int same_ep(const struct tulpen_endpoint *a,
+		   const struct tulpen_endpoint *b)
+{
+	return a->port == b->port && !memcmp(a->addr.raw, b->addr.raw, 16);
+}
+
+/* The same tunnel: its type and its outer endpoints, either direction. */
+static int same_tunnel(const struct tulpen_tunnel *a,
+		       const struct tulpen_tunnel *b)
+{
+	if (a->type != b->type || a->family != b->family)
+		return 0;
+	return (same_ep(&a->outer_src, &b->outer_src) &&
+		same_ep(&a->outer_dst, &b->outer_dst)) ||
+	       (same_ep(&a->outer_src, &b->outer_dst) &&
+		same_ep(&a->outer_dst, &b->outer_src));
+}
+
+/*
+ * The tunnels after the first are in c.more_tunnels, malloc()ed by the
+ * table (the record's pointer is const for its reader): 2, 4, 8, ...
+ * places, full when the count is one of those.
+ */
+void pcap_ep_tunnel(struct flow *fl, const struct tulpen_tunnel *t)
+{
+	struct tulpen_tunnel *more = (struct tulpen_tunnel *)fl->c.more_tunnels;
+	uint32_t i, n = fl->c.n_more_tunnels;
+
+	if (!fl->c.tunnel.type) {
+		fl->c.tunnel = *t;
+		return;
+	}
+	if (same_tunnel(&fl->c.tunnel, t))
+		return; /* nearly always */
+	for (i = 0; i < n; i++)
+		if (same_tunnel(&more[i], t))
+			return;
+	if (n + 1 >= TULPEN_CONN_MAX_TUNNELS)
+		return;
+	if (n == 0 || (n >= 2 && !(n & (n - 1)))) {
+		more = realloc(more, (n ? 2 * n : 2) * sizeof(*more));
+		if (!more)
+			return;
+		fl->c.more_tunnels = more;
+	}
+	more[n] = *t;
+	fl->c.n_more_tunnels = n + 1;
+}
+
+void pcap_ep_fini(struct flow *fl)
+{
+	free((void *)fl->c.more_tunnels);
+	fl->c.more_tunnels = NULL;
+	fl->c.n_more_tunnels = 0;
 }

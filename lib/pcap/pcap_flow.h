@@ -103,14 +103,15 @@ struct entry {
 	uint8_t list;		   /* enum flow_list_id */
 	uint8_t orig_is_a;	   /* side[ORIG] is key.a */
 	uint8_t arena;		   /* from the arena (pcap_arena.h) */
+	uint8_t derived;	   /* the record's Zeek fields are up to date */
 };
 
 struct flow {
-	struct entry e; /* first: a struct entry * is a flow * */
+	struct entry e;		   /* first: a struct entry * is a flow * */
+	struct tentative *tent[2]; /* see fsm_segment(); usually NULL */
 	struct tulpen_flow c;
 	struct side_priv sp[2];
 	struct pending pend[2];	      /* pend[s]: waiting to be received by s */
-	struct tentative *tent[2];    /* see fsm_segment(); usually NULL */
 	uint8_t (*memo)[2][16][32];   /* the table's fsm_memo */
 	struct tentative **tent_free; /* the table's free tentatives */
 	size_t *tent_allocs;	      /* the table's count of them all */
@@ -151,8 +152,26 @@ void pcap_ep_initial(struct flow *fl, int side, const struct tulpen_pkt *p,
 void pcap_ep_segment(struct flow *fl, int side, const struct tulpen_pkt *p,
 		     unsigned int rcond, uint32_t file);
 
+/*
+ * The public record's counters and its handshake, close and reset
+ * bookkeeping for a segment from @side (@before: the sender's sequence
+ * state before it).
+ */
+void pcap_ep_account(struct flow *fl, int side, const struct tulpen_pkt *p,
+		     const struct side_priv *before);
+
 /* Account the sender's sequence numbers after the segment. */
 void pcap_ep_track_seq(struct side_priv *sp, const struct tulpen_pkt *p);
+
+/*
+ * @t, the innermost tunnel of a segment of @fl: its first tunnel, or one
+ * more (each once, either direction the same, as Zeek's tunnel_parents
+ * set). Out of memory or past TULPEN_CONN_MAX_TUNNELS, it is not kept.
+ */
+void pcap_ep_tunnel(struct flow *fl, const struct tulpen_tunnel *t);
+
+/* Free what @fl holds besides itself (the tunnels after its first). */
+void pcap_ep_fini(struct flow *fl);
 
 /* Give a tentative record back to the table's free list (NULL: none). */
 void pcap_ep_tent_put(struct flow *fl, struct tentative *tn);

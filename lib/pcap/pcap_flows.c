@@ -200,6 +200,10 @@ static void flow_release(struct tulpen_flows *f, struct flow *fl)
 	pcap_ep_tent_put(fl, fl->tent[0]);
 	pcap_ep_tent_put(fl, fl->tent[1]);
 	fl->tent[0] = fl->tent[1] = NULL;
+	if (fl->zeek.hist_heap)
+		pcap_zeek_fini(&fl->zeek);
+	if (fl->c.more_tunnels)
+		pcap_ep_fini(fl);
 	if (fl->e.arena)
 		pcap_arena_put(&f->arena, fl);
 	else if (f->nfree < f->st.live_max &&
@@ -221,10 +225,31 @@ static void flow_move(struct tulpen_flows *f, struct flow *fl, int to)
 }
 
 /* Fill in the derived fields, hand the connection out, free it. */
-int pcap_flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
+/*
+ * The public record's fields derived from Zeek's view. Worked out when a
+ * connection finishes, while its record is in the cache, and again when
+ * it is handed out only if a segment came since (a lingering record has
+ * gone cold by then).
+ */
+static void flow_derive(struct flow *fl)
 {
 	const char *cs;
-	int ret, i;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		fl->c.side[i].seq_bytes = pcap_zeek_size(&fl->zeek, i);
+	cs = pcap_zeek_conn_state(&fl->zeek, fl->c.side[0].seq_bytes,
+				  fl->c.side[1].seq_bytes);
+	memcpy(fl->c.conn_state, cs, strlen(cs) + 1);
+	fl->c.history = pcap_zeek_history(&fl->zeek);
+	fl->c.zeek_last_ns = fl->zeek.last_ns;
+	fl->c.missed_bytes = fl->zeek.missed_bytes;
+	fl->e.derived = 1;
+}
+
+int pcap_flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
+{
+	int ret;
 
 	if (fl->e.list == FL_DONE)
 		f->st.tombstones--;
@@ -233,14 +258,8 @@ int pcap_flow_emit(struct tulpen_flows *f, struct flow *fl, int end)
 		f->last_e = NULL;
 	table_del(f, &fl->e);
 	fl->c.end = (uint8_t)end;
-	for (i = 0; i < 2; i++)
-		fl->c.side[i].seq_bytes = pcap_zeek_size(&fl->zeek, i);
-	cs = pcap_zeek_conn_state(&fl->zeek, fl->c.side[0].seq_bytes,
-				  fl->c.side[1].seq_bytes);
-	memcpy(fl->c.conn_state, cs, strlen(cs) + 1);
-	memcpy(fl->c.history, fl->zeek.history, sizeof(fl->c.history));
-	fl->c.zeek_last_ns = fl->zeek.last_ns;
-	fl->c.missed_bytes = fl->zeek.missed_bytes;
+	if (!fl->e.derived)
+		flow_derive(fl);
 	f->st.emitted++;
 	f->st.live--;
 	ret = f->cb ? f->cb(f->priv, &fl->c) : 0;
@@ -272,15 +291,19 @@ static int promote(struct tulpen_flows *f, const struct flow_key *k,
 		   const struct syn_rec *r, struct flow **out)
 {
 	struct tulpen_pkt sp;
+	struct seg_key sk;
 	int ret;
 
 	ho_to_pkt(k, r, &sp);
+	sk.k = *k;
+	sk.h = r->hash;
+	sk.a_is_src = r->a_is_src;
 	ho_remove(&f->ho, k, r->hash);
 	f->st.live--;
 	f->st.conns--; /* counted again as the SYN is replayed */
 	f->replay_id = r->id;
 	f->promoting = 1;
-	ret = process(f, &sp, r->file, NULL);
+	ret = process(f, &sp, r->file, &sk);
 	f->promoting = 0;
 	f->replay_id = 0;
 	if (ret == -ENOMEM &&
@@ -376,6 +399,7 @@ static int flow_finished(struct tulpen_flows *f, struct flow *fl, int64_t ts)
 	flow_move(f, fl, FL_DONE);
 	fl->e.due_ns = ts;
 	f->st.tombstones++;
+	flow_derive(fl);
 	return 0;
 }
 
@@ -434,66 +458,6 @@ static struct flow *flow_new(struct tulpen_flows *f, const struct flow_key *k,
 	fl->c.first_reset = -1;
 	pcap_zeek_init(&fl->zeek, flip, f->compat, p->ts_ns);
 	return fl;
-}
-
-/* Handshake, close and reset bookkeeping of the public record. */
-static void account(struct flow *fl, int side, const struct tulpen_pkt *p,
-		    const struct side_priv *before)
-{
-	struct tulpen_flow *c = &fl->c;
-	struct tulpen_conn_side *s = &c->side[side];
-	unsigned int f = p->flags;
-
-	s->pkts++;
-	s->bytes += p->payload_len;
-	s->ip_bytes += p->ip_len;
-	if (f & TULPEN_TH_SYN) {
-		s->syns++;
-		if (before->has_isn && before->isn == p->seq)
-			s->syn_rexmits++;
-		if (!(f & TULPEN_TH_ACK)) {
-			if (side == TULPEN_ORIG) {
-				fl->last_syn_ns = p->ts_ns;
-				fl->seen_syn = 1;
-			}
-			if (side == TULPEN_ORIG && !c->midstream)
-				c->opener_known = 1;
-			if (side == TULPEN_RESP && fl->sp[TULPEN_ORIG].has_isn)
-				c->simultaneous_open = 1;
-		} else if (side == TULPEN_RESP && !fl->seen_synack &&
-			   fl->seen_syn) {
-			fl->seen_synack = 1;
-			fl->synack_ns = p->ts_ns;
-			c->syn_rtt_ns = pcap_span(p->ts_ns, fl->last_syn_ns);
-		}
-	}
-	if ((f & (TULPEN_TH_SYN | TULPEN_TH_ACK | TULPEN_TH_RST)) ==
-		    TULPEN_TH_ACK &&
-	    side == TULPEN_ORIG && c->rtt_ns < 0 && fl->seen_synack &&
-	    fl->sp[TULPEN_RESP].has_isn &&
-	    seq_diff(p->ack, fl->sp[TULPEN_RESP].isn + 1) >= 0)
-		c->rtt_ns = pcap_span(p->ts_ns, fl->last_syn_ns);
-	if (f & TULPEN_TH_FIN) {
-		s->fins++;
-		if (before->has_fin &&
-		    before->fin_seq == p->seq + p->payload_len)
-			s->fin_rexmits++;
-		if (c->first_closer < 0)
-			c->first_closer = (int8_t)side;
-		else if (c->first_closer != side && !before->has_fin &&
-			 !(fl->sp[!side].has_fin && (f & TULPEN_TH_ACK) &&
-			   seq_diff(p->ack, fl->sp[!side].fin_seq + 1) >= 0))
-			/* Our FIN went out before the peer's FIN arrived. */
-			c->simultaneous_close = 1;
-	}
-	if (f & TULPEN_TH_RST) {
-		s->rsts++;
-		if (c->first_reset < 0)
-			c->first_reset = (int8_t)side;
-	}
-	if (p->payload_len && !(f & TULPEN_TH_RST) && before->has_seq &&
-	    seq_diff(p->seq + pcap_seg_len(p), before->snd_nxt) <= 0)
-		s->data_rexmits++;
 }
 
 /* Zeek's Tunnel::max_depth. */
@@ -558,6 +522,9 @@ static int expire(struct tulpen_flows *f)
 		struct syn_rec r;
 		uint64_t h;
 
+		/* most segments: the head is not due (or gone), no look-up */
+		if (pcap_span(f->now, ho_head_ts(&f->ho)) < f->idle_ns)
+			return 0;
 		if (!ho_oldest(&f->ho, &k, &h, &r) ||
 		    pcap_span(f->now, r.ts_ns) < f->idle_ns)
 			return 0;
@@ -597,20 +564,15 @@ static int reuses(const struct tulpen_flows *f, const struct flow *fl, int side,
 
 /*
  * Find the connection of @p, or make one. NULL: out of memory. @sk: @p's
- * key when the caller has it, else NULL.
+ * key.
  */
 static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
 			   uint32_t file, const struct seg_key *sk, int *sidep,
 			   int *ret)
 {
-	struct seg_key own;
 	struct flow *fl;
 	int side;
 
-	if (!sk) {
-		own.h = make_key(p, &own.k, &own.a_is_src);
-		sk = &own;
-	}
 	if (f->last_e && f->last_e->hash == sk->h &&
 	    key_eq(&f->last_e->key, &sk->k))
 		fl = (struct flow *)f->last_e;
@@ -707,10 +669,10 @@ static int hold(struct tulpen_flows *f, const struct flow_key *k, uint64_t h,
 	return 0;
 }
 
-int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
-			 uint32_t file)
+/* One segment, its key made. */
+static int segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
+		   uint32_t file, const struct seg_key *sk)
 {
-	struct seg_key sk, *skp = NULL;
 	int ret;
 
 	f->st.segments++;
@@ -735,24 +697,30 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	}
 	if (f->use_ho) {
 		/* a first SYN is held compact until a second segment */
-		struct syn_rec *r;
+		struct syn_rec *r = ho_find(&f->ho, &sk->k, sk->h);
 
-		sk.h = make_key(p, &sk.k, &sk.a_is_src);
-		skp = &sk;
-		r = ho_find(&f->ho, &sk.k, sk.h);
 		if (r) {
 			struct syn_rec copy = *r;
 
-			ret = promote(f, &sk.k, &copy, NULL);
+			ret = promote(f, &sk->k, &copy, NULL);
 			if (ret)
 				return ret;
-		} else if (ho_can_hold(p) && !table_find(f, &sk.k, sk.h)) {
-			ret = hold(f, &sk.k, sk.h, p, sk.a_is_src, file);
+		} else if (ho_can_hold(p) && !table_find(f, &sk->k, sk->h)) {
+			ret = hold(f, &sk->k, sk->h, p, sk->a_is_src, file);
 			if (ret != -ENOMEM)
 				return ret; /* else: the ordinary way */
 		}
 	}
-	return process(f, p, file, skp);
+	return process(f, p, file, sk);
+}
+
+int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
+			 uint32_t file)
+{
+	struct seg_key sk;
+
+	sk.h = make_key(p, &sk.k, &sk.a_is_src);
+	return segment(f, p, file, &sk);
 }
 
 /* One segment through its connection (after the time and the expiry). */
@@ -768,8 +736,9 @@ static int process(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	if (!fl)
 		return ret;
 	f->last_e = &fl->e;
-	if (p->tunnel.type && !fl->c.tunnel.type)
-		fl->c.tunnel = p->tunnel;
+	fl->e.derived = 0; /* worked out again when handed out */
+	if (p->tunnel.type)
+		pcap_ep_tunnel(fl, &p->tunnel);
 	if (p->csum == TULPEN_CSUM_BAD && !f->ignore_checksums) {
 		f->st.bad_checksums++;
 		fl->c.side[side].bad_checksums++;
@@ -785,7 +754,7 @@ static int process(struct tulpen_flows *f, const struct tulpen_pkt *p,
 
 	before = fl->sp[side];
 	cond = pcap_ep_recv_cond(&before, &fl->sp[!side], p);
-	account(fl, side, p, &before);
+	pcap_ep_account(fl, side, p, &before);
 	closing = pcap_zeek_segment(&fl->zeek, side, p);
 	pcap_ep_track_seq(&fl->sp[side], p);
 	pcap_ep_segment(fl, side, p, cond, file);

@@ -134,6 +134,8 @@ void tulpen_flows_free(struct tulpen_flows *f)
 			fl = (struct flow *)e;
 			free(fl->tent[0]);
 			free(fl->tent[1]);
+			pcap_zeek_fini(&fl->zeek);
+			pcap_ep_fini(fl);
 			if (!fl->e.arena)
 				free(fl);
 		}

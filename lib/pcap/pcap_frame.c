@@ -73,26 +73,47 @@ static void tcp_options(const uint8_t *p, size_t len, struct tulpen_pkt *pkt)
 }
 
 /*
- * The ones' complement sum of @len bytes, folded into @sum (big-endian
- * 16-bit words, as the header fields are added). Eight bytes at a time in
- * the machine's order with the end-around carry, folded to 16 bits and
- * swapped once at the end (RFC 1071: the sum does not depend on the byte
- * order but for that swap).
+ * The ones' complement sum (RFC 1071) of @len bytes added to @acc, not
+ * folded: eight bytes at a time in the machine's order with the
+ * end-around carry, 32 in a round. The sum does not depend on the byte
+ * order but for one swap at the end (csum_fold()).
  */
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+static uint64_t csum_acc(uint64_t acc, const uint8_t *p, size_t len)
 {
-	uint64_t acc = 0, w;
+	uint64_t w[4];
+	uint32_t t;
 	uint16_t h;
 
-	for (; len >= 8; p += 8, len -= 8) {
-		memcpy(&w, p, 8);
-		acc += w;
-		acc += acc < w;
+	for (; len >= 32; p += 32, len -= 32) {
+		memcpy(w, p, 32);
+		acc += w[0];
+		acc += acc < w[0];
+		acc += w[1];
+		acc += acc < w[1];
+		acc += w[2];
+		acc += acc < w[2];
+		acc += w[3];
+		acc += acc < w[3];
 	}
-	for (; len >= 2; p += 2, len -= 2) {
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(w, p, 8);
+		acc += w[0];
+		acc += acc < w[0];
+	}
+	/* the rest, under 8 bytes: into a 64-bit word, zeros after */
+	if (len >= 4) {
+		memcpy(&t, p, 4);
+		acc += t; /* no carry: a 32-bit value into a 64-bit sum */
+		acc += acc < t;
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
 		memcpy(&h, p, 2);
 		acc += h;
 		acc += acc < h;
+		p += 2;
+		len -= 2;
 	}
 	if (len) {
 		h = 0;
@@ -100,35 +121,45 @@ static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
 		acc += h;
 		acc += acc < h;
 	}
+	return acc;
+}
+
+/* The sum of csum_acc() folded to 16 bits, as a big-endian value. */
+static uint16_t csum_fold(uint64_t acc)
+{
+	uint16_t h;
+
 	acc = (acc & 0xffffffffu) + (acc >> 32);
 	acc = (acc & 0xffffffffu) + (acc >> 32);
 	acc = (acc & 0xffff) + (acc >> 16);
 	acc = (acc & 0xffff) + (acc >> 16);
 	acc = (acc & 0xffff) + (acc >> 16);
 	h = (uint16_t)acc;
-	/* h's bytes are the big-endian sum's */
-	return sum + (uint32_t)rd16((const uint8_t *)&h);
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
+	return rd16((const uint8_t *)&h); /* h's bytes are the sum's */
 }
 
 /* The TCP checksum over the pseudo-header and the whole segment. */
 static int tcp_csum_ok(const struct tulpen_pkt *pkt, const uint8_t *tcp,
 		       size_t len)
 {
-	size_t alen = pkt->family == AF_INET6 ? 16 : 4;
-	uint32_t sum = 0;
+	uint64_t acc;
+	uint32_t sum, a, b;
 
-	sum = csum_add(sum, pkt->src.addr.raw, alen);
-	sum = csum_add(sum, pkt->dst.addr.raw, alen);
-	sum += 6 + (uint32_t)(len & 0xffff) + (uint32_t)(len >> 16);
-	sum = csum_add(sum, tcp, len);
-	return csum_fold(sum) == 0xffff;
+	if (pkt->family == AF_INET6) {
+		acc = csum_acc(0, pkt->src.addr.raw, 16);
+		acc = csum_acc(acc, pkt->dst.addr.raw, 16);
+	} else {
+		/* two 32-bit words: no carry out of 64 bits */
+		memcpy(&a, pkt->src.addr.raw, 4);
+		memcpy(&b, pkt->dst.addr.raw, 4);
+		acc = (uint64_t)a + b;
+	}
+	acc = csum_acc(acc, tcp, len);
+	sum = (uint32_t)csum_fold(acc) + 6 + (uint32_t)(len & 0xffff) +
+	      (uint32_t)(len >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
 }
 
 /*
@@ -163,7 +194,8 @@ static res_t tcp(struct pcap_dec *d, const uint8_t *p, size_t cap,
 	pkt->has_mss = pkt->has_wscale = pkt->sack_ok = pkt->has_ts = 0;
 	if (hlen > 20)
 		tcp_options(p + 20, (cap < hlen ? cap : hlen) - 20, pkt);
-	pkt->truncated = cap < seglen;
+	/* 2: not the snapshot, the rest is in the outer packet's fragments */
+	pkt->truncated = cap >= seglen ? 0 : d->frag_cut ? 2 : 1;
 	if (cap >= seglen)
 		pkt->csum = tcp_csum_ok(pkt, p, seglen) ? TULPEN_CSUM_GOOD
 							: TULPEN_CSUM_BAD;
@@ -180,6 +212,8 @@ static res_t tcp(struct pcap_dec *d, const uint8_t *p, size_t cap,
 static res_t ip_payload(struct pcap_dec *d, uint8_t proto, const uint8_t *p,
 			size_t cap, size_t len, int frag)
 {
+	if (frag)
+		d->frag_cut = 1;
 	switch (proto) {
 	case 6:
 		return tcp(d, p, cap, len);
@@ -228,7 +262,7 @@ static res_t ipv4(struct pcap_dec *d, const uint8_t *p, size_t cap, size_t wire)
 	frag = rd16(p + 6);
 	if (frag & 0x1fff)
 		return TULPEN_DECODE_OTHER; /* not the first fragment */
-	if (csum_fold(csum_add(0, p, hlen)) != 0xffff)
+	if (csum_fold(csum_acc(0, p, hlen)) != 0xffff)
 		pkt->ip_csum_bad = 1; /* any IPv4 header on the way in */
 	pkt->family = AF_INET;
 	memset(&pkt->src.addr, 0, sizeof(pkt->src.addr));

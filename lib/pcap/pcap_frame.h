@@ -27,7 +27,8 @@
 struct pcap_dec {
 	struct tulpen_pkt *pkt;
 	const char **why;
-	int depth; /* tunnels and encapsulations entered */
+	int depth;    /* tunnels and encapsulations entered */
+	int frag_cut; /* inside a first fragment: the rest comes later */
 };
 
 typedef enum tulpen_decode_result res_t;

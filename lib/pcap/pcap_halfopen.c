@@ -63,7 +63,7 @@ static void ho_compact(struct halfopen *h)
 }
 
 static int ring_push(struct halfopen *h, const struct flow_key *k,
-		     uint64_t hash, uint64_t id)
+		     uint64_t hash, uint64_t id, int64_t ts_ns)
 {
 	struct ho_slot *sl;
 
@@ -92,6 +92,7 @@ static int ring_push(struct halfopen *h, const struct flow_key *k,
 	sl->key = *k;
 	sl->hash = hash;
 	sl->id = id;
+	sl->ts_ns = ts_ns;
 	h->n++;
 	return 0;
 }
@@ -103,7 +104,7 @@ int ho_add(struct halfopen *h, const struct flow_key *k, uint64_t hash,
 	int ret;
 
 	/* the ring first: a record is never held without its place */
-	ret = ring_push(h, k, hash, id);
+	ret = ring_push(h, k, hash, id, p->ts_ns);
 	if (ret)
 		return ret;
 	ret = tulpen_hash_insert_h(&h->table, k, hash, (void **)&r);

@@ -35,6 +35,7 @@ struct ho_slot {
 	struct flow_key key;
 	uint64_t hash;
 	uint64_t id;
+	int64_t ts_ns; /* the record's */
 };
 
 struct halfopen {
@@ -64,6 +65,14 @@ void ho_to_pkt(const struct flow_key *k, const struct syn_rec *r,
 /* The oldest record held (a copy): 1, or 0 when none. */
 int ho_oldest(struct halfopen *h, struct flow_key *k, uint64_t *hash,
 	      struct syn_rec *out);
+/*
+ * The time of the record at the head of the arrival order without looking
+ * it up (it may be gone: ho_oldest() passes those), INT64_MAX when none.
+ */
+static inline int64_t ho_head_ts(const struct halfopen *h)
+{
+	return h->n ? h->ring[h->head].ts_ns : INT64_MAX;
+}
 size_t ho_count(const struct halfopen *h);
 /* The bytes one record takes, and all of them (slots and ring places). */
 uint64_t ho_entry_size(const struct halfopen *h);

@@ -193,6 +193,8 @@ static int table_timeline(struct tulpen_pcap_report *r,
 				  (unsigned long long)c->missed_bytes);
 	if (c->tunnel.type)
 		table_tunnel(b, &c->tunnel);
+	for (i = 0; i < (int)c->n_more_tunnels; i++)
+		table_tunnel(b, &c->more_tunnels[i]);
 	tulpen_buf_puts(b, " end=");
 	tulpen_buf_puts(b, tulpen_conn_end_name(c->end));
 	return tulpen_buf_putc(b, '\n');
@@ -305,10 +307,18 @@ static int table_conn(struct tulpen_pcap_report *r, const struct tulpen_flow *c)
 		ln_col(&l, w, strlen(w), W_STATE);
 	}
 	ln_col(&l, c->conn_state, strnlen(c->conn_state, 7), W_ZEEK);
-	w = c->history[0] ? c->history : "-";
-	ln_put(&l, w, strnlen(w, TULPEN_CONN_HISTORY_MAX));
-	*l.p++ = '\n';
-	tulpen_buf_put(b, l.buf, (size_t)(l.p - l.buf));
+	/* the history last: Zeek's is as long as it gets, the line is not */
+	w = c->history && c->history[0] ? c->history : "-";
+	n = strlen(w);
+	if (n < sizeof(l.buf) - (size_t)(l.p - l.buf)) {
+		ln_put(&l, w, n);
+		*l.p++ = '\n';
+		tulpen_buf_put(b, l.buf, (size_t)(l.p - l.buf));
+	} else {
+		tulpen_buf_put(b, l.buf, (size_t)(l.p - l.buf));
+		tulpen_buf_put(b, w, n);
+		tulpen_buf_putc(b, '\n');
+	}
 	if (r->o.verbose)
 		table_timeline(r, c);
 	return b->err;
@@ -412,16 +422,12 @@ static int json_side(struct tulpen_buf *b, const struct tulpen_flow *c, int s)
 	return tulpen_buf_puts(b, "]}");
 }
 
-/* "tunnel": the tunnel parent (type, outer endpoints), or null. */
-static int json_tunnel(struct tulpen_buf *b, const struct tulpen_flow *c)
+/* One tunnel: its type, depth and outer endpoints. */
+static void json_tunnel_obj(struct tulpen_buf *b, const struct tulpen_tunnel *t)
 {
-	const struct tulpen_tunnel *t = &c->tunnel;
 	char addr[64];
 	int i;
 
-	json_key(b, "tunnel");
-	if (!t->type)
-		return tulpen_buf_puts(b, "null,");
 	tulpen_buf_putc(b, '{');
 	json_str(b, "type", tulpen_tunnel_name(t->type));
 	json_str(b, "family", t->family == AF_INET6 ? "inet6" : "inet");
@@ -438,7 +444,32 @@ static int json_tunnel(struct tulpen_buf *b, const struct tulpen_flow *c)
 		tulpen_buf_u64(b, e->port);
 		tulpen_buf_puts(b, i ? "}" : "},");
 	}
-	return tulpen_buf_puts(b, "},");
+	tulpen_buf_putc(b, '}');
+}
+
+/*
+ * "tunnel": the tunnel parent (type, outer endpoints), or null; and when
+ * its segments came through others too, "more_tunnels": those.
+ */
+static int json_tunnel(struct tulpen_buf *b, const struct tulpen_flow *c)
+{
+	uint32_t i;
+
+	json_key(b, "tunnel");
+	if (!c->tunnel.type)
+		return tulpen_buf_puts(b, "null,");
+	json_tunnel_obj(b, &c->tunnel);
+	tulpen_buf_putc(b, ',');
+	if (!c->n_more_tunnels)
+		return 0;
+	json_key(b, "more_tunnels");
+	tulpen_buf_putc(b, '[');
+	for (i = 0; i < c->n_more_tunnels; i++) {
+		if (i)
+			tulpen_buf_putc(b, ',');
+		json_tunnel_obj(b, &c->more_tunnels[i]);
+	}
+	return tulpen_buf_puts(b, "],");
 }
 
 static int json_conn(struct tulpen_pcap_report *r, const struct tulpen_flow *c)

@@ -12,6 +12,7 @@
  * (acknowledged data the capture never had).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -39,14 +40,49 @@ enum {
 	H_MULTI = 1u << 7,
 };
 
-static void hist_add(struct pcap_zeek *z, int side, char code)
+/* Room for a longer history: twice as much, on the heap. NULL: none. */
+static char *hist_grow(struct pcap_zeek *z)
 {
-	if (z->hlen >= TULPEN_CONN_HISTORY_MAX)
-		return;
+	size_t cap = 2 * (z->hist_heap ? (size_t)z->hcap : sizeof(z->hist_in));
+	char *n;
+
+	if (cap > UINT32_MAX)
+		return NULL;
+	n = realloc(z->hist_heap, cap);
+	if (!n)
+		return NULL;
+	if (!z->hist_heap)
+		memcpy(n, z->hist_in, (size_t)z->hlen + 1);
+	z->hist_heap = n;
+	z->hcap = (uint32_t)cap;
+	return n;
+}
+
+/*
+ * Zeek's AddHistory(): a letter more, the responder's in lower case. Zeek
+ * does not cut a history; out of memory, the letters so far stay.
+ */
+static inline void hist_add(struct pcap_zeek *z, int side, char code)
+{
+	char *h = z->hist_in;
+
+	if (z->hist_heap || (size_t)z->hlen + 2 > sizeof(z->hist_in)) {
+		h = z->hist_heap;
+		if ((!h || (size_t)z->hlen + 2 > z->hcap) &&
+		    !(h = hist_grow(z)))
+			return;
+	}
 	if (side == TULPEN_RESP && code >= 'A' && code <= 'Z')
 		code = (char)(code - 'A' + 'a');
-	z->history[z->hlen++] = code;
-	z->history[z->hlen] = '\0';
+	h[z->hlen++] = code;
+	h[z->hlen] = '\0';
+}
+
+void pcap_zeek_fini(struct pcap_zeek *z)
+{
+	free(z->hist_heap);
+	z->hist_heap = NULL;
+	z->hcap = 0;
 }
 
 /* Zeek's CheckHistory(): add @code the first time only; 1 if seen before. */
@@ -61,16 +97,24 @@ static int hist_check(struct pcap_zeek *z, int side, uint32_t bit, char code)
 	return 0;
 }
 
-/* Zeek's ScaledHistoryEntry(): letters at 1, 10, 100, ... events. */
+/*
+ * Zeek's ScaledHistoryEntry(): letters at 1, 10, 100, ... events, in its
+ * 32-bit arithmetic: when ten times the threshold wraps around to no more
+ * than it, the count starts again and the threshold stays.
+ */
 static void hist_scaled(struct pcap_zeek *z, int side, char code, uint32_t *cnt,
 			uint32_t *thresh)
 {
-	if (!*thresh)
+	uint32_t next;
+
+	if (++*cnt != *thresh)
 		return;
-	if (++*cnt == *thresh) {
-		hist_add(z, side, code);
-		*thresh = *thresh > UINT32_MAX / 10 ? 0 : *thresh * 10;
-	}
+	hist_add(z, side, code);
+	next = *thresh * 10u;
+	if (next <= *thresh)
+		*cnt = 0;
+	else
+		*thresh = next;
 }
 
 /*
@@ -239,11 +283,56 @@ static int zeek_state(struct pcap_zeek *z, int side, const struct tulpen_pkt *p)
 	return ret;
 }
 
-/* Zeek's ConnectionClosed(): 1 when the close is now complete. */
+/*
+ * TCP_Reassembler::HasBlocks() for @sp: data it holds, above a hole, or
+ * delivered and not yet acknowledged by the peer (kept until then, unless
+ * none was acknowledged and more than tcp_max_initial_window, 16384
+ * bytes, was sent: BlockInserted() lets that go).
+ */
+static int has_blocks(const struct pcap_zeek_side *sp)
+{
+	uint64_t first = sp->start64 + 1;
+
+	if (sp->skip || !sp->has_start)
+		return 0;
+	if (sp->ooo_end)
+		return 1;
+	if (sp->data64 <= (sp->ack64 > first ? sp->ack64 : first))
+		return 0;
+	return sp->ack64 > first || sp->data64 - first <= 16384;
+}
+
+/*
+ * TCP_Reassembler::DataPending(): @side's stream has not been delivered
+ * to its last sequence number (one before it after a FIN), or, unless it
+ * reset, the peer holds data (HasUndeliveredData(): any blocks). Nothing
+ * once the reassembler gave up.
+ */
+static int data_pending(const struct pcap_zeek *z, int side)
+{
+	const struct pcap_zeek_side *sp = &z->s[side], *peer = &z->s[!side];
+
+	if (sp->skip || !sp->has_start || sp->last64 < sp->data64)
+		return 0;
+	if (sp->data64 != sp->last64 - 1 && sp->data64 != sp->last64)
+		return 1;
+	return sp->state != Z_RESET && has_blocks(peer);
+}
+
+/*
+ * Zeek's ConnectionClosed(): 1 when the close is now complete. While the
+ * side's reassembler still has data to deliver the close is deferred
+ * (did_close stays unset), until its end of stream (zeek_eof()).
+ */
 static int zeek_closed(struct pcap_zeek *z, int side)
 {
 	struct pcap_zeek_side *ep = &z->s[side], *peer = &z->s[!side];
 
+	if (data_pending(z, side)) {
+		z->close_deferred = 1;
+		return 0;
+	}
+	z->close_deferred = 0;
 	if (ep->did_close)
 		return 0;
 	ep->did_close = 1;
@@ -265,6 +354,30 @@ static int hist_rstos0(const char *h)
 			return 0;
 	}
 	return 0;
+}
+
+/*
+ * TCP_Reassembler::CheckEOF(), once per side: @side has closed or reset and
+ * all its data is delivered. A close deferred for pending data is made
+ * now (EndpointEOF: ConnectionClosed() for this side). 1 when that
+ * completes the connection's close.
+ */
+static inline int eof_due(const struct pcap_zeek_side *sp)
+{
+	return !sp->did_eof &&
+	       (sp->fin_cnt || sp->state == Z_CLOSED || sp->state == Z_RESET);
+}
+
+static int zeek_eof(struct pcap_zeek *z, int side)
+{
+	struct pcap_zeek_side *sp = &z->s[side];
+
+	if (!eof_due(sp) || data_pending(z, side))
+		return 0;
+	sp->did_eof = 1;
+	if (!z->close_deferred)
+		return 0;
+	return zeek_closed(z, side);
 }
 
 static const char *const zeek_codes[TULPEN_ZEEK_NSTATES] = {
@@ -307,7 +420,8 @@ const char *pcap_zeek_conn_state(const struct pcap_zeek *z, uint64_t orig_bytes,
 	}
 	if (os == Z_RESET) {
 		if (r_inactive)
-			return hist_rstos0(z->history) ? "RSTOS0" : "OTH";
+			return hist_rstos0(pcap_zeek_history(z)) ? "RSTOS0"
+								 : "OTH";
 		return "RSTO";
 	}
 	if (rs == Z_CLOSED && os == Z_CLOSED)
@@ -441,19 +555,39 @@ static int clean(const struct pcap_zeek_side *sp)
 	       (sp->state == Z_CLOSED && sp->prev == Z_ESTABLISHED);
 }
 
+/* One content gap of @len bytes in @side's data (TCP_Reassembler::Gap). */
+static void seq_gap_one(struct pcap_zeek *z, int side, uint64_t len, int report)
+{
+	struct pcap_zeek_side *sp = &z->s[side];
+
+	if (!len || !report)
+		return;
+	z->missed_bytes += len;
+	hist_scaled(z, side, 'G', &sp->gap_cnt, &sp->gap_thresh);
+}
+
 /*
- * A content gap: @peer's data acknowledged but never seen (captured
- * elsewhere, or dropped by the capture). Recorded as Zeek does, only while
- * both sides are cleanly established or closing, never for the FIN octet
- * nor in a RST.
+ * A segment from @side acknowledges the peer's data up to its ack
+ * (AckReceived, TrimToSeq, Undelivered):
+ * what was acknowledged but never seen is a content gap (captured
+ * elsewhere, dropped by the capture, or cut by the snapshot length: Zeek
+ * does not reassemble a truncated payload). Before the block held past a
+ * hole, and after it up to the ack: one gap each. Recorded as Zeek does,
+ * only while both sides are cleanly established or closing (so never in
+ * a RST), never for the FIN octet, and not once the peer's reassembler
+ * gave up.
  */
 static void seq_gap(struct pcap_zeek *z, int side, const struct tulpen_pkt *p)
 {
 	struct pcap_zeek_side *peer = &z->s[!side];
-	uint64_t acked, upto, hole_end;
+	uint64_t acked, upto;
+	int report;
 
-	if (!(p->flags & TULPEN_TH_ACK) || (p->flags & TULPEN_TH_RST) ||
-	    !peer->has_start)
+	/*
+	 * A RST's ACK is taken too (Process() calls AckReceived() for it);
+	 * its gaps are not reported, as its sender is RESET by now.
+	 */
+	if (!(p->flags & TULPEN_TH_ACK) || !peer->has_start || peer->skip)
 		return;
 	acked = seq64(peer->data64, p->ack);
 	upto = peer->fin_cnt ? peer->last64 - 1 : peer->last64;
@@ -461,18 +595,41 @@ static void seq_gap(struct pcap_zeek *z, int side, const struct tulpen_pkt *p)
 		acked = upto;
 	if (acked <= peer->data64 || acked <= peer->start64 + 1)
 		return;
-	hole_end = acked;
-	if (peer->ooo_end && peer->ooo_start < acked)
-		hole_end = peer->ooo_start;
-	if (hole_end > peer->data64 && clean(peer) && clean(&z->s[side])) {
-		z->missed_bytes += hole_end - peer->data64;
-		hist_scaled(z, !side, 'G', &peer->gap_cnt, &peer->gap_thresh);
-	}
-	peer->data64 = acked;
+	report = clean(peer) && clean(&z->s[side]);
 	if (peer->ooo_end && peer->ooo_start < acked) {
-		if (peer->ooo_end > acked)
+		seq_gap_one(z, !side, peer->ooo_start - peer->data64, report);
+		if (peer->ooo_end > peer->data64)
 			peer->data64 = peer->ooo_end;
 		peer->ooo_end = 0;
+	}
+	if (acked > peer->data64) {
+		seq_gap_one(z, !side, acked - peer->data64, report);
+		peer->data64 = acked;
+	}
+}
+
+/*
+ * What TCP_Reassembler::DataSent() gives up at (skip_deliveries): more
+ * than tcp_max_above_hole_without_any_acks (16384) bytes above a hole
+ * while the peer acknowledged none of this side's data, or more than
+ * tcp_excessive_data_without_further_acks (10 MiB) held unacknowledged.
+ */
+#define ZEEK_MAX_ABOVE_HOLE 16384
+#define ZEEK_EXCESSIVE_DATA (10ull << 20)
+
+static void seq_give_up(struct pcap_zeek_side *sp)
+{
+	uint64_t first =
+		sp->ack64 > sp->start64 + 1 ? sp->ack64 : sp->start64 + 1;
+	uint64_t held = sp->data64 > first ? sp->data64 - first : 0;
+
+	if (sp->ooo_end)
+		held += sp->ooo_end - sp->ooo_start;
+	if ((sp->ack64 <= sp->start64 + 1 && sp->ooo_end &&
+	     sp->ooo_end - sp->data64 > ZEEK_MAX_ABOVE_HOLE) ||
+	    held > ZEEK_EXCESSIVE_DATA) {
+		sp->skip = 1;
+		sp->ooo_end = 0;
 	}
 }
 
@@ -543,13 +700,24 @@ int pcap_zeek_segment(struct pcap_zeek *z, int side, const struct tulpen_pkt *p)
 		seq_ack(peer, p);
 	if (seq_last(sp, p, end))
 		hist_scaled(z, side, 'T', &sp->rexmit_cnt, &sp->rexmit_thresh);
-	if (p->payload_len && !(f & TULPEN_TH_RST) && sp->has_start) {
+	/*
+	 * DataSent(): a payload cut by the snapshot length is not taken
+	 * (one whose outer packet was fragmented is: Zeek reassembles it)
+	 */
+	if (p->payload_len && !(f & TULPEN_TH_RST) && sp->has_start &&
+	    p->truncated != 1 && !sp->skip) {
 		uint64_t ds = seq64(sp->data64, p->seq + !!(f & TULPEN_TH_SYN));
 
 		seq_data(sp, ds, ds + p->payload_len);
+		seq_give_up(sp);
 	}
 	did = zeek_state(z, side, p);
+	/* Process(): the ACK's gaps, each end of stream, then the close */
 	seq_gap(z, side, p);
+	if ((f & TULPEN_TH_ACK) && eof_due(peer) && zeek_eof(z, !side))
+		ret |= PCAP_ZEEK_CLOSING;
+	if (eof_due(sp) && zeek_eof(z, side))
+		ret |= PCAP_ZEEK_CLOSING;
 	if ((did & DO_CLOSE) && zeek_closed(z, side))
 		ret |= PCAP_ZEEK_CLOSING;
 	if (did & RESET_TIMER)

@@ -25,6 +25,8 @@ struct pcap_zeek_side {
 	uint8_t state, prev; /* TCP_ENDPOINT_* */
 	uint8_t did_close;   /* the connection saw this side close */
 	uint8_t has_start;   /* start64 and last64 are set */
+	uint8_t did_eof;     /* its reassembler reported the end (CheckEOF) */
+	uint8_t skip;	     /* its reassembler gave up (skip_deliveries) */
 	uint32_t hist_seen;  /* letters recorded once */
 	uint32_t last_syn, last_fin, last_rst;
 	uint32_t rexmit_cnt, rexmit_thresh;
@@ -44,13 +46,19 @@ struct pcap_zeek_side {
 	uint64_t ooo_start, ooo_end;
 };
 
+/* History letters held in the connection; a longer one moves to the heap. */
+#define PCAP_ZEEK_HIST_INLINE 24
+
 struct pcap_zeek {
 	struct pcap_zeek_side s[2]; /* [TULPEN_ORIG], [TULPEN_RESP] */
-	uint8_t hlen;
-	uint8_t compat;	       /* Zeek's timers and record splitting */
+	uint8_t compat;		    /* Zeek's timers and record splitting */
+	uint8_t close_deferred;	    /* a close waits for data (DataPending) */
+	uint32_t hlen;		    /* history letters */
+	uint32_t hcap;		    /* bytes at hist_heap */
 	int64_t last_ns;       /* Zeek's LastTime (not after both closed) */
 	uint64_t missed_bytes; /* content gaps */
-	char history[TULPEN_CONN_HISTORY_MAX + 1];
+	char *hist_heap; /* a history longer than the inline one, or NULL */
+	char hist_in[PCAP_ZEEK_HIST_INLINE];
 };
 
 /* pcap_zeek_segment() results. */
@@ -76,6 +84,15 @@ void pcap_zeek_init(struct pcap_zeek *z, int flipped, int compat,
  */
 int pcap_zeek_segment(struct pcap_zeek *z, int side,
 		      const struct tulpen_pkt *p);
+
+/* Free what @z holds (a long history). */
+void pcap_zeek_fini(struct pcap_zeek *z);
+
+/* The history so far: valid until the next change or pcap_zeek_fini(). */
+static inline const char *pcap_zeek_history(const struct pcap_zeek *z)
+{
+	return z->hist_heap ? z->hist_heap : z->hist_in;
+}
 
 /* A segment from @side with a bad checksum (history 'C'). */
 void pcap_zeek_bad_checksum(struct pcap_zeek *z, int side);

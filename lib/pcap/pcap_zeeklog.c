@@ -137,27 +137,52 @@ static int has_duration(const struct tulpen_flow *c)
 	return pcap_span(c->zeek_last_ns, c->start_ns) > 0;
 }
 
-/* The tunnel parents set: the uids of the tunnels carrying @c. */
+/* Order the endpoints of a tunnel: either direction is the same. */
+static int ep_cmp(const struct tulpen_endpoint *x,
+		  const struct tulpen_endpoint *y)
+{
+	int d = memcmp(x->addr.raw, y->addr.raw, sizeof(x->addr.raw));
+
+	return d ? d : (int)x->port - (int)y->port;
+}
+
+/* The uid of tunnel @t: its type and its outer endpoints. */
+static void tunnel_uid(char *uid, const struct tulpen_tunnel *t)
+{
+	const struct tulpen_endpoint *x = &t->outer_src, *y = &t->outer_dst;
+
+	if (ep_cmp(x, y) > 0) {
+		x = &t->outer_dst;
+		y = &t->outer_src;
+	}
+	pcap_zeeklog_uid(uid, t->type, 0, x, y);
+}
+
+/*
+ * The tunnel parents set: the uids of the tunnels that carried @c over its
+ * life (the innermost of each segment: main.zeek adds
+ * c$tunnel[|c$tunnel|-1]$uid), comma-separated (#set_separator) or a JSON
+ * array, in the order tulpen saw them.
+ */
 static void put_parents(struct tulpen_buf *b, const struct tulpen_flow *c,
 			int json)
 {
-	const struct tulpen_endpoint *x = &c->tunnel.outer_src;
-	const struct tulpen_endpoint *y = &c->tunnel.outer_dst;
 	char uid[20];
+	uint32_t i;
 
-	/* The same tunnel (either direction) is the same parent. */
-	if (memcmp(x, y, sizeof(*x)) > 0) {
-		x = &c->tunnel.outer_dst;
-		y = &c->tunnel.outer_src;
+	if (json)
+		tulpen_buf_puts(b, ",\"tunnel_parents\":[");
+	for (i = 0; i <= c->n_more_tunnels; i++) {
+		tunnel_uid(uid, i ? &c->more_tunnels[i - 1] : &c->tunnel);
+		if (i)
+			tulpen_buf_putc(b, ',');
+		if (json)
+			tulpen_buf_json_str(b, uid);
+		else
+			tulpen_buf_puts(b, uid);
 	}
-	pcap_zeeklog_uid(uid, c->tunnel.type, 0, x, y);
-	if (json) {
-		tulpen_buf_puts(b, ",\"tunnel_parents\":[\"");
-		tulpen_buf_puts(b, uid);
-		tulpen_buf_puts(b, "\"]");
-	} else {
-		tulpen_buf_puts(b, uid);
-	}
+	if (json)
+		tulpen_buf_putc(b, ']');
 }
 
 static void tab(struct tulpen_buf *b)

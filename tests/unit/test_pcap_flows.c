@@ -34,6 +34,7 @@
 struct got {
 	int n;
 	struct tulpen_flow c[MAXC];
+	char hist[MAXC][512]; /* c[i].history points here */
 	uint64_t last_id;
 	int ids_in_order;
 };
@@ -42,8 +43,12 @@ static int collect(void *priv, const struct tulpen_flow *c)
 {
 	struct got *g = priv;
 
-	if (g->n < MAXC)
+	if (g->n < MAXC) {
 		g->c[g->n] = *c;
+		snprintf(g->hist[g->n], sizeof(g->hist[g->n]), "%s",
+			 c->history);
+		g->c[g->n].history = g->hist[g->n];
+	}
 	g->n++;
 	return 0;
 }
