@@ -336,6 +336,9 @@ def main():
              one(before, "tulpen_tcp_connection_duration_seconds_count"))
         c.check(n == closed - unseen, "histogram count grew by the %d "
                 "sockets closed, %d unseen (got %d)" % (closed, unseen, n))
+        untracked = "tulpen_tcp_connection_lifetimes_untracked_total"
+        c.check(one(after, untracked) == 0, "no birth untracked (the kernel's table holds far "
+                "more than this test's sockets)")
         b0, b1 = buckets(before), buckets(after)
         db = {le: b1[le] - b0.get(le, 0) for le in b1}
         print("# histogram deltas up to 1 s:", sorted(
@@ -408,7 +411,8 @@ def main():
                 "tulpen_tcp_connection_duration_seconds_count" not in names,
                 "as nobody: socket metrics, no transition metrics")
         c.check("metrics dropped: tulpen_tcp_transitions_total, "
-                "tulpen_tcp_connection_duration_seconds (eBPF: not "
+                "tulpen_tcp_connection_duration_seconds, "
+                "tulpen_tcp_connection_lifetimes_untracked_total (eBPF: not "
                 "permitted" in srv.stderr(), "as nobody: serve says which "
                 "metrics it dropped and why")
     finally:
