@@ -469,7 +469,18 @@ def sctp_assoc_ss():
     same([ln.split() for ln in lines], want, "-Sa --style=ss rows")
     marks = [ln.startswith("`- ") for ln in lines]
     same(marks, [bool(r[12]) for r in SCTP_ALL], "rows starting `- ")
-    return "%d rows, %d associations" % (len(lines), sum(marks))
+    # with a Netid column (-x too, an empty UNIX dump after SCTP's two):
+    # an association's Netid cell is empty, padded to the column's width
+    # (its longest cell, the header "Netid") and ss's one-space delimiter
+    rec = recording("sctp-unix.nlrec", [[sctp_msg(r) for r in d]
+                                        for d in SCTP_RECS] + [[]])
+    lines = replay_ss(rec, ["-S", "-x", "-a"])
+    same(lines[0].split()[:2], ["Netid", "State"], "header")
+    got = [(ln[:6], ln[6:].split()[0]) for ln in lines[1:]]
+    want = [(" " * 6, "`-") if r[12] else ("sctp  ", SS_STATE[r[1]])
+            for r in SCTP_ALL]
+    same(got, want, "-S -x: Netid cells")
+    return "%d rows, %d associations" % (len(want), sum(marks))
 
 
 def ss_sctp_info(r):
