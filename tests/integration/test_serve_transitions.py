@@ -46,6 +46,7 @@ import sys
 import time
 
 import test_serve_common as c
+import watch_common as wc
 
 PROMTOOL = "/usr/bin/promtool"
 GRACEFUL, HELD, RESETS, REFUSED = 20, 4, 7, 5
@@ -202,17 +203,6 @@ def expected():
     }
 
 
-def attached(pid):
-    """eBPF links the process holds (its programs are attached)."""
-    n = 0
-    for fd in os.listdir("/proc/%d/fdinfo" % pid):
-        try:
-            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
-                n += "link_id:" in f.read()
-        except OSError:
-            pass
-    return n
-
 
 def start_summary(tulpen):
     argv = tulpen if isinstance(tulpen, list) else [tulpen]
@@ -221,7 +211,7 @@ def start_summary(tulpen):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
     deadline = time.time() + 20
-    while attached(p.pid) < 2:
+    while wc.bpf_links(p.pid) < 2:
         if p.poll() is not None:
             raise c.Fail("tulpen watch --summary exited: " + p.stderr.read())
         if time.time() > deadline:

@@ -85,17 +85,6 @@ def settle():
         time.sleep(0.05)
 
 
-def links(pid):
-    n = 0
-    for fd in os.listdir("/proc/%d/fdinfo" % pid):
-        try:
-            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
-                n += "link_id:" in f.read()
-        except OSError:
-            pass
-    return n
-
-
 FAILED = [0]      # connects refused for want of a local port
 
 
@@ -190,7 +179,7 @@ def main():
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
     deadline = time.time() + 20
-    while links(w.pid) < 5:   # set_state, timers, xmit
+    while wc.bpf_links(w.pid) < 5:   # set_state, timers, xmit
         if w.poll() is not None or time.time() > deadline:
             wc.fail("tulpen watch --summary did not attach: " +
                     (w.stderr.read() if w.poll() is not None else ""))
