@@ -273,12 +273,6 @@ static struct flow *list_head(struct tulpen_flows *f, int l)
 }
 
 /* A segment's normalised key, its hash, and whether key.a is its source. */
-struct seg_key {
-	struct flow_key k;
-	uint64_t h;
-	int a_is_src;
-};
-
 static int process(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		   uint32_t file, const struct seg_key *sk);
 
@@ -721,6 +715,17 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 
 	sk.h = make_key(p, &sk.k, &sk.a_is_src);
 	return segment(f, p, file, &sk);
+}
+
+void pcap_seg_key(const struct tulpen_pkt *p, struct seg_key *sk)
+{
+	sk->h = make_key(p, &sk->k, &sk->a_is_src);
+}
+
+int pcap_flows_segment_key(struct tulpen_flows *f, const struct tulpen_pkt *p,
+			   uint32_t file, const struct seg_key *sk)
+{
+	return segment(f, p, file, sk);
 }
 
 /* One segment through its connection (after the time and the expiry). */

@@ -14,6 +14,7 @@
 struct batch {
 	size_t n;
 	struct tulpen_pkt pkt[PCAP_PIPE_BATCH];
+	struct seg_key key[PCAP_PIPE_BATCH];
 };
 
 struct pcap_pipe {
@@ -89,8 +90,10 @@ static void *reader(void *arg)
 		/* The slot is this thread's until filled is raised. */
 		b->n = 0;
 		while (b->n < PCAP_PIPE_BATCH &&
-		       (r = tulpen_pcap_next(pp->rd, &b->pkt[b->n])) == 1)
+		       (r = tulpen_pcap_next(pp->rd, &b->pkt[b->n])) == 1) {
+			pcap_seg_key(&b->pkt[b->n], &b->key[b->n]);
 			b->n++;
+		}
 		pthread_mutex_lock(&pp->mu);
 		pp->filled++;
 		if (b->n < PCAP_PIPE_BATCH) {
@@ -153,7 +156,7 @@ int pcap_pipe_run(struct pcap_pipe *pp, struct tulpen_pcap_reader *rd,
 	for (;;) {
 		b = take(pp, &last, &end_ret);
 		for (i = 0; i < b->n; i++) {
-			r = seg(priv, &b->pkt[i]);
+			r = seg(priv, &b->pkt[i], &b->key[i]);
 			if (r < 0)
 				break;
 		}

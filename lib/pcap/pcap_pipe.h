@@ -14,6 +14,7 @@
 #ifndef TULPEN_PCAP_PIPE_H
 #define TULPEN_PCAP_PIPE_H
 
+#include "pcap/pcap_flow.h"
 #include "tulpen/pcap_decode.h"
 
 #define PCAP_PIPE_BATCH 256
@@ -21,8 +22,12 @@
 
 struct pcap_pipe;
 
-/* Called for each segment; a negative return stops the reading. */
-typedef int (*pcap_pipe_seg_fn)(void *priv, const struct tulpen_pkt *p);
+/*
+ * Called for each segment with its key (made by the reader thread); a
+ * negative return stops the reading.
+ */
+typedef int (*pcap_pipe_seg_fn)(void *priv, const struct tulpen_pkt *p,
+				const struct seg_key *sk);
 
 /*
  * pcap_pipe_cpus_ok - whether a second thread can run beside this one (the
@@ -35,9 +40,9 @@ int pcap_pipe_new(struct pcap_pipe **out);
 
 /*
  * pcap_pipe_run - every segment of @rd through @seg. Returns what the loop
- * `while ((r = tulpen_pcap_next(rd, &p)) == 1) if ((r = seg(priv, &p)) < 0)
- * break;` returns, or -EAGAIN (nothing read) when the thread could not be
- * started: the caller then reads in its own thread.
+ * `while ((r = tulpen_pcap_next(rd, &p)) == 1) if ((r = seg(priv, &p, &key
+ * of p)) < 0) break;` returns, or -EAGAIN (nothing read) when the thread could
+ * not be started: the caller then reads in its own thread.
  */
 int pcap_pipe_run(struct pcap_pipe *pp, struct tulpen_pcap_reader *rd,
 		  pcap_pipe_seg_fn seg, void *priv);

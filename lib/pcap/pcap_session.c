@@ -144,7 +144,9 @@ static void notes(struct tulpen_pcap_session *s,
 	}
 }
 
-static int on_segment(void *priv, const struct tulpen_pkt *p)
+/* One segment through the table (its key made, or @sk NULL). */
+static int on_segment(void *priv, const struct tulpen_pkt *p,
+		      const struct seg_key *sk)
 {
 	struct tulpen_pcap_session *s = priv;
 
@@ -152,6 +154,8 @@ static int on_segment(void *priv, const struct tulpen_pkt *p)
 		tulpen_pcap_report_set_t0(s->rep, p->ts_ns);
 		s->t0_set = 1;
 	}
+	if (sk)
+		return pcap_flows_segment_key(s->flows, p, s->file, sk);
 	return tulpen_flows_segment(s->flows, p, s->file);
 }
 
@@ -173,7 +177,7 @@ static int read_file(struct tulpen_pcap_session *s,
 			return r;
 	}
 	while ((r = tulpen_pcap_next(rd, &pkt)) == 1) {
-		r = on_segment(s, &pkt);
+		r = on_segment(s, &pkt, NULL);
 		if (r < 0)
 			break;
 	}
