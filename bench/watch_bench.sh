@@ -28,8 +28,16 @@
 # churn loses on this 2-core machine), and paced at -r connections/s
 # (default 14,000: about 140,000 transitions/s).
 #
-# usage: bench/watch_bench.sh [-t TULPEN] [-d SECONDS] [-j THREADS]
-#                             [-r CONN_PER_S] [-n ROUNDS] [-f] [-T]
+# With -b OTHER (another build's tulpen, say the one before a change),
+# each round also runs its counts and event stream ("counts-b",
+# "tulpen-b"), interleaved with this build's, so that both meet the same
+# machine. After the last round, the medians over the rounds of every
+# tracer's rate and CPU per connection, against the median run alone (on
+# a shared machine one round is noisy; take -n 5 -d 3).
+#
+# usage: bench/watch_bench.sh [-t TULPEN] [-b OTHER] [-d SECONDS]
+#                             [-j THREADS] [-r CONN_PER_S] [-n ROUNDS]
+#                             [-f] [-T]
 # -n: each set ROUNDS times (each round has its own run alone); -f: the
 # flat-out set only; -T: without tcpstates.
 # Root only. Takes about 9 x SECONDS per round. Tables go to stdout,
@@ -37,22 +45,24 @@
 set -eu
 
 TULPEN=build/cli/tulpen
+OTHER=
 DUR=10
 THREADS=4
 RATE=14000
 ROUNDS=1
 FLAT_ONLY=0
 NO_TCPSTATES=0
-while getopts t:d:j:r:n:fT opt; do
+while getopts t:b:d:j:r:n:fT opt; do
 	case $opt in
 	t) TULPEN=$OPTARG ;;
+	b) OTHER=$OPTARG ;;
 	d) DUR=$OPTARG ;;
 	j) THREADS=$OPTARG ;;
 	r) RATE=$OPTARG ;;
 	n) ROUNDS=$OPTARG ;;
 	f) FLAT_ONLY=1 ;;
 	T) NO_TCPSTATES=1 ;;
-	*) echo "usage: $0 [-t TULPEN] [-d SECONDS] [-j THREADS] [-r CONN_PER_S] [-n ROUNDS] [-f] [-T]" >&2
+	*) echo "usage: $0 [-t TULPEN] [-b OTHER] [-d SECONDS] [-j THREADS] [-r CONN_PER_S] [-n ROUNDS] [-f] [-T]" >&2
 	   exit 2 ;;
 	esac
 done
@@ -66,6 +76,8 @@ TCPSTATES=$(command -v tcpstates || echo /usr/sbin/tcpstates)
 [ "$NO_TCPSTATES" = 1 ] || [ -x "$TCPSTATES" ] ||
 	{ echo "watch_bench: no tcpstates (apt install libbpf-tools, or -T)" >&2; exit 77; }
 [ -x "$TULPEN" ] || { echo "watch_bench: no tulpen at $TULPEN" >&2; exit 1; }
+[ -z "$OTHER" ] || [ -x "$OTHER" ] ||
+	{ echo "watch_bench: no tulpen at $OTHER" >&2; exit 1; }
 
 TMP=$(mktemp -d)
 NS=tulpen_churn_$$
@@ -113,11 +125,13 @@ wait_attached() {
 }
 
 # One table row: name, churn output, ticks before/after, seen, lost, note.
+# Also kept in $TMP/rows.$SET for the medians.
 report() {
 	conns=$(field connections "$2")
 	rate=$(field conn_per_s "$2")
 	trate=$(field transitions_per_s "$2")
 	cpc=$(field cpu_us_per_conn "$2")
+	echo "$1 $rate $cpc" >>"$TMP/rows.$SET"
 	echo "$1" "$conns" "$rate" "$trate" "$BASE_RATE" "$3" "$4" "$HZ" \
 		"$DUR" "$5" "$6" "$cpc" "$BASE_CPC" | awk -v note="$7" '{
 		slow = ($5 > 0) ? 100 * (1 - $3 / $5) : 0
@@ -129,7 +143,8 @@ report() {
 	}'
 }
 
-# A set of three runs (alone, tulpen, tcpstates) with churn args "$@".
+# A set of runs (alone, counts, tulpen, with -b the other build's, tcpstates)
+# with churn args "$@".
 run_set() {
 	echo "== churn alone: churn -t $THREADS -d $DUR $*" >&2
 	BASE=$(churn "$@")
@@ -137,8 +152,40 @@ run_set() {
 	BASE_RATE=$(field conn_per_s "$BASE")
 	BASE_CPC=$(field cpu_us_per_conn "$BASE")
 
-	echo "== with: tulpen watch --summary --netns ... (in-kernel counts)" >&2
-	"$TULPEN" watch --summary --netns "/run/netns/$NS" >"$TMP/counts.out" \
+	if [ -n "$OTHER" ]; then
+		counts_run "$OTHER" "$@"
+		RUN_KB=$RUN_K K0B=$K0 K1B=$K1 K_SEENB=$K_SEEN K_LOSTB=$K_LOST
+		tulpen_run "$OTHER" "$@"
+		RUN_TB=$RUN_T T0B=$T0 T1B=$T1 T_SEENB=$T_SEEN T_LOSTB=$T_LOST
+	fi
+	counts_run "$TULPEN" "$@"
+	tulpen_run "$TULPEN" "$@"
+
+	C0=0 C1=0 C_SEEN=0 C_LOST=0 RUN_C=
+	[ "$NO_TCPSTATES" = 1 ] || tcpstates_run "$@"
+
+	echo "| tracer    | kernel transitions | conn/s | transitions/s | slowdown | churn CPU us/conn | vs alone | events seen | lost | tracer CPU | CPU per 10k tr/s | note |"
+	echo "|-----------|----------:|---------:|----------:|---------:|------:|-------:|----------:|--------:|-------:|--------:|------|"
+	report none "$BASE" 0 0 0 0 ""
+	report counts "$RUN_K" "$K0" "$K1" "${K_SEEN:-0}" "${K_LOST:-0}" \
+		"in-kernel counts (tulpen watch --summary)"
+	report tulpen "$RUN_T" "$T0" "$T1" "$T_SEEN" "$T_LOST" \
+		"seen includes $T_TW TIME-WAIT transitions tcpstates cannot see"
+	if [ -n "$OTHER" ]; then
+		report counts-b "$RUN_KB" "$K0B" "$K1B" "${K_SEENB:-0}" \
+			"${K_LOSTB:-0}" "the same, $OTHER"
+		report tulpen-b "$RUN_TB" "$T0B" "$T1B" "$T_SEENB" "$T_LOSTB" \
+			"the same, $OTHER"
+	fi
+	[ "$NO_TCPSTATES" = 1 ] ||
+		report tcpstates "$RUN_C" "$C0" "$C1" "$C_SEEN" "$C_LOST" ""
+}
+
+counts_run() { # counts_run TULPEN [CHURN ARGS]
+	t=$1
+	shift
+	echo "== with: $t watch --summary --netns ... (in-kernel counts)" >&2
+	"$t" watch --summary --netns "/run/netns/$NS" >"$TMP/counts.out" \
 		2>"$TMP/counts.err" &
 	TPID=$!
 	wait_attached $TPID
@@ -153,9 +200,13 @@ run_set() {
 	cat "$TMP/counts.out" "$TMP/counts.err" >&2
 	K_SEEN=$(awk '$1 == "total" { print $2 }' "$TMP/counts.out")
 	K_LOST=$(awk '$1 == "missed:" { print $2 }' "$TMP/counts.out")
+}
 
-	echo "== with: tulpen watch --ndjson --netns ... >/dev/null" >&2
-	"$TULPEN" watch --ndjson --stats --netns "/run/netns/$NS" >/dev/null \
+tulpen_run() { # tulpen_run TULPEN [CHURN ARGS]
+	t=$1
+	shift
+	echo "== with: $t watch --ndjson --netns ... >/dev/null" >&2
+	"$t" watch --ndjson --stats --netns "/run/netns/$NS" >/dev/null \
 		2>"$TMP/tulpen.err" &
 	TPID=$!
 	wait_attached $TPID
@@ -172,19 +223,6 @@ run_set() {
 	T_SEEN=$(field transitions "$STATS")
 	T_TW=$(field timewait "$STATS")
 	T_LOST=$(field lost "$STATS")
-
-	C0=0 C1=0 C_SEEN=0 C_LOST=0 RUN_C=
-	[ "$NO_TCPSTATES" = 1 ] || tcpstates_run "$@"
-
-	echo "| tracer    | kernel transitions | conn/s | transitions/s | slowdown | churn CPU us/conn | vs alone | events seen | lost | tracer CPU | CPU per 10k tr/s | note |"
-	echo "|-----------|----------:|---------:|----------:|---------:|------:|-------:|----------:|--------:|-------:|--------:|------|"
-	report none "$BASE" 0 0 0 0 ""
-	report counts "$RUN_K" "$K0" "$K1" "${K_SEEN:-0}" "${K_LOST:-0}" \
-		"in-kernel counts (tulpen watch --summary)"
-	report tulpen "$RUN_T" "$T0" "$T1" "$T_SEEN" "$T_LOST" \
-		"seen includes $T_TW TIME-WAIT transitions tcpstates cannot see"
-	[ "$NO_TCPSTATES" = 1 ] ||
-		report tcpstates "$RUN_C" "$C0" "$C1" "$C_SEEN" "$C_LOST" ""
 }
 
 tcpstates_run() {
@@ -204,17 +242,46 @@ tcpstates_run() {
 	C_LOST=$(awk '/lost/ { for (i = 1; i <= NF; i++) if ($i == "lost") s += $(i + 1) } END { print s + 0 }' "$TMP/tcpstates.err")
 }
 
+# The medians over the rounds of set $1 (rows: tracer conn/s us/conn).
+medians() {
+	[ -s "$TMP/rows.$1" ] || return 0
+	echo "### medians over $ROUNDS rounds: $2"
+	echo
+	echo "| tracer | conn/s | slowdown | churn CPU us/conn | vs alone |"
+	echo "|---|---:|---:|---:|---:|"
+	awk '{ print $1 }' "$TMP/rows.$1" | awk '!seen[$0]++' |
+	while read -r name; do
+		awk -v k="$name" '$1 == k { print $2, $3 }' "$TMP/rows.$1" >"$TMP/m"
+		n=$(wc -l <"$TMP/m")
+		rate=$(sort -n -k1,1 "$TMP/m" | awk -v n="$n" 'NR == int((n + 1) / 2) { print $1 }')
+		cpc=$(sort -n -k2,2 "$TMP/m" | awk -v n="$n" 'NR == int((n + 1) / 2) { print $2 }')
+		[ "$name" = none ] && { MR=$rate; MC=$cpc; }
+		echo "$name $rate $cpc $MR $MC" | awk '{
+			slow = ($4 > 0) ? 100 * (1 - $2 / $4) : 0
+			more = ($5 > 0) ? 100 * ($3 / $5 - 1) : 0
+			printf "| %s | %d | %.1f%% | %.2f | %+.1f%% |\n", $1, $2, slow, $3, more
+		}'
+	done
+	echo
+}
+
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	echo "### flat out: churn -t $THREADS -d $DUR (round $r of $ROUNDS)"
 	echo
+	SET=flat
 	run_set
 	echo
 	if [ "$FLAT_ONLY" = 0 ]; then
 		echo "### paced: churn -t $THREADS -d $DUR -r $RATE (about $((RATE * 10)) transitions/s; round $r of $ROUNDS)"
 		echo
+		SET=paced
 		run_set -r "$RATE"
 		echo
 	fi
 	r=$((r + 1))
 done
+if [ "$ROUNDS" -gt 1 ]; then
+	medians flat "flat out"
+	medians paced "paced at $RATE connections/s"
+fi

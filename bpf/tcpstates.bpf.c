@@ -10,8 +10,10 @@
  * `ip netns exec`:
  * - tp_btf/inet_sock_set_state: the kernel's own transitions (TCP, MPTCP).
  *   A connecting socket's held-back SYN-SENT event and connecting task
- *   live in socket local storage, freed with the socket. Times in state
- *   are differences between a socket's events, taken by the reader.
+ *   live in a hash map by socket (sks), from birth to close. Times in
+ *   state are differences between a socket's events, taken by the
+ *   reader. A close that hands over to a time-wait socket (handover())
+ *   is reported as "-> TIME-WAIT" (or "-> FIN-WAIT-2").
  * - tp_btf/net_dev_queue: the SYN-SENT event is held back until the SYN
  *   leaves (connect() sets SYN-SENT before it picks the local port, so the
  *   tracepoint sees sport 0); and the ACK with which a FIN-WAIT-2
@@ -20,10 +22,8 @@
  *   accept() and accept4() for the target architecture: names the process
  *   that accepted a socket.
  * - tp_btf/timer_start, timer_cancel, timer_expire_entry on the time-wait
- *   timer (tw_timer_handler): a time-wait socket takes over (the
- *   tracepoint's following "-> CLOSE" of the full socket is reported as
- *   "-> TIME-WAIT"), and ends (TIME-WAIT -> CLOSED); see
- *   tcpstates_tw.bpf.h.
+ *   timer (tw_timer_handler): a time-wait socket starts, moves on and
+ *   ends (TIME-WAIT -> CLOSED); see tcpstates_tw.bpf.h.
  *
  * The loader (lib/watch/watch_bpf.c) attaches each program on its own:
  * only on_set_state is required; without the others a part is missing
@@ -47,10 +47,15 @@
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 /*
- * What we keep per connection: its birth, for the lifetime histogram, and
- * a connecting socket's SYN-SENT event, held back until the port is
- * bound. (Times in state are differences between a socket's events,
- * taken by the reader: nothing per socket is needed for them.)
+ * What we keep per connection, from its birth to its close: the birth,
+ * for the lifetime histogram, and a connecting socket's SYN-SENT event,
+ * held back until the port is bound. (Times in state are differences
+ * between a socket's events, taken by the reader: nothing per socket is
+ * needed for them.) By the socket's address in a hash map allocated as it
+ * fills, as the counts keep births (tcpstates_counts.bpf.h, which says
+ * why not socket storage); deleted at the close. A birth that finds it
+ * full is counted untracked, and its SYN-SENT event is sent at once (with
+ * the local port still 0).
  */
 struct sk_state {
 	__u64 pend_ts; /* a held-back SYN-SENT event (0: none) */
@@ -62,9 +67,10 @@ struct sk_state {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__uint(max_entries, TW_BIRTHS_MAX);
+	__type(key, __u64); /* struct sock * */
 	__type(value, struct sk_state);
 } sks SEC(".maps");
 
@@ -136,21 +142,25 @@ static __always_inline void flush_connect(const struct sock *sk,
 static __always_inline struct sk_state *
 lifetime(struct sock *sk, __u64 now, int oldstate, int newstate, int tcp)
 {
-	struct sk_state *st;
+	struct sk_state *st, fresh = {};
+	__u64 key = (__u64)sk;
 
 	if (newstate == TCP_SYN_SENT ||
 	    (newstate == TCP_SYN_RECV && oldstate == TCP_LISTEN)) {
-		st = bpf_sk_storage_get(&sks, sk, 0,
-					BPF_SK_STORAGE_GET_F_CREATE);
-		if (st)
-			st->birth_ns = now;
-		return st;
+		fresh.birth_ns = now;
+		if (bpf_map_update_elem(&sks, &key, &fresh, BPF_ANY)) {
+			count_untracked();
+			return NULL;
+		}
+		return bpf_map_lookup_elem(&sks, &key);
 	}
-	/* Leaving SYN-SENT: a held-back event to send (not counts only). */
-	if (newstate != TCP_CLOSE && (oldstate != TCP_SYN_SENT || no_events))
+	/* Leaving SYN-SENT: a held-back event to send. */
+	if (newstate != TCP_CLOSE && oldstate != TCP_SYN_SENT)
 		return NULL;
-	st = bpf_sk_storage_get(&sks, sk, 0, 0);
-	if (st && tcp && newstate == TCP_CLOSE && st->birth_ns) {
+	st = bpf_map_lookup_elem(&sks, &key);
+	/* (An entry a skipped run left behind: see count_birth_close().) */
+	if (st && tcp && newstate == TCP_CLOSE && st->birth_ns &&
+	    oldstate != TCP_LISTEN && oldstate != TCP_CLOSE) {
 		count_lifetime(st->birth_ns, now);
 		st->birth_ns = 0;
 	}
@@ -177,60 +187,79 @@ static __always_inline int handover(const struct sock *sk, int oldstate)
 								: TCP_FIN_WAIT2;
 }
 
+/*
+ * Counts only: the transition (a close that hands over to a time-wait
+ * socket counted as its move), the birth or the lifetime; nothing else,
+ * no clock read but at births and closes.
+ */
+static __always_inline int counts_set_state(const struct sock *sk, int oldstate,
+					    int newstate)
+{
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	if (filter_netns &&
+	    sk->__sk_common.skc_net.net->ns.inum != filter_netns)
+		return 0;
+	count_birth_close(sk, oldstate, newstate);
+	if (newstate == TCP_CLOSE)
+		newstate = handover(sk, oldstate);
+	count_transition(oldstate, newstate);
+	return 0;
+}
+
+/* The socket closed: its entry goes (@st: the one lifetime() found). */
+static __always_inline void forget(const struct sock *sk, struct sk_state *st)
+{
+	__u64 key = (__u64)sk;
+
+	if (st)
+		bpf_map_delete_elem(&sks, &key);
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
 {
-	__u16 proto = sk->sk_protocol;
-	__u64 now = bpf_ktime_get_ns(), cookie;
+	__u16 proto;
+	__u64 now, cookie;
 	struct sk_state *st = NULL;
 
-	if (!no_events) /* counts only: settled by timer events */
-		settle_cancel(0, 0);
+	if (no_events)
+		return counts_set_state(sk, oldstate, newstate);
+	settle_cancel(0, 0);
+	proto = sk->sk_protocol;
 	if (proto != IPPROTO_TCP && proto != IPPROTO_MPTCP)
 		return 0;
 	if (filter_netns &&
 	    sk->__sk_common.skc_net.net->ns.inum != filter_netns)
 		return 0;
+	now = bpf_ktime_get_ns();
 	st = lifetime(sk, now, oldstate, newstate, proto == IPPROTO_TCP);
-	if (no_events && newstate == TCP_CLOSE) {
-		if (proto == IPPROTO_TCP)
-			count_transition(oldstate, handover(sk, oldstate));
-		return 0;
-	}
-	if (no_events) {
-		if (proto == IPPROTO_TCP)
-			count_transition(oldstate, newstate);
-		return 0;
-	}
 	cookie = bpf_get_socket_cookie(sk);
 
 	if (oldstate == TCP_SYN_SENT) {
 		if (st)
 			flush_connect(sk, st, cookie);
-	} else if (newstate == TCP_CLOSE) {
-		struct tw_handover *h =
-			bpf_map_lookup_elem(&tw_pending, &cookie);
+	} else if (newstate == TCP_CLOSE && proto == IPPROTO_TCP &&
+		   tw_followed) {
+		int tw_state = handover(sk, oldstate);
 
-		if (h) {
+		if (tw_state != TCP_CLOSE) {
 			/*
 			 * A time-wait socket took over: not a close. (An
 			 * orphaned FIN-WAIT-2 socket stays in FIN-WAIT-2;
 			 * the event then only carries the byte counts.)
 			 */
-			int tw_state = h->substate;
-
-			bpf_map_delete_elem(&tw_pending, &cookie);
-			if (proto == IPPROTO_TCP)
-				count_transition(oldstate, tw_state);
+			count_transition(oldstate, tw_state);
 			emit_state(sk, cookie, now, oldstate, tw_state,
 				   TW_F_TIMEWAIT);
+			forget(sk, st);
 			return 0;
 		}
 	}
 	if (proto == IPPROTO_TCP)
 		count_transition(oldstate, newstate);
 
-	if (newstate == TCP_SYN_SENT && st && !no_events) {
+	if (newstate == TCP_SYN_SENT && st) {
 		/* sport is still 0 here: wait for the SYN to leave. */
 		struct task_struct *t =
 			(struct task_struct *)bpf_get_current_task();
@@ -244,6 +273,8 @@ int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
 		return 0;
 	}
 	emit_state(sk, cookie, now, oldstate, newstate, 0);
+	if (newstate == TCP_CLOSE)
+		forget(sk, st);
 	return 0;
 }
 
@@ -392,7 +423,9 @@ int BPF_PROG(on_xmit, struct sk_buff *skb)
 		if (state == TCP_SYN_SENT) {
 			if (no_events)
 				return 0; /* no SYN-SENT event is held back */
-			st = bpf_sk_storage_get(&sks, sk, 0, 0);
+			__u64 key = (__u64)sk;
+
+			st = bpf_map_lookup_elem(&sks, &key);
 			/* The cookie was made at the SYN-SENT transition. */
 			if (st && st->pend_ts)
 				flush_connect(

@@ -55,14 +55,19 @@ struct tw_event {
  * SYN-RECEIVED of a listener's child) to their close (CLOSED, or the
  * hand-over to a time-wait socket), in log2 slots of microseconds: slot
  * 0 under 1 us, slot i in [2^(i-1), 2^i) us, the last one the rest.
+ * dur_untracked: births that found the counts-only birth table (map
+ * `births`, TW_BIRTHS_MAX sockets at once) full, whose lifetime is
+ * therefore not in the histogram.
  */
 #define TW_NSTATES 16
 #define TW_DUR_SLOTS 40
+#define TW_BIRTHS_MAX (1u << 18)
 
 struct tw_counts {
 	__u64 trans[TW_NSTATES * TW_NSTATES];
 	__u64 dur[TW_DUR_SLOTS];
 	__u64 dur_sum_ns;
+	__u64 dur_untracked;
 };
 
 #endif /* TULPEN_BPF_TCPSTATES_H */

@@ -31,6 +31,12 @@ const volatile __u32 filter_netns = 0; /* 0: every namespace */
 const volatile __u64 wakeup_bytes = 0; /* 0: wake up on every event */
 /* 1: keep only the counts (tcpstates_counts.bpf.h), send no event. */
 const volatile __u8 no_events = 0;
+/*
+ * Set by the loader once the time-wait programs are attached: only then
+ * is a close that hands over to a time-wait socket reported as its move
+ * (the time-wait socket's end follows), else as -> CLOSED.
+ */
+__u8 tw_followed = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -77,32 +83,49 @@ static __always_inline struct tw_event *ev_reserve(void)
 	return e;
 }
 
-/* Events sent on this CPU (for the wake-up decision). */
+/* This CPU's wake-up decisions: events sent, the last forced wake-up. */
+struct tw_wake {
+	__u64 sent;
+	__u64 woke_ns;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
-} sent SEC(".maps");
+	__type(value, struct tw_wake);
+} wakes SEC(".maps");
+
+/* At most one forced wake-up per CPU in this time. */
+#define WAKE_GAP_NS 1000000
 
 /*
  * How to wake the reader: with a threshold, only look at how much is
  * waiting every 16th event of a CPU (that read pulls in the cache line the
- * reader writes); the reader also polls on a timeout.
+ * reader writes), and force a wake-up at most once a millisecond per CPU:
+ * each one is an interrupt the CPU sends itself (irq_work; under a
+ * hypervisor an exit), and while the reader is behind, and busy, every
+ * look finds the threshold passed (that doubled the programs' cost under
+ * connection churn). The reader also polls on a timeout.
  */
 static __always_inline __u64 wakeup_flags(void)
 {
+	struct tw_wake *w;
 	__u32 zero = 0;
-	__u64 *n;
+	__u64 now;
 
 	if (!wakeup_bytes)
 		return 0;
-	n = bpf_map_lookup_elem(&sent, &zero);
-	if (n && (++*n & 15))
+	w = bpf_map_lookup_elem(&wakes, &zero);
+	if (!w || (++w->sent & 15))
 		return BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < wakeup_bytes)
+		return BPF_RB_NO_WAKEUP;
+	now = bpf_ktime_get_ns();
+	if (now - w->woke_ns < WAKE_GAP_NS)
+		return BPF_RB_NO_WAKEUP;
+	w->woke_ns = now;
+	return BPF_RB_FORCE_WAKEUP;
 }
 
 static __always_inline void ev_submit(struct tw_event *e)
@@ -120,8 +143,8 @@ static __always_inline void ev_output(struct tw_event *e)
 
 /*
  * Addresses, ports, family and namespace of a socket. The local port comes
- * from inet_sport (tw_sport): skc_num is cleared when a closing socket
- * releases its port, before the tracepoint fires.
+ * from inet_sport (tw_sport): skc_num is
+ * cleared when a closing socket releases its port, before the tracepoint fires.
  */
 static __always_inline void ev_fill_addr(struct tw_event *e,
 					 const struct sock_common *skc, int tw)

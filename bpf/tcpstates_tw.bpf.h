@@ -15,22 +15,20 @@
 extern const void tw_timer_handler __ksym __weak;
 
 /*
- * Cookie of a socket a time-wait socket is replacing right now -> the
- * time-wait socket's substate (consumed by the "-> CLOSE" that follows;
- * LRU so that an entry made for a re-armed time-wait socket we had lost
- * track of cannot pile up).
+ * The time-wait socket's fields, through bpf_probe_read_kernel() (what
+ * BPF_CORE_READ does): a bpf_rdonly_cast() pointer would allow direct
+ * loads, but that kfunc needs Linux 6.2 and a libbpf that lets a program
+ * do without it where it is missing (Debian 12 has 6.1 and libbpf 1.1).
  */
-struct tw_handover {
-	__u64 tw; /* struct inet_timewait_sock * */
-	__u8 substate;
-};
+static __always_inline __u32 tw_netns(const struct inet_timewait_sock *tw)
+{
+	return BPF_CORE_READ(tw, __tw_common.skc_net.net, ns.inum);
+}
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct tw_handover);
-} tw_pending SEC(".maps");
+static __always_inline __u64 tw_cookie(const struct inet_timewait_sock *tw)
+{
+	return BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
+}
 
 struct tw_info {
 	__u64 cookie;
@@ -87,6 +85,9 @@ __u64 fw2_tracked = 0;
 struct tw_cancel {
 	__u64 tw; /* struct inet_timewait_sock *, 0: none */
 	__u64 cookie;
+	/* The last one settled as an end (see on_timer_expire). */
+	__u64 ended_tw;
+	__u64 ended_cookie;
 	struct tw_key key;
 	__u8 fw2;  /* it is in tw_fw2 */
 	__u8 late; /* late_ev goes first */
@@ -118,6 +119,8 @@ static __always_inline int settle_cancel(__u64 tw, __u64 cookie)
 	c->tw = 0;
 	if (twkey == tw && c->cookie == cookie)
 		return 1;
+	c->ended_tw = twkey;
+	c->ended_cookie = c->cookie;
 	if (c->late) {
 		count_transition(c->late_ev.oldstate, c->late_ev.newstate);
 		ev_output(&c->late_ev);
@@ -160,7 +163,7 @@ timer_tw(struct timer_list *timer)
 static __always_inline struct tw_key tw_key_of(struct inet_timewait_sock *tw)
 {
 	struct tw_key k = {
-		.netns = sk_netns(&tw->__tw_common),
+		.netns = tw_netns(tw),
 		.lport = bpf_ntohs(BPF_CORE_READ(tw, tw_sport)),
 		.rport = bpf_ntohs(BPF_CORE_READ(tw, __tw_common.skc_dport)),
 	};
@@ -226,7 +229,10 @@ static __always_inline int light_timer_start(struct inet_timewait_sock *tw,
 	__u64 twkey = (__u64)tw, *p;
 	struct tw_key k;
 
-	if (filter_netns && sk_netns(&tw->__tw_common) != filter_netns)
+	/* Born in TIME-WAIT, nothing in FIN-WAIT-2 to follow: no work. */
+	if (sub != TCP_FIN_WAIT2 && !fw2_tracked)
+		return 0;
+	if (filter_netns && tw_netns(tw) != filter_netns)
 		return 0;
 	if (sub == TCP_FIN_WAIT2) {
 		k = tw_key_of(tw);
@@ -251,14 +257,16 @@ static __always_inline void light_end(struct inet_timewait_sock *tw,
 				      struct tw_cancel *c, __u8 sub)
 {
 	__u64 twkey = (__u64)tw, *p = NULL;
-	struct tw_key k;
+	struct tw_key k = {};
 	__u8 late;
 
-	if (filter_netns && sk_netns(&tw->__tw_common) != filter_netns)
+	if (filter_netns && tw_netns(tw) != filter_netns)
 		return;
-	k = tw_key_of(tw);
-	if (fw2_tracked)
+	/* The key (three reads) only when some are listed in FIN-WAIT-2. */
+	if (fw2_tracked) {
+		k = tw_key_of(tw);
 		p = bpf_map_lookup_elem(&tw_fw2, &k);
+	}
 	if (p && *p != twkey)
 		p = NULL;
 	/* Still listed in FIN-WAIT-2 but in TIME-WAIT: its FIN went unseen. */
@@ -271,7 +279,7 @@ static __always_inline void light_end(struct inet_timewait_sock *tw,
 		c->late = late;
 		c->fw2 = p != NULL;
 		c->key = k;
-		c->cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
+		c->cookie = tw_cookie(tw);
 		c->tw = twkey;
 		return;
 	}
@@ -295,7 +303,7 @@ int BPF_PROG(on_timer_start, struct timer_list *timer)
 		settle_cancel(0, 0);
 		return 0;
 	}
-	settle_cancel(twkey, BPF_CORE_READ(tw, __tw_common.skc_cookie.counter));
+	settle_cancel(twkey, tw_cookie(tw));
 	sub = BPF_CORE_READ(tw, tw_substate);
 	if (no_events)
 		return light_timer_start(tw, sub);
@@ -309,17 +317,12 @@ int BPF_PROG(on_timer_start, struct timer_list *timer)
 		}
 		return 0;
 	}
-	if (filter_netns && sk_netns(&tw->__tw_common) != filter_netns)
+	if (filter_netns && tw_netns(tw) != filter_netns)
 		return 0;
 	/* The cookie was copied from the full socket it replaces. */
-	nti.cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
+	nti.cookie = tw_cookie(tw);
 	nti.substate = sub;
 	bpf_map_update_elem(&tws, &twkey, &nti, BPF_ANY);
-	{
-		struct tw_handover h = { .tw = twkey, .substate = sub };
-
-		bpf_map_update_elem(&tw_pending, &nti.cookie, &h, BPF_ANY);
-	}
 	if (sub == TCP_FIN_WAIT2) {
 		struct tw_key k = tw_key_of(tw);
 
@@ -363,16 +366,16 @@ static __always_inline void tw_end(struct inet_timewait_sock *tw,
 		}
 	} else {
 		/* A time-wait socket older than this program. */
-		if (filter_netns && sk_netns(&tw->__tw_common) != filter_netns)
+		if (filter_netns && tw_netns(tw) != filter_netns)
 			return;
-		cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
+		cookie = tw_cookie(tw);
 	}
 	if (c) {
 		tw_fill(&c->ev, tw, cookie, now, sub, TCP_CLOSE, 0);
 		c->late = late;
 		c->fw2 = fw2;
 		c->key = tw_key_of(tw);
-		c->cookie = BPF_CORE_READ(tw, __tw_common.skc_cookie.counter);
+		c->cookie = tw_cookie(tw);
 		c->tw = twkey;
 		return;
 	}
@@ -392,13 +395,30 @@ static __always_inline void tw_end(struct inet_timewait_sock *tw,
 	}
 }
 
+/*
+ * The kernel detaches an expiring timer (a timer_cancel event) just before
+ * it runs the handler (timer_expire_entry): that cancel, still pending
+ * here, is this expiry, which ends the time-wait socket once. Had an
+ * event in between (an interrupt's timer on this CPU) already settled it
+ * as an end, it is not counted again.
+ */
 SEC("tp_btf/timer_expire_entry")
 int BPF_PROG(on_timer_expire, struct timer_list *timer)
 {
 	struct inet_timewait_sock *tw = timer_tw(timer);
+	struct tw_cancel *c;
+	__u32 zero = 0;
+	__u64 cookie;
+	int ended;
 
-	settle_cancel(0, 0);
-	if (tw)
+	if (!tw) {
+		settle_cancel(0, 0);
+		return 0;
+	}
+	cookie = tw_cookie(tw);
+	c = bpf_map_lookup_elem(&cancels, &zero);
+	ended = c && c->ended_tw == (__u64)tw && c->ended_cookie == cookie;
+	if (settle_cancel((__u64)tw, cookie) || !ended)
 		tw_end(tw, NULL);
 	return 0;
 }
@@ -432,8 +452,8 @@ static __always_inline int tw_ack(struct sk_buff *skb)
 	__u64 *twp, twkey;
 	__u32 tcp_off;
 
-	head = BPF_CORE_READ(skb, head);
-	nh = BPF_CORE_READ(skb, network_header);
+	head = skb->head;
+	nh = skb->network_header;
 	if (bpf_probe_read_kernel(&b0, 1, head + nh))
 		return 0;
 	if ((b0 >> 4) == 4) {
@@ -454,7 +474,7 @@ static __always_inline int tw_ack(struct sk_buff *skb)
 		return 0;
 	if (!(flags & TH_ACK) || (flags & (TH_RST | TH_SYN)))
 		return 0;
-	k.netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+	k.netns = skb->dev->nd_net.net->ns.inum;
 	k.lport = bpf_ntohs(ports[0]);
 	k.rport = bpf_ntohs(ports[1]);
 	twp = bpf_map_lookup_elem(&tw_fw2, &k);

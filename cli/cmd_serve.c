@@ -580,7 +580,9 @@ static void warn(const struct server *srv, const struct serve_opts *o, int tls)
 		fprintf(stderr,
 			"tulpen serve: metrics dropped: "
 			"tulpen_tcp_transitions_total, "
-			"tulpen_tcp_connection_duration_seconds (%s)\n",
+			"tulpen_tcp_connection_duration_seconds, "
+			"tulpen_tcp_connection_lifetimes_untracked_total "
+			"(%s)\n",
 			o->counts_why);
 }
 

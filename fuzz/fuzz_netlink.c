@@ -6,7 +6,9 @@
  * the same messages. The input is a series of datagrams, each a 2-byte
  * little-endian length and its bytes, served by a fake transport to the
  * dumps in collect order: TCP, UNIX, netlink, packet, vsock, XDP, TIPC
- * (sequence numbers 1 to 7).
+ * (sequence numbers 1 to 7). Then every message once more as an SCTP
+ * record (endpoint or association: address lists, sctp_info) through the
+ * ss and JSON writers of its SCTP details.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -19,6 +21,7 @@
 #include "tulpen/state.h"
 #include "tulpen/tcp_info.h"
 #include "collect/nl_dump.h"
+#include "fmt/fmt_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -82,6 +85,26 @@ static int check(const struct tulpen_sock *s, void *data)
 	return 0;
 }
 
+/* One message as an SCTP record, and what ss and JSON write of it. */
+static void sctp(const struct nlmsghdr *nlh, struct tulpen_diag_store *st)
+{
+	struct tulpen_sock s;
+	struct tulpen_buf b;
+
+	if (tulpen_inet_diag_parse_ext(nlh, TULPEN_P_SCTP, &s, st))
+		return;
+	check(&s, NULL);
+	if ((s.sctp.locals && !s.sctp.nlocals) ||
+	    (s.sctp.peers && !s.sctp.npeers) ||
+	    (uint64_t)(s.sctp.nlocals + s.sctp.npeers) * 128 > nlh->nlmsg_len)
+		abort();
+	if (tulpen_buf_init(&b, 0, NULL, NULL))
+		return;
+	tulpen_ss_sctp_info(&b, &s);
+	tulpen_json_sctp(&b, &s);
+	tulpen_buf_fini(&b);
+}
+
 /* Every message of every datagram as a destroy event (sock_events.c). */
 static void events(const uint8_t *p, size_t left)
 {
@@ -107,6 +130,7 @@ static void events(const uint8_t *p, size_t left)
 		       nlh->nlmsg_len <= (unsigned int)len) {
 			if (!tulpen_sock_event_parse(nlh, &s, &st))
 				check(&s, NULL);
+			sctp(nlh, &st);
 			len -= (int)NLMSG_ALIGN(nlh->nlmsg_len);
 			nlh = (const struct nlmsghdr
 				       *)((const char *)nlh +

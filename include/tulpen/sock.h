@@ -147,6 +147,22 @@ struct tulpen_sock {
 	uint32_t vsock_cid, vsock_port, vsock_peer_cid, vsock_peer_port;
 	uint32_t xdp_queue;
 	/*
+	 * XDP (xsk_diag): the rings' sizes in descriptors (has_rings bits:
+	 * 1 rx, 2 tx, 4 fill, 8 completion), the umem (has_umem; flags bit 0
+	 * zero-copy) and the statistics (has_stats).
+	 */
+	struct {
+		uint8_t has_rings, has_umem, has_stats;
+		uint32_t rx, tx, fill, completion;
+		struct {
+			uint64_t size;
+			uint32_t id, num_pages, chunk_size, headroom;
+			uint32_t ifindex, queue_id, flags, refs;
+		} umem;
+		uint64_t rx_dropped, rx_invalid, rx_full, fill_ring_empty;
+		uint64_t tx_invalid, tx_ring_empty;
+	} xdp;
+	/*
 	 * TIPC: the socket's node address and port (reference), the peer's
 	 * when connected, whether it has published names, the service it
 	 * connected through (via_type, via_inst when has_via), congestion
@@ -157,6 +173,23 @@ struct tulpen_sock {
 		uint8_t connected, has_publ, has_via, link_cong, conn_cong;
 		uint32_t via_type, via_inst, drops;
 	} tipc;
+	/*
+	 * SCTP (inet_diag): an endpoint, or one of its associations (the
+	 * kernel sends INET_DIAG_PEERS with associations only), which has
+	 * its own SCTP state (@state: 0 CLOSED, 1 COOKIE_WAIT, 2
+	 * COOKIE_ECHOED, 3 ESTABLISHED, 4 SHUTDOWN_PENDING, 5 SHUTDOWN_SENT,
+	 * 6 SHUTDOWN_RECEIVED, 7 SHUTDOWN_ACK_SENT; struct tulpen_sock.state
+	 * holds the nearest TCP state). The bound addresses (@nlocals) and
+	 * the peer's (@npeers) are struct sockaddr_storage entries (128
+	 * bytes each) at @locals and @peers; -i's struct sctp_info of
+	 * linux/sctp.h (@info_len bytes, shorter from older kernels) at
+	 * @info. All valid during the callback; read them with memcpy.
+	 */
+	struct {
+		uint8_t assoc, state;
+		uint32_t nlocals, npeers, info_len;
+		const void *locals, *peers, *info;
+	} sctp;
 	/*
 	 * Where the socket lives: set by the walk over network namespaces
 	 * (tulpen/netns.h), 0 and NULL from the plain collectors. Valid as

@@ -45,6 +45,12 @@ struct tulpen_watch_counts {
 		duration[TULPEN_WATCH_DUR_SLOTS]; /* sockets closed, per slot */
 	uint64_t duration_sum_ns;
 	/*
+	 * Sockets born while the counts-only birth table was full (262,144
+	 * sockets between birth and close at once): their lifetimes are not
+	 * in the histogram.
+	 */
+	uint64_t lifetimes_untracked;
+	/*
 	 * Runs of the programs the kernel skipped (one of ours was already
 	 * running on that CPU): transitions possibly not counted.
 	 */

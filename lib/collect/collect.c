@@ -357,7 +357,7 @@ static int collect_other(struct tulpen_ctx *ctx, const struct tulpen_query *q,
 	case TULPEN_P_XDP:
 		if (!(q->families & TULPEN_FAM_XDP))
 			return 0;
-		ret = tulpen_xdp_diag_collect(ctx, cb, data);
+		ret = tulpen_xdp_diag_collect_ext(ctx, q->ext, cb, data);
 		break;
 	case TULPEN_P_TIPC:
 		if (!(q->families & TULPEN_FAM_TIPC))

@@ -156,6 +156,56 @@ static void parse_extras(const struct nlattr *const *tb, int proto,
 	}
 }
 
+/* An SCTP association's state (SCTP_STATE_*) as the nearest TCP state. */
+static uint8_t sctp_tcp_state(uint8_t st)
+{
+	static const uint8_t map[] = {
+		TULPEN_TCP_CLOSE,	/* CLOSED */
+		TULPEN_TCP_SYN_SENT,	/* COOKIE_WAIT */
+		TULPEN_TCP_SYN_SENT,	/* COOKIE_ECHOED */
+		TULPEN_TCP_ESTABLISHED, /* ESTABLISHED */
+		TULPEN_TCP_FIN_WAIT1,	/* SHUTDOWN_PENDING */
+		TULPEN_TCP_FIN_WAIT1,	/* SHUTDOWN_SENT */
+		TULPEN_TCP_CLOSE_WAIT,	/* SHUTDOWN_RECEIVED */
+		TULPEN_TCP_LAST_ACK,	/* SHUTDOWN_ACK_SENT */
+	};
+
+	return st < sizeof(map) ? map[st] : TULPEN_TCP_UNKNOWN;
+}
+
+/*
+ * SCTP: the address lists (struct sockaddr_storage each), the
+ * association's own state (only associations carry INET_DIAG_PEERS) and
+ * -i's struct sctp_info, all pointing into the message.
+ */
+static void parse_sctp(const struct nlattr *const *tb, uint8_t state,
+		       int extras, struct tulpen_sock *s)
+{
+	const size_t ss = sizeof(struct sockaddr_storage);
+	const struct nlattr *a = tb[INET_DIAG_LOCALS];
+
+	if (a && mnl_attr_get_payload_len(a) >= ss) {
+		s->sctp.locals = mnl_attr_get_payload(a);
+		s->sctp.nlocals = (uint32_t)(mnl_attr_get_payload_len(a) / ss);
+	}
+	a = tb[INET_DIAG_PEERS];
+	if (a) {
+		s->sctp.assoc = 1;
+		s->sctp.state = state;
+		s->state = sctp_tcp_state(state);
+		if (mnl_attr_get_payload_len(a) >= ss) {
+			s->sctp.peers = mnl_attr_get_payload(a);
+			s->sctp.npeers =
+				(uint32_t)(mnl_attr_get_payload_len(a) / ss);
+		}
+	}
+	a = tb[INET_DIAG_INFO];
+	if (extras && a && mnl_attr_get_payload_len(a) >= 8) {
+		s->sctp.info = mnl_attr_get_payload(a);
+		s->sctp.info_len = mnl_attr_get_payload_len(a);
+	}
+}
+
 /*
  * tulpen_inet_diag_parse_ext - turn one inet_diag message into a record,
  * with its extras decoded into @st (NULL: left out). Exposed to the fuzz
@@ -212,6 +262,8 @@ int tulpen_inet_diag_parse_ext(const struct nlmsghdr *nlh, int proto,
 		s->state = TULPEN_TCP_NEW_SYN_RECV;
 	if (proto == TULPEN_P_RAW)
 		s->raw_proto = s->local.port;
+	if (proto == TULPEN_P_SCTP)
+		parse_sctp(tb, m->idiag_state, st != NULL, s);
 	return 0;
 }
 

@@ -142,6 +142,9 @@ int tulpen_netlink_diag_parse(const struct nlmsghdr *nlh,
 int tulpen_packet_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
 int tulpen_vsock_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
 int tulpen_xdp_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
+/* AF_XDP with @ext's extras (TULPEN_EXT_SKMEM: s->skmem). */
+int tulpen_xdp_diag_collect_ext(struct tulpen_ctx *ctx, uint32_t ext,
+				tulpen_sock_cb cb, void *data);
 /* TIPC: 0, 1 for a message without a socket (skipped), or -EBADMSG. */
 int tulpen_tipc_diag_parse(const struct nlmsghdr *nlh, struct tulpen_sock *s);
 

@@ -103,6 +103,21 @@ int tulpen_bpf_listing(struct tulpen_buf *b, const struct tulpen_sock *s);
  */
 int tulpen_ss_extras(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 		     const struct tulpen_sock *s);
+/*
+ * SCTP (ss_sctp.c): the name of an association's state (@ss: ss's
+ * spelling, "ESTAB"), the @i-th address of a list of struct
+ * sockaddr_storage (numeric, "" for other families; returns its length),
+ * -i's struct sctp_info zero-padded, and what ss's sctp_show_info()
+ * prints after the memory.
+ */
+struct sctp_info;
+const char *tulpen_sctp_state_name(uint8_t state, int ss);
+const char *tulpen_ss_sctp_state(uint8_t state);
+size_t tulpen_sctp_addr(char *out, size_t size, const void *list, uint32_t i);
+void tulpen_sctp_info_read(const struct tulpen_sock *s, struct sctp_info *i);
+void tulpen_ss_sctp_info(struct tulpen_buf *b, const struct tulpen_sock *s);
+/* The JSON "sctp" object of docs/json.md, after a comma (json_sctp.c). */
+void tulpen_json_sctp(struct tulpen_buf *b, const struct tulpen_sock *s);
 /* -e's " uid: ino: sk: fwmark: cgroup:", as ss's sock_details_print(). */
 void tulpen_ss_details(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 		       const struct tulpen_sock *s);

@@ -150,6 +150,8 @@ static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 			put_key(b, "v6only");
 			tulpen_buf_puts(b, s->v6only ? "true" : "false");
 		}
+		if (s->proto == TULPEN_P_SCTP)
+			tulpen_json_sctp(b, s);
 	}
 	if (s->unknown & TULPEN_UNK_UID) {
 		put_key(b, "uid");
@@ -170,7 +172,10 @@ static int put_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	put_key(b, "timer");
 	if (s->timer) {
 		tulpen_buf_puts(b, "{\"name\":");
-		tulpen_buf_json_str(b, tulpen_fmt_timer_name(s->timer));
+		tulpen_buf_json_str(b,
+				    s->proto == TULPEN_P_SCTP
+					    ? "t3_rtx" /* SCTP's only one */
+					    : tulpen_fmt_timer_name(s->timer));
 		tulpen_buf_puts(b, ",\"expires_ms\":");
 		tulpen_buf_i64(b, s->timer_ms);
 		put_u64(b, "retransmits", s->retrans);

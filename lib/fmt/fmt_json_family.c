@@ -197,13 +197,73 @@ static void vsock(struct tulpen_buf *b, const struct tulpen_sock *s)
 	tulpen_buf_puts(b, "}}");
 }
 
+/* An XDP ring's size in descriptors, null when the socket has none. */
+static void xdp_ring(struct tulpen_buf *b, const char *k, int has, uint32_t v,
+		     int first)
+{
+	key(b, k, first);
+	if (has)
+		tulpen_buf_u64(b, v);
+	else
+		tulpen_buf_puts(b, "null");
+}
+
+static void xdp_umem(struct tulpen_buf *b, const struct tulpen_sock *s)
+{
+	key(b, "umem", 0);
+	if (!s->xdp.has_umem) {
+		tulpen_buf_puts(b, "null");
+		return;
+	}
+	tulpen_buf_putc(b, '{');
+	num(b, "id", s->xdp.umem.id, 1);
+	num(b, "size", s->xdp.umem.size, 0);
+	num(b, "num_pages", s->xdp.umem.num_pages, 0);
+	num(b, "chunk_size", s->xdp.umem.chunk_size, 0);
+	num(b, "headroom", s->xdp.umem.headroom, 0);
+	num(b, "ifindex", s->xdp.umem.ifindex, 0);
+	num(b, "queue_id", s->xdp.umem.queue_id, 0);
+	key(b, "zerocopy", 0);
+	tulpen_buf_puts(b, s->xdp.umem.flags & 1 ? "true" : "false");
+	num(b, "refs", s->xdp.umem.refs, 0);
+	tulpen_buf_putc(b, '}');
+}
+
+static void xdp_stats(struct tulpen_buf *b, const struct tulpen_sock *s)
+{
+	key(b, "stats", 0);
+	if (!s->xdp.has_stats) {
+		tulpen_buf_puts(b, "null");
+		return;
+	}
+	tulpen_buf_putc(b, '{');
+	num(b, "rx_dropped", s->xdp.rx_dropped, 1);
+	num(b, "rx_invalid", s->xdp.rx_invalid, 0);
+	num(b, "rx_full", s->xdp.rx_full, 0);
+	num(b, "fill_ring_empty", s->xdp.fill_ring_empty, 0);
+	num(b, "tx_invalid", s->xdp.tx_invalid, 0);
+	num(b, "tx_ring_empty", s->xdp.tx_ring_empty, 0);
+	tulpen_buf_putc(b, '}');
+}
+
 static void xdp(struct tulpen_buf *b, const struct tulpen_sock *s)
 {
+	uint8_t r = s->xdp.has_rings;
+
 	tulpen_buf_puts(b, ",\"xdp\":{");
 	key(b, "type", 1);
 	tulpen_buf_json_str(b, type_name(s->unix_type));
 	ifname(b, s->ifindex);
 	num(b, "queue", s->xdp_queue, 0);
+	key(b, "rings", 0);
+	tulpen_buf_putc(b, '{');
+	xdp_ring(b, "rx", r & 1, s->xdp.rx, 1);
+	xdp_ring(b, "tx", r & 2, s->xdp.tx, 0);
+	xdp_ring(b, "fill", r & 4, s->xdp.fill, 0);
+	xdp_ring(b, "completion", r & 8, s->xdp.completion, 0);
+	tulpen_buf_putc(b, '}');
+	xdp_umem(b, s);
+	xdp_stats(b, s);
 	tulpen_buf_putc(b, '}');
 }
 

@@ -341,7 +341,7 @@ static void users(struct tulpen_buf *b, const struct tulpen_owner *ow, size_t n,
 /*
  * The extras after the process list (ss_extras.c), with ss's reading of
  * its options: -e shows the timers too; its /proc reader of UDP and RAW
- * shows no details; vsock and XDP rows get none here.
+ * shows no details; vsock rows get none here.
  */
 static int extras(struct tulpen_fmt *f, struct tulpen_buf *b,
 		  const struct tulpen_sock *s)
@@ -350,7 +350,7 @@ static int extras(struct tulpen_fmt *f, struct tulpen_buf *b,
 
 	if (!tulpen_sock_is_inet(s) && s->family != AF_UNIX &&
 	    s->proto != TULPEN_P_NETLINK && s->proto != TULPEN_P_PACKET &&
-	    s->proto != TULPEN_P_TIPC)
+	    s->proto != TULPEN_P_TIPC && s->proto != TULPEN_P_XDP)
 		return b->err;
 	o.timers = o.timers || o.extended;
 	if (tulpen_sock_is_inet(s) && s->source == TULPEN_SRC_PROC &&
@@ -366,10 +366,21 @@ static int ss_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	char num[32];
 	int ret;
 
-	ret = cell(st, SS_C_NETID, netid(s));
-	if (!ret)
-		ret = cell(st, SS_C_STATE,
-			   tulpen_fmt_state(s, TULPEN_STATE_SS));
+	if (s->proto == TULPEN_P_SCTP && s->sctp.assoc) {
+		/* ss: an association under its endpoint, SCTP's state */
+		char state[32];
+
+		tulpen_scnprintf(state, sizeof(state), "`- %s",
+				 tulpen_ss_sctp_state(s->sctp.state));
+		ret = cell(st, SS_C_NETID, "");
+		if (!ret)
+			ret = cell(st, SS_C_STATE, state);
+	} else {
+		ret = cell(st, SS_C_NETID, netid(s));
+		if (!ret)
+			ret = cell(st, SS_C_STATE,
+				   tulpen_fmt_state(s, TULPEN_STATE_SS));
+	}
 	tulpen_scnprintf(num, sizeof(num), "%-6u", s->rqueue);
 	if (!ret)
 		ret = cell(st, SS_C_RECVQ, num);

@@ -239,6 +239,19 @@ struct cells {
 	const char *filter; /* the Filter cell, longer than 512 bytes may be */
 };
 
+/* SCTP: how many more addresses than the one shown, " (+2)". */
+static void sctp_more(const struct tulpen_sock *s, struct cells *r)
+{
+	if (s->sctp.locals && s->sctp.nlocals > 1)
+		r->len[C_LOCAL] += tulpen_scnprintf(
+			r->cell[C_LOCAL] + r->len[C_LOCAL],
+			512 - r->len[C_LOCAL], " (+%u)", s->sctp.nlocals - 1);
+	if (s->sctp.peers && s->sctp.npeers > 1)
+		r->len[C_PEER] += tulpen_scnprintf(
+			r->cell[C_PEER] + r->len[C_PEER], 512 - r->len[C_PEER],
+			" (+%u)", s->sctp.npeers - 1);
+}
+
 static void addr_cells(struct tulpen_fmt *f, const struct tulpen_sock *s,
 		       struct cells *r)
 {
@@ -278,6 +291,8 @@ static void addr_cells(struct tulpen_fmt *f, const struct tulpen_sock *s,
 				      &s->local, s->ifindex, &st);
 		r->len[C_PEER] = tulpen_fmt_ep(r->cell[C_PEER], 512, s->family,
 					       &s->peer, 0, &st);
+		if (s->proto == TULPEN_P_SCTP)
+			sctp_more(s, r);
 	}
 }
 
@@ -307,7 +322,10 @@ static void extra_cells(struct tulpen_fmt *f, const struct table *t,
 			tulpen_fmt_duration_ms(d, sizeof(d), s->timer_ms);
 			r->len[C_TIMER] = tulpen_scnprintf(
 				r->cell[C_TIMER], 512, "%s(%s,%u)",
-				tulpen_fmt_timer_name(s->timer), d, s->retrans);
+				s->proto == TULPEN_P_SCTP
+					? "t3_rtx"
+					: tulpen_fmt_timer_name(s->timer),
+				d, s->retrans);
 		} else {
 			r->len[C_TIMER] = copy_cell(r->cell[C_TIMER], "-");
 		}
@@ -502,8 +520,13 @@ static int tbl_sock(struct tulpen_fmt *f, const struct tulpen_sock *s,
 	r.filter = NULL;
 	r.len[C_PROTO] =
 		copy_cell(r.cell[C_PROTO], tulpen_fmt_netstat_proto(s));
-	r.len[C_STATE] = copy_cell(r.cell[C_STATE],
-				   tulpen_fmt_state(s, TULPEN_STATE_RFC));
+	if (s->proto == TULPEN_P_SCTP && s->sctp.assoc) /* SCTP's own */
+		r.len[C_STATE] = tulpen_scnprintf(
+			r.cell[C_STATE], 512, "`- %s",
+			tulpen_sctp_state_name(s->sctp.state, 0));
+	else
+		r.len[C_STATE] = copy_cell(
+			r.cell[C_STATE], tulpen_fmt_state(s, TULPEN_STATE_RFC));
 	if (s->unknown & TULPEN_UNK_QUEUES) {
 		r.len[C_RECVQ] = copy_cell(r.cell[C_RECVQ], "-");
 		r.len[C_SENDQ] = copy_cell(r.cell[C_SENDQ], "-");

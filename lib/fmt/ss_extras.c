@@ -563,9 +563,71 @@ static void put_tipcinfo(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 				  s->tipc.via_inst);
 }
 
+/* An XDP ring: "\n\trx(entries:2048)", with -O on the same line. */
+static void put_xdp_ring(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
+			 const char *name, uint32_t entries)
+{
+	put_sep(b, o);
+	tulpen_buf_printf(b, "%s(entries:%u)", name, entries);
+}
+
+/*
+ * XDP, as ss's xdp_show_sock(): -e's details, the rings, the umem with its
+ * fill and completion rings (-O writes "tumem(", as ss does), the
+ * statistics; -m's skmem with no separator.
+ */
+static void put_xdp(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
+		    const struct tulpen_sock *s)
+{
+	uint8_t r = s->xdp.has_rings;
+
+	if (o->extended) {
+		put_details(b, o, s);
+		if (r & 1)
+			put_xdp_ring(b, o, "rx", s->xdp.rx);
+		if (r & 2)
+			put_xdp_ring(b, o, "tx", s->xdp.tx);
+	}
+	if (o->extended && s->xdp.has_umem) {
+		tulpen_buf_puts(b, o->oneline ? " tumem(" : "\n\tumem(");
+		tulpen_buf_printf(
+			b,
+			"id:%u,size:%llu,num_pages:%u,chunk_size:%u,"
+			"headroom:%u,ifindex:%u,qid:%u,zc:%u,refs:%u)",
+			s->xdp.umem.id, (unsigned long long)s->xdp.umem.size,
+			s->xdp.umem.num_pages, s->xdp.umem.chunk_size,
+			s->xdp.umem.headroom, s->xdp.umem.ifindex,
+			s->xdp.umem.queue_id, s->xdp.umem.flags & 1,
+			s->xdp.umem.refs);
+		if (r & 4)
+			put_xdp_ring(b, o, "fr", s->xdp.fill);
+		if (r & 8)
+			put_xdp_ring(b, o, "cr", s->xdp.completion);
+	}
+	if (o->extended && s->xdp.has_stats) {
+		put_sep(b, o);
+		tulpen_buf_printf(b,
+				  "stats(rx dropped:%llu,rx invalid:%llu,"
+				  "rx queue full:%llu,rx fill ring empty:%llu,"
+				  "tx invalid:%llu,tx ring empty:%llu)",
+				  (unsigned long long)s->xdp.rx_dropped,
+				  (unsigned long long)s->xdp.rx_invalid,
+				  (unsigned long long)s->xdp.rx_full,
+				  (unsigned long long)s->xdp.fill_ring_empty,
+				  (unsigned long long)s->xdp.tx_invalid,
+				  (unsigned long long)s->xdp.tx_ring_empty);
+	}
+	if (o->memory && s->skmem)
+		put_skmem(b, s->skmem);
+}
+
 int tulpen_ss_extras(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 		     const struct tulpen_sock *s)
 {
+	if (s->proto == TULPEN_P_XDP) {
+		put_xdp(b, o, s);
+		return b->err;
+	}
 	if (s->proto == TULPEN_P_TIPC) {
 		if (o->tipcinfo)
 			put_tipcinfo(b, o, s);
@@ -579,8 +641,13 @@ int tulpen_ss_extras(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 		put_unix(b, o, s);
 		return b->err;
 	}
-	if (o->timers)
+	if (o->timers && s->proto == TULPEN_P_SCTP && s->timer) {
+		tulpen_buf_puts(b, " timer:(T3_RTX,"); /* ss: any SCTP timer */
+		put_ms_timer(b, s->timer_ms);
+		tulpen_buf_printf(b, ",%u)", s->retrans);
+	} else if (o->timers) {
 		put_timer(b, s);
+	}
 	if (o->extended)
 		put_details(b, o, s);
 	if (o->tos)
@@ -595,7 +662,9 @@ int tulpen_ss_extras(struct tulpen_buf *b, const struct tulpen_fmt_opts *o,
 			tulpen_buf_puts(b, "\n\t");
 		if (o->memory && s->skmem)
 			put_skmem(b, s->skmem);
-		if (o->info && s->tcp_info)
+		if (s->proto == TULPEN_P_SCTP)
+			tulpen_ss_sctp_info(b, s);
+		else if (o->info && s->tcp_info)
 			put_tcp_info(b, o, s);
 		else if (o->info && s->mptcp_info)
 			put_mptcp_info(b, s->mptcp_info);

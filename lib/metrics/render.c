@@ -465,6 +465,11 @@ static void render_durations(struct out *o, const struct tm_snap *s)
 	tulpen_buf_printf(o->b, "%s_sum %.9f\n", name,
 			  (double)c->duration_sum_ns / 1e9);
 	sample(o, name, "_count", NULL, cum);
+	family(o, "tulpen_tcp_connection_lifetimes_untracked", F_COUNTER,
+	       "TCP sockets born while the kernel's table of births was full: "
+	       "their lifetimes are not in the histogram.");
+	sample(o, "tulpen_tcp_connection_lifetimes_untracked", "_total", NULL,
+	       c->lifetimes_untracked);
 }
 
 int tm_render(const struct tm_snap *s, enum tulpen_metrics_format fmt,

@@ -179,6 +179,11 @@ static int open_skel(struct tulpen_watch_bpf *w,
 						       ? opts->ringbuf_bytes
 						       : DEFAULT_RINGBUF,
 					       4096));
+	/* Per-socket tables: births for counts only, sks for events. */
+	bpf_map__set_max_entries(w->skel->maps.births,
+				 w->counts_only ? TW_BIRTHS_MAX : 1);
+	bpf_map__set_max_entries(w->skel->maps.sks,
+				 w->counts_only ? 1 : TW_BIRTHS_MAX);
 	bpf_object__for_each_program(prog, w->skel->obj)
 	{
 		pi = prog_index(prog);
@@ -450,6 +455,8 @@ static int bpf_open(struct tulpen_ctx *ctx,
 			    "tw_timer_handler symbol");
 		detach_part(w, TULPEN_WATCH_PART_TIMEWAIT);
 	}
+	/* Events: a hand-over is a move only when its end will be seen. */
+	w->skel->bss->tw_followed = !(w->missing & TULPEN_WATCH_PART_TIMEWAIT);
 	if (!counts_only) {
 		w->rb = ring_buffer__new(bpf_map__fd(w->skel->maps.events),
 					 on_sample, w, NULL);
@@ -542,6 +549,7 @@ int tulpen_watch_counts_read(struct tulpen_watch_bpf *w,
 		for (k = 0; k < TULPEN_WATCH_DUR_SLOTS; k++)
 			c->duration[k] += v->dur[k];
 		c->duration_sum_ns += v->dur_sum_ns;
+		c->lifetimes_untracked += v->dur_untracked;
 	}
 	c->missed = missed_runs(w);
 	return 0;

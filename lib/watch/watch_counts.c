@@ -23,6 +23,8 @@ void tulpen_watch_counts_sub(struct tulpen_watch_counts *d,
 	for (i = 0; i < TULPEN_WATCH_DUR_SLOTS; i++)
 		d->duration[i] = a->duration[i] - b->duration[i];
 	d->duration_sum_ns = a->duration_sum_ns - b->duration_sum_ns;
+	d->lifetimes_untracked =
+		a->lifetimes_untracked - b->lifetimes_untracked;
 	d->missed = a->missed - b->missed;
 }
 
@@ -136,7 +138,14 @@ int tulpen_watch_counts_fmt(struct tulpen_buf *b,
 	ret = fmt_lifetimes(b, c);
 	if (ret < 0)
 		return ret;
-	if (c->missed)
+	if (c->lifetimes_untracked)
+		ret = tulpen_buf_printf(
+			b,
+			"untracked: %llu sockets born while "
+			"the birth table was full (not in the "
+			"lifetimes)\n",
+			(unsigned long long)c->lifetimes_untracked);
+	if (ret >= 0 && c->missed)
 		ret = tulpen_buf_printf(b,
 					"missed: %llu program runs skipped by "
 					"the kernel (counts may be short)\n",
@@ -176,6 +185,8 @@ int tulpen_watch_counts_json(struct tulpen_buf *b,
 	tulpen_buf_u64(b, tulpen_watch_counts_closed(c));
 	tulpen_buf_puts(b, ",\"sum_ns\":");
 	tulpen_buf_u64(b, c->duration_sum_ns);
+	tulpen_buf_puts(b, ",\"untracked\":");
+	tulpen_buf_u64(b, c->lifetimes_untracked);
 	tulpen_buf_puts(b, ",\"buckets\":[");
 	for (i = 0; i < TULPEN_WATCH_DUR_SLOTS; i++) {
 		cum += c->duration[i];

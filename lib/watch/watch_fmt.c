@@ -26,6 +26,80 @@ static const char *sname(int state)
 	return tulpen_state_name(state, TULPEN_STATE_RFC);
 }
 
+/*
+ * A JSON record is assembled on the stack and appended to the output a
+ * few pieces at a time: a tulpen_buf call per field (a capacity check, a
+ * copy and a flush check each) was most of a record's cost under
+ * connection churn. What the shared formatters write (endpoints, escaped
+ * strings, containers) goes to the output after what is pending.
+ */
+struct rec {
+	struct tulpen_buf *b;
+	size_t n;
+	char s[512];
+};
+
+static void rec_flush(struct rec *r)
+{
+	if (r->n)
+		tulpen_buf_put(r->b, r->s, r->n);
+	r->n = 0;
+}
+
+static void rec_put(struct rec *r, const char *s, size_t n)
+{
+	if (n > sizeof(r->s) - r->n) {
+		rec_flush(r);
+		if (n > sizeof(r->s)) {
+			tulpen_buf_put(r->b, s, n);
+			return;
+		}
+	}
+	memcpy(r->s + r->n, s, n);
+	r->n += n;
+}
+
+/* Inlined: the length of a literal is known at compile time. */
+static inline void rec_puts(struct rec *r, const char *s)
+{
+	rec_put(r, s, strlen(s));
+}
+
+static void rec_putc(struct rec *r, char c)
+{
+	rec_put(r, &c, 1);
+}
+
+/* Room for a number (TULPEN_FMT_NUM_MAX) at the end. */
+static char *rec_room(struct rec *r)
+{
+	if (sizeof(r->s) - r->n < TULPEN_FMT_NUM_MAX)
+		rec_flush(r);
+	return r->s + r->n;
+}
+
+static void rec_u64(struct rec *r, uint64_t v)
+{
+	r->n += tulpen_fmt_u64(rec_room(r), v);
+}
+
+static void rec_i64(struct rec *r, int64_t v)
+{
+	r->n += tulpen_fmt_i64(rec_room(r), v);
+}
+
+static void rec_json_str(struct rec *r, const char *s)
+{
+	rec_flush(r);
+	tulpen_buf_json_str(r->b, s);
+}
+
+static int rec_end(struct rec *r)
+{
+	rec_flush(r);
+	return r->b->err;
+}
+
 /* Wall clock time of monotonic @ts, for text: "HH:MM:SS.uuuuuu". */
 static int put_time(struct tulpen_buf *b, struct tulpen_watch_fmt_opts *o,
 		    uint64_t ts)
@@ -53,26 +127,41 @@ static int put_time(struct tulpen_buf *b, struct tulpen_watch_fmt_opts *o,
 	return tulpen_buf_put(b, frac, 7);
 }
 
-int tulpen_watch_fmt_ts(struct tulpen_buf *b,
-			const struct tulpen_watch_fmt_opts *o, uint64_t ts_ns)
+/* Wall clock seconds of monotonic @ts_ns, six decimals, without printf. */
+static size_t fmt_ts(char *out, const struct tulpen_watch_fmt_opts *o,
+		     uint64_t ts_ns)
 {
 	int64_t real = (int64_t)ts_ns + o->realtime_offset_ns;
 
-	if (real < 0)
-		real = 0;
-	return tulpen_buf_printf(b, "%lld.%06lld",
-				 (long long)(real / 1000000000),
-				 (long long)(real % 1000000000 / 1000));
+	return tulpen_fmt_fixed(out, real < 0 ? 0 : real / 1000, 6);
 }
 
 /* "ts" (wall clock) and "monotonic_ns" (the kernel's clock) of @ts. */
-static int put_times(struct tulpen_buf *b, struct tulpen_watch_fmt_opts *o,
-		     uint64_t ts)
+static void put_times(struct rec *r, const struct tulpen_watch_fmt_opts *o,
+		      uint64_t ts)
 {
-	tulpen_buf_puts(b, ",\"ts\":");
-	tulpen_watch_fmt_ts(b, o, ts);
-	tulpen_buf_puts(b, ",\"monotonic_ns\":");
-	return tulpen_buf_u64(b, ts);
+	rec_puts(r, ",\"ts\":");
+	r->n += fmt_ts(rec_room(r), o, ts);
+	rec_puts(r, ",\"monotonic_ns\":");
+	rec_u64(r, ts);
+}
+
+/* The same straight into @b (the rare records: summaries, losses). */
+static int put_times_buf(struct tulpen_buf *b,
+			 const struct tulpen_watch_fmt_opts *o, uint64_t ts)
+{
+	struct rec r = { .b = b };
+
+	put_times(&r, o, ts);
+	return rec_end(&r);
+}
+
+int tulpen_watch_fmt_ts(struct tulpen_buf *b,
+			const struct tulpen_watch_fmt_opts *o, uint64_t ts_ns)
+{
+	char t[TULPEN_FMT_NUM_MAX];
+
+	return tulpen_buf_put(b, t, fmt_ts(t, o, ts_ns));
 }
 
 /* The namespace's name and the container of @inode and @pid, if known. */
@@ -89,16 +178,16 @@ static void labels(const struct tulpen_watch_fmt_opts *o, uint32_t inode,
 }
 
 /* ',"netns":{"inode","name"}' with the name already looked up. */
-static int put_netns(struct tulpen_buf *b, uint32_t inode, const char *name)
+static void put_netns(struct rec *r, uint32_t inode, const char *name)
 {
-	tulpen_buf_puts(b, ",\"netns\":{\"inode\":");
-	tulpen_buf_u64(b, inode);
-	tulpen_buf_puts(b, ",\"name\":");
+	rec_puts(r, ",\"netns\":{\"inode\":");
+	rec_u64(r, inode);
+	rec_puts(r, ",\"name\":");
 	if (name)
-		tulpen_buf_json_str(b, name);
+		rec_json_str(r, name);
 	else
-		tulpen_buf_puts(b, "null");
-	return tulpen_buf_putc(b, '}');
+		rec_puts(r, "null");
+	rec_putc(r, '}');
 }
 
 int tulpen_watch_fmt_netns(struct tulpen_buf *b,
@@ -108,8 +197,11 @@ int tulpen_watch_fmt_netns(struct tulpen_buf *b,
 	const struct tulpen_container *c;
 	const char *name;
 
+	struct rec r = { .b = b };
+
 	labels(o, inode, 0, &name, &c);
-	return put_netns(b, inode, name);
+	put_netns(&r, inode, name);
+	return rec_end(&r);
 }
 
 /*
@@ -178,59 +270,62 @@ static int put_ends_text(struct tulpen_buf *b, int family,
 	return tulpen_buf_printf(b, "%-23s %-23s ", ls, ps);
 }
 
-static void put_endpoint_json(struct tulpen_buf *b, const char *key, int family,
+static void put_endpoint_json(struct rec *r, const char *key, int family,
 			      const struct tulpen_endpoint *ep)
 {
-	tulpen_buf_printf(b, ",\"%s\":", key);
-	tulpen_buf_json_endpoint(b, family, ep, 0, NULL);
+	rec_puts(r, key);
+	rec_flush(r);
+	tulpen_buf_json_endpoint(r->b, family, ep, 0, NULL);
 }
 
 /* JSON fields shared by every record about one socket. */
-static int put_sock_json(struct tulpen_buf *b,
-			 const struct tulpen_watch_fmt_opts *o, uint64_t cookie,
-			 int proto, int family, const struct tulpen_endpoint *l,
-			 const struct tulpen_endpoint *p, uint32_t netns,
-			 int32_t pid)
+static void put_sock_json(struct rec *r, const struct tulpen_watch_fmt_opts *o,
+			  uint64_t cookie, int proto, int family,
+			  const struct tulpen_endpoint *l,
+			  const struct tulpen_endpoint *p, uint32_t netns,
+			  int32_t pid)
 {
 	const struct tulpen_container *c;
 	const char *name;
 
-	tulpen_buf_puts(b, ",\"cookie\":");
-	tulpen_buf_u64(b, cookie);
-	tulpen_buf_puts(b, proto == TULPEN_P_MPTCP ? ",\"proto\":\"mptcp\""
-						   : ",\"proto\":\"tcp\"");
-	tulpen_buf_puts(b, family == AF_INET6 ? ",\"family\":\"inet6\""
-					      : ",\"family\":\"inet\"");
-	put_endpoint_json(b, "local", family, l);
-	put_endpoint_json(b, "peer", family, p);
+	rec_puts(r, ",\"cookie\":");
+	rec_u64(r, cookie);
+	rec_puts(r, proto == TULPEN_P_MPTCP ? ",\"proto\":\"mptcp\""
+					    : ",\"proto\":\"tcp\"");
+	rec_puts(r, family == AF_INET6 ? ",\"family\":\"inet6\""
+				       : ",\"family\":\"inet\"");
+	put_endpoint_json(r, ",\"local\":", family, l);
+	put_endpoint_json(r, ",\"peer\":", family, p);
 	labels(o, netns, pid, &name, &c); /* one lookup for both */
 	if (netns)
-		put_netns(b, netns, name);
+		put_netns(r, netns, name);
 	if (c) {
-		tulpen_buf_puts(b, ",\"container\":");
-		tulpen_container_json(c, b);
+		rec_puts(r, ",\"container\":");
+		rec_flush(r);
+		tulpen_container_json(c, r->b);
 	}
-	return b->err;
 }
 
 /*
  * The owner as the lister's "processes" array (one entry, with the thread
  * that connected or accepted as "tid"; empty when unknown).
  */
-static int put_procs_json(struct tulpen_buf *b, int has, int32_t pid,
-			  int32_t tid, const char *comm, int of_listener)
+static void put_procs_json(struct rec *r, int has, int32_t pid, int32_t tid,
+			   const char *comm, int of_listener)
 {
-	if (!has)
-		return tulpen_buf_puts(b, ",\"processes\":[]");
+	if (!has) {
+		rec_puts(r, ",\"processes\":[]");
+		return;
+	}
 	if (of_listener)
-		tulpen_buf_puts(b, ",\"owner_of_listener\":true");
-	tulpen_buf_puts(b, ",\"processes\":[{\"pid\":");
-	tulpen_buf_i64(b, pid);
-	tulpen_buf_puts(b, ",\"command\":");
-	tulpen_buf_json_str(b, comm);
-	tulpen_buf_puts(b, ",\"tid\":");
-	tulpen_buf_i64(b, tid);
-	return tulpen_buf_puts(b, "}]");
+		rec_puts(r, ",\"owner_of_listener\":true");
+	rec_puts(r, ",\"processes\":[{\"pid\":");
+	rec_i64(r, pid);
+	rec_puts(r, ",\"command\":");
+	rec_json_str(r, comm);
+	rec_puts(r, ",\"tid\":");
+	rec_i64(r, tid);
+	rec_puts(r, "}]");
 }
 
 /* The process an event names: its own owner, else its connection's. */
@@ -247,6 +342,7 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 			   const struct tulpen_watch_event *ev,
 			   const struct tulpen_watch_conn *cn)
 {
+	struct rec r = { .b = b };
 	char d[32];
 	int has_owner = ev->has_owner || (cn && cn->has_owner);
 
@@ -273,72 +369,72 @@ int tulpen_watch_fmt_event(struct tulpen_buf *b,
 		put_labels_text(b, o, ev->netns, event_pid(ev, cn));
 		return tulpen_buf_putc(b, '\n');
 	}
-	tulpen_buf_puts(b, ev->type == TULPEN_WEV_OWNER
-				   ? "{\"type\":\"accept\""
-				   : "{\"type\":\"transition\"");
-	tulpen_buf_puts(b, ev->sampled ? ",\"source\":\"sampled\""
-				       : ",\"source\":\"bpf\"");
-	put_times(b, o, ev->ts_ns);
-	put_sock_json(b, o, ev->cookie, ev->proto, ev->family, &ev->local,
+	rec_puts(&r, ev->type == TULPEN_WEV_OWNER ? "{\"type\":\"accept\""
+						  : "{\"type\":\"transition\"");
+	rec_puts(&r, ev->sampled ? ",\"source\":\"sampled\""
+				 : ",\"source\":\"bpf\"");
+	put_times(&r, o, ev->ts_ns);
+	put_sock_json(&r, o, ev->cookie, ev->proto, ev->family, &ev->local,
 		      &ev->peer, ev->netns, event_pid(ev, cn));
 	/* State names are plain ASCII words: no escaping needed. */
-	tulpen_buf_puts(b, ",\"old\":\"");
-	tulpen_buf_puts(b, sname(ev->oldstate));
-	tulpen_buf_puts(b, "\",\"new\":\"");
-	tulpen_buf_puts(b, sname(ev->newstate));
-	tulpen_buf_putc(b, '"');
+	rec_puts(&r, ",\"old\":\"");
+	rec_puts(&r, sname(ev->oldstate));
+	rec_puts(&r, "\",\"new\":\"");
+	rec_puts(&r, sname(ev->newstate));
+	rec_putc(&r, '"');
 	if (ev->in_old_ns >= 0) {
-		tulpen_buf_puts(b, ",\"in_old_ns\":");
-		tulpen_buf_i64(b, ev->in_old_ns);
+		rec_puts(&r, ",\"in_old_ns\":");
+		rec_i64(&r, ev->in_old_ns);
 	} else
-		tulpen_buf_puts(b, ",\"in_old_ns\":null");
+		rec_puts(&r, ",\"in_old_ns\":null");
 	if (ev->sampled)
-		tulpen_buf_puts(b, ",\"in_old_approx\":true");
-	tulpen_buf_puts(b, ev->timewait ? ",\"timewait_sock\":true"
-					: ",\"timewait_sock\":false");
-	tulpen_buf_puts(b, ev->late ? ",\"late\":true" : ",\"late\":false");
+		rec_puts(&r, ",\"in_old_approx\":true");
+	rec_puts(&r, ev->timewait ? ",\"timewait_sock\":true"
+				  : ",\"timewait_sock\":false");
+	rec_puts(&r, ev->late ? ",\"late\":true" : ",\"late\":false");
 	if (ev->has_owner)
-		put_procs_json(b, 1, ev->pid, ev->tid, ev->comm, 0);
+		put_procs_json(&r, 1, ev->pid, ev->tid, ev->comm, 0);
 	else if (cn)
-		put_procs_json(b, has_owner, cn->pid, cn->tid, cn->comm,
+		put_procs_json(&r, has_owner, cn->pid, cn->tid, cn->comm,
 			       cn->owner_of_listener);
 	else
-		put_procs_json(b, 0, 0, 0, NULL, 0);
-	return tulpen_buf_putc(b, '}');
+		put_procs_json(&r, 0, 0, 0, NULL, 0);
+	rec_putc(&r, '}');
+	return rec_end(&r);
 }
 
-static int put_path_json(struct tulpen_buf *b,
-			 const struct tulpen_watch_conn *cn)
+static void put_path_json(struct rec *r, const struct tulpen_watch_conn *cn)
 {
 	unsigned i;
 
-	tulpen_buf_puts(b, ",\"path\":[");
+	rec_puts(r, ",\"path\":[");
 	for (i = 0; i < cn->nsteps; i++) {
 		const struct tulpen_conn_step *st = &cn->steps[i];
 		int last = i + 1 == cn->nsteps;
 
-		tulpen_buf_puts(b, i ? ",{\"state\":\"" : "{\"state\":\"");
-		tulpen_buf_puts(b, sname(st->state));
-		tulpen_buf_putc(b, '"');
+		rec_puts(r, i ? ",{\"state\":\"" : "{\"state\":\"");
+		rec_puts(r, sname(st->state));
+		rec_putc(r, '"');
 		if (last) {
-			tulpen_buf_puts(b, ",\"duration_ns\":null");
+			rec_puts(r, ",\"duration_ns\":null");
 		} else if (st->dur_ns >= 0) {
-			tulpen_buf_puts(b, ",\"duration_ns\":");
-			tulpen_buf_i64(b, st->dur_ns);
-			tulpen_buf_puts(b, st->dur_known ? ",\"exact\":true"
-							 : ",\"exact\":false");
+			rec_puts(r, ",\"duration_ns\":");
+			rec_i64(r, st->dur_ns);
+			rec_puts(r, st->dur_known ? ",\"exact\":true"
+						  : ",\"exact\":false");
 		} else
-			tulpen_buf_puts(b, ",\"duration_ns\":null,"
-					   "\"exact\":false");
-		tulpen_buf_putc(b, '}');
+			rec_puts(r, ",\"duration_ns\":null,"
+				    "\"exact\":false");
+		rec_putc(r, '}');
 	}
-	return tulpen_buf_putc(b, ']');
+	rec_putc(r, ']');
 }
 
 int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 			      struct tulpen_watch_fmt_opts *o,
 			      const struct tulpen_watch_conn *cn)
 {
+	struct rec r = { .b = b };
 	int64_t dur = cn->end_ns >= cn->start_ns
 			      ? (int64_t)(cn->end_ns - cn->start_ns)
 			      : -1;
@@ -377,36 +473,38 @@ int tulpen_watch_fmt_lifetime(struct tulpen_buf *b,
 		put_labels_text(b, o, cn->netns, cn->has_owner ? cn->pid : 0);
 		return tulpen_buf_putc(b, '\n');
 	}
-	tulpen_buf_printf(b, "{\"type\":\"lifetime\",\"source\":\"%s\"",
-			  cn->sampled ? "sampled" : "bpf");
-	put_times(b, o, cn->end_ns);
-	put_sock_json(b, o, cn->cookie, cn->proto, cn->family, &cn->local,
+	rec_puts(&r, cn->sampled
+			     ? "{\"type\":\"lifetime\",\"source\":\"sampled\""
+			     : "{\"type\":\"lifetime\",\"source\":\"bpf\"");
+	put_times(&r, o, cn->end_ns);
+	put_sock_json(&r, o, cn->cookie, cn->proto, cn->family, &cn->local,
 		      &cn->peer, cn->netns, cn->has_owner ? cn->pid : 0);
-	put_procs_json(b, cn->has_owner, cn->pid, cn->tid, cn->comm,
+	put_procs_json(&r, cn->has_owner, cn->pid, cn->tid, cn->comm,
 		       cn->owner_of_listener);
-	put_path_json(b, cn);
-	tulpen_buf_puts(b, ",\"duration_ns\":");
-	tulpen_buf_i64(b, dur);
-	tulpen_buf_puts(b, cn->from_snapshot || cn->sampled
-				   ? ",\"start_known\":false"
-				   : ",\"start_known\":true");
+	put_path_json(&r, cn);
+	rec_puts(&r, ",\"duration_ns\":");
+	rec_i64(&r, dur);
+	rec_puts(&r, cn->from_snapshot || cn->sampled
+			     ? ",\"start_known\":false"
+			     : ",\"start_known\":true");
 	if (cn->has_bytes) {
-		tulpen_buf_puts(b, ",\"bytes_acked\":");
-		tulpen_buf_u64(b, cn->bytes_acked);
-		tulpen_buf_puts(b, ",\"bytes_received\":");
-		tulpen_buf_u64(b, cn->bytes_received);
+		rec_puts(&r, ",\"bytes_acked\":");
+		rec_u64(&r, cn->bytes_acked);
+		rec_puts(&r, ",\"bytes_received\":");
+		rec_u64(&r, cn->bytes_received);
 	} else
-		tulpen_buf_puts(b, ",\"bytes_acked\":null,"
-				   "\"bytes_received\":null");
-	tulpen_buf_printf(b, ",\"path_truncated\":%s}",
-			  cn->truncated ? "true" : "false");
-	return b->err;
+		rec_puts(&r, ",\"bytes_acked\":null,"
+			     "\"bytes_received\":null");
+	rec_puts(&r, cn->truncated ? ",\"path_truncated\":true}"
+				   : ",\"path_truncated\":false}");
+	return rec_end(&r);
 }
 
 int tulpen_watch_fmt_existing(struct tulpen_buf *b,
 			      struct tulpen_watch_fmt_opts *o,
 			      const struct tulpen_watch_conn *cn)
 {
+	struct rec r = { .b = b };
 	if (!o->json) {
 		put_time(b, o, cn->start_ns);
 		tulpen_buf_putc(b, ' ');
@@ -416,15 +514,16 @@ int tulpen_watch_fmt_existing(struct tulpen_buf *b,
 		put_labels_text(b, o, cn->netns, cn->has_owner ? cn->pid : 0);
 		return tulpen_buf_putc(b, '\n');
 	}
-	tulpen_buf_puts(b, "{\"type\":\"existing\"");
-	put_times(b, o, cn->start_ns);
-	put_sock_json(b, o, cn->cookie, cn->proto, cn->family, &cn->local,
+	rec_puts(&r, "{\"type\":\"existing\"");
+	put_times(&r, o, cn->start_ns);
+	put_sock_json(&r, o, cn->cookie, cn->proto, cn->family, &cn->local,
 		      &cn->peer, cn->netns, cn->has_owner ? cn->pid : 0);
-	tulpen_buf_puts(b, ",\"state\":");
-	tulpen_buf_json_str(b, sname(cn->state));
-	put_procs_json(b, cn->has_owner, cn->pid, cn->tid, cn->comm,
+	rec_puts(&r, ",\"state\":");
+	rec_json_str(&r, sname(cn->state));
+	put_procs_json(&r, cn->has_owner, cn->pid, cn->tid, cn->comm,
 		       cn->owner_of_listener);
-	return tulpen_buf_puts(b, ",\"age_at_least_since\":\"start\"}");
+	rec_puts(&r, ",\"age_at_least_since\":\"start\"}");
+	return rec_end(&r);
 }
 
 int tulpen_watch_fmt_summary(struct tulpen_buf *b,
@@ -440,7 +539,7 @@ int tulpen_watch_fmt_summary(struct tulpen_buf *b,
 		tulpen_buf_puts(b, " states:");
 	} else {
 		tulpen_buf_puts(b, "{\"type\":\"summary\"");
-		put_times(b, o, now_ns);
+		put_times_buf(b, o, now_ns);
 		tulpen_buf_puts(b, ",\"states\":{");
 	}
 	for (s = 1; s < TULPEN_TCP_MAX_STATES; s++) {
@@ -474,7 +573,7 @@ int tulpen_watch_fmt_lost(struct tulpen_buf *b, struct tulpen_watch_fmt_opts *o,
 					 (unsigned long long)lost,
 					 (unsigned long long)total);
 	tulpen_buf_puts(b, "{\"type\":\"lost\"");
-	put_times(b, o, now_ns);
+	put_times_buf(b, o, now_ns);
 	return tulpen_buf_printf(b, ",\"lost\":%llu,\"lost_total\":%llu}",
 				 (unsigned long long)lost,
 				 (unsigned long long)total);

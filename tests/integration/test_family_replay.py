@@ -171,15 +171,37 @@ def vsock_ss():
 
 # --- XDP -------------------------------------------------------------------
 
-XDP_DIAG_INFO, XDP_DIAG_UID, XDP_DIAG_MEMINFO = 1, 2, 8
+(XDP_DIAG_INFO, XDP_DIAG_UID, XDP_DIAG_RX_RING, XDP_DIAG_TX_RING,
+ XDP_DIAG_UMEM, XDP_DIAG_FILL, XDP_DIAG_COMPL, XDP_DIAG_MEMINFO,
+ XDP_DIAG_STATS) = range(1, 10)
+XDP_RINGS = dict(rx=2048, tx=1024, fill=4096, completion=512)
+# struct xdp_diag_umem: size, then id .. refs (flags bit 0: zero-copy)
+XDP_UMEM = dict(size=4194304, id=7, num_pages=1024, chunk_size=4096,
+                headroom=256, ifindex=1, queue_id=3, flags=1, refs=2)
+XDP_STATS = dict(rx_dropped=11, rx_invalid=12, rx_full=13,
+                 fill_ring_empty=14, tx_invalid=15, tx_ring_empty=16)
+XDP_MEM = [256, 212992, 0, 212992, 0, 0, 320, 0, 9]  # sk_meminfo
 
 
 def xdp_rec():
+    u = XDP_UMEM
     bound = (struct.pack("BBHII", AF_XDP, socket.SOCK_RAW, 0, 9101, 1) +
              struct.pack("I", 0) +
              nla(XDP_DIAG_INFO, struct.pack("II", 1, 3)) +
              u32(XDP_DIAG_UID, 1000) +
-             nla(XDP_DIAG_MEMINFO, struct.pack("9I", 256, *[0] * 8)))
+             u32(XDP_DIAG_RX_RING, XDP_RINGS["rx"]) +
+             u32(XDP_DIAG_TX_RING, XDP_RINGS["tx"]) +
+             nla(XDP_DIAG_UMEM, struct.pack(
+                 "Q8I", u["size"], u["id"], u["num_pages"],
+                 u["chunk_size"], u["headroom"], u["ifindex"],
+                 u["queue_id"], u["flags"], u["refs"])) +
+             u32(XDP_DIAG_FILL, XDP_RINGS["fill"]) +
+             u32(XDP_DIAG_COMPL, XDP_RINGS["completion"]) +
+             nla(XDP_DIAG_MEMINFO, struct.pack("9I", *XDP_MEM)) +
+             nla(XDP_DIAG_STATS, struct.pack(
+                 "6Q", *[XDP_STATS[k] for k in (
+                     "rx_dropped", "rx_invalid", "rx_full",
+                     "fill_ring_empty", "tx_invalid", "tx_ring_empty")])))
     unbound = (struct.pack("BBHIII", AF_XDP, socket.SOCK_RAW, 0, 9102, 2,
                            0) + u32(XDP_DIAG_UID, 0))
     return recording("xdp.nlrec", [[bound, unbound]])
@@ -190,12 +212,55 @@ def xdp_json():
     got = [(s["state"], s["xdp"], s["uid"], s["inode"], s["recv_q"])
            for s in socks]
     lo = socket.if_indextoname(1)
-    want = [("UNCONN", {"type": "raw", "interface": lo, "queue": 3}, 1000,
-             9101, 256),
-            ("UNCONN", {"type": "raw", "interface": None, "queue": 0}, 0,
+    umem = {k: v for k, v in XDP_UMEM.items() if k != "flags"}
+    umem["zerocopy"] = bool(XDP_UMEM["flags"] & 1)
+    none = dict.fromkeys(XDP_RINGS)
+    want = [("UNCONN", {"type": "raw", "interface": lo, "queue": 3,
+                        "rings": XDP_RINGS, "umem": umem,
+                        "stats": XDP_STATS}, 1000, 9101, 256),
+            ("UNCONN", {"type": "raw", "interface": None, "queue": 0,
+                        "rings": none, "umem": None, "stats": None}, 0,
              9102, 0)]
     same(got, want, "--xdp --json")
     return "%d sockets" % len(got)
+
+
+def xdp_want_details(sep, umem_word):
+    """ss's xdp_show_sock() with -e -m: the rings, umem (with its fill
+    and completion rings), statistics, then skmem with no separator."""
+    u, r, st = XDP_UMEM, XDP_RINGS, XDP_STATS
+    parts = ["rx(entries:%d)" % r["rx"], "tx(entries:%d)" % r["tx"],
+             "%s(id:%d,size:%d,num_pages:%d,chunk_size:%d,headroom:%d,"
+             "ifindex:%d,qid:%d,zc:%d,refs:%d)" % (
+                 umem_word, u["id"], u["size"], u["num_pages"],
+                 u["chunk_size"], u["headroom"], u["ifindex"],
+                 u["queue_id"], u["flags"] & 1, u["refs"]),
+             "fr(entries:%d)" % r["fill"],
+             "cr(entries:%d)" % r["completion"],
+             "stats(rx dropped:%d,rx invalid:%d,rx queue full:%d,"
+             "rx fill ring empty:%d,tx invalid:%d,tx ring empty:%d)" % (
+                 st["rx_dropped"], st["rx_invalid"], st["rx_full"],
+                 st["fill_ring_empty"], st["tx_invalid"],
+                 st["tx_ring_empty"])]
+    parts[-1] += " skmem:(r%d,rb%d,t%d,tb%d,f%d,w%d,o%d,bl%d,d%d)" % tuple(
+        XDP_MEM)
+    return sep.join(parts)
+
+
+def xdp_ss_details():
+    lo = socket.if_indextoname(1)
+    lines = replay_ss(xdp_rec(), ["-f", "xdp", "-H", "-e", "-m"])
+    rows = [ln for ln in lines if not ln.startswith("\t")]
+    same([ln.split() for ln in rows],
+         [["256", "0", "%s:q3" % lo, "*", "uid:1000", "ino:9101", "sk:1"],
+          ["0", "0", "*", "*", "ino:9102", "sk:2"]], "-e rows")
+    same("\n".join(ln.rstrip() for ln in lines[1:-1]),
+         "\t" + xdp_want_details("\n\t", "umem"), "-e -m lines")
+    one = replay_ss(xdp_rec(), ["-f", "xdp", "-H", "-e", "-m", "-O"])
+    same(len(one), 2, "-O lines")
+    same(one[0].rstrip().split(" sk:1 ", 1)[1],
+         xdp_want_details(" ", "tumem"), "-O line")
+    return "%d lines, %d with -O" % (len(lines), len(one))
 
 
 def xdp_ss():
@@ -284,7 +349,230 @@ def sctp_json():
              JSON_STATE[st], a, port, ino, wq)
             for f, st, port, a, ino, wq in SCTPS]
     same(got, want, "-S --json")
-    return "%d endpoints (associations' SCTP states: not covered)" % len(got)
+    return "%d endpoints" % len(got)
+
+
+# --- SCTP associations: sctp_diag's endpoint and association records -------
+# inet_diag.h: INET_DIAG_INFO (struct sctp_info), SKMEMINFO, LOCALS and
+# PEERS (struct sockaddr_storage lists; PEERS only with associations)
+D_INFO, D_SKMEMINFO, D_LOCALS, D_PEERS = 2, 7, 12, 13
+# the kernel's enum sctp_state, and ss's names of it (sctp_sstate_name)
+SCTP_STATES = ["CLOSED", "COOKIE_WAIT", "COOKIE_ECHOED", "ESTABLISHED",
+               "SHUTDOWN_PENDING", "SHUTDOWN_SENT", "SHUTDOWN_RECEIVED",
+               "SHUTDOWN_ACK_SENT"]
+SS_SCTP = dict(enumerate(SCTP_STATES))
+SS_SCTP.update({3: "ESTAB", 7: "ACK_SENT"})
+# struct sctp_info (linux/sctp.h, 368 bytes): the fields ss prints, in
+# its order, with ss's names; then the rest set to known values
+SCTP_INFO_HEAD = "IIIHHHHIIIIIIIIBBH"  # tag .. peer_sack, reserved
+SS_INFO = [("tag", "x"), ("state", "s"), ("rwnd", "d"),
+           ("unackdata", "d"), ("penddata", "d"), ("instrms", "d"),
+           ("outstrms", "d"), (None, None), ("inqueue", "d"),
+           ("outqueue", "d"), ("overerr", "d"), ("maxburst", "d"),
+           ("maxseg", "d"), ("prwnd", "d"), ("ptag", "x"),
+           ("pcapable", "d"), ("psack", "d")]
+SS_SOCK_INFO = ["autoclose", "adapind", "pdpoint", "nodelay", "nofrag",
+                "v4mapped", "fraginl"]
+
+
+def sockaddr(a):
+    if ":" in a:
+        sa = struct.pack("=HHI", socket.AF_INET6, 0, 0) + \
+            socket.inet_pton(socket.AF_INET6, a) + struct.pack("I", 0)
+    else:
+        sa = struct.pack("=HH", socket.AF_INET, 0) + \
+            socket.inet_pton(socket.AF_INET, a)
+    return sa.ljust(128, b"\0")
+
+
+def sctp_info(head, sock):
+    """@head: the 17 values tag .. peer_sack; @sock: autoclose,
+    adaptation_ind, pd_point, nodelay, nofrag, v4mapped, frag_interleave"""
+    b = struct.pack(SCTP_INFO_HEAD, *head, 0)
+    b += struct.pack("14Q", *range(1, 15))            # assoc status counters
+    b += sockaddr("0.0.0.0") + struct.pack("i10IHH", 2, *range(20, 30),
+                                            0, 0)
+    b += struct.pack("IIIBBBBII", *sock, 1, 0)
+    assert len(b) == 368
+    return b
+
+
+ASSOC_INFO = [0x1234abcd, 3, 106496, 0, 2, 10, 9, 1452, 0, 7, 0, 4, 1452,
+              98304, 0xdeadbeef, 1, 0]
+EP_SOCK = [0, 0, 0, 1, 0, 0, 0]
+
+# family, state, sport, dport, src, dst, ino, rq, wq, timer (ms), retrans,
+# locals, peers (None: an endpoint), sctp_info
+SCTP_RECS = [
+    [  # the IPv4 dump
+        (socket.AF_INET, 10, 5000, 0, "127.0.0.1", "0.0.0.0", 9211, 0, 128,
+         None, 0, ["127.0.0.1", "10.0.0.1"], None, ([0] * 17, EP_SOCK)),
+        (socket.AF_INET, 1, 5000, 40000, "127.0.0.1", "127.0.0.2", 9213,
+         0, 0, None, 0, ["127.0.0.1", "10.0.0.1"], None,
+         ([0] * 17, EP_SOCK)),
+        (socket.AF_INET, 3, 5000, 40000, "127.0.0.1", "127.0.0.2", 9213,
+         0, 300, 1200, 1, ["127.0.0.1", "10.0.0.1"],
+         ["127.0.0.2", "10.0.0.2"], (ASSOC_INFO, EP_SOCK)),
+    ],
+    [  # the IPv6 dump
+        (socket.AF_INET6, 1, 5001, 40001, "2001:db8::1", "2001:db8::2",
+         9214, 0, 0, None, 0, ["2001:db8::1", "2001:db8::10",
+                               "2001:db8::11"], None, ([0] * 17, EP_SOCK)),
+        (socket.AF_INET6, 7, 5001, 40001, "2001:db8::1", "2001:db8::2",
+         9214, 5, 0, None, 0, ["2001:db8::1", "2001:db8::10",
+                               "2001:db8::11"],
+         ["2001:db8::2", "2001:db8::20"],
+         ([7, 7, 0, 1, 0, 2, 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 1], EP_SOCK)),
+    ],
+]
+
+
+def sctp_msg(r):
+    (fam, st, sp, dp, src, dst, ino, rq, wq, tmr, rtx, loc, peers,
+     info) = r
+    m = bytearray(inet_msg(fam, st, sp, dp, src, dst, ino, rq, wq))
+    if tmr is not None:  # idiag_timer (SCTP_EVENT_TIMEOUT_T3_RTX = 4),
+        m[2], m[3] = 4, rtx  # idiag_retrans, idiag_expires
+        m[4 + 48:4 + 52] = struct.pack("I", tmr)
+    m = bytes(m) + nla(D_LOCALS, b"".join(sockaddr(a) for a in loc))
+    if peers:
+        m += nla(D_PEERS, b"".join(sockaddr(a) for a in peers))
+    m += nla(D_INFO, sctp_info(*info))
+    return m + nla(D_SKMEMINFO, struct.pack("9I", rq, 212992, wq, 212992,
+                                            0, 0, 0, 0, 0))
+
+
+def sctp_assoc_rec():
+    return recording("sctp-assoc.nlrec",
+                     [[sctp_msg(r) for r in dump] for dump in SCTP_RECS])
+
+
+SCTP_ALL = [r for dump in SCTP_RECS for r in dump]
+
+
+def sctp_ep_text(fam, a, port):
+    if port == 0 and a in ("0.0.0.0", "::"):
+        return ("%s:*" % a) if fam == socket.AF_INET else "*:*"
+    return ("[%s]:%d" if fam == socket.AF_INET6 else "%s:%d") % (a, port)
+
+
+def sctp_assoc_ss():
+    """ss -Sa: no Netid (one table); an association's row under its
+    endpoint's, "`- " and SCTP's state name in the State column."""
+    lines = replay_ss(sctp_assoc_rec(), ["-S", "-a", "-H"])
+    want = []
+    for (fam, st, sp, dp, src, dst, ino, rq, wq, tmr, rtx, loc, peers,
+         info) in SCTP_ALL:
+        row = (["`-", SS_SCTP[st]] if peers else [SS_STATE[st]])
+        want.append(row + [str(rq), str(wq), sctp_ep_text(fam, src, sp),
+                           sctp_ep_text(fam, dst, dp)])
+    same([ln.split() for ln in lines], want, "-Sa --style=ss rows")
+    marks = [ln.startswith("`- ") for ln in lines]
+    same(marks, [bool(r[12]) for r in SCTP_ALL], "rows starting `- ")
+    # with a Netid column (-x too, an empty UNIX dump after SCTP's two):
+    # an association's Netid cell is empty, padded to the column's width
+    # (its longest cell, the header "Netid") and ss's one-space delimiter
+    rec = recording("sctp-unix.nlrec", [[sctp_msg(r) for r in d]
+                                        for d in SCTP_RECS] + [[]])
+    lines = replay_ss(rec, ["-S", "-x", "-a"])
+    same(lines[0].split()[:2], ["Netid", "State"], "header")
+    got = [(ln[:6], ln[6:].split()[0]) for ln in lines[1:]]
+    want = [(" " * 6, "`-") if r[12] else ("sctp  ", SS_STATE[r[1]])
+            for r in SCTP_ALL]
+    same(got, want, "-S -x: Netid cells")
+    return "%d rows, %d associations" % (len(want), sum(marks))
+
+
+def ss_sctp_info(r):
+    head, sock = r[13]
+    out = ""
+    for (name, f), v in zip(SS_INFO, head):
+        if name and v:
+            out += " %s:%s" % (name, SS_SCTP[v] if f == "s" else
+                               ("%x" % v if f == "x" else "%d" % v))
+    for name, v in zip(SS_SOCK_INFO, sock):
+        if v:
+            out += " %s:%d" % (name, v)
+    return out
+
+
+def sctp_assoc_ss_info():
+    """-e -o -i -m: ss's timer:(T3_RTX,...), ino/sk, then a tab, skmem,
+    locals:, peers: and sctp_stats_print()'s fields."""
+    lines = replay_ss(sctp_assoc_rec(), ["-S", "-a", "-H", "-e", "-o",
+                                         "-i", "-m"])
+    rows, info = lines[0::2], lines[1::2]
+    same(len(rows), len(SCTP_ALL), "rows")
+    for ln, r in zip(rows, SCTP_ALL):
+        (fam, st, sp, dp, src, dst, ino, rq, wq, tmr, rtx, loc, peers,
+         _) = r
+        tail = ln.split(sctp_ep_text(fam, dst, dp), 1)[1].split()
+        want = []
+        if tmr is not None:
+            want.append("timer:(T3_RTX,%d.%03dms,%d)" % (tmr // 1000,
+                                                        tmr % 1000, rtx))
+        want += ["ino:%d" % ino, "sk:%x" % ino]
+        same(tail, want, "row extras of ino %d" % ino)
+    want = []
+    for r in SCTP_ALL:
+        rq, wq, loc, peers = r[7], r[8], r[11], r[12]
+        text = "\t skmem:(r%d,rb212992,t%d,tb212992,f0,w0,o0,bl0,d0)" % (
+            rq, wq)
+        text += " locals:" + ",".join(loc)
+        if peers:
+            text += " peers:" + ",".join(peers)
+        want.append(text + ss_sctp_info(r))
+    same([ln.rstrip() for ln in info], want, "-i -m lines")
+    return "%d rows with their info lines" % len(rows)
+
+
+def sctp_assoc_json():
+    socks = replay_json(sctp_assoc_rec(), ["-S", "-a", "-i"])
+    tcp_of = {0: "CLOSE", 1: "SYN-SENT", 2: "SYN-SENT", 3: "ESTABLISHED",
+              4: "FIN-WAIT-1", 5: "FIN-WAIT-1", 6: "CLOSE-WAIT",
+              7: "LAST-ACK"}
+    got, want = [], []
+    for s, r in zip(socks, SCTP_ALL):
+        (fam, st, sp, dp, src, dst, ino, rq, wq, tmr, rtx, loc, peers,
+         (head, sock)) = r
+        sc = s["sctp"]
+        got.append((s["inode"], s["state"], sc["association"], sc["state"],
+                    sc["locals"], sc["peers"], sc["info"]["tag"],
+                    sc["info"]["state"], sc["info"]["peer_rwnd"],
+                    sc["info"]["isacks"], sc["info"]["p_cwnd"],
+                    sc["info"]["s_nodelay"], s["local"]["port"]))
+        want.append((ino, tcp_of[st] if peers else JSON_STATE[st],
+                     bool(peers), SCTP_STATES[st] if peers else None, loc,
+                     peers or [], head[0],
+                     SCTP_STATES[head[1]] if head[1] else "CLOSED",
+                     head[13], 1, 20, sock[3], sp))
+    same(len(socks), len(SCTP_ALL), "records")
+    same(got, want, "-S -a -i --json")
+    same([s["timer"] for s in socks],
+         [r[9] is not None and {"name": "t3_rtx", "expires_ms": r[9],
+                                "retransmits": r[10]} or None
+          for r in SCTP_ALL], "timers")
+    return "%d records" % len(got)
+
+
+def sctp_assoc_table():
+    """The default table: an association's state as "`- " and SCTP's
+    name, "(+N)" after an address with N more."""
+    out = run(["--nl-replay", sctp_assoc_rec(), "--source=netlink", "-S",
+               "-a", "-n"]).splitlines()
+    body = [ln for ln in out if "9211" in ln or ":500" in ln]
+    want = 0
+    for r in SCTP_ALL:
+        st, loc, peers = r[1], r[11], r[12]
+        needle = ("`- %s" % SCTP_STATES[st]) if peers else None
+        lines = [ln for ln in out if needle and needle in ln]
+        if peers:
+            if not lines or "(+%d)" % (len(loc) - 1) not in lines[0] or \
+                    "(+%d)" % (len(peers) - 1) not in lines[0]:
+                raise AssertionError("no association row %r in:\n%s" %
+                                     (needle, "\n".join(out)))
+            want += 1
+    return "%d association rows (%d lines)" % (want, len(body))
 
 
 # --- TIPC (tipc_diag: the TIPC_NLA_SOCK nest, no fixed header) -------------
@@ -407,10 +695,16 @@ def main(argv):
         ("vsock: --style=ss rows", vsock_ss),
         ("xdp: --json from an xsk_diag recording", xdp_json),
         ("xdp: --style=ss rows", xdp_ss),
+        ("xdp: -e -m (-O) in --style=ss", xdp_ss_details),
         ("packet: -e -b -m in --style=ss", packet_ss),
         ("packet: -e -b in JSON", packet_json),
         ("sctp: --json from an inet_diag IPPROTO_SCTP recording",
          sctp_json),
+        ("sctp: associations under their endpoints in --style=ss",
+         sctp_assoc_ss),
+        ("sctp: -e -o -i -m in --style=ss", sctp_assoc_ss_info),
+        ("sctp: endpoints and associations in JSON", sctp_assoc_json),
+        ("sctp: associations in the default table", sctp_assoc_table),
         ("tipc: --json from a tipc_diag recording", tipc_json),
         ("tipc: --style=ss -e --tipcinfo", tipc_ss),
         ("tipc: default states of --tipc and -A tipc", tipc_query_states),

@@ -46,6 +46,7 @@ import sys
 import time
 
 import test_serve_common as c
+import watch_common as wc
 
 PROMTOOL = "/usr/bin/promtool"
 GRACEFUL, HELD, RESETS, REFUSED = 20, 4, 7, 5
@@ -202,17 +203,6 @@ def expected():
     }
 
 
-def attached(pid):
-    """eBPF links the process holds (its programs are attached)."""
-    n = 0
-    for fd in os.listdir("/proc/%d/fdinfo" % pid):
-        try:
-            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
-                n += "link_id:" in f.read()
-        except OSError:
-            pass
-    return n
-
 
 def start_summary(tulpen):
     argv = tulpen if isinstance(tulpen, list) else [tulpen]
@@ -221,7 +211,7 @@ def start_summary(tulpen):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
     deadline = time.time() + 20
-    while attached(p.pid) < 2:
+    while wc.bpf_links(p.pid) < 2:
         if p.poll() is not None:
             raise c.Fail("tulpen watch --summary exited: " + p.stderr.read())
         if time.time() > deadline:
@@ -336,6 +326,9 @@ def main():
              one(before, "tulpen_tcp_connection_duration_seconds_count"))
         c.check(n == closed - unseen, "histogram count grew by the %d "
                 "sockets closed, %d unseen (got %d)" % (closed, unseen, n))
+        untracked = "tulpen_tcp_connection_lifetimes_untracked_total"
+        c.check(one(after, untracked) == 0, "no birth untracked (the kernel's table holds far "
+                "more than this test's sockets)")
         b0, b1 = buckets(before), buckets(after)
         db = {le: b1[le] - b0.get(le, 0) for le in b1}
         print("# histogram deltas up to 1 s:", sorted(
@@ -408,7 +401,8 @@ def main():
                 "tulpen_tcp_connection_duration_seconds_count" not in names,
                 "as nobody: socket metrics, no transition metrics")
         c.check("metrics dropped: tulpen_tcp_transitions_total, "
-                "tulpen_tcp_connection_duration_seconds (eBPF: not "
+                "tulpen_tcp_connection_duration_seconds, "
+                "tulpen_tcp_connection_lifetimes_untracked_total (eBPF: not "
                 "permitted" in srv.stderr(), "as nobody: serve says which "
                 "metrics it dropped and why")
     finally:

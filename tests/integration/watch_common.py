@@ -76,6 +76,18 @@ def need_bpf(tulpen):
         fail("--source=bpf started %r" % start)
 
 
+def bpf_links(pid):
+    """eBPF links process @pid holds (its programs are attached)."""
+    n = 0
+    for fd in os.listdir("/proc/%d/fdinfo" % pid):
+        try:
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                n += "link_id:" in f.read()
+        except OSError:
+            pass
+    return n
+
+
 def owner_pid(rec):
     """The owner's pid of a record ("processes": [{"pid", ...}]), or
     None."""

@@ -61,6 +61,8 @@ static void sub_closed(void **unused)
 	a.duration[19] += 2;
 	a.duration_sum_ns += 10;
 	a.missed = 1;
+	a.lifetimes_untracked = 4;
+	b.lifetimes_untracked = 1;
 	tulpen_watch_counts_sub(&d, &a, &b);
 	assert_int_equal(d.transitions[TULPEN_TCP_CLOSE][TULPEN_TCP_SYN_SENT],
 			 5);
@@ -70,6 +72,7 @@ static void sub_closed(void **unused)
 	assert_int_equal(tulpen_watch_counts_closed(&a), 9);
 	assert_int_equal(d.duration_sum_ns, 10);
 	assert_int_equal(d.missed, 1);
+	assert_int_equal(d.lifetimes_untracked, 3);
 }
 
 static void summary_text(void **unused)
@@ -91,6 +94,15 @@ static void summary_text(void **unused)
 	has_line(b.data, "524.3ms                4           5");
 	has_line(b.data, "longer                 2           7");
 	assert_non_null(strstr(b.data, "missed: 2 program runs"));
+	assert_null(strstr(b.data, "untracked"));
+	tulpen_buf_fini(&b);
+	/* Births the kernel's table had no room for: said, not hidden. */
+	c.lifetimes_untracked = 3;
+	assert_int_equal(tulpen_buf_init(&b, 0, NULL, NULL), 0);
+	assert_int_equal(tulpen_watch_counts_fmt(&b, &c, 2.0), 0);
+	assert_int_equal(tulpen_buf_putc(&b, '\0'), 0);
+	assert_non_null(strstr(b.data, "untracked: 3 sockets born while "
+				       "the birth table was full"));
 	tulpen_buf_fini(&b);
 }
 
@@ -109,9 +121,10 @@ static void summary_json(void **unused)
 	assert_non_null(strstr(b.data, "{\"old\":\"CLOSED\",\"new\":"
 				       "\"SYN-SENT\",\"count\":7}"));
 	assert_non_null(strstr(b.data, "\"transitions_total\":10,"));
-	assert_non_null(strstr(b.data, "\"lifetimes\":{\"sockets\":7,"
-				       "\"sum_ns\":1500000000,\"buckets\":"
-				       "[{\"le_us\":1,\"count\":1},"));
+	assert_non_null(strstr(b.data,
+			       "\"lifetimes\":{\"sockets\":7,"
+			       "\"sum_ns\":1500000000,\"untracked\":0,"
+			       "\"buckets\":[{\"le_us\":1,\"count\":1},"));
 	assert_non_null(strstr(b.data, "{\"le_us\":524288,\"count\":5}"));
 	assert_non_null(strstr(b.data, "{\"le_us\":null,\"count\":7}]},"
 				       "\"missed_runs\":0}\n"));
