@@ -21,6 +21,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -111,27 +112,32 @@ def ss_timer_ms(x):
     return ss_ms(x[1])
 
 
-def compare(tool_cmd, tulpen_cmd, timers=None, drop=None, attempts=1):
+def compare(tool_cmd, tulpen_cmd, timers=None, drop=None, attempts=1,
+            pause=0):
     """Tool, tulpen, tool again: tulpen's bytes equal one of the runs.
     @timers: None, "ss" or "netstat" (tolerance, see normalise_timers);
     @drop: a function removing lines that are not the population's (the
     tools' own netlink sockets); @attempts: how many such triples may be
     tried, for counters that move by themselves (sockstat's sockets in
     use follow the population's helpers; TCP alloc and orphans are the
-    host's, moved by every namespace)."""
+    host's, moved by every namespace); @pause: seconds to wait before
+    each run (sockstat's sockets in use drop a closed socket only after an
+    RCU grace period: the last command's netlink socket may still count)."""
     for n in range(attempts):
         try:
-            return compare_once(tool_cmd, tulpen_cmd, timers, drop)
+            return compare_once(tool_cmd, tulpen_cmd, timers, drop, pause)
         except Failed:
             if n + 1 == attempts:
                 raise
     return 0
 
 
-def compare_once(tool_cmd, tulpen_cmd, timers, drop):
+def compare_once(tool_cmd, tulpen_cmd, timers, drop, pause=0):
     outs = []
     got = None
     for i, cmd in enumerate((tool_cmd, tulpen_cmd, tool_cmd)):
+        if pause:
+            time.sleep(pause)
         out = run(cmd).stdout
         if drop:
             out = drop(out)

@@ -22,10 +22,10 @@ import layout_common as L
 T = None
 
 
-def case(args, timers=None, drop=None, attempts=1):
+def case(args, timers=None, drop=None, attempts=1, pause=0):
     def fn(pop):
         n = L.compare(["ss"] + args, [T, "--style=ss"] + args, timers=timers,
-                      drop=drop, attempts=attempts)
+                      drop=drop, attempts=attempts, pause=pause)
         return "%d lines" % n
     return ("ss %s" % " ".join(args), fn)
 
@@ -125,7 +125,8 @@ def main(argv):
         case(["-6tuan"]),
         case(["-tuanpH"]),
         case(["-tuanpo"], timers="ss", attempts=3),
-        case(["-s"], attempts=10),  # see compare(): counters that move
+        # see compare(): counters that move, sockets freed after a grace
+        case(["-s"], attempts=10, pause=0.2),
         ("ss -tanp, 72,000 sockets: rendered in parts where ss does",
          large),
         ("on a terminal: columns spread over its width", terminal),
