@@ -15,10 +15,12 @@
 #    125000 give more than 1.2 million packets.
 # 2. With the capture in the page cache, each tool reads it, output to
 #    /dev/null: bench/pcap_readloop (libpcap's pcap_next_ex, nothing else),
-#    `tulpen pcap FILE` (the default table, every connection printed),
+#    `tulpen pcap FILE` (the default table, every connection printed; and
+#    the same in one thread, TULPEN_PCAP_THREADS=1, alternated with it),
 #    `tcptrace -n FILE`, `tshark -q -n -z conv,tcp -r FILE`. Wall time is
 #    taken from the clock around each run, peak RSS from /usr/bin/time; the
-#    read loop and tulpen run 3 times (best kept), tcptrace and tshark once.
+#    read loop and both tulpen runs 3 times (best kept), tcptrace and
+#    tshark once.
 # 3. A markdown table with the ratios is printed at the end (it goes into
 #    docs/PERFORMANCE.md, section "pcap").
 #
@@ -74,6 +76,7 @@ cat "$PCAP" >/dev/null # into the page cache
 measure() {
 	local name=$1 runs=$2 best="" rss="" i t m t0 t1
 	shift 2
+	eval "best=\${T_$name:-} rss=\${M_$name:-}" # kept over calls
 	for i in $(seq "$runs"); do
 		t0=$(date +%s%N)
 		/usr/bin/time -f "%M" -o "$WORK/time" "$@" >/dev/null 2>"$WORK/err" ||
@@ -92,7 +95,12 @@ measure() {
 
 echo "== timing (output to /dev/null)"
 measure readloop 3 "$WORK/pcap_readloop" "$PCAP"
-measure tulpen 3 "$TULPEN" pcap "$PCAP"
+# The default (a second thread reads and decodes) and one thread,
+# alternated: the machine's load moves from one run to the next.
+for i in 1 2 3; do
+	measure tulpen 1 "$TULPEN" pcap "$PCAP"
+	measure tulpen1 1 env TULPEN_PCAP_THREADS=1 "$TULPEN" pcap "$PCAP"
+done
 measure tcptrace 1 tcptrace -n "$PCAP"
 measure tshark 1 tshark -q -n -z conv,tcp -r "$PCAP"
 
@@ -110,6 +118,7 @@ cat <<EOF
 |---|---:|---:|---|
 | bare libpcap read loop (bench/pcap_readloop) | ${T_readloop} s | $(mib "$M_readloop") MiB | $(ratio "$T_tulpen" "$T_readloop") x its time |
 | \`tulpen pcap FILE\` | ${T_tulpen} s | $(mib "$M_tulpen") MiB | - |
+| \`TULPEN_PCAP_THREADS=1 tulpen pcap FILE\` (one thread) | ${T_tulpen1} s | $(mib "$M_tulpen1") MiB | $(ratio "$T_tulpen1" "$T_tulpen") x faster |
 | \`tcptrace -n FILE\` | ${T_tcptrace} s | $(mib "$M_tcptrace") MiB | $(ratio "$T_tcptrace" "$T_tulpen") x faster |
 | \`tshark -q -n -z conv,tcp -r FILE\` | ${T_tshark} s | $(mib "$M_tshark") MiB | $(ratio "$T_tshark" "$T_tulpen") x faster |
 

@@ -371,6 +371,7 @@ int cmd_pcap(int argc, char **argv)
 	struct tulpen_ctx *ctx = NULL;
 	struct tulpen_buf out;
 	struct pcap_cli cli;
+	const char *s_env;
 	int c, ret = 1;
 
 	memset(&cli, 0, sizeof(cli));
@@ -379,6 +380,10 @@ int cmd_pcap(int argc, char **argv)
 	cli.so.warn = warn_pkt;
 	cli.so.warn_priv = &cli;
 	cli.so.note = note;
+	/* One thread only (tests compare it with the two-thread reading). */
+	s_env = getenv("TULPEN_PCAP_THREADS");
+	if (s_env && !strcmp(s_env, "1"))
+		cli.so.threads = 1;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":vsf:HhVC", opts, NULL)) != -1) {

@@ -130,14 +130,15 @@ if [ "${TULPEN_SKIP_SANITIZERS:-0}" != 1 ]; then
 		-Db_sanitize=address,undefined -Db_lundef=false
 	# The threaded parts: the netlink receive thread (live dumps: lister,
 	# explain_live, install's examples), the owner scan (owners, lister
-	# -p), the resolver (names, resolver).
+	# -p), the resolver (names, resolver), the pcap reader thread
+	# (pcap_threads, pcap_scapy_zeek: two threads against one).
 	w=$(tsan_wrapper)
 	TSAN_OPTIONS="halt_on_error=0 exitcode=66 second_deadlock_stack=1" \
 	TIMEOUT_MULTIPLIER=4 run_suite build-tsan -Dwerror=true \
 		-Db_sanitize=thread -Db_lundef=false -- \
 		${w:+--wrapper "$w"} \
 		owners names resolver nl_replay golden lister-replay \
-		explain_live lister install
+		explain_live lister install pcap_threads pcap_scapy_zeek
 fi
 echo "=== $(((SECONDS - start) / 60)) min $(((SECONDS - start) % 60)) s in all"
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -50,14 +50,27 @@ def check(cond, msg):
         print("FAIL: " + msg)
 
 
-def tulpen(*args, stdin=None):
+def run1(args, stdin, threads):
+    env = dict(os.environ)
+    env.pop("TULPEN_PCAP_THREADS", None)
+    if threads:
+        env["TULPEN_PCAP_THREADS"] = threads
     r = subprocess.run([TULPEN, "pcap"] + list(args), input=stdin,
-                       capture_output=True)
+                       capture_output=True, env=env)
     err = r.stderr.decode()
     # Under ASan/UBSan a memory error must not pass for an error exit.
     check("Sanitizer" not in err and "runtime error" not in err,
           "sanitizer report for %r: %s" % (args, err))
     return r.returncode, r.stdout.decode(), err
+
+
+def tulpen(*args, stdin=None):
+    """A run (with its reader thread) and the same in one thread: the two
+    must agree byte for byte, exit status and messages included."""
+    got = run1(args, stdin, None)
+    one = run1(args, stdin, "1")
+    check(got == one, "%r: two threads %r, one thread %r" % (args, got, one))
+    return got
 
 
 def fixtures():
@@ -633,13 +646,113 @@ def t_readers():
         print("ok readers: %d files, file and stdin agree" % len(files))
 
 
+# --- two threads against one, on a capture longer than the reader's ring ---
+
+def inet_sum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def tcp_frame(src, dst, sport, dport, seq, ack, flags, payload=b""):
+    """Ethernet, IPv4, TCP, with both checksums right."""
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags,
+                      65535, 0, 0) + payload
+    pseudo = struct.pack("!4s4sBBH", src, dst, 0, 6, len(tcp))
+    c = inet_sum(pseudo + tcp)
+    tcp = tcp[:16] + struct.pack("!H", c) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000,
+                     64, 6, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", inet_sum(ip)) + ip[12:]
+    return b"\0\1\2\3\4\5\0\1\2\3\4\6\x08\x00" + ip + tcp
+
+
+def churn_packets(n):
+    """n short connections from few client ports (reused: some 4-tuples
+    still linger), each 20th reset, each 50th refused, a malformed frame
+    every 997 and a SYN with a bad checksum every 1013."""
+    cli, srv = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
+    pkts, t = [], 1700000000 * 10**6
+    for i in range(n):
+        sp, dp = 20000 + i % 700, 80 + i % 3
+        ci, si = (i * 7919) & 0xffffffff, (i * 104729) & 0xffffffff
+        segs = []
+        if i % 50 == 0:
+            segs = [(1, 0x02, ci, 0), (0, 0x14, 0, ci + 1)]
+        else:
+            segs = [(1, 0x02, ci, 0), (0, 0x12, si, ci + 1),
+                    (1, 0x10, ci + 1, si + 1),
+                    (1, 0x18, ci + 1, si + 1, b"GET / HTTP/1.0\r\n\r\n")]
+            if i % 20 == 0:
+                segs.append((1, 0x04, ci + 19, 0))
+            else:
+                segs += [(0, 0x19, si + 1, ci + 19, b"HTTP/1.0 200 OK\r\n"),
+                         (1, 0x11, ci + 19, si + 19),
+                         (0, 0x10, si + 19, ci + 20)]
+        for sg in segs:
+            c2s, flags, seq, ack = sg[:4]
+            pl = sg[4] if len(sg) > 4 else b""
+            if c2s:
+                fr = tcp_frame(cli, srv, sp, dp, seq, ack, flags, pl)
+            else:
+                fr = tcp_frame(srv, cli, dp, sp, seq, ack, flags, pl)
+            t += 137
+            pkts.append([t // 10**6, t % 10**6, len(fr), fr])
+    for k in range(0, len(pkts), 997):
+        fr = pkts[k][3]
+        bad = fr[:14] + b"\x43" + fr[15:]  # IPv4 header length 12
+        pkts.insert(k, [pkts[k][0], pkts[k][1], len(bad), bad])
+    for k in range(5, len(pkts), 1013):
+        fr = pkts[k][3]
+        pkts[k][3] = fr[:50] + bytes([fr[50] ^ 1]) + fr[51:]
+    return [tuple(p) for p in pkts]
+
+
+def t_threads():
+    """The reader thread changes nothing: a capture of many rounds of the
+    reader's ring (a full ring, batches cut by the end of a file, a file
+    cut short, several files, warnings), each output form, against
+    TULPEN_PCAP_THREADS=1 (tulpen() compares the two runs)."""
+    pkts = churn_packets(6000)
+    with tempfile.TemporaryDirectory() as tmp:
+        big = os.path.join(tmp, "churn.pcap")
+        write_pcap(big, 1, pkts)
+        cut = os.path.join(tmp, "cut.pcap")
+        with open(big, "rb") as f:
+            data = f.read()
+        with open(cut, "wb") as f:
+            f.write(data[:len(data) * 2 // 3 + 5])
+        small = os.path.join(FIX, "client-close.pcap")
+        n = 0
+        for files in ([big], [cut, big], [small, big, small]):
+            for opts in ([], ["-v"], ["--json"], ["--ndjson"], ["-s"],
+                         ["--compat", "zeek", "--format", "zeek"],
+                         ["--max-memory", "1M"], ["--linger", "0"]):
+                rc, out, err = tulpen(*(opts + files))
+                n += 1
+                check(rc in (0, 1, 4) and out,
+                      "%r %r: exit %d, %d bytes, %r" %
+                      (opts, files, rc, len(out), err[-300:]))
+        rc, out, err = tulpen(big)
+        rows = len(out.splitlines()) - 1
+        check(rc == 0 and rows == 6000 and "packet 1:" in err,
+              "churn: exit %d, %d rows of 6000, warnings %r" %
+              (rc, rows, err[:200]))
+        print("ok threads: %d runs, %d packets, two threads and one agree" %
+              (n, len(pkts)))
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         print(__doc__)
         sys.exit(2)
     TULPEN = os.path.abspath(sys.argv[1])
     {"golden": t_golden, "linktypes": t_linktypes, "bad": t_bad,
-     "cli": t_cli, "robust": t_robust, "readers": t_readers}[sys.argv[2]]()
+     "cli": t_cli, "robust": t_robust, "readers": t_readers,
+     "threads": t_threads}[sys.argv[2]]()
     if failures:
         print("%d failure(s)" % len(failures))
         sys.exit(1)

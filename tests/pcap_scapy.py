@@ -57,12 +57,25 @@ def check(cond, msg):
     return cond
 
 
-def tulpen(*args):
-    r = subprocess.run([TULPEN, "pcap"] + list(args), capture_output=True)
+def run1(args, threads):
+    env = dict(os.environ)
+    env.pop("TULPEN_PCAP_THREADS", None)
+    if threads:
+        env["TULPEN_PCAP_THREADS"] = threads
+    r = subprocess.run([TULPEN, "pcap"] + list(args), capture_output=True,
+                       env=env)
     err = r.stderr.decode()
     check("Sanitizer" not in err and "runtime error" not in err,
           "sanitizer report for %r: %s" % (args, err))
     return r.returncode, r.stdout.decode(), err
+
+
+def tulpen(*args):
+    """A run (a reader thread) and the same in one thread: must agree."""
+    got = run1(args, None)
+    one = run1(args, "1")
+    check(got == one, "%r: two threads %r, one thread %r" % (args, got, one))
+    return got
 
 
 class Conv:

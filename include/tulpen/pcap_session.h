@@ -44,6 +44,13 @@ struct tulpen_pcap_session_opts {
 	void *warn_priv;
 	tulpen_pcap_note_fn note; /* end-of-run notes, or NULL */
 	void *note_priv;
+	/*
+	 * 0: a capture file is read and decoded by a second thread while
+	 * this one runs the connection table (same output, in the same
+	 * order), when 2 CPUs are usable and the input is not standard
+	 * input; @warn is then called from that thread. 1: one thread.
+	 */
+	int threads;
 };
 
 struct tulpen_pcap_session;

@@ -29,6 +29,20 @@ struct flow_key {
 	uint32_t family;
 };
 
+/* A segment's key, its hash, and whether key.a is its source. */
+struct seg_key {
+	struct flow_key k;
+	uint64_t h;
+	int a_is_src;
+};
+
+/* @p's key (any thread: a pure function of the segment). */
+void pcap_seg_key(const struct tulpen_pkt *p, struct seg_key *sk);
+
+/* tulpen_flows_segment() with the key made by pcap_seg_key(). */
+int pcap_flows_segment_key(struct tulpen_flows *f, const struct tulpen_pkt *p,
+			   uint32_t file, const struct seg_key *sk);
+
 /* What the table tracks of one side beyond the public record. */
 struct side_priv {
 	uint32_t isn;	  /* its SYN's sequence number */

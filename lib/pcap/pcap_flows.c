@@ -273,12 +273,6 @@ static struct flow *list_head(struct tulpen_flows *f, int l)
 }
 
 /* A segment's normalised key, its hash, and whether key.a is its source. */
-struct seg_key {
-	struct flow_key k;
-	uint64_t h;
-	int a_is_src;
-};
-
 static int process(struct tulpen_flows *f, const struct tulpen_pkt *p,
 		   uint32_t file, const struct seg_key *sk);
 
@@ -336,10 +330,12 @@ int pcap_emit_compact(struct tulpen_flows *f, const struct flow_key *k,
 /*
  * Hand out one connection to make room: a finished one still lingering
  * first (it only waits for late segments), then an unanswered attempt,
- * then the least recently active. 0, 1 when there was none, or the
- * callback's errno.
+ * then the least recently active; with @full_only no compact record (its
+ * hand-out needs a full one: out of memory while a compact record is
+ * promoted, evicting the next would recurse once per record). 0, 1 when
+ * there was none, or the callback's errno.
  */
-static int evict_one(struct tulpen_flows *f)
+static int evict_one(struct tulpen_flows *f, int full_only)
 {
 	struct flow *fl = list_head(f, FL_DONE);
 
@@ -353,7 +349,7 @@ static int evict_one(struct tulpen_flows *f)
 
 		fl = list_head(f, FL_ACTIVE);
 		/* the least recently active of both kinds */
-		if (ho_oldest(&f->ho, &k, &h, &r) &&
+		if (!full_only && ho_oldest(&f->ho, &k, &h, &r) &&
 		    (!fl || r.ts_ns <= fl->c.last_ns))
 			return pcap_emit_compact(f, &k, &r, TULPEN_END_EVICTED);
 	}
@@ -382,7 +378,7 @@ static int make_room(struct tulpen_flows *f, uint64_t need)
 			free(fl);
 			continue;
 		}
-		ret = evict_one(f);
+		ret = evict_one(f, 0);
 		if (ret)
 			return ret > 0 ? 0 : ret; /* nothing left: try anyway */
 	}
@@ -601,7 +597,7 @@ static struct flow *lookup(struct tulpen_flows *f, const struct tulpen_pkt *p,
 	fl = flow_new(f, &sk->k, sk->h, p, sk->a_is_src);
 	/* out of memory before the budget: make room, and once more */
 	while (!fl) {
-		*ret = f->finishing ? 1 : evict_one(f);
+		*ret = f->finishing ? 1 : evict_one(f, f->promoting);
 		if (*ret) {
 			*ret = *ret > 0 ? -ENOMEM : *ret;
 			return NULL;
@@ -721,6 +717,17 @@ int tulpen_flows_segment(struct tulpen_flows *f, const struct tulpen_pkt *p,
 
 	sk.h = make_key(p, &sk.k, &sk.a_is_src);
 	return segment(f, p, file, &sk);
+}
+
+void pcap_seg_key(const struct tulpen_pkt *p, struct seg_key *sk)
+{
+	sk->h = make_key(p, &sk->k, &sk->a_is_src);
+}
+
+int pcap_flows_segment_key(struct tulpen_flows *f, const struct tulpen_pkt *p,
+			   uint32_t file, const struct seg_key *sk)
+{
+	return segment(f, p, file, sk);
 }
 
 /* One segment through its connection (after the time and the expiry). */

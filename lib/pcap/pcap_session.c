@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcap/pcap_pipe.h"
 #include "tulpen/pcap_session.h"
 
 struct tulpen_pcap_session {
@@ -24,7 +25,9 @@ struct tulpen_pcap_session {
 	struct tulpen_pcap_input in;
 	int flush_each; /* reading a pipe: write connections as they end */
 	int t0_set;
-	size_t unread; /* files not read to their end */
+	size_t unread;		/* files not read to their end */
+	struct pcap_pipe *pipe; /* a reader thread, or NULL: one thread */
+	uint32_t file;		/* the file being read */
 };
 
 static int on_conn(void *priv, const struct tulpen_flow *c)
@@ -141,19 +144,40 @@ static void notes(struct tulpen_pcap_session *s,
 	}
 }
 
-/* Every segment of one file through the table. */
+/* One segment through the table (its key made, or @sk NULL). */
+static int on_segment(void *priv, const struct tulpen_pkt *p,
+		      const struct seg_key *sk)
+{
+	struct tulpen_pcap_session *s = priv;
+
+	if (!s->t0_set) {
+		tulpen_pcap_report_set_t0(s->rep, p->ts_ns);
+		s->t0_set = 1;
+	}
+	if (sk)
+		return pcap_flows_segment_key(s->flows, p, s->file, sk);
+	return tulpen_flows_segment(s->flows, p, s->file);
+}
+
+/*
+ * Every segment of one file through the table: decoded by a second thread
+ * when there is one (a pipe's rows are written as they end, so it is read
+ * here, segment by segment).
+ */
 static int read_file(struct tulpen_pcap_session *s,
 		     struct tulpen_pcap_reader *rd, uint32_t file)
 {
 	struct tulpen_pkt pkt;
 	int r;
 
+	s->file = file;
+	if (s->pipe && !s->flush_each) {
+		r = pcap_pipe_run(s->pipe, rd, on_segment, s);
+		if (r != -EAGAIN)
+			return r;
+	}
 	while ((r = tulpen_pcap_next(rd, &pkt)) == 1) {
-		if (!s->t0_set) {
-			tulpen_pcap_report_set_t0(s->rep, pkt.ts_ns);
-			s->t0_set = 1;
-		}
-		r = tulpen_flows_segment(s->flows, &pkt, file);
+		r = on_segment(s, &pkt, NULL);
 		if (r < 0)
 			break;
 	}
@@ -239,6 +263,10 @@ int tulpen_pcap_session_run(struct tulpen_pcap_session *s)
 {
 	int ret = 0, fin;
 
+	/* Without the ring (no memory, one CPU) one thread does it all. */
+	if (s->o.threads != 1 && !s->pipe && pcap_pipe_cpus_ok() &&
+	    pcap_pipe_new(&s->pipe))
+		s->pipe = NULL;
 	for (; s->next < s->nrd && !ret; s->next++) {
 		struct tulpen_pcap_reader *rd = s->rd[s->next];
 
@@ -306,6 +334,7 @@ void tulpen_pcap_session_free(struct tulpen_pcap_session *s)
 	for (i = s->next; i < s->nrd; i++)
 		tulpen_pcap_close(s->rd[i]);
 	free(s->rd);
+	pcap_pipe_free(s->pipe);
 	tulpen_flows_free(s->flows);
 	tulpen_pcap_report_free(s->rep);
 	tulpen_pcap_summary_free(s->sum);

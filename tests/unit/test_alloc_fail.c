@@ -42,19 +42,25 @@ void *__wrap_realloc(void *p, size_t n);
 char *__wrap_strdup(const char *s);
 void __wrap_free(void *p);
 
-/* The allocator seam: single-threaded scenarios only. */
+/*
+ * The allocator seam. The pcap scenarios read with a second thread (which
+ * allocates nothing for these classic files): the counters are atomic, so
+ * an allocation there would still be counted and made to fail.
+ */
 static unsigned long calls, fail_at; /* fail_at 0: never */
 static long live;		     /* allocations not freed */
 static int failed;
 
+#define ADD(v, n) __atomic_add_fetch(&(v), (n), __ATOMIC_RELAXED)
+
 static int fail_now(void)
 {
-	if (fail_at && ++calls == fail_at) {
-		failed = 1;
+	unsigned long at = __atomic_load_n(&fail_at, __ATOMIC_RELAXED);
+
+	if (ADD(calls, 1) == at && at) {
+		__atomic_store_n(&failed, 1, __ATOMIC_RELAXED);
 		return 1;
 	}
-	if (!fail_at)
-		calls++;
 	return 0;
 }
 
@@ -62,7 +68,7 @@ void *__wrap_malloc(size_t n)
 {
 	void *p = fail_now() ? NULL : __real_malloc(n);
 
-	live += p != NULL;
+	ADD(live, p != NULL);
 	return p;
 }
 
@@ -70,7 +76,7 @@ void *__wrap_calloc(size_t k, size_t n)
 {
 	void *p = fail_now() ? NULL : __real_calloc(k, n);
 
-	live += p != NULL;
+	ADD(live, p != NULL);
 	return p;
 }
 
@@ -79,7 +85,7 @@ void *__wrap_realloc(void *old, size_t n)
 	void *p = fail_now() ? NULL : __real_realloc(old, n);
 
 	if (p && !old)
-		live++;
+		ADD(live, 1);
 	return p;
 }
 
@@ -87,13 +93,13 @@ char *__wrap_strdup(const char *s)
 {
 	char *p = fail_now() ? NULL : __real_strdup(s);
 
-	live += p != NULL;
+	ADD(live, p != NULL);
 	return p;
 }
 
 void __wrap_free(void *p)
 {
-	live -= p != NULL;
+	ADD(live, -(long)(p != NULL));
 	__real_free(p);
 }
 

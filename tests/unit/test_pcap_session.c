@@ -14,12 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <sched.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "tulpen/ctx.h"
 #include "tulpen/fmt.h"
 #include "tulpen/pcap_session.h"
+#include "pcap/pcap_pipe.h"
 
 #define FIX "fixtures/pcap/"
 
@@ -177,10 +179,45 @@ static void summary_and_zeek(void **unused)
 	run_fini(&r);
 }
 
+/*
+ * A reader thread needs a second CPU: with the affinity the kernel reports
+ * cut to one CPU, there is none (and the rows are those of one thread).
+ */
+static void one_cpu(void **unused)
+{
+	cpu_set_t all, one;
+	struct run a, b;
+	int cpu = 0, ok;
+
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	assert_int_equal(pcap_pipe_cpus_ok(), CPU_COUNT(&all) >= 2);
+	while (!CPU_ISSET(cpu, &all))
+		cpu++;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	ok = pcap_pipe_cpus_ok();
+	run_init(&a, TULPEN_PCAP_NDJSON, 0);
+	assert_int_equal(tulpen_pcap_session_open(a.s, FIX "rst-server.pcap"),
+			 0);
+	assert_int_equal(tulpen_pcap_session_run(a.s), 0);
+	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+	assert_int_equal(ok, 0);
+	run_init(&b, TULPEN_PCAP_NDJSON, 0);
+	assert_int_equal(tulpen_pcap_session_open(b.s, FIX "rst-server.pcap"),
+			 0);
+	assert_int_equal(tulpen_pcap_session_run(b.s), 0);
+	assert_string_equal(text(&a), text(&b));
+	assert_true(strstr(text(&a), "\"id\"") != NULL);
+	run_fini(&a);
+	run_fini(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(two_files),
+		cmocka_unit_test(one_cpu),
 		cmocka_unit_test(checked_when_opened),
 		cmocka_unit_test(truncated),
 		cmocka_unit_test(summary_and_zeek),
