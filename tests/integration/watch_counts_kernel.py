@@ -77,11 +77,17 @@ def ss_count(*args):
 def settle():
     """Until only LISTEN, ESTABLISHED, TIME-WAIT and the orphans' server
     ends (CLOSE-WAIT: a close() moves the scenario's own on) are left."""
-    deadline = time.time() + 20
-    while ss_count("exclude", "established", "exclude", "listening",
-                   "exclude", "time-wait", "exclude", "close-wait"):
+    # Normally a few ms; on a loaded host loopback's backlog can drop a
+    # FIN or an ACK, and its retransmission backs off (0.2 s, 0.4 s, ...).
+    deadline = time.time() + 60
+    left = ["exclude", "established", "exclude", "listening",
+            "exclude", "time-wait", "exclude", "close-wait"]
+    while ss_count(*left):
         if time.time() > deadline:
-            raise AssertionError("sockets still closing after 20 s")
+            out = subprocess.run(["ss", "-tanoH"] + left,
+                                 capture_output=True, text=True).stdout
+            raise AssertionError("sockets still closing after 60 s:\n"
+                                 + out)
         time.sleep(0.05)
 
 
