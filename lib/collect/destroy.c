@@ -19,6 +19,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 
+#include "collect/nl_dump.h"
 #include "tulpen/destroy.h"
 #include "tulpen/skmem.h"
 #include "tulpen/tcp_info.h"
@@ -94,20 +95,11 @@ void tulpen_destroyer_free(struct tulpen_destroyer *d)
 	free(d);
 }
 
-static int ip_proto(int proto)
+/* What SOCK_DESTROY takes: the kernel's tcp, udp and raw diag handlers. */
+static int destroyable(int proto)
 {
-	switch (proto) {
-	case TULPEN_P_TCP:
-		return IPPROTO_TCP;
-	case TULPEN_P_UDP:
-		return IPPROTO_UDP;
-	case TULPEN_P_UDPLITE:
-		return IPPROTO_UDPLITE;
-	case TULPEN_P_RAW:
-		return IPPROTO_RAW;
-	default:
-		return -1;
-	}
+	return proto == TULPEN_P_TCP || proto == TULPEN_P_UDP ||
+	       proto == TULPEN_P_UDPLITE || proto == TULPEN_P_RAW;
 }
 
 /* Request @i of the batch for socket @s. */
@@ -125,7 +117,7 @@ static void put_request(struct tulpen_destroyer *d, unsigned int i,
 	nlh->nlmsg_seq = d->seq + i;
 	r = NLMSG_DATA(nlh);
 	r->sdiag_family = s->family;
-	r->sdiag_protocol = (uint8_t)ip_proto(s->proto);
+	r->sdiag_protocol = (uint8_t)tulpen_diag_ip_proto(s->proto);
 	if (s->proto == TULPEN_P_RAW)
 		r->pad = (uint8_t)s->raw_proto; /* sdiag_raw_protocol */
 	r->idiag_states = ~0u;
@@ -217,7 +209,7 @@ int tulpen_destroyer_add(struct tulpen_destroyer *d,
 {
 	struct pending *p;
 
-	if (!tulpen_sock_is_inet(s) || ip_proto(s->proto) < 0)
+	if (!tulpen_sock_is_inet(s) || !destroyable(s->proto))
 		return d->cb(s, -EOPNOTSUPP, d->data);
 	p = &d->q[d->n];
 	p->s = *s;

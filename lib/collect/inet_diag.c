@@ -27,7 +27,7 @@
 #define IPPROTO_MPTCP 262
 #endif
 
-static int ip_proto(int proto)
+int tulpen_diag_ip_proto(int proto)
 {
 	switch (proto) {
 	case TULPEN_P_TCP:
@@ -346,7 +346,7 @@ int tulpen_inet_diag_dump_ext(struct tulpen_ctx *ctx, int proto, int family,
 	struct inet_walk w = { proto, cb, data, NULL };
 	struct nlmsghdr *nlh;
 	size_t bclen = prog && prog->bc ? prog->len : 0;
-	int ipp = ip_proto(proto), ret;
+	int ipp = tulpen_diag_ip_proto(proto), ret;
 
 	if (ipp < 0 || (family != AF_INET && family != AF_INET6))
 		return -EINVAL;

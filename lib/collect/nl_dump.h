@@ -26,6 +26,9 @@
 
 typedef int (*tulpen_nl_msg_cb)(const struct nlmsghdr *nlh, void *data);
 
+/* The IPPROTO_ number of inet protocol @proto (TULPEN_P_*), or -1. */
+int tulpen_diag_ip_proto(int proto);
+
 /*
  * Send the request @req (its nlmsg_seq is set here) and feed every answer
  * message to @cb. Returns 0, the callback's value, or a negative errno:
