@@ -21,13 +21,13 @@
  * the next BACKOFF collections walk once.
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "tulpen/collect.h"
 #include "tulpen/filter.h"
+#include "core/cpus.h"
 #include "core/ctx_internal.h"
 #include "metrics/metrics_internal.h"
 
@@ -46,14 +46,12 @@ static double thread_cpu_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Whether this thread may run on two CPUs or more. */
+/* Whether this thread may run on two CPUs or more (unknown: it may). */
 static int two_cpus(void)
 {
-	cpu_set_t set;
+	int n = tulpen_cpus_usable();
 
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return 1;
-	return CPU_COUNT(&set) >= 2;
+	return n < 0 || n >= 2;
 }
 
 static int can_split(const struct tulpen_ctx *ctx, const struct tulpen_query *q)

@@ -6,9 +6,9 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 
+#include "core/cpus.h"
 #include "pcap/pcap_pipe.h"
 
 struct batch {
@@ -33,11 +33,7 @@ struct pcap_pipe {
 
 int pcap_pipe_cpus_ok(void)
 {
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return 0;
-	return CPU_COUNT(&set) >= 2;
+	return tulpen_cpus_usable() >= 2;
 }
 
 int pcap_pipe_new(struct pcap_pipe **out)
